@@ -1,0 +1,207 @@
+/**
+ * The normalized stack model: what config/ produces and every later stage reads.
+ * Field names follow the Compose specification; every short form is expanded, durations are
+ * milliseconds and sizes are bytes, so no consumer parses strings again.
+ */
+import type { SourceLocation } from '../errors.js';
+
+/** Milliseconds. */
+export type Millis = number;
+/** Bytes. */
+export type Bytes = number;
+
+/** A whole stack file, validated and normalized. */
+export interface Stack {
+  /** Project name: `name:`, else the folder's name; `-p` overrides. Lowercase [a-z0-9_-]. */
+  name: string;
+  /** Absolute path of the stack file. */
+  file: string;
+  /** Folder of the stack file: relative paths (build contexts, bind mounts, env files) resolve here. */
+  dir: string;
+  /** Runtime the file asks for, if any (`--runtime` and HAFEN_RUNTIME override). */
+  runtime?: RuntimeName;
+  services: Record<string, Service>;
+  networks: Record<string, Network>;
+  volumes: Record<string, Volume>;
+  ships: Record<string, Ship>;
+  /** `x-*` keys at the top level, kept as written. */
+  extensions: Record<string, unknown>;
+  /** Where each key path was written, for errors raised after loading (cycles, runtime checks). */
+  source: SourceMap;
+}
+
+export type RuntimeName = 'embedded' | 'docker';
+
+/** Finds where a key path was written; falls back to the nearest written parent. */
+export interface SourceMap {
+  locate(path: string): SourceLocation;
+}
+
+export interface Service {
+  name: string;
+  /** `host`, `scratch`, `NAME[:TAG|@DIGEST]`, `docker-archive:PATH`, `oci:PATH`; absent when only `build` is given. */
+  image?: string;
+  build?: BuildSpec;
+  pull_policy: PullPolicy;
+  /** Exec form always: a string command becomes `["/bin/sh", "-c", string]`. */
+  command?: string[];
+  entrypoint?: string[];
+  environment: Record<string, string>;
+  /** Absolute paths of the env files read into `environment` (kept for `config` output and hashing). */
+  env_file: string[];
+  working_dir?: string;
+  user?: string;
+  hostname?: string;
+  labels: Record<string, string>;
+  volumes: VolumeMount[];
+  networks: Record<string, ServiceNetwork>;
+  ports: PortMapping[];
+  /** Container ports documented as used (no publishing). */
+  expose: number[];
+  links: Link[];
+  extra_hosts: Record<string, string>;
+  healthcheck?: Healthcheck;
+  /** (+) checks run by hafen from outside the container. */
+  ready?: ReadyCheck;
+  resources: Resources;
+  restart: RestartPolicy;
+  stop_grace_period: Millis;
+  stop_signal: string;
+  depends_on: Record<string, Dependency>;
+  /** Services whose volumes this one mounts too (`volumes_from`). */
+  volumes_from: VolumesFrom[];
+  replicas: number;
+  profiles: string[];
+  /** (+) name of the Docker engine (`ships:`) this service runs on. */
+  ship?: string;
+  tty: boolean;
+  stdin_open: boolean;
+  init: boolean;
+  read_only: boolean;
+  privileged: boolean;
+  cap_add: string[];
+  cap_drop: string[];
+  tmpfs: string[];
+  /** `x-*` keys of the service, kept as written. */
+  extensions: Record<string, unknown>;
+}
+
+export type PullPolicy = 'missing' | 'always' | 'never' | 'build';
+
+export interface BuildSpec {
+  /** Absolute path. */
+  context: string;
+  /** Path relative to the context, as Compose has it. */
+  dockerfile: string;
+  args: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  no_cache: boolean;
+}
+
+export type VolumeMount =
+  | { type: 'volume'; source?: string; target: string; read_only: boolean }
+  | { type: 'bind'; source: string; target: string; read_only: boolean; create_host_path: boolean }
+  | { type: 'tmpfs'; target: string; size?: Bytes; mode?: number };
+
+export interface ServiceNetwork {
+  aliases: string[];
+  ipv4_address?: string;
+}
+
+export type Protocol = 'tcp' | 'udp';
+
+/** One published container port. `published` absent means "a free host port, chosen at start". */
+export interface PortMapping {
+  target: number;
+  published?: number;
+  /** Host address to listen on; 127.0.0.1 unless the file says otherwise. */
+  host_ip: string;
+  protocol: Protocol;
+}
+
+export interface Link {
+  service: string;
+  alias: string;
+}
+
+export interface VolumesFrom {
+  service: string;
+  read_only: boolean;
+}
+
+/** Compose's healthcheck, run inside the container. `test` is exec form: `["CMD", ...]` or `["CMD-SHELL", cmd]`. */
+export interface Healthcheck {
+  test: string[];
+  interval: Millis;
+  timeout: Millis;
+  retries: number;
+  start_period: Millis;
+  start_interval: Millis;
+}
+
+/** (+) A readiness check hafen runs itself. */
+export type ReadyCheck = ReadyProbe & ReadyTiming;
+
+export type ReadyProbe =
+  | { kind: 'tcp'; port: number }
+  | { kind: 'http'; port: number; path: string; status: number }
+  | { kind: 'log'; pattern: string }
+  | { kind: 'exec'; command: string[] };
+
+export interface ReadyTiming {
+  /** First probe delay; probes back off from here up to `interval`. */
+  start_interval: Millis;
+  interval: Millis;
+  timeout: Millis;
+}
+
+export interface Resources {
+  memory?: Bytes;
+  /** Fraction of cores: 0.5 is half a core. */
+  cpus?: number;
+  pids?: number;
+}
+
+export type RestartPolicy =
+  | { policy: 'no' }
+  | { policy: 'on-failure'; max_retries?: number }
+  | { policy: 'always' }
+  | { policy: 'unless-stopped' };
+
+export type DependencyCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
+
+export interface Dependency {
+  condition: DependencyCondition;
+  /** Restart this service when the dependency is recreated. */
+  restart: boolean;
+  /** When false, a missing or disabled dependency is skipped instead of failing. */
+  required: boolean;
+}
+
+export interface Network {
+  name: string;
+  /** An existing network outside the stack's control. */
+  external: boolean;
+  internal: boolean;
+  /** CIDR; chosen from the private pool at creation when absent. */
+  subnet?: string;
+  labels: Record<string, string>;
+}
+
+export interface Volume {
+  name: string;
+  external: boolean;
+  labels: Record<string, string>;
+}
+
+/** (+) A Docker engine by address, maestro-ng's "ship". */
+export interface Ship {
+  name: string;
+  /** `unix:///var/run/docker.sock`, `tcp://host:port`, `ssh://user@host`. */
+  docker: string;
+  tls?: { ca?: string; cert?: string; key?: string; verify: boolean };
+}
+
+/** The default network every service joins when it names none, as in Compose. */
+export const DEFAULT_NETWORK = 'default';
