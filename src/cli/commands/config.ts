@@ -1,0 +1,22 @@
+/** `stack config`: the normalized stack file, or just its validation with -q. */
+import { Command } from 'commander';
+import { stringify } from 'yaml';
+import { serializeStack } from '../../config/index.js';
+import { globalOptions } from '../global-options.js';
+import { loadCheckedStack } from '../load.js';
+import type { Output } from '../output.js';
+
+export function configCommand(output: Output): Command {
+  return new Command('config')
+    .description('validate the stack file and print it normalized (every short form expanded)')
+    .option('-q, --quiet', 'only validate; print nothing, exit 0 when the file is good')
+    .option('--json', 'print JSON instead of YAML')
+    .option('--services', 'print the service names, one per line')
+    .action(async (opts: { quiet?: boolean; json?: boolean; services?: boolean }, command: Command) => {
+      const stack = await loadCheckedStack(globalOptions(command));
+      if (opts.quiet) return;
+      if (opts.services) return output.out(Object.keys(stack.services).join('\n'));
+      const doc = serializeStack(stack);
+      output.out(opts.json ? JSON.stringify(doc, null, 2) : stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
+    });
+}

@@ -1,0 +1,48 @@
+/** Options every command takes, before or after the command name (`stack -p shop up` = `stack up -p shop`). */
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import type { RuntimeName } from '../config/model.js';
+
+export type Progress = 'auto' | 'tty' | 'plain' | 'json';
+
+/** The parsed common options. */
+export interface GlobalOptions {
+  file?: string;
+  projectName?: string;
+  profile: string[];
+  runtime?: RuntimeName;
+  progress: Progress;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Declares the common options on the root command; commander lets them appear after subcommands too. */
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('-f, --file <file>', 'stack file (default: stack.yaml, then compose.yaml, docker-compose.yml)')
+    .option('-p, --project-name <name>', 'project name (default: the file\'s name:, else its folder)')
+    .option('--profile <name>', 'enable a profile (repeatable)', collect, [])
+    .addOption(new Option('--runtime <runtime>', 'container runtime').choices(['embedded', 'docker']))
+    .addOption(
+      new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json']).default('auto'),
+    );
+}
+
+/** Reads the common options as seen from a (sub)command. */
+export function globalOptions(command: Command): GlobalOptions {
+  const o = command.optsWithGlobals<Record<string, unknown>>();
+  const runtime = (o.runtime as RuntimeName | undefined) ?? envRuntime(process.env.HAFEN_RUNTIME);
+  return {
+    file: o.file as string | undefined,
+    projectName: o.projectName as string | undefined,
+    profile: (o.profile as string[] | undefined) ?? [],
+    runtime,
+    progress: (o.progress as Progress | undefined) ?? 'auto',
+  };
+}
+
+function envRuntime(value: string | undefined): RuntimeName | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'embedded' || value === 'docker') return value;
+  throw new UsageError(`HAFEN_RUNTIME=${value}: expected "embedded" or "docker"`);
+}

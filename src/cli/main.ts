@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/** Entry point of `stack`: the only place that prints errors and exits. */
+import { StackError } from '../errors.js';
+import { processOutput } from './output.js';
+import { runCli } from './program.js';
+
+const output = processOutput();
+try {
+  process.exitCode = await runCli(process.argv.slice(2), output);
+} catch (err) {
+  if (err instanceof StackError) {
+    // An expected failure: its message is the whole story.
+    output.err(`${output.color.red('error:')} ${err.message}`);
+    process.exitCode = err.exitCode;
+  } else {
+    output.err(`${output.color.red('unexpected error (a bug in hafen, please report it):')}`);
+    output.err(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exitCode = 70;
+  }
+}

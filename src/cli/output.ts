@@ -1,0 +1,25 @@
+/** Where the CLI writes: stdout for results, stderr for messages; colour only when wanted. */
+import { Chalk, type ChalkInstance } from 'chalk';
+
+/** The CLI's writers, injected so commands are testable without a process. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  color: ChalkInstance;
+}
+
+/** Colour follows NO_COLOR (any value turns it off), FORCE_COLOR, and whether stderr is a terminal. */
+export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return 1;
+  return isTTY ? 1 : 0;
+}
+
+/** Output to the process's own streams. */
+export function processOutput(): Output {
+  return {
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    color: new Chalk({ level: colorLevel(process.env, Boolean(process.stderr.isTTY)) }),
+  };
+}
