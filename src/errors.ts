@@ -28,6 +28,8 @@ export type StackErrorCode =
   | 'E_CYCLE'
   | 'E_READINESS'
   | 'E_RUNTIME'
+  | 'E_BUILD'
+  | 'E_LAYER'
   | 'E_INTERRUPTED';
 
 /** Base of every expected failure. */

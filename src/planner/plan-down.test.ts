@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { ObservedContainer, ObservedState } from './observed.js';
+import { formatPlan } from './format.js';
+import { planDown } from './plan-down.js';
+import { makeStack, shopStack } from './test-stack.js';
+
+/** A container of project shop on its default network. */
+function container(service: string, number: number, state: ObservedContainer['state']): ObservedContainer {
+  const name = `shop-${service}-${number}`;
+  return { name, project: 'shop', service, number, configHash: 'x', state, networks: ['shop_default'], volumes: [] };
+}
+
+describe('planDown', () => {
+  it('takes down everything the stack declares when nothing was observed: dependents first', () => {
+    expect(formatPlan(planDown(shopStack()))).toMatchInlineSnapshot(`
+      "[] -> #1 container:shop-web-1  stop-container
+      [1] -> #2 container:shop-web-1  remove-container
+      [] -> #3 container:shop-worker-1  stop-container
+      [3] -> #4 container:shop-worker-1  remove-container
+      [1] -> #5 container:shop-api-1  stop-container
+      [5] -> #6 container:shop-api-1  remove-container
+      [1] -> #7 container:shop-api-2  stop-container
+      [7] -> #8 container:shop-api-2  remove-container
+      [3,5,7] -> #9 container:shop-migrate-1  stop-container
+      [9] -> #10 container:shop-migrate-1  remove-container
+      [3,5,7,9] -> #11 container:shop-db-1  stop-container
+      [11] -> #12 container:shop-db-1  remove-container
+      [4,6,8,10,12] -> #13 network:shop_backend  remove-network
+      [2,6,8] -> #14 network:shop_front  remove-network"
+    `);
+  });
+
+  it('removes named volumes and images only when asked', () => {
+    expect(formatPlan(planDown(shopStack(), undefined, { volumes: true, images: 'local' }))).toMatchInlineSnapshot(`
+      "[] -> #1 container:shop-web-1  stop-container
+      [1] -> #2 container:shop-web-1  remove-container
+      [] -> #3 container:shop-worker-1  stop-container
+      [3] -> #4 container:shop-worker-1  remove-container
+      [1] -> #5 container:shop-api-1  stop-container
+      [5] -> #6 container:shop-api-1  remove-container
+      [1] -> #7 container:shop-api-2  stop-container
+      [7] -> #8 container:shop-api-2  remove-container
+      [3,5,7] -> #9 container:shop-migrate-1  stop-container
+      [9] -> #10 container:shop-migrate-1  remove-container
+      [3,5,7,9] -> #11 container:shop-db-1  stop-container
+      [11] -> #12 container:shop-db-1  remove-container
+      [4,6,8,10,12] -> #13 network:shop_backend  remove-network
+      [2,6,8] -> #14 network:shop_front  remove-network
+      [12] -> #15 volume:shop_pgdata  remove-volume
+      [6,8] -> #16 image:shop-api  remove-image"
+    `);
+  });
+
+  it('takes down only the named services, leaving networks and volumes', () => {
+    const plan = planDown(shopStack(), undefined, { services: ['web', 'api'], volumes: true });
+    expect(formatPlan(plan)).toMatchInlineSnapshot(`
+      "[] -> #1 container:shop-web-1  stop-container
+      [1] -> #2 container:shop-web-1  remove-container
+      [1] -> #3 container:shop-api-1  stop-container
+      [3] -> #4 container:shop-api-1  remove-container
+      [1] -> #5 container:shop-api-2  stop-container
+      [5] -> #6 container:shop-api-2  remove-container"
+    `);
+  });
+
+  it('takes down only what exists, with orphans when asked', () => {
+    const stack = makeStack({
+      services: { db: { image: 'host' }, app: { image: 'host', depends_on: ['db'], replicas: 2 } },
+      volumes: { data: {} },
+    });
+    const observed: ObservedState = {
+      known: true,
+      containers: [
+        container('app', 2, 'running'),
+        { ...container('db', 1, 'exited'), exitCode: 0, volumes: ['shop_data'] },
+        container('old', 1, 'running'),
+      ],
+      networks: [{ name: 'shop_default', project: 'shop' }, { name: 'other_default', project: 'other' }],
+      volumes: [{ name: 'shop_data', project: 'shop' }],
+      images: [],
+    };
+    expect(formatPlan(planDown(stack, observed, { volumes: true }))).toMatchInlineSnapshot(`
+      "[] -> #1 container:shop-app-2  stop-container
+      [1] -> #2 container:shop-app-2  remove-container
+      [] -> #3 container:shop-db-1  remove-container
+      [2,3] -> #4 network:shop_default  remove-network
+      [3] -> #5 volume:shop_data  remove-volume
+      orphans: shop-old-1"
+    `);
+    expect(formatPlan(planDown(stack, observed, { volumes: true, removeOrphans: true }))).toMatchInlineSnapshot(`
+      "[] -> #1 container:shop-app-2  stop-container
+      [1] -> #2 container:shop-app-2  remove-container
+      [] -> #3 container:shop-db-1  remove-container
+      [] -> #4 container:shop-old-1  stop-container (orphan)
+      [4] -> #5 container:shop-old-1  remove-container (orphan)
+      [2,3,5] -> #6 network:shop_default  remove-network
+      [3] -> #7 volume:shop_data  remove-volume
+      orphans: shop-old-1"
+    `);
+  });
+});

@@ -1,0 +1,53 @@
+/** The image part of an up plan: each distinct image built, pulled or imported once, if it has to be. */
+import type { Stack } from '../config/model.js';
+import { assertNever } from './plan.js';
+import type { PlanBuilder } from './plan-builder.js';
+import { imageSource, resource } from './resources.js';
+
+/**
+ * Adds the image nodes the given services need (in their order) and returns, per image reference,
+ * the node that makes it, or undefined when there is nothing to do (present, `host`, `scratch`,
+ * `pull_policy: never`). `build` rebuilds present images (`up --build`).
+ */
+export function planImages(
+  b: PlanBuilder,
+  stack: Stack,
+  services: readonly string[],
+  present: readonly string[],
+  build: boolean,
+): Map<string, number | undefined> {
+  const have = new Set(present);
+  const ids = new Map<string, number | undefined>();
+  for (const name of services) {
+    const service = stack.services[name]!;
+    const source = imageSource(stack, service);
+    const image = source.ref;
+    if (ids.has(image)) continue;
+    const missing = !have.has(image);
+    const always = service.pull_policy === 'always';
+    let id: number | undefined;
+    switch (source.kind) {
+      case 'builtin':
+        break;
+      case 'build':
+        if (missing || build || service.pull_policy === 'build') {
+          id = b.add('build-image', resource.image(image), { image, service: name, build: service.build! });
+        }
+        break;
+      case 'pull':
+        if (always || (missing && service.pull_policy !== 'never')) {
+          id = b.add('pull-image', resource.image(image), { image, service: name, policy: service.pull_policy });
+        }
+        break;
+      case 'import':
+        if (always || missing) {
+          id = b.add('import-image', resource.image(image), { image, format: source.format, path: source.path });
+        }
+        break;
+      default:
+        assertNever(source);
+    }
+    ids.set(image, id);
+  }
+  return ids;
+}

@@ -1,0 +1,73 @@
+/**
+ * Typed access to hafen's native addon (native/hafen.c, built by node-gyp on `npm install`):
+ * the system calls image layers need and Node lacks. Loaded on first use, so code paths that
+ * never touch layers (the Docker runtime, macOS) work without it.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RuntimeError } from '../../errors.js';
+
+interface Addon {
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  lgetxattr(path: string, name: string): Buffer | null;
+  llistxattr(path: string): string[];
+}
+
+const ADDON = path.join('build', 'Release', 'hafen.node');
+let addon: Addon | undefined;
+
+/** The package root's build/Release/hafen.node, found from src/ (tests) or dist/src/ (built). */
+function findAddon(): string | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, ADDON);
+    if (fs.existsSync(candidate)) return candidate;
+    if (fs.existsSync(path.join(dir, 'package.json'))) return undefined;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+function load(): Addon {
+  if (addon) return addon;
+  const file = findAddon();
+  if (!file) {
+    throw new RuntimeError(
+      'native addon',
+      `${ADDON} was not built; the embedded runtime needs it. Run \`npm install\` (or \`npm rebuild\`) ` +
+        'in the hafen package with python3, make and a C compiler present',
+    );
+  }
+  try {
+    addon = createRequire(import.meta.url)(file) as Addon;
+  } catch (err) {
+    throw new RuntimeError('native addon', `cannot load ${file}: ${(err as Error).message}; rebuild it with \`npm rebuild\``, {
+      cause: err,
+    });
+  }
+  return addon;
+}
+
+/** mknod(2): `mode` carries the type bits (fs.constants.S_IFCHR, S_IFBLK, S_IFIFO) and the permissions. */
+export function mknod(file: string, mode: number, major: number, minor: number): void {
+  load().mknod(file, mode, major, minor);
+}
+
+/** lsetxattr(2): sets an extended attribute on `file` itself, never on what a symlink points to. */
+export function lsetxattr(file: string, name: string, value: Buffer): void {
+  load().lsetxattr(file, name, value);
+}
+
+/** lgetxattr(2): the attribute's value, or null when `file` does not carry it. */
+export function lgetxattr(file: string, name: string): Buffer | null {
+  return load().lgetxattr(file, name);
+}
+
+/** llistxattr(2): the names of `file`'s extended attributes (of the link itself). */
+export function llistxattr(file: string): string[] {
+  return load().llistxattr(file);
+}
