@@ -52,6 +52,10 @@ export interface Service {
   working_dir?: string;
   user?: string;
   hostname?: string;
+  /** Fixed container name (`container_name:`); only allowed with one replica. */
+  container_name?: string;
+  /** Platform of the image, e.g. `linux/amd64` (`platform:`). */
+  platform?: string;
   labels: Record<string, string>;
   volumes: VolumeMount[];
   networks: Record<string, ServiceNetwork>;

@@ -1,9 +1,6 @@
 /** `stack config`: the normalized stack file, or just its validation with -q. */
 import { Command } from 'commander';
-import { stringify } from 'yaml';
-import { serializeStack } from '../../config/index.js';
 import { globalOptions } from '../global-options.js';
-import { loadCheckedStack } from '../load.js';
 import type { Output } from '../output.js';
 
 export function configCommand(output: Output): Command {
@@ -13,6 +10,12 @@ export function configCommand(output: Output): Command {
     .option('--json', 'print JSON instead of YAML')
     .option('--services', 'print the service names, one per line')
     .action(async (opts: { quiet?: boolean; json?: boolean; services?: boolean }, command: Command) => {
+      // Loaded on use, so `stack --help` and other commands start fast.
+      const [{ loadCheckedStack }, { serializeStack }, { stringify }] = await Promise.all([
+        import('../load.js'),
+        import('../../config/index.js'),
+        import('yaml'),
+      ]);
       const stack = await loadCheckedStack(globalOptions(command));
       if (opts.quiet) return;
       if (opts.services) return output.out(Object.keys(stack.services).join('\n'));

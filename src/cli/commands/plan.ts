@@ -1,8 +1,6 @@
 /** `stack plan`: what `up` (or `down`) would do, as text, JSON or Graphviz, without touching anything. */
 import { Command, Option } from 'commander';
-import { emptyObservedState, formatPlan, formatPlanDot, formatPlanJson, planDown, planUp } from '../../planner/index.js';
 import { globalOptions } from '../global-options.js';
-import { loadCheckedStack } from '../load.js';
 import type { Output } from '../output.js';
 
 export function planCommand(output: Output): Command {
@@ -21,6 +19,8 @@ export function planCommand(output: Output): Command {
         command: Command,
       ) => {
         const globals = globalOptions(command);
+        const [{ loadCheckedStack }, planner] = await Promise.all([import('../load.js'), import('../../planner/index.js')]);
+        const { emptyObservedState, formatPlan, formatPlanDot, formatPlanJson, planDown, planUp } = planner;
         const stack = await loadCheckedStack(globals);
         const observed = emptyObservedState();
         const plan = opts.down

@@ -1,0 +1,132 @@
+/**
+ * The stack file as written, once it has passed the schema: the shapes normalization reads.
+ * Mirrors schemas/stack.schema.json; every short form is still here.
+ */
+import type { DependencyCondition, RuntimeName } from './model.js';
+import type { RawPortLong } from './ports.js';
+import type { RawVolumeLong } from './volumes.js';
+
+export type Scalar = string | number | boolean | null;
+/** A mapping of names to values, or a list of `NAME=VALUE` strings. */
+export type ListOrDict = Record<string, Scalar> | string[];
+export type StringOrList = string | string[];
+/** Durations and sizes are still strings here. */
+export type Duration = string;
+export type Size = string | number;
+
+export interface RawStack {
+  version?: string | number;
+  name?: string;
+  runtime?: RuntimeName;
+  services: Record<string, RawService>;
+  networks?: Record<string, RawNetwork | null>;
+  volumes?: Record<string, RawVolume | null>;
+  ships?: Record<string, RawShip>;
+  [extension: `x-${string}`]: unknown;
+}
+
+export interface RawBuild {
+  context?: string;
+  dockerfile?: string;
+  args?: ListOrDict;
+  target?: string;
+  labels?: ListOrDict;
+  no_cache?: boolean;
+}
+
+export interface RawLimits {
+  memory?: Size;
+  cpus?: number | string;
+  pids?: number;
+}
+
+export interface RawHealthcheck {
+  test?: StringOrList;
+  interval?: Duration;
+  timeout?: Duration;
+  retries?: number;
+  start_period?: Duration;
+  start_interval?: Duration;
+  disable?: boolean;
+}
+
+export interface RawReady {
+  tcp?: number;
+  http?: number | { port: number; path?: string; status?: number };
+  log?: string;
+  exec?: StringOrList;
+  interval?: Duration;
+  timeout?: Duration;
+  start_interval?: Duration;
+}
+
+export interface RawService {
+  image?: string;
+  build?: string | RawBuild;
+  pull_policy?: 'always' | 'never' | 'missing' | 'if_not_present' | 'build';
+  command?: StringOrList;
+  entrypoint?: StringOrList;
+  environment?: ListOrDict;
+  env_file?: string | (string | { path: string; required?: boolean })[];
+  working_dir?: string;
+  user?: string | number;
+  hostname?: string;
+  container_name?: string;
+  platform?: string;
+  labels?: ListOrDict;
+  volumes?: (string | RawVolumeLong)[];
+  volumes_from?: string[];
+  tmpfs?: StringOrList;
+  networks?: string[] | Record<string, { aliases?: string[]; ipv4_address?: string } | null>;
+  network_mode?: string;
+  ports?: (string | number | RawPortLong)[];
+  expose?: (string | number)[];
+  links?: string[];
+  extra_hosts?: string[] | Record<string, string>;
+  healthcheck?: RawHealthcheck;
+  ready?: RawReady;
+  resources?: RawLimits;
+  deploy?: {
+    replicas?: number;
+    resources?: { limits?: RawLimits };
+    restart_policy?: { condition?: 'none' | 'on-failure' | 'any'; max_attempts?: number };
+  };
+  mem_limit?: Size;
+  cpus?: number | string;
+  pids_limit?: number;
+  restart?: string;
+  stop_grace_period?: Duration;
+  stop_signal?: string;
+  depends_on?: string[] | Record<string, { condition?: DependencyCondition; restart?: boolean; required?: boolean } | null>;
+  replicas?: number;
+  scale?: number;
+  profiles?: string[];
+  ship?: string;
+  tty?: boolean;
+  stdin_open?: boolean;
+  init?: boolean;
+  read_only?: boolean;
+  privileged?: boolean;
+  cap_add?: string[];
+  cap_drop?: string[];
+  [extension: `x-${string}`]: unknown;
+}
+
+export interface RawNetwork {
+  external?: boolean;
+  internal?: boolean;
+  driver?: 'bridge';
+  ipam?: { driver?: string; config?: { subnet?: string }[] };
+  labels?: ListOrDict;
+}
+
+export interface RawVolume {
+  external?: boolean;
+  driver?: 'local';
+  labels?: ListOrDict;
+}
+
+export interface RawShip {
+  docker: string;
+  tls?: { ca?: string; cert?: string; key?: string; verify?: boolean };
+}

@@ -1,0 +1,155 @@
+/**
+ * The normalized model written back as a plain stack-file object (`stack config`): long forms
+ * only, durations as `1m30s`, sizes in bytes, absolute paths. Loading what it prints gives the
+ * same model again. Defaults that mean "nothing" (false, empty lists) are left out.
+ */
+import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, Stack, VolumeMount } from './model.js';
+import { formatDuration } from './units.js';
+import { formatMode } from './volumes.js';
+
+type Doc = Record<string, unknown>;
+
+/** The stack as a plain object ready for YAML or JSON; without `source`, `file` and `dir`. */
+export function serializeStack(stack: Stack): Doc {
+  const doc: Doc = { name: stack.name };
+  if (stack.runtime !== undefined) doc.runtime = stack.runtime;
+  doc.services = mapValues(stack.services, serializeService);
+  if (nonEmpty(stack.networks)) doc.networks = mapValues(stack.networks, serializeNetwork);
+  if (nonEmpty(stack.volumes)) {
+    doc.volumes = mapValues(stack.volumes, (v) => compact({ external: v.external || undefined, labels: orNone(v.labels) }));
+  }
+  if (nonEmpty(stack.ships)) doc.ships = mapValues(stack.ships, serializeShip);
+  Object.assign(doc, stack.extensions);
+  // Loading interpolates every string again, so a literal `$` must be written `$$`.
+  return escapeDollars(doc) as Doc;
+}
+
+function serializeService(s: Service): Doc {
+  return compact({
+    image: s.image,
+    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined }),
+    pull_policy: s.pull_policy,
+    command: s.command,
+    entrypoint: s.entrypoint,
+    environment: orNone(s.environment),
+    env_file: orNone(s.env_file),
+    working_dir: s.working_dir,
+    user: s.user,
+    hostname: s.hostname,
+    container_name: s.container_name,
+    platform: s.platform,
+    labels: orNone(s.labels),
+    volumes: orNone(s.volumes.map(serializeMount)),
+    volumes_from: orNone(s.volumes_from.map((v) => (v.read_only ? `${v.service}:ro` : v.service))),
+    tmpfs: orNone(s.tmpfs),
+    networks: mapValues(s.networks, (n) => compact({ aliases: orNone(n.aliases), ipv4_address: n.ipv4_address })),
+    ports: orNone(s.ports.map((p) => compact({ target: p.target, published: p.published, host_ip: p.host_ip, protocol: p.protocol }))),
+    expose: orNone(s.expose),
+    links: orNone(s.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`))),
+    extra_hosts: orNone(s.extra_hosts),
+    healthcheck: s.healthcheck && serializeHealthcheck(s.healthcheck),
+    ready: s.ready && serializeReady(s.ready),
+    resources: orNone(compact({ ...s.resources })),
+    restart: restartText(s.restart),
+    stop_grace_period: formatDuration(s.stop_grace_period),
+    stop_signal: s.stop_signal,
+    depends_on: orNone(mapValues(s.depends_on, (d) => compact({ condition: d.condition, restart: d.restart || undefined, required: d.required ? undefined : false }))),
+    replicas: s.replicas,
+    profiles: orNone(s.profiles),
+    ship: s.ship,
+    tty: s.tty || undefined,
+    stdin_open: s.stdin_open || undefined,
+    init: s.init || undefined,
+    read_only: s.read_only || undefined,
+    privileged: s.privileged || undefined,
+    cap_add: orNone(s.cap_add),
+    cap_drop: orNone(s.cap_drop),
+    ...s.extensions,
+  });
+}
+
+function serializeMount(m: VolumeMount): Doc {
+  switch (m.type) {
+    case 'volume':
+      return compact({ type: m.type, source: m.source, target: m.target, read_only: m.read_only });
+    case 'bind':
+      return { type: m.type, source: m.source, target: m.target, read_only: m.read_only, bind: { create_host_path: m.create_host_path } };
+    case 'tmpfs':
+      return compact({ type: m.type, target: m.target, tmpfs: orNone(compact({ size: m.size, mode: m.mode === undefined ? undefined : formatMode(m.mode) })) });
+    default: {
+      const never: never = m;
+      return never;
+    }
+  }
+}
+
+function serializeHealthcheck(h: Healthcheck): Doc {
+  return {
+    test: h.test,
+    interval: formatDuration(h.interval),
+    timeout: formatDuration(h.timeout),
+    retries: h.retries,
+    start_period: formatDuration(h.start_period),
+    start_interval: formatDuration(h.start_interval),
+  };
+}
+
+function serializeReady(r: ReadyCheck): Doc {
+  const timing = { interval: formatDuration(r.interval), timeout: formatDuration(r.timeout), start_interval: formatDuration(r.start_interval) };
+  switch (r.kind) {
+    case 'tcp':
+      return { tcp: r.port, ...timing };
+    case 'http':
+      return { http: { port: r.port, path: r.path, status: r.status }, ...timing };
+    case 'log':
+      return { log: r.pattern, ...timing };
+    case 'exec':
+      return { exec: r.command, ...timing };
+    default: {
+      const never: never = r;
+      return never;
+    }
+  }
+}
+
+function restartText(r: RestartPolicy): string {
+  return r.policy === 'on-failure' && r.max_retries !== undefined ? `on-failure:${r.max_retries}` : r.policy;
+}
+
+function serializeNetwork(n: Network): Doc {
+  return compact({
+    external: n.external || undefined,
+    internal: n.internal || undefined,
+    ipam: n.subnet === undefined ? undefined : { config: [{ subnet: n.subnet }] },
+    labels: orNone(n.labels),
+  });
+}
+
+function serializeShip(s: Ship): Doc {
+  return compact({ docker: s.docker, tls: s.tls && compact({ ...s.tls }) });
+}
+
+function mapValues<T>(record: Record<string, T>, fn: (v: T) => unknown): Doc {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
+}
+
+/** Drops undefined fields. */
+function compact(obj: Doc): Doc {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
+
+/** undefined for an empty list or mapping, so `compact` leaves it out. */
+function orNone<T extends object>(value: T): T | undefined {
+  return nonEmpty(value) ? value : undefined;
+}
+
+function nonEmpty(value: object): boolean {
+  return Array.isArray(value) ? value.length > 0 : Object.keys(value).length > 0;
+}
+
+function escapeDollars(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('$', () => '$$'); // a function: in a replacement string "$$" means one $
+  if (Array.isArray(value)) return value.map(escapeDollars);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDollars(v)]));
+  return value;
+}

@@ -1,0 +1,104 @@
+/** Where each key path of a stack file was written, so errors found later can point at it. */
+import type { ConfigIssue, SourceLocation } from '../errors.js';
+import type { SourceMap } from './model.js';
+
+/** A 1-based line and column. */
+export interface Pos {
+  line: number;
+  col: number;
+}
+
+/** A path into the YAML tree: map keys and sequence indices. */
+export type PathSegment = string | number;
+
+/** Formats a path the way messages show it: `services.api.ports[0]`. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+/** Parent of a formatted path, or undefined for the root: `a.b[0]` → `a.b` → `a` → ``. */
+function parentPath(path: string): string | undefined {
+  if (path === '') return undefined;
+  const cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+  return cut <= 0 ? '' : path.slice(0, cut);
+}
+
+interface Entry {
+  /** Where the key was written (map entries only). */
+  key?: Pos;
+  /** Where the value starts. */
+  value: Pos;
+}
+
+/**
+ * Positions by formatted key path. Normalization adds the long-form paths it invents
+ * (`services.api.depends_on.db` for a list item), pointing at what the user wrote.
+ */
+export class StackSourceMap implements SourceMap {
+  private readonly entries = new Map<string, Entry>();
+
+  /** @param file the stack file as the user named it (relative if they gave it relative) */
+  constructor(readonly file: string) {}
+
+  /** Records a position; the first record of a path wins (normalization never overrides the parser). */
+  set(path: string, entry: Entry): void {
+    if (!this.entries.has(path)) this.entries.set(path, entry);
+  }
+
+  /** Makes `path` point where `existing` was written. */
+  alias(path: string, existing: string): void {
+    const entry = this.find(existing);
+    if (entry) this.set(path, entry);
+  }
+
+  /** Where the entry is written: its key for map entries, else its value. Falls back to the nearest parent. */
+  locate(path: string): SourceLocation {
+    const entry = this.find(path);
+    const pos = entry?.key ?? entry?.value ?? { line: 1, col: 1 };
+    return { file: this.file, ...pos, path };
+  }
+
+  /** Where the value of a path starts (for "bad value" errors). Falls back to the nearest parent. */
+  locateValue(path: string): SourceLocation {
+    const entry = this.find(path);
+    const pos = entry?.value ?? { line: 1, col: 1 };
+    return { file: this.file, ...pos, path };
+  }
+
+  /** An issue about the value at a path. */
+  valueIssue(path: string, message: string): ConfigIssue {
+    return { location: this.locateValue(path), message };
+  }
+
+  /** An issue about the key (the entry itself) at a path. */
+  keyIssue(path: string, message: string): ConfigIssue {
+    return { location: this.locate(path), message };
+  }
+
+  private find(path: string): Entry | undefined {
+    for (let p: string | undefined = path; p !== undefined; p = parentPath(p)) {
+      const entry = this.entries.get(p);
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+}
+
+/** Sorts issues by position, keeping the order of equal ones; drops exact duplicates. */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  const unique = issues.filter((i) => {
+    const { file, line, col, path } = i.location;
+    const k = `${file}\0${line}\0${col}\0${path}\0${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  // Array.prototype.sort is stable, so equal positions keep the order they were found in.
+  return unique.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
+}

@@ -1,0 +1,110 @@
+/** Service mounts: Compose's short syntax (`"pgdata:/data"`, `"./seed:/seed:ro"`, `"/anon"`) and long syntax. */
+import path from 'node:path';
+import { ValueError } from './issues.js';
+import type { VolumeMount } from './model.js';
+import { parseSize } from './units.js';
+
+/** Long syntax as the schema admits it. */
+export interface RawVolumeLong {
+  type: 'volume' | 'bind' | 'tmpfs';
+  source?: string;
+  target: string;
+  read_only?: boolean;
+  bind?: { create_host_path?: boolean };
+  tmpfs?: { size?: string | number; mode?: number };
+}
+
+/** Where relative and `~` host paths resolve. */
+export interface PathContext {
+  /** Folder of the stack file. */
+  dir: string;
+  /** The user's home, for `~/…` sources; undefined when unknown. */
+  home?: string;
+}
+
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** Modes of the short syntax; the SELinux and consistency ones are accepted for Compose files and mean nothing here. */
+const IGNORED_MODES = new Set(['z', 'Z', 'nocopy', 'cached', 'delegated', 'consistent']);
+
+/** One `volumes:` entry of a service in its long form. */
+export function parseVolume(value: string | RawVolumeLong, ctx: PathContext): VolumeMount {
+  return typeof value === 'string' ? parseShort(value, ctx) : parseLong(value, ctx);
+}
+
+function parseShort(text: string, ctx: PathContext): VolumeMount {
+  const parts = text.split(':');
+  if (parts.length > 3 || parts.some((p) => p === '')) {
+    throw new ValueError(`"${text}" is not a mount; expected "VOLUME:/path", "./host/path:/path[:ro]" or "/path"`);
+  }
+  if (parts.length === 1) return { type: 'volume', target: checkTarget(parts[0]!), read_only: false };
+  const [source, target, modes = ''] = parts as [string, string, string?];
+  let readOnly = false;
+  for (const mode of modes.split(',').filter(Boolean)) {
+    if (mode === 'ro' || mode === 'rw') readOnly = mode === 'ro';
+    else if (!IGNORED_MODES.has(mode)) throw new ValueError(`unknown mount mode "${mode}" in "${text}"; expected ro or rw`);
+  }
+  if (isHostPath(source)) {
+    // The short syntax creates a missing host folder, as docker-compose always did.
+    return { type: 'bind', source: hostPath(source, ctx), target: checkTarget(target), read_only: readOnly, create_host_path: true };
+  }
+  return { type: 'volume', source: checkVolumeName(source), target: checkTarget(target), read_only: readOnly };
+}
+
+function parseLong(value: RawVolumeLong, ctx: PathContext): VolumeMount {
+  const target = checkTarget(value.target);
+  const readOnly = value.read_only ?? false;
+  switch (value.type) {
+    case 'volume':
+      if (value.source === undefined || value.source === '') return { type: 'volume', target, read_only: readOnly };
+      return { type: 'volume', source: checkVolumeName(value.source), target, read_only: readOnly };
+    case 'bind':
+      if (!value.source) throw new ValueError('a bind mount needs a source (a host path)');
+      return { type: 'bind', source: hostPath(value.source, ctx), target, read_only: readOnly, create_host_path: value.bind?.create_host_path ?? false };
+    case 'tmpfs': {
+      if (value.source) throw new ValueError('a tmpfs mount has no source');
+      const mount: VolumeMount = { type: 'tmpfs', target };
+      if (value.tmpfs?.size !== undefined) mount.size = parseSize(value.tmpfs.size);
+      if (value.tmpfs?.mode !== undefined) mount.mode = octalMode(value.tmpfs.mode);
+      return mount;
+    }
+    default: {
+      const never: never = value.type;
+      throw new ValueError(`unknown mount type "${String(never)}"`);
+    }
+  }
+}
+
+/** Compose writes tmpfs modes as octal digits (1777); the model keeps the number they mean. */
+function octalMode(mode: number): number {
+  if (!/^[0-7]{1,4}$/.test(String(mode))) throw new ValueError(`expected a file mode in octal digits like 1777 or 755, got ${mode}`);
+  return parseInt(String(mode), 8);
+}
+
+/** Host paths are written as paths; anything else names a volume. */
+function isHostPath(source: string): boolean {
+  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
+}
+
+function hostPath(source: string, ctx: PathContext): string {
+  if (source === '~' || source.startsWith('~/')) {
+    if (!ctx.home) throw new ValueError(`cannot expand "~" in "${source}": HOME is not set`);
+    return path.join(ctx.home, source.slice(1));
+  }
+  if (source.startsWith('~')) throw new ValueError(`"${source}": only "~/" (your own home) is supported`);
+  return path.resolve(ctx.dir, source);
+}
+
+function checkTarget(target: string): string {
+  if (!target.startsWith('/')) throw new ValueError(`the mount target "${target}" must be an absolute path inside the container`);
+  return path.posix.normalize(target);
+}
+
+function checkVolumeName(name: string): string {
+  if (!VOLUME_NAME.test(name)) throw new ValueError(`"${name}" is not a volume name (letters, digits, "_", "." and "-"); write a host path as ./${name} or /${name}`);
+  return name;
+}
+
+/** Writes a tmpfs mode back in octal digits. */
+export function formatMode(mode: number): number {
+  return Number(mode.toString(8));
+}

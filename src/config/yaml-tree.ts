@@ -1,0 +1,216 @@
+/**
+ * Turns a parsed YAML document into plain values (what the schema and normalization read) and a
+ * source map of where every key path was written. Applies `<<` merge keys as Compose does,
+ * resolves aliases, reports duplicate keys, and rewrites string scalars through a hook
+ * (interpolation) so that rewritten values keep their positions.
+ */
+import { isAlias, isMap, isScalar, isSeq, Scalar, visit, type Alias, type Node, type Pair, type YAMLMap } from 'yaml';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import type { ParsedYaml } from './parse-yaml.js';
+import { StackSourceMap, type Pos } from './source-map.js';
+
+/**
+ * Values that aliases and merges may add beyond what the file itself holds; past this the file is
+ * refused. yaml's alias count stops exponential bombs; this stops quadratic ones (a big anchor
+ * used many times), which it cannot see.
+ */
+export const MAX_ALIAS_EXPANSION = 100_000;
+/** Deeper nesting than this is refused rather than risking the stack. */
+export const MAX_DEPTH = 100;
+
+/** Rewrites a string scalar; `plain` is true when it was written unquoted. Throws ScalarError to report a problem. */
+export type ScalarHook = (text: string, plain: boolean) => unknown;
+
+/** A problem with one scalar's text, reported at that scalar. */
+export class ScalarError extends Error {}
+
+/** Plain data of the document, where each path was written, and the problems found on the way. */
+export interface YamlTree {
+  /** Plain data: objects, arrays, strings, numbers, booleans, null; undefined for an empty document. */
+  value: unknown;
+  source: StackSourceMap;
+  issues: ConfigIssue[];
+}
+
+/** Builds the plain tree. Throws ConfigError only when a size limit is hit; other problems are in `issues`. */
+export function toTree(parsed: ParsedYaml, hook?: ScalarHook): YamlTree {
+  const builder = new TreeBuilder(parsed, hook);
+  const contents = parsed.doc.contents;
+  if (contents === null) return { value: undefined, source: builder.source, issues: [] };
+  builder.source.set('', { value: builder.pos(contents) });
+  const value = builder.convert(contents, '', 0);
+  return { value, source: builder.source, issues: builder.issues };
+}
+
+class TreeBuilder {
+  readonly source: StackSourceMap;
+  readonly issues: ConfigIssue[] = [];
+  private nodes = 0;
+  /** Nodes the builder may visit: the document's own plus MAX_ALIAS_EXPANSION. */
+  private readonly budget: number;
+  /** Each alias's anchored node: the last anchor of that name before it, as YAML says. */
+  private readonly targets = new Map<Alias, Node | undefined>();
+  /** Collections being converted: an alias to one of them would recurse forever. */
+  private readonly active = new Set<Node>();
+  /** Duplicate keys already reported (an anchored map is converted once per use). */
+  private readonly reported = new Set<unknown>();
+
+  constructor(
+    private readonly parsed: ParsedYaml,
+    private readonly hook?: ScalarHook,
+  ) {
+    this.source = new StackSourceMap(parsed.file);
+    const anchors = new Map<string, Node>();
+    let written = 0;
+    visit(parsed.doc, {
+      Node: (_key, node) => {
+        written++;
+        if (isAlias(node)) this.targets.set(node, anchors.get(node.source));
+        else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
+    this.budget = written + MAX_ALIAS_EXPANSION;
+  }
+
+  pos(node: Node | Pair['key']): Pos {
+    const offset = (node as Node | null)?.range?.[0] ?? 0;
+    return this.parsed.lines.linePos(offset);
+  }
+
+  /** @param path the formatted key path (`services.api.ports[0]`); built by concatenation, as this runs per node */
+  convert(node: unknown, path: string, depth: number): unknown {
+    this.count(depth, node as Node);
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) {
+      const target = this.resolve(node, path);
+      return target === undefined ? null : this.convert(target, path, depth + 1);
+    }
+    if (isScalar(node)) return this.scalar(node, path);
+    if (isMap(node)) return this.map(node, path, depth, () => false, {});
+    if (isSeq(node)) {
+      this.active.add(node);
+      const out = node.items.map((item, i) => {
+        const childPath = `${path}[${i}]`;
+        this.source.set(childPath, { value: this.pos(item as Node) });
+        return this.convert(item, childPath, depth + 1);
+      });
+      this.active.delete(node);
+      return out;
+    }
+    return null;
+  }
+
+  /**
+   * Converts a mapping into `out`. `skip` names keys the including mapping already has: a merged
+   * mapping only fills in keys that are missing (explicit keys win, earlier merges win over later).
+   */
+  private map(node: YAMLMap, path: string, depth: number, skip: (key: string) => boolean, out: Record<string, unknown>) {
+    this.active.add(node);
+    const explicit = new Map<string, Pair>();
+    for (const pair of node.items) {
+      if (isMergeKey(pair.key)) continue;
+      const key = this.keyOf(pair, path);
+      if (key === undefined) continue;
+      const first = explicit.get(key);
+      if (!first) explicit.set(key, pair);
+      else if (!this.reported.has(pair)) {
+        this.reported.add(pair);
+        const line = this.pos(first.key).line;
+        this.issues.push({ location: { file: this.parsed.file, ...this.pos(pair.key), path: child(path, key) }, message: `duplicate key "${key}" (first written at line ${line})` });
+      }
+    }
+    for (const pair of node.items) {
+      if (isMergeKey(pair.key)) {
+        const has = (k: string) => skip(k) || explicit.has(k) || Object.hasOwn(out, k);
+        for (const src of this.mergeSources(pair, path)) this.map(src, path, depth + 1, has, out);
+        continue;
+      }
+      const key = this.keyOf(pair, path, true);
+      if (key === undefined || explicit.get(key) !== pair || skip(key)) continue;
+      const childPath = child(path, key);
+      const valueNode = pair.value as Node | null;
+      this.source.set(childPath, { key: this.pos(pair.key), value: this.pos(valueNode ?? pair.key) });
+      setOwn(out, key, this.convert(valueNode, childPath, depth + 1));
+    }
+    this.active.delete(node);
+    return out;
+  }
+
+  /** The mappings a `<<` key merges: one mapping, or a list of them, usually through aliases. */
+  private mergeSources(pair: Pair, path: string): YAMLMap[] {
+    const value = this.deref(pair.value as Node | null, path);
+    const items = isSeq(value) ? value.items.map((item) => this.deref(item as Node, path)) : [value];
+    const maps: YAMLMap[] = [];
+    for (const item of items) {
+      if (isMap(item)) maps.push(item);
+      else if (item !== undefined) this.issue(pair.value as Node, path, 'a merge key (<<) takes a mapping or a list of mappings, usually aliases like *defaults');
+    }
+    return maps;
+  }
+
+  private deref(node: Node | null, path: string): Node | undefined {
+    if (node === null) return undefined;
+    return isAlias(node) ? this.resolve(node, path) : node;
+  }
+
+  private resolve(alias: Alias, path: string): Node | undefined {
+    const target = this.targets.get(alias);
+    if (target === undefined) this.issue(alias, path, `unknown alias *${alias.source} (its anchor &${alias.source} must come before it)`);
+    else if (this.active.has(target)) this.issue(alias, path, `alias *${alias.source} refers to a node that contains it`);
+    else return target;
+    return undefined;
+  }
+
+  private scalar(node: Scalar, path: string): unknown {
+    const value = node.value;
+    if (typeof value !== 'string' || !this.hook) return value;
+    try {
+      return this.hook(value, node.type === Scalar.PLAIN);
+    } catch (err) {
+      if (!(err instanceof ScalarError)) throw err;
+      this.issue(node, path, err.message);
+      return value;
+    }
+  }
+
+  /** A map key as a string; only plain values (strings, numbers, booleans) are keys in a stack file. */
+  private keyOf(pair: Pair, path: string, quiet = false): string | undefined {
+    let key = pair.key as Node | null;
+    if (key !== null && isAlias(key)) key = this.targets.get(key) ?? null;
+    if (key === null) return '';
+    if (isScalar(key)) return String(key.value ?? '');
+    if (!quiet) this.issue(pair.key as Node, path, 'a key must be a plain value, not a mapping or a list');
+    return undefined;
+  }
+
+  private issue(node: Node, path: string, message: string): void {
+    this.issues.push({ location: { file: this.parsed.file, ...this.pos(node), path }, message });
+  }
+
+  private count(depth: number, node: Node): void {
+    if (depth > MAX_DEPTH) throw limit(this.parsed.file, this.pos(node), `nested more than ${MAX_DEPTH} levels deep`);
+    if (++this.nodes > this.budget) {
+      throw limit(this.parsed.file, this.pos(node), `expands to more than ${MAX_ALIAS_EXPANSION} extra values through aliases; refusing it`);
+    }
+  }
+}
+
+function limit(file: string, pos: Pos, message: string): ConfigError {
+  return new ConfigError([{ location: { file, ...pos, path: '' }, message: `the file ${message}` }]);
+}
+
+/** `<<` written plain (a quoted "<<" is an ordinary key). */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && key.value === '<<' && key.type === Scalar.PLAIN;
+}
+
+/** Sets a key; "__proto__" goes through defineProperty so that it stays data instead of setting the prototype. */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** The formatted path of a map entry: `services` + `api` → `services.api`. */
+function child(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
