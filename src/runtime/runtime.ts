@@ -1,0 +1,202 @@
+/**
+ * The one interface every container runtime implements (embedded, docker), and the conformance
+ * suite in e2e/ tests. A runtime knows nothing of stacks beyond the labels and names it is handed:
+ * the executor turns plan operations into these calls.
+ */
+import type { Bytes, Healthcheck, Millis, PortMapping, Protocol, Resources, RuntimeName } from '../config/model.js';
+
+/** Labels every resource carries, so observed state is read back from the runtime. */
+export const Label = {
+  project: 'io.hafen.project',
+  service: 'io.hafen.service',
+  instance: 'io.hafen.instance',
+  configHash: 'io.hafen.config-hash',
+  oneOff: 'io.hafen.one-off',
+} as const;
+
+export type Mount =
+  | { type: 'volume'; source: string; target: string; readOnly: boolean }
+  | { type: 'bind'; source: string; target: string; readOnly: boolean }
+  | { type: 'tmpfs'; target: string; size?: Bytes; mode?: number };
+
+/** Everything needed to create one container. */
+export interface ContainerSpec {
+  /** Unique name, e.g. `shop-api-1`. */
+  name: string;
+  image: string;
+  /** Replaces the image's entrypoint / cmd when given. */
+  entrypoint?: string[];
+  command?: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  user?: string;
+  hostname: string;
+  labels: Record<string, string>;
+  mounts: Mount[];
+  /** Networks by runtime name, with the names this container answers to on each. */
+  networks: { name: string; aliases: string[]; ipv4Address?: string }[];
+  /** Extra /etc/hosts lines: name → address. */
+  extraHosts: Record<string, string>;
+  ports: PortMapping[];
+  resources: Resources;
+  healthcheck?: Healthcheck;
+  stopSignal: string;
+  stopGracePeriod: Millis;
+  tty: boolean;
+  stdinOpen: boolean;
+  readOnly: boolean;
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+}
+
+export type ContainerState = 'created' | 'running' | 'exited' | 'dead';
+export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
+
+/** A published port as bound on the host. */
+export interface PortBinding {
+  target: number;
+  protocol: Protocol;
+  hostIp: string;
+  hostPort: number;
+}
+
+/** What a runtime reports of one container. */
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  health: Health;
+  exitCode?: number;
+  oomKilled: boolean;
+  /** ISO times. */
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  ports: PortBinding[];
+  /** Address on each network, by network name. */
+  addresses: Record<string, string>;
+  /** Where the container runs: `embedded`, or a Docker engine's ship name / address. */
+  host: string;
+}
+
+export interface NetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  subnet?: string;
+  internal: boolean;
+}
+
+export interface VolumeSpec {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** One log line of a container. */
+export interface LogLine {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Last N lines. */
+  tail?: number;
+  /** ISO time or epoch ms. */
+  since?: string | number;
+  signal?: AbortSignal;
+}
+
+export interface ExecOptions {
+  command: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  /** Attach the caller's terminal (interactive); otherwise output is captured. */
+  interactive?: boolean;
+  tty?: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ContainerStats {
+  cpuNanos: number;
+  memoryBytes: number;
+  memoryLimit?: number;
+  pids: number;
+}
+
+export interface ExitStatus {
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+export interface BuildSpec {
+  contextDir: string;
+  dockerfile: string;
+  args: Record<string, string>;
+  target?: string;
+  tag: string;
+  noCache: boolean;
+  labels: Record<string, string>;
+}
+
+/** Build progress as the CLI shows it. */
+export type BuildEvent =
+  | { kind: 'step-start'; index: number; total: number; text: string; cached: boolean }
+  | { kind: 'step-done'; index: number; ms: number }
+  | { kind: 'output'; line: string };
+
+export interface ImageInfo {
+  name: string;
+  id: string;
+  size: Bytes;
+  createdAt?: string;
+}
+
+/** A container runtime. Every method that changes the system names the resource in its errors. */
+export interface Runtime {
+  readonly name: RuntimeName;
+
+  // Images
+  hasImage(ref: string): Promise<boolean>;
+  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void>;
+  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo>;
+  listImages(): Promise<ImageInfo[]>;
+  removeImage(ref: string): Promise<void>;
+
+  // Networks and volumes
+  createNetwork(spec: NetworkSpec): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  createVolume(spec: VolumeSpec): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+
+  // Containers
+  createContainer(spec: ContainerSpec): Promise<ContainerInfo>;
+  startContainer(name: string): Promise<ContainerInfo>;
+  /** Sends the stop signal, waits up to the grace period, then kills. */
+  stopContainer(name: string, opts?: { timeout?: Millis }): Promise<void>;
+  killContainer(name: string, signal?: string): Promise<void>;
+  removeContainer(name: string, opts?: { force?: boolean }): Promise<void>;
+  inspectContainer(name: string): Promise<ContainerInfo | undefined>;
+  /** Containers whose labels include all of `labels`. */
+  listContainers(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus>;
+  logs(name: string, opts?: LogOptions): AsyncIterable<LogLine>;
+  exec(name: string, opts: ExecOptions): Promise<ExecResult>;
+  stats(name: string): Promise<ContainerStats>;
+
+  /** Networks and volumes whose labels include all of `labels`. */
+  listNetworks(labels: Record<string, string>): Promise<string[]>;
+  listVolumes(labels: Record<string, string>): Promise<string[]>;
+
+  /** Releases connections and handles (not the containers). */
+  close(): Promise<void>;
+}
