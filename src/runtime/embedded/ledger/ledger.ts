@@ -66,6 +66,11 @@ export class Ledger {
     this.append({ op: 'del', resource });
   }
 
+  /** Writes that several resources are gone, in one append and one fsync. */
+  removeAll(resources: LedgerResource[]): void {
+    this.append(...resources.map((resource): LedgerLine => ({ op: 'del', resource })));
+  }
+
   /** Resources added and not removed, in the order they were added. */
   live(): { resource: LedgerResource; owner?: string }[] {
     const live = new Map<string, { resource: LedgerResource; owner?: string }>();

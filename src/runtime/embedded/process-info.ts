@@ -1,0 +1,31 @@
+/** What /proc says about a process: its state and start time, so a reused pid is told apart. */
+import fs from 'node:fs';
+
+/** Fields of /proc/PID/stat hafen needs. */
+export interface ProcStat {
+  /** R, S, D, Z (zombie: dead, not yet reaped), T, … */
+  state: string;
+  /** Field 22: clock ticks after boot; with the pid, names one process for the machine's uptime. */
+  startTime: string;
+}
+
+/** /proc/PID/stat's state and start time, or undefined when there is no such process. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parens: split after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const startTime = fields[19];
+  return state && startTime ? { state, startTime } : undefined;
+}
+
+/** Whether the process `pid` that started at `startTime` is still running (not gone, not a zombie, pid not reused). */
+export function processRunning(pid: number, startTime: string): boolean {
+  const stat = readProcStat(pid);
+  return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+}

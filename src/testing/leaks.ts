@@ -1,0 +1,105 @@
+/**
+ * The leak check every e2e test ends with: what of a project is still on the real system. Looks at
+ * mounts (/proc/self/mountinfo), network namespaces (/run/netns), links (/sys/class/net, by the
+ * naming of src/runtime/embedded/link-names.ts), cgroup folders `hafen/<project>` in every hierarchy,
+ * and processes whose cgroup is under `hafen/<project>`. Tests assert the list is empty.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readMountInfo } from '../runtime/embedded/mountinfo.js';
+import { isProjectLink, NETNS_DIR, netnsPrefix } from '../runtime/embedded/link-names.js';
+import { readProcStat } from '../runtime/embedded/process-info.js';
+import { projectDir } from '../runtime/embedded/state/project-paths.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
+
+export {
+  bridgeName,
+  hostVethName,
+  isProjectLink,
+  LINK_NAME_MAX,
+  netnsName,
+  netnsPrefix,
+  peerVethName,
+  projectLinkTag,
+} from '../runtime/embedded/link-names.js';
+
+/** Where to look: the state root of the run being checked (default: HAFEN_ROOT or /var/lib/hafen). */
+export interface LeakOptions {
+  root?: string;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function readDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Mounts of the project: below its state folder, its netns binds, or any path naming `hafen/<project>`. */
+function mountLeaks(project: string, stateDir: string): string[] {
+  const named = new RegExp(`(^|/)hafen[/.]${escapeRegExp(project)}([/.]|$)`);
+  return readMountInfo()
+    .filter((m) => m.mountPoint === stateDir || m.mountPoint.startsWith(`${stateDir}/`) || named.test(m.mountPoint))
+    .map((m) => `mount ${m.mountPoint} (${m.fsType})`);
+}
+
+function netnsLeaks(project: string): string[] {
+  const prefix = netnsPrefix(project);
+  return readDir(NETNS_DIR)
+    .filter((n) => n.startsWith(prefix))
+    .map((n) => `netns ${path.join(NETNS_DIR, n)}`);
+}
+
+function linkLeaks(project: string): string[] {
+  return readDir('/sys/class/net')
+    .filter((n) => isProjectLink(project, n))
+    .map((n) => `link ${n}${fs.existsSync(`/sys/class/net/${n}/bridge`) ? ' (bridge)' : ''}`);
+}
+
+function cgroupLeaks(project: string): string[] {
+  const mounts = new Set(readMountInfo().filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => m.mountPoint));
+  return [...mounts].map((m) => path.join(m, 'hafen', project)).filter((d) => fs.existsSync(d)).map((d) => `cgroup ${d}`);
+}
+
+/** The path of a /proc/PID/cgroup line (`hierarchy-id:controllers:path`). */
+function cgroupPathOf(line: string): string {
+  return line.split(':').slice(2).join(':');
+}
+
+/** Live processes (zombies are dead already) with a cgroup under `hafen/<project>` in any hierarchy. */
+function processLeaks(project: string): string[] {
+  const inProject = new RegExp(`/hafen/${escapeRegExp(project)}(/|$)`);
+  const out: string[] = [];
+  for (const entry of readDir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${entry}/cgroup`, 'utf8');
+    } catch {
+      continue;
+    }
+    const cgroup = text.split('\n').map(cgroupPathOf).find((p) => inProject.test(p));
+    if (!cgroup) continue;
+    const stat = readProcStat(Number(entry));
+    if (!stat || stat.state === 'Z') continue;
+    let comm = '?';
+    try {
+      comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+    } catch {
+      // Exited meanwhile.
+    }
+    out.push(`process ${entry} (${comm}) in cgroup ${cgroup}`);
+  }
+  return out;
+}
+
+/** Everything of `project` still on this machine, one readable line each; empty when nothing leaked. */
+export function findLeaks(project: string, options: LeakOptions = {}): string[] {
+  const stateDir = projectDir(options.root ?? defaultRoot(), project);
+  return [...processLeaks(project), ...mountLeaks(project, stateDir), ...netnsLeaks(project), ...linkLeaks(project), ...cgroupLeaks(project)];
+}
