@@ -5,6 +5,13 @@
       "sources": ["native/hafen.c"],
       "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"],
       "defines": ["_GNU_SOURCE", "NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "hafen-run",
+      "type": "executable",
+      "sources": ["native/hafen-run.c", "native/hafen-run-fs.c", "native/hafen-run-proc.c", "native/hafen-run-log.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-format-truncation", "-O2"],
+      "defines": ["_GNU_SOURCE"]
     }
   ]
 }

@@ -1,0 +1,517 @@
+/*
+ * hafen-run: the process launcher of hafen's embedded runtime. Node's process is multithreaded and
+ * cannot enter new namespaces, so every container starts through this small program.
+ *
+ *   hafen-run run [options] -- CMD ARGS...
+ *     rootfs     --rootfs-lower DIR (repeatable, top-most first) --rootfs-upper DIR --rootfs-work DIR
+ *                --rootfs-target DIR (created if missing): an overlay mounted inside the container's
+ *                mount namespace, so it disappears with the container; or --rootfs DIR (a plain
+ *                directory, bound onto itself).
+ *     mounts     --bind SRC:DST[:ro|:rw]  (files or dirs; DST created in the rootfs, resolved inside it)
+ *                --tmpfs DST[:size=BYTES,mode=OCTAL,noexec,ro]   (nosuid,nodev; mode 1777 by default)
+ *                --host-ro DIR  (a host directory, read-only at the same path; a host symlink is
+ *                recreated as a symlink). Paths must not contain ':'.
+ *                Always: /proc, a tmpfs /dev (null zero full random urandom tty bound from the host,
+ *                pts, shm, mqueue, ptmx fd stdin stdout stderr links), /sys read-only, Docker's masked
+ *                and read-only paths; then pivot_root.
+ *     isolation  new mount, pid, uts, ipc and cgroup namespaces; --net new|host|/proc/PID/ns/net
+ *                (new: empty, lo up; default new); --hostname NAME
+ *     process    --cwd DIR (created if missing) --env K=V (repeatable; the whole environment)
+ *                --user UID[:GID] --groups G1,G2 (numeric) --cap CAP_NAME (repeatable: the
+ *                capabilities kept in bounding, effective, permitted; inheritable and ambient are
+ *                cleared; a non-root user ends with none) ; no_new_privs always; rlimits untouched.
+ *                --cgroup DIR (repeatable; v1 per-controller dirs and/or a v2 dir): the container's
+ *                init writes itself into DIR/cgroup.procs (or tasks) first thing, before its cgroup
+ *                namespace and its filesystem exist, so all of it is accounted; this outer process
+ *                stays outside, so an OOM kill never hits the log relay or the status writer.
+ *     --tty      the command gets a new pty of the container's /dev/pts; this process relays its own
+ *                stdin/stdout to it (raw mode when stdin is a terminal) and passes window sizes on.
+ *     --sync-fd N  a socket to the caller. hafen-run writes `pid <host pid of the init>\n` as soon as
+ *                the namespaces exist (the filesystem is still being set up; the caller may configure
+ *                /proc/PID/ns/net meanwhile) and waits for `go\n` (EOF instead: the container is
+ *                killed, nothing is left, exit 125). Then it writes `started\n` once the command was
+ *                exec'd, or `error <message>\n` (a setup failure, or e.g. `exec "nodee": No such file
+ *                or directory`), and at the end `exit exited CODE` or `exit signaled SIG`, plus ` oom`.
+ *                Without --sync-fd the command starts at once and errors go to stderr.
+ *     --log FILE [--log-max BYTES]  stdout and stderr of the command go through pipes to this process,
+ *                which appends `<RFC3339Nano UTC> <stdout|stderr> <line>` lines to FILE, rotating it
+ *                to FILE.1 past BYTES; stdin is /dev/null. Without --log the command shares our stdio.
+ *     --detach   setsid(), so the caller can die (even by SIGKILL) and the container lives on;
+ *     --status-file FILE  written atomically at the end: `exited CODE` or `signaled SIG`, plus ` oom`
+ *                when the kernel OOM-killed in one of the cgroups (memory.oom_control / memory.events).
+ *   PID 1 inside is hafen-run (a tiny init): it forks the command, forwards SIGTERM SIGINT SIGHUP
+ *   SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH to it, reaps every zombie and exits with the command's status,
+ *   so the kernel ends the rest of the namespace. This outer process forwards the same signals
+ *   inward and exits with the same status: CODE, or 128+SIG; 125 when the container could not be
+ *   set up, 126 when the command cannot be executed, 127 when it is not found.
+ *
+ *   hafen-run exec --target PID [--user ..] [--groups ..] [--cwd ..] [--env ..] [--cap ..] [--cgroup ..]
+ *                  -- CMD ARGS...
+ *     joins the cgroups and the mnt, pid, net, uts, ipc and cgroup namespaces of the container whose
+ *     init is PID, forks (so the pid namespace applies), drops to user and capabilities, execs;
+ *     stdio inherited (--tty: a new pty of the container, relayed), signals forwarded, exits with the
+ *     command's status. PID must be a set-up container init: init is named `hafen-setup` while it
+ *     builds the container and `hafen-init` from the moment the command starts; anything else (a
+ *     dead container's reused pid) is refused with 125.
+ */
+#include "hafen-run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+void hr_die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("hafen-run: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(HR_EXIT_SETUP);
+}
+
+int hr_errmsg(char *buf, size_t len, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, len, fmt, ap);
+  va_end(ap);
+  return n;
+}
+
+int hr_write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* One message on the init <-> outer channel, optionally passing an fd. */
+int hr_sendmsg(int fd, char kind, const char *text, int passfd) {
+  char buf[1024];
+  size_t n = (size_t)snprintf(buf, sizeof buf, "%c%s", kind, text ? text : "");
+  if (n >= sizeof buf) n = sizeof buf - 1;
+  struct iovec iov = {buf, n};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  if (passfd >= 0) {
+    memset(cbuf, 0, sizeof cbuf);
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+  }
+  return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Moves the calling process into each --cgroup directory ("0" means the writer itself). */
+int hr_join_cgroups(const struct hr_opts *o, char *err, size_t errlen) {
+  for (int i = 0; i < o->ncgroups; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cgroup.procs", o->cgroups[i]);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+      snprintf(path, sizeof path, "%s/tasks", o->cgroups[i]);
+      fd = open(path, O_WRONLY | O_CLOEXEC);
+    }
+    if (fd < 0 || write(fd, "0", 1) != 1) {
+      hr_errmsg(err, errlen, "join cgroup %s: %s", o->cgroups[i], strerror(errno));
+      if (fd >= 0) close(fd);
+      return -1;
+    }
+    close(fd);
+  }
+  return 0;
+}
+
+/* The kernel's OOM-kill count over the cgroups (v1 memory.oom_control, v2 memory.events). */
+static long long oom_kills(const struct hr_opts *o) {
+  long long total = 0;
+  static const char *const files[] = {"memory.oom_control", "memory.events"};
+  for (int i = 0; i < o->ncgroups; i++) {
+    for (int f = 0; f < 2; f++) {
+      char path[4096], line[256];
+      snprintf(path, sizeof path, "%s/%s", o->cgroups[i], files[f]);
+      FILE *fp = fopen(path, "re");
+      if (!fp) continue;
+      while (fgets(line, sizeof line, fp))
+        if (!strncmp(line, "oom_kill ", 9)) total += atoll(line + 9);
+      fclose(fp);
+    }
+  }
+  return total;
+}
+
+static long long parse_num(const char *s, const char *what, int base) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, base);
+  if (errno || !*s || *end || v < 0) hr_die("%s: not a number: %s", what, s);
+  return v;
+}
+
+static void parse_args(int argc, char **argv, struct hr_opts *o) {
+  size_t n = (size_t)argc + 1;
+  memset(o, 0, sizeof *o);
+  o->lowers = calloc(n, sizeof *o->lowers);
+  o->binds = calloc(n, sizeof *o->binds);
+  o->tmpfs = calloc(n, sizeof *o->tmpfs);
+  o->hostro = calloc(n, sizeof *o->hostro);
+  o->env = calloc(n, sizeof *o->env);
+  o->groups = calloc(n, sizeof *o->groups);
+  o->cgroups = calloc(n, sizeof *o->cgroups);
+  o->syncfd = -1;
+  o->net = HR_NET_NEW;
+  if (argc < 2 || (strcmp(argv[1], "run") && strcmp(argv[1], "exec")))
+    hr_die("usage: hafen-run run|exec [options] -- CMD ARGS... (see the top of native/hafen-run.c)");
+  o->exec_mode = !strcmp(argv[1], "exec");
+  int i = 2;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--")) {
+      i++;
+      break;
+    }
+    if (!strcmp(a, "--detach")) { o->detach = 1; continue; }
+    if (!strcmp(a, "--tty")) { o->tty = 1; continue; }
+    if (!strcmp(a, "--rootfs-volatile")) { o->volatile_upper = 1; continue; }
+    if (i + 1 >= argc) hr_die("%s needs a value", a);
+    char *v = argv[++i];
+    if (!strcmp(a, "--rootfs-lower")) o->lowers[o->nlowers++] = v;
+    else if (!strcmp(a, "--rootfs-upper")) o->upper = v;
+    else if (!strcmp(a, "--rootfs-work")) o->work = v;
+    else if (!strcmp(a, "--rootfs-target")) o->target = v;
+    else if (!strcmp(a, "--rootfs")) o->rootfs = v;
+    else if (!strcmp(a, "--bind")) {
+      struct hr_bind *b = &o->binds[o->nbinds++];
+      size_t len = strlen(v);
+      if (len > 3 && (!strcmp(v + len - 3, ":ro") || !strcmp(v + len - 3, ":rw"))) {
+        b->ro = v[len - 2] == 'r' && v[len - 1] == 'o';
+        v[len - 3] = 0;
+      }
+      char *colon = strchr(v, ':');
+      if (!colon || colon == v || !colon[1]) hr_die("--bind SRC:DST[:ro], got %s", v);
+      *colon = 0;
+      b->src = v;
+      b->dst = colon + 1;
+    } else if (!strcmp(a, "--tmpfs")) {
+      struct hr_tmpfs *t = &o->tmpfs[o->ntmpfs++];
+      char *colon = strchr(v, ':');
+      if (colon) *colon = 0;
+      t->dst = v;
+      t->opts = colon ? colon + 1 : NULL;
+    } else if (!strcmp(a, "--host-ro")) o->hostro[o->nhostro++] = v;
+    else if (!strcmp(a, "--net")) {
+      if (!strcmp(v, "new")) o->net = HR_NET_NEW;
+      else if (!strcmp(v, "host")) o->net = HR_NET_HOST;
+      else if (v[0] == '/') o->net = HR_NET_JOIN, o->netpath = v;
+      else hr_die("--net new|host|/proc/PID/ns/net, got %s", v);
+    } else if (!strcmp(a, "--hostname")) o->hostname = v;
+    else if (!strcmp(a, "--cwd")) o->cwd = v;
+    else if (!strcmp(a, "--env")) {
+      if (!strchr(v, '=')) hr_die("--env K=V, got %s", v);
+      o->env[o->nenv++] = v;
+    } else if (!strcmp(a, "--user")) {
+      char *colon = strchr(v, ':');
+      if (colon) *colon = 0;
+      o->uid = (uid_t)parse_num(v, "--user", 10);
+      o->gid = colon ? (gid_t)parse_num(colon + 1, "--user", 10) : 0;
+    } else if (!strcmp(a, "--groups")) {
+      for (char *save = NULL, *g = strtok_r(v, ",", &save); g; g = strtok_r(NULL, ",", &save))
+        o->groups[o->ngroups++] = (gid_t)parse_num(g, "--groups", 10);
+    } else if (!strcmp(a, "--cap")) {
+      int c = hr_cap_from_name(v);
+      if (c < 0) hr_die("unknown capability %s", v);
+      o->caps |= 1ULL << c;
+    } else if (!strcmp(a, "--cgroup")) o->cgroups[o->ncgroups++] = v;
+    else if (!strcmp(a, "--sync-fd")) o->syncfd = (int)parse_num(v, "--sync-fd", 10);
+    else if (!strcmp(a, "--log")) o->log = v;
+    else if (!strcmp(a, "--log-max")) o->logmax = parse_num(v, "--log-max", 10);
+    else if (!strcmp(a, "--status-file")) o->statusfile = v;
+    else if (!strcmp(a, "--target")) o->target_pid = (pid_t)parse_num(v, "--target", 10);
+    else hr_die("unknown option %s", a);
+  }
+  if (i >= argc) hr_die("no command given (options -- CMD ARGS...)");
+  /* Paths inside the container are absolute, as in Docker. */
+  if (o->cwd && o->cwd[0] != '/') hr_die("--cwd must be absolute: %s", o->cwd);
+  for (int k = 0; k < o->nbinds; k++)
+    if (o->binds[k].dst[0] != '/') hr_die("--bind target must be absolute: %s", o->binds[k].dst);
+  for (int k = 0; k < o->ntmpfs; k++)
+    if (o->tmpfs[k].dst[0] != '/') hr_die("--tmpfs target must be absolute: %s", o->tmpfs[k].dst);
+  for (int k = 0; k < o->nhostro; k++)
+    if (o->hostro[k][0] != '/') hr_die("--host-ro must be absolute: %s", o->hostro[k]);
+  o->argv = argv + i;
+  if (o->exec_mode) {
+    if (o->target_pid <= 0) hr_die("exec needs --target PID");
+    return;
+  }
+  if (!o->rootfs && !(o->nlowers && o->upper && o->work && o->target))
+    hr_die("run needs --rootfs DIR, or --rootfs-lower, --rootfs-upper, --rootfs-work and --rootfs-target");
+}
+
+/* The outer process's view of one container run. */
+struct outer {
+  const struct hr_opts *o;
+  pid_t init;
+  int chan, sigfd, outr, errr, master, stdin_open;
+  int init_done, init_status, chan_open, have_status, cmd_status, go_sent, aborted, setup_failed;
+  struct hr_log *log;
+  struct termios saved;
+  int raw;
+  char sync[64];
+  size_t synclen;
+};
+
+static void sync_line(const struct outer *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sync_line(const struct outer *r, const char *fmt, ...) {
+  if (r->o->syncfd < 0) return;
+  char buf[1100];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n > 0) hr_write_all(r->o->syncfd, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static void report_error(const struct outer *r, const char *msg) {
+  if (r->o->syncfd >= 0) sync_line(r, "error %s\n", msg);
+  else fprintf(stderr, "hafen-run: %s\n", msg);
+}
+
+static void resize_pty(const struct outer *r) {
+  struct winsize ws;
+  if (r->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(r->master, TIOCSWINSZ, &ws);
+}
+
+static void on_chan(struct outer *r) {
+  char buf[1100];
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {buf, sizeof buf - 1};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  ssize_t n = recvmsg(r->chan, &mh, MSG_CMSG_CLOEXEC);
+  if (n < 0 && errno == EINTR) return;
+  if (n <= 0) {
+    r->chan_open = 0;
+    return;
+  }
+  buf[n] = 0;
+  switch (buf[0]) {
+  case MSG_SETUP_ERROR: r->setup_failed = 1; /* fall through */
+  case MSG_EXEC_ERROR: report_error(r, buf + 1); break;
+  case MSG_STARTED: sync_line(r, "started\n"); break;
+  case MSG_STATUS:
+    r->have_status = 1;
+    r->cmd_status = atoi(buf + 1);
+    break;
+  case MSG_PTY: {
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    if (!c || c->cmsg_type != SCM_RIGHTS) break;
+    memcpy(&r->master, CMSG_DATA(c), sizeof(int));
+    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &r->saved) == 0) {
+      struct termios raw = r->saved;
+      cfmakeraw(&raw);
+      r->raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+    }
+    resize_pty(r);
+    break;
+  }
+  }
+}
+
+static void on_sync(struct outer *r) {
+  ssize_t n = read(r->o->syncfd, r->sync + r->synclen, sizeof r->sync - 1 - r->synclen);
+  if (n < 0 && errno == EINTR) return;
+  if (n <= 0) {
+    /* The caller went away before `go`: kill the container; its namespaces take everything along. */
+    kill(r->init, SIGKILL);
+    r->aborted = r->go_sent = 1;
+    return;
+  }
+  r->synclen += (size_t)n;
+  r->sync[r->synclen] = 0;
+  char *nl = strchr(r->sync, '\n');
+  if (nl) {
+    *nl = 0;
+    if (!strcmp(r->sync, "go")) hr_sendmsg(r->chan, MSG_GO, NULL, -1);
+    else kill(r->init, SIGKILL), r->aborted = 1;
+    r->go_sent = 1;
+  } else if (r->synclen >= sizeof r->sync - 1) {
+    kill(r->init, SIGKILL);
+    r->aborted = r->go_sent = 1;
+  }
+}
+
+static void on_signal(struct outer *r) {
+  struct signalfd_siginfo si;
+  if (read(r->sigfd, &si, sizeof si) != sizeof si) return;
+  if (si.ssi_signo == SIGCHLD) {
+    int st;
+    if (!r->init_done && waitpid(r->init, &st, WNOHANG) == r->init) r->init_done = 1, r->init_status = st;
+  } else if (si.ssi_signo == SIGWINCH && r->master >= 0) {
+    resize_pty(r);
+  } else {
+    kill(r->init, (int)si.ssi_signo);
+  }
+}
+
+/* Reads from fd into the log (stream 0/1) or to `to`; returns 0 at EOF (and closes fd). */
+static int pump(struct outer *r, int fd, int stream, int to) {
+  char buf[65536];
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
+  if (n <= 0) {
+    if (r->log && stream >= 0) hr_log_flush(r->log, stream);
+    close(fd);
+    return 0;
+  }
+  if (r->log && stream >= 0) hr_log_data(r->log, stream, buf, (size_t)n);
+  else hr_write_all(to, buf, (size_t)n);
+  return 1;
+}
+
+static void write_status_file(const char *path, const char *text) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  int ok = hr_write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp, path) < 0) unlink(tmp);
+}
+
+static int run_main(const struct hr_opts *o) {
+  HR_T("start");
+  struct outer r = {.o = o, .outr = -1, .errr = -1, .master = -1, .chan_open = 1, .stdin_open = 1};
+  signal(SIGPIPE, SIG_IGN);
+  if (o->detach) {
+    setsid();
+  } else {
+    /* Attached: the container ends with the process that started us (init follows us the same way). */
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != parent) return HR_EXIT_SETUP;
+  }
+  int outp[2] = {-1, -1}, errp[2] = {-1, -1}, chan[2];
+  if (o->log) {
+    if (!(r.log = hr_log_open(o->log, o->logmax))) hr_die("open log %s: %s", o->log, strerror(errno));
+    if (!o->tty && (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)) hr_die("pipe: %s", strerror(errno));
+  }
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) hr_die("socketpair: %s", strerror(errno));
+  long long oom0 = oom_kills(o);
+
+  sigset_t set;
+  sigemptyset(&set);
+  int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(&set, sigs[i]);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  r.sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+  if (r.sigfd < 0) hr_die("signalfd: %s", strerror(errno));
+
+  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  if (o->net == HR_NET_NEW) flags |= CLONE_NEWNET;
+  pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+  if (pid < 0) hr_die("clone: %s", strerror(errno));
+  if (pid == 0) {
+    close(chan[0]);
+    close(r.sigfd);
+    if (o->syncfd >= 0) close(o->syncfd);
+    if (outp[0] >= 0) close(outp[0]), close(errp[0]);
+    hr_log_close(r.log);
+    hr_container_init(o, chan[1], outp[1], errp[1]);
+  }
+  HR_T("cloned");
+  r.init = pid;
+  r.chan = chan[0];
+  close(chan[1]);
+  if (outp[1] >= 0) close(outp[1]), close(errp[1]);
+  r.outr = outp[0];
+  r.errr = errp[0];
+  sync_line(&r, "pid %d\n", pid);
+  if (o->syncfd < 0) {
+    hr_sendmsg(r.chan, MSG_GO, NULL, -1);
+    r.go_sent = 1;
+  }
+
+  /* Until init is reaped, its messages are read and the output pipes and pty have reached EOF. */
+  while (!r.init_done || r.chan_open || r.outr >= 0 || r.errr >= 0 || r.master >= 0) {
+    struct pollfd pf[7];
+    int np = 0, isig = -1, ichan = -1, isync = -1, iout = -1, ierr = -1, iin = -1, ipty = -1;
+#define WATCH(idx, fd_) (idx = np, pf[np].fd = (fd_), pf[np].events = POLLIN, pf[np++].revents = 0)
+    WATCH(isig, r.sigfd);
+    if (r.chan_open) WATCH(ichan, r.chan);
+    if (!r.go_sent) WATCH(isync, o->syncfd);
+    if (r.outr >= 0) WATCH(iout, r.outr);
+    if (r.errr >= 0) WATCH(ierr, r.errr);
+    if (r.master >= 0) {
+      WATCH(ipty, r.master);
+      if (r.stdin_open) WATCH(iin, STDIN_FILENO);
+    }
+#undef WATCH
+    int n = poll(pf, (nfds_t)np, r.init_done ? 1000 : -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break; /* something outside the container holds a pipe: stop waiting for it */
+    int rd = POLLIN | POLLHUP | POLLERR;
+    if (pf[isig].revents & rd) on_signal(&r);
+    if (ichan >= 0 && (pf[ichan].revents & rd)) on_chan(&r);
+    if (isync >= 0 && (pf[isync].revents & rd)) on_sync(&r);
+    if (iout >= 0 && (pf[iout].revents & rd) && !pump(&r, r.outr, 0, -1)) r.outr = -1;
+    if (ierr >= 0 && (pf[ierr].revents & rd) && !pump(&r, r.errr, 1, -1)) r.errr = -1;
+    if (ipty >= 0 && (pf[ipty].revents & rd) && !pump(&r, r.master, r.log ? 0 : -1, STDOUT_FILENO)) r.master = -1;
+    if (iin >= 0 && r.master >= 0 && (pf[iin].revents & rd)) {
+      char buf[4096];
+      ssize_t k = read(STDIN_FILENO, buf, sizeof buf);
+      if (k > 0) hr_write_all(r.master, buf, (size_t)k);
+      else if (k == 0 || errno != EINTR) r.stdin_open = 0;
+    }
+  }
+  HR_T("init reaped");
+  if (r.raw) tcsetattr(STDIN_FILENO, TCSANOW, &r.saved);
+
+  int st;
+  if (r.aborted) st = HR_EXIT_SETUP << 8;
+  else if (r.have_status) st = r.cmd_status;
+  else if (r.init_done && WIFSIGNALED(r.init_status)) st = r.init_status; /* init killed from outside */
+  else st = HR_EXIT_SETUP << 8;
+  char text[64];
+  int oom = oom_kills(o) > oom0;
+  snprintf(text, sizeof text, "%s %d%s\n", WIFSIGNALED(st) ? "signaled" : "exited",
+           WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), oom ? " oom" : "");
+  if (!r.aborted) {
+    sync_line(&r, "exit %s", text);
+    if (o->statusfile) write_status_file(o->statusfile, text);
+  }
+  hr_log_close(r.log);
+  return hr_status_code(st);
+}
+
+char *hr_args_start;
+size_t hr_args_len;
+
+int main(int argc, char **argv) {
+  struct hr_opts o;
+  hr_args_start = argv[0];
+  hr_args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
+  parse_args(argc, argv, &o);
+  return o.exec_mode ? hr_exec_main(&o) : run_main(&o);
+}

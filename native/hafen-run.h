@@ -1,0 +1,118 @@
+/*
+ * hafen-run: shared declarations of the container launcher (see hafen-run.c for the interface).
+ * One process image in three roles: the outer process on the host side, the container's init
+ * (PID 1 of a new PID namespace), and the command it forks. Single-threaded throughout.
+ */
+#ifndef HAFEN_RUN_H
+#define HAFEN_RUN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HR_EXIT_SETUP 125 /* hafen-run itself failed (Docker's code for the same) */
+#define HR_EXIT_NOEXEC 126
+#define HR_EXIT_NOTFOUND 127
+
+struct hr_bind {
+  const char *src;
+  const char *dst;
+  int ro;
+};
+
+struct hr_tmpfs {
+  const char *dst;
+  const char *opts; /* "size=BYTES,mode=OCTAL,..." or NULL */
+};
+
+enum hr_net { HR_NET_NEW, HR_NET_HOST, HR_NET_JOIN };
+
+/* Everything the command line says; filled by hr_parse_args, read by every role. */
+struct hr_opts {
+  int exec_mode;                /* 0: run, 1: exec */
+  const char **lowers;          /* overlay lower dirs, top-most first */
+  int nlowers;
+  const char *upper, *work, *target;
+  int volatile_upper;           /* overlay "volatile": no syncs of the upper fs, even at unmount */
+  const char *rootfs;           /* plain directory rootfs (bind-mounted onto itself) */
+  struct hr_bind *binds;
+  int nbinds;
+  struct hr_tmpfs *tmpfs;
+  int ntmpfs;
+  const char **hostro;
+  int nhostro;
+  enum hr_net net;
+  const char *netpath;
+  const char *hostname;
+  const char *cwd;
+  char **env;                   /* NULL-terminated */
+  int nenv;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  int ngroups;
+  uint64_t caps;                /* capabilities kept */
+  const char **cgroups;
+  int ncgroups;
+  int syncfd;                   /* -1 when absent */
+  const char *log;
+  long long logmax;             /* 0: no rotation */
+  int detach;
+  const char *statusfile;
+  int tty;
+  pid_t target_pid;             /* exec mode */
+  char **argv;                  /* the command, NULL-terminated */
+};
+
+/* Messages from the container's init to the outer process (SOCK_SEQPACKET, first byte = kind). */
+#define MSG_SETUP_ERROR 'E' /* + text: the container could not be set up */
+#define MSG_STARTED 'S'     /* the command was exec'd */
+#define MSG_EXEC_ERROR 'X'  /* + text: exec of the command failed */
+#define MSG_STATUS 'W'      /* + decimal wait status of the command, sent just before init exits */
+#define MSG_PTY 'T'         /* carries the pty master as SCM_RIGHTS */
+#define MSG_GO 'G'          /* outer -> init: the command may start */
+
+/* Phase timings on stderr when built with -DHR_TRACE (a profiling aid; no-op otherwise). */
+#ifdef HR_TRACE
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+#define HR_T(label)                                                                          \
+  do {                                                                                      \
+    struct timespec t_;                                                                     \
+    clock_gettime(CLOCK_MONOTONIC, &t_);                                                    \
+    fprintf(stderr, "[%d] %ld.%06ld %s\n", (int)getpid(), (long)t_.tv_sec % 1000, t_.tv_nsec / 1000, label); \
+  } while (0)
+#else
+#define HR_T(label) ((void)0)
+#endif
+
+/* util (hafen-run.c) */
+extern char *hr_args_start; /* our argv strings, overwritten by init so that ps inside shows "hafen-init" */
+extern size_t hr_args_len;
+void hr_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+int hr_errmsg(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int hr_write_all(int fd, const void *buf, size_t len);
+int hr_join_cgroups(const struct hr_opts *o, char *err, size_t errlen);
+int hr_sendmsg(int fd, char kind, const char *text, int passfd);
+
+/* filesystem setup (hafen-run-fs.c); each returns 0 or -1 with a message in err */
+int hr_open_in_root(int rootfd, const char *path, int create, mode_t mode, char *err, size_t errlen);
+int hr_setup_rootfs(const struct hr_opts *o, char *err, size_t errlen);
+int hr_mkdir_all(const char *path, char *err, size_t errlen);
+enum { HR_CREATE_NONE = 0, HR_CREATE_DIR = 1, HR_CREATE_FILE = 2 };
+
+/* processes (hafen-run-proc.c) */
+int hr_cap_from_name(const char *name);
+void hr_exec_command(const struct hr_opts *o, int errfd) __attribute__((noreturn));
+int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) __attribute__((noreturn));
+int hr_exec_main(const struct hr_opts *o);
+int hr_status_code(int wstatus);
+
+/* logs (hafen-run-log.c) */
+struct hr_log;
+struct hr_log *hr_log_open(const char *path, long long max);
+void hr_log_data(struct hr_log *l, int stream, const char *data, size_t len);
+void hr_log_flush(struct hr_log *l, int stream);
+void hr_log_close(struct hr_log *l);
+
+#endif

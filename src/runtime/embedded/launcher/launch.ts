@@ -1,0 +1,205 @@
+/**
+ * Starting containers through hafen-run. `launch` spawns it with a sync socket and resolves once
+ * the container's namespaces exist (its init's host pid is known, e.g. to wire its network); `go()`
+ * lets the command start. `execIn` runs a command inside a running container.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import fs from 'node:fs';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { RuntimeError } from '../../../errors.js';
+import { exitCodeOf, parseExitStatus, type ExitStatus } from './exit-status.js';
+import { hafenRunPath } from './hafen-run-path.js';
+import { SYNC_FD, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
+
+/** What happens to the launcher's stdin/stdout/stderr (the command's, unless the spec logs to a file). */
+export interface LaunchOptions {
+  /** Default: `inherit`, or `ignore` when the spec has a log file or detaches. */
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+  /** Names the container in errors; default `container`. */
+  name?: string;
+}
+
+/** A container whose namespaces exist; its command starts at `go()`. */
+export interface LaunchedProcess {
+  /** Host pid of the container's init (PID 1 inside): /proc/PID/ns/net is its network namespace. */
+  readonly pid: number;
+  /** Host pid of the hafen-run process that owns the container. */
+  readonly launcherPid: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Lets the command start; resolves once it was exec'd, rejects with the reason it could not be. */
+  go(): Promise<void>;
+  /** Resolves when the container has ended (its mounts and processes are gone by then). */
+  wait(): Promise<ExitStatus>;
+  /** Sends a signal to the command (through init); SIGKILL kills the whole container at once. */
+  kill(signal?: NodeJS.Signals): void;
+  /** Stops tracking a detached container so that this process may exit while it runs on. */
+  release(): void;
+}
+
+/** Splits a stream into lines. */
+function onLines(stream: Readable, handler: (line: string) => void): void {
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      handler(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+    }
+  });
+}
+
+/** Collects the first few KiB of a stream, for error messages. */
+function collect(stream: Readable | null): () => string {
+  let text = '';
+  stream?.on('data', (chunk: Buffer) => {
+    if (text.length < 4096) text += chunk.toString();
+  });
+  return () => text.trim();
+}
+
+/** How hafen-run itself ended, when it did not report the command's status. */
+function statusFromExit(code: number | null, signal: NodeJS.Signals | null): ExitStatus {
+  if (code !== null) return { kind: 'exited', code, oom: false };
+  return { kind: 'signaled', signal: (signal && os.constants.signals[signal]) || 9, oom: false };
+}
+
+/** True while `pid` is still a container's init (not a reused pid): it names itself hafen-setup, then hafen-init. */
+function isContainerInit(pid: number): boolean {
+  try {
+    return /^hafen-(setup|init)\n$/.test(fs.readFileSync(`/proc/${pid}/comm`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a container and resolves once its init's pid is known (the command waits for `go()`). */
+export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Promise<LaunchedProcess> {
+  const name = options.name ?? 'container';
+  const io = options.stdio ?? (spec.log || spec.detach ? 'ignore' : 'inherit');
+  const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe'];
+  const [bin, argv] = [hafenRunPath(), runArgv(spec, { syncFd: SYNC_FD })];
+  const child: ChildProcess = spawn(bin, argv, {
+    stdio,
+    detached: Boolean(spec.detach),
+  });
+  const sync = child.stdio[SYNC_FD] as Socket;
+  const launcherStderr = io === 'ignore' ? collect(child.stderr) : () => '';
+
+  let pid: number | undefined;
+  let error: string | undefined;
+  let started = false;
+  let status: ExitStatus | undefined;
+  let exited = false;
+  const waiters: { resolve: (s: ExitStatus) => void }[] = [];
+  let goWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  const failure = (what: string) =>
+    new RuntimeError(name, error ?? (launcherStderr() || `hafen-run ${what}`));
+
+  return new Promise<LaunchedProcess>((resolveLaunch, rejectLaunch) => {
+    const launched: LaunchedProcess = {
+      get pid() {
+        return pid!;
+      },
+      launcherPid: child.pid!,
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: io === 'ignore' ? null : child.stderr,
+      go() {
+        if (started) return Promise.resolve();
+        if (exited) return Promise.reject(failure('exited before the command started'));
+        return new Promise<void>((resolve, reject) => {
+          goWaiter = { resolve, reject };
+          sync.write('go\n');
+        });
+      },
+      wait() {
+        if (exited && status) return Promise.resolve(status);
+        return new Promise<ExitStatus>((resolve) => waiters.push({ resolve }));
+      },
+      kill(signal: NodeJS.Signals = 'SIGTERM') {
+        if (exited) return;
+        try {
+          // SIGKILL cannot be forwarded: it goes to init, and the kernel ends the whole pid namespace.
+          if (signal === 'SIGKILL' && pid !== undefined && isContainerInit(pid)) process.kill(pid, signal);
+          else child.kill(signal);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
+      },
+      release() {
+        sync.destroy();
+        child.stdin?.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        child.unref();
+      },
+    };
+
+    onLines(sync, (line) => {
+      const [word = '', ...rest] = line.split(' ');
+      const arg = rest.join(' ');
+      if (word === 'pid') {
+        pid = Number(arg);
+        resolveLaunch(launched);
+      } else if (word === 'started') {
+        started = true;
+        goWaiter?.resolve();
+      } else if (word === 'error') {
+        error = arg;
+        goWaiter?.reject(new RuntimeError(name, arg));
+        goWaiter = undefined;
+      } else if (word === 'exit') {
+        status = parseExitStatus(arg);
+      }
+    });
+    sync.on('error', () => {}); // EPIPE after the launcher is gone: its exit tells the story
+
+    child.on('error', (err) => rejectLaunch(new RuntimeError(name, `cannot run hafen-run: ${err.message}`, { cause: err })));
+    child.on('close', (code, signal) => {
+      exited = true;
+      status ??= statusFromExit(code, signal);
+      if (pid === undefined) rejectLaunch(failure(`exited with ${exitCodeOf(status)} before the container existed`));
+      if (!started) goWaiter?.reject(failure('exited before the command started'));
+      for (const w of waiters.splice(0)) w.resolve(status);
+    });
+  });
+}
+
+/** A command running inside a container. */
+export interface ExecProcess {
+  readonly launcherPid: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Resolves with the command's status (hafen-run's exit code: the code, or 128+signal). */
+  wait(): Promise<ExitStatus>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs a command inside the running container whose init is `pid`: its namespaces, cgroups, user, env. */
+export function execIn(pid: number, spec: ProcessSpec, options: LaunchOptions = {}): ExecProcess {
+  const name = options.name ?? 'container';
+  const io = options.stdio ?? 'inherit';
+  const child = spawn(hafenRunPath(), execArgv(pid, spec), { stdio: [io, io, io] });
+  const done = new Promise<ExitStatus>((resolve, reject) => {
+    child.on('error', (err) => reject(new RuntimeError(name, `cannot run hafen-run: ${err.message}`, { cause: err })));
+    child.on('close', (code, signal) => resolve(statusFromExit(code, signal)));
+  });
+  return {
+    launcherPid: child.pid ?? -1,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    wait: () => done,
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
+      child.kill(signal);
+    },
+  };
+}

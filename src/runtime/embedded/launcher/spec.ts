@@ -1,0 +1,164 @@
+/**
+ * What to launch, as data, and its translation into hafen-run's command line (documented at the
+ * top of native/hafen-run.c). Pure: no I/O, so every option is table-tested.
+ */
+import { RuntimeError } from '../../../errors.js';
+import { DOCKER_DEFAULT_CAPABILITIES, capabilityName } from './capabilities.js';
+
+/** The container's root filesystem: an overlay of image layers with its own upper dir, or a plain directory. */
+export type RootfsSpec =
+  | {
+      kind: 'overlay';
+      /** Layer directories, top-most first. */
+      lower: readonly string[];
+      upper: string;
+      work: string;
+      /** Where the overlay is mounted (inside the container's mount namespace only); created if missing. */
+      target: string;
+      /**
+       * overlayfs `volatile`: no sync of the upper dir, not even at unmount (saves milliseconds per
+       * container). Only for throwaway uppers: after a host crash their content is undefined.
+       */
+      volatile?: boolean;
+    }
+  | { kind: 'dir'; path: string };
+
+/** A host file or directory bound into the container; the target is created if missing. */
+export interface BindSpec {
+  source: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+/** A tmpfs in the container (nosuid, nodev; mode 1777 unless given). */
+export interface TmpfsSpec {
+  target: string;
+  sizeBytes?: number;
+  mode?: number;
+  readOnly?: boolean;
+  noexec?: boolean;
+}
+
+/** The network namespace: a new empty one (lo up), the host's, or an existing one by path. */
+export type NetSpec = 'new' | 'host' | { join: string };
+
+/** Numeric identity of the command; see passwd.ts to resolve names. */
+export interface UserSpec {
+  uid: number;
+  gid: number;
+  groups?: readonly number[];
+}
+
+/** How the command runs: shared by a container's first process and an exec into it. */
+export interface ProcessSpec {
+  command: readonly string[];
+  /** The whole environment (nothing is inherited). */
+  env?: Readonly<Record<string, string>>;
+  /** Working directory, created if missing; default `/`. */
+  cwd?: string;
+  /** Default root (0:0, no supplementary groups). */
+  user?: UserSpec;
+  /** Capabilities kept; default Docker's set, `[]` for none. */
+  capabilities?: readonly string[];
+  /** cgroup directories to join (v1 per controller and/or v2). */
+  cgroups?: readonly string[];
+  /** A new pty inside the container, relayed to the launcher's stdin/stdout. */
+  tty?: boolean;
+}
+
+/** Everything hafen-run needs to start a container. */
+export interface LaunchSpec extends ProcessSpec {
+  rootfs: RootfsSpec;
+  binds?: readonly BindSpec[];
+  tmpfs?: readonly TmpfsSpec[];
+  /** Host system directories bound read-only at the same path (`image: host`). */
+  hostReadOnly?: readonly string[];
+  /** Default `new`. */
+  net?: NetSpec;
+  hostname?: string;
+  /** Capture stdout/stderr into a timestamped log file, rotated to FILE.1 past maxBytes. */
+  log?: { file: string; maxBytes?: number };
+  /** Outlive the launching process; the final status is written to statusFile. */
+  detach?: { statusFile: string };
+}
+
+/** The launcher's sync socket: fd 3 of hafen-run (Node's fourth stdio entry). */
+export const SYNC_FD = 3;
+
+function invalid(message: string): never {
+  throw new RuntimeError('launch spec', message);
+}
+
+function noColon(what: string, p: string): string {
+  if (p.includes(':')) invalid(`${what} ${p}: paths with ':' are not supported`);
+  if (!p) invalid(`${what} is empty`);
+  return p;
+}
+
+function processArgs(spec: ProcessSpec): string[] {
+  const args: string[] = [];
+  if (spec.cwd) args.push('--cwd', spec.cwd);
+  for (const [k, v] of Object.entries(spec.env ?? {})) {
+    if (!k || k.includes('=') || k.includes('\0') || v.includes('\0')) invalid(`bad environment variable name ${JSON.stringify(k)}`);
+    args.push('--env', `${k}=${v}`);
+  }
+  if (spec.user) {
+    const { uid, gid, groups = [] } = spec.user;
+    for (const id of [uid, gid, ...groups]) if (!Number.isInteger(id) || id < 0) invalid(`bad user or group id ${id}`);
+    args.push('--user', `${uid}:${gid}`);
+    if (groups.length) args.push('--groups', groups.join(','));
+  }
+  for (const cap of spec.capabilities ?? DOCKER_DEFAULT_CAPABILITIES) args.push('--cap', capabilityName(cap));
+  for (const dir of spec.cgroups ?? []) args.push('--cgroup', dir);
+  if (spec.tty) args.push('--tty');
+  return args;
+}
+
+function command(spec: ProcessSpec): string[] {
+  if (spec.command.length === 0 || !spec.command[0]) invalid('no command given');
+  return ['--', ...spec.command];
+}
+
+/** hafen-run's argv for a container; `syncFd` when the caller drives the sync protocol. */
+export function runArgv(spec: LaunchSpec, options: { syncFd?: number } = {}): string[] {
+  const args = ['run'];
+  const { rootfs } = spec;
+  if (rootfs.kind === 'dir') {
+    args.push('--rootfs', rootfs.path);
+  } else {
+    if (rootfs.lower.length === 0) invalid('an overlay rootfs needs at least one lower dir (an empty one for scratch)');
+    for (const dir of rootfs.lower) args.push('--rootfs-lower', dir);
+    args.push('--rootfs-upper', rootfs.upper, '--rootfs-work', rootfs.work, '--rootfs-target', rootfs.target);
+    if (rootfs.volatile) args.push('--rootfs-volatile');
+  }
+  for (const dir of spec.hostReadOnly ?? []) args.push('--host-ro', dir);
+  for (const b of spec.binds ?? []) {
+    args.push('--bind', `${noColon('bind source', b.source)}:${noColon('bind target', b.target)}${b.readOnly ? ':ro' : ''}`);
+  }
+  for (const t of spec.tmpfs ?? []) {
+    const opts = [
+      t.sizeBytes !== undefined ? `size=${t.sizeBytes}` : undefined,
+      t.mode !== undefined ? `mode=${t.mode.toString(8)}` : undefined,
+      t.readOnly ? 'ro' : undefined,
+      t.noexec ? 'noexec' : undefined,
+    ].filter((o) => o !== undefined);
+    args.push('--tmpfs', noColon('tmpfs target', t.target) + (opts.length ? `:${opts.join(',')}` : ''));
+  }
+  const net = spec.net ?? 'new';
+  args.push('--net', typeof net === 'string' ? net : net.join);
+  if (spec.hostname) args.push('--hostname', spec.hostname);
+  args.push(...processArgs(spec));
+  if (spec.log) {
+    args.push('--log', spec.log.file);
+    if (spec.log.maxBytes) args.push('--log-max', String(spec.log.maxBytes));
+  }
+  if (spec.detach) args.push('--detach', '--status-file', spec.detach.statusFile);
+  if (options.syncFd !== undefined) args.push('--sync-fd', String(options.syncFd));
+  return [...args, ...command(spec)];
+}
+
+/** hafen-run's argv to run a command inside the running container whose init is `pid`. */
+export function execArgv(pid: number, spec: ProcessSpec): string[] {
+  if (!Number.isInteger(pid) || pid <= 0) invalid(`bad container pid ${pid}`);
+  return ['exec', '--target', String(pid), ...processArgs(spec), ...command(spec)];
+}
