@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { version } from '../version.js';
+import { buildCommand } from './commands/build.js';
 import { configCommand } from './commands/config.js';
+import { imagesCommand, pruneCommand, rmiCommand } from './commands/images.js';
 import { planCommand } from './commands/plan.js';
 import { addGlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
@@ -20,7 +22,14 @@ export function buildProgram(output: Output): Command {
       outputError: () => {},
     });
   addGlobalOptions(program);
-  for (const command of [configCommand(output), planCommand(output)]) program.addCommand(command);
+  for (const command of [
+    configCommand(output),
+    planCommand(output),
+    buildCommand(output),
+    imagesCommand(output),
+    rmiCommand(output),
+    pruneCommand(output),
+  ]) program.addCommand(command);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code.
   const override = (c: Command): void => {
     c.exitOverride();

@@ -1,0 +1,54 @@
+/**
+ * The image half of the embedded runtime: builds, lists, removes and prunes images in the
+ * content-addressed store. The container half (coming) stands on the same store.
+ */
+import type { BuildEvent, BuildSpec, ImageInfo } from '../runtime.js';
+import { RuntimeError } from '../../errors.js';
+import { build, LauncherSandbox, type BuilderEvent, type BuildResult } from './builder/index.js';
+import { normalizeImageName, openStore, prune, type PruneOptions, type PruneResult, type Store } from './store/index.js';
+
+export class EmbeddedImages {
+  readonly store: Store;
+
+  constructor(root?: string) {
+    this.store = openStore(root);
+  }
+
+  /** Builds a Dockerfile into the store, RUN steps in hafen-run's sandbox. */
+  async build(spec: BuildSpec, onEvent?: (e: BuilderEvent | BuildEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
+    return build(this.store, {
+      contextDir: spec.contextDir,
+      dockerfile: spec.dockerfile,
+      buildArgs: spec.args,
+      ...(spec.target ? { target: spec.target } : {}),
+      tag: spec.tag,
+      noCache: spec.noCache,
+      labels: spec.labels,
+      sandbox: new LauncherSandbox(),
+      ...(onEvent ? { onEvent } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  has(ref: string): boolean {
+    return this.store.images.resolve(ref) !== undefined;
+  }
+
+  /** Every tagged image with its size (the uncompressed sum of its layers). */
+  list(): ImageInfo[] {
+    return this.store.images.list().map((ref) => {
+      const image = this.store.images.get(ref.manifest);
+      const size = image ? image.chainIds.reduce((sum, id) => sum + (this.store.layers.get(id)?.size ?? 0), 0) : 0;
+      return { name: ref.name, id: image?.manifest.config.digest ?? ref.manifest, size, createdAt: image?.config.created ?? ref.updated };
+    });
+  }
+
+  /** Removes a tag; its layers go at the next prune when nothing else uses them. */
+  remove(ref: string): void {
+    if (!this.store.images.untag(ref)) throw new RuntimeError(`image ${normalizeImageName(ref)}`, 'no such image');
+  }
+
+  prune(opts: PruneOptions = {}): PruneResult {
+    return prune(this.store, opts);
+  }
+}
