@@ -4,6 +4,7 @@
  * naming of src/runtime/embedded/link-names.ts), cgroup folders `hafen/<project>` in every hierarchy,
  * and processes whose cgroup is under `hafen/<project>`. Tests assert the list is empty.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readMountInfo } from '../runtime/embedded/mountinfo.js';
@@ -61,6 +62,16 @@ function linkLeaks(project: string): string[] {
     .map((n) => `link ${n}${fs.existsSync(`/sys/class/net/${n}/bridge`) ? ' (bridge)' : ''}`);
 }
 
+/** iptables rules that name one of the project's links (the bridge accept rules). */
+function firewallLeaks(project: string): string[] {
+  const r = spawnSync('iptables', ['-w', '5', '-S', 'FORWARD'], { encoding: 'utf8' });
+  if (r.status !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .filter((line) => line.split(' ').some((word) => isProjectLink(project, word)))
+    .map((line) => `firewall rule ${line}`);
+}
+
 function cgroupLeaks(project: string): string[] {
   const mounts = new Set(readMountInfo().filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => m.mountPoint));
   return [...mounts].map((m) => path.join(m, 'hafen', project)).filter((d) => fs.existsSync(d)).map((d) => `cgroup ${d}`);
@@ -101,5 +112,5 @@ function processLeaks(project: string): string[] {
 /** Everything of `project` still on this machine, one readable line each; empty when nothing leaked. */
 export function findLeaks(project: string, options: LeakOptions = {}): string[] {
   const stateDir = projectDir(options.root ?? defaultRoot(), project);
-  return [...processLeaks(project), ...mountLeaks(project, stateDir), ...netnsLeaks(project), ...linkLeaks(project), ...cgroupLeaks(project)];
+  return [...processLeaks(project), ...mountLeaks(project, stateDir), ...netnsLeaks(project), ...linkLeaks(project), ...firewallLeaks(project), ...cgroupLeaks(project)];
 }

@@ -4,6 +4,7 @@
  * cgroups, folders. Each removal is verified on the real system before the ledger forgets it;
  * what cannot be removed is collected while the rest still goes, and reported in one CleanupError.
  */
+import { removeFirewallRules } from '../network/firewall.js';
 import type { Ledger, LedgerResource } from '../ledger/ledger.js';
 import { CgroupRemoveError, removeCgroupDirs } from '../cgroups/remove-cgroup.js';
 import { defaultRoot } from '../store/store-paths.js';
@@ -68,6 +69,7 @@ export async function cleanupLedger(ledger: Ledger, options: CleanupOptions = {}
   record({ removed: ofKind(live, 'listener'), failures: [] });
   record(await removeMounts(ofKind(live, 'mount')));
   record(await removeNetns(ofKind(live, 'netns')));
+  record(await removeFirewallRules(ofKind(live, 'firewall')));
   record(await removeLinks([...ofKind(live, 'veth'), ...ofKind(live, 'bridge')]));
   record(await removeCgroups(cgroups));
   record(removeDirs(ofKind(live, 'dir'), root, ledger.file));

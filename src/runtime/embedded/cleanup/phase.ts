@@ -18,6 +18,8 @@ export function describeResource(r: LedgerResource): string {
       return `${r.kind} ${r.name}`;
     case 'listener':
       return `listener ${r.address}`;
+    case 'firewall':
+      return `firewall rule ${r.rule.join(' ')}`;
     case 'mount':
     case 'cgroup':
     case 'netns':

@@ -16,6 +16,8 @@ export type LedgerResource =
   | { kind: 'cgroup'; path: string }
   | { kind: 'netns'; path: string }
   | { kind: 'listener'; address: string }
+  /** An iptables rule (its arguments after `-I`/`-D`, chain first), e.g. accepting a bridge's own traffic. */
+  | { kind: 'firewall'; rule: string[] }
   | { kind: 'dir'; path: string };
 
 export type LedgerKind = LedgerResource['kind'];
@@ -36,6 +38,8 @@ export function resourceKey(r: LedgerResource): string {
       return `${r.kind}:${r.name}`;
     case 'listener':
       return `listener:${r.address}`;
+    case 'firewall':
+      return `firewall:${r.rule.join(' ')}`;
     case 'mount':
     case 'cgroup':
     case 'netns':

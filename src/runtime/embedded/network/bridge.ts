@@ -14,6 +14,7 @@ import { RuntimeError } from '../../../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { formatIpv4, parseCidr } from './cidr.js';
 import { ipBatch, ipBatchResult } from './ip-command.js';
+import { allowBridgeTraffic, bridgedTrafficFiltered, bridgeRule, removeFirewallRules } from './firewall.js';
 import { bridgeName } from './names.js';
 
 /** A sink for "Creating …"/"Created …" lines (debug level). */
@@ -83,6 +84,7 @@ export async function createBridge(ledger: Ledger, spec: BridgeSpec, log?: Debug
     `link set dev ${name} up`,
   ]);
   stopForwarding(name);
+  allowBridgeTraffic(ledger, name, `network ${spec.network}`);
   log?.(`Created bridge ${name}`);
   return { network: spec.network, name, subnet: spec.subnet, prefix: cidr.prefix, gateway };
 }
@@ -100,5 +102,11 @@ export async function removeBridge(ledger: Ledger, spec: { project: string; netw
     if (linkExists(name)) throw new RuntimeError(resource, `still there after ip link del: ${r.stderr || 'no reason given'}`);
   }
   ledger.remove({ kind: 'bridge', name });
+  if (bridgedTrafficFiltered()) {
+    const rule = bridgeRule(name);
+    const { failures } = await removeFirewallRules([rule]);
+    if (failures.length > 0) throw new RuntimeError(resource, failures[0]!.reason);
+    ledger.remove(rule);
+  }
   log?.(`Removed bridge ${name}`);
 }

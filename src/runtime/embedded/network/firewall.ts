@@ -1,0 +1,59 @@
+/**
+ * Coexisting with Docker's firewall. Where br_netfilter makes bridged frames pass iptables
+ * (bridge-nf-call-iptables = 1) and dockerd has set the FORWARD policy to DROP, traffic between two
+ * containers on one hafen bridge would be dropped. So each bridge gets one rule accepting its own
+ * traffic (in and out on the same bridge: nothing crosses between networks), written to the ledger
+ * first and removed with the bridge. Hosts without iptables or without br_netfilter need nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { RuntimeError } from '../../../errors.js';
+import type { Ledger, LedgerResource } from '../ledger/ledger.js';
+import type { PhaseResult } from '../cleanup/phase.js';
+import type { CleanupFailure } from '../cleanup/cleanup-error.js';
+
+type FirewallRule = Extract<LedgerResource, { kind: 'firewall' }>;
+
+/** The rule accepting a bridge's own forwarded traffic. */
+export function bridgeRule(bridge: string): FirewallRule {
+  return { kind: 'firewall', rule: ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'] };
+}
+
+/** Whether bridged frames go through iptables here (and iptables exists to let them pass). */
+export function bridgedTrafficFiltered(): boolean {
+  try {
+    if (fs.readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim() !== '1') return false;
+  } catch {
+    return false; // no br_netfilter: the firewall never sees bridged frames
+  }
+  return spawnSync('iptables', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function iptables(args: string[]): { ok: boolean; stderr: string } {
+  const r = spawnSync('iptables', ['-w', '5', ...args], { encoding: 'utf8' });
+  return { ok: r.status === 0, stderr: (r.stderr ?? '').trim() };
+}
+
+/** Adds the accept rule for `bridge` when the host filters bridged traffic; ledger first. */
+export function allowBridgeTraffic(ledger: Ledger, bridge: string, owner?: string): void {
+  if (!bridgedTrafficFiltered()) return;
+  const rule = bridgeRule(bridge);
+  ledger.add(rule, owner);
+  if (iptables(['-C', ...rule.rule]).ok) return;
+  const r = iptables(['-I', ...rule.rule]);
+  if (!r.ok) throw new RuntimeError(`bridge ${bridge}`, `cannot add the firewall rule accepting its traffic: ${r.stderr}`);
+}
+
+/** Removes firewall rules; a rule already gone counts as removed. */
+export async function removeFirewallRules(rules: FirewallRule[]): Promise<PhaseResult> {
+  const removed: LedgerResource[] = [];
+  const failures: CleanupFailure[] = [];
+  for (const rule of rules) {
+    // -D removes one copy; loop in case an earlier crash inserted it twice.
+    for (let i = 0; i < 10 && iptables(['-C', ...rule.rule]).ok; i++) iptables(['-D', ...rule.rule]);
+    const still = iptables(['-C', ...rule.rule]).ok;
+    if (still) failures.push({ resource: `firewall rule ${rule.rule.join(' ')}`, reason: 'still present after iptables -D' });
+    else removed.push(rule);
+  }
+  return { removed, failures };
+}
