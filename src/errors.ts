@@ -102,13 +102,23 @@ export class CycleError extends StackError {
 export class ReadinessError extends StackError {
   readonly service: string;
   readonly check: string;
+  /** How it failed, e.g. `exited with code 1 before it was ready`. */
+  readonly reason: string;
   readonly logTail: readonly string[];
   constructor(service: string, check: string, reason: string, logTail: string[] = []) {
     const tail = logTail.length ? `\nlast log lines of ${service}:\n${logTail.map((l) => `  ${l}`).join('\n')}` : '';
     super('E_READINESS', `service ${service}: ${check} failed: ${reason}${tail}`, ExitCode.serviceFailed);
     this.service = service;
     this.check = check;
+    this.reason = reason;
     this.logTail = logTail;
+  }
+}
+
+/** The user interrupted (Ctrl-C, SIGTERM): what was running was let finish, nothing new was started. */
+export class InterruptedError extends StackError {
+  constructor(message = 'interrupted') {
+    super('E_INTERRUPTED', message, ExitCode.interrupted);
   }
 }
 
