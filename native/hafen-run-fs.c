@@ -518,6 +518,13 @@ static int mount_tmpfs(int rootfd, const struct hr_tmpfs *t, char *err, size_t e
   return 0;
 }
 
+/* Makes the container's root mount read-only (not the mounts on it: volumes, /dev, /proc, tmpfs). */
+int hr_readonly_root(char *err, size_t errlen) {
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) < 0) FAIL("make the root filesystem read-only");
+  return 0;
+}
+
 /* Everything the container sees of the filesystem, then pivot_root into it. */
 int hr_setup_rootfs(const struct hr_opts *o, char *err, size_t errlen) {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL("make / rprivate");

@@ -249,6 +249,7 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
     init_fail(chan, err);
   }
   if (o->cwd && hr_mkdir_all(o->cwd, err, sizeof err) < 0) init_fail(chan, err);
+  if (o->readonly_root && hr_readonly_root(err, sizeof err) < 0) init_fail(chan, err);
 
   int master = -1;
   char slave[64] = "";

@@ -6,7 +6,8 @@
  *     rootfs     --rootfs-lower DIR (repeatable, top-most first) --rootfs-upper DIR --rootfs-work DIR
  *                --rootfs-target DIR (created if missing): an overlay mounted inside the container's
  *                mount namespace, so it disappears with the container; or --rootfs DIR (a plain
- *                directory, bound onto itself).
+ *                directory, bound onto itself). --rootfs-readonly: the root mount is made read-only
+ *                once everything is mounted and --cwd exists (mounts on it stay as they are).
  *     mounts     --bind SRC:DST[:ro|:rw]  (files or dirs; DST created in the rootfs, resolved inside it)
  *                --tmpfs DST[:size=BYTES,mode=OCTAL,noexec,ro]   (nosuid,nodev; mode 1777 by default)
  *                --host-ro DIR  (a host directory, read-only at the same path; a host symlink is
@@ -196,6 +197,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     if (!strcmp(a, "--detach")) { o->detach = 1; continue; }
     if (!strcmp(a, "--tty")) { o->tty = 1; continue; }
     if (!strcmp(a, "--rootfs-volatile")) { o->volatile_upper = 1; continue; }
+    if (!strcmp(a, "--rootfs-readonly")) { o->readonly_root = 1; continue; }
     if (i + 1 >= argc) hr_die("%s needs a value", a);
     char *v = argv[++i];
     if (!strcmp(a, "--rootfs-lower")) o->lowers[o->nlowers++] = v;

@@ -33,6 +33,7 @@ struct hr_opts {
   int nlowers;
   const char *upper, *work, *target;
   int volatile_upper;           /* overlay "volatile": no syncs of the upper fs, even at unmount */
+  int readonly_root;            /* --rootfs-readonly: / is made read-only once the container is set up */
   const char *rootfs;           /* plain directory rootfs (bind-mounted onto itself) */
   struct hr_bind *binds;
   int nbinds;
@@ -99,6 +100,7 @@ int hr_sendmsg(int fd, char kind, const char *text, int passfd);
 int hr_open_in_root(int rootfd, const char *path, int create, mode_t mode, char *err, size_t errlen);
 int hr_setup_rootfs(const struct hr_opts *o, char *err, size_t errlen);
 int hr_mkdir_all(const char *path, char *err, size_t errlen);
+int hr_readonly_root(char *err, size_t errlen);
 enum { HR_CREATE_NONE = 0, HR_CREATE_DIR = 1, HR_CREATE_FILE = 2 };
 
 /* processes (hafen-run-proc.c) */

@@ -19,6 +19,7 @@ describe('runArgv', () => {
       { rootfs: { kind: 'overlay', lower: ['/l'], upper: '/u', work: '/w', target: '/t', volatile: true } },
       ['--rootfs-lower', '/l', '--rootfs-upper', '/u', '--rootfs-work', '/w', '--rootfs-target', '/t', '--rootfs-volatile', ...tail],
     ],
+    ['a read-only root', { readOnlyRootfs: true }, ['--rootfs', '/r', '--rootfs-readonly', ...tail]],
     ['binds', { binds: [{ source: '/a', target: '/b' }, { source: '/c', target: '/d', readOnly: true }] }, ['--rootfs', '/r', '--bind', '/a:/b', '--bind', '/c:/d:ro', ...tail]],
     ['tmpfs', { tmpfs: [{ target: '/t' }, { target: '/s', sizeBytes: 1024, mode: 0o755, noexec: true }] }, ['--rootfs', '/r', '--tmpfs', '/t', '--tmpfs', '/s:size=1024,mode=755,noexec', ...tail]],
     ['host dirs', { hostReadOnly: ['/usr', '/bin'] }, ['--rootfs', '/r', '--host-ro', '/usr', '--host-ro', '/bin', ...tail]],

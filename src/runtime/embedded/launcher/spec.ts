@@ -71,6 +71,8 @@ export interface LaunchSpec extends ProcessSpec {
   rootfs: RootfsSpec;
   binds?: readonly BindSpec[];
   tmpfs?: readonly TmpfsSpec[];
+  /** The root filesystem read-only once set up (`read_only: true`); mounts on it keep their own mode. */
+  readOnlyRootfs?: boolean;
   /** Host system directories bound read-only at the same path (`image: host`). */
   hostReadOnly?: readonly string[];
   /** Default `new`. */
@@ -131,6 +133,7 @@ export function runArgv(spec: LaunchSpec, options: { syncFd?: number } = {}): st
     args.push('--rootfs-upper', rootfs.upper, '--rootfs-work', rootfs.work, '--rootfs-target', rootfs.target);
     if (rootfs.volatile) args.push('--rootfs-volatile');
   }
+  if (spec.readOnlyRootfs) args.push('--rootfs-readonly');
   for (const dir of spec.hostReadOnly ?? []) args.push('--host-ro', dir);
   for (const b of spec.binds ?? []) {
     args.push('--bind', `${noColon('bind source', b.source)}:${noColon('bind target', b.target)}${b.readOnly ? ':ro' : ''}`);

@@ -60,7 +60,7 @@ export interface ContainerPaths {
   resolvConf: string;
   /** Log files (stdout and stderr with timestamps, rotated). */
   logs: string;
-  /** The container's status (JSON, written atomically). */
+  /** The container's exit status as its launcher writes it at the end (`exited 3`, `signaled 9 oom`), atomically. */
   status: string;
 }
 

@@ -14,6 +14,15 @@ export interface BlobRef {
   size: number;
 }
 
+/** A blob written piece by piece, synchronously (from a tar parser's callbacks, say). */
+export interface BlobWriter {
+  write(chunk: Buffer): void;
+  /** Stores what was written under its digest; refused (and dropped) when `expected` differs. */
+  commit(expected?: Digest): BlobRef;
+  /** Drops what was written. */
+  abort(): void;
+}
+
 export class BlobStore {
   constructor(private readonly dir: string) {}
 
@@ -53,6 +62,43 @@ export class BlobStore {
     } finally {
       fs.rmSync(tmp, { force: true });
     }
+  }
+
+  /** Starts a blob that arrives in pieces; it appears under its digest only on `commit`. */
+  writer(): BlobWriter {
+    const tmp = tempPath(path.join(this.dir, 'incoming'));
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    const hash = createHash('sha256');
+    let size = 0;
+    let open = true;
+    const close = (): void => {
+      if (open) fs.closeSync(fd);
+      open = false;
+    };
+    return {
+      write: (chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+      },
+      commit: (expected) => {
+        try {
+          close();
+          const digest: Digest = `sha256:${hash.digest('hex')}`;
+          if (expected && digest !== expected) {
+            throw new RuntimeError('blob store', `digest mismatch: expected ${expected}, got ${digest}`);
+          }
+          fs.renameSync(tmp, this.path(digest));
+          return { digest, size };
+        } finally {
+          fs.rmSync(tmp, { force: true });
+        }
+      },
+      abort: () => {
+        close();
+        fs.rmSync(tmp, { force: true });
+      },
+    };
   }
 
   /** Stores bytes (a manifest or config) and returns their digest. */

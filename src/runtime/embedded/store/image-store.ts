@@ -42,10 +42,11 @@ export class ImageStore {
 
   /**
    * Records an image whose layers are already in the layer store: writes its config and manifest
-   * as blobs and, when `name` is given, points the tag at it.
+   * as blobs and, when `name` is given, points the tag at it. A config given as bytes (an imported
+   * one) is stored exactly as it is, so its digest, the image id, stays what it was.
    */
-  put(config: ImageConfig, layerBlobs: Descriptor[], name?: string): StoredImage {
-    const configRef = this.blobs.putBytes(JSON.stringify(config));
+  put(config: ImageConfig | Buffer, layerBlobs: Descriptor[], name?: string): StoredImage {
+    const configRef = this.blobs.putBytes(Buffer.isBuffer(config) ? config : JSON.stringify(config));
     const manifest: ImageManifest = {
       schemaVersion: 2,
       mediaType: MediaType.manifest,
@@ -95,6 +96,7 @@ export class ImageStore {
   private load(manifestDigest: Digest, name?: string): StoredImage {
     const manifest = this.blobs.readJson<ImageManifest>(manifestDigest);
     const config = this.blobs.readJson<ImageConfig>(manifest.config.digest);
+    config.config ??= {}; // optional in the OCI spec; imported images may leave it out
     const ids = chainIds(config.rootfs.diff_ids);
     for (const id of ids) {
       if (!this.layers.has(id)) throw new RuntimeError(`image ${name ?? manifestDigest}`, `layer ${id} is missing from the store`);

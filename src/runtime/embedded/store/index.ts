@@ -27,5 +27,5 @@ export { normalizeImageName, type StoredImage } from './image-store.js';
 export { stepKey, type CacheEntry } from './cache-index.js';
 export { prune, type PruneOptions, type PruneResult } from './prune.js';
 export type { LayerRecord } from './layer-store.js';
-export type { BlobRef } from './blob-store.js';
+export type { BlobRef, BlobWriter } from './blob-store.js';
 export * from './oci-types.js';

@@ -1,0 +1,106 @@
+/**
+ * What every conformance test file shares: one runtime per factory, a project per test (torn down
+ * through the interface afterwards, then checked for leaks), spec builders and `eventually`.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { Label, type ContainerSpec, type Runtime } from '../../src/runtime/runtime.js';
+import type { RuntimeFactory, RuntimeSetup, TestImages } from './runtimes.js';
+
+/** The state of one test file against one runtime. */
+export interface Harness {
+  runtime: Runtime;
+  images: TestImages;
+  setup: RuntimeSetup;
+  /** The current test's project (fresh per test). */
+  project: string;
+  /** A container spec of the current project: `name` is prefixed with the project. */
+  spec(name: string, fields: Partial<ContainerSpec> & { image: string }): ContainerSpec;
+  /** Labels of the current project. */
+  labels(): Record<string, string>;
+  /** Runtime name of a network of the current project. */
+  net(name: string): string;
+}
+
+/** A new project name: lowercase, unique per run. */
+export function newProject(prefix: string): string {
+  return `${prefix}${randomBytes(3).toString('hex')}`;
+}
+
+/** Sets up the runtime for a describe block; each test gets its own project, removed after it. */
+export function useRuntime(factory: RuntimeFactory, slot: number, prefix: string): Harness {
+  const h = { project: newProject(prefix) } as Harness;
+  h.labels = () => ({ [Label.project]: h.project });
+  h.net = (name) => `${h.project}_${name}`;
+  h.spec = (name, fields) => ({
+    name: `${h.project}-${name}`,
+    env: {},
+    hostname: name,
+    labels: { ...h.labels(), [Label.service]: name, [Label.instance]: '1' },
+    mounts: [],
+    networks: [],
+    extraHosts: {},
+    ports: [],
+    resources: {},
+    stopSignal: 'SIGTERM',
+    stopGracePeriod: 10_000,
+    tty: false,
+    stdinOpen: false,
+    readOnly: false,
+    privileged: false,
+    capAdd: [],
+    capDrop: [],
+    ...fields,
+  });
+
+  beforeAll(async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-conformance-${factory.name}-`));
+    h.setup = { root, slot };
+    h.runtime = factory.make(h.setup);
+    h.images = await factory.images(h.runtime, h.setup);
+  }, 120_000);
+
+  afterEach(async () => {
+    const project = h.project;
+    h.project = newProject(prefix);
+    const { runtime } = h;
+    const labels = { [Label.project]: project };
+    for (const c of await runtime.listContainers(labels)) await runtime.removeContainer(c.name, { force: true });
+    for (const n of await runtime.listNetworks(labels)) await runtime.removeNetwork(n);
+    for (const v of await runtime.listVolumes(labels)) await runtime.removeVolume(v);
+    await factory.cleanup(runtime, project);
+    expect(factory.leaks(project, h.setup), `leaks of project ${project}`).toEqual([]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await h.runtime?.close();
+    if (h.setup) fs.rmSync(h.setup.root, { recursive: true, force: true });
+  });
+  return h;
+}
+
+/** Resolves once `check` returns a value other than undefined/false (polled), failing after `ms`. */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The text of a container's log, stdout and stderr lines in order. */
+export async function logText(runtime: Runtime, name: string): Promise<string> {
+  const lines: string[] = [];
+  for await (const l of runtime.logs(name)) lines.push(l.text);
+  return lines.join('\n');
+}

@@ -1,0 +1,32 @@
+/**
+ * Removing all of a project: every resource its ledger names (processes, veths, bridges, firewall
+ * rules, cgroups, folders; see cleanup/), its subnets given back, and its state folder deleted, or
+ * everything in it but `volumes/` when the volumes are kept. Works after its creator was SIGKILLed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { RuntimeError } from '../../../errors.js';
+import { cleanupLedger } from '../cleanup/index.js';
+import { readMountInfo } from '../mountinfo.js';
+import { projectDir, removeProjectDir } from '../state/index.js';
+import type { RuntimeContext } from './runtime-context.js';
+
+/** Removes everything of `project` (see the module comment). */
+export async function cleanupProjectState(ctx: RuntimeContext, project: string, keepVolumes: boolean): Promise<void> {
+  const dir = projectDir(ctx.root, project);
+  ctx.log(`Cleaning up project ${project}`);
+  if (fs.existsSync(dir)) await cleanupLedger(ctx.ledger(project), { root: ctx.root, log: ctx.log });
+  await ctx.ipam.releaseProject(project);
+  if (!fs.existsSync(dir)) return;
+  if (!keepVolumes) {
+    removeProjectDir(ctx.root, project);
+  } else {
+    if (readMountInfo().some((m) => m.mountPoint.startsWith(`${dir}/`))) {
+      throw new RuntimeError(`project ${project}`, `something is still mounted below ${dir}`);
+    }
+    for (const entry of fs.readdirSync(dir)) {
+      if (entry !== 'volumes') fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    }
+  }
+  ctx.log(`Cleaned up project ${project}`);
+}

@@ -1,0 +1,65 @@
+/**
+ * A container's mounts as host paths, resolved at create: a named volume is its folder (made when
+ * missing, as `docker run -v name:/x` does), an anonymous one a folder inside the container's own
+ * state (gone with it), a bind's missing source is made as a directory (as Compose does), tmpfs as given.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { RuntimeError } from '../../../errors.js';
+import { Label, type ContainerSpec } from '../../runtime.js';
+import type { BindSpec, TmpfsSpec } from '../launcher/spec.js';
+import { createVolume, findVolume } from './volume-store.js';
+
+/** The mounts of a container, ready for the launcher. */
+export interface ResolvedMounts {
+  binds: BindSpec[];
+  tmpfs: TmpfsSpec[];
+}
+
+/** Who a mount error is about: the service when the labels say, else the container. */
+function owner(spec: ContainerSpec): string {
+  const service = spec.labels[Label.service];
+  return service ? `service ${service}` : `container ${spec.name}`;
+}
+
+/** Resolves `spec.mounts`; `containerDir` holds anonymous volumes. */
+export function resolveMounts(root: string, project: string, spec: ContainerSpec, containerDir: string): ResolvedMounts {
+  const out: ResolvedMounts = { binds: [], tmpfs: [] };
+  spec.mounts.forEach((m, i) => {
+    if (!m.target.startsWith('/')) throw new RuntimeError(owner(spec), `mount target ${JSON.stringify(m.target)} must be an absolute path`);
+    switch (m.type) {
+      case 'volume': {
+        let source: string;
+        if (m.source === '') {
+          source = path.join(containerDir, 'anon', String(i));
+          fs.mkdirSync(source, { recursive: true, mode: 0o755 });
+        } else {
+          const found = findVolume(root, m.source, project) ?? createVolume(root, project, { name: m.source, labels: { [Label.project]: project } });
+          source = found.dir;
+        }
+        out.binds.push({ source, target: m.target, readOnly: m.readOnly });
+        break;
+      }
+      case 'bind': {
+        if (!path.isAbsolute(m.source)) throw new RuntimeError(owner(spec), `bind source ${m.source} must be an absolute path`);
+        if (!fs.existsSync(m.source)) {
+          try {
+            fs.mkdirSync(m.source, { recursive: true });
+          } catch (err) {
+            throw new RuntimeError(owner(spec), `bind source ${m.source} does not exist and cannot be made: ${(err as Error).message}`);
+          }
+        }
+        out.binds.push({ source: m.source, target: m.target, readOnly: m.readOnly });
+        break;
+      }
+      case 'tmpfs':
+        out.tmpfs.push({ target: m.target, ...(m.size !== undefined ? { sizeBytes: m.size } : {}), ...(m.mode !== undefined ? { mode: m.mode } : {}) });
+        break;
+      default: {
+        const never: never = m;
+        throw new RuntimeError(owner(spec), `unknown mount ${JSON.stringify(never)}`);
+      }
+    }
+  });
+  return out;
+}

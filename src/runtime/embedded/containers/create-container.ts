@@ -1,0 +1,97 @@
+/**
+ * Creating a container: its image resolved, its state folder made (ledger first), its mounts
+ * resolved to host paths, an address on each of its networks, its name files written, and its
+ * record. Nothing runs yet. A failure takes down what was made and names the container.
+ */
+import fs from 'node:fs';
+import { RuntimeError } from '../../../errors.js';
+import { Label, type ContainerSpec } from '../../runtime.js';
+import { containerPaths, createContainerDir } from '../state/index.js';
+import { resolveContainerImage } from './container-image.js';
+import { resolveMounts } from './container-mounts.js';
+import { newContainerId, projectsOf, writeRecord, type ContainerRecord, type RecordNetwork } from './container-record.js';
+import { writeInitialNameFiles } from './hosts-sync.js';
+import { findNetwork, type NetworkRecord } from './network-store.js';
+import { reasonOf, type RuntimeContext } from './runtime-context.js';
+import { UndoStack } from './undo-stack.js';
+
+/** The project a spec belongs to: its `io.hafen.project` label, which every container must carry. */
+export function projectOf(spec: Pick<ContainerSpec, 'name' | 'labels'>): string {
+  const project = spec.labels[Label.project];
+  if (!project) throw new RuntimeError(`container ${spec.name}`, `has no ${Label.project} label; the embedded runtime keeps containers by project`);
+  return project;
+}
+
+/** Creates the container of `spec`; returns its record. */
+export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec): Promise<ContainerRecord> {
+  const resource = `container ${spec.name}`;
+  const project = projectOf(spec);
+  const paths = containerPaths(ctx.root, project, spec.name);
+  const taken = projectsOf(ctx.root, spec.name);
+  if (taken.length > 0) throw new RuntimeError(resource, `already exists (project ${taken.join(', ')}); remove it first`);
+  if (spec.ports.length > 0 && spec.networks.length === 0) {
+    throw new RuntimeError(resource, 'publishes ports but is on no network; the port proxies reach containers through their networks');
+  }
+  const image = await resolveContainerImage(ctx.store, spec.image);
+  const networks: NetworkRecord[] = spec.networks.map((n) => {
+    const found = findNetwork(ctx.root, n.name, project);
+    if (!found) throw new RuntimeError(resource, `network ${n.name} not found; create it first`);
+    return found;
+  });
+
+  ctx.log(`Creating ${resource} (image ${spec.image})`);
+  const ledger = ctx.ledger(project);
+  const undo = new UndoStack();
+  try {
+    undo.push('state folder', () => {
+      fs.rmSync(paths.dir, { recursive: true, force: true });
+      ledger.remove({ kind: 'dir', path: paths.dir });
+    });
+    createContainerDir(ledger, paths, spec.name);
+    const mounts = resolveMounts(ctx.root, project, spec, paths.dir);
+
+    const addresses = new Map<string, string>();
+    for (const owner of new Set(networks.map((n) => n.project))) {
+      const mine = spec.networks.filter((_, i) => networks[i]!.project === owner);
+      undo.push(`addresses on ${owner}'s networks`, () => ctx.ipam.releaseAddresses(owner, spec.name, mine.map((n) => n.name)));
+      const got = await ctx.ipam.assignAddresses(
+        owner,
+        spec.name,
+        mine.map((n) => ({ network: n.name, ...(n.ipv4Address ? { requested: n.ipv4Address } : {}) })),
+      );
+      mine.forEach((n, i) => addresses.set(n.name, got[i]!));
+    }
+    const recordNetworks: RecordNetwork[] = spec.networks.map((n, i) => ({
+      name: n.name,
+      owner: networks[i]!.project,
+      bridge: networks[i]!.bridge,
+      address: addresses.get(n.name)!,
+      prefix: networks[i]!.prefix,
+      aliases: [...n.aliases],
+    }));
+
+    const record: ContainerRecord = {
+      version: 1,
+      id: newContainerId(),
+      name: spec.name,
+      project,
+      spec: structuredClone(spec),
+      image,
+      binds: mounts.binds,
+      tmpfs: mounts.tmpfs,
+      networks: recordNetworks,
+      state: 'created',
+      createdAt: new Date().toISOString(),
+      ports: [],
+      health: 'none',
+    };
+    writeInitialNameFiles(ctx.root, record);
+    writeRecord(ctx.root, record);
+    ctx.log(`Created ${resource}`);
+    return record;
+  } catch (err) {
+    await undo.run(ctx.log);
+    if (err instanceof RuntimeError) throw err;
+    throw new RuntimeError(resource, reasonOf(err, resource), { cause: err });
+  }
+}

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LogLine } from '../../runtime.js';
+import { logTimeMs, parseLogLine, readLogs } from './log-reader.js';
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-logs-'));
+  file = path.join(dir, 'container.log');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const line = (sec: number, stream: string, text: string) => `2024-05-01T10:00:${String(sec).padStart(2, '0')}.123456789Z ${stream} ${text}\n`;
+
+async function collect(it: AsyncIterable<LogLine>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const l of it) out.push(`${l.stream}:${l.text}`);
+  return out;
+}
+
+describe('parseLogLine', () => {
+  it('reads the launcher format, keeping the text as written', () => {
+    expect(parseLogLine('2024-05-01T10:00:00.123456789Z stderr  two  spaces')).toEqual({ time: '2024-05-01T10:00:00.123456789Z', stream: 'stderr', text: ' two  spaces' });
+    expect(parseLogLine('2024-05-01T10:00:00.123456789Z stdout ')).toMatchObject({ text: '' });
+    expect(parseLogLine('garbage')).toBeUndefined();
+    expect(logTimeMs('2024-05-01T10:00:00.123456789Z')).toBe(Date.parse('2024-05-01T10:00:00.123Z'));
+  });
+});
+
+describe('readLogs', () => {
+  it('reads the rotated file first, then filters by since and cuts to the tail', async () => {
+    fs.writeFileSync(`${file}.1`, line(1, 'stdout', 'one') + line(2, 'stderr', 'two'));
+    fs.writeFileSync(file, line(3, 'stdout', 'three') + line(4, 'stdout', 'four'));
+    const source = { file, running: () => false };
+    expect(await collect(readLogs(source))).toEqual(['stdout:one', 'stderr:two', 'stdout:three', 'stdout:four']);
+    expect(await collect(readLogs(source, { tail: 2 }))).toEqual(['stdout:three', 'stdout:four']);
+    expect(await collect(readLogs(source, { tail: 0 }))).toEqual([]);
+    expect(await collect(readLogs(source, { since: '2024-05-01T10:00:02Z' }))).toEqual(['stderr:two', 'stdout:three', 'stdout:four']);
+    expect(await collect(readLogs(source, { since: Date.parse('2024-05-01T10:00:04Z') }))).toEqual(['stdout:four']);
+  });
+
+  it('follows new lines, across a rotation, until the container is over', async () => {
+    fs.writeFileSync(file, line(1, 'stdout', 'first'));
+    let running = true;
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const l of readLogs({ file, running: () => running }, { follow: true })) seen.push(l.text);
+    })();
+    const until = async (n: number) => {
+      for (let i = 0; seen.length < n && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    await until(1);
+    fs.appendFileSync(file, line(2, 'stdout', 'second'));
+    await until(2);
+    fs.appendFileSync(file, line(3, 'stdout', 'third'));
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, line(4, 'stdout', 'fourth'));
+    await until(4);
+    fs.appendFileSync(file, line(5, 'stdout', 'last, partial').trimEnd());
+    running = false;
+    await done;
+    expect(seen).toEqual(['first', 'second', 'third', 'fourth', 'last, partial']);
+  });
+
+  it('stops following when aborted', async () => {
+    fs.writeFileSync(file, line(1, 'stdout', 'only'));
+    const ac = new AbortController();
+    const seen: string[] = [];
+    setTimeout(() => ac.abort(), 100);
+    for await (const l of readLogs({ file, running: () => true }, { follow: true, signal: ac.signal })) seen.push(l.text);
+    expect(seen).toEqual(['only']);
+  });
+});

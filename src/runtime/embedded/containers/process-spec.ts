@@ -1,0 +1,114 @@
+/**
+ * How a container's command runs, by Docker's rules, from its spec and its image's config: the
+ * argv (entrypoint + cmd), the environment, the working directory, the capabilities, the stop
+ * signal and the healthcheck. Pure, so each rule is table-tested.
+ */
+import os from 'node:os';
+import type { Healthcheck } from '../../../config/model.js';
+import { RuntimeError } from '../../../errors.js';
+import type { ContainerSpec } from '../../runtime.js';
+import { DEFAULT_PATH } from '../build/index.js';
+import { CAPABILITIES, resolveCapabilities } from '../launcher/capabilities.js';
+import type { ContainerConfig } from '../store/index.js';
+
+/**
+ * The argv: the spec's entrypoint or else the image's, followed by the spec's command; without a
+ * spec command, the image's Cmd, unless the spec replaced the entrypoint (which resets Cmd, as in Docker).
+ */
+export function containerCommand(spec: Pick<ContainerSpec, 'name' | 'entrypoint' | 'command'>, image: ContainerConfig): string[] {
+  const entrypoint = spec.entrypoint ?? image.Entrypoint ?? [];
+  const cmd = spec.command ?? (spec.entrypoint ? [] : (image.Cmd ?? []));
+  const argv = [...entrypoint, ...cmd];
+  if (argv.length === 0 || !argv[0]) {
+    throw new RuntimeError(`container ${spec.name}`, 'no command to run: the image has no CMD or ENTRYPOINT, and none is given');
+  }
+  return argv;
+}
+
+/** `K=V` entries as a record; a bare `K` is an empty value. */
+export function envRecord(entries: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    out[eq < 0 ? entry : entry.slice(0, eq)] = eq < 0 ? '' : entry.slice(eq + 1);
+  }
+  return out;
+}
+
+/**
+ * The whole environment: PATH (a default when the image has none), HOSTNAME, the image's Env, the
+ * spec's env over it, and HOME from the user's passwd entry unless set.
+ */
+export function containerEnv(spec: Pick<ContainerSpec, 'env' | 'hostname'>, image: ContainerConfig, home: string): Record<string, string> {
+  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: spec.hostname, ...envRecord(image.Env), ...spec.env };
+  env.HOME ??= home || '/';
+  return env;
+}
+
+/** The working directory: the spec's, the image's, or `/`. */
+export function containerCwd(spec: Pick<ContainerSpec, 'workingDir'>, image: ContainerConfig): string {
+  return spec.workingDir || image.WorkingDir || '/';
+}
+
+/** Docker's default set adjusted by cap_add/cap_drop; privileged: every capability. */
+export function containerCapabilities(spec: Pick<ContainerSpec, 'privileged' | 'capAdd' | 'capDrop'>): string[] {
+  return spec.privileged ? [...CAPABILITIES] : resolveCapabilities(spec.capAdd, spec.capDrop);
+}
+
+/** `TERM`, `SIGTERM`, `15` → `SIGTERM`; unknown names are an error naming the container. */
+export function signalName(signal: string | undefined, container: string): NodeJS.Signals {
+  const text = (signal ?? '').trim().toUpperCase() || 'SIGTERM';
+  const signals = os.constants.signals as Record<string, number>;
+  if (/^\d+$/.test(text)) {
+    const found = Object.entries(signals).find(([, n]) => n === Number(text));
+    if (found) return found[0] as NodeJS.Signals;
+  } else {
+    const name = text.startsWith('SIG') ? text : `SIG${text}`;
+    if (name in signals) return name as NodeJS.Signals;
+  }
+  throw new RuntimeError(`container ${container}`, `unknown signal ${JSON.stringify(signal)}`);
+}
+
+/** The stop signal: the spec's, else the image's STOPSIGNAL, else SIGTERM. */
+export function stopSignal(spec: Pick<ContainerSpec, 'name' | 'stopSignal'>, image: ContainerConfig): NodeJS.Signals {
+  return signalName(spec.stopSignal || image.StopSignal, spec.name);
+}
+
+const NS_PER_MS = 1_000_000;
+
+/**
+ * The healthcheck to run: the spec's, else the image's HEALTHCHECK (durations in ns there), with
+ * Docker's defaults (30 s interval and timeout, 3 retries, 5 s start interval); undefined for none.
+ */
+export function containerHealthcheck(spec: Pick<ContainerSpec, 'healthcheck'>, image: ContainerConfig): Healthcheck | undefined {
+  const h = image.Healthcheck;
+  const from: Healthcheck | undefined =
+    spec.healthcheck ??
+    (h?.Test
+      ? {
+          test: [...h.Test],
+          interval: (h.Interval ?? 0) / NS_PER_MS,
+          timeout: (h.Timeout ?? 0) / NS_PER_MS,
+          retries: h.Retries ?? 0,
+          start_period: (h.StartPeriod ?? 0) / NS_PER_MS,
+          start_interval: (h.StartInterval ?? 0) / NS_PER_MS,
+        }
+      : undefined);
+  if (!from || from.test.length === 0 || from.test[0] === 'NONE') return undefined;
+  return {
+    test: from.test,
+    interval: from.interval || 30_000,
+    timeout: from.timeout || 30_000,
+    retries: from.retries || 3,
+    start_period: from.start_period,
+    start_interval: from.start_interval || 5_000,
+  };
+}
+
+/** A healthcheck's test as an argv: `CMD a b` runs as is, `CMD-SHELL text` (or a bare string) through /bin/sh -c. */
+export function healthcheckArgv(test: readonly string[]): string[] {
+  const [kind, ...rest] = test;
+  if (kind === 'CMD') return rest;
+  if (kind === 'CMD-SHELL') return ['/bin/sh', '-c', rest.join(' ')];
+  return ['/bin/sh', '-c', test.join(' ')];
+}

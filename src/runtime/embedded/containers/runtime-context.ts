@@ -1,0 +1,62 @@
+/**
+ * What the container operations share: the state root, the image store, the Ipam, each project's
+ * ledger and port proxies (owned by this runtime instance), the debug log and a few caches.
+ */
+import { detectCgroups, type CgroupLayout } from '../cgroups/index.js';
+import type { ResolvedUser } from '../launcher/passwd.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { DebugLog, Ipam } from '../network/index.js';
+import { ProxySet } from '../ports/index.js';
+import { openProjectLedger } from '../state/index.js';
+import type { Store } from '../store/index.js';
+
+export class RuntimeContext {
+  private readonly ledgers = new Map<string, Ledger>();
+  private readonly proxySets = new Map<string, ProxySet>();
+  private layout: CgroupLayout | undefined;
+  /** What never changes for an image digest: its layer folders (top-most first), users resolved in it. */
+  readonly cache = { layers: new Map<string, string[]>(), users: new Map<string, ResolvedUser>() };
+
+  constructor(
+    /** HAFEN_ROOT. */
+    readonly root: string,
+    readonly store: Store,
+    readonly ipam: Ipam,
+    readonly log: DebugLog,
+  ) {}
+
+  /** The ledger of a project (its state folder made when missing). */
+  ledger(project: string): Ledger {
+    let l = this.ledgers.get(project);
+    if (!l) this.ledgers.set(project, (l = openProjectLedger(this.root, project)));
+    return l;
+  }
+
+  /** The port proxies of a project. */
+  proxies(project: string): ProxySet {
+    let p = this.proxySets.get(project);
+    if (!p) this.proxySets.set(project, (p = new ProxySet(project, { log: this.log })));
+    return p;
+  }
+
+  /** Stops the proxies of `project` (every project's when omitted) and forgets its handles. */
+  async release(project?: string): Promise<void> {
+    const projects = project === undefined ? [...this.proxySets.keys()] : [project];
+    await Promise.all(projects.map((p) => this.proxySets.get(p)?.stop()));
+    for (const p of projects) {
+      this.proxySets.delete(p);
+      this.ledgers.delete(p);
+    }
+  }
+
+  /** The host's cgroup hierarchies, detected once. */
+  cgroupLayout(): CgroupLayout {
+    return (this.layout ??= detectCgroups());
+  }
+}
+
+/** The reason in an error, without the resource prefix when it names `resource` already. */
+export function reasonOf(err: unknown, resource: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith(`${resource}: `) ? message.slice(resource.length + 2) : message;
+}

@@ -1,0 +1,188 @@
+/**
+ * Starting a created (or exited) container: its cgroup with limits, hafen-run detached with a log
+ * file and a status file, and while its namespaces wait for `go`: its process in the ledger, its
+ * veths on its networks, its published ports, its state written and every /etc/hosts on its
+ * networks rewritten, so names resolve both ways before the command runs. A failing step undoes
+ * what this start made and throws a RuntimeError naming the container and the step.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { RuntimeError } from '../../../errors.js';
+import { Label, type PortBinding } from '../../runtime.js';
+import { createCgroup } from '../cgroups/index.js';
+import { launch } from '../launcher/launch.js';
+import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
+import type { LaunchSpec } from '../launcher/spec.js';
+import { processStartTime, type LedgerResource } from '../ledger/ledger.js';
+import { attachContainer, detachContainer } from '../network/index.js';
+import { containerPaths, type ContainerPaths } from '../state/index.js';
+import { imageLayers } from './container-image.js';
+import { writeRecord, type ContainerRecord, type RecordProcess, type RecordRun } from './container-record.js';
+import { syncHosts } from './hosts-sync.js';
+import { containerCapabilities, containerCommand, containerCwd, containerEnv, containerHealthcheck } from './process-spec.js';
+import { reasonOf, type RuntimeContext } from './runtime-context.js';
+import { UndoStack } from './undo-stack.js';
+
+/** Past this size a container's log file is rotated to `.1` (so at most twice this is kept). */
+export const LOG_MAX_BYTES = 10 * 1024 * 1024;
+
+/** A container's log file. */
+export function logFile(paths: ContainerPaths): string {
+  return path.join(paths.logs, 'container.log');
+}
+
+/** Writes a record, rewriting the hosts files of running containers when it is on a network. */
+export async function saveRecord(ctx: RuntimeContext, record: ContainerRecord): Promise<void> {
+  if (record.networks.length === 0) writeRecord(ctx.root, record);
+  else await syncHosts(ctx.root, () => writeRecord(ctx.root, record));
+}
+
+/** The process entries of a run, as the ledger holds them. */
+export function processEntries(run: Pick<RecordRun, 'pid' | 'startTime' | 'launcherPid' | 'launcherStartTime'>): LedgerResource[] {
+  return [
+    { kind: 'process', pid: run.pid, startTime: run.startTime },
+    { kind: 'process', pid: run.launcherPid, startTime: run.launcherStartTime },
+  ];
+}
+
+/**
+ * The container's user (spec, else image, else root) from its /etc/passwd and /etc/group; the
+ * answer for an image is kept while the container's own layer is empty (it cannot differ then).
+ */
+async function resolveUser(ctx: RuntimeContext, record: ContainerRecord, roots: string[]): Promise<ResolvedUser> {
+  const user = record.spec.user ?? record.image.config.User ?? '';
+  const fresh = record.image.digest !== undefined && fs.readdirSync(roots[0]!).length === 0;
+  const key = `${record.image.digest}\0${user}`;
+  const known = fresh ? ctx.cache.users.get(key) : undefined;
+  if (known) return known;
+  const resolved = await resolveUserInRootfs(roots, user);
+  if (fresh) ctx.cache.users.set(key, resolved);
+  return resolved;
+}
+
+/** Starts the container of `record`; returns its record as written, running. */
+export async function startContainer(ctx: RuntimeContext, record: ContainerRecord): Promise<ContainerRecord> {
+  const { name, project, spec } = record;
+  const resource = `container ${name}`;
+  const paths = containerPaths(ctx.root, project, name);
+  const ledger = ctx.ledger(project);
+  const undo = new UndoStack();
+  const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      await undo.run(ctx.log);
+      ctx.log(`Starting ${resource} failed while ${what}: ${reasonOf(err, resource)}`);
+      throw new RuntimeError(resource, `${what}: ${reasonOf(err, resource)}`, { cause: err });
+    }
+  };
+  ctx.log(`Starting ${resource}`);
+  const config = record.image.config;
+  const layers = await step('reading its image', () => imageLayers(ctx.store, record.image, path.join(paths.dir, 'empty'), ctx.cache.layers));
+  const user = await step('resolving its user', () => resolveUser(ctx, record, [paths.upper, ...layers.lower]));
+  const proc: RecordProcess = await step('preparing its command', () => ({
+    command: containerCommand(spec, config),
+    env: containerEnv(spec, config, user.home),
+    cwd: containerCwd(spec, config),
+    user: { uid: user.uid, gid: user.gid, groups: user.groups },
+    capabilities: containerCapabilities(spec),
+    cgroups: [],
+  }));
+  const cgroup = await step('creating its cgroup', () =>
+    createCgroup(ledger, `hafen/${project}/${name}`, spec.resources, { owner: name, layout: ctx.cgroupLayout() }),
+  );
+  undo.push('cgroup', () => cgroup.remove());
+  proc.cgroups = [...cgroup.dirs];
+
+  fs.rmSync(paths.status, { force: true });
+  const launchSpec: LaunchSpec = {
+    ...proc,
+    rootfs: { kind: 'overlay', lower: layers.lower, upper: paths.upper, work: paths.work, target: paths.rootfs },
+    readOnlyRootfs: spec.readOnly,
+    hostReadOnly: layers.hostReadOnly,
+    binds: [
+      ...record.binds,
+      { source: paths.hosts, target: '/etc/hosts' },
+      { source: paths.hostname, target: '/etc/hostname' },
+      { source: paths.resolvConf, target: '/etc/resolv.conf' },
+    ],
+    tmpfs: record.tmpfs,
+    net: 'new',
+    hostname: spec.hostname,
+    tty: spec.tty,
+    log: { file: logFile(paths), maxBytes: LOG_MAX_BYTES },
+    detach: { statusFile: paths.status },
+  };
+  const launched = await step('launching it', () => launch(launchSpec, { name: resource }));
+  let entries: LedgerResource[] = [];
+  undo.push('process entries', () => ledger.removeAll(entries));
+  undo.push('process', async () => {
+    launched.kill('SIGKILL');
+    await launched.wait();
+    fs.rmSync(paths.status, { force: true });
+  });
+  const run: RecordRun = await step('recording its process', () => {
+    const startTime = processStartTime(launched.pid);
+    const launcherStartTime = processStartTime(launched.launcherPid);
+    if (!startTime || !launcherStartTime) throw new Error('its process ended at once');
+    const r = { pid: launched.pid, startTime, launcherPid: launched.launcherPid, launcherStartTime, process: proc };
+    entries = processEntries(r);
+    ledger.addAll(entries, name);
+    return r;
+  });
+
+  if (record.networks.length > 0) {
+    const networks = record.networks.map((n) => n.name);
+    undo.push('network interfaces', () => detachContainer(ledger, { project, container: name, networks }, ctx.log));
+    await step('connecting it to its networks', () =>
+      attachContainer(
+        ledger,
+        {
+          pid: run.pid,
+          project,
+          container: name,
+          endpoints: record.networks.map((n) => ({ network: n.name, bridge: n.bridge, address: n.address, prefix: n.prefix })),
+        },
+        ctx.log,
+      ),
+    );
+  }
+
+  let ports: PortBinding[] = [];
+  if (spec.ports.length > 0) {
+    const proxies = ctx.proxies(project);
+    undo.push('published ports', () => proxies.stop(name));
+    const target = record.networks[0]!.address;
+    const published = await step('publishing its ports', () =>
+      proxies.start(
+        spec.ports.map((p) => ({
+          service: spec.labels[Label.service] ?? name,
+          container: name,
+          protocol: p.protocol,
+          hostIp: p.host_ip || '127.0.0.1',
+          hostPort: p.published ?? 0,
+          targetIp: target,
+          targetPort: p.target,
+        })),
+      ),
+    );
+    ports = published.map((p) => ({ target: p.target, protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort }));
+  }
+
+  const running: ContainerRecord = {
+    ...record,
+    state: 'running',
+    startedAt: new Date().toISOString(),
+    run,
+    ports,
+    health: containerHealthcheck(spec, config) ? 'starting' : 'none',
+  };
+  delete running.finishedAt;
+  delete running.exit;
+  undo.push('state', () => saveRecord(ctx, record));
+  await step('writing its state and name files', () => saveRecord(ctx, running));
+  await step('starting its command', () => launched.go());
+  launched.release();
+  ctx.log(`Started ${resource} (pid ${run.pid})`);
+  return running;
+}

@@ -1,0 +1,318 @@
+/**
+ * The embedded runtime: containers run by hafen-run on the layered image store, in their own
+ * namespaces and cgroups, wired to per-stack bridges, with published ports served by this instance.
+ * Everything made on the host is in the project's ledger first, so `cleanupProject` removes it all,
+ * even after the process that made it was SIGKILLed. State is kept per project under the root
+ * (HAFEN_ROOT); containers are addressed by name and belong to the project of their labels.
+ * The steps live in ./containers/; this class keeps them in order, one operation per container at a time.
+ */
+import path from 'node:path';
+import { RuntimeError } from '../../errors.js';
+import {
+  Label,
+  type BuildEvent,
+  type BuildSpec,
+  type ContainerInfo,
+  type ContainerSpec,
+  type ContainerStats,
+  type ExecOptions,
+  type ExecResult,
+  type ExitStatus,
+  type Health,
+  type ImageInfo,
+  type LogLine,
+  type LogOptions,
+  type NetworkSpec,
+  type Runtime,
+  type VolumeSpec,
+} from '../runtime.js';
+import { openCgroup } from './cgroups/index.js';
+import { cleanupProjectState } from './containers/cleanup-project.js';
+import { ContainerFinder } from './containers/container-finder.js';
+import { SCRATCH } from './containers/container-image.js';
+import { execInContainer } from './containers/container-exec.js';
+import { listRecords, readRecord, writeRecord, type ContainerRecord } from './containers/container-record.js';
+import { signalContainer } from './containers/container-signals.js';
+import { containerInfo, isOver, type Observed } from './containers/container-state.js';
+import { killAndWait, observeLive, stopRunning, waitForEnd } from './containers/stop-container.js';
+import { createContainer } from './containers/create-container.js';
+import { finishContainer } from './containers/finish-container.js';
+import { HealthMonitors } from './containers/health-monitor.js';
+import { KeyedMutex } from './containers/keyed-mutex.js';
+import { readLogs } from './containers/log-reader.js';
+import * as networks from './containers/network-store.js';
+import { containerHealthcheck, signalName } from './containers/process-spec.js';
+import { removeContainerState } from './containers/remove-container.js';
+import { RuntimeContext } from './containers/runtime-context.js';
+import { logFile, startContainer } from './containers/start-container.js';
+import * as volumes from './containers/volume-store.js';
+import { EmbeddedImages } from './embedded-images.js';
+import { HOST_IMAGE_NAME } from './builder/index.js';
+import { Ipam, type PoolRange } from './network/index.js';
+import { containerPaths, projectDir } from './state/index.js';
+import { defaultRoot } from './store/index.js';
+
+/** Options of an EmbeddedRuntime. */
+export interface EmbeddedRuntimeOptions {
+  /** State root (default HAFEN_ROOT or /var/lib/hafen). */
+  root?: string;
+  /** Debug log: "Creating …"/"Created …" lines and what each step did. */
+  log?: (line: string) => void;
+  /** Subnet pool of stack networks (default HAFEN_SUBNET_POOL or 10.89.0.0/16, 172.29.0.0/16 in /24s). */
+  subnetPool?: readonly PoolRange[];
+}
+
+export class EmbeddedRuntime implements Runtime {
+  readonly name = 'embedded' as const;
+  readonly root: string;
+  private readonly images: EmbeddedImages;
+  private readonly ctx: RuntimeContext;
+  private readonly log: (line: string) => void;
+  private readonly monitors = new HealthMonitors();
+  private readonly containers: ContainerFinder;
+  private readonly mutex = new KeyedMutex();
+
+  constructor(options: EmbeddedRuntimeOptions = {}) {
+    this.root = path.resolve(options.root ?? defaultRoot());
+    this.log = options.log ?? (() => {});
+    this.images = new EmbeddedImages(this.root);
+    this.containers = new ContainerFinder(this.root);
+    const ipam = new Ipam({ root: this.root, ...(options.subnetPool ? { pool: options.subnetPool } : {}) });
+    this.ctx = new RuntimeContext(this.root, this.images.store, ipam, this.log);
+  }
+
+  // ---- Images ----
+
+  async hasImage(ref: string): Promise<boolean> {
+    return ref === HOST_IMAGE_NAME || ref === SCRATCH || this.images.has(ref);
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    throw new RuntimeError(`image ${ref}`, 'registry pulls are not implemented yet (issue 8); build it, or use `host`');
+  }
+
+  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
+    const result = await this.images.build(spec, onEvent);
+    const info = this.images.list().find((i) => i.id === result.image.manifest.config.digest && i.name === result.image.name);
+    return info ?? { name: spec.tag, id: result.image.manifest.config.digest, size: 0 };
+  }
+
+  async listImages(): Promise<ImageInfo[]> {
+    return this.images.list();
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    this.images.remove(ref);
+  }
+
+  // ---- Networks and volumes ----
+
+  async createNetwork(spec: NetworkSpec): Promise<void> {
+    const project = this.projectLabel(`network ${spec.name}`, spec.labels);
+    await networks.createNetwork(this.ctx, project, spec);
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await networks.removeUnusedNetwork(this.ctx, name);
+  }
+
+  async listNetworks(labels: Record<string, string>): Promise<string[]> {
+    return networks.listNetworks(this.root, labels).map((n) => n.name);
+  }
+
+  async createVolume(spec: VolumeSpec): Promise<void> {
+    const project = this.projectLabel(`volume ${spec.name}`, spec.labels);
+    this.log(`Creating volume ${spec.name}`);
+    volumes.createVolume(this.root, project, spec);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.log(`Removing volume ${name}`);
+    volumes.removeUnusedVolume(this.root, name);
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<string[]> {
+    return volumes.listVolumes(this.root, labels).map((v) => v.name);
+  }
+
+  private projectLabel(resource: string, labels: Record<string, string>): string {
+    const project = labels[Label.project];
+    if (!project) throw new RuntimeError(resource, `has no ${Label.project} label; the embedded runtime keeps it by project`);
+    projectDir(this.root, project); // checks the name
+    return project;
+  }
+
+  // ---- Containers ----
+
+  private find(name: string): ContainerRecord | undefined {
+    return this.containers.find(name);
+  }
+
+  private require(name: string): ContainerRecord {
+    return this.containers.require(name);
+  }
+
+  private observe(record: ContainerRecord): Observed {
+    return observeLive(this.root, record);
+  }
+
+  /** With the container's lock held: when its command has ended, releases what it held. */
+  private async settleLocked(name: string): Promise<{ record: ContainerRecord; observed: Observed }> {
+    let record = this.require(name);
+    let observed = this.observe(record);
+    if (record.state === 'running' && isOver(observed)) {
+      this.monitors.stop(name);
+      record = await finishContainer(this.ctx, record, observed);
+      observed = this.observe(record);
+    }
+    return { record, observed };
+  }
+
+  private async current(name: string): Promise<{ record: ContainerRecord; observed: Observed } | undefined> {
+    const record = this.find(name);
+    if (!record) return undefined;
+    const observed = this.observe(record);
+    if (record.state === 'running' && isOver(observed)) return this.mutex.run(name, () => this.settleLocked(name));
+    return { record, observed };
+  }
+
+  /** Like current(), throwing `no such container` when there is none. */
+  private async present(name: string): Promise<{ record: ContainerRecord; observed: Observed }> {
+    return (await this.current(name)) ?? this.mutex.run(name, () => this.settleLocked(name));
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
+    return this.mutex.run(spec.name, async () => {
+      const record = await createContainer(this.ctx, spec);
+      this.containers.remember(spec.name, record.project);
+      return containerInfo(record, this.observe(record));
+    });
+  }
+
+  async startContainer(name: string): Promise<ContainerInfo> {
+    return this.mutex.run(name, async () => {
+      const { record, observed } = await this.settleLocked(name);
+      if (observed.state === 'running') return containerInfo(record, observed);
+      const running = await startContainer(this.ctx, record);
+      this.watchHealth(running);
+      return containerInfo(running, { state: 'running', oomKilled: false });
+    });
+  }
+
+  /** Runs the container's healthcheck while this instance lives, writing each change of health to its record. */
+  private watchHealth(record: ContainerRecord): void {
+    const check = containerHealthcheck(record.spec, record.image.config);
+    const { name, run } = record;
+    if (!check || !run) return;
+    const exec = async (argv: string[], timeoutMs: number) => (await execInContainer(name, run, { command: argv }, timeoutMs)).exitCode;
+    const save = (health: Health): Promise<void> =>
+      this.mutex.run(name, async () => {
+        const now = this.find(name);
+        if (now?.state === 'running' && now.run?.pid === run.pid) writeRecord(this.root, { ...now, health });
+      });
+    this.monitors.start(name, check, exec, (health) => void save(health).catch((err: Error) => this.log(`Recording the health of ${name} failed: ${err.message}`)));
+  }
+
+  async stopContainer(name: string, opts: { timeout?: number } = {}): Promise<void> {
+    await this.mutex.run(name, async () => {
+      const { record, observed } = await this.settleLocked(name);
+      if (observed.state !== 'running') return;
+      await stopRunning(this.ctx, record, opts.timeout);
+      await this.settleLocked(name);
+      this.log(`Stopped container ${name}`);
+    });
+  }
+
+  async killContainer(name: string, signal = 'SIGKILL'): Promise<void> {
+    await this.mutex.run(name, async () => {
+      const { record, observed } = await this.settleLocked(name);
+      if (observed.state !== 'running' || !record.run) throw new RuntimeError(`container ${name}`, 'is not running');
+      const sig = signalName(signal, name);
+      this.log(`Sending ${sig} to container ${name}`);
+      if (sig !== 'SIGKILL') {
+        signalContainer(record.run, sig);
+        return;
+      }
+      await killAndWait(this.root, record);
+      await this.settleLocked(name);
+    });
+  }
+
+  async removeContainer(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.mutex.run(name, async () => {
+      let { record, observed } = await this.settleLocked(name);
+      if (observed.state === 'running') {
+        if (!opts.force) throw new RuntimeError(`container ${name}`, 'is running; stop it first, or remove it with force');
+        await killAndWait(this.root, record);
+        ({ record, observed } = await this.settleLocked(name));
+      }
+      this.monitors.stop(name);
+      await removeContainerState(this.ctx, record);
+      this.containers.forget(name);
+    });
+  }
+
+  async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
+    const now = await this.current(name);
+    return now && containerInfo(now.record, now.observed);
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const out: ContainerInfo[] = [];
+    for (const r of listRecords(this.root).filter((r) => volumes.hasLabels(r.spec.labels, labels))) {
+      this.containers.remember(r.name, r.project);
+      const now = await this.current(r.name).catch(() => undefined); // removed meanwhile
+      if (now) out.push(containerInfo(now.record, now.observed));
+    }
+    return out;
+  }
+
+  async waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus> {
+    const record = this.require(name);
+    await waitForEnd(this.root, record, signal);
+    const { observed } = await this.mutex.run(name, () => this.settleLocked(name));
+    return { exitCode: observed.exitCode ?? 0, oomKilled: observed.oomKilled };
+  }
+
+  async *logs(name: string, opts: LogOptions = {}): AsyncIterable<LogLine> {
+    const record = this.require(name);
+    const paths = containerPaths(this.root, record.project, name);
+    const running = (): boolean => {
+      const now = readRecord(this.root, record.project, name);
+      return now?.state === 'running' && !isOver(this.observe(now));
+    };
+    yield* readLogs({ file: logFile(paths), running }, opts);
+  }
+
+  async exec(name: string, opts: ExecOptions): Promise<ExecResult> {
+    const now = await this.present(name);
+    if (now.observed.state !== 'running' || !now.record.run) throw new RuntimeError(`container ${name}`, 'is not running');
+    return execInContainer(name, now.record.run, opts);
+  }
+
+  async stats(name: string): Promise<ContainerStats> {
+    const now = await this.present(name);
+    if (now.observed.state !== 'running') return { cpuNanos: 0, memoryBytes: 0, pids: 0 };
+    const s = openCgroup(`hafen/${now.record.project}/${name}`, { layout: this.ctx.cgroupLayout() }).stats();
+    return { cpuNanos: s.cpuNs ?? 0, memoryBytes: s.memoryUsage ?? 0, ...(s.memoryLimit !== undefined ? { memoryLimit: s.memoryLimit } : {}), pids: s.pids ?? 0 };
+  }
+
+  // ---- Projects ----
+
+  /**
+   * Removes everything of `project` the ledger names (processes, veths, bridges, firewall rules,
+   * cgroups, folders), gives its subnets back and deletes its state; named volumes stay when
+   * `keepVolumes`. Works after the process that made them was killed. Not part of `Runtime`.
+   */
+  async cleanupProject(project: string, opts: { keepVolumes?: boolean } = {}): Promise<void> {
+    for (const name of this.containers.forgetProject(project)) this.monitors.stop(name);
+    await this.ctx.release(project); // its port proxies
+    await cleanupProjectState(this.ctx, project, opts.keepVolumes ?? false);
+    await this.ctx.release(project); // the ledger handle the cleanup opened
+  }
+
+  async close(): Promise<void> {
+    this.monitors.stopAll();
+    await this.ctx.release();
+  }
+}

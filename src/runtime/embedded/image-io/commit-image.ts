@@ -1,0 +1,93 @@
+/**
+ * The common end of every import: check an image's layer blobs against its config's DiffIDs, unpack
+ * them into the layer store (layers already there are skipped), store the config exactly as it came
+ * (its digest is the image id, as in Docker) and a manifest; tags are set only once every image of
+ * an import is in, so a refused import leaves nothing new that a name reaches.
+ */
+import fs from 'node:fs';
+import { RuntimeError, StackError } from '../../../errors.js';
+import { detectCompression, isDigest, type Compression, type Digest } from '../layers/index.js';
+import { MediaType, normalizeImageName, type BlobRef, type Descriptor, type ImageConfig, type Store, type StoredImage } from '../store/index.js';
+import { parseJson } from './oci-index.js';
+
+/** An image whose blobs are in the blob store, not yet checked or unpacked. */
+export interface PendingImage {
+  /** The config JSON exactly as the source holds it. */
+  config: Buffer;
+  /** Layer blobs, base first, each with where it came from (for messages). */
+  layers: { blob: BlobRef; source: string }[];
+  /** Names to tag it with once the whole import succeeded. */
+  names: string[];
+}
+
+/** An image stored but not yet tagged. */
+export interface CommittedImage {
+  image: StoredImage;
+  names: string[];
+}
+
+const LAYER_TYPE: Record<Compression, string> = { none: MediaType.layer, gzip: MediaType.layerGzip, zstd: MediaType.layerZstd };
+
+/** The config's DiffIDs, checked to be a Linux image with one per layer. */
+function diffIdsOf(bytes: Buffer, layerCount: number, what: string): Digest[] {
+  const config = parseJson<Partial<ImageConfig>>(bytes, 'the image config', what);
+  const diffIds = config.rootfs?.diff_ids;
+  if (!Array.isArray(diffIds) || !diffIds.every((d) => typeof d === 'string' && isDigest(d))) {
+    throw new RuntimeError(what, 'the image config has no valid rootfs.diff_ids (sha256 digests)');
+  }
+  if (config.os !== undefined && config.os !== 'linux') throw new RuntimeError(what, `the image is for ${config.os}, not linux`);
+  if (diffIds.length !== layerCount) throw new RuntimeError(what, `the image config lists ${diffIds.length} layers, the manifest ${layerCount}`);
+  return diffIds;
+}
+
+/** How a stored blob is compressed, from its first bytes. */
+function compressionOf(store: Store, blob: Digest, what: string): Compression {
+  const head = Buffer.alloc(8);
+  const fd = fs.openSync(store.blobs.path(blob), 'r');
+  try {
+    return detectCompression(head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)));
+  } catch (err) {
+    throw new RuntimeError(what, (err as Error).message, { cause: err });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Checks and unpacks one image and stores its config and manifest, untagged. Uncompressed layers
+ * (what `docker save` writes) are checked against their DiffIDs before anything is unpacked;
+ * compressed ones as they unpack. A mismatch refuses the image.
+ */
+export async function commitImage(store: Store, pending: PendingImage, what: string): Promise<CommittedImage> {
+  const diffIds = diffIdsOf(pending.config, pending.layers.length, what);
+  const compressions = pending.layers.map(({ blob, source }, i) => {
+    const compression = compressionOf(store, blob.digest, what);
+    if (compression === 'none' && blob.digest !== diffIds[i]) {
+      throw new RuntimeError(what, `layer ${i + 1} (${source}) has DiffID ${blob.digest}, but the image config says ${diffIds[i]}: the archive was changed or damaged`);
+    }
+    return compression;
+  });
+  let parent: Digest | null = null;
+  const descriptors: Descriptor[] = [];
+  for (const [i, { blob, source }] of pending.layers.entries()) {
+    try {
+      const record = await store.layers.unpack(parent, blob.digest, () => store.blobs.open(blob.digest), diffIds[i]);
+      parent = record.chainId;
+    } catch (err) {
+      if (!(err instanceof StackError)) throw err;
+      throw new RuntimeError(what, `layer ${i + 1} (${source}): ${err.message}`, { cause: err });
+    }
+    descriptors.push({ mediaType: LAYER_TYPE[compressions[i]!], digest: blob.digest, size: blob.size });
+  }
+  return { image: store.images.put(pending.config, descriptors), names: pending.names };
+}
+
+/** Tags each committed image with its names (and `extra`, which needs exactly one image). */
+export function tagImages(store: Store, committed: CommittedImage[], what: string, extra?: string): StoredImage[] {
+  if (extra !== undefined && committed.length !== 1) throw new RuntimeError(what, `holds ${committed.length} images; name one to tag it ${extra}`);
+  return committed.map(({ image, names }) => {
+    const all = [...new Set([...names, ...(extra !== undefined ? [extra] : [])].map(normalizeImageName))];
+    for (const name of all) store.images.tag(name, image.manifestDigest);
+    return all.length ? { ...image, name: all[0] } : image;
+  });
+}
