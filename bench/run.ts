@@ -7,6 +7,7 @@
  * Needs root and busybox-static. Run: npm run bench:run.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { defaultContainerSpec } from '../src/runtime/spec-defaults.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,27 +44,7 @@ async function measure(label: string, runs: number, once: (i: number) => Promise
 }
 
 function spec(name: string, image: string, command: string[]): ContainerSpec {
-  return {
-    name: `${PROJECT}-${name}`,
-    image,
-    command,
-    env: {},
-    hostname: name,
-    labels: { [Label.project]: PROJECT, [Label.service]: name, [Label.instance]: '1' },
-    mounts: [],
-    networks: [],
-    extraHosts: {},
-    ports: [],
-    resources: {},
-    stopSignal: 'SIGTERM',
-    stopGracePeriod: 10_000,
-    tty: false,
-    stdinOpen: false,
-    readOnly: false,
-    privileged: false,
-    capAdd: [],
-    capDrop: [],
-  };
+  return defaultContainerSpec(PROJECT, name, { image, command });
 }
 
 /** Resident memory of a process in KiB (VmRSS), 0 when gone. */

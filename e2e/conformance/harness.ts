@@ -2,6 +2,7 @@
  * What every conformance test file shares: one runtime per factory, a project per test (torn down
  * through the interface afterwards, then checked for leaks), spec builders and `eventually`.
  */
+import { defaultContainerSpec } from '../../src/runtime/spec-defaults.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,26 +36,7 @@ export function useRuntime(factory: RuntimeFactory, slot: number, prefix: string
   const h = { project: newProject(prefix) } as Harness;
   h.labels = () => ({ [Label.project]: h.project });
   h.net = (name) => `${h.project}_${name}`;
-  h.spec = (name, fields) => ({
-    name: `${h.project}-${name}`,
-    env: {},
-    hostname: name,
-    labels: { ...h.labels(), [Label.service]: name, [Label.instance]: '1' },
-    mounts: [],
-    networks: [],
-    extraHosts: {},
-    ports: [],
-    resources: {},
-    stopSignal: 'SIGTERM',
-    stopGracePeriod: 10_000,
-    tty: false,
-    stdinOpen: false,
-    readOnly: false,
-    privileged: false,
-    capAdd: [],
-    capDrop: [],
-    ...fields,
-  });
+  h.spec = (name, fields) => defaultContainerSpec(h.project, name, fields);
 
   beforeAll(async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-conformance-${factory.name}-`));
