@@ -30,7 +30,8 @@ export type StackErrorCode =
   | 'E_RUNTIME'
   | 'E_BUILD'
   | 'E_LAYER'
-  | 'E_INTERRUPTED';
+  | 'E_INTERRUPTED'
+  | 'E_SUPERVISOR';
 
 /** Base of every expected failure. */
 export class StackError extends Error {

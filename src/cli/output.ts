@@ -6,6 +6,8 @@ export interface Output {
   out(text: string): void;
   err(text: string): void;
   color: ChalkInstance;
+  /** Set by a command whose exit code is not 0 without an error (`up --exit-code-from`). */
+  exitCode?: number;
 }
 
 /** Colour follows NO_COLOR (any value turns it off), FORCE_COLOR, and whether stderr is a terminal. */

@@ -7,6 +7,7 @@ import { parseSize } from '../config/units.js';
 import type { ContainerRef } from '../planner/plan.js';
 import { serviceNetworks } from '../planner/resources.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
+import { formatRestartPolicy } from '../runtime/restart-policy.js';
 
 /** What a create-container node says of the container beyond its service. */
 export interface ContainerIdentity extends ContainerRef {
@@ -28,6 +29,7 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
       [Label.service]: service.name,
       [Label.instance]: String(id.number),
       [Label.configHash]: id.configHash,
+      [Label.restart]: formatRestartPolicy(service.restart),
     },
     mounts: mounts(stack, service),
     networks: serviceNetworks(service).map((key) => {

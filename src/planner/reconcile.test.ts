@@ -42,13 +42,12 @@ function shopRunning(stack: Stack): ObservedState {
 }
 
 describe('reconcile', () => {
-  it('leaves up-to-date running containers alone, reruns the exited one-shot, still waits for health', () => {
+  it('leaves up-to-date running containers and a one-shot that finished (exit 0) alone, still waits for health', () => {
     const stack = shopStack();
     expect(formatPlan(planUp(stack, { observed: shopRunning(stack) }))).toMatchInlineSnapshot(`
       "[] -> #1 service:db  wait-ready (healthy)
-      [1] -> #2 container:shop-migrate-1  start-container
-      [2] -> #3 service:migrate  wait-exit (exit 0)
-      [] -> #4 service:api  wait-ready (healthy)"
+      [] -> #2 service:migrate  wait-exit (exit 0)
+      [] -> #3 service:api  wait-ready (healthy)"
     `);
   });
 
@@ -58,13 +57,12 @@ describe('reconcile', () => {
     stack.services.web!.environment = { GREETING: 'hello' };
     expect(formatPlan(planUp(stack, { observed }))).toMatchInlineSnapshot(`
       "[] -> #1 service:db  wait-ready (healthy)
-      [1] -> #2 container:shop-migrate-1  start-container
-      [2] -> #3 service:migrate  wait-exit (exit 0)
-      [] -> #4 service:api  wait-ready (healthy)
-      [] -> #5 container:shop-web-1  stop-container (recreate)
-      [5] -> #6 container:shop-web-1  remove-container (recreate)
-      [6] -> #7 container:shop-web-1  create-container
-      [4,7] -> #8 container:shop-web-1  start-container"
+      [] -> #2 service:migrate  wait-exit (exit 0)
+      [] -> #3 service:api  wait-ready (healthy)
+      [] -> #4 container:shop-web-1  stop-container (recreate)
+      [4] -> #5 container:shop-web-1  remove-container (recreate)
+      [5] -> #6 container:shop-web-1  create-container
+      [3,6] -> #7 container:shop-web-1  start-container"
     `);
   });
 
@@ -75,19 +73,18 @@ describe('reconcile', () => {
     stack.services.api!.environment = { LOG: 'debug' };
     expect(formatPlan(planUp(stack, { observed, services: ['web'], noDeps: false }))).toMatchInlineSnapshot(`
       "[] -> #1 service:db  wait-ready (healthy)
-      [1] -> #2 container:shop-migrate-1  start-container
-      [2] -> #3 service:migrate  wait-exit (exit 0)
-      [] -> #4 container:shop-api-1  stop-container (recreate)
-      [4] -> #5 container:shop-api-1  remove-container (recreate)
-      [5] -> #6 container:shop-api-1  create-container
-      [] -> #7 container:shop-api-2  stop-container (recreate)
-      [7] -> #8 container:shop-api-2  remove-container (recreate)
-      [8] -> #9 container:shop-api-2  create-container
-      [1,3,6] -> #10 container:shop-api-1  start-container
-      [1,3,9] -> #11 container:shop-api-2  start-container
-      [10,11] -> #12 service:api  wait-ready (healthy)
-      [] -> #13 container:shop-web-1  stop-container (restart)
-      [12,13] -> #14 container:shop-web-1  start-container"
+      [] -> #2 service:migrate  wait-exit (exit 0)
+      [] -> #3 container:shop-api-1  stop-container (recreate)
+      [3] -> #4 container:shop-api-1  remove-container (recreate)
+      [4] -> #5 container:shop-api-1  create-container
+      [] -> #6 container:shop-api-2  stop-container (recreate)
+      [6] -> #7 container:shop-api-2  remove-container (recreate)
+      [7] -> #8 container:shop-api-2  create-container
+      [1,2,5] -> #9 container:shop-api-1  start-container
+      [1,2,8] -> #10 container:shop-api-2  start-container
+      [9,10] -> #11 service:api  wait-ready (healthy)
+      [] -> #12 container:shop-web-1  stop-container (restart)
+      [11,12] -> #13 container:shop-web-1  start-container"
     `);
   });
 

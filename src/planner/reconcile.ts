@@ -129,7 +129,7 @@ export function reconcile(
       const ref: ContainerRef = { service: name, number: n, container: containerName(stack.name, name, n) };
       const res = resource.container(ref.container);
       const current = existing.get(n);
-      const action = decide(current, hash, options.forceRecreate === true, restartForDependency);
+      const action = decide(current, hash, options.forceRecreate === true, restartForDependency, service.restart.policy !== 'no');
       switch (action) {
         case 'create': {
           const id = b.add('create-container', res, { ...ref, image, configHash: hash }, infra);
@@ -198,9 +198,12 @@ function decide(
   hash: string,
   forceRecreate: boolean,
   restartForDependency: boolean,
+  restarts: boolean,
 ): InstanceAction {
   if (!current) return 'create';
   if (forceRecreate || current.configHash !== hash) return 'recreate';
+  // A one-shot that finished its work (exit 0, no restart policy) has nothing left to do.
+  if (current.state === 'exited' && current.exitCode === 0 && !restarts) return 'keep';
   if (current.state !== 'running') return 'start';
   return restartForDependency ? 'restart' : 'keep';
 }

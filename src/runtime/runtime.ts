@@ -12,6 +12,8 @@ export const Label = {
   instance: 'io.hafen.instance',
   configHash: 'io.hafen.config-hash',
   oneOff: 'io.hafen.one-off',
+  /** The restart policy as compose writes it (`on-failure:3`); the supervisor applies it. */
+  restart: 'io.hafen.restart',
 } as const;
 
 export type Mount =
@@ -80,6 +82,8 @@ export interface ContainerInfo {
   addresses: Record<string, string>;
   /** Where the container runs: `embedded`, or a Docker engine's ship name / address. */
   host: string;
+  /** Restarts by its restart policy (as far as the runtime or supervisor counted). */
+  restartCount?: number;
 }
 
 export interface NetworkSpec {

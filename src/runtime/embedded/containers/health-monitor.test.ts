@@ -34,4 +34,20 @@ describe('HealthMonitor', () => {
     const { changes } = await run([1, 1, 1, 0], 10_000);
     expect(changes).toEqual(['healthy']);
   });
+
+  it('probes every start_interval, backing off, until the first success, even with no start period', async () => {
+    let calls = 0;
+    const changes: Health[] = [];
+    const monitor = new HealthMonitor(
+      { ...check, interval: 60_000, start_interval: 5 },
+      async () => (++calls < 4 ? 1 : 0),
+      (h) => changes.push(h),
+    );
+    monitor.start();
+    const deadline = Date.now() + 2000;
+    while (changes.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    monitor.stop();
+    expect(changes).toEqual(['healthy']);
+    expect(calls).toBe(4);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * A container's `healthcheck:`, run by the runtime as Docker's engine runs it: the test inside the
- * container every `interval` (every `start_interval` during `start_period`), `healthy` on the first
- * success, `unhealthy` after `retries` failures in a row (failures during the start period do not
- * count). Runs while the runtime instance that started the container lives; timers do not keep
+ * container every `interval`, `healthy` on the first success, `unhealthy` after `retries` failures
+ * in a row (failures during the start period do not count). Unlike Docker, until the first success
+ * the test runs after `start_interval` and backs off (x1.5) towards `interval`, start period or not,
+ * so a service that is healthy is seen healthy at once. Runs while the runtime instance that started the container lives; timers do not keep
  * the process alive.
  */
 import type { Healthcheck } from '../../../config/model.js';
@@ -19,12 +20,18 @@ export class HealthMonitor {
   private failures = 0;
   private health: Health = 'starting';
   private readonly startedAt = Date.now();
+  /** Delay before the next check while the container has never been healthy. */
+  private startingDelay: number;
+  /** When a failure last counted: fast probes count at most one failure per `interval`, as Docker would see. */
+  private lastCounted = Date.now();
 
   constructor(
     private readonly check: Healthcheck,
     private readonly exec: HealthExec,
     private readonly onChange: (health: Health) => void,
-  ) {}
+  ) {
+    this.startingDelay = Math.min(check.start_interval, check.interval);
+  }
 
   /** Schedules the first check. */
   start(): void {
@@ -43,7 +50,11 @@ export class HealthMonitor {
 
   private schedule(): void {
     if (this.stopped) return;
-    const delay = this.inStartPeriod() && this.health === 'starting' ? this.check.start_interval : this.check.interval;
+    let delay = this.check.interval;
+    if (this.health === 'starting') {
+      delay = this.startingDelay;
+      this.startingDelay = Math.min(this.check.interval, Math.ceil(this.startingDelay * 1.5));
+    }
     this.timer = setTimeout(() => void this.runOnce(), delay);
     this.timer.unref();
   }
@@ -59,7 +70,8 @@ export class HealthMonitor {
     if (code === 0) {
       this.failures = 0;
       this.set('healthy');
-    } else if (!this.inStartPeriod() || this.health !== 'starting') {
+    } else if ((!this.inStartPeriod() || this.health !== 'starting') && Date.now() - this.lastCounted >= this.check.interval) {
+      this.lastCounted = Date.now();
       this.failures++;
       if (this.failures >= this.check.retries) this.set('unhealthy');
     }

@@ -1,0 +1,30 @@
+/** `stack down`: stop and remove everything of the project; nothing stays behind (volumes only without -v). */
+import { Command } from 'commander';
+import { globalOptions } from '../global-options.js';
+import type { Output } from '../output.js';
+
+export function downCommand(output: Output): Command {
+  return new Command('down')
+    .description('stop and remove the containers and networks of the stack (and its volumes with -v)')
+    .option('-v, --volumes', 'also remove named volumes')
+    .option('-t, --timeout <duration>', 'grace period for each container to stop, instead of its own')
+    .action(async (flags: { volumes?: boolean; timeout?: string }, command: Command) => {
+      const globals = globalOptions(command);
+      const [{ loadCheckedStack }, { downStack }, { chooseRenderer }, { parseDuration }] = await Promise.all([
+        import('../load.js'),
+        import('../../orchestrator/down.js'),
+        import('../../renderers/index.js'),
+        import('../../config/units.js'),
+      ]);
+      const stack = await loadCheckedStack(globals);
+      const started = performance.now();
+      const sink = chooseRenderer(globals.progress, process.stderr, output.color);
+      const removed = await downStack(stack, {
+        sink,
+        ...(flags.volumes ? { volumes: true } : {}),
+        ...(flags.timeout ? { timeout: parseDuration(flags.timeout) } : {}),
+      });
+      const secs = ((performance.now() - started) / 1000).toFixed(2);
+      output.err(`${stack.name} is down: ${removed} container(s) removed${flags.volumes ? ', volumes too' : ''} in ${secs}s`);
+    });
+}

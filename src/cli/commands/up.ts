@@ -1,0 +1,101 @@
+/** `stack up`: the stack (or some services) up in dependency order, ready; attached (logs) unless -d. */
+import { Command, Option } from 'commander';
+import { globalOptions } from '../global-options.js';
+import type { Output } from '../output.js';
+
+interface UpFlags {
+  detach?: boolean;
+  build?: boolean;
+  deps: boolean;
+  forceRecreate?: boolean;
+  removeOrphans?: boolean;
+  abortOnExit?: boolean;
+  exitCodeFrom?: string;
+  waitTimeout?: string;
+  rollback?: boolean;
+}
+
+export function upCommand(output: Output): Command {
+  return new Command('up')
+    .description('create and start the services in dependency order, waiting until each is ready')
+    .argument('[services...]', 'only these services (and what they depend on)')
+    .option('-d, --detach', 'return once everything is ready; the supervisor keeps it running')
+    .option('--build', 'build images even when present')
+    .option('--no-deps', 'do not start the services the named ones depend on')
+    .option('--force-recreate', 'recreate containers even when their configuration did not change')
+    .option('--remove-orphans', 'remove containers of services no longer in the file')
+    .addOption(new Option('--abort-on-exit', 'stop everything when a container exits').conflicts('detach'))
+    .addOption(new Option('--abort-on-container-exit').hideHelp().implies({ abortOnExit: true }))
+    .addOption(new Option('--exit-code-from <service>', 'stop everything when this service exits, and exit with its code').conflicts('detach'))
+    .option('--wait-timeout <duration>', 'longest wait for one service to be ready (default 2m)')
+    .option('--rollback', 'on failure, stop and remove what this run created')
+    .action(async (services: string[], flags: UpFlags, command: Command) => {
+      const globals = globalOptions(command);
+      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError }, { Label }] =
+        await Promise.all([
+          import('../project.js'),
+          import('../../orchestrator/up.js'),
+          import('../../orchestrator/project-runtime.js'),
+          import('../../orchestrator/attach.js'),
+          import('../../orchestrator/stop.js'),
+          import('../../config/units.js'),
+          import('../interrupt.js'),
+          import('../../errors.js'),
+          import('../../runtime/runtime.js'),
+        ]);
+      const { stack, opened, sink } = await openProject(globals, output, true);
+      const c = output.color;
+      using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
+      try {
+        if (flags.exitCodeFrom && !stack.services[flags.exitCodeFrom]) {
+          throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${stack.file}`);
+        }
+        const result = await withProjectLock(opened.root, stack.name, () =>
+          upStack(stack, {
+            runtime: opened.runtime,
+            sink,
+            services,
+            noDeps: !flags.deps,
+            profiles: globals.profile,
+            signal: interrupt.signal,
+            ...(flags.build ? { build: true } : {}),
+            ...(flags.forceRecreate ? { forceRecreate: true } : {}),
+            ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+            ...(flags.rollback ? { rollback: true } : {}),
+            ...(flags.waitTimeout ? { waitTimeout: parseDuration(flags.waitTimeout) } : {}),
+          }),
+        ).catch((err: unknown) => {
+          const how = `see \`stack -p ${stack.name} ps\` and \`stack -p ${stack.name} logs SERVICE\`; \`stack -p ${stack.name} down\` removes it all`;
+          if (err instanceof Error && !flags.rollback && !interrupt.signal.aborted) output.err(c.dim(how));
+          throw err;
+        });
+        if (result.changes === 0) output.err(`${stack.name}: everything is up to date; nothing changed`);
+        if (result.plan.orphans.length > 0 && !flags.removeOrphans) {
+          output.err(c.yellow(`orphan containers (their service left the file): ${result.plan.orphans.join(', ')}; --remove-orphans removes them`));
+        }
+        if (flags.detach) {
+          output.err(`${c.green(stack.name)} is up. \`stack -p ${stack.name} ps\` shows it, \`stack -p ${stack.name} down\` removes it.`);
+          return;
+        }
+        const containers = (await opened.runtime.listContainers({ [Label.project]: stack.name })).filter((x) => !x.labels[Label.oneOff]);
+        output.err(c.dim(`Attached to ${containers.length} containers; Ctrl-C stops them.`));
+        const end = await attach({
+          runtime: opened.runtime,
+          stack,
+          sink,
+          containers,
+          signal: interrupt.signal,
+          ...(flags.abortOnExit ? { abortOnExit: true } : {}),
+          ...(flags.exitCodeFrom ? { exitCodeFrom: flags.exitCodeFrom } : {}),
+        });
+        if (end.reason === 'exit') output.err(`${end.container} exited with code ${end.exitCode}; stopping the stack`);
+        else if (end.reason === 'all-exited') output.err('every container exited; stopping the stack');
+        else output.err('Gracefully stopping… (Ctrl-C again to leave at once)');
+        await stopStack(stack, opened.runtime, { sink });
+        if (end.reason === 'exit') output.exitCode = end.exitCode;
+        else if (end.reason === 'interrupt') output.exitCode = 130;
+      } finally {
+        await opened.close();
+      }
+    });
+}

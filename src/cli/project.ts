@@ -1,0 +1,26 @@
+/** What the project commands share: the stack, its runtime, a renderer on stderr. */
+import type { Stack } from '../config/model.js';
+import type { EventSink } from '../executor/events.js';
+import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
+import type { GlobalOptions } from './global-options.js';
+import type { Output } from './output.js';
+
+export interface ProjectContext {
+  stack: Stack;
+  opened: ProjectRuntime;
+  sink: EventSink;
+}
+
+/** Loads the stack and opens its runtime; `supervise` starts the supervisor when none runs. */
+export async function openProject(globals: GlobalOptions, output: Output, supervise: boolean): Promise<ProjectContext> {
+  const [{ loadCheckedStack }, { openProjectRuntime }, { chooseRenderer }] = await Promise.all([
+    import('./load.js'),
+    import('../orchestrator/project-runtime.js'),
+    import('../renderers/index.js'),
+  ]);
+  const stack = await loadCheckedStack(globals);
+  const runtime = globals.runtime ?? stack.runtime;
+  const opened = await openProjectRuntime(stack.name, { supervise, ...(runtime ? { runtime } : {}) });
+  const sink = chooseRenderer(globals.progress, process.stderr, output.color);
+  return { stack, opened, sink };
+}

@@ -1,0 +1,40 @@
+/** One snapshot of what the runtime has for a project, read back from labels, for the planner. */
+import type { Stack } from '../config/model.js';
+import type { ObservedContainer, ObservedContainerState, ObservedState } from '../planner/observed.js';
+import { imageSource } from '../planner/resources.js';
+import { Label, type ContainerInfo, type Runtime } from '../runtime/runtime.js';
+
+/** The project's containers, networks and volumes, and which of the stack's images are present. */
+export async function observeProject(runtime: Runtime, stack: Stack): Promise<ObservedState> {
+  const project = { [Label.project]: stack.name };
+  const refs = [...new Set(Object.values(stack.services).map((s) => imageSource(stack, s).ref))];
+  const [containers, networks, volumes, present] = await Promise.all([
+    runtime.listContainers(project),
+    runtime.listNetworks(project),
+    runtime.listVolumes(project),
+    Promise.all(refs.map(async (ref) => ((await runtime.hasImage(ref)) ? ref : undefined))),
+  ]);
+  return {
+    known: true,
+    containers: containers.filter((c) => c.labels[Label.oneOff] === undefined).map(observedContainer),
+    networks: networks.map((name) => ({ name, project: stack.name })),
+    volumes: volumes.map((name) => ({ name, project: stack.name })),
+    images: present.filter((r): r is string => r !== undefined),
+  };
+}
+
+function observedContainer(c: ContainerInfo): ObservedContainer {
+  const state: ObservedContainerState = c.state === 'running' ? 'running' : c.state === 'created' ? 'created' : 'exited';
+  return {
+    name: c.name,
+    project: c.labels[Label.project] ?? '',
+    service: c.labels[Label.service] ?? '',
+    number: Number(c.labels[Label.instance] ?? 1),
+    configHash: c.labels[Label.configHash] ?? '',
+    state,
+    ...(state === 'exited' ? { exitCode: c.exitCode ?? 0 } : {}),
+    networks: Object.keys(c.addresses),
+    volumes: [],
+    image: c.image,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * `up` as one function for the CLI and the library: observe the project, plan, execute; on a
+ * failure with `rollback`, take down what this run made. Returns what changed, so a second `up`
+ * can say it changed nothing.
+ */
+import type { Millis, Stack } from '../config/model.js';
+import { executePlan } from '../executor/execute.js';
+import type { EventSink } from '../executor/events.js';
+import type { ObservedState } from '../planner/observed.js';
+import { planDown, planUp } from '../planner/index.js';
+import type { Plan } from '../planner/plan.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { observeProject } from './observe.js';
+
+export interface UpStackOptions {
+  runtime: Runtime;
+  sink: EventSink;
+  services?: readonly string[];
+  noDeps?: boolean;
+  build?: boolean;
+  forceRecreate?: boolean;
+  removeOrphans?: boolean;
+  profiles?: readonly string[];
+  waitTimeout?: Millis;
+  /** On failure, stop and remove what this run created. */
+  rollback?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface UpStackResult {
+  plan: Plan;
+  /** Operations that changed something (waits do not count): 0 means it was up already. */
+  changes: number;
+  ms: number;
+}
+
+/** Operations that only look. */
+const LOOKS = new Set(['wait-ready', 'wait-exit']);
+
+/** Brings the stack's selected services up; rejects with the first failure (after a rollback if asked). */
+export async function upStack(stack: Stack, options: UpStackOptions): Promise<UpStackResult> {
+  const { runtime, sink } = options;
+  const observed = await observeProject(runtime, stack);
+  const plan = planUp(stack, {
+    observed,
+    ...(options.services ? { services: options.services } : {}),
+    ...(options.noDeps ? { noDeps: true } : {}),
+    ...(options.profiles ? { profiles: options.profiles } : {}),
+    ...(options.build ? { build: true } : {}),
+    ...(options.forceRecreate ? { forceRecreate: true } : {}),
+    ...(options.removeOrphans ? { removeOrphans: true } : {}),
+  });
+  const changes = plan.nodes.filter((n) => !LOOKS.has(n.operation)).length;
+  try {
+    const { ms } = await executePlan(plan, {
+      runtime,
+      stack,
+      sink,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.waitTimeout !== undefined ? { waitTimeout: options.waitTimeout } : {}),
+    });
+    return { plan, changes, ms };
+  } catch (err) {
+    if (options.rollback) await rollback(stack, runtime, observed, sink);
+    throw err;
+  }
+}
+
+/** Stops and removes the containers, networks and volumes that did not exist before this run. */
+async function rollback(stack: Stack, runtime: Runtime, before: ObservedState, sink: EventSink): Promise<void> {
+  const now = await observeProject(runtime, stack);
+  const had = (names: { name: string }[]) => new Set(names.map((n) => n.name));
+  const [c, n, v] = [had(before.containers), had(before.networks), had(before.volumes)];
+  const made: ObservedState = {
+    known: true,
+    containers: now.containers.filter((x) => !c.has(x.name)),
+    networks: now.networks.filter((x) => !n.has(x.name)),
+    volumes: now.volumes.filter((x) => !v.has(x.name)),
+    images: [],
+  };
+  // Networks still used by containers that stay are kept by the runtime's own refusal; say nothing of them.
+  const plan = planDown(stack, made, { volumes: true });
+  await executePlan(plan, { runtime, stack, sink }).catch(() => {});
+}

@@ -1,0 +1,180 @@
+/**
+ * The runtime as the CLI and the library see it when a supervisor owns the project: every call that
+ * reads or changes containers, networks and volumes goes over the socket to the one process that
+ * owns them; what only reads files (logs), what the image store serializes itself (builds, imports)
+ * and an interactive exec (it needs this process's terminal) run here.
+ */
+import net from 'node:net';
+import { StackError } from '../errors.js';
+import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
+import type {
+  BuildEvent,
+  BuildSpec,
+  ContainerInfo,
+  ContainerSpec,
+  ContainerStats,
+  ExecOptions,
+  ExecResult,
+  ExitStatus,
+  ImageInfo,
+  LogLine,
+  LogOptions,
+  NetworkSpec,
+  Runtime,
+  VolumeSpec,
+} from '../runtime/runtime.js';
+import { fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+export class SupervisorClient implements Runtime {
+  readonly name = 'embedded' as const;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly local: EmbeddedRuntime;
+
+  private constructor(
+    private readonly conn: net.Socket,
+    root: string,
+  ) {
+    this.local = new EmbeddedRuntime({ root });
+    conn.on(
+      'data',
+      lineSplitter((line) => {
+        const r = JSON.parse(line) as Response;
+        const p = this.pending.get(r.id);
+        if (!p) return;
+        this.pending.delete(r.id);
+        if (r.ok) p.resolve(r.result ?? undefined);
+        else p.reject(fromWire(r.error));
+      }),
+    );
+    conn.on('close', () => {
+      for (const p of this.pending.values()) p.reject(new StackError('E_SUPERVISOR', 'the supervisor closed the connection', 1));
+      this.pending.clear();
+    });
+    conn.on('error', () => {});
+  }
+
+  /** Connects to the socket; rejects when nothing listens there. */
+  static connect(socket: string, root: string): Promise<SupervisorClient> {
+    return new Promise((resolve, reject) => {
+      const conn = net.connect(socket);
+      conn.once('connect', () => {
+        conn.removeListener('error', reject);
+        resolve(new SupervisorClient(conn, root));
+      });
+      conn.once('error', reject);
+    });
+  }
+
+  private call<T>(method: Method, args: unknown[], signal?: AbortSignal): Promise<T> {
+    if (this.conn.destroyed) return Promise.reject(new StackError('E_SUPERVISOR', 'the supervisor connection is closed', 1));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.pending.delete(id);
+        this.conn.write(`${JSON.stringify({ id, cancel: true })}\n`);
+        reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (v) => (done(), resolve(v as T)),
+        reject: (e) => (done(), reject(e)),
+      });
+      this.conn.write(`${JSON.stringify({ id, method, args })}\n`);
+    });
+  }
+
+  ping(): Promise<SupervisorStatus> {
+    return this.call('ping', []);
+  }
+
+  /** Asks the supervisor to stop (containers stay) and waits until it closed the connection. */
+  async shutdown(): Promise<void> {
+    const gone = new Promise<void>((r) => (this.conn.destroyed ? r() : this.conn.once('close', () => r())));
+    await this.call('shutdown', []).catch(() => {});
+    await gone;
+  }
+
+  // Images: the store is shared and serializes its own writes.
+  hasImage(ref: string): Promise<boolean> {
+    return this.call('hasImage', [ref]);
+  }
+  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
+    return this.local.pullImage(ref, onProgress);
+  }
+  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
+    return this.local.buildImage(spec, onEvent);
+  }
+  listImages(): Promise<ImageInfo[]> {
+    return this.local.listImages();
+  }
+  removeImage(ref: string): Promise<void> {
+    return this.local.removeImage(ref);
+  }
+
+  createNetwork(spec: NetworkSpec): Promise<void> {
+    return this.call('createNetwork', [spec]);
+  }
+  removeNetwork(name: string): Promise<void> {
+    return this.call('removeNetwork', [name]);
+  }
+  createVolume(spec: VolumeSpec): Promise<void> {
+    return this.call('createVolume', [spec]);
+  }
+  removeVolume(name: string): Promise<void> {
+    return this.call('removeVolume', [name]);
+  }
+  listNetworks(labels: Record<string, string>): Promise<string[]> {
+    return this.call('listNetworks', [labels]);
+  }
+  listVolumes(labels: Record<string, string>): Promise<string[]> {
+    return this.call('listVolumes', [labels]);
+  }
+
+  createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
+    return this.call('createContainer', [spec]);
+  }
+  startContainer(name: string): Promise<ContainerInfo> {
+    return this.call('startContainer', [name]);
+  }
+  stopContainer(name: string, opts?: { timeout?: number }): Promise<void> {
+    return this.call('stopContainer', [name, opts ?? {}]);
+  }
+  killContainer(name: string, signal?: string): Promise<void> {
+    return this.call('killContainer', signal === undefined ? [name] : [name, signal]);
+  }
+  removeContainer(name: string, opts?: { force?: boolean }): Promise<void> {
+    return this.call('removeContainer', [name, opts ?? {}]);
+  }
+  async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
+    return (await this.call<ContainerInfo | null>('inspectContainer', [name])) ?? undefined;
+  }
+  listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    return this.call('listContainers', [labels]);
+  }
+  waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus> {
+    return this.call('waitContainer', [name], signal);
+  }
+  logs(name: string, opts?: LogOptions): AsyncIterable<LogLine> {
+    return this.local.logs(name, opts);
+  }
+  exec(name: string, opts: ExecOptions): Promise<ExecResult> {
+    if (opts.interactive) return this.local.exec(name, opts);
+    return this.call('exec', [name, opts]);
+  }
+  stats(name: string): Promise<ContainerStats> {
+    return this.call('stats', [name]);
+  }
+
+  async close(): Promise<void> {
+    this.conn.end();
+    await this.local.close();
+  }
+}

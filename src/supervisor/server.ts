@@ -1,0 +1,153 @@
+/**
+ * The per-project supervisor (DESIGN.md, "Supervisor"): the one process that owns a project's
+ * embedded containers while they run. It serves the runtime over a unix socket (0600, in the
+ * project's state folder) so the CLI, the dashboard and the library all act through it; it keeps
+ * the port proxies and healthchecks alive after `stack up -d` returns, settles containers the
+ * moment they exit and applies their restart policies. It is in the project's ledger, so
+ * `stack down` (or a cleanup) stops it even when it no longer answers.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
+import { processStartTime, type LedgerResource } from '../runtime/embedded/ledger/ledger.js';
+import { ensureProjectDir, openProjectLedger } from '../runtime/embedded/state/index.js';
+import type { ContainerInfo, ExecOptions } from '../runtime/runtime.js';
+import { lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
+import { RestartKeeper } from './restart-keeper.js';
+
+/** The control socket of a project's supervisor. */
+export function supervisorSocket(root: string, project: string): string {
+  return path.join(ensureProjectDir(root, project), 'supervisor.sock');
+}
+
+export interface SupervisorOptions {
+  root: string;
+  project: string;
+  log?: (line: string) => void;
+}
+
+export interface SupervisorServer {
+  readonly socket: string;
+  /** Resolves when the supervisor was shut down (by `shutdown` or `close()`). */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts serving `project`; running containers of the project are watched again (adopted). */
+export async function serveSupervisor(options: SupervisorOptions): Promise<SupervisorServer> {
+  const { root, project } = options;
+  const log = options.log ?? (() => {});
+  const runtime = new EmbeddedRuntime({ root, log });
+  const keeper = new RestartKeeper(runtime, log);
+  const socket = supervisorSocket(root, project);
+  const ledger = openProjectLedger(root, project);
+  const self: LedgerResource = { kind: 'process', pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
+  const status: SupervisorStatus = { pid: process.pid, project, startedAt: new Date().toISOString(), restarts: {} };
+  const connections = new Set<net.Socket>();
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      server.close();
+      for (const c of connections) c.destroy();
+      keeper.unwatchAll();
+      await runtime.close();
+      fs.rmSync(socket, { force: true });
+      ledger.remove(self);
+      log('supervisor stopped');
+      resolveClosed();
+    })());
+
+  const withRestarts = (info: ContainerInfo): ContainerInfo => {
+    const n = keeper.restarts.get(info.name);
+    return n ? { ...info, restartCount: n } : info;
+  };
+
+  /** Runs one request; the signal is aborted when the caller cancels it or goes away. */
+  const handle = async (method: string, args: unknown[], signal: AbortSignal): Promise<unknown> => {
+    const name = args[0] as string;
+    switch (method) {
+      case 'ping':
+        return { ...status, restarts: Object.fromEntries(keeper.restarts) };
+      case 'shutdown':
+        setImmediate(() => void close());
+        return null;
+      case 'startContainer': {
+        const info = await runtime.startContainer(name);
+        keeper.watch(name, info.labels);
+        return withRestarts(info);
+      }
+      case 'stopContainer':
+      case 'killContainer':
+      case 'removeContainer':
+        keeper.unwatch(name);
+        return (runtime[method] as (...a: unknown[]) => Promise<unknown>).apply(runtime, args);
+      case 'waitContainer':
+        return runtime.waitContainer(name, signal);
+      case 'inspectContainer': {
+        const info = await runtime.inspectContainer(name);
+        return info && withRestarts(info);
+      }
+      case 'listContainers':
+        return (await runtime.listContainers(args[0] as Record<string, string>)).map(withRestarts);
+      case 'exec':
+        return runtime.exec(name, { ...(args[1] as ExecOptions), interactive: false });
+      default:
+        if (!(RUNTIME_METHODS as readonly string[]).includes(method)) throw new Error(`unknown method ${method}`);
+        return (runtime[method as keyof EmbeddedRuntime] as (...a: unknown[]) => Promise<unknown>).apply(runtime, args);
+    }
+  };
+
+  const server = net.createServer((conn) => {
+    connections.add(conn);
+    const pending = new Map<number, AbortController>();
+    const send = (r: Response): void => {
+      if (!conn.destroyed) conn.write(`${JSON.stringify(r)}\n`);
+    };
+    conn.on(
+      'data',
+      lineSplitter((line) => {
+        let req: Request;
+        try {
+          req = JSON.parse(line) as Request;
+        } catch {
+          conn.destroy();
+          return;
+        }
+        if ('cancel' in req) {
+          pending.get(req.id)?.abort();
+          return;
+        }
+        const ac = new AbortController();
+        pending.set(req.id, ac);
+        handle(req.method, req.args ?? [], ac.signal).then(
+          (result) => send({ id: req.id, ok: true, result: result ?? null }),
+          (err: unknown) => send({ id: req.id, ok: false, error: toWire(err) }),
+        ).finally(() => pending.delete(req.id));
+      }),
+    );
+    conn.on('close', () => {
+      connections.delete(conn);
+      for (const ac of pending.values()) ac.abort();
+    });
+    conn.on('error', () => conn.destroy());
+  });
+
+  ledger.add(self, 'supervisor');
+  fs.rmSync(socket, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket, () => resolve());
+  });
+  fs.chmodSync(socket, 0o600);
+
+  // A supervisor started after another one died takes its running containers over.
+  for (const c of await runtime.listContainers({ 'io.hafen.project': project })) {
+    if (c.state === 'running') keeper.watch(c.name, c.labels);
+  }
+  log(`supervisor of ${project} listening on ${socket} (pid ${process.pid})`);
+  return { socket, closed, close };
+}
