@@ -8,6 +8,7 @@
  */
 #include "hafen-run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,6 +45,9 @@ static const char *const readonly_paths[] = {
 
 /* Host device nodes bound into the container's /dev. */
 static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
+
+/* Folders of the host's /dev a privileged container does not get: it has its own pts, shm, mqueue, fd. */
+static const char *const own_dev_dirs[] = {"pts", "shm", "mqueue", "fd", ".lxc", ".lxd-mounts", ".udev", NULL};
 
 static int in_root(int rootfd, const char *path) {
   struct open_how how = {
@@ -379,8 +383,60 @@ static int host_ro(int rootfd, const char *dir, char *err, size_t errlen) {
   return 0;
 }
 
-/* A minimal /dev: tmpfs, host device nodes bound in, devpts, shm, mqueue and the usual links. */
-static int setup_dev(int rootfd, char *err, size_t errlen) {
+static int listed(const char *const *list, const char *name) {
+  for (; *list; list++)
+    if (!strcmp(*list, name)) return 1;
+  return 0;
+}
+
+/*
+ * Privileged: makes every device node (char, block) below the host folder `host` in the container's
+ * folder `dst`, with the same numbers, mode and owner, as Docker does; subfolders are made alike.
+ * Names the container has already (null, tty, ptmx, …) are kept. Nodes that vanish meanwhile are skipped.
+ */
+static int copy_host_devices(const char *host, int dst, int depth, char *err, size_t errlen) {
+  DIR *d = opendir(host);
+  if (!d) FAIL("read %s", host);
+  int rc = 0;
+  struct dirent *e;
+  while (rc == 0 && (e = readdir(d))) {
+    const char *name = e->d_name;
+    if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", host, name) >= (int)sizeof path) continue;
+    struct stat st;
+    if (lstat(path, &st) < 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      if ((depth == 0 && listed(own_dev_dirs, name)) || depth >= 8) continue;
+      if (mkdirat(dst, name, st.st_mode & 07777) < 0 && errno != EEXIST) {
+        hr_errmsg(err, errlen, "make /dev/%s: %s", path + 5, strerror(errno));
+        rc = -1;
+        break;
+      }
+      int sub = openat(dst, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0) continue; /* a symlink or file of ours is there already: keep it */
+      rc = copy_host_devices(path, sub, depth + 1, err, errlen);
+      close(sub);
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      if (mknodat(dst, name, st.st_mode, st.st_rdev) < 0) {
+        if (errno == EEXIST) continue;
+        hr_errmsg(err, errlen, "make device /dev/%s: %s", path + 5, strerror(errno));
+        rc = -1;
+        break;
+      }
+      /* mknod applies the umask; the owner and mode are the host's. */
+      if (fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(dst, name, st.st_mode & 07777, 0) < 0) {
+        hr_errmsg(err, errlen, "set owner and mode of /dev/%s: %s", path + 5, strerror(errno));
+        rc = -1;
+      }
+    }
+  }
+  closedir(d);
+  return rc;
+}
+
+/* A minimal /dev: tmpfs, host device nodes bound in, devpts, shm, mqueue and the usual links; privileged: every host device. */
+static int setup_dev(int rootfd, int privileged, char *err, size_t errlen) {
   int fd = hr_open_in_root(rootfd, "/dev", HR_CREATE_DIR, 0755, err, errlen);
   if (fd < 0) return -1;
   int dev = fs_mount("tmpfs", "mode=755,size=65536k", MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME, fd, "/dev", err,
@@ -429,6 +485,7 @@ static int setup_dev(int rootfd, char *err, size_t errlen) {
   for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
     if (symlinkat(links[i][0], dev, links[i][1]) < 0) goto fail_errno;
   }
+  if (privileged && copy_host_devices("/dev", dev, 0, err, errlen) < 0) goto out;
   rc = 0;
   goto out;
 fail_errno:
@@ -542,15 +599,16 @@ int hr_setup_rootfs(const struct hr_opts *o, char *err, size_t errlen) {
   close(m);
 
   HR_T("proc");
-  if (setup_dev(root, err, errlen) < 0) return -1;
+  if (setup_dev(root, o->privileged, err, errlen) < 0) return -1;
   HR_T("dev");
 
   fd = hr_open_in_root(root, "/sys", HR_CREATE_DIR, 0555, err, errlen);
   if (fd < 0) return -1;
+  /* A new network namespace gets its own sysfs; the host's is bound. Privileged: writable. */
   m = o->net == HR_NET_HOST
-          ? bind_at(AT_FDCWD, "/sys", 1, 1, fd, "/sys", err, errlen)
-          : fs_mount("sysfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, fd,
-                     "/sys", err, errlen);
+          ? bind_at(AT_FDCWD, "/sys", 1, !o->privileged, fd, "/sys", err, errlen)
+          : fs_mount("sysfs", NULL, (o->privileged ? 0 : MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                     fd, "/sys", err, errlen);
   close(fd);
   if (m < 0) return -1;
   close(m);
@@ -560,7 +618,7 @@ int hr_setup_rootfs(const struct hr_opts *o, char *err, size_t errlen) {
   for (int i = 0; i < o->ntmpfs; i++)
     if (mount_tmpfs(root, &o->tmpfs[i], err, errlen) < 0) return -1;
   HR_T("sys, binds, tmpfs");
-  if (mask_paths(root, err, errlen) < 0) return -1;
+  if (!o->privileged && mask_paths(root, err, errlen) < 0) return -1;
   HR_T("masks");
 
   /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the rootfs. */

@@ -110,12 +110,19 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
   /* root keeps the set in effective and permitted; any other user ends with none, as in Docker. */
   uint64_t keep = o->uid == 0 ? o->caps : 0;
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  if (o->privileged) {
+    /* "Every capability" is every one this process holds: a host (or outer container) may lack some. */
+    struct __user_cap_data_struct own[2];
+    if (syscall(SYS_capget, &hdr, own) < 0) exec_fail(errfd, HR_EXIT_SETUP, "capget: %s", strerror(errno));
+    keep &= (uint64_t)own[0].permitted | (uint64_t)own[1].permitted << 32;
+  }
   struct __user_cap_data_struct data[2] = {
       {(uint32_t)keep, (uint32_t)keep, 0},
       {(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
   };
   if (syscall(SYS_capset, &hdr, data) < 0) exec_fail(errfd, HR_EXIT_SETUP, "capset: %s", strerror(errno));
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) exec_fail(errfd, HR_EXIT_SETUP, "no_new_privs: %s", strerror(errno));
+  if (!o->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    exec_fail(errfd, HR_EXIT_SETUP, "no_new_privs: %s", strerror(errno));
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
   const char *cmd = o->argv[0];

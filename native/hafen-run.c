@@ -15,12 +15,17 @@
  *                Always: /proc, a tmpfs /dev (null zero full random urandom tty bound from the host,
  *                pts, shm, mqueue, ptmx fd stdin stdout stderr links), /sys read-only, Docker's masked
  *                and read-only paths; then pivot_root.
+ *                --privileged (as `docker run --privileged`, together with every --cap): /dev also
+ *                gets every device node of the host's /dev (subfolders too; not pts, shm, mqueue),
+ *                /sys is writable, nothing is masked or read-only in /proc and /sys, and the
+ *                command keeps the right to gain privileges (no no_new_privs; exec too).
  *     isolation  new mount, pid, uts, ipc and cgroup namespaces; --net new|host|/proc/PID/ns/net
  *                (new: empty, lo up; default new); --hostname NAME
  *     process    --cwd DIR (created if missing) --env K=V (repeatable; the whole environment)
  *                --user UID[:GID] --groups G1,G2 (numeric) --cap CAP_NAME (repeatable: the
  *                capabilities kept in bounding, effective, permitted; inheritable and ambient are
- *                cleared; a non-root user ends with none) ; no_new_privs always; rlimits untouched.
+ *                cleared; a non-root user ends with none) ; no_new_privs unless --privileged;
+ *                rlimits untouched.
  *                --cgroup DIR (repeatable; v1 per-controller dirs and/or a v2 dir): the container's
  *                init writes itself into DIR/cgroup.procs (or tasks) first thing, before its cgroup
  *                namespace and its filesystem exist, so all of it is accounted; this outer process
@@ -46,7 +51,7 @@
  *   inward and exits with the same status: CODE, or 128+SIG; 125 when the container could not be
  *   set up, 126 when the command cannot be executed, 127 when it is not found.
  *
- *   hafen-run exec --target PID [--user ..] [--groups ..] [--cwd ..] [--env ..] [--cap ..] [--cgroup ..]
+ *   hafen-run exec --target PID [--user ..] [--groups ..] [--cwd ..] [--env ..] [--cap ..] [--cgroup ..] [--privileged]
  *                  -- CMD ARGS...
  *     joins the cgroups and the mnt, pid, net, uts, ipc and cgroup namespaces of the container whose
  *     init is PID, forks (so the pid namespace applies), drops to user and capabilities, execs;
@@ -198,6 +203,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     if (!strcmp(a, "--tty")) { o->tty = 1; continue; }
     if (!strcmp(a, "--rootfs-volatile")) { o->volatile_upper = 1; continue; }
     if (!strcmp(a, "--rootfs-readonly")) { o->readonly_root = 1; continue; }
+    if (!strcmp(a, "--privileged")) { o->privileged = 1; continue; }
     if (i + 1 >= argc) hr_die("%s needs a value", a);
     char *v = argv[++i];
     if (!strcmp(a, "--rootfs-lower")) o->lowers[o->nlowers++] = v;

@@ -34,6 +34,7 @@ struct hr_opts {
   const char *upper, *work, *target;
   int volatile_upper;           /* overlay "volatile": no syncs of the upper fs, even at unmount */
   int readonly_root;            /* --rootfs-readonly: / is made read-only once the container is set up */
+  int privileged;               /* --privileged: host devices, /sys writable, nothing masked, no no_new_privs */
   const char *rootfs;           /* plain directory rootfs (bind-mounted onto itself) */
   struct hr_bind *binds;
   int nbinds;

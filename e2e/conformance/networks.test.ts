@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Label } from '../../src/runtime/runtime.js';
+import { Label, type ContainerSpec } from '../../src/runtime/runtime.js';
 import { unmet } from '../../src/testing/requirements.js';
 import { eventually, logText, newProject, useRuntime } from './harness.js';
 import { runtimes } from './runtimes.js';
@@ -144,6 +144,39 @@ for (const factory of runtimes) {
         const r = await runtime.exec(s.name, { command: ['node', '-e', js] });
         expect(r.stdout.trim()).toBe(names.map((n) => `${n}=${addresses[n]}`).join(' '));
       }
+    });
+
+    it('resolves a link alias (to a service, or to a container by name) in the linking container only, also for a service started after it', async () => {
+      const { runtime } = h;
+      const net = h.net('default');
+      await runtime.createNetwork({ name: net, labels: h.labels(), internal: false });
+      const service = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec =>
+        h.spec(name, {
+          labels: { ...h.labels(), [Label.service]: name, [Label.instance]: '1' },
+          image: h.images.node,
+          networks: [{ name: net, aliases: [name] }],
+          command: ['sleep', '100'],
+          ...extra,
+        });
+      const cache = service('cache');
+      // ContainerSpec.links (compose `links: [db:database, <cache container>:memo]`), where the spec carries it.
+      const app = Object.assign(service('app'), { links: [{ service: 'db', alias: 'database' }, { service: cache.name, alias: 'memo' }] });
+      const db = service('db');
+      const other = service('other');
+      for (const s of [cache, app, other]) {
+        await runtime.createContainer(s);
+        await runtime.startContainer(s.name);
+      }
+      const lookup = async (from: ContainerSpec, name: string) => (await runtime.exec(from.name, { command: LOOKUP(name) })).stdout.trim();
+      const cacheAddress = (await runtime.inspectContainer(cache.name))!.addresses[net];
+      expect(await lookup(app, 'memo')).toBe(cacheAddress);
+      expect(await lookup(app, 'database')).toBe('unknown');
+      await runtime.createContainer(db);
+      const dbAddress = (await runtime.startContainer(db.name)).addresses[net];
+      expect(await lookup(app, 'database')).toBe(dbAddress);
+      expect(await lookup(app, 'db')).toBe(dbAddress);
+      expect(await lookup(other, 'database')).toBe('unknown');
+      expect(await lookup(other, 'memo')).toBe('unknown');
     });
 
     it('publishes a port on 127.0.0.1 only, on a free port when none is given', async () => {

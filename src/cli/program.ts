@@ -4,8 +4,17 @@ import { UsageError } from '../errors.js';
 import { version } from '../version.js';
 import { buildCommand } from './commands/build.js';
 import { configCommand } from './commands/config.js';
+import { imageCommand } from './commands/image.js';
 import { imagesCommand, pruneCommand, rmiCommand } from './commands/images.js';
 import { planCommand } from './commands/plan.js';
+import { upCommand } from './commands/up.js';
+import { downCommand } from './commands/down.js';
+import { psCommand } from './commands/ps.js';
+import { logsCommand } from './commands/logs.js';
+import { portCommand } from './commands/port.js';
+import { execCommand } from './commands/exec.js';
+import { runCommand } from './commands/run.js';
+import { killCommand, restartCommand, startCommand, stopCommand } from './commands/lifecycle.js';
 import { addGlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
 
@@ -25,10 +34,22 @@ export function buildProgram(output: Output): Command {
   for (const command of [
     configCommand(output),
     planCommand(output),
+    upCommand(output),
+    downCommand(output),
+    psCommand(output),
+    logsCommand(output),
+    execCommand(output),
+    runCommand(output),
+    portCommand(output),
+    startCommand(output),
+    stopCommand(output),
+    restartCommand(output),
+    killCommand(output),
     buildCommand(output),
     imagesCommand(output),
     rmiCommand(output),
     pruneCommand(output),
+    imageCommand(output),
   ]) program.addCommand(command);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code.
   const override = (c: Command): void => {
@@ -47,8 +68,8 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
     return 2;
   }
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    await program.parseAsync(commandAfterService(argv), { from: 'user' });
+    return output.exitCode ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version end with exit code 0; everything else commander rejects is bad usage.
@@ -58,4 +79,26 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
     }
     throw err;
   }
+}
+
+/** Options (of `run`, `exec` and the global ones) that take a value, so their value is not taken for the service. */
+const TAKES_VALUE = new Set(['-e', '--env', '-u', '--user', '-w', '--workdir', '--index', '-f', '--file', '-p', '--project-name', '--profile', '--runtime', '--progress']);
+
+/**
+ * `stack run SERVICE CMD -x` and `stack exec SERVICE CMD -x`: everything after the service is the
+ * command, options included (as docker compose reads it), so a `--` goes in after the service.
+ */
+export function commandAfterService(argv: string[]): string[] {
+  const at = argv.findIndex((a) => a === 'run' || a === 'exec');
+  if (at < 0 || argv.slice(0, at).some((a) => a === '--')) return argv;
+  for (let i = at + 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv;
+    if (a.startsWith('-')) {
+      if (TAKES_VALUE.has(a)) i++;
+      continue;
+    }
+    return i + 1 < argv.length && argv[i + 1] !== '--' ? [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)] : argv;
+  }
+  return argv;
 }

@@ -37,6 +37,7 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
       const aliases = unique([service.name, instance, ...(own?.aliases ?? [])]);
       return { name: networkRuntimeName(stack, key), aliases, ...(own?.ipv4_address ? { ipv4Address: own.ipv4_address } : {}) };
     }),
+    links: service.links.map((l) => ({ service: l.service, alias: l.alias })),
     extraHosts: { ...service.extra_hosts },
     ports: service.ports.map((p) => ({ ...p })),
     resources: { ...service.resources },

@@ -1,7 +1,7 @@
 /** One snapshot of what the runtime has for a project, read back from labels, for the planner. */
 import type { Stack } from '../config/model.js';
 import type { ObservedContainer, ObservedContainerState, ObservedState } from '../planner/observed.js';
-import { imageSource } from '../planner/resources.js';
+import { imageSource, serviceVolumes, volumeName } from '../planner/resources.js';
 import { Label, type ContainerInfo, type Runtime } from '../runtime/runtime.js';
 
 /** The project's containers, networks and volumes, and which of the stack's images are present. */
@@ -16,14 +16,15 @@ export async function observeProject(runtime: Runtime, stack: Stack): Promise<Ob
   ]);
   return {
     known: true,
-    containers: containers.filter((c) => c.labels[Label.oneOff] === undefined).map(observedContainer),
+    containers: containers.filter((c) => c.labels[Label.oneOff] === undefined).map((c) => observedContainer(stack, c)),
     networks: networks.map((name) => ({ name, project: stack.name })),
     volumes: volumes.map((name) => ({ name, project: stack.name })),
     images: present.filter((r): r is string => r !== undefined),
   };
 }
 
-function observedContainer(c: ContainerInfo): ObservedContainer {
+function observedContainer(stack: Stack, c: ContainerInfo): ObservedContainer {
+  const service = stack.services[c.labels[Label.service] ?? ''];
   const state: ObservedContainerState = c.state === 'running' ? 'running' : c.state === 'created' ? 'created' : 'exited';
   return {
     name: c.name,
@@ -33,8 +34,10 @@ function observedContainer(c: ContainerInfo): ObservedContainer {
     configHash: c.labels[Label.configHash] ?? '',
     state,
     ...(state === 'exited' ? { exitCode: c.exitCode ?? 0 } : {}),
+    ...(c.stopRequested ? { stopRequested: true } : {}),
     networks: Object.keys(c.addresses),
-    volumes: [],
+    // The runtime does not report mounts; the service's definition names its volumes (an orphan's are unknown).
+    volumes: service ? serviceVolumes(stack, service).map((key) => volumeName(stack, key)) : [],
     image: c.image,
   };
 }

@@ -21,6 +21,8 @@ export interface ObservedContainer {
   state: ObservedContainerState;
   /** Exit code when `exited`. */
   exitCode?: number;
+  /** It ended because a stop or kill was asked for, not by itself. */
+  stopRequested?: boolean;
   /** Runtime names of the networks it is attached to, e.g. `shop_default`. */
   networks: string[];
   /** Runtime names of the named volumes it mounts, e.g. `shop_pgdata`. */

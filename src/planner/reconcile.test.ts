@@ -129,6 +129,21 @@ describe('reconcile', () => {
     `);
   });
 
+  it('starts a service that was stopped on request (exit 0), keeps one that finished by itself', () => {
+    const stack = makeStack({ services: { app: { image: 'host' }, job: { image: 'host' } } });
+    const observed: ObservedState = {
+      known: true,
+      containers: [
+        container(stack, 'app', 1, { state: 'exited', exitCode: 0, stopRequested: true }),
+        container(stack, 'job', 1, { state: 'exited', exitCode: 0 }),
+      ],
+      networks: [{ name: 'shop_default', project: 'shop' }],
+      volumes: [],
+      images: [],
+    };
+    expect(formatPlan(planUp(stack, { observed }))).toBe('[] -> #1 container:shop-app-1  start-container');
+  });
+
   it('lists orphans, and removes them only when asked', () => {
     const stack = makeStack({ services: { app: { image: 'host' } } });
     const observed: ObservedState = {

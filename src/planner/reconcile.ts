@@ -202,8 +202,8 @@ function decide(
 ): InstanceAction {
   if (!current) return 'create';
   if (forceRecreate || current.configHash !== hash) return 'recreate';
-  // A one-shot that finished its work (exit 0, no restart policy) has nothing left to do.
-  if (current.state === 'exited' && current.exitCode === 0 && !restarts) return 'keep';
+  // A one-shot that finished its work by itself (exit 0, no restart policy) has nothing left to do.
+  if (current.state === 'exited' && current.exitCode === 0 && !current.stopRequested && !restarts) return 'keep';
   if (current.state !== 'running') return 'start';
   return restartForDependency ? 'restart' : 'keep';
 }

@@ -37,6 +37,8 @@ export interface ContainerSpec {
   mounts: Mount[];
   /** Networks by runtime name, with the names this container answers to on each. */
   networks: { name: string; aliases: string[]; ipv4Address?: string }[];
+  /** Names this container gives other services' containers (compose `links: [db:database]`), on the networks they share. */
+  links?: { service: string; alias: string }[];
   /** Extra /etc/hosts lines: name → address. */
   extraHosts: Record<string, string>;
   ports: PortMapping[];
@@ -82,6 +84,8 @@ export interface ContainerInfo {
   addresses: Record<string, string>;
   /** Where the container runs: `embedded`, or a Docker engine's ship name / address. */
   host: string;
+  /** It ended because a stop or kill was asked for, not by itself (a finished one-shot has not). */
+  stopRequested?: boolean;
   /** Restarts by its restart policy (as far as the runtime or supervisor counted). */
   restartCount?: number;
 }

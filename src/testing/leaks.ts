@@ -1,8 +1,9 @@
 /**
  * The leak check every e2e test ends with: what of a project is still on the real system. Looks at
  * mounts (/proc/self/mountinfo), network namespaces (/run/netns), links (/sys/class/net, by the
- * naming of src/runtime/embedded/link-names.ts), cgroup folders `hafen/<project>` in every hierarchy,
- * and processes whose cgroup is under `hafen/<project>`. Tests assert the list is empty.
+ * naming of src/runtime/embedded/link-names.ts), cgroup folders `hafen/<project>` in every hierarchy
+ * (and the shared `hafen` folder left empty), and processes whose cgroup is under `hafen/<project>`.
+ * Tests assert the list is empty.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,8 @@ export {
 /** Where to look: the state root of the run being checked (default: HAFEN_ROOT or /var/lib/hafen). */
 export interface LeakOptions {
   root?: string;
+  /** The cgroup mount points to look in (default: every mounted hierarchy). */
+  cgroupMounts?: string[];
 }
 
 function escapeRegExp(text: string): string {
@@ -72,9 +75,34 @@ function firewallLeaks(project: string): string[] {
     .map((line) => `firewall rule ${line}`);
 }
 
-function cgroupLeaks(project: string): string[] {
-  const mounts = new Set(readMountInfo().filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => m.mountPoint));
-  return [...mounts].map((m) => path.join(m, 'hafen', project)).filter((d) => fs.existsSync(d)).map((d) => `cgroup ${d}`);
+function mountedCgroups(): string[] {
+  return [...new Set(readMountInfo().filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => m.mountPoint))];
+}
+
+function cgroupLeaks(project: string, cgroupMounts: string[]): string[] {
+  return cgroupMounts.map((m) => path.join(m, 'hafen', project)).filter((d) => fs.existsSync(d)).map((d) => `cgroup ${d}`);
+}
+
+/** The shared `hafen` folders (one per hierarchy) that exist with no cgroup in them. */
+function emptyParents(cgroupMounts: string[]): string[] {
+  return cgroupMounts
+    .map((m) => path.join(m, 'hafen'))
+    .filter((d) => fs.existsSync(d) && !readDir(d).some((n) => fs.statSync(path.join(d, n), { throwIfNoEntry: false })?.isDirectory()));
+}
+
+/**
+ * The shared `hafen` cgroup folder, left behind empty: the last project's removal should have taken
+ * it. Another project may be between making `hafen` and its own folder in it (or between removing
+ * both), so an empty one counts only when it is still empty a moment later.
+ */
+function parentCgroupLeaks(cgroupMounts: string[]): string[] {
+  let empty = emptyParents(cgroupMounts);
+  for (let i = 0; i < 3 && empty.length > 0; i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    const again = new Set(emptyParents(cgroupMounts));
+    empty = empty.filter((d) => again.has(d));
+  }
+  return empty.map((d) => `cgroup ${d} (empty shared parent)`);
 }
 
 /** The path of a /proc/PID/cgroup line (`hierarchy-id:controllers:path`). */
@@ -112,5 +140,6 @@ function processLeaks(project: string): string[] {
 /** Everything of `project` still on this machine, one readable line each; empty when nothing leaked. */
 export function findLeaks(project: string, options: LeakOptions = {}): string[] {
   const stateDir = projectDir(options.root ?? defaultRoot(), project);
-  return [...processLeaks(project), ...mountLeaks(project, stateDir), ...netnsLeaks(project), ...linkLeaks(project), ...firewallLeaks(project), ...cgroupLeaks(project)];
+  const cgroupMounts = options.cgroupMounts ?? mountedCgroups();
+  return [...processLeaks(project), ...mountLeaks(project, stateDir), ...netnsLeaks(project), ...linkLeaks(project), ...firewallLeaks(project), ...cgroupLeaks(project, cgroupMounts), ...parentCgroupLeaks(cgroupMounts)];
 }

@@ -48,9 +48,10 @@ import { logFile, startContainer } from './containers/start-container.js';
 import * as volumes from './containers/volume-store.js';
 import { EmbeddedImages } from './embedded-images.js';
 import { HOST_IMAGE_NAME } from './builder/index.js';
+import { importDockerArchive, importOciLayout, parseImageSource } from './image-io/index.js';
 import { Ipam, type PoolRange } from './network/index.js';
 import { containerPaths, projectDir } from './state/index.js';
-import { defaultRoot } from './store/index.js';
+import { defaultRoot, type StoredImage } from './store/index.js';
 
 /** Options of an EmbeddedRuntime. */
 export interface EmbeddedRuntimeOptions {
@@ -87,8 +88,28 @@ export class EmbeddedRuntime implements Runtime {
     return ref === HOST_IMAGE_NAME || ref === SCRATCH || this.images.has(ref);
   }
 
-  async pullImage(ref: string): Promise<void> {
-    throw new RuntimeError(`image ${ref}`, 'registry pulls are not implemented yet (issue 8); build it, or use `host`');
+  /**
+   * Imports `docker-archive:PATH[:NAME]` and `oci:PATH[:REF]` images, tagged under that exact
+   * reference (so `hasImage` and container create find them) and their own names; registry pulls come later.
+   */
+  async pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
+    const source = parseImageSource(ref);
+    if (source.kind === 'host' || source.kind === 'scratch') return;
+    if (source.kind === 'registry') throw new RuntimeError(`image ${ref}`, 'registry pulls are not implemented yet (issue 8); build it, or use `host`');
+    this.log(`Importing image ${ref}`);
+    const options = { tag: ref, ...(source.ref !== undefined ? { ref: source.ref } : {}) };
+    let images: StoredImage[];
+    try {
+      images = source.kind === 'oci'
+        ? await importOciLayout(this.images.store, source.path, options)
+        : await importDockerArchive(this.images.store, source.path, options);
+    } catch (err) {
+      this.log(`Importing image ${ref} failed: ${(err as Error).message}`);
+      throw err;
+    }
+    const id = images[0]?.manifest.config.digest ?? '?';
+    onProgress?.(`imported ${id.slice(0, 19)}`);
+    this.log(`Imported image ${ref} (${id})`);
   }
 
   async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
@@ -219,6 +240,7 @@ export class EmbeddedRuntime implements Runtime {
       if (observed.state !== 'running') return;
       await stopRunning(this.ctx, record, opts.timeout);
       await this.settleLocked(name);
+      this.markStopRequested(name);
       this.log(`Stopped container ${name}`);
     });
   }
@@ -235,7 +257,14 @@ export class EmbeddedRuntime implements Runtime {
       }
       await killAndWait(this.root, record);
       await this.settleLocked(name);
+      this.markStopRequested(name);
     });
+  }
+
+  /** Notes that a container ended because it was asked to (so `up` starts it again, unlike a finished one-shot). */
+  private markStopRequested(name: string): void {
+    const now = this.find(name);
+    if (now && now.state !== 'running') writeRecord(this.root, { ...now, stopRequested: true });
   }
 
   async removeContainer(name: string, opts: { force?: boolean } = {}): Promise<void> {

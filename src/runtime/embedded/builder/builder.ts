@@ -20,6 +20,8 @@ import {
 import { stepKey, type Store, type StoredImage } from '../store/index.js';
 import { resolveImage, type ImageResolver, type ResolvedImage } from './base-images.js';
 import type { StepPlace } from './build-error.js';
+import { fileDigest } from './copy-plan.js';
+import { FileDigests } from './file-digests.js';
 import { hostFingerprint, HOST_IMAGE_NAME } from './host-image.js';
 import { LayeredView } from './layered-view.js';
 import { fromContainerConfig } from './oci-config.js';
@@ -118,7 +120,8 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
   });
 
   const ignore = createIgnoreMatcher(await loadDockerignore(contextDir, { dockerfile: dockerfilePath }));
-  const context: SourceRoot = { view: new LayeredView([contextDir], { escape: 'refuse', name: 'the build context' }), name: 'the build context', ignore };
+  const context: SourceRoot = { view: new LayeredView([contextDir], { escape: 'refuse', name: 'the build context', frozen: true }), name: 'the build context', ignore };
+  const contextDigests = FileDigests.forContext(store, contextDir, fileDigest);
   const states = new Map<number, StageState>();
   let index = 0; // the step being built, 1-based over the whole build
   const sourceRoot: StepContext['sourceRoot'] = (step) => {
@@ -126,10 +129,10 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
     if (from.kind === 'context') return context;
     if (from.kind === 'stage') {
       const name = `stage ${resolved.stages[from.index]!.displayName}`;
-      return { view: new LayeredView(lowerDirs(store, states.get(from.index)!), { name }), name };
+      return { view: new LayeredView(lowerDirs(store, states.get(from.index)!), { name, frozen: true }), name };
     }
     const image = images.get(from.ref)!.image;
-    return { view: new LayeredView([...image.layerDirs].reverse(), { name: `image ${from.ref}` }), name: `image ${from.ref}` };
+    return { view: new LayeredView([...image.layerDirs].reverse(), { name: `image ${from.ref}`, frozen: true }), name: `image ${from.ref}` };
   };
   const ctx: StepContext = {
     store,
@@ -137,6 +140,7 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
     noCache: opts.noCache ?? false,
     ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
     sourceRoot,
+    contextDigests,
     onOutput: (line) => emit({ kind: 'output', index, line }),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
@@ -144,31 +148,35 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
   const total = resolved.order.reduce((n, i) => n + 1 + resolved.stages[i]!.steps.length, 0);
   let cachedSteps = 0;
   let executedSteps = 0;
-  for (const stageIndex of resolved.order) {
-    const stage = resolved.stages[stageIndex]!;
-    const stageSteps = stage.steps.length + 1;
-    const placeOf = (line: number, source: string, stageStep: number): StepPlace & { stageStep: number } => ({
-      index: ++index, total, stage: stage.displayName, file: dockerfileName, line, source, stageStep,
-    });
+  try {
+    for (const stageIndex of resolved.order) {
+      const stage = resolved.stages[stageIndex]!;
+      const stageSteps = stage.steps.length + 1;
+      const placeOf = (line: number, source: string, stageStep: number): StepPlace & { stageStep: number } => ({
+        index: ++index, total, stage: stage.displayName, file: dockerfileName, line, source, stageStep,
+      });
 
-    const from = placeOf(stage.line, df.stages[stageIndex]!.from.source, 1);
-    const t0 = performance.now();
-    const { state, made } = startStage(store, stage, states, images);
-    emit({ kind: 'step-start', index: from.index, total, text: from.source, cached: !made && stage.base.kind !== 'scratch', stage: stage.displayName, stageStep: 1, stageSteps });
-    emit({ kind: 'step-done', index: from.index, ms: performance.now() - t0 });
+      const from = placeOf(stage.line, df.stages[stageIndex]!.from.source, 1);
+      const t0 = performance.now();
+      const { state, made } = startStage(store, stage, states, images);
+      emit({ kind: 'step-start', index: from.index, total, text: from.source, cached: !made && stage.base.kind !== 'scratch', stage: stage.displayName, stageStep: 1, stageSteps });
+      emit({ kind: 'step-done', index: from.index, ms: performance.now() - t0 });
 
-    for (const [i, step] of stage.steps.entries()) {
-      opts.signal?.throwIfAborted();
-      const place = placeOf(step.line, step.source, i + 2);
-      const start = performance.now();
-      const outcome = await runStep(ctx, state, step, place, (cached) =>
-        emit({ kind: 'step-start', index: place.index, total, text: step.source, cached, stage: stage.displayName, stageStep: place.stageStep, stageSteps }),
-      );
-      if (outcome.cached) cachedSteps++;
-      else executedSteps++;
-      emit({ kind: 'step-done', index: place.index, ms: performance.now() - start });
+      for (const [i, step] of stage.steps.entries()) {
+        opts.signal?.throwIfAborted();
+        const place = placeOf(step.line, step.source, i + 2);
+        const start = performance.now();
+        const outcome = await runStep(ctx, state, step, place, (cached) =>
+          emit({ kind: 'step-start', index: place.index, total, text: step.source, cached, stage: stage.displayName, stageStep: place.stageStep, stageSteps }),
+        );
+        if (outcome.cached) cachedSteps++;
+        else executedSteps++;
+        emit({ kind: 'step-done', index: place.index, ms: performance.now() - start });
+      }
+      states.set(stageIndex, state);
     }
-    states.set(stageIndex, state);
+  } finally {
+    contextDigests.save(); // what was learnt holds whether or not the build got through
   }
 
   const final = states.get(resolved.target)!;

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { posix } from 'node:path';
 import { DockerfileError, expandCopySources, type CopyStep, type InlineFile } from '../build/index.js';
 import { isArchive } from './archive.js';
+import type { FileDigests } from './file-digests.js';
 import { listSources, walkTree, type SourceRoot } from './source-listing.js';
 
 /** One thing to create in the step's layer. Paths: `dest` absolute in the image, `source` relative to the root. */
@@ -31,7 +32,7 @@ const { O_RDONLY, O_NOFOLLOW } = fs.constants;
 const parentOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '.');
 
 /** Plans one COPY/ADD against its source root; throws DockerfileError (bad sources) or RuntimeError (a symlink out of the context). */
-export function planCopy(step: CopyStep, root: SourceRoot, opts: { file: string; isDirInImage: (path: string) => boolean }): CopyPlan {
+export function planCopy(step: CopyStep, root: SourceRoot, opts: { file: string; isDirInImage: (path: string) => boolean; digests?: FileDigests }): CopyPlan {
   const listing = listSources(root, step.sources);
   const ops = expandCopySources(step, listing.entries, {
     file: opts.file,
@@ -76,27 +77,31 @@ export function planCopy(step: CopyStep, root: SourceRoot, opts: { file: string;
     else if (step.kind === 'add' && step.unpack && topLevel && isArchive(abs)) actions.push({ kind: 'extract', dest: extractTo, source, abs, stats });
     else actions.push({ kind: 'file', dest: op.dest, source, abs, stats });
   }
-  return { actions, checksum: checksum(actions) };
+  const digest = opts.digests ? (abs: string, st: fs.Stats) => opts.digests!.digest(abs, st) : (abs: string) => fileDigest(abs);
+  return { actions, checksum: checksum(actions, digest) };
 }
 
 /** The digest of the sources an action list takes (everything that can change the result). */
-function checksum(actions: readonly CopyAction[]): string {
+function checksum(actions: readonly CopyAction[], digest: (abs: string, st: fs.Stats) => string): string {
   const lines = actions.map((a) => {
     if (a.kind === 'inline') return `inline\0${a.dest}\0${a.file.mode}\0${createHash('sha256').update(a.file.content).digest('hex')}`;
     const meta = `${a.kind}\0${a.dest}\0${a.source}\0${a.stats.mode & 0o7777}\0${a.stats.uid}:${a.stats.gid}`;
     if (a.kind === 'dir') return meta;
     if (a.kind === 'symlink') return `${meta}\0${fs.readlinkSync(a.abs)}`;
-    return `${meta}\0${fileDigest(a.abs)}`;
+    return `${meta}\0${digest(a.abs, a.stats)}`;
   });
   return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
 }
+
+/** fileDigest's read buffer: one for all reads (they are synchronous), not a new MiB per file. */
+let readBuffer: Buffer | undefined;
 
 /** sha256 of a regular file's content, read without following a symlink put in its place. */
 export function fileDigest(abs: string): string {
   const hash = createHash('sha256');
   const fd = fs.openSync(abs, O_RDONLY | O_NOFOLLOW);
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
+    const buf = (readBuffer ??= Buffer.allocUnsafe(1 << 20));
     for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) hash.update(buf.subarray(0, n));
   } finally {
     fs.closeSync(fd);

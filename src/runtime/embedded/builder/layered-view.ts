@@ -39,15 +39,37 @@ function readOpaque(abs: string): boolean {
 /** Opacity only matters when there are layers below to hide; one folder (a build context) never asks. */
 const noOpaque = (): boolean => false;
 
+/** Options of a view. */
+export interface ViewOptions {
+  escape?: EscapePolicy;
+  name?: string;
+  /**
+   * The folders do not change while the view is used (committed layers; a build context, read as
+   * it was when first looked at): each host path is lstat'ed once, not once per path below it.
+   */
+  frozen?: boolean;
+}
+
 export class LayeredView {
   /** @param layers layer folders, top-most first (an empty list is an empty root) */
   private readonly isOpaque: (abs: string) => boolean;
+  /** lstat results by host path (undefined: nothing there), when frozen. */
+  private readonly stats: Map<string, fs.Stats | undefined> | undefined;
 
   constructor(
     readonly layers: readonly string[],
-    private readonly opts: { escape?: EscapePolicy; name?: string } = {},
+    private readonly opts: ViewOptions = {},
   ) {
     this.isOpaque = layers.length > 1 ? readOpaque : noOpaque;
+    this.stats = opts.frozen ? new Map() : undefined;
+  }
+
+  private lstatHost(abs: string): fs.Stats | undefined {
+    if (!this.stats) return fs.lstatSync(abs, { throwIfNoEntry: false });
+    if (this.stats.has(abs)) return this.stats.get(abs);
+    const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+    this.stats.set(abs, st);
+    return st;
   }
 
   /** The entry at `rel` (symlinks not followed), or undefined when the merged view has nothing there. */
@@ -56,7 +78,7 @@ export class LayeredView {
     const clean = comps.join('/');
     for (const layer of this.layers) {
       if (comps.length === 0) {
-        const st = fs.lstatSync(layer, { throwIfNoEntry: false });
+        const st = this.lstatHost(layer);
         if (st) return { rel: '', abs: layer, stats: st };
         continue;
       }
@@ -64,7 +86,7 @@ export class LayeredView {
       let opaqueAbove = false;
       for (let i = 0; i < comps.length; i++) {
         abs = `${abs}/${comps[i]}`;
-        const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+        const st = this.lstatHost(abs);
         if (!st) break;
         if (isWhiteout(st)) return undefined;
         if (i === comps.length - 1) return { rel: clean, abs, stats: st };
@@ -86,7 +108,7 @@ export class LayeredView {
       let opaqueAbove = false;
       for (let i = 0; i < comps.length; i++) {
         abs = `${abs}/${comps[i]}`;
-        const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+        const st = this.lstatHost(abs);
         if (!st) {
           state = 'missing';
           break;

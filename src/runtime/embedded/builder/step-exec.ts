@@ -11,6 +11,7 @@ import { MediaType, type CacheEntry, type HistoryEntry, type Store } from '../st
 import { BuildError, type StepPlace } from './build-error.js';
 import { planCopy, type CopyPlan } from './copy-plan.js';
 import { writeCopy } from './copy-step.js';
+import type { FileDigests } from './file-digests.js';
 import { hostBindPaths } from './host-image.js';
 import { LayeredView } from './layered-view.js';
 import { commitUpper, makeStepDirs, type StepDirs } from './layer-commit.js';
@@ -32,6 +33,8 @@ export interface StepContext {
   sandbox?: RunSandbox;
   /** The root a COPY/ADD reads from (the context, a stage, an image). */
   sourceRoot(step: Extract<Step, { kind: 'copy' | 'add' }>): SourceRoot;
+  /** Remembered digests of the build context's files. */
+  contextDigests?: FileDigests;
   onOutput(line: string): void;
   signal?: AbortSignal;
 }
@@ -50,8 +53,9 @@ export async function runStep(ctx: StepContext, state: StageState, step: Step, p
   try {
     let plan: CopyPlan | undefined;
     if (step.kind === 'copy' || step.kind === 'add') {
-      const view = new LayeredView(lowerDirs(ctx.store, state), { name: 'the image' });
-      plan = planCopy(step, ctx.sourceRoot(step), { file: ctx.file, isDirInImage: (p) => view.isDir(p) });
+      const view = new LayeredView(lowerDirs(ctx.store, state), { name: 'the image', frozen: true });
+      const digests = step.from.kind === 'context' ? ctx.contextDigests : undefined;
+      plan = planCopy(step, ctx.sourceRoot(step), { file: ctx.file, isDirInImage: (p) => view.isDir(p), ...(digests ? { digests } : {}) });
     }
     const key = keyOf(state.key, step, plan?.checksum);
     const hit = ctx.noCache ? undefined : await cached(ctx.store, state, key);

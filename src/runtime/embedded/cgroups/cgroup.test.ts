@@ -131,6 +131,49 @@ describe.skipIf(unmet(requireRoot()))('cgroups on this host', () => {
     expect(b.dirs.some((d) => fs.existsSync(path.dirname(d)))).toBe(false);
   });
 
+  it('takes the shared hafen folder away with the last project, and leaves it while another project has a cgroup', async () => {
+    const other = `${project}x`;
+    const a = createCgroup(ledger, `hafen/${project}/a`);
+    const b = createCgroup(ledger, `hafen/${other}/b`);
+    const parents = a.dirs.map((d) => path.dirname(path.dirname(d)));
+    await a.remove();
+    expect(parents.every((p) => fs.existsSync(p))).toBe(true);
+    // Projects of other test runs on this host may hold the folder too; it goes only when empty.
+    const othersBefore = parents.filter((p) => fs.readdirSync(p, { withFileTypes: true }).some((e) => e.isDirectory() && e.name !== other));
+    await b.remove();
+    for (const p of parents) if (!othersBefore.includes(p)) expect(fs.existsSync(p)).toBe(false);
+    expect(findLeaks(other, { root: tmp })).toEqual([]);
+  });
+
+  it('makes its cgroup while other projects keep creating and removing the shared hafen folder', async () => {
+    const probe = createCgroup(ledger, `hafen/${project}/probe`);
+    const parents = probe.dirs.map((d) => path.dirname(path.dirname(d)));
+    await probe.remove();
+    const churn = `${project}y`;
+    // A stand-in for other stacks: makes its project folder and removes it with the shared parent, as fast as it can.
+    const loop = parents.map((p) => `mkdir -p ${p}/${churn} && rmdir ${p}/${churn} ${p}`).join('; ');
+    const racer = spawn('sh', ['-c', `while :; do ${loop}; done 2>/dev/null`], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 200; i++) {
+        const cg = createCgroup(ledger, `hafen/${project}/c${i % 3}`, { pids: 10 });
+        expect(cg.dirs.every((d) => fs.existsSync(path.join(d, 'cgroup.procs')))).toBe(true);
+        await cg.remove();
+      }
+    } finally {
+      racer.kill('SIGKILL');
+      await exited(racer);
+      for (const p of parents) {
+        for (const d of [path.join(p, churn), p]) {
+          try {
+            fs.rmdirSync(d);
+          } catch {
+            // Gone already, or another project's cgroup is in it.
+          }
+        }
+      }
+    }
+  });
+
   it('refuses a name not of the form hafen/<project>/<container>, before touching anything', () => {
     expect(() => createCgroup(ledger, `hafen/${project}/../../x`)).toThrow(/hafen\/<project>\/<container>/);
     expect(() => createCgroup(ledger, `hafen/${project}/c`, { cpus: 0 })).toThrow(/cpus must be at least 0.01/);

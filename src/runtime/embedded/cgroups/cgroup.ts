@@ -9,7 +9,7 @@ import type { Ledger, LedgerResource } from '../ledger/ledger.js';
 import { readCgroupFile, readCgroupKey, readCgroupNumber, writeCgroupFile } from './cgroup-files.js';
 import { cgroupDirs, detectCgroups, type CgroupLayout, type Controller } from './detect.js';
 import { invalidLimit, limitWrites, subtreeWrites, unsupportedLimits, type CgroupLimits, type CgroupWrite } from './limits.js';
-import { cgroupPids, removeCgroupDirs, type RemoveTimeouts } from './remove-cgroup.js';
+import { cgroupPids, removeCgroupDirs, removeEmptyParents, type RemoveTimeouts } from './remove-cgroup.js';
 
 /** What a cgroup reads back; a field is undefined where the host lacks the controller. */
 export interface CgroupStats {
@@ -113,7 +113,7 @@ export class Cgroup {
     return this.dirs.some((d) => fs.existsSync(d));
   }
 
-  /** SIGKILLs what is left, removes the directories (and an empty `hafen/<project>`), then tells the ledger. */
+  /** SIGKILLs what is left, removes the directories (and an empty `hafen/<project>` and `hafen`), then tells the ledger. */
   async remove(timeouts?: RemoveTimeouts): Promise<void> {
     try {
       await removeCgroupDirs(this.dirs, timeouts);
@@ -129,33 +129,59 @@ function applyWrite(w: CgroupWrite): void {
   writeCgroupFile(w.dir, w.file, w.value);
 }
 
+/** mkdir that accepts an existing directory; ENOENT (the parent was just removed) is the caller's to retry. */
+function mkdirOnce(dir: string): void {
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/** Makes `hafen` and `hafen/<project>` in every hierarchy, one level at a time (never recreating a removed level behind a later one). */
+function makeParents(cgroup: Cgroup): void {
+  for (const dir of cgroup.dirs) {
+    const project = path.dirname(dir);
+    mkdirOnce(path.dirname(project));
+    mkdirOnce(project);
+  }
+}
+
 /** Enables the v2 controllers down to the parent of `name`, skipping those already enabled. */
 function enableSubtree(layout: CgroupLayout, name: string): void {
   for (const w of subtreeWrites(layout, name)) {
-    fs.mkdirSync(w.dir, { recursive: true });
+    mkdirOnce(w.dir);
     const enabled = new Set((readCgroupFile(w.dir, 'cgroup.subtree_control') ?? '').split(/\s+/));
     const missing = w.value.split(' ').filter((c) => !enabled.has(c.slice(1)));
     if (missing.length > 0) writeCgroupFile(w.dir, w.file, missing.join(' '));
   }
 }
 
-/** Makes the leaf directories; a leftover empty leaf is replaced, a sibling's concurrent rmdir of the parent retried. */
+/** How often creation starts over when another project's or container's removal takes a parent away under it. */
+const MAKE_ATTEMPTS = 20;
+
+/**
+ * Makes the leaf directories; a leftover empty leaf is replaced. The parents `hafen` and
+ * `hafen/<project>` are shared and removed by the last cgroup to go: when that rmdir races with this
+ * creation, a mkdir or write fails with ENOENT and creation starts over from the top.
+ */
 function makeDirs(cgroup: Cgroup): void {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
+      makeParents(cgroup);
       enableSubtree(cgroup.layout, cgroup.name);
       for (const dir of cgroup.dirs) {
         if (fs.existsSync(dir)) fs.rmdirSync(dir);
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(dir);
       }
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= MAKE_ATTEMPTS) throw err;
     }
   }
 }
 
-/** Removes the (still empty) directories of a cgroup whose creation failed, and forgets them. */
+/** Removes the (still empty) directories of a cgroup whose creation failed, and their empty parents, and forgets them. */
 function undo(cgroup: Cgroup, ledger: Ledger): void {
   for (const dir of cgroup.dirs) {
     try {
@@ -163,6 +189,7 @@ function undo(cgroup: Cgroup, ledger: Ledger): void {
     } catch {
       // Left for cleanupLedger, which the ledger entry still points at.
     }
+    removeEmptyParents(dir);
   }
   const gone = cgroup.resources().filter((r) => r.kind === 'cgroup' && !fs.existsSync(r.path));
   ledger.removeAll(gone);

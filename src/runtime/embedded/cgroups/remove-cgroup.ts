@@ -1,7 +1,8 @@
 /**
  * Removing a cgroup for good: SIGKILL what is left in it (cgroup.kill on v2 when the kernel has it),
  * wait until it is empty, rmdir it (retrying briefly on EBUSY), rmdir its project parent
- * `hafen/<project>` when that is empty too, and check that the directory is really gone.
+ * `hafen/<project>` and the shared `hafen` above it when they are empty too, and check that the
+ * directory is really gone.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -92,25 +93,31 @@ export function projectCgroupDir(dir: string): string | undefined {
   return path.basename(path.dirname(parent)) === 'hafen' ? parent : undefined;
 }
 
-/** Removes an empty `…/hafen/<project>` folder; one still holding other containers stays. */
-function removeProjectParent(dir: string): void {
-  const parent = projectCgroupDir(dir);
-  if (!parent) return;
+/** rmdir of a parent that may still hold other cgroups, or be gone already: either is fine. */
+function rmdirIfEmpty(dir: string): void {
   try {
-    fs.rmdirSync(parent);
+    fs.rmdirSync(dir);
   } catch {
-    // ENOTEMPTY/EBUSY: a sibling container's cgroup is still there; ENOENT: someone else removed it.
+    // ENOTEMPTY/EBUSY: another container's or project's cgroup is still there; ENOENT: removed by someone else.
   }
 }
 
-/** Empties and removes the cgroup directories `dirs` (one per hierarchy), then their empty project parents. */
+/** Removes the empty `…/hafen/<project>` folder above a container's cgroup `dir`, then an empty shared `…/hafen`; ones still in use stay. */
+export function removeEmptyParents(dir: string): void {
+  const parent = projectCgroupDir(dir);
+  if (!parent) return;
+  rmdirIfEmpty(parent);
+  rmdirIfEmpty(path.dirname(parent));
+}
+
+/** Empties and removes the cgroup directories `dirs` (one per hierarchy), then their empty project and `hafen` parents. */
 export async function removeCgroupDirs(dirs: readonly string[], timeouts: RemoveTimeouts = {}): Promise<void> {
   const present = dirs.filter((d) => fs.existsSync(d));
   if (present.length > 0) {
     await emptyCgroups(present, timeouts.emptyMs);
     for (const dir of present) await rmdirRetry(dir, timeouts.busyMs ?? 2000);
   }
-  for (const dir of dirs) removeProjectParent(dir);
+  for (const dir of dirs) removeEmptyParents(dir);
   const left = dirs.filter((d) => fs.existsSync(d));
   if (left.length > 0) throw new CgroupRemoveError(left[0]!, 'still exists after rmdir');
 }

@@ -1,6 +1,6 @@
 /**
  * Running a command inside a running container, with its identity (user, environment, working
- * directory, capabilities, cgroups) unless the caller overrides them; output captured, or the
+ * directory, capabilities, cgroups, privilege) unless the caller overrides them; output captured, or the
  * caller's terminal attached when interactive.
  */
 import type { ExecOptions, ExecResult } from '../../runtime.js';
@@ -28,6 +28,7 @@ export async function execInContainer(name: string, run: RecordRun, opts: ExecOp
       capabilities: base.capabilities,
       cgroups: base.cgroups,
       tty: Boolean(opts.tty),
+      privileged: Boolean(base.privileged),
     },
     { stdio: opts.interactive ? 'inherit' : 'pipe', name: `container ${name}` },
   );

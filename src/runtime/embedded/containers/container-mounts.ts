@@ -1,13 +1,17 @@
 /**
  * A container's mounts as host paths, resolved at create: a named volume is its folder (made when
  * missing, as `docker run -v name:/x` does), an anonymous one a folder inside the container's own
- * state (gone with it), a bind's missing source is made as a directory (as Compose does), tmpfs as given.
+ * state (gone with it) seeded from the image, one more such folder for each image VOLUME the spec
+ * mounts nothing on, a bind's missing source is made as a directory (as Compose does), tmpfs as given.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type ContainerSpec } from '../../runtime.js';
+import type { LayeredView } from '../builder/index.js';
 import type { BindSpec, TmpfsSpec } from '../launcher/spec.js';
+import type { ContainerConfig } from '../store/index.js';
+import { imageVolumeTargets, seedVolume } from './image-volumes.js';
 import { createVolume, findVolume } from './volume-store.js';
 
 /** The mounts of a container, ready for the launcher. */
@@ -22,8 +26,19 @@ function owner(spec: ContainerSpec): string {
   return service ? `service ${service}` : `container ${spec.name}`;
 }
 
-/** Resolves `spec.mounts`; `containerDir` holds anonymous volumes. */
-export function resolveMounts(root: string, project: string, spec: ContainerSpec, containerDir: string): ResolvedMounts {
+/** The image as mounts need it: its VOLUMEs, and a view of its files (none for an image without layers). */
+export interface MountImage {
+  config: ContainerConfig;
+  view?: LayeredView;
+}
+
+/** Path components of a target: a bind on `/a` must be made before one on `/a/b`. */
+function depth(target: string): number {
+  return target.split('/').filter(Boolean).length;
+}
+
+/** Resolves `spec.mounts` and the image's VOLUMEs; `containerDir` holds anonymous volumes. */
+export function resolveMounts(root: string, project: string, spec: ContainerSpec, containerDir: string, image: MountImage = { config: {} }): ResolvedMounts {
   const out: ResolvedMounts = { binds: [], tmpfs: [] };
   spec.mounts.forEach((m, i) => {
     if (!m.target.startsWith('/')) throw new RuntimeError(owner(spec), `mount target ${JSON.stringify(m.target)} must be an absolute path`);
@@ -32,7 +47,7 @@ export function resolveMounts(root: string, project: string, spec: ContainerSpec
         let source: string;
         if (m.source === '') {
           source = path.join(containerDir, 'anon', String(i));
-          fs.mkdirSync(source, { recursive: true, mode: 0o755 });
+          seedVolume(image.view, m.target, source);
         } else {
           const found = findVolume(root, m.source, project) ?? createVolume(root, project, { name: m.source, labels: { [Label.project]: project } });
           source = found.dir;
@@ -61,5 +76,12 @@ export function resolveMounts(root: string, project: string, spec: ContainerSpec
       }
     }
   });
+  imageVolumeTargets(image.config, spec).forEach((target, i) => {
+    const source = path.join(containerDir, 'anon', `image-${i}`);
+    seedVolume(image.view, target, source);
+    out.binds.push({ source, target });
+  });
+  // Stable: binds at the same depth keep the spec's order.
+  out.binds.sort((a, b) => depth(a.target) - depth(b.target));
   return out;
 }

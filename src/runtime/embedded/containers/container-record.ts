@@ -43,6 +43,8 @@ export interface RecordProcess {
   user: UserSpec;
   capabilities: string[];
   cgroups: string[];
+  /** `privileged: true`: see ProcessSpec.privileged; an exec keeps it. */
+  privileged?: boolean;
 }
 
 /** What start made: the container's init and the launcher that watches it, each with its start time. */
@@ -73,6 +75,8 @@ export interface ContainerRecord {
   finishedAt?: string;
   run?: RecordRun;
   exit?: { exitCode: number; oomKilled: boolean };
+  /** It ended because a stop or kill was asked for, not by itself. */
+  stopRequested?: boolean;
   ports: PortBinding[];
   health: Health;
 }

@@ -90,5 +90,6 @@ export function containerInfo(record: ContainerRecord, o: Observed): ContainerIn
     ports: running ? record.ports.map((p) => ({ ...p })) : [],
     addresses: Object.fromEntries(record.networks.map((n) => [n.name, n.address])),
     host: 'embedded',
+    ...(!running && record.stopRequested ? { stopRequested: true } : {}),
   };
 }

@@ -4,12 +4,15 @@
  * record. Nothing runs yet. A failure takes down what was made and names the container.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type ContainerSpec } from '../../runtime.js';
 import { containerPaths, createContainerDir } from '../state/index.js';
-import { resolveContainerImage } from './container-image.js';
-import { resolveMounts } from './container-mounts.js';
-import { newContainerId, projectsOf, writeRecord, type ContainerRecord, type RecordNetwork } from './container-record.js';
+import { LayeredView } from '../builder/index.js';
+import { imageLayers, resolveContainerImage } from './container-image.js';
+import { resolveMounts, type MountImage } from './container-mounts.js';
+import { imageVolumeTargets } from './image-volumes.js';
+import { newContainerId, projectsOf, writeRecord, type ContainerRecord, type RecordImage, type RecordNetwork } from './container-record.js';
 import { writeInitialNameFiles } from './hosts-sync.js';
 import { findNetwork, type NetworkRecord } from './network-store.js';
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
@@ -20,6 +23,14 @@ export function projectOf(spec: Pick<ContainerSpec, 'name' | 'labels'>): string 
   const project = spec.labels[Label.project];
   if (!project) throw new RuntimeError(`container ${spec.name}`, `has no ${Label.project} label; the embedded runtime keeps containers by project`);
   return project;
+}
+
+/** The image as resolveMounts needs it; its layers are looked up only when an anonymous volume is to be seeded from them. */
+function mountImage(ctx: RuntimeContext, spec: ContainerSpec, image: RecordImage, dir: string): MountImage {
+  const anonymous = spec.mounts.some((m) => m.type === 'volume' && m.source === '') || imageVolumeTargets(image.config, spec).length > 0;
+  if (!anonymous || !image.digest) return { config: image.config };
+  const { lower } = imageLayers(ctx.store, image, path.join(dir, 'empty'), ctx.cache.layers);
+  return { config: image.config, view: new LayeredView(lower, { name: `image ${image.ref}` }) };
 }
 
 /** Creates the container of `spec`; returns its record. */
@@ -48,7 +59,7 @@ export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec):
       ledger.remove({ kind: 'dir', path: paths.dir });
     });
     createContainerDir(ledger, paths, spec.name);
-    const mounts = resolveMounts(ctx.root, project, spec, paths.dir);
+    const mounts = resolveMounts(ctx.root, project, spec, paths.dir, mountImage(ctx, spec, image, paths.dir));
 
     const addresses = new Map<string, string>();
     for (const owner of new Set(networks.map((n) => n.project))) {

@@ -11,7 +11,19 @@ import { processRunning } from '../process-info.js';
 import { containerPaths } from '../state/index.js';
 import { listRecords, type ContainerRecord } from './container-record.js';
 
-/** A container as the name files see it: its service, instance and names on each network. */
+/** One compose link: `db:database` lets this container reach service `db` as `database`. */
+export interface SpecLink {
+  /** The linked service (its `io.hafen.service` label), or a container name. */
+  service: string;
+  alias: string;
+}
+
+/** The spec's `links` (ContainerSpec has no such field yet; a spec that carries one is honoured). */
+function specLinks(spec: ContainerRecord['spec']): SpecLink[] {
+  return (spec.links ?? []).map((l) => ({ service: l.service, alias: l.alias || l.service }));
+}
+
+/** A container as the name files see it: its service, instance, names on each network and links. */
 export function hostsMember(record: ContainerRecord): HostsMember {
   const { spec } = record;
   const service = spec.labels[Label.service];
@@ -23,7 +35,7 @@ export function hostsMember(record: ContainerRecord): HostsMember {
     replica: number || 1,
     hostname: spec.hostname || record.name,
     networks: record.networks.map((n) => ({ network: n.name, address: n.address, aliases: n.aliases })),
-    links: [],
+    links: specLinks(spec),
     extraHosts: { ...spec.extraHosts },
   };
 }

@@ -87,6 +87,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     user: { uid: user.uid, gid: user.gid, groups: user.groups },
     capabilities: containerCapabilities(spec),
     cgroups: [],
+    ...(spec.privileged ? { privileged: true } : {}),
   }));
   const cgroup = await step('creating its cgroup', () =>
     createCgroup(ledger, `hafen/${project}/${name}`, spec.resources, { owner: name, layout: ctx.cgroupLayout() }),
@@ -179,6 +180,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
   };
   delete running.finishedAt;
   delete running.exit;
+  delete running.stopRequested;
   undo.push('state', () => saveRecord(ctx, record));
   await step('writing its state and name files', () => saveRecord(ctx, running));
   await step('starting its command', () => launched.go());

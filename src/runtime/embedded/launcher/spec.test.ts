@@ -31,6 +31,7 @@ describe('runArgv', () => {
     ['capabilities by any name', { capabilities: ['chown', 'CAP_KILL'] }, ['--rootfs', '/r', ...tail, '--cap', 'CAP_CHOWN', '--cap', 'CAP_KILL']],
     ['cgroups', { cgroups: ['/sys/fs/cgroup/memory/x', '/sys/fs/cgroup/pids/x'] }, ['--rootfs', '/r', ...tail, '--cgroup', '/sys/fs/cgroup/memory/x', '--cgroup', '/sys/fs/cgroup/pids/x']],
     ['a tty', { tty: true }, ['--rootfs', '/r', ...tail, '--tty']],
+    ['privileged', { privileged: true }, ['--rootfs', '/r', ...tail, '--privileged']],
     ['a log', { log: { file: '/l', maxBytes: 10 } }, ['--rootfs', '/r', ...tail, '--log', '/l', '--log-max', '10']],
     ['detached', { detach: { statusFile: '/s' } }, ['--rootfs', '/r', ...tail, '--detach', '--status-file', '/s']],
   ])('%s', (_, spec, expected) => {

@@ -64,6 +64,11 @@ export interface ProcessSpec {
   cgroups?: readonly string[];
   /** A new pty inside the container, relayed to the launcher's stdin/stdout. */
   tty?: boolean;
+  /**
+   * `privileged: true` (capabilities are given separately): the host's devices in /dev, /sys
+   * writable, nothing masked in /proc and /sys, and no no_new_privs (for an exec too).
+   */
+  privileged?: boolean;
 }
 
 /** Everything hafen-run needs to start a container. */
@@ -113,6 +118,7 @@ function processArgs(spec: ProcessSpec): string[] {
   for (const cap of spec.capabilities ?? DOCKER_DEFAULT_CAPABILITIES) args.push('--cap', capabilityName(cap));
   for (const dir of spec.cgroups ?? []) args.push('--cgroup', dir);
   if (spec.tty) args.push('--tty');
+  if (spec.privileged) args.push('--privileged');
   return args;
 }
 

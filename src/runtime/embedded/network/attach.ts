@@ -120,7 +120,7 @@ export function attachCommands(spec: Omit<AttachSpec, 'pid' | 'netnsPath'>): Att
   }));
   const lines = spec.endpoints.map(
     (e, n) =>
-      `link add ${interfaces[n]!.hostVeth} netns ${HOST_NETNS} master if${bridgeIndex(e.bridge, resource)} up type veth peer name ${interfaces[n]!.ifname}`,
+      `link add ${interfaces[n]!.hostVeth} netns ${HOST_NETNS} master if${bridgeIndex(e.bridge, resource)} up type veth peer name ${interfaces[n]!.ifname} address ${macOfAddress(e.address)}`,
   );
   lines.push('link set dev lo up');
   for (const i of interfaces) lines.push(`addr add ${i.address}/${i.prefix} dev ${i.ifname}`, `link set dev ${i.ifname} up`);
@@ -183,4 +183,14 @@ export async function detachContainer(
     throw new RuntimeError(`container ${spec.container}`, `veth ${left.join(', ')} still there after ip link del: ${stderr || 'no reason given'}`);
   }
   log?.(`Removed network interfaces of ${spec.container}`);
+}
+
+/**
+ * The container end's MAC address, made from its IPv4 address as Docker does (02:42 + the four
+ * bytes): a container restarted with the same address keeps its MAC, so the neighbours' ARP caches
+ * stay right instead of sending to the old one for seconds.
+ */
+export function macOfAddress(ipv4: string): string {
+  const bytes = ipv4.split('.').map((b) => Number(b).toString(16).padStart(2, '0'));
+  return ['02', '42', ...bytes].join(':');
 }

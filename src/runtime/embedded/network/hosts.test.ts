@@ -70,6 +70,15 @@ describe('renderHosts', () => {
 10.89.1.4\tapi-2 shop-api-2
 `,
     ],
+    [
+      'a link to a container by name, and none to a service on no shared network',
+      { ...api2, links: [{ service: 'shop-db-1', alias: 'primary' }, { service: 'nosuch', alias: 'ghost' }] },
+      `10.89.1.4\tapi-2 shop-api-2
+10.89.1.2\tprimary db-1 shop-db-1 db database
+10.89.1.3\tapi-1 shop-api-1 api
+10.89.0.2\tweb-1 shop-web-1 web www
+`,
+    ],
     ['a container on no network knows only itself', member('job', 1, []), `127.0.1.1\tjob-1\n`],
   ])('%s', (_title, self, body) => {
     expect(renderHosts(self, all)).toBe(LOCAL + body);

@@ -21,7 +21,7 @@ export interface HostsMember {
   hostname: string;
   /** Networks in the container's order (primary first), with its address and aliases on each. */
   networks: { network: string; address: string; aliases: string[] }[];
-  /** Names this container gives other services (`links: ["db:database"]`). */
+  /** Names this container gives other services, or containers by name (`links: ["db:database"]`). */
   links: { service: string; alias: string }[];
   /** Extra lines from the stack file (`extra_hosts`): name → address, already resolved. */
   extraHosts: Record<string, string>;
@@ -74,7 +74,8 @@ export function renderHosts(self: HostsMember, members: readonly HostsMember[]):
   // Links first: a link alias is this container's own choice and wins over others' names.
   for (const link of self.links) {
     for (const { network } of self.networks) {
-      const target = everyone.find((m) => m.service === link.service && addressOn(m, network));
+      const target =
+        everyone.find((m) => m.service === link.service && addressOn(m, network)) ?? everyone.find((m) => m.container === link.service && addressOn(m, network));
       if (target) {
         table.add(addressOn(target, network)!, link.alias);
         break;

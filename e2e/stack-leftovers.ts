@@ -1,0 +1,41 @@
+/**
+ * What a stack brought up through the library leaves on the machine after `down()`: the leak check of
+ * src/testing/leaks.ts, plus the project's supervisor process and files in its state folder. Empty when clean.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectDir } from '../src/runtime/embedded/state/project-paths.js';
+import { findLeaks } from '../src/testing/leaks.js';
+
+/** Supervisor processes of `project` under `root` (their command line names both). */
+function supervisors(project: string, root: string): string[] {
+  const out: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    let args: string[];
+    try {
+      args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const at = (flag: string) => args[args.indexOf(flag) + 1];
+    if (args.some((a) => a.endsWith('supervisor/main.js')) && at('--project') === project && at('--root') === root) {
+      out.push(`supervisor process ${pid}`);
+    }
+  }
+  return out;
+}
+
+/** Files in the project's state folder (a `down` that keeps volumes keeps the empty folders). */
+function stateFiles(project: string, root: string): string[] {
+  const dir = projectDir(root, project);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => `state file ${path.join(e.parentPath, e.name)}`);
+}
+
+/** Everything of `project` still on this machine, one line each. */
+export function stackLeftovers(project: string, root: string): string[] {
+  return [...findLeaks(project, { root }), ...supervisors(project, root), ...stateFiles(project, root)];
+}

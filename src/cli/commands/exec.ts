@@ -1,0 +1,48 @@
+/** `stack exec SERVICE COMMAND...`: a command inside a running container of a service, with the caller's terminal. */
+import { Command } from 'commander';
+import { globalOptions } from '../global-options.js';
+import type { Output } from '../output.js';
+
+export function execCommand(output: Output): Command {
+  return new Command('exec')
+    .description('run a command in a running container of a service (use -- before a command with options)')
+    .argument('<service>')
+    .argument('<command...>')
+    .option('-T, --no-tty', 'no pseudo-terminal, even when stdin is one')
+    .option('--index <n>', 'the instance, for services with replicas', '1')
+    .option('-u, --user <user>', 'run as this user')
+    .option('-w, --workdir <dir>', 'working directory')
+    .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .action(
+      async (
+        service: string,
+        args: string[],
+        flags: { tty: boolean; index: string; user?: string; workdir?: string; env: string[] },
+        command: Command,
+      ) => {
+        const globals = globalOptions(command);
+        const [{ openProject }, { UsageError }] = await Promise.all([import('../project.js'), import('../../errors.js')]);
+        const env: Record<string, string> = {};
+        for (const kv of flags.env) {
+          const eq = kv.indexOf('=');
+          if (eq <= 0) throw new UsageError(`--env ${kv}: expected KEY=VALUE`);
+          env[kv.slice(0, eq)] = kv.slice(eq + 1);
+        }
+        const { stack, opened } = await openProject(globals, output, false);
+        try {
+          if (!stack.services[service]) throw new UsageError(`no such service: ${service} (in ${stack.file})`);
+          const result = await opened.runtime.exec(`${stack.name}-${service}-${flags.index}`, {
+            command: args,
+            env,
+            interactive: true,
+            tty: flags.tty && Boolean(process.stdin.isTTY),
+            ...(flags.user ? { user: flags.user } : {}),
+            ...(flags.workdir ? { workingDir: flags.workdir } : {}),
+          });
+          output.exitCode = result.exitCode;
+        } finally {
+          await opened.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,89 @@
+/** `stack start | stop | restart | kill [SERVICE...]`: the containers' lifecycle, in dependency order. */
+import { Command } from 'commander';
+import { globalOptions } from '../global-options.js';
+import type { Output } from '../output.js';
+
+async function load() {
+  const [project, up, stop, lock, units, runtime] = await Promise.all([
+    import('../project.js'),
+    import('../../orchestrator/up.js'),
+    import('../../orchestrator/stop.js'),
+    import('../../orchestrator/project-runtime.js'),
+    import('../../config/units.js'),
+    import('../../runtime/runtime.js'),
+  ]);
+  return { ...project, ...up, ...stop, ...lock, ...units, ...runtime };
+}
+
+export function startCommand(output: Output): Command {
+  return new Command('start')
+    .description('start the services (creating containers that are missing) in dependency order, until ready')
+    .argument('[services...]')
+    .action(async (services: string[], _flags: unknown, command: Command) => {
+      const m = await load();
+      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, true);
+      try {
+        await m.withProjectLock(opened.root, stack.name, () => m.upStack(stack, { runtime: opened.runtime, sink, services }));
+      } finally {
+        await opened.close();
+      }
+    });
+}
+
+export function stopCommand(output: Output): Command {
+  return new Command('stop')
+    .description('stop running containers (dependents first), keeping them')
+    .argument('[services...]')
+    .option('-t, --timeout <duration>', 'grace period instead of each service\'s own')
+    .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
+      const m = await load();
+      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, false);
+      try {
+        const n = await m.withProjectLock(opened.root, stack.name, () =>
+          m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout ? { timeout: m.parseDuration(flags.timeout) } : {}) }),
+        );
+        if (n === 0) output.err(`${stack.name}: nothing running to stop`);
+      } finally {
+        await opened.close();
+      }
+    });
+}
+
+export function restartCommand(output: Output): Command {
+  return new Command('restart')
+    .description('stop, then start the services again, waiting until ready')
+    .argument('[services...]')
+    .option('-t, --timeout <duration>', 'grace period instead of each service\'s own')
+    .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
+      const m = await load();
+      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, true);
+      try {
+        await m.withProjectLock(opened.root, stack.name, async () => {
+          await m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout ? { timeout: m.parseDuration(flags.timeout) } : {}) });
+          await m.upStack(stack, { runtime: opened.runtime, sink, services, noDeps: services.length > 0 });
+        });
+      } finally {
+        await opened.close();
+      }
+    });
+}
+
+export function killCommand(output: Output): Command {
+  return new Command('kill')
+    .description('send a signal (default SIGKILL) to the running containers of the services')
+    .argument('[services...]')
+    .option('-s, --signal <signal>', 'the signal', 'SIGKILL')
+    .action(async (services: string[], flags: { signal: string }, command: Command) => {
+      const m = await load();
+      const { stack, opened } = await m.openProject(globalOptions(command), output, false);
+      try {
+        const running = (await opened.runtime.listContainers({ [m.Label.project]: stack.name })).filter(
+          (c) => c.state === 'running' && (services.length === 0 || services.includes(c.labels[m.Label.service] ?? '')),
+        );
+        await Promise.all(running.map((c) => opened.runtime.killContainer(c.name, flags.signal)));
+        output.err(`${stack.name}: sent ${flags.signal} to ${running.length} container(s)${running.length ? `: ${running.map((c) => c.name).join(', ')}` : ''}`);
+      } finally {
+        await opened.close();
+      }
+    });
+}

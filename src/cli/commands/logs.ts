@@ -1,0 +1,67 @@
+/** `stack logs`: the logs of several services merged, each line prefixed with its container. */
+import { Command } from 'commander';
+import { globalOptions } from '../global-options.js';
+import type { Output } from '../output.js';
+
+export function logsCommand(output: Output): Command {
+  return new Command('logs')
+    .description('print (and with -f follow) the logs of the services, merged and prefixed')
+    .argument('[services...]', 'only these services')
+    .option('-f, --follow', 'keep following new lines')
+    .option('-n, --tail <lines>', 'only the last N lines of each container')
+    .option('--since <time>', 'only lines since an ISO time or a duration ago (10s, 5m)')
+    .option('-t, --timestamps', 'show each line\'s time')
+    .option('--no-log-prefix', 'do not prefix lines with the container')
+    .action(
+      async (
+        services: string[],
+        flags: { follow?: boolean; tail?: string; since?: string; timestamps?: boolean; logPrefix: boolean },
+        command: Command,
+      ) => {
+        const globals = globalOptions(command);
+        const [{ openProject }, { Label }, { parseDuration }, { UsageError }, { onInterrupt }, { colorOfService }] = await Promise.all([
+          import('../project.js'),
+          import('../../runtime/runtime.js'),
+          import('../../config/units.js'),
+          import('../../errors.js'),
+          import('../interrupt.js'),
+          import('../service-colors.js'),
+        ]);
+        const tail = flags.tail === undefined ? undefined : Number(flags.tail);
+        if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new UsageError(`--tail ${flags.tail}: expected a whole number`);
+        let since: number | string | undefined;
+        if (flags.since !== undefined) since = Number.isNaN(Date.parse(flags.since)) ? Date.now() - parseDuration(flags.since) : flags.since;
+        const { stack, opened } = await openProject(globals, output, false);
+        for (const s of services) if (!stack.services[s]) throw new UsageError(`no such service: ${s} (in ${stack.file})`);
+        using interrupt = onInterrupt();
+        try {
+          const containers = (await opened.runtime.listContainers({ [Label.project]: stack.name }))
+            .filter((c) => services.length === 0 || services.includes(c.labels[Label.service] ?? ''))
+            .sort((a, b) => (a.name < b.name ? -1 : 1));
+          const prefixOf = (name: string): string => name.slice(stack.name.length + 1);
+          const width = Math.max(0, ...containers.map((c) => prefixOf(c.name).length));
+          await Promise.all(
+            containers.map(async (c) => {
+              const paint = colorOfService(output.color, c.labels[Label.service] ?? c.name);
+              const prefix = flags.logPrefix ? `${paint(prefixOf(c.name).padEnd(width))} | ` : '';
+              const opts = {
+                follow: Boolean(flags.follow),
+                signal: interrupt.signal,
+                ...(tail !== undefined ? { tail } : {}),
+                ...(since !== undefined ? { since } : {}),
+              };
+              try {
+                for await (const line of opened.runtime.logs(c.name, opts)) {
+                  output.out(`${prefix}${flags.timestamps ? `${line.time} ` : ''}${line.text.replace(/\r?\n$/, '')}`);
+                }
+              } catch (err) {
+                if (!interrupt.signal.aborted) throw err;
+              }
+            }),
+          );
+        } finally {
+          await opened.close();
+        }
+      },
+    );
+}

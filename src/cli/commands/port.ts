@@ -1,0 +1,34 @@
+/** `stack port SERVICE PORT`: the host address a container port is published on. */
+import { Command, Option } from 'commander';
+import { globalOptions } from '../global-options.js';
+import type { Output } from '../output.js';
+
+export function portCommand(output: Output): Command {
+  return new Command('port')
+    .description('print the host address where a container port is published (e.g. 127.0.0.1:49153)')
+    .argument('<service>')
+    .argument('<port>', 'the container port')
+    .addOption(new Option('--protocol <protocol>').choices(['tcp', 'udp']).default('tcp'))
+    .option('--index <n>', 'the instance, for services with replicas', '1')
+    .action(async (service: string, port: string, flags: { protocol: string; index: string }, command: Command) => {
+      const globals = globalOptions(command);
+      const [{ openProject }, { UsageError, RuntimeError }] = await Promise.all([import('../project.js'), import('../../errors.js')]);
+      const { stack, opened } = await openProject(globals, output, false);
+      try {
+        if (!stack.services[service]) throw new UsageError(`no such service: ${service} (in ${stack.file})`);
+        const target = Number(port);
+        if (!Number.isInteger(target) || target < 1 || target > 65535) throw new UsageError(`port ${port}: expected a number 1-65535`);
+        const name = `${stack.name}-${service}-${flags.index}`;
+        const info = await opened.runtime.inspectContainer(name);
+        if (!info || info.state !== 'running') throw new RuntimeError(`container ${name}`, 'is not running');
+        const binding = info.ports.find((p) => p.target === target && p.protocol === flags.protocol);
+        if (!binding) {
+          const published = info.ports.map((p) => `${p.target}/${p.protocol}`).join(', ') || 'none';
+          throw new RuntimeError(`container ${name}`, `port ${target}/${flags.protocol} is not published (published: ${published})`);
+        }
+        output.out(`${binding.hostIp}:${binding.hostPort}`);
+      } finally {
+        await opened.close();
+      }
+    });
+}

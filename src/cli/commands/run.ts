@@ -1,0 +1,59 @@
+/** `stack run SERVICE [COMMAND...]`: a one-off container of a service; its output streamed, its exit code returned. */
+import { Command } from 'commander';
+import { globalOptions } from '../global-options.js';
+import type { Output } from '../output.js';
+
+export function runCommand(output: Output): Command {
+  return new Command('run')
+    .description('run a one-off command in a new container of a service (after what it depends on is up)')
+    .argument('<service>')
+    .argument('[command...]', 'instead of the service\'s command')
+    .option('--rm', 'remove the container when it exits')
+    .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--no-deps', 'do not start the services it depends on')
+    .allowUnknownOption(false)
+    .action(async (service: string, args: string[], flags: { rm?: boolean; env: string[]; deps: boolean }, command: Command) => {
+      const globals = globalOptions(command);
+      const [{ openProject }, { createOneOff }, { UsageError }, { onInterrupt }, { withProjectLock }] = await Promise.all([
+        import('../project.js'),
+        import('../../orchestrator/run-one-off.js'),
+        import('../../errors.js'),
+        import('../interrupt.js'),
+        import('../../orchestrator/project-runtime.js'),
+      ]);
+      const env: Record<string, string> = {};
+      for (const kv of flags.env) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new UsageError(`--env ${kv}: expected KEY=VALUE`);
+        env[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+      const { stack, opened, sink } = await openProject(globals, output, true);
+      using interrupt = onInterrupt();
+      const { runtime } = opened;
+      try {
+        if (!stack.services[service]) throw new UsageError(`no such service: ${service} (in ${stack.file})`);
+        const name = await withProjectLock(opened.root, stack.name, () =>
+          createOneOff(stack, service, { runtime, sink, command: args, env, noDeps: !flags.deps, signal: interrupt.signal }),
+        );
+        try {
+          await runtime.startContainer(name);
+          const logs = (async () => {
+            for await (const line of runtime.logs(name, { follow: true })) {
+              (line.stream === 'stderr' ? process.stderr : process.stdout).write(line.text.endsWith('\n') ? line.text : `${line.text}\n`);
+            }
+          })();
+          const stopOnInterrupt = (): void => void runtime.stopContainer(name, { timeout: 2000 }).catch(() => {});
+          interrupt.signal.addEventListener('abort', stopOnInterrupt, { once: true });
+          const status = await runtime.waitContainer(name);
+          await logs;
+          output.exitCode = status.exitCode;
+          if (status.oomKilled) output.err(`${name} was OOM killed`);
+        } finally {
+          if (flags.rm) await runtime.removeContainer(name, { force: true });
+          else output.err(output.color.dim(`container ${name} kept; \`stack down\` removes it`));
+        }
+      } finally {
+        await opened.close();
+      }
+    });
+}

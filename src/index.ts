@@ -1,0 +1,23 @@
+/**
+ * hafen as a library: `import { up } from 'hafen'` brings a stack up for a test suite and hands back
+ * a RunningStack (ports, urls, logs, exec, down, `await using`). DESIGN.md, "As a library".
+ */
+export { up, type UpOptions } from './library/up.js';
+export type { RunningStack, DownOptions, ExecInOptions, PortOptions } from './library/running-stack.js';
+export {
+  StackError,
+  ConfigError,
+  ConfigNotFoundError,
+  CycleError,
+  ReadinessError,
+  RuntimeError,
+  InterruptedError,
+  UsageError,
+  type ConfigIssue,
+  type SourceLocation,
+  type StackErrorCode,
+} from './errors.js';
+export type { ContainerInfo, ContainerState, ExecResult, Health, LogLine, PortBinding } from './runtime/runtime.js';
+export type { ErrorInfo, Event, EventKind, EventOf, EventSink, ServiceState } from './executor/events.js';
+export type { Millis, Protocol, Stack } from './config/model.js';
+export { version } from './version.js';

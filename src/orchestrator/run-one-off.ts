@@ -1,0 +1,53 @@
+/**
+ * `stack run`: a one-off container of a service (its own name, labelled one-off so `up` and `ps`
+ * leave it aside), after what the service needs is up: its networks, volumes, image and dependencies.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Stack } from '../config/model.js';
+import { containerSpec } from '../executor/container-spec.js';
+import { executePlan } from '../executor/execute.js';
+import type { EventSink } from '../executor/events.js';
+import { configHash, planUp } from '../planner/index.js';
+import type { Plan } from '../planner/plan.js';
+import { imageSource, resource } from '../planner/resources.js';
+import { Label, type Runtime } from '../runtime/runtime.js';
+import { observeProject } from './observe.js';
+
+export interface RunOptions {
+  runtime: Runtime;
+  sink: EventSink;
+  command?: string[];
+  env?: Record<string, string>;
+  /** Do not bring up the service's dependencies. */
+  noDeps?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The up plan of the service without the service's own containers: what it needs, and only that. */
+export function needsPlan(plan: Plan, service: string, containers: readonly string[]): Plan {
+  const own = new Set([resource.service(service), ...containers.map((c) => resource.container(c))]);
+  const nodes = plan.nodes.filter((n) => !own.has(n.resource));
+  const ids = new Set(nodes.map((n) => n.id));
+  return { ...plan, nodes: nodes.map((n) => ({ ...n, dependsOn: n.dependsOn.filter((d) => ids.has(d)) })) };
+}
+
+/** Prepares and creates the one-off container; resolves to its name (not started yet). */
+export async function createOneOff(stack: Stack, service: string, options: RunOptions): Promise<string> {
+  const def = stack.services[service]!;
+  const { runtime } = options;
+  const observed = await observeProject(runtime, stack);
+  const full = planUp(stack, { services: [service], observed, ...(options.noDeps ? { noDeps: true } : {}) });
+  const replicas = Array.from({ length: def.replicas }, (_, i) => `${stack.name}-${service}-${i + 1}`);
+  const needs = needsPlan(full, service, replicas);
+  if (needs.nodes.length > 0) await executePlan(needs, { runtime, stack, sink: options.sink, ...(options.signal ? { signal: options.signal } : {}) });
+  const name = `${stack.name}-${service}-run-${randomBytes(3).toString('hex')}`;
+  const spec = containerSpec(stack, def, { service, number: 1, container: name, image: imageSource(stack, def).ref, configHash: configHash(def) });
+  spec.labels[Label.oneOff] = 'true';
+  spec.labels[Label.restart] = 'no';
+  spec.hostname = name;
+  spec.ports = []; // a one-off does not take the service's published ports (as compose run without --service-ports)
+  if (options.command && options.command.length > 0) spec.command = options.command;
+  Object.assign(spec.env, options.env);
+  await runtime.createContainer(spec);
+  return name;
+}
