@@ -4,7 +4,7 @@
  * restart policy applied by the supervisor, a supervisor killed with SIGKILL, and `down` leaving
  * nothing — not a mount, veth, bridge, cgroup, process or state file.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -124,6 +124,27 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     const restart = run(p, ['restart', 'web']);
     expect(restart.code, restart.stderr).toBe(0);
     expect(restart.stderr).toMatch(/web\s+ready/);
+  });
+
+  it('attached up follows the logs until Ctrl-C, then stops the stack gracefully (exit 130)', async () => {
+    const p = newProject();
+    const child = spawn(process.execPath, [cliPath, '-f', file, '-p', p, '--progress', 'plain', 'up'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env() },
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    for (let i = 0; i < 600 && !out.includes('Attached to'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('Attached to 3 containers');
+    await fetch(`http://${run(p, ['port', 'web', '8080']).stdout.trim()}/attached`);
+    for (let i = 0; i < 100 && !out.includes('GET /attached'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toMatch(/web\s+\| GET \/attached/);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(out).toContain('Gracefully stopping');
+    expect(psJson(p).map((c) => c.state)).toEqual(['exited', 'exited', 'exited']);
   });
 
   it('after the supervisor is SIGKILLed, ps says so and down still removes everything', () => {
