@@ -132,3 +132,13 @@ describe('normalizeStack', () => {
     expect(stack.extensions).toEqual({ 'x-meta': 1 });
   });
 });
+
+describe('archive images', () => {
+  it('resolves a relative docker-archive: or oci: path against the stack file folder', async () => {
+    const { archivePathFromFile } = await import('./service.js');
+    expect(archivePathFromFile('docker-archive:./img/app.tar', '/srv/stack')).toBe('docker-archive:/srv/stack/img/app.tar');
+    expect(archivePathFromFile('oci:layout:v1', '/srv/stack')).toBe('oci:/srv/stack/layout:v1');
+    expect(archivePathFromFile('docker-archive:/abs/app.tar:app', '/srv/stack')).toBe('docker-archive:/abs/app.tar:app');
+    expect(archivePathFromFile('busybox:1.36', '/srv/stack')).toBe('busybox:1.36');
+  });
+});

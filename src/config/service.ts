@@ -98,7 +98,7 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     tmpfs: raw.tmpfs === undefined ? [] : typeof raw.tmpfs === 'string' ? [raw.tmpfs] : [...raw.tmpfs],
     extensions: extensionsOf(raw),
   };
-  if (raw.image !== undefined) service.image = raw.image;
+  if (raw.image !== undefined) service.image = archivePathFromFile(raw.image, ctx.dir);
   if (raw.build !== undefined) {
     const build = check('build', () => buildOf(raw.build!, ctx, reporter('build')));
     if (build) service.build = build;
@@ -256,4 +256,17 @@ function replicasOf(name: string, raw: RawService, issues: Issues): number {
 /** The `x-*` keys of a mapping, kept as written. */
 export function extensionsOf(raw: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith('x-')));
+}
+
+/** `docker-archive:PATH[:REF]` and `oci:PATH[:REF]` with a relative PATH: relative to the stack file, like every path in it. */
+export function archivePathFromFile(image: string, dir: string): string {
+  for (const transport of ['docker-archive:', 'oci:']) {
+    if (!image.startsWith(transport)) continue;
+    const rest = image.slice(transport.length);
+    const colon = rest.indexOf(':');
+    const file = colon < 0 ? rest : rest.slice(0, colon);
+    if (file === '' || path.isAbsolute(file)) return image;
+    return `${transport}${path.resolve(dir, file)}${colon < 0 ? '' : rest.slice(colon)}`;
+  }
+  return image;
 }
