@@ -147,6 +147,40 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     expect(psJson(p).map((c) => c.state)).toEqual(['exited', 'exited', 'exited']);
   });
 
+  it('a rebuilt image recreates its service and only it (up --build, and up after build)', () => {
+    const p = newProject();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-rebuild-'));
+    try {
+      const stackFile = path.join(dir, 'stack.yaml');
+      fs.writeFileSync(
+        stackFile,
+        'services:\n  app:\n    build: .\n    command: ["sleep", "600"]\n  other:\n    image: host\n    command: ["sleep", "600"]\n',
+      );
+      const dockerfile = (v: string): void => fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM host\nRUN echo ${v} > /version\n`);
+      const version = (): string => run(p, ['exec', '-T', 'app', 'cat', '/version'], { file: stackFile }).stdout.trim();
+      const startedAt = (service: string): string =>
+        (JSON.parse(run(p, ['ps', '--json'], { file: stackFile }).stdout) as { service: string; startedAt: string }[]).find((c) => c.service === service)!.startedAt;
+      dockerfile('v1');
+      expect(run(p, ['up', '-d'], { file: stackFile }).code).toBe(0);
+      expect(version()).toBe('v1');
+      const other = startedAt('other');
+
+      dockerfile('v2');
+      const rebuilt = run(p, ['up', '-d', '--build'], { file: stackFile });
+      expect(rebuilt.code, rebuilt.stderr).toBe(0);
+      expect(version()).toBe('v2');
+
+      dockerfile('v3');
+      expect(run(p, ['build'], { file: stackFile }).code).toBe(0);
+      expect(run(p, ['up', '-d'], { file: stackFile }).code).toBe(0);
+      expect(version()).toBe('v3');
+      expect(startedAt('other')).toBe(other); // untouched throughout
+      expect(run(p, ['down', '-v'], { file: stackFile }).code).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('after the supervisor is SIGKILLed, ps says so and down still removes everything', () => {
     const p = newProject();
     expect(run(p, ['up', '-d']).code).toBe(0);

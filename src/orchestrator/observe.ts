@@ -8,19 +8,33 @@ import { Label, type ContainerInfo, type Runtime } from '../runtime/runtime.js';
 export async function observeProject(runtime: Runtime, stack: Stack): Promise<ObservedState> {
   const project = { [Label.project]: stack.name };
   const refs = [...new Set(Object.values(stack.services).map((s) => imageSource(stack, s).ref))];
-  const [containers, networks, volumes, present] = await Promise.all([
+  const [containers, networks, volumes, present, images] = await Promise.all([
     runtime.listContainers(project),
     runtime.listNetworks(project),
     runtime.listVolumes(project),
     Promise.all(refs.map(async (ref) => ((await runtime.hasImage(ref)) ? ref : undefined))),
+    runtime.listImages(),
   ]);
+  const idByName = new Map(images.map((i) => [i.name, i.id]));
+  const imageIds: Record<string, string> = {};
+  for (const ref of refs) {
+    const id = idByName.get(ref) ?? idByName.get(withTag(ref));
+    if (id) imageIds[ref] = id;
+  }
   return {
     known: true,
     containers: containers.filter((c) => c.labels[Label.oneOff] === undefined).map((c) => observedContainer(stack, c)),
     networks: networks.map((name) => ({ name, project: stack.name })),
     volumes: volumes.map((name) => ({ name, project: stack.name })),
     images: present.filter((r): r is string => r !== undefined),
+    imageIds,
   };
+}
+
+/** `name` as image lists show it: with `:latest` when it has no tag or digest. */
+function withTag(ref: string): string {
+  const last = ref.slice(ref.lastIndexOf('/') + 1);
+  return last.includes(':') || last.includes('@') ? ref : `${ref}:latest`;
 }
 
 function observedContainer(stack: Stack, c: ContainerInfo): ObservedContainer {
@@ -39,5 +53,6 @@ function observedContainer(stack: Stack, c: ContainerInfo): ObservedContainer {
     // The runtime does not report mounts; the service's definition names its volumes (an orphan's are unknown).
     volumes: service ? serviceVolumes(stack, service).map((key) => volumeName(stack, key)) : [],
     image: c.image,
+    ...(c.imageId ? { imageId: c.imageId } : {}),
   };
 }

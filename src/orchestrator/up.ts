@@ -40,25 +40,29 @@ const LOOKS = new Set(['wait-ready', 'wait-exit']);
 /** Brings the stack's selected services up; rejects with the first failure (after a rollback if asked). */
 export async function upStack(stack: Stack, options: UpStackOptions): Promise<UpStackResult> {
   const { runtime, sink } = options;
-  const observed = await observeProject(runtime, stack);
-  const plan = planUp(stack, {
-    observed,
+  let observed = await observeProject(runtime, stack);
+  const choices = {
     ...(options.services ? { services: options.services } : {}),
     ...(options.noDeps ? { noDeps: true } : {}),
     ...(options.profiles ? { profiles: options.profiles } : {}),
-    ...(options.build ? { build: true } : {}),
     ...(options.forceRecreate ? { forceRecreate: true } : {}),
     ...(options.removeOrphans ? { removeOrphans: true } : {}),
-  });
-  const changes = plan.nodes.filter((n) => !LOOKS.has(n.operation)).length;
+  };
+  let plan = planUp(stack, { observed, ...choices, ...(options.build ? { build: true } : {}) });
+  let changes = 0;
+  const run = { runtime, stack, sink, ...(options.signal ? { signal: options.signal } : {}) };
+  // An image rebuilt over a present one is built first; the containers made from the old one are
+  // then recreated, because the planner sees their image ID changed.
+  const rebuilds = plan.nodes.filter((n) => n.operation === 'build-image' && observed.images.includes(n.image));
+  if (rebuilds.length > 0) {
+    await executePlan({ ...plan, nodes: rebuilds.map((n) => ({ ...n, dependsOn: [] })), orphans: [] }, run);
+    changes += rebuilds.length;
+    observed = await observeProject(runtime, stack);
+    plan = planUp(stack, { observed, ...choices });
+  }
+  changes += plan.nodes.filter((n) => !LOOKS.has(n.operation)).length;
   try {
-    const { ms } = await executePlan(plan, {
-      runtime,
-      stack,
-      sink,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.waitTimeout !== undefined ? { waitTimeout: options.waitTimeout } : {}),
-    });
+    const { ms } = await executePlan(plan, { ...run, ...(options.waitTimeout !== undefined ? { waitTimeout: options.waitTimeout } : {}) });
     return { plan, changes, ms };
   } catch (err) {
     if (options.rollback) await rollback(stack, runtime, observed, sink);

@@ -29,6 +29,8 @@ export interface ObservedContainer {
   volumes: string[];
   /** Image reference it was made from, e.g. `shop-api` or `redis:7`. */
   image?: string;
+  /** ID of that image when the container was made; a different ID now means the image changed. */
+  imageId?: string;
 }
 
 /** A network or volume the runtime has for the project, by its runtime name (`shop_default`). */
@@ -49,6 +51,8 @@ export interface ObservedState {
   volumes: ObservedResource[];
   /** References of images present locally (`shop-api`, `redis:7`, `docker-archive:/x.tar`). */
   images: string[];
+  /** Current image IDs by reference as the stack names it (`shop-api`), where the runtime knows them. */
+  imageIds?: Record<string, string>;
 }
 
 /** Nothing observed: no runtime asked. */

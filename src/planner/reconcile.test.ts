@@ -144,6 +144,24 @@ describe('reconcile', () => {
     expect(formatPlan(planUp(stack, { observed }))).toBe('[] -> #1 container:shop-app-1  start-container');
   });
 
+  it('recreates a container whose image was rebuilt (its image ID changed), and only it', () => {
+    const stack = makeStack({ services: { app: { image: 'host' }, web: { image: 'web:1' } } });
+    const observed: ObservedState = {
+      known: true,
+      containers: [{ ...container(stack, 'app', 1), imageId: 'sha256:a' }, { ...container(stack, 'web', 1), imageId: 'sha256:old' }],
+      networks: [{ name: 'shop_default', project: 'shop' }],
+      volumes: [],
+      images: ['host', 'web:1'],
+      imageIds: { host: 'sha256:a', 'web:1': 'sha256:new' },
+    };
+    expect(formatPlan(planUp(stack, { observed }))).toMatchInlineSnapshot(`
+      "[] -> #1 container:shop-web-1  stop-container (recreate)
+      [1] -> #2 container:shop-web-1  remove-container (recreate)
+      [2] -> #3 container:shop-web-1  create-container
+      [3] -> #4 container:shop-web-1  start-container"
+    `);
+  });
+
   it('lists orphans, and removes them only when asked', () => {
     const stack = makeStack({ services: { app: { image: 'host' } } });
     const observed: ObservedState = {

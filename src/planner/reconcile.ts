@@ -129,7 +129,8 @@ export function reconcile(
       const ref: ContainerRef = { service: name, number: n, container: containerName(stack.name, name, n) };
       const res = resource.container(ref.container);
       const current = existing.get(n);
-      const action = decide(current, hash, options.forceRecreate === true, restartForDependency, service.restart.policy !== 'no');
+      const imageChanged = current?.imageId !== undefined && observed.imageIds?.[image] !== undefined && current.imageId !== observed.imageIds[image];
+      const action = decide(current, hash, options.forceRecreate === true || imageChanged, restartForDependency, service.restart.policy !== 'no');
       switch (action) {
         case 'create': {
           const id = b.add('create-container', res, { ...ref, image, configHash: hash }, infra);

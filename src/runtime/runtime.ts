@@ -70,6 +70,8 @@ export interface ContainerInfo {
   id: string;
   name: string;
   image: string;
+  /** ID of the image it was made from (as `listImages` reports image IDs), when known. */
+  imageId?: string;
   labels: Record<string, string>;
   state: ContainerState;
   health: Health;

@@ -17,7 +17,7 @@ export const SCRATCH = 'scratch';
 export async function resolveContainerImage(store: Store, ref: string): Promise<RecordImage> {
   if (ref === SCRATCH) return { ref, hostBased: false, config: {} };
   const { image } = await resolveImage(store, ref);
-  return { ref, digest: image.manifestDigest, hostBased: isHostBased(image.config), config: image.config.config ?? {} };
+  return { ref, digest: image.manifestDigest, id: image.manifest.config.digest, hostBased: isHostBased(image.config), config: image.config.config ?? {} };
 }
 
 /** What the overlay of a container stacks, and the host paths it binds read-only. */

@@ -18,6 +18,8 @@ export interface RecordImage {
   ref: string;
   /** Manifest digest in the store; undefined for `scratch`. */
   digest?: string;
+  /** Image ID (config digest), as `listImages` reports it. */
+  id?: string;
   /** Built FROM host: the host's system directories are bound read-only. */
   hostBased: boolean;
   config: ContainerConfig;

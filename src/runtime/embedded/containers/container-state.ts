@@ -79,6 +79,7 @@ export function containerInfo(record: ContainerRecord, o: Observed): ContainerIn
     id: record.id,
     name: record.name,
     image: record.image.ref,
+    ...(record.image.id ? { imageId: record.image.id } : {}),
     labels: { ...record.spec.labels },
     state: o.state,
     health: running ? record.health : 'none',
