@@ -181,7 +181,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     }
   });
 
-  it('after the supervisor is SIGKILLed, ps says so and down still removes everything', () => {
+  it('after the supervisor is SIGKILLed, ps says so, up takes the containers over again, and down removes everything', async () => {
     const p = newProject();
     expect(run(p, ['up', '-d']).code).toBe(0);
     const pid = findSupervisor(p);
@@ -189,6 +189,12 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     process.kill(pid, 'SIGKILL');
     const ps = run(p, ['ps']);
     expect(ps.stderr).toContain(`the supervisor of ${p} is not running`);
+    // `up` starts a new supervisor, which serves the running containers' ports again.
+    const again = run(p, ['up', '-d']);
+    expect(again.stderr).toContain('nothing changed');
+    const res = await fetch(`http://${run(p, ['port', 'web', '8080']).stdout.trim()}/again`);
+    expect(res.status).toBe(200);
+    expect(findSupervisor(p)).not.toBe(pid);
     const down = run(p, ['down', '-v']);
     expect(down.code, down.stderr).toBe(0);
     expect(stackLeftovers(p, root)).toEqual([]);

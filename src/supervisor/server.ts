@@ -144,9 +144,16 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   });
   fs.chmodSync(socket, 0o600);
 
-  // A supervisor started after another one died takes its running containers over.
+  // A supervisor started after another one died takes its running containers over: their
+  // published ports, healthchecks and restart policies.
   for (const c of await runtime.listContainers({ 'io.hafen.project': project })) {
-    if (c.state === 'running') keeper.watch(c.name, c.labels);
+    if (c.state !== 'running') continue;
+    try {
+      await runtime.adopt(c.name);
+      keeper.watch(c.name, c.labels);
+    } catch (err) {
+      log(`taking over container ${c.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   log(`supervisor of ${project} listening on ${socket} (pid ${process.pid})`);
   return { socket, closed, close };

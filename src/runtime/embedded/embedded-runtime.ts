@@ -220,6 +220,34 @@ export class EmbeddedRuntime implements Runtime {
     });
   }
 
+  /**
+   * Takes over a container another instance started (a supervisor that died): its published ports
+   * are served again on the same host ports, and its healthcheck runs here. Not part of `Runtime`.
+   */
+  async adopt(name: string): Promise<ContainerInfo | undefined> {
+    return this.mutex.run(name, async () => {
+      const { record, observed } = await this.settleLocked(name);
+      if (observed.state !== 'running') return containerInfo(record, observed);
+      if (record.ports.length > 0 && record.networks.length > 0) {
+        const target = record.networks[0]!.address;
+        await this.ctx.proxies(record.project).start(
+          record.ports.map((p) => ({
+            service: record.spec.labels[Label.service] ?? name,
+            container: name,
+            protocol: p.protocol,
+            hostIp: p.hostIp,
+            hostPort: p.hostPort,
+            targetIp: target,
+            targetPort: p.target,
+          })),
+        );
+      }
+      this.watchHealth(record);
+      this.log(`Adopted container ${name}`);
+      return containerInfo(record, observed);
+    });
+  }
+
   /** Runs the container's healthcheck while this instance lives, writing each change of health to its record. */
   private watchHealth(record: ContainerRecord): void {
     const check = containerHealthcheck(record.spec, record.image.config);
