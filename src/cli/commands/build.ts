@@ -24,12 +24,8 @@ export function buildCommand(output: Output): Command {
         const without = services.filter((n) => !stack.services[n]?.build);
         throw new UsageError(`nothing to build for ${without.map((n) => `"${n}"`).join(', ')}: no build: section`);
       }
-      const cliArgs: Record<string, string> = {};
-      for (const kv of opts.buildArg) {
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw new UsageError(`--build-arg ${kv}: expected KEY=VALUE`);
-        cliArgs[kv.slice(0, eq)] = kv.slice(eq + 1);
-      }
+      const { parseKeyValues } = await import('../key-values.js');
+      const cliArgs = parseKeyValues(opts.buildArg, '--build-arg');
       const images = new EmbeddedImages();
       const c = output.color;
       for (const service of toBuild) {

@@ -22,12 +22,7 @@ export function execCommand(output: Output): Command {
       ) => {
         const globals = globalOptions(command);
         const [{ openProject }, { UsageError }] = await Promise.all([import('../project.js'), import('../../errors.js')]);
-        const env: Record<string, string> = {};
-        for (const kv of flags.env) {
-          const eq = kv.indexOf('=');
-          if (eq <= 0) throw new UsageError(`--env ${kv}: expected KEY=VALUE`);
-          env[kv.slice(0, eq)] = kv.slice(eq + 1);
-        }
+        const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
         const { stack, opened } = await openProject(globals, output, false);
         try {
           if (!stack.services[service]) throw new UsageError(`no such service: ${service} (in ${stack.file})`);

@@ -21,12 +21,7 @@ export function runCommand(output: Output): Command {
         import('../interrupt.js'),
         import('../../orchestrator/project-runtime.js'),
       ]);
-      const env: Record<string, string> = {};
-      for (const kv of flags.env) {
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw new UsageError(`--env ${kv}: expected KEY=VALUE`);
-        env[kv.slice(0, eq)] = kv.slice(eq + 1);
-      }
+      const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
       const { stack, opened, sink } = await openProject(globals, output, true);
       using interrupt = onInterrupt();
       const { runtime } = opened;
