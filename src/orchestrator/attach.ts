@@ -21,6 +21,8 @@ export interface AttachOptions {
   abortOnExit?: boolean;
   /** End when this service's container exits, with its exit code. */
   exitCodeFrom?: string;
+  /** Show lines from this time on (ISO): when `up` began, so what a one-shot printed before is not lost. */
+  since?: string;
 }
 
 export type AttachEnd = { reason: 'interrupt' } | { reason: 'exit'; container: string; service: string; exitCode: number } | { reason: 'all-exited' };
@@ -37,7 +39,7 @@ export async function attach(options: AttachOptions): Promise<AttachEnd> {
     number: Number(c.labels[Label.instance] ?? 1),
     container: c.name,
   }));
-  const logs = followLogs({ runtime, stack, containers: refs, sink: options.sink, signal: stop.signal, tail: 0 }).catch(() => {});
+  const logs = followLogs({ runtime, stack, containers: refs, sink: options.sink, signal: stop.signal, ...(options.since ? { since: options.since } : { tail: 0 }) }).catch(() => {});
 
   const graph = buildGraph(stack);
   const awaited = new Set<string>();

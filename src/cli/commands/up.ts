@@ -50,6 +50,7 @@ export function upCommand(output: Output): Command {
         if (flags.exitCodeFrom && !stack.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${stack.file}`);
         }
+        const began = new Date().toISOString();
         const result = await withProjectLock(opened.root, stack.name, () =>
           upStack(stack, {
             runtime: opened.runtime,
@@ -85,6 +86,7 @@ export function upCommand(output: Output): Command {
           sink,
           containers,
           signal: interrupt.signal,
+          since: began,
           ...(flags.abortOnExit ? { abortOnExit: true } : {}),
           ...(flags.exitCodeFrom ? { exitCodeFrom: flags.exitCodeFrom } : {}),
         });
