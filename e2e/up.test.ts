@@ -216,6 +216,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     const r = run(p, ['--profile', 'broken', 'up', '-d', '--rollback', '--wait-timeout', '3s', 'after-broken']);
     expect(r.code).toBe(1);
     expect(psJson(p)).toEqual([]);
+    expect(stackLeftovers(p, root)).toEqual([]); // nothing left: no container, network, supervisor or state
   });
 
   /** The pid of the project's supervisor, from its command line. */

@@ -7,11 +7,10 @@ import { loadStack } from '../config/index.js';
 import type { Millis } from '../config/model.js';
 import { parseDuration } from '../config/units.js';
 import type { EventSink } from '../executor/events.js';
-import { cleanupProject } from '../orchestrator/down.js';
-import { openProjectRuntime, withProjectLock, type ProjectRuntime } from '../orchestrator/project-runtime.js';
+import { stopWhenEmpty } from '../orchestrator/down.js';
+import { openProjectRuntime, withProjectLock } from '../orchestrator/project-runtime.js';
 import { upStack } from '../orchestrator/up.js';
 import { buildGraph } from '../planner/index.js';
-import { Label } from '../runtime/runtime.js';
 import { RunningStack } from './running-stack.js';
 
 /** What to bring up, and how. Everything is optional: by default the stack file of the working directory. */
@@ -84,16 +83,4 @@ export async function up(options: UpOptions = {}): Promise<RunningStack> {
     throw err;
   }
   return new RunningStack(stack, opened, sink);
-}
-
-/** After a rollback: when nothing of the project is left, its supervisor and state go too. */
-async function stopWhenEmpty(opened: ProjectRuntime, project: string): Promise<void> {
-  try {
-    const left = await opened.runtime.listContainers({ [Label.project]: project });
-    if (left.length > 0) return;
-    await opened.supervisor?.shutdown();
-    await cleanupProject(opened.root, project, false);
-  } catch {
-    // The error that made `up` fail is the one to report; `down()` or `stack down` finishes this.
-  }
 }

@@ -9,7 +9,8 @@ import type { EventSink } from '../executor/events.js';
 import { planDown } from '../planner/index.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { observeProject } from './observe.js';
-import { openProjectRuntime, withProjectLock } from './project-runtime.js';
+import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
+import { Label } from '../runtime/runtime.js';
 
 export interface DownStackOptions {
   sink: EventSink;
@@ -50,5 +51,17 @@ export async function cleanupProject(root: string, project: string, volumes: boo
     await local.cleanupProject(project, { keepVolumes: !volumes });
   } finally {
     await local.close();
+  }
+}
+
+/** After a rollback: when nothing of the project is left, its supervisor and state go too. */
+export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Promise<void> {
+  try {
+    const left = await opened.runtime.listContainers({ [Label.project]: project });
+    if (left.length > 0) return;
+    await opened.supervisor?.shutdown();
+    await cleanupProject(opened.root, project, false);
+  } catch {
+    // The error that made `up` fail is the one to report; `down` finishes this.
   }
 }

@@ -31,7 +31,7 @@ export function upCommand(output: Output): Command {
     .option('--rollback', 'on failure, stop and remove what this run created')
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const globals = globalOptions(command);
-      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError }, { Label }] =
+      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError }, { Label }, { stopWhenEmpty }] =
         await Promise.all([
           import('../project.js'),
           import('../../orchestrator/up.js'),
@@ -42,6 +42,7 @@ export function upCommand(output: Output): Command {
           import('../interrupt.js'),
           import('../../errors.js'),
           import('../../runtime/runtime.js'),
+          import('../../orchestrator/down.js'),
         ]);
       const { stack, opened, sink } = await openProject(globals, output, true);
       const c = output.color;
@@ -65,7 +66,8 @@ export function upCommand(output: Output): Command {
             ...(flags.rollback ? { rollback: true } : {}),
             ...(flags.waitTimeout ? { waitTimeout: parseDuration(flags.waitTimeout) } : {}),
           }),
-        ).catch((err: unknown) => {
+        ).catch(async (err: unknown) => {
+          if (flags.rollback) await stopWhenEmpty(opened, stack.name);
           const how = `see \`stack -p ${stack.name} ps\` and \`stack -p ${stack.name} logs SERVICE\`; \`stack -p ${stack.name} down\` removes it all`;
           if (err instanceof Error && !flags.rollback && !interrupt.signal.aborted) output.err(c.dim(how));
           throw err;
