@@ -211,6 +211,19 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     expect(psJson(p).find((c) => c.service === 'after-broken')?.state).toBe('created'); // made, never started
   });
 
+  it('bad input is refused before anything is made: no state, no supervisor', () => {
+    const p = newProject();
+    const fresh = path.join(root, 'untouched');
+    const r = spawnSync(process.execPath, [cliPath, '-f', file, '-p', p, 'up', '-d', 'nosuch'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env(), HAFEN_ROOT: fresh },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no such service: "nosuch"');
+    expect(fs.existsSync(fresh)).toBe(false);
+  });
+
   it('--rollback takes down what the failed up made', () => {
     const p = newProject();
     const r = run(p, ['--profile', 'broken', 'up', '-d', '--rollback', '--wait-timeout', '3s', 'after-broken']);

@@ -11,14 +11,24 @@ export interface ProjectContext {
   sink: EventSink;
 }
 
-/** Loads the stack and opens its runtime; `supervise` starts the supervisor when none runs. */
-export async function openProject(globals: GlobalOptions, output: Output, supervise: boolean): Promise<ProjectContext> {
+/**
+ * Loads the stack and opens its runtime; `supervise` starts the supervisor when none runs. `check`
+ * runs before anything is touched, so bad input (an unknown service, a gate that can never open)
+ * changes nothing on the system.
+ */
+export async function openProject(
+  globals: GlobalOptions,
+  output: Output,
+  supervise: boolean,
+  check?: (stack: Stack) => void,
+): Promise<ProjectContext> {
   const [{ loadCheckedStack }, { openProjectRuntime }, { chooseRenderer }] = await Promise.all([
     import('./load.js'),
     import('../orchestrator/project-runtime.js'),
     import('../renderers/index.js'),
   ]);
   const stack = await loadCheckedStack(globals);
+  check?.(stack);
   const runtime = globals.runtime ?? stack.runtime;
   const opened = await openProjectRuntime(stack.name, { supervise, ...(runtime ? { runtime } : {}) });
   const sink = chooseRenderer(globals.progress, process.stderr, output.color);

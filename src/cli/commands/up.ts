@@ -44,13 +44,16 @@ export function upCommand(output: Output): Command {
           import('../../runtime/runtime.js'),
           import('../../orchestrator/down.js'),
         ]);
-      const { stack, opened, sink } = await openProject(globals, output, true);
+      const { planUp } = await import('../../planner/index.js');
+      const { stack, opened, sink } = await openProject(globals, output, true, (s) => {
+        if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
+          throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.file}`);
+        }
+        planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
+      });
       const c = output.color;
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
       try {
-        if (flags.exitCodeFrom && !stack.services[flags.exitCodeFrom]) {
-          throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${stack.file}`);
-        }
         const began = new Date().toISOString();
         const result = await withProjectLock(opened.root, stack.name, () =>
           upStack(stack, {
