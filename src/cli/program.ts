@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { version } from '../version.js';
 import { buildCommand } from './commands/build.js';
+import { pullCommand } from './commands/pull.js';
 import { configCommand } from './commands/config.js';
 import { imageCommand } from './commands/image.js';
 import { imagesCommand, pruneCommand, rmiCommand } from './commands/images.js';
@@ -46,6 +47,7 @@ export function buildProgram(output: Output): Command {
     restartCommand(output),
     killCommand(output),
     buildCommand(output),
+    pullCommand(output),
     imagesCommand(output),
     rmiCommand(output),
     pruneCommand(output),

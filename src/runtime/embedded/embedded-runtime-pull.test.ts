@@ -1,8 +1,10 @@
 /**
  * `image: docker-archive:PATH` and `image: oci:PATH` on the embedded runtime: pullImage imports
  * them under that exact reference, so hasImage sees them and a container created from the
- * reference runs the imported image; registry references still say pulls are not there yet.
+ * reference runs the imported image; a registry reference the registry cannot give comes from the
+ * local Docker engine when it has it.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,7 +93,23 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect(log.at(-1)).toMatch(/^Importing image docker-archive:.*failed: /);
   });
 
-  it('keeps the clear error for registry references', async () => {
-    await expect(runtime.pullImage('busybox:1.36')).rejects.toThrow('image busybox:1.36: registry pulls are not implemented yet (issue 8)');
+  it('names the image when neither a registry nor the local Docker engine has it', async () => {
+    await expect(runtime.pullImage(`hafen-test/nowhere-${process.pid}:1`)).rejects.toThrow(`image hafen-test/nowhere-${process.pid}:1`);
+  });
+
+  it.skipIf(unmet(requireCommand('docker')))('takes an image the registry cannot give from the local Docker engine', async () => {
+    const name = `hafen-test/local-${process.pid}:1`;
+    const loaded = spawnSync('docker', ['load', '-i', archive], { encoding: 'utf8' });
+    expect(loaded.status, loaded.stderr).toBe(0);
+    expect(spawnSync('docker', ['tag', 'hafen-test/bb:1', name]).status).toBe(0);
+    try {
+      const progress: string[] = [];
+      await runtime.pullImage(name, (line) => progress.push(line));
+      expect(progress.join('\n')).toContain('from the local Docker engine');
+      expect(await runtime.hasImage(name)).toBe(true);
+      expect((await runtime.listImages()).find((i) => i.name === name)?.id).toBe(imageId);
+    } finally {
+      spawnSync('docker', ['rmi', name, 'hafen-test/bb:1']);
+    }
   });
 });

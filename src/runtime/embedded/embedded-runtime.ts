@@ -6,6 +6,7 @@
  * (HAFEN_ROOT); containers are addressed by name and belong to the project of their labels.
  * The steps live in ./containers/; this class keeps them in order, one operation per container at a time.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import {
@@ -50,6 +51,9 @@ import { EmbeddedImages } from './embedded-images.js';
 import { HOST_IMAGE_NAME } from './builder/index.js';
 import { importDockerArchive, importOciLayout, parseImageSource } from './image-io/index.js';
 import { Ipam, type PoolRange } from './network/index.js';
+import { pullFromRegistry } from './registry/index.js';
+import { RegistryError } from './registry/registry-error.js';
+import { dockerDaemonHasImage, localDockerSocket, saveFromDockerDaemon } from './image-io/docker-daemon.js';
 import { containerPaths, projectDir } from './state/index.js';
 import { defaultRoot, type StoredImage } from './store/index.js';
 
@@ -89,13 +93,27 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   /**
-   * Imports `docker-archive:PATH[:NAME]` and `oci:PATH[:REF]` images, tagged under that exact
-   * reference (so `hasImage` and container create find them) and their own names; registry pulls come later.
+   * Pulls a registry reference (`busybox:1.36`, `host:5000/app@sha256:…`) over the OCI distribution
+   * API, or imports `docker-archive:PATH[:NAME]` and `oci:PATH[:REF]`; either way tagged under the
+   * reference as written (so `hasImage` and container create find it), and under its other names.
    */
   async pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
     const source = parseImageSource(ref);
     if (source.kind === 'host' || source.kind === 'scratch') return;
-    if (source.kind === 'registry') throw new RuntimeError(`image ${ref}`, 'registry pulls are not implemented yet (issue 8); build it, or use `host`');
+    if (source.kind === 'registry') {
+      this.log(`Pulling image ${ref}`);
+      try {
+        const pulled = await pullFromRegistry(this.images.store, ref, onProgress ? { onProgress } : {});
+        const id = pulled.image.manifest.config.digest;
+        onProgress?.(`pulled ${id.slice(0, 19)}: ${pulled.downloadedBlobs} blob(s) downloaded (${pulled.downloadedBytes} bytes), ${pulled.reusedLayers} layer(s) already here`);
+        this.log(`Pulled image ${ref} (${id})`);
+      } catch (err) {
+        this.log(`Pulling image ${ref} failed: ${(err as Error).message}`);
+        if (await this.importFromLocalDocker(ref, err, onProgress)) return;
+        throw err;
+      }
+      return;
+    }
     this.log(`Importing image ${ref}`);
     const options = { tag: ref, ...(source.ref !== undefined ? { ref: source.ref } : {}) };
     let images: StoredImage[];
@@ -110,6 +128,27 @@ export class EmbeddedRuntime implements Runtime {
     const id = images[0]?.manifest.config.digest ?? '?';
     onProgress?.(`imported ${id.slice(0, 19)}`);
     this.log(`Imported image ${ref} (${id})`);
+  }
+
+  /**
+   * When a registry cannot give `ref` (unreachable, unknown, refused; never a digest mismatch) and the
+   * local Docker engine has it, it comes from there: what a Docker user has locally runs offline.
+   */
+  private async importFromLocalDocker(ref: string, cause: unknown, onProgress?: (line: string) => void): Promise<boolean> {
+    if (cause instanceof RegistryError && cause.reason === 'digest-mismatch') return false;
+    const socket = localDockerSocket();
+    if (!socket || !(await dockerDaemonHasImage(ref, socket))) return false;
+    const file = path.join(this.images.store.paths.tmp, `docker-${process.pid}-${Date.now()}.tar`);
+    try {
+      onProgress?.(`not from the registry (${cause instanceof Error ? cause.message : String(cause)}); taking it from the local Docker engine`);
+      await saveFromDockerDaemon(ref, socket, file);
+      const [image] = await importDockerArchive(this.images.store, file, { tag: ref });
+      onProgress?.(`imported ${image?.manifest.config.digest.slice(0, 19) ?? '?'} from the local Docker engine`);
+      this.log(`Imported image ${ref} from the local Docker engine at ${socket}`);
+      return true;
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   }
 
   async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
