@@ -16,6 +16,7 @@ import { portCommand } from './commands/port.js';
 import { execCommand } from './commands/exec.js';
 import { runCommand } from './commands/run.js';
 import { killCommand, restartCommand, startCommand, stopCommand } from './commands/lifecycle.js';
+import { dashCommand } from './commands/dash.js';
 import { addGlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
 
@@ -52,6 +53,7 @@ export function buildProgram(output: Output): Command {
     rmiCommand(output),
     pruneCommand(output),
     imageCommand(output),
+    dashCommand(output),
   ]) program.addCommand(command);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code.
   const override = (c: Command): void => {

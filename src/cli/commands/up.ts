@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
 import type { Output } from '../output.js';
+import type { EventSink } from '../../executor/events.js';
 
 interface UpFlags {
   detach?: boolean;
@@ -13,6 +14,7 @@ interface UpFlags {
   exitCodeFrom?: string;
   waitTimeout?: string;
   rollback?: boolean;
+  dash?: boolean;
 }
 
 export function upCommand(output: Output): Command {
@@ -29,6 +31,7 @@ export function upCommand(output: Output): Command {
     .addOption(new Option('--exit-code-from <service>', 'stop everything when this service exits, and exit with its code').conflicts('detach'))
     .option('--wait-timeout <duration>', 'longest wait for one service to be ready (default 2m)')
     .option('--rollback', 'on failure, stop and remove what this run created')
+    .addOption(new Option('--dash', 'show the progress in the dashboard, then open it over the running stack').conflicts(['abortOnExit', 'exitCodeFrom']))
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const globals = globalOptions(command);
       const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError }, { Label }, { stopWhenEmpty }] =
@@ -55,7 +58,7 @@ export function upCommand(output: Output): Command {
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
       try {
         const began = new Date().toISOString();
-        const result = await withProjectLock(opened.root, stack.name, () =>
+        const upOnce = (sink: EventSink) => withProjectLock(opened.root, stack.name, () =>
           upStack(stack, {
             runtime: opened.runtime,
             sink,
@@ -69,7 +72,13 @@ export function upCommand(output: Output): Command {
             ...(flags.rollback ? { rollback: true } : {}),
             ...(flags.waitTimeout ? { waitTimeout: parseDuration(flags.waitTimeout) } : {}),
           }),
-        ).catch(async (err: unknown) => {
+        );
+        if (flags.dash) {
+          const { isInteractive, upWithDashboard } = await import('../../dashboard/index.js');
+          if (isInteractive()) return void (await upWithDashboard({ stack, opened, globals, signal: interrupt.signal, say: (l) => output.err(l) }, upOnce));
+          output.err(c.yellow('--dash needs a terminal; showing the progress as usual'));
+        }
+        const result = await upOnce(sink).catch(async (err: unknown) => {
           if (flags.rollback) await stopWhenEmpty(opened, stack.name);
           const how = `see \`stack -p ${stack.name} ps\` and \`stack -p ${stack.name} logs SERVICE\`; \`stack -p ${stack.name} down\` removes it all`;
           if (err instanceof Error && !flags.rollback && !interrupt.signal.aborted) output.err(c.dim(how));

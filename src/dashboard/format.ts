@@ -1,0 +1,78 @@
+/** How the table's cells read: state, uptime, CPU, memory, ports; short, so columns stay narrow. */
+import { formatUptime } from '../cli/commands/ps.js';
+import type { PortBinding } from '../runtime/runtime.js';
+import type { DashState, Row, Tone } from './model.js';
+
+/** A state cell and its tone: what an action is doing to it first, else what the runtime says. */
+export function stateCell(row: Row, activity: DashState['activity']): { text: string; tone: Tone } {
+  const doing = activity[row.name];
+  if (doing) return { text: `${doing}…`, tone: 'busy' };
+  switch (row.state) {
+    case 'running':
+      return { text: 'running', tone: 'ok' };
+    case 'exited': {
+      const code = row.exitCode ?? 0;
+      return { text: `exited ${code}${row.oomKilled ? ' OOM' : ''}`, tone: code === 0 && !row.oomKilled ? 'idle' : 'fail' };
+    }
+    case 'created':
+      return { text: 'created', tone: 'idle' };
+    case 'dead':
+      return { text: 'dead', tone: 'fail' };
+    case 'absent':
+      return { text: 'not created', tone: 'idle' };
+  }
+}
+
+export function healthCell(row: Row): { text: string; tone: Tone } {
+  switch (row.health) {
+    case 'healthy':
+      return { text: 'healthy', tone: 'ok' };
+    case 'unhealthy':
+      return { text: 'unhealthy', tone: 'fail' };
+    case 'starting':
+      return { text: 'starting', tone: 'busy' };
+    case 'none':
+      return { text: '', tone: 'idle' };
+  }
+}
+
+export function uptimeCell(row: Row, now: number): string {
+  return row.state === 'running' && row.startedAt ? formatUptime(now - Date.parse(row.startedAt)) : '';
+}
+
+export function cpuCell(row: Row): string {
+  if (row.cpuPercent === undefined) return row.state === 'running' ? '…' : '';
+  return row.cpuPercent < 10 ? row.cpuPercent.toFixed(1) : String(Math.round(row.cpuPercent));
+}
+
+/** Limits this large mean "none" (cgroup v1 reports a huge number). */
+const NO_LIMIT = 2 ** 50;
+
+/** `12M`, `12M/128M`. */
+export function memoryCell(row: Row): string {
+  if (row.memoryBytes === undefined) return '';
+  const used = shortBytes(row.memoryBytes);
+  return row.memoryLimit !== undefined && row.memoryLimit < NO_LIMIT ? `${used}/${shortBytes(row.memoryLimit)}` : used;
+}
+
+/** Binary units, one letter: `512K`, `12M`, `1.5G`. */
+export function shortBytes(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 && unit > 0 ? value.toFixed(1).replace(/\.0$/, '') : Math.round(value)}${units[unit]}`;
+}
+
+/** `32768→8080`, with the address when it is not loopback or any, and `/udp` for UDP. */
+export function portsCell(ports: readonly PortBinding[]): string {
+  return ports
+    .map((p) => {
+      const ip = p.hostIp === '127.0.0.1' || p.hostIp === '0.0.0.0' || p.hostIp === '' ? '' : `${p.hostIp}:`;
+      return `${ip}${p.hostPort}→${p.target}${p.protocol === 'tcp' ? '' : `/${p.protocol}`}`;
+    })
+    .join(' ');
+}
