@@ -32,9 +32,14 @@ export function App({ store, onEffect, size, now = Date.now }: AppProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = size ?? terminal;
   useInput((input, key) => {
-    for (const intent of keyIntents(store.getState(), input, key)) {
-      if (intent.kind === 'action') store.dispatch(intent.action);
-      else onEffect(intent.effect);
+    // Keys typed quickly (or sent by tmux) can arrive as one chunk, "jjr": each is a key of its own.
+    const plain = !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab && !key.backspace && !key.delete;
+    const chunks = plain && input.length > 1 ? [...input] : [input];
+    for (const chunk of chunks) {
+      for (const intent of keyIntents(store.getState(), chunk, key)) {
+        if (intent.kind === 'action') store.dispatch(intent.action);
+        else onEffect(intent.effect);
+      }
     }
   });
   if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) {

@@ -177,4 +177,12 @@ describe('App', () => {
     await tick();
     expect(effects).toEqual([{ kind: 'restart', service: 'api' }]);
   });
+
+  it('takes keys that arrive in one chunk one by one (fast typing, tmux send-keys)', async () => {
+    const { stdin, effects, lastFrame } = app(stack());
+    stdin.write('jr');
+    await tick();
+    expect(lastFrame()).toMatch(/❯ api-1/);
+    expect(effects).toEqual([{ kind: 'restart', service: 'api' }]);
+  });
 });
