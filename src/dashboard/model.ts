@@ -66,7 +66,7 @@ export interface PlanProgress {
 }
 
 /** How a state reads at a glance; the theme gives each a colour. */
-export type Tone = 'idle' | 'busy' | 'ok' | 'fail';
+export type { Tone } from '../renderers/describe.js';
 
 /** A log line as the log pane keeps it. */
 export interface LogEntry {

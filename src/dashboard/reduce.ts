@@ -2,7 +2,9 @@
 import { formatDuration } from '../executor/duration.js';
 import type { Event, ServiceState } from '../executor/events.js';
 import { assertNever } from '../planner/plan.js';
-import { failureLines, isContainerOp, isFinalState, opBusyText, opDoneText, opLabel, stateText } from '../renderers/describe.js';
+import { failureLines, isContainerOp, isFinalState, opBusyText, opDoneText, opLabel, stateText, stateTone } from '../renderers/describe.js';
+
+export { stateTone };
 import { Label, type ContainerInfo, type ContainerStats } from '../runtime/runtime.js';
 import { compileFilter, LOG_LIMIT, type Action, type DashState, type DoneLine, type Row, type Tone } from './model.js';
 
@@ -209,31 +211,6 @@ function appendDone(state: DashState, line: Omit<DoneLine, 'id'>): DashState {
   return { ...state, doneLines: [...state.doneLines, { id: state.doneLines.length, ...line }] };
 }
 
-/** How a state of the executor reads at a glance. */
-export function stateTone(state: ServiceState, exitCode?: number): Tone {
-  switch (state) {
-    case 'waiting':
-    case 'created':
-    case 'stopped':
-      return 'idle';
-    case 'creating':
-    case 'starting':
-    case 'checking':
-    case 'stopping':
-    case 'removing':
-      return 'busy';
-    case 'running':
-    case 'ready':
-    case 'removed':
-      return 'ok';
-    case 'exited':
-      return exitCode === 0 ? 'ok' : 'fail';
-    case 'failed':
-      return 'fail';
-    default:
-      return assertNever(state);
-  }
-}
 
 /** A log line safe to draw: no escape sequences or control characters, tabs as spaces. */
 export function printable(text: string): string {

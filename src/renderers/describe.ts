@@ -105,3 +105,32 @@ export function failureLines(error: ErrorInfo): { headline: string; more: string
   const [headline = '', ...more] = error.message.split('\n');
   return { headline, more, logTail: [] };
 }
+
+/** How a state reads at a glance, for colours and marks. */
+export type Tone = 'idle' | 'busy' | 'ok' | 'fail';
+
+/** The tone of a container's state. */
+export function stateTone(state: ServiceState, exitCode?: number): Tone {
+  switch (state) {
+    case 'waiting':
+    case 'created':
+    case 'stopped':
+      return 'idle';
+    case 'creating':
+    case 'starting':
+    case 'checking':
+    case 'stopping':
+    case 'removing':
+      return 'busy';
+    case 'running':
+    case 'ready':
+    case 'removed':
+      return 'ok';
+    case 'exited':
+      return exitCode === 0 ? 'ok' : 'fail';
+    case 'failed':
+      return 'fail';
+    default:
+      return assertNever(state);
+  }
+}

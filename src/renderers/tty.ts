@@ -9,7 +9,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../executor/duration.js';
 import type { Event, EventSink, ServiceState } from '../executor/events.js';
 import { assertNever } from '../planner/plan.js';
-import { failureLines, isContainerOp, isFinalState, opBusyText, opDoneText, opLabel, stateText } from './describe.js';
+import { failureLines, isContainerOp, isFinalState, opBusyText, opDoneText, opLabel, stateText, stateTone, type Tone } from './describe.js';
 
 /** A terminal to draw on. */
 export interface TtyTarget {
@@ -20,7 +20,6 @@ export interface TtyTarget {
   rows?: number;
 }
 
-type Tone = 'idle' | 'busy' | 'ok' | 'fail';
 
 interface Row {
   label: string;
@@ -120,7 +119,7 @@ export function ttyRenderer(target: TtyTarget, chalk: ChalkInstance): EventSink 
         const row: Row = {
           label: e.name,
           text: stateText(e.state, e, since === undefined ? undefined : e.time - since),
-          tone: toneOf(e.state, e.exitCode),
+          tone: stateTone(e.state, e.exitCode),
         };
         if (isFinalState(e.state)) commit(e.name, row);
         else set(e.name, row);
@@ -148,27 +147,3 @@ export function ttyRenderer(target: TtyTarget, chalk: ChalkInstance): EventSink 
   };
 }
 
-function toneOf(state: ServiceState, exitCode: number | undefined): Tone {
-  switch (state) {
-    case 'waiting':
-    case 'created':
-    case 'stopped':
-      return 'idle';
-    case 'creating':
-    case 'starting':
-    case 'checking':
-    case 'stopping':
-    case 'removing':
-      return 'busy';
-    case 'running':
-    case 'ready':
-    case 'removed':
-      return 'ok';
-    case 'exited':
-      return exitCode === 0 ? 'ok' : 'fail';
-    case 'failed':
-      return 'fail';
-    default:
-      return assertNever(state);
-  }
-}
