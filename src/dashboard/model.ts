@@ -66,7 +66,8 @@ export interface PlanProgress {
 }
 
 /** How a state reads at a glance; the theme gives each a colour. */
-export type { Tone } from '../renderers/describe.js';
+import type { Tone } from '../renderers/describe.js';
+export type { Tone };
 
 /** A log line as the log pane keeps it. */
 export interface LogEntry {
