@@ -6,6 +6,7 @@ import type { DependencyCondition, Stack } from '../config/model.js';
 import type { ErrorInfo, Event, ServiceState } from '../executor/events.js';
 import { buildGraph } from '../planner/index.js';
 import type { ContainerInfo, ContainerStats, Health, PortBinding } from '../runtime/runtime.js';
+import type { Tone } from '../renderers/describe.js';
 
 /** A service of the stack file, as the table and the tree need it. */
 export interface ServiceEntry {
@@ -66,7 +67,6 @@ export interface PlanProgress {
 }
 
 /** How a state reads at a glance; the theme gives each a colour. */
-import type { Tone } from '../renderers/describe.js';
 export type { Tone };
 
 /** A log line as the log pane keeps it. */
