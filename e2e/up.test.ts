@@ -119,7 +119,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     expect(psJson(p).map((c) => c.state)).toEqual(['exited', 'exited', 'exited']);
     const start = run(p, ['start']);
     expect(start.code, start.stderr).toBe(0);
-    // Stopped services start again; the one-shot that finished by itself is not run again.
+    // Stopped services start again (start, like compose's, runs the finished one-shot again too).
     expect(psJson(p).map((c) => `${c.service} ${c.state}`)).toEqual(['app running', 'job exited', 'web running']);
     const restart = run(p, ['restart', 'web']);
     expect(restart.code, restart.stderr).toBe(0);

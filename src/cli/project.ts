@@ -30,7 +30,7 @@ export async function openProject(
   const stack = await loadCheckedStack(globals);
   check?.(stack);
   const runtime = globals.runtime ?? stack.runtime;
-  const opened = await openProjectRuntime(stack.name, { supervise, ...(runtime ? { runtime } : {}) });
+  const opened = await openProjectRuntime(stack.name, { supervise, stack, say: (line) => output.err(line), ...(runtime ? { runtime } : {}) });
   const sink = chooseRenderer(globals.progress, process.stderr, output.color);
   return { stack, opened, sink };
 }

@@ -56,6 +56,7 @@ export async function up(options: UpOptions = {}): Promise<RunningStack> {
   const waitTimeout = typeof options.waitTimeout === 'string' ? parseDuration(options.waitTimeout) : options.waitTimeout;
 
   const opened = await openProjectRuntime(stack.name, {
+    stack,
     supervise: true,
     ...(options.root !== undefined ? { root: options.root } : {}),
     ...(stack.runtime ? { runtime: stack.runtime } : {}),

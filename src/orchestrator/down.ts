@@ -3,10 +3,11 @@
  * dependency order through whoever owns them, stop the supervisor, then remove everything the
  * project's ledger still names (so a killed supervisor or CLI leaves nothing either).
  */
-import type { Millis, Stack } from '../config/model.js';
+import type { Millis, RuntimeName, Stack } from '../config/model.js';
 import { executePlan } from '../executor/execute.js';
 import type { EventSink } from '../executor/events.js';
 import { planDown } from '../planner/index.js';
+import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { observeProject } from './observe.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
@@ -19,11 +20,21 @@ export interface DownStackOptions {
   /** Grace period instead of each service's own. */
   timeout?: Millis;
   root?: string;
+  /** `--runtime` or HAFEN_RUNTIME; the file's `runtime:` otherwise. */
+  runtime?: RuntimeName;
 }
 
 /** Takes the project of `stack` down; resolves to the number of containers removed. */
 export async function downStack(stack: Stack, options: DownStackOptions): Promise<number> {
-  const opened = await openProjectRuntime(stack.name, { supervise: false, ...(options.root ? { root: options.root } : {}) });
+  const runtime = options.runtime ?? stack.runtime;
+  const opened = await openProjectRuntime(stack.name, {
+    supervise: false,
+    stack,
+    ...(options.root ? { root: options.root } : {}),
+    ...(runtime ? { runtime } : {}),
+  });
+  // The embedded runtime's ledger names what it made; Docker's engine is asked by label instead.
+  const embedded = opened.runtime.name === 'embedded';
   return withProjectLock(opened.root, stack.name, async () => {
     let removed = 0;
     try {
@@ -37,8 +48,11 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
       await executePlan(plan, { runtime: opened.runtime, stack, sink: options.sink });
     } finally {
       await opened.supervisor?.shutdown();
-      await opened.close();
-      await cleanupProject(opened.root, stack.name, options.volumes === true);
+      if (!embedded) await sweepEngine(opened, stack.name, options.volumes === true).finally(() => opened.close());
+      else {
+        await opened.close();
+        await cleanupProject(opened.root, stack.name, options.volumes === true);
+      }
     }
     return removed;
   });
@@ -54,13 +68,19 @@ export async function cleanupProject(root: string, project: string, volumes: boo
   }
 }
 
+/** On Docker: whatever still carries the project's label (a killed run's leftovers) goes too. */
+async function sweepEngine(opened: ProjectRuntime, project: string, volumes: boolean): Promise<void> {
+  const runtime = opened.runtime as Partial<Pick<DockerRuntime, 'cleanupProject'>>;
+  await runtime.cleanupProject?.(project, { keepVolumes: !volumes });
+}
+
 /** After a rollback: when nothing of the project is left, its supervisor and state go too. */
 export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Promise<void> {
   try {
     const left = await opened.runtime.listContainers({ [Label.project]: project });
     if (left.length > 0) return;
     await opened.supervisor?.shutdown();
-    await cleanupProject(opened.root, project, false);
+    if (opened.runtime.name === 'embedded') await cleanupProject(opened.root, project, false);
   } catch {
     // The error that made `up` fail is the one to report; `down` finishes this.
   }

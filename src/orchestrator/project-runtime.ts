@@ -1,10 +1,12 @@
 /**
  * The runtime a command works through for one project. On the embedded runtime that is the
  * project's supervisor (started when the command brings containers up), or, when none runs and the
- * command only looks or tears down, this process's own EmbeddedRuntime.
+ * command only looks or tears down, this process's own EmbeddedRuntime. On Docker it is the engine
+ * (or the stack's ships) directly: the daemon owns the containers, so there is no supervisor.
  */
-import type { RuntimeName } from '../config/model.js';
-import { UsageError } from '../errors.js';
+import os from 'node:os';
+import path from 'node:path';
+import type { RuntimeName, Stack } from '../config/model.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { lockProject, type ProjectLock } from '../runtime/embedded/state/index.js';
 import { defaultRoot } from '../runtime/embedded/store/index.js';
@@ -22,23 +24,55 @@ export interface ProjectRuntime {
 }
 
 export interface OpenOptions {
-  /** `runtime:` of the file or `--runtime`; embedded when unset. */
+  /** `--runtime`, HAFEN_RUNTIME or `runtime:` of the file; chosen by `chooseRuntime` when unset. */
   runtime?: RuntimeName;
+  /** The stack, when its `ships:` should be reached (docker). */
+  stack?: Stack;
+  /** Where the line saying why Docker was chosen goes (default: stderr). */
+  say?: (line: string) => void;
   /** Start the supervisor when none runs (commands that start containers). */
   supervise: boolean;
   root?: string;
 }
 
+/** Why a runtime was taken when nobody named one. */
+export interface RuntimeChoice {
+  runtime: RuntimeName;
+  /** Said when Docker is taken by default. */
+  why?: string;
+}
+
+/** The runtime asked for; with nothing said, embedded where it can run (Linux, root), else Docker. */
+export function chooseRuntime(asked: RuntimeName | undefined, host = { platform: process.platform as string, uid: process.getuid?.() }): RuntimeChoice {
+  if (asked) return { runtime: asked };
+  if (host.platform !== 'linux') return { runtime: 'docker', why: `using the docker runtime: the embedded runtime needs Linux, this is ${host.platform}` };
+  if (host.uid !== 0) return { runtime: 'docker', why: `using the docker runtime: the embedded runtime needs root, this runs as uid ${host.uid ?? '?'}` };
+  return { runtime: 'embedded' };
+}
+
 /** Opens the runtime of `project`. */
 export async function openProjectRuntime(project: string, options: OpenOptions): Promise<ProjectRuntime> {
-  if (options.runtime === 'docker') {
-    throw new UsageError('the docker runtime is not available yet (issue 6); use the embedded runtime (the default)');
-  }
+  const choice = chooseRuntime(options.runtime);
+  if (choice.why) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(choice.why);
+  if (choice.runtime === 'docker') return openDocker(options);
   const root = options.root ?? defaultRoot();
   const supervisor = options.supervise ? await ensureSupervisor(root, project) : await connectSupervisor(root, project);
   if (supervisor) return { runtime: supervisor, supervisor, root, close: () => supervisor.close() };
   const local = new EmbeddedRuntime({ root });
   return { runtime: local, root, close: () => local.close() };
+}
+
+/**
+ * Docker: no supervisor, the engine owns the containers (restart policies and healthchecks are its
+ * own). With `ships:`, each service goes to its ship's engine. The root only holds the project lock.
+ */
+async function openDocker(options: OpenOptions): Promise<ProjectRuntime> {
+  // Loaded only here: dockerode (with ssh2) takes the better part of a second to import.
+  const [{ DockerRuntime }, { ShipsRuntime }] = await Promise.all([import('../runtime/docker/docker-runtime.js'), import('../runtime/docker/ships-runtime.js')]);
+  const root = options.root ?? (process.getuid?.() === 0 ? defaultRoot() : path.join(os.homedir(), '.local', 'state', 'hafen'));
+  const stack = options.stack;
+  const runtime = stack && Object.keys(stack.ships).length > 0 ? ShipsRuntime.forStack(stack) : new DockerRuntime();
+  return { runtime, root, close: () => runtime.close() };
 }
 
 /** Holds the project's lock while `fn` runs, so two commands never change one project at once. */

@@ -22,6 +22,8 @@ export interface UpStackOptions {
   removeOrphans?: boolean;
   profiles?: readonly string[];
   waitTimeout?: Millis;
+  /** Start exited containers even when they finished by themselves (`stack start`). */
+  startFinished?: boolean;
   /** On failure, stop and remove what this run created. */
   rollback?: boolean;
   signal?: AbortSignal;
@@ -47,6 +49,7 @@ export async function upStack(stack: Stack, options: UpStackOptions): Promise<Up
     ...(options.profiles ? { profiles: options.profiles } : {}),
     ...(options.forceRecreate ? { forceRecreate: true } : {}),
     ...(options.removeOrphans ? { removeOrphans: true } : {}),
+    ...(options.startFinished ? { startFinished: true } : {}),
   };
   let plan = planUp(stack, { observed, ...choices, ...(options.build ? { build: true } : {}) });
   let changes = 0;

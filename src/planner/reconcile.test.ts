@@ -142,6 +142,10 @@ describe('reconcile', () => {
       images: [],
     };
     expect(formatPlan(planUp(stack, { observed }))).toBe('[] -> #1 container:shop-app-1  start-container');
+    // `stack start` starts both.
+    expect(formatPlan(planUp(stack, { observed, startFinished: true }))).toBe(
+      '[] -> #1 container:shop-app-1  start-container\n[] -> #2 container:shop-job-1  start-container',
+    );
   });
 
   it('recreates a container whose image was rebuilt (its image ID changed), and only it', () => {

@@ -31,6 +31,8 @@ export interface ReconcileOptions {
   removeOrphans?: boolean;
   /** Build images even when present (`--build`). */
   build?: boolean;
+  /** Start exited containers even when they finished by themselves (`stack start`). */
+  startFinished?: boolean;
   /** The stack's graph, when the caller has it already. */
   graph?: ServiceGraph;
 }
@@ -130,7 +132,7 @@ export function reconcile(
       const res = resource.container(ref.container);
       const current = existing.get(n);
       const imageChanged = current?.imageId !== undefined && observed.imageIds?.[image] !== undefined && current.imageId !== observed.imageIds[image];
-      const action = decide(current, hash, options.forceRecreate === true || imageChanged, restartForDependency, service.restart.policy !== 'no');
+      const action = decide(current, hash, options.forceRecreate === true || imageChanged, restartForDependency, service.restart.policy !== 'no' || options.startFinished === true);
       switch (action) {
         case 'create': {
           const id = b.add('create-container', res, { ...ref, image, configHash: hash }, infra);

@@ -26,8 +26,31 @@ export function buildCommand(output: Output): Command {
       }
       const { parseKeyValues } = await import('../key-values.js');
       const cliArgs = parseKeyValues(opts.buildArg, '--build-arg');
-      const images = new EmbeddedImages();
       const c = output.color;
+      const { chooseRuntime, openProjectRuntime } = await import('../../orchestrator/project-runtime.js');
+      if (chooseRuntime(globals.runtime ?? stack.runtime).runtime === 'docker') {
+        // The engine builds: the same context and Dockerfile, its own cache.
+        const opened = await openProjectRuntime(stack.name, { runtime: 'docker', supervise: false, stack });
+        try {
+          for (const service of toBuild) {
+            const spec = service.build!;
+            const tag = service.image ?? `${stack.name}-${service.name}`;
+            output.err(c.bold(`Building ${service.name} (${tag}) on Docker`));
+            const info = await opened.runtime.buildImage(
+              { contextDir: spec.context, dockerfile: spec.dockerfile, args: { ...spec.args, ...cliArgs }, ...(spec.target ? { target: spec.target } : {}), tag, noCache: spec.no_cache || !opts.cache, labels: spec.labels },
+              (e) => {
+                if (e.kind === 'step-start') output.err(`#${e.index} [${e.index}/${e.total}] ${e.text}${e.cached ? c.cyan('  CACHED') : ''}`);
+                else if (e.kind === 'output') output.err(c.dim(`   ${e.line}`));
+              },
+            );
+            output.err(`${c.green('Built')} ${tag} ${info.id.slice(0, 19)}`);
+          }
+        } finally {
+          await opened.close();
+        }
+        return;
+      }
+      const images = new EmbeddedImages();
       for (const service of toBuild) {
         const spec = service.build!;
         const tag = service.image ?? `${stack.name}-${service.name}`;

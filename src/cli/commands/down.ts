@@ -21,6 +21,7 @@ export function downCommand(output: Output): Command {
       const sink = chooseRenderer(globals.progress, process.stderr, output.color);
       const removed = await downStack(stack, {
         sink,
+        ...(globals.runtime ? { runtime: globals.runtime } : {}),
         ...(flags.volumes ? { volumes: true } : {}),
         ...(flags.timeout ? { timeout: parseDuration(flags.timeout) } : {}),
       });

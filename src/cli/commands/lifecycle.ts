@@ -23,7 +23,7 @@ export function startCommand(output: Output): Command {
       const m = await load();
       const { stack, opened, sink } = await m.openProject(globalOptions(command), output, true);
       try {
-        await m.withProjectLock(opened.root, stack.name, () => m.upStack(stack, { runtime: opened.runtime, sink, services }));
+        await m.withProjectLock(opened.root, stack.name, () => m.upStack(stack, { runtime: opened.runtime, sink, services, startFinished: true }));
       } finally {
         await opened.close();
       }

@@ -51,16 +51,16 @@ export function psCommand(output: Output): Command {
           addresses: c.addresses,
           runtime: c.host,
         }));
-        const unsupervised = !opened.supervisor && rows.some((r) => r.state === 'running');
+        const unsupervised = opened.runtime.name === 'embedded' && !opened.supervisor && rows.some((r) => r.state === 'running');
         if (flags.json) {
           output.out(JSON.stringify(rows, null, 2));
         } else {
           const c = output.color;
-          const table = [['NAME', 'SERVICE', 'STATE', 'HEALTH', 'PORTS', 'UPTIME', 'RESTARTS']];
+          const table = [['NAME', 'SERVICE', 'STATE', 'HEALTH', 'PORTS', 'UPTIME', 'RESTARTS', 'RUNS ON']];
           for (const r of rows) {
             const state = r.state === 'running' ? 'running' : `${r.state}${r.exitCode !== undefined ? ` (${r.exitCode}${r.oomKilled ? ', OOM killed' : ''})` : ''}`;
             const ports = r.ports.map((p) => `${p.hostIp}:${p.hostPort}->${p.target}/${p.protocol}`).join(', ');
-            table.push([r.name, r.service, state, r.health === 'none' ? '' : r.health, ports, r.uptimeMs !== undefined ? formatUptime(r.uptimeMs) : '', String(r.restarts)]);
+            table.push([r.name, r.service, state, r.health === 'none' ? '' : r.health, ports, r.uptimeMs !== undefined ? formatUptime(r.uptimeMs) : '', String(r.restarts), r.runtime]);
           }
           const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
           const lines = table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());

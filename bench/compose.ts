@@ -1,0 +1,130 @@
+/**
+ * `up -d` and `down` of a five-service stack whose services wait on each other's health (s1 <- s2
+ * <- … <- s5, each a busybox httpd with a healthcheck, `depends_on: service_healthy`), medians of
+ * RUNS runs after one warm-up, on the same machine in one run (DESIGN.md, "Benchmarks"):
+ *   - hafen on the Docker runtime (`stack --runtime docker`);
+ *   - docker-compose (1.29) on the same engine and image, its `up -d` alone (it returns before the
+ *     last service is healthy) and followed by a wait until that one is healthy (as hafen's `up -d` waits);
+ *   - hafen on the embedded runtime, the same image loaded from a `docker save` archive.
+ * The healthcheck is the same everywhere (interval 500ms); hafen's file adds `start_interval: 100ms`,
+ * which Docker 20.10 cannot honour (its first probe comes after one interval), the embedded runtime does.
+ * Needs root, dockerd, busybox-static and docker-compose. Run: npm run bench:compose.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
+import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
+
+const RUNS = Number(process.env.RUNS ?? 5);
+const SERVICES = 5;
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+
+/** The stack file: `image` for every service; `startInterval` adds hafen's start_interval. */
+function stackFile(image: string, startInterval: boolean): string {
+  const lines = ['services:'];
+  for (let i = 1; i <= SERVICES; i++) {
+    lines.push(
+      `  s${i}:`,
+      `    image: ${image}`,
+      `    command: ["sh", "-c", "mkdir -p /www; echo s${i} > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]`,
+      '    healthcheck:',
+      '      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/"]',
+      `      interval: 500ms${startInterval ? '\n      start_interval: 100ms' : ''}`,
+      '      timeout: 2s',
+      '      retries: 60',
+    );
+    if (i > 1) lines.push('    depends_on:', `      s${i - 1}: {condition: service_healthy}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface Tool {
+  name: string;
+  up: string[];
+  down: string[];
+  env?: Record<string, string>;
+  /** Counted as part of `up`: docker-compose 1.29's `up -d` returns before the last service is healthy, hafen's does not. */
+  thenWait?: string;
+}
+
+/** Polls `docker inspect` until `container` is healthy. */
+function waitHealthy(container: string): void {
+  for (;;) {
+    const r = spawnSync('docker', ['inspect', '-f', '{{.State.Health.Status}}', container], { encoding: 'utf8' });
+    if (r.stdout.trim() === 'healthy') return;
+    if (r.stdout.trim() === 'unhealthy') throw new Error(`${container} is unhealthy`);
+    spawnSync('sleep', ['0.05']);
+  }
+}
+
+function timed(cmd: string[], env: Record<string, string> = {}, thenWait?: string): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 180_000 });
+  if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
+  if (thenWait) waitHealthy(thenWait);
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-bench-compose-'));
+  const docker = new DockerRuntime();
+  const image = await importBusyboxImage(docker.docker);
+  const archive = path.join(dir, 'busybox.tar');
+  const save = spawnSync('docker', ['save', '-o', archive, image], { encoding: 'utf8' });
+  if (save.status !== 0) throw new Error(`docker save: ${save.stderr}`);
+  fs.writeFileSync(path.join(dir, 'stack.yaml'), stackFile(image, true));
+  fs.writeFileSync(path.join(dir, 'compose.yaml'), stackFile(image, false));
+  fs.writeFileSync(path.join(dir, 'embedded.yaml'), stackFile(`docker-archive:${archive}`, true));
+  const root = path.join(dir, 'root');
+  const stackCmd = (runtime: string, file: string, project: string, args: string[]) => [process.execPath, CLI, '--runtime', runtime, '-f', path.join(dir, file), '-p', project, '--progress', 'plain', ...args];
+  const tools: Tool[] = [
+    { name: 'hafen (docker runtime)', up: stackCmd('docker', 'stack.yaml', 'benchhd', ['up', '-d']), down: stackCmd('docker', 'stack.yaml', 'benchhd', ['down']) },
+    { name: 'docker-compose 1.29', up: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'up', '-d'], down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'down'] },
+    {
+      name: 'docker-compose, s5 healthy',
+      up: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdw', 'up', '-d'],
+      down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdw', 'down'],
+      thenWait: `benchdw_s${SERVICES}_1`,
+    },
+    {
+      name: 'hafen (embedded runtime)',
+      up: stackCmd('embedded', 'embedded.yaml', 'benchhe', ['up', '-d']),
+      down: stackCmd('embedded', 'embedded.yaml', 'benchhe', ['down']),
+      env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.238.0.0/16:24' },
+    },
+  ];
+  const figures = new Map(tools.map((t) => [t.name, { up: [] as number[], down: [] as number[] }]));
+  try {
+    for (const t of tools) {
+      timed(t.up, t.env, t.thenWait); // warm up (the embedded runtime imports the archive here)
+      timed(t.down, t.env);
+    }
+    for (let run = 0; run < RUNS; run++) {
+      for (const t of tools) {
+        const f = figures.get(t.name)!;
+        f.up.push(timed(t.up, t.env, t.thenWait));
+        f.down.push(timed(t.down, t.env));
+      }
+    }
+  } finally {
+    for (const t of tools) spawnSync(t.down[0]!, t.down.slice(1), { env: { ...process.env, ...t.env }, stdio: 'ignore' });
+  }
+  const compose = figures.get('docker-compose 1.29')!;
+  const cu = median(compose.up);
+  const cd = median(compose.down);
+  console.log(`five services, each gated on the previous one's health; medians of ${RUNS} runs (ms)`);
+  console.log(`${'tool'.padEnd(26)} ${'up -d'.padStart(8)} ${'down'.padStart(8)} ${'total'.padStart(8)}   vs docker-compose (up / down / total)`);
+  for (const [name, f] of figures) {
+    const [u, d] = [median(f.up), median(f.down)];
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+    console.log(`${name.padEnd(26)} ${u.toFixed(0).padStart(8)} ${d.toFixed(0).padStart(8)} ${(u + d).toFixed(0).padStart(8)}   ${ratio(u, cu)} / ${ratio(d, cd)} / ${ratio(u + d, cu + cd)}`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+await main();

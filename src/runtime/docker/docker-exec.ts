@@ -1,0 +1,81 @@
+/** `exec` on a Docker engine: output captured and demultiplexed, or the caller's terminal attached. */
+import type Docker from 'dockerode';
+import { RuntimeError } from '../../errors.js';
+import type { ExecOptions, ExecResult } from '../runtime.js';
+import { engineMessage, statusOf } from './docker-errors.js';
+import { Demuxer } from './log-lines.js';
+
+/** Runs `opts.command` in the running container `name`. */
+export async function execIn(docker: Docker, name: string, opts: ExecOptions): Promise<ExecResult> {
+  const interactive = opts.interactive === true;
+  const tty = opts.tty ?? (interactive && process.stdin.isTTY === true);
+  let exec: Docker.Exec;
+  try {
+    exec = await docker.getContainer(name).exec({
+      Cmd: opts.command,
+      Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(opts.user ? { User: opts.user } : {}),
+      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+      AttachStdin: interactive,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: tty,
+    });
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404) throw new RuntimeError(`container ${name}`, 'no such container', { cause: err });
+    if (status === 409) throw new RuntimeError(`container ${name}`, 'is not running', { cause: err });
+    throw new RuntimeError(`container ${name}`, `cannot exec ${opts.command.join(' ')}: ${engineMessage(err)}`, { cause: err });
+  }
+  const stream = (await exec.start({ hijack: true, stdin: interactive, Tty: tty })) as NodeJS.ReadWriteStream;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  if (interactive) {
+    await attachTerminal(exec, stream, tty);
+  } else {
+    const demux = new Demuxer((s, data) => (s === 'stderr' ? err : out).push(Buffer.from(data)));
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => (tty ? out.push(chunk) : demux.push(chunk)));
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+  }
+  return { exitCode: await exitCodeOf(exec), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/** The exit code once the exec has ended (the stream can close a moment before Docker records it). */
+async function exitCodeOf(exec: Docker.Exec): Promise<number> {
+  for (let i = 0; ; i++) {
+    const info = await exec.inspect();
+    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+    await new Promise((r) => setTimeout(r, Math.min(5 * (i + 1), 50)));
+  }
+}
+
+/** Wires this process's terminal to the exec until it ends. */
+async function attachTerminal(exec: Docker.Exec, stream: NodeJS.ReadWriteStream, tty: boolean): Promise<void> {
+  const stdin = process.stdin;
+  const raw = tty && stdin.isTTY;
+  if (raw) stdin.setRawMode(true);
+  const resize = () => void exec.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
+  if (tty && process.stdout.isTTY) {
+    resize();
+    process.stdout.on('resize', resize);
+  }
+  stdin.pipe(stream);
+  const demux = new Demuxer((s, data) => (s === 'stderr' ? process.stderr : process.stdout).write(data));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => (tty ? process.stdout.write(chunk) : demux.push(chunk)));
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+  } finally {
+    stdin.unpipe(stream);
+    stdin.pause();
+    process.stdout.off('resize', resize);
+    if (raw) stdin.setRawMode(false);
+  }
+}

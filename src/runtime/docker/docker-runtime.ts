@@ -1,0 +1,307 @@
+/**
+ * The runtime interface over one Docker engine (dockerode). The engine owns the containers: restart
+ * policies are Docker's own (from the `io.hafen.restart` label), healthchecks are Docker's, and
+ * everything is found again by its labels, so `down` sees what a killed run left.
+ */
+import { debuglog } from 'node:util';
+import type Docker from 'dockerode';
+import { RuntimeError } from '../../errors.js';
+import {
+  Label,
+  type BuildEvent,
+  type BuildSpec,
+  type ContainerInfo,
+  type ContainerSpec,
+  type ContainerStats,
+  type ExecOptions,
+  type ExecResult,
+  type ExitStatus,
+  type ImageInfo,
+  type LogLine,
+  type LogOptions,
+  type NetworkSpec,
+  type Runtime,
+  type VolumeSpec,
+} from '../runtime.js';
+import { containerInfo } from './container-info.js';
+import { createRequest } from './create-options.js';
+import { engineMessage, isNotFound, naming, statusOf } from './docker-errors.js';
+import { execIn } from './docker-exec.js';
+import { DockerImages } from './docker-images.js';
+import { connectEngine, engineAddress, type EngineAddress } from './engine.js';
+import { logParser } from './log-lines.js';
+
+const debug = debuglog('hafen');
+
+/** Which engine, and what to call it in `host`. */
+export interface DockerRuntimeOptions extends EngineAddress {
+  /** The ship's name; the engine's address when absent. */
+  ship?: string;
+}
+
+/** The `image: host` refusal (chosen over building a look-alike image): it is the embedded runtime's view of this machine's folders. */
+export function hostImageError(service?: string): RuntimeError {
+  return new RuntimeError(
+    service ? `service ${service}` : 'image host',
+    '`image: host` runs on the embedded runtime only (it is the host\'s own folders); on Docker use a real image, ' +
+      'or build one with hafen, `stack image save` it and `docker load` it',
+  );
+}
+
+/** Docker as a hafen runtime. */
+export class DockerRuntime implements Runtime {
+  readonly name = 'docker' as const;
+  readonly docker: Docker;
+  /** The ship name or engine address containers report as `host`. */
+  readonly host: string;
+  private readonly images: DockerImages;
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.docker = connectEngine(options);
+    this.host = options.ship ?? engineAddress(options);
+    this.images = new DockerImages(this.docker);
+  }
+
+  hasImage(ref: string): Promise<boolean> {
+    return this.images.has(ref);
+  }
+  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
+    if (ref === 'host') return Promise.reject(hostImageError());
+    return this.images.pull(ref, onProgress);
+  }
+  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
+    return this.images.build(spec, onEvent);
+  }
+  listImages(): Promise<ImageInfo[]> {
+    return this.images.list();
+  }
+  removeImage(ref: string): Promise<void> {
+    return this.images.remove(ref);
+  }
+
+  async createNetwork(spec: NetworkSpec): Promise<void> {
+    debug('Creating network %s', spec.name);
+    try {
+      await this.docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Internal: spec.internal,
+        Labels: spec.labels,
+        ...(spec.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }] } } : {}),
+      });
+    } catch (err) {
+      if (statusOf(err) === 409) {
+        const existing = await this.docker.getNetwork(spec.name).inspect().catch(() => undefined);
+        if (existing?.Labels?.[Label.project] === spec.labels[Label.project]) return;
+      }
+      throw new RuntimeError(`network ${spec.name}`, `cannot create: ${engineMessage(err)}`, { cause: err });
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    debug('Removing network %s', name);
+    await ignoringMissing(`network ${name}`, 'cannot remove', () => this.docker.getNetwork(name).remove());
+  }
+
+  async createVolume(spec: VolumeSpec): Promise<void> {
+    debug('Creating volume %s', spec.name);
+    await naming(`volume ${spec.name}`, 'cannot create', () => this.docker.createVolume({ Name: spec.name, Labels: spec.labels }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    debug('Removing volume %s', name);
+    await ignoringMissing(`volume ${name}`, 'cannot remove', () => this.docker.getVolume(name).remove());
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
+    debug('Creating container %s', spec.name);
+    if (spec.image === 'host') throw hostImageError(spec.labels[Label.service] ?? spec.name);
+    await this.images.ensureBuiltin(spec.image);
+    const { options, extraNetworks } = createRequest(spec, this.images.engineRef(spec.image));
+    const resource = `container ${spec.name}`;
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(options);
+    } catch (err) {
+      if (isNotFound(err) && /image/i.test(engineMessage(err))) {
+        throw new RuntimeError(resource, `image ${spec.image} is not on ${this.host}: pull or build it first (stack pull, stack build)`, { cause: err });
+      }
+      throw new RuntimeError(resource, `cannot create: ${engineMessage(err)}`, { cause: err });
+    }
+    try {
+      for (const { network, config } of extraNetworks) {
+        await this.docker.getNetwork(network).connect({ Container: container.id, EndpointConfig: config });
+      }
+    } catch (err) {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw new RuntimeError(resource, `cannot connect to its networks: ${engineMessage(err)}`, { cause: err });
+    }
+    return containerInfo(await container.inspect(), this.host);
+  }
+
+  async startContainer(name: string): Promise<ContainerInfo> {
+    debug('Starting container %s', name);
+    const container = this.docker.getContainer(name);
+    try {
+      await container.start();
+    } catch (err) {
+      if (statusOf(err) !== 304) throw new RuntimeError(`container ${name}`, `cannot start: ${engineMessage(err)}`, { cause: err });
+    }
+    return containerInfo(await container.inspect(), this.host);
+  }
+
+  async stopContainer(name: string, opts: { timeout?: number } = {}): Promise<void> {
+    debug('Stopping container %s', name);
+    const container = this.docker.getContainer(name);
+    try {
+      await container.stop(opts.timeout !== undefined ? { t: Math.ceil(opts.timeout / 1000) } : {});
+    } catch (err) {
+      if (statusOf(err) !== 304) throw new RuntimeError(`container ${name}`, `cannot stop: ${engineMessage(err)}`, { cause: err });
+    }
+  }
+
+  async killContainer(name: string, signal = 'SIGKILL'): Promise<void> {
+    debug('Killing container %s (%s)', name, signal);
+    const container = this.docker.getContainer(name);
+    try {
+      await container.kill({ signal });
+    } catch (err) {
+      if (statusOf(err) === 409) return; // not running
+      throw new RuntimeError(`container ${name}`, `cannot kill: ${engineMessage(err)}`, { cause: err });
+    }
+    // Docker answers once the signal is sent; a SIGKILLed container is over once it has exited.
+    if (signal === 'SIGKILL' || signal === 'KILL' || signal === '9') await container.wait({ condition: 'not-running' }).catch(() => undefined);
+  }
+
+  async removeContainer(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    debug('Removing container %s', name);
+    try {
+      await this.docker.getContainer(name).remove({ force: opts.force === true, v: true });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (statusOf(err) === 409 && !opts.force) throw new RuntimeError(`container ${name}`, 'is running: stop it first, or remove it with force', { cause: err });
+      throw new RuntimeError(`container ${name}`, `cannot remove: ${engineMessage(err)}`, { cause: err });
+    }
+  }
+
+  async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
+    try {
+      return containerInfo(await this.docker.getContainer(name).inspect(), this.host);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw new RuntimeError(`container ${name}`, `cannot inspect: ${engineMessage(err)}`, { cause: err });
+    }
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const found = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
+    const infos = await Promise.all(found.map((c) => this.inspectContainer(c.Id)));
+    return infos.filter((i): i is ContainerInfo => i !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus> {
+    const container = this.docker.getContainer(name);
+    const result = await naming(`container ${name}`, 'cannot wait', () =>
+      container.wait({ condition: 'not-running', ...(signal ? { abortSignal: signal } : {}) }) as Promise<{ StatusCode: number }>,
+    );
+    const info = await container.inspect().catch(() => undefined);
+    return { exitCode: result.StatusCode, oomKilled: info?.State.OOMKilled ?? false };
+  }
+
+  async *logs(name: string, opts: LogOptions = {}): AsyncIterable<LogLine> {
+    const container = this.docker.getContainer(name);
+    const inspect = await naming(`container ${name}`, 'cannot read logs', () => container.inspect());
+    const query = {
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+      ...(opts.since !== undefined ? { since: sinceSeconds(opts.since) } : {}),
+    };
+    const queue: LogLine[] = [];
+    const parser = logParser(inspect.Config.Tty, (l) => queue.push(l));
+    if (!opts.follow) {
+      parser.push((await container.logs({ ...query, follow: false })) as unknown as Buffer);
+      parser.end();
+      yield* queue;
+      return;
+    }
+    const stream = (await container.logs({ ...query, follow: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const stop = () => stream.destroy();
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const chunk of stream) {
+        parser.push(chunk as Buffer);
+        while (queue.length) yield queue.shift()!;
+      }
+      parser.end();
+      yield* queue.splice(0);
+    } catch (err) {
+      if (!opts.signal?.aborted) throw err;
+    } finally {
+      opts.signal?.removeEventListener('abort', stop);
+      stop();
+    }
+  }
+
+  exec(name: string, opts: ExecOptions): Promise<ExecResult> {
+    return execIn(this.docker, name, opts);
+  }
+
+  async stats(name: string): Promise<ContainerStats> {
+    const container = this.docker.getContainer(name);
+    const query = { stream: false, 'one-shot': true } as { stream: false };
+    const s = await naming(`container ${name}`, 'cannot read stats', () => container.stats(query));
+    const mem = s.memory_stats ?? {};
+    const cache = mem.stats?.total_inactive_file ?? mem.stats?.inactive_file ?? 0;
+    return {
+      cpuNanos: s.cpu_stats?.cpu_usage?.total_usage ?? 0,
+      memoryBytes: Math.max(0, (mem.usage ?? 0) - cache),
+      ...(mem.limit ? { memoryLimit: mem.limit } : {}),
+      pids: s.pids_stats?.current ?? 0,
+    };
+  }
+
+  async listNetworks(labels: Record<string, string>): Promise<string[]> {
+    const found = await this.docker.listNetworks({ filters: { label: labelFilter(labels) } });
+    return found.map((n) => n.Name).sort();
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<string[]> {
+    const found = await this.docker.listVolumes({ filters: { label: labelFilter(labels) } });
+    return (found.Volumes ?? []).map((v) => v.Name).sort();
+  }
+
+  /** Removes every container, network and (unless `keepVolumes`) volume labelled with `project`. */
+  async cleanupProject(project: string, opts: { keepVolumes?: boolean } = {}): Promise<void> {
+    const labels = { [Label.project]: project };
+    await Promise.all((await this.listContainers(labels)).map((c) => this.removeContainer(c.name, { force: true })));
+    for (const n of await this.listNetworks(labels)) await this.removeNetwork(n);
+    if (!opts.keepVolumes) for (const v of await this.listVolumes(labels)) await this.removeVolume(v);
+  }
+
+  async close(): Promise<void> {
+    // dockerode keeps no connection open between requests.
+  }
+}
+
+function labelFilter(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+/** `since` as Docker takes it: seconds since the epoch, fractions allowed. */
+function sinceSeconds(since: string | number): number {
+  const ms = typeof since === 'number' ? since : Date.parse(since);
+  return ms / 1000;
+}
+
+async function ignoringMissing(resource: string, what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (isNotFound(err)) return;
+    const message = engineMessage(err);
+    throw new RuntimeError(resource, `${what}: ${statusOf(err) === 409 && !/in use/.test(message) ? `in use: ${message}` : message}`, { cause: err });
+  }
+}
