@@ -126,7 +126,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     expect(restart.stderr).toMatch(/web\s+ready/);
   });
 
-  it('attached up follows the logs until Ctrl-C, then stops the stack gracefully (exit 130)', async () => {
+  it('attached up follows the logs (across restarts) until Ctrl-C, then stops the stack gracefully (exit 130)', async () => {
     const p = newProject();
     const child = spawn(process.execPath, [cliPath, '-f', file, '-p', p, '--progress', 'plain', 'up'], {
       cwd: repoRoot,
@@ -141,6 +141,11 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     await fetch(`http://${run(p, ['port', 'web', '8080']).stdout.trim()}/attached`);
     for (let i = 0; i < 100 && !out.includes('GET /attached'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(out).toMatch(/web\s+\| GET \/attached/);
+    // A container restarted by its policy is followed on: its new run's lines appear too.
+    const before = (out.match(/app\s+\| app up/g) ?? []).length;
+    run(p, ['exec', '-T', 'app', 'sh', '-c', 'kill -9 $(pidof sleep)']);
+    for (let i = 0; i < 100 && (out.match(/app\s+\| app up/g) ?? []).length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((out.match(/app\s+\| app up/g) ?? []).length).toBe(before + 1);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(out).toContain('Gracefully stopping');

@@ -9,6 +9,7 @@ import type { EventSink } from '../executor/events.js';
 import { followLogs } from '../executor/follow-logs.js';
 import { buildGraph } from '../planner/index.js';
 import type { ContainerRef } from '../planner/plan.js';
+import { containerSubject } from '../executor/names.js';
 import { Label, type ContainerInfo, type Runtime } from '../runtime/runtime.js';
 
 export interface AttachOptions {
@@ -39,7 +40,14 @@ export async function attach(options: AttachOptions): Promise<AttachEnd> {
     number: Number(c.labels[Label.instance] ?? 1),
     container: c.name,
   }));
-  const logs = followLogs({ runtime, stack, containers: refs, sink: options.sink, signal: stop.signal, ...(options.since ? { since: options.since } : { tail: 0 }) }).catch(() => {});
+  const restarts = (service: string): boolean => (stack.services[service]?.restart.policy ?? 'no') !== 'no';
+  const logs = Promise.all(
+    refs.map((ref) =>
+      restarts(ref.service)
+        ? followAcrossRestarts(runtime, stack, ref, options.sink, stop.signal, options.since)
+        : followLogs({ runtime, stack, containers: [ref], sink: options.sink, signal: stop.signal, ...(options.since ? { since: options.since } : { tail: 0 }) }),
+    ),
+  ).catch(() => {});
 
   const graph = buildGraph(stack);
   const awaited = new Set<string>();
@@ -77,4 +85,44 @@ export async function attach(options: AttachOptions): Promise<AttachEnd> {
   options.signal.removeEventListener('abort', onInterrupt);
   await logs;
   return end;
+}
+
+/**
+ * The log of a container with a restart policy: when its run ends, the next run (started by the
+ * supervisor or the engine) is followed on from the last line seen.
+ */
+async function followAcrossRestarts(
+  runtime: Runtime,
+  stack: Stack,
+  ref: ContainerRef,
+  sink: EventSink,
+  signal: AbortSignal,
+  since: string | undefined,
+): Promise<void> {
+  const subject = containerSubject(stack, ref);
+  let last: string | undefined;
+  let startedAt = (await runtime.inspectContainer(ref.container))?.startedAt;
+  while (!signal.aborted) {
+    const from = last ?? since;
+    try {
+      for await (const line of runtime.logs(ref.container, { follow: true, signal, ...(from ? { since: from } : { tail: 0 }) })) {
+        if (last !== undefined && line.time <= last) continue; // seen before this run ended
+        last = line.time;
+        sink({ kind: 'log', time: Date.now(), ...subject, stream: line.stream, text: line.text.replace(/\r?\n$/, '') });
+      }
+    } catch {
+      if (signal.aborted) return;
+    }
+    // This run is over: wait for the next one (or for the end of attaching).
+    for (;;) {
+      if (signal.aborted) return;
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await runtime.inspectContainer(ref.container).catch(() => undefined);
+      if (!now) return;
+      if (now.state === 'running' && now.startedAt !== startedAt) {
+        startedAt = now.startedAt;
+        break;
+      }
+    }
+  }
 }
