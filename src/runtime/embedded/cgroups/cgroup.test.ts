@@ -152,7 +152,9 @@ describe.skipIf(unmet(requireRoot()))('cgroups on this host', () => {
     const churn = `${project}y`;
     // A stand-in for other stacks: makes its project folder and removes it with the shared parent, as fast as it can.
     const loop = parents.map((p) => `mkdir -p ${p}/${churn} && rmdir ${p}/${churn} ${p}`).join('; ');
-    const racer = spawn('sh', ['-c', `while :; do ${loop}; done 2>/dev/null`], { stdio: 'ignore' });
+    // Its own process group, so the kill takes its mkdir/rmdir children too (one left running could
+    // make a folder after the cleanup below).
+    const racer = spawn('sh', ['-c', `while :; do ${loop}; done 2>/dev/null`], { stdio: 'ignore', detached: true });
     try {
       for (let i = 0; i < 200; i++) {
         const cg = createCgroup(ledger, `hafen/${project}/c${i % 3}`, { pids: 10 });
@@ -160,8 +162,9 @@ describe.skipIf(unmet(requireRoot()))('cgroups on this host', () => {
         await cg.remove();
       }
     } finally {
-      racer.kill('SIGKILL');
+      process.kill(-racer.pid!, 'SIGKILL');
       await exited(racer);
+      await sleep(50); // the group's last child, killed too, is gone by now
       for (const p of parents) {
         for (const d of [path.join(p, churn), p]) {
           try {
