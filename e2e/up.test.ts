@@ -226,6 +226,13 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('no such service: "nosuch"');
+    const oneOff = spawnSync(process.execPath, [cliPath, '-f', file, '-p', p, 'run', 'jbo', 'echo'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env(), HAFEN_ROOT: fresh },
+      encoding: 'utf8',
+    });
+    expect(oneOff.status).toBe(2);
+    expect(oneOff.stderr).toContain('no such service: "jbo" (did you mean "job"?)');
     expect(fs.existsSync(fresh)).toBe(false);
   });
 

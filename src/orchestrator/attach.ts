@@ -35,12 +35,12 @@ export async function attach(options: AttachOptions): Promise<AttachEnd> {
   const onInterrupt = (): void => stop.abort();
   options.signal.addEventListener('abort', onInterrupt, { once: true });
 
+  const restarts = (service: string): boolean => (stack.services[service]?.restart.policy ?? 'no') !== 'no';
   const refs: ContainerRef[] = containers.map((c) => ({
     service: c.labels[Label.service] ?? c.name,
     number: Number(c.labels[Label.instance] ?? 1),
     container: c.name,
   }));
-  const restarts = (service: string): boolean => (stack.services[service]?.restart.policy ?? 'no') !== 'no';
   const logs = Promise.all(
     refs.map((ref) =>
       restarts(ref.service)
@@ -54,7 +54,7 @@ export async function attach(options: AttachOptions): Promise<AttachEnd> {
   for (const edges of graph.dependencies.values()) for (const e of edges) if (e.condition === 'service_completed_successfully') awaited.add(e.to);
   const endsNothing = (c: ContainerInfo): boolean => {
     const service = c.labels[Label.service] ?? '';
-    return awaited.has(service) || (stack.services[service]?.restart.policy ?? 'no') !== 'no';
+    return awaited.has(service) || restarts(service);
   };
 
   const end = await new Promise<AttachEnd>((resolve) => {

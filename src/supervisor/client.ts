@@ -34,13 +34,13 @@ export class SupervisorClient implements Runtime {
   readonly name = 'embedded' as const;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly local: EmbeddedRuntime;
+  /** Made on first use: most commands (and every ping) never need it. */
+  private localRuntime: EmbeddedRuntime | undefined;
 
   private constructor(
     private readonly conn: net.Socket,
-    root: string,
+    private readonly root: string,
   ) {
-    this.local = new EmbeddedRuntime({ root });
     conn.on(
       'data',
       lineSplitter((line) => {
@@ -91,6 +91,10 @@ export class SupervisorClient implements Runtime {
     });
   }
 
+  private local(): EmbeddedRuntime {
+    return (this.localRuntime ??= new EmbeddedRuntime({ root: this.root }));
+  }
+
   ping(): Promise<SupervisorStatus> {
     return this.call('ping', []);
   }
@@ -107,16 +111,16 @@ export class SupervisorClient implements Runtime {
     return this.call('hasImage', [ref]);
   }
   pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
-    return this.local.pullImage(ref, onProgress);
+    return this.local().pullImage(ref, onProgress);
   }
   buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
-    return this.local.buildImage(spec, onEvent);
+    return this.local().buildImage(spec, onEvent);
   }
   listImages(): Promise<ImageInfo[]> {
-    return this.local.listImages();
+    return this.local().listImages();
   }
   removeImage(ref: string): Promise<void> {
-    return this.local.removeImage(ref);
+    return this.local().removeImage(ref);
   }
 
   createNetwork(spec: NetworkSpec): Promise<void> {
@@ -163,10 +167,10 @@ export class SupervisorClient implements Runtime {
     return this.call('waitContainer', [name], signal);
   }
   logs(name: string, opts?: LogOptions): AsyncIterable<LogLine> {
-    return this.local.logs(name, opts);
+    return this.local().logs(name, opts);
   }
   exec(name: string, opts: ExecOptions): Promise<ExecResult> {
-    if (opts.interactive) return this.local.exec(name, opts);
+    if (opts.interactive) return this.local().exec(name, opts);
     return this.call('exec', [name, opts]);
   }
   stats(name: string): Promise<ContainerStats> {
@@ -175,6 +179,6 @@ export class SupervisorClient implements Runtime {
 
   async close(): Promise<void> {
     this.conn.end();
-    await this.local.close();
+    await this.localRuntime?.close();
   }
 }

@@ -21,11 +21,10 @@ export function execCommand(output: Output): Command {
         command: Command,
       ) => {
         const globals = globalOptions(command);
-        const [{ openProject }, { UsageError }] = await Promise.all([import('../project.js'), import('../../errors.js')]);
+        const [{ openProject }, { assertServicesExist }] = await Promise.all([import('../project.js'), import('../../planner/index.js')]);
         const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
-        const { stack, opened } = await openProject(globals, output, false);
+        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]));
         try {
-          if (!stack.services[service]) throw new UsageError(`no such service: ${service} (in ${stack.file})`);
           const result = await opened.runtime.exec(`${stack.name}-${service}-${flags.index}`, {
             command: args,
             env,

@@ -31,8 +31,8 @@ export function logsCommand(output: Output): Command {
         if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new UsageError(`--tail ${flags.tail}: expected a whole number`);
         let since: number | string | undefined;
         if (flags.since !== undefined) since = Number.isNaN(Date.parse(flags.since)) ? Date.now() - parseDuration(flags.since) : flags.since;
-        const { stack, opened } = await openProject(globals, output, false);
-        for (const s of services) if (!stack.services[s]) throw new UsageError(`no such service: ${s} (in ${stack.file})`);
+        const { assertServicesExist } = await import('../../planner/index.js');
+        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services));
         using interrupt = onInterrupt();
         try {
           const containers = (await opened.runtime.listContainers({ [Label.project]: stack.name }))

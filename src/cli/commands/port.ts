@@ -12,10 +12,13 @@ export function portCommand(output: Output): Command {
     .option('--index <n>', 'the instance, for services with replicas', '1')
     .action(async (service: string, port: string, flags: { protocol: string; index: string }, command: Command) => {
       const globals = globalOptions(command);
-      const [{ openProject }, { UsageError, RuntimeError }] = await Promise.all([import('../project.js'), import('../../errors.js')]);
-      const { stack, opened } = await openProject(globals, output, false);
+      const [{ openProject }, { UsageError, RuntimeError }, { assertServicesExist }] = await Promise.all([
+        import('../project.js'),
+        import('../../errors.js'),
+        import('../../planner/index.js'),
+      ]);
+      const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]));
       try {
-        if (!stack.services[service]) throw new UsageError(`no such service: ${service} (in ${stack.file})`);
         const target = Number(port);
         if (!Number.isInteger(target) || target < 1 || target > 65535) throw new UsageError(`port ${port}: expected a number 1-65535`);
         const name = `${stack.name}-${service}-${flags.index}`;

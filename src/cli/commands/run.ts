@@ -11,22 +11,20 @@ export function runCommand(output: Output): Command {
     .option('--rm', 'remove the container when it exits')
     .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--no-deps', 'do not start the services it depends on')
-    .allowUnknownOption(false)
     .action(async (service: string, args: string[], flags: { rm?: boolean; env: string[]; deps: boolean }, command: Command) => {
       const globals = globalOptions(command);
-      const [{ openProject }, { createOneOff }, { UsageError }, { onInterrupt }, { withProjectLock }] = await Promise.all([
+      const [{ openProject }, { createOneOff }, { onInterrupt }, { withProjectLock }] = await Promise.all([
         import('../project.js'),
         import('../../orchestrator/run-one-off.js'),
-        import('../../errors.js'),
         import('../interrupt.js'),
         import('../../orchestrator/project-runtime.js'),
       ]);
       const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
-      const { stack, opened, sink } = await openProject(globals, output, true);
+      const { assertServicesExist } = await import('../../planner/index.js');
+      const { stack, opened, sink } = await openProject(globals, output, true, (s) => assertServicesExist(s, [service]));
       using interrupt = onInterrupt();
       const { runtime } = opened;
       try {
-        if (!stack.services[service]) throw new UsageError(`no such service: ${service} (in ${stack.file})`);
         const name = await withProjectLock(opened.root, stack.name, () =>
           createOneOff(stack, service, { runtime, sink, command: args, env, noDeps: !flags.deps, signal: interrupt.signal }),
         );
