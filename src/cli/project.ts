@@ -12,9 +12,10 @@ export interface ProjectContext {
 }
 
 /**
- * Loads the stack and opens its runtime; `supervise` starts the supervisor when none runs. `check`
- * runs before anything is touched, so bad input (an unknown service, a gate that can never open)
- * changes nothing on the system.
+ * Loads the stack and opens its runtime; `supervise` starts the supervisor when none runs (commands
+ * that create containers, which also refuse keys the runtime cannot honour). `check` runs before
+ * anything is touched, so bad input (an unknown service, a gate that can never open) changes
+ * nothing on the system.
  */
 export async function openProject(
   globals: GlobalOptions,
@@ -30,6 +31,10 @@ export async function openProject(
   const stack = await loadCheckedStack(globals);
   check?.(stack);
   const runtime = globals.runtime ?? stack.runtime;
+  if (supervise) {
+    const [{ chooseRuntime }, { assertRuntimeSupports }] = await Promise.all([import('../orchestrator/project-runtime.js'), import('../planner/runtime-support.js')]);
+    assertRuntimeSupports(stack, chooseRuntime(runtime).runtime); // keys the runtime cannot honour: refused before anything starts
+  }
   const opened = await openProjectRuntime(stack.name, { supervise, stack, say: (line) => output.err(line), ...(runtime ? { runtime } : {}) });
   const sink = chooseRenderer(globals.progress, process.stderr, output.color);
   return { stack, opened, sink };

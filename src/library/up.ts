@@ -8,9 +8,10 @@ import type { Millis } from '../config/model.js';
 import { parseDuration } from '../config/units.js';
 import type { EventSink } from '../executor/events.js';
 import { stopWhenEmpty } from '../orchestrator/down.js';
-import { openProjectRuntime, withProjectLock } from '../orchestrator/project-runtime.js';
+import { chooseRuntime, openProjectRuntime, withProjectLock } from '../orchestrator/project-runtime.js';
 import { upStack } from '../orchestrator/up.js';
 import { buildGraph } from '../planner/index.js';
+import { assertRuntimeSupports } from '../planner/runtime-support.js';
 import { RunningStack } from './running-stack.js';
 
 /** What to bring up, and how. Everything is optional: by default the stack file of the working directory. */
@@ -51,6 +52,7 @@ export async function up(options: UpOptions = {}): Promise<RunningStack> {
     env: options.env ?? process.env,
   });
   buildGraph(stack); // throws CycleError naming the cycle
+  assertRuntimeSupports(stack, chooseRuntime(stack.runtime).runtime);
   const sink: EventSink = options.onEvent ?? (() => {});
   const rollback = options.rollback ?? true;
   const waitTimeout = typeof options.waitTimeout === 'string' ? parseDuration(options.waitTimeout) : options.waitTimeout;
