@@ -20,6 +20,12 @@ describe('containerCommand (Docker rules)', () => {
     ['both from the spec', { entrypoint: ['sh', '-c'], command: ['echo hi'] }, image, ['sh', '-c', 'echo hi']],
     ['cmd alone', {}, { Cmd: ['sh'] }, ['sh']],
     ['an empty spec entrypoint drops the image one', { entrypoint: [], command: ['true'] }, image, ['true']],
+    // The engine's merge: an empty entrypoint or command counts as not given for the image's Cmd.
+    ['an empty spec entrypoint alone keeps the image cmd', { entrypoint: [] }, image, ['serve', '--port', '80']],
+    ['an empty spec command keeps the image cmd', { command: [] }, image, ['/entry.sh', 'serve', '--port', '80']],
+    ['empty entrypoint and command: the image cmd alone', { entrypoint: [], command: [] }, image, ['serve', '--port', '80']],
+    ['a spec entrypoint with an empty command: the entrypoint alone', { entrypoint: ['/bin/app'], command: [] }, image, ['/bin/app']],
+    ['null entrypoint and cmd in the image config', { command: ['x'] }, { Entrypoint: null, Cmd: null }, ['x']],
   ])('%s', (_, spec, config, expected) => {
     expect(containerCommand({ name: 'c', ...spec }, config)).toEqual(expected);
   });
@@ -79,10 +85,12 @@ describe('healthchecks', () => {
       start_interval: 5000,
     });
     expect(containerHealthcheck({}, { Healthcheck: { Test: ['NONE'] } })).toBeUndefined();
+    expect(containerHealthcheck({}, { Healthcheck: { Test: ['curl', '-f', 'localhost'] } })).toBeUndefined(); // Docker: a broken one, ignored
     expect(containerHealthcheck({}, {})).toBeUndefined();
   });
   it('runs CMD as is and CMD-SHELL through sh', () => {
     expect(healthcheckArgv(['CMD', 'pg_isready', '-q'])).toEqual(['pg_isready', '-q']);
     expect(healthcheckArgv(['CMD-SHELL', 'curl -f localhost'])).toEqual(['/bin/sh', '-c', 'curl -f localhost']);
+    expect(() => healthcheckArgv(['curl', '-f', 'localhost'])).toThrow('unknown test kind "curl"');
   });
 });
