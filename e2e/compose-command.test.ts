@@ -45,7 +45,8 @@ const CASES: Record<string, { keys: string[]; argv: string[] }> = {
 /** What the image's /bin/args prints for an argv. */
 const printed = (argv: string[]): string => argv.map((a) => `[${a}]\n`).join('');
 
-function writeStack(dir: string): void {
+/** The stack file and the image's build context in `dir`; every service shares one image, built once. */
+function writeStack(dir: string, image: string): void {
   const ctx = path.join(dir, 'args');
   fs.mkdirSync(ctx, { recursive: true });
   fs.copyFileSync(findBusybox()!, path.join(ctx, 'busybox'));
@@ -69,6 +70,7 @@ function writeStack(dir: string): void {
     [
       'x-args: &args',
       '  build: ./args',
+      `  image: ${image}`,
       'services:',
       ...services,
       '  waiter:',
@@ -86,7 +88,7 @@ describe('string commands in stack config', () => {
   it('config --json shows each string split into its words', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-words-config-'));
     try {
-      writeStack(dir);
+      writeStack(dir, 'words-config-test');
       const r = spawnSync(process.execPath, [cliPath, 'config', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
       expect(r.status, r.stderr).toBe(0);
       const services = JSON.parse(r.stdout).services as Record<string, { command?: string[]; entrypoint?: string[]; ready?: { exec: string[] } }>;
@@ -124,7 +126,7 @@ describe.each(['embedded', 'docker'])('string and list commands on the %s runtim
 
     beforeAll(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-words-'));
-      writeStack(dir);
+      writeStack(dir, `${project}-args`);
     });
     afterAll(() => {
       const down = run(['down', '-v']);
