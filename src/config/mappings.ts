@@ -3,8 +3,8 @@ import { isIP } from 'node:net';
 import { ValueError } from './issues.js';
 import type { Lookup } from './interpolate.js';
 import type { Link } from './model.js';
-import { splitShellWords } from './shell-words.js';
 import type { ListOrDict, Scalar, StringOrList } from './raw.js';
+import { splitShellWords } from './shell-words.js';
 
 /** One entry of a list-or-mapping, with where it was written (a key, or a list index). */
 export interface Entry {
