@@ -40,6 +40,8 @@ const CASES: Record<string, { keys: string[]; argv: string[] }> = {
   'command-empty-string': { keys: ['command: ""'], argv: [...IMAGE_EP, ...IMAGE_CMD] },
   // …and a given entrypoint drops it.
   'entrypoint-list-command-empty': { keys: ['entrypoint: ["/bin/args", "e"]', 'command: []'], argv: ['/bin/args', 'e'] },
+  // An entrypoint of one empty word is none (`docker run --entrypoint ""`), and the image's Cmd is still dropped.
+  'entrypoint-one-empty-word': { keys: ['entrypoint: [""]', 'command: /bin/args x'], argv: ['/bin/args', 'x'] },
 };
 
 /** What the image's /bin/args prints for an argv. */

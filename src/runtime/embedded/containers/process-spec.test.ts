@@ -26,12 +26,15 @@ describe('containerCommand (Docker rules)', () => {
     ['empty entrypoint and command: the image cmd alone', { entrypoint: [], command: [] }, image, ['serve', '--port', '80']],
     ['a spec entrypoint with an empty command: the entrypoint alone', { entrypoint: ['/bin/app'], command: [] }, image, ['/bin/app']],
     ['null entrypoint and cmd in the image config', { command: ['x'] }, { Entrypoint: null, Cmd: null }, ['x']],
+    ['an entrypoint of one empty word is none, and still drops the image cmd', { entrypoint: [''], command: ['x'] }, image, ['x']],
+    ['an image entrypoint of one empty word is none', {}, { Entrypoint: [''], Cmd: ['sh'] }, ['sh']],
   ])('%s', (_, spec, config, expected) => {
     expect(containerCommand({ name: 'c', ...spec }, config)).toEqual(expected);
   });
 
   it('refuses a container with nothing to run, naming it', () => {
     expect(() => containerCommand({ name: 'shop-api-1' }, {})).toThrow('container shop-api-1: no command to run');
+    expect(() => containerCommand({ name: 'c', entrypoint: [''] }, image)).toThrow('no command to run'); // as dockerd: "No command specified"
   });
 });
 

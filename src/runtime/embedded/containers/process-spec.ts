@@ -15,13 +15,15 @@ import type { ContainerConfig } from '../store/index.js';
  * The argv, by the Docker engine's rules (what Compose gets from it): an entrypoint that is given
  * and not empty replaces the image's and drops the image's Cmd, so only the spec's command follows
  * it; otherwise a spec command that is not empty replaces the image's Cmd, an empty one keeps it,
- * and an empty (but given) entrypoint clears the image's.
+ * and an empty (but given) entrypoint clears the image's. An entrypoint of one empty word (`[""]`,
+ * `docker run --entrypoint ""`) ends up as none.
  */
 export function containerCommand(spec: Pick<ContainerSpec, 'name' | 'entrypoint' | 'command'>, image: ContainerConfig): string[] {
-  const argv =
-    spec.entrypoint && spec.entrypoint.length > 0
-      ? [...spec.entrypoint, ...(spec.command ?? [])]
-      : [...(spec.entrypoint ?? image.Entrypoint ?? []), ...(spec.command?.length ? spec.command : (image.Cmd ?? []))];
+  const replaced = spec.entrypoint !== undefined && spec.entrypoint.length > 0;
+  let entrypoint = spec.entrypoint ?? image.Entrypoint ?? [];
+  const cmd = replaced ? (spec.command ?? []) : spec.command?.length ? spec.command : (image.Cmd ?? []);
+  if (entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
+  const argv = [...entrypoint, ...cmd];
   if (argv.length === 0 || !argv[0]) {
     throw new RuntimeError(`container ${spec.name}`, 'no command to run: the image has no CMD or ENTRYPOINT, and none is given');
   }
