@@ -110,3 +110,18 @@ export function setOwn(obj: Record<string, unknown>, key: string, value: unknown
   if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
+
+/** The plain value of a node, without positions. */
+export function plainOf(node: TreeNode): unknown {
+  switch (node.kind) {
+    case 'scalar':
+      return node.value;
+    case 'seq':
+      return node.items.map(plainOf);
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      for (const [key, entry] of node.entries) setOwn(out, key, plainOf(entry.node));
+      return out;
+    }
+  }
+}
