@@ -90,8 +90,8 @@ function ruleAt(path: readonly string[]): Rule | undefined {
  * Problems (a list where the earlier file has a mapping) go to `issues`.
  */
 export function mergeNodes(base: TreeNode | undefined, over: TreeNode, issues: ConfigIssue[], path: readonly string[] = []): TreeNode {
-  if (base === undefined) return stripResets(over);
-  return new Merger(issues).merge(base, stripResets(over), path);
+  // Reset values left after merging are the later file's own (new keys, list items): they mean "nothing".
+  return stripResets(base === undefined ? over : new Merger(issues).merge(base, over, path));
 }
 
 /**
