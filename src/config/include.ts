@@ -17,6 +17,7 @@ import { sourceFile, type SourceFile, type TreeLoader } from './read-tree.js';
 import { resolveRelativePaths } from './resolve-paths.js';
 
 /** Loads and merges the files of one (included) project. */
+/** `chain`: the including files, outermost first; each loaded file adds itself. */
 export type LoadProject = (files: SourceFile[], dir: string, env: Lookup, chain: string[]) => Promise<TreeNode | undefined>;
 
 /** Where the including file stands. */
@@ -24,7 +25,7 @@ export interface IncludeContext {
   /** Its project folder: relative include paths resolve here. */
   dir: string;
   env: Lookup;
-  /** Absolute paths of the files that include this one, outermost first, and this file. */
+  /** Absolute paths of the files that include this one, outermost first, and this file itself. */
   chain: string[];
 }
 
@@ -58,7 +59,7 @@ export async function applyIncludes(root: MapNode, ctx: IncludeContext, loader: 
     if (!env) continue;
     let tree: TreeNode | undefined;
     try {
-      tree = await loadProject(files, dir, env, [...ctx.chain, first.abs]);
+      tree = await loadProject(files, dir, env, ctx.chain);
     } catch (err) {
       if (!(err instanceof ConfigNotFoundError)) throw err;
       issue(loader, item.at, at, err.message);
