@@ -115,6 +115,19 @@ describe('environment and names', () => {
     expect((await load('env-files', { env: { COMPOSE_FILE: 'compose.yaml:extra.yaml' } })).files).toHaveLength(2);
   });
 
+  it('reads COMPOSE_FILE from .env too (paths relative to the working folder, as compose-go), and --project-directory moves where .env and relative paths are found', async () => {
+    const dir = folder({
+      'app/.env': 'COMPOSE_FILE=app/one.yaml:app/two.yaml\nTAG=t1\n',
+      'app/one.yaml': 'services:\n  web:\n    image: x:${TAG}\n    volumes: ["./d:/d"]\n',
+      'app/two.yaml': 'services:\n  web:\n    user: me\n',
+    });
+    const stack = await loadStack({ cwd: dir, env: {}, projectDirectory: 'app', project: 'p' });
+    expect(stack.files).toEqual([path.join(dir, 'app/one.yaml'), path.join(dir, 'app/two.yaml')]);
+    expect(stack.services.web).toMatchObject({ image: 'x:t1', user: 'me' });
+    expect(stack.dir).toBe(path.join(dir, 'app'));
+    expect(stack.services.web!.volumes[0]).toMatchObject({ source: path.join(dir, 'app/d') });
+  });
+
   it('names the project -p, else COMPOSE_PROJECT_NAME (environment before .env), else name:, else the folder', async () => {
     expect((await load('env-files', { project: 'given' })).name).toBe('given');
     expect((await load('env-files', { env: { COMPOSE_PROJECT_NAME: 'from-env' } })).name).toBe('from-env');
