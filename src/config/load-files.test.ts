@@ -151,6 +151,25 @@ describe('extends', () => {
     expect(web.ports.map((p) => p.published)).toEqual([8080, 8081]);
   });
 
+  it('follows a chain across files, each file\'s paths against its own folder', async () => {
+    const dir = folder({
+      'compose.yaml': 'services:\n  web:\n    extends: {file: lib/mid.yaml, service: mid}\n',
+      'lib/mid.yaml': 'services:\n  mid:\n    extends: {file: ../base/base.yaml, service: root}\n    volumes: ["./mid:/mid"]\n',
+      'base/base.yaml': 'services:\n  root:\n    image: x\n    volumes: ["./root:/root"]\n    depends_on: [db]\n  db: {image: y}\n',
+    });
+    const message = await loadStack({ cwd: dir, env: {} }).then(() => '', (e: Error) => e.message);
+    // Compose v2 inherits depends_on too; the db it names is not imported, so it is missing here.
+    expect(message).toMatch(/^base\/base\.yaml:5:18 services\.web\.depends_on\.db: /);
+    const fixed = folder({
+      'compose.yaml': 'services:\n  web:\n    extends: {file: lib/mid.yaml, service: mid}\n  db: {image: y}\n',
+      'lib/mid.yaml': 'services:\n  mid:\n    extends: {file: ../base/base.yaml, service: root}\n    volumes: ["./mid:/mid"]\n',
+      'base/base.yaml': 'services:\n  root:\n    image: x\n    volumes: ["./root:/root"]\n    depends_on: [db]\n',
+    });
+    const web = (await loadStack({ cwd: fixed, env: {} })).services.web!;
+    expect(web.volumes.map((v) => ('source' in v ? v.source : ''))).toEqual([path.join(fixed, 'base/root'), path.join(fixed, 'lib/mid')]);
+    expect(Object.keys(web.depends_on)).toEqual(['db']);
+  });
+
   it('names a cycle by its chain', async () => {
     expect(await failure('extends-cycle')).toBe('compose.yaml:4:14 services.a.extends: extends cycle: a -> b -> c -> a');
   });
