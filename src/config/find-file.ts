@@ -19,11 +19,17 @@ export const OVERRIDE_FILE_NAMES = [
   'docker-compose.override.yaml',
 ] as const;
 
-/** Absolute path of the first default-named stack file in `cwd`; ConfigNotFoundError naming what was looked for. */
+/**
+ * Absolute path of the first default-named stack file in `cwd`, else in the nearest folder above it
+ * that has one (as Compose v2 looks); ConfigNotFoundError naming what was looked for.
+ */
 export async function findStackFile(cwd: string): Promise<string> {
-  const file = await firstFile(cwd, STACK_FILE_NAMES);
-  if (file) return file;
-  throw new ConfigNotFoundError(`no stack file in ${path.resolve(cwd)}: looked for ${STACK_FILE_NAMES.join(', ')} (use -f FILE to name one)`);
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const file = await firstFile(dir, STACK_FILE_NAMES);
+    if (file) return file;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new ConfigNotFoundError(`no stack file in ${path.resolve(cwd)} or a folder above it: looked for ${STACK_FILE_NAMES.join(', ')} (use -f FILE to name one)`);
 }
 
 /** The default stack file of `cwd` and, when there is one beside it, its override file (absolute paths). */

@@ -51,6 +51,16 @@ describe('override files', () => {
     const stack = await loadStack({ cwd: dir, env: {} });
     expect(stack.services.a!.image).toBe('from-compose');
   });
+
+  it('looks in the folders above when the current one has no stack file, as Compose v2 does', async () => {
+    const dir = folder({ 'compose.yaml': 'services:\n  a: {image: "x:${T}", volumes: ["./d:/d"]}\n', 'compose.override.yml': 'services:\n  a: {user: me}\n', '.env': 'T=up\n', 'sub/deeper/.keep': '' });
+    const stack = await loadStack({ cwd: path.join(dir, 'sub/deeper'), env: {} });
+    expect(stack.files).toEqual([path.join(dir, 'compose.yaml'), path.join(dir, 'compose.override.yml')]);
+    expect(stack.dir).toBe(dir);
+    expect(stack.name).toBe(path.basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, ''));
+    expect(stack.services.a!.volumes[0]).toMatchObject({ source: path.join(dir, 'd') });
+    expect(stack.services.a!.image).toBe('x:up');
+  });
 });
 
 describe('-f a -f b', () => {

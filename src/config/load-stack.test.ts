@@ -51,7 +51,7 @@ describe('finding the stack file', () => {
     const err = await findStackFile(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigNotFoundError);
     expect((err as Error).message).toBe(
-      `no stack file in ${dir}: looked for stack.yaml, stack.yml, compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml (use -f FILE to name one)`,
+      `no stack file in ${dir} or a folder above it: looked for stack.yaml, stack.yml, compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml (use -f FILE to name one)`,
     );
   });
 

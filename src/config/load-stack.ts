@@ -56,7 +56,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const firstGiven = given.find((f) => f !== STDIN_NAME);
   const envDir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstGiven !== undefined ? path.dirname(path.resolve(cwd, firstGiven)) : cwd;
   const envShownDir = opts.projectDirectory ?? (firstGiven !== undefined ? path.dirname(firstGiven) : '.');
-  const dotenv = await readProjectEnv(opts.envFiles, cwd, envDir, envShownDir, processEnv);
+  let dotenv = await readProjectEnv(opts.envFiles, cwd, envDir, envShownDir, processEnv);
   const projectEnv: Lookup = (name) => env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
 
   const files = await stackFiles(given, cwd, envDir, projectEnv);
@@ -64,6 +64,10 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const dir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstFile ? path.dirname(firstFile.abs) : cwd;
   const shown = files[0]!.shown;
   const shownDir = firstFile ? path.dirname(firstFile.shown) : '.';
+  // A default file found in a folder above: its folder's .env is the project's, as if run there.
+  if (dir !== envDir && given.length === 0 && !opts.envFiles?.length && projectEnv('COMPOSE_FILE') === undefined) {
+    dotenv = await readProjectEnv(undefined, cwd, dir, dir, processEnv);
+  }
 
   let stdinText: Promise<string> | undefined;
   const loader: TreeLoader = { cwd, issues: [], stdin: () => (stdinText ??= (opts.stdin ?? readStdin)()) };
