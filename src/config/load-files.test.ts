@@ -140,6 +140,8 @@ describe('environment and names', () => {
 
   it('names the project -p, else COMPOSE_PROJECT_NAME (environment before .env), else name:, else the folder', async () => {
     expect((await load('env-files', { project: 'given' })).name).toBe('given');
+    const named = folder({ 'compose.yaml': 'services:\n  a: {image: x, labels: {p: "${COMPOSE_PROJECT_NAME}"}}\n' });
+    expect((await loadStack({ cwd: named, env: {}, project: 'given' })).services.a!.labels).toEqual({ p: 'given' });
     expect((await load('env-files', { env: { COMPOSE_PROJECT_NAME: 'from-env' } })).name).toBe('from-env');
     expect((await load('env-files')).name).toBe('from-dotenv');
     expect((await load('override', { env: { COMPOSE_PROJECT_NAME: 'from-env' } })).name).toBe('from-env');

@@ -57,7 +57,10 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const envDir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstGiven !== undefined ? path.dirname(path.resolve(cwd, firstGiven)) : cwd;
   const envShownDir = opts.projectDirectory ?? (firstGiven !== undefined ? path.dirname(firstGiven) : '.');
   let dotenv = await readProjectEnv(opts.envFiles, cwd, envDir, envShownDir, processEnv);
-  const projectEnv: Lookup = (name) => env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
+  const projectEnv: Lookup = (name) => {
+    if (name === 'COMPOSE_PROJECT_NAME' && opts.project !== undefined) return opts.project; // Compose sets it for ${COMPOSE_PROJECT_NAME}
+    return env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
+  };
 
   const files = await stackFiles(given, cwd, envDir, projectEnv);
   const firstFile = files.find((f) => f.abs !== STDIN_NAME);
