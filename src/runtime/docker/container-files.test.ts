@@ -48,13 +48,13 @@ describe('secrets and configs on Docker', () => {
     const extract = tarStream.extract();
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
         entries.push({ name: header.name, mode: header.mode, uid: header.uid, gid: header.gid, text: Buffer.concat(chunks).toString() });
         next();
       });
     });
-    const done = new Promise((resolve) => extract.on('finish', resolve));
+    const done = new Promise<void>((resolve) => extract.on('finish', () => resolve()));
     Readable.from(await filesArchive(copied)).pipe(extract);
     await done;
     expect(entries).toEqual([
