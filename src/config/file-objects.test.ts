@@ -179,6 +179,10 @@ services:
     ]);
   });
 
+  it('takes mem_reservation as the older key for reservations.memory', async () => {
+    expect((await load('services:\n  web: {image: host, mem_reservation: 32m}\n')).stack.services.web!.reservations).toEqual({ memory: 32 * 1024 ** 2 });
+  });
+
   it('scale and deploy.replicas: 0 means no container; distinct values are refused, as compose-go does', async () => {
     expect((await load('services:\n  web: {image: host, scale: 0}\n')).stack.services.web!.replicas).toBe(0);
     expect((await load('services:\n  web: {image: host, deploy: {replicas: 3}}\n')).stack.services.web!.replicas).toBe(3);

@@ -118,6 +118,7 @@ export interface RawService {
   logging?: { driver?: string; options?: Record<string, string | number | null> };
   annotations?: ListOrDict;
   runtime?: string;
+  mem_reservation?: Size;
   [extension: `x-${string}`]: unknown;
 }
 

@@ -92,8 +92,11 @@ function reservationsOf(base: string, raw: RawService, issues: Issues): Reservat
   const r = raw.deploy?.resources?.reservations;
   const at = `${base}.deploy.resources.reservations`;
   const out: Reservations = {};
-  if (r?.memory !== undefined) {
-    const bytes = issues.check(`${at}.memory`, () => parseSize(r.memory!));
+  // deploy.resources.reservations.memory wins over Compose's older mem_reservation.
+  const memory: [string | number, string] | undefined =
+    r?.memory !== undefined ? [r.memory, `${at}.memory`] : raw.mem_reservation !== undefined ? [raw.mem_reservation, `${base}.mem_reservation`] : undefined;
+  if (memory) {
+    const bytes = issues.check(memory[1], () => parseSize(memory[0]));
     if (bytes !== undefined) out.memory = bytes;
   }
   if (r?.cpus !== undefined) {

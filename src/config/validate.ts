@@ -24,7 +24,7 @@ const COMPOSE_ONLY: Record<string, readonly string[]> = {
     'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'cpu_count', 'cpu_percent',
     'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpuset', 'credential_spec', 'develop',
     'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'external_links', 'extends', 'gpus',
-    'group_add', 'ipc', 'isolation', 'label_file', 'mac_address', 'mem_reservation', 'mem_swappiness',
+    'group_add', 'ipc', 'isolation', 'label_file', 'mac_address', 'mem_swappiness',
     'memswap_limit', 'models', 'oom_kill_disable', 'oom_score_adj', 'pid', 'post_start', 'pre_stop', 'provider',
     'security_opt', 'shm_size', 'storage_opt', 'sysctls', 'ulimits', 'use_api_socket',
     'userns_mode', 'uts', 'volume_driver',
