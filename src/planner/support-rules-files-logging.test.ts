@@ -83,3 +83,18 @@ services:
     ]);
   });
 });
+
+describe('config hash of secrets and configs', () => {
+  it('changes with a config\'s inline content, not with an environment value', async () => {
+    const { configHash } = await import('./config-hash.js');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-hash-'));
+    const hashOf = async (content: string, value: string) => {
+      await writeFile(path.join(dir, 'stack.yaml'), `configs: {c: {content: "${content}"}}\nsecrets: {s: {environment: S}}\nservices:\n  web: {image: host, configs: [c], secrets: [s]}\n`);
+      const stack = await loadStack({ cwd: dir, env: { S: value } });
+      return configHash(stack.services.web!, stack);
+    };
+    const base = await hashOf('a=1', 'one');
+    expect(await hashOf('a=2', 'one')).not.toBe(base);
+    expect(await hashOf('a=1', 'two')).toBe(base);
+  });
+});
