@@ -107,7 +107,7 @@ configs:
 services:
   web:
     image: host
-    secrets: [db, {source: b, uid: root, mode: 999}]
+    secrets: [db, {source: b, uid: root, mode: 99999}]
     configs: [c, {source: c}]
 `),
     ).toEqual([
@@ -116,7 +116,7 @@ services:
       '6:32 configs.c.content: an external config has no content: remove one of external and content',
       '10:15 services.web.secrets[0]: no secret named "db" (did you mean "b"?)',
       '10:36 services.web.secrets[1].uid: expected a numeric user id like 1000, got "root"',
-      '10:48 services.web.secrets[1].mode: expected permission bits in octal digits like 0400 or 0440, got 999',
+      '10:48 services.web.secrets[1].mode: expected permission bits in octal digits like 0400 or 0440, got 99999',
       '11:18 services.web.configs[1]: /c is already the target of config "c"',
     ]);
   });
@@ -169,7 +169,9 @@ services:
     expect(pullPolicyOf('every_90m')).toEqual({ policy: 'refresh', refreshAfter: 5_400_000 });
     expect(parseFileMode(400)).toBe(0o400);
     expect(parseFileMode('0o640')).toBe(0o640);
-    expect(parseFileMode(8)).toBeUndefined();
+    expect(parseFileMode(288)).toBe(0o440); // `0o440` in YAML 1.2
+    expect(parseFileMode('9')).toBeUndefined();
+    expect(parseFileMode(0o7777 + 1)).toBeUndefined();
   });
 
   it('refuses a pull policy that is not one, and replicas with global mode', async () => {

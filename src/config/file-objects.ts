@@ -106,12 +106,14 @@ function targetOf(kind: FileObjectKind, ref: RawFileReference): string {
 
 /**
  * A mode as Compose files write it: octal digits, as a number (`0440`, which YAML 1.2 reads as
- * 440) or a string (`"0440"`, `"0o440"`); undefined when it is not one.
+ * 440) or a string (`"0440"`, `"0o440"`). A number with an 8 or 9 in it cannot be octal digits,
+ * so it is the mode itself (`0o440` reads as 288). Undefined when it is none of these.
  */
 export function parseFileMode(value: string | number): number | undefined {
   const text = String(value).trim().replace(/^0o/i, '');
-  if (!/^[0-7]{1,4}$/.test(text)) return undefined;
-  return parseInt(text, 8);
+  if (/^[0-7]{1,4}$/.test(text)) return parseInt(text, 8);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o7777) return value;
+  return undefined;
 }
 
 /** `secrets` → `secret`, for messages. */
