@@ -70,6 +70,7 @@ export interface Service {
   expose: number[];
   links: Link[];
   extra_hosts: Record<string, string>;
+  /** Compose's healthcheck; `test: ["NONE"]` when disabled, which switches off the image's HEALTHCHECK too. */
   healthcheck?: Healthcheck;
   /** (+) checks run by hafen from outside the container. */
   ready?: ReadyCheck;

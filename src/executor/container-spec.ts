@@ -64,7 +64,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   if (service.reservations.memory !== undefined) spec.memoryReservation = service.reservations.memory;
   if (service.reservations.devices) spec.deviceRequests = structuredClone(service.reservations.devices);
   if (service.platform) spec.platform = service.platform;
-  if (service.healthcheck && service.healthcheck.test[0] !== 'NONE') spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
+  // `["NONE"]` goes to the runtime too: it switches off the image's HEALTHCHECK, as in Docker.
+  if (service.healthcheck) spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
   return spec;
 }
 
