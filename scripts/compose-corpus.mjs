@@ -5,6 +5,7 @@
 // and prints one row per file plus the failures Compose accepts but hafen refuses, grouped by cause.
 //
 //   npm run build && node scripts/compose-corpus.mjs /tmp/i12-corpus [--json] [--jobs N] [--only-diff] [--save rows.json]
+//   node scripts/compose-corpus.mjs /tmp/i12-corpus --combos sets.txt    (files read together: "-f a -f b")
 //
 // Nothing is copied anywhere; the folder is only read. docker-compose missing: its column says "-".
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,6 +26,7 @@ function parseArgs(argv) {
     else if (a === '--only-diff') opts.onlyDiff = true;
     else if (a === '--jobs') opts.jobs = Number(argv[++i]);
     else if (a === '--save') opts.save = argv[++i];
+    else if (a === '--combos') opts.combos = argv[++i];
     else if (!opts.dir) opts.dir = a;
     else throw new Error(`unexpected argument ${a}`);
   }
@@ -93,15 +95,32 @@ export function category(message) {
   return m.slice(0, 120);
 }
 
+/**
+ * Several files read together (`-f a -f b`), from a --combos list: one line per set, a folder
+ * (relative to the trial's folder) and the files in order, e.g. `frappe compose.yaml overrides/x.yaml`.
+ */
+function readCombos(listFile) {
+  return fs
+    .readFileSync(listFile, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [dir, ...files] = l.split(/\s+/);
+      return { dir, files };
+    });
+}
+
 async function trialFile(file, opts, haveCompose) {
-  const cwd = path.dirname(file);
-  const base = path.basename(file);
+  const combo = typeof file === 'object';
+  const cwd = combo ? path.resolve(opts.dir, file.dir) : path.dirname(file);
+  const fileArgs = (combo ? file.files : [path.basename(file)]).flatMap((f) => ['-f', f]);
   const [compose, hafen] = await Promise.all([
-    haveCompose ? run('docker-compose', ['-f', base, 'config', '-q'], cwd, opts.timeoutMs) : null,
-    run(process.execPath, [STACK, '-f', base, 'config', '-q'], cwd, opts.timeoutMs),
+    haveCompose ? run('docker-compose', [...fileArgs, 'config', '-q'], cwd, opts.timeoutMs) : null,
+    run(process.execPath, [STACK, ...fileArgs, 'config', '-q'], cwd, opts.timeoutMs),
   ]);
   return {
-    file: path.relative(path.resolve(opts.dir), file),
+    file: combo ? `${file.dir}/{${file.files.join(' + ')}}` : path.relative(path.resolve(opts.dir), file),
     compose: compose === null ? '-' : compose.code === 0 ? 'ok' : 'error',
     composeError: compose && compose.code !== 0 ? firstError(compose.stderr) : '',
     hafen: hafen.code === 0 ? 'ok' : 'error',
@@ -173,7 +192,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(STACK)) throw new Error(`${STACK} is missing: run npm run build first`);
   const haveCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
-  const files = findComposeFiles(opts.dir);
+  const files = opts.combos ? readCombos(opts.combos) : findComposeFiles(opts.dir);
   const rows = await mapLimited(files, opts.jobs, (f) => trialFile(f, opts, haveCompose));
   if (opts.save) fs.writeFileSync(opts.save, JSON.stringify(rows, null, 2));
   if (opts.json) console.log(JSON.stringify(rows, null, 2));
