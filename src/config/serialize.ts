@@ -6,6 +6,7 @@
 import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, Stack, VolumeMount } from './model.js';
 import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
+import { serializeProcessKeys } from './process-keys-serialize.js';
 
 type Doc = Record<string, unknown>;
 
@@ -64,6 +65,7 @@ function serializeService(s: Service): Doc {
     privileged: s.privileged || undefined,
     cap_add: orNone(s.cap_add),
     cap_drop: orNone(s.cap_drop),
+    ...serializeProcessKeys(s),
     ...s.extensions,
   });
 }

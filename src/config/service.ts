@@ -7,6 +7,7 @@ import { ValueError, type Issues } from './issues.js';
 import { entries, execForm, labelsOf, parseExpose, parseExtraHosts, parseLink, parseVolumesFrom, withEnvironment, type Report } from './mappings.js';
 import { DEFAULT_NETWORK, type BuildSpec, type Dependency, type PortMapping, type Resources, type RestartPolicy, type Service, type ServiceNetwork } from './model.js';
 import { parsePort } from './ports.js';
+import { namespaceServices, processKeysOf } from './process-keys.js';
 import type { RawService } from './raw.js';
 import { parseCpus, parseDuration, parseSize } from './units.js';
 import { parseVolume } from './volumes.js';
@@ -98,6 +99,13 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     tmpfs: raw.tmpfs === undefined ? [] : typeof raw.tmpfs === 'string' ? [raw.tmpfs] : [...raw.tmpfs],
     extensions: extensionsOf(raw),
   };
+  Object.assign(service, processKeysOf(name, raw, issues));
+  // Sharing another service's IPC or PID namespace needs it running first (as Compose adds it to depends_on).
+  for (const { key, service: dep } of namespaceServices(service)) {
+    if (Object.hasOwn(service.depends_on, dep)) continue;
+    service.depends_on[dep] = { condition: 'service_started', restart: true, required: true };
+    issues.source.alias(`${base}.depends_on.${dep}`, `${base}.${key}`);
+  }
   if (raw.image !== undefined) service.image = archivePathFromFile(raw.image, ctx.dir);
   if (raw.build !== undefined) {
     const build = check('build', () => buildOf(raw.build!, ctx, reporter('build')));
