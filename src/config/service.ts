@@ -99,7 +99,7 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     tmpfs: raw.tmpfs === undefined ? [] : typeof raw.tmpfs === 'string' ? [raw.tmpfs] : [...raw.tmpfs],
     extensions: extensionsOf(raw),
   };
-  Object.assign(service, processKeysOf(name, raw, issues));
+  Object.assign(service, processKeysOf(name, raw, issues, ctx.dir));
   // Sharing another service's IPC or PID namespace needs it running first (as Compose adds it to depends_on).
   for (const { key, service: dep } of namespaceServices(service)) {
     if (Object.hasOwn(service.depends_on, dep)) continue;

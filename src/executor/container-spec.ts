@@ -8,6 +8,7 @@ import type { ContainerRef } from '../planner/plan.js';
 import { serviceNetworks } from '../planner/resources.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
 import { formatRestartPolicy } from '../runtime/restart-policy.js';
+import { processSpecOptions } from './process-spec-options.js';
 
 /** What a create-container node says of the container beyond its service. */
 export interface ContainerIdentity extends ContainerRef {
@@ -49,6 +50,7 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     privileged: service.privileged,
     capAdd: [...service.cap_add],
     capDrop: [...service.cap_drop],
+    ...processSpecOptions(stack, service),
   };
   if (service.entrypoint) spec.entrypoint = [...service.entrypoint];
   if (service.command) spec.command = [...service.command];

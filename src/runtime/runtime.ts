@@ -3,7 +3,7 @@
  * suite in e2e/ tests. A runtime knows nothing of stacks beyond the labels and names it is handed:
  * the executor turns plan operations into these calls.
  */
-import type { Bytes, Healthcheck, Millis, PortMapping, Protocol, Resources, RuntimeName } from '../config/model.js';
+import type { BlkioConfig, Bytes, Healthcheck, Millis, PortMapping, Protocol, Resources, RuntimeName } from '../config/model.js';
 
 /** Labels every resource carries, so observed state is read back from the runtime. */
 export const Label = {
@@ -52,6 +52,47 @@ export interface ContainerSpec {
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];
+  // Process and confinement: each absent when the service leaves it to the runtime's default.
+  /** Run the runtime's init as PID 1 (the embedded runtime always does). */
+  init?: boolean;
+  /** rlimits by name (`nofile`); -1 is unlimited. */
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  /** Size of /dev/shm. */
+  shmSize?: Bytes;
+  /** Namespaced sysctls (net.*, kernel.shm*, …). */
+  sysctls?: Record<string, string>;
+  ipc?: NamespaceMode;
+  pid?: NamespaceMode;
+  uts?: 'host';
+  devices?: { source: string; target: string; permissions: string }[];
+  /** As written (`no-new-privileges:false`, `seccomp=unconfined`, `label=disable`, …). */
+  securityOpt?: string[];
+  /** Group names (the image's /etc/group) or numbers. */
+  groupAdd?: string[];
+  oomScoreAdj?: number;
+  /** cgroup settings beyond `resources` (Compose's flat keys). */
+  cgroup?: CgroupTuning;
+  usernsMode?: string;
+  storageOpt?: Record<string, string>;
+}
+
+/** A namespace of the container: its own (`private`, or `shareable` by others), the host's, or another container's by name. */
+export type NamespaceMode = 'private' | 'shareable' | 'host' | { container: string };
+
+/** Compose's cgroup keys beyond memory/cpus/pids limits. */
+export interface CgroupTuning {
+  memSwappiness?: number;
+  /** Memory plus swap in bytes; -1 unlimited. */
+  memswapLimit?: number;
+  memReservation?: Bytes;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpuset?: string;
+  parent?: string;
+  blkio?: BlkioConfig;
+  cpuCount?: number;
+  cpuPercent?: number;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'dead';

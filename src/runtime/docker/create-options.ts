@@ -6,6 +6,7 @@
 import type Docker from 'dockerode';
 import type { Healthcheck } from '../../config/model.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime.js';
+import { processHostConfig } from './process-options.js';
 
 /** Label keeping the image reference as the spec wrote it (`docker-archive:…` runs as a tag). */
 export const IMAGE_REF_LABEL = 'io.hafen.image-ref';
@@ -71,6 +72,7 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
       // As on the embedded runtime: an ordinary container's processes cannot gain privileges.
       SecurityOpt: spec.privileged ? [] : ['no-new-privileges'],
       NetworkMode: first?.network ?? 'none',
+      ...processHostConfig(spec),
     },
     ...(first ? { NetworkingConfig: { EndpointsConfig: { [first.network]: first.config } } } : {}),
   };
