@@ -104,6 +104,11 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
       exec_fail(errfd, HR_EXIT_SETUP, "drop capability %d: %s", c, strerror(errno));
   }
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  {
+    /* rlimits while CAP_SYS_RESOURCE is still held; raising a hard limit needs it. */
+    char err[512];
+    if (hr_apply_rlimits(o, err, sizeof err) < 0) exec_fail(errfd, HR_EXIT_SETUP, "%s", err);
+  }
   if (setgroups((size_t)o->ngroups, o->groups) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgroups: %s", strerror(errno));
   if (setresgid(o->gid, o->gid, o->gid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgid %u: %s", o->gid, strerror(errno));
   if (setresuid(o->uid, o->uid, o->uid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setuid %u: %s", o->uid, strerror(errno));
@@ -121,7 +126,7 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
       {(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
   };
   if (syscall(SYS_capset, &hdr, data) < 0) exec_fail(errfd, HR_EXIT_SETUP, "capset: %s", strerror(errno));
-  if (!o->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  if (!o->privileged && !o->allow_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     exec_fail(errfd, HR_EXIT_SETUP, "no_new_privs: %s", strerror(errno));
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
@@ -239,6 +244,8 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
     hr_errmsg(err, sizeof err, "new cgroup namespace: %s", strerror(errno));
     init_fail(chan, err);
   }
+  if (hr_write_oom_score_adj(o, err, sizeof err) < 0) init_fail(chan, err);
+  if (o->ipc == HR_NS_JOIN && hr_join_ns(o->ipcpath, CLONE_NEWIPC, "ipc", err, sizeof err) < 0) init_fail(chan, err);
   if (o->net == HR_NET_JOIN) {
     int fd = open(o->netpath, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
@@ -249,9 +256,11 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   } else if (o->net == HR_NET_NEW && lo_up(err, sizeof err) < 0) {
     init_fail(chan, err);
   }
+  /* The host's /proc is still here, and /proc/sys answers for our own network and IPC namespaces. */
+  if (hr_write_sysctls(o, err, sizeof err) < 0) init_fail(chan, err);
   HR_T("cgroups, net");
   if (hr_setup_rootfs(o, err, sizeof err) < 0) init_fail(chan, err);
-  if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0) {
+  if (o->hostname && o->uts == HR_NS_NEW && sethostname(o->hostname, strlen(o->hostname)) < 0) {
     hr_errmsg(err, sizeof err, "sethostname: %s", strerror(errno));
     init_fail(chan, err);
   }
