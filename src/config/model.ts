@@ -70,7 +70,8 @@ export interface Service {
   resources: Resources;
   restart: RestartPolicy;
   stop_grace_period: Millis;
-  stop_signal: string;
+  /** As written (`SIGINT`, `9`); absent: the image's STOPSIGNAL, else SIGTERM. */
+  stop_signal?: string;
   depends_on: Record<string, Dependency>;
   /** Services whose volumes this one mounts too (`volumes_from`). */
   volumes_from: VolumesFrom[];

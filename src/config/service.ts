@@ -81,7 +81,6 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     resources: resourcesOf(raw, check),
     restart: restartOf(raw),
     stop_grace_period: raw.stop_grace_period === undefined ? DEFAULT_STOP_GRACE : (check('stop_grace_period', () => parseDuration(raw.stop_grace_period!)) ?? DEFAULT_STOP_GRACE),
-    stop_signal: signalOf(raw.stop_signal),
     depends_on: dependenciesOf(name, raw, ctx),
     volumes_from: (raw.volumes_from ?? []).flatMap((v, i) => {
       const from = check(`volumes_from[${i}]`, () => parseVolumesFrom(v));
@@ -115,6 +114,7 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
   if (command) service.command = command;
   const entrypoint = execForm(raw.entrypoint);
   if (entrypoint) service.entrypoint = entrypoint;
+  if (raw.stop_signal !== undefined) service.stop_signal = signalOf(raw.stop_signal);
   if (raw.working_dir !== undefined) service.working_dir = raw.working_dir;
   if (raw.user !== undefined) service.user = String(raw.user);
   if (raw.hostname !== undefined) service.hostname = raw.hostname;
@@ -242,9 +242,11 @@ function restartOf(raw: RawService): RestartPolicy {
   return { policy: 'no' };
 }
 
-function signalOf(signal: string | undefined): string {
-  if (signal === undefined) return 'SIGTERM';
-  return signal.startsWith('SIG') ? signal : `SIG${signal}`;
+/** `INT`, `sigint`, `SIGINT` → `SIGINT`; a number stays a number (as Docker reads it). */
+function signalOf(signal: string): string {
+  const text = signal.trim().toUpperCase();
+  if (/^\d+$/.test(text)) return text;
+  return text.startsWith('SIG') ? text : `SIG${text}`;
 }
 
 /** `replicas`, `deploy.replicas` and `scale` mean the same; given twice, they must agree. */

@@ -42,7 +42,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     extraHosts: { ...service.extra_hosts },
     ports: service.ports.map((p) => ({ ...p })),
     resources: { ...service.resources },
-    stopSignal: service.stop_signal,
+    // Empty: the image's STOPSIGNAL, else SIGTERM (the runtime knows the image).
+    stopSignal: service.stop_signal ?? '',
     stopGracePeriod: service.stop_grace_period,
     tty: service.tty,
     stdinOpen: service.stdin_open,

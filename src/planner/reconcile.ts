@@ -123,7 +123,7 @@ export function reconcile(
     ];
     const restartForDependency = edges.some((e) => e.restart && recreated.has(e.to));
     const existing = containers.get(name) ?? new Map<number, ObservedContainer>();
-    const stop = { gracePeriod: service.stop_grace_period, signal: service.stop_signal };
+    const stop = { gracePeriod: service.stop_grace_period, signal: service.stop_signal ?? 'SIGTERM' };
 
     const creates: number[] = [];
     const toStart: Array<{ ref: ContainerRef; after: Array<number | undefined> }> = [];

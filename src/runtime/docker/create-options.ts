@@ -53,7 +53,7 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     Labels: { ...spec.labels, [IMAGE_REF_LABEL]: spec.image },
     Tty: spec.tty,
     OpenStdin: spec.stdinOpen,
-    StopSignal: spec.stopSignal,
+    ...(spec.stopSignal ? { StopSignal: spec.stopSignal } : {}),
     StopTimeout: Math.ceil(spec.stopGracePeriod / 1000),
     ExposedPorts: Object.fromEntries(ports.map((p) => [p.key, {}])),
     ...(spec.healthcheck ? { Healthcheck: dockerHealthcheck(spec.healthcheck) } : {}),

@@ -19,6 +19,8 @@ import { containerPaths, type ContainerPaths } from '../state/index.js';
 import { imageLayers } from './container-image.js';
 import { writeRecord, type ContainerRecord, type RecordProcess, type RecordRun } from './container-record.js';
 import { syncHosts } from './hosts-sync.js';
+import { groupIdsInRootfs } from '../launcher/group-add.js';
+import { containerOptions, processOptions, withoutBinds } from './process-options.js';
 import { containerCapabilities, containerCommand, containerCwd, containerEnv, containerHealthcheck } from './process-spec.js';
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
@@ -88,9 +90,15 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     capabilities: containerCapabilities(spec),
     cgroups: [],
     ...(spec.privileged ? { privileged: true } : {}),
+    ...processOptions(spec),
   }));
+  if (spec.groupAdd?.length) {
+    const extra = await step('resolving its group_add', () => groupIdsInRootfs([paths.upper, ...layers.lower], spec.groupAdd!));
+    proc.user = { ...proc.user, groups: [...new Set([...(proc.user.groups ?? []), ...extra])] };
+  }
+  const shared = await step('finding the namespaces it shares', () => containerOptions(ctx.root, project, spec));
   const cgroup = await step('creating its cgroup', () =>
-    createCgroup(ledger, `hafen/${project}/${name}`, spec.resources, { owner: name, layout: ctx.cgroupLayout() }),
+    createCgroup(ledger, `hafen/${project}/${name}`, spec.resources, { owner: name, layout: ctx.cgroupLayout(), ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
   );
   undo.push('cgroup', () => cgroup.remove());
   proc.cgroups = [...cgroup.dirs];
@@ -106,6 +114,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
       { source: paths.hosts, target: '/etc/hosts' },
       { source: paths.hostname, target: '/etc/hostname' },
       { source: paths.resolvConf, target: '/etc/resolv.conf' },
+      ...shared.binds,
     ],
     tmpfs: record.tmpfs,
     net: 'new',
@@ -113,6 +122,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     tty: spec.tty,
     log: { file: logFile(paths), maxBytes: LOG_MAX_BYTES },
     detach: { statusFile: paths.status },
+    ...withoutBinds(shared),
   };
   const launched = await step('launching it', () => launch(launchSpec, { name: resource }));
   let entries: LedgerResource[] = [];
