@@ -49,7 +49,8 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
     ...(spec.user ? { User: spec.user } : {}),
-    Hostname: spec.hostname,
+    // Sharing the host's UTS namespace leaves no hostname of its own to set (Docker refuses both).
+    ...(spec.uts === 'host' ? {} : { Hostname: spec.hostname }),
     Labels: { ...spec.labels, [IMAGE_REF_LABEL]: spec.image },
     Tty: spec.tty,
     OpenStdin: spec.stdinOpen,

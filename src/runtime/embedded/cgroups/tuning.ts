@@ -36,7 +36,7 @@ function compose(key: keyof EmbeddedTuning): string {
 
 /** runc's mapping of cgroup v1 cpu.shares (2..262144) to v2 cpu.weight (1..10000). */
 export function sharesToWeight(shares: number): number {
-  return Math.round(1 + ((Math.min(Math.max(shares, 2), 262144) - 2) * 9999) / 262142);
+  return 1 + Math.floor(((Math.min(Math.max(shares, 2), 262144) - 2) * 9999) / 262142);
 }
 
 /** The writes for `tuning` on the cgroup `name`, after the limits (memsw overrides the limit's own). */
