@@ -127,7 +127,11 @@ int hr_write_oom_score_adj(const struct hr_opts *o, char *err, size_t errlen) {
   int n = snprintf(buf, sizeof buf, "%d", o->oom_score_adj);
   int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (fd < 0 || write(fd, buf, (size_t)n) != n) {
-    hr_errmsg(err, errlen, "oom_score_adj %d: %s", o->oom_score_adj, strerror(errno));
+    if (errno == EACCES)
+      hr_errmsg(err, errlen, "oom_score_adj %d: lowering it needs CAP_SYS_RESOURCE, which this host does not give (%s)",
+                o->oom_score_adj, strerror(errno));
+    else
+      hr_errmsg(err, errlen, "oom_score_adj %d: %s", o->oom_score_adj, strerror(errno));
     if (fd >= 0) close(fd);
     return -1;
   }

@@ -105,9 +105,10 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
   }
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   {
-    /* rlimits while CAP_SYS_RESOURCE is still held; raising a hard limit needs it. */
+    /* rlimits and oom_score_adj while CAP_SYS_RESOURCE is still held (raising or lowering them needs it). */
     char err[512];
-    if (hr_apply_rlimits(o, err, sizeof err) < 0) exec_fail(errfd, HR_EXIT_SETUP, "%s", err);
+    if (hr_apply_rlimits(o, err, sizeof err) < 0 || hr_write_oom_score_adj(o, err, sizeof err) < 0)
+      exec_fail(errfd, HR_EXIT_SETUP, "%s", err);
   }
   if (setgroups((size_t)o->ngroups, o->groups) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgroups: %s", strerror(errno));
   if (setresgid(o->gid, o->gid, o->gid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgid %u: %s", o->gid, strerror(errno));

@@ -31,6 +31,7 @@ export async function execInContainer(name: string, run: RecordRun, opts: ExecOp
       privileged: Boolean(base.privileged),
       ...(base.ulimits ? { ulimits: base.ulimits } : {}),
       ...(base.allowNewPrivileges ? { allowNewPrivileges: true } : {}),
+      ...(base.oomScoreAdj !== undefined ? { oomScoreAdj: base.oomScoreAdj } : {}),
     },
     { stdio: opts.interactive ? 'inherit' : 'pipe', name: `container ${name}` },
   );

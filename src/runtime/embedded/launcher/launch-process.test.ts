@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../../../testing/requirements.js';
 import { makeBusyboxRootfs } from './busybox-rootfs.js';
 import type { ExitStatus } from './exit-status.js';
-import { launch, type LaunchedProcess } from './launch.js';
+import { execIn, launch, type LaunchedProcess } from './launch.js';
 import { runArgv, type LaunchSpec } from './spec.js';
 
 function alive(pid: number): boolean {
@@ -151,9 +151,33 @@ describe.skipIf(needs)('hafen-run: process options in a container', () => {
     await bad.wait();
   });
 
-  it('sets oom_score_adj for the command', async () => {
+  it('sets oom_score_adj and rlimits for the command, and for an exec told so', async () => {
     expect((await run({ oomScoreAdj: 432, command: sh('cat /proc/self/oom_score_adj') })).out).toBe('432\n');
     expect((await run({ command: sh('cat /proc/self/oom_score_adj') })).out).toBe('0\n');
+    const c = await start({ command: ['sleep', '100'] });
+    try {
+      await c.go();
+      const e = execIn(c.pid, { command: sh('cat /proc/self/oom_score_adj; ulimit -n'), env: { PATH: '/bin' }, oomScoreAdj: 7, ulimits: { nofile: { soft: 77, hard: 77 } } }, { stdio: 'pipe' });
+      let out = '';
+      e.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+      e.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+      expect(await e.wait(), out).toMatchObject({ code: 0 });
+      expect(out).toBe('7\n77\n');
+    } finally {
+      c.kill('SIGKILL');
+      await c.wait();
+    }
+    // Lowering it needs CAP_SYS_RESOURCE, which some hosts (this one) withhold even from root.
+    const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]}`);
+    const low = await start({ oomScoreAdj: -7, command: sh('cat /proc/self/oom_score_adj') });
+    if (capEff & (1n << 24n)) {
+      await low.go();
+      await low.wait();
+      expect(low.out()).toBe('-7\n');
+    } else {
+      await expect(low.go()).rejects.toThrow('oom_score_adj -7: lowering it needs CAP_SYS_RESOURCE, which this host does not give');
+      await low.wait();
+    }
   });
 
   it("shares another container's IPC and PID namespaces, or the host's", async () => {

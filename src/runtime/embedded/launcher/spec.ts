@@ -73,6 +73,8 @@ export interface ProcessSpec {
   ulimits?: Readonly<Record<string, { soft: number; hard: number }>>;
   /** Keep the right to gain privileges (`security_opt: no-new-privileges:false`). */
   allowNewPrivileges?: boolean;
+  /** The OOM-killer preference, -1000..1000 (the container's init and command, and an exec). */
+  oomScoreAdj?: number;
 }
 
 /** A namespace: a new one, the host's, or an existing one by path (`/proc/PID/ns/ipc`). */
@@ -102,8 +104,6 @@ export interface LaunchSpec extends ProcessSpec {
   sysctls?: Readonly<Record<string, string>>;
   /** Size of /dev/shm (default 64 MiB). */
   shmSizeBytes?: number;
-  /** The container's OOM-killer preference, -1000..1000. */
-  oomScoreAdj?: number;
 }
 
 /** The launcher's sync socket: fd 3 of hafen-run (Node's fourth stdio entry). */
@@ -141,6 +141,10 @@ function processArgs(spec: ProcessSpec): string[] {
     args.push('--ulimit', `${name}=${soft}:${hard}`);
   }
   if (spec.allowNewPrivileges) args.push('--allow-new-privileges');
+  if (spec.oomScoreAdj !== undefined) {
+    if (!Number.isInteger(spec.oomScoreAdj) || spec.oomScoreAdj < -1000 || spec.oomScoreAdj > 1000) invalid(`bad oom_score_adj ${spec.oomScoreAdj}`);
+    args.push('--oom-score-adj', String(spec.oomScoreAdj));
+  }
   return args;
 }
 
@@ -149,7 +153,7 @@ function command(spec: ProcessSpec): string[] {
   return ['--', ...spec.command];
 }
 
-/** --ipc, --pid, --uts, --sysctl, --shm-size, --oom-score-adj. */
+/** --ipc, --pid, --uts, --sysctl, --shm-size. */
 function namespaceArgs(spec: LaunchSpec): string[] {
   const args: string[] = [];
   const ns = (n: NamespaceSpec | undefined) => (n === undefined || typeof n === 'string' ? n : noColon('namespace path', n.join));
@@ -165,10 +169,6 @@ function namespaceArgs(spec: LaunchSpec): string[] {
   if (spec.shmSizeBytes !== undefined) {
     if (!Number.isSafeInteger(spec.shmSizeBytes) || spec.shmSizeBytes <= 0) invalid(`bad /dev/shm size ${spec.shmSizeBytes}`);
     args.push('--shm-size', String(spec.shmSizeBytes));
-  }
-  if (spec.oomScoreAdj !== undefined) {
-    if (!Number.isInteger(spec.oomScoreAdj) || spec.oomScoreAdj < -1000 || spec.oomScoreAdj > 1000) invalid(`bad oom_score_adj ${spec.oomScoreAdj}`);
-    args.push('--oom-score-adj', String(spec.oomScoreAdj));
   }
   return args;
 }
