@@ -49,6 +49,7 @@ describe('process keys in stack config', () => {
     ['devices: ["/dev/zero:/dev/z:r", "/dev/null:/dev/n"]', { devices: [{ source: '/dev/zero', target: '/dev/z', permissions: 'r' }, { source: '/dev/null', target: '/dev/n', permissions: 'rwm' }] }],
     ['devices: [{source: /dev/zero, permissions: rw}]', { devices: [{ source: '/dev/zero', target: '/dev/zero', permissions: 'rw' }] }],
     ['security_opt: [no-new-privileges:false, seccomp=unconfined]', { security_opt: ['no-new-privileges:false', 'seccomp=unconfined'] }],
+    ['security_opt: ["seccomp:/abs.json", "label=disable"]', { security_opt: ['seccomp:/abs.json', 'label=disable'] }],
     ['group_add: [audio, 1234]', { group_add: ['audio', '1234'] }],
     ['oom_score_adj: -500', { oom_score_adj: -500 }],
     ['mem_swappiness: 0', { mem_swappiness: 0 }],
@@ -68,6 +69,11 @@ describe('process keys in stack config', () => {
     const out = await configOf(body);
     for (const [key, value] of Object.entries(expected)) expect(out[key]).toEqual(value);
     if (Object.keys(expected).length === 0) expect(out.pid).toBeUndefined();
+  });
+
+  it('reads a seccomp profile file relative to the stack file, as Compose does', async () => {
+    const stack = await load('services:\n  app:\n    image: host\n    security_opt: [seccomp=profiles/p.json]\n');
+    expect(stack.services.app!.security_opt).toEqual([`seccomp=${path.join(path.dirname(stack.file), 'profiles/p.json')}`]);
   });
 
   it('leaves the keys out of a service that does not use them', async () => {

@@ -41,13 +41,13 @@ export function processSpecOptions(stack: Stack, service: Service): Partial<Cont
   return out;
 }
 
-/** `private`, `shareable`, `host`, `service:NAME` (its first container), `container:NAME`. */
+/** `private`, `shareable`, `host`, `none`, `service:NAME` (its first container), `container:NAME`. */
 export function namespaceMode(stack: Stack, mode: string): NamespaceMode {
   if (mode.startsWith('service:')) {
     const name = mode.slice('service:'.length);
     return { container: stack.services[name]?.container_name ?? containerName(stack.name, name, 1) };
   }
   if (mode.startsWith('container:')) return { container: mode.slice('container:'.length) };
-  if (mode === 'host' || mode === 'shareable') return mode;
+  if (mode === 'host' || mode === 'shareable' || mode === 'none') return mode;
   return 'private';
 }

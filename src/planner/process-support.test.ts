@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Service } from '../config/model.js';
 import { runtimeRefusals } from './runtime-support.js';
+import { formatPlan } from './format.js';
+import { planUp } from './plan-up.js';
 import { makeStack } from './test-stack.js';
 
 /** The refusal lines `up` prints for one service `app` with `fields`, on `runtime`. */
@@ -20,6 +22,7 @@ describe('process keys the embedded runtime cannot honour', () => {
     ['userns_mode', { userns_mode: 'private' }, 'services.app.userns_mode: userns_mode "private" is not supported on the embedded runtime'],
     ['a seccomp profile', { security_opt: ['no-new-privileges', 'seccomp=/x.json', 'apparmor=p'] }, 'services.app.security_opt: "seccomp=/x.json", "apparmor=p" cannot be honoured on the embedded runtime'],
     ['IPC sysctls in a shared IPC namespace', { ipc: 'host', sysctls: { 'kernel.shmmax': '1', 'net.core.somaxconn': '5' } }, 'services.app.sysctls: kernel.shmmax would change the IPC namespace of "ipc: host"'],
+    ['ipc: none', { ipc: 'none' }, 'services.app.ipc: "ipc: none" (no /dev/shm) is not supported on the embedded runtime'],
     ['cpu_quota with cpus', { cpu_quota: 50000, resources: { cpus: 1 } }, 'services.app.cpu_quota: cpu_quota and a CPU limit (cpus) both set the CFS quota; keep one of them'],
   ])('%s', (_, fields, expected) => {
     const lines = refusals(fields);
@@ -37,5 +40,20 @@ describe('process keys the embedded runtime cannot honour', () => {
         security_opt: ['no-new-privileges:false', 'seccomp=unconfined', 'apparmor=unconfined', 'label=disable', 'label:disable', 'seccomp:unconfined'],
       }),
     ).toEqual([]);
+  });
+});
+
+describe('sharing a namespace in the plan', () => {
+  it("creates a container after the one whose IPC or PID namespace it shares (Docker resolves it at create)", () => {
+    const stack = makeStack({ name: 'demo', services: { base: { image: 'host' }, probe: { image: 'host', ipc: 'service:base', pid: 'service:base', depends_on: ['base'] } } });
+    expect(formatPlan(planUp(stack))).toBe(
+      [
+        '[] -> #1 network:demo_default  create-network',
+        '[1] -> #2 container:demo-base-1  create-container',
+        '[2] -> #3 container:demo-base-1  start-container',
+        '[1,2] -> #4 container:demo-probe-1  create-container',
+        '[3,4] -> #5 container:demo-probe-1  start-container',
+      ].join('\n'),
+    );
   });
 });

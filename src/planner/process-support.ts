@@ -56,6 +56,12 @@ export const PROCESS_SUPPORT_RULES: readonly SupportRule[] = [
     refuse: (s) => (s.userns_mode === undefined || s.userns_mode === 'host' ? undefined : `userns_mode "${s.userns_mode}" is not supported on the embedded runtime (its containers run in the host's user namespace)`),
     todo: 'remove it (or write host), or use --runtime docker',
   },
+  {
+    runtime: 'embedded',
+    key: 'ipc',
+    refuse: (s) => (s.ipc === 'none' ? '"ipc: none" (no /dev/shm) is not supported on the embedded runtime' : undefined),
+    todo: 'remove it (a private IPC namespace is the default), or use --runtime docker',
+  },
   dockerOnly('cpuset', 'hafen does not manage the cpuset cgroup controller'),
   dockerOnly('cgroup_parent', 'its containers live under the hafen cgroup'),
   dockerOnly('storage_opt', 'its container layers are overlayfs directories without size quotas'),

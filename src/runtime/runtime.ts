@@ -80,8 +80,8 @@ export interface ContainerSpec {
   storageOpt?: Record<string, string>;
 }
 
-/** A namespace of the container: its own (`private`, or `shareable` by others), the host's, or another container's by name. */
-export type NamespaceMode = 'private' | 'shareable' | 'host' | { container: string };
+/** A namespace of the container: its own (`private`, or `shareable` by others), the host's, another container's by name; `none`: IPC without /dev/shm (Docker). */
+export type NamespaceMode = 'private' | 'shareable' | 'host' | 'none' | { container: string };
 
 /** Compose's cgroup keys beyond memory/cpus/pids limits. */
 export interface CgroupTuning {

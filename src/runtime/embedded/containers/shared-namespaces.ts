@@ -12,6 +12,7 @@ import { projectsOf, readRecord } from './container-record.js';
 export function namespaceSpec(root: string, project: string, kind: 'ipc' | 'pid', mode: NamespaceMode | undefined): NamespaceSpec {
   if (mode === undefined || mode === 'private' || mode === 'shareable') return 'new';
   if (mode === 'host') return 'host';
+  if (mode === 'none') throw new RuntimeError('ipc', '"ipc: none" is not supported on the embedded runtime');
   const name = mode.container;
   const owner = readRecord(root, project, name) ? project : projectsOf(root, name)[0];
   const record = owner === undefined ? undefined : readRecord(root, owner, name);
