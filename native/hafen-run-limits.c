@@ -97,9 +97,18 @@ int hr_apply_rlimits(const struct hr_opts *o, char *err, size_t errlen) {
   return 0;
 }
 
-/* Writes each --sysctl to /proc/sys/KEY (dots become slashes). */
+/*
+ * Writes each --sysctl to /proc/sys/KEY (dots become slashes). Only into namespaces of the
+ * container's own: a net.* key needs a new network namespace, any other a new IPC namespace.
+ */
 int hr_write_sysctls(const struct hr_opts *o, char *err, size_t errlen) {
   for (int i = 0; i < o->nsysctls; i++) {
+    int net = !strncmp(o->sysctls[i].key, "net.", 4);
+    if (net ? o->net != HR_NET_NEW : o->ipc != HR_NS_NEW) {
+      hr_errmsg(err, errlen, "sysctl %s: the container shares its %s namespace, so the sysctl would change another's",
+                o->sysctls[i].key, net ? "network" : "IPC");
+      return -1;
+    }
     char path[512];
     int n = snprintf(path, sizeof path, "/proc/sys/%s", o->sysctls[i].key);
     if (n < 0 || (size_t)n >= sizeof path) {

@@ -46,6 +46,18 @@ export const PROCESS_SUPPORT_RULES: readonly SupportRule[] = [
   },
   {
     runtime: 'embedded',
+    key: 'sysctls',
+    refuse: (s) => {
+      // network_mode comes with the networks part of this issue; read loosely so either order of merging compiles.
+      const mode = (s as Service & { network_mode?: string }).network_mode;
+      const shared = mode !== undefined && mode !== 'bridge' && mode !== 'default';
+      const net = Object.keys(s.sysctls ?? {}).filter((k) => sysctlNamespace(k) === 'net');
+      return shared && net.length > 0 ? `${net.join(', ')} would change the network namespace of "network_mode: ${mode}", not one of this container's own` : undefined;
+    },
+    todo: 'set them on the service that owns the network namespace, or remove network_mode',
+  },
+  {
+    runtime: 'embedded',
     key: 'cpu_quota',
     refuse: (s) => (s.cpu_quota !== undefined && s.resources.cpus !== undefined ? 'cpu_quota and a CPU limit (cpus) both set the CFS quota' : undefined),
     todo: 'keep one of them',

@@ -149,6 +149,15 @@ describe.skipIf(needs)('hafen-run: process options in a container', () => {
     const bad = await start({ sysctls: { 'net.no.such.key': '1' }, command: ['true'] });
     await expect(bad.go()).rejects.toThrow('sysctl net.no.such.key=1: open No such file or directory');
     await bad.wait();
+    // Never into a namespace the container shares (here: the host's).
+    const shared = await start({ net: 'host', ipc: 'host', sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80' }, command: ['true'] });
+    await expect(shared.go()).rejects.toThrow('sysctl net.ipv4.ip_unprivileged_port_start: the container shares its network namespace');
+    await shared.wait();
+    const ipc = await start({ ipc: 'host', sysctls: { 'kernel.shmmni': '1234' }, command: ['true'] });
+    await expect(ipc.go()).rejects.toThrow('sysctl kernel.shmmni: the container shares its IPC namespace');
+    await ipc.wait();
+    expect(fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')).toBe(hostPorts);
+    expect(fs.readFileSync('/proc/sys/kernel/shmmni', 'utf8')).toBe(hostShmmni);
   });
 
   it('sets oom_score_adj and rlimits for the command, and for an exec told so', async () => {
