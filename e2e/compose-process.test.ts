@@ -2,7 +2,7 @@
  * Compose's process and confinement keys through the built CLI, on the embedded runtime and on
  * Docker, each observed from inside the containers (or in their cgroup files): ulimits, shm_size,
  * sysctls, ipc/pid shared with another service, uts: host, init, cap_add/cap_drop in any spelling,
- * devices, security_opt no-new-privileges:false, read_only, group_add, tty, oom_score_adj, a
+ * devices, security_opt no-new-privileges:false, read_only, group_add, tty, stdin_open, oom_score_adj, a
  * numeric stop_signal, the cgroup tunings. Keys the embedded runtime cannot honour are refused by
  * `up` (exit 2, file:line:col, the key, what to do) before anything is made. Nothing is left after.
  */
@@ -55,6 +55,10 @@ const STACK = (image: string) => `services:
     image: ${image}
     command: ["sh", "-c", "trap 'echo got USR1; exit 0' USR1; echo ready; sleep 600 & wait"]
     stop_signal: "10"
+  stdin:
+    image: ${image}
+    command: ["sh", "-c", "read x; echo stdin closed"]
+    stdin_open: true
   tuned:
     image: ${image}
     command: ["sh", "-c", "${SLEEP}"]
@@ -192,6 +196,11 @@ for (const target of targets) {
           quota: read('cpu', 'cpu.cfs_quota_us'),
         }).toEqual({ limit: String(64 << 20), memsw: String(128 << 20), soft: String(32 << 20), swappiness: '10', shares: '512', period: '50000', quota: '25000' });
       }
+
+      // stdin_open: its stdin stays open, so `read` still waits.
+      const states = JSON.parse(run(p, ['ps', '--json']).stdout) as { service: string; state: string }[];
+      expect(states.find((c) => c.service === 'stdin')?.state).toBe('running');
+      expect(run(p, ['logs', 'stdin']).stdout).not.toContain('stdin closed');
 
       // stop_signal "10" (SIGUSR1) is what stop sends.
       expect(run(p, ['stop', 'stopper']).code).toBe(0);

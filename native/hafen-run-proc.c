@@ -164,6 +164,7 @@ struct command {
   int errfd, errrd;   /* exec error report pipe (write end, read end) */
   const char *slave;  /* pty slave to make the controlling terminal, or NULL */
   int outw, errw;     /* log pipes, or -1 */
+  int inr;            /* stdin kept open (a pipe init holds the other end of), or -1 for /dev/null */
   int pdeath;         /* die with the parent (exec mode: the parent is outside the pid namespace) */
 };
 
@@ -178,7 +179,7 @@ static int command_main(void *arg) {
     dup2(s, 0), dup2(s, 1), dup2(s, 2);
     if (s > 2) close(s);
   } else if (c->outw >= 0) {
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int null = c->inr >= 0 ? c->inr : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null >= 0) dup2(null, 0);
     dup2(c->outw, 1);
     dup2(c->errw, 2);
@@ -294,8 +295,14 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
     init_fail(chan, err);
   }
   prctl(PR_SET_NAME, "hafen-init", 0, 0, 0); /* set up: exec may enter now */
+  /* stdin_open: a pipe whose write end init keeps and never writes, so the command's stdin stays open. */
+  int in[2] = {-1, -1};
+  if (o->stdin_open && !o->tty && outw >= 0 && pipe2(in, O_CLOEXEC) < 0) {
+    hr_errmsg(err, sizeof err, "pipe: %s", strerror(errno));
+    init_fail(chan, err);
+  }
   struct command cmd = {.o = o, .errfd = ep[1], .errrd = ep[0], .slave = o->tty ? slave : NULL, .outw = outw,
-                        .errw = errw};
+                        .errw = errw, .inr = in[0]};
   pid_t child = spawn_command(&cmd);
   if (child < 0) {
     hr_errmsg(err, sizeof err, "fork: %s", strerror(errno));
@@ -303,6 +310,7 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   }
   close(ep[1]);
   if (outw >= 0) close(outw), close(errw);
+  if (in[0] >= 0) close(in[0]);
   if (master >= 0) close(master);
   char msg[600];
   int code;
@@ -409,7 +417,7 @@ int hr_exec_main(const struct hr_opts *o) {
   int ep[2];
   if (sigfd < 0 || pipe2(ep, O_CLOEXEC) < 0) return HR_EXIT_SETUP;
   struct command cmd = {.o = o, .errfd = ep[1], .errrd = ep[0], .slave = o->tty ? slave : NULL, .outw = -1, .errw = -1,
-                        .pdeath = 1};
+                        .inr = -1, .pdeath = 1};
   pid_t child = spawn_command(&cmd);
   if (child < 0) {
     fprintf(stderr, "hafen-run: fork: %s\n", strerror(errno));

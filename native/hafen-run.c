@@ -20,12 +20,19 @@
  *                /sys is writable, nothing is masked or read-only in /proc and /sys, and the
  *                command keeps the right to gain privileges (no no_new_privs; exec too).
  *     isolation  new mount, pid, uts, ipc and cgroup namespaces; --net new|host|/proc/PID/ns/net
- *                (new: empty, lo up; default new); --hostname NAME
+ *                (new: empty, lo up; default new); --hostname NAME (not with --uts host);
+ *                --ipc new|host|/proc/PID/ns/ipc, --pid new|host|/proc/PID/ns/pid (joined: init is not
+ *                PID 1 there, the namespace's owner reaps orphans), --uts new|host;
+ *                --sysctl KEY=VALUE (repeatable: written to /proc/sys by init in its own network (net.*)
+ *                or IPC namespace, refused when that namespace is shared); --shm-size BYTES (/dev/shm,
+ *                default 64 MiB)
  *     process    --cwd DIR (created if missing) --env K=V (repeatable; the whole environment)
  *                --user UID[:GID] --groups G1,G2 (numeric) --cap CAP_NAME (repeatable: the
  *                capabilities kept in bounding, effective, permitted; inheritable and ambient are
- *                cleared; a non-root user ends with none) ; no_new_privs unless --privileged;
- *                rlimits untouched.
+ *                cleared; a non-root user ends with none) ; no_new_privs unless --privileged or
+ *                --allow-new-privileges; --ulimit NAME=SOFT:HARD (repeatable; -1 unlimited: set before
+ *                exec, a refusal fails the start naming the limit); --oom-score-adj N (-1000..1000, on
+ *                init and the command); otherwise rlimits untouched.
  *                --cgroup DIR (repeatable; v1 per-controller dirs and/or a v2 dir): the container's
  *                init writes itself into DIR/cgroup.procs (or tasks) first thing, before its cgroup
  *                namespace and its filesystem exist, so all of it is accounted; this outer process
@@ -41,7 +48,8 @@
  *                Without --sync-fd the command starts at once and errors go to stderr.
  *     --log FILE [--log-max BYTES]  stdout and stderr of the command go through pipes to this process,
  *                which appends `<RFC3339Nano UTC> <stdout|stderr> <line>` lines to FILE, rotating it
- *                to FILE.1 past BYTES; stdin is /dev/null. Without --log the command shares our stdio.
+ *                to FILE.1 past BYTES; stdin is /dev/null, or with --stdin-open a pipe that
+ *                stays open (never EOF). Without --log the command shares our stdio.
  *     --detach   setsid(), so the caller can die (even by SIGKILL) and the container lives on;
  *     --status-file FILE  written atomically at the end: `exited CODE` or `signaled SIG`, plus ` oom`
  *                when the kernel OOM-killed in one of the cgroups (memory.oom_control / memory.events).
@@ -207,6 +215,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     if (!strcmp(a, "--rootfs-readonly")) { o->readonly_root = 1; continue; }
     if (!strcmp(a, "--privileged")) { o->privileged = 1; continue; }
     if (!strcmp(a, "--allow-new-privileges")) { o->allow_new_privs = 1; continue; }
+    if (!strcmp(a, "--stdin-open")) { o->stdin_open = 1; continue; }
     if (i + 1 >= argc) hr_die("%s needs a value", a);
     char *v = argv[++i];
     if (!strcmp(a, "--rootfs-lower")) o->lowers[o->nlowers++] = v;

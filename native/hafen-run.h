@@ -84,6 +84,7 @@ struct hr_opts {
   int nsysctls;
   long long shm_size;           /* --shm-size BYTES of /dev/shm; 0: 64 MiB */
   int oom_score_adj, has_oom_score_adj;
+  int stdin_open;                /* --stdin-open: with --log, stdin is a pipe kept open (never EOF), not /dev/null */
   int allow_new_privs;          /* --allow-new-privileges: no no_new_privs (security_opt no-new-privileges:false) */
   char **argv;                  /* the command, NULL-terminated */
 };

@@ -120,6 +120,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     net: 'new',
     hostname: spec.hostname,
     tty: spec.tty,
+    ...(spec.stdinOpen ? { stdinOpen: true } : {}),
     log: { file: logFile(paths), maxBytes: LOG_MAX_BYTES },
     detach: { statusFile: paths.status },
     ...withoutBinds(shared),

@@ -31,6 +31,7 @@ describe('runArgv: process options', () => {
     ['new namespaces (the default) add nothing', { ipc: 'new', pid: 'new', uts: 'new' }, []],
     ['sysctls', { sysctls: { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '100' } }, ['--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmni=100']],
     ['shm size and oom_score_adj', { shmSizeBytes: 1048576, oomScoreAdj: -500 }, ['--shm-size', '1048576', '--oom-score-adj', '-500']],
+    ['stdin kept open', { stdinOpen: true }, ['--stdin-open']],
     ['ulimits and new privileges', { ulimits: { nofile: { soft: 10, hard: 20 }, core: { soft: -1, hard: -1 } }, allowNewPrivileges: true }, ['--ulimit', 'nofile=10:20', '--ulimit', 'core=-1:-1', '--allow-new-privileges']],
   ])('%s', (_, spec, expected) => {
     const argv = runArgv({ ...base, ...spec });
@@ -221,6 +222,18 @@ describe.skipIf(needs)('hafen-run: process options in a container', () => {
   it('sets no_new_privs unless new privileges are allowed', async () => {
     expect((await run({ command: sh('grep NoNewPrivs /proc/self/status') })).out).toMatch(/NoNewPrivs:\s+1/);
     expect((await run({ allowNewPrivileges: true, command: sh('grep NoNewPrivs /proc/self/status') })).out).toMatch(/NoNewPrivs:\s+0/);
+  });
+
+  it('keeps a logged command\'s stdin open with stdinOpen, /dev/null otherwise', async () => {
+    // cat ends at EOF (0), or is ended by timeout while it still waits (143).
+    const script = sh('timeout 1 cat; echo cat=$?');
+    for (const [stdinOpen, expected] of [[false, /stdout cat=0$/m], [true, /stdout cat=143$/m]] as const) {
+      const file = path.join(base, `stdin-${n}-${stdinOpen}.log`);
+      const c = await start({ stdinOpen, log: { file }, command: script });
+      await c.go();
+      await c.wait();
+      expect(fs.readFileSync(file, 'utf8')).toMatch(expected);
+    }
   });
 
   it('makes a host device node available at another path in /dev', async () => {

@@ -104,6 +104,8 @@ export interface LaunchSpec extends ProcessSpec {
   sysctls?: Readonly<Record<string, string>>;
   /** Size of /dev/shm (default 64 MiB). */
   shmSizeBytes?: number;
+  /** With a log: stdin a pipe that stays open (`stdin_open: true`), not /dev/null. */
+  stdinOpen?: boolean;
 }
 
 /** The launcher's sync socket: fd 3 of hafen-run (Node's fourth stdio entry). */
@@ -204,6 +206,7 @@ export function runArgv(spec: LaunchSpec, options: { syncFd?: number } = {}): st
   if (spec.hostname) args.push('--hostname', spec.hostname);
   args.push(...namespaceArgs(spec));
   args.push(...processArgs(spec));
+  if (spec.stdinOpen) args.push('--stdin-open');
   if (spec.log) {
     args.push('--log', spec.log.file);
     if (spec.log.maxBytes) args.push('--log-max', String(spec.log.maxBytes));
