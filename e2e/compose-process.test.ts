@@ -155,7 +155,7 @@ for (const target of targets) {
         run(p, ['down', '-v']);
         expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
       }
-    });
+    }, 120_000);
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('honours every key, as seen from inside the containers', async () => {
