@@ -1,6 +1,7 @@
 /** The whole validated stack file in its long form: services, networks, volumes, ships. */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { normalizeFileObjects, normalizeFileReferences } from './file-objects.js';
 import { labelsOf } from './mappings.js';
 import { DEFAULT_NETWORK, type Network, type Ship, type Stack, type Volume } from './model.js';
 import type { RawNetwork, RawShip, RawStack, RawVolume } from './raw.js';
@@ -11,6 +12,7 @@ import type { StackSourceMap } from './source-map.js';
 export interface StackMeta {
   name: string;
   file: string;
+  files: string[];
   dir: string;
   source: StackSourceMap;
 }
@@ -25,15 +27,23 @@ export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeCon
   const stack: Stack = {
     name: meta.name,
     file: meta.file,
+    files: meta.files,
     dir: meta.dir,
     services,
     networks,
     volumes: Object.fromEntries(Object.entries(raw.volumes ?? {}).map(([name, v]) => [name, volumeOf(name, v, ctx)])),
     ships: Object.fromEntries(Object.entries(raw.ships ?? {}).map(([name, s]) => [name, shipOf(name, s, ctx.dir)])),
+    secrets: normalizeFileObjects('secrets', raw.secrets, ctx),
+    configs: normalizeFileObjects('configs', raw.configs, ctx),
     extensions: extensionsOf(raw),
     source: meta.source,
   };
   if (raw.runtime !== undefined) stack.runtime = raw.runtime;
+  // Services' secrets and configs point at the top-level ones, known only now.
+  for (const [name, s] of Object.entries(services)) {
+    s.secrets = normalizeFileReferences('secrets', name, raw.services[name]?.secrets, stack.secrets, ctx.issues);
+    s.configs = normalizeFileReferences('configs', name, raw.services[name]?.configs, stack.configs, ctx.issues);
+  }
   return stack;
 }
 

@@ -17,7 +17,6 @@ export function serializeProcessKeys(s: Service): Record<string, unknown> {
     oom_score_adj: s.oom_score_adj,
     mem_swappiness: s.mem_swappiness,
     memswap_limit: s.memswap_limit,
-    mem_reservation: s.mem_reservation,
     cpu_shares: s.cpu_shares,
     cpu_quota: s.cpu_quota,
     cpu_period: s.cpu_period,

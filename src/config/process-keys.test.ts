@@ -55,7 +55,6 @@ describe('process keys in stack config', () => {
     ['mem_swappiness: 0', { mem_swappiness: 0 }],
     ['memswap_limit: -1', { memswap_limit: -1 }],
     ['memswap_limit: 1g', { memswap_limit: 1073741824 }],
-    ['mem_reservation: 64m', { mem_reservation: 67108864 }],
     ['cpu_shares: 512', { cpu_shares: 512 }],
     ['{cpu_quota: 50000, cpu_period: "100000"}', { cpu_quota: 50000, cpu_period: 100000 }],
     ['cpuset: "0,1"', { cpuset: '0,1' }],

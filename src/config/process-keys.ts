@@ -15,7 +15,7 @@ import { parseSize } from './units.js';
 export type ProcessKeys = Pick<
   Service,
   | 'ulimits' | 'shm_size' | 'sysctls' | 'ipc' | 'pid' | 'uts' | 'devices' | 'security_opt' | 'group_add' | 'oom_score_adj'
-  | 'mem_swappiness' | 'memswap_limit' | 'mem_reservation' | 'cpu_shares' | 'cpu_quota' | 'cpu_period' | 'cpuset'
+  | 'mem_swappiness' | 'memswap_limit' | 'cpu_shares' | 'cpu_quota' | 'cpu_period' | 'cpuset'
   | 'cgroup_parent' | 'userns_mode' | 'storage_opt' | 'blkio_config' | 'cpu_count' | 'cpu_percent'
 >;
 
@@ -175,7 +175,6 @@ export function processKeysOf(name: string, raw: RawService, issues: Issues, dir
   if (raw.oom_score_adj !== undefined) set('oom_score_adj', check('oom_score_adj', () => integer(raw.oom_score_adj!, 'oom_score_adj', -1000, 1000)));
   if (raw.mem_swappiness !== undefined) set('mem_swappiness', check('mem_swappiness', () => integer(raw.mem_swappiness!, 'mem_swappiness', 0, 100)));
   if (raw.memswap_limit !== undefined) set('memswap_limit', check('memswap_limit', () => sizeOrUnlimited(raw.memswap_limit!)));
-  if (raw.mem_reservation !== undefined) set('mem_reservation', check('mem_reservation', () => parseSize(raw.mem_reservation!)));
   if (raw.cpu_shares !== undefined) set('cpu_shares', check('cpu_shares', () => integer(raw.cpu_shares!, 'cpu_shares', 0)));
   if (raw.cpu_quota !== undefined) set('cpu_quota', check('cpu_quota', () => integer(raw.cpu_quota!, 'cpu_quota', -1)));
   if (raw.cpu_period !== undefined) set('cpu_period', check('cpu_period', () => integer(raw.cpu_period!, 'cpu_period', 0)));

@@ -7,6 +7,7 @@ import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, St
 import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
 import { serializeProcessKeys } from './process-keys-serialize.js';
+import { serializeFileObjects, serializeServiceExtras } from './serialize-extras.js';
 
 type Doc = Record<string, unknown>;
 
@@ -20,6 +21,7 @@ export function serializeStack(stack: Stack): Doc {
     doc.volumes = mapValues(stack.volumes, (v) => compact({ external: v.external || undefined, labels: orNone(v.labels) }));
   }
   if (nonEmpty(stack.ships)) doc.ships = mapValues(stack.ships, serializeShip);
+  Object.assign(doc, compact({ secrets: serializeFileObjects(stack.secrets), configs: serializeFileObjects(stack.configs) }));
   Object.assign(doc, stack.extensions);
   // Loading interpolates every string again, so a literal `$` must be written `$$`.
   return escapeDollars(doc) as Doc;
@@ -48,7 +50,7 @@ function serializeService(s: Service): Doc {
     expose: orNone(s.expose),
     links: orNone(s.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`))),
     extra_hosts: orNone(s.extra_hosts),
-    healthcheck: s.healthcheck && serializeHealthcheck(s.healthcheck),
+    healthcheck: s.healthcheck && (s.healthcheck.test[0] === 'NONE' ? { disable: true } : serializeHealthcheck(s.healthcheck)),
     ready: s.ready && serializeReady(s.ready),
     resources: orNone(compact({ ...s.resources })),
     restart: restartText(s.restart),
@@ -66,6 +68,7 @@ function serializeService(s: Service): Doc {
     cap_add: orNone(s.cap_add),
     cap_drop: orNone(s.cap_drop),
     ...serializeProcessKeys(s),
+    ...serializeServiceExtras(s),
     ...s.extensions,
   });
 }

@@ -11,6 +11,7 @@ import { namespaceServices, processKeysOf } from './process-keys.js';
 import type { RawService } from './raw.js';
 import { parseCpus, parseDuration, parseSize } from './units.js';
 import { parseVolume } from './volumes.js';
+import { serviceExtras } from './service-extras.js';
 
 /** What normalizing a service needs beyond the service itself. */
 export interface NormalizeContext {
@@ -58,7 +59,6 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
   const { environment, env_file } = environmentOf(name, raw, ctx);
   const service: Service = {
     name,
-    pull_policy: raw.pull_policy === 'if_not_present' ? 'missing' : (raw.pull_policy ?? 'missing'),
     environment,
     env_file,
     labels: labelsOf(raw.labels, reporter('labels')),
@@ -97,6 +97,10 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     cap_drop: [...(raw.cap_drop ?? [])],
     tmpfs: raw.tmpfs === undefined ? [] : typeof raw.tmpfs === 'string' ? [raw.tmpfs] : [...raw.tmpfs],
     extensions: extensionsOf(raw),
+    // Filled in by normalizeStack once the top-level secrets and configs are known.
+    secrets: [],
+    configs: [],
+    ...serviceExtras(name, raw, issues),
   };
   Object.assign(service, processKeysOf(name, raw, issues, ctx.dir));
   // Sharing another service's IPC or PID namespace needs it running first (as Compose adds it to depends_on).

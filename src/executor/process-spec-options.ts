@@ -28,7 +28,6 @@ export function processSpecOptions(stack: Stack, service: Service): Partial<Cont
   };
   set('memSwappiness', service.mem_swappiness);
   set('memswapLimit', service.memswap_limit);
-  set('memReservation', service.mem_reservation);
   set('cpuShares', service.cpu_shares);
   set('cpuQuota', service.cpu_quota);
   set('cpuPeriod', service.cpu_period);

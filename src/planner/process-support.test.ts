@@ -36,7 +36,7 @@ describe('process keys the embedded runtime cannot honour', () => {
     expect(
       refusals({
         ulimits: { nofile: { soft: 1, hard: 2 } }, shm_size: 1, sysctls: { 'kernel.shmmax': '1', 'net.ipv4.ip_forward': '1' }, ipc: 'shareable', pid: 'host', uts: 'host',
-        devices: [{ source: '/dev/zero', target: '/dev/zero', permissions: 'rwm' }], group_add: ['audio'], oom_score_adj: 5, mem_swappiness: 0, memswap_limit: -1, mem_reservation: 1,
+        devices: [{ source: '/dev/zero', target: '/dev/zero', permissions: 'rwm' }], group_add: ['audio'], oom_score_adj: 5, mem_swappiness: 0, memswap_limit: -1,
         cpu_shares: 5, cpu_quota: 50000, cpu_period: 100000, userns_mode: 'host',
         security_opt: ['no-new-privileges:false', 'seccomp=unconfined', 'apparmor=unconfined', 'label=disable', 'label:disable', 'seccomp:unconfined'],
       }),

@@ -21,7 +21,7 @@ describe("process keys as Docker's HostConfig", () => {
       usernsMode: 'host',
       storageOpt: { size: '1G' },
       cgroup: {
-        memSwappiness: 0, memswapLimit: -1, memReservation: 5, cpuShares: 512, cpuQuota: 1000, cpuPeriod: 2000, cpuset: '0', parent: 'g', cpuCount: 1, cpuPercent: 2,
+        memSwappiness: 0, memswapLimit: -1, cpuShares: 512, cpuQuota: 1000, cpuPeriod: 2000, cpuset: '0', parent: 'g', cpuCount: 1, cpuPercent: 2,
         blkio: { weight: 300, weight_device: [{ path: '/dev/sda', weight: 20 }], device_read_bps: [{ path: '/dev/sda', rate: 1 }], device_write_bps: [], device_read_iops: [], device_write_iops: [{ path: '/dev/sda', rate: 3 }] },
       },
     });
@@ -39,7 +39,7 @@ describe("process keys as Docker's HostConfig", () => {
       OomScoreAdj: -10,
       UsernsMode: 'host',
       StorageOpt: { size: '1G' },
-      MemorySwappiness: 0, MemorySwap: -1, MemoryReservation: 5, CpuShares: 512, CpuQuota: 1000, CpuPeriod: 2000, CpusetCpus: '0', CgroupParent: 'g', CpuCount: 1, CpuPercent: 2,
+      MemorySwappiness: 0, MemorySwap: -1, CpuShares: 512, CpuQuota: 1000, CpuPeriod: 2000, CpusetCpus: '0', CgroupParent: 'g', CpuCount: 1, CpuPercent: 2,
       BlkioWeight: 300, BlkioWeightDevice: [{ Path: '/dev/sda', Weight: 20 }], BlkioDeviceReadBps: [{ Path: '/dev/sda', Rate: 1 }], BlkioDeviceWriteIOps: [{ Path: '/dev/sda', Rate: 3 }],
     });
     // Sharing the host's UTS namespace: no hostname of its own (Docker refuses both).

@@ -32,7 +32,6 @@ export function processHostConfig(spec: ContainerSpec, readProfile: ReadProfile 
   if (c) {
     if (c.memSwappiness !== undefined) h.MemorySwappiness = c.memSwappiness;
     if (c.memswapLimit !== undefined) h.MemorySwap = c.memswapLimit;
-    if (c.memReservation !== undefined) h.MemoryReservation = c.memReservation;
     if (c.cpuShares !== undefined) h.CpuShares = c.cpuShares;
     if (c.cpuQuota !== undefined) h.CpuQuota = c.cpuQuota;
     if (c.cpuPeriod !== undefined) h.CpuPeriod = c.cpuPeriod;

@@ -15,20 +15,18 @@ const text = (w: { dir: string; file: string; value: string }[]) => w.map((x) =>
 
 describe('cgroup tuning writes', () => {
   it('on v1', () => {
-    const tuning = { memSwappiness: 0, memswapLimit: 2048, memReservation: 512, cpuShares: 512, cpuPeriod: 50000, cpuQuota: 25000 };
+    const tuning = { memSwappiness: 0, memswapLimit: 2048, cpuShares: 512, cpuPeriod: 50000, cpuQuota: 25000 };
     expect(text(tuningWrites(v1, 'hafen/p/c', tuning, { memory: 1024 }))).toEqual([
       '/cg/memory/hafen/p/c/memory.swappiness=0',
       '/cg/memory/hafen/p/c/memory.memsw.limit_in_bytes=2048',
-      '/cg/memory/hafen/p/c/memory.soft_limit_in_bytes=512',
       '/cg/cpu/hafen/p/c/cpu.shares=512',
       '/cg/cpu/hafen/p/c/cpu.cfs_period_us=50000',
       '/cg/cpu/hafen/p/c/cpu.cfs_quota_us=25000',
     ]);
   });
   it('on v2', () => {
-    expect(text(tuningWrites(v2, 'hafen/p/c', { memswapLimit: 3072, memReservation: 512, cpuShares: 1024, cpuQuota: 25000 }, { memory: 1024 }))).toEqual([
+    expect(text(tuningWrites(v2, 'hafen/p/c', { memswapLimit: 3072, cpuShares: 1024, cpuQuota: 25000 }, { memory: 1024 }))).toEqual([
       '/cg/hafen/p/c/memory.swap.max=2048',
-      '/cg/hafen/p/c/memory.low=512',
       '/cg/hafen/p/c/cpu.weight=39',
       '/cg/hafen/p/c/cpu.max=25000 100000',
     ]);

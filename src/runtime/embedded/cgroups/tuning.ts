@@ -1,6 +1,6 @@
 /**
- * Compose's cgroup keys beyond the limits (mem_swappiness, memswap_limit, mem_reservation,
- * cpu_shares, cpu_quota, cpu_period) as cgroup file writes, for v1 and v2 alike. Pure: written
+ * Compose's cgroup keys beyond the limits (mem_swappiness, memswap_limit, cpu_shares, cpu_quota,
+ * cpu_period; mem_reservation is a limit, see limits.ts) as cgroup file writes, for v1 and v2 alike. Pure: written
  * after the limits, by createCgroup.
  */
 import path from 'node:path';
@@ -9,13 +9,13 @@ import type { CgroupLayout } from './detect.js';
 import { CPU_PERIOD_US, type CgroupLimits, type CgroupWrite } from './limits.js';
 
 /** The tuning the embedded runtime writes (the rest is refused before `up` starts anything). */
-export type EmbeddedTuning = Pick<CgroupTuning, 'memSwappiness' | 'memswapLimit' | 'memReservation' | 'cpuShares' | 'cpuQuota' | 'cpuPeriod'>;
+export type EmbeddedTuning = Pick<CgroupTuning, 'memSwappiness' | 'memswapLimit' | 'cpuShares' | 'cpuQuota' | 'cpuPeriod'>;
 
 /** Why `tuning` cannot be honoured on this layout (a sentence naming the key), or undefined. */
 export function unsupportedTuning(layout: CgroupLayout, tuning: EmbeddedTuning, limits: CgroupLimits): string | undefined {
   const mem = layout.controllers.memory;
   const cpu = layout.controllers.cpu;
-  const memKeys = (['memSwappiness', 'memswapLimit', 'memReservation'] as const).filter((k) => tuning[k] !== undefined);
+  const memKeys = (['memSwappiness', 'memswapLimit'] as const).filter((k) => tuning[k] !== undefined);
   const cpuKeys = (['cpuShares', 'cpuQuota', 'cpuPeriod'] as const).filter((k) => tuning[k] !== undefined);
   if (memKeys.length && !mem) return `${compose(memKeys[0]!)} needs the memory cgroup controller, which this host has not mounted`;
   if (cpuKeys.length && !cpu) return `${compose(cpuKeys[0]!)} needs the cpu cgroup controller, which this host has not mounted`;
@@ -49,13 +49,11 @@ export function tuningWrites(layout: CgroupLayout, name: string, tuning: Embedde
     if (mem.version === 1) {
       if (tuning.memSwappiness !== undefined) writes.push({ dir, file: 'memory.swappiness', value: String(tuning.memSwappiness) });
       if (tuning.memswapLimit !== undefined) writes.push({ dir, file: 'memory.memsw.limit_in_bytes', value: String(tuning.memswapLimit) });
-      if (tuning.memReservation !== undefined) writes.push({ dir, file: 'memory.soft_limit_in_bytes', value: String(tuning.memReservation) });
     } else {
       if (tuning.memswapLimit !== undefined) {
         const swap = tuning.memswapLimit === -1 ? 'max' : String(tuning.memswapLimit - (limits.memory ?? 0));
         writes.push({ dir, file: 'memory.swap.max', value: swap });
       }
-      if (tuning.memReservation !== undefined) writes.push({ dir, file: 'memory.low', value: String(tuning.memReservation) });
     }
   }
   if (cpu) {
