@@ -12,6 +12,7 @@ import { PROJECT_NAME_RULE, isValidProjectName, projectNameFromFolder } from './
 import type { RawStack } from './raw.js';
 import { readTextFile } from './read-file.js';
 import { checkReferences } from './references.js';
+import { checkNetworkingReferences } from './networking-references.js';
 import { envFileRefs, type NormalizeContext } from './service.js';
 import { sortIssues } from './source-map.js';
 import { validateTree } from './validate.js';
@@ -70,6 +71,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const stack = normalizeStack(raw, { name, file, dir, source: tree.source }, ctx);
   issues.throwIfAny();
   checkReferences(stack, issues, { profiles: opts.profiles ?? [], portOrigins: ctx.portOrigins });
+  checkNetworkingReferences(stack, issues);
   issues.throwIfAny();
   return stack;
 }

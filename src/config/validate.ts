@@ -23,16 +23,16 @@ const COMPOSE_ONLY: Record<string, readonly string[]> = {
   service: [
     'annotations', 'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'configs', 'cpu_count', 'cpu_percent',
     'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpuset', 'credential_spec', 'develop',
-    'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'external_links', 'extends', 'gpus',
-    'group_add', 'ipc', 'isolation', 'label_file', 'logging', 'mac_address', 'mem_reservation', 'mem_swappiness',
+    'device_cgroup_rules', 'devices', 'external_links', 'extends', 'gpus',
+    'group_add', 'ipc', 'isolation', 'label_file', 'logging', 'mem_reservation', 'mem_swappiness',
     'memswap_limit', 'models', 'oom_kill_disable', 'oom_score_adj', 'pid', 'post_start', 'pre_stop', 'provider',
     'runtime', 'secrets', 'security_opt', 'shm_size', 'storage_opt', 'sysctls', 'ulimits', 'use_api_socket',
     'userns_mode', 'uts', 'volume_driver',
   ],
   build: ['additional_contexts', 'cache_from', 'cache_to', 'dockerfile_inline', 'entitlements', 'extra_hosts', 'isolation', 'network', 'platforms', 'privileged', 'pull', 'secrets', 'shm_size', 'ssh', 'tags', 'ulimits'],
   deploy: ['mode', 'placement', 'endpoint_mode', 'labels', 'rollback_config', 'update_config'],
-  network: ['name', 'driver_opts', 'attachable', 'enable_ipv6'],
-  volume: ['name', 'driver_opts'],
+  network: [],
+  volume: [],
 };
 
 /** The compiled schema. */

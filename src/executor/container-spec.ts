@@ -5,7 +5,7 @@
 import type { Service, Stack, VolumeMount } from '../config/model.js';
 import { parseSize } from '../config/units.js';
 import type { ContainerRef } from '../planner/plan.js';
-import { serviceNetworks } from '../planner/resources.js';
+import { networkName, serviceNetworks, volumeName } from '../planner/resources.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
 import { formatRestartPolicy } from '../runtime/restart-policy.js';
 
@@ -58,16 +58,14 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   return spec;
 }
 
-/** Runtime name of a stack network: `<project>_<key>`, or the network's own name when external. */
+/** Runtime name of a stack network: its `name:`, else `<project>_<key>` (an external one: the key). */
 export function networkRuntimeName(stack: Stack, key: string): string {
-  const net = stack.networks[key];
-  return net?.external ? net.name : `${stack.name}_${key}`;
+  return networkName(stack, key);
 }
 
-/** Runtime name of a stack volume: `<project>_<key>`, or the volume's own name when external. */
+/** Runtime name of a stack volume: its `name:`, else `<project>_<key>` (an external one: the key). */
 export function volumeRuntimeName(stack: Stack, key: string): string {
-  const vol = stack.volumes[key];
-  return vol?.external ? vol.name : `${stack.name}_${key}`;
+  return volumeName(stack, key);
 }
 
 /**
