@@ -20,7 +20,7 @@
  *                /sys is writable, nothing is masked or read-only in /proc and /sys, and the
  *                command keeps the right to gain privileges (no no_new_privs; exec too).
  *     isolation  new mount, pid, uts, ipc and cgroup namespaces; --net new|host|/proc/PID/ns/net
- *                (new: empty, lo up; default new); --hostname NAME
+ *                (new: empty, lo up; default new); --hostname NAME; --domainname NAME
  *     process    --cwd DIR (created if missing) --env K=V (repeatable; the whole environment)
  *                --user UID[:GID] --groups G1,G2 (numeric) --cap CAP_NAME (repeatable: the
  *                capabilities kept in bounding, effective, permitted; inheritable and ambient are
@@ -236,6 +236,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
       else if (v[0] == '/') o->net = HR_NET_JOIN, o->netpath = v;
       else hr_die("--net new|host|/proc/PID/ns/net, got %s", v);
     } else if (!strcmp(a, "--hostname")) o->hostname = v;
+    else if (!strcmp(a, "--domainname")) o->domainname = v;
     else if (!strcmp(a, "--cwd")) o->cwd = v;
     else if (!strcmp(a, "--env")) {
       if (!strchr(v, '=')) hr_die("--env K=V, got %s", v);

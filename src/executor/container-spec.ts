@@ -8,6 +8,7 @@ import type { ContainerRef } from '../planner/plan.js';
 import { networkName, serviceNetworks, volumeName } from '../planner/resources.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
 import { formatRestartPolicy } from '../runtime/restart-policy.js';
+import { endpointMac, networkingSpec } from './networking-spec.js';
 
 /** What a create-container node says of the container beyond its service. */
 export interface ContainerIdentity extends ContainerRef {
@@ -35,7 +36,13 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     networks: serviceNetworks(service).map((key) => {
       const own = service.networks[key];
       const aliases = unique([service.name, instance, ...(own?.aliases ?? [])]);
-      return { name: networkRuntimeName(stack, key), aliases, ...(own?.ipv4_address ? { ipv4Address: own.ipv4_address } : {}) };
+      return {
+        name: networkRuntimeName(stack, key),
+        aliases,
+        ...(own?.ipv4_address ? { ipv4Address: own.ipv4_address } : {}),
+        ...(own?.ipv6_address ? { ipv6Address: own.ipv6_address } : {}),
+        ...endpointMac(service, key),
+      };
     }),
     links: service.links.map((l) => ({ service: l.service, alias: l.alias })),
     extraHosts: { ...service.extra_hosts },
@@ -54,6 +61,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   if (service.command) spec.command = [...service.command];
   if (service.working_dir) spec.workingDir = service.working_dir;
   if (service.user) spec.user = service.user;
+  Object.assign(spec, networkingSpec(stack, service));
+  if (service.network_mode?.kind === 'host') spec.ports = []; // as Docker: the host's ports are the container's
   if (service.healthcheck && service.healthcheck.test[0] !== 'NONE') spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
   return spec;
 }

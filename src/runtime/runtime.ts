@@ -36,7 +36,7 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   mounts: Mount[];
   /** Networks by runtime name, with the names this container answers to on each. */
-  networks: { name: string; aliases: string[]; ipv4Address?: string }[];
+  networks: { name: string; aliases: string[]; ipv4Address?: string; ipv6Address?: string; macAddress?: string }[];
   /** Names this container gives other services' containers (compose `links: [db:database]`), on the networks they share. */
   links?: { service: string; alias: string }[];
   /** Extra /etc/hosts lines: name → address. */
@@ -52,7 +52,18 @@ export interface ContainerSpec {
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];
+  // Networking beyond the stack's networks (Compose's network_mode, dns*, domainname, mac_address).
+  /** A network namespace instead of `networks` (which is then empty). */
+  networkMode?: ContainerNetworkMode;
+  /** /etc/resolv.conf: name servers, search domains, options. */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  domainname?: string;
 }
+
+/** The host's network, loopback only, or the namespace of another container (by its runtime name). */
+export type ContainerNetworkMode = { kind: 'host' } | { kind: 'none' } | { kind: 'container'; container: string };
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'dead';
 export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
@@ -97,11 +108,19 @@ export interface NetworkSpec {
   labels: Record<string, string>;
   subnet?: string;
   internal: boolean;
+  // Compose's further network keys.
+  /** Every address pool (the first one's subnet is `subnet`). */
+  ipam?: { subnet?: string; gateway?: string; ipRange?: string; auxAddresses?: Record<string, string> }[];
+  driverOpts?: Record<string, string>;
+  attachable?: boolean;
+  enableIpv6?: boolean;
 }
 
 export interface VolumeSpec {
   name: string;
   labels: Record<string, string>;
+  /** The local driver's options (`type`, `o`, `device`). */
+  driverOpts?: Record<string, string>;
 }
 
 /** One log line of a container. */

@@ -6,6 +6,7 @@
 import type Docker from 'dockerode';
 import type { Healthcheck } from '../../config/model.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime.js';
+import { applyNetworking } from './networking-options.js';
 
 /** Label keeping the image reference as the spec wrote it (`docker-archive:…` runs as a tag). */
 export const IMAGE_REF_LABEL = 'io.hafen.image-ref';
@@ -31,7 +32,7 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     network: n.name,
     config: {
       Aliases: n.aliases,
-      ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}),
+      ...(n.ipv4Address || n.ipv6Address ? { IPAMConfig: { ...(n.ipv4Address ? { IPv4Address: n.ipv4Address } : {}), ...(n.ipv6Address ? { IPv6Address: n.ipv6Address } : {}) } } : {}),
       ...(spec.links?.length ? { Links: spec.links.map((l) => `${l.service}:${l.alias}`) } : {}),
     },
   }));
@@ -74,6 +75,7 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     },
     ...(first ? { NetworkingConfig: { EndpointsConfig: { [first.network]: first.config } } } : {}),
   };
+  applyNetworking(spec, options);
   return { options, extraNetworks: rest };
 }
 

@@ -83,6 +83,8 @@ export interface LaunchSpec extends ProcessSpec {
   /** Default `new`. */
   net?: NetSpec;
   hostname?: string;
+  /** NIS domain name of the container's UTS namespace (`domainname:`). */
+  domainname?: string;
   /** Capture stdout/stderr into a timestamped log file, rotated to FILE.1 past maxBytes. */
   log?: { file: string; maxBytes?: number };
   /** Outlive the launching process; the final status is written to statusFile. */
@@ -156,6 +158,7 @@ export function runArgv(spec: LaunchSpec, options: { syncFd?: number } = {}): st
   const net = spec.net ?? 'new';
   args.push('--net', typeof net === 'string' ? net : net.join);
   if (spec.hostname) args.push('--hostname', spec.hostname);
+  if (spec.domainname) args.push('--domainname', spec.domainname);
   args.push(...processArgs(spec));
   if (spec.log) {
     args.push('--log', spec.log.file);
