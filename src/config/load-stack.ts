@@ -11,6 +11,7 @@ import { parseYaml } from './parse-yaml.js';
 import { PROJECT_NAME_RULE, isValidProjectName, projectNameFromFolder } from './project-name.js';
 import type { RawStack } from './raw.js';
 import { readTextFile } from './read-file.js';
+import { ALL_INTERFACES } from './ports.js';
 import { checkReferences } from './references.js';
 import { checkNetworkingReferences } from './networking-references.js';
 import { envFileRefs, type NormalizeContext } from './service.js';
@@ -28,6 +29,8 @@ export interface LoadOptions {
   project?: string;
   /** Environment for interpolation; wins over `.env`. Default: process.env. */
   env?: Record<string, string | undefined>;
+  /** Ports without an address listen on 0.0.0.0, as in Compose (`--publish-all-interfaces`; also HAFEN_PUBLISH_ALL=1). */
+  publishAllInterfaces?: boolean;
   /**
    * Enabled profiles (`--profile`). The model keeps every service (selecting them is the
    * planner's job); profiles only decide which services' host ports can clash.
@@ -65,6 +68,8 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     envFiles: await readEnvFiles(raw, dir, shownDir, projectEnv),
     issues,
     portOrigins: new Map<PortMapping, string>(),
+    portsWithoutAddress: new Set<string>(),
+    ...(opts.publishAllInterfaces || env.HAFEN_PUBLISH_ALL === '1' ? { defaultHostIp: ALL_INTERFACES } : {}),
   };
   if (env.HOME) ctx.home = env.HOME;
   const name = projectName(opts.project, raw.name, dir, shown);
@@ -73,6 +78,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   checkReferences(stack, issues, { profiles: opts.profiles ?? [], portOrigins: ctx.portOrigins });
   checkNetworkingReferences(stack, issues);
   issues.throwIfAny();
+  if (ctx.portsWithoutAddress!.size > 0) stack.ports_without_address = [...ctx.portsWithoutAddress!];
   return stack;
 }
 

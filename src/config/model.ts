@@ -28,6 +28,8 @@ export interface Stack {
   extensions: Record<string, unknown>;
   /** Where each key path was written, for errors raised after loading (cycles, runtime checks). */
   source: SourceMap;
+  /** Services publishing ports the file gives no address (`up` says where they listen). */
+  ports_without_address?: string[];
 }
 
 export type RuntimeName = 'embedded' | 'docker';

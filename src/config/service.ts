@@ -8,7 +8,7 @@ import { ValueError, type Issues } from './issues.js';
 import { entries, execForm, labelsOf, parseExpose, parseExtraHosts, parseLink, parseVolumesFrom, withEnvironment, type Report } from './mappings.js';
 import { DEFAULT_NETWORK, type BuildSpec, type Dependency, type PortMapping, type Resources, type RestartPolicy, type Service, type ServiceNetwork } from './model.js';
 import { parseMac, serviceNetworking } from './networking.js';
-import { parsePort } from './ports.js';
+import { namesHostIp, parsePort } from './ports.js';
 import type { RawService } from './raw.js';
 import { parseCpus, parseDuration, parseSize } from './units.js';
 import { parseVolume } from './volumes.js';
@@ -26,6 +26,10 @@ export interface NormalizeContext {
   issues: Issues;
   /** The key path each normalized port was written at (a range gives several ports for one entry). */
   portOrigins: Map<PortMapping, string>;
+  /** Where ports without an address listen (default 127.0.0.1; 0.0.0.0 with --publish-all-interfaces). */
+  defaultHostIp?: string;
+  /** Services that publish a port without an address, filled in while normalizing. */
+  portsWithoutAddress?: Set<string>;
 }
 
 /** An `env_file:` entry as written. */
@@ -68,7 +72,8 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     }),
     networks: networksOf(name, raw, ctx),
     ports: (raw.ports ?? []).flatMap((p, i) => {
-      const list = check(`ports[${i}]`, () => parsePort(p)) ?? [];
+      const list = check(`ports[${i}]`, () => parsePort(p, ctx.defaultHostIp)) ?? [];
+      if (!namesHostIp(p)) ctx.portsWithoutAddress?.add(name);
       for (const m of list) ctx.portOrigins.set(m, `${base}.ports[${i}]`);
       return list;
     }),

@@ -15,6 +15,7 @@ interface UpFlags {
   waitTimeout?: string;
   rollback?: boolean;
   dash?: boolean;
+  publishAllInterfaces?: boolean;
 }
 
 export function upCommand(output: Output): Command {
@@ -31,9 +32,12 @@ export function upCommand(output: Output): Command {
     .addOption(new Option('--exit-code-from <service>', 'stop everything when this service exits, and exit with its code').conflicts('detach'))
     .option('--wait-timeout <duration>', 'longest wait for one service to be ready (default 2m)')
     .option('--rollback', 'on failure, stop and remove what this run created')
+    .option('--publish-all-interfaces', 'ports without an address listen on 0.0.0.0, as in Compose (default 127.0.0.1; also HAFEN_PUBLISH_ALL=1)')
     .addOption(new Option('--dash', 'show the progress in the dashboard, then open it over the running stack').conflicts(['abortOnExit', 'exitCodeFrom']))
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const globals = globalOptions(command);
+      const { publishAllInterfaces, publishNotes } = await import('../publish-note.js');
+      publishAllInterfaces(flags.publishAllInterfaces);
       const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError }, { Label }, { stopWhenEmpty }] =
         await Promise.all([
           import('../project.js'),
@@ -54,6 +58,7 @@ export function upCommand(output: Output): Command {
         }
         planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
       });
+      for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       const c = output.color;
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
       try {
