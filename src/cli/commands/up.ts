@@ -38,7 +38,7 @@ export function upCommand(output: Output): Command {
       const globals = globalOptions(command);
       const { publishAllInterfaces, publishNotes } = await import('../publish-note.js');
       publishAllInterfaces(flags.publishAllInterfaces);
-      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError }, { Label }, { stopWhenEmpty }] =
+      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError, ConfigError }, { Label }, { stopWhenEmpty }] =
         await Promise.all([
           import('../project.js'),
           import('../../orchestrator/up.js'),
@@ -84,9 +84,11 @@ export function upCommand(output: Output): Command {
           output.err(c.yellow('--dash needs a terminal; showing the progress as usual'));
         }
         const result = await upOnce(sink).catch(async (err: unknown) => {
-          if (flags.rollback) await stopWhenEmpty(opened, stack.name);
+          // Refused input (a missing external network) started nothing: leave nothing either.
+          const refused = err instanceof ConfigError;
+          if (flags.rollback || refused) await stopWhenEmpty(opened, stack.name);
           const how = `see \`stack -p ${stack.name} ps\` and \`stack -p ${stack.name} logs SERVICE\`; \`stack -p ${stack.name} down\` removes it all`;
-          if (err instanceof Error && !flags.rollback && !interrupt.signal.aborted) output.err(c.dim(how));
+          if (err instanceof Error && !flags.rollback && !refused && !interrupt.signal.aborted) output.err(c.dim(how));
           throw err;
         });
         if (result.changes === 0) output.err(`${stack.name}: everything is up to date; nothing changed`);
