@@ -62,7 +62,11 @@ let dir: string;
 function dockerProjectLeaks(project: string): string[] {
   const filter = ['--filter', `label=io.hafen.project=${project}`];
   const list = (args: string[]) => execFileSync('docker', [...args, ...filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  return [...list(['ps', '-a', '--format', 'container {{.Names}}']), ...list(['network', 'ls', '--format', 'network {{.Name}}'])];
+  return [
+    ...list(['ps', '-a', '--format', 'container {{.Names}}']),
+    ...list(['network', 'ls', '--format', 'network {{.Name}}']),
+    ...list(['volume', 'ls', '--format', 'volume {{.Name}}']),
+  ];
 }
 
 /** The owner stack of an embedded external network. */
@@ -241,6 +245,30 @@ networks:
 
       expect(exec(p, 'app', 'ip -4 -o addr show eth0')).toContain(`inet ${net(9)}/24`);
       expect(exec(p, 'app', 'ip -o link show eth0')).toContain('link/ether 02:42:0a:f1:4d:09');
+    }, 180_000);
+
+    it('names a volume as the file says; the local driver\'s bind form binds the host folder, which down -v keeps', () => {
+      const folder = fs.mkdtempSync(path.join(dir, 'device-'));
+      const p = project((image) => `
+services:
+  app:
+    image: ${image}
+    command: ["sh", "-c", "echo written > /files/out.txt; echo named > /named/in.txt; exec sleep 600"]
+    volumes: ["files:/files", "named:/named"]
+volumes:
+  files:
+    driver: local
+    driver_opts: {type: none, o: bind, device: ${folder}}
+  named:
+    name: VOLNAME
+`.replace('VOLNAME', `${path.basename(folder)}-named`));
+      const up = run(p, ['up', '-d']);
+      expect(up.code, up.stderr).toBe(0);
+      expect(exec(p, 'app', 'cat /named/in.txt')).toBe('named\n');
+      expect(fs.readFileSync(path.join(folder, 'out.txt'), 'utf8')).toBe('written\n');
+      const down = run(p, ['down', '-v']);
+      expect(down.code, down.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(folder, 'out.txt'), 'utf8')).toBe('written\n');
     }, 180_000);
 
     it('publishes ports without an address on 127.0.0.1 and says so once; --publish-all-interfaces gives 0.0.0.0', () => {
