@@ -63,7 +63,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   if (service.user) spec.user = service.user;
   Object.assign(spec, networkingSpec(stack, service));
   if (service.network_mode?.kind === 'host') spec.ports = []; // as Docker: the host's ports are the container's
-  if (service.healthcheck && service.healthcheck.test[0] !== 'NONE') spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
+  // `["NONE"]` goes to the runtime too: it switches off the image's HEALTHCHECK, as in Docker.
+  if (service.healthcheck) spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
   return spec;
 }
 
