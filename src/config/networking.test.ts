@@ -141,11 +141,12 @@ describe('networking keys', () => {
     expect(lines('docker')).toEqual([
       'services.db.networks: mac_address on network "front": Docker 20.10\'s API takes a MAC address for the first network only; set the MAC address on the first network the service lists',
     ]);
-    const shared = await load('services:\n  a: {image: x}\n  b: {image: x, network_mode: "service:a", ports: ["80"], hostname: h}\n  c: {image: x, network_mode: none, ports: ["81"]}\n');
+    const shared = await load('services:\n  a: {image: x}\n  b: {image: x, network_mode: "service:a", ports: ["80"], hostname: h}\n  c: {image: x, network_mode: none, ports: ["81"]}\n  d: {image: x, network_mode: "service:a", ready: {tcp: 80}}\n  e: {image: x, network_mode: host, ready: {tcp: 80}}\n');
     expect(runtimeRefusals(shared, 'docker').map((i) => `${i.location.path}: ${i.message}`)).toEqual([
       'services.b.ports: ports cannot be set on a service with network_mode "service:a": the network namespace, and with it the ports, belongs to the other container; publish the ports on the service that owns the network namespace',
       'services.b.hostname: hostname cannot be set on a service with network_mode "service:a": the network namespace, and with it this setting, belongs to the other container; set it on the service that owns the network namespace, or remove it',
       'services.c.ports: ports cannot be published from a service with network_mode "none" (it has only a loopback); remove ports, or the network_mode',
+      'services.d.ready: a tcp ready check cannot reach a service with network_mode "service:a" (it has no address of its own); check it on the service that owns the network namespace, or use a log or exec ready check',
     ]);
   });
 });

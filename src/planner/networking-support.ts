@@ -59,6 +59,7 @@ export function isBindVolume(opts: Record<string, string>): boolean {
 }
 
 const BOTH: readonly RuntimeName[] = ['embedded', 'docker'];
+const MODE_TODO = 'check it on the service that owns the network namespace, or use a log or exec ready check';
 
 /** Keys Docker refuses next to a network_mode that shares another container's namespace. */
 const SHARED_CONFLICTS: ReadonlyArray<[keyof Service & string, (s: Service) => boolean]> = [
@@ -91,6 +92,17 @@ export const NETWORKING_RULES: readonly SupportRule[] = [
     key: 'ports',
     refuse: (s) => (s.network_mode?.kind === 'none' && s.ports.length > 0 ? 'ports cannot be published from a service with network_mode "none" (it has only a loopback)' : undefined),
     todo: 'remove ports, or the network_mode',
+  })),
+  // hafen's own ready checks reach a container at its address, which these modes do not give it.
+  ...BOTH.map((runtime): SupportRule => ({
+    runtime,
+    key: 'ready',
+    refuse: (s) => {
+      const mode = s.network_mode;
+      if (!mode || mode.kind === 'host' || (s.ready?.kind !== 'tcp' && s.ready?.kind !== 'http')) return undefined;
+      return `a ${s.ready.kind} ready check cannot reach a service with network_mode "${formatNetworkMode(mode)}" (it has no address of its own)`;
+    },
+    todo: MODE_TODO,
   })),
   {
     runtime: 'embedded',
