@@ -7,6 +7,7 @@ import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, St
 import { formatNetworkMode } from './networking.js';
 import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
+import { serializeFileObjects, serializeServiceExtras } from './serialize-extras.js';
 
 type Doc = Record<string, unknown>;
 
@@ -22,6 +23,7 @@ export function serializeStack(stack: Stack): Doc {
     );
   }
   if (nonEmpty(stack.ships)) doc.ships = mapValues(stack.ships, serializeShip);
+  Object.assign(doc, compact({ secrets: serializeFileObjects(stack.secrets), configs: serializeFileObjects(stack.configs) }));
   Object.assign(doc, stack.extensions);
   // Loading interpolates every string again, so a literal `$` must be written `$$`.
   return escapeDollars(doc) as Doc;
@@ -73,6 +75,7 @@ function serializeService(s: Service): Doc {
     dns_opt: orNone(s.dns_opt),
     domainname: s.domainname,
     mac_address: s.mac_address,
+    ...serializeServiceExtras(s),
     ...s.extensions,
   });
 }

@@ -9,6 +9,7 @@ import { networkName, serviceNetworks, volumeName } from '../planner/resources.j
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
 import { formatRestartPolicy } from '../runtime/restart-policy.js';
 import { endpointMac, networkingSpec } from './networking-spec.js';
+import { containerFiles } from './container-files.js';
 
 /** What a create-container node says of the container beyond its service. */
 export interface ContainerIdentity extends ContainerRef {
@@ -63,6 +64,15 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   if (service.user) spec.user = service.user;
   Object.assign(spec, networkingSpec(stack, service));
   if (service.network_mode?.kind === 'host') spec.ports = []; // as Docker: the host's ports are the container's
+  // Compose secrets/configs, logging, annotations, OCI runtime, reservations, platform.
+  const files = containerFiles(stack, service);
+  if (files.length > 0) spec.files = files;
+  if (service.logging) spec.logging = { driver: service.logging.driver, options: { ...service.logging.options } };
+  if (Object.keys(service.annotations).length > 0) spec.annotations = { ...service.annotations };
+  if (service.runtime) spec.ociRuntime = service.runtime;
+  if (service.reservations.memory !== undefined) spec.memoryReservation = service.reservations.memory;
+  if (service.reservations.devices) spec.deviceRequests = structuredClone(service.reservations.devices);
+  if (service.platform) spec.platform = service.platform;
   // `["NONE"]` goes to the runtime too: it switches off the image's HEALTHCHECK, as in Docker.
   if (service.healthcheck) spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
   return spec;
