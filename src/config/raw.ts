@@ -79,8 +79,13 @@ export interface RawService {
   volumes?: (string | RawVolumeLong)[];
   volumes_from?: string[];
   tmpfs?: StringOrList;
-  networks?: string[] | Record<string, { aliases?: string[]; ipv4_address?: string } | null>;
+  networks?: string[] | Record<string, { aliases?: string[]; ipv4_address?: string; ipv6_address?: string; mac_address?: string } | null>;
   network_mode?: string;
+  dns?: StringOrList;
+  dns_search?: StringOrList;
+  dns_opt?: string[];
+  domainname?: string;
+  mac_address?: string;
   ports?: (string | number | RawPortLong)[];
   expose?: (string | number)[];
   links?: string[];
@@ -184,16 +189,22 @@ export interface RawBlkio {
 }
 
 export interface RawNetwork {
+  name?: string;
   external?: boolean;
   internal?: boolean;
   driver?: 'bridge';
-  ipam?: { driver?: string; config?: { subnet?: string }[] };
+  driver_opts?: Record<string, string | number>;
+  attachable?: boolean;
+  enable_ipv6?: boolean;
+  ipam?: { driver?: string; config?: { subnet?: string; gateway?: string; ip_range?: string; aux_addresses?: Record<string, string> }[] };
   labels?: ListOrDict;
 }
 
 export interface RawVolume {
+  name?: string;
   external?: boolean;
   driver?: 'local';
+  driver_opts?: Record<string, string | number>;
   labels?: ListOrDict;
 }
 
