@@ -1,6 +1,7 @@
 /** The whole validated stack file in its long form: services, networks, volumes, ships. */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { secretSources } from './build-keys.js';
 import { labelsOf } from './mappings.js';
 import { DEFAULT_NETWORK, type Network, type Ship, type Stack, type Volume } from './model.js';
 import type { RawNetwork, RawShip, RawStack, RawVolume } from './raw.js';
@@ -17,7 +18,8 @@ export interface StackMeta {
 
 /** Normalizes every part of the stack; problems go to `ctx.issues`. */
 export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeContext): Stack {
-  const services = Object.fromEntries(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s, ctx)]));
+  const withSecrets: NormalizeContext = { ...ctx, ...secretSources(raw, ctx.dir) };
+  const services = Object.fromEntries(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s, withSecrets)]));
   const networks: Record<string, Network> = {};
   for (const [name, n] of Object.entries(raw.networks ?? {})) networks[name] = networkOf(name, n, ctx);
   const usesDefault = Object.values(services).some((s) => DEFAULT_NETWORK in s.networks);

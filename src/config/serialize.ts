@@ -4,6 +4,7 @@
  * same model again. Defaults that mean "nothing" (false, empty lists) are left out.
  */
 import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, Stack, VolumeMount } from './model.js';
+import { serializeBuildKeys } from './build-keys.js';
 import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
 
@@ -27,7 +28,7 @@ export function serializeStack(stack: Stack): Doc {
 function serializeService(s: Service): Doc {
   return compact({
     image: s.image,
-    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined }),
+    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined, ...serializeBuildKeys(s.build) }),
     pull_policy: s.pull_policy,
     command: s.command,
     entrypoint: s.entrypoint,

@@ -29,7 +29,7 @@ const COMPOSE_ONLY: Record<string, readonly string[]> = {
     'runtime', 'secrets', 'security_opt', 'shm_size', 'storage_opt', 'sysctls', 'ulimits', 'use_api_socket',
     'userns_mode', 'uts', 'volume_driver',
   ],
-  build: ['additional_contexts', 'cache_from', 'cache_to', 'dockerfile_inline', 'entitlements', 'extra_hosts', 'isolation', 'network', 'platforms', 'privileged', 'pull', 'secrets', 'shm_size', 'ssh', 'tags', 'ulimits'],
+  build: ['no_cache_filter', 'provenance', 'sbom'],
   deploy: ['mode', 'placement', 'endpoint_mode', 'labels', 'rollback_config', 'update_config'],
   network: ['name', 'driver_opts', 'attachable', 'enable_ipv6'],
   volume: ['name', 'driver_opts'],

@@ -5,6 +5,7 @@
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { RuntimeName, Service, Stack } from '../config/model.js';
+import { BUILD_RULES } from './build-support.js';
 
 /** One rule: for one runtime, a key whose value (or whose mere presence) that runtime cannot honour. */
 export interface SupportRule {
@@ -24,7 +25,10 @@ export interface SupportRule {
  * Every rule. Areas add their own rules here (one block per area, with a comment), so the whole
  * list of what each runtime cannot do reads in one place.
  */
-export const SUPPORT_RULES: readonly SupportRule[] = [];
+export const SUPPORT_RULES: readonly SupportRule[] = [
+  // build: what the embedded builder and the engine's classic builder cannot do (src/planner/build-support.ts).
+  ...BUILD_RULES,
+];
 
 /** The refusals for `services` (default: all) of the stack on `runtime`, located where each key is written. */
 export function runtimeRefusals(stack: Stack, runtime: RuntimeName, services?: readonly string[], rules: readonly SupportRule[] = SUPPORT_RULES): ConfigIssue[] {
