@@ -152,7 +152,14 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
-    const result = await this.images.build(spec, onEvent);
+    // `pull: true`: every base image is pulled again (an archive imported again), even when present.
+    const pull = spec.pull
+      ? async (ref: string) => {
+          await this.pullImage(ref);
+          return this.images.store.images.get(ref);
+        }
+      : undefined;
+    const result = await this.images.build(spec, onEvent, undefined, pull);
     const info = this.images.list().find((i) => i.id === result.image.manifest.config.digest && i.name === result.image.name);
     return info ?? { name: spec.tag, id: result.image.manifest.config.digest, size: 0 };
   }
