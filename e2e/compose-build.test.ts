@@ -1,0 +1,229 @@
+/**
+ * Compose's build keys through the built CLI: `stack config --json` reads them, `stack build` honours
+ * them on the embedded runtime and on Docker, and what a runtime cannot do is refused with exit 2,
+ * the file:line:col of the key, and what to do, before anything is built.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage as importDockerBusybox } from '../src/runtime/docker/test-images.js';
+import { openStore } from '../src/runtime/embedded/store/index.js';
+import { importBusyboxImage } from '../src/testing/busybox-image.js';
+import { readTarEntries } from '../src/testing/layer-tar.js';
+import { requireCommand, requireOverlay, requireRoot, unmet, type Requirement } from '../src/testing/requirements.js';
+import { stack } from './cli.js';
+
+const requireDockerd: Requirement = {
+  name: 'dockerd',
+  check: () => {
+    const r = spawnSync('docker', ['info'], { stdio: 'pipe', encoding: 'utf8', timeout: 20_000 });
+    return r.status === 0 ? undefined : `docker info fails: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}`;
+  },
+};
+
+const id = `${process.pid}`;
+let dir: string;
+const write = (name: string, text: string) => {
+  fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+  fs.writeFileSync(path.join(dir, name), text);
+};
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-e2e-compose-build-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('build keys in stack config', () => {
+  it('normalizes every build key: paths resolved, short forms long, sizes in bytes, git URLs kept', () => {
+    write(
+      'config/compose.yaml',
+      [
+        'services:',
+        '  app:',
+        '    build:',
+        '      context: .',
+        '      dockerfile_inline: |',
+        '        FROM busybox',
+        '      additional_contexts: ["assets=./assets", "base=docker-image://busybox:1.36", "tool=service:tool"]',
+        '      network: none',
+        '      extra_hosts: ["db=10.0.0.5", "cache:10.0.0.6", "v6=[::1]"]',
+        '      ssh: [default, "deploy=~/.ssh/deploy"]',
+        '      cache_from: [app:cache]',
+        '      cache_to: ["type=inline"]',
+        '      pull: true',
+        '      tags: ["app:extra"]',
+        '      shm_size: 128m',
+        '      ulimits: {nofile: 1024, nproc: {soft: 10, hard: 20}}',
+        '      isolation: default',
+        '      platforms: [linux/amd64]',
+        '      privileged: false',
+        '      entitlements: [network.host]',
+        '  tool:',
+        '    build: https://github.com/example/tool.git#v1:src',
+        '',
+      ].join('\n'),
+    );
+    const r = stack(['config', '--json'], { cwd: path.join(dir, 'config'), env: { HOME: '/home/u' } });
+    expect(r.code, r.stderr).toBe(0);
+    const services = JSON.parse(r.stdout).services;
+    const here = path.join(dir, 'config');
+    expect(services.app.build).toEqual({
+      context: here,
+      dockerfile: 'Dockerfile',
+      dockerfile_inline: 'FROM busybox\n',
+      additional_contexts: { assets: path.join(here, 'assets'), base: 'docker-image://busybox:1.36', tool: 'service:tool' },
+      network: 'none',
+      extra_hosts: { db: '10.0.0.5', cache: '10.0.0.6', v6: '::1' },
+      ssh: ['default', 'deploy=/home/u/.ssh/deploy'],
+      cache_from: ['app:cache'],
+      cache_to: ['type=inline'],
+      pull: true,
+      tags: ['app:extra'],
+      shm_size: 128 * 1024 * 1024,
+      ulimits: { nofile: { soft: 1024, hard: 1024 }, nproc: { soft: 10, hard: 20 } },
+      isolation: 'default',
+      platforms: ['linux/amd64'],
+      privileged: false,
+      entitlements: ['network.host'],
+    });
+    expect(services.tool.build).toEqual({ context: 'https://github.com/example/tool.git#v1:src', dockerfile: 'Dockerfile' });
+  });
+
+  it('a build secret names a top-level secret, or config says so at its line', () => {
+    write('secret-missing/compose.yaml', 'services:\n  app:\n    build:\n      context: .\n      secrets: [token]\n');
+    const r = stack(['config', '-q'], { cwd: path.join(dir, 'secret-missing') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/compose\.yaml:5:17 services\.app\.build\.secrets\[0\]: the secret "token" is not defined in the top-level secrets: section/);
+  });
+});
+
+describe('build keys a runtime cannot honour are refused before anything is built', () => {
+  const refusal = (file: string, runtime: string) => {
+    const r = stack(['--runtime', runtime, '-p', `cb-refuse-${id}`, 'up', '-d'], { cwd: path.join(dir, file), env: { HAFEN_ROOT: path.join(dir, 'refuse-state') } });
+    expect(r.code, r.stderr).toBe(2);
+    return r.stderr;
+  };
+
+  it('embedded: a git URL context, with what to do', () => {
+    write('git/compose.yaml', 'services:\n  tool:\n    build:\n      context: git@github.com:example/tool.git\n');
+    expect(refusal('git', 'embedded')).toContain(
+      'compose.yaml:4:7 services.tool.build.context: the build context "git@github.com:example/tool.git" is a URL, which the embedded runtime cannot fetch (hafen has no git client); clone it (git clone URL DIR) and set build.context to that folder, or use --runtime docker (the engine clones it)',
+    );
+    expect(fs.existsSync(path.join(dir, 'refuse-state', 'projects', `cb-refuse-${id}`))).toBe(false);
+  });
+
+  it('embedded: ssh, a named build network, shm_size, privileged', () => {
+    write('embedded-no/compose.yaml', 'services:\n  app:\n    build:\n      context: .\n      ssh: [default]\n      network: backend\n      shm_size: 1g\n      privileged: true\n');
+    const err = refusal('embedded-no', 'embedded');
+    expect(err).toContain('compose.yaml:5:7 services.app.build.ssh: SSH forwarding (RUN --mount=type=ssh) is not supported by the embedded builder;');
+    expect(err).toContain('compose.yaml:6:7 services.app.build.network: RUN steps of the embedded builder run on the host\'s network or none, not on "backend"; use network: host, none or default, or use --runtime docker');
+    expect(err).toContain('compose.yaml:7:7 services.app.build.shm_size: the embedded builder does not size /dev/shm of RUN steps;');
+    expect(err).toContain('compose.yaml:8:7 services.app.build.privileged: privileged builds are not supported;');
+  });
+
+  it.skipIf(unmet(requireDockerd))('docker: named contexts and ssh need BuildKit', () => {
+    write('docker-no/compose.yaml', 'services:\n  app:\n    build:\n      context: .\n      additional_contexts: {assets: ./assets}\n      ssh: [default]\n');
+    const err = refusal('docker-no', 'docker');
+    expect(err).toContain(
+      "compose.yaml:5:7 services.app.build.additional_contexts: named build contexts need BuildKit, which the Docker runtime's builder (the engine's classic builder) does not have; remove it, or build with the embedded runtime (--runtime embedded)",
+    );
+    expect(err).toContain('compose.yaml:6:7 services.app.build.ssh: SSH forwarding (RUN --mount=type=ssh) needs BuildKit');
+  });
+});
+
+/** A Compose file for a build of `FROM base` from inline text, with extra hosts, cache_from and an extra tag. */
+function inlineBuildFile(image: string, base: string, extra: string[] = []): string {
+  return [
+    'services:',
+    '  app:',
+    `    image: ${image}`,
+    '    build:',
+    '      context: .',
+    '      dockerfile_inline: |',
+    `        FROM ${base}`,
+    '        COPY hello.txt /hello.txt',
+    '        RUN cat /etc/hosts > /hosts-seen',
+    '      extra_hosts: {db.internal: 10.1.2.3}',
+    '      cache_from: [nowhere/cache:latest]',
+    `      tags: ["${image}-extra"]`,
+    ...extra,
+    '',
+  ].join('\n');
+}
+
+describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')))('stack build on the embedded runtime', () => {
+  const base = `hafen-e2e-${id}/busybox:latest`;
+  let root: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    root = path.join(dir, 'embedded-state');
+    env = { HAFEN_ROOT: root };
+    await importBusyboxImage(openStore(root), base);
+  });
+
+  it('builds dockerfile_inline with extra_hosts, a named folder context, cache_from accepted, extra tags', async () => {
+    write('embedded/hello.txt', 'hello\n');
+    write('embedded/assets/logo.txt', 'logo\n');
+    const file = inlineBuildFile('cb-app:1', base, ['      additional_contexts: {assets: ./assets}']).replace(
+      '        RUN cat /etc/hosts > /hosts-seen',
+      '        RUN cat /etc/hosts > /hosts-seen\n        COPY --from=assets logo.txt /logo.txt',
+    );
+    write('embedded/compose.yaml', file);
+    const r = stack(['build'], { cwd: path.join(dir, 'embedded'), env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('COPY --from=assets logo.txt /logo.txt');
+    const images = stack(['images', '-q'], { env }).stdout.split('\n');
+    expect(images).toEqual(expect.arrayContaining(['cb-app:1', 'cb-app:1-extra']));
+    const store = openStore(root);
+    const image = store.images.get('cb-app:1')!;
+    expect(store.images.resolve('cb-app:1-extra')).toBe(image.manifestDigest);
+    const files = new Map<string, string>();
+    for (const layer of image.manifest.layers) {
+      for (const e of await readTarEntries(store.blobs.open(layer.digest))) files.set(e.header.name, e.body.toString());
+    }
+    expect(files.get('hello.txt')).toBe('hello\n');
+    expect(files.get('logo.txt')).toBe('logo\n');
+    expect(files.get('hosts-seen')).toContain('10.1.2.3\tdb.internal\n');
+  });
+
+  it('a RUN in a build with network: none sees loopback only', () => {
+    write('embedded-none/compose.yaml', `services:\n  app:\n    image: cb-none:1\n    build:\n      context: .\n      network: none\n      dockerfile_inline: |\n        FROM ${base}\n        RUN test "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')" = lo\n`);
+    const r = stack(['build'], { cwd: path.join(dir, 'embedded-none'), env });
+    expect(r.code, r.stderr).toBe(0);
+    // The same RUN on the host's network fails: it sees more than loopback. (The network is not part
+    // of the cache key, as in Docker, so the step must be run again.)
+    write('embedded-none/compose.yaml', fs.readFileSync(path.join(dir, 'embedded-none/compose.yaml'), 'utf8').replace('network: none', 'network: host'));
+    const host = stack(['build', '--no-cache'], { cwd: path.join(dir, 'embedded-none'), env });
+    expect(host.code).not.toBe(0);
+    expect(host.stderr).toMatch(/Dockerfile:2/);
+  });
+});
+
+describe.skipIf(unmet(requireDockerd, requireCommand('busybox')))('stack build on Docker', () => {
+  const image = `hafen-e2e-${id}/cb-app:1`;
+  const made = [image, `${image}-extra`];
+  const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
+  let base: string;
+
+  beforeAll(async () => {
+    const Docker = (await import('dockerode')).default;
+    base = await importDockerBusybox(new Docker());
+  });
+  afterAll(() => {
+    for (const tag of made) docker('rmi', '-f', tag);
+  });
+
+  it('builds dockerfile_inline with extra_hosts, network none, cache_from and extra tags through the engine', () => {
+    write('docker/hello.txt', 'hello\n');
+    write('docker/compose.yaml', inlineBuildFile(image, base, ['      network: none']));
+    const r = stack(['--runtime', 'docker', 'build'], { cwd: path.join(dir, 'docker') });
+    expect(r.code, r.stderr).toBe(0);
+    const hosts = execFileSync('docker', ['run', '--rm', '--network', 'none', `${image}-extra`, 'cat', '/hosts-seen', '/hello.txt'], { encoding: 'utf8' });
+    expect(hosts).toContain('10.1.2.3\tdb.internal');
+    expect(hosts).toContain('hello');
+    expect(docker('image', 'inspect', '-f', '{{.Id}}', image).stdout).toBe(docker('image', 'inspect', '-f', '{{.Id}}', `${image}-extra`).stdout);
+  });
+});
