@@ -12,9 +12,9 @@ export function buildCommand(output: Output): Command {
     .option('--build-arg <KEY=VALUE>', 'a build argument (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .action(async (services: string[], opts: { cache: boolean; buildArg: string[] }, command: Command) => {
       const globals = globalOptions(command);
-      const [{ loadCheckedStack }, { EmbeddedImages }, { selectServices }, { UsageError }] = await Promise.all([
+      const [{ loadCheckedStack }, { EmbeddedRuntime }, { selectServices }, { UsageError }] = await Promise.all([
         import('../load.js'),
-        import('../../runtime/embedded/embedded-images.js'),
+        import('../../runtime/embedded/embedded-runtime.js'),
         import('../../planner/index.js'),
         import('../../errors.js'),
       ]);
@@ -57,28 +57,32 @@ export function buildCommand(output: Output): Command {
         }
         return;
       }
-      const images = new EmbeddedImages();
-      for (const service of toBuild) {
-        const spec = service.build!;
-        const tag = service.image ?? `${stack.name}-${service.name}`;
-        const started = performance.now();
-        output.err(c.bold(`Building ${service.name} (${tag})`));
-        const result = await images.build(
-          buildRequest(stack, spec, tag, { args: cliArgs, noCache: spec.no_cache || !opts.cache }),
-          (e) => {
-            if (e.kind === 'step-start') {
-              const place = 'stage' in e ? `[${e.stage} ${e.stageStep}/${e.stageSteps}]` : `[${e.index}/${e.total}]`;
-              output.err(`#${e.index} ${place} ${e.text}${e.cached ? c.cyan('  CACHED') : ''}`);
-            } else if (e.kind === 'output') {
-              output.err(c.dim(`   ${e.line}`));
-            }
-          },
-        );
-        for (const w of result.warnings) output.err(c.yellow(`warning: ${typeof w === 'string' ? w : w.message}`));
-        const secs = ((performance.now() - started) / 1000).toFixed(2);
-        output.err(
-          `${c.green('Built')} ${tag} ${result.image.manifest.config.digest.slice(0, 19)} in ${secs}s: ${result.executedSteps} step(s) run, ${result.cachedSteps} cached`,
-        );
+      const images = new EmbeddedRuntime();
+      try {
+        for (const service of toBuild) {
+          const spec = service.build!;
+          const tag = service.image ?? `${stack.name}-${service.name}`;
+          const started = performance.now();
+          output.err(c.bold(`Building ${service.name} (${tag})`));
+          const result = await images.build(
+            buildRequest(stack, spec, tag, { args: cliArgs, noCache: spec.no_cache || !opts.cache }),
+            (e) => {
+              if (e.kind === 'step-start') {
+                const place = 'stage' in e ? `[${e.stage} ${e.stageStep}/${e.stageSteps}]` : `[${e.index}/${e.total}]`;
+                output.err(`#${e.index} ${place} ${e.text}${e.cached ? c.cyan('  CACHED') : ''}`);
+              } else if (e.kind === 'output') {
+                output.err(c.dim(`   ${e.line}`));
+              }
+            },
+          );
+          for (const w of result.warnings) output.err(c.yellow(`warning: ${typeof w === 'string' ? w : w.message}`));
+          const secs = ((performance.now() - started) / 1000).toFixed(2);
+          output.err(
+            `${c.green('Built')} ${tag} ${result.image.manifest.config.digest.slice(0, 19)} in ${secs}s: ${result.executedSteps} step(s) run, ${result.cachedSteps} cached`,
+          );
+        }
+      } finally {
+        await images.close();
       }
       if (toBuild.length === 0) output.err('nothing to build: no selected service has a build: section');
     });
