@@ -3,8 +3,9 @@
  * them on the embedded runtime and on Docker, and what a runtime cannot do is refused with exit 2,
  * the file:line:col of the key, and what to do, before anything is built.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { openStore } from '../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { readTarEntries } from '../src/testing/layer-tar.js';
 import { requireCommand, requireOverlay, requireRoot, unmet, type Requirement } from '../src/testing/requirements.js';
-import { stack } from './cli.js';
+import { cliPath, stack } from './cli.js';
 
 const requireDockerd: Requirement = {
   name: 'dockerd',
@@ -24,6 +25,16 @@ const requireDockerd: Requirement = {
 };
 
 const id = `${process.pid}`;
+
+/** `stack ...args` without blocking this process (a test serves HTTP to the engine meanwhile). */
+function stackAsync(args: string[], cwd: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
 let dir: string;
 const write = (name: string, text: string) => {
   fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
@@ -189,6 +200,38 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect(files.get('hosts-seen')).toContain('10.1.2.3\tdb.internal\n');
   });
 
+  it('builds a service: context first, and FROM it takes that image', async () => {
+    write(
+      'embedded-service/compose.yaml',
+      [
+        'services:',
+        '  app:',
+        '    image: cb-app-on-base:1',
+        '    build:',
+        '      context: .',
+        '      additional_contexts: {base: "service:base"}',
+        '      dockerfile_inline: |',
+        '        FROM base',
+        '        RUN cat /base.txt > /app.txt',
+        '  base:',
+        '    image: cb-base:1',
+        '    build:',
+        '      context: .',
+        '      dockerfile_inline: |',
+        `        FROM ${base}`,
+        '        RUN echo from base > /base.txt',
+        '',
+      ].join('\n'),
+    );
+    const r = stack(['build'], { cwd: path.join(dir, 'embedded-service'), env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.indexOf('Building base')).toBeLessThan(r.stderr.indexOf('Building app'));
+    const store = openStore(root);
+    const image = store.images.get('cb-app-on-base:1')!;
+    const last = await readTarEntries(store.blobs.open(image.manifest.layers.at(-1)!.digest));
+    expect(last.find((e) => e.header.name === 'app.txt')?.body.toString()).toBe('from base\n');
+  });
+
   it('a RUN in a build with network: none sees loopback only', () => {
     write('embedded-none/compose.yaml', `services:\n  app:\n    image: cb-none:1\n    build:\n      context: .\n      network: none\n      dockerfile_inline: |\n        FROM ${base}\n        RUN test "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')" = lo\n`);
     const r = stack(['build'], { cwd: path.join(dir, 'embedded-none'), env });
@@ -214,6 +257,36 @@ describe.skipIf(unmet(requireDockerd, requireCommand('busybox')))('stack build o
   });
   afterAll(() => {
     for (const tag of made) docker('rmi', '-f', tag);
+  });
+
+  it.skipIf(unmet(requireCommand('git')))('builds from a git URL context, which the engine clones (here from a repository served on 127.0.0.1)', async () => {
+    // A repository served over git's "dumb" HTTP protocol: plain files, as any static web server gives them.
+    const work = path.join(dir, 'git-work');
+    write('git-work/sub/Dockerfile', `FROM ${base}\nCOPY from-git.txt /from-git.txt\n`);
+    write('git-work/sub/from-git.txt', 'cloned\n');
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    git(work, 'init', '-q', '-b', 'release');
+    git(work, 'add', '.');
+    git(work, 'commit', '-q', '-m', 'x');
+    const bare = path.join(dir, 'served', 'repo.git');
+    git(dir, 'clone', '-q', '--bare', work, bare);
+    git(bare, 'update-server-info');
+    const server = http.createServer((req, res) => {
+      const file = path.join(path.dirname(bare), decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+      if (!file.startsWith(path.dirname(bare)) || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(fs.readFileSync(file));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      made.push(`${image}-git`);
+      write('docker-git/compose.yaml', `services:\n  app:\n    image: ${image}-git\n    build: http://127.0.0.1:${port}/repo.git#release:sub\n`);
+      const r = await stackAsync(['--runtime', 'docker', 'build'], path.join(dir, 'docker-git'));
+      expect(r.code, r.stderr).toBe(0);
+      expect(execFileSync('docker', ['run', '--rm', `${image}-git`, 'cat', '/from-git.txt'], { encoding: 'utf8' })).toBe('cloned\n');
+    } finally {
+      server.close();
+    }
   });
 
   it('builds dockerfile_inline with extra_hosts, network none, cache_from and extra tags through the engine', () => {
