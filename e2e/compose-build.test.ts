@@ -125,10 +125,10 @@ describe('build keys a runtime cannot honour are refused before anything is buil
     expect(fs.existsSync(path.join(dir, 'refuse-state', 'projects', `cb-refuse-${id}`))).toBe(false);
   });
 
-  it('embedded: ssh, a named build network, shm_size, privileged', () => {
-    write('embedded-no/compose.yaml', 'services:\n  app:\n    build:\n      context: .\n      ssh: [default]\n      network: backend\n      shm_size: 1g\n      privileged: true\n');
+  it('embedded: a named build network, shm_size, privileged', () => {
+    write('embedded-no/compose.yaml', 'services:\n  app:\n    build:\n      context: .\n      ulimits: {nofile: 10}\n      network: backend\n      shm_size: 1g\n      privileged: true\n');
     const err = refusal('embedded-no', 'embedded');
-    expect(err).toContain('compose.yaml:5:7 services.app.build.ssh: SSH forwarding (RUN --mount=type=ssh) is not supported by the embedded builder;');
+    expect(err).toContain('compose.yaml:5:7 services.app.build.ulimits: the embedded builder does not set resource limits of RUN steps;');
     expect(err).toContain('compose.yaml:6:7 services.app.build.network: RUN steps of the embedded builder run on the host\'s network or none, not on "backend"; use network: host, none or default, or use --runtime docker');
     expect(err).toContain('compose.yaml:7:7 services.app.build.shm_size: the embedded builder does not size /dev/shm of RUN steps;');
     expect(err).toContain('compose.yaml:8:7 services.app.build.privileged: privileged builds are not supported;');

@@ -32,6 +32,7 @@ export function buildRequest(stack: Stack, build: ModelBuild, tag: string, overr
       ...(s.mode !== undefined ? { mode: s.mode } : {}),
     }));
   }
+  if (build.ssh && build.ssh.length > 0) spec.ssh = build.ssh.map((k) => ({ ...k }));
   if (build.cache_from && build.cache_from.length > 0) spec.cacheFrom = [...build.cache_from];
   if (build.pull) spec.pull = true;
   if (build.tags && build.tags.length > 0) spec.extraTags = [...build.tags];

@@ -16,7 +16,6 @@ describe('build keys a runtime cannot honour', () => {
     ['a git context on embedded', 'embedded', { context: 'https://h/x.git', remote: true }, 'build.context: the build context "https://h/x.git" is a URL, which the embedded runtime cannot fetch'],
     ['a URL named context on embedded', 'embedded', { additional_contexts: { src: 'https://h/x.git' } }, 'build.additional_contexts: the context "src" (https://h/x.git) is a URL'],
     ['a network by name on embedded', 'embedded', { network: 'backend' }, 'build.network: RUN steps of the embedded builder run on the host\'s network or none, not on "backend"'],
-    ['ssh on embedded', 'embedded', { ssh: [{ id: 'default' }] }, 'build.ssh: SSH forwarding (RUN --mount=type=ssh) is not supported by the embedded builder'],
     ['shm_size on embedded', 'embedded', { shm_size: 1024 }, 'build.shm_size: the embedded builder does not size /dev/shm'],
     ['ulimits on embedded', 'embedded', { ulimits: { nofile: { soft: 1, hard: 2 } } }, 'build.ulimits: the embedded builder does not set resource limits'],
     ['another platform on embedded', 'embedded', { platforms: [hostPlatform(), 'linux/s390x'] }, 'build.platforms: the embedded builder builds for this machine'],
@@ -35,7 +34,7 @@ describe('build keys a runtime cannot honour', () => {
   });
 
   it.each<[string, 'embedded' | 'docker', Partial<BuildSpec>]>([
-    ['what the embedded builder does', 'embedded', { dockerfile_inline: 'FROM x', additional_contexts: { lib: '/w/lib', b: 'docker-image://x' }, network: 'none', extra_hosts: { a: '1.2.3.4' }, secrets: [{ id: 't', source: 't', file: '/w/t' }], cache_from: ['x'], cache_to: ['type=inline'], pull: true, tags: ['x:1'], platforms: [hostPlatform()], privileged: false, entitlements: ['network.host'], isolation: 'default' }],
+    ['what the embedded builder does', 'embedded', { dockerfile_inline: 'FROM x', additional_contexts: { lib: '/w/lib', b: 'docker-image://x' }, network: 'none', extra_hosts: { a: '1.2.3.4' }, secrets: [{ id: 't', source: 't', file: '/w/t' }], ssh: [{ id: 'default' }], cache_from: ['x'], cache_to: ['type=inline'], pull: true, tags: ['x:1'], platforms: [hostPlatform()], privileged: false, entitlements: ['network.host'], isolation: 'default' }],
     ['what the engine does', 'docker', { context: 'https://h/x.git', remote: true, dockerfile_inline: 'FROM x', network: 'backend', extra_hosts: { a: '1.2.3.4' }, cache_from: ['x'], pull: true, tags: ['x:1'], shm_size: 1024, ulimits: { nofile: { soft: 1, hard: 2 } }, platforms: ['linux/arm64'] }],
   ])('accepts %s', (_what, runtime, keys) => {
     expect(refusals(runtime, keys)).toEqual([]);

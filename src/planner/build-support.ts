@@ -1,6 +1,6 @@
 /**
  * The `build:` keys one runtime cannot honour, as SUPPORT_RULES entries: the embedded builder has no
- * git client and no SSH forwarding; the Docker runtime drives the engine's classic builder (its build
+ * git client; the Docker runtime drives the engine's classic builder (its build
  * API without BuildKit's session), which has no named contexts, build secrets or SSH mounts.
  */
 import type { BuildSpec, RuntimeName, Service } from '../config/model.js';
@@ -57,7 +57,6 @@ export const BUILD_RULES: readonly SupportRule[] = [
     (b) => (b.network !== undefined && !EMBEDDED_NETWORKS.has(b.network) ? `RUN steps of the embedded builder run on the host's network or none, not on "${b.network}"` : undefined),
     'use network: host, none or default, or use --runtime docker',
   ),
-  rule('embedded', 'ssh', (b) => (b.ssh?.length ? 'SSH forwarding (RUN --mount=type=ssh) is not supported by the embedded builder' : undefined), 'fetch what needs SSH before the build (into the build context) and remove ssh:'),
   rule('embedded', 'shm_size', (b) => (b.shm_size !== undefined ? 'the embedded builder does not size /dev/shm of RUN steps' : undefined), 'remove it, or use --runtime docker'),
   rule('embedded', 'ulimits', (b) => (b.ulimits && Object.keys(b.ulimits).length > 0 ? 'the embedded builder does not set resource limits of RUN steps' : undefined), 'remove it, or use --runtime docker'),
   rule(

@@ -174,6 +174,8 @@ export interface BuildSpec {
   extraHosts?: Record<string, string>;
   /** Secrets RUN steps may mount (`RUN --mount=type=secret,id=…`). */
   secrets?: BuildSecretSource[];
+  /** SSH agents RUN steps may use (`RUN --mount=type=ssh,id=…`): id → agent socket path, or undefined for SSH_AUTH_SOCK's (`default`). */
+  ssh?: { id: string; path?: string }[];
   /** Images whose layers may serve as cache. */
   cacheFrom?: string[];
   /** Pull base images even when present. */

@@ -39,6 +39,7 @@ export class EmbeddedImages {
         ...(spec.network === 'none' || spec.network === 'host' ? { network: spec.network } : {}),
         ...(spec.extraHosts ? { extraHosts: spec.extraHosts } : {}),
         ...(spec.secrets ? { secrets: spec.secrets } : {}),
+        ...(spec.ssh ? { ssh: spec.ssh } : {}),
       },
     });
   }

@@ -1,15 +1,17 @@
 /**
  * Real builds with Compose's build keys: dockerfile_inline, additional_contexts, network,
- * extra_hosts, secrets, tags. Base image: Debian's busybox-static, imported into a fresh store.
+ * extra_hosts, secrets, tags (base image: Debian's busybox-static, imported into a fresh store),
+ * and ssh (FROM host, for the host's ssh-add, talking to a real ssh-agent).
  */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readTarEntries } from '../../../testing/layer-tar.js';
 import { importBusyboxImage } from '../../../testing/busybox-image.js';
-import { requireOverlay, requireRoot, unmet } from '../../../testing/requirements.js';
+import { requireCommand, requireOverlay, requireRoot, unmet } from '../../../testing/requirements.js';
 import { DockerfileError } from '../build/index.js';
 import { openStore, type Store, type StoredImage } from '../store/index.js';
 import { BuildError } from './build-error.js';
@@ -141,5 +143,44 @@ describe.skipIf(unmet(requireRoot(), requireOverlay()))('builder with Compose bu
     const hosts = (await imageFiles(store, image)).get('hosts-seen')!.toString();
     expect(hosts).toContain('10.1.2.3\tdb.internal\n');
     expect(hosts).toContain('127.0.0.1\tgw\n');
+  });
+});
+
+describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ssh-agent'), requireCommand('ssh-add'), requireCommand('ssh-keygen')))('builder with an SSH agent', () => {
+  let root: string;
+  let ctx: string;
+  let agent: ChildProcess;
+  let socket: string;
+  let fingerprint: string;
+
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-build-ssh-root-'));
+    ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-build-ssh-ctx-'));
+    const key = path.join(ctx, 'id_test');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hafen-build-test', '-f', key]);
+    fingerprint = execFileSync('ssh-keygen', ['-l', '-f', `${key}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+    socket = path.join(ctx, 'agent.sock');
+    agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
+    execFileSync('ssh-add', ['-q', key], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'pipe' });
+    fs.rmSync(key); // only the agent holds it now
+  });
+  afterAll(() => {
+    agent.kill();
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(ctx, { recursive: true, force: true });
+  });
+
+  it('forwards the agent to RUN --mount=type=ssh, and no trace of it stays in the layer', async () => {
+    const store = openStore(root);
+    const dockerfileText = 'FROM host\nRUN --mount=type=ssh ssh-add -l > /keys && echo "$SSH_AUTH_SOCK" > /sock\n';
+    const { image } = await build(store, { contextDir: ctx, tag: 'ssh', sandbox: new LauncherSandbox(), dockerfileText, run: { ssh: [{ id: 'default', path: socket }] } });
+    const files = await imageFiles(store, image);
+    expect(files.get('keys')?.toString()).toContain(fingerprint);
+    expect(files.get('sock')?.toString()).toBe('/run/buildkit/ssh_agent.0\n');
+    expect([...files.keys()].filter((n) => n.startsWith('run/'))).toEqual([]);
+    // Without the agent given, a required ssh mount fails, naming it.
+    const err = await failure(build(store, { contextDir: ctx, tag: 'ssh2', sandbox: new LauncherSandbox(), dockerfileText: 'FROM host\nRUN --mount=type=ssh,required true\n' }));
+    expect(err.message).toContain('the SSH agent "default" is required by RUN --mount=type=ssh but was not given to the build');
   });
 });

@@ -17,6 +17,8 @@ export interface RunSettings {
   extraHosts?: Record<string, string>;
   /** Secrets the steps may mount, by id. */
   secrets?: BuildSecretSource[];
+  /** SSH agents the steps may use, by id: a socket path, or none for SSH_AUTH_SOCK's agent (`default`). */
+  ssh?: { id: string; path?: string }[];
 }
 
 /** The /etc/hosts of a RUN step. */
@@ -31,17 +33,33 @@ export function stepNetwork(step: RunStep, settings: RunSettings = {}): 'host' |
   return settings.network ?? 'host';
 }
 
+/** What a step's mounts add: binds, and SSH_AUTH_SOCK when it mounts an agent. */
+export interface StepMounts {
+  binds: { source: string; target: string; readOnly: boolean }[];
+  env: string[];
+}
+
 /**
- * Binds for the step's secret mounts, their files written into `dir` (a folder only root can
- * enter, removed with the step). A mount whose secret the build was not given is left out, or
- * fails the step when `required`. SSH mounts: hafen builds have no agent forwarding.
+ * Binds for the step's secret and ssh mounts, secret files written into `dir` (a folder only root
+ * can enter, removed with the step). A mount whose secret or agent the build was not given is
+ * left out (as in BuildKit), or fails the step when `required`. An ssh mount binds the agent's
+ * socket (`/run/buildkit/ssh_agent.N` unless it names a target); the first sets SSH_AUTH_SOCK.
  */
-export function secretBinds(step: RunStep, settings: RunSettings, dir: string): { source: string; target: string; readOnly: boolean }[] {
-  const binds: { source: string; target: string; readOnly: boolean }[] = [];
+export function stepMounts(step: RunStep, settings: RunSettings, dir: string): StepMounts {
+  const binds: StepMounts['binds'] = [];
+  const env: string[] = [];
+  let agents = 0;
   (step.mounts ?? []).forEach((mount, i) => {
     if (mount.type === 'ssh') {
-      if (mount.required) throw new Error(`RUN --mount=type=ssh,id=${mount.id}: SSH forwarding is not supported by hafen builds; fetch what needs SSH before the build, into the build context`);
-      return; // BuildKit, too, leaves out an ssh mount the build was not given unless it is required
+      const socket = agentSocket(mount.id, settings);
+      if (socket === undefined) {
+        if (mount.required) throw new Error(`the SSH agent "${mount.id}" is required by RUN --mount=type=ssh but was not given to the build (add it to the service's build.ssh)`);
+        return;
+      }
+      const target = mount.target ?? `/run/buildkit/ssh_agent.${agents}`;
+      if (agents++ === 0) env.push(`SSH_AUTH_SOCK=${target}`);
+      binds.push({ source: socket, target, readOnly: false });
+      return;
     }
     const secret = settings.secrets?.find((s) => s.id === mount.id);
     if (!secret) {
@@ -54,7 +72,19 @@ export function secretBinds(step: RunStep, settings: RunSettings, dir: string): 
     fs.chmodSync(file, mount.mode ?? secret.mode ?? 0o400);
     binds.push({ source: file, target: mount.target, readOnly: true });
   });
-  return binds;
+  return { binds, env };
+}
+
+/** The agent socket for `id`: its path, or SSH_AUTH_SOCK's for an id given without one; undefined when not given. */
+function agentSocket(id: string, settings: RunSettings): string | undefined {
+  const given = settings.ssh?.find((k) => k.id === id);
+  if (!given) return undefined;
+  const socket = given.path ?? process.env.SSH_AUTH_SOCK;
+  if (socket === undefined || socket === '') throw new Error(`build.ssh "${id}" takes the agent of SSH_AUTH_SOCK, which is not set`);
+  if (!fs.statSync(socket, { throwIfNoEntry: false })?.isSocket()) {
+    throw new Error(`build.ssh "${id}": ${socket} is not an SSH agent socket; hafen builds forward agents only (for a key file: eval $(ssh-agent); ssh-add KEY; and use "default")`);
+  }
+  return socket;
 }
 
 /** A secret's value, from its file or the variable; the message of a failure names where it looked, never a value. */

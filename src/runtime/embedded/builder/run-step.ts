@@ -12,7 +12,7 @@ import { OVERLAY_OPAQUE_XATTR } from '../layers/whiteouts.js';
 import { LayeredView } from './layered-view.js';
 import type { StepDirs } from './layer-commit.js';
 import type { RunResult, RunSandbox } from './run-sandbox.js';
-import { hostsFileText, secretBinds, stepNetwork, type RunSettings } from './run-settings.js';
+import { hostsFileText, stepMounts, stepNetwork, type RunSettings } from './run-settings.js';
 import { resolveOwner } from './user-lookup.js';
 
 export interface RunStepInput {
@@ -48,11 +48,12 @@ export async function executeRun(input: RunStepInput): Promise<RunResult> {
   const hosts = `${dirs.files}/hosts`;
   fs.writeFileSync(hosts, hostsFileText(HOSTNAME, input.settings?.extraHosts), { mode: 0o644 });
   binds.push({ source: hosts, target: '/etc/hosts', readOnly: true });
-  binds.push(...secretBinds(step, input.settings ?? {}, dirs.files));
+  const mounts = stepMounts(step, input.settings ?? {}, dirs.files);
+  binds.push(...mounts.binds);
   const network = stepNetwork(step, input.settings);
   if (network === 'host' && fs.existsSync('/etc/resolv.conf')) binds.push({ source: '/etc/resolv.conf', target: '/etc/resolv.conf', readOnly: true });
 
-  const env = [...step.env, ...step.proxyEnv];
+  const env = [...step.env, ...step.proxyEnv, ...mounts.env];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home ?? '/'}`);
   if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${HOSTNAME}`);
 
