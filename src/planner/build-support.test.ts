@@ -22,6 +22,7 @@ describe('build keys a runtime cannot honour', () => {
     ['named contexts on docker', 'docker', { additional_contexts: { lib: '/w/lib' } }, "build.additional_contexts: named build contexts need BuildKit, which the Docker runtime's builder"],
     ['build secrets on docker', 'docker', { secrets: [{ id: 't', source: 't', file: '/w/t' }] }, 'build.secrets: build secrets (RUN --mount=type=secret) need BuildKit'],
     ['ssh on docker', 'docker', { ssh: [{ id: 'default' }] }, 'build.ssh: SSH forwarding (RUN --mount=type=ssh) needs BuildKit'],
+    ['dockerfile_inline with a git context on docker', 'docker', { context: 'https://h/x.git', remote: true, dockerfile_inline: 'FROM x' }, 'build.dockerfile_inline: the engine reads the Dockerfile from the git repository it clones'],
     ['two platforms on docker', 'docker', { platforms: ['linux/amd64', 'linux/arm64'] }, "build.platforms: the engine's classic builder builds one platform, not 2"],
     ['privileged', 'docker', { privileged: true }, 'build.privileged: privileged builds are not supported'],
     ['an entitlement', 'embedded', { entitlements: ['network.host', 'security.insecure'] }, 'build.entitlements: the entitlement security.insecure cannot be granted'],
@@ -35,7 +36,7 @@ describe('build keys a runtime cannot honour', () => {
 
   it.each<[string, 'embedded' | 'docker', Partial<BuildSpec>]>([
     ['what the embedded builder does', 'embedded', { dockerfile_inline: 'FROM x', additional_contexts: { lib: '/w/lib', b: 'docker-image://x' }, network: 'none', extra_hosts: { a: '1.2.3.4' }, secrets: [{ id: 't', source: 't', file: '/w/t' }], ssh: [{ id: 'default' }], cache_from: ['x'], cache_to: ['type=inline'], pull: true, tags: ['x:1'], platforms: [hostPlatform()], privileged: false, entitlements: ['network.host'], isolation: 'default' }],
-    ['what the engine does', 'docker', { context: 'https://h/x.git', remote: true, dockerfile_inline: 'FROM x', network: 'backend', extra_hosts: { a: '1.2.3.4' }, cache_from: ['x'], pull: true, tags: ['x:1'], shm_size: 1024, ulimits: { nofile: { soft: 1, hard: 2 } }, platforms: ['linux/arm64'] }],
+    ['what the engine does', 'docker', { context: 'https://h/x.git', remote: true, dockerfile: 'sub/Dockerfile', network: 'backend', extra_hosts: { a: '1.2.3.4' }, cache_from: ['x'], pull: true, tags: ['x:1'], shm_size: 1024, ulimits: { nofile: { soft: 1, hard: 2 } }, platforms: ['linux/arm64'] }],
   ])('accepts %s', (_what, runtime, keys) => {
     expect(refusals(runtime, keys)).toEqual([]);
   });

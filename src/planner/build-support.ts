@@ -72,6 +72,12 @@ export const BUILD_RULES: readonly SupportRule[] = [
   rule('docker', 'additional_contexts', (b) => (b.additional_contexts && Object.keys(b.additional_contexts).length > 0 ? "named build contexts need BuildKit, which the Docker runtime's builder (the engine's classic builder) does not have" : undefined), DOCKER_TODO),
   rule('docker', 'secrets', (b) => (b.secrets?.length ? "build secrets (RUN --mount=type=secret) need BuildKit, which the Docker runtime's builder (the engine's classic builder) does not have" : undefined), DOCKER_TODO),
   rule('docker', 'ssh', (b) => (b.ssh?.length ? "SSH forwarding (RUN --mount=type=ssh) needs BuildKit, which the Docker runtime's builder (the engine's classic builder) does not have" : undefined), 'fetch what needs SSH before the build (into the build context) and remove ssh:'),
+  rule(
+    'docker',
+    'dockerfile_inline',
+    (b) => (b.remote && b.dockerfile_inline !== undefined ? 'the engine reads the Dockerfile from the git repository it clones, so dockerfile_inline cannot go with a git URL context' : undefined),
+    'commit the Dockerfile to the repository and name it with dockerfile:, or clone it and use a local context',
+  ),
   rule('docker', 'platforms', (b) => ((b.platforms?.length ?? 0) > 1 ? `the engine's classic builder builds one platform, not ${b.platforms!.length}` : undefined), 'list one platform (the engine builds for it), or build each with its own service'),
   // Both.
   ...both('privileged', (b) => (b.privileged ? 'privileged builds are not supported' : undefined), 'remove it: RUN steps run with the default capabilities'),
