@@ -12,6 +12,7 @@ import type { StackSourceMap } from './source-map.js';
 export interface StackMeta {
   name: string;
   file: string;
+  files: string[];
   dir: string;
   source: StackSourceMap;
 }
@@ -27,6 +28,7 @@ export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeCon
   const stack: Stack = {
     name: meta.name,
     file: meta.file,
+    files: meta.files,
     dir: meta.dir,
     services,
     networks,
