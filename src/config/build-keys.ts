@@ -32,7 +32,8 @@ export function isGitContext(context: string): boolean {
 /** The optional build keys of `spec`, normalized; each is absent when not written. */
 export function composeBuildKeys(spec: RawBuild, ctx: BuildKeysContext, report: Report): Partial<BuildSpec> {
   const out: Partial<BuildSpec> = {};
-  if (spec.dockerfile_inline !== undefined) out.dockerfile_inline = spec.dockerfile_inline;
+  if (spec.dockerfile_inline !== undefined && spec.dockerfile !== undefined) report('.dockerfile_inline', '"dockerfile" and "dockerfile_inline" cannot both be set; remove one');
+  else if (spec.dockerfile_inline !== undefined) out.dockerfile_inline = spec.dockerfile_inline;
   if (spec.additional_contexts !== undefined) out.additional_contexts = additionalContexts(spec, ctx, report);
   if (spec.network !== undefined) out.network = spec.network;
   if (spec.extra_hosts !== undefined) out.extra_hosts = parseExtraHosts(spec.extra_hosts, (at, m) => report(`.extra_hosts${at}`, m));

@@ -28,7 +28,8 @@ export function serializeStack(stack: Stack): Doc {
 function serializeService(s: Service): Doc {
   return compact({
     image: s.image,
-    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined, ...serializeBuildKeys(s.build) }),
+    // With dockerfile_inline there is no Dockerfile to name (Compose prints none).
+    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile_inline === undefined ? s.build.dockerfile : undefined, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined, ...serializeBuildKeys(s.build) }),
     pull_policy: s.pull_policy,
     command: s.command,
     entrypoint: s.entrypoint,
