@@ -82,7 +82,6 @@ describe('build keys in stack config', () => {
     const here = path.join(dir, 'config');
     expect(services.app.build).toEqual({
       context: here,
-      dockerfile: 'Dockerfile',
       dockerfile_inline: 'FROM busybox\n',
       additional_contexts: { assets: path.join(here, 'assets'), base: 'docker-image://busybox:1.36', tool: 'service:tool' },
       network: 'none',
