@@ -42,6 +42,8 @@
  *     --log FILE [--log-max BYTES]  stdout and stderr of the command go through pipes to this process,
  *                which appends `<RFC3339Nano UTC> <stdout|stderr> <line>` lines to FILE, rotating it
  *                to FILE.1 past BYTES; stdin is /dev/null. Without --log the command shares our stdio.
+ *     --log-files N  files kept across rotations, the live one included (default 2): FILE.1 becomes
+ *                FILE.2 and so on up to FILE.(N-1); with 1 the full file is dropped (Docker's max-file).
  *     --detach   setsid(), so the caller can die (even by SIGKILL) and the container lives on;
  *     --status-file FILE  written atomically at the end: `exited CODE` or `signaled SIG`, plus ` oom`
  *                when the kernel OOM-killed in one of the cgroups (memory.oom_control / memory.events).
@@ -256,6 +258,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     else if (!strcmp(a, "--sync-fd")) o->syncfd = (int)parse_num(v, "--sync-fd", 10);
     else if (!strcmp(a, "--log")) o->log = v;
     else if (!strcmp(a, "--log-max")) o->logmax = parse_num(v, "--log-max", 10);
+    else if (!strcmp(a, "--log-files")) o->logfiles = parse_num(v, "--log-files", 10);
     else if (!strcmp(a, "--status-file")) o->statusfile = v;
     else if (!strcmp(a, "--target")) o->target_pid = (pid_t)parse_num(v, "--target", 10);
     else hr_die("unknown option %s", a);
@@ -422,7 +425,7 @@ static int run_main(const struct hr_opts *o) {
   }
   int outp[2] = {-1, -1}, errp[2] = {-1, -1}, chan[2];
   if (o->log) {
-    if (!(r.log = hr_log_open(o->log, o->logmax))) hr_die("open log %s: %s", o->log, strerror(errno));
+    if (!(r.log = hr_log_open(o->log, o->logmax, o->logfiles))) hr_die("open log %s: %s", o->log, strerror(errno));
     if (!o->tty && (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)) hr_die("pipe: %s", strerror(errno));
   }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) hr_die("socketpair: %s", strerror(errno));

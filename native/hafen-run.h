@@ -58,6 +58,7 @@ struct hr_opts {
   int syncfd;                   /* -1 when absent */
   const char *log;
   long long logmax;             /* 0: no rotation */
+  long long logfiles;           /* files kept across rotation, the live one included; 0: 2 */
   int detach;
   const char *statusfile;
   int tty;
@@ -113,7 +114,7 @@ int hr_status_code(int wstatus);
 
 /* logs (hafen-run-log.c) */
 struct hr_log;
-struct hr_log *hr_log_open(const char *path, long long max);
+struct hr_log *hr_log_open(const char *path, long long max, long long files);
 void hr_log_data(struct hr_log *l, int stream, const char *data, size_t len);
 void hr_log_flush(struct hr_log *l, int stream);
 void hr_log_close(struct hr_log *l);

@@ -176,6 +176,10 @@ describe('long forms', () => {
       privileged: false,
       cap_add: [],
       cap_drop: [],
+      secrets: [],
+      configs: [],
+      annotations: {},
+      reservations: {},
       tmpfs: [],
       extensions: {},
     });

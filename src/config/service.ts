@@ -11,6 +11,7 @@ import { parsePort } from './ports.js';
 import type { RawService } from './raw.js';
 import { parseCpus, parseDuration, parseSize } from './units.js';
 import { parseVolume } from './volumes.js';
+import { serviceExtras } from './service-extras.js';
 
 /** What normalizing a service needs beyond the service itself. */
 export interface NormalizeContext {
@@ -60,7 +61,6 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
   const { environment, env_file } = environmentOf(name, raw, ctx);
   const service: Service = {
     name,
-    pull_policy: raw.pull_policy === 'if_not_present' ? 'missing' : (raw.pull_policy ?? 'missing'),
     environment,
     env_file,
     labels: labelsOf(raw.labels, reporter('labels')),
@@ -100,6 +100,10 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     cap_drop: [...(raw.cap_drop ?? [])],
     tmpfs: raw.tmpfs === undefined ? [] : typeof raw.tmpfs === 'string' ? [raw.tmpfs] : [...raw.tmpfs],
     extensions: extensionsOf(raw),
+    // Filled in by normalizeStack once the top-level secrets and configs are known.
+    secrets: [],
+    configs: [],
+    ...serviceExtras(name, raw, issues),
   };
   if (raw.image !== undefined) service.image = archivePathFromFile(raw.image, ctx.dir);
   if (raw.build !== undefined) {

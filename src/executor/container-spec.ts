@@ -8,6 +8,7 @@ import type { ContainerRef } from '../planner/plan.js';
 import { serviceNetworks } from '../planner/resources.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
 import { formatRestartPolicy } from '../runtime/restart-policy.js';
+import { containerFiles } from './container-files.js';
 
 /** What a create-container node says of the container beyond its service. */
 export interface ContainerIdentity extends ContainerRef {
@@ -54,6 +55,15 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   if (service.command) spec.command = [...service.command];
   if (service.working_dir) spec.workingDir = service.working_dir;
   if (service.user) spec.user = service.user;
+  // Compose secrets/configs, logging, annotations, OCI runtime, reservations, platform.
+  const files = containerFiles(stack, service);
+  if (files.length > 0) spec.files = files;
+  if (service.logging) spec.logging = { driver: service.logging.driver, options: { ...service.logging.options } };
+  if (Object.keys(service.annotations).length > 0) spec.annotations = { ...service.annotations };
+  if (service.runtime) spec.ociRuntime = service.runtime;
+  if (service.reservations.memory !== undefined) spec.memoryReservation = service.reservations.memory;
+  if (service.reservations.devices) spec.deviceRequests = structuredClone(service.reservations.devices);
+  if (service.platform) spec.platform = service.platform;
   // `["NONE"]` goes to the runtime too: it switches off the image's HEALTHCHECK, as in Docker.
   if (service.healthcheck) spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
   return spec;

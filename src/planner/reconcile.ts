@@ -109,7 +109,7 @@ export function reconcile(
 
   for (const name of order) {
     const service = stack.services[name]!;
-    const hash = configHash(service);
+    const hash = configHash(service, stack);
     const image = imageSource(stack, service).ref;
     const imageId = imageIds.get(image);
     const edges = graph.dependencies.get(name)!.filter((e) => selection.has(e.to));

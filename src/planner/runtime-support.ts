@@ -6,6 +6,7 @@
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { RuntimeName, Service, Stack } from '../config/model.js';
 import { BUILD_RULES } from './build-support.js';
+import { FILES_AND_LOGGING_RULES } from './support-rules-files-logging.js';
 
 /** One rule: for one runtime, a key whose value (or whose mere presence) that runtime cannot honour. */
 export interface SupportRule {
@@ -28,6 +29,8 @@ export interface SupportRule {
 export const SUPPORT_RULES: readonly SupportRule[] = [
   // build: what the embedded builder and the engine's classic builder cannot do (src/planner/build-support.ts).
   ...BUILD_RULES,
+  // Secrets, configs, logging, annotations, platform, OCI runtime, reservations, pull refresh (support-rules-files-logging.ts).
+  ...FILES_AND_LOGGING_RULES,
 ];
 
 /** The refusals for `services` (default: all) of the stack on `runtime`, located where each key is written. */

@@ -3,7 +3,7 @@
  * suite in e2e/ tests. A runtime knows nothing of stacks beyond the labels and names it is handed:
  * the executor turns plan operations into these calls.
  */
-import type { Bytes, Healthcheck, Millis, PortMapping, Protocol, Resources, RuntimeName } from '../config/model.js';
+import type { Bytes, Healthcheck, Logging, Millis, PortMapping, Protocol, Resources, RuntimeName, Sensitive } from '../config/model.js';
 
 /** Labels every resource carries, so observed state is read back from the runtime. */
 export const Label = {
@@ -56,6 +56,36 @@ export interface ContainerSpec {
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];
+  // Compose secrets/configs, logging, annotations, OCI runtime, reservations, platform.
+  /** Secret and config files, read-only in the container (see ContainerFile). */
+  files?: ContainerFile[];
+  /** `logging:` as written; absent: the runtime's default (rotated files on embedded). */
+  logging?: Logging;
+  annotations?: Record<string, string>;
+  /** OCI runtime name (Docker's `--runtime`). */
+  ociRuntime?: string;
+  /** Soft memory limit (`deploy.resources.reservations.memory`). */
+  memoryReservation?: Bytes;
+  /** Device requests (`deploy.resources.reservations.devices`), as Compose writes them. */
+  deviceRequests?: Record<string, unknown>[];
+  /** Image platform, e.g. `linux/amd64`. */
+  platform?: string;
+}
+
+/**
+ * A Compose secret or config as a file in the container: a host file, or data hafen holds (an
+ * environment variable's value, inline content). Owner and mode default to 0:0 and 0444, as
+ * docker compose gives them; a host file without uid, gid or mode is bound as it is.
+ */
+export interface ContainerFile {
+  /** `secret db_password`, for messages (never the data). */
+  what: string;
+  /** Absolute path in the container. */
+  target: string;
+  source: { kind: 'file'; path: string } | { kind: 'data'; data: Sensitive };
+  uid?: number;
+  gid?: number;
+  mode?: number;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'dead';

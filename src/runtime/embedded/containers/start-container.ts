@@ -10,6 +10,7 @@ import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type PortBinding } from '../../runtime.js';
 import { createCgroup } from '../cgroups/index.js';
+import type { CgroupLimits } from '../cgroups/limits.js';
 import { launch } from '../launcher/launch.js';
 import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
 import type { LaunchSpec } from '../launcher/spec.js';
@@ -22,9 +23,21 @@ import { syncHosts } from './hosts-sync.js';
 import { containerCapabilities, containerCommand, containerCwd, containerEnv, containerHealthcheck } from './process-spec.js';
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
+import { launchLog } from './log-config.js';
 
-/** Past this size a container's log file is rotated to `.1` (so at most twice this is kept). */
-export const LOG_MAX_BYTES = 10 * 1024 * 1024;
+/** The spec's limits and its memory reservation, as the cgroup takes them. */
+function cgroupLimits(spec: ContainerRecord['spec']): CgroupLimits {
+  return { ...spec.resources, ...(spec.memoryReservation !== undefined ? { memoryReservation: spec.memoryReservation } : {}) };
+}
+
+/** `log` of the launch spec, left out for `logging: {driver: none}`. */
+function logOption(logging: ContainerRecord['spec']['logging'], file: string): Pick<LaunchSpec, 'log'> {
+  const log = launchLog(logging, file);
+  return log ? { log } : {};
+}
+
+/** Past this size a container's log file is rotated to `.1` (so at most twice this is kept), unless `logging:` says otherwise. */
+export { LOG_MAX_BYTES } from './log-config.js';
 
 /** A container's log file. */
 export function logFile(paths: ContainerPaths): string {
@@ -90,7 +103,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     ...(spec.privileged ? { privileged: true } : {}),
   }));
   const cgroup = await step('creating its cgroup', () =>
-    createCgroup(ledger, `hafen/${project}/${name}`, spec.resources, { owner: name, layout: ctx.cgroupLayout() }),
+    createCgroup(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout() }),
   );
   undo.push('cgroup', () => cgroup.remove());
   proc.cgroups = [...cgroup.dirs];
@@ -111,7 +124,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     net: 'new',
     hostname: spec.hostname,
     tty: spec.tty,
-    log: { file: logFile(paths), maxBytes: LOG_MAX_BYTES },
+    ...logOption(spec.logging, logFile(paths)),
     detach: { statusFile: paths.status },
   };
   const launched = await step('launching it', () => launch(launchSpec, { name: resource }));

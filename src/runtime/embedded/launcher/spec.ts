@@ -83,8 +83,11 @@ export interface LaunchSpec extends ProcessSpec {
   /** Default `new`. */
   net?: NetSpec;
   hostname?: string;
-  /** Capture stdout/stderr into a timestamped log file, rotated to FILE.1 past maxBytes. */
-  log?: { file: string; maxBytes?: number };
+  /**
+   * Capture stdout/stderr into a timestamped log file, rotated to FILE.1 past maxBytes; `files`
+   * kept in all (default 2: FILE and FILE.1; 1 drops the full file), as Docker's max-file.
+   */
+  log?: { file: string; maxBytes?: number; files?: number };
   /** Outlive the launching process; the final status is written to statusFile. */
   detach?: { statusFile: string };
 }
@@ -160,6 +163,10 @@ export function runArgv(spec: LaunchSpec, options: { syncFd?: number } = {}): st
   if (spec.log) {
     args.push('--log', spec.log.file);
     if (spec.log.maxBytes) args.push('--log-max', String(spec.log.maxBytes));
+    if (spec.log.files !== undefined) {
+      if (!Number.isInteger(spec.log.files) || spec.log.files < 1) invalid(`bad number of log files ${spec.log.files}`);
+      args.push('--log-files', String(spec.log.files));
+    }
   }
   if (spec.detach) args.push('--detach', '--status-file', spec.detach.statusFile);
   if (options.syncFd !== undefined) args.push('--sync-fd', String(options.syncFd));
