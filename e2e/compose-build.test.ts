@@ -288,11 +288,18 @@ describe.skipIf(unmet(requireDockerd, requireCommand('busybox')))('stack build o
     }
   });
 
-  it('builds dockerfile_inline with extra_hosts, network none, cache_from and extra tags through the engine', () => {
+  it('builds dockerfile_inline with extra_hosts, network none, shm_size, ulimits, cache_from and extra tags through the engine', () => {
     write('docker/hello.txt', 'hello\n');
-    write('docker/compose.yaml', inlineBuildFile(image, base, ['      network: none']));
+    const file = inlineBuildFile(image, base, ['      network: none', '      shm_size: 96m', '      ulimits: {nofile: {soft: 1000, hard: 1000}}']).replace(
+      '        RUN cat /etc/hosts > /hosts-seen',
+      '        RUN cat /etc/hosts > /hosts-seen && ulimit -n > /nofile && df -k /dev/shm | tail -n 1 > /shm',
+    );
+    write('docker/compose.yaml', file);
     const r = stack(['--runtime', 'docker', 'build'], { cwd: path.join(dir, 'docker') });
     expect(r.code, r.stderr).toBe(0);
+    const limits = execFileSync('docker', ['run', '--rm', image, 'cat', '/nofile', '/shm'], { encoding: 'utf8' }).split('\n');
+    expect(limits[0]).toBe('1000');
+    expect(limits[1]).toMatch(/^shm\s+98304\s/);
     const hosts = execFileSync('docker', ['run', '--rm', '--network', 'none', `${image}-extra`, 'cat', '/hosts-seen', '/hello.txt'], { encoding: 'utf8' });
     expect(hosts).toContain('10.1.2.3\tdb.internal');
     expect(hosts).toContain('hello');
