@@ -79,7 +79,8 @@ export interface Service {
   resources: Resources;
   restart: RestartPolicy;
   stop_grace_period: Millis;
-  stop_signal: string;
+  /** As written (`SIGINT`, `9`); absent: the image's STOPSIGNAL, else SIGTERM. */
+  stop_signal?: string;
   depends_on: Record<string, Dependency>;
   /** Services whose volumes this one mounts too (`volumes_from`). */
   volumes_from: VolumesFrom[];
@@ -95,6 +96,38 @@ export interface Service {
   cap_add: string[];
   cap_drop: string[];
   tmpfs: string[];
+  // Process and confinement keys: each absent when not written (see process-keys.ts).
+  /** rlimits by name (`nofile`), soft and hard; -1 is unlimited. */
+  ulimits?: Record<string, Ulimit>;
+  /** Size of /dev/shm. */
+  shm_size?: Bytes;
+  /** Namespaced kernel parameters (`net.ipv4.ip_forward`) → value. */
+  sysctls?: Record<string, string>;
+  /** `private`, `shareable`, `host`, `service:NAME`, `container:NAME`. */
+  ipc?: string;
+  /** `host`, `service:NAME`, `container:NAME`. */
+  pid?: string;
+  /** `host`. */
+  uts?: string;
+  devices?: DeviceMapping[];
+  security_opt?: string[];
+  /** Group names (looked up in the image's /etc/group) or numbers, as written. */
+  group_add?: string[];
+  oom_score_adj?: number;
+  mem_swappiness?: number;
+  /** Memory plus swap; -1 is unlimited swap. */
+  memswap_limit?: Bytes;
+  cpu_shares?: number;
+  /** Microseconds per period; -1 is none. */
+  cpu_quota?: number;
+  cpu_period?: number;
+  cpuset?: string;
+  cgroup_parent?: string;
+  userns_mode?: string;
+  storage_opt?: Record<string, string>;
+  blkio_config?: BlkioConfig;
+  cpu_count?: number;
+  cpu_percent?: number;
   /** Compose `secrets:` / `configs:` of the service, long form, targets absolute. */
   secrets: FileReference[];
   configs: FileReference[];
@@ -111,6 +144,30 @@ export interface Service {
   pull_refresh_after?: Millis;
   /** `x-*` keys of the service, kept as written. */
   extensions: Record<string, unknown>;
+}
+
+/** One rlimit; -1 is unlimited (RLIM_INFINITY). */
+export interface Ulimit {
+  soft: number;
+  hard: number;
+}
+
+/** A host device made available in the container. */
+export interface DeviceMapping {
+  source: string;
+  target: string;
+  /** Cgroup permissions, `rwm` by default. */
+  permissions: string;
+}
+
+/** Block IO weight and limits (Docker's blkio); rates in bytes or IOs per second. */
+export interface BlkioConfig {
+  weight?: number;
+  weight_device: { path: string; weight: number }[];
+  device_read_bps: { path: string; rate: number }[];
+  device_read_iops: { path: string; rate: number }[];
+  device_write_bps: { path: string; rate: number }[];
+  device_write_iops: { path: string; rate: number }[];
 }
 
 export type PullPolicy = 'missing' | 'always' | 'never' | 'build' | 'refresh';

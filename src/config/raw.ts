@@ -138,6 +138,29 @@ export interface RawService {
   privileged?: boolean;
   cap_add?: string[];
   cap_drop?: string[];
+  // Process and confinement keys (see process-keys.ts).
+  ulimits?: Record<string, number | string | { soft: number | string; hard: number | string }>;
+  shm_size?: Size;
+  sysctls?: ListOrDict;
+  ipc?: string;
+  pid?: string | null;
+  uts?: string;
+  devices?: (string | { source: string; target?: string; permissions?: string })[];
+  security_opt?: string[];
+  group_add?: (string | number)[];
+  oom_score_adj?: number | string;
+  mem_swappiness?: number | string;
+  memswap_limit?: Size;
+  cpu_shares?: number | string;
+  cpu_quota?: number | string;
+  cpu_period?: number | string;
+  cpuset?: string;
+  cgroup_parent?: string;
+  userns_mode?: string;
+  storage_opt?: Record<string, string | number>;
+  blkio_config?: RawBlkio;
+  cpu_count?: number | string;
+  cpu_percent?: number | string;
   // Compose secrets/configs, logging, annotations, OCI runtime (see file-objects.ts, service-extras.ts).
   secrets?: (string | RawFileReference)[];
   configs?: (string | RawFileReference)[];
@@ -174,6 +197,16 @@ export interface RawReservations {
   pids?: number;
   devices?: unknown[];
   generic_resources?: unknown[];
+}
+
+/** `blkio_config:` as written. */
+export interface RawBlkio {
+  weight?: number | string;
+  weight_device?: { path: string; weight: number | string }[];
+  device_read_bps?: { path: string; rate: Size }[];
+  device_read_iops?: { path: string; rate: Size }[];
+  device_write_bps?: { path: string; rate: Size }[];
+  device_write_iops?: { path: string; rate: Size }[];
 }
 
 export interface RawNetwork {

@@ -7,6 +7,7 @@ import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, St
 import { serializeBuildKeys } from './build-keys.js';
 import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
+import { serializeProcessKeys } from './process-keys-serialize.js';
 import { serializeFileObjects, serializeServiceExtras } from './serialize-extras.js';
 
 type Doc = Record<string, unknown>;
@@ -68,6 +69,7 @@ function serializeService(s: Service): Doc {
     privileged: s.privileged || undefined,
     cap_add: orNone(s.cap_add),
     cap_drop: orNone(s.cap_drop),
+    ...serializeProcessKeys(s),
     ...serializeServiceExtras(s),
     ...s.extensions,
   });

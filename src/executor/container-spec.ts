@@ -8,6 +8,7 @@ import type { ContainerRef } from '../planner/plan.js';
 import { serviceNetworks } from '../planner/resources.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
 import { formatRestartPolicy } from '../runtime/restart-policy.js';
+import { processSpecOptions } from './process-spec-options.js';
 import { containerFiles } from './container-files.js';
 
 /** What a create-container node says of the container beyond its service. */
@@ -42,7 +43,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     extraHosts: { ...service.extra_hosts },
     ports: service.ports.map((p) => ({ ...p })),
     resources: { ...service.resources },
-    stopSignal: service.stop_signal,
+    // Empty: the image's STOPSIGNAL, else SIGTERM (the runtime knows the image).
+    stopSignal: service.stop_signal ?? '',
     stopGracePeriod: service.stop_grace_period,
     tty: service.tty,
     stdinOpen: service.stdin_open,
@@ -50,6 +52,7 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     privileged: service.privileged,
     capAdd: [...service.cap_add],
     capDrop: [...service.cap_drop],
+    ...processSpecOptions(stack, service),
   };
   if (service.entrypoint) spec.entrypoint = [...service.entrypoint];
   if (service.command) spec.command = [...service.command];
