@@ -211,6 +211,58 @@ export interface BuildSpec {
   target?: string;
   labels: Record<string, string>;
   no_cache: boolean;
+  // Compose's other build keys (src/config/build-keys.ts): each absent when not written.
+  /** The Dockerfile's text (`dockerfile_inline`): `dockerfile` is then not read. */
+  dockerfile_inline?: string;
+  /** `context` is a git URL (`https://host/x.git#ref:dir`, `git@…`), kept as written. */
+  remote?: boolean;
+  /** Named contexts for FROM and COPY --from: an absolute folder, `docker-image://REF`, `service:NAME` or a URL. */
+  additional_contexts?: Record<string, string>;
+  /** Network of RUN steps: `default`, `host`, `none`, or (Docker) a network's name. */
+  network?: string;
+  /** Extra /etc/hosts entries of RUN steps: host → address. */
+  extra_hosts?: Record<string, string>;
+  secrets?: BuildSecret[];
+  ssh?: BuildSsh[];
+  cache_from?: string[];
+  cache_to?: string[];
+  /** Pull the base images even when present. */
+  pull?: boolean;
+  /** More names for the built image. */
+  tags?: string[];
+  shm_size?: Bytes;
+  ulimits?: Record<string, BuildUlimit>;
+  isolation?: string;
+  platforms?: string[];
+  privileged?: boolean;
+  entitlements?: string[];
+}
+
+/** A build secret: `id` is what `RUN --mount=type=secret,id=…` names; its value comes from a file or a variable. */
+export interface BuildSecret {
+  id: string;
+  /** The top-level secret's name. */
+  source: string;
+  /** Absolute path of the secret's file. */
+  file?: string;
+  /** Name of the environment variable holding the secret (read when building, never stored). */
+  environment?: string;
+  /** Defaults for the mounted file's owner and mode (the RUN --mount flags win). */
+  uid?: number;
+  gid?: number;
+  mode?: number;
+}
+
+/** An SSH authentication for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or an id with a socket or key file. */
+export interface BuildSsh {
+  id: string;
+  path?: string;
+}
+
+/** A resource limit of RUN steps. */
+export interface BuildUlimit {
+  soft: number;
+  hard: number;
 }
 
 export type VolumeMount =

@@ -96,14 +96,12 @@ describe('normalizeService', () => {
     expect(s.environment).toEqual({ OK: '1' });
   });
 
-  it('refuses remote build contexts and ~ without a home', () => {
+  it('keeps a git URL build context as written (the runtime decides), and refuses ~ without a home', () => {
     const ctx = context();
     delete ctx.home;
-    const { issues } = service({ build: 'https://github.com/x/y.git', volumes: ['~/x:/x'] }, ctx);
-    expect(issues).toEqual([
-      'services.api.volumes[0]: cannot expand "~" in "~/x": HOME is not set',
-      'services.api.build: remote build contexts are not supported (https://github.com/x/y.git); use a local folder',
-    ]);
+    const { issues, s } = service({ build: 'https://github.com/x/y.git', volumes: ['~/x:/x'] }, ctx);
+    expect(issues).toEqual(['services.api.volumes[0]: cannot expand "~" in "~/x": HOME is not set']);
+    expect(s.build).toMatchObject({ context: 'https://github.com/x/y.git', remote: true });
   });
 });
 

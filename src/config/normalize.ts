@@ -1,6 +1,7 @@
 /** The whole validated stack file in its long form: services, networks, volumes, ships. */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { secretSources } from './build-keys.js';
 import { normalizeFileObjects, normalizeFileReferences } from './file-objects.js';
 import { labelsOf } from './mappings.js';
 import { addNetworkModeDependency } from './networking.js';
@@ -21,7 +22,8 @@ export interface StackMeta {
 
 /** Normalizes every part of the stack; problems go to `ctx.issues`. */
 export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeContext): Stack {
-  const services = Object.fromEntries(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s, ctx)]));
+  const withSecrets: NormalizeContext = { ...ctx, ...secretSources(raw, ctx.dir) };
+  const services = Object.fromEntries(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s, withSecrets)]));
   for (const [name, s] of Object.entries(services)) addNetworkModeDependency(`services.${name}`, s, services, ctx.issues);
   const networks: Record<string, Network> = {};
   for (const [name, n] of Object.entries(raw.networks ?? {})) networks[name] = networkOf(meta.name, name, n, ctx);

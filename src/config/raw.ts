@@ -34,6 +34,32 @@ export interface RawBuild {
   target?: string;
   labels?: ListOrDict;
   no_cache?: boolean;
+  // Compose's other build keys (src/config/build-keys.ts)
+  dockerfile_inline?: string;
+  additional_contexts?: ListOrDict;
+  network?: string;
+  extra_hosts?: string[] | Record<string, string>;
+  secrets?: (string | RawBuildSecret)[];
+  ssh?: ListOrDict;
+  cache_from?: string[];
+  cache_to?: string[];
+  pull?: boolean;
+  tags?: string[];
+  shm_size?: Size;
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  isolation?: string;
+  platforms?: string[];
+  privileged?: boolean;
+  entitlements?: string[];
+}
+
+/** A build secret's long form. */
+export interface RawBuildSecret {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  mode?: number | string;
 }
 
 export interface RawLimits {

@@ -5,6 +5,7 @@
  */
 import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, Stack, VolumeMount } from './model.js';
 import { formatNetworkMode } from './networking.js';
+import { serializeBuildKeys } from './build-keys.js';
 import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
 import { serializeProcessKeys } from './process-keys-serialize.js';
@@ -33,7 +34,8 @@ export function serializeStack(stack: Stack): Doc {
 function serializeService(s: Service): Doc {
   return compact({
     image: s.image,
-    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined }),
+    // With dockerfile_inline there is no Dockerfile to name (Compose prints none).
+    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile_inline === undefined ? s.build.dockerfile : undefined, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined, ...serializeBuildKeys(s.build) }),
     pull_policy: s.pull_policy,
     command: s.command,
     entrypoint: s.entrypoint,

@@ -1,10 +1,11 @@
 /** One service of the stack file in its long form: every short form expanded, units parsed, defaults filled in. */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { composeBuildKeys, isGitContext, type SecretSource } from './build-keys.js';
 import type { EnvFile } from './env-file.js';
 import { normalizeHealthcheck, normalizeReady } from './health.js';
 import type { Lookup } from './interpolate.js';
-import { ValueError, type Issues } from './issues.js';
+import type { Issues } from './issues.js';
 import { entries, execForm, labelsOf, parseExpose, parseExtraHosts, parseLink, parseVolumesFrom, withEnvironment, type Report } from './mappings.js';
 import { DEFAULT_NETWORK, type BuildSpec, type Dependency, type PortMapping, type Resources, type RestartPolicy, type Service, type ServiceNetwork } from './model.js';
 import { namespaceServices, processKeysOf } from './process-keys.js';
@@ -32,6 +33,8 @@ export interface NormalizeContext {
   defaultHostIp?: string;
   /** Services that publish a port without an address, filled in while normalizing. */
   portsWithoutAddress?: Set<string>;
+  /** Top-level secrets a build may use (src/config/build-keys.ts); undefined: the file has no `secrets:`. */
+  secrets?: ReadonlyMap<string, SecretSource | undefined>;
 }
 
 /** An `env_file:` entry as written. */
@@ -162,17 +165,18 @@ function environmentOf(name: string, raw: RawService, ctx: NormalizeContext): { 
 function buildOf(raw: NonNullable<RawService['build']>, ctx: NormalizeContext, report: Report): BuildSpec {
   const spec = typeof raw === 'string' ? { context: raw } : raw;
   const context = spec.context ?? '.';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(context) || context.startsWith('git@')) {
-    throw new ValueError(`remote build contexts are not supported (${context}); use a local folder`);
-  }
+  // A git URL is kept as written: Docker clones it; the embedded runtime refuses it (src/planner/build-support.ts).
+  const remote = isGitContext(context) || /^[a-z][a-z0-9+.-]*:\/\//i.test(context);
   const build: BuildSpec = {
-    context: path.resolve(ctx.dir, context),
+    context: remote ? context : path.resolve(ctx.dir, context),
     dockerfile: spec.dockerfile ?? 'Dockerfile',
     args: withEnvironment(entries(spec.args, (at, m) => report(`.args${at}`, m)), ctx.env),
     labels: labelsOf(spec.labels, (at, m) => report(`.labels${at}`, m)),
     no_cache: spec.no_cache ?? false,
   };
   if (spec.target !== undefined) build.target = spec.target;
+  if (remote) build.remote = true;
+  Object.assign(build, composeBuildKeys(spec, { dir: ctx.dir, ...(ctx.home !== undefined ? { home: ctx.home } : {}), ...(ctx.secrets ? { secrets: ctx.secrets } : {}) }, report));
   return build;
 }
 

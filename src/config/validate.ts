@@ -25,7 +25,7 @@ const COMPOSE_ONLY: Record<string, readonly string[]> = {
     'device_cgroup_rules', 'external_links', 'gpus', 'isolation', 'label_file', 'models', 'oom_kill_disable',
     'post_start', 'pre_stop', 'provider', 'use_api_socket', 'volume_driver',
   ],
-  build: ['additional_contexts', 'cache_from', 'cache_to', 'dockerfile_inline', 'entitlements', 'extra_hosts', 'isolation', 'network', 'platforms', 'privileged', 'pull', 'secrets', 'shm_size', 'ssh', 'tags', 'ulimits'],
+  build: ['no_cache_filter', 'provenance', 'sbom'],
   network: [],
   volume: [],
 };

@@ -249,6 +249,43 @@ export interface BuildSpec {
   tag: string;
   noCache: boolean;
   labels: Record<string, string>;
+  // Compose's other build keys (issue 12), each absent when not asked for; what a runtime cannot
+  // do is refused before the build by the planner (src/planner/build-support.ts).
+  /** The Dockerfile's text: `dockerfile` is then only the name it goes by. */
+  dockerfileInline?: string;
+  /** A git (or tarball) URL the engine fetches itself; `contextDir` is then unused. */
+  remoteContext?: string;
+  /** Named contexts for FROM and COPY --from: an absolute folder, or `docker-image://REF`. */
+  namedContexts?: Record<string, string>;
+  /** Network of RUN steps: `default`, `host`, `none` (Docker: also a network's name). */
+  network?: string;
+  /** Extra /etc/hosts entries of RUN steps: host → address. */
+  extraHosts?: Record<string, string>;
+  /** Secrets RUN steps may mount (`RUN --mount=type=secret,id=…`). */
+  secrets?: BuildSecretSource[];
+  /** SSH agents RUN steps may use (`RUN --mount=type=ssh,id=…`): id → agent socket path, or undefined for SSH_AUTH_SOCK's (`default`). */
+  ssh?: { id: string; path?: string }[];
+  /** Images whose layers may serve as cache. */
+  cacheFrom?: string[];
+  /** Pull base images even when present. */
+  pull?: boolean;
+  /** More names for the built image. */
+  extraTags?: string[];
+  shmSize?: Bytes;
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  /** `os/arch[/variant]` to build for. */
+  platform?: string;
+}
+
+/** Where a build secret's value is read from at build time: a file, or an environment variable of the hafen process. Never the value itself. */
+export interface BuildSecretSource {
+  id: string;
+  file?: string;
+  env?: string;
+  /** Defaults of the mounted file's owner and mode. */
+  uid?: number;
+  gid?: number;
+  mode?: number;
 }
 
 /** Build progress as the CLI shows it. */
