@@ -34,6 +34,32 @@ export interface RawBuild {
   target?: string;
   labels?: ListOrDict;
   no_cache?: boolean;
+  // Compose's other build keys (src/config/build-keys.ts)
+  dockerfile_inline?: string;
+  additional_contexts?: ListOrDict;
+  network?: string;
+  extra_hosts?: string[] | Record<string, string>;
+  secrets?: (string | RawBuildSecret)[];
+  ssh?: ListOrDict;
+  cache_from?: string[];
+  cache_to?: string[];
+  pull?: boolean;
+  tags?: string[];
+  shm_size?: Size;
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  isolation?: string;
+  platforms?: string[];
+  privileged?: boolean;
+  entitlements?: string[];
+}
+
+/** A build secret's long form. */
+export interface RawBuildSecret {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  mode?: number | string;
 }
 
 export interface RawLimits {
@@ -79,8 +105,13 @@ export interface RawService {
   volumes?: (string | RawVolumeLong)[];
   volumes_from?: string[];
   tmpfs?: StringOrList;
-  networks?: string[] | Record<string, { aliases?: string[]; ipv4_address?: string } | null>;
+  networks?: string[] | Record<string, { aliases?: string[]; ipv4_address?: string; ipv6_address?: string; mac_address?: string } | null>;
   network_mode?: string;
+  dns?: StringOrList;
+  dns_search?: StringOrList;
+  dns_opt?: string[];
+  domainname?: string;
+  mac_address?: string;
   ports?: (string | number | RawPortLong)[];
   expose?: (string | number)[];
   links?: string[];
@@ -112,6 +143,29 @@ export interface RawService {
   privileged?: boolean;
   cap_add?: string[];
   cap_drop?: string[];
+  // Process and confinement keys (see process-keys.ts).
+  ulimits?: Record<string, number | string | { soft: number | string; hard: number | string }>;
+  shm_size?: Size;
+  sysctls?: ListOrDict;
+  ipc?: string;
+  pid?: string | null;
+  uts?: string;
+  devices?: (string | { source: string; target?: string; permissions?: string })[];
+  security_opt?: string[];
+  group_add?: (string | number)[];
+  oom_score_adj?: number | string;
+  mem_swappiness?: number | string;
+  memswap_limit?: Size;
+  cpu_shares?: number | string;
+  cpu_quota?: number | string;
+  cpu_period?: number | string;
+  cpuset?: string;
+  cgroup_parent?: string;
+  userns_mode?: string;
+  storage_opt?: Record<string, string | number>;
+  blkio_config?: RawBlkio;
+  cpu_count?: number | string;
+  cpu_percent?: number | string;
   // Compose secrets/configs, logging, annotations, OCI runtime (see file-objects.ts, service-extras.ts).
   secrets?: (string | RawFileReference)[];
   configs?: (string | RawFileReference)[];
@@ -150,17 +204,33 @@ export interface RawReservations {
   generic_resources?: unknown[];
 }
 
+/** `blkio_config:` as written. */
+export interface RawBlkio {
+  weight?: number | string;
+  weight_device?: { path: string; weight: number | string }[];
+  device_read_bps?: { path: string; rate: Size }[];
+  device_read_iops?: { path: string; rate: Size }[];
+  device_write_bps?: { path: string; rate: Size }[];
+  device_write_iops?: { path: string; rate: Size }[];
+}
+
 export interface RawNetwork {
+  name?: string;
   external?: boolean;
   internal?: boolean;
   driver?: 'bridge';
-  ipam?: { driver?: string; config?: { subnet?: string }[] };
+  driver_opts?: Record<string, string | number>;
+  attachable?: boolean;
+  enable_ipv6?: boolean;
+  ipam?: { driver?: string; config?: { subnet?: string; gateway?: string; ip_range?: string; aux_addresses?: Record<string, string> }[] };
   labels?: ListOrDict;
 }
 
 export interface RawVolume {
+  name?: string;
   external?: boolean;
   driver?: 'local';
+  driver_opts?: Record<string, string | number>;
   labels?: ListOrDict;
 }
 

@@ -21,17 +21,13 @@ interface SchemaInfo {
 const COMPOSE_ONLY: Record<string, readonly string[]> = {
   top: ['models'],
   service: [
-    'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'cpu_count', 'cpu_percent',
-    'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpuset', 'credential_spec', 'develop',
-    'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'external_links', 'gpus',
-    'group_add', 'ipc', 'isolation', 'label_file', 'mac_address', 'mem_swappiness',
-    'memswap_limit', 'models', 'oom_kill_disable', 'oom_score_adj', 'pid', 'post_start', 'pre_stop', 'provider',
-    'security_opt', 'shm_size', 'storage_opt', 'sysctls', 'ulimits', 'use_api_socket',
-    'userns_mode', 'uts', 'volume_driver',
+    'attach', 'cgroup', 'cpu_rt_period', 'cpu_rt_runtime', 'credential_spec', 'develop',
+    'device_cgroup_rules', 'external_links', 'gpus', 'isolation', 'label_file', 'models', 'oom_kill_disable',
+    'post_start', 'pre_stop', 'provider', 'use_api_socket', 'volume_driver',
   ],
-  build: ['additional_contexts', 'cache_from', 'cache_to', 'dockerfile_inline', 'entitlements', 'extra_hosts', 'isolation', 'network', 'platforms', 'privileged', 'pull', 'secrets', 'shm_size', 'ssh', 'tags', 'ulimits'],
-  network: ['name', 'driver_opts', 'attachable', 'enable_ipv6'],
-  volume: ['name', 'driver_opts'],
+  build: ['no_cache_filter', 'provenance', 'sbom'],
+  network: [],
+  volume: [],
 };
 
 /** The compiled schema. */

@@ -6,6 +6,8 @@
 import type Docker from 'dockerode';
 import type { Healthcheck } from '../../config/model.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime.js';
+import { processHostConfig } from './process-options.js';
+import { applyNetworking } from './networking-options.js';
 import { fileMounts } from './container-files.js';
 
 /** Label keeping the image reference as the spec wrote it (`docker-archive:…` runs as a tag). */
@@ -32,7 +34,7 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     network: n.name,
     config: {
       Aliases: n.aliases,
-      ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}),
+      ...(n.ipv4Address || n.ipv6Address ? { IPAMConfig: { ...(n.ipv4Address ? { IPv4Address: n.ipv4Address } : {}), ...(n.ipv6Address ? { IPv6Address: n.ipv6Address } : {}) } } : {}),
       ...(spec.links?.length ? { Links: spec.links.map((l) => `${l.service}:${l.alias}`) } : {}),
     },
   }));
@@ -49,11 +51,12 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
     ...(spec.user ? { User: spec.user } : {}),
-    Hostname: spec.hostname,
+    // Sharing the host's UTS namespace leaves no hostname of its own to set (Docker refuses both).
+    ...(spec.uts === 'host' ? {} : { Hostname: spec.hostname }),
     Labels: { ...spec.labels, [IMAGE_REF_LABEL]: spec.image },
     Tty: spec.tty,
     OpenStdin: spec.stdinOpen,
-    StopSignal: spec.stopSignal,
+    ...(spec.stopSignal ? { StopSignal: spec.stopSignal } : {}),
     StopTimeout: Math.ceil(spec.stopGracePeriod / 1000),
     ExposedPorts: Object.fromEntries(ports.map((p) => [p.key, {}])),
     ...(spec.healthcheck ? { Healthcheck: dockerHealthcheck(spec.healthcheck) } : {}),
@@ -72,10 +75,12 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
       // As on the embedded runtime: an ordinary container's processes cannot gain privileges.
       SecurityOpt: spec.privileged ? [] : ['no-new-privileges'],
       NetworkMode: first?.network ?? 'none',
+      ...processHostConfig(spec),
       ...composeExtras(spec),
     },
     ...(first ? { NetworkingConfig: { EndpointsConfig: { [first.network]: first.config } } } : {}),
   };
+  applyNetworking(spec, options);
   // Mounts of secret and config files, after the volumes they may sit in.
   options.HostConfig!.Mounts!.push(...(fileMounts(spec.files) as unknown as Docker.MountSettings[]));
   if (spec.platform) (options as Record<string, unknown>).platform = spec.platform;

@@ -35,6 +35,10 @@ export interface RecordNetwork {
   address: string;
   prefix: number;
   aliases: string[];
+  /** The bridge's address (the host on this network: `host-gateway`). */
+  gateway?: string;
+  /** The container end's MAC address, when the stack file gives one. */
+  mac?: string;
 }
 
 /** How the container's command runs; kept for exec, which runs with the same identity. */
@@ -47,6 +51,10 @@ export interface RecordProcess {
   cgroups: string[];
   /** `privileged: true`: see ProcessSpec.privileged; an exec keeps it. */
   privileged?: boolean;
+  /** rlimits and the right to gain privileges: an exec keeps them too. */
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  allowNewPrivileges?: boolean;
+  oomScoreAdj?: number;
 }
 
 /** What start made: the container's init and the launcher that watches it, each with its start time. */

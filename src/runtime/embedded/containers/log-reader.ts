@@ -10,7 +10,8 @@ import type { LogLine, LogOptions } from '../../runtime.js';
 
 /** Parses one log line; undefined for anything else. */
 export function parseLogLine(line: string): LogLine | undefined {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (stdout|stderr) ?(.*)$/.exec(line);
+  // A container with a tty writes CRLF line ends: the CR is the terminal's, not the text's.
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (stdout|stderr) ?(.*?)\r?$/.exec(line);
   return m ? { time: m[1]!, stream: m[2] as LogLine['stream'], text: m[3]! } : undefined;
 }
 
