@@ -8,6 +8,8 @@ import { isAlias, isMap, isScalar, isSeq, Scalar, visit, type Alias, type Node, 
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { StackSourceMap, type Pos } from './source-map.js';
+import { childShape, FILE_SHAPE, type Shape } from './text-values.js';
+import { composeText, readPlainScalar } from './yaml-scalar.js';
 
 /**
  * Values that aliases and merges may add beyond what the file itself holds; past this the file is
@@ -32,13 +34,17 @@ export interface YamlTree {
   issues: ConfigIssue[];
 }
 
-/** Builds the plain tree. Throws ConfigError only when a size limit is hit; other problems are in `issues`. */
-export function toTree(parsed: ParsedYaml, hook?: ScalarHook): YamlTree {
+/**
+ * Builds the plain tree. Plain scalars are read as Compose reads them (yaml-scalar.ts), and the
+ * values `shape` marks as text become Compose's text for them (text-values.ts).
+ * Throws ConfigError only when a size limit is hit; other problems are in `issues`.
+ */
+export function toTree(parsed: ParsedYaml, hook?: ScalarHook, shape: Shape | undefined = FILE_SHAPE): YamlTree {
   const builder = new TreeBuilder(parsed, hook);
   const contents = parsed.doc.contents;
   if (contents === null) return { value: undefined, source: builder.source, issues: [] };
   builder.source.set('', { value: builder.pos(contents) });
-  const value = builder.convert(contents, '', 0);
+  const value = builder.convert(contents, '', 0, shape);
   return { value, source: builder.source, issues: builder.issues };
 }
 
@@ -78,21 +84,22 @@ class TreeBuilder {
   }
 
   /** @param path the formatted key path (`services.api.ports[0]`); built by concatenation, as this runs per node */
-  convert(node: unknown, path: string, depth: number): unknown {
+  convert(node: unknown, path: string, depth: number, shape: Shape | undefined): unknown {
     this.count(depth, node as Node);
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
       const target = this.resolve(node, path);
-      return target === undefined ? null : this.convert(target, path, depth + 1);
+      return target === undefined ? null : this.convert(target, path, depth + 1, shape);
     }
-    if (isScalar(node)) return this.scalar(node, path);
-    if (isMap(node)) return this.map(node, path, depth, () => false, {});
+    if (isScalar(node)) return this.scalar(node, path, shape);
+    if (isMap(node)) return this.map(node, path, depth, () => false, {}, shape);
     if (isSeq(node)) {
       this.active.add(node);
+      const itemShape = childShape(shape, '[]');
       const out = node.items.map((item, i) => {
         const childPath = `${path}[${i}]`;
         this.source.set(childPath, { value: this.pos(item as Node) });
-        return this.convert(item, childPath, depth + 1);
+        return this.convert(item, childPath, depth + 1, itemShape);
       });
       this.active.delete(node);
       return out;
@@ -104,7 +111,7 @@ class TreeBuilder {
    * Converts a mapping into `out`. `skip` names keys the including mapping already has: a merged
    * mapping only fills in keys that are missing (explicit keys win, earlier merges win over later).
    */
-  private map(node: YAMLMap, path: string, depth: number, skip: (key: string) => boolean, out: Record<string, unknown>) {
+  private map(node: YAMLMap, path: string, depth: number, skip: (key: string) => boolean, out: Record<string, unknown>, shape: Shape | undefined) {
     this.active.add(node);
     const explicit = new Map<string, Pair>();
     for (const pair of node.items) {
@@ -122,7 +129,7 @@ class TreeBuilder {
     for (const pair of node.items) {
       if (isMergeKey(pair.key)) {
         const has = (k: string) => skip(k) || explicit.has(k) || Object.hasOwn(out, k);
-        for (const src of this.mergeSources(pair, path)) this.map(src, path, depth + 1, has, out);
+        for (const src of this.mergeSources(pair, path)) this.map(src, path, depth + 1, has, out, shape);
         continue;
       }
       const key = this.keyOf(pair, path, true);
@@ -130,7 +137,7 @@ class TreeBuilder {
       const childPath = child(path, key);
       const valueNode = pair.value as Node | null;
       this.source.set(childPath, { key: this.pos(pair.key), value: this.pos(valueNode ?? pair.key) });
-      setOwn(out, key, this.convert(valueNode, childPath, depth + 1));
+      setOwn(out, key, this.convert(valueNode, childPath, depth + 1, childShape(shape, key)));
     }
     this.active.delete(node);
     return out;
@@ -161,15 +168,46 @@ class TreeBuilder {
     return undefined;
   }
 
-  private scalar(node: Scalar, path: string): unknown {
-    const value = node.value;
+  private scalar(node: Scalar, path: string, shape: Shape | undefined): unknown {
+    const value = this.scalarValue(node, path, shape);
     if (typeof value !== 'string' || !this.hook) return value;
     try {
-      return this.hook(value, node.type === Scalar.PLAIN);
+      const out = this.hook(value, node.type === Scalar.PLAIN);
+      // Compose substitutes text into text: "${N}" in environment stays a string.
+      return shape === 'text' && out !== null && typeof out !== 'object' ? String(out) : out;
     } catch (err) {
       if (!(err instanceof ScalarError)) throw err;
       this.issue(node, path, err.message);
       return value;
+    }
+  }
+
+  /**
+   * A scalar as Compose reads it. Quoted and tagged scalars are as YAML says; plain ones follow
+   * go-yaml (yaml-scalar.ts): text where the file wants text, else a number that must be exact.
+   */
+  private scalarValue(node: Scalar, path: string, shape: Shape | undefined): unknown {
+    if (node.type !== Scalar.PLAIN || node.tag !== undefined || typeof node.source !== 'string') return node.value;
+    const reading = readPlainScalar(node.source);
+    if (shape === 'text') return reading.kind === 'string' ? reading.value : (composeText(reading) ?? null);
+    switch (reading.kind) {
+      case 'null':
+        return null;
+      case 'int': {
+        const n = Number(reading.value);
+        if (!Number.isSafeInteger(n) && shape !== 'extension') {
+          this.issue(node, path, `${node.source} is too large to be read exactly as a number (the largest is ${Number.MAX_SAFE_INTEGER}); quote it if it is text`);
+        }
+        return n;
+      }
+      case 'float':
+        // An integer beyond uint64 is a float to go-yaml; as a number it is just as inexact.
+        if (/^[-+]?[0-9_]+$/.test(node.source) && !Number.isSafeInteger(reading.value) && shape !== 'extension') {
+          this.issue(node, path, `${node.source} is too large to be read exactly as a number (the largest is ${Number.MAX_SAFE_INTEGER}); quote it if it is text`);
+        }
+        return reading.value;
+      default:
+        return reading.value;
     }
   }
 
