@@ -16,6 +16,7 @@ import { envFileRefs, type NormalizeContext } from './service.js';
 import { sortIssues } from './source-map.js';
 import { validateTree } from './validate.js';
 import { toTree } from './yaml-tree.js';
+import { onceEach, unsetVariableWarning, type OnWarning } from './warnings.js';
 
 /** Where to find the stack file and what surrounds it. */
 export interface LoadOptions {
@@ -32,6 +33,8 @@ export interface LoadOptions {
    * planner's job); profiles only decide which services' host ports can clash.
    */
   profiles?: string[];
+  /** Told each warning once (an unset variable, …); the CLI prints them on stderr. Default: none. */
+  onWarning?: OnWarning;
 }
 
 /** Loads, validates and normalizes a stack file. Throws ConfigError (every problem, first by position first) or ConfigNotFoundError. */
@@ -49,7 +52,8 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   if (dotenv?.issues.length) throw new ConfigError(sortIssues(dotenv.issues));
   const projectEnv: Lookup = (name) => env[name] ?? (dotenv && Object.hasOwn(dotenv.vars, name) ? dotenv.vars[name] : undefined);
 
-  const tree = toTree(parseYaml(text, shown), interpolationHook(projectEnv));
+  const warn = onceEach(opts.onWarning);
+  const tree = toTree(parseYaml(text, shown), interpolationHook(projectEnv, (name) => warn(unsetVariableWarning(name))));
   if (tree.value === undefined) {
     throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: 'the file is empty; a stack file needs at least a services: mapping' }]);
   }
