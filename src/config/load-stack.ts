@@ -54,6 +54,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
 
   const warn = onceEach(opts.onWarning);
   const tree = toTree(parseYaml(text, shown), interpolationHook(projectEnv, (name) => warn(unsetVariableWarning(name))));
+  for (const warning of tree.warnings) warn(warning);
   if (tree.value === undefined) {
     throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: 'the file is empty; a stack file needs at least a services: mapping' }]);
   }

@@ -5,10 +5,14 @@
  * reads the file, so a 19-digit number in `environment` stays 19 digits and `true` stays "true".
  */
 
-/** How a part of the file is read: `text` (scalars become Compose's text), `extension` (x-: kept as YAML reads it), or a table of keys. */
-export type Shape = 'text' | 'extension' | { readonly [key: string]: Shape };
+/**
+ * How a part of the file is read: `text` (scalars become Compose's text), `extension` (x-: kept as
+ * YAML reads it), `file-mode` (a number, warned of when its decimal digits look octal), or a table of keys.
+ */
+export type Shape = 'text' | 'extension' | 'file-mode' | { readonly [key: string]: Shape };
 
 const text = 'text' as const;
+const fileMode = 'file-mode' as const;
 
 /** The keys below a service whose values are text (compose-go's type in each comment). */
 const SERVICE: Shape = {
@@ -21,6 +25,9 @@ const SERVICE: Shape = {
   logging: { options: text }, // Options
   deploy: { labels: text }, // Labels
   networks: { '*': { driver_opts: text } }, // Options
+  volumes: { '*': { tmpfs: { mode: fileMode } } }, // uint32, given to the engine as os.FileMode
+  secrets: { '*': { mode: fileMode } }, // FileMode
+  configs: { '*': { mode: fileMode } }, // FileMode
 };
 
 const RESOURCE: Shape = { '*': { labels: text, driver_opts: text, ipam: { options: text } } };
@@ -38,6 +45,7 @@ export const FILE_SHAPE: Shape = {
 export function childShape(shape: Shape | undefined, key: string): Shape | undefined {
   if (shape === undefined) return key.startsWith('x-') ? 'extension' : undefined;
   if (shape === 'text' || shape === 'extension') return shape;
+  if (shape === 'file-mode') return undefined;
   if (key.startsWith('x-')) return 'extension';
   return Object.hasOwn(shape, key) ? shape[key] : shape['*'];
 }

@@ -5,7 +5,8 @@
  * (interpolation) so that rewritten values keep their positions.
  */
 import { isAlias, isMap, isScalar, isSeq, Scalar, visit, type Alias, type Node, type Pair, type YAMLMap } from 'yaml';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, formatIssue, type ConfigIssue } from '../errors.js';
+import { decimalModeWarning } from './file-mode.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { StackSourceMap, type Pos } from './source-map.js';
 import { childShape, FILE_SHAPE, type Shape } from './text-values.js';
@@ -32,6 +33,8 @@ export interface YamlTree {
   value: unknown;
   source: StackSourceMap;
   issues: ConfigIssue[];
+  /** Located warnings (`file:line:col path: message`) about how values are written. */
+  warnings: string[];
 }
 
 /**
@@ -42,15 +45,16 @@ export interface YamlTree {
 export function toTree(parsed: ParsedYaml, hook?: ScalarHook, shape: Shape | undefined = FILE_SHAPE): YamlTree {
   const builder = new TreeBuilder(parsed, hook);
   const contents = parsed.doc.contents;
-  if (contents === null) return { value: undefined, source: builder.source, issues: [] };
+  if (contents === null) return { value: undefined, source: builder.source, issues: [], warnings: [] };
   builder.source.set('', { value: builder.pos(contents) });
   const value = builder.convert(contents, '', 0, shape);
-  return { value, source: builder.source, issues: builder.issues };
+  return { value, source: builder.source, issues: builder.issues, warnings: builder.warnings };
 }
 
 class TreeBuilder {
   readonly source: StackSourceMap;
   readonly issues: ConfigIssue[] = [];
+  readonly warnings: string[] = [];
   private nodes = 0;
   /** Nodes the builder may visit: the document's own plus MAX_ALIAS_EXPANSION. */
   private readonly budget: number;
@@ -190,6 +194,10 @@ class TreeBuilder {
     if (node.type !== Scalar.PLAIN || node.tag !== undefined || typeof node.source !== 'string') return node.value;
     const reading = readPlainScalar(node.source);
     if (shape === 'text') return reading.kind === 'string' ? reading.value : (composeText(reading) ?? null);
+    if (shape === 'file-mode') {
+      const warning = decimalModeWarning(node.source);
+      if (warning) this.warnings.push(formatIssue({ location: { file: this.parsed.file, ...this.pos(node), path }, message: warning }));
+    }
     switch (reading.kind) {
       case 'null':
         return null;

@@ -5,6 +5,7 @@
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { RuntimeName, Service, Stack } from '../config/model.js';
+import { isWindowsAbsolutePath } from '../config/windows-path.js';
 
 /** One rule: for one runtime, a key whose value (or whose mere presence) that runtime cannot honour. */
 export interface SupportRule {
@@ -24,7 +25,19 @@ export interface SupportRule {
  * Every rule. Areas add their own rules here (one block per area, with a comment), so the whole
  * list of what each runtime cannot do reads in one place.
  */
-export const SUPPORT_RULES: readonly SupportRule[] = [];
+export const SUPPORT_RULES: readonly SupportRule[] = [
+  // Values as Compose reads them: a Windows bind source (`C:\data:/data`) is kept as written, as
+  // Compose keeps it; a Windows Docker engine has it, the embedded runtime on Linux never does.
+  {
+    runtime: 'embedded',
+    key: 'volumes',
+    refuse: (service) => {
+      const windows = service.volumes.find((m) => m.type === 'bind' && isWindowsAbsolutePath(m.source));
+      return windows?.type === 'bind' ? `the bind source ${JSON.stringify(windows.source)} is a Windows path, which does not exist on Linux` : undefined;
+    },
+    todo: 'write a Linux path (./data, /srv/data), or use --runtime docker with a Windows Docker engine',
+  },
+];
 
 /** The refusals for `services` (default: all) of the stack on `runtime`, located where each key is written. */
 export function runtimeRefusals(stack: Stack, runtime: RuntimeName, services?: readonly string[], rules: readonly SupportRule[] = SUPPORT_RULES): ConfigIssue[] {
