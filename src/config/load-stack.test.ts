@@ -208,7 +208,7 @@ describe('long forms', () => {
     const api = stack.services.api!;
     expect(api.build).toEqual({ context: path.join(stack.dir, 'api'), dockerfile: 'Dockerfile', args: {}, labels: {}, no_cache: false });
     expect(api.image).toBeUndefined();
-    expect(api.command).toEqual(['/bin/sh', '-c', 'node api.js --port 80']);
+    expect(api.command).toEqual(['node', 'api.js', '--port', '80']);
     expect(api.entrypoint).toEqual(['tini', '--']);
     expect(api.depends_on).toEqual({ db: { condition: 'service_started', restart: false, required: true } });
     expect(api.networks).toEqual({ back: { aliases: [] } });
@@ -244,7 +244,7 @@ describe('long forms', () => {
     expect(s.c!.healthcheck).toBeUndefined();
     expect(s.c!.ready).toMatchObject({ kind: 'log', pattern: '^ready$', interval: 2000 });
     expect(s.d!.healthcheck).toBeUndefined();
-    expect(s.d!.ready).toMatchObject({ kind: 'exec', command: ['/bin/sh', '-c', 'test -f /ok'] });
+    expect(s.d!.ready).toMatchObject({ kind: 'exec', command: ['test', '-f', '/ok'] });
   });
 
   it('maps Compose\'s resource keys, replicas and restart policies onto one form', async () => {

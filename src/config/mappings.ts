@@ -4,6 +4,7 @@ import { ValueError } from './issues.js';
 import type { Lookup } from './interpolate.js';
 import type { Link } from './model.js';
 import type { ListOrDict, Scalar, StringOrList } from './raw.js';
+import { splitShellWords } from './shell-words.js';
 
 /** One entry of a list-or-mapping, with where it was written (a key, or a list index). */
 export interface Entry {
@@ -55,10 +56,14 @@ export function labelsOf(value: ListOrDict | undefined, report: Report): Record<
   return out;
 }
 
-/** `command`/`entrypoint`: a string runs through the shell. */
+/**
+ * `command`/`entrypoint`/`ready.exec` as argv: a string is split into words as Compose splits it
+ * (no shell; see shell-words.ts), so `""` is `[]`, as `[]` is. Throws a ValueError for a string
+ * that cannot be split.
+ */
 export function execForm(value: StringOrList | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  return typeof value === 'string' ? ['/bin/sh', '-c', value] : [...value];
+  return typeof value === 'string' ? splitShellWords(value) : [...value];
 }
 
 /** `"db"` or `"db:database"`. */

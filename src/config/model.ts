@@ -43,7 +43,10 @@ export interface Service {
   image?: string;
   build?: BuildSpec;
   pull_policy: PullPolicy;
-  /** Exec form always: a string command becomes `["/bin/sh", "-c", string]`. */
+  /**
+   * Argv words: a string is split as Compose splits it, with no shell (`[sh, -c, …]` for one).
+   * Absent: the image's; `[]` (or `""`): given empty, combined with the image's by Docker's rules.
+   */
   command?: string[];
   entrypoint?: string[];
   environment: Record<string, string>;

@@ -80,8 +80,8 @@ describe('serializeStack', () => {
 
   it('escapes $ so that the printed file interpolates back to the same values', async () => {
     const stack = await loadText('services:\n  api:\n    image: host\n    command: echo $$HOME costs $$5\n    environment: {RE: "^a$$"}\n');
-    expect(stack.services.api!.command).toEqual(['/bin/sh', '-c', 'echo $HOME costs $5']);
-    expect(serializeStack(stack)).toMatchObject({ services: { api: { command: ['/bin/sh', '-c', 'echo $$HOME costs $$5'], environment: { RE: '^a$$' } } } });
+    expect(stack.services.api!.command).toEqual(['echo', '$HOME', 'costs', '$5']);
+    expect(serializeStack(stack)).toMatchObject({ services: { api: { command: ['echo', '$$HOME', 'costs', '$$5'], environment: { RE: '^a$$' } } } });
     const again = await loadText(print(stack));
     expect(model(again)).toEqual(model(stack));
   });

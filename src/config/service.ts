@@ -103,9 +103,9 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     const build = check('build', () => buildOf(raw.build!, ctx, reporter('build')));
     if (build) service.build = build;
   }
-  const command = execForm(raw.command);
+  const command = check('command', () => execForm(raw.command));
   if (command) service.command = command;
-  const entrypoint = execForm(raw.entrypoint);
+  const entrypoint = check('entrypoint', () => execForm(raw.entrypoint));
   if (entrypoint) service.entrypoint = entrypoint;
   if (raw.working_dir !== undefined) service.working_dir = raw.working_dir;
   if (raw.user !== undefined) service.user = String(raw.user);

@@ -156,7 +156,7 @@ export function serviceEntries(stack: Stack, profiles: readonly string[] = []): 
       name: s.name,
       replicas: s.replicas,
       ...(s.image !== undefined ? { image: s.image } : s.build ? { image: `(built from ${s.build.context})` } : {}),
-      ...(s.command ? { command: [...(s.entrypoint ?? []), ...s.command] } : s.entrypoint ? { command: s.entrypoint } : {}),
+      ...(s.command?.length ? { command: [...(s.entrypoint ?? []), ...s.command] } : s.entrypoint?.length ? { command: s.entrypoint } : {}),
       environment: s.environment,
       networks: Object.keys(s.networks),
       dependsOn: (graph.dependencies.get(s.name) ?? []).map((e) => ({ to: e.to, condition: e.condition })),

@@ -26,7 +26,11 @@ export interface ContainerSpec {
   /** Unique name, e.g. `shop-api-1`. */
   name: string;
   image: string;
-  /** Replaces the image's entrypoint / cmd when given. */
+  /**
+   * Replace the image's entrypoint / cmd when given, by Docker's rules: an entrypoint that is
+   * given and not empty drops the image's cmd; an empty one (`[]`) clears the image's entrypoint
+   * and keeps its cmd unless a command is given; an empty command keeps the image's cmd.
+   */
   entrypoint?: string[];
   command?: string[];
   env: Record<string, string>;

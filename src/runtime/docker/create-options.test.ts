@@ -69,6 +69,14 @@ describe('createRequest', () => {
     expect(options.HostConfig).toMatchObject({ NetworkMode: 'none', Privileged: true, SecurityOpt: [] });
     expect(options.NetworkingConfig).toBeUndefined();
   });
+
+  it('sends an empty entrypoint or command as [] (the engine tells it from absent: [] clears the image entrypoint)', () => {
+    const empty = createRequest(defaultContainerSpec('p', 'x', { image: 'busybox', entrypoint: [], command: [] }), 'busybox').options;
+    expect(empty).toMatchObject({ Entrypoint: [], Cmd: [] });
+    const absent = createRequest(defaultContainerSpec('p', 'x', { image: 'busybox' }), 'busybox').options;
+    expect(absent).not.toHaveProperty('Entrypoint');
+    expect(absent).not.toHaveProperty('Cmd');
+  });
 });
 
 describe('restartPolicy', () => {

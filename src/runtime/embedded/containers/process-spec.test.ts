@@ -20,12 +20,21 @@ describe('containerCommand (Docker rules)', () => {
     ['both from the spec', { entrypoint: ['sh', '-c'], command: ['echo hi'] }, image, ['sh', '-c', 'echo hi']],
     ['cmd alone', {}, { Cmd: ['sh'] }, ['sh']],
     ['an empty spec entrypoint drops the image one', { entrypoint: [], command: ['true'] }, image, ['true']],
+    // The engine's merge: an empty entrypoint or command counts as not given for the image's Cmd.
+    ['an empty spec entrypoint alone keeps the image cmd', { entrypoint: [] }, image, ['serve', '--port', '80']],
+    ['an empty spec command keeps the image cmd', { command: [] }, image, ['/entry.sh', 'serve', '--port', '80']],
+    ['empty entrypoint and command: the image cmd alone', { entrypoint: [], command: [] }, image, ['serve', '--port', '80']],
+    ['a spec entrypoint with an empty command: the entrypoint alone', { entrypoint: ['/bin/app'], command: [] }, image, ['/bin/app']],
+    ['null entrypoint and cmd in the image config', { command: ['x'] }, { Entrypoint: null, Cmd: null }, ['x']],
+    ['an entrypoint of one empty word is none, and still drops the image cmd', { entrypoint: [''], command: ['x'] }, image, ['x']],
+    ['an image entrypoint of one empty word is none', {}, { Entrypoint: [''], Cmd: ['sh'] }, ['sh']],
   ])('%s', (_, spec, config, expected) => {
     expect(containerCommand({ name: 'c', ...spec }, config)).toEqual(expected);
   });
 
   it('refuses a container with nothing to run, naming it', () => {
     expect(() => containerCommand({ name: 'shop-api-1' }, {})).toThrow('container shop-api-1: no command to run');
+    expect(() => containerCommand({ name: 'c', entrypoint: [''] }, image)).toThrow('no command to run'); // as dockerd: "No command specified"
   });
 });
 
@@ -79,10 +88,12 @@ describe('healthchecks', () => {
       start_interval: 5000,
     });
     expect(containerHealthcheck({}, { Healthcheck: { Test: ['NONE'] } })).toBeUndefined();
+    expect(containerHealthcheck({}, { Healthcheck: { Test: ['curl', '-f', 'localhost'] } })).toBeUndefined(); // Docker: a broken one, ignored
     expect(containerHealthcheck({}, {})).toBeUndefined();
   });
   it('runs CMD as is and CMD-SHELL through sh', () => {
     expect(healthcheckArgv(['CMD', 'pg_isready', '-q'])).toEqual(['pg_isready', '-q']);
     expect(healthcheckArgv(['CMD-SHELL', 'curl -f localhost'])).toEqual(['/bin/sh', '-c', 'curl -f localhost']);
+    expect(() => healthcheckArgv(['curl', '-f', 'localhost'])).toThrow('unknown test kind "curl"');
   });
 });

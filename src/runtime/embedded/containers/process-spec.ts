@@ -12,12 +12,17 @@ import { CAPABILITIES, resolveCapabilities } from '../launcher/capabilities.js';
 import type { ContainerConfig } from '../store/index.js';
 
 /**
- * The argv: the spec's entrypoint or else the image's, followed by the spec's command; without a
- * spec command, the image's Cmd, unless the spec replaced the entrypoint (which resets Cmd, as in Docker).
+ * The argv, by the Docker engine's rules (what Compose gets from it): an entrypoint that is given
+ * and not empty replaces the image's and drops the image's Cmd, so only the spec's command follows
+ * it; otherwise a spec command that is not empty replaces the image's Cmd, an empty one keeps it,
+ * and an empty (but given) entrypoint clears the image's. An entrypoint of one empty word (`[""]`,
+ * `docker run --entrypoint ""`) ends up as none.
  */
 export function containerCommand(spec: Pick<ContainerSpec, 'name' | 'entrypoint' | 'command'>, image: ContainerConfig): string[] {
-  const entrypoint = spec.entrypoint ?? image.Entrypoint ?? [];
-  const cmd = spec.command ?? (spec.entrypoint ? [] : (image.Cmd ?? []));
+  const replaced = spec.entrypoint !== undefined && spec.entrypoint.length > 0;
+  let entrypoint = spec.entrypoint ?? image.Entrypoint ?? [];
+  const cmd = replaced ? (spec.command ?? []) : spec.command?.length ? spec.command : (image.Cmd ?? []);
+  if (entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
   const argv = [...entrypoint, ...cmd];
   if (argv.length === 0 || !argv[0]) {
     throw new RuntimeError(`container ${spec.name}`, 'no command to run: the image has no CMD or ENTRYPOINT, and none is given');
@@ -94,7 +99,8 @@ export function containerHealthcheck(spec: Pick<ContainerSpec, 'healthcheck'>, i
           start_interval: (h.StartInterval ?? 0) / NS_PER_MS,
         }
       : undefined);
-  if (!from || from.test.length === 0 || from.test[0] === 'NONE') return undefined;
+  // Docker ignores an image healthcheck of another kind ("NONE", or a broken one), and so do we.
+  if (!from || (from.test[0] !== 'CMD' && from.test[0] !== 'CMD-SHELL')) return undefined;
   return {
     test: from.test,
     interval: from.interval || 30_000,
@@ -105,10 +111,13 @@ export function containerHealthcheck(spec: Pick<ContainerSpec, 'healthcheck'>, i
   };
 }
 
-/** A healthcheck's test as an argv: `CMD a b` runs as is, `CMD-SHELL text` (or a bare string) through /bin/sh -c. */
+/**
+ * A healthcheck's test as an argv, as Docker runs it: `CMD a b` as is, `CMD-SHELL text` through
+ * `/bin/sh -c`. containerHealthcheck lets no other kind through.
+ */
 export function healthcheckArgv(test: readonly string[]): string[] {
   const [kind, ...rest] = test;
   if (kind === 'CMD') return rest;
-  if (kind === 'CMD-SHELL') return ['/bin/sh', '-c', rest.join(' ')];
-  return ['/bin/sh', '-c', test.join(' ')];
+  if (kind === 'CMD-SHELL') return ['/bin/sh', '-c', ...rest];
+  throw new RuntimeError('healthcheck', `unknown test kind ${JSON.stringify(kind)}; expected CMD or CMD-SHELL`);
 }
