@@ -64,7 +64,7 @@ describe.skipIf(unmet(requireCommand('docker-compose')))('docker-compose 1.29 an
 
   it.each(files)('%s', (name) => {
     const file = path.join(FIXTURES, name, 'docker-compose.yml');
-    const env = { ...process.env, ...ENV, NO_COLOR: '1' };
+    const env: Record<string, string | undefined> = { ...process.env, ...ENV, NO_COLOR: '1' };
     delete env.NOT_ON_HOST;
     delete env.COMPOSE_FILE;
     delete env.COMPOSE_PROJECT_NAME;
