@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { loadStack, type LoadOptions } from './index.js';
 import { interpolate } from './interpolate.js';
+import { ValueShapes } from './text-values.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -147,4 +148,28 @@ describe('unset variables: Compose\'s warning, once per variable', () => {
     expect(interpolate('[$E][${E}]', (n) => (n === 'E' ? '' : undefined), (n) => unset.push(n))).toBe('[][]');
     expect(unset).toEqual([]);
   });
+});
+
+describe('ValueShapes: which values are text, by key path', () => {
+  const shapes = new ValueShapes({ services: ['api', 'my.app', 'labels'], networks: ['front.net'] });
+  it.each([
+    ['services.api.environment.FOO', 'text'],
+    ['services.api.environment[0]', 'text'],
+    ['services.api.labels.com.example.x', 'text'],
+    ['services.my.app.environment.FOO', 'text'], // a service name with a dot
+    ['services.api.build.args.X', 'text'],
+    ['services.api.deploy.labels.a', 'text'],
+    ['services.api.networks.front.driver_opts.mtu', 'text'],
+    ['services.api.extra_hosts[0]', 'text'],
+    ['networks.front.net.labels.a', 'text'],
+    ['volumes.data.driver_opts.o', 'text'],
+    ['services.api.volumes[0].tmpfs.mode', 'file-mode'],
+    ['services.api.secrets[1].mode', 'file-mode'],
+    ['services.api.depends_on.labels.required', undefined], // a dependency on a service named "labels"
+    ['services.labels.replicas', undefined], // a service named "labels"
+    ['services.api.replicas', undefined],
+    ['services.api.x-meta.environment.A', 'extension'],
+    ['x-common.environment.A', 'extension'],
+    ['name', undefined],
+  ])('%s → %s', (path, shape) => expect(shapes.at(path)).toBe(shape));
 });

@@ -9,7 +9,7 @@ import { ConfigError, formatIssue, type ConfigIssue } from '../errors.js';
 import { decimalModeWarning } from './file-mode.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { StackSourceMap, type Pos } from './source-map.js';
-import { childShape, FILE_SHAPE, type Shape } from './text-values.js';
+import { ValueShapes, type ValueShape } from './text-values.js';
 import { composeText, readPlainScalar } from './yaml-scalar.js';
 
 /**
@@ -39,15 +39,15 @@ export interface YamlTree {
 
 /**
  * Builds the plain tree. Plain scalars are read as Compose reads them (yaml-scalar.ts), and the
- * values `shape` marks as text become Compose's text for them (text-values.ts).
+ * values that are text to Compose become its text (text-values.ts).
  * Throws ConfigError only when a size limit is hit; other problems are in `issues`.
  */
-export function toTree(parsed: ParsedYaml, hook?: ScalarHook, shape: Shape | undefined = FILE_SHAPE): YamlTree {
+export function toTree(parsed: ParsedYaml, hook?: ScalarHook): YamlTree {
   const builder = new TreeBuilder(parsed, hook);
   const contents = parsed.doc.contents;
   if (contents === null) return { value: undefined, source: builder.source, issues: [], warnings: [] };
   builder.source.set('', { value: builder.pos(contents) });
-  const value = builder.convert(contents, '', 0, shape);
+  const value = builder.convert(contents, '', 0);
   return { value, source: builder.source, issues: builder.issues, warnings: builder.warnings };
 }
 
@@ -64,12 +64,15 @@ class TreeBuilder {
   private readonly active = new Set<Node>();
   /** Duplicate keys already reported (an anchored map is converted once per use). */
   private readonly reported = new Set<unknown>();
+  /** Which values are text to Compose, by key path. */
+  private readonly shapes: ValueShapes;
 
   constructor(
     private readonly parsed: ParsedYaml,
     private readonly hook?: ScalarHook,
   ) {
     this.source = new StackSourceMap(parsed.file);
+    this.shapes = ValueShapes.of(parsed.doc);
     const anchors = new Map<string, Node>();
     let written = 0;
     visit(parsed.doc, {
@@ -88,22 +91,21 @@ class TreeBuilder {
   }
 
   /** @param path the formatted key path (`services.api.ports[0]`); built by concatenation, as this runs per node */
-  convert(node: unknown, path: string, depth: number, shape: Shape | undefined): unknown {
+  convert(node: unknown, path: string, depth: number): unknown {
     this.count(depth, node as Node);
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
       const target = this.resolve(node, path);
-      return target === undefined ? null : this.convert(target, path, depth + 1, shape);
+      return target === undefined ? null : this.convert(target, path, depth + 1);
     }
-    if (isScalar(node)) return this.scalar(node, path, shape);
-    if (isMap(node)) return this.map(node, path, depth, () => false, {}, shape);
+    if (isScalar(node)) return this.scalar(node, path);
+    if (isMap(node)) return this.map(node, path, depth, () => false, {});
     if (isSeq(node)) {
       this.active.add(node);
-      const itemShape = childShape(shape, '[]');
       const out = node.items.map((item, i) => {
         const childPath = `${path}[${i}]`;
         this.source.set(childPath, { value: this.pos(item as Node) });
-        return this.convert(item, childPath, depth + 1, itemShape);
+        return this.convert(item, childPath, depth + 1);
       });
       this.active.delete(node);
       return out;
@@ -115,7 +117,7 @@ class TreeBuilder {
    * Converts a mapping into `out`. `skip` names keys the including mapping already has: a merged
    * mapping only fills in keys that are missing (explicit keys win, earlier merges win over later).
    */
-  private map(node: YAMLMap, path: string, depth: number, skip: (key: string) => boolean, out: Record<string, unknown>, shape: Shape | undefined) {
+  private map(node: YAMLMap, path: string, depth: number, skip: (key: string) => boolean, out: Record<string, unknown>) {
     this.active.add(node);
     const explicit = new Map<string, Pair>();
     for (const pair of node.items) {
@@ -133,7 +135,7 @@ class TreeBuilder {
     for (const pair of node.items) {
       if (isMergeKey(pair.key)) {
         const has = (k: string) => skip(k) || explicit.has(k) || Object.hasOwn(out, k);
-        for (const src of this.mergeSources(pair, path)) this.map(src, path, depth + 1, has, out, shape);
+        for (const src of this.mergeSources(pair, path)) this.map(src, path, depth + 1, has, out);
         continue;
       }
       const key = this.keyOf(pair, path, true);
@@ -141,7 +143,7 @@ class TreeBuilder {
       const childPath = child(path, key);
       const valueNode = pair.value as Node | null;
       this.source.set(childPath, { key: this.pos(pair.key), value: this.pos(valueNode ?? pair.key) });
-      setOwn(out, key, this.convert(valueNode, childPath, depth + 1, childShape(shape, key)));
+      setOwn(out, key, this.convert(valueNode, childPath, depth + 1));
     }
     this.active.delete(node);
     return out;
@@ -172,8 +174,9 @@ class TreeBuilder {
     return undefined;
   }
 
-  private scalar(node: Scalar, path: string, shape: Shape | undefined): unknown {
-    const value = this.scalarValue(node, path, shape);
+  private scalar(node: Scalar, path: string): unknown {
+    const shape = this.shapes.at(path);
+    const value = this.composeValue(node, path, shape);
     if (typeof value !== 'string' || !this.hook) return value;
     try {
       const out = this.hook(value, node.type === Scalar.PLAIN);
@@ -188,35 +191,26 @@ class TreeBuilder {
 
   /**
    * A scalar as Compose reads it. Quoted and tagged scalars are as YAML says; plain ones follow
-   * go-yaml (yaml-scalar.ts): text where the file wants text, else a number that must be exact.
+   * go-yaml (yaml-scalar.ts): text where Compose wants text, else a number that must be exact.
    */
-  private scalarValue(node: Scalar, path: string, shape: Shape | undefined): unknown {
+  private composeValue(node: Scalar, path: string, shape: ValueShape): unknown {
     if (node.type !== Scalar.PLAIN || node.tag !== undefined || typeof node.source !== 'string') return node.value;
-    const reading = readPlainScalar(node.source);
+    const written = node.source;
+    const reading = readPlainScalar(written);
     if (shape === 'text') return reading.kind === 'string' ? reading.value : (composeText(reading) ?? null);
     if (shape === 'file-mode') {
-      const warning = decimalModeWarning(node.source);
+      const warning = decimalModeWarning(written);
       if (warning) this.warnings.push(formatIssue({ location: { file: this.parsed.file, ...this.pos(node), path }, message: warning }));
     }
-    switch (reading.kind) {
-      case 'null':
-        return null;
-      case 'int': {
-        const n = Number(reading.value);
-        if (!Number.isSafeInteger(n) && shape !== 'extension') {
-          this.issue(node, path, `${node.source} is too large to be read exactly as a number (the largest is ${Number.MAX_SAFE_INTEGER}); quote it if it is text`);
-        }
-        return n;
-      }
-      case 'float':
-        // An integer beyond uint64 is a float to go-yaml; as a number it is just as inexact.
-        if (/^[-+]?[0-9_]+$/.test(node.source) && !Number.isSafeInteger(reading.value) && shape !== 'extension') {
-          this.issue(node, path, `${node.source} is too large to be read exactly as a number (the largest is ${Number.MAX_SAFE_INTEGER}); quote it if it is text`);
-        }
-        return reading.value;
-      default:
-        return reading.value;
+    if (reading.kind === 'null') return null;
+    if (reading.kind === 'bool' || reading.kind === 'string') return reading.value;
+    const n = Number(reading.value);
+    // An integer beyond uint64 is a float to go-yaml; as a number it is just as inexact.
+    const integral = reading.kind === 'int' || /^[-+]?[0-9_]+$/.test(written);
+    if (integral && !Number.isSafeInteger(n) && shape !== 'extension') {
+      this.issue(node, path, `${written} is too large to be read exactly as a number (the largest is ${Number.MAX_SAFE_INTEGER}); quote it if it is text`);
     }
+    return n;
   }
 
   /** A map key as a string; only plain values (strings, numbers, booleans) are keys in a stack file. */
