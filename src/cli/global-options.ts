@@ -7,8 +7,13 @@ export type Progress = 'auto' | 'tty' | 'plain' | 'json';
 
 /** The parsed common options. */
 export interface GlobalOptions {
-  file?: string;
+  /** `-f` files in order (merged as Compose merges them); empty: COMPOSE_FILE or the folder's default file and its override. */
+  file: string[];
   projectName?: string;
+  /** `--project-directory`: the folder relative paths of the files resolve against. */
+  projectDirectory?: string;
+  /** `--env-file` files, instead of the project folder's `.env`. */
+  envFile: string[];
   profile: string[];
   runtime?: RuntimeName;
   progress: Progress;
@@ -19,8 +24,10 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /** Declares the common options on the root command; commander lets them appear after subcommands too. */
 export function addGlobalOptions(program: Command): Command {
   return program
-    .option('-f, --file <file>', 'stack file (default: stack.yaml, then compose.yaml, docker-compose.yml)')
-    .option('-p, --project-name <name>', 'project name (default: the file\'s name:, else its folder)')
+    .option('-f, --file <file>', 'stack file, repeatable: later files merge over earlier ones; - reads standard input (default: COMPOSE_FILE, else stack.yaml, compose.yaml, … and its override file)', collect, [])
+    .option('-p, --project-name <name>', 'project name (default: COMPOSE_PROJECT_NAME, else the file\'s name:, else its folder)')
+    .option('--project-directory <dir>', 'project folder: relative paths resolve here (default: the first file\'s folder)')
+    .option('--env-file <file>', 'variables for interpolation instead of the project folder\'s .env (repeatable)', collect, [])
     .option('--profile <name>', 'enable a profile (repeatable)', collect, [])
     .addOption(new Option('--runtime <runtime>', 'container runtime').choices(['embedded', 'docker']))
     .addOption(
@@ -33,9 +40,11 @@ export function globalOptions(command: Command): GlobalOptions {
   const o = command.optsWithGlobals<Record<string, unknown>>();
   const runtime = (o.runtime as RuntimeName | undefined) ?? envRuntime(process.env.HAFEN_RUNTIME);
   return {
-    file: o.file as string | undefined,
+    file: (o.file as string[] | undefined) ?? [],
     projectName: o.projectName as string | undefined,
+    envFile: (o.envFile as string[] | undefined) ?? [],
     profile: (o.profile as string[] | undefined) ?? [],
+    ...(o.projectDirectory !== undefined ? { projectDirectory: o.projectDirectory as string } : {}),
     runtime,
     progress: (o.progress as Progress | undefined) ?? 'auto',
   };

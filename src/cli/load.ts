@@ -1,4 +1,4 @@
-/** Loads the stack file the common options point at, and checks what only the planner can (cycles). */
+/** Loads the stack files the common options point at, and checks what only the planner can (cycles). */
 import { loadStack } from '../config/index.js';
 import type { Stack } from '../config/model.js';
 import { buildGraph } from '../planner/index.js';
@@ -13,6 +13,8 @@ export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd
   const stack = await loadStack({
     file: globals.file,
     cwd,
+    envFiles: globals.envFile,
+    ...(globals.projectDirectory !== undefined ? { projectDirectory: globals.projectDirectory } : {}),
     project: globals.projectName,
     env: process.env,
     profiles: globals.profile,

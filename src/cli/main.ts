@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 /** Entry point of `stack`: the only place that prints errors and exits. */
+// `node --`: Node 20 takes `--env-file` anywhere on its command line as its own option; after `--` it is ours.
 import { StackError } from '../errors.js';
 import { processOutput } from './output.js';
 import { runCli } from './program.js';

@@ -29,8 +29,8 @@ describe('valid fixtures', () => {
     try {
       fs.writeFileSync(path.join(tmp, 'stack.yaml'), printed);
       const again = await loadStack({ cwd: tmp, env: {} });
-      const { source: _a, file: _b, dir: _c, ...model } = stack;
-      const { source: _d, file: _e, dir: _f, ...reloaded } = again;
+      const { source: _a, file: _b, files: _bf, dir: _c, ...model } = stack;
+      const { source: _d, file: _e, files: _ef, dir: _f, ...reloaded } = again;
       expect(reloaded).toEqual(model);
     } finally {
       fs.rmSync(tmp, { recursive: true });

@@ -13,11 +13,16 @@ export const READY_DEFAULTS = { start_interval: 50, interval: 1000, timeout: 100
 /** Calls `check(key, fn)` so a bad field is reported at its own key. */
 export type FieldCheck = <T>(key: string, fn: () => T) => T | undefined;
 
-/** The healthcheck in long form; undefined when there is none or it is disabled (`disable: true`, `["NONE"]`). */
+/**
+ * The healthcheck in long form; undefined when none is given. Disabled (`disable: true`,
+ * `["NONE"]`) is kept as `test: ["NONE"]`, as Compose sends it: it switches the image's HEALTHCHECK off too.
+ */
 export function normalizeHealthcheck(raw: RawHealthcheck | undefined, check: FieldCheck): Healthcheck | undefined {
-  if (raw === undefined || raw.disable === true) return undefined;
+  if (raw === undefined) return undefined;
+  if (raw.disable === true) return { ...HEALTHCHECK_DEFAULTS, test: ['NONE'] };
   const test = check('test', () => healthTest(raw.test));
-  if (test === undefined || test[0] === 'NONE') return undefined;
+  if (test === undefined) return undefined;
+  if (test[0] === 'NONE') return { ...HEALTHCHECK_DEFAULTS, test: ['NONE'] };
   const duration = (key: 'interval' | 'timeout' | 'start_period' | 'start_interval') =>
     raw[key] === undefined ? HEALTHCHECK_DEFAULTS[key] : (check(key, () => parseDuration(raw[key]!)) ?? HEALTHCHECK_DEFAULTS[key]);
   return {

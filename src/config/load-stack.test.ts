@@ -51,7 +51,7 @@ describe('finding the stack file', () => {
     const err = await findStackFile(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigNotFoundError);
     expect((err as Error).message).toBe(
-      `no stack file in ${dir}: looked for stack.yaml, stack.yml, compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml (use -f FILE to name one)`,
+      `no stack file in ${dir} or a folder above it: looked for stack.yaml, stack.yml, compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml (use -f FILE to name one)`,
     );
   });
 
@@ -241,9 +241,9 @@ describe('long forms', () => {
     expect(s.a!.ready).toEqual({ kind: 'tcp', port: 5432, start_interval: 50, interval: 1000, timeout: 1000 });
     expect(s.b!.healthcheck).toMatchObject({ test: ['CMD', 'true'], interval: 1000, retries: 0 });
     expect(s.b!.ready).toMatchObject({ kind: 'http', port: 80, path: '/up', status: 200 });
-    expect(s.c!.healthcheck).toBeUndefined();
+    expect(s.c!.healthcheck).toMatchObject({ test: ['NONE'] }); // switches the image's HEALTHCHECK off
     expect(s.c!.ready).toMatchObject({ kind: 'log', pattern: '^ready$', interval: 2000 });
-    expect(s.d!.healthcheck).toBeUndefined();
+    expect(s.d!.healthcheck).toMatchObject({ test: ['NONE'] });
     expect(s.d!.ready).toMatchObject({ kind: 'exec', command: ['test', '-f', '/ok'] });
   });
 

@@ -1,33 +1,44 @@
-/** The config pipeline: read → parse → interpolate → validate → normalize → check references. */
+/** The config pipeline: find files → read, parse, interpolate, include, extend, merge → validate → normalize → check references. */
 import path from 'node:path';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, ConfigNotFoundError, UsageError } from '../errors.js';
 import { readEnvFile, type EnvFile } from './env-file.js';
-import { findStackFile } from './find-file.js';
-import { interpolationHook, type Lookup } from './interpolate.js';
+import { findStackFiles } from './find-file.js';
+import type { Lookup } from './interpolate.js';
 import { Issues } from './issues.js';
+import { loadProjectTree } from './load-tree.js';
 import type { PortMapping, Stack } from './model.js';
+import { flatten } from './node-tree.js';
 import { normalizeStack } from './normalize.js';
-import { parseYaml } from './parse-yaml.js';
 import { PROJECT_NAME_RULE, isValidProjectName, projectNameFromFolder } from './project-name.js';
 import type { RawStack } from './raw.js';
-import { readTextFile } from './read-file.js';
+import { sourceFile, type SourceFile, type TreeLoader } from './read-tree.js';
+import { readStdin, STDIN_NAME } from './read-stdin.js';
 import { checkReferences } from './references.js';
 import { envFileRefs, type NormalizeContext } from './service.js';
 import { sortIssues } from './source-map.js';
 import { validateTree } from './validate.js';
-import { toTree } from './yaml-tree.js';
-import { onceEach, unsetVariableWarning, type OnWarning } from './warnings.js';
+import { onceEach, type OnWarning } from './warnings.js';
 
-/** Where to find the stack file and what surrounds it. */
+/** Where to find the stack files and what surrounds them. */
 export interface LoadOptions {
-  /** `-f`: the stack file, relative to `cwd`; default: the first of STACK_FILE_NAMES in `cwd`. */
-  file?: string;
+  /**
+   * `-f`: the stack file, or several merged in order, relative to `cwd`; `-` reads standard input.
+   * Default: COMPOSE_FILE, else the first of STACK_FILE_NAMES in the project folder and, when present
+   * beside it, its override file (OVERRIDE_FILE_NAMES).
+   */
+  file?: string | readonly string[];
   /** Folder `file` is relative to; default: the process's working directory. */
   cwd?: string;
-  /** `-p`: project name, overriding `name:` and the folder's name. */
+  /** `--project-directory`: the project folder; default: the first file's folder (`cwd` for standard input). */
+  projectDirectory?: string;
+  /** `-p`: project name, overriding COMPOSE_PROJECT_NAME, `name:` and the folder's name. */
   project?: string;
   /** Environment for interpolation; wins over `.env`. Default: process.env. */
   env?: Record<string, string | undefined>;
+  /** `--env-file`: files read instead of the project folder's `.env`, relative to `cwd`; later ones win. */
+  envFiles?: readonly string[];
+  /** Standard input's text for `-f -`; default: read process.stdin. */
+  stdin?: () => Promise<string>;
   /**
    * Enabled profiles (`--profile`). The model keeps every service (selecting them is the
    * planner's job); profiles only decide which services' host ports can clash.
@@ -37,28 +48,41 @@ export interface LoadOptions {
   onWarning?: OnWarning;
 }
 
-/** Loads, validates and normalizes a stack file. Throws ConfigError (every problem, first by position first) or ConfigNotFoundError. */
+/** Loads, merges, validates and normalizes the stack files. Throws ConfigError (every problem, first by position first) or ConfigNotFoundError. */
 export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
-  const file = opts.file ? path.resolve(cwd, opts.file) : await findStackFile(cwd);
-  const shown = opts.file ?? path.basename(file); // as the user named it
-  const dir = path.dirname(file);
-  const shownDir = path.dirname(shown);
-
-  const text = await readTextFile(file, shown);
   const processEnv: Lookup = (name) => env[name];
-  const dotenv = await readEnvFile(path.join(dir, '.env'), path.join(shownDir, '.env'), processEnv);
-  if (dotenv?.issues.length) throw new ConfigError(sortIssues(dotenv.issues));
-  const projectEnv: Lookup = (name) => env[name] ?? (dotenv && Object.hasOwn(dotenv.vars, name) ? dotenv.vars[name] : undefined);
+  const given = opts.file === undefined ? [] : typeof opts.file === 'string' ? [opts.file] : [...opts.file];
 
-  const warn = onceEach(opts.onWarning);
-  const tree = toTree(parseYaml(text, shown), interpolationHook(projectEnv, (name) => warn(unsetVariableWarning(name))));
-  for (const warning of tree.warnings) warn(warning);
-  if (tree.value === undefined) {
+  // The project's environment comes first: .env (or --env-file) can name the files (COMPOSE_FILE).
+  const firstGiven = given.find((f) => f !== STDIN_NAME);
+  const envDir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstGiven !== undefined ? path.dirname(path.resolve(cwd, firstGiven)) : cwd;
+  const envShownDir = opts.projectDirectory ?? (firstGiven !== undefined ? path.dirname(firstGiven) : '.');
+  let dotenv = await readProjectEnv(opts.envFiles, cwd, envDir, envShownDir, processEnv);
+  const projectEnv: Lookup = (name) => {
+    if (name === 'COMPOSE_PROJECT_NAME' && opts.project !== undefined) return opts.project; // Compose sets it for ${COMPOSE_PROJECT_NAME}
+    return env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
+  };
+
+  const files = await stackFiles(given, cwd, envDir, projectEnv);
+  const firstFile = files.find((f) => f.abs !== STDIN_NAME);
+  const dir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstFile ? path.dirname(firstFile.abs) : cwd;
+  const shown = files[0]!.shown;
+  const shownDir = firstFile ? path.dirname(firstFile.shown) : '.';
+  // A default file found in a folder above: its folder's .env is the project's, as if run there.
+  if (dir !== envDir && given.length === 0 && !opts.envFiles?.length && projectEnv('COMPOSE_FILE') === undefined) {
+    dotenv = await readProjectEnv(undefined, cwd, dir, dir, processEnv);
+  }
+
+  let stdinText: Promise<string> | undefined;
+  const loader: TreeLoader = { cwd, issues: [], stdin: () => (stdinText ??= (opts.stdin ?? readStdin)()), warn: onceEach(opts.onWarning) };
+  const node = await loadProjectTree(files, dir, projectEnv, loader);
+  if (node === undefined) {
     throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: 'the file is empty; a stack file needs at least a services: mapping' }]);
   }
-  const problems = [...tree.issues, ...validateTree(tree.value, tree.source)];
+  const tree = flatten(node, shown);
+  const problems = [...loader.issues, ...validateTree(tree.value, tree.source)];
   if (problems.length > 0) throw new ConfigError(sortIssues(problems));
   const raw = tree.value as RawStack;
 
@@ -71,19 +95,58 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     portOrigins: new Map<PortMapping, string>(),
   };
   if (env.HOME) ctx.home = env.HOME;
-  const name = projectName(opts.project, raw.name, dir, shown);
-  const stack = normalizeStack(raw, { name, file, dir, source: tree.source }, ctx);
+  const fromEnv = nonEmpty(projectEnv('COMPOSE_PROJECT_NAME'));
+  const explicit = opts.project !== undefined ? { name: opts.project, via: '-p' } : fromEnv !== undefined ? { name: fromEnv, via: 'COMPOSE_PROJECT_NAME=' } : undefined;
+  const name = projectName(explicit, raw.name, dir, shown);
+  const stack = normalizeStack(raw, { name, file: files[0]!.abs, files: files.map((f) => f.abs), dir, source: tree.source }, ctx);
   issues.throwIfAny();
   checkReferences(stack, issues, { profiles: opts.profiles ?? [], portOrigins: ctx.portOrigins });
   issues.throwIfAny();
   return stack;
 }
 
-/** `-p`, else `name:` (the schema has checked it), else the folder's name made valid. */
-function projectName(explicit: string | undefined, fromFile: string | undefined, dir: string, shown: string): string {
+/** `-f` files as given, else COMPOSE_FILE's, else the default file of the folder and its override. */
+async function stackFiles(given: string[], cwd: string, dir: string, env: Lookup): Promise<SourceFile[]> {
+  if (given.length > 0) return given.map((f) => (f === STDIN_NAME ? { abs: STDIN_NAME, shown: STDIN_NAME } : { abs: path.resolve(cwd, f), shown: f }));
+  const fromEnv = nonEmpty(env('COMPOSE_FILE'));
+  if (fromEnv !== undefined) {
+    const separator = nonEmpty(env('COMPOSE_PATH_SEPARATOR')) ?? path.delimiter;
+    const list = fromEnv.split(separator).filter((f) => f !== '');
+    return list.map((f) => (f === STDIN_NAME ? { abs: STDIN_NAME, shown: STDIN_NAME } : { abs: path.resolve(cwd, f), shown: f }));
+  }
+  return (await findStackFiles(dir)).map((abs) => sourceFile(abs, cwd));
+}
+
+/**
+ * The variables of `--env-file` files (relative to `cwd`, each required, later ones winning), or
+ * else of the project folder's `.env` when it exists.
+ */
+async function readProjectEnv(envFiles: readonly string[] | undefined, cwd: string, dir: string, shownDir: string, outer: Lookup): Promise<Record<string, string>> {
+  const vars: Record<string, string> = {};
+  const lookup: Lookup = (name) => outer(name) ?? (Object.hasOwn(vars, name) ? vars[name] : undefined);
+  const list = envFiles && envFiles.length > 0 ? envFiles.map((f) => ({ abs: path.resolve(cwd, f), shown: f, required: true })) : [{ abs: path.join(dir, '.env'), shown: path.join(shownDir, '.env'), required: false }];
+  for (const file of list) {
+    const parsed = await readEnvFile(file.abs, file.shown, lookup);
+    if (parsed === undefined) {
+      if (file.required) throw new ConfigNotFoundError(`--env-file ${file.shown}: no such file`);
+      continue;
+    }
+    if (parsed.issues.length) throw new ConfigError(sortIssues(parsed.issues));
+    Object.assign(vars, parsed.vars);
+  }
+  return vars;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}
+
+/** `-p`, else COMPOSE_PROJECT_NAME (environment or .env, as Compose), else `name:` (the schema has checked it), else the folder's name made valid. */
+function projectName(explicit: { name: string; via: string } | undefined, fromFile: string | undefined, dir: string, shown: string): string {
   if (explicit !== undefined) {
-    if (!isValidProjectName(explicit)) throw new UsageError(`-p ${JSON.stringify(explicit)}: not a valid project name; ${PROJECT_NAME_RULE}`);
-    return explicit;
+    const given = `${explicit.via}${explicit.via.endsWith('=') ? '' : ' '}${JSON.stringify(explicit.name)}`;
+    if (!isValidProjectName(explicit.name)) throw new UsageError(`${given}: not a valid project name; ${PROJECT_NAME_RULE}`);
+    return explicit.name;
   }
   if (fromFile !== undefined) return fromFile;
   const folder = path.basename(dir);

@@ -14,8 +14,10 @@ export type Bytes = number;
 export interface Stack {
   /** Project name: `name:`, else the folder's name; `-p` overrides. Lowercase [a-z0-9_-]. */
   name: string;
-  /** Absolute path of the stack file. */
+  /** Absolute path of the (first) stack file; `-` when it was read from standard input. */
   file: string;
+  /** Every stack file merged into this one, in order (`-f a -f b`, or the file and its override file); `file` is the first. */
+  files: string[];
   /** Folder of the stack file: relative paths (build contexts, bind mounts, env files) resolve here. */
   dir: string;
   /** Runtime the file asks for, if any (`--runtime` and HAFEN_RUNTIME override). */
@@ -67,6 +69,7 @@ export interface Service {
   expose: number[];
   links: Link[];
   extra_hosts: Record<string, string>;
+  /** Compose's healthcheck; `test: ["NONE"]` when disabled, which switches off the image's HEALTHCHECK too. */
   healthcheck?: Healthcheck;
   /** (+) checks run by hafen from outside the container. */
   ready?: ReadyCheck;

@@ -118,7 +118,7 @@ describe('normalizeStack', () => {
       'x-meta': 1,
     };
     const ctx = context();
-    const stack = normalizeStack(raw, { name: 'p', file: '/stack/stack.yaml', dir: '/stack', source: ctx.issues.source }, ctx);
+    const stack = normalizeStack(raw, { name: 'p', file: '/stack/stack.yaml', files: ['/stack/stack.yaml'], dir: '/stack', source: ctx.issues.source }, ctx);
     expect(ctx.issues.list.map((i) => `${i.location.path}: ${i.message}`)).toEqual(['networks.bad.ipam.config[0].subnet: expected a subnet like 10.10.0.0/24, got "10.1.0.0"']);
     expect(stack.runtime).toBe('docker');
     expect(stack.networks).toEqual({

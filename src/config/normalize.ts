@@ -11,6 +11,7 @@ import type { StackSourceMap } from './source-map.js';
 export interface StackMeta {
   name: string;
   file: string;
+  files: string[];
   dir: string;
   source: StackSourceMap;
 }
@@ -25,6 +26,7 @@ export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeCon
   const stack: Stack = {
     name: meta.name,
     file: meta.file,
+    files: meta.files,
     dir: meta.dir,
     services,
     networks,

@@ -1,5 +1,5 @@
 /** Parses stack-file text into a YAML document with positions, refusing syntax errors and alias bombs. */
-import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument, visit, type CollectionTag, type Document, type ScalarTag } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 
 /**
@@ -30,6 +30,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     merge: false,
     prettyErrors: true,
     strict: true,
+    customTags: (tags) => [...tags, ...MERGE_TAGS],
   });
   const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   if (problems.length > 0) {
@@ -73,3 +74,13 @@ function refuseAliasBombs(doc: Document.Parsed, lines: LineCounter, file: string
     throw new ConfigError([issue]);
   }
 }
+
+/**
+ * Compose's `!reset` and `!override` (merge.ts reads them off the nodes). Declared for scalars,
+ * mappings and lists alike, so that strict parsing accepts them; any other unknown tag stays an error.
+ */
+const MERGE_TAGS: (ScalarTag | CollectionTag)[] = ['!reset', '!override'].flatMap((tag) => [
+  { tag, identify: () => false, resolve: (text: string) => text },
+  { tag, identify: () => false, collection: 'map' as const },
+  { tag, identify: () => false, collection: 'seq' as const },
+]);

@@ -30,7 +30,7 @@ export function checkReferences(stack: Stack, issues: Issues, opts: ReferenceOpt
       const target = stack.services[dep];
       if (!target) {
         if (d.required) issues.key(`${base}.depends_on.${dep}`, noService(dep));
-      } else if (d.condition === 'service_healthy' && !target.healthcheck && !target.ready) {
+      } else if (d.condition === 'service_healthy' && (!target.healthcheck || target.healthcheck.test[0] === 'NONE') && !target.ready) {
         issues.value(
           `${base}.depends_on.${dep}.condition`,
           `service_healthy needs "${dep}" to have a healthcheck or a ready check, and it has neither (add one to "${dep}", or use service_started)`,

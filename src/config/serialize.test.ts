@@ -23,7 +23,7 @@ async function loadText(text: string): Promise<Stack> {
 
 /** What `stack config` prints. */
 const print = (stack: Stack) => stringify(serializeStack(stack), { lineWidth: 0, aliasDuplicateObjects: false });
-const model = ({ source: _s, file: _f, dir: _d, ...rest }: Stack) => rest;
+const model = ({ source: _s, file: _f, files: _fs, dir: _d, ...rest }: Stack) => rest;
 
 describe('serializeStack', () => {
   it('writes long forms: durations as text, sizes in bytes, no file, dir or source', async () => {

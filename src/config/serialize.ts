@@ -47,7 +47,7 @@ function serializeService(s: Service): Doc {
     expose: orNone(s.expose),
     links: orNone(s.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`))),
     extra_hosts: orNone(s.extra_hosts),
-    healthcheck: s.healthcheck && serializeHealthcheck(s.healthcheck),
+    healthcheck: s.healthcheck && (s.healthcheck.test[0] === 'NONE' ? { disable: true } : serializeHealthcheck(s.healthcheck)),
     ready: s.ready && serializeReady(s.ready),
     resources: orNone(compact({ ...s.resources })),
     restart: restartText(s.restart),

@@ -28,21 +28,27 @@ function parentPath(path: string): string | undefined {
   return cut <= 0 ? '' : path.slice(0, cut);
 }
 
+/** A 1-based line and column in a named file (several files make one stack). */
+export interface FilePos extends Pos {
+  file: string;
+}
+
 interface Entry {
   /** Where the key was written (map entries only). */
-  key?: Pos;
+  key?: FilePos;
   /** Where the value starts. */
-  value: Pos;
+  value: FilePos;
 }
 
 /**
- * Positions by formatted key path. Normalization adds the long-form paths it invents
+ * Positions by formatted key path, each in the file that holds it (merged files, `extends` and
+ * `include` make one tree from several). Normalization adds the long-form paths it invents
  * (`services.api.depends_on.db` for a list item), pointing at what the user wrote.
  */
 export class StackSourceMap implements SourceMap {
   private readonly entries = new Map<string, Entry>();
 
-  /** @param file the stack file as the user named it (relative if they gave it relative) */
+  /** @param file the (first) stack file as the user named it, for paths never written anywhere */
   constructor(readonly file: string) {}
 
   /** Records a position; the first record of a path wins (normalization never overrides the parser). */
@@ -59,15 +65,14 @@ export class StackSourceMap implements SourceMap {
   /** Where the entry is written: its key for map entries, else its value. Falls back to the nearest parent. */
   locate(path: string): SourceLocation {
     const entry = this.find(path);
-    const pos = entry?.key ?? entry?.value ?? { line: 1, col: 1 };
-    return { file: this.file, ...pos, path };
+    const pos = entry?.key ?? entry?.value;
+    return pos ? { file: pos.file, line: pos.line, col: pos.col, path } : { file: this.file, line: 1, col: 1, path };
   }
 
   /** Where the value of a path starts (for "bad value" errors). Falls back to the nearest parent. */
   locateValue(path: string): SourceLocation {
-    const entry = this.find(path);
-    const pos = entry?.value ?? { line: 1, col: 1 };
-    return { file: this.file, ...pos, path };
+    const pos = this.find(path)?.value;
+    return pos ? { file: pos.file, line: pos.line, col: pos.col, path } : { file: this.file, line: 1, col: 1, path };
   }
 
   /** An issue about the value at a path. */
@@ -100,5 +105,10 @@ export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
     return true;
   });
   // Array.prototype.sort is stable, so equal positions keep the order they were found in.
-  return unique.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
+  // Issues of several files: grouped by file in the order each file first appears.
+  const fileOrder = new Map<string, number>();
+  for (const i of unique) if (!fileOrder.has(i.location.file)) fileOrder.set(i.location.file, fileOrder.size);
+  return unique.sort(
+    (a, b) => fileOrder.get(a.location.file)! - fileOrder.get(b.location.file)! || a.location.line - b.location.line || a.location.col - b.location.col,
+  );
 }

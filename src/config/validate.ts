@@ -19,11 +19,11 @@ interface SchemaInfo {
 
 /** Compose keys hafen knows but does not run, by where they appear: an unknown key there says so. */
 const COMPOSE_ONLY: Record<string, readonly string[]> = {
-  top: ['secrets', 'configs', 'include', 'models'],
+  top: ['secrets', 'configs', 'models'],
   service: [
     'annotations', 'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'configs', 'cpu_count', 'cpu_percent',
     'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpuset', 'credential_spec', 'develop',
-    'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'external_links', 'extends', 'gpus',
+    'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'external_links', 'gpus',
     'group_add', 'ipc', 'isolation', 'label_file', 'logging', 'mac_address', 'mem_reservation', 'mem_swappiness',
     'memswap_limit', 'models', 'oom_kill_disable', 'oom_score_adj', 'pid', 'post_start', 'pre_stop', 'provider',
     'runtime', 'secrets', 'security_opt', 'shm_size', 'storage_opt', 'sysctls', 'ulimits', 'use_api_socket',

@@ -1,12 +1,14 @@
 /**
- * Turns a parsed YAML document into plain values (what the schema and normalization read) and a
- * source map of where every key path was written. Applies `<<` merge keys as Compose does,
- * resolves aliases, reports duplicate keys, and rewrites string scalars through a hook
- * (interpolation) so that rewritten values keep their positions.
+ * Turns a parsed YAML document into a tree of positioned nodes (node-tree.ts: what merging
+ * several files works on) or straight into plain values and a source map (`toTree`). Applies `<<`
+ * merge keys as Compose does, resolves aliases, reports duplicate keys, notes Compose's `!reset` and
+ * `!override` tags, and rewrites string scalars through a hook (interpolation) so that rewritten
+ * values keep their positions.
  */
 import { isAlias, isMap, isScalar, isSeq, Scalar, visit, type Alias, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, formatIssue, type ConfigIssue } from '../errors.js';
 import { decimalModeWarning } from './file-mode.js';
+import { flatten, mapNode, scalarNode, type Loc, type MapNode, type TreeNode } from './node-tree.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { StackSourceMap, type Pos } from './source-map.js';
 import { ValueShapes, type ValueShape } from './text-values.js';
@@ -37,22 +39,36 @@ export interface YamlTree {
   warnings: string[];
 }
 
+/** The document as positioned nodes (undefined when empty), and the problems found on the way. */
+export interface NodeTree {
+  node: TreeNode | undefined;
+  issues: ConfigIssue[];
+  /** Located warnings (`file:line:col path: message`) about how values are written. */
+  warnings: string[];
+}
+
 /**
- * Builds the plain tree. Plain scalars are read as Compose reads them (yaml-scalar.ts), and the
+ * Builds the positioned tree. Plain scalars are read as Compose reads them (yaml-scalar.ts), and the
  * values that are text to Compose become its text (text-values.ts).
  * Throws ConfigError only when a size limit is hit; other problems are in `issues`.
  */
-export function toTree(parsed: ParsedYaml, hook?: ScalarHook): YamlTree {
+export function toNodeTree(parsed: ParsedYaml, hook?: ScalarHook): NodeTree {
   const builder = new TreeBuilder(parsed, hook);
   const contents = parsed.doc.contents;
-  if (contents === null) return { value: undefined, source: builder.source, issues: [], warnings: [] };
-  builder.source.set('', { value: builder.pos(contents) });
-  const value = builder.convert(contents, '', 0);
-  return { value, source: builder.source, issues: builder.issues, warnings: builder.warnings };
+  if (contents === null) return { node: undefined, issues: [], warnings: [] };
+  const node = builder.convert(contents, '', 0);
+  return { node, issues: builder.issues, warnings: builder.warnings };
+}
+
+/** Builds the plain tree of one file. Throws ConfigError only when a size limit is hit; other problems are in `issues`. */
+export function toTree(parsed: ParsedYaml, hook?: ScalarHook): YamlTree {
+  const { node, issues, warnings } = toNodeTree(parsed, hook);
+  if (node === undefined) return { value: undefined, source: new StackSourceMap(parsed.file), issues, warnings };
+  const { value, source } = flatten(node, parsed.file);
+  return { value, source, issues, warnings };
 }
 
 class TreeBuilder {
-  readonly source: StackSourceMap;
   readonly issues: ConfigIssue[] = [];
   readonly warnings: string[] = [];
   private nodes = 0;
@@ -71,7 +87,6 @@ class TreeBuilder {
     private readonly parsed: ParsedYaml,
     private readonly hook?: ScalarHook,
   ) {
-    this.source = new StackSourceMap(parsed.file);
     this.shapes = ValueShapes.of(parsed.doc);
     const anchors = new Map<string, Node>();
     let written = 0;
@@ -90,34 +105,43 @@ class TreeBuilder {
     return this.parsed.lines.linePos(offset);
   }
 
+  loc(node: Node | Pair['key']): Loc {
+    return { file: this.parsed.file, ...this.pos(node) };
+  }
+
   /** @param path the formatted key path (`services.api.ports[0]`); built by concatenation, as this runs per node */
-  convert(node: unknown, path: string, depth: number): unknown {
+  convert(node: unknown, path: string, depth: number, at?: Loc): TreeNode {
     this.count(depth, node as Node);
-    if (node === null || node === undefined) return null;
+    if (node === null || node === undefined) return scalarNode(at ?? { file: this.parsed.file, line: 1, col: 1 }, null);
+    const loc = this.loc(node as Node);
     if (isAlias(node)) {
       const target = this.resolve(node, path);
-      return target === undefined ? null : this.convert(target, path, depth + 1);
+      if (target === undefined) return scalarNode(loc, null);
+      const out = this.convert(target, path, depth + 1);
+      return { ...out, at: loc, ...(out.tag ? {} : mergeTag(node)) };
     }
-    if (isScalar(node)) return this.scalar(node, path);
-    if (isMap(node)) return this.map(node, path, depth, () => false, {});
+    const tag = mergeTag(node as Node);
+    if (isScalar(node)) return { ...scalarNode(loc, tag.tag === undefined ? this.scalar(node, path) : this.tagged(node, path)), ...tag };
+    if (isMap(node)) return { ...this.map(node, path, depth, () => false, mapNode(loc)), ...tag };
     if (isSeq(node)) {
       this.active.add(node);
-      const out = node.items.map((item, i) => {
-        const childPath = `${path}[${i}]`;
-        this.source.set(childPath, { value: this.pos(item as Node) });
-        return this.convert(item, childPath, depth + 1);
-      });
+      const items = node.items.map((item, i) => this.convert(item, `${path}[${i}]`, depth + 1, loc));
       this.active.delete(node);
-      return out;
+      return { kind: 'seq', at: loc, items, ...tag };
     }
-    return null;
+    return scalarNode(loc, null);
+  }
+
+  /** A scalar under `!reset`/`!override`: the tag hides YAML's own typing; composeValue reads a plain one as an untagged one. */
+  private tagged(node: Scalar, path: string): unknown {
+    return this.scalar(node, path);
   }
 
   /**
    * Converts a mapping into `out`. `skip` names keys the including mapping already has: a merged
    * mapping only fills in keys that are missing (explicit keys win, earlier merges win over later).
    */
-  private map(node: YAMLMap, path: string, depth: number, skip: (key: string) => boolean, out: Record<string, unknown>) {
+  private map(node: YAMLMap, path: string, depth: number, skip: (key: string) => boolean, out: MapNode): MapNode {
     this.active.add(node);
     const explicit = new Map<string, Pair>();
     for (const pair of node.items) {
@@ -134,16 +158,14 @@ class TreeBuilder {
     }
     for (const pair of node.items) {
       if (isMergeKey(pair.key)) {
-        const has = (k: string) => skip(k) || explicit.has(k) || Object.hasOwn(out, k);
+        const has = (k: string) => skip(k) || explicit.has(k) || out.entries.has(k);
         for (const src of this.mergeSources(pair, path)) this.map(src, path, depth + 1, has, out);
         continue;
       }
       const key = this.keyOf(pair, path, true);
       if (key === undefined || explicit.get(key) !== pair || skip(key)) continue;
-      const childPath = child(path, key);
-      const valueNode = pair.value as Node | null;
-      this.source.set(childPath, { key: this.pos(pair.key), value: this.pos(valueNode ?? pair.key) });
-      setOwn(out, key, this.convert(valueNode, childPath, depth + 1));
+      const keyLoc = this.loc(pair.key);
+      out.entries.set(key, { key: keyLoc, node: this.convert(pair.value as Node | null, child(path, key), depth + 1, keyLoc) });
     }
     this.active.delete(node);
     return out;
@@ -194,7 +216,8 @@ class TreeBuilder {
    * go-yaml (yaml-scalar.ts): text where Compose wants text, else a number that must be exact.
    */
   private composeValue(node: Scalar, path: string, shape: ValueShape): unknown {
-    if (node.type !== Scalar.PLAIN || node.tag !== undefined || typeof node.source !== 'string') return node.value;
+    const tagged = node.tag !== undefined && node.tag !== '!reset' && node.tag !== '!override'; // Compose's merge tags say nothing of the type
+    if (node.type !== Scalar.PLAIN || tagged || typeof node.source !== 'string') return node.value;
     const written = node.source;
     const reading = readPlainScalar(written);
     if (shape === 'text') return reading.kind === 'string' ? reading.value : (composeText(reading) ?? null);
@@ -244,10 +267,12 @@ function isMergeKey(key: unknown): boolean {
   return isScalar(key) && key.value === '<<' && key.type === Scalar.PLAIN;
 }
 
-/** Sets a key; "__proto__" goes through defineProperty so that it stays data instead of setting the prototype. */
-function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
+/** Compose's merge tags on a node, as a spreadable part of a TreeNode. */
+function mergeTag(node: Node): { tag?: 'reset' | 'override' } {
+  const tag = (node as { tag?: string }).tag;
+  if (tag === '!reset') return { tag: 'reset' };
+  if (tag === '!override') return { tag: 'override' };
+  return {};
 }
 
 /** The formatted path of a map entry: `services` + `api` → `services.api`. */

@@ -19,7 +19,7 @@ export interface DashboardOptions {
   stack: Stack;
   opened: ProjectRuntime;
   /** The common options as given (`-f`, `--profile`), for the commands the dashboard suggests. */
-  globals: { file?: string; profile: readonly string[] };
+  globals: { file: readonly string[]; profile: readonly string[] };
   /** Prints a line on the normal screen after the dashboard closed (stderr). */
   say(line: string): void;
   stdout?: NodeJS.WriteStream;
@@ -36,7 +36,7 @@ function wantsColor(env: NodeJS.ProcessEnv = process.env): boolean {
 
 function newStore(options: DashboardOptions): Store {
   const { stack, globals } = options;
-  const commandPrefix = `stack${globals.file ? ` -f ${globals.file}` : ''} -p ${stack.name}`;
+  const commandPrefix = `stack${globals.file.map((f) => ` -f ${f}`).join('')} -p ${stack.name}`;
   return createStore(initialState({ project: stack.name, commandPrefix, services: serviceEntries(stack, globals.profile) }));
 }
 

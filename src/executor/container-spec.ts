@@ -54,7 +54,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   if (service.command) spec.command = [...service.command];
   if (service.working_dir) spec.workingDir = service.working_dir;
   if (service.user) spec.user = service.user;
-  if (service.healthcheck && service.healthcheck.test[0] !== 'NONE') spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
+  // `["NONE"]` goes to the runtime too: it switches off the image's HEALTHCHECK, as in Docker.
+  if (service.healthcheck) spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
   return spec;
 }
 

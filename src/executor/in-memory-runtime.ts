@@ -360,7 +360,7 @@ export class InMemoryRuntime implements Runtime {
   }
 
   private health(c: FakeContainer, now: number): ContainerInfo['health'] {
-    if (!c.spec.healthcheck || c.startedAt === undefined) return 'none';
+    if (!c.spec.healthcheck || c.spec.healthcheck.test[0] === 'NONE' || c.startedAt === undefined) return 'none';
     const since = now - c.startedAt;
     if (c.script.unhealthyAfter !== undefined && since >= c.script.unhealthyAfter) return 'unhealthy';
     if (c.script.healthyAfter !== undefined && since >= c.script.healthyAfter) return 'healthy';

@@ -108,7 +108,7 @@ export class RunningStack implements AsyncDisposable {
   private async containersOf(service: string): Promise<ContainerInfo[]> {
     if (!this.stack.services[service]) {
       const known = Object.keys(this.stack.services).sort().join(', ');
-      throw new StackError('E_USAGE', `no service ${service} in ${this.stack.file} (services: ${known})`, 2);
+      throw new StackError('E_USAGE', `no service ${service} in ${this.stack.files.join(', ')} (services: ${known})`, 2);
     }
     const mine = (await this.ps()).filter((c) => c.labels[Label.service] === service);
     if (mine.length === 0) throw new StackError('E_RUNTIME', `service ${service} of project ${this.project} has no containers (was it brought up?)`, 1);

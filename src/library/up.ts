@@ -16,8 +16,8 @@ import { RunningStack } from './running-stack.js';
 
 /** What to bring up, and how. Everything is optional: by default the stack file of the working directory. */
 export interface UpOptions {
-  /** The stack file, relative to `cwd`; default: stack.yaml (or compose.yaml, …) in `cwd`. */
-  file?: string;
+  /** The stack file, or several merged in order as Compose merges them, relative to `cwd`; default: stack.yaml (or compose.yaml, …) in `cwd`, with its override file. */
+  file?: string | string[];
   /** Folder `file` and the file's relative paths are resolved from; default: process.cwd(). */
   cwd?: string;
   /** Project name, instead of the file's `name:` or its folder's name. Tests pass a unique one. */

@@ -91,6 +91,7 @@ export function makeStack(input: StackInput): Stack {
   return {
     name: input.name ?? 'shop',
     file: '/work/stack.yaml',
+    files: ['/work/stack.yaml'],
     dir: '/work',
     services,
     networks,

@@ -50,7 +50,7 @@ export function upCommand(output: Output): Command {
       const { planUp } = await import('../../planner/index.js');
       const { stack, opened, sink } = await openProject(globals, output, true, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
-          throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.file}`);
+          throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
         }
         planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
       });

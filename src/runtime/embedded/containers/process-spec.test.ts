@@ -91,6 +91,10 @@ describe('healthchecks', () => {
     expect(containerHealthcheck({}, { Healthcheck: { Test: ['curl', '-f', 'localhost'] } })).toBeUndefined(); // Docker: a broken one, ignored
     expect(containerHealthcheck({}, {})).toBeUndefined();
   });
+  it('a service healthcheck disabled (test NONE, from `disable: true`) switches the image one off', () => {
+    const disabled = { test: ['NONE'], interval: 30_000, timeout: 30_000, retries: 3, start_period: 0, start_interval: 50 };
+    expect(containerHealthcheck({ healthcheck: disabled }, { Healthcheck: { Test: ['CMD-SHELL', 'pg_isready'] } })).toBeUndefined();
+  });
   it('runs CMD as is and CMD-SHELL through sh', () => {
     expect(healthcheckArgv(['CMD', 'pg_isready', '-q'])).toEqual(['pg_isready', '-q']);
     expect(healthcheckArgv(['CMD-SHELL', 'curl -f localhost'])).toEqual(['/bin/sh', '-c', 'curl -f localhost']);
