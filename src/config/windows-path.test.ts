@@ -52,7 +52,7 @@ describe('up refuses a Windows bind source on the embedded runtime, before anyth
     fs.writeFileSync(path.join(dir, 'stack.yaml'), 'services:\n  api:\n    image: host\n    volumes:\n      - C:\\data:/data\n');
     const stack = await loadStack({ cwd: dir, env: {} });
     expect(runtimeRefusals(stack, 'embedded').map(formatIssue)).toEqual([
-      'stack.yaml:4:5 services.api.volumes: the bind source "C:\\\\data" is a Windows path, which does not exist on Linux; write a Linux path (./data, /srv/data), or use --runtime docker with a Windows Docker engine',
+      'stack.yaml:4:5 services.api.volumes: the bind source C:\\data is a Windows path, which does not exist on Linux; write a Linux path (./data, /srv/data), or use --runtime docker with a Windows Docker engine',
     ]);
     expect(runtimeRefusals(stack, 'docker')).toEqual([]);
   });

@@ -33,7 +33,7 @@ export const SUPPORT_RULES: readonly SupportRule[] = [
     key: 'volumes',
     refuse: (service) => {
       const windows = service.volumes.find((m) => m.type === 'bind' && isWindowsAbsolutePath(m.source));
-      return windows?.type === 'bind' ? `the bind source ${JSON.stringify(windows.source)} is a Windows path, which does not exist on Linux` : undefined;
+      return windows?.type === 'bind' ? `the bind source ${windows.source} is a Windows path, which does not exist on Linux` : undefined;
     },
     todo: 'write a Linux path (./data, /srv/data), or use --runtime docker with a Windows Docker engine',
   },
