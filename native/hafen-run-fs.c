@@ -436,7 +436,7 @@ static int copy_host_devices(const char *host, int dst, int depth, char *err, si
 }
 
 /* A minimal /dev: tmpfs, host device nodes bound in, devpts, shm, mqueue and the usual links; privileged: every host device. */
-static int setup_dev(int rootfd, int privileged, char *err, size_t errlen) {
+static int setup_dev(int rootfd, int privileged, long long shm_size, char *err, size_t errlen) {
   int fd = hr_open_in_root(rootfd, "/dev", HR_CREATE_DIR, 0755, err, errlen);
   if (fd < 0) return -1;
   int dev = fs_mount("tmpfs", "mode=755,size=65536k", MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME, fd, "/dev", err,
@@ -458,13 +458,15 @@ static int setup_dev(int rootfd, int privileged, char *err, size_t errlen) {
     if (m < 0) goto out;
     close(m);
   }
-  static const struct {
+  char shm_opts[64] = "mode=1777,size=65536k"; /* 64 MiB, as in Docker */
+  if (shm_size > 0) snprintf(shm_opts, sizeof shm_opts, "mode=1777,size=%lld", shm_size);
+  const struct {
     const char *name, *fstype, *opts;
     unsigned attrs;
     int optional;
   } subs[] = {
       {"pts", "devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0},
-      {"shm", "tmpfs", "mode=1777,size=65536k", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0},
+      {"shm", "tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0},
       {"mqueue", "mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 1},
   };
   for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
@@ -599,7 +601,7 @@ int hr_setup_rootfs(const struct hr_opts *o, char *err, size_t errlen) {
   close(m);
 
   HR_T("proc");
-  if (setup_dev(root, o->privileged, err, errlen) < 0) return -1;
+  if (setup_dev(root, o->privileged, o->shm_size, err, errlen) < 0) return -1;
   HR_T("dev");
 
   fd = hr_open_in_root(root, "/sys", HR_CREATE_DIR, 0555, err, errlen);

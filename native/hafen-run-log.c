@@ -1,7 +1,8 @@
 /*
  * hafen-run: the log file. Each line of the command's stdout and stderr is appended as
  * `<RFC3339Nano UTC> <stdout|stderr> <line>`; a line longer than the buffer is split, a partial last
- * line is written at exit; past `max` bytes the file is renamed to FILE.1 and a new one started.
+ * line is written at exit; past `max` bytes the file is renamed to FILE.1 (older ones shift to
+ * FILE.2 … FILE.(files-1), the oldest dropped) and a new one started.
  */
 #include "hafen-run.h"
 
@@ -24,7 +25,7 @@ struct hr_stream {
 struct hr_log {
   int fd;
   const char *path;
-  long long size, max;
+  long long size, max, files;
   struct hr_stream s[2];
 };
 
@@ -36,11 +37,12 @@ static int open_file(struct hr_log *l) {
 }
 
 /* Opens (appends to) the log file; NULL with errno set on failure. */
-struct hr_log *hr_log_open(const char *path, long long max) {
+struct hr_log *hr_log_open(const char *path, long long max, long long files) {
   struct hr_log *l = calloc(1, sizeof *l);
   if (!l) return NULL;
   l->path = path;
   l->max = max;
+  l->files = files > 0 ? files : 2;
   if (open_file(l) < 0) {
     free(l);
     return NULL;
@@ -58,10 +60,16 @@ static void emit(struct hr_log *l, int stream, const char *line, size_t len) {
                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec, stream ? "stderr" : "stdout");
   long long total = n + (long long)len + 1;
   if (l->max > 0 && l->size > 0 && l->size + total > l->max) {
-    char old[4096];
-    snprintf(old, sizeof old, "%s.1", l->path);
+    char old[4096], older[4096];
     close(l->fd);
-    rename(l->path, old);
+    for (long long i = l->files - 1; i >= 2; i--) {
+      snprintf(old, sizeof old, "%s.%lld", l->path, i - 1);
+      snprintf(older, sizeof older, "%s.%lld", l->path, i);
+      rename(old, older);
+    }
+    snprintf(old, sizeof old, "%s.1", l->path);
+    if (l->files > 1) rename(l->path, old);
+    else unlink(l->path);
     if (open_file(l) < 0) return;
   }
   struct iovec iov[3] = {{head, (size_t)n}, {(void *)line, len}, {"\n", 1}};

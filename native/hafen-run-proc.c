@@ -104,6 +104,12 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
       exec_fail(errfd, HR_EXIT_SETUP, "drop capability %d: %s", c, strerror(errno));
   }
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  {
+    /* rlimits and oom_score_adj while CAP_SYS_RESOURCE is still held (raising or lowering them needs it). */
+    char err[512];
+    if (hr_apply_rlimits(o, err, sizeof err) < 0 || hr_write_oom_score_adj(o, err, sizeof err) < 0)
+      exec_fail(errfd, HR_EXIT_SETUP, "%s", err);
+  }
   if (setgroups((size_t)o->ngroups, o->groups) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgroups: %s", strerror(errno));
   if (setresgid(o->gid, o->gid, o->gid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgid %u: %s", o->gid, strerror(errno));
   if (setresuid(o->uid, o->uid, o->uid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setuid %u: %s", o->uid, strerror(errno));
@@ -121,7 +127,7 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
       {(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
   };
   if (syscall(SYS_capset, &hdr, data) < 0) exec_fail(errfd, HR_EXIT_SETUP, "capset: %s", strerror(errno));
-  if (!o->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  if (!o->privileged && !o->allow_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     exec_fail(errfd, HR_EXIT_SETUP, "no_new_privs: %s", strerror(errno));
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
@@ -158,6 +164,7 @@ struct command {
   int errfd, errrd;   /* exec error report pipe (write end, read end) */
   const char *slave;  /* pty slave to make the controlling terminal, or NULL */
   int outw, errw;     /* log pipes, or -1 */
+  int inr;            /* stdin kept open (a pipe init holds the other end of), or -1 for /dev/null */
   int pdeath;         /* die with the parent (exec mode: the parent is outside the pid namespace) */
 };
 
@@ -172,7 +179,7 @@ static int command_main(void *arg) {
     dup2(s, 0), dup2(s, 1), dup2(s, 2);
     if (s > 2) close(s);
   } else if (c->outw >= 0) {
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int null = c->inr >= 0 ? c->inr : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null >= 0) dup2(null, 0);
     dup2(c->outw, 1);
     dup2(c->errw, 2);
@@ -239,6 +246,8 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
     hr_errmsg(err, sizeof err, "new cgroup namespace: %s", strerror(errno));
     init_fail(chan, err);
   }
+  if (hr_write_oom_score_adj(o, err, sizeof err) < 0) init_fail(chan, err);
+  if (o->ipc == HR_NS_JOIN && hr_join_ns(o->ipcpath, CLONE_NEWIPC, "ipc", err, sizeof err) < 0) init_fail(chan, err);
   if (o->net == HR_NET_JOIN) {
     int fd = open(o->netpath, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
@@ -249,9 +258,11 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   } else if (o->net == HR_NET_NEW && lo_up(err, sizeof err) < 0) {
     init_fail(chan, err);
   }
+  /* The host's /proc is still here, and /proc/sys answers for our own network and IPC namespaces. */
+  if (hr_write_sysctls(o, err, sizeof err) < 0) init_fail(chan, err);
   HR_T("cgroups, net");
   if (hr_setup_rootfs(o, err, sizeof err) < 0) init_fail(chan, err);
-  if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0) {
+  if (o->hostname && o->uts == HR_NS_NEW && sethostname(o->hostname, strlen(o->hostname)) < 0) {
     hr_errmsg(err, sizeof err, "sethostname: %s", strerror(errno));
     init_fail(chan, err);
   }
@@ -284,8 +295,14 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
     init_fail(chan, err);
   }
   prctl(PR_SET_NAME, "hafen-init", 0, 0, 0); /* set up: exec may enter now */
+  /* stdin_open: a pipe whose write end init keeps and never writes, so the command's stdin stays open. */
+  int in[2] = {-1, -1};
+  if (o->stdin_open && !o->tty && outw >= 0 && pipe2(in, O_CLOEXEC) < 0) {
+    hr_errmsg(err, sizeof err, "pipe: %s", strerror(errno));
+    init_fail(chan, err);
+  }
   struct command cmd = {.o = o, .errfd = ep[1], .errrd = ep[0], .slave = o->tty ? slave : NULL, .outw = outw,
-                        .errw = errw};
+                        .errw = errw, .inr = in[0]};
   pid_t child = spawn_command(&cmd);
   if (child < 0) {
     hr_errmsg(err, sizeof err, "fork: %s", strerror(errno));
@@ -293,6 +310,7 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   }
   close(ep[1]);
   if (outw >= 0) close(outw), close(errw);
+  if (in[0] >= 0) close(in[0]);
   if (master >= 0) close(master);
   char msg[600];
   int code;
@@ -399,7 +417,7 @@ int hr_exec_main(const struct hr_opts *o) {
   int ep[2];
   if (sigfd < 0 || pipe2(ep, O_CLOEXEC) < 0) return HR_EXIT_SETUP;
   struct command cmd = {.o = o, .errfd = ep[1], .errrd = ep[0], .slave = o->tty ? slave : NULL, .outw = -1, .errw = -1,
-                        .pdeath = 1};
+                        .inr = -1, .pdeath = 1};
   pid_t child = spawn_command(&cmd);
   if (child < 0) {
     fprintf(stderr, "hafen-run: fork: %s\n", strerror(errno));

@@ -20,12 +20,19 @@
  *                /sys is writable, nothing is masked or read-only in /proc and /sys, and the
  *                command keeps the right to gain privileges (no no_new_privs; exec too).
  *     isolation  new mount, pid, uts, ipc and cgroup namespaces; --net new|host|/proc/PID/ns/net
- *                (new: empty, lo up; default new); --hostname NAME
+ *                (new: empty, lo up; default new); --hostname NAME (not with --uts host);
+ *                --ipc new|host|/proc/PID/ns/ipc, --pid new|host|/proc/PID/ns/pid (joined: init is not
+ *                PID 1 there, the namespace's owner reaps orphans), --uts new|host;
+ *                --sysctl KEY=VALUE (repeatable: written to /proc/sys by init in its own network (net.*)
+ *                or IPC namespace, refused when that namespace is shared); --shm-size BYTES (/dev/shm,
+ *                default 64 MiB)
  *     process    --cwd DIR (created if missing) --env K=V (repeatable; the whole environment)
  *                --user UID[:GID] --groups G1,G2 (numeric) --cap CAP_NAME (repeatable: the
  *                capabilities kept in bounding, effective, permitted; inheritable and ambient are
- *                cleared; a non-root user ends with none) ; no_new_privs unless --privileged;
- *                rlimits untouched.
+ *                cleared; a non-root user ends with none) ; no_new_privs unless --privileged or
+ *                --allow-new-privileges; --ulimit NAME=SOFT:HARD (repeatable; -1 unlimited: set before
+ *                exec, a refusal fails the start naming the limit); --oom-score-adj N (-1000..1000, on
+ *                init and the command); otherwise rlimits untouched.
  *                --cgroup DIR (repeatable; v1 per-controller dirs and/or a v2 dir): the container's
  *                init writes itself into DIR/cgroup.procs (or tasks) first thing, before its cgroup
  *                namespace and its filesystem exist, so all of it is accounted; this outer process
@@ -41,7 +48,10 @@
  *                Without --sync-fd the command starts at once and errors go to stderr.
  *     --log FILE [--log-max BYTES]  stdout and stderr of the command go through pipes to this process,
  *                which appends `<RFC3339Nano UTC> <stdout|stderr> <line>` lines to FILE, rotating it
- *                to FILE.1 past BYTES; stdin is /dev/null. Without --log the command shares our stdio.
+ *                to FILE.1 past BYTES; stdin is /dev/null, or with --stdin-open a pipe that
+ *                stays open (never EOF). Without --log the command shares our stdio.
+ *     --log-files N  files kept across rotations, the live one included (default 2): FILE.1 becomes
+ *                FILE.2 and so on up to FILE.(N-1); with 1 the full file is dropped (Docker's max-file).
  *     --detach   setsid(), so the caller can die (even by SIGKILL) and the container lives on;
  *     --status-file FILE  written atomically at the end: `exited CODE` or `signaled SIG`, plus ` oom`
  *                when the kernel OOM-killed in one of the cgroups (memory.oom_control / memory.events).
@@ -187,6 +197,8 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
   o->env = calloc(n, sizeof *o->env);
   o->groups = calloc(n, sizeof *o->groups);
   o->cgroups = calloc(n, sizeof *o->cgroups);
+  o->rlimits = calloc(n, sizeof *o->rlimits);
+  o->sysctls = calloc(n, sizeof *o->sysctls);
   o->syncfd = -1;
   o->net = HR_NET_NEW;
   if (argc < 2 || (strcmp(argv[1], "run") && strcmp(argv[1], "exec")))
@@ -204,6 +216,8 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     if (!strcmp(a, "--rootfs-volatile")) { o->volatile_upper = 1; continue; }
     if (!strcmp(a, "--rootfs-readonly")) { o->readonly_root = 1; continue; }
     if (!strcmp(a, "--privileged")) { o->privileged = 1; continue; }
+    if (!strcmp(a, "--allow-new-privileges")) { o->allow_new_privs = 1; continue; }
+    if (!strcmp(a, "--stdin-open")) { o->stdin_open = 1; continue; }
     if (i + 1 >= argc) hr_die("%s needs a value", a);
     char *v = argv[++i];
     if (!strcmp(a, "--rootfs-lower")) o->lowers[o->nlowers++] = v;
@@ -235,6 +249,31 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
       else if (!strcmp(v, "host")) o->net = HR_NET_HOST;
       else if (v[0] == '/') o->net = HR_NET_JOIN, o->netpath = v;
       else hr_die("--net new|host|/proc/PID/ns/net, got %s", v);
+    } else if (!strcmp(a, "--ipc") || !strcmp(a, "--pid")) {
+      int ipc = a[2] == 'i';
+      enum hr_ns *ns = ipc ? &o->ipc : &o->pid;
+      if (!strcmp(v, "new")) *ns = HR_NS_NEW;
+      else if (!strcmp(v, "host")) *ns = HR_NS_HOST;
+      else if (v[0] == '/') *ns = HR_NS_JOIN, *(ipc ? &o->ipcpath : &o->pidpath) = v;
+      else hr_die("%s new|host|/proc/PID/ns/%s, got %s", a, ipc ? "ipc" : "pid", v);
+    } else if (!strcmp(a, "--uts")) {
+      if (!strcmp(v, "new")) o->uts = HR_NS_NEW;
+      else if (!strcmp(v, "host")) o->uts = HR_NS_HOST;
+      else hr_die("--uts new|host, got %s", v);
+    } else if (!strcmp(a, "--ulimit")) {
+      if (hr_parse_rlimit(v, &o->rlimits[o->nrlimits++]) < 0) hr_die("--ulimit NAME=SOFT:HARD (a known rlimit name, numbers or -1, soft <= hard), got %s", v);
+    } else if (!strcmp(a, "--sysctl")) {
+      if (hr_parse_sysctl(v, &o->sysctls[o->nsysctls++]) < 0) hr_die("--sysctl KEY=VALUE (a dotted name), got %s", v);
+    } else if (!strcmp(a, "--shm-size")) {
+      o->shm_size = parse_num(v, "--shm-size", 10);
+      if (o->shm_size <= 0) hr_die("--shm-size must be more than 0, got %s", v);
+    } else if (!strcmp(a, "--oom-score-adj")) {
+      char *end;
+      errno = 0;
+      long adj = strtol(v, &end, 10);
+      if (errno || !*v || *end || adj < -1000 || adj > 1000) hr_die("--oom-score-adj -1000..1000, got %s", v);
+      o->oom_score_adj = (int)adj;
+      o->has_oom_score_adj = 1;
     } else if (!strcmp(a, "--hostname")) o->hostname = v;
     else if (!strcmp(a, "--cwd")) o->cwd = v;
     else if (!strcmp(a, "--env")) {
@@ -256,6 +295,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     else if (!strcmp(a, "--sync-fd")) o->syncfd = (int)parse_num(v, "--sync-fd", 10);
     else if (!strcmp(a, "--log")) o->log = v;
     else if (!strcmp(a, "--log-max")) o->logmax = parse_num(v, "--log-max", 10);
+    else if (!strcmp(a, "--log-files")) o->logfiles = parse_num(v, "--log-files", 10);
     else if (!strcmp(a, "--status-file")) o->statusfile = v;
     else if (!strcmp(a, "--target")) o->target_pid = (pid_t)parse_num(v, "--target", 10);
     else hr_die("unknown option %s", a);
@@ -422,7 +462,7 @@ static int run_main(const struct hr_opts *o) {
   }
   int outp[2] = {-1, -1}, errp[2] = {-1, -1}, chan[2];
   if (o->log) {
-    if (!(r.log = hr_log_open(o->log, o->logmax))) hr_die("open log %s: %s", o->log, strerror(errno));
+    if (!(r.log = hr_log_open(o->log, o->logmax, o->logfiles))) hr_die("open log %s: %s", o->log, strerror(errno));
     if (!o->tty && (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)) hr_die("pipe: %s", strerror(errno));
   }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) hr_die("socketpair: %s", strerror(errno));
@@ -436,8 +476,16 @@ static int run_main(const struct hr_opts *o) {
   r.sigfd = signalfd(-1, &set, SFD_CLOEXEC);
   if (r.sigfd < 0) hr_die("signalfd: %s", strerror(errno));
 
-  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  unsigned long flags = CLONE_NEWNS | SIGCHLD;
   if (o->net == HR_NET_NEW) flags |= CLONE_NEWNET;
+  if (o->pid == HR_NS_NEW) flags |= CLONE_NEWPID;
+  if (o->ipc == HR_NS_NEW) flags |= CLONE_NEWIPC; /* a joined one is entered by init */
+  if (o->uts == HR_NS_NEW) flags |= CLONE_NEWUTS;
+  if (o->pid == HR_NS_JOIN) {
+    /* Only children enter a joined PID namespace: init is cloned into it (not as its PID 1). */
+    char err[512];
+    if (hr_join_ns(o->pidpath, CLONE_NEWPID, "pid", err, sizeof err) < 0) hr_die("%s", err);
+  }
   pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
   if (pid < 0) hr_die("clone: %s", strerror(errno));
   if (pid == 0) {

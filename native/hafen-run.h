@@ -26,6 +26,20 @@ struct hr_tmpfs {
 
 enum hr_net { HR_NET_NEW, HR_NET_HOST, HR_NET_JOIN };
 
+/* A namespace of the container: a new one, the host's, or one joined by path (/proc/PID/ns/KIND). */
+enum hr_ns { HR_NS_NEW, HR_NS_HOST, HR_NS_JOIN };
+
+struct hr_rlimit {
+  int resource;                 /* RLIMIT_* */
+  const char *name;             /* as given: nofile, nproc, ... */
+  unsigned long long soft, hard; /* RLIM_INFINITY for unlimited */
+};
+
+struct hr_sysctl {
+  const char *key;              /* net.ipv4.ip_forward */
+  const char *value;
+};
+
 /* Everything the command line says; filled by hr_parse_args, read by every role. */
 struct hr_opts {
   int exec_mode;                /* 0: run, 1: exec */
@@ -58,10 +72,21 @@ struct hr_opts {
   int syncfd;                   /* -1 when absent */
   const char *log;
   long long logmax;             /* 0: no rotation */
+  long long logfiles;           /* files kept across rotation, the live one included; 0: 2 */
   int detach;
   const char *statusfile;
   int tty;
   pid_t target_pid;             /* exec mode */
+  enum hr_ns ipc, pid, uts;     /* --ipc, --pid, --uts (default new) */
+  const char *ipcpath, *pidpath;
+  struct hr_rlimit *rlimits;    /* --ulimit NAME=SOFT:HARD, set before exec */
+  int nrlimits;
+  struct hr_sysctl *sysctls;    /* --sysctl KEY=VALUE, written by init in its namespaces */
+  int nsysctls;
+  long long shm_size;           /* --shm-size BYTES of /dev/shm; 0: 64 MiB */
+  int oom_score_adj, has_oom_score_adj;
+  int stdin_open;                /* --stdin-open: with --log, stdin is a pipe kept open (never EOF), not /dev/null */
+  int allow_new_privs;          /* --allow-new-privileges: no no_new_privs (security_opt no-new-privileges:false) */
   char **argv;                  /* the command, NULL-terminated */
 };
 
@@ -111,9 +136,17 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) __a
 int hr_exec_main(const struct hr_opts *o);
 int hr_status_code(int wstatus);
 
+/* rlimits, sysctls, oom_score_adj (hafen-run-limits.c) */
+int hr_parse_rlimit(char *spec, struct hr_rlimit *out);
+int hr_parse_sysctl(char *spec, struct hr_sysctl *out);
+int hr_apply_rlimits(const struct hr_opts *o, char *err, size_t errlen);
+int hr_write_sysctls(const struct hr_opts *o, char *err, size_t errlen);
+int hr_write_oom_score_adj(const struct hr_opts *o, char *err, size_t errlen);
+int hr_join_ns(const char *path, int type, const char *what, char *err, size_t errlen);
+
 /* logs (hafen-run-log.c) */
 struct hr_log;
-struct hr_log *hr_log_open(const char *path, long long max);
+struct hr_log *hr_log_open(const char *path, long long max, long long files);
 void hr_log_data(struct hr_log *l, int stream, const char *data, size_t len);
 void hr_log_flush(struct hr_log *l, int stream);
 void hr_log_close(struct hr_log *l);

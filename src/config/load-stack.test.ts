@@ -164,7 +164,6 @@ describe('long forms', () => {
       resources: {},
       restart: { policy: 'no' },
       stop_grace_period: 10_000,
-      stop_signal: 'SIGTERM',
       depends_on: {},
       volumes_from: [],
       replicas: 1,
@@ -176,6 +175,10 @@ describe('long forms', () => {
       privileged: false,
       cap_add: [],
       cap_drop: [],
+      secrets: [],
+      configs: [],
+      annotations: {},
+      reservations: {},
       tmpfs: [],
       extensions: {},
     });

@@ -26,6 +26,9 @@ export interface Stack {
   networks: Record<string, Network>;
   volumes: Record<string, Volume>;
   ships: Record<string, Ship>;
+  /** Compose `secrets:` and `configs:`: files services get read-only (see FileObject). */
+  secrets: Record<string, FileObject>;
+  configs: Record<string, FileObject>;
   /** `x-*` keys at the top level, kept as written. */
   extensions: Record<string, unknown>;
   /** Where each key path was written, for errors raised after loading (cycles, runtime checks). */
@@ -76,7 +79,8 @@ export interface Service {
   resources: Resources;
   restart: RestartPolicy;
   stop_grace_period: Millis;
-  stop_signal: string;
+  /** As written (`SIGINT`, `9`); absent: the image's STOPSIGNAL, else SIGTERM. */
+  stop_signal?: string;
   depends_on: Record<string, Dependency>;
   /** Services whose volumes this one mounts too (`volumes_from`). */
   volumes_from: VolumesFrom[];
@@ -92,11 +96,98 @@ export interface Service {
   cap_add: string[];
   cap_drop: string[];
   tmpfs: string[];
+  // Process and confinement keys: each absent when not written (see process-keys.ts).
+  /** rlimits by name (`nofile`), soft and hard; -1 is unlimited. */
+  ulimits?: Record<string, Ulimit>;
+  /** Size of /dev/shm. */
+  shm_size?: Bytes;
+  /** Namespaced kernel parameters (`net.ipv4.ip_forward`) → value. */
+  sysctls?: Record<string, string>;
+  /** `private`, `shareable`, `host`, `service:NAME`, `container:NAME`. */
+  ipc?: string;
+  /** `host`, `service:NAME`, `container:NAME`. */
+  pid?: string;
+  /** `host`. */
+  uts?: string;
+  devices?: DeviceMapping[];
+  security_opt?: string[];
+  /** Group names (looked up in the image's /etc/group) or numbers, as written. */
+  group_add?: string[];
+  oom_score_adj?: number;
+  mem_swappiness?: number;
+  /** Memory plus swap; -1 is unlimited swap. */
+  memswap_limit?: Bytes;
+  cpu_shares?: number;
+  /** Microseconds per period; -1 is none. */
+  cpu_quota?: number;
+  cpu_period?: number;
+  cpuset?: string;
+  cgroup_parent?: string;
+  userns_mode?: string;
+  storage_opt?: Record<string, string>;
+  blkio_config?: BlkioConfig;
+  cpu_count?: number;
+  cpu_percent?: number;
+  /** Compose `secrets:` / `configs:` of the service, long form, targets absolute. */
+  secrets: FileReference[];
+  configs: FileReference[];
+  // Compose logging, annotations, OCI runtime, reservations, pull refresh (see service-extras.ts).
+  /** `logging:` as written (driver defaults to json-file); absent: the runtime's default. */
+  logging?: Logging;
+  /** OCI annotations of the container. */
+  annotations: Record<string, string>;
+  /** OCI runtime name (`runtime: runsc`): Docker only. */
+  runtime?: string;
+  /** `deploy.resources.reservations`. */
+  reservations: Reservations;
+  /** With pull_policy `refresh` (daily, weekly, every_<duration>): pull again when the local image is older. */
+  pull_refresh_after?: Millis;
   /** `x-*` keys of the service, kept as written. */
   extensions: Record<string, unknown>;
 }
 
-export type PullPolicy = 'missing' | 'always' | 'never' | 'build';
+/** One rlimit; -1 is unlimited (RLIM_INFINITY). */
+export interface Ulimit {
+  soft: number;
+  hard: number;
+}
+
+/** A host device made available in the container. */
+export interface DeviceMapping {
+  source: string;
+  target: string;
+  /** Cgroup permissions, `rwm` by default. */
+  permissions: string;
+}
+
+/** Block IO weight and limits (Docker's blkio); rates in bytes or IOs per second. */
+export interface BlkioConfig {
+  weight?: number;
+  weight_device: { path: string; weight: number }[];
+  device_read_bps: { path: string; rate: number }[];
+  device_read_iops: { path: string; rate: number }[];
+  device_write_bps: { path: string; rate: number }[];
+  device_write_iops: { path: string; rate: number }[];
+}
+
+export type PullPolicy = 'missing' | 'always' | 'never' | 'build' | 'refresh';
+
+/** A service's `logging:`. */
+export interface Logging {
+  driver: string;
+  /** Driver options as text (`max-size: 10m`, `max-file: "3"`). */
+  options: Record<string, string>;
+}
+
+/** `deploy.resources.reservations`: what a service asks to have kept for it. */
+export interface Reservations {
+  memory?: Bytes;
+  cpus?: number;
+  pids?: number;
+  /** Device requests (GPUs) as written. */
+  devices?: Record<string, unknown>[];
+  generic_resources?: Record<string, unknown>[];
+}
 
 export interface BuildSpec {
   /** Absolute path. */
@@ -215,3 +306,58 @@ export interface Ship {
 
 /** The default network every service joins when it names none, as in Compose. */
 export const DEFAULT_NETWORK = 'default';
+
+/**
+ * A top-level secret or config: where its data comes from. Exactly one source is set. The data
+ * of an `environment:` source is read at load into `value`, which never prints (see Sensitive).
+ */
+export interface FileObject {
+  /** `name:`, else the key. */
+  name: string;
+  external: boolean;
+  /** Absolute path of a host file. */
+  file?: string;
+  /** Name of the variable (process environment or `.env`) holding the data. */
+  environment?: string;
+  /** The data, written in the file (configs only). */
+  content?: string;
+  /** The data of an `environment:` source; absent when that variable is not set (then `up` refuses). */
+  value?: Sensitive;
+  labels: Record<string, string>;
+}
+
+/** One `secrets:` / `configs:` entry of a service in its long form. */
+export interface FileReference {
+  /** Key of the top-level secret or config. */
+  source: string;
+  /** Absolute path in the container: secrets default to `/run/secrets/<source>`, configs to `/<source>`. */
+  target: string;
+  uid?: number;
+  gid?: number;
+  /** Permission bits; the file is 0444 when unset. */
+  mode?: number;
+}
+
+/**
+ * Text that must never print: JSON, `String()` and util.inspect show a placeholder, and
+ * structuredClone drops it (a private field), so it cannot reach a log, a state file or an error
+ * by accident. `reveal()` is the one way to the text, for the code that writes it into a container.
+ */
+export class Sensitive {
+  readonly #text: string;
+  constructor(text: string) {
+    this.#text = text;
+  }
+  reveal(): string {
+    return this.#text;
+  }
+  toString(): string {
+    return '[hidden]';
+  }
+  toJSON(): string {
+    return '[hidden]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Sensitive [hidden]';
+  }
+}

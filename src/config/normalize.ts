@@ -1,6 +1,7 @@
 /** The whole validated stack file in its long form: services, networks, volumes, ships. */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { normalizeFileObjects, normalizeFileReferences } from './file-objects.js';
 import { labelsOf } from './mappings.js';
 import { DEFAULT_NETWORK, type Network, type Ship, type Stack, type Volume } from './model.js';
 import type { RawNetwork, RawShip, RawStack, RawVolume } from './raw.js';
@@ -32,10 +33,17 @@ export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeCon
     networks,
     volumes: Object.fromEntries(Object.entries(raw.volumes ?? {}).map(([name, v]) => [name, volumeOf(name, v, ctx)])),
     ships: Object.fromEntries(Object.entries(raw.ships ?? {}).map(([name, s]) => [name, shipOf(name, s, ctx.dir)])),
+    secrets: normalizeFileObjects('secrets', raw.secrets, ctx),
+    configs: normalizeFileObjects('configs', raw.configs, ctx),
     extensions: extensionsOf(raw),
     source: meta.source,
   };
   if (raw.runtime !== undefined) stack.runtime = raw.runtime;
+  // Services' secrets and configs point at the top-level ones, known only now.
+  for (const [name, s] of Object.entries(services)) {
+    s.secrets = normalizeFileReferences('secrets', name, raw.services[name]?.secrets, stack.secrets, ctx.issues);
+    s.configs = normalizeFileReferences('configs', name, raw.services[name]?.configs, stack.configs, ctx.issues);
+  }
   return stack;
 }
 

@@ -22,6 +22,8 @@ export interface RawStack {
   networks?: Record<string, RawNetwork | null>;
   volumes?: Record<string, RawVolume | null>;
   ships?: Record<string, RawShip>;
+  secrets?: Record<string, RawFileObject | null>;
+  configs?: Record<string, RawFileObject | null>;
   [extension: `x-${string}`]: unknown;
 }
 
@@ -63,7 +65,7 @@ export interface RawReady {
 export interface RawService {
   image?: string;
   build?: string | RawBuild;
-  pull_policy?: 'always' | 'never' | 'missing' | 'if_not_present' | 'build';
+  pull_policy?: string;
   command?: StringOrList;
   entrypoint?: StringOrList;
   environment?: ListOrDict;
@@ -88,8 +90,9 @@ export interface RawService {
   resources?: RawLimits;
   deploy?: {
     replicas?: number;
-    resources?: { limits?: RawLimits };
+    resources?: { limits?: RawLimits; reservations?: RawReservations };
     restart_policy?: { condition?: 'none' | 'on-failure' | 'any'; max_attempts?: number };
+    mode?: 'replicated' | 'global' | 'replicated-job' | 'global-job';
   };
   mem_limit?: Size;
   cpus?: number | string;
@@ -109,7 +112,75 @@ export interface RawService {
   privileged?: boolean;
   cap_add?: string[];
   cap_drop?: string[];
+  // Process and confinement keys (see process-keys.ts).
+  ulimits?: Record<string, number | string | { soft: number | string; hard: number | string }>;
+  shm_size?: Size;
+  sysctls?: ListOrDict;
+  ipc?: string;
+  pid?: string | null;
+  uts?: string;
+  devices?: (string | { source: string; target?: string; permissions?: string })[];
+  security_opt?: string[];
+  group_add?: (string | number)[];
+  oom_score_adj?: number | string;
+  mem_swappiness?: number | string;
+  memswap_limit?: Size;
+  cpu_shares?: number | string;
+  cpu_quota?: number | string;
+  cpu_period?: number | string;
+  cpuset?: string;
+  cgroup_parent?: string;
+  userns_mode?: string;
+  storage_opt?: Record<string, string | number>;
+  blkio_config?: RawBlkio;
+  cpu_count?: number | string;
+  cpu_percent?: number | string;
+  // Compose secrets/configs, logging, annotations, OCI runtime (see file-objects.ts, service-extras.ts).
+  secrets?: (string | RawFileReference)[];
+  configs?: (string | RawFileReference)[];
+  logging?: { driver?: string; options?: Record<string, string | number | null> };
+  annotations?: ListOrDict;
+  runtime?: string;
+  mem_reservation?: Size;
   [extension: `x-${string}`]: unknown;
+}
+
+/** A top-level `secrets:` / `configs:` entry as written. */
+export interface RawFileObject {
+  name?: string;
+  file?: string;
+  environment?: string;
+  content?: string;
+  external?: boolean | { name?: string };
+  labels?: ListOrDict;
+}
+
+/** A service's `secrets:` / `configs:` entry in its long form. */
+export interface RawFileReference {
+  source: string;
+  target?: string;
+  uid?: string | number;
+  gid?: string | number;
+  mode?: string | number;
+}
+
+/** `deploy.resources.reservations`. */
+export interface RawReservations {
+  memory?: Size;
+  cpus?: number | string;
+  pids?: number;
+  devices?: unknown[];
+  generic_resources?: unknown[];
+}
+
+/** `blkio_config:` as written. */
+export interface RawBlkio {
+  weight?: number | string;
+  weight_device?: { path: string; weight: number | string }[];
+  device_read_bps?: { path: string; rate: Size }[];
+  device_read_iops?: { path: string; rate: Size }[];
+  device_write_bps?: { path: string; rate: Size }[];
+  device_write_iops?: { path: string; rate: Size }[];
 }
 
 export interface RawNetwork {

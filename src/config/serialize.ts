@@ -6,6 +6,8 @@
 import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, Stack, VolumeMount } from './model.js';
 import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
+import { serializeProcessKeys } from './process-keys-serialize.js';
+import { serializeFileObjects, serializeServiceExtras } from './serialize-extras.js';
 
 type Doc = Record<string, unknown>;
 
@@ -19,6 +21,7 @@ export function serializeStack(stack: Stack): Doc {
     doc.volumes = mapValues(stack.volumes, (v) => compact({ external: v.external || undefined, labels: orNone(v.labels) }));
   }
   if (nonEmpty(stack.ships)) doc.ships = mapValues(stack.ships, serializeShip);
+  Object.assign(doc, compact({ secrets: serializeFileObjects(stack.secrets), configs: serializeFileObjects(stack.configs) }));
   Object.assign(doc, stack.extensions);
   // Loading interpolates every string again, so a literal `$` must be written `$$`.
   return escapeDollars(doc) as Doc;
@@ -64,6 +67,8 @@ function serializeService(s: Service): Doc {
     privileged: s.privileged || undefined,
     cap_add: orNone(s.cap_add),
     cap_drop: orNone(s.cap_drop),
+    ...serializeProcessKeys(s),
+    ...serializeServiceExtras(s),
     ...s.extensions,
   });
 }

@@ -7,9 +7,11 @@ import { ValueError, type Issues } from './issues.js';
 import { entries, execForm, labelsOf, parseExpose, parseExtraHosts, parseLink, parseVolumesFrom, withEnvironment, type Report } from './mappings.js';
 import { DEFAULT_NETWORK, type BuildSpec, type Dependency, type PortMapping, type Resources, type RestartPolicy, type Service, type ServiceNetwork } from './model.js';
 import { parsePort } from './ports.js';
+import { namespaceServices, processKeysOf } from './process-keys.js';
 import type { RawService } from './raw.js';
 import { parseCpus, parseDuration, parseSize } from './units.js';
 import { parseVolume } from './volumes.js';
+import { serviceExtras } from './service-extras.js';
 
 /** What normalizing a service needs beyond the service itself. */
 export interface NormalizeContext {
@@ -57,7 +59,6 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
   const { environment, env_file } = environmentOf(name, raw, ctx);
   const service: Service = {
     name,
-    pull_policy: raw.pull_policy === 'if_not_present' ? 'missing' : (raw.pull_policy ?? 'missing'),
     environment,
     env_file,
     labels: labelsOf(raw.labels, reporter('labels')),
@@ -80,7 +81,6 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     resources: resourcesOf(raw, check),
     restart: restartOf(raw),
     stop_grace_period: raw.stop_grace_period === undefined ? DEFAULT_STOP_GRACE : (check('stop_grace_period', () => parseDuration(raw.stop_grace_period!)) ?? DEFAULT_STOP_GRACE),
-    stop_signal: signalOf(raw.stop_signal),
     depends_on: dependenciesOf(name, raw, ctx),
     volumes_from: (raw.volumes_from ?? []).flatMap((v, i) => {
       const from = check(`volumes_from[${i}]`, () => parseVolumesFrom(v));
@@ -97,7 +97,18 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     cap_drop: [...(raw.cap_drop ?? [])],
     tmpfs: raw.tmpfs === undefined ? [] : typeof raw.tmpfs === 'string' ? [raw.tmpfs] : [...raw.tmpfs],
     extensions: extensionsOf(raw),
+    // Filled in by normalizeStack once the top-level secrets and configs are known.
+    secrets: [],
+    configs: [],
+    ...serviceExtras(name, raw, issues),
   };
+  Object.assign(service, processKeysOf(name, raw, issues, ctx.dir));
+  // Sharing another service's IPC or PID namespace needs it running first (as Compose adds it to depends_on).
+  for (const { key, service: dep } of namespaceServices(service)) {
+    if (Object.hasOwn(service.depends_on, dep)) continue;
+    service.depends_on[dep] = { condition: 'service_started', restart: true, required: true };
+    issues.source.alias(`${base}.depends_on.${dep}`, `${base}.${key}`);
+  }
   if (raw.image !== undefined) service.image = archivePathFromFile(raw.image, ctx.dir);
   if (raw.build !== undefined) {
     const build = check('build', () => buildOf(raw.build!, ctx, reporter('build')));
@@ -107,6 +118,7 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
   if (command) service.command = command;
   const entrypoint = check('entrypoint', () => execForm(raw.entrypoint));
   if (entrypoint) service.entrypoint = entrypoint;
+  if (raw.stop_signal !== undefined) service.stop_signal = signalOf(raw.stop_signal);
   if (raw.working_dir !== undefined) service.working_dir = raw.working_dir;
   if (raw.user !== undefined) service.user = String(raw.user);
   if (raw.hostname !== undefined) service.hostname = raw.hostname;
@@ -234,9 +246,11 @@ function restartOf(raw: RawService): RestartPolicy {
   return { policy: 'no' };
 }
 
-function signalOf(signal: string | undefined): string {
-  if (signal === undefined) return 'SIGTERM';
-  return signal.startsWith('SIG') ? signal : `SIG${signal}`;
+/** `INT`, `sigint`, `SIGINT` → `SIGINT`; a number stays a number (as Docker reads it). */
+function signalOf(signal: string): string {
+  const text = signal.trim().toUpperCase();
+  if (/^\d+$/.test(text)) return text;
+  return text.startsWith('SIG') ? text : `SIG${text}`;
 }
 
 /** `replicas`, `deploy.replicas` and `scale` mean the same; given twice, they must agree. */

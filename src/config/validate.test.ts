@@ -28,9 +28,9 @@ describe('schema errors as users see them', () => {
   });
 
   it('names Compose keys hafen does not run', () => {
-    expect(check('secrets: {}\nservices:\n  api:\n    image: host\n    ulimits: {}\n    build: {context: ., ssh: [default]}\n')).toEqual([
-      'stack.yaml:1:1 secrets: "secrets" is a Compose key that hafen does not support',
-      'stack.yaml:5:5 services.api.ulimits: "ulimits" is a Compose key that hafen does not support',
+    expect(check('models: {}\nservices:\n  api:\n    image: host\n    develop: {}\n    build: {context: ., ssh: [default]}\n')).toEqual([
+      'stack.yaml:1:1 models: "models" is a Compose key that hafen does not support',
+      'stack.yaml:5:5 services.api.develop: "develop" is a Compose key that hafen does not support',
       'stack.yaml:6:25 services.api.build.ssh: "ssh" is a Compose key that hafen does not support',
     ]);
   });
@@ -59,7 +59,7 @@ describe('schema errors as users see them', () => {
       'stack.yaml:5:15 services.api.replicas: must be at least 0, got -1',
       'stack.yaml:6:14 services.api.restart: expected a restart policy: "no", "always", "unless-stopped" or "on-failure[:N]", got "allways" (did you mean "always"?)',
       'stack.yaml:7:10 services.api.tty: expected true or false, got a string ("yes")',
-      'stack.yaml:8:18 services.api.pull_policy: expected one of always, never, missing, if_not_present, build, got "sometimes"',
+      'stack.yaml:8:18 services.api.pull_policy: expected always, never, missing, if_not_present, build, refresh, daily, weekly or every_<duration> (e.g. every_12h), got "sometimes"',
       'stack.yaml:9:22 services.api.environment.A: expected a string, a number, true/false or nothing, got a list',
       'stack.yaml:10:24 services.api.stop_grace_period: expected a duration like 1m30s, 500ms, 2h or 1.5s, got the number 10',
       'stack.yaml:12:19 services.api.network_mode: expected a string, got the number 3',

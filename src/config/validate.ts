@@ -19,18 +19,13 @@ interface SchemaInfo {
 
 /** Compose keys hafen knows but does not run, by where they appear: an unknown key there says so. */
 const COMPOSE_ONLY: Record<string, readonly string[]> = {
-  top: ['secrets', 'configs', 'models'],
+  top: ['models'],
   service: [
-    'annotations', 'attach', 'blkio_config', 'cgroup', 'cgroup_parent', 'configs', 'cpu_count', 'cpu_percent',
-    'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpuset', 'credential_spec', 'develop',
-    'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'external_links', 'gpus',
-    'group_add', 'ipc', 'isolation', 'label_file', 'logging', 'mac_address', 'mem_reservation', 'mem_swappiness',
-    'memswap_limit', 'models', 'oom_kill_disable', 'oom_score_adj', 'pid', 'post_start', 'pre_stop', 'provider',
-    'runtime', 'secrets', 'security_opt', 'shm_size', 'storage_opt', 'sysctls', 'ulimits', 'use_api_socket',
-    'userns_mode', 'uts', 'volume_driver',
+    'attach', 'cgroup', 'cpu_rt_period', 'cpu_rt_runtime', 'credential_spec', 'develop', 'device_cgroup_rules', 'dns',
+    'dns_opt', 'dns_search', 'domainname', 'external_links', 'gpus', 'isolation', 'label_file', 'mac_address',
+    'models', 'oom_kill_disable', 'post_start', 'pre_stop', 'provider', 'use_api_socket', 'volume_driver',
   ],
   build: ['additional_contexts', 'cache_from', 'cache_to', 'dockerfile_inline', 'entitlements', 'extra_hosts', 'isolation', 'network', 'platforms', 'privileged', 'pull', 'secrets', 'shm_size', 'ssh', 'tags', 'ulimits'],
-  deploy: ['mode', 'placement', 'endpoint_mode', 'labels', 'rollback_config', 'update_config'],
   network: ['name', 'driver_opts', 'attachable', 'enable_ipv6'],
   volume: ['name', 'driver_opts'],
 };

@@ -8,6 +8,8 @@ import type { ContainerRef } from '../planner/plan.js';
 import { serviceNetworks } from '../planner/resources.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
 import { formatRestartPolicy } from '../runtime/restart-policy.js';
+import { processSpecOptions } from './process-spec-options.js';
+import { containerFiles } from './container-files.js';
 
 /** What a create-container node says of the container beyond its service. */
 export interface ContainerIdentity extends ContainerRef {
@@ -41,7 +43,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     extraHosts: { ...service.extra_hosts },
     ports: service.ports.map((p) => ({ ...p })),
     resources: { ...service.resources },
-    stopSignal: service.stop_signal,
+    // Empty: the image's STOPSIGNAL, else SIGTERM (the runtime knows the image).
+    stopSignal: service.stop_signal ?? '',
     stopGracePeriod: service.stop_grace_period,
     tty: service.tty,
     stdinOpen: service.stdin_open,
@@ -49,11 +52,21 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     privileged: service.privileged,
     capAdd: [...service.cap_add],
     capDrop: [...service.cap_drop],
+    ...processSpecOptions(stack, service),
   };
   if (service.entrypoint) spec.entrypoint = [...service.entrypoint];
   if (service.command) spec.command = [...service.command];
   if (service.working_dir) spec.workingDir = service.working_dir;
   if (service.user) spec.user = service.user;
+  // Compose secrets/configs, logging, annotations, OCI runtime, reservations, platform.
+  const files = containerFiles(stack, service);
+  if (files.length > 0) spec.files = files;
+  if (service.logging) spec.logging = { driver: service.logging.driver, options: { ...service.logging.options } };
+  if (Object.keys(service.annotations).length > 0) spec.annotations = { ...service.annotations };
+  if (service.runtime) spec.ociRuntime = service.runtime;
+  if (service.reservations.memory !== undefined) spec.memoryReservation = service.reservations.memory;
+  if (service.reservations.devices) spec.deviceRequests = structuredClone(service.reservations.devices);
+  if (service.platform) spec.platform = service.platform;
   // `["NONE"]` goes to the runtime too: it switches off the image's HEALTHCHECK, as in Docker.
   if (service.healthcheck) spec.healthcheck = { ...service.healthcheck, test: [...service.healthcheck.test] };
   return spec;

@@ -41,7 +41,7 @@ export async function createOneOff(stack: Stack, service: string, options: RunOp
   const needs = needsPlan(full, service, replicas);
   if (needs.nodes.length > 0) await executePlan(needs, { runtime, stack, sink: options.sink, ...(options.signal ? { signal: options.signal } : {}) });
   const name = `${stack.name}-${service}-run-${randomBytes(3).toString('hex')}`;
-  const spec = containerSpec(stack, def, { service, number: 1, container: name, image: imageSource(stack, def).ref, configHash: configHash(def) });
+  const spec = containerSpec(stack, def, { service, number: 1, container: name, image: imageSource(stack, def).ref, configHash: configHash(def, stack) });
   spec.labels[Label.oneOff] = 'true';
   spec.labels[Label.restart] = 'no';
   spec.hostname = name;

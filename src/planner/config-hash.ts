@@ -3,7 +3,14 @@
  * services whose configuration changed (stored as the `io.hafen.config-hash` label).
  */
 import * as crypto from 'node:crypto';
-import type { Service } from '../config/model.js';
+import type { Service, Stack } from '../config/model.js';
+
+/** Where each referenced secret and config comes from, never an environment variable's value. */
+function fileSources(service: Service, stack: Pick<Stack, 'secrets' | 'configs'>): unknown[] | undefined {
+  const refs = [...service.secrets.map((r) => stack.secrets[r.source]), ...service.configs.map((r) => stack.configs[r.source])];
+  if (refs.length === 0) return undefined;
+  return refs.map((d) => d && { file: d.file, environment: d.environment, content: d.content, external: d.external });
+}
 
 /**
  * Fields that do not change a container: how many there are (`replicas`), when the service takes part
@@ -21,9 +28,14 @@ const IGNORED: ReadonlySet<string> = new Set([
   'env_file',
 ]);
 
-/** sha256 (hex) over the service's canonical JSON, without the fields that do not change a container. */
-export function configHash(service: Service): string {
-  const record = service as unknown as Record<string, unknown>;
+/**
+ * sha256 (hex) over the service's canonical JSON, without the fields that do not change a container.
+ * With the stack, the sources of its secrets and configs count too (file path, variable name,
+ * inline content), so an edited `content:` recreates; a variable's value does not (a hash of a
+ * secret in a label could be guessed back).
+ */
+export function configHash(service: Service, stack?: Pick<Stack, 'secrets' | 'configs'>): string {
+  const record = (stack ? { ...service, file_sources: fileSources(service, stack) } : service) as unknown as Record<string, unknown>;
   let out = '{';
   for (const key of Object.keys(record).sort()) {
     if (IGNORED.has(key)) continue;

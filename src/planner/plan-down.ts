@@ -68,7 +68,7 @@ export function planDown(
     const name = graph.order[i]!;
     if (!targets.has(name)) continue;
     const service = stack.services[name]!;
-    const stop = { gracePeriod: options.timeout ?? service.stop_grace_period, signal: service.stop_signal };
+    const stop = { gracePeriod: options.timeout ?? service.stop_grace_period, signal: service.stop_signal ?? 'SIGTERM' };
     const after = graph.dependents.get(name)!.flatMap((e) => stopIds.get(e.from) ?? []);
     const stops: number[] = [];
     for (const d of doomed.get(name) ?? []) {

@@ -3,6 +3,7 @@
  * the selected services. Pure: the same inputs give the same plan, node for node.
  */
 import type { Stack } from '../config/model.js';
+import { namespaceServices } from '../config/process-keys.js';
 import { ConfigError } from '../errors.js';
 import { configHash } from './config-hash.js';
 import { buildGraph, type DependencyEdge, type ServiceGraph } from './graph.js';
@@ -109,7 +110,7 @@ export function reconcile(
 
   for (const name of order) {
     const service = stack.services[name]!;
-    const hash = configHash(service);
+    const hash = configHash(service, stack);
     const image = imageSource(stack, service).ref;
     const imageId = imageIds.get(image);
     const edges = graph.dependencies.get(name)!.filter((e) => selection.has(e.to));
@@ -120,10 +121,12 @@ export function reconcile(
       imageId,
       // A container can only borrow the volumes of one that exists.
       ...service.volumes_from.flatMap((v) => createIds.get(v.service) ?? []),
+      // Nor share the IPC or PID namespace of one that does not (Docker resolves it at create).
+      ...namespaceServices(service).flatMap((n) => createIds.get(n.service) ?? []),
     ];
     const restartForDependency = edges.some((e) => e.restart && recreated.has(e.to));
     const existing = containers.get(name) ?? new Map<number, ObservedContainer>();
-    const stop = { gracePeriod: service.stop_grace_period, signal: service.stop_signal };
+    const stop = { gracePeriod: service.stop_grace_period, signal: service.stop_signal ?? 'SIGTERM' };
 
     const creates: number[] = [];
     const toStart: Array<{ ref: ContainerRef; after: Array<number | undefined> }> = [];

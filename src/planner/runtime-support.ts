@@ -5,7 +5,9 @@
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { RuntimeName, Service, Stack } from '../config/model.js';
-import { isWindowsAbsolutePath } from '../config/windows-path.js';
+import { PROCESS_SUPPORT_RULES } from './process-support.js';
+import { FILES_AND_LOGGING_RULES } from './support-rules-files-logging.js';
+import { VALUES_RULES } from './support-rules-values.js';
 
 /** One rule: for one runtime, a key whose value (or whose mere presence) that runtime cannot honour. */
 export interface SupportRule {
@@ -26,17 +28,12 @@ export interface SupportRule {
  * list of what each runtime cannot do reads in one place.
  */
 export const SUPPORT_RULES: readonly SupportRule[] = [
-  // Values as Compose reads them: a Windows bind source (`C:\data:/data`) is kept as written, as
-  // Compose keeps it; a Windows Docker engine has it, the embedded runtime on Linux never does.
-  {
-    runtime: 'embedded',
-    key: 'volumes',
-    refuse: (service) => {
-      const windows = service.volumes.find((m) => m.type === 'bind' && isWindowsAbsolutePath(m.source));
-      return windows?.type === 'bind' ? `the bind source ${windows.source} is a Windows path, which does not exist on Linux` : undefined;
-    },
-    todo: 'write a Linux path (./data, /srv/data), or use --runtime docker with a Windows Docker engine',
-  },
+  // Process and confinement keys (ulimits, sysctls, ipc, pid, security_opt, cgroup tunings, …).
+  ...PROCESS_SUPPORT_RULES,
+  // Secrets, configs, logging, annotations, platform, OCI runtime, reservations, pull refresh (support-rules-files-logging.ts).
+  ...FILES_AND_LOGGING_RULES,
+  // Values as Compose reads them: a Windows bind source on the embedded runtime (support-rules-values.ts).
+  ...VALUES_RULES,
 ];
 
 /** The refusals for `services` (default: all) of the stack on `runtime`, located where each key is written. */

@@ -6,6 +6,7 @@ import type { SourceLocation } from '../errors.js';
 import type {
   Dependency,
   DependencyCondition,
+  FileObject,
   Healthcheck,
   Network,
   Service,
@@ -25,6 +26,8 @@ export interface StackInput {
   services: Record<string, ServiceInput>;
   networks?: Record<string, Partial<Network>>;
   volumes?: Record<string, Partial<Volume>>;
+  secrets?: Record<string, FileObject>;
+  configs?: Record<string, FileObject>;
   /** Key path → [line, col] for the fake source map; unknown paths map to 1:1. */
   locations?: Record<string, [number, number]>;
 }
@@ -71,6 +74,10 @@ export function makeService(name: string, input: ServiceInput = {}): Service {
     cap_drop: [],
     tmpfs: [],
     extensions: {},
+    secrets: [],
+    configs: [],
+    annotations: {},
+    reservations: {},
     ...rest,
     depends_on: dependencies(depends_on),
   };
@@ -97,6 +104,8 @@ export function makeStack(input: StackInput): Stack {
     networks,
     volumes,
     ships: {},
+    secrets: input.secrets ?? {},
+    configs: input.configs ?? {},
     extensions: {},
     source: fakeSourceMap(input.locations),
   };

@@ -3,7 +3,7 @@
  * suite in e2e/ tests. A runtime knows nothing of stacks beyond the labels and names it is handed:
  * the executor turns plan operations into these calls.
  */
-import type { Bytes, Healthcheck, Millis, PortMapping, Protocol, Resources, RuntimeName } from '../config/model.js';
+import type { BlkioConfig, Bytes, Healthcheck, Logging, Millis, PortMapping, Protocol, Resources, RuntimeName, Sensitive } from '../config/model.js';
 
 /** Labels every resource carries, so observed state is read back from the runtime. */
 export const Label = {
@@ -56,6 +56,76 @@ export interface ContainerSpec {
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];
+  // Process and confinement: each absent when the service leaves it to the runtime's default.
+  /** Run the runtime's init as PID 1 (the embedded runtime always does). */
+  init?: boolean;
+  /** rlimits by name (`nofile`); -1 is unlimited. */
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  /** Size of /dev/shm. */
+  shmSize?: Bytes;
+  /** Namespaced sysctls (net.*, kernel.shm*, …). */
+  sysctls?: Record<string, string>;
+  ipc?: NamespaceMode;
+  pid?: NamespaceMode;
+  uts?: 'host';
+  devices?: { source: string; target: string; permissions: string }[];
+  /** As written (`no-new-privileges:false`, `seccomp=unconfined`, `label=disable`, …). */
+  securityOpt?: string[];
+  /** Group names (the image's /etc/group) or numbers. */
+  groupAdd?: string[];
+  oomScoreAdj?: number;
+  /** cgroup settings beyond `resources` (Compose's flat keys). */
+  cgroup?: CgroupTuning;
+  usernsMode?: string;
+  storageOpt?: Record<string, string>;
+  // Compose secrets/configs, logging, annotations, OCI runtime, reservations, platform.
+  /** Secret and config files, read-only in the container (see ContainerFile). */
+  files?: ContainerFile[];
+  /** `logging:` as written; absent: the runtime's default (rotated files on embedded). */
+  logging?: Logging;
+  annotations?: Record<string, string>;
+  /** OCI runtime name (Docker's `--runtime`). */
+  ociRuntime?: string;
+  /** Soft memory limit (`deploy.resources.reservations.memory`). */
+  memoryReservation?: Bytes;
+  /** Device requests (`deploy.resources.reservations.devices`), as Compose writes them. */
+  deviceRequests?: Record<string, unknown>[];
+  /** Image platform, e.g. `linux/amd64`. */
+  platform?: string;
+}
+
+/** A namespace of the container: its own (`private`, or `shareable` by others), the host's, another container's by name; `none`: IPC without /dev/shm (Docker). */
+export type NamespaceMode = 'private' | 'shareable' | 'host' | 'none' | { container: string };
+
+/** Compose's cgroup keys beyond memory/cpus/pids limits. */
+export interface CgroupTuning {
+  memSwappiness?: number;
+  /** Memory plus swap in bytes; -1 unlimited. */
+  memswapLimit?: number;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpuset?: string;
+  parent?: string;
+  blkio?: BlkioConfig;
+  cpuCount?: number;
+  cpuPercent?: number;
+}
+
+/**
+ * A Compose secret or config as a file in the container: a host file, or data hafen holds (an
+ * environment variable's value, inline content). Owner and mode default to 0:0 and 0444, as
+ * docker compose gives them; a host file without uid, gid or mode is bound as it is.
+ */
+export interface ContainerFile {
+  /** `secret db_password`, for messages (never the data). */
+  what: string;
+  /** Absolute path in the container. */
+  target: string;
+  source: { kind: 'file'; path: string } | { kind: 'data'; data: Sensitive };
+  uid?: number;
+  gid?: number;
+  mode?: number;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'dead';

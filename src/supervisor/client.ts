@@ -24,6 +24,7 @@ import type {
   VolumeSpec,
 } from '../runtime/runtime.js';
 import { fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
+import { specToWire } from './wire-spec.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -143,7 +144,7 @@ export class SupervisorClient implements Runtime {
   }
 
   createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
-    return this.call('createContainer', [spec]);
+    return this.call('createContainer', [specToWire(spec)]);
   }
   startContainer(name: string): Promise<ContainerInfo> {
     return this.call('startContainer', [name]);

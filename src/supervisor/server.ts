@@ -12,7 +12,8 @@ import path from 'node:path';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { processStartTime, type LedgerResource } from '../runtime/embedded/ledger/ledger.js';
 import { ensureProjectDir, openProjectLedger } from '../runtime/embedded/state/index.js';
-import type { ContainerInfo, ExecOptions } from '../runtime/runtime.js';
+import type { ContainerInfo, ContainerSpec, ExecOptions } from '../runtime/runtime.js';
+import { specFromWire } from './wire-spec.js';
 import { lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
 import { RestartKeeper } from './restart-keeper.js';
 
@@ -95,6 +96,8 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
         return (await runtime.listContainers(args[0] as Record<string, string>)).map(withRestarts);
       case 'exec':
         return runtime.exec(name, { ...(args[1] as ExecOptions), interactive: false });
+      case 'createContainer':
+        return runtime.createContainer(specFromWire(args[0] as ContainerSpec));
       default:
         if (!(RUNTIME_METHODS as readonly string[]).includes(method)) throw new Error(`unknown method ${method}`);
         return (runtime[method as keyof EmbeddedRuntime] as (...a: unknown[]) => Promise<unknown>).apply(runtime, args);

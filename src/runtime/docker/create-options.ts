@@ -6,6 +6,8 @@
 import type Docker from 'dockerode';
 import type { Healthcheck } from '../../config/model.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime.js';
+import { processHostConfig } from './process-options.js';
+import { fileMounts } from './container-files.js';
 
 /** Label keeping the image reference as the spec wrote it (`docker-archive:…` runs as a tag). */
 export const IMAGE_REF_LABEL = 'io.hafen.image-ref';
@@ -48,11 +50,12 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
     ...(spec.user ? { User: spec.user } : {}),
-    Hostname: spec.hostname,
+    // Sharing the host's UTS namespace leaves no hostname of its own to set (Docker refuses both).
+    ...(spec.uts === 'host' ? {} : { Hostname: spec.hostname }),
     Labels: { ...spec.labels, [IMAGE_REF_LABEL]: spec.image },
     Tty: spec.tty,
     OpenStdin: spec.stdinOpen,
-    StopSignal: spec.stopSignal,
+    ...(spec.stopSignal ? { StopSignal: spec.stopSignal } : {}),
     StopTimeout: Math.ceil(spec.stopGracePeriod / 1000),
     ExposedPorts: Object.fromEntries(ports.map((p) => [p.key, {}])),
     ...(spec.healthcheck ? { Healthcheck: dockerHealthcheck(spec.healthcheck) } : {}),
@@ -71,10 +74,38 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
       // As on the embedded runtime: an ordinary container's processes cannot gain privileges.
       SecurityOpt: spec.privileged ? [] : ['no-new-privileges'],
       NetworkMode: first?.network ?? 'none',
+      ...processHostConfig(spec),
+      ...composeExtras(spec),
     },
     ...(first ? { NetworkingConfig: { EndpointsConfig: { [first.network]: first.config } } } : {}),
   };
+  // Mounts of secret and config files, after the volumes they may sit in.
+  options.HostConfig!.Mounts!.push(...(fileMounts(spec.files) as unknown as Docker.MountSettings[]));
+  if (spec.platform) (options as Record<string, unknown>).platform = spec.platform;
   return { options, extraNetworks: rest };
+}
+
+/** HostConfig of logging, annotations, OCI runtime and reservations, passed to the engine as written. */
+function composeExtras(spec: ContainerSpec): Record<string, unknown> {
+  return {
+    ...(spec.logging ? { LogConfig: { Type: spec.logging.driver, Config: { ...spec.logging.options } } } : {}),
+    ...(spec.annotations ? { Annotations: { ...spec.annotations } } : {}),
+    ...(spec.ociRuntime ? { Runtime: spec.ociRuntime } : {}),
+    ...(spec.memoryReservation !== undefined ? { MemoryReservation: spec.memoryReservation } : {}),
+    ...(spec.deviceRequests ? { DeviceRequests: spec.deviceRequests.map(deviceRequest) } : {}),
+  };
+}
+
+/** Compose's `devices:` reservation (driver, count, device_ids, capabilities, options) as Docker's DeviceRequest. */
+function deviceRequest(d: Record<string, unknown>): Record<string, unknown> {
+  const count = d.count === 'all' ? -1 : d.count === undefined ? (d.device_ids ? 0 : -1) : Number(d.count);
+  return {
+    Driver: d.driver ?? '',
+    Count: count,
+    DeviceIDs: d.device_ids ?? [],
+    Capabilities: d.capabilities ? [d.capabilities] : [],
+    Options: d.options ?? {},
+  };
 }
 
 /** Our healthcheck (ms) as Docker's (ns); 20.10 has no StartInterval, so the interval applies from the start. */

@@ -25,6 +25,17 @@ import {
 } from '../runtime.js';
 import { containerInfo } from './container-info.js';
 import { createRequest } from './create-options.js';
+import { copiedFiles, filesArchive } from './container-files.js';
+
+/** The first Docker API that takes HostConfig.Annotations. */
+const ANNOTATIONS_API = '1.43';
+
+/** Whether API version `a` ("1.41") is older than `b`. */
+function apiBelow(a: string, b: string): boolean {
+  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
+  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
+  return a1 < b1 || (a1 === b1 && a2 < b2);
+}
 import { engineMessage, isNotFound, naming, statusOf } from './docker-errors.js';
 import { execIn } from './docker-exec.js';
 import { DockerImages } from './docker-images.js';
@@ -114,8 +125,35 @@ export class DockerRuntime implements Runtime {
     await ignoringMissing(`volume ${name}`, 'cannot remove', () => this.docker.getVolume(name).remove());
   }
 
+  /** Secrets and configs that are not bound: copied into the created container (see container-files.ts). */
+  private async copyFiles(container: Docker.Container, spec: ContainerSpec, resource: string): Promise<void> {
+    const { files, keepOwners } = copiedFiles(spec.files);
+    if (files.length === 0) return;
+    try {
+      const archive = await filesArchive(files);
+      await container.putArchive(archive, { path: '/', ...(keepOwners ? { copyUIDGID: true } : {}) });
+    } catch (err) {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      const what = files.map((f) => f.what).join(', ');
+      throw new RuntimeError(resource, `cannot copy ${what} into it: ${err instanceof RuntimeError ? err.message : engineMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** The engine's API version ("1.41"), asked once. */
+  private apiVersion?: Promise<string>;
+  private async engineApi(): Promise<string> {
+    this.apiVersion ??= this.docker.version().then((v) => v.ApiVersion);
+    return this.apiVersion;
+  }
+
   async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
     debug('Creating container %s', spec.name);
+    if (spec.annotations && apiBelow(await this.engineApi(), ANNOTATIONS_API)) {
+      throw new RuntimeError(
+        `service ${spec.labels[Label.service] ?? spec.name}`,
+        `annotations need Docker API ${ANNOTATIONS_API} (Docker 24) and ${this.host} speaks ${await this.engineApi()}; remove annotations, upgrade the engine, or use --runtime embedded`,
+      );
+    }
     if (spec.image === 'host') throw hostImageError(spec.labels[Label.service] ?? spec.name);
     await this.images.ensureBuiltin(spec.image);
     const { options, extraNetworks } = createRequest(spec, this.images.engineRef(spec.image));
@@ -137,6 +175,7 @@ export class DockerRuntime implements Runtime {
       await container.remove({ force: true, v: true }).catch(() => undefined);
       throw new RuntimeError(resource, `cannot connect to its networks: ${engineMessage(err)}`, { cause: err });
     }
+    await this.copyFiles(container, spec, resource);
     return containerInfo(await container.inspect(), this.host);
   }
 

@@ -9,6 +9,7 @@ import type { Ledger, LedgerResource } from '../ledger/ledger.js';
 import { readCgroupFile, readCgroupKey, readCgroupNumber, writeCgroupFile } from './cgroup-files.js';
 import { cgroupDirs, detectCgroups, type CgroupLayout, type Controller } from './detect.js';
 import { invalidLimit, limitWrites, subtreeWrites, unsupportedLimits, type CgroupLimits, type CgroupWrite } from './limits.js';
+import { tuningWrites, unsupportedTuning, type EmbeddedTuning } from './tuning.js';
 import { cgroupPids, removeCgroupDirs, removeEmptyParents, type RemoveTimeouts } from './remove-cgroup.js';
 
 /** What a cgroup reads back; a field is undefined where the host lacks the controller. */
@@ -204,7 +205,7 @@ export function createCgroup(
   ledger: Ledger,
   name: string,
   limits: CgroupLimits = {},
-  options: { layout?: CgroupLayout; owner?: string } = {},
+  options: { layout?: CgroupLayout; owner?: string; tuning?: EmbeddedTuning } = {},
 ): Cgroup {
   const resource = `cgroup ${name}`;
   if (!NAME.test(name)) throw new RuntimeError(resource, 'a container cgroup is named hafen/<project>/<container>');
@@ -213,12 +214,14 @@ export function createCgroup(
   const layout = options.layout ?? detectCgroups();
   const unsupported = unsupportedLimits(layout, limits);
   if (unsupported.length > 0) throw new RuntimeError(resource, `cannot set ${unsupported.join(', ')}`);
+  const untunable = options.tuning && unsupportedTuning(layout, options.tuning, limits);
+  if (untunable) throw new RuntimeError(resource, untunable);
   const cgroup = new Cgroup(name, layout, ledger);
   if (cgroup.dirs.length === 0) throw new RuntimeError(resource, 'no cgroup hierarchy is mounted on this host');
   ledger.addAll(cgroup.resources(), options.owner);
   try {
     makeDirs(cgroup);
-    for (const w of limitWrites(layout, name, limits)) {
+    for (const w of [...limitWrites(layout, name, limits), ...tuningWrites(layout, name, options.tuning ?? {}, limits)]) {
       try {
         applyWrite(w);
       } catch (err) {

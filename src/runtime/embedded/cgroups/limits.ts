@@ -10,6 +10,8 @@ export interface CgroupLimits {
   memory?: number;
   cpus?: number;
   pids?: number;
+  /** Soft limit in bytes (`deploy.resources.reservations.memory`): reclaimed down to under pressure, as Docker's MemoryReservation. */
+  memoryReservation?: number;
 }
 
 /** One write into a cgroup file; `optional` ones are skipped where the kernel lacks the file (swap accounting). */
@@ -24,7 +26,7 @@ export interface CgroupWrite {
 export const CPU_PERIOD_US = 100_000;
 
 /** Which controller each limit needs. */
-const NEEDS: Record<keyof CgroupLimits, Controller> = { memory: 'memory', cpus: 'cpu', pids: 'pids' };
+const NEEDS: Record<keyof CgroupLimits, Controller> = { memory: 'memory', cpus: 'cpu', pids: 'pids', memoryReservation: 'memory' };
 
 /** Limits this layout cannot honour, named (e.g. `memory (no memory controller)`), for an error up front. */
 export function unsupportedLimits(layout: CgroupLayout, limits: CgroupLimits): string[] {
@@ -66,6 +68,10 @@ export function limitWrites(layout: CgroupLayout, name: string, limits: CgroupLi
       writes.push({ dir, file: 'memory.max', value: bytes });
       writes.push({ dir, file: 'memory.swap.max', value: '0', optional: true });
     }
+  }
+  if (limits.memoryReservation !== undefined && mem) {
+    const file = mem.version === 1 ? 'memory.soft_limit_in_bytes' : 'memory.low';
+    writes.push({ dir: dirOf('memory')!, file, value: String(limits.memoryReservation) });
   }
   const cpu = layout.controllers.cpu;
   if (limits.cpus !== undefined && cpu) {

@@ -29,6 +29,9 @@ export async function execInContainer(name: string, run: RecordRun, opts: ExecOp
       cgroups: base.cgroups,
       tty: Boolean(opts.tty),
       privileged: Boolean(base.privileged),
+      ...(base.ulimits ? { ulimits: base.ulimits } : {}),
+      ...(base.allowNewPrivileges ? { allowNewPrivileges: true } : {}),
+      ...(base.oomScoreAdj !== undefined ? { oomScoreAdj: base.oomScoreAdj } : {}),
     },
     { stdio: opts.interactive ? 'inherit' : 'pipe', name: `container ${name}` },
   );

@@ -47,6 +47,10 @@ export interface RecordProcess {
   cgroups: string[];
   /** `privileged: true`: see ProcessSpec.privileged; an exec keeps it. */
   privileged?: boolean;
+  /** rlimits and the right to gain privileges: an exec keeps them too. */
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  allowNewPrivileges?: boolean;
+  oomScoreAdj?: number;
 }
 
 /** What start made: the container's init and the launcher that watches it, each with its start time. */

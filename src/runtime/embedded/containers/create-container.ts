@@ -17,6 +17,11 @@ import { writeInitialNameFiles } from './hosts-sync.js';
 import { findNetwork, type NetworkRecord } from './network-store.js';
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
+import { materializeFiles, recordedFiles } from './secret-files.js';
+
+function depthOf(target: string): number {
+  return target.split('/').filter(Boolean).length;
+}
 
 /** The project a spec belongs to: its `io.hafen.project` label, which every container must carry. */
 export function projectOf(spec: Pick<ContainerSpec, 'name' | 'labels'>): string {
@@ -60,6 +65,9 @@ export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec):
     });
     createContainerDir(ledger, paths, spec.name);
     const mounts = resolveMounts(ctx.root, project, spec, paths.dir, mountImage(ctx, spec, image, paths.dir));
+    // Secrets and configs: bound after the volumes they may sit in (stable sort by depth).
+    const fileBinds = materializeFiles(spec, paths.dir);
+    const binds = [...mounts.binds, ...fileBinds].sort((a, b) => depthOf(a.target) - depthOf(b.target));
 
     const addresses = new Map<string, string>();
     for (const owner of new Set(networks.map((n) => n.project))) {
@@ -86,9 +94,10 @@ export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec):
       id: newContainerId(),
       name: spec.name,
       project,
-      spec: structuredClone(spec),
+      // The record keeps where each secret and config is bound from, never its data.
+      spec: { ...structuredClone({ ...spec, files: undefined }), ...(spec.files ? { files: recordedFiles(spec.files, fileBinds) } : {}) },
       image,
-      binds: mounts.binds,
+      binds,
       tmpfs: mounts.tmpfs,
       networks: recordNetworks,
       state: 'created',

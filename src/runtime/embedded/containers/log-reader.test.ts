@@ -22,6 +22,9 @@ async function collect(it: AsyncIterable<LogLine>): Promise<string[]> {
 }
 
 describe('parseLogLine', () => {
+  it('reads the CRLF line ends of a container with a tty as plain lines', () => {
+    expect(parseLogLine('2024-05-01T10:00:00Z stdout tty=yes\r')).toEqual({ time: '2024-05-01T10:00:00Z', stream: 'stdout', text: 'tty=yes' });
+  });
   it('reads the launcher format, keeping the text as written', () => {
     expect(parseLogLine('2024-05-01T10:00:00.123456789Z stderr  two  spaces')).toEqual({ time: '2024-05-01T10:00:00.123456789Z', stream: 'stderr', text: ' two  spaces' });
     expect(parseLogLine('2024-05-01T10:00:00.123456789Z stdout ')).toMatchObject({ text: '' });

@@ -10,7 +10,8 @@ import type { LogLine, LogOptions } from '../../runtime.js';
 
 /** Parses one log line; undefined for anything else. */
 export function parseLogLine(line: string): LogLine | undefined {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (stdout|stderr) ?(.*)$/.exec(line);
+  // A container with a tty writes CRLF line ends: the CR is the terminal's, not the text's.
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (stdout|stderr) ?(.*?)\r?$/.exec(line);
   return m ? { time: m[1]!, stream: m[2] as LogLine['stream'], text: m[3]! } : undefined;
 }
 
@@ -32,6 +33,22 @@ function splitLines(text: string): { lines: string[]; rest: string } {
   const parts = text.split('\n');
   const rest = parts.pop()!;
   return { lines: parts, rest };
+}
+
+/** The rotated files of `file` (FILE.N … FILE.1), oldest first: max-file may keep more than one. */
+export function rotatedFiles(file: string): string[] {
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch {
+    return [];
+  }
+  const numbers = names.flatMap((n) => {
+    const m = n.startsWith(`${base}.`) ? /^\d+$/.exec(n.slice(base.length + 1)) : null;
+    return m ? [Number(m[0])] : [];
+  });
+  return numbers.sort((a, b) => b - a).map((n) => `${file}.${n}`);
 }
 
 function readFileIfAny(file: string): string {
@@ -145,7 +162,7 @@ export async function* readLogs(source: LogSource, opts: LogOptions = {}): Async
   const keep = (l: LogLine | undefined): l is LogLine => l !== undefined && (since === undefined || logTimeMs(l.time) >= since);
   const follower = opts.follow ? new Follower(source.file) : undefined;
   try {
-    const text = readFileIfAny(`${source.file}.1`) + (follower ? '' : readFileIfAny(source.file));
+    const text = rotatedFiles(source.file).map(readFileIfAny).join('') + (follower ? '' : readFileIfAny(source.file));
     let lines = text.split('\n').filter(Boolean);
     if (follower) lines.push(...follower.read());
     let parsed = lines.map(parseLogLine).filter(keep);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type PortBinding } from '../../runtime.js';
 import { createCgroup } from '../cgroups/index.js';
+import type { CgroupLimits } from '../cgroups/limits.js';
 import { launch } from '../launcher/launch.js';
 import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
 import type { LaunchSpec } from '../launcher/spec.js';
@@ -19,12 +20,26 @@ import { containerPaths, type ContainerPaths } from '../state/index.js';
 import { imageLayers } from './container-image.js';
 import { writeRecord, type ContainerRecord, type RecordProcess, type RecordRun } from './container-record.js';
 import { syncHosts } from './hosts-sync.js';
+import { groupIdsInRootfs } from '../launcher/group-add.js';
+import { containerOptions, processOptions, withoutBinds } from './process-options.js';
 import { containerCapabilities, containerCommand, containerCwd, containerEnv, containerHealthcheck } from './process-spec.js';
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
+import { launchLog } from './log-config.js';
 
-/** Past this size a container's log file is rotated to `.1` (so at most twice this is kept). */
-export const LOG_MAX_BYTES = 10 * 1024 * 1024;
+/** The spec's limits and its memory reservation, as the cgroup takes them. */
+function cgroupLimits(spec: ContainerRecord['spec']): CgroupLimits {
+  return { ...spec.resources, ...(spec.memoryReservation !== undefined ? { memoryReservation: spec.memoryReservation } : {}) };
+}
+
+/** `log` of the launch spec, left out for `logging: {driver: none}`. */
+function logOption(logging: ContainerRecord['spec']['logging'], file: string): Pick<LaunchSpec, 'log'> {
+  const log = launchLog(logging, file);
+  return log ? { log } : {};
+}
+
+/** Past this size a container's log file is rotated to `.1` (so at most twice this is kept), unless `logging:` says otherwise. */
+export { LOG_MAX_BYTES } from './log-config.js';
 
 /** A container's log file. */
 export function logFile(paths: ContainerPaths): string {
@@ -88,9 +103,15 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     capabilities: containerCapabilities(spec),
     cgroups: [],
     ...(spec.privileged ? { privileged: true } : {}),
+    ...processOptions(spec),
   }));
+  if (spec.groupAdd?.length) {
+    const extra = await step('resolving its group_add', () => groupIdsInRootfs([paths.upper, ...layers.lower], spec.groupAdd!));
+    proc.user = { ...proc.user, groups: [...new Set([...(proc.user.groups ?? []), ...extra])] };
+  }
+  const shared = await step('finding the namespaces it shares', () => containerOptions(ctx.root, project, spec));
   const cgroup = await step('creating its cgroup', () =>
-    createCgroup(ledger, `hafen/${project}/${name}`, spec.resources, { owner: name, layout: ctx.cgroupLayout() }),
+    createCgroup(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
   );
   undo.push('cgroup', () => cgroup.remove());
   proc.cgroups = [...cgroup.dirs];
@@ -106,13 +127,16 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
       { source: paths.hosts, target: '/etc/hosts' },
       { source: paths.hostname, target: '/etc/hostname' },
       { source: paths.resolvConf, target: '/etc/resolv.conf' },
+      ...shared.binds,
     ],
     tmpfs: record.tmpfs,
     net: 'new',
     hostname: spec.hostname,
     tty: spec.tty,
-    log: { file: logFile(paths), maxBytes: LOG_MAX_BYTES },
+    ...(spec.stdinOpen ? { stdinOpen: true } : {}),
+    ...logOption(spec.logging, logFile(paths)),
     detach: { statusFile: paths.status },
+    ...withoutBinds(shared),
   };
   const launched = await step('launching it', () => launch(launchSpec, { name: resource }));
   let entries: LedgerResource[] = [];

@@ -33,6 +33,7 @@ describe('runArgv', () => {
     ['a tty', { tty: true }, ['--rootfs', '/r', ...tail, '--tty']],
     ['privileged', { privileged: true }, ['--rootfs', '/r', ...tail, '--privileged']],
     ['a log', { log: { file: '/l', maxBytes: 10 } }, ['--rootfs', '/r', ...tail, '--log', '/l', '--log-max', '10']],
+    ['a log kept in 3 files', { log: { file: '/l', maxBytes: 10, files: 3 } }, ['--rootfs', '/r', ...tail, '--log', '/l', '--log-max', '10', '--log-files', '3']],
     ['detached', { detach: { statusFile: '/s' } }, ['--rootfs', '/r', ...tail, '--detach', '--status-file', '/s']],
   ])('%s', (_, spec, expected) => {
     expect(runArgv({ ...base, ...spec })).toEqual(['run', ...expected, '--', 'true']);

@@ -69,7 +69,16 @@ export interface ProcessSpec {
    * writable, nothing masked in /proc and /sys, and no no_new_privs (for an exec too).
    */
   privileged?: boolean;
+  /** rlimits set before exec, by name (`nofile`); -1 is unlimited. */
+  ulimits?: Readonly<Record<string, { soft: number; hard: number }>>;
+  /** Keep the right to gain privileges (`security_opt: no-new-privileges:false`). */
+  allowNewPrivileges?: boolean;
+  /** The OOM-killer preference, -1000..1000 (the container's init and command, and an exec). */
+  oomScoreAdj?: number;
 }
+
+/** A namespace: a new one, the host's, or an existing one by path (`/proc/PID/ns/ipc`). */
+export type NamespaceSpec = 'new' | 'host' | { join: string };
 
 /** Everything hafen-run needs to start a container. */
 export interface LaunchSpec extends ProcessSpec {
@@ -83,10 +92,23 @@ export interface LaunchSpec extends ProcessSpec {
   /** Default `new`. */
   net?: NetSpec;
   hostname?: string;
-  /** Capture stdout/stderr into a timestamped log file, rotated to FILE.1 past maxBytes. */
-  log?: { file: string; maxBytes?: number };
+  /**
+   * Capture stdout/stderr into a timestamped log file, rotated to FILE.1 past maxBytes; `files`
+   * kept in all (default 2: FILE and FILE.1; 1 drops the full file), as Docker's max-file.
+   */
+  log?: { file: string; maxBytes?: number; files?: number };
   /** Outlive the launching process; the final status is written to statusFile. */
   detach?: { statusFile: string };
+  /** IPC and PID namespaces (default new); UTS new or the host's. */
+  ipc?: NamespaceSpec;
+  pid?: NamespaceSpec;
+  uts?: 'new' | 'host';
+  /** Namespaced sysctls written in the container's own network and IPC namespaces. */
+  sysctls?: Readonly<Record<string, string>>;
+  /** Size of /dev/shm (default 64 MiB). */
+  shmSizeBytes?: number;
+  /** With a log: stdin a pipe that stays open (`stdin_open: true`), not /dev/null. */
+  stdinOpen?: boolean;
 }
 
 /** The launcher's sync socket: fd 3 of hafen-run (Node's fourth stdio entry). */
@@ -119,12 +141,41 @@ function processArgs(spec: ProcessSpec): string[] {
   for (const dir of spec.cgroups ?? []) args.push('--cgroup', dir);
   if (spec.tty) args.push('--tty');
   if (spec.privileged) args.push('--privileged');
+  for (const [name, { soft, hard }] of Object.entries(spec.ulimits ?? {})) {
+    if (!/^[a-z]+$/.test(name) || ![soft, hard].every((v) => Number.isSafeInteger(v) && v >= -1)) invalid(`bad ulimit ${name}=${soft}:${hard}`);
+    args.push('--ulimit', `${name}=${soft}:${hard}`);
+  }
+  if (spec.allowNewPrivileges) args.push('--allow-new-privileges');
+  if (spec.oomScoreAdj !== undefined) {
+    if (!Number.isInteger(spec.oomScoreAdj) || spec.oomScoreAdj < -1000 || spec.oomScoreAdj > 1000) invalid(`bad oom_score_adj ${spec.oomScoreAdj}`);
+    args.push('--oom-score-adj', String(spec.oomScoreAdj));
+  }
   return args;
 }
 
 function command(spec: ProcessSpec): string[] {
   if (spec.command.length === 0 || !spec.command[0]) invalid('no command given');
   return ['--', ...spec.command];
+}
+
+/** --ipc, --pid, --uts, --sysctl, --shm-size. */
+function namespaceArgs(spec: LaunchSpec): string[] {
+  const args: string[] = [];
+  const ns = (n: NamespaceSpec | undefined) => (n === undefined || typeof n === 'string' ? n : noColon('namespace path', n.join));
+  const ipc = ns(spec.ipc);
+  const pid = ns(spec.pid);
+  if (ipc && ipc !== 'new') args.push('--ipc', ipc);
+  if (pid && pid !== 'new') args.push('--pid', pid);
+  if (spec.uts === 'host') args.push('--uts', 'host');
+  for (const [key, value] of Object.entries(spec.sysctls ?? {})) {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(key) || value.includes('\0')) invalid(`bad sysctl ${JSON.stringify(key)}`);
+    args.push('--sysctl', `${key}=${value}`);
+  }
+  if (spec.shmSizeBytes !== undefined) {
+    if (!Number.isSafeInteger(spec.shmSizeBytes) || spec.shmSizeBytes <= 0) invalid(`bad /dev/shm size ${spec.shmSizeBytes}`);
+    args.push('--shm-size', String(spec.shmSizeBytes));
+  }
+  return args;
 }
 
 /** hafen-run's argv for a container; `syncFd` when the caller drives the sync protocol. */
@@ -156,10 +207,16 @@ export function runArgv(spec: LaunchSpec, options: { syncFd?: number } = {}): st
   const net = spec.net ?? 'new';
   args.push('--net', typeof net === 'string' ? net : net.join);
   if (spec.hostname) args.push('--hostname', spec.hostname);
+  args.push(...namespaceArgs(spec));
   args.push(...processArgs(spec));
+  if (spec.stdinOpen) args.push('--stdin-open');
   if (spec.log) {
     args.push('--log', spec.log.file);
     if (spec.log.maxBytes) args.push('--log-max', String(spec.log.maxBytes));
+    if (spec.log.files !== undefined) {
+      if (!Number.isInteger(spec.log.files) || spec.log.files < 1) invalid(`bad number of log files ${spec.log.files}`);
+      args.push('--log-files', String(spec.log.files));
+    }
   }
   if (spec.detach) args.push('--detach', '--status-file', spec.detach.statusFile);
   if (options.syncFd !== undefined) args.push('--sync-fd', String(options.syncFd));
