@@ -266,6 +266,10 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
     hr_errmsg(err, sizeof err, "sethostname: %s", strerror(errno));
     init_fail(chan, err);
   }
+  if (o->domainname && setdomainname(o->domainname, strlen(o->domainname)) < 0) {
+    hr_errmsg(err, sizeof err, "setdomainname: %s", strerror(errno));
+    init_fail(chan, err);
+  }
   if (o->cwd && hr_mkdir_all(o->cwd, err, sizeof err) < 0) init_fail(chan, err);
   if (o->readonly_root && hr_readonly_root(err, sizeof err) < 0) init_fail(chan, err);
 

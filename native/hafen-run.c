@@ -20,7 +20,7 @@
  *                /sys is writable, nothing is masked or read-only in /proc and /sys, and the
  *                command keeps the right to gain privileges (no no_new_privs; exec too).
  *     isolation  new mount, pid, uts, ipc and cgroup namespaces; --net new|host|/proc/PID/ns/net
- *                (new: empty, lo up; default new); --hostname NAME (not with --uts host);
+ *                (new: empty, lo up; default new); --hostname NAME (not with --uts host); --domainname NAME;
  *                --ipc new|host|/proc/PID/ns/ipc, --pid new|host|/proc/PID/ns/pid (joined: init is not
  *                PID 1 there, the namespace's owner reaps orphans), --uts new|host;
  *                --sysctl KEY=VALUE (repeatable: written to /proc/sys by init in its own network (net.*)
@@ -275,6 +275,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
       o->oom_score_adj = (int)adj;
       o->has_oom_score_adj = 1;
     } else if (!strcmp(a, "--hostname")) o->hostname = v;
+    else if (!strcmp(a, "--domainname")) o->domainname = v;
     else if (!strcmp(a, "--cwd")) o->cwd = v;
     else if (!strcmp(a, "--env")) {
       if (!strchr(v, '=')) hr_die("--env K=V, got %s", v);

@@ -59,6 +59,7 @@ struct hr_opts {
   enum hr_net net;
   const char *netpath;
   const char *hostname;
+  const char *domainname; /* NIS domain name of the new UTS namespace */
   const char *cwd;
   char **env;                   /* NULL-terminated */
   int nenv;

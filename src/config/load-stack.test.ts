@@ -180,9 +180,14 @@ describe('long forms', () => {
       annotations: {},
       reservations: {},
       tmpfs: [],
+      dns: [],
+      dns_search: [],
+      dns_opt: [],
       extensions: {},
     });
-    expect(stack.networks).toEqual({ default: { name: 'default', external: false, internal: false, labels: {} } });
+    expect(stack.networks).toEqual({
+      default: { name: 'proj_default', external: false, internal: false, labels: {}, ipam: [], driver_opts: {}, attachable: false, enable_ipv6: false },
+    });
     expect(stack).toMatchObject({ volumes: {}, ships: {}, extensions: {} });
   });
 
@@ -342,7 +347,10 @@ describe('checks across the stack', () => {
   it('refuses conflicting replica counts and unsupported network modes', async () => {
     expect(await errors('services:\n  a: {image: host, replicas: 2, deploy: {replicas: 3}, network_mode: "service:b"}\n')).toEqual([
       'stack.yaml:2:52 services.a.deploy.replicas: deploy.replicas: 3 disagrees with replicas: 2',
-      'stack.yaml:2:70 services.a.network_mode: network_mode "service:b" is not supported: hafen runs every service on the stack\'s own networks (use networks:, or remove network_mode)',
+    ]);
+    expect(await errors('services:\n  a: {image: host, network_mode: "service:b"}\n  c: {image: host, network_mode: "service:c"}\n')).toEqual([
+      'stack.yaml:2:34 services.a.network_mode: no service named "b" (did you mean "a"?)',
+      'stack.yaml:3:34 services.c.network_mode: a service cannot share its own network namespace; name another service',
     ]);
   });
 });

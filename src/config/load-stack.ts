@@ -11,9 +11,11 @@ import { flatten } from './node-tree.js';
 import { normalizeStack } from './normalize.js';
 import { PROJECT_NAME_RULE, isValidProjectName, projectNameFromFolder } from './project-name.js';
 import type { RawStack } from './raw.js';
+import { ALL_INTERFACES } from './ports.js';
 import { sourceFile, type SourceFile, type TreeLoader } from './read-tree.js';
 import { readStdin, STDIN_NAME } from './read-stdin.js';
 import { checkReferences } from './references.js';
+import { checkNetworkingReferences } from './networking-references.js';
 import { envFileRefs, type NormalizeContext } from './service.js';
 import { sortIssues } from './source-map.js';
 import { validateTree } from './validate.js';
@@ -39,6 +41,8 @@ export interface LoadOptions {
   envFiles?: readonly string[];
   /** Standard input's text for `-f -`; default: read process.stdin. */
   stdin?: () => Promise<string>;
+  /** Ports without an address listen on 0.0.0.0, as in Compose (`--publish-all-interfaces`; also HAFEN_PUBLISH_ALL=1). */
+  publishAllInterfaces?: boolean;
   /**
    * Enabled profiles (`--profile`). The model keeps every service (selecting them is the
    * planner's job); profiles only decide which services' host ports can clash.
@@ -93,6 +97,8 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     envFiles: await readEnvFiles(raw, dir, shownDir, projectEnv),
     issues,
     portOrigins: new Map<PortMapping, string>(),
+    portsWithoutAddress: new Set<string>(),
+    ...(opts.publishAllInterfaces || env.HAFEN_PUBLISH_ALL === '1' ? { defaultHostIp: ALL_INTERFACES } : {}),
   };
   if (env.HOME) ctx.home = env.HOME;
   const fromEnv = nonEmpty(projectEnv('COMPOSE_PROJECT_NAME'));
@@ -101,7 +107,9 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const stack = normalizeStack(raw, { name, file: files[0]!.abs, files: files.map((f) => f.abs), dir, source: tree.source }, ctx);
   issues.throwIfAny();
   checkReferences(stack, issues, { profiles: opts.profiles ?? [], portOrigins: ctx.portOrigins });
+  checkNetworkingReferences(stack, issues);
   issues.throwIfAny();
+  if (ctx.portsWithoutAddress!.size > 0) stack.ports_without_address = [...ctx.portsWithoutAddress!];
   return stack;
 }
 

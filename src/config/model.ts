@@ -33,6 +33,8 @@ export interface Stack {
   extensions: Record<string, unknown>;
   /** Where each key path was written, for errors raised after loading (cycles, runtime checks). */
   source: SourceMap;
+  /** Services publishing ports the file gives no address (`up` says where they listen). */
+  ports_without_address?: string[];
 }
 
 export type RuntimeName = 'embedded' | 'docker';
@@ -128,6 +130,17 @@ export interface Service {
   blkio_config?: BlkioConfig;
   cpu_count?: number;
   cpu_percent?: number;
+  // Networking beyond the stack's networks (Compose's keys, same meaning).
+  /** `network_mode:` other than the stack's networks; absent: the networks in `networks`. */
+  network_mode?: NetworkMode;
+  /** DNS servers, search domains and resolver options written to /etc/resolv.conf. */
+  dns: string[];
+  dns_search: string[];
+  dns_opt: string[];
+  /** NIS domain name of the container (UTS namespace). */
+  domainname?: string;
+  /** MAC address of the container's interface on its first network. */
+  mac_address?: string;
   /** Compose `secrets:` / `configs:` of the service, long form, targets absolute. */
   secrets: FileReference[];
   configs: FileReference[];
@@ -198,6 +211,58 @@ export interface BuildSpec {
   target?: string;
   labels: Record<string, string>;
   no_cache: boolean;
+  // Compose's other build keys (src/config/build-keys.ts): each absent when not written.
+  /** The Dockerfile's text (`dockerfile_inline`): `dockerfile` is then not read. */
+  dockerfile_inline?: string;
+  /** `context` is a git URL (`https://host/x.git#ref:dir`, `git@…`), kept as written. */
+  remote?: boolean;
+  /** Named contexts for FROM and COPY --from: an absolute folder, `docker-image://REF`, `service:NAME` or a URL. */
+  additional_contexts?: Record<string, string>;
+  /** Network of RUN steps: `default`, `host`, `none`, or (Docker) a network's name. */
+  network?: string;
+  /** Extra /etc/hosts entries of RUN steps: host → address. */
+  extra_hosts?: Record<string, string>;
+  secrets?: BuildSecret[];
+  ssh?: BuildSsh[];
+  cache_from?: string[];
+  cache_to?: string[];
+  /** Pull the base images even when present. */
+  pull?: boolean;
+  /** More names for the built image. */
+  tags?: string[];
+  shm_size?: Bytes;
+  ulimits?: Record<string, BuildUlimit>;
+  isolation?: string;
+  platforms?: string[];
+  privileged?: boolean;
+  entitlements?: string[];
+}
+
+/** A build secret: `id` is what `RUN --mount=type=secret,id=…` names; its value comes from a file or a variable. */
+export interface BuildSecret {
+  id: string;
+  /** The top-level secret's name. */
+  source: string;
+  /** Absolute path of the secret's file. */
+  file?: string;
+  /** Name of the environment variable holding the secret (read when building, never stored). */
+  environment?: string;
+  /** Defaults for the mounted file's owner and mode (the RUN --mount flags win). */
+  uid?: number;
+  gid?: number;
+  mode?: number;
+}
+
+/** An SSH authentication for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or an id with a socket or key file. */
+export interface BuildSsh {
+  id: string;
+  path?: string;
+}
+
+/** A resource limit of RUN steps. */
+export interface BuildUlimit {
+  soft: number;
+  hard: number;
 }
 
 export type VolumeMount =
@@ -208,7 +273,20 @@ export type VolumeMount =
 export interface ServiceNetwork {
   aliases: string[];
   ipv4_address?: string;
+  ipv6_address?: string;
+  /** MAC address of the interface on this network. */
+  mac_address?: string;
 }
+
+/**
+ * Compose's `network_mode` other than the stack's networks: the host's network namespace, one with
+ * only a loopback, or the namespace of another service's (first) container or of a container by name.
+ */
+export type NetworkMode =
+  | { kind: 'host' }
+  | { kind: 'none' }
+  | { kind: 'service'; service: string }
+  | { kind: 'container'; container: string };
 
 export type Protocol = 'tcp' | 'udp';
 
@@ -281,6 +359,7 @@ export interface Dependency {
 }
 
 export interface Network {
+  /** Runtime name: `name:`, else `<project>_<key>` (an external one: the key), as Compose names it. */
   name: string;
   /** An existing network outside the stack's control. */
   external: boolean;
@@ -288,12 +367,29 @@ export interface Network {
   /** CIDR; chosen from the private pool at creation when absent. */
   subnet?: string;
   labels: Record<string, string>;
+  // Compose's further network keys.
+  /** Every `ipam.config` entry; `subnet` above is the first one's. */
+  ipam: IpamPool[];
+  driver_opts: Record<string, string>;
+  attachable: boolean;
+  enable_ipv6: boolean;
+}
+
+/** One `ipam.config` entry. */
+export interface IpamPool {
+  subnet?: string;
+  gateway?: string;
+  ip_range?: string;
+  aux_addresses: Record<string, string>;
 }
 
 export interface Volume {
+  /** Runtime name: `name:`, else `<project>_<key>` (an external one: the key), as Compose names it. */
   name: string;
   external: boolean;
   labels: Record<string, string>;
+  /** `driver_opts` of the local driver (`type`, `o`, `device`, as `mount` takes them). */
+  driver_opts: Record<string, string>;
 }
 
 /** (+) A Docker engine by address, maestro-ng's "ship". */

@@ -96,14 +96,12 @@ describe('normalizeService', () => {
     expect(s.environment).toEqual({ OK: '1' });
   });
 
-  it('refuses remote build contexts and ~ without a home', () => {
+  it('keeps a git URL build context as written (the runtime decides), and refuses ~ without a home', () => {
     const ctx = context();
     delete ctx.home;
-    const { issues } = service({ build: 'https://github.com/x/y.git', volumes: ['~/x:/x'] }, ctx);
-    expect(issues).toEqual([
-      'services.api.volumes[0]: cannot expand "~" in "~/x": HOME is not set',
-      'services.api.build: remote build contexts are not supported (https://github.com/x/y.git); use a local folder',
-    ]);
+    const { issues, s } = service({ build: 'https://github.com/x/y.git', volumes: ['~/x:/x'] }, ctx);
+    expect(issues).toEqual(['services.api.volumes[0]: cannot expand "~" in "~/x": HOME is not set']);
+    expect(s.build).toMatchObject({ context: 'https://github.com/x/y.git', remote: true });
   });
 });
 
@@ -121,13 +119,17 @@ describe('normalizeStack', () => {
     const stack = normalizeStack(raw, { name: 'p', file: '/stack/stack.yaml', files: ['/stack/stack.yaml'], dir: '/stack', source: ctx.issues.source }, ctx);
     expect(ctx.issues.list.map((i) => `${i.location.path}: ${i.message}`)).toEqual(['networks.bad.ipam.config[0].subnet: expected a subnet like 10.10.0.0/24, got "10.1.0.0"']);
     expect(stack.runtime).toBe('docker');
+    const plain = { attachable: false, enable_ipv6: false, driver_opts: {}, ipam: [] };
     expect(stack.networks).toEqual({
-      back: { name: 'back', external: false, internal: true, subnet: '10.1.0.0/16', labels: { x: 'y' } },
-      ext: { name: 'ext', external: true, internal: false, labels: {} },
-      bad: { name: 'bad', external: false, internal: false, labels: {} },
-      default: { name: 'default', external: false, internal: false, labels: {} },
+      back: { ...plain, name: 'p_back', external: false, internal: true, subnet: '10.1.0.0/16', ipam: [{ subnet: '10.1.0.0/16', aux_addresses: {} }], labels: { x: 'y' } },
+      ext: { ...plain, name: 'ext', external: true, internal: false, labels: {} },
+      bad: { ...plain, name: 'p_bad', external: false, internal: false, ipam: [{ aux_addresses: {} }], labels: {} },
+      default: { ...plain, name: 'p_default', external: false, internal: false, labels: {} },
     });
-    expect(stack.volumes).toEqual({ data: { name: 'data', external: false, labels: {} }, old: { name: 'old', external: true, labels: { k: 'v' } } });
+    expect(stack.volumes).toEqual({
+      data: { name: 'p_data', external: false, labels: {}, driver_opts: {} },
+      old: { name: 'old', external: true, labels: { k: 'v' }, driver_opts: {} },
+    });
     expect(stack.ships).toEqual({ east: { name: 'east', docker: 'tcp://h:2376', tls: { ca: '/stack/ca.pem', verify: false } } });
     expect(stack.extensions).toEqual({ 'x-meta': 1 });
   });

@@ -1,9 +1,12 @@
 /** The whole validated stack file in its long form: services, networks, volumes, ships. */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { secretSources } from './build-keys.js';
 import { normalizeFileObjects, normalizeFileReferences } from './file-objects.js';
 import { labelsOf } from './mappings.js';
-import { DEFAULT_NETWORK, type Network, type Ship, type Stack, type Volume } from './model.js';
+import { addNetworkModeDependency } from './networking.js';
+import { cidrContains } from './cidr-contains.js';
+import { DEFAULT_NETWORK, type IpamPool, type Network, type Ship, type Stack, type Volume } from './model.js';
 import type { RawNetwork, RawShip, RawStack, RawVolume } from './raw.js';
 import { extensionsOf, normalizeService, type NormalizeContext } from './service.js';
 import type { StackSourceMap } from './source-map.js';
@@ -19,11 +22,13 @@ export interface StackMeta {
 
 /** Normalizes every part of the stack; problems go to `ctx.issues`. */
 export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeContext): Stack {
-  const services = Object.fromEntries(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s, ctx)]));
+  const withSecrets: NormalizeContext = { ...ctx, ...secretSources(raw, ctx.dir) };
+  const services = Object.fromEntries(Object.entries(raw.services).map(([name, s]) => [name, normalizeService(name, s, withSecrets)]));
+  for (const [name, s] of Object.entries(services)) addNetworkModeDependency(`services.${name}`, s, services, ctx.issues);
   const networks: Record<string, Network> = {};
-  for (const [name, n] of Object.entries(raw.networks ?? {})) networks[name] = networkOf(name, n, ctx);
+  for (const [name, n] of Object.entries(raw.networks ?? {})) networks[name] = networkOf(meta.name, name, n, ctx);
   const usesDefault = Object.values(services).some((s) => DEFAULT_NETWORK in s.networks);
-  if (usesDefault && !(DEFAULT_NETWORK in networks)) networks[DEFAULT_NETWORK] = { name: DEFAULT_NETWORK, external: false, internal: false, labels: {} };
+  if (usesDefault && !(DEFAULT_NETWORK in networks)) networks[DEFAULT_NETWORK] = networkOf(meta.name, DEFAULT_NETWORK, null, ctx);
   const stack: Stack = {
     name: meta.name,
     file: meta.file,
@@ -31,7 +36,7 @@ export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeCon
     dir: meta.dir,
     services,
     networks,
-    volumes: Object.fromEntries(Object.entries(raw.volumes ?? {}).map(([name, v]) => [name, volumeOf(name, v, ctx)])),
+    volumes: Object.fromEntries(Object.entries(raw.volumes ?? {}).map(([name, v]) => [name, volumeOf(meta.name, name, v, ctx)])),
     ships: Object.fromEntries(Object.entries(raw.ships ?? {}).map(([name, s]) => [name, shipOf(name, s, ctx.dir)])),
     secrets: normalizeFileObjects('secrets', raw.secrets, ctx),
     configs: normalizeFileObjects('configs', raw.configs, ctx),
@@ -47,23 +52,65 @@ export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeCon
   return stack;
 }
 
-function networkOf(name: string, raw: RawNetwork | null, ctx: NormalizeContext): Network {
+function networkOf(project: string, name: string, raw: RawNetwork | null, ctx: NormalizeContext): Network {
+  const base = `networks.${name}`;
+  const external = raw?.external ?? false;
   const net: Network = {
-    name,
-    external: raw?.external ?? false,
+    name: runtimeName(project, name, raw?.name, external),
+    external,
     internal: raw?.internal ?? false,
-    labels: labelsOf(raw?.labels, (at, m) => ctx.issues.value(`networks.${name}.labels${at}`, m)),
+    labels: labelsOf(raw?.labels, (at, m) => ctx.issues.value(`${base}.labels${at}`, m)),
+    ipam: (raw?.ipam?.config ?? []).map((c, i) => ipamPool(`${base}.ipam.config[${i}]`, c, ctx)),
+    driver_opts: textValues(raw?.driver_opts),
+    attachable: raw?.attachable ?? false,
+    enable_ipv6: raw?.enable_ipv6 ?? false,
   };
-  const subnet = raw?.ipam?.config?.[0]?.subnet;
-  if (subnet !== undefined) {
-    if (isCidr(subnet)) net.subnet = subnet;
-    else ctx.issues.value(`networks.${name}.ipam.config[0].subnet`, `expected a subnet like 10.10.0.0/24, got ${JSON.stringify(subnet)}`);
-  }
+  const subnet = net.ipam[0]?.subnet;
+  if (subnet !== undefined) net.subnet = subnet;
   return net;
 }
 
-function volumeOf(name: string, raw: RawVolume | null, ctx: NormalizeContext): Volume {
-  return { name, external: raw?.external ?? false, labels: labelsOf(raw?.labels, (at, m) => ctx.issues.value(`volumes.${name}.labels${at}`, m)) };
+/** One `ipam.config` entry: a subnet, and a gateway and ip_range inside it. */
+function ipamPool(at: string, raw: NonNullable<NonNullable<RawNetwork['ipam']>['config']>[number], ctx: NormalizeContext): IpamPool {
+  const pool: IpamPool = { aux_addresses: { ...(raw.aux_addresses ?? {}) } };
+  if (raw.subnet !== undefined) {
+    if (isCidr(raw.subnet)) pool.subnet = raw.subnet;
+    else ctx.issues.value(`${at}.subnet`, `expected a subnet like 10.10.0.0/24, got ${JSON.stringify(raw.subnet)}`);
+  }
+  if (raw.ip_range !== undefined) {
+    if (!isCidr(raw.ip_range)) ctx.issues.value(`${at}.ip_range`, `expected a range like 10.10.0.128/25, got ${JSON.stringify(raw.ip_range)}`);
+    else if (pool.subnet && !cidrContains(pool.subnet, raw.ip_range)) ctx.issues.value(`${at}.ip_range`, `${raw.ip_range} is not inside the subnet ${pool.subnet}`);
+    else pool.ip_range = raw.ip_range;
+  }
+  if (raw.gateway !== undefined) {
+    if (isIP(raw.gateway) === 0) ctx.issues.value(`${at}.gateway`, `expected an IP address, got ${JSON.stringify(raw.gateway)}`);
+    else if (pool.subnet && !cidrContains(pool.subnet, raw.gateway)) ctx.issues.value(`${at}.gateway`, `${raw.gateway} is not inside the subnet ${pool.subnet}`);
+    else pool.gateway = raw.gateway;
+  }
+  for (const [key, address] of Object.entries(pool.aux_addresses)) {
+    if (isIP(address) === 0) ctx.issues.value(`${at}.aux_addresses.${key}`, `expected an IP address, got ${JSON.stringify(address)}`);
+  }
+  return pool;
+}
+
+function volumeOf(project: string, name: string, raw: RawVolume | null, ctx: NormalizeContext): Volume {
+  const external = raw?.external ?? false;
+  return {
+    name: runtimeName(project, name, raw?.name, external),
+    external,
+    labels: labelsOf(raw?.labels, (at, m) => ctx.issues.value(`volumes.${name}.labels${at}`, m)),
+    driver_opts: textValues(raw?.driver_opts),
+  };
+}
+
+/** Compose's runtime name of a network or volume: `name:`, else the key when external, else `<project>_<key>`. */
+function runtimeName(project: string, key: string, given: string | undefined, external: boolean): string {
+  if (given !== undefined) return given;
+  return external ? key : `${project}_${key}`;
+}
+
+function textValues(record: Record<string, string | number> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(record ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
 /** TLS files resolve against the stack file's folder, like every other relative path. */

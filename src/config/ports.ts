@@ -5,6 +5,16 @@ import type { PortMapping, Protocol } from './model.js';
 
 /** Where published ports listen unless the file says otherwise: only this machine. */
 export const DEFAULT_HOST_IP = '127.0.0.1';
+/** Compose's default for ports without an address (`--publish-all-interfaces`, HAFEN_PUBLISH_ALL=1). */
+export const ALL_INTERFACES = '0.0.0.0';
+
+/** Whether a `ports:` entry names the host address to listen on. */
+export function namesHostIp(value: string | number | RawPortLong): boolean {
+  if (typeof value === 'number') return false;
+  if (typeof value === 'object') return value.host_ip !== undefined;
+  const text = value.trim().replace(/\/(tcp|udp)$/, '');
+  return text.startsWith('[') || text.split(':').length >= 3;
+}
 
 /** Long syntax as the schema admits it. */
 export interface RawPortLong {
@@ -17,14 +27,14 @@ export interface RawPortLong {
 const SHAPE = 'expected "80", "8080:80" or "127.0.0.1:8080:80", each with an optional /tcp or /udp';
 
 /** Expands one `ports:` entry into mappings (a range gives one per port). */
-export function parsePort(value: string | number | RawPortLong): PortMapping[] {
-  if (typeof value === 'number') return [mapping(checkPort(value, 'container'), undefined, DEFAULT_HOST_IP, 'tcp')];
-  if (typeof value === 'object') return parseLong(value);
-  return parseShort(value.trim());
+export function parsePort(value: string | number | RawPortLong, defaultIp = DEFAULT_HOST_IP): PortMapping[] {
+  if (typeof value === 'number') return [mapping(checkPort(value, 'container'), undefined, defaultIp, 'tcp')];
+  if (typeof value === 'object') return parseLong(value, defaultIp);
+  return parseShort(value.trim(), defaultIp);
 }
 
-function parseLong(value: RawPortLong): PortMapping[] {
-  const hostIp = checkIp(value.host_ip ?? DEFAULT_HOST_IP);
+function parseLong(value: RawPortLong, defaultIp: string): PortMapping[] {
+  const hostIp = checkIp(value.host_ip ?? defaultIp);
   const protocol = value.protocol ?? 'tcp';
   const target = checkPort(value.target, 'container');
   if (value.published === undefined) return [mapping(target, undefined, hostIp, protocol)];
@@ -33,7 +43,7 @@ function parseLong(value: RawPortLong): PortMapping[] {
   return [mapping(target, checkPort(published[0]!, 'host', true), hostIp, protocol)];
 }
 
-function parseShort(text: string): PortMapping[] {
+function parseShort(text: string, defaultIp: string): PortMapping[] {
   let rest = text;
   let protocol: Protocol = 'tcp';
   const slash = rest.lastIndexOf('/');
@@ -43,7 +53,7 @@ function parseShort(text: string): PortMapping[] {
     protocol = p;
     rest = rest.slice(0, slash);
   }
-  let hostIp = DEFAULT_HOST_IP;
+  let hostIp = defaultIp;
   const bracketed = rest.startsWith('[');
   if (bracketed) {
     const close = rest.indexOf(']:');

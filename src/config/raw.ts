@@ -34,6 +34,32 @@ export interface RawBuild {
   target?: string;
   labels?: ListOrDict;
   no_cache?: boolean;
+  // Compose's other build keys (src/config/build-keys.ts)
+  dockerfile_inline?: string;
+  additional_contexts?: ListOrDict;
+  network?: string;
+  extra_hosts?: string[] | Record<string, string>;
+  secrets?: (string | RawBuildSecret)[];
+  ssh?: ListOrDict;
+  cache_from?: string[];
+  cache_to?: string[];
+  pull?: boolean;
+  tags?: string[];
+  shm_size?: Size;
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  isolation?: string;
+  platforms?: string[];
+  privileged?: boolean;
+  entitlements?: string[];
+}
+
+/** A build secret's long form. */
+export interface RawBuildSecret {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  mode?: number | string;
 }
 
 export interface RawLimits {
@@ -79,8 +105,13 @@ export interface RawService {
   volumes?: (string | RawVolumeLong)[];
   volumes_from?: string[];
   tmpfs?: StringOrList;
-  networks?: string[] | Record<string, { aliases?: string[]; ipv4_address?: string } | null>;
+  networks?: string[] | Record<string, { aliases?: string[]; ipv4_address?: string; ipv6_address?: string; mac_address?: string } | null>;
   network_mode?: string;
+  dns?: StringOrList;
+  dns_search?: StringOrList;
+  dns_opt?: string[];
+  domainname?: string;
+  mac_address?: string;
   ports?: (string | number | RawPortLong)[];
   expose?: (string | number)[];
   links?: string[];
@@ -184,16 +215,22 @@ export interface RawBlkio {
 }
 
 export interface RawNetwork {
+  name?: string;
   external?: boolean;
   internal?: boolean;
   driver?: 'bridge';
-  ipam?: { driver?: string; config?: { subnet?: string }[] };
+  driver_opts?: Record<string, string | number>;
+  attachable?: boolean;
+  enable_ipv6?: boolean;
+  ipam?: { driver?: string; config?: { subnet?: string; gateway?: string; ip_range?: string; aux_addresses?: Record<string, string> }[] };
   labels?: ListOrDict;
 }
 
 export interface RawVolume {
+  name?: string;
   external?: boolean;
   driver?: 'local';
+  driver_opts?: Record<string, string | number>;
   labels?: ListOrDict;
 }
 

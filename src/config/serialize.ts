@@ -4,6 +4,8 @@
  * same model again. Defaults that mean "nothing" (false, empty lists) are left out.
  */
 import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, Stack, VolumeMount } from './model.js';
+import { formatNetworkMode } from './networking.js';
+import { serializeBuildKeys } from './build-keys.js';
 import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
 import { serializeProcessKeys } from './process-keys-serialize.js';
@@ -16,9 +18,11 @@ export function serializeStack(stack: Stack): Doc {
   const doc: Doc = { name: stack.name };
   if (stack.runtime !== undefined) doc.runtime = stack.runtime;
   doc.services = mapValues(stack.services, serializeService);
-  if (nonEmpty(stack.networks)) doc.networks = mapValues(stack.networks, serializeNetwork);
+  if (nonEmpty(stack.networks)) doc.networks = mapEntries(stack.networks, (key, n) => serializeNetwork(n, customName(stack.name, key, n)));
   if (nonEmpty(stack.volumes)) {
-    doc.volumes = mapValues(stack.volumes, (v) => compact({ external: v.external || undefined, labels: orNone(v.labels) }));
+    doc.volumes = mapEntries(stack.volumes, (key, v) =>
+      compact({ name: customName(stack.name, key, v), external: v.external || undefined, driver_opts: orNone(v.driver_opts), labels: orNone(v.labels) }),
+    );
   }
   if (nonEmpty(stack.ships)) doc.ships = mapValues(stack.ships, serializeShip);
   Object.assign(doc, compact({ secrets: serializeFileObjects(stack.secrets), configs: serializeFileObjects(stack.configs) }));
@@ -30,7 +34,8 @@ export function serializeStack(stack: Stack): Doc {
 function serializeService(s: Service): Doc {
   return compact({
     image: s.image,
-    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined }),
+    // With dockerfile_inline there is no Dockerfile to name (Compose prints none).
+    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile_inline === undefined ? s.build.dockerfile : undefined, args: orNone(s.build.args), target: s.build.target, labels: orNone(s.build.labels), no_cache: s.build.no_cache || undefined, ...serializeBuildKeys(s.build) }),
     pull_policy: s.pull_policy,
     command: s.command,
     entrypoint: s.entrypoint,
@@ -45,7 +50,7 @@ function serializeService(s: Service): Doc {
     volumes: orNone(s.volumes.map(serializeMount)),
     volumes_from: orNone(s.volumes_from.map((v) => (v.read_only ? `${v.service}:ro` : v.service))),
     tmpfs: orNone(s.tmpfs),
-    networks: mapValues(s.networks, (n) => compact({ aliases: orNone(n.aliases), ipv4_address: n.ipv4_address })),
+    networks: s.network_mode ? undefined : mapValues(s.networks, (n) => compact({ aliases: orNone(n.aliases), ipv4_address: n.ipv4_address, ipv6_address: n.ipv6_address, mac_address: n.mac_address })),
     ports: orNone(s.ports.map((p) => compact({ target: p.target, published: p.published, host_ip: p.host_ip, protocol: p.protocol }))),
     expose: orNone(s.expose),
     links: orNone(s.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`))),
@@ -68,6 +73,12 @@ function serializeService(s: Service): Doc {
     cap_add: orNone(s.cap_add),
     cap_drop: orNone(s.cap_drop),
     ...serializeProcessKeys(s),
+    network_mode: s.network_mode && formatNetworkMode(s.network_mode),
+    dns: orNone(s.dns),
+    dns_search: orNone(s.dns_search),
+    dns_opt: orNone(s.dns_opt),
+    domainname: s.domainname,
+    mac_address: s.mac_address,
     ...serializeServiceExtras(s),
     ...s.extensions,
   });
@@ -121,13 +132,26 @@ function restartText(r: RestartPolicy): string {
   return r.policy === 'on-failure' && r.max_retries !== undefined ? `on-failure:${r.max_retries}` : r.policy;
 }
 
-function serializeNetwork(n: Network): Doc {
+function serializeNetwork(n: Network, name: string | undefined): Doc {
   return compact({
+    name,
     external: n.external || undefined,
     internal: n.internal || undefined,
-    ipam: n.subnet === undefined ? undefined : { config: [{ subnet: n.subnet }] },
+    driver_opts: orNone(n.driver_opts),
+    attachable: n.attachable || undefined,
+    enable_ipv6: n.enable_ipv6 || undefined,
+    ipam: n.ipam.length === 0 ? undefined : { config: n.ipam.map((p) => compact({ subnet: p.subnet, gateway: p.gateway, ip_range: p.ip_range, aux_addresses: orNone(p.aux_addresses) })) },
     labels: orNone(n.labels),
   });
+}
+
+/** A network's or volume's runtime name when it is not the one Compose would give it anyway. */
+function customName(project: string, key: string, r: { name: string; external: boolean }): string | undefined {
+  return r.name === (r.external ? key : `${project}_${key}`) ? undefined : r.name;
+}
+
+function mapEntries<T>(record: Record<string, T>, fn: (key: string, v: T) => unknown): Doc {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(k, v)]));
 }
 
 function serializeShip(s: Ship): Doc {

@@ -1,13 +1,16 @@
 /** One service of the stack file in its long form: every short form expanded, units parsed, defaults filled in. */
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { composeBuildKeys, isGitContext, type SecretSource } from './build-keys.js';
 import type { EnvFile } from './env-file.js';
 import { normalizeHealthcheck, normalizeReady } from './health.js';
 import type { Lookup } from './interpolate.js';
-import { ValueError, type Issues } from './issues.js';
+import type { Issues } from './issues.js';
 import { entries, execForm, labelsOf, parseExpose, parseExtraHosts, parseLink, parseVolumesFrom, withEnvironment, type Report } from './mappings.js';
 import { DEFAULT_NETWORK, type BuildSpec, type Dependency, type PortMapping, type Resources, type RestartPolicy, type Service, type ServiceNetwork } from './model.js';
-import { parsePort } from './ports.js';
 import { namespaceServices, processKeysOf } from './process-keys.js';
+import { parseMac, serviceNetworking } from './networking.js';
+import { namesHostIp, parsePort } from './ports.js';
 import type { RawService } from './raw.js';
 import { parseCpus, parseDuration, parseSize } from './units.js';
 import { parseVolume } from './volumes.js';
@@ -26,6 +29,12 @@ export interface NormalizeContext {
   issues: Issues;
   /** The key path each normalized port was written at (a range gives several ports for one entry). */
   portOrigins: Map<PortMapping, string>;
+  /** Where ports without an address listen (default 127.0.0.1; 0.0.0.0 with --publish-all-interfaces). */
+  defaultHostIp?: string;
+  /** Services that publish a port without an address, filled in while normalizing. */
+  portsWithoutAddress?: Set<string>;
+  /** Top-level secrets a build may use (src/config/build-keys.ts); undefined: the file has no `secrets:`. */
+  secrets?: ReadonlyMap<string, SecretSource | undefined>;
 }
 
 /** An `env_file:` entry as written. */
@@ -47,7 +56,6 @@ export function envFileRefs(name: string, raw: RawService): EnvFileRef[] {
 }
 
 const DEFAULT_STOP_GRACE = 10_000;
-const SUPPORTED_NETWORK_MODES = new Set(['bridge', 'default']);
 
 /** Normalizes one service; problems go to `ctx.issues` and the field falls back to its default. */
 export function normalizeService(name: string, raw: RawService, ctx: NormalizeContext): Service {
@@ -68,7 +76,8 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     }),
     networks: networksOf(name, raw, ctx),
     ports: (raw.ports ?? []).flatMap((p, i) => {
-      const list = check(`ports[${i}]`, () => parsePort(p)) ?? [];
+      const list = check(`ports[${i}]`, () => parsePort(p, ctx.defaultHostIp)) ?? [];
+      if (!namesHostIp(p)) ctx.portsWithoutAddress?.add(name);
       for (const m of list) ctx.portOrigins.set(m, `${base}.ports[${i}]`);
       return list;
     }),
@@ -96,6 +105,7 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     cap_add: [...(raw.cap_add ?? [])],
     cap_drop: [...(raw.cap_drop ?? [])],
     tmpfs: raw.tmpfs === undefined ? [] : typeof raw.tmpfs === 'string' ? [raw.tmpfs] : [...raw.tmpfs],
+    ...serviceNetworking(base, raw, issues),
     extensions: extensionsOf(raw),
     // Filled in by normalizeStack once the top-level secrets and configs are known.
     secrets: [],
@@ -155,25 +165,23 @@ function environmentOf(name: string, raw: RawService, ctx: NormalizeContext): { 
 function buildOf(raw: NonNullable<RawService['build']>, ctx: NormalizeContext, report: Report): BuildSpec {
   const spec = typeof raw === 'string' ? { context: raw } : raw;
   const context = spec.context ?? '.';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(context) || context.startsWith('git@')) {
-    throw new ValueError(`remote build contexts are not supported (${context}); use a local folder`);
-  }
+  // A git URL is kept as written: Docker clones it; the embedded runtime refuses it (src/planner/build-support.ts).
+  const remote = isGitContext(context) || /^[a-z][a-z0-9+.-]*:\/\//i.test(context);
   const build: BuildSpec = {
-    context: path.resolve(ctx.dir, context),
+    context: remote ? context : path.resolve(ctx.dir, context),
     dockerfile: spec.dockerfile ?? 'Dockerfile',
     args: withEnvironment(entries(spec.args, (at, m) => report(`.args${at}`, m)), ctx.env),
     labels: labelsOf(spec.labels, (at, m) => report(`.labels${at}`, m)),
     no_cache: spec.no_cache ?? false,
   };
   if (spec.target !== undefined) build.target = spec.target;
+  if (remote) build.remote = true;
+  Object.assign(build, composeBuildKeys(spec, { dir: ctx.dir, ...(ctx.home !== undefined ? { home: ctx.home } : {}), ...(ctx.secrets ? { secrets: ctx.secrets } : {}) }, report));
   return build;
 }
 
 function networksOf(name: string, raw: RawService, ctx: NormalizeContext): Record<string, ServiceNetwork> {
   const base = `services.${name}`;
-  if (raw.network_mode !== undefined && !SUPPORTED_NETWORK_MODES.has(raw.network_mode)) {
-    ctx.issues.value(`${base}.network_mode`, `network_mode "${raw.network_mode}" is not supported: hafen runs every service on the stack's own networks (use networks:, or remove network_mode)`);
-  }
   const out: Record<string, ServiceNetwork> = {};
   if (Array.isArray(raw.networks)) {
     raw.networks.forEach((n, i) => {
@@ -188,10 +196,24 @@ function networksOf(name: string, raw: RawService, ctx: NormalizeContext): Recor
         if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(ip) && ip.split('.').every((o) => Number(o) <= 255)) net.ipv4_address = ip;
         else ctx.issues.value(`${base}.networks.${n}.ipv4_address`, `expected an IPv4 address like 10.5.0.7, got ${JSON.stringify(ip)}`);
       }
+      const ip6 = settings?.ipv6_address;
+      if (ip6 !== undefined) {
+        if (isIP(ip6) === 6) net.ipv6_address = ip6;
+        else ctx.issues.value(`${base}.networks.${n}.ipv6_address`, `expected an IPv6 address like fd00::7, got ${JSON.stringify(ip6)}`);
+      }
+      if (settings?.mac_address !== undefined) {
+        const mac = ctx.issues.check(`${base}.networks.${n}.mac_address`, () => parseMac(settings.mac_address!));
+        if (mac) net.mac_address = mac;
+      }
       out[n] = net;
     }
   }
-  if (Object.keys(out).length === 0) out[DEFAULT_NETWORK] = { aliases: [] };
+  const hasMode = raw.network_mode !== undefined && raw.network_mode !== 'bridge' && raw.network_mode !== 'default';
+  // As compose-go: a network_mode and a non-empty networks: cannot go together.
+  if (hasMode && Object.keys(out).length > 0) {
+    ctx.issues.value(`${base}.network_mode`, `network_mode "${raw.network_mode}" and networks: are mutually exclusive (as in Compose); remove one of them`);
+  }
+  if (Object.keys(out).length === 0 && !hasMode) out[DEFAULT_NETWORK] = { aliases: [] };
   return out;
 }
 

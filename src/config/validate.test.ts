@@ -28,10 +28,10 @@ describe('schema errors as users see them', () => {
   });
 
   it('names Compose keys hafen does not run', () => {
-    expect(check('models: {}\nservices:\n  api:\n    image: host\n    develop: {}\n    build: {context: ., ssh: [default]}\n')).toEqual([
+    expect(check('models: {}\nservices:\n  api:\n    image: host\n    develop: {}\n    build: {context: ., sbom: true}\n')).toEqual([
       'stack.yaml:1:1 models: "models" is a Compose key that hafen does not support',
       'stack.yaml:5:5 services.api.develop: "develop" is a Compose key that hafen does not support',
-      'stack.yaml:6:25 services.api.build.ssh: "ssh" is a Compose key that hafen does not support',
+      'stack.yaml:6:25 services.api.build.sbom: "sbom" is a Compose key that hafen does not support',
     ]);
   });
 

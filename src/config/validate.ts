@@ -21,13 +21,13 @@ interface SchemaInfo {
 const COMPOSE_ONLY: Record<string, readonly string[]> = {
   top: ['models'],
   service: [
-    'attach', 'cgroup', 'cpu_rt_period', 'cpu_rt_runtime', 'credential_spec', 'develop', 'device_cgroup_rules', 'dns',
-    'dns_opt', 'dns_search', 'domainname', 'external_links', 'gpus', 'isolation', 'label_file', 'mac_address',
-    'models', 'oom_kill_disable', 'post_start', 'pre_stop', 'provider', 'use_api_socket', 'volume_driver',
+    'attach', 'cgroup', 'cpu_rt_period', 'cpu_rt_runtime', 'credential_spec', 'develop',
+    'device_cgroup_rules', 'external_links', 'gpus', 'isolation', 'label_file', 'models', 'oom_kill_disable',
+    'post_start', 'pre_stop', 'provider', 'use_api_socket', 'volume_driver',
   ],
-  build: ['additional_contexts', 'cache_from', 'cache_to', 'dockerfile_inline', 'entitlements', 'extra_hosts', 'isolation', 'network', 'platforms', 'privileged', 'pull', 'secrets', 'shm_size', 'ssh', 'tags', 'ulimits'],
-  network: ['name', 'driver_opts', 'attachable', 'enable_ipv6'],
-  volume: ['name', 'driver_opts'],
+  build: ['no_cache_filter', 'provenance', 'sbom'],
+  network: [],
+  volume: [],
 };
 
 /** The compiled schema. */

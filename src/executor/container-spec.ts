@@ -5,10 +5,11 @@
 import type { Service, Stack, VolumeMount } from '../config/model.js';
 import { parseSize } from '../config/units.js';
 import type { ContainerRef } from '../planner/plan.js';
-import { serviceNetworks } from '../planner/resources.js';
+import { networkName, serviceNetworks, volumeName } from '../planner/resources.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime/runtime.js';
 import { formatRestartPolicy } from '../runtime/restart-policy.js';
 import { processSpecOptions } from './process-spec-options.js';
+import { endpointMac, networkingSpec } from './networking-spec.js';
 import { containerFiles } from './container-files.js';
 
 /** What a create-container node says of the container beyond its service. */
@@ -37,7 +38,13 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     networks: serviceNetworks(service).map((key) => {
       const own = service.networks[key];
       const aliases = unique([service.name, instance, ...(own?.aliases ?? [])]);
-      return { name: networkRuntimeName(stack, key), aliases, ...(own?.ipv4_address ? { ipv4Address: own.ipv4_address } : {}) };
+      return {
+        name: networkRuntimeName(stack, key),
+        aliases,
+        ...(own?.ipv4_address ? { ipv4Address: own.ipv4_address } : {}),
+        ...(own?.ipv6_address ? { ipv6Address: own.ipv6_address } : {}),
+        ...endpointMac(service, key),
+      };
     }),
     links: service.links.map((l) => ({ service: l.service, alias: l.alias })),
     extraHosts: { ...service.extra_hosts },
@@ -58,6 +65,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   if (service.command) spec.command = [...service.command];
   if (service.working_dir) spec.workingDir = service.working_dir;
   if (service.user) spec.user = service.user;
+  Object.assign(spec, networkingSpec(stack, service));
+  if (service.network_mode?.kind === 'host') spec.ports = []; // as Docker: the host's ports are the container's
   // Compose secrets/configs, logging, annotations, OCI runtime, reservations, platform.
   const files = containerFiles(stack, service);
   if (files.length > 0) spec.files = files;
@@ -72,16 +81,14 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
   return spec;
 }
 
-/** Runtime name of a stack network: `<project>_<key>`, or the network's own name when external. */
+/** Runtime name of a stack network: its `name:`, else `<project>_<key>` (an external one: the key). */
 export function networkRuntimeName(stack: Stack, key: string): string {
-  const net = stack.networks[key];
-  return net?.external ? net.name : `${stack.name}_${key}`;
+  return networkName(stack, key);
 }
 
-/** Runtime name of a stack volume: `<project>_<key>`, or the volume's own name when external. */
+/** Runtime name of a stack volume: its `name:`, else `<project>_<key>` (an external one: the key). */
 export function volumeRuntimeName(stack: Stack, key: string): string {
-  const vol = stack.volumes[key];
-  return vol?.external ? vol.name : `${stack.name}_${key}`;
+  return volumeName(stack, key);
 }
 
 /**

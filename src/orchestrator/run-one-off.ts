@@ -11,6 +11,7 @@ import { configHash, planUp } from '../planner/index.js';
 import type { Plan } from '../planner/plan.js';
 import { imageSource, resource } from '../planner/resources.js';
 import { Label, type Runtime } from '../runtime/runtime.js';
+import { assertExternalsExist, plannedServices } from './check-external.js';
 import { observeProject } from './observe.js';
 
 export interface RunOptions {
@@ -39,6 +40,7 @@ export async function createOneOff(stack: Stack, service: string, options: RunOp
   const full = planUp(stack, { services: [service], observed, ...(options.noDeps ? { noDeps: true } : {}) });
   const replicas = Array.from({ length: def.replicas }, (_, i) => `${stack.name}-${service}-${i + 1}`);
   const needs = needsPlan(full, service, replicas);
+  await assertExternalsExist(stack, runtime, [service, ...plannedServices(full.nodes as readonly { operation: string; service?: string }[])]);
   if (needs.nodes.length > 0) await executePlan(needs, { runtime, stack, sink: options.sink, ...(options.signal ? { signal: options.signal } : {}) });
   const name = `${stack.name}-${service}-run-${randomBytes(3).toString('hex')}`;
   const spec = containerSpec(stack, def, { service, number: 1, container: name, image: imageSource(stack, def).ref, configHash: configHash(def, stack) });

@@ -10,6 +10,7 @@ import type { ObservedState } from '../planner/observed.js';
 import { planDown, planUp } from '../planner/index.js';
 import type { Plan } from '../planner/plan.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { assertExternalsExist, plannedServices } from './check-external.js';
 import { observeProject } from './observe.js';
 
 export interface UpStackOptions {
@@ -52,6 +53,7 @@ export async function upStack(stack: Stack, options: UpStackOptions): Promise<Up
     ...(options.startFinished ? { startFinished: true } : {}),
   };
   let plan = planUp(stack, { observed, ...choices, ...(options.build ? { build: true } : {}) });
+  await assertExternalsExist(stack, runtime, plannedServices(plan.nodes as readonly { operation: string; service?: string }[]));
   let changes = 0;
   const run = { runtime, stack, sink, ...(options.signal ? { signal: options.signal } : {}) };
   // An image rebuilt over a present one is built first; the containers made from the old one are

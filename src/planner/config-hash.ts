@@ -39,8 +39,8 @@ export function configHash(service: Service, stack?: Pick<Stack, 'secrets' | 'co
   let out = '{';
   for (const key of Object.keys(record).sort()) {
     if (IGNORED.has(key)) continue;
-    // How a build runs (no_cache) does not change what it makes.
-    const value = key === 'build' && service.build ? { ...service.build, no_cache: undefined } : record[key];
+    // How a build runs (no_cache, pull, caches) and the image's extra names do not change what it makes.
+    const value = key === 'build' && service.build ? { ...service.build, no_cache: undefined, pull: undefined, cache_from: undefined, cache_to: undefined, tags: undefined } : record[key];
     if (value === undefined) continue;
     out += (out.length > 1 ? ',' : '') + jsonString(key) + ':' + canonicalJson(value);
   }

@@ -1,5 +1,6 @@
 /** The image part of an up plan: each distinct image built, pulled or imported once, if it has to be. */
 import type { Stack } from '../config/model.js';
+import { contextServices } from './build-support.js';
 import { assertNever } from './plan.js';
 import type { PlanBuilder } from './plan-builder.js';
 import { imageSource, resource } from './resources.js';
@@ -18,22 +19,26 @@ export function planImages(
 ): Map<string, number | undefined> {
   const have = new Set(present);
   const ids = new Map<string, number | undefined>();
-  for (const name of services) {
+  const visit = (name: string): number | undefined => {
     const service = stack.services[name]!;
     const source = imageSource(stack, service);
     const image = source.ref;
-    if (ids.has(image)) continue;
+    if (ids.has(image)) return ids.get(image);
+    ids.set(image, undefined); // a cycle of `service:` contexts ends here; the build then fails naming the missing image
     const missing = !have.has(image);
     const always = service.pull_policy === 'always';
     let id: number | undefined;
     switch (source.kind) {
       case 'builtin':
         break;
-      case 'build':
+      case 'build': {
+        // Images of other services this build takes as contexts (`service:NAME`) are made first.
+        const before = contextServices(service.build!).filter((dep) => stack.services[dep] !== undefined).map(visit);
         if (missing || build || service.pull_policy === 'build') {
-          id = b.add('build-image', resource.image(image), { image, service: name, build: service.build! });
+          id = b.add('build-image', resource.image(image), { image, service: name, build: service.build! }, before);
         }
         break;
+      }
       case 'pull':
         if (always || (missing && service.pull_policy !== 'never')) {
           id = b.add('pull-image', resource.image(image), { image, service: name, policy: service.pull_policy });
@@ -48,6 +53,8 @@ export function planImages(
         assertNever(source);
     }
     ids.set(image, id);
-  }
+    return id;
+  };
+  for (const name of services) visit(name);
   return ids;
 }

@@ -22,7 +22,7 @@ describe('process keys the embedded runtime cannot honour', () => {
     ['userns_mode', { userns_mode: 'private' }, 'services.app.userns_mode: userns_mode "private" is not supported on the embedded runtime'],
     ['a seccomp profile', { security_opt: ['no-new-privileges', 'seccomp=/x.json', 'apparmor=p'] }, 'services.app.security_opt: "seccomp=/x.json", "apparmor=p" cannot be honoured on the embedded runtime'],
     ['IPC sysctls in a shared IPC namespace', { ipc: 'host', sysctls: { 'kernel.shmmax': '1', 'net.core.somaxconn': '5' } }, 'services.app.sysctls: kernel.shmmax would change the IPC namespace of "ipc: host"'],
-    ['net sysctls in a shared network namespace', { network_mode: 'host', sysctls: { 'net.core.somaxconn': '5' } } as Partial<Service>, 'services.app.sysctls: net.core.somaxconn would change the network namespace of "network_mode: host"'],
+    ['net sysctls in a shared network namespace', { network_mode: { kind: 'host' }, sysctls: { 'net.core.somaxconn': '5' } }, 'services.app.sysctls: net.core.somaxconn would change the network namespace of "network_mode: host"'],
     ['ipc: none', { ipc: 'none' }, 'services.app.ipc: "ipc: none" (no /dev/shm) is not supported on the embedded runtime'],
     ['cpu_quota with cpus', { cpu_quota: 50000, resources: { cpus: 1 } }, 'services.app.cpu_quota: cpu_quota and a CPU limit (cpus) both set the CFS quota; keep one of them'],
   ])('%s', (_, fields, expected) => {

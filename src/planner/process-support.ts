@@ -2,6 +2,7 @@
  * Process and confinement keys the embedded runtime cannot honour (issue 12): the rules that
  * SUPPORT_RULES lists for them. Docker takes every one of these keys and decides itself.
  */
+import { formatNetworkMode } from '../config/networking.js';
 import { sysctlNamespace } from '../config/process-keys.js';
 import type { Service } from '../config/model.js';
 import type { SupportRule } from './runtime-support.js';
@@ -48,11 +49,11 @@ export const PROCESS_SUPPORT_RULES: readonly SupportRule[] = [
     runtime: 'embedded',
     key: 'sysctls',
     refuse: (s) => {
-      // network_mode comes with the networks part of this issue; read loosely so either order of merging compiles.
-      const mode = (s as Service & { network_mode?: string }).network_mode;
-      const shared = mode !== undefined && mode !== 'bridge' && mode !== 'default';
+      // `none` is a namespace of its own; host, service:X and container:X are shared.
+      const mode = s.network_mode;
+      const shared = mode !== undefined && mode.kind !== 'none';
       const net = Object.keys(s.sysctls ?? {}).filter((k) => sysctlNamespace(k) === 'net');
-      return shared && net.length > 0 ? `${net.join(', ')} would change the network namespace of "network_mode: ${mode}", not one of this container's own` : undefined;
+      return shared && net.length > 0 ? `${net.join(', ')} would change the network namespace of "network_mode: ${formatNetworkMode(mode)}", not one of this container's own` : undefined;
     },
     todo: 'set them on the service that owns the network namespace, or remove network_mode',
   },

@@ -4,18 +4,19 @@
  */
 import { DEFAULT_NETWORK, type Service, type Stack } from '../config/model.js';
 
-/** Runtime name of a stack network: `<project>_<key>`. */
+/** Runtime name of a stack network: its `name:`, else `<project>_<key>` (normalization fills it in). */
 export function networkName(stack: Stack, key: string): string {
-  return `${stack.name}_${key}`;
+  return stack.networks[key]?.name ?? `${stack.name}_${key}`;
 }
 
-/** Runtime name of a stack volume: `<project>_<key>`. */
+/** Runtime name of a stack volume: its `name:`, else `<project>_<key>` (normalization fills it in). */
 export function volumeName(stack: Stack, key: string): string {
-  return `${stack.name}_${key}`;
+  return stack.volumes[key]?.name ?? `${stack.name}_${key}`;
 }
 
-/** The networks a service joins: the ones it names, else the default one. */
+/** The networks a service joins: the ones it names, else the default one; none with a `network_mode`. */
 export function serviceNetworks(service: Service): string[] {
+  if (service.network_mode) return [];
   const names = Object.keys(service.networks);
   return names.length > 0 ? names : [DEFAULT_NETWORK];
 }

@@ -5,7 +5,9 @@
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { RuntimeName, Service, Stack } from '../config/model.js';
+import { BUILD_RULES } from './build-support.js';
 import { PROCESS_SUPPORT_RULES } from './process-support.js';
+import { NETWORKING_RULES } from './networking-support.js';
 import { FILES_AND_LOGGING_RULES } from './support-rules-files-logging.js';
 import { VALUES_RULES } from './support-rules-values.js';
 
@@ -28,8 +30,12 @@ export interface SupportRule {
  * list of what each runtime cannot do reads in one place.
  */
 export const SUPPORT_RULES: readonly SupportRule[] = [
+  // build: what the embedded builder and the engine's classic builder cannot do (src/planner/build-support.ts).
+  ...BUILD_RULES,
   // Process and confinement keys (ulimits, sysctls, ipc, pid, security_opt, cgroup tunings, …).
   ...PROCESS_SUPPORT_RULES,
+  // Networking: network_mode conflicts, what the embedded runtime's bridges cannot give (networking-support.ts).
+  ...NETWORKING_RULES,
   // Secrets, configs, logging, annotations, platform, OCI runtime, reservations, pull refresh (support-rules-files-logging.ts).
   ...FILES_AND_LOGGING_RULES,
   // Values as Compose reads them: a Windows bind source on the embedded runtime (support-rules-values.ts).

@@ -73,6 +73,9 @@ export function makeService(name: string, input: ServiceInput = {}): Service {
     cap_add: [],
     cap_drop: [],
     tmpfs: [],
+    dns: [],
+    dns_search: [],
+    dns_opt: [],
     extensions: {},
     secrets: [],
     configs: [],
@@ -89,11 +92,11 @@ export function makeStack(input: StackInput): Stack {
   for (const [name, s] of Object.entries(input.services)) services[name] = makeService(name, s);
   const networks: Record<string, Network> = {};
   for (const [name, n] of Object.entries(input.networks ?? {})) {
-    networks[name] = { name, external: false, internal: false, labels: {}, ...n };
+    networks[name] = { name: n.external ? name : `${input.name ?? 'shop'}_${name}`, external: false, internal: false, labels: {}, ipam: [], driver_opts: {}, attachable: false, enable_ipv6: false, ...n };
   }
   const volumes: Record<string, Volume> = {};
   for (const [name, v] of Object.entries(input.volumes ?? {})) {
-    volumes[name] = { name, external: false, labels: {}, ...v };
+    volumes[name] = { name: v.external ? name : `${input.name ?? 'shop'}_${name}`, external: false, labels: {}, driver_opts: {}, ...v };
   }
   return {
     name: input.name ?? 'shop',

@@ -40,7 +40,7 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   mounts: Mount[];
   /** Networks by runtime name, with the names this container answers to on each. */
-  networks: { name: string; aliases: string[]; ipv4Address?: string }[];
+  networks: { name: string; aliases: string[]; ipv4Address?: string; ipv6Address?: string; macAddress?: string }[];
   /** Names this container gives other services' containers (compose `links: [db:database]`), on the networks they share. */
   links?: { service: string; alias: string }[];
   /** Extra /etc/hosts lines: name → address. */
@@ -78,6 +78,14 @@ export interface ContainerSpec {
   cgroup?: CgroupTuning;
   usernsMode?: string;
   storageOpt?: Record<string, string>;
+  // Networking beyond the stack's networks (Compose's network_mode, dns*, domainname, mac_address).
+  /** A network namespace instead of `networks` (which is then empty). */
+  networkMode?: ContainerNetworkMode;
+  /** /etc/resolv.conf: name servers, search domains, options. */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  domainname?: string;
   // Compose secrets/configs, logging, annotations, OCI runtime, reservations, platform.
   /** Secret and config files, read-only in the container (see ContainerFile). */
   files?: ContainerFile[];
@@ -128,6 +136,9 @@ export interface ContainerFile {
   mode?: number;
 }
 
+/** The host's network, loopback only, or the namespace of another container (by its runtime name). */
+export type ContainerNetworkMode = { kind: 'host' } | { kind: 'none' } | { kind: 'container'; container: string };
+
 export type ContainerState = 'created' | 'running' | 'exited' | 'dead';
 export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
 
@@ -171,11 +182,19 @@ export interface NetworkSpec {
   labels: Record<string, string>;
   subnet?: string;
   internal: boolean;
+  // Compose's further network keys.
+  /** Every address pool (the first one's subnet is `subnet`). */
+  ipam?: { subnet?: string; gateway?: string; ipRange?: string; auxAddresses?: Record<string, string> }[];
+  driverOpts?: Record<string, string>;
+  attachable?: boolean;
+  enableIpv6?: boolean;
 }
 
 export interface VolumeSpec {
   name: string;
   labels: Record<string, string>;
+  /** The local driver's options (`type`, `o`, `device`). */
+  driverOpts?: Record<string, string>;
 }
 
 /** One log line of a container. */
@@ -230,6 +249,43 @@ export interface BuildSpec {
   tag: string;
   noCache: boolean;
   labels: Record<string, string>;
+  // Compose's other build keys (issue 12), each absent when not asked for; what a runtime cannot
+  // do is refused before the build by the planner (src/planner/build-support.ts).
+  /** The Dockerfile's text: `dockerfile` is then only the name it goes by. */
+  dockerfileInline?: string;
+  /** A git (or tarball) URL the engine fetches itself; `contextDir` is then unused. */
+  remoteContext?: string;
+  /** Named contexts for FROM and COPY --from: an absolute folder, or `docker-image://REF`. */
+  namedContexts?: Record<string, string>;
+  /** Network of RUN steps: `default`, `host`, `none` (Docker: also a network's name). */
+  network?: string;
+  /** Extra /etc/hosts entries of RUN steps: host → address. */
+  extraHosts?: Record<string, string>;
+  /** Secrets RUN steps may mount (`RUN --mount=type=secret,id=…`). */
+  secrets?: BuildSecretSource[];
+  /** SSH agents RUN steps may use (`RUN --mount=type=ssh,id=…`): id → agent socket path, or undefined for SSH_AUTH_SOCK's (`default`). */
+  ssh?: { id: string; path?: string }[];
+  /** Images whose layers may serve as cache. */
+  cacheFrom?: string[];
+  /** Pull base images even when present. */
+  pull?: boolean;
+  /** More names for the built image. */
+  extraTags?: string[];
+  shmSize?: Bytes;
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  /** `os/arch[/variant]` to build for. */
+  platform?: string;
+}
+
+/** Where a build secret's value is read from at build time: a file, or an environment variable of the hafen process. Never the value itself. */
+export interface BuildSecretSource {
+  id: string;
+  file?: string;
+  env?: string;
+  /** Defaults of the mounted file's owner and mode. */
+  uid?: number;
+  gid?: number;
+  mode?: number;
 }
 
 /** Build progress as the CLI shows it. */

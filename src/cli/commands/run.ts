@@ -11,8 +11,11 @@ export function runCommand(output: Output): Command {
     .option('--rm', 'remove the container when it exits')
     .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--no-deps', 'do not start the services it depends on')
-    .action(async (service: string, args: string[], flags: { rm?: boolean; env: string[]; deps: boolean }, command: Command) => {
+    .option('--publish-all-interfaces', 'ports without an address listen on 0.0.0.0, as in Compose (default 127.0.0.1; also HAFEN_PUBLISH_ALL=1)')
+    .action(async (service: string, args: string[], flags: { rm?: boolean; env: string[]; deps: boolean; publishAllInterfaces?: boolean }, command: Command) => {
       const globals = globalOptions(command);
+      const { publishAllInterfaces, publishNotes } = await import('../publish-note.js');
+      publishAllInterfaces(flags.publishAllInterfaces);
       const [{ openProject }, { createOneOff }, { onInterrupt }, { withProjectLock }] = await Promise.all([
         import('../project.js'),
         import('../../orchestrator/run-one-off.js'),
@@ -22,6 +25,7 @@ export function runCommand(output: Output): Command {
       const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
       const { assertServicesExist } = await import('../../planner/index.js');
       const { stack, opened, sink } = await openProject(globals, output, true, (s) => assertServicesExist(s, [service]));
+      for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       using interrupt = onInterrupt();
       const { runtime } = opened;
       try {

@@ -15,6 +15,7 @@ interface UpFlags {
   waitTimeout?: string;
   rollback?: boolean;
   dash?: boolean;
+  publishAllInterfaces?: boolean;
 }
 
 export function upCommand(output: Output): Command {
@@ -31,10 +32,13 @@ export function upCommand(output: Output): Command {
     .addOption(new Option('--exit-code-from <service>', 'stop everything when this service exits, and exit with its code').conflicts('detach'))
     .option('--wait-timeout <duration>', 'longest wait for one service to be ready (default 2m)')
     .option('--rollback', 'on failure, stop and remove what this run created')
+    .option('--publish-all-interfaces', 'ports without an address listen on 0.0.0.0, as in Compose (default 127.0.0.1; also HAFEN_PUBLISH_ALL=1)')
     .addOption(new Option('--dash', 'show the progress in the dashboard, then open it over the running stack').conflicts(['abortOnExit', 'exitCodeFrom']))
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const globals = globalOptions(command);
-      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError }, { Label }, { stopWhenEmpty }] =
+      const { publishAllInterfaces, publishNotes } = await import('../publish-note.js');
+      publishAllInterfaces(flags.publishAllInterfaces);
+      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError, ConfigError }, { Label }, { stopWhenEmpty }] =
         await Promise.all([
           import('../project.js'),
           import('../../orchestrator/up.js'),
@@ -54,6 +58,7 @@ export function upCommand(output: Output): Command {
         }
         planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
       });
+      for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       const c = output.color;
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
       try {
@@ -79,9 +84,11 @@ export function upCommand(output: Output): Command {
           output.err(c.yellow('--dash needs a terminal; showing the progress as usual'));
         }
         const result = await upOnce(sink).catch(async (err: unknown) => {
-          if (flags.rollback) await stopWhenEmpty(opened, stack.name);
+          // Refused input (a missing external network) started nothing: leave nothing either.
+          const refused = err instanceof ConfigError;
+          if (flags.rollback || refused) await stopWhenEmpty(opened, stack.name);
           const how = `see \`stack -p ${stack.name} ps\` and \`stack -p ${stack.name} logs SERVICE\`; \`stack -p ${stack.name} down\` removes it all`;
-          if (err instanceof Error && !flags.rollback && !interrupt.signal.aborted) output.err(c.dim(how));
+          if (err instanceof Error && !flags.rollback && !refused && !interrupt.signal.aborted) output.err(c.dim(how));
           throw err;
         });
         if (result.changes === 0) output.err(`${stack.name}: everything is up to date; nothing changed`);

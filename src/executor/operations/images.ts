@@ -1,6 +1,7 @@
 /** Image operations: build, pull, import, remove; build and pull progress become `op-progress` events. */
 import { assertNever, type PlanNode, type PlanNodeOf } from '../../planner/plan.js';
 import { Label, type BuildEvent } from '../../runtime/runtime.js';
+import { buildRequest } from '../build-request.js';
 import { opFields } from '../names.js';
 import type { OperationContext } from './context.js';
 
@@ -9,15 +10,7 @@ export async function buildImage(node: PlanNodeOf<'build-image'>, ctx: Operation
   const { build } = node;
   const progress = progressOf(node, ctx);
   await ctx.runtime.buildImage(
-    {
-      contextDir: build.context,
-      dockerfile: build.dockerfile,
-      args: { ...build.args },
-      ...(build.target ? { target: build.target } : {}),
-      tag: node.image,
-      noCache: build.no_cache,
-      labels: { ...build.labels, [Label.project]: ctx.stack.name },
-    },
+    buildRequest(ctx.stack, build, node.image, { labels: { [Label.project]: ctx.stack.name } }),
     (e) => {
       const text = buildLine(e);
       if (text !== undefined) progress(text);

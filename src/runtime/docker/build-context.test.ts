@@ -52,6 +52,13 @@ describe('buildContext', () => {
     expect(await entries(ctx.tar)).toEqual(['.dockerignore 0:0', 'Dockerfile 0:0', 'app.js 0:0', 'secrets/ 0:0', 'secrets/public.pem 0:0']);
   });
 
+  it('sends dockerfile_inline text as a Dockerfile of its own name, the context around it as usual', async () => {
+    const dir = tree({ Dockerfile: 'FROM other\n', '.dockerignore': '*.log\n', 'app.js': '', 'debug.log': '' });
+    const ctx = await buildContext(dir, 'Dockerfile', 'FROM busybox\nCOPY app.js /\n');
+    expect(ctx.dockerfile).toBe('.hafen.inline.Dockerfile');
+    expect(await entries(ctx.tar)).toEqual(['.dockerignore 0:0', 'Dockerfile 0:0', 'app.js 0:0', '.hafen.inline.Dockerfile 0:0']);
+  });
+
   it('sends a Dockerfile from outside the context under its own name', async () => {
     const context = tree({ 'app.js': '' });
     const other = tree({ 'web.Dockerfile': 'FROM busybox\n' });

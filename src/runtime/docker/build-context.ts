@@ -17,9 +17,15 @@ export interface BuildContext {
 
 /** Name of a Dockerfile from outside the context, inside the tar. */
 const OUTSIDE_DOCKERFILE = '.hafen.Dockerfile';
+/** Name of a Dockerfile given as text (`dockerfile_inline`), inside the tar. */
+export const INLINE_DOCKERFILE = '.hafen.inline.Dockerfile';
 
-/** Tars `contextDir` for a build of `dockerfile` (relative to the context, or absolute). */
-export async function buildContext(contextDir: string, dockerfile: string): Promise<BuildContext> {
+/**
+ * Tars `contextDir` for a build of `dockerfile` (relative to the context, or absolute), or of
+ * `inline`, the Dockerfile's text, which goes into the tar under a name of its own.
+ */
+export async function buildContext(contextDir: string, dockerfile: string, inline?: string): Promise<BuildContext> {
+  if (inline !== undefined) return inlineContext(path.resolve(contextDir), inline);
   const context = path.resolve(contextDir);
   const dockerfilePath = path.resolve(context, dockerfile);
   const rel = path.relative(context, dockerfilePath);
@@ -34,6 +40,21 @@ export async function buildContext(contextDir: string, dockerfile: string): Prom
   };
   fill().catch((err: Error) => pack.destroy(err));
   return { tar: pack as unknown as NodeJS.ReadableStream, dockerfile: outside ? OUTSIDE_DOCKERFILE : rel.split(path.sep).join('/') };
+}
+
+async function inlineContext(context: string, text: string): Promise<BuildContext> {
+  const ignored = createIgnoreMatcher(await loadDockerignore(context));
+  const pack = tar.pack();
+  const fill = async () => {
+    await addTree(pack, context, '', ignored, new Set(['.dockerignore']));
+    const body = Buffer.from(text);
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name: INLINE_DOCKERFILE, type: 'file', size: body.length, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0 }, body, (err) => (err ? reject(err) : resolve())),
+    );
+    pack.finalize();
+  };
+  fill().catch((err: Error) => pack.destroy(err));
+  return { tar: pack as unknown as NodeJS.ReadableStream, dockerfile: INLINE_DOCKERFILE };
 }
 
 async function addTree(pack: tar.Pack, root: string, rel: string, ignored: IgnoreMatcher, always: Set<string>): Promise<void> {

@@ -22,7 +22,8 @@ export function containerInfo(inspect: Docker.ContainerInspectInfo, host: string
     oomKilled: state.OOMKilled,
     createdAt: inspect.Created,
     ports: portBindings(inspect.NetworkSettings.Ports),
-    addresses: Object.fromEntries(
+    // On the host's network the container's ports are the engine host's own (here: this machine's loopback).
+    addresses: inspect.HostConfig?.NetworkMode === 'host' ? { host: '127.0.0.1' } : Object.fromEntries(
       Object.entries(inspect.NetworkSettings.Networks ?? {})
         .filter(([, n]) => n.IPAddress)
         .map(([name, n]) => [name, n.IPAddress]),

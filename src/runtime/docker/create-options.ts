@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import type { Healthcheck } from '../../config/model.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime.js';
 import { processHostConfig } from './process-options.js';
+import { applyNetworking } from './networking-options.js';
 import { fileMounts } from './container-files.js';
 
 /** Label keeping the image reference as the spec wrote it (`docker-archive:…` runs as a tag). */
@@ -33,7 +34,7 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     network: n.name,
     config: {
       Aliases: n.aliases,
-      ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}),
+      ...(n.ipv4Address || n.ipv6Address ? { IPAMConfig: { ...(n.ipv4Address ? { IPv4Address: n.ipv4Address } : {}), ...(n.ipv6Address ? { IPv6Address: n.ipv6Address } : {}) } } : {}),
       ...(spec.links?.length ? { Links: spec.links.map((l) => `${l.service}:${l.alias}`) } : {}),
     },
   }));
@@ -79,6 +80,7 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     },
     ...(first ? { NetworkingConfig: { EndpointsConfig: { [first.network]: first.config } } } : {}),
   };
+  applyNetworking(spec, options);
   // Mounts of secret and config files, after the volumes they may sit in.
   options.HostConfig!.Mounts!.push(...(fileMounts(spec.files) as unknown as Docker.MountSettings[]));
   if (spec.platform) (options as Record<string, unknown>).platform = spec.platform;

@@ -11,6 +11,7 @@ import tar from 'tar-stream';
 import { RuntimeError, StackError } from '../../errors.js';
 import type { BuildEvent, BuildSpec, ImageInfo } from '../runtime.js';
 import { buildContext } from './build-context.js';
+import { composeBuildOptions } from './build-options.js';
 import { engineMessage, isNotFound, naming } from './docker-errors.js';
 import { ociLayoutAsDockerArchive } from './oci-archive.js';
 
@@ -66,7 +67,8 @@ export class DockerImages {
   }
 
   async build(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
-    const { tar, dockerfile } = await buildContext(spec.contextDir, spec.dockerfile);
+    // A remote context (git URL) is fetched by the engine: no tar is sent.
+    const { tar, dockerfile } = spec.remoteContext !== undefined ? { tar: undefined, dockerfile: spec.dockerfile } : await buildContext(spec.contextDir, spec.dockerfile, spec.dockerfileInline);
     let step = 0;
     let stepStart = 0;
     const onMessage = (m: ProgressMessage) => {
@@ -84,15 +86,14 @@ export class DockerImages {
     };
     try {
       const stream = await this.docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
-        t: spec.tag,
-        dockerfile,
         buildargs: spec.args,
         labels: spec.labels,
         nocache: spec.noCache,
         rm: true,
         forcerm: true,
         ...(spec.target ? { target: spec.target } : {}),
-      });
+        ...composeBuildOptions(spec, dockerfile),
+      } as Docker.ImageBuildOptions);
       await this.follow(stream, undefined, onMessage);
       if (step) onEvent?.({ kind: 'step-done', index: step, ms: Date.now() - stepStart });
     } catch (err) {

@@ -24,6 +24,7 @@ import {
   type VolumeSpec,
 } from '../runtime.js';
 import { containerInfo } from './container-info.js';
+import { dockerNetworkExtras } from './networking-options.js';
 import { createRequest } from './create-options.js';
 import { copiedFiles, filesArchive } from './container-files.js';
 
@@ -100,6 +101,7 @@ export class DockerRuntime implements Runtime {
         Internal: spec.internal,
         Labels: spec.labels,
         ...(spec.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }] } } : {}),
+        ...dockerNetworkExtras(spec),
       });
     } catch (err) {
       if (statusOf(err) === 409) {
@@ -117,7 +119,7 @@ export class DockerRuntime implements Runtime {
 
   async createVolume(spec: VolumeSpec): Promise<void> {
     debug('Creating volume %s', spec.name);
-    await naming(`volume ${spec.name}`, 'cannot create', () => this.docker.createVolume({ Name: spec.name, Labels: spec.labels }));
+    await naming(`volume ${spec.name}`, 'cannot create', () => this.docker.createVolume({ Name: spec.name, Labels: spec.labels, ...(spec.driverOpts ? { DriverOpts: spec.driverOpts } : {}) }));
   }
 
   async removeVolume(name: string): Promise<void> {

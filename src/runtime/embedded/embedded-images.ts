@@ -4,7 +4,7 @@
  */
 import type { BuildEvent, BuildSpec, ImageInfo } from '../runtime.js';
 import { RuntimeError } from '../../errors.js';
-import { build, LauncherSandbox, type BuilderEvent, type BuildResult } from './builder/index.js';
+import { build, LauncherSandbox, type BuilderEvent, type BuildResult, type ImageResolver } from './builder/index.js';
 import { normalizeImageName, openStore, prune, type PruneOptions, type PruneResult, type Store } from './store/index.js';
 
 export class EmbeddedImages {
@@ -14,8 +14,12 @@ export class EmbeddedImages {
     this.store = openStore(root);
   }
 
-  /** Builds a Dockerfile into the store, RUN steps in hafen-run's sandbox. */
-  async build(spec: BuildSpec, onEvent?: (e: BuilderEvent | BuildEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
+  /**
+   * Builds a Dockerfile into the store, RUN steps in hafen-run's sandbox. `resolveImage` finds base
+   * images the store lacks (with `spec.pull`, every one: the caller pulls). `spec.cacheFrom` needs
+   * nothing: the store's step cache already serves every image built on this machine.
+   */
+  async build(spec: BuildSpec, onEvent?: (e: BuilderEvent | BuildEvent) => void, signal?: AbortSignal, resolveImage?: ImageResolver): Promise<BuildResult> {
     return build(this.store, {
       contextDir: spec.contextDir,
       dockerfile: spec.dockerfile,
@@ -27,6 +31,16 @@ export class EmbeddedImages {
       sandbox: new LauncherSandbox(),
       ...(onEvent ? { onEvent } : {}),
       ...(signal ? { signal } : {}),
+      ...(resolveImage ? { resolveImage } : {}),
+      ...(spec.dockerfileInline !== undefined ? { dockerfileText: spec.dockerfileInline } : {}),
+      ...(spec.namedContexts ? { namedContexts: spec.namedContexts } : {}),
+      ...(spec.extraTags ? { extraTags: spec.extraTags } : {}),
+      run: {
+        ...(spec.network === 'none' || spec.network === 'host' ? { network: spec.network } : {}),
+        ...(spec.extraHosts ? { extraHosts: spec.extraHosts } : {}),
+        ...(spec.secrets ? { secrets: spec.secrets } : {}),
+        ...(spec.ssh ? { ssh: spec.ssh } : {}),
+      },
     });
   }
 

@@ -48,7 +48,7 @@ import { RuntimeContext } from './containers/runtime-context.js';
 import { logFile, startContainer } from './containers/start-container.js';
 import * as volumes from './containers/volume-store.js';
 import { EmbeddedImages } from './embedded-images.js';
-import { HOST_IMAGE_NAME } from './builder/index.js';
+import { HOST_IMAGE_NAME, type BuilderEvent, type BuildResult } from './builder/index.js';
 import { importDockerArchive, importOciLayout, parseImageSource } from './image-io/index.js';
 import { Ipam, type PoolRange } from './network/index.js';
 import { pullFromRegistry } from './registry/index.js';
@@ -152,9 +152,21 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
-    const result = await this.images.build(spec, onEvent);
+    const result = await this.build(spec, onEvent);
     const info = this.images.list().find((i) => i.id === result.image.manifest.config.digest && i.name === result.image.name);
     return info ?? { name: spec.tag, id: result.image.manifest.config.digest, size: 0 };
+  }
+
+  /** A build with what it did (steps cached and run, warnings), for `stack build`. */
+  async build(spec: BuildSpec, onEvent?: (e: BuilderEvent | BuildEvent) => void): Promise<BuildResult> {
+    // `pull: true`: every base image is pulled again (an archive imported again), even when present.
+    const pull = spec.pull
+      ? async (ref: string) => {
+          await this.pullImage(ref);
+          return this.images.store.images.get(ref);
+        }
+      : undefined;
+    return this.images.build(spec, onEvent, undefined, pull);
   }
 
   async listImages(): Promise<ImageInfo[]> {

@@ -6,6 +6,7 @@ export { processWord, processWords, substitute, SubstitutionError, type Env, typ
 export { planStages, type BuildOptions, type StageGraph, type StageNode } from './stage-graph.js';
 export { resolveStages, DEFAULT_PATH, DEFAULT_SHELL, type ResolveOptions } from './resolve-stages.js';
 export type * from './stage-model.js';
+export type { SecretMount, SshMount } from './run-mounts.js';
 export { hostPlatform, formatPlatform, type Platform } from './build-args.js';
 export { loadDockerignore, parseDockerignore, createIgnoreMatcher, type IgnoreMatcher } from './dockerignore.js';
 export { expandCopySources, type CopyOperation, type CopyRequest, type ExpandOptions, type SourceEntry } from './copy-sources.js';

@@ -10,6 +10,7 @@ import { parseHealthcheck } from './healthcheck-parse.js';
 import { parseHeredocWord, type Heredoc } from './heredoc.js';
 import { InstructionError } from './instruction-error.js';
 import type { CommandLine, Instruction, KeyValue, Located, RunNetwork } from './instructions.js';
+import { parseRunMount } from './run-mounts.js';
 import { maybeJson, parseJsonArray, parseWords, splitArgs, splitCommand, type MaybeJson } from './words.js';
 
 /** Instruction names the parser knows, uppercase, for "did you mean". */
@@ -31,7 +32,6 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
 /** Flags Docker knows that need features hafen's builder does not have, with the reason. */
 const UNSUPPORTED_FLAGS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   run: {
-    mount: 'cache, secret, ssh and bind mounts in RUN are not supported by hafen builds',
     security: 'RUN --security is not supported by hafen builds',
     device: 'RUN --device is not supported by hafen builds',
   },
@@ -89,6 +89,7 @@ export function parseInstruction(logical: LogicalLine, escape: string, warnings:
         if (network !== undefined && !NETWORKS.includes(network as RunNetwork)) {
           throw new InstructionError(`unsupported network mode ${JSON.stringify(network)} (use default, none or host)`);
         }
+        const mounts = f.strings('mount').map(parseRunMount);
         const json = maybeJson(rest);
         if (json.json && json.args.length === 0) throw new InstructionError('RUN [] has no command to run');
         return {
@@ -96,6 +97,7 @@ export function parseInstruction(logical: LogicalLine, escape: string, warnings:
           ...at,
           command: commandLine(rest, json),
           ...(network !== undefined ? { network: network as RunNetwork } : {}),
+          ...(mounts.length > 0 ? { mounts } : {}),
           heredocs: logical.heredocs,
         };
       }

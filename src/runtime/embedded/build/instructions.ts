@@ -5,8 +5,9 @@
  */
 import type { Heredoc } from './heredoc.js';
 import type { ParseWarning } from './dockerfile-lines.js';
+import type { RunMount } from './run-mounts.js';
 
-export type { Heredoc, ParseWarning };
+export type { Heredoc, ParseWarning, RunMount };
 
 /** Where an instruction was written. */
 export interface Located {
@@ -45,6 +46,8 @@ export interface RunInstruction extends Located {
   kind: 'run';
   command: CommandLine;
   network?: RunNetwork;
+  /** `--mount=type=secret|ssh,...` (run-mounts.ts). */
+  mounts?: RunMount[];
   /** Heredoc bodies the command line opened (`RUN <<EOF`). */
   heredocs: Heredoc[];
 }

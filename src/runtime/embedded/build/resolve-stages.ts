@@ -148,6 +148,7 @@ function resolveInstruction(ins: StageInstruction, ctx: Context): Step {
         env,
         proxyEnv,
         ...(ins.network !== undefined ? { network: ins.network } : {}),
+        ...(ins.mounts ? { mounts: ins.mounts } : {}),
         user: config.user,
         workdir: config.workingDir || '/',
         files,

@@ -3,7 +3,7 @@
  * and the state it runs in, and the image config the stage ends with. Field names follow the
  * OCI/Docker image config so the builder can write it out as is.
  */
-import type { HealthcheckConfig, RunNetwork } from './instructions.js';
+import type { HealthcheckConfig, RunMount, RunNetwork } from './instructions.js';
 
 /** The part of an image's config a Dockerfile reads and writes. */
 export interface ImageConfig {
@@ -68,6 +68,8 @@ export interface RunStep extends StepBase {
   /** Proxy variables from build args (`http_proxy`, ...): passed to the command but, as in Docker, not part of the cache key. */
   proxyEnv: string[];
   network?: RunNetwork;
+  /** Secret (and ssh) mounts: given to the command, never part of the layer. */
+  mounts?: RunMount[];
   /** USER in effect ('' = root). */
   user: string;
   /** WORKDIR in effect. */

@@ -26,6 +26,7 @@ import { hostFingerprint, HOST_IMAGE_NAME } from './host-image.js';
 import { LayeredView } from './layered-view.js';
 import { fromContainerConfig } from './oci-config.js';
 import type { RunSandbox } from './run-sandbox.js';
+import type { RunSettings } from './run-settings.js';
 import type { SourceRoot } from './source-listing.js';
 import { imageState, lowerDirs, scratchState, stageCopy, type StageState } from './stage-state.js';
 import { runStep, type StepContext } from './step-exec.js';
@@ -69,6 +70,15 @@ export interface BuildOptions {
   /** Finds images the store lacks (pull, import); the store alone otherwise. */
   resolveImage?: ImageResolver;
   signal?: AbortSignal;
+  // Compose's build keys (issue 12).
+  /** The Dockerfile's text (`dockerfile_inline`): `dockerfile` is then only its name in messages. */
+  dockerfileText?: string;
+  /** Named contexts for FROM and COPY --from, by name: an absolute folder (COPY --from only) or `docker-image://REF`. */
+  namedContexts?: Record<string, string>;
+  /** How RUN steps run: network, extra hosts, secrets (run-settings.ts). */
+  run?: RunSettings;
+  /** More names for the image. */
+  extraTags?: string[];
 }
 
 /** The built image, with what the build did. */
@@ -89,7 +99,7 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
   if (!fs.statSync(contextDir, { throwIfNoEntry: false })?.isDirectory()) throw new RuntimeError('build context', `${contextDir} is not a directory`);
   let text: string;
   try {
-    text = fs.readFileSync(dockerfilePath, 'utf8');
+    text = opts.dockerfileText ?? fs.readFileSync(dockerfilePath, 'utf8');
   } catch (err) {
     throw new DockerfileError(dockerfileName, undefined, `cannot read the Dockerfile: ${(err as Error).message}`, { cause: err });
   }
@@ -99,13 +109,18 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
   // The images the needed stages start from or copy from, before anything runs.
   const graph = planStages(df, stageOpts);
   const images = new Map<string, ResolvedImage>();
+  const named = namedContexts(opts.namedContexts);
   for (const index of graph.order) {
     const node = graph.stages[index]!;
-    const refs = [...(node.base.kind === 'image' ? [node.base.ref] : []), ...node.copyFromImages];
+    const base = node.base.kind === 'image' ? node.base.ref : undefined;
+    if (base !== undefined && named.folders.has(base)) {
+      throw new DockerfileError(dockerfileName, node.line, `FROM ${base}: the named context "${base}" is a folder, which hafen builds take only in COPY --from; name an image (docker-image://REF) for FROM`);
+    }
+    const refs = [...(base !== undefined ? [base] : []), ...node.copyFromImages.filter((ref) => !named.folders.has(ref))];
     for (const ref of refs) {
       if (images.has(ref)) continue;
       try {
-        images.set(ref, await resolveImage(store, ref, opts.resolveImage));
+        images.set(ref, await resolveImage(store, named.images.get(ref) ?? ref, opts.resolveImage));
       } catch (err) {
         throw new DockerfileError(dockerfileName, node.line, (err as Error).message, { cause: err });
       }
@@ -131,6 +146,11 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
       const name = `stage ${resolved.stages[from.index]!.displayName}`;
       return { view: new LayeredView(lowerDirs(store, states.get(from.index)!), { name, frozen: true }), name };
     }
+    const folder = named.folders.get(from.ref);
+    if (folder !== undefined) {
+      const name = `the context "${from.ref}"`;
+      return { view: new LayeredView([folder], { escape: 'refuse', name, frozen: true }), name };
+    }
     const image = images.get(from.ref)!.image;
     return { view: new LayeredView([...image.layerDirs].reverse(), { name: `image ${from.ref}`, frozen: true }), name: `image ${from.ref}` };
   };
@@ -141,6 +161,7 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
     ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
     sourceRoot,
     contextDigests,
+    ...(opts.run ? { run: opts.run } : {}),
     onOutput: (line) => emit({ kind: 'output', index, line }),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
@@ -183,7 +204,23 @@ export async function build(store: Store, opts: BuildOptions): Promise<BuildResu
   const config = structuredClone(final.config);
   if (opts.labels && Object.keys(opts.labels).length > 0) config.config.Labels = { ...config.config.Labels, ...opts.labels };
   const image = store.images.put(config, final.layers, opts.tag);
+  for (const tag of opts.extraTags ?? []) store.images.tag(tag, image.manifestDigest);
   return { image, warnings: resolved.warnings, cachedSteps, executedSteps };
+}
+
+/** Named contexts split into folders (for COPY --from) and images (`docker-image://REF`, by the name used). */
+function namedContexts(contexts: Record<string, string> = {}): { folders: Map<string, string>; images: Map<string, string> } {
+  const folders = new Map<string, string>();
+  const images = new Map<string, string>();
+  for (const [name, value] of Object.entries(contexts)) {
+    if (value.startsWith('docker-image://')) {
+      images.set(name, value.slice('docker-image://'.length));
+      continue;
+    }
+    if (!fs.statSync(value, { throwIfNoEntry: false })?.isDirectory()) throw new RuntimeError(`build context ${name}`, `${value} is not a directory`);
+    folders.set(name, path.resolve(value));
+  }
+  return { folders, images };
 }
 
 /** A stage's state after its FROM, and whether its base had to be made. */

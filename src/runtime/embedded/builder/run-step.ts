@@ -12,6 +12,7 @@ import { OVERLAY_OPAQUE_XATTR } from '../layers/whiteouts.js';
 import { LayeredView } from './layered-view.js';
 import type { StepDirs } from './layer-commit.js';
 import type { RunResult, RunSandbox } from './run-sandbox.js';
+import { hostsFileText, stepMounts, stepNetwork, type RunSettings } from './run-settings.js';
 import { resolveOwner } from './user-lookup.js';
 
 export interface RunStepInput {
@@ -22,6 +23,8 @@ export interface RunStepInput {
   hostPaths: string[];
   dirs: StepDirs;
   sandbox: RunSandbox;
+  /** The build's network, extra hosts and secrets. */
+  settings?: RunSettings;
   onOutput?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -43,12 +46,14 @@ export async function executeRun(input: RunStepInput): Promise<RunResult> {
     binds.push({ source, target: file.path, readOnly: true });
   });
   const hosts = `${dirs.files}/hosts`;
-  fs.writeFileSync(hosts, `127.0.0.1\tlocalhost ${HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n`, { mode: 0o644 });
+  fs.writeFileSync(hosts, hostsFileText(HOSTNAME, input.settings?.extraHosts), { mode: 0o644 });
   binds.push({ source: hosts, target: '/etc/hosts', readOnly: true });
-  const network = step.network === 'none' ? 'none' : 'host';
+  const mounts = stepMounts(step, input.settings ?? {}, dirs.files);
+  binds.push(...mounts.binds);
+  const network = stepNetwork(step, input.settings);
   if (network === 'host' && fs.existsSync('/etc/resolv.conf')) binds.push({ source: '/etc/resolv.conf', target: '/etc/resolv.conf', readOnly: true });
 
-  const env = [...step.env, ...step.proxyEnv];
+  const env = [...step.env, ...step.proxyEnv, ...mounts.env];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home ?? '/'}`);
   if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${HOSTNAME}`);
 

@@ -18,6 +18,7 @@ import { commitUpper, makeStepDirs, type StepDirs } from './layer-commit.js';
 import { applyConfigStep } from './oci-config.js';
 import { executeRun } from './run-step.js';
 import type { RunSandbox } from './run-sandbox.js';
+import type { RunSettings } from './run-settings.js';
 import type { SourceRoot } from './source-listing.js';
 import { addStep, lowerDirs, nextChainId, type StageState } from './stage-state.js';
 import { keyOf } from './step-key.js';
@@ -35,6 +36,8 @@ export interface StepContext {
   sourceRoot(step: Extract<Step, { kind: 'copy' | 'add' }>): SourceRoot;
   /** Remembered digests of the build context's files. */
   contextDigests?: FileDigests;
+  /** The build's network, extra hosts and secrets for RUN steps. */
+  run?: RunSettings;
   onOutput(line: string): void;
   signal?: AbortSignal;
 }
@@ -139,7 +142,7 @@ async function execute(ctx: StepContext, state: StageState, step: Step, place: S
 async function fill(ctx: StepContext, state: StageState, step: Step, place: StepPlace, plan: CopyPlan | undefined, dirs: StepDirs, lowers: string[], readOnly: string[]): Promise<void> {
   if (step.kind === 'run') {
     if (!ctx.sandbox) throw new BuildError(place, 'RUN needs a build sandbox, and none was given');
-    const result = await executeRun({ step, lowerDirs: lowers, hostPaths: readOnly, dirs, sandbox: ctx.sandbox, onOutput: ctx.onOutput, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const result = await executeRun({ step, lowerDirs: lowers, hostPaths: readOnly, dirs, sandbox: ctx.sandbox, ...(ctx.run ? { settings: ctx.run } : {}), onOutput: ctx.onOutput, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     if (result.exitCode !== 0) {
       throw new BuildError(place, `the command ${JSON.stringify(step.argv)} exited with code ${result.exitCode}`, {
         command: step.argv,

@@ -50,7 +50,7 @@ export function resolveMounts(root: string, project: string, spec: ContainerSpec
           seedVolume(image.view, m.target, source);
         } else {
           const found = findVolume(root, m.source, project) ?? createVolume(root, project, { name: m.source, labels: { [Label.project]: project } });
-          source = found.dir;
+          source = found.record.device ?? found.dir;
         }
         out.binds.push({ source, target: m.target, readOnly: m.readOnly });
         break;

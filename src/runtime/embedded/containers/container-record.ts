@@ -35,6 +35,10 @@ export interface RecordNetwork {
   address: string;
   prefix: number;
   aliases: string[];
+  /** The bridge's address (the host on this network: `host-gateway`). */
+  gateway?: string;
+  /** The container end's MAC address, when the stack file gives one. */
+  mac?: string;
 }
 
 /** How the container's command runs; kept for exec, which runs with the same identity. */

@@ -89,7 +89,8 @@ export function containerInfo(record: ContainerRecord, o: Observed): ContainerIn
     ...(record.startedAt ? { startedAt: record.startedAt } : {}),
     ...(o.finishedAt && !running ? { finishedAt: o.finishedAt } : {}),
     ports: running ? record.ports.map((p) => ({ ...p })) : [],
-    addresses: Object.fromEntries(record.networks.map((n) => [n.name, n.address])),
+    // On the host's network the container's ports are the host's own.
+    addresses: record.spec.networkMode?.kind === 'host' ? { host: '127.0.0.1' } : Object.fromEntries(record.networks.map((n) => [n.name, n.address])),
     host: 'embedded',
     ...(!running && record.stopRequested ? { stopRequested: true } : {}),
   };

@@ -87,6 +87,8 @@ export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec):
       address: addresses.get(n.name)!,
       prefix: networks[i]!.prefix,
       aliases: [...n.aliases],
+      gateway: networks[i]!.gateway,
+      ...(n.macAddress ? { mac: n.macAddress } : {}),
     }));
 
     const record: ContainerRecord = {

@@ -8,6 +8,7 @@ import { Label } from '../../runtime.js';
 import { withFileLock } from '../network/file-lock.js';
 import { updateHosts, writeNameFiles, type HostsMember } from '../network/index.js';
 import { processRunning } from '../process-info.js';
+import { hostGatewayOf, resolveHostGateway, resolvConfOf } from './network-mode.js';
 import { containerPaths } from '../state/index.js';
 import { listRecords, type ContainerRecord } from './container-record.js';
 
@@ -36,7 +37,7 @@ export function hostsMember(record: ContainerRecord): HostsMember {
     hostname: spec.hostname || record.name,
     networks: record.networks.map((n) => ({ network: n.name, address: n.address, aliases: n.aliases })),
     links: specLinks(spec),
-    extraHosts: { ...spec.extraHosts },
+    extraHosts: resolveHostGateway(spec.extraHosts, hostGatewayOf(record)),
   };
 }
 
@@ -47,7 +48,7 @@ function isUp(record: ContainerRecord): boolean {
 
 /** Writes a new container's name files (its /etc/hosts knows itself only until it starts). */
 export function writeInitialNameFiles(root: string, record: ContainerRecord): void {
-  writeNameFiles(containerPaths(root, record.project, record.name), hostsMember(record), []);
+  writeNameFiles(containerPaths(root, record.project, record.name), hostsMember(record), [], resolvConfOf(record.spec));
 }
 
 /**

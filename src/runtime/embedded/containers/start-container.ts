@@ -22,6 +22,7 @@ import { writeRecord, type ContainerRecord, type RecordProcess, type RecordRun }
 import { syncHosts } from './hosts-sync.js';
 import { groupIdsInRootfs } from '../launcher/group-add.js';
 import { containerOptions, processOptions, withoutBinds } from './process-options.js';
+import { networkNamespace } from './network-mode.js';
 import { containerCapabilities, containerCommand, containerCwd, containerEnv, containerHealthcheck } from './process-spec.js';
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
@@ -117,6 +118,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
   proc.cgroups = [...cgroup.dirs];
 
   fs.rmSync(paths.status, { force: true });
+  const namespace = await step('finding its network namespace', () => networkNamespace(ctx.root, record));
   const launchSpec: LaunchSpec = {
     ...proc,
     rootfs: { kind: 'overlay', lower: layers.lower, upper: paths.upper, work: paths.work, target: paths.rootfs },
@@ -124,14 +126,15 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     hostReadOnly: layers.hostReadOnly,
     binds: [
       ...record.binds,
-      { source: paths.hosts, target: '/etc/hosts' },
-      { source: paths.hostname, target: '/etc/hostname' },
-      { source: paths.resolvConf, target: '/etc/resolv.conf' },
+      { source: namespace.files.hosts, target: '/etc/hosts' },
+      { source: namespace.files.hostname, target: '/etc/hostname' },
+      { source: namespace.files.resolvConf, target: '/etc/resolv.conf' },
       ...shared.binds,
     ],
     tmpfs: record.tmpfs,
-    net: 'new',
-    hostname: spec.hostname,
+    net: namespace.net,
+    hostname: namespace.hostname,
+    ...(spec.domainname ? { domainname: spec.domainname } : {}),
     tty: spec.tty,
     ...(spec.stdinOpen ? { stdinOpen: true } : {}),
     ...logOption(spec.logging, logFile(paths)),
@@ -166,7 +169,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
           pid: run.pid,
           project,
           container: name,
-          endpoints: record.networks.map((n) => ({ network: n.name, bridge: n.bridge, address: n.address, prefix: n.prefix })),
+          endpoints: record.networks.map((n) => ({ network: n.name, bridge: n.bridge, address: n.address, prefix: n.prefix, ...(n.mac ? { mac: n.mac } : {}) })),
         },
         ctx.log,
       ),

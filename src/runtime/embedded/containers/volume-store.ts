@@ -18,6 +18,8 @@ export interface VolumeRecord {
   project: string;
   labels: Record<string, string>;
   createdAt: string;
+  /** A host folder the volume is (the local driver's `type: none, o: bind, device: PATH`); its data is not ours to delete. */
+  device?: string;
 }
 
 /** A volume found: its record and its folder. */
@@ -48,7 +50,8 @@ export function createVolume(root: string, project: string, spec: VolumeSpec): F
   const existing = readJsonFile<VolumeRecord>(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   if (existing) return { record: existing, dir };
-  const record: VolumeRecord = { name: spec.name, project, labels: { ...spec.labels }, createdAt: new Date().toISOString() };
+  const device = bindDevice(spec);
+  const record: VolumeRecord = { name: spec.name, project, labels: { ...spec.labels }, createdAt: new Date().toISOString(), ...(device ? { device } : {}) };
   writeFileAtomic(file, JSON.stringify(record, null, 1));
   return { record, dir };
 }
@@ -94,4 +97,21 @@ export function listVolumes(root: string, labels: Record<string, string>): Volum
       .map((f) => readJsonFile<VolumeRecord>(path.join(volumesDir(root, project), f)))
       .filter((r): r is VolumeRecord => r !== undefined && hasLabels(r.labels, labels));
   });
+}
+
+/**
+ * The host folder of a volume in the local driver's bind form (`type: none, o: bind, device: PATH`);
+ * undefined without driver options. Other options are refused: the embedded runtime mounts nothing else.
+ */
+export function bindDevice(spec: VolumeSpec): string | undefined {
+  const opts = spec.driverOpts ?? {};
+  if (Object.keys(opts).length === 0) return undefined;
+  const flags = (opts.o ?? '').split(',').map((f) => f.trim());
+  const extra = Object.keys(opts).filter((k) => !['type', 'o', 'device'].includes(k));
+  if (opts.type !== 'none' || !(flags.includes('bind') || flags.includes('rbind')) || !opts.device || extra.length > 0) {
+    throw new RuntimeError(`volume ${spec.name}`, `driver_opts ${JSON.stringify(opts)}: only the bind form {type: none, o: bind, device: /path} is supported on the embedded runtime`);
+  }
+  if (!path.isAbsolute(opts.device)) throw new RuntimeError(`volume ${spec.name}`, `driver_opts.device ${opts.device} must be an absolute path`);
+  if (!fs.existsSync(opts.device)) throw new RuntimeError(`volume ${spec.name}`, `driver_opts.device ${opts.device}: no such file or directory (the local driver binds an existing folder)`);
+  return opts.device;
 }

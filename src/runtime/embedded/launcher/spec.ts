@@ -92,6 +92,8 @@ export interface LaunchSpec extends ProcessSpec {
   /** Default `new`. */
   net?: NetSpec;
   hostname?: string;
+  /** NIS domain name of the container's UTS namespace (`domainname:`). */
+  domainname?: string;
   /**
    * Capture stdout/stderr into a timestamped log file, rotated to FILE.1 past maxBytes; `files`
    * kept in all (default 2: FILE and FILE.1; 1 drops the full file), as Docker's max-file.
@@ -208,6 +210,7 @@ export function runArgv(spec: LaunchSpec, options: { syncFd?: number } = {}): st
   args.push('--net', typeof net === 'string' ? net : net.join);
   if (spec.hostname) args.push('--hostname', spec.hostname);
   args.push(...namespaceArgs(spec));
+  if (spec.domainname) args.push('--domainname', spec.domainname);
   args.push(...processArgs(spec));
   if (spec.stdinOpen) args.push('--stdin-open');
   if (spec.log) {

@@ -40,6 +40,8 @@ export interface Endpoint {
   prefix: number;
   /** The interface's name inside the container; `eth<index>` by default. */
   ifname?: string;
+  /** Its MAC address; by default made from the address (macOfAddress). */
+  mac?: string;
 }
 
 /** A container to wire: its namespace (by init pid or namespace file) and its networks, primary first. */
@@ -120,7 +122,7 @@ export function attachCommands(spec: Omit<AttachSpec, 'pid' | 'netnsPath'>): Att
   }));
   const lines = spec.endpoints.map(
     (e, n) =>
-      `link add ${interfaces[n]!.hostVeth} netns ${HOST_NETNS} master if${bridgeIndex(e.bridge, resource)} up type veth peer name ${interfaces[n]!.ifname} address ${macOfAddress(e.address)}`,
+      `link add ${interfaces[n]!.hostVeth} netns ${HOST_NETNS} master if${bridgeIndex(e.bridge, resource)} up type veth peer name ${interfaces[n]!.ifname} address ${e.mac ?? macOfAddress(e.address)}`,
   );
   lines.push('link set dev lo up');
   for (const i of interfaces) lines.push(`addr add ${i.address}/${i.prefix} dev ${i.ifname}`, `link set dev ${i.ifname} up`);

@@ -36,11 +36,11 @@ export interface NameFiles {
   resolvConf: string;
 }
 
-/** Writes all three name files of a container that is about to start. */
-export function writeNameFiles(files: NameFiles, self: HostsMember, members: readonly HostsMember[]): void {
+/** Writes all three name files of a container that is about to start (`resolvConf`: its text, default the generated one). */
+export function writeNameFiles(files: NameFiles, self: HostsMember, members: readonly HostsMember[], resolvConf = renderResolvConf()): void {
   writeInPlace(files.hosts, renderHosts(self, members));
   writeInPlace(files.hostname, renderHostname(self.hostname));
-  writeInPlace(files.resolvConf, renderResolvConf());
+  writeInPlace(files.resolvConf, resolvConf);
 }
 
 /** A container whose /etc/hosts is kept up to date, and where that file is. */

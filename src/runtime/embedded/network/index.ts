@@ -5,6 +5,7 @@ export { formatCidr, parseCidr, type Cidr } from './cidr.js';
 export { readHostSubnets, type HostSubnet } from './host-routes.js';
 export { updateHosts, writeInPlace, writeNameFiles, type HostsTarget, type NameFiles } from './hosts-files.js';
 export { renderHostname, renderHosts, renderResolvConf, type HostsMember } from './hosts.js';
+export { resolvConfText, type ResolverSettings } from './resolv-conf.js';
 export { netnsFile, type NetnsRef } from './ip-command.js';
 export { allocationsFile, DEFAULT_POOL, Ipam, parseSubnetPool, type IpamOptions, type NetworkAllocation, type PoolRange } from './ipam.js';
 export * from './names.js';
