@@ -3,9 +3,13 @@ import { loadStack } from '../config/index.js';
 import type { Stack } from '../config/model.js';
 import { buildGraph } from '../planner/index.js';
 import type { GlobalOptions } from './global-options.js';
+import { processOutput, type Output } from './output.js';
 
-/** A stack that loaded, validated and has no dependency cycle. */
-export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd()): Promise<Stack> {
+/**
+ * A stack that loaded, validated and has no dependency cycle. The loader's warnings (an unset
+ * variable, …) go to stderr once each, so `--progress json` and `config --json` keep stdout clean.
+ */
+export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd(), output: Output = processOutput()): Promise<Stack> {
   const stack = await loadStack({
     file: globals.file,
     cwd,
@@ -14,6 +18,7 @@ export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd
     project: globals.projectName,
     env: process.env,
     profiles: globals.profile,
+    onWarning: (message) => output.err(output.color.yellow(`warning: ${message}`)),
   });
   buildGraph(stack); // throws CycleError naming the cycle and where it is written
   return stack;

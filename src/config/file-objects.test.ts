@@ -167,9 +167,10 @@ services:
     expect(pullPolicyOf('daily')).toEqual({ policy: 'refresh', refreshAfter: 86_400_000 });
     expect(pullPolicyOf('weekly')).toEqual({ policy: 'refresh', refreshAfter: 7 * 86_400_000 });
     expect(pullPolicyOf('every_90m')).toEqual({ policy: 'refresh', refreshAfter: 5_400_000 });
-    expect(parseFileMode(400)).toBe(0o400);
+    expect(parseFileMode(400)).toBe(400); // a plain 400 is decimal, as compose-go's FileMode takes the int (file-mode.ts)
+    expect(parseFileMode('400')).toBe(0o400);
     expect(parseFileMode('0o640')).toBe(0o640);
-    expect(parseFileMode(288)).toBe(0o440); // `0o440` in YAML 1.2
+    expect(parseFileMode(288)).toBe(0o440); // `0o440` or `0440`, as go-yaml reads them
     expect(parseFileMode('9')).toBeUndefined();
     expect(parseFileMode(0o7777 + 1)).toBeUndefined();
   });

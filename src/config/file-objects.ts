@@ -4,8 +4,9 @@
  * their long form. The data of an `environment:` source is read here, once, into a Sensitive.
  */
 import path from 'node:path';
+import { parseFileMode as parseComposeFileMode } from './file-mode.js';
 import type { Lookup } from './interpolate.js';
-import type { Issues } from './issues.js';
+import { ValueError, type Issues } from './issues.js';
 import { labelsOf } from './mappings.js';
 import { Sensitive, type FileObject, type FileReference, type Stack } from './model.js';
 import type { RawFileObject, RawFileReference } from './raw.js';
@@ -105,15 +106,17 @@ function targetOf(kind: FileObjectKind, ref: RawFileReference): string {
 }
 
 /**
- * A mode as Compose files write it: octal digits, as a number (`0440`, which YAML 1.2 reads as
- * 440) or a string (`"0440"`, `"0o440"`). A number with an 8 or 9 in it cannot be octal digits,
- * so it is the mode itself (`0o440` reads as 288). Undefined when it is none of these.
+ * A mode as Compose reads it (file-mode.ts): a number as YAML reads it, which hafen does as go-yaml
+ * (`0440` and `0o440` are 288; a plain `440` is decimal), a string as octal digits (`"0440"`).
+ * Undefined when it is none of these.
  */
 export function parseFileMode(value: string | number): number | undefined {
-  const text = String(value).trim().replace(/^0o/i, '');
-  if (/^[0-7]{1,4}$/.test(text)) return parseInt(text, 8);
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o7777) return value;
-  return undefined;
+  try {
+    return parseComposeFileMode(value);
+  } catch (err) {
+    if (err instanceof ValueError) return undefined;
+    throw err;
+  }
 }
 
 /** `secrets` → `secret`, for messages. */

@@ -9,6 +9,13 @@ import { ScalarError, type ScalarHook } from './yaml-tree.js';
 /** Finds a variable's value; undefined when it is not set. */
 export type Lookup = (name: string) => string | undefined;
 
+/**
+ * Told of a variable that `$NAME` or `${NAME}` named and that is not set (it becomes ""), as
+ * Compose warns of it; the forms with a default or an alternative (`${NAME:-x}`, `${NAME+x}`) are
+ * not told, nor is a required one (`${NAME:?}`), which fails instead.
+ */
+export type OnUnset = (name: string) => void;
+
 /** A missing required variable or a malformed `${...}`. */
 export class InterpolationError extends ScalarError {}
 
@@ -17,8 +24,8 @@ const OPERATORS = [':-', ':?', ':+', '-', '?', '+'] as const;
 type Operator = (typeof OPERATORS)[number];
 
 /** Expands every variable in `text`. */
-export function interpolate(text: string, lookup: Lookup): string {
-  return expand(text, lookup).text;
+export function interpolate(text: string, lookup: Lookup, onUnset?: OnUnset): string {
+  return expand(text, lookup, onUnset).text;
 }
 
 /**
@@ -26,10 +33,10 @@ export function interpolate(text: string, lookup: Lookup): string {
  * again as YAML would read the result (`replicas: ${N}` with N=3 is the number 3), but only when
  * that loses nothing: `08080` stays a string.
  */
-export function interpolationHook(lookup: Lookup): ScalarHook {
+export function interpolationHook(lookup: Lookup, onUnset?: OnUnset): ScalarHook {
   return (text, plain) => {
     if (!text.includes('$')) return text;
-    const { text: out, substituted } = expand(text, lookup);
+    const { text: out, substituted } = expand(text, lookup, onUnset);
     if (!plain || !substituted) return out;
     if (out === 'true' || out === 'false') return out === 'true';
     const n = Number(out);
@@ -38,7 +45,7 @@ export function interpolationHook(lookup: Lookup): ScalarHook {
   };
 }
 
-function expand(text: string, lookup: Lookup): { text: string; substituted: boolean } {
+function expand(text: string, lookup: Lookup, onUnset?: OnUnset): { text: string; substituted: boolean } {
   let out = '';
   let substituted = false;
   let i = 0;
@@ -54,14 +61,14 @@ function expand(text: string, lookup: Lookup): { text: string; substituted: bool
       out += '$';
       i = dollar + 2;
     } else if (next === '{') {
-      const { value, end } = braced(text, dollar, lookup);
+      const { value, end } = braced(text, dollar, lookup, onUnset);
       out += value;
       substituted = true;
       i = end;
     } else {
       const name = NAME.exec(text.slice(dollar + 1))?.[0];
       if (name) {
-        out += lookup(name) ?? '';
+        out += plainValue(name, lookup, onUnset);
         substituted = true;
         i = dollar + 1 + name.length;
       } else {
@@ -74,7 +81,7 @@ function expand(text: string, lookup: Lookup): { text: string; substituted: bool
 }
 
 /** Expands the `${...}` starting at `start`; returns its value and the index after its `}`. */
-function braced(text: string, start: number, lookup: Lookup): { value: string; end: number } {
+function braced(text: string, start: number, lookup: Lookup, onUnset?: OnUnset): { value: string; end: number } {
   const body = start + 2;
   const name = NAME.exec(text.slice(body))?.[0];
   const close = findClose(text, body);
@@ -83,12 +90,19 @@ function braced(text: string, start: number, lookup: Lookup): { value: string; e
   if (!name) throw new InterpolationError(`invalid interpolation "${shown}": expected a variable name (write $$ for a literal $)`);
   const rest = text.slice(body + name.length, close);
   const end = close + 1;
+  if (rest === '') return { value: plainValue(name, lookup, onUnset), end };
   const value = lookup(name);
-  if (rest === '') return { value: value ?? '', end };
   const op = OPERATORS.find((o) => rest.startsWith(o));
   if (!op) throw new InterpolationError(`invalid interpolation "${shown}": expected "}", ":-", "-", ":?", "?", ":+" or "+" after ${name}`);
-  const arg = () => interpolate(rest.slice(op.length), lookup);
+  const arg = () => interpolate(rest.slice(op.length), lookup, onUnset);
   return { value: apply(op, name, value, arg), end };
+}
+
+/** `$NAME` or `${NAME}`: its value, or "" and a warning. */
+function plainValue(name: string, lookup: Lookup, onUnset?: OnUnset): string {
+  const value = lookup(name);
+  if (value === undefined) onUnset?.(name);
+  return value ?? '';
 }
 
 function apply(op: Operator, name: string, value: string | undefined, arg: () => string): string {

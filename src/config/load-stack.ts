@@ -19,6 +19,7 @@ import { checkNetworkingReferences } from './networking-references.js';
 import { envFileRefs, type NormalizeContext } from './service.js';
 import { sortIssues } from './source-map.js';
 import { validateTree } from './validate.js';
+import { onceEach, type OnWarning } from './warnings.js';
 
 /** Where to find the stack files and what surrounds them. */
 export interface LoadOptions {
@@ -47,6 +48,8 @@ export interface LoadOptions {
    * planner's job); profiles only decide which services' host ports can clash.
    */
   profiles?: string[];
+  /** Told each warning once (an unset variable, …); the CLI prints them on stderr. Default: none. */
+  onWarning?: OnWarning;
 }
 
 /** Loads, merges, validates and normalizes the stack files. Throws ConfigError (every problem, first by position first) or ConfigNotFoundError. */
@@ -77,7 +80,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   }
 
   let stdinText: Promise<string> | undefined;
-  const loader: TreeLoader = { cwd, issues: [], stdin: () => (stdinText ??= (opts.stdin ?? readStdin)()) };
+  const loader: TreeLoader = { cwd, issues: [], stdin: () => (stdinText ??= (opts.stdin ?? readStdin)()), warn: onceEach(opts.onWarning) };
   const node = await loadProjectTree(files, dir, projectEnv, loader);
   if (node === undefined) {
     throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: 'the file is empty; a stack file needs at least a services: mapping' }]);

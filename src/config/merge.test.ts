@@ -51,7 +51,7 @@ const RULES: [string, string, string, unknown][] = [
   ['ports', '["8080:80"]', '["8080:80/udp"]', ['8080:80', '8080:80/udp']],
   ['volumes', '["data:/data", "./a:/a:ro"]', '["other:/data"]', ['other:/data', './a:/a:ro']],
   ['volumes', '["data:/data"]', '[{type: bind, source: ./x, target: /data}]', [{ type: 'bind', source: './x', target: '/data' }]],
-  ['secrets', '[token, {source: key, target: /k}]', '[{source: token, mode: 0400}, {source: other, target: /k}]', [{ source: 'token', mode: 400 }, { source: 'other', target: '/k' }]],
+  ['secrets', '[token, {source: key, target: /k}]', '[{source: token, mode: 0400}, {source: other, target: /k}]', [{ source: 'token', mode: 0o400 }, { source: 'other', target: '/k' }]],
   ['configs', '[conf]', '[{source: conf, target: /conf}]', [{ source: 'conf', target: '/conf' }]],
   ['expose', '[80, "81"]', '["80", 82]', ['80', '81', 82]],
   ['dns', '8.8.8.8', '[8.8.8.8, 1.1.1.1]', ['8.8.8.8', '1.1.1.1']],

@@ -26,8 +26,8 @@ describe('parseYaml', () => {
     expect(failure(() => parseYaml('a: !foo x\n', 'stack.yaml'))).toMatch(/^stack\.yaml:1:4 invalid YAML: unresolved tag: !foo/);
   });
 
-  it('reads YAML 1.2: no, yes and on stay strings', () => {
-    expect(tree('a: no\nb: yes\nc: on\nd: true\ne: 010\n').value).toEqual({ a: 'no', b: 'yes', c: 'on', d: true, e: 10 });
+  it('reads YAML 1.2: no, yes and on stay strings; 010 is octal, as go-yaml (Compose) reads it', () => {
+    expect(tree('a: no\nb: yes\nc: on\nd: true\ne: 010\n').value).toEqual({ a: 'no', b: 'yes', c: 'on', d: true, e: 8 });
   });
 
   it('refuses a 9-level "billion laughs" quickly, through yaml\'s alias count', () => {

@@ -6,6 +6,7 @@ import type { TreeNode } from './node-tree.js';
 import { parseYaml } from './parse-yaml.js';
 import { readTextFile } from './read-file.js';
 import { STDIN_NAME } from './read-stdin.js';
+import { unsetVariableWarning, type OnWarning } from './warnings.js';
 import { toNodeTree } from './yaml-tree.js';
 
 /** A file of the stack: its absolute path (`-` for standard input) and how messages name it. */
@@ -22,13 +23,17 @@ export interface TreeLoader {
   issues: ConfigIssue[];
   /** Standard input's text, for `-f -`; read once. */
   stdin: () => Promise<string>;
+  /** Told of each warning (an unset variable, an octal-looking decimal mode); passes each on once. */
+  warn?: OnWarning;
 }
 
 /** Reads, parses and interpolates one file; undefined for an empty one. Syntax errors throw ConfigError. */
 export async function readFileTree(file: SourceFile, env: Lookup, loader: TreeLoader): Promise<TreeNode | undefined> {
   const text = file.abs === STDIN_NAME ? await loader.stdin() : await readTextFile(file.abs, file.shown);
-  const tree = toNodeTree(parseYaml(text, file.shown), interpolationHook(env));
+  const warn = loader.warn;
+  const tree = toNodeTree(parseYaml(text, file.shown), interpolationHook(env, warn && ((name) => warn(unsetVariableWarning(name)))));
   loader.issues.push(...tree.issues);
+  if (warn) for (const warning of tree.warnings) warn(warning);
   return tree.node;
 }
 

@@ -1,8 +1,10 @@
 /** Service mounts: Compose's short syntax (`"pgdata:/data"`, `"./seed:/seed:ro"`, `"/anon"`) and long syntax. */
 import path from 'node:path';
 import { ValueError } from './issues.js';
+import { parseFileMode } from './file-mode.js';
 import type { VolumeMount } from './model.js';
 import { parseSize } from './units.js';
+import { isWindowsAbsolutePath, isWindowsHostPath } from './windows-path.js';
 
 /** Long syntax as the schema admits it. */
 export interface RawVolumeLong {
@@ -32,7 +34,7 @@ export function parseVolume(value: string | RawVolumeLong, ctx: PathContext): Vo
 }
 
 function parseShort(text: string, ctx: PathContext): VolumeMount {
-  const parts = text.split(':');
+  const parts = splitShort(text);
   if (parts.length > 3 || parts.some((p) => p === '')) {
     throw new ValueError(`"${text}" is not a mount; expected "VOLUME:/path", "./host/path:/path[:ro]" or "/path"`);
   }
@@ -64,7 +66,7 @@ function parseLong(value: RawVolumeLong, ctx: PathContext): VolumeMount {
       if (value.source) throw new ValueError('a tmpfs mount has no source');
       const mount: VolumeMount = { type: 'tmpfs', target };
       if (value.tmpfs?.size !== undefined) mount.size = parseSize(value.tmpfs.size);
-      if (value.tmpfs?.mode !== undefined) mount.mode = octalMode(value.tmpfs.mode);
+      if (value.tmpfs?.mode !== undefined) mount.mode = parseFileMode(value.tmpfs.mode);
       return mount;
     }
     default: {
@@ -74,18 +76,31 @@ function parseLong(value: RawVolumeLong, ctx: PathContext): VolumeMount {
   }
 }
 
-/** Compose writes tmpfs modes as octal digits (1777); the model keeps the number they mean. */
-function octalMode(mode: number): number {
-  if (!/^[0-7]{1,4}$/.test(String(mode))) throw new ValueError(`expected a file mode in octal digits like 1777 or 755, got ${mode}`);
-  return parseInt(String(mode), 8);
+/**
+ * The short syntax's fields, split at ":" as Compose splits them (compose-go format/volume.go): a
+ * ":" right after a single letter is a Windows drive (`C:\data:/data` is two fields).
+ */
+function splitShort(text: string): string[] {
+  const parts: string[] = [];
+  let field = '';
+  for (const ch of text) {
+    if (ch === ':' && !(field.length === 1 && /\p{L}/u.test(field))) {
+      parts.push(field);
+      field = '';
+    } else field += ch;
+  }
+  parts.push(field);
+  return parts;
 }
 
-/** Host paths are written as paths; anything else names a volume. */
+/** Host paths are written as paths (Windows ones too, as in Compose); anything else names a volume. */
 function isHostPath(source: string): boolean {
-  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
+  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || isWindowsHostPath(source);
 }
 
+/** Relative paths join the stack file's folder; a Windows absolute path is kept as written, as Compose keeps it. */
 function hostPath(source: string, ctx: PathContext): string {
+  if (isWindowsAbsolutePath(source)) return source;
   if (source === '~' || source.startsWith('~/')) {
     if (!ctx.home) throw new ValueError(`cannot expand "~" in "${source}": HOME is not set`);
     return path.join(ctx.home, source.slice(1));
@@ -104,7 +119,7 @@ function checkVolumeName(name: string): string {
   return name;
 }
 
-/** Writes a tmpfs mode back in octal digits. */
+/** Writes a tmpfs mode back as Compose does: the number itself (`docker compose config` prints 1023 for 0o1777). */
 export function formatMode(mode: number): number {
-  return Number(mode.toString(8));
+  return mode;
 }

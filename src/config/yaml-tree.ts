@@ -5,11 +5,14 @@
  * `!override` tags, and rewrites string scalars through a hook (interpolation) so that rewritten
  * values keep their positions.
  */
-import { isAlias, isMap, isScalar, isSeq, parse as parseYamlText, Scalar, visit, type Alias, type Node, type Pair, type YAMLMap } from 'yaml';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { isAlias, isMap, isScalar, isSeq, Scalar, visit, type Alias, type Node, type Pair, type YAMLMap } from 'yaml';
+import { ConfigError, formatIssue, type ConfigIssue } from '../errors.js';
+import { decimalModeWarning } from './file-mode.js';
 import { flatten, mapNode, scalarNode, type Loc, type MapNode, type TreeNode } from './node-tree.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { StackSourceMap, type Pos } from './source-map.js';
+import { ValueShapes, type ValueShape } from './text-values.js';
+import { composeText, readPlainScalar } from './yaml-scalar.js';
 
 /**
  * Values that aliases and merges may add beyond what the file itself holds; past this the file is
@@ -32,33 +35,42 @@ export interface YamlTree {
   value: unknown;
   source: StackSourceMap;
   issues: ConfigIssue[];
+  /** Located warnings (`file:line:col path: message`) about how values are written. */
+  warnings: string[];
 }
 
 /** The document as positioned nodes (undefined when empty), and the problems found on the way. */
 export interface NodeTree {
   node: TreeNode | undefined;
   issues: ConfigIssue[];
+  /** Located warnings (`file:line:col path: message`) about how values are written. */
+  warnings: string[];
 }
 
-/** Builds the positioned tree. Throws ConfigError only when a size limit is hit; other problems are in `issues`. */
+/**
+ * Builds the positioned tree. Plain scalars are read as Compose reads them (yaml-scalar.ts), and the
+ * values that are text to Compose become its text (text-values.ts).
+ * Throws ConfigError only when a size limit is hit; other problems are in `issues`.
+ */
 export function toNodeTree(parsed: ParsedYaml, hook?: ScalarHook): NodeTree {
   const builder = new TreeBuilder(parsed, hook);
   const contents = parsed.doc.contents;
-  if (contents === null) return { node: undefined, issues: [] };
+  if (contents === null) return { node: undefined, issues: [], warnings: [] };
   const node = builder.convert(contents, '', 0);
-  return { node, issues: builder.issues };
+  return { node, issues: builder.issues, warnings: builder.warnings };
 }
 
 /** Builds the plain tree of one file. Throws ConfigError only when a size limit is hit; other problems are in `issues`. */
 export function toTree(parsed: ParsedYaml, hook?: ScalarHook): YamlTree {
-  const { node, issues } = toNodeTree(parsed, hook);
-  if (node === undefined) return { value: undefined, source: new StackSourceMap(parsed.file), issues };
+  const { node, issues, warnings } = toNodeTree(parsed, hook);
+  if (node === undefined) return { value: undefined, source: new StackSourceMap(parsed.file), issues, warnings };
   const { value, source } = flatten(node, parsed.file);
-  return { value, source, issues };
+  return { value, source, issues, warnings };
 }
 
 class TreeBuilder {
   readonly issues: ConfigIssue[] = [];
+  readonly warnings: string[] = [];
   private nodes = 0;
   /** Nodes the builder may visit: the document's own plus MAX_ALIAS_EXPANSION. */
   private readonly budget: number;
@@ -68,11 +80,14 @@ class TreeBuilder {
   private readonly active = new Set<Node>();
   /** Duplicate keys already reported (an anchored map is converted once per use). */
   private readonly reported = new Set<unknown>();
+  /** Which values are text to Compose, by key path. */
+  private readonly shapes: ValueShapes;
 
   constructor(
     private readonly parsed: ParsedYaml,
     private readonly hook?: ScalarHook,
   ) {
+    this.shapes = ValueShapes.of(parsed.doc);
     const anchors = new Map<string, Node>();
     let written = 0;
     visit(parsed.doc, {
@@ -117,15 +132,9 @@ class TreeBuilder {
     return scalarNode(loc, null);
   }
 
-  /** A scalar under `!reset`/`!override`: the tag hides YAML's own typing, so a plain one is read again as YAML would. */
+  /** A scalar under `!reset`/`!override`: the tag hides YAML's own typing; composeValue reads a plain one as an untagged one. */
   private tagged(node: Scalar, path: string): unknown {
-    const value = this.scalar(node, path);
-    if (typeof value !== 'string' || node.type !== Scalar.PLAIN) return value;
-    try {
-      return parseYamlText(value, { version: '1.2' }) as unknown;
-    } catch {
-      return value;
-    }
+    return this.scalar(node, path);
   }
 
   /**
@@ -188,15 +197,43 @@ class TreeBuilder {
   }
 
   private scalar(node: Scalar, path: string): unknown {
-    const value = node.value;
+    const shape = this.shapes.at(path);
+    const value = this.composeValue(node, path, shape);
     if (typeof value !== 'string' || !this.hook) return value;
     try {
-      return this.hook(value, node.type === Scalar.PLAIN);
+      const out = this.hook(value, node.type === Scalar.PLAIN);
+      // Compose substitutes text into text: "${N}" in environment stays a string.
+      return shape === 'text' && out !== null && typeof out !== 'object' ? String(out) : out;
     } catch (err) {
       if (!(err instanceof ScalarError)) throw err;
       this.issue(node, path, err.message);
       return value;
     }
+  }
+
+  /**
+   * A scalar as Compose reads it. Quoted and tagged scalars are as YAML says; plain ones follow
+   * go-yaml (yaml-scalar.ts): text where Compose wants text, else a number that must be exact.
+   */
+  private composeValue(node: Scalar, path: string, shape: ValueShape): unknown {
+    const tagged = node.tag !== undefined && node.tag !== '!reset' && node.tag !== '!override'; // Compose's merge tags say nothing of the type
+    if (node.type !== Scalar.PLAIN || tagged || typeof node.source !== 'string') return node.value;
+    const written = node.source;
+    const reading = readPlainScalar(written);
+    if (shape === 'text') return reading.kind === 'string' ? reading.value : (composeText(reading) ?? null);
+    if (shape === 'file-mode') {
+      const warning = decimalModeWarning(written);
+      if (warning) this.warnings.push(formatIssue({ location: { file: this.parsed.file, ...this.pos(node), path }, message: warning }));
+    }
+    if (reading.kind === 'null') return null;
+    if (reading.kind === 'bool' || reading.kind === 'string') return reading.value;
+    const n = Number(reading.value);
+    // An integer beyond uint64 is a float to go-yaml; as a number it is just as inexact.
+    const integral = reading.kind === 'int' || /^[-+]?[0-9_]+$/.test(written);
+    if (integral && !Number.isSafeInteger(n) && shape !== 'extension') {
+      this.issue(node, path, `${written} is too large to be read exactly as a number (the largest is ${Number.MAX_SAFE_INTEGER}); quote it if it is text`);
+    }
+    return n;
   }
 
   /** A map key as a string; only plain values (strings, numbers, booleans) are keys in a stack file. */

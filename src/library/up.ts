@@ -40,6 +40,8 @@ export interface UpOptions {
   onEvent?: EventSink;
   /** Stops what is in progress; `up` then rejects. */
   signal?: AbortSignal;
+  /** Told each warning of the loader once (an unset variable, …); default: none are shown. */
+  onWarning?: (message: string) => void;
 }
 
 /** Brings the stack up and waits until it is ready. */
@@ -50,6 +52,7 @@ export async function up(options: UpOptions = {}): Promise<RunningStack> {
     ...(options.project !== undefined ? { project: options.project } : {}),
     ...(options.profiles ? { profiles: options.profiles } : {}),
     env: options.env ?? process.env,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
   buildGraph(stack); // throws CycleError naming the cycle
   assertRuntimeSupports(stack, chooseRuntime(stack.runtime).runtime);

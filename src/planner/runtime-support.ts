@@ -9,6 +9,7 @@ import { BUILD_RULES } from './build-support.js';
 import { PROCESS_SUPPORT_RULES } from './process-support.js';
 import { NETWORKING_RULES } from './networking-support.js';
 import { FILES_AND_LOGGING_RULES } from './support-rules-files-logging.js';
+import { VALUES_RULES } from './support-rules-values.js';
 
 /** One rule: for one runtime, a key whose value (or whose mere presence) that runtime cannot honour. */
 export interface SupportRule {
@@ -37,6 +38,8 @@ export const SUPPORT_RULES: readonly SupportRule[] = [
   ...NETWORKING_RULES,
   // Secrets, configs, logging, annotations, platform, OCI runtime, reservations, pull refresh (support-rules-files-logging.ts).
   ...FILES_AND_LOGGING_RULES,
+  // Values as Compose reads them: a Windows bind source on the embedded runtime (support-rules-values.ts).
+  ...VALUES_RULES,
 ];
 
 /** The refusals for `services` (default: all) of the stack on `runtime`, located where each key is written. */

@@ -11,15 +11,15 @@ export function configCommand(output: Output): Command {
     .option('--services', 'print the service names, one per line')
     .action(async (opts: { quiet?: boolean; json?: boolean; services?: boolean }, command: Command) => {
       // Loaded on use, so `stack --help` and other commands start fast.
-      const [{ loadCheckedStack }, { serializeStack }, { stringify }] = await Promise.all([
+      const [{ loadCheckedStack }, { serializeStack }, { stringifyForCompose }] = await Promise.all([
         import('../load.js'),
         import('../../config/index.js'),
-        import('yaml'),
+        import('../../config/yaml-output.js'),
       ]);
       const stack = await loadCheckedStack(globalOptions(command));
       if (opts.quiet) return;
       if (opts.services) return output.out(Object.keys(stack.services).join('\n'));
       const doc = serializeStack(stack);
-      output.out(opts.json ? JSON.stringify(doc, null, 2) : stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
+      output.out(opts.json ? JSON.stringify(doc, null, 2) : stringifyForCompose(doc));
     });
 }
