@@ -92,6 +92,8 @@ export interface Service {
   ship?: string;
   tty: boolean;
   stdin_open: boolean;
+  /** `attach: false`: an attached `up` does not show its logs; absent: shown. */
+  attach?: false;
   init: boolean;
   read_only: boolean;
   privileged: boolean;

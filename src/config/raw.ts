@@ -138,6 +138,7 @@ export interface RawService {
   ship?: string;
   tty?: boolean;
   stdin_open?: boolean;
+  attach?: boolean;
   init?: boolean;
   read_only?: boolean;
   privileged?: boolean;

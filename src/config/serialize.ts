@@ -67,6 +67,7 @@ function serializeService(s: Service): Doc {
     ship: s.ship,
     tty: s.tty || undefined,
     stdin_open: s.stdin_open || undefined,
+    attach: s.attach,
     init: s.init || undefined,
     read_only: s.read_only || undefined,
     privileged: s.privileged || undefined,

@@ -99,6 +99,7 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     profiles: [...(raw.profiles ?? [])],
     tty: raw.tty ?? false,
     stdin_open: raw.stdin_open ?? false,
+    ...(raw.attach === false ? { attach: false as const } : {}),
     init: raw.init ?? false,
     read_only: raw.read_only ?? false,
     privileged: raw.privileged ?? false,

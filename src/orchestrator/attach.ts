@@ -41,8 +41,10 @@ export async function attach(options: AttachOptions): Promise<AttachEnd> {
     number: Number(c.labels[Label.instance] ?? 1),
     container: c.name,
   }));
+  // `attach: false` (Compose): its logs are not shown; it still counts for --abort-on-exit and --exit-code-from.
+  const shown = refs.filter((ref) => stack.services[ref.service]?.attach !== false);
   const logs = Promise.all(
-    refs.map((ref) =>
+    shown.map((ref) =>
       restarts(ref.service)
         ? followAcrossRestarts(runtime, stack, ref, options.sink, stop.signal, options.since)
         : followLogs({ runtime, stack, containers: [ref], sink: options.sink, signal: stop.signal, ...(options.since ? { since: options.since } : { tail: 0 }) }),
