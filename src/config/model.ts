@@ -269,8 +269,11 @@ export interface BuildUlimit {
 
 export type VolumeMount =
   | { type: 'volume'; source?: string; target: string; read_only: boolean }
-  | { type: 'bind'; source: string; target: string; read_only: boolean; create_host_path: boolean }
+  | { type: 'bind'; source: string; target: string; read_only: boolean; create_host_path: boolean; propagation?: BindPropagation }
   | { type: 'tmpfs'; target: string; size?: Bytes; mode?: number };
+
+/** Mount propagation of a bind (`rslave`, …); absent: the runtime's default, rprivate. */
+export type BindPropagation = 'private' | 'rprivate' | 'slave' | 'rslave' | 'shared' | 'rshared';
 
 export interface ServiceNetwork {
   aliases: string[];

@@ -90,7 +90,7 @@ function serializeMount(m: VolumeMount): Doc {
     case 'volume':
       return compact({ type: m.type, source: m.source, target: m.target, read_only: m.read_only });
     case 'bind':
-      return { type: m.type, source: m.source, target: m.target, read_only: m.read_only, bind: { create_host_path: m.create_host_path } };
+      return { type: m.type, source: m.source, target: m.target, read_only: m.read_only, bind: compact({ create_host_path: m.create_host_path, propagation: m.propagation }) };
     case 'tmpfs':
       return compact({ type: m.type, target: m.target, tmpfs: orNone(compact({ size: m.size, mode: m.mode === undefined ? undefined : formatMode(m.mode) })) });
     default: {

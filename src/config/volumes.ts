@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ValueError } from './issues.js';
 import { parseFileMode } from './file-mode.js';
-import type { VolumeMount } from './model.js';
+import type { BindPropagation, VolumeMount } from './model.js';
 import { parseSize } from './units.js';
 import { isWindowsAbsolutePath, isWindowsHostPath } from './windows-path.js';
 
@@ -12,7 +12,7 @@ export interface RawVolumeLong {
   source?: string;
   target: string;
   read_only?: boolean;
-  bind?: { create_host_path?: boolean };
+  bind?: { create_host_path?: boolean; propagation?: BindPropagation };
   tmpfs?: { size?: string | number; mode?: number };
 }
 
@@ -27,6 +27,8 @@ export interface PathContext {
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** Modes of the short syntax; the SELinux and consistency ones are accepted for Compose files and mean nothing here. */
 const IGNORED_MODES = new Set(['z', 'Z', 'nocopy', 'cached', 'delegated', 'consistent']);
+/** Propagation modes of a bind (short syntax `:ro,rslave`, long syntax `bind.propagation`). */
+const PROPAGATION: ReadonlySet<string> = new Set<BindPropagation>(['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared']);
 
 /** One `volumes:` entry of a service in its long form. */
 export function parseVolume(value: string | RawVolumeLong, ctx: PathContext): VolumeMount {
@@ -41,14 +43,17 @@ function parseShort(text: string, ctx: PathContext): VolumeMount {
   if (parts.length === 1) return { type: 'volume', target: checkTarget(parts[0]!), read_only: false };
   const [source, target, modes = ''] = parts as [string, string, string?];
   let readOnly = false;
+  let propagation: BindPropagation | undefined;
   for (const mode of modes.split(',').filter(Boolean)) {
     if (mode === 'ro' || mode === 'rw') readOnly = mode === 'ro';
-    else if (!IGNORED_MODES.has(mode)) throw new ValueError(`unknown mount mode "${mode}" in "${text}"; expected ro or rw`);
+    else if (PROPAGATION.has(mode)) propagation = mode as BindPropagation;
+    else if (!IGNORED_MODES.has(mode)) throw new ValueError(`unknown mount mode "${mode}" in "${text}"; expected ro, rw, a propagation (rslave, rshared, …), z, Z or nocopy`);
   }
   if (isHostPath(source)) {
     // The short syntax creates a missing host folder, as docker-compose always did.
-    return { type: 'bind', source: hostPath(source, ctx), target: checkTarget(target), read_only: readOnly, create_host_path: true };
+    return { type: 'bind', source: hostPath(source, ctx), target: checkTarget(target), read_only: readOnly, create_host_path: true, ...(propagation ? { propagation } : {}) };
   }
+  if (propagation) throw new ValueError(`"${propagation}" in "${text}" applies to a bind mount (a host path), not to the volume "${source}"`);
   return { type: 'volume', source: checkVolumeName(source), target: checkTarget(target), read_only: readOnly };
 }
 
@@ -61,7 +66,14 @@ function parseLong(value: RawVolumeLong, ctx: PathContext): VolumeMount {
       return { type: 'volume', source: checkVolumeName(value.source), target, read_only: readOnly };
     case 'bind':
       if (!value.source) throw new ValueError('a bind mount needs a source (a host path)');
-      return { type: 'bind', source: hostPath(value.source, ctx), target, read_only: readOnly, create_host_path: value.bind?.create_host_path ?? false };
+      return {
+        type: 'bind',
+        source: hostPath(value.source, ctx),
+        target,
+        read_only: readOnly,
+        create_host_path: value.bind?.create_host_path ?? false,
+        ...(value.bind?.propagation ? { propagation: value.bind.propagation } : {}),
+      };
     case 'tmpfs': {
       if (value.source) throw new ValueError('a tmpfs mount has no source');
       const mount: VolumeMount = { type: 'tmpfs', target };

@@ -118,7 +118,7 @@ function mount(stack: Stack, m: VolumeMount, forceReadOnly: boolean): Mount {
         readOnly: m.read_only || forceReadOnly,
       };
     case 'bind':
-      return { type: 'bind', source: m.source, target: m.target, readOnly: m.read_only || forceReadOnly };
+      return { type: 'bind', source: m.source, target: m.target, readOnly: m.read_only || forceReadOnly, ...(m.propagation ? { propagation: m.propagation } : {}) };
     case 'tmpfs': {
       const out: Mount = { type: 'tmpfs', target: m.target };
       if (m.size !== undefined) out.size = m.size;

@@ -7,6 +7,7 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { RuntimeName, Service, Stack } from '../config/model.js';
 import { BUILD_RULES } from './build-support.js';
 import { PROCESS_SUPPORT_RULES } from './process-support.js';
+import { MOUNT_RULES } from './mount-support.js';
 import { NETWORKING_RULES } from './networking-support.js';
 import { FILES_AND_LOGGING_RULES } from './support-rules-files-logging.js';
 import { VALUES_RULES } from './support-rules-values.js';
@@ -40,6 +41,8 @@ export const SUPPORT_RULES: readonly SupportRule[] = [
   ...FILES_AND_LOGGING_RULES,
   // Values as Compose reads them: a Windows bind source on the embedded runtime (support-rules-values.ts).
   ...VALUES_RULES,
+  // Mount options: bind propagation other than rprivate on the embedded runtime (mount-support.ts).
+  ...MOUNT_RULES,
 ];
 
 /** The refusals for `services` (default: all) of the stack on `runtime`, located where each key is written. */

@@ -3,7 +3,7 @@
  * suite in e2e/ tests. A runtime knows nothing of stacks beyond the labels and names it is handed:
  * the executor turns plan operations into these calls.
  */
-import type { BlkioConfig, Bytes, Healthcheck, Logging, Millis, PortMapping, Protocol, Resources, RuntimeName, Sensitive } from '../config/model.js';
+import type { BlkioConfig, Bytes, Healthcheck, Logging, Millis, PortMapping, Protocol, Resources, RuntimeName, Sensitive, BindPropagation } from '../config/model.js';
 
 /** Labels every resource carries, so observed state is read back from the runtime. */
 export const Label = {
@@ -18,7 +18,7 @@ export const Label = {
 
 export type Mount =
   | { type: 'volume'; source: string; target: string; readOnly: boolean }
-  | { type: 'bind'; source: string; target: string; readOnly: boolean }
+  | { type: 'bind'; source: string; target: string; readOnly: boolean; propagation?: BindPropagation }
   | { type: 'tmpfs'; target: string; size?: Bytes; mode?: number };
 
 /** Everything needed to create one container. */

@@ -141,7 +141,7 @@ function mountSettings(m: Mount): Record<string, unknown> {
       // An empty source is an anonymous volume, seeded from the image as Docker does.
       return { Type: 'volume', Target: target, ReadOnly: m.readOnly, ...(m.source ? { Source: m.source } : {}) };
     case 'bind':
-      return { Type: 'bind', Source: m.source, Target: target, ReadOnly: m.readOnly };
+      return { Type: 'bind', Source: m.source, Target: target, ReadOnly: m.readOnly, ...(m.propagation ? { BindOptions: { Propagation: m.propagation } } : {}) };
     case 'tmpfs':
       return {
         Type: 'tmpfs',

@@ -1,0 +1,39 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadStack } from '../config/index.js';
+import { runtimeRefusals } from './runtime-support.js';
+import { containerSpec } from '../executor/container-spec.js';
+import { createRequest } from '../runtime/docker/create-options.js';
+
+describe('bind propagation', () => {
+  it('is read from the short and long syntax, refused by the embedded runtime, passed to Docker', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-propagation-'));
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      ['name: t', 'services:', '  x:', '    image: host', '    volumes:', '      - /:/host:ro,rslave', '      - {type: bind, source: ./d, target: /d, bind: {propagation: rprivate}}', '  y:', '    image: host', '    volumes: ["./e:/e:z"]', ''].join('\n'),
+    );
+    const stack = await loadStack({ cwd: dir, env: {} });
+    const [host, d] = stack.services.x!.volumes;
+    expect(host).toMatchObject({ type: 'bind', source: '/', read_only: true, propagation: 'rslave' });
+    expect(d).toMatchObject({ type: 'bind', propagation: 'rprivate' });
+    expect(stack.services.y!.volumes[0]).not.toHaveProperty('propagation');
+
+    const refusals = runtimeRefusals(stack, 'embedded');
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatchObject({ location: { file: 'compose.yaml', line: 5, path: 'services.x.volumes' } });
+    expect(refusals[0]!.message).toContain('"rslave" propagation');
+    expect(runtimeRefusals(stack, 'docker')).toEqual([]);
+
+    const spec = containerSpec(stack, stack.services.x!, { service: 'x', number: 1, container: 't-x-1', image: 'busybox', configHash: 'h' });
+    expect(spec.mounts[0]).toMatchObject({ type: 'bind', propagation: 'rslave' });
+    expect(createRequest(spec, 'busybox').options.HostConfig?.Mounts?.[0]).toMatchObject({ Type: 'bind', Source: '/', Target: '/host', ReadOnly: true, BindOptions: { Propagation: 'rslave' } });
+  });
+
+  it('is an error on a named volume', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-propagation-'));
+    await writeFile(path.join(dir, 'compose.yaml'), 'name: t\nservices:\n  x:\n    image: host\n    volumes: ["data:/data:rslave"]\nvolumes: {data: {}}\n');
+    await expect(loadStack({ cwd: dir, env: {} })).rejects.toThrow('applies to a bind mount (a host path), not to the volume "data"');
+  });
+});

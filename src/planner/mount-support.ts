@@ -1,0 +1,19 @@
+/** Mount options a runtime cannot honour. */
+import type { SupportRule } from './runtime-support.js';
+
+/**
+ * Bind propagation: the embedded runtime's container mount namespace is rprivate (as Docker's
+ * default), so a host mount made later under a bind source never shows inside; it refuses the
+ * modes that promise otherwise instead of quietly giving rprivate. Docker takes them all.
+ */
+export const MOUNT_RULES: readonly SupportRule[] = [
+  {
+    runtime: 'embedded',
+    key: 'volumes',
+    refuse: (service) => {
+      const m = service.volumes.find((v) => v.type === 'bind' && v.propagation !== undefined && v.propagation !== 'private' && v.propagation !== 'rprivate');
+      return m?.type === 'bind' ? `the bind of ${m.source} asks for "${m.propagation}" propagation; the embedded runtime's binds are rprivate` : undefined;
+    },
+    todo: 'remove the propagation mode (host mounts made after the start then stay invisible inside), or use --runtime docker',
+  },
+];
