@@ -73,6 +73,8 @@ export interface Service {
   /** Container ports documented as used (no publishing). */
   expose: number[];
   links: Link[];
+  /** Containers outside the project (`external_links`), `NAME` or `NAME:ALIAS` as written; absent when none. */
+  external_links?: string[];
   extra_hosts: Record<string, string>;
   /** Compose's healthcheck; `test: ["NONE"]` when disabled, which switches off the image's HEALTHCHECK too. */
   healthcheck?: Healthcheck;

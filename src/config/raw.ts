@@ -115,6 +115,7 @@ export interface RawService {
   ports?: (string | number | RawPortLong)[];
   expose?: (string | number)[];
   links?: string[];
+  external_links?: string[];
   extra_hosts?: string[] | Record<string, string>;
   healthcheck?: RawHealthcheck;
   ready?: RawReady;

@@ -54,6 +54,7 @@ function serializeService(s: Service): Doc {
     ports: orNone(s.ports.map((p) => compact({ target: p.target, published: p.published, host_ip: p.host_ip, protocol: p.protocol }))),
     expose: orNone(s.expose),
     links: orNone(s.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`))),
+    external_links: s.external_links,
     extra_hosts: orNone(s.extra_hosts),
     healthcheck: s.healthcheck && (s.healthcheck.test[0] === 'NONE' ? { disable: true } : serializeHealthcheck(s.healthcheck)),
     ready: s.ready && serializeReady(s.ready),

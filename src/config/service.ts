@@ -82,6 +82,7 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
       return list;
     }),
     expose: [...new Set((raw.expose ?? []).flatMap((e, i) => check(`expose[${i}]`, () => parseExpose(e)) ?? []))],
+    ...(raw.external_links?.length ? { external_links: [...raw.external_links] } : {}),
     links: (raw.links ?? []).flatMap((l, i) => {
       const link = check(`links[${i}]`, () => parseLink(l));
       return link ? [link] : [];

@@ -61,6 +61,7 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     capDrop: [...service.cap_drop],
     ...processSpecOptions(stack, service),
   };
+  if (service.external_links) spec.externalLinks = [...service.external_links];
   if (service.entrypoint) spec.entrypoint = [...service.entrypoint];
   if (service.command) spec.command = [...service.command];
   if (service.working_dir) spec.workingDir = service.working_dir;

@@ -37,3 +37,19 @@ describe('bind propagation', () => {
     await expect(loadStack({ cwd: dir, env: {} })).rejects.toThrow('applies to a bind mount (a host path), not to the volume "data"');
   });
 });
+
+describe('external_links', () => {
+  it('are kept as written, refused by the embedded runtime, and Docker links by NAME:ALIAS', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-extlinks-'));
+    await writeFile(path.join(dir, 'compose.yaml'), 'name: t\nservices:\n  app:\n    image: busybox\n    external_links: [redis_1, "project_db_1:mysql"]\n');
+    const stack = await loadStack({ cwd: dir, env: {} });
+    expect(stack.services.app!.external_links).toEqual(['redis_1', 'project_db_1:mysql']);
+    const [refusal, ...more] = runtimeRefusals(stack, 'embedded');
+    expect(more).toEqual([]);
+    expect(refusal).toMatchObject({ location: { line: 5, path: 'services.app.external_links' } });
+    expect(runtimeRefusals(stack, 'docker')).toEqual([]);
+    const spec = containerSpec(stack, stack.services.app!, { service: 'app', number: 1, container: 't-app-1', image: 'busybox', configHash: 'h' });
+    const endpoint = createRequest(spec, 'busybox').options.NetworkingConfig?.EndpointsConfig?.['t_default'];
+    expect(endpoint?.Links).toEqual(['redis_1:redis_1', 'project_db_1:mysql']);
+  });
+});

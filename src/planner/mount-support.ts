@@ -1,4 +1,4 @@
-/** Mount options a runtime cannot honour. */
+/** Mount and link options a runtime cannot honour. */
 import type { SupportRule } from './runtime-support.js';
 
 /**
@@ -15,5 +15,13 @@ export const MOUNT_RULES: readonly SupportRule[] = [
       return m?.type === 'bind' ? `the bind of ${m.source} asks for "${m.propagation}" propagation; the embedded runtime's binds are rprivate` : undefined;
     },
     todo: 'remove the propagation mode (host mounts made after the start then stay invisible inside), or use --runtime docker',
+  },
+  {
+    // Docker's legacy links to containers of other projects; the embedded runtime's containers of
+    // another project live on other bridges, so a name alone could not reach them.
+    runtime: 'embedded',
+    key: 'external_links',
+    refuse: (service) => (service.external_links ? `external_links (${service.external_links.join(', ')}) link containers outside the stack, which the embedded runtime cannot reach` : undefined),
+    todo: 'put the other container on an external network the service joins and use its name, or use --runtime docker',
   },
 ];

@@ -43,6 +43,8 @@ export interface ContainerSpec {
   networks: { name: string; aliases: string[]; ipv4Address?: string; ipv6Address?: string; macAddress?: string }[];
   /** Names this container gives other services' containers (compose `links: [db:database]`), on the networks they share. */
   links?: { service: string; alias: string }[];
+  /** Containers outside the stack linked by `NAME` or `NAME:ALIAS` (Docker's legacy links; Docker only). */
+  externalLinks?: string[];
   /** Extra /etc/hosts lines: name → address. */
   extraHosts: Record<string, string>;
   ports: PortMapping[];

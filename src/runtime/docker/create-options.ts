@@ -35,7 +35,9 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
     config: {
       Aliases: n.aliases,
       ...(n.ipv4Address || n.ipv6Address ? { IPAMConfig: { ...(n.ipv4Address ? { IPv4Address: n.ipv4Address } : {}), ...(n.ipv6Address ? { IPv6Address: n.ipv6Address } : {}) } } : {}),
-      ...(spec.links?.length ? { Links: spec.links.map((l) => `${l.service}:${l.alias}`) } : {}),
+      ...(spec.links?.length || spec.externalLinks?.length
+        ? { Links: [...(spec.links ?? []).map((l) => `${l.service}:${l.alias}`), ...(spec.externalLinks ?? []).map((l) => (l.includes(':') ? l : `${l}:${l}`))] }
+        : {}),
     },
   }));
   const [first, ...rest] = endpoints;
