@@ -98,6 +98,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     issues,
     portOrigins: new Map<PortMapping, string>(),
     portsWithoutAddress: new Set<string>(),
+    warn: loader.warn,
     ...(opts.publishAllInterfaces || env.HAFEN_PUBLISH_ALL === '1' ? { defaultHostIp: ALL_INTERFACES } : {}),
   };
   if (env.HOME) ctx.home = env.HOME;

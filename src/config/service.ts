@@ -1,6 +1,7 @@
 /** One service of the stack file in its long form: every short form expanded, units parsed, defaults filled in. */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { formatIssue } from '../errors.js';
 import { composeBuildKeys, isGitContext, type SecretSource } from './build-keys.js';
 import type { EnvFile } from './env-file.js';
 import { normalizeHealthcheck, normalizeReady } from './health.js';
@@ -20,6 +21,8 @@ import { serviceExtras } from './service-extras.js';
 export interface NormalizeContext {
   /** Folder of the stack file. */
   dir: string;
+  /** Told what is read but means nothing (as Compose reads it); the CLI prints it on stderr. */
+  warn?: (message: string) => void;
   /** The project environment: the process environment over `.env`. */
   env: Lookup;
   /** The user's home folder, for `~/` host paths. */
@@ -71,7 +74,9 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     env_file,
     labels: labelsOf(raw.labels, reporter('labels')),
     volumes: (raw.volumes ?? []).flatMap((v, i) => {
-      const m = check(`volumes[${i}]`, () => parseVolume(v, ctx));
+      const at = `${base}.volumes[${i}]`;
+      const warn = (message: string) => ctx.warn?.(formatIssue(issues.source.valueIssue(at, message)));
+      const m = check(`volumes[${i}]`, () => parseVolume(v, { ...ctx, warn }));
       return m ? [m] : [];
     }),
     networks: networksOf(name, raw, ctx),

@@ -22,6 +22,8 @@ export interface PathContext {
   dir: string;
   /** The user's home, for `~/…` sources; undefined when unknown. */
   home?: string;
+  /** Told of a mount option that is ignored, as Compose ignores it. */
+  warn?: (message: string) => void;
 }
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -47,7 +49,8 @@ function parseShort(text: string, ctx: PathContext): VolumeMount {
   for (const mode of modes.split(',').filter(Boolean)) {
     if (mode === 'ro' || mode === 'rw') readOnly = mode === 'ro';
     else if (PROPAGATION.has(mode)) propagation = mode as BindPropagation;
-    else if (!IGNORED_MODES.has(mode)) throw new ValueError(`unknown mount mode "${mode}" in "${text}"; expected ro, rw, a propagation (rslave, rshared, …), z, Z or nocopy`);
+    // compose-go ignores options it does not know (a typo like "roz" leaves the mount read-write); so does hafen, saying so.
+    else if (!IGNORED_MODES.has(mode)) ctx.warn?.(`unknown mount option "${mode}" in "${text}" is ignored, as Compose ignores it (expected ro, rw, a propagation like rslave, z, Z or nocopy)`);
   }
   if (isHostPath(source)) {
     // The short syntax creates a missing host folder, as docker-compose always did.

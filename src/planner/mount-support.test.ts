@@ -53,3 +53,14 @@ describe('external_links', () => {
     expect(endpoint?.Links).toEqual(['redis_1:redis_1', 'project_db_1:mysql']);
   });
 });
+
+describe('unknown short-syntax mount options', () => {
+  it('are ignored as Compose ignores them, with a warning at the entry (a typo like "roz" leaves the mount read-write)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-mountopt-'));
+    await writeFile(path.join(dir, 'compose.yaml'), 'name: t\nservices:\n  x:\n    image: host\n    volumes: ["traps:/var/traps:roz"]\nvolumes: {traps: {}}\n');
+    const warnings: string[] = [];
+    const stack = await loadStack({ cwd: dir, env: {}, onWarning: (m) => warnings.push(m) });
+    expect(stack.services.x!.volumes[0]).toMatchObject({ type: 'volume', source: 'traps', read_only: false });
+    expect(warnings).toEqual(['compose.yaml:5:15 services.x.volumes[0]: unknown mount option "roz" in "traps:/var/traps:roz" is ignored, as Compose ignores it (expected ro, rw, a propagation like rslave, z, Z or nocopy)']);
+  });
+});
