@@ -17,7 +17,7 @@ import type { Runtime } from '../src/runtime/runtime.js';
 import { EmbeddedRuntime } from '../src/runtime/embedded/embedded-runtime.js';
 import { unmet } from '../src/testing/requirements.js';
 import { cliPath, type CliResult } from './cli.js';
-import { runtimeNamed } from './conformance/runtimes.js';
+import { dockerLeaks, runtimeNamed } from './conformance/runtimes.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
 /** What differs per runtime: how the external network is made and found, and which subnet the test may use. */
@@ -52,22 +52,13 @@ const targets: Target[] = [
     networkExists: async (_root, name) => spawnSync('docker', ['network', 'inspect', name]).status === 0,
     createExternal: (name) => void execFileSync('docker', ['network', 'create', name]),
     removeExternal: (name) => void spawnSync('docker', ['network', 'rm', name]),
-    leaks: (project) => dockerProjectLeaks(project),
+    leaks: (project) => dockerLeaks(project),
   },
 ];
 
 let images: Record<string, string> = {};
 let dir: string;
 
-function dockerProjectLeaks(project: string): string[] {
-  const filter = ['--filter', `label=io.hafen.project=${project}`];
-  const list = (args: string[]) => execFileSync('docker', [...args, ...filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  return [
-    ...list(['ps', '-a', '--format', 'container {{.Names}}']),
-    ...list(['network', 'ls', '--format', 'network {{.Name}}']),
-    ...list(['volume', 'ls', '--format', 'volume {{.Name}}']),
-  ];
-}
 
 /** The owner stack of an embedded external network. */
 function ownerFile(name: string): string {

@@ -9,8 +9,8 @@ import { BUILD_RULES } from './build-support.js';
 import { PROCESS_SUPPORT_RULES } from './process-support.js';
 import { MOUNT_RULES } from './mount-support.js';
 import { NETWORKING_RULES } from './networking-support.js';
-import { FILES_AND_LOGGING_RULES } from './support-rules-files-logging.js';
-import { VALUES_RULES } from './support-rules-values.js';
+import { FILES_AND_LOGGING_RULES } from './files-logging-support.js';
+import { VALUES_RULES } from './values-support.js';
 
 /** One rule: for one runtime, a key whose value (or whose mere presence) that runtime cannot honour. */
 export interface SupportRule {
@@ -37,9 +37,9 @@ export const SUPPORT_RULES: readonly SupportRule[] = [
   ...PROCESS_SUPPORT_RULES,
   // Networking: network_mode conflicts, what the embedded runtime's bridges cannot give (networking-support.ts).
   ...NETWORKING_RULES,
-  // Secrets, configs, logging, annotations, platform, OCI runtime, reservations, pull refresh (support-rules-files-logging.ts).
+  // Secrets, configs, logging, annotations, platform, OCI runtime, reservations, pull refresh (files-logging-support.ts).
   ...FILES_AND_LOGGING_RULES,
-  // Values as Compose reads them: a Windows bind source on the embedded runtime (support-rules-values.ts).
+  // Values as Compose reads them: a Windows bind source on the embedded runtime (values-support.ts).
   ...VALUES_RULES,
   // Mount options: bind propagation other than rprivate on the embedded runtime (mount-support.ts).
   ...MOUNT_RULES,

@@ -1,29 +1,15 @@
 /** Compose's networking keys as Docker's create requests take them. */
 import { describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '../runtime.js';
+import { defaultContainerSpec } from '../spec-defaults.js';
 import { createRequest } from './create-options.js';
 import { dockerNetworkExtras } from './networking-options.js';
 
-const base: ContainerSpec = {
-  name: 'p-a-1',
+const base: ContainerSpec = defaultContainerSpec('p', 'a-1', {
   image: 'busybox',
-  env: {},
-  hostname: 'a-1',
-  labels: {},
-  mounts: [],
   networks: [{ name: 'p_default', aliases: ['a'], ipv4Address: '10.5.0.9', macAddress: '02:42:0a:05:00:09' }],
   extraHosts: { gw: 'host-gateway' },
-  ports: [],
-  resources: {},
-  stopSignal: 'SIGTERM',
-  stopGracePeriod: 10_000,
-  tty: false,
-  stdinOpen: false,
-  readOnly: false,
-  privileged: false,
-  capAdd: [],
-  capDrop: [],
-};
+});
 
 describe('Docker networking options', () => {
   it('passes the resolver, domain name and MAC address', () => {

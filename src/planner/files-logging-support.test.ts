@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStack } from '../config/index.js';
 import { runtimeRefusals } from './runtime-support.js';
-import { foreignPlatform } from './support-rules-files-logging.js';
+import { foreignPlatform } from './files-logging-support.js';
 
 async function refusals(text: string, runtime: 'embedded' | 'docker', env: Record<string, string> = {}): Promise<string[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-rules-'));
