@@ -20,7 +20,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
   const run = (args: string[]): CliResult => {
     const r = spawnSync(process.execPath, [cliPath, '-f', path.join(dir, 'compose.yaml'), '-p', project, '--progress', 'plain', ...args], {
       cwd: repoRoot,
-      env: { ...process.env, HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.242.0.0/16:24', NO_COLOR: '1' },
+      env: { ...process.env, HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.244.0.0/16:24', NO_COLOR: '1' },
       encoding: 'utf8',
       timeout: 90_000,
     });

@@ -88,7 +88,9 @@ for (const target of targets) {
   describe.skipIf(unmet(...factory.requirements))(`compose networking on the ${target.name} runtime`, () => {
     let root: string;
     const projects: string[] = [];
-    const net = (last: number) => `10.${target.octet}.77.${last}`;
+    // The third octet differs per run, so two runs of this file on one machine do not claim one subnet.
+    const third = 64 + randomBytes(1)[0]! % 128;
+    const net = (last: number) => `10.${target.octet}.${third}.${last}`;
 
     const run: Runner = (project, args, opts = {}) => {
       const r = spawnSync(
