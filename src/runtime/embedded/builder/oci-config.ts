@@ -33,6 +33,8 @@ export function fromContainerConfig(c: ContainerConfig, author?: string): Partia
         }
       : {}),
     ...(c.Shell ? { shell: [...c.Shell] } : {}),
+    // Carried so that a build FROM an image with ONBUILD triggers is refused, not built without them.
+    ...(c.OnBuild?.length ? { onBuild: [...c.OnBuild] } : {}),
     ...(author !== undefined ? { author } : {}),
   };
 }

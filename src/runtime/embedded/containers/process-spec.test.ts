@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../launcher/capabilities.js';
+import { normalizeContainerConfig } from '../store/index.js';
 import {
   containerCapabilities,
   containerCommand,
@@ -25,7 +26,7 @@ describe('containerCommand (Docker rules)', () => {
     ['an empty spec command keeps the image cmd', { command: [] }, image, ['/entry.sh', 'serve', '--port', '80']],
     ['empty entrypoint and command: the image cmd alone', { entrypoint: [], command: [] }, image, ['serve', '--port', '80']],
     ['a spec entrypoint with an empty command: the entrypoint alone', { entrypoint: ['/bin/app'], command: [] }, image, ['/bin/app']],
-    ['null entrypoint and cmd in the image config', { command: ['x'] }, { Entrypoint: null, Cmd: null }, ['x']],
+    ['null entrypoint and cmd in the image config', { command: ['x'] }, normalizeContainerConfig({ Entrypoint: null, Cmd: null }), ['x']],
     ['an entrypoint of one empty word is none, and still drops the image cmd', { entrypoint: [''], command: ['x'] }, image, ['x']],
     ['an image entrypoint of one empty word is none', {}, { Entrypoint: [''], Cmd: ['sh'] }, ['sh']],
   ])('%s', (_, spec, config, expected) => {
@@ -44,6 +45,11 @@ describe('containerEnv', () => {
     expect(env).toEqual({ PATH: '/bin', HOSTNAME: 'api-1', A: 'spec', B: 'b=b', C: 'c', HOME: '/home/app' });
     expect(containerEnv({ hostname: 'h', env: { HOME: '/x' } }, {}, '/root').HOME).toBe('/x');
     expect(containerEnv({ hostname: 'h', env: {} }, {}, '').PATH).toMatch(/\/usr\/bin/);
+  });
+
+  it('drops image entries without "=" and lets the last of a repeated key win, as dockerd 20.10 with runc does', () => {
+    const env = containerEnv({ hostname: 'h', env: {} }, { Env: ['FOO', 'A=1', 'PATH=/bin', 'A=2', '=x'] }, '/');
+    expect(env).toEqual({ PATH: '/bin', HOSTNAME: 'h', A: '2', HOME: '/' });
   });
 });
 

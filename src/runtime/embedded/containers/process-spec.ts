@@ -30,12 +30,15 @@ export function containerCommand(spec: Pick<ContainerSpec, 'name' | 'entrypoint'
   return argv;
 }
 
-/** `K=V` entries as a record; a bare `K` is an empty value. */
+/**
+ * `K=V` entries as a record, the last of a repeated key winning. An entry without `=` (or with an
+ * empty name) sets nothing: Docker keeps it in the config, but no process of the container sees it.
+ */
 export function envRecord(entries: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of entries) {
     const eq = entry.indexOf('=');
-    out[eq < 0 ? entry : entry.slice(0, eq)] = eq < 0 ? '' : entry.slice(eq + 1);
+    if (eq > 0) out[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
   return out;
 }

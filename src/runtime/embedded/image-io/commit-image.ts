@@ -6,9 +6,8 @@
  */
 import fs from 'node:fs';
 import { RuntimeError, StackError } from '../../../errors.js';
-import { detectCompression, isDigest, type Compression, type Digest } from '../layers/index.js';
-import { MediaType, normalizeImageName, type BlobRef, type Descriptor, type ImageConfig, type Store, type StoredImage } from '../store/index.js';
-import { parseJson } from './oci-index.js';
+import { detectCompression, type Compression, type Digest } from '../layers/index.js';
+import { MediaType, normalizeImageName, parseImageConfig, type BlobRef, type Descriptor, type Store, type StoredImage } from '../store/index.js';
 
 /** An image whose blobs are in the blob store, not yet checked or unpacked. */
 export interface PendingImage {
@@ -28,14 +27,11 @@ export interface CommittedImage {
 
 const LAYER_TYPE: Record<Compression, string> = { none: MediaType.layer, gzip: MediaType.layerGzip, zstd: MediaType.layerZstd };
 
-/** The config's DiffIDs, checked to be a Linux image with one per layer. */
+/** The config's DiffIDs, checked to be a Linux image with one per layer; a malformed config is refused here, at import. */
 function diffIdsOf(bytes: Buffer, layerCount: number, what: string): Digest[] {
-  const config = parseJson<Partial<ImageConfig>>(bytes, 'the image config', what);
-  const diffIds = config.rootfs?.diff_ids;
-  if (!Array.isArray(diffIds) || !diffIds.every((d) => typeof d === 'string' && isDigest(d))) {
-    throw new RuntimeError(what, 'the image config has no valid rootfs.diff_ids (sha256 digests)');
-  }
-  if (config.os !== undefined && config.os !== 'linux') throw new RuntimeError(what, `the image is for ${config.os}, not linux`);
+  const config = parseImageConfig(bytes, what);
+  const diffIds = config.rootfs.diff_ids;
+  if (config.os !== '' && config.os !== 'linux') throw new RuntimeError(what, `the image is for ${config.os}, not linux`);
   if (diffIds.length !== layerCount) throw new RuntimeError(what, `the image config lists ${diffIds.length} layers, the manifest ${layerCount}`);
   return diffIds;
 }

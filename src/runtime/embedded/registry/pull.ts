@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import PQueue from 'p-queue';
 import { StackError } from '../../../errors.js';
 import { chainIds, detectCompression, isDigest, type Digest } from '../layers/index.js';
-import { MediaType, normalizeImageName, type BlobRef, type Descriptor, type ImageConfig, type Store, type StoredImage } from '../store/index.js';
+import { MediaType, normalizeImageName, parseImageConfig, type BlobRef, type Descriptor, type ImageConfig, type Store, type StoredImage } from '../store/index.js';
 import { downloadBlob, fetchSmallBlob } from './download-blob.js';
 import { discardUnreferenced, sweepStaleDownloads } from './pull-cleanup.js';
 import { formatReference, manifestReference, parseReference } from './reference.js';
@@ -152,17 +152,14 @@ function loadTagged(store: Store, name: string): StoredImage | undefined {
 
 /** The config's DiffIDs, checked: a Linux image with one per layer of the manifest. */
 function diffIdsOf(client: RegistryClient, bytes: Buffer, layers: number): Digest[] {
-  let config: Partial<ImageConfig>;
+  let config: ImageConfig;
   try {
-    config = JSON.parse(bytes.toString('utf8')) as Partial<ImageConfig>;
+    config = parseImageConfig(bytes, 'image config');
   } catch (err) {
-    throw client.fail('protocol', `the image config is not JSON: ${(err as Error).message}`);
+    throw client.fail('protocol', (err as Error).message.replace(/^image config: /, ''));
   }
-  const diffIds = config.rootfs?.diff_ids;
-  if (!Array.isArray(diffIds) || !diffIds.every((d) => typeof d === 'string' && isDigest(d))) {
-    throw client.fail('protocol', 'the image config has no valid rootfs.diff_ids (sha256 digests)');
-  }
-  if (config.os !== undefined && config.os !== 'linux') throw client.fail('protocol', `the image is for ${config.os}, not linux`);
+  const diffIds = config.rootfs.diff_ids;
+  if (config.os !== '' && config.os !== 'linux') throw client.fail('protocol', `the image is for ${config.os}, not linux`);
   if (diffIds.length !== layers) throw client.fail('protocol', `the image config lists ${diffIds.length} layers, the manifest ${layers}`);
   return diffIds;
 }

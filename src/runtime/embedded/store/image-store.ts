@@ -6,6 +6,7 @@ import { chainIds, type Digest } from '../layers/index.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import type { BlobStore } from './blob-store.js';
 import type { LayerStore } from './layer-store.js';
+import { normalizeImageConfig } from './normalize-config.js';
 import { MediaType, type Descriptor, type ImageConfig, type ImageManifest } from './oci-types.js';
 
 /** An image as the runtime uses it: its documents, and its layers' folders base first. */
@@ -95,8 +96,8 @@ export class ImageStore {
 
   private load(manifestDigest: Digest, name?: string): StoredImage {
     const manifest = this.blobs.readJson<ImageManifest>(manifestDigest);
-    const config = this.blobs.readJson<ImageConfig>(manifest.config.digest);
-    config.config ??= {}; // optional in the OCI spec; imported images may leave it out
+    // Stored as it came (nulls and all, so the image id stays); read through the one normalizer.
+    const config = normalizeImageConfig(this.blobs.readJson<unknown>(manifest.config.digest), `image ${name ?? manifestDigest}`);
     const ids = chainIds(config.rootfs.diff_ids);
     for (const id of ids) {
       if (!this.layers.has(id)) throw new RuntimeError(`image ${name ?? manifestDigest}`, `layer ${id} is missing from the store`);

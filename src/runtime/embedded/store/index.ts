@@ -29,3 +29,4 @@ export { prune, type PruneOptions, type PruneResult } from './prune.js';
 export type { LayerRecord } from './layer-store.js';
 export type { BlobRef, BlobWriter } from './blob-store.js';
 export * from './oci-types.js';
+export { normalizeContainerConfig, normalizeImageConfig, parseImageConfig } from './normalize-config.js';

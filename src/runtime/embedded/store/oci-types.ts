@@ -32,19 +32,24 @@ export interface ImageManifest {
   annotations?: Record<string, string>;
 }
 
-/** The runtime defaults an image carries (`config` in the image config JSON). */
+/**
+ * The runtime defaults an image carries (`config` in the image config JSON), as normalizeImageConfig
+ * reads them: a list or map the image has none of is left out (never `null`), empty strings too.
+ */
 export interface ContainerConfig {
   User?: string;
   ExposedPorts?: Record<string, object>;
   Env?: string[];
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
+  Entrypoint?: string[];
+  Cmd?: string[];
   Volumes?: Record<string, object>;
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
   Shell?: string[];
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
+  /** ONBUILD triggers, run by a build FROM this image (hafen's builder refuses such a base). */
+  OnBuild?: string[];
 }
 
 /** One history entry; `empty_layer` steps (ENV, CMD, …) made no layer. */
@@ -52,14 +57,19 @@ export interface HistoryEntry {
   created?: string;
   created_by?: string;
   comment?: string;
+  author?: string;
   empty_layer?: boolean;
 }
 
 /** The image config JSON: platform, runtime defaults, and the DiffIDs of its layers. */
 export interface ImageConfig {
   created?: string;
+  author?: string;
+  /** `''` when the config does not say. */
   architecture: string;
+  /** `''` when the config does not say (read as linux). */
   os: string;
+  variant?: string;
   config: ContainerConfig;
   rootfs: { type: 'layers'; diff_ids: Digest[] };
   history?: HistoryEntry[];
