@@ -11,6 +11,7 @@ import type { Store } from '../store/index.js';
 import { ArchiveWriter } from './archive-writer.js';
 import { exportedImage } from './exported-image.js';
 import { familiarName } from './image-names.js';
+import { parseImageSource } from './image-sources.js';
 
 /** What a save wrote. */
 export interface SavedArchive {
@@ -37,7 +38,9 @@ export async function saveDockerArchive(store: Store, imageName: string, outFile
   const file = path.resolve(outFile);
   const what = `docker-archive ${outFile}`;
   const imageId = image.image.manifest.config.digest;
-  const repoTags = image.name && !image.name.includes('@') ? [familiarName(image.name)] : [];
+  // An image known by where it came from (`docker-archive:/x.tar`, `oci:/layout:v1`) has no name Docker could load.
+  const named = image.name !== undefined && !image.name.includes('@') && parseImageSource(image.name).kind === 'registry';
+  const repoTags = named ? [familiarName(image.name!)] : [];
   const layerPaths: string[] = [];
   const out = await ArchiveWriter.create(file);
   try {

@@ -21,7 +21,8 @@ export function makeBusyboxRootfs(dir: string): void {
   if (!busybox) throw new Error('busybox is not installed (Debian: apt-get install busybox-static)');
   fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'etc'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true, mode: 0o1777 });
+  fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+  fs.chmodSync(path.join(dir, 'tmp'), 0o1777); // mkdir's mode goes through the umask: any user may write here
   fs.copyFileSync(busybox, path.join(dir, 'bin', 'busybox'));
   fs.chmodSync(path.join(dir, 'bin', 'busybox'), 0o755);
   const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);

@@ -11,14 +11,16 @@ const groups = parseGroup('root:x:0:\nstaff:x:50:app,web\napp:x:1000:\nwww-data:
 
 describe('resolveUser', () => {
   it.each([
-    ['', { uid: 0, gid: 0, groups: [], home: '/root' }],
-    ['root', { uid: 0, gid: 0, groups: [], home: '/root' }],
-    ['app', { uid: 1000, gid: 1000, groups: [50, 33], home: '/home/app' }],
-    ['1000', { uid: 1000, gid: 1000, groups: [50, 33], home: '/home/app' }],
-    ['4242', { uid: 4242, gid: 0, groups: [], home: '/' }],
-    ['4242:4243', { uid: 4242, gid: 4243, groups: [], home: '/' }],
-    ['app:staff', { uid: 1000, gid: 50, groups: [33], home: '/home/app' }],
-    ['web:1', { uid: 33, gid: 1, groups: [50], home: '/var/www' }],
+    ['', { uid: 0, gid: 0, groups: [0], home: '/root' }],
+    ['root', { uid: 0, gid: 0, groups: [0], home: '/root' }],
+    ['app', { uid: 1000, gid: 1000, groups: [1000, 50, 33], home: '/home/app' }],
+    ['1000', { uid: 1000, gid: 1000, groups: [1000, 50, 33], home: '/home/app' }],
+    ['4242', { uid: 4242, gid: 0, groups: [0], home: '/' }],
+    ['4242:4243', { uid: 4242, gid: 4243, groups: [4243], home: '/' }],
+    // A named group is the only one, as `docker run --user app:staff` gives (checked against dockerd 20.10).
+    ['app:staff', { uid: 1000, gid: 50, groups: [50], home: '/home/app' }],
+    ['app:', { uid: 1000, gid: 1000, groups: [1000, 50, 33], home: '/home/app' }],
+    ['web:1', { uid: 33, gid: 1, groups: [1], home: '/var/www' }],
   ])('%j', (user, expected) => expect(resolveUser(user, passwd, groups)).toEqual(expected));
 
   it.each([
@@ -43,7 +45,7 @@ describe('reading the image files', () => {
     fs.writeFileSync(path.join(top, 'etc', 'group'), 'svcgrp:x:9:svc\n');
     expect(await resolveInRoot(bottom, '/etc/passwd')).toBe(path.join(bottom, 'data', 'passwd'));
     expect(await resolveInRoot(bottom, '/etc/missing')).toBeUndefined();
-    expect(await resolveUserInRootfs([top, bottom], 'svc')).toEqual({ uid: 7, gid: 8, groups: [9], home: '/srv' });
+    expect(await resolveUserInRootfs([top, bottom], 'svc')).toEqual({ uid: 7, gid: 8, groups: [8, 9], home: '/srv' });
   });
 
   it('never reads the host through an absolute symlink', async () => {

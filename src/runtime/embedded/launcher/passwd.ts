@@ -1,7 +1,7 @@
 /**
  * `user: name|uid[:group|gid]` resolved against the image's /etc/passwd and /etc/group, by Docker's
  * rules: a numeric uid passes through (gid 0 unless passwd knows it), an unknown name is an error,
- * supplementary groups are those listing the user. Parsing and resolving are pure; reading the
+ * supplementary groups are the primary one plus, when no group is named, those listing the user. Parsing and resolving are pure; reading the
  * files follows symlinks inside the rootfs only.
  */
 import fs from 'node:fs/promises';
@@ -70,8 +70,11 @@ export function resolveUser(user: string, passwd: readonly PasswdEntry[], groups
     if (!isId(groupPart) && !g) throw new RuntimeError('user', `unable to find group ${groupPart}: no matching entries in the image's /etc/group`);
     gid = g ? g.gid : Number(groupPart);
   }
-  const supplementary = entry ? groups.filter((g) => g.members.includes(entry.name) && g.gid !== gid).map((g) => g.gid) : [];
-  return { uid, gid, groups: [...new Set(supplementary)], home: entry?.home ?? '/' };
+  // As runc under Docker: the primary group is always a supplementary one too; the groups listing
+  // the user join it only when no group was named (`app:staff` is in staff alone).
+  const named = groupPart !== undefined && groupPart !== '';
+  const member = entry && !named ? groups.filter((g) => g.members.includes(entry.name)).map((g) => g.gid) : [];
+  return { uid, gid, groups: [...new Set([gid, ...member])], home: entry?.home ?? '/' };
 }
 
 /**
