@@ -1,7 +1,7 @@
 /** `healthcheck:` (Compose's, run inside the container) and `ready:` (hafen's, run from outside) in long form. */
 import { ValueError } from './issues.js';
 import { execForm } from './mappings.js';
-import type { Healthcheck, ReadyCheck, ReadyProbe } from './model.js';
+import type { Healthcheck, HealthcheckField, ReadyCheck, ReadyProbe } from './model.js';
 import type { RawHealthcheck, RawReady } from './raw.js';
 import { parseDuration } from './units.js';
 
@@ -13,18 +13,24 @@ export const READY_DEFAULTS = { start_interval: 50, interval: 1000, timeout: 100
 /** Calls `check(key, fn)` so a bad field is reported at its own key. */
 export type FieldCheck = <T>(key: string, fn: () => T) => T | undefined;
 
+/** Fields an image's HEALTHCHECK fills in when the stack file leaves them out (start_interval: hafen's own default stays). */
+const FROM_IMAGE: readonly HealthcheckField[] = ['test', 'interval', 'timeout', 'retries', 'start_period'];
+
 /**
  * The healthcheck in long form; undefined when none is given. Disabled (`disable: true`,
  * `["NONE"]`) is kept as `test: ["NONE"]`, as Compose sends it: it switches the image's HEALTHCHECK off too.
+ * Fields left out are listed in `fromImage`: as with Compose and the Docker engine, the image's
+ * HEALTHCHECK supplies them (`healthcheck: {interval: 1s}` keeps the image's test).
  */
 export function normalizeHealthcheck(raw: RawHealthcheck | undefined, check: FieldCheck): Healthcheck | undefined {
   if (raw === undefined) return undefined;
   if (raw.disable === true) return { ...HEALTHCHECK_DEFAULTS, test: ['NONE'] };
-  const test = check('test', () => healthTest(raw.test));
+  const test = raw.test === undefined ? [] : check('test', () => healthTest(raw.test!));
   if (test === undefined) return undefined;
   if (test[0] === 'NONE') return { ...HEALTHCHECK_DEFAULTS, test: ['NONE'] };
   const duration = (key: 'interval' | 'timeout' | 'start_period' | 'start_interval') =>
     raw[key] === undefined ? HEALTHCHECK_DEFAULTS[key] : (check(key, () => parseDuration(raw[key]!)) ?? HEALTHCHECK_DEFAULTS[key]);
+  const fromImage = FROM_IMAGE.filter((key) => raw[key] === undefined);
   return {
     test,
     interval: duration('interval'),
@@ -32,11 +38,11 @@ export function normalizeHealthcheck(raw: RawHealthcheck | undefined, check: Fie
     retries: raw.retries ?? HEALTHCHECK_DEFAULTS.retries,
     start_period: duration('start_period'),
     start_interval: duration('start_interval'),
+    ...(fromImage.length ? { fromImage } : {}),
   };
 }
 
-function healthTest(test: string | string[] | undefined): string[] {
-  if (test === undefined) throw new ValueError('a healthcheck needs a test (or disable: true)');
+function healthTest(test: string | string[]): string[] {
   if (typeof test === 'string') return ['CMD-SHELL', test];
   const [kind, ...rest] = test;
   if (kind === 'NONE') return ['NONE'];

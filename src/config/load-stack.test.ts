@@ -242,12 +242,23 @@ describe('long forms', () => {
         '  b: {image: host, healthcheck: {test: [CMD, "true"], interval: 1s, retries: 0}, ready: {http: {port: 80, path: /up}}}',
         '  c: {image: host, healthcheck: {disable: true}, ready: {log: "^ready$", interval: 2s}}',
         '  d: {image: host, healthcheck: {test: [NONE]}, ready: {exec: "test -f /ok"}}',
+        '  e: {image: app, healthcheck: {interval: 1s, retries: 5}}',
       ].join('\n'),
     );
     const s = stack.services;
-    expect(s.a!.healthcheck).toEqual({ test: ['CMD-SHELL', 'pg_isready'], interval: 30_000, timeout: 30_000, retries: 3, start_period: 0, start_interval: 50 });
+    // What the file leaves out, an image's HEALTHCHECK supplies (as the Docker engine merges them); these defaults stand otherwise.
+    expect(s.a!.healthcheck).toEqual({
+      test: ['CMD-SHELL', 'pg_isready'],
+      interval: 30_000,
+      timeout: 30_000,
+      retries: 3,
+      start_period: 0,
+      start_interval: 50,
+      fromImage: ['interval', 'timeout', 'retries', 'start_period'],
+    });
     expect(s.a!.ready).toEqual({ kind: 'tcp', port: 5432, start_interval: 50, interval: 1000, timeout: 1000 });
-    expect(s.b!.healthcheck).toMatchObject({ test: ['CMD', 'true'], interval: 1000, retries: 0 });
+    expect(s.b!.healthcheck).toMatchObject({ test: ['CMD', 'true'], interval: 1000, retries: 0, fromImage: ['timeout', 'start_period'] });
+    expect(s.e!.healthcheck).toEqual({ test: [], interval: 1000, timeout: 30_000, retries: 5, start_period: 0, start_interval: 50, fromImage: ['test', 'timeout', 'start_period'] });
     expect(s.b!.ready).toMatchObject({ kind: 'http', port: 80, path: '/up', status: 200 });
     expect(s.c!.healthcheck).toMatchObject({ test: ['NONE'] }); // switches the image's HEALTHCHECK off
     expect(s.c!.ready).toMatchObject({ kind: 'log', pattern: '^ready$', interval: 2000 });

@@ -324,7 +324,16 @@ export interface Healthcheck {
   retries: number;
   start_period: Millis;
   start_interval: Millis;
+  /**
+   * Fields the stack file left out, which the runtime takes from the image's HEALTHCHECK when it has
+   * one, field by field, as the Docker engine merges them (`test` is then `[]`: the image's test).
+   * The values above are the defaults used when the image has none.
+   */
+  fromImage?: HealthcheckField[];
 }
+
+/** The fields of a healthcheck an image's HEALTHCHECK can fill in. */
+export type HealthcheckField = 'test' | 'interval' | 'timeout' | 'retries' | 'start_period';
 
 /** (+) A readiness check hafen runs itself. */
 export type ReadyCheck = ReadyProbe & ReadyTiming;

@@ -70,7 +70,7 @@ describe('normalizeService', () => {
       extra_hosts: ['nohost'],
       stop_grace_period: 'soon',
       depends_on: ['db', 'db'],
-      healthcheck: { interval: '1s' },
+      healthcheck: { interval: 'often' },
       ready: {},
       networks: { back: { ipv4_address: '10.0.0.999' } },
       resources: { cpus: 'lots' },
@@ -88,7 +88,7 @@ describe('normalizeService', () => {
       'services.api.stop_grace_period: expected a duration like 1m30s, 500ms, 2h or 1.5s, got "soon"',
       'services.api.depends_on[1]: "db" is listed twice',
       'services.api.volumes_from[0]: "container:x": mounting from a container outside the stack is not supported; name a service',
-      'services.api.healthcheck.test: a healthcheck needs a test (or disable: true)',
+      'services.api.healthcheck.interval: expected a duration like 1m30s, 500ms, 2h or 1.5s, got "often"',
       'services.api.ready: a ready check takes exactly one of tcp, http, log or exec; none is given',
     ]);
     expect(s.ports).toEqual([{ target: 80, host_ip: '127.0.0.1', protocol: 'tcp' }]);

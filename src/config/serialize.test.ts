@@ -56,7 +56,7 @@ describe('serializeStack', () => {
             { target: 80, host_ip: '127.0.0.1', protocol: 'tcp' },
             { target: 81, published: 8080, host_ip: '127.0.0.1', protocol: 'tcp' },
           ],
-          healthcheck: { test: ['CMD-SHELL', 'curl -f localhost'], interval: '30s', timeout: '30s', retries: 3, start_period: '0s', start_interval: '50ms' },
+          healthcheck: { test: ['CMD-SHELL', 'curl -f localhost'], start_interval: '50ms' }, // the rest is the image's, or the default
           resources: { memory: 268435456 },
           restart: 'no',
           stop_grace_period: '1m30s',

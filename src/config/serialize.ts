@@ -3,7 +3,7 @@
  * only, durations as `1m30s`, sizes in bytes, absolute paths. Loading what it prints gives the
  * same model again. Defaults that mean "nothing" (false, empty lists) are left out.
  */
-import type { Healthcheck, Network, ReadyCheck, RestartPolicy, Service, Ship, Stack, VolumeMount } from './model.js';
+import type { Healthcheck, HealthcheckField, Network, ReadyCheck, RestartPolicy, Service, Ship, Stack, VolumeMount } from './model.js';
 import { formatNetworkMode } from './networking.js';
 import { serializeBuildKeys } from './build-keys.js';
 import { formatDuration } from './units.js';
@@ -102,12 +102,14 @@ function serializeMount(m: VolumeMount): Doc {
 }
 
 function serializeHealthcheck(h: Healthcheck): Doc {
+  // Fields the image's HEALTHCHECK supplies stay unwritten, so the output reads back the same.
+  const own = (key: HealthcheckField) => !h.fromImage?.includes(key);
   return {
-    test: h.test,
-    interval: formatDuration(h.interval),
-    timeout: formatDuration(h.timeout),
-    retries: h.retries,
-    start_period: formatDuration(h.start_period),
+    test: own('test') ? h.test : undefined,
+    interval: own('interval') ? formatDuration(h.interval) : undefined,
+    timeout: own('timeout') ? formatDuration(h.timeout) : undefined,
+    retries: own('retries') ? h.retries : undefined,
+    start_period: own('start_period') ? formatDuration(h.start_period) : undefined,
     start_interval: formatDuration(h.start_interval),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultContainerSpec } from '../spec-defaults.js';
 import { Label } from '../runtime.js';
-import { createRequest, restartPolicy } from './create-options.js';
+import { createRequest, dockerHealthcheck, restartPolicy } from './create-options.js';
 
 describe('createRequest', () => {
   it('maps a full spec to Docker 20.10 create options, extra networks connected later', () => {
@@ -77,6 +77,11 @@ describe('createRequest', () => {
     expect(absent).not.toHaveProperty('Entrypoint');
     expect(absent).not.toHaveProperty('Cmd');
   });
+});
+
+it("dockerHealthcheck: fields the stack file left out go as empty/0, for the engine to take from the image's HEALTHCHECK", () => {
+  const h = { test: [], interval: 30_000, timeout: 30_000, retries: 5, start_period: 0, start_interval: 50, fromImage: ['test' as const, 'interval' as const, 'timeout' as const, 'start_period' as const] };
+  expect(dockerHealthcheck(h)).toEqual({ Test: [], Interval: 0, Timeout: 0, Retries: 5, StartPeriod: 0 });
 });
 
 describe('restartPolicy', () => {

@@ -4,7 +4,7 @@
  * before start (`extraNetworks`).
  */
 import type Docker from 'dockerode';
-import type { Healthcheck } from '../../config/model.js';
+import type { Healthcheck, HealthcheckField } from '../../config/model.js';
 import { Label, type ContainerSpec, type Mount } from '../runtime.js';
 import { processHostConfig } from './process-options.js';
 import { applyNetworking } from './networking-options.js';
@@ -112,14 +112,18 @@ function deviceRequest(d: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-/** Our healthcheck (ms) as Docker's (ns); 20.10 has no StartInterval, so the interval applies from the start. */
+/**
+ * Our healthcheck (ms) as Docker's (ns); 20.10 has no StartInterval, so the interval applies from the
+ * start. Fields the stack file left out go as empty/0, which the engine fills from the image's HEALTHCHECK.
+ */
 export function dockerHealthcheck(h: Healthcheck): Docker.HealthConfig {
+  const own = (field: HealthcheckField) => !h.fromImage?.includes(field);
   return {
-    Test: h.test,
-    Interval: h.interval * MS,
-    Timeout: h.timeout * MS,
-    Retries: h.retries,
-    StartPeriod: h.start_period * MS,
+    Test: own('test') ? h.test : [],
+    Interval: own('interval') ? h.interval * MS : 0,
+    Timeout: own('timeout') ? h.timeout * MS : 0,
+    Retries: own('retries') ? h.retries : 0,
+    StartPeriod: own('start_period') ? h.start_period * MS : 0,
   };
 }
 

@@ -101,6 +101,19 @@ describe('healthchecks', () => {
     const disabled = { test: ['NONE'], interval: 30_000, timeout: 30_000, retries: 3, start_period: 0, start_interval: 50 };
     expect(containerHealthcheck({ healthcheck: disabled }, { Healthcheck: { Test: ['CMD-SHELL', 'pg_isready'] } })).toBeUndefined();
   });
+  it("fills the fields a service healthcheck leaves out from the image's, as the Docker engine merges them", () => {
+    const image = { Healthcheck: { Test: ['CMD', '/bin/probe', 'health'], Interval: 1e9, Retries: 30, StartPeriod: 0 } };
+    const base = { interval: 30_000, timeout: 30_000, retries: 3, start_period: 0, start_interval: 50 };
+    // `healthcheck: {retries: 5}`: the image's test and interval, the file's retries, the default timeout.
+    const partial = { ...base, test: [], retries: 5, fromImage: ['test' as const, 'interval' as const, 'timeout' as const, 'start_period' as const] };
+    expect(containerHealthcheck({ healthcheck: partial }, image)).toEqual({ test: ['CMD', '/bin/probe', 'health'], interval: 1000, timeout: 30_000, retries: 5, start_period: 0, start_interval: 50 });
+    // `healthcheck: {test: ...}` alone keeps the image's interval and retries.
+    const ownTest = { ...base, test: ['CMD-SHELL', 'true'], fromImage: ['interval' as const, 'timeout' as const, 'retries' as const, 'start_period' as const] };
+    expect(containerHealthcheck({ healthcheck: ownTest }, image)).toMatchObject({ test: ['CMD-SHELL', 'true'], interval: 1000, retries: 30 });
+    // Nothing to inherit: the file's values, and no test at all means no healthcheck.
+    expect(containerHealthcheck({ healthcheck: ownTest }, {})).toMatchObject({ test: ['CMD-SHELL', 'true'], interval: 30_000, retries: 3 });
+    expect(containerHealthcheck({ healthcheck: partial }, {})).toBeUndefined();
+  });
   it('runs CMD as is and CMD-SHELL through sh', () => {
     expect(healthcheckArgv(['CMD', 'pg_isready', '-q'])).toEqual(['pg_isready', '-q']);
     expect(healthcheckArgv(['CMD-SHELL', 'curl -f localhost'])).toEqual(['/bin/sh', '-c', 'curl -f localhost']);

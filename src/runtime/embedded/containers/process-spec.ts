@@ -4,7 +4,7 @@
  * signal and the healthcheck. Pure, so each rule is table-tested.
  */
 import os from 'node:os';
-import type { Healthcheck } from '../../../config/model.js';
+import type { Healthcheck, HealthcheckField } from '../../../config/model.js';
 import { RuntimeError } from '../../../errors.js';
 import type { ContainerSpec } from '../../runtime.js';
 import { DEFAULT_PATH } from '../build/index.js';
@@ -84,33 +84,51 @@ export function stopSignal(spec: Pick<ContainerSpec, 'name' | 'stopSignal'>, ima
 
 const NS_PER_MS = 1_000_000;
 
+/** The image's HEALTHCHECK in our units (ms), undefined fields where it has none (0 in the image means "default"). */
+function imageHealthcheck(image: ContainerConfig): Partial<Healthcheck> {
+  const h = image.Healthcheck ?? {};
+  const ms = (ns: number | undefined) => (ns ? ns / NS_PER_MS : undefined);
+  return {
+    ...(h.Test?.length ? { test: [...h.Test] } : {}),
+    ...(ms(h.Interval) !== undefined ? { interval: ms(h.Interval)! } : {}),
+    ...(ms(h.Timeout) !== undefined ? { timeout: ms(h.Timeout)! } : {}),
+    ...(h.Retries ? { retries: h.Retries } : {}),
+    ...(ms(h.StartPeriod) !== undefined ? { start_period: ms(h.StartPeriod)! } : {}),
+    ...(ms(h.StartInterval) !== undefined ? { start_interval: ms(h.StartInterval)! } : {}),
+  };
+}
+
 /**
- * The healthcheck to run: the spec's, else the image's HEALTHCHECK (durations in ns there), with
+ * The healthcheck to run, by the Docker engine's rules: the spec's, its left-out fields (`fromImage`)
+ * taken from the image's HEALTHCHECK where that sets them; else the image's HEALTHCHECK alone; with
  * Docker's defaults (30 s interval and timeout, 3 retries, 5 s start interval); undefined for none.
  */
 export function containerHealthcheck(spec: Pick<ContainerSpec, 'healthcheck'>, image: ContainerConfig): Healthcheck | undefined {
-  const h = image.Healthcheck;
-  const from: Healthcheck | undefined =
-    spec.healthcheck ??
-    (h?.Test
-      ? {
-          test: [...h.Test],
-          interval: (h.Interval ?? 0) / NS_PER_MS,
-          timeout: (h.Timeout ?? 0) / NS_PER_MS,
-          retries: h.Retries ?? 0,
-          start_period: (h.StartPeriod ?? 0) / NS_PER_MS,
-          start_interval: (h.StartInterval ?? 0) / NS_PER_MS,
-        }
-      : undefined);
+  const img = imageHealthcheck(image);
+  let from: Partial<Healthcheck> | undefined = img.test ? img : undefined;
+  if (spec.healthcheck) {
+    const own = spec.healthcheck;
+    const inherit = new Set(own.fromImage ?? []);
+    const pick = <K extends HealthcheckField>(key: K): Healthcheck[K] => (inherit.has(key) ? (img[key] ?? own[key]) : own[key]);
+    from = {
+      test: pick('test'),
+      interval: pick('interval'),
+      timeout: pick('timeout'),
+      retries: pick('retries'),
+      start_period: pick('start_period'),
+      start_interval: own.start_interval,
+    };
+  }
   // Docker ignores an image healthcheck of another kind ("NONE", or a broken one), and so do we.
-  if (!from || (from.test[0] !== 'CMD' && from.test[0] !== 'CMD-SHELL')) return undefined;
+  const test = from?.test ?? [];
+  if (test[0] !== 'CMD' && test[0] !== 'CMD-SHELL') return undefined;
   return {
-    test: from.test,
-    interval: from.interval || 30_000,
-    timeout: from.timeout || 30_000,
-    retries: from.retries || 3,
-    start_period: from.start_period,
-    start_interval: from.start_interval || 5_000,
+    test,
+    interval: from!.interval || 30_000,
+    timeout: from!.timeout || 30_000,
+    retries: from!.retries || 3,
+    start_period: from!.start_period ?? 0,
+    start_interval: from!.start_interval || 5_000,
   };
 }
 
