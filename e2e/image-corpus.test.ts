@@ -35,14 +35,16 @@ const infoLines = (text: string) => text.split('\n').slice(0, Math.max(0, text.s
 describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and buildah, through hafen and back', () => {
   const run = randomBytes(3).toString('hex');
   const project = `corpus${run}`;
+  /** Builds on the corpus images, in their own project and stack file. */
+  const buildProject = `corpusb${run}`;
   let dir: string;
   let root: string;
   let corpus: Corpus | undefined;
   const loadedIds = new Set<string>();
   const dockerContainers: string[] = [];
 
-  const stack = (args: string[], timeout = 120_000): CliResult => {
-    const r = spawnSync(process.execPath, [cliPath, '-f', path.join(dir, 'stack.yaml'), '-p', project, '--progress', 'plain', ...args], {
+  const stack = (args: string[], timeout = 120_000, file = 'stack.yaml', name = project): CliResult => {
+    const r = spawnSync(process.execPath, [cliPath, '-f', path.join(dir, file), '-p', name, '--progress', 'plain', ...args], {
       cwd: dir,
       env: { ...process.env, HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.250.0.0/16:24', NO_COLOR: '1' },
       encoding: 'utf8',
@@ -52,6 +54,19 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
   };
   const images = () => corpus!.images;
   const logsOf = (service: string) => stack(['logs', '--no-log-prefix', service]).stdout;
+  const buildStack = (args: string[]) => stack(args, 180_000, 'build.yaml', buildProject);
+  const health = (of: (args: string[]) => CliResult) =>
+    new Map((JSON.parse(of(['ps', '--json']).stdout) as { service: string; health: string }[]).map((r) => [r.service, r.health]));
+  /** Polls `ps --json` until every service has the health wanted (or 45 s pass); returns what it saw last. */
+  const awaitHealth = async (of: (args: string[]) => CliResult, want: Map<string, string>) => {
+    const deadline = Date.now() + 45_000;
+    let seen = health(of);
+    while (Date.now() < deadline && [...want].some(([svc, h]) => seen.get(svc) !== h)) {
+      await new Promise((r) => setTimeout(r, 500));
+      seen = health(of);
+    }
+    return Object.fromEntries(seen);
+  };
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-e2e-corpus-'));
@@ -69,6 +84,12 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
         '    stop_grace_period: 20s',
       ].join('\n');
     });
+    // Compose's partial healthcheck: only retries given, the test and interval are the image's; and a
+    // service that waits for it to be healthy.
+    const buildah = images().find((img) => img.service === 'buildahdocker')!;
+    services.push(
+      ['  partial:', `    image: ${JSON.stringify(buildah.image)}`, '    healthcheck: {retries: 40}', '  waiter:', `    image: ${JSON.stringify(buildah.image)}`, '    depends_on: {partial: {condition: service_healthy}}'].join('\n'),
+    );
     fs.writeFileSync(path.join(dir, 'stack.yaml'), `services:\n${services.join('\n')}\n`);
   }, 300_000);
 
@@ -76,7 +97,9 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
     try {
       if (root) {
         stack(['down', '-v']);
+        if (fs.existsSync(path.join(dir, 'build.yaml'))) buildStack(['down', '-v']);
         expect(stackLeftovers(project, root)).toEqual([]);
+        expect(stackLeftovers(buildProject, root)).toEqual([]);
       }
     } finally {
       if (dockerContainers.length) spawnSync('docker', ['rm', '-f', ...dockerContainers], { stdio: 'ignore' });
@@ -101,16 +124,10 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
     }
   }, 300_000);
 
-  it("runs each image's HEALTHCHECK until healthy; images without one have none", async () => {
-    const health = () => new Map((JSON.parse(stack(['ps', '--json']).stdout) as { service: string; health: string }[]).map((r) => [r.service, r.health]));
+  it("runs each image's HEALTHCHECK until healthy; images without one have none; a stack healthcheck giving only retries keeps the image's test", async () => {
     const want = new Map(images().map((img) => [img.service, img.healthcheck ? 'healthy' : 'none']));
-    const deadline = Date.now() + 45_000;
-    let seen = health();
-    while (Date.now() < deadline && [...want].some(([s, h]) => seen.get(s) !== h)) {
-      await new Promise((r) => setTimeout(r, 500));
-      seen = health();
-    }
-    expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(want));
+    want.set('partial', 'healthy').set('waiter', 'healthy');
+    expect(await awaitHealth((args) => stack(args), want)).toEqual(Object.fromEntries(want));
   }, 120_000);
 
   it("stops each container with its image's STOPSIGNAL", () => {
@@ -119,6 +136,33 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
     const stoppedBy = (img: CorpusImage) => fs.readFileSync(path.join(dir, 'out', img.service, 'stopped'), 'utf8').trim();
     expect(Object.fromEntries(images().map((img) => [img.service, stoppedBy(img)]))).toEqual(Object.fromEntries(images().map((img) => [img.service, img.stopsWith])));
   }, 120_000);
+
+  it('builds FROM a corpus image keeping its USER, HEALTHCHECK and STOPSIGNAL; refuses a base with ONBUILD triggers', async () => {
+    const base = `${corpus!.prefix}/buildah:1`; // in the store since `up` imported its archive
+    fs.mkdirSync(path.join(dir, 'on-buildah'));
+    fs.writeFileSync(path.join(dir, 'on-buildah', 'Dockerfile'), `FROM ${base}\nENV TOOL=hafen-build\n`);
+    fs.mkdirSync(path.join(dir, 'on-docker-build'));
+    fs.writeFileSync(path.join(dir, 'on-docker-build', 'Dockerfile'), `FROM ${corpus!.prefix}/build:1\nENV TOOL=hafen-build\n`);
+    const out = path.join(dir, 'out', 'built');
+    fs.mkdirSync(out, { mode: 0o777 });
+    fs.chmodSync(out, 0o777);
+    fs.writeFileSync(
+      path.join(dir, 'build.yaml'),
+      ['services:', '  built:', '    build: ./on-buildah', `    volumes: [${JSON.stringify(`${out}:/out`)}]`, '  onbuild:', '    build: ./on-docker-build', '    profiles: [onbuild]', ''].join('\n'),
+    );
+    const up = buildStack(['up', '-d', 'built']);
+    expect(up.code, up.stderr + up.stdout).toBe(0);
+    expect(await awaitHealth(buildStack, new Map([['built', 'healthy']]))).toEqual({ built: 'healthy' });
+    const logs = buildStack(['logs', '--no-log-prefix', 'built']).stdout;
+    expect(infoLines(logs)).toEqual(expect.arrayContaining(['id: uid=1000(app) gid=50(staff) groups=50(staff)', 'pwd: /srv/buildah', 'TOOL=hafen-build']));
+    expect(buildStack(['stop']).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'stopped'), 'utf8').trim()).toBe('QUIT');
+
+    // The docker-built image has ONBUILD triggers (imported with the docker-archive of `up`): refused, not built without them.
+    const refused = buildStack(['--profile', 'onbuild', 'build', 'onbuild']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`base image ${corpus!.prefix}/build:1 has ONBUILD triggers, which hafen builds do not run`);
+  }, 300_000);
 
   it('saves each image back to an archive docker loads as the same image, running the same and stopping by the same signal', () => {
     const ids = new Map((JSON.parse(stack(['images', '--json']).stdout) as { name: string; id: string }[]).map((i) => [i.name, i.id]));
