@@ -63,7 +63,8 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const firstGiven = given.find((f) => f !== STDIN_NAME);
   const envDir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstGiven !== undefined ? path.dirname(path.resolve(cwd, firstGiven)) : cwd;
   const envShownDir = opts.projectDirectory ?? (firstGiven !== undefined ? path.dirname(firstGiven) : '.');
-  let dotenv = await readProjectEnv(opts.envFiles, cwd, envDir, envShownDir, processEnv);
+  const envFiles = projectEnvFiles(opts.envFiles, env);
+  let dotenv = await readProjectEnv(envFiles, cwd, envDir, envShownDir, processEnv);
   const projectEnv: Lookup = (name) => {
     if (name === 'COMPOSE_PROJECT_NAME' && opts.project !== undefined) return opts.project; // Compose sets it for ${COMPOSE_PROJECT_NAME}
     return env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
@@ -75,8 +76,8 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const shown = files[0]!.shown;
   const shownDir = firstFile ? path.dirname(firstFile.shown) : '.';
   // A default file found in a folder above: its folder's .env is the project's, as if run there.
-  if (dir !== envDir && given.length === 0 && !opts.envFiles?.length && projectEnv('COMPOSE_FILE') === undefined) {
-    dotenv = await readProjectEnv(undefined, cwd, dir, dir, processEnv);
+  if (dir !== envDir && given.length === 0 && envFiles.kind === 'default' && projectEnv('COMPOSE_FILE') === undefined) {
+    dotenv = await readProjectEnv(envFiles, cwd, dir, dir, processEnv);
   }
 
   let stdinText: Promise<string> | undefined;
@@ -126,18 +127,37 @@ async function stackFiles(given: string[], cwd: string, dir: string, env: Lookup
   return (await findStackFiles(dir)).map((abs) => sourceFile(abs, cwd));
 }
 
+/** Where the project's variables come from: files given (by a flag or a variable), or the folder's `.env`. */
+type ProjectEnvFiles = { kind: 'given'; via: string; files: readonly string[] } | { kind: 'default'; disabled: boolean };
+
 /**
- * The variables of `--env-file` files (relative to `cwd`, each required, later ones winning), or
- * else of the project folder's `.env` when it exists.
+ * `--env-file`, else COMPOSE_ENV_FILES (comma-separated, as Compose v2), else the folder's `.env`
+ * unless COMPOSE_DISABLE_ENV_FILE is true (Go's boolean spellings: 1, t, true, TRUE, True).
  */
-async function readProjectEnv(envFiles: readonly string[] | undefined, cwd: string, dir: string, shownDir: string, outer: Lookup): Promise<Record<string, string>> {
+function projectEnvFiles(flags: readonly string[] | undefined, env: NodeJS.ProcessEnv): ProjectEnvFiles {
+  if (flags && flags.length > 0) return { kind: 'given', via: '--env-file ', files: flags };
+  const fromEnv = nonEmpty(env.COMPOSE_ENV_FILES);
+  if (fromEnv !== undefined) return { kind: 'given', via: 'COMPOSE_ENV_FILES: ', files: fromEnv.split(',').filter((f) => f !== '') };
+  return { kind: 'default', disabled: ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(env.COMPOSE_DISABLE_ENV_FILE ?? '') };
+}
+
+/**
+ * The variables of the given env files (relative to `cwd`, each required, later ones winning), or
+ * else of the project folder's `.env` when it exists and is not disabled.
+ */
+async function readProjectEnv(source: ProjectEnvFiles, cwd: string, dir: string, shownDir: string, outer: Lookup): Promise<Record<string, string>> {
   const vars: Record<string, string> = {};
   const lookup: Lookup = (name) => outer(name) ?? (Object.hasOwn(vars, name) ? vars[name] : undefined);
-  const list = envFiles && envFiles.length > 0 ? envFiles.map((f) => ({ abs: path.resolve(cwd, f), shown: f, required: true })) : [{ abs: path.join(dir, '.env'), shown: path.join(shownDir, '.env'), required: false }];
+  const list =
+    source.kind === 'given'
+      ? source.files.map((f) => ({ abs: path.resolve(cwd, f), shown: f, required: true }))
+      : source.disabled
+        ? []
+        : [{ abs: path.join(dir, '.env'), shown: path.join(shownDir, '.env'), required: false }];
   for (const file of list) {
     const parsed = await readEnvFile(file.abs, file.shown, lookup);
     if (parsed === undefined) {
-      if (file.required) throw new ConfigNotFoundError(`--env-file ${file.shown}: no such file`);
+      if (file.required) throw new ConfigNotFoundError(`${source.kind === 'given' ? source.via : ''}${file.shown}: no such file`);
       continue;
     }
     if (parsed.issues.length) throw new ConfigError(sortIssues(parsed.issues));
