@@ -148,6 +148,19 @@ describe('environment and names', () => {
     expect((await load('override')).name).toBe('override-case');
     expect(await failure('override', { env: { COMPOSE_PROJECT_NAME: 'Bad Name' } })).toMatch(/^COMPOSE_PROJECT_NAME="Bad Name": not a valid project name/);
   });
+
+  it('interpolates ${COMPOSE_PROJECT_NAME} to the project name however it was named, as compose-go does', async () => {
+    const labels = 'labels: {p: "${COMPOSE_PROJECT_NAME}", q: "${COMPOSE_PROJECT_NAME:-unset}", r: "${ELSE}"}';
+    const byName = folder({ 'compose.yaml': `name: from-file\nservices:\n  a: {image: x, ${labels}}\n` });
+    const warnings: string[] = [];
+    const stack = await loadStack({ cwd: byName, env: {}, onWarning: (w) => warnings.push(w) });
+    expect(stack.services.a!.labels).toEqual({ p: 'from-file', q: 'from-file', r: '' });
+    // Only the variable that really is unset is warned of, once.
+    expect(warnings).toEqual(['The "ELSE" variable is not set. Defaulting to a blank string.']);
+    const byFolder = folder({ 'compose.yaml': `services:\n  a: {image: x, ${labels}}\n` });
+    expect((await loadStack({ cwd: byFolder, env: {} })).services.a!.labels).toMatchObject({ p: path.basename(byFolder).toLowerCase() });
+    expect((await loadStack({ cwd: byFolder, env: { COMPOSE_PROJECT_NAME: 'env-name' } })).services.a!.labels).toMatchObject({ p: 'env-name' });
+  });
 });
 
 describe('extends', () => {

@@ -65,9 +65,14 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const envShownDir = opts.projectDirectory ?? (firstGiven !== undefined ? path.dirname(firstGiven) : '.');
   const envFiles = projectEnvFiles(opts.envFiles, env);
   let dotenv = await readProjectEnv(envFiles, cwd, envDir, envShownDir, processEnv);
+  /** The project's name once known, for `${COMPOSE_PROJECT_NAME}` (compose-go sets it before interpolating services). */
+  let knownName: string | undefined = opts.project;
+  let nameAsked = false;
   const projectEnv: Lookup = (name) => {
-    if (name === 'COMPOSE_PROJECT_NAME' && opts.project !== undefined) return opts.project; // Compose sets it for ${COMPOSE_PROJECT_NAME}
-    return env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
+    if (name === 'COMPOSE_PROJECT_NAME' && knownName !== undefined) return knownName;
+    const value = env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
+    if (name === 'COMPOSE_PROJECT_NAME' && nonEmpty(value) === undefined) nameAsked = true;
+    return value;
   };
 
   const files = await stackFiles(given, cwd, envDir, projectEnv);
@@ -81,14 +86,37 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   }
 
   let stdinText: Promise<string> | undefined;
-  const loader: TreeLoader = { cwd, issues: [], stdin: () => (stdinText ??= (opts.stdin ?? readStdin)()), warn: onceEach(opts.onWarning) };
-  const node = await loadProjectTree(files, dir, projectEnv, loader);
-  if (node === undefined) {
-    throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: 'the file is empty; a stack file needs at least a services: mapping' }]);
+  const stdin = () => (stdinText ??= (opts.stdin ?? readStdin)());
+  const warn = onceEach(opts.onWarning);
+  const readTree = async (loader: TreeLoader) => {
+    const node = await loadProjectTree(files, dir, projectEnv, loader);
+    if (node === undefined) {
+      throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: 'the file is empty; a stack file needs at least a services: mapping' }]);
+    }
+    const tree = flatten(node, shown);
+    const problems = [...loader.issues, ...validateTree(tree.value, tree.source)];
+    if (problems.length > 0) throw new ConfigError(sortIssues(problems));
+    return tree;
+  };
+  const fromEnv = nonEmpty(projectEnv('COMPOSE_PROJECT_NAME'));
+  const explicit = opts.project !== undefined ? { name: opts.project, via: '-p' } : fromEnv !== undefined ? { name: fromEnv, via: 'COMPOSE_PROJECT_NAME=' } : undefined;
+  nameAsked = false;
+  // Warnings wait until the name is settled: a second reading, with the name known, tells its own.
+  const held: string[] = [];
+  let loader: TreeLoader = { cwd, issues: [], stdin, warn: (m) => held.push(m) };
+  let tree = await readTree(loader).catch((err: unknown) => {
+    for (const m of held) warn(m);
+    throw err;
+  });
+  const name = projectName(explicit, (tree.value as RawStack).name, dir, shown);
+  if (nameAsked && explicit === undefined) {
+    knownName = name;
+    loader = { cwd, issues: [], stdin, warn };
+    tree = await readTree(loader);
+  } else {
+    for (const m of held) warn(m);
+    loader.warn = warn;
   }
-  const tree = flatten(node, shown);
-  const problems = [...loader.issues, ...validateTree(tree.value, tree.source)];
-  if (problems.length > 0) throw new ConfigError(sortIssues(problems));
   const raw = tree.value as RawStack;
 
   const issues = new Issues(tree.source);
@@ -103,9 +131,6 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     ...(opts.publishAllInterfaces || env.HAFEN_PUBLISH_ALL === '1' ? { defaultHostIp: ALL_INTERFACES } : {}),
   };
   if (env.HOME) ctx.home = env.HOME;
-  const fromEnv = nonEmpty(projectEnv('COMPOSE_PROJECT_NAME'));
-  const explicit = opts.project !== undefined ? { name: opts.project, via: '-p' } : fromEnv !== undefined ? { name: fromEnv, via: 'COMPOSE_PROJECT_NAME=' } : undefined;
-  const name = projectName(explicit, raw.name, dir, shown);
   const stack = normalizeStack(raw, { name, file: files[0]!.abs, files: files.map((f) => f.abs), dir, source: tree.source }, ctx);
   issues.throwIfAny();
   checkReferences(stack, issues, { profiles: opts.profiles ?? [], portOrigins: ctx.portOrigins });
