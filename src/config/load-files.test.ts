@@ -195,6 +195,15 @@ describe('extends', () => {
     expect(Object.keys(web.depends_on)).toEqual(['db']);
   });
 
+  it('names a bad key inherited through extends by its file, position and path as written there', async () => {
+    const dir = folder({
+      'compose.yaml': 'services:\n  base:\n    image: x\n    stop_grace_period: soon\n  app:\n    extends: base\n    user: me\n',
+    });
+    const err = await loadStack({ cwd: dir, env: {} }).then(() => '', (e: StackError) => e.message);
+    // Both services carry the bad value; both point at the one place it is written.
+    expect(err.split('\n')).toEqual(['compose.yaml:4:24 services.base.stop_grace_period: expected a duration like 1m30s, 500ms, 2h or 1.5s, got "soon"']);
+  });
+
   it('names a cycle by its chain', async () => {
     expect(await failure('extends-cycle')).toBe('compose.yaml:4:14 services.a.extends: extends cycle: a -> b -> c -> a');
   });
