@@ -55,6 +55,8 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
   const images = () => corpus!.images;
   const logsOf = (service: string) => stack(['logs', '--no-log-prefix', service]).stdout;
   const buildStack = (args: string[]) => stack(args, 180_000, 'build.yaml', buildProject);
+  const noHealthProject = `corpusn${run}`;
+  const noHealthStack = (args: string[]) => stack(args, 120_000, 'nohealth.yaml', noHealthProject);
   const health = (of: (args: string[]) => CliResult) =>
     new Map((JSON.parse(of(['ps', '--json']).stdout) as { service: string; health: string }[]).map((r) => [r.service, r.health]));
   /** Polls `ps --json` until every service has the health wanted (or 45 s pass); returns what it saw last. */
@@ -85,10 +87,10 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
       ].join('\n');
     });
     // Compose's partial healthcheck: only retries given, the test and interval are the image's; and a
-    // service that waits for it to be healthy.
+    // service that waits for it, and for one whose only healthcheck is its image's, to be healthy.
     const buildah = images().find((img) => img.service === 'buildahdocker')!;
     services.push(
-      ['  partial:', `    image: ${JSON.stringify(buildah.image)}`, '    healthcheck: {retries: 40}', '  waiter:', `    image: ${JSON.stringify(buildah.image)}`, '    depends_on: {partial: {condition: service_healthy}}'].join('\n'),
+      ['  partial:', `    image: ${JSON.stringify(buildah.image)}`, '    healthcheck: {retries: 40}', '  waiter:', `    image: ${JSON.stringify(buildah.image)}`, '    depends_on: {partial: {condition: service_healthy}, dockerbuild: {condition: service_healthy}}'].join('\n'),
     );
     fs.writeFileSync(path.join(dir, 'stack.yaml'), `services:\n${services.join('\n')}\n`);
   }, 300_000);
@@ -98,6 +100,8 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
       if (root) {
         stack(['down', '-v']);
         if (fs.existsSync(path.join(dir, 'build.yaml'))) buildStack(['down', '-v']);
+        if (fs.existsSync(path.join(dir, 'nohealth.yaml'))) noHealthStack(['down', '-v']);
+        expect(stackLeftovers(noHealthProject, root)).toEqual([]);
         expect(stackLeftovers(project, root)).toEqual([]);
         expect(stackLeftovers(buildProject, root)).toEqual([]);
       }
@@ -128,6 +132,17 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
     const want = new Map(images().map((img) => [img.service, img.healthcheck ? 'healthy' : 'none']));
     want.set('partial', 'healthy').set('waiter', 'healthy');
     expect(await awaitHealth((args) => stack(args), want)).toEqual(Object.fromEntries(want));
+  }, 120_000);
+
+  it('refuses to wait for service_healthy on a service whose image has no HEALTHCHECK, saying so', () => {
+    const commit = images().find((img) => img.service === 'dockercommit')!;
+    fs.writeFileSync(
+      path.join(dir, 'nohealth.yaml'),
+      ['services:', '  plain:', `    image: ${JSON.stringify(commit.image)}`, '  needy:', `    image: ${JSON.stringify(commit.image)}`, '    depends_on: {plain: {condition: service_healthy}}', ''].join('\n'),
+    );
+    const up = noHealthStack(['up', '-d']);
+    expect(up.code).not.toBe(0);
+    expect(up.stderr + up.stdout).toContain('it has no healthcheck: the stack file sets none and its image has no HEALTHCHECK');
   }, 120_000);
 
   it("stops each container with its image's STOPSIGNAL", () => {

@@ -3,6 +3,7 @@
  * volumes, ships), images to run, health conditions that can be met, and host ports that do not
  * clash. Dependency cycles are the planner's to find.
  */
+import { mayHaveImageHealthcheck } from './image-health.js';
 import type { Issues } from './issues.js';
 import { DEFAULT_NETWORK, type PortMapping, type Service, type Stack } from './model.js';
 import { didYouMean } from './suggest.js';
@@ -30,10 +31,10 @@ export function checkReferences(stack: Stack, issues: Issues, opts: ReferenceOpt
       const target = stack.services[dep];
       if (!target) {
         if (d.required) issues.key(`${base}.depends_on.${dep}`, noService(dep));
-      } else if (d.condition === 'service_healthy' && (!target.healthcheck || target.healthcheck.test[0] === 'NONE') && !target.ready) {
+      } else if (d.condition === 'service_healthy' && (!target.healthcheck || target.healthcheck.test[0] === 'NONE') && !target.ready && !mayHaveImageHealthcheck(target)) {
         issues.value(
           `${base}.depends_on.${dep}.condition`,
-          `service_healthy needs "${dep}" to have a healthcheck or a ready check, and it has neither (add one to "${dep}", or use service_started)`,
+          `service_healthy needs "${dep}" to have a healthcheck or a ready check, and it has neither (its image is ${target.image ?? 'none'}, which has no HEALTHCHECK; add one to "${dep}", or use service_started)`,
         );
       }
     }
@@ -116,3 +117,4 @@ function address(p: PortMapping): string {
   const ip = p.host_ip.includes(':') ? `[${p.host_ip}]` : p.host_ip;
   return `${ip}:${p.published}/${p.protocol}`;
 }
+

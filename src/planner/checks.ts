@@ -10,3 +10,5 @@ export function hasHealthcheck(service: Service): boolean {
 export function hasChecks(service: Service): boolean {
   return hasHealthcheck(service) || service.ready !== undefined;
 }
+
+export { mayHaveImageHealthcheck } from '../config/image-health.js';

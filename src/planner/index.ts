@@ -3,7 +3,7 @@ export { buildGraph, type DependencyEdge, type EdgeKind, type ServiceGraph } fro
 export { selectServices, assertServicesExist, type SelectOptions } from './select.js';
 export { expandInstances, containerName, type Instance } from './instances.js';
 export { configHash, canonicalJson } from './config-hash.js';
-export { hasChecks, hasHealthcheck } from './checks.js';
+export { hasChecks, hasHealthcheck, mayHaveImageHealthcheck } from './checks.js';
 export {
   emptyObservedState,
   type ObservedContainer,

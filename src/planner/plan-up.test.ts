@@ -122,6 +122,19 @@ describe('planUp', () => {
     );
   });
 
+  it("waits on the image's HEALTHCHECK of a service awaited healthy that sets no check itself, as Compose does", () => {
+    const stack = makeStack({
+      services: { db: { image: 'docker-archive:/tmp/db.tar' }, api: { image: 'host', depends_on: { db: 'service_healthy' } }, other: { image: 'redis:7' } },
+    });
+    const lines = formatPlan(planUp(stack)).split('\n');
+    expect(lines.filter((l) => l.includes('wait-ready'))).toEqual([expect.stringMatching(/service:db {2}wait-ready \(healthy\)$/)]);
+    // `healthcheck: {disable: true}` leaves nothing to wait on.
+    const disabled = makeStack({
+      services: { db: { image: 'redis:7', healthcheck: { test: ['NONE'], interval: 1, timeout: 1, retries: 1, start_period: 0, start_interval: 1 } }, api: { image: 'host', depends_on: { db: 'service_healthy' } } },
+    });
+    expect(() => planUp(disabled)).toThrowError('"db" has no healthcheck or ready check, so it can never be healthy');
+  });
+
   it('rejects an unknown service with a suggestion', () => {
     expect(() => planUp(shopStack(), { services: ['wbe'] })).toThrowError(UsageError);
     expect(() => planUp(shopStack(), { services: ['wbe'] })).toThrowError('no such service: "wbe" (did you mean "web"?)');

@@ -10,7 +10,7 @@ import { buildGraph, type DependencyEdge, type ServiceGraph } from './graph.js';
 import { containerName } from './instances.js';
 import type { ObservedContainer, ObservedState } from './observed.js';
 import { assertNever, type ContainerRef, type Plan } from './plan.js';
-import { hasChecks, hasHealthcheck } from './checks.js';
+import { hasChecks, hasHealthcheck, mayHaveImageHealthcheck } from './checks.js';
 import { planImages } from './plan-images.js';
 import { PlanBuilder } from './plan-builder.js';
 import {
@@ -80,6 +80,14 @@ export function reconcile(
       if (edge.condition === 'service_completed_successfully' && selection.has(edge.to)) awaitedExit.add(edge.to);
     }
   }
+  // Services awaited healthy with no check of their own wait on their image's HEALTHCHECK, as in Compose.
+  const awaitedImageHealth = new Set<string>();
+  for (const name of selection) {
+    for (const edge of graph.dependencies.get(name)!) {
+      const target = stack.services[edge.to];
+      if (edge.condition === 'service_healthy' && target && !hasChecks(target) && mayHaveImageHealthcheck(target)) awaitedImageHealth.add(edge.to);
+    }
+  }
 
   const createIds = new Map<string, number[]>();
   const startIds = new Map<string, number[]>();
@@ -92,7 +100,7 @@ export function reconcile(
       case 'service_started':
         return startIds.get(edge.to) ?? [];
       case 'service_healthy':
-        if (!hasChecks(stack.services[edge.to]!)) {
+        if (!hasChecks(stack.services[edge.to]!) && !mayHaveImageHealthcheck(stack.services[edge.to]!)) {
           throw new ConfigError([
             {
               location: stack.source.locate(edge.path),
@@ -177,8 +185,8 @@ export function reconcile(
 
     if (service.replicas > 0) {
       const names = Array.from({ length: service.replicas }, (_, i) => containerName(stack.name, name, i + 1));
-      if (hasChecks(service)) {
-        const checks = { healthcheck: hasHealthcheck(service), ready: service.ready !== undefined };
+      if (hasChecks(service) || awaitedImageHealth.has(name)) {
+        const checks = { healthcheck: hasHealthcheck(service) || awaitedImageHealth.has(name), ready: service.ready !== undefined };
         const payload = { service: name, containers: names, ...checks };
         readyIds.set(name, b.add('wait-ready', resource.service(name), payload, starts, 'healthy'));
       }

@@ -66,6 +66,33 @@ export function healthProbe(hc: Healthcheck): Probe {
   };
 }
 
+/**
+ * The runtime's verdict on the healthcheck the image brings (`service_healthy` on a service whose
+ * stack file sets none, as Compose allows): a running container reporting no health has none at all.
+ */
+export function imageHealthProbe(): Probe {
+  return {
+    check: 'healthcheck',
+    startInterval: 50,
+    interval: HEALTH_POLL_MAX,
+    timeout: HEALTH_POLL_MAX,
+    async run(info) {
+      switch (info.health) {
+        case 'healthy':
+          return ok('healthy');
+        case 'unhealthy':
+          return { status: 'fatal', detail: "unhealthy: its image's HEALTHCHECK failed" };
+        case 'starting':
+          return pending('health: starting');
+        case 'none':
+          return { status: 'fatal', detail: 'it has no healthcheck: the stack file sets none and its image has no HEALTHCHECK (add healthcheck: or ready:, or use service_started)' };
+        default:
+          return assertNever(info.health);
+      }
+    },
+  };
+}
+
 /** What a `ready:` probe needs from the run. */
 export interface ReadyProbeContext {
   runtime: Runtime;

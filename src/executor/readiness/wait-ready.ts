@@ -9,7 +9,7 @@ import { subjectOf } from '../names.js';
 import { reportState, type OperationContext } from '../operations/context.js';
 import { CheckFailure, readinessError } from './failure.js';
 import { pollUntilReady, type PollContext } from './poll.js';
-import { healthProbe, readyProbe, type Probe } from './probes.js';
+import { healthProbe, imageHealthProbe, readyProbe, type Probe } from './probes.js';
 import { allOrNothing } from './timing.js';
 
 /** Waits until every container of the node's service is ready. */
@@ -28,7 +28,7 @@ export async function waitReady(node: PlanNodeOf<'wait-ready'>, ctx: OperationCo
   const waitOne = async (container: string, signal: AbortSignal): Promise<void> => {
     const subject = { ...subjectOf(ctx.stack, node.service, container), container };
     const probes: Probe[] = [];
-    if (node.healthcheck && service.healthcheck) probes.push(healthProbe(service.healthcheck));
+    if (node.healthcheck) probes.push(service.healthcheck ? healthProbe(service.healthcheck) : imageHealthProbe());
     if (node.ready && service.ready) probes.push(readyProbe(service.ready, container, ctx));
     reportState(ctx, subject, 'checking', { detail: probes.map((p) => p.check).join(', ') });
     try {
