@@ -121,6 +121,7 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
       const logs = logsOf(img.service);
       const info = infoLines(logs);
       expect(info, `${img.service}: ${logs}`).toEqual(expect.arrayContaining(img.expect));
+      expect(info.filter((l) => l.startsWith('BARE')), img.service).toEqual([]); // an Env entry without "=" sets nothing
       if (img.dockerRef) {
         const inDocker = docker('run', '--rm', '--network', 'none', img.dockerRef, '/bin/probe', 'info');
         expect(info.join('\n'), img.service).toBe(inDocker.trimEnd());

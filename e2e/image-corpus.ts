@@ -7,6 +7,7 @@
  * takes it all away.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeBusyboxRootfs } from '../src/runtime/embedded/launcher/busybox-rootfs.js';
@@ -22,7 +23,7 @@ health) test -f /tmp/up ;;
 info|serve)
   echo "id: $(id)"
   echo "pwd: $(pwd)"
-  env | grep -E '^(PATH|HOME|GREETING|TOOL)=' | sort
+  env | grep -E '^(PATH|HOME|GREETING|TOOL|DUP|BARE)=' | sort
   [ "$1" = info ] && exit 0
   for s in TERM USR1 USR2 INT QUIT HUP; do trap "echo $s > /out/stopped; exit 0" $s; done
   touch /tmp/up
@@ -98,6 +99,8 @@ function dockerImages(c: Corpus, bare: string): void {
     healthcheck: false,
   });
 
+  handmadeImage(c, path.join(c.dir, 'import.tar'), tag('handmade'));
+
   // docker commit --change: CMD, ENV, a numeric USER without /etc/passwd, WORKDIR, and a healthcheck-less image.
   const container = `${c.prefix.replace(/\//g, '-')}-commit`;
   c.dockerContainers.push(container);
@@ -145,6 +148,43 @@ function dockerImages(c: Corpus, bare: string): void {
     expect: ['id: uid=1000 gid=1000 groups=1000', 'pwd: /srv/build', 'GREETING=build', 'PATH=/bin'],
     stopsWith: 'USR1',
     healthcheck: true,
+  });
+}
+
+/**
+ * A config as a hand (or a lesser tool) writes it, which dockerd still runs: the `docker import`
+ * archive with its config rewritten to an `Env` with an entry without `=` and a repeated key, a
+ * numeric `User`, `null` for every list and map, no `WorkingDir`, `history: null`, a `SIG`-less
+ * StopSignal; loaded into dockerd too, to compare.
+ */
+function handmadeImage(c: Corpus, importTar: string, name: string): void {
+  const dir = path.join(c.dir, 'handmade');
+  fs.mkdirSync(dir);
+  sh('tar', ['-C', dir, '-xf', importTar]);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { Config: string; RepoTags: string[]; Layers: string[] }[];
+  const config = JSON.parse(fs.readFileSync(path.join(dir, manifest[0]!.Config), 'utf8')) as { config: Record<string, unknown>; history?: unknown };
+  fs.rmSync(path.join(dir, manifest[0]!.Config));
+  const nulls = Object.fromEntries(['Entrypoint', 'Cmd', 'Volumes', 'ExposedPorts', 'Labels', 'OnBuild', 'Healthcheck', 'Shell'].map((k) => [k, null]));
+  const { WorkingDir: _dropped, ...rest } = config.config;
+  config.config = { ...rest, ...nulls, Env: ['BARE', 'DUP=1', 'PATH=/bin', 'DUP=2'], User: '1234', StopSignal: 'HUP' };
+  config.history = null;
+  const bytes = Buffer.from(JSON.stringify(config));
+  const file = `${createHash('sha256').update(bytes).digest('hex')}.json`;
+  fs.writeFileSync(path.join(dir, file), bytes);
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ ...manifest[0], Config: file, RepoTags: [name] }]));
+  fs.rmSync(path.join(dir, 'repositories'), { force: true });
+  const archive = path.join(c.dir, 'handmade.tar');
+  sh('tar', ['-C', dir, '-cf', archive, '.']);
+  sh('docker', ['load', '-i', archive]);
+  c.images.push({
+    service: 'handmade',
+    image: `docker-archive:${archive}`,
+    command: ['/bin/probe', 'serve'],
+    dockerRef: name,
+    // BARE is nowhere (dockerd drops it), DUP is the last one.
+    expect: ['id: uid=1234 gid=0 groups=0', 'pwd: /', 'DUP=2', 'PATH=/bin', 'HOME=/'],
+    stopsWith: 'HUP',
+    healthcheck: false,
   });
 }
 
