@@ -189,13 +189,20 @@ static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
   }
 }
 
-/* The verifier's words on a refused program: the log's last non-empty line (the reason). */
+/* The verifier's words on a refused program: the log's last line that is not its statistics. */
 static void verifier_reason(const char *log, char *out, size_t len) {
+  out[0] = 0;
   const char *end = log + strlen(log);
-  while (end > log && (end[-1] == '\n' || end[-1] == ' ')) end--;
-  const char *start = end;
-  while (start > log && start[-1] != '\n') start--;
-  snprintf(out, len, "%.*s", (int)(end - start), start);
+  while (end > log) {
+    while (end > log && (end[-1] == '\n' || end[-1] == ' ')) end--;
+    const char *start = end;
+    while (start > log && start[-1] != '\n') start--;
+    if (end > start && strncmp(start, "processed ", 10) && strncmp(start, "verification time", 17)) {
+      snprintf(out, len, "%.*s", (int)(end - start), start);
+      return;
+    }
+    end = start;
+  }
 }
 
 /*

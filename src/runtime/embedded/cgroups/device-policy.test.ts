@@ -20,6 +20,8 @@ import { Ledger } from '../ledger/ledger.js';
 import { createCgroup, type Cgroup } from './cgroup.js';
 import { detectCgroups, type CgroupLayout } from './detect.js';
 import { ALLOW_ALL_DEVICES, DEFAULT_DEVICE_RULES, type DeviceRule } from './device-rules.js';
+import { OP, encodeProgram } from './device-program.js';
+import { attachDeviceProgram } from '../native.js';
 
 /** The layouts to test on this host: as detected, and (when the host has v1 devices and a cgroup2 mount) with devices on v2. */
 function layouts(): { name: string; layout: CgroupLayout }[] {
@@ -116,4 +118,17 @@ describe.skipIf(unmet(requireRoot(), requireDisk()))('device rules on this host'
       });
     });
   }
+
+  it.skipIf(!detectCgroups().v2Mount)('says why the kernel refuses a program, naming the cgroup', () => {
+    const dir = path.join(detectCgroups().v2Mount!, `hafen-test-${project}`);
+    fs.mkdirSync(dir);
+    try {
+      // No exit at the end: the verifier refuses it and its log says so.
+      const bad = encodeProgram([{ code: OP.MOV32_K, dst: 0, src: 0, off: 0, imm: 1 }]);
+      expect(() => attachDeviceProgram(dir, bad)).toThrow(new RegExp(`bpf\\(BPF_PROG_LOAD\\) '${dir}: .*(exit|jmp)`));
+      expect(() => attachDeviceProgram(path.join(dir, 'missing'), encodeProgram([{ code: OP.MOV32_K, dst: 0, src: 0, off: 0, imm: 1 }, { code: OP.EXIT, dst: 0, src: 0, off: 0, imm: 0 }]))).toThrow(/ENOENT.*missing/);
+    } finally {
+      fs.rmdirSync(dir);
+    }
+  });
 });
