@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, ConfigNotFoundError, UsageError } from '../errors.js';
 import { readEnvFile, type EnvFile } from './env-file.js';
 import { findStackFiles } from './find-file.js';
+import { gitCacheDir } from './git-remote.js';
 import type { Lookup } from './interpolate.js';
 import { Issues } from './issues.js';
 import { loadProjectTree } from './load-tree.js';
@@ -103,7 +104,8 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   nameAsked = false;
   // Warnings wait until the name is settled: a second reading, with the name known, tells its own.
   const held: string[] = [];
-  let loader: TreeLoader = { cwd, issues: [], stdin, warn: (m) => held.push(m) };
+  const gitCache = gitCacheDir(env);
+  let loader: TreeLoader = { cwd, issues: [], stdin, gitCache, warn: (m) => held.push(m) };
   let tree = await readTree(loader).catch((err: unknown) => {
     for (const m of held) warn(m);
     throw err;
@@ -111,7 +113,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const name = projectName(explicit, (tree.value as RawStack).name, dir, shown);
   if (nameAsked && explicit === undefined) {
     knownName = name;
-    loader = { cwd, issues: [], stdin, warn };
+    loader = { cwd, issues: [], stdin, gitCache, warn };
     tree = await readTree(loader);
   } else {
     for (const m of held) warn(m);
