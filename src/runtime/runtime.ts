@@ -71,6 +71,8 @@ export interface ContainerSpec {
   pid?: NamespaceMode;
   uts?: 'host';
   devices?: { source: string; target: string; permissions: string }[];
+  /** Device cgroup rules as written (`c 1:3 mr`), each allowing on top of the default device set. */
+  deviceCgroupRules?: string[];
   /** As written (`no-new-privileges:false`, `seccomp=unconfined`, `label=disable`, …). */
   securityOpt?: string[];
   /** Group names (the image's /etc/group) or numbers. */
