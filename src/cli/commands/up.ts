@@ -53,7 +53,7 @@ export function upCommand(output: Output): Command {
         ]);
       const { planUp } = await import('../../planner/index.js');
       const [{ assertHostSources }, { plannedServices }] = await Promise.all([import('../../orchestrator/host-sources.js'), import('../../orchestrator/check-external.js')]);
-      const { stack, opened, sink } = await openProject(globals, output, true, (s) => {
+      const { stack, opened, sink } = await openProject(globals, output, { services, noDeps: !flags.deps }, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
         }
