@@ -66,8 +66,13 @@ export class DockerImages {
 
   async pull(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     const archive = archiveOf(ref);
-    if (archive) return this.load(ref, archive.format, archive.path, onProgress, signal);
-    await naming(`image ${ref}`, 'cannot pull', async () => this.follow(stopping(await this.docker.pull(ref), signal), onProgress));
+    const work = archive
+      ? this.load(ref, archive.format, archive.path, onProgress, signal)
+      : naming(`image ${ref}`, 'cannot pull', async () => this.follow(stopping(await this.docker.pull(ref), signal), onProgress));
+    // Stopped by the caller: its own reason, so the executor counts the operation cancelled, not failed.
+    await work.catch((err: unknown) => {
+      throw signal?.aborted ? signal.reason : err;
+    });
   }
 
   async build(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {

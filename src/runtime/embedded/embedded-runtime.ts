@@ -110,7 +110,8 @@ export class EmbeddedRuntime implements Runtime {
         this.log(`Pulled image ${ref} (${id})`);
       } catch (err) {
         this.log(`Pulling image ${ref} failed: ${(err as Error).message}`);
-        if (signal?.aborted || err instanceof ImageLimitError) throw err;
+        if (signal?.aborted) throw signal.reason; // stopped by the caller: cancelled, not failed
+        if (err instanceof ImageLimitError) throw err;
         if (await this.importFromLocalDocker(ref, err, onProgress, signal)) return;
         throw err;
       }
@@ -125,7 +126,7 @@ export class EmbeddedRuntime implements Runtime {
         : await importDockerArchive(this.images.store, source.path, options);
     } catch (err) {
       this.log(`Importing image ${ref} failed: ${(err as Error).message}`);
-      throw err;
+      throw signal?.aborted ? signal.reason : err; // stopped by the caller: cancelled, not failed
     }
     const id = images[0]?.manifest.config.digest ?? '?';
     onProgress?.(`imported ${id.slice(0, 19)}`);
