@@ -78,6 +78,15 @@ describe.skipIf(!embeddedReady)('archives that never end', () => {
     // Refused before the supervisor or anything else was started.
     expect(stackLeftovers(project, root())).toEqual([]);
   });
+
+  it.skipIf(!dockerReady)('refuses them on Docker too, before the engine is asked anything', () => {
+    const project = newProject();
+    const file = stackFile(project, ['services:', '  zero:', '    image: docker-archive:/dev/zero']);
+    const up = run('docker', file, project, ['up', '-d']);
+    expect(up.code, up.stderr).toBe(2);
+    expect(up.stderr).toContain(`${file}:4:5 services.zero.image: /dev/zero is a character device`);
+    expect(dockerLeaks(project)).toEqual([]);
+  });
 });
 
 /** A registry on loopback whose one image has a layer it sends a few bytes at a time, forever. */
