@@ -102,7 +102,10 @@ export async function importOciLayout(store: Store, dir: string, opts: OciLayout
 
 async function importLayout(store: Store, dir: string, what: string, opts: OciLayoutImportOptions, budget: ReadBudget): Promise<StoredImage[]> {
   const root = path.resolve(dir);
-  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new RuntimeError(what, `${dir} is not a directory; an OCI image layout is a folder (oci-layout, index.json, blobs/)`);
+  // A device or FIFO is never read: only a folder is a layout.
+  const st = fs.statSync(root, { throwIfNoEntry: false });
+  if (!st) throw new RuntimeError(what, `${dir} does not exist`);
+  if (!st.isDirectory()) throw new RuntimeError(what, `${dir} is not a directory; an OCI image layout is a folder (oci-layout, index.json, blobs/)`);
   if (!fs.existsSync(path.join(root, 'oci-layout'))) throw new RuntimeError(what, 'not an OCI image layout (no oci-layout file)');
   checkLayoutVersion(readSmall(path.join(root, 'oci-layout'), what), what);
   const blobFile = (digest: Digest) => path.join(root, 'blobs', 'sha256', digest.slice('sha256:'.length));
