@@ -173,6 +173,36 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     expect(stackLeftovers(long.slice(0, 250), root)).toEqual([]);
   });
 
+  it('runs and takes down a stack whose names are all at their limits, under a long HAFEN_ROOT', async () => {
+    // Every derived name at once: <root>/projects/<p>/supervisor.sock past sun_path's 107 bytes, the
+    // container's upper dir past fsconfig's 255, netns hafen.<p>.<p>-<s>-1, <p>_<volume>, the network's record.
+    const longRoot = path.join(root, 'r'.repeat(100));
+    const p = `lim${randomBytes(3).toString('hex')}${'q'.repeat(54)}`;
+    const s = 's'.repeat(63);
+    const [n, v] = ['n'.repeat(128), 'v'.repeat(128)];
+    fs.writeFileSync(
+      path.join(dir, 'limits.yaml'),
+      `services:\n  ${s}:\n    image: host\n    command: [sh, -c, 'echo kept > /data/x; echo "host $$(hostname)"; sleep 600']\n    networks: [${n}]\n    volumes: ['${v}:/data']\nnetworks:\n  ${n}: {}\nvolumes:\n  ${v}: {}\n`,
+    );
+    const at = (args: string[]) => {
+      const r = spawnSync(process.execPath, [cliPath, '-p', p, '-f', 'limits.yaml', ...args], { cwd: dir, env: cliEnv({ HAFEN_ROOT: longRoot }), encoding: 'utf8', timeout: 60_000 });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    try {
+      const up = at(['up', '-d']);
+      expect(up.code, up.stderr.slice(-2000)).toBe(0);
+      // The kernel's host name holds 64 bytes: a 63-character service is named by itself.
+      const logs = await eventually(() => at(['logs', '--no-log-prefix']).stdout, (out) => out.includes('host '));
+      expect(logs).toContain(`host ${s}`);
+      expect(at(['ps']).stdout).toContain(`${p}-${s}-1`);
+    } finally {
+      const down = at(['down', '-v']);
+      expect(down.code, down.stderr.slice(-2000)).toBe(0);
+      expect(stackLeftovers(p, longRoot)).toEqual([]);
+      expect(fs.existsSync(projectDir(longRoot, p))).toBe(false);
+    }
+  }, 120_000);
+
   it('takes down, by -p alone, a project an older hafen left with a name now too long', () => {
     // What hafen before the limits left: a 100-character project whose ledger names a container
     // folder the kernel refused to make (its name over 255 bytes), so `down` failed forever.
