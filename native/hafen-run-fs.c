@@ -265,11 +265,11 @@ static int mount_overlay(const struct hr_opts *o, char *err, size_t errlen) {
   fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "overlay", 0);
   int ok = 1;
   /* Names: paths past fsconfig's 255 bytes go as /proc/self/fd/N (hafen-run-paths.c), closed at the end. */
-  int pathfds[3] = {-1, -1, -1};
-  char short_path[3][64];
+  int pathfds[2] = {-1, -1};
+  char short_path[2][64], short_lower[64];
   for (int i = 0; i < o->nlowers && ok; i++) {
     int lfd;
-    const char *lower = hr_fsconfig_path(o->lowers[i], short_path[2], sizeof short_path[2], &lfd);
+    const char *lower = hr_fsconfig_path(o->lowers[i], short_lower, sizeof short_lower, &lfd);
     if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", lower, 0) < 0) ok = 0;
     if (lfd >= 0) close(lfd); /* lowerdir+ opens the layer at once */
   }
@@ -314,7 +314,7 @@ static int mount_overlay(const struct hr_opts *o, char *err, size_t errlen) {
       fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) == 0 &&
       fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
     mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 2; i++)
     if (pathfds[i] >= 0) close(pathfds[i]);
   if (mfd < 0) {
     char log[300];

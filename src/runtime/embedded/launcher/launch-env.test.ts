@@ -76,4 +76,14 @@ describe.skipIf(needs)('hafen-run: the environment through a pipe', () => {
     expect(await c.wait()).toMatchObject({ kind: 'exited', code: 0 });
     expect(out.trim()).toBe(String(value.length));
   });
+
+  it('passes 1.5 MiB of environment in all (under a quarter of an 8 MiB stack limit)', async () => {
+    const env = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`V${i}`, String(i % 10).repeat(128 * 1024 - 8)]));
+    const c = await launch({ rootfs: rootfs(), env, command: ['sh', '-c', 'printf %s "$V0$V11" | wc -c'] }, { stdio: 'pipe' });
+    let out = '';
+    c.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    await c.go();
+    expect(await c.wait()).toMatchObject({ kind: 'exited', code: 0 });
+    expect(out.trim()).toBe(String(2 * (128 * 1024 - 8)));
+  });
 });
