@@ -14,6 +14,8 @@ import { toNodeTree } from './yaml-tree.js';
 export interface SourceFile {
   abs: string;
   shown: string;
+  /** Fetched from a git repository or a registry: `abs` is its copy in the cache. */
+  remote?: true;
 }
 
 /** What reading files shares across a whole load. */
