@@ -118,6 +118,43 @@ describe.skipIf(unmet(requireRoot(), requireOverlay()))('builder with Compose bu
     expect(storeBytes(root).includes(value)).toBe(false);
   });
 
+  it('gives a build secret as a variable (env=) to its RUN only: in no layer, config, cache entry or command line', async () => {
+    const value = `s3cr3t-${randomBytes(12).toString('hex')}`;
+    const file = path.join(extra, 'env-token');
+    fs.writeFileSync(file, value);
+    const dockerfile = [
+      'FROM busybox:test',
+      // Only a variable: no file at the default place. The process list is read while the step runs.
+      'RUN --mount=type=secret,id=tok,env=TOKEN sh -c \'printf %s "$TOKEN" | sha256sum | cut -d" " -f1 > /digest; test ! -e /run/secrets/tok && echo nofile > /nofile; sleep 0.5\'',
+      'RUN --mount=type=secret,id=tok,env=TOKEN,target=/k sh -c \'test "$(cat /k)" = "$TOKEN" && echo both > /both\'',
+      'RUN test -z "$TOKEN" && echo unset > /later',
+    ].join('\n');
+    const seen: string[] = [];
+    const scan = setInterval(() => {
+      for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(value)) seen.push(pid);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }, 50);
+    try {
+      const { image } = await run(dockerfile, { run: { secrets: [{ id: 'tok', file }] } });
+      const files = await imageFiles(store, image);
+      expect(files.get('digest')?.toString().trim()).toBe(createHash('sha256').update(value).digest('hex'));
+      expect(files.get('nofile')?.toString()).toBe('nofile\n');
+      expect(files.get('both')?.toString()).toBe('both\n');
+      expect(files.get('later')?.toString()).toBe('unset\n');
+      expect([...files.values()].some((b) => b.includes(value))).toBe(false);
+      expect(JSON.stringify(image.config)).not.toContain(value);
+      expect(storeBytes(root).includes(value)).toBe(false);
+    } finally {
+      clearInterval(scan);
+    }
+    expect(seen).toEqual([]);
+  });
+
   it('fails a RUN whose required secret was not given, naming it; leaves out one that is not required', async () => {
     const { image } = await run('FROM busybox:test\nRUN --mount=type=secret,id=absent sh -c "test ! -e /run/secrets/absent && echo none > /seen"\n');
     expect((await imageFiles(store, image)).get('seen')?.toString()).toBe('none\n');
