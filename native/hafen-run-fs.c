@@ -264,8 +264,14 @@ static int mount_overlay(const struct hr_opts *o, char *err, size_t errlen) {
   if (fsfd < 0) FAIL("mount overlay on %s", o->target);
   fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "overlay", 0);
   int ok = 1;
+  /* Names: paths past fsconfig's 255 bytes go as /proc/self/fd/N (hafen-run-paths.c), closed at the end. */
+  int pathfds[2] = {-1, -1};
+  char short_path[2][64], short_lower[64];
   for (int i = 0; i < o->nlowers && ok; i++) {
-    if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", o->lowers[i], 0) < 0) ok = 0;
+    int lfd;
+    const char *lower = hr_fsconfig_path(o->lowers[i], short_lower, sizeof short_lower, &lfd);
+    if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", lower, 0) < 0) ok = 0;
+    if (lfd >= 0) close(lfd); /* lowerdir+ opens the layer at once */
   }
   if (!ok) {
     char joined[8192];
@@ -302,10 +308,14 @@ static int mount_overlay(const struct hr_opts *o, char *err, size_t errlen) {
     }
   }
   int mfd = -1;
-  if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", o->upper, 0) == 0 &&
-      fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", o->work, 0) == 0 &&
+  const char *upper = hr_fsconfig_path(o->upper, short_path[0], sizeof short_path[0], &pathfds[0]);
+  const char *work = hr_fsconfig_path(o->work, short_path[1], sizeof short_path[1], &pathfds[1]);
+  if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", upper, 0) == 0 &&
+      fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) == 0 &&
       fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
     mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+  for (int i = 0; i < 2; i++)
+    if (pathfds[i] >= 0) close(pathfds[i]);
   if (mfd < 0) {
     char log[300];
     int e = errno;

@@ -52,6 +52,9 @@
  *                stays open (never EOF). Without --log the command shares our stdio.
  *     --log-files N  files kept across rotations, the live one included (default 2): FILE.1 becomes
  *                FILE.2 and so on up to FILE.(N-1); with 1 the full file is dropped (Docker's max-file).
+ *     --env-fd N the environment, read to EOF from fd N first thing (then N is closed): entries
+ *                `K=V` each ending in a NUL byte, added to --env's. hafen passes the environment only
+ *                this way, since a command line is readable by every user of the host (ps).
  *     --detach   setsid(), so the caller can die (even by SIGKILL) and the container lives on;
  *     --status-file FILE  written atomically at the end: `exited CODE` or `signaled SIG`, plus ` oom`
  *                when the kernel OOM-killed in one of the cgroups (memory.oom_control / memory.events).
@@ -61,7 +64,7 @@
  *   inward and exits with the same status: CODE, or 128+SIG; 125 when the container could not be
  *   set up, 126 when the command cannot be executed, 127 when it is not found.
  *
- *   hafen-run exec --target PID [--user ..] [--groups ..] [--cwd ..] [--env ..] [--cap ..] [--cgroup ..] [--privileged]
+ *   hafen-run exec --target PID [--user ..] [--groups ..] [--cwd ..] [--env ..] [--env-fd N] [--cap ..] [--cgroup ..] [--privileged]
  *                  -- CMD ARGS...
  *     joins the cgroups and the mnt, pid, net, uts, ipc and cgroup namespaces of the container whose
  *     init is PID, forks (so the pid namespace applies), drops to user and capabilities, execs;
@@ -278,7 +281,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     else if (!strcmp(a, "--domainname")) o->domainname = v;
     else if (!strcmp(a, "--cwd")) o->cwd = v;
     else if (!strcmp(a, "--env")) {
-      if (!strchr(v, '=')) hr_die("--env K=V, got %s", v);
+      if (!strchr(v, '=')) hr_die("--env K=V, got an entry without '='");
       o->env[o->nenv++] = v;
     } else if (!strcmp(a, "--user")) {
       char *colon = strchr(v, ':');
@@ -299,6 +302,11 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     else if (!strcmp(a, "--log-files")) o->logfiles = parse_num(v, "--log-files", 10);
     else if (!strcmp(a, "--status-file")) o->statusfile = v;
     else if (!strcmp(a, "--target")) o->target_pid = (pid_t)parse_num(v, "--target", 10);
+    /* secrets: the environment through a pipe, read before anything else (hafen-run-envfd.c) */
+    else if (!strcmp(a, "--env-fd")) {
+      char err[256];
+      if (hr_read_env_fd((int)parse_num(v, "--env-fd", 10), o, err, sizeof err) < 0) hr_die("%s", err);
+    }
     else hr_die("unknown option %s", a);
   }
   if (i >= argc) hr_die("no command given (options -- CMD ARGS...)");

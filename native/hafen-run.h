@@ -145,6 +145,12 @@ int hr_write_sysctls(const struct hr_opts *o, char *err, size_t errlen);
 int hr_write_oom_score_adj(const struct hr_opts *o, char *err, size_t errlen);
 int hr_join_ns(const char *path, int type, const char *what, char *err, size_t errlen);
 
+/* secrets: the environment from --env-fd (hafen-run-envfd.c); 0, or -1 with a message naming no value */
+int hr_read_env_fd(int fd, struct hr_opts *o, char *err, size_t errlen);
+
+/* names: a path for fsconfig (255 bytes at most), else /proc/self/fd/N of an O_PATH fd in *fd, -1 if none (hafen-run-paths.c) */
+const char *hr_fsconfig_path(const char *path, char *buf, size_t len, int *fd);
+
 /* logs (hafen-run-log.c) */
 struct hr_log;
 struct hr_log *hr_log_open(const char *path, long long max, long long files);

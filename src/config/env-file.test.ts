@@ -30,10 +30,25 @@ describe('env files', () => {
     const { vars, issues } = parse('A=1\nnot valid\n  9X=2\nB="open\n');
     expect(vars).toEqual({ A: '1' });
     expect(issues.map((i) => `${i.location.file}:${i.location.line}:${i.location.col} ${i.message}`)).toEqual([
-      '.env:2:1 expected NAME=VALUE, got "not valid"',
-      '.env:3:3 expected NAME=VALUE, got "9X=2"',
+      '.env:2:5 expected "=" after the variable name (a line is NAME=VALUE); the line is not shown',
+      '.env:3:3 expected NAME=VALUE: a line starts with a variable name (a letter or "_", then letters, digits, "_", "." or "-"); the line is not shown',
       '.env:4:3 unterminated double quote',
     ]);
+  });
+
+  it('refuses a file that is not an env file (a shadow file) without a word of its lines', () => {
+    const shadow = 'root:$6$salt$H4shOfTheRootPassw0rd:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nA="x" tr41ling\nB=${bad\n';
+    const { issues } = parse(shadow);
+    const text = issues.map((i) => `${i.location.line}:${i.location.col} ${i.message}`).join('\n');
+    expect(text).toBe(
+      [
+        '1:5 expected "=" after the variable name (a line is NAME=VALUE); the line is not shown',
+        '2:7 expected "=" after the variable name (a line is NAME=VALUE); the line is not shown',
+        '3:6 unexpected text after the closing quote (not shown)',
+        '4:3 invalid interpolation at character 1: "${" has no closing "}" (write $$ for a literal $)',
+      ].join('\n'),
+    );
+    for (const piece of ['H4sh', 'salt', 'daemon', '19000', 'tr41ling', 'bad']) expect(text).not.toContain(piece);
   });
 
   it('reports a missing required variable at the value', () => {
@@ -43,7 +58,7 @@ describe('env files', () => {
 
   it('reports text after a closing quote where it starts', () => {
     const { issues } = parse('A="x\ny" junk\n');
-    expect(issues.map((i) => `${i.location.line}:${i.location.col} ${i.message}`)).toEqual(['2:3 unexpected text after the closing quote: "junk"']);
+    expect(issues.map((i) => `${i.location.line}:${i.location.col} ${i.message}`)).toEqual(['2:3 unexpected text after the closing quote (not shown)']);
   });
 
   it('accepts CRLF line ends', () => {

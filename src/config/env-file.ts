@@ -64,8 +64,10 @@ export function parseEnvFile(text: string, shown: string, outer: Lookup): EnvFil
     const name = NAME.exec(src.slice(p, eol))?.[0];
     const afterName = name ? skipBlanks(p + name.length) : p;
     if (!name || (afterName !== eol && src[afterName] !== '=' && src[afterName] !== '#')) {
-      const text = src.slice(p, eol).trim();
-      issue(col, '', `expected NAME=VALUE, got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text)}`);
+      // The line's text is never shown: an env file holds secrets, and a file that is not one
+      // (env_file: /etc/shadow) must not have its lines printed either.
+      if (!name) issue(col, '', 'expected NAME=VALUE: a line starts with a variable name (a letter or "_", then letters, digits, "_", "." or "-"); the line is not shown');
+      else issue(afterName - i + 1, '', 'expected "=" after the variable name (a line is NAME=VALUE); the line is not shown');
       i = eol + 1;
       line++;
       continue;
@@ -97,7 +99,7 @@ export function parseEnvFile(text: string, shown: string, outer: Lookup): EnvFil
       const trailing = src.slice(close + 1, lineEnd).trim();
       if (trailing !== '' && !trailing.startsWith('#')) {
         const lineStart = src.lastIndexOf('\n', close) + 1;
-        issue(close + 2 - lineStart, name, `unexpected text after the closing quote: ${JSON.stringify(trailing)}`);
+        issue(close + 2 - lineStart, name, 'unexpected text after the closing quote (not shown)');
       }
       next = lineEnd + 1;
     } else {
@@ -109,7 +111,7 @@ export function parseEnvFile(text: string, shown: string, outer: Lookup): EnvFil
       vars[name] = interpolated ? interpolate(raw, lookup) : raw;
     } catch (err) {
       if (!(err instanceof InterpolationError)) throw err;
-      issues.push({ location: { file: shown, line: startLine, col: valueStart - i + 1, path: name }, message: err.message });
+      issues.push({ location: { file: shown, line: startLine, col: valueStart - i + 1, path: name }, message: err.withoutText });
     }
     i = next;
     line++;

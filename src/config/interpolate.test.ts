@@ -50,7 +50,15 @@ describe('interpolate', () => {
     ['${NAME', 'invalid interpolation "${NAME": no closing "}" (write $$ for a literal $)'],
     ['${NAME:x}', 'invalid interpolation "${NAME:x}": expected "}", ":-", "-", ":?", "?", ":+" or "+" after NAME'],
   ])('%j fails: %s', (input, message) => {
-    expect(() => interpolate(input, lookup)).toThrow(new InterpolationError(message));
+    expect(() => interpolate(input, lookup)).toThrow(expect.objectContaining({ constructor: InterpolationError, message }));
+  });
+
+  it.each([
+    ['pw${cret', 'invalid interpolation at character 3: "${" has no closing "}" (write $$ for a literal $)'],
+    ['x${}', 'invalid interpolation at character 2: expected a variable name after "${" (write $$ for a literal $)'],
+    ['${NAME:x-s3cret}', 'invalid interpolation at character 1: expected "}", ":-", "-", ":?", "?", ":+" or "+" after NAME'],
+  ])('%j says what is wrong without its text too, for values that may be secret', (input, withoutText) => {
+    expect(() => interpolate(input, lookup)).toThrow(expect.objectContaining({ withoutText }));
   });
 
   it('does not evaluate a default it does not use', () => {

@@ -86,14 +86,16 @@ function braced(text: string, start: number, lookup: Lookup, onUnset?: OnUnset):
   const name = NAME.exec(text.slice(body))?.[0];
   const close = findClose(text, body);
   const shown = close < 0 ? text.slice(start) : text.slice(start, close + 1);
-  if (close < 0) throw new InterpolationError(`invalid interpolation "${shown}": no closing "}" (write $$ for a literal $)`);
-  if (!name) throw new InterpolationError(`invalid interpolation "${shown}": expected a variable name (write $$ for a literal $)`);
+  // `where` stands for the text in messages about values that may be secret (environment, env files).
+  const where = `invalid interpolation at character ${start + 1}`;
+  if (close < 0) throw new InterpolationError(`invalid interpolation "${shown}": no closing "}" (write $$ for a literal $)`, `${where}: "\${" has no closing "}" (write $$ for a literal $)`);
+  if (!name) throw new InterpolationError(`invalid interpolation "${shown}": expected a variable name (write $$ for a literal $)`, `${where}: expected a variable name after "\${" (write $$ for a literal $)`);
   const rest = text.slice(body + name.length, close);
   const end = close + 1;
   if (rest === '') return { value: plainValue(name, lookup, onUnset), end };
   const value = lookup(name);
   const op = OPERATORS.find((o) => rest.startsWith(o));
-  if (!op) throw new InterpolationError(`invalid interpolation "${shown}": expected "}", ":-", "-", ":?", "?", ":+" or "+" after ${name}`);
+  if (!op) throw new InterpolationError(`invalid interpolation "${shown}": expected "}", ":-", "-", ":?", "?", ":+" or "+" after ${name}`, `${where}: expected "}", ":-", "-", ":?", "?", ":+" or "+" after ${name}`);
   const arg = () => interpolate(rest.slice(op.length), lookup, onUnset);
   return { value: apply(op, name, value, arg), end };
 }

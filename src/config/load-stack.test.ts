@@ -134,7 +134,7 @@ describe('environment and interpolation', () => {
   it('reports a missing env_file at its entry, and a bad line in one at its own place', async () => {
     expect(await errors('services:\n  api:\n    image: host\n    env_file: gone.env\n')).toEqual(['stack.yaml:4:15 services.api.env_file: env file "gone.env" does not exist']);
     expect(await errors('services:\n  api:\n    image: host\n    env_file: [app.env]\n', {}, { 'app.env': 'OK=1\nnot ok\n' })).toEqual([
-      'app.env:2:1 expected NAME=VALUE, got "not ok"',
+      'app.env:2:5 expected "=" after the variable name (a line is NAME=VALUE); the line is not shown',
     ]);
   });
 

@@ -11,7 +11,7 @@ import { loadProjectTree } from './load-tree.js';
 import type { PortMapping, Stack } from './model.js';
 import { flatten } from './node-tree.js';
 import { normalizeStack } from './normalize.js';
-import { PROJECT_NAME_RULE, isValidProjectName, projectNameFromFolder } from './project-name.js';
+import { PROJECT_NAME_MAX, PROJECT_NAME_RULE, isValidProjectName, projectNameFromFolder } from './project-name.js';
 import type { RawStack } from './raw.js';
 import { ALL_INTERFACES } from './ports.js';
 import { sourceFile, type SourceFile, type TreeLoader } from './read-tree.js';
@@ -227,6 +227,9 @@ function nonEmpty(value: string | undefined): string | undefined {
 function projectName(explicit: { name: string; via: string } | undefined, fromFile: string | undefined, dir: string, shown: string): string {
   if (explicit !== undefined) {
     const given = `${explicit.via}${explicit.via.endsWith('=') ? '' : ' '}${JSON.stringify(explicit.name)}`;
+    if (explicit.name.length > PROJECT_NAME_MAX && isValidProjectName(explicit.name.slice(0, PROJECT_NAME_MAX))) {
+      throw new UsageError(`${explicit.via}${explicit.via.endsWith('=') ? '' : ' '}${explicit.name.slice(0, 20)}…: the project name is ${explicit.name.length} characters long, more than ${PROJECT_NAME_MAX} (it begins every container, network and volume name and names the project's state folder)`);
+    }
     if (!isValidProjectName(explicit.name)) throw new UsageError(`${given}: not a valid project name; ${PROJECT_NAME_RULE}`);
     return explicit.name;
   }
@@ -235,6 +238,9 @@ function projectName(explicit: { name: string; via: string } | undefined, fromFi
   const name = projectNameFromFolder(folder);
   if (name === '') {
     throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: `cannot make a project name from the folder name ${JSON.stringify(folder)}; set name: in the file or use -p NAME` }]);
+  }
+  if (name.length > PROJECT_NAME_MAX) {
+    throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: `the folder name makes a project name of ${name.length} characters, more than ${PROJECT_NAME_MAX}; set name: in the file or use -p NAME` }]);
   }
   return name;
 }

@@ -26,7 +26,9 @@ export function entries(value: ListOrDict | undefined, report: Report): Entry[] 
   value.forEach((item, i) => {
     const eq = item.indexOf('=');
     const name = eq < 0 ? item : item.slice(0, eq);
-    if (name.trim() === '' || /\s/.test(name)) report(`[${i}]`, `expected NAME=VALUE, got ${JSON.stringify(item)}`);
+    // The entry is not shown: an environment entry may hold a secret.
+    if (name.trim() === '') report(`[${i}]`, 'expected NAME=VALUE: the name before "=" is empty');
+    else if (/\s/.test(name)) report(`[${i}]`, 'expected NAME=VALUE: the name has a space in it (the entry is not shown)');
     else out.push({ name, value: eq < 0 ? undefined : item.slice(eq + 1), at: `[${i}]` });
   });
   return out;

@@ -76,8 +76,8 @@ describe('normalizeService', () => {
       resources: { cpus: 'lots' },
     });
     expect(issues).toEqual([
-      'services.api.environment[0]: expected NAME=VALUE, got "=nameless"',
-      'services.api.labels[0]: expected NAME=VALUE, got "has space=1"',
+      'services.api.environment[0]: expected NAME=VALUE: the name before "=" is empty',
+      'services.api.labels[0]: expected NAME=VALUE: the name has a space in it (the entry is not shown)',
       'services.api.volumes[0]: the mount target "tive" must be an absolute path inside the container',
       'services.api.networks.back.ipv4_address: expected an IPv4 address like 10.5.0.7, got "10.0.0.999"',
       'services.api.ports[0]: "bad" is not a container port or range; expected "80", "8080:80" or "127.0.0.1:8080:80", each with an optional /tcp or /udp',

@@ -78,9 +78,20 @@ describe('schema errors as users see them', () => {
 
   it('checks names of services, networks and the project', () => {
     expect(check('name: Shop\nservices:\n  my api: {image: host}\nnetworks:\n  -bad: {}\n')).toEqual([
-      'stack.yaml:1:7 name: expected a project name: lowercase letters, digits, "_" and "-", starting with a letter or digit, got "Shop"',
-      'stack.yaml:3:3 services.my api: expected a service name: letters, digits, "_", "." and "-", starting with a letter or digit, got "my api"',
-      'stack.yaml:5:3 networks.-bad: expected a name: letters, digits, "_", "." and "-", starting with a letter or digit, got "-bad"',
+      'stack.yaml:1:7 name: expected a project name: lowercase letters, digits, "_" and "-", starting with a letter or digit, at most 63 characters, got "Shop"',
+      'stack.yaml:3:3 services.my api: expected a service name: letters, digits, "_", "." and "-", starting with a letter or digit, at most 63 characters, got "my api"',
+      'stack.yaml:5:3 networks.-bad: expected a name: letters, digits, "_", "." and "-", starting with a letter or digit, at most 128 characters, got "-bad"',
+    ]);
+  });
+
+  it('limits project and service names to 63 characters, saying why, at the key', () => {
+    const long = 'a'.repeat(64);
+    expect(check(`networks:\n  ${'n'.repeat(129)}: {}\n  ${'m'.repeat(128)}: {}\nservices: {}\n`)).toEqual([
+      expect.stringMatching(/^stack\.yaml:2:3 networks\.n{129}: the name is 129 characters long, more than 128: a network, volume, secret or config name becomes <project>_<name>/),
+    ]);
+    expect(check(`name: ${'p'.repeat(64)}\nservices:\n  ${long}: {image: host}\n  ${'b'.repeat(63)}: {image: host}\n`)).toEqual([
+      expect.stringMatching(/^stack\.yaml:1:7 name: the name is 64 characters long, more than 63: the project name begins every container, network, volume and image name .*DNS label/),
+      expect.stringMatching(new RegExp(`^stack\\.yaml:3:3 services\\.${long}: the name is 64 characters long, more than 63: a service name is the host name other containers find it by`)),
     ]);
   });
 

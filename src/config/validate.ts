@@ -15,6 +15,8 @@ interface SchemaInfo {
   pattern?: string;
   examples?: unknown[];
   properties?: Record<string, unknown>;
+  /** For a limited name, `At most N characters: why` (see the project_name and service_name definitions). */
+  description?: string;
 }
 
 /** Compose keys hafen knows but does not run, by where they appear: an unknown key there says so. */
@@ -81,6 +83,13 @@ function toIssue(err: ErrorObject, root: unknown, source: StackSourceMap): Confi
       return source.valueIssue(path, `must be more than ${String(params.limit)}, got ${show(err.data)}`);
     case 'minLength':
       return source.valueIssue(path, 'must not be empty');
+    // Names limited by what they become (paths, host names, other names): the schema says why.
+    case 'maxLength': {
+      const why = info.description?.startsWith('At most') ? `: ${info.description.replace(/^At most \d+ characters: /, '')}` : '';
+      const length = String(err.propertyName ?? err.data).length;
+      const message = `the name is ${length} characters long, more than ${String(params.limit)}${why}`;
+      return err.propertyName !== undefined ? source.keyIssue(formatPath([...at, err.propertyName]), message) : source.valueIssue(path, message);
+    }
     case 'maxItems':
       return source.valueIssue(path, `must have at most ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
     default:

@@ -13,6 +13,7 @@ import type { ParsedYaml } from './parse-yaml.js';
 import { StackSourceMap, type Pos } from './source-map.js';
 import { ValueShapes, type ValueShape } from './text-values.js';
 import { composeText, readPlainScalar } from './yaml-scalar.js';
+import { mayBeSecret } from './secret-paths.js';
 
 /**
  * Values that aliases and merges may add beyond what the file itself holds; past this the file is
@@ -26,8 +27,18 @@ export const MAX_DEPTH = 100;
 /** Rewrites a string scalar; `plain` is true when it was written unquoted. Throws ScalarError to report a problem. */
 export type ScalarHook = (text: string, plain: boolean) => unknown;
 
-/** A problem with one scalar's text, reported at that scalar. */
-export class ScalarError extends Error {}
+/**
+ * A problem with one scalar's text, reported at that scalar; `withoutText` says it without quoting
+ * the text, for values that may be secret (see secret-paths.ts).
+ */
+export class ScalarError extends Error {
+  constructor(
+    message: string,
+    readonly withoutText: string = message,
+  ) {
+    super(message);
+  }
+}
 
 /** Plain data of the document, where each path was written, and the problems found on the way. */
 export interface YamlTree {
@@ -206,7 +217,7 @@ class TreeBuilder {
       return shape === 'text' && out !== null && typeof out !== 'object' ? String(out) : out;
     } catch (err) {
       if (!(err instanceof ScalarError)) throw err;
-      this.issue(node, path, err.message);
+      this.issue(node, path, mayBeSecret(path) ? err.withoutText : err.message);
       return value;
     }
   }

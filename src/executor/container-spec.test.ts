@@ -17,6 +17,14 @@ function spec(input: ServiceInput, number = 1, extra: { external?: boolean } = {
 }
 
 describe('containerSpec', () => {
+  it('names a 63-character service\'s containers by the service alone where the kernel\'s 64-byte host name cannot hold NAME-N', () => {
+    const long = 's'.repeat(63);
+    const stack = makeStack({ name: 'shop', services: { [long]: {}, [`${'t'.repeat(62)}`]: {} } });
+    const of = (name: string) => containerSpec(stack, stack.services[name] as Service, { service: name, number: 1, container: `shop-${name}-1`, image: 'host', configHash: 'abc' });
+    expect(of(long).hostname).toBe(long);
+    expect(of('t'.repeat(62)).hostname).toBe(`${'t'.repeat(62)}-1`);
+  });
+
   it.each<[string, ServiceInput, Partial<ContainerSpec>]>([
     ['labels name project, service, instance and config hash', { labels: { team: 'x' } }, {
       labels: { team: 'x', 'io.hafen.project': 'shop', 'io.hafen.service': 'svc', 'io.hafen.instance': '1', 'io.hafen.config-hash': 'abc' },

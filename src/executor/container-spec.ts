@@ -12,6 +12,9 @@ import { processSpecOptions } from './process-spec-options.js';
 import { endpointMac, networkingSpec } from './networking-spec.js';
 import { containerFiles } from './container-files.js';
 
+/** Linux's limit on a host name (HOST_NAME_MAX); service names are at most 63 characters (the schema's service_name). */
+const HOST_NAME_MAX = 64;
+
 /** What a create-container node says of the container beyond its service. */
 export interface ContainerIdentity extends ContainerRef {
   image: string;
@@ -25,7 +28,8 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
     name: id.container,
     image: id.image,
     env: { ...service.environment },
-    hostname: service.hostname ?? instance,
+    // Names: the kernel's host name holds 64 bytes; a 63-character service's `NAME-N` does not fit.
+    hostname: service.hostname ?? (instance.length <= HOST_NAME_MAX ? instance : service.name),
     labels: {
       ...service.labels,
       [Label.project]: stack.name,

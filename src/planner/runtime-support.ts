@@ -11,6 +11,7 @@ import { MOUNT_RULES } from './mount-support.js';
 import { NETWORKING_RULES } from './networking-support.js';
 import { FILES_AND_LOGGING_RULES } from './files-logging-support.js';
 import { VALUES_RULES } from './values-support.js';
+import { ENVIRONMENT_RULES } from './environment-support.js';
 
 /** One rule: for one runtime, a key whose value (or whose mere presence) that runtime cannot honour. */
 export interface SupportRule {
@@ -43,6 +44,8 @@ export const SUPPORT_RULES: readonly SupportRule[] = [
   ...VALUES_RULES,
   // Mount options: bind propagation other than rprivate on the embedded runtime (mount-support.ts).
   ...MOUNT_RULES,
+  // Secrets: environment values beyond the kernel's execve limits, named without their value (environment-support.ts).
+  ...ENVIRONMENT_RULES,
 ];
 
 /** The refusals for `services` (default: all; `[]` is none) of the stack on `runtime`, located where each key is written. */

@@ -311,7 +311,8 @@ export interface Runtime {
 
   // Images
   hasImage(ref: string): Promise<boolean>;
-  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void>;
+  /** Pulls (or imports `docker-archive:`/`oci:`) an image; `signal` stops it, taking away what it added. */
+  pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void>;
   buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo>;
   listImages(): Promise<ImageInfo[]>;
   removeImage(ref: string): Promise<void>;

@@ -25,6 +25,7 @@ import type {
 } from '../runtime/runtime.js';
 import { fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
 import { specToWire } from './wire-spec.js';
+import { withSocketAddress } from './socket-address.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -62,14 +63,19 @@ export class SupervisorClient implements Runtime {
 
   /** Connects to the socket; rejects when nothing listens there. */
   static connect(socket: string, root: string): Promise<SupervisorClient> {
-    return new Promise((resolve, reject) => {
-      const conn = net.connect(socket);
-      conn.once('connect', () => {
-        conn.removeListener('error', reject);
-        resolve(new SupervisorClient(conn, root));
-      });
-      conn.once('error', reject);
-    });
+    // Names: a long HAFEN_ROOT or project name passes sun_path's 107 bytes; see socket-address.ts.
+    return withSocketAddress(
+      socket,
+      (address) =>
+        new Promise((resolve, reject) => {
+          const conn = net.connect(address);
+          conn.once('connect', () => {
+            conn.removeListener('error', reject);
+            resolve(new SupervisorClient(conn, root));
+          });
+          conn.once('error', reject);
+        }),
+    );
   }
 
   private call<T>(method: Method, args: unknown[], signal?: AbortSignal): Promise<T> {
@@ -111,8 +117,8 @@ export class SupervisorClient implements Runtime {
   hasImage(ref: string): Promise<boolean> {
     return this.call('hasImage', [ref]);
   }
-  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
-    return this.local().pullImage(ref, onProgress);
+  pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    return this.local().pullImage(ref, onProgress, signal);
   }
   buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
     return this.local().buildImage(spec, onEvent);

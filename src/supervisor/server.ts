@@ -16,6 +16,7 @@ import type { ContainerInfo, ContainerSpec, ExecOptions } from '../runtime/runti
 import { specFromWire } from './wire-spec.js';
 import { lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
 import { RestartKeeper } from './restart-keeper.js';
+import { withSocketAddress } from './socket-address.js';
 
 /** The control socket of a project's supervisor. */
 export function supervisorSocket(root: string, project: string): string {
@@ -141,10 +142,15 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
 
   ledger.add(self, 'supervisor');
   fs.rmSync(socket, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socket, () => resolve());
-  });
+  // Names: a long HAFEN_ROOT or project name passes sun_path's 107 bytes; see socket-address.ts.
+  await withSocketAddress(
+    socket,
+    (address) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(address, () => resolve());
+      }),
+  );
   fs.chmodSync(socket, 0o600);
 
   // A supervisor started after another one died takes its running containers over: their

@@ -52,11 +52,13 @@ export function upCommand(output: Output): Command {
           import('../../orchestrator/down.js'),
         ]);
       const { planUp } = await import('../../planner/index.js');
+      const [{ assertHostSources }, { plannedServices }] = await Promise.all([import('../../orchestrator/host-sources.js'), import('../../orchestrator/check-external.js')]);
       const { stack, opened, sink } = await openProject(globals, output, { services, noDeps: !flags.deps }, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
         }
-        planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
+        const plan = planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
+        assertHostSources(s, plannedServices(plan.nodes)); // a device as an archive, a missing long-syntax bind source
       });
       for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       const c = output.color;
@@ -71,6 +73,7 @@ export function upCommand(output: Output): Command {
             noDeps: !flags.deps,
             profiles: globals.profile,
             signal: interrupt.signal,
+            say: (line) => output.err(line),
             ...(flags.build ? { build: true } : {}),
             ...(flags.forceRecreate ? { forceRecreate: true } : {}),
             ...(flags.removeOrphans ? { removeOrphans: true } : {}),

@@ -9,8 +9,10 @@ import { InstructionError } from './instruction-error.js';
 export interface SecretMount {
   type: 'secret';
   id: string;
-  /** Absolute path inside the container; default `/run/secrets/<id>`. */
-  target: string;
+  /** Absolute path inside the container; default `/run/secrets/<id>`; undefined with `env` alone (no file, as BuildKit). */
+  target: string | undefined;
+  /** `env=NAME`: the value is also (or, without a target, only) the variable NAME of the command. */
+  env?: string;
   /** A missing secret fails the step instead of leaving the file out. */
   required: boolean;
   /** Given in the Dockerfile (BuildKit's defaults: 0400, 0, 0); else the build's own defaults apply. */
@@ -50,14 +52,13 @@ export function parseRunMount(value: string): RunMount {
   const target = fields.get('target') ?? fields.get('dst') ?? fields.get('destination');
   const required = bool(fields, 'required');
   if (type === 'ssh') return { type, id: fields.get('id') || 'default', ...(target ? { target } : {}), required };
-  if (fields.has('env')) {
-    // hafen's launcher takes the environment on its command line, where a secret must never be.
-    throw new InstructionError('--mount=type=secret,env=...: secrets as environment variables are not supported by hafen builds; mount the secret as a file and read it (VAR=$(cat /run/secrets/ID))');
-  }
+  // env=NAME: the launcher reads the environment from a pipe, so the value is on no command line.
+  const env = fields.get('env');
+  if (env !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw new InstructionError(`invalid env "${env}" for the secret mount (expected a variable name)`);
   const id = fields.get('id') || (target ? basename(target) : undefined);
   if (!id) throw new InstructionError('invalid secret mount: id or target is required');
-  const mount: SecretMount = { type, id, target: target ?? `/run/secrets/${id}`, required };
-  if (!mount.target.startsWith('/')) mount.target = `/${mount.target}`;
+  const file = target ?? (env === undefined ? `/run/secrets/${id}` : undefined);
+  const mount: SecretMount = { type, id, target: file === undefined || file.startsWith('/') ? file : `/${file}`, required, ...(env !== undefined ? { env } : {}) };
   const mode = fields.get('mode');
   if (mode !== undefined) {
     if (!/^[0-7]{1,4}$/.test(mode)) throw new InstructionError(`invalid mode "${mode}" for the secret mount (expected octal, e.g. 0400)`);

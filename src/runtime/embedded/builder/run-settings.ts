@@ -2,7 +2,7 @@
  * What a build sets for all its RUN steps (Compose's build.network, build.extra_hosts,
  * build.secrets), and the files a step gets from it: its /etc/hosts, and each secret it mounts
  * (`RUN --mount=type=secret`), written for this step only into its private folder, bound
- * read-only, and gone with the step. A secret's value is never in a layer, the image config, the
+ * read-only, and gone with the step, or given as a variable (`env=NAME`). A secret's value is never in a layer, the image config, the
  * cache key (which holds the mount's id and target only, as in BuildKit), a command line or a message.
  */
 import fs from 'node:fs';
@@ -66,8 +66,15 @@ export function stepMounts(step: RunStep, settings: RunSettings, dir: string): S
       if (mount.required) throw new Error(`the secret "${mount.id}" is required by RUN --mount but was not given to the build (add it to the service's build.secrets)`);
       return;
     }
+    const value = readSecret(secret);
+    if (mount.env !== undefined) {
+      // The launcher takes the environment through a pipe: the value is on no command line.
+      if (value.includes(0)) throw new Error(`the secret "${mount.id}" holds a NUL byte, which an environment variable (${mount.env}) cannot`);
+      env.push(`${mount.env}=${value.toString()}`);
+    }
+    if (mount.target === undefined) return;
     const file = `${dir}/secret-${i}`;
-    fs.writeFileSync(file, readSecret(secret), { mode: 0o600 });
+    fs.writeFileSync(file, value, { mode: 0o600 });
     fs.chownSync(file, mount.uid ?? secret.uid ?? 0, mount.gid ?? secret.gid ?? 0);
     fs.chmodSync(file, mount.mode ?? secret.mode ?? 0o400);
     binds.push({ source: file, target: mount.target, readOnly: true });

@@ -43,6 +43,12 @@ export function removeDirs(dirs: Extract<LedgerResource, { kind: 'dir' }>[], roo
     try {
       fs.rmSync(p, { recursive: true, force: true });
     } catch (err) {
+      // A name the kernel refuses (a component over 255 bytes) was never made: its `mkdir` failed
+      // the same way after the ledger named it, so there is nothing to remove.
+      if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
+        result.removed.push(d);
+        continue;
+      }
       result.failures.push({ resource, reason: (err as Error).message });
       continue;
     }

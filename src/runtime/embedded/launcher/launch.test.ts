@@ -283,7 +283,7 @@ describe.skipIf(needs)('hafen-run: containers', () => {
   });
 
   it('kills the container when the caller goes away before go', async () => {
-    const argv = runArgv({ rootfs: rootfs(), env: { PATH: '/bin' }, command: ['sleep', '100'] }, { syncFd: SYNC_FD });
+    const argv = runArgv({ rootfs: rootfs(), command: ['sleep', '100'] }, { syncFd: SYNC_FD });
     const child = spawn(hafenRunPath(), argv, { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
     const sync = child.stdio[SYNC_FD] as Socket;
     const pid = await new Promise<number>((resolve) => sync.once('data', (b: Buffer) => resolve(Number(/^pid (\d+)/.exec(b.toString())![1]))));
@@ -382,7 +382,6 @@ describe.skipIf(needs)('hafen-run: containers', () => {
     const statusFile = path.join(base, `status-${n}`);
     const { supervisor, pid } = await startFromSupervisor({
       rootfs: rootfs(),
-      env: { PATH: '/bin' },
       detach: { statusFile },
       command: ['sh', '-c', 'sleep 0.5; exit 7'],
     });
@@ -395,7 +394,7 @@ describe.skipIf(needs)('hafen-run: containers', () => {
   });
 
   it('ends an attached container with the process that started it', async () => {
-    const { supervisor, pid } = await startFromSupervisor({ rootfs: rootfs(), env: { PATH: '/bin' }, command: ['sleep', '100'] });
+    const { supervisor, pid } = await startFromSupervisor({ rootfs: rootfs(), command: ['sleep', '100'] });
     supervisor.kill('SIGKILL');
     // Orphaned by the SIGKILL, it is reaped by the host's init, whenever that gets to it.
     await eventually(() => !alive(pid), 2000);

@@ -11,7 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
 import { exitCodeOf, parseExitStatus, type ExitStatus } from './exit-status.js';
 import { hafenRunPath } from './hafen-run-path.js';
-import { SYNC_FD, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
+import { ENV_FD, SYNC_FD, envPayload, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
 
 /** What happens to the launcher's stdin/stdout/stderr (the command's, unless the spec logs to a file). */
 export interface LaunchOptions {
@@ -78,16 +78,29 @@ function isContainerInit(pid: number): boolean {
   }
 }
 
+/**
+ * Writes the environment into hafen-run's ENV_FD pipe and closes it (hafen-run reads it to EOF
+ * before anything else). An error (hafen-run gone early) is left to its exit status to report.
+ */
+function sendEnv(child: ChildProcess, env: Buffer | undefined): void {
+  if (!env) return;
+  const pipe = child.stdio[ENV_FD] as Socket | null;
+  pipe?.on('error', () => {});
+  pipe?.end(env);
+}
+
 /** Starts a container and resolves once its init's pid is known (the command waits for `go()`). */
 export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Promise<LaunchedProcess> {
   const name = options.name ?? 'container';
   const io = options.stdio ?? (spec.log || spec.detach ? 'ignore' : 'inherit');
-  const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe'];
+  const env = envPayload(spec);
+  const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe', env ? 'pipe' : 'ignore'];
   const [bin, argv] = [hafenRunPath(), runArgv(spec, { syncFd: SYNC_FD })];
   const child: ChildProcess = spawn(bin, argv, {
     stdio,
     detached: Boolean(spec.detach),
   });
+  sendEnv(child, env);
   const sync = child.stdio[SYNC_FD] as Socket;
   const launcherStderr = io === 'ignore' ? collect(child.stderr) : () => '';
 
@@ -187,7 +200,9 @@ export interface ExecProcess {
 export function execIn(pid: number, spec: ProcessSpec, options: LaunchOptions = {}): ExecProcess {
   const name = options.name ?? 'container';
   const io = options.stdio ?? 'inherit';
-  const child = spawn(hafenRunPath(), execArgv(pid, spec), { stdio: [io, io, io] });
+  const env = envPayload(spec);
+  const child = spawn(hafenRunPath(), execArgv(pid, spec), { stdio: [io, io, io, 'ignore', env ? 'pipe' : 'ignore'] });
+  sendEnv(child, env);
   const done = new Promise<ExitStatus>((resolve, reject) => {
     child.on('error', (err) => reject(new RuntimeError(name, `cannot run hafen-run: ${err.message}`, { cause: err })));
     child.on('close', (code, signal) => resolve(statusFromExit(code, signal)));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, capabilityMask, capabilityName, resolveCapabilities } from './capabilities.js';
 import { exitCodeOf, parseExitStatus } from './exit-status.js';
-import { execArgv, runArgv, type LaunchSpec } from './spec.js';
+import { envPayload, execArgv, runArgv, type LaunchSpec } from './spec.js';
 
 const base: LaunchSpec = { rootfs: { kind: 'dir', path: '/r' }, capabilities: [], command: ['true'] };
 const tail = ['--net', 'new'];
@@ -26,7 +26,7 @@ describe('runArgv', () => {
     ['host network', { net: 'host' }, ['--rootfs', '/r', '--net', 'host']],
     ['a joined network', { net: { join: '/proc/9/ns/net' } }, ['--rootfs', '/r', '--net', '/proc/9/ns/net']],
     ['hostname and cwd', { hostname: 'h', cwd: '/app' }, ['--rootfs', '/r', ...tail, '--hostname', 'h', '--cwd', '/app']],
-    ['env', { env: { A: '1', B: 'x=y' } }, ['--rootfs', '/r', ...tail, '--env', 'A=1', '--env', 'B=x=y']],
+    ['env', { env: { A: '1', B: 'x=y' } }, ['--rootfs', '/r', ...tail, '--env-fd', '4']],
     ['a user', { user: { uid: 1000, gid: 100, groups: [5, 6] } }, ['--rootfs', '/r', ...tail, '--user', '1000:100', '--groups', '5,6']],
     ['capabilities by any name', { capabilities: ['chown', 'CAP_KILL'] }, ['--rootfs', '/r', ...tail, '--cap', 'CAP_CHOWN', '--cap', 'CAP_KILL']],
     ['cgroups', { cgroups: ['/sys/fs/cgroup/memory/x', '/sys/fs/cgroup/pids/x'] }, ['--rootfs', '/r', ...tail, '--cgroup', '/sys/fs/cgroup/memory/x', '--cgroup', '/sys/fs/cgroup/pids/x']],
@@ -63,8 +63,23 @@ describe('runArgv', () => {
 describe('execArgv', () => {
   it('targets the container init and carries the process options', () => {
     expect(execArgv(42, { command: ['ls', '-l'], env: { A: '1' }, user: { uid: 1, gid: 2 }, cwd: '/x', capabilities: [] })).toEqual([
-      'exec', '--target', '42', '--cwd', '/x', '--env', 'A=1', '--user', '1:2', '--', 'ls', '-l',
+      'exec', '--target', '42', '--cwd', '/x', '--env-fd', '4', '--user', '1:2', '--', 'ls', '-l',
     ]);
+  });
+});
+
+describe('envPayload', () => {
+  it('is NUL-terminated K=V entries, and no argv carries a value', () => {
+    const spec = { ...base, env: { A: '1', B: 'x=y', C: '' } };
+    expect(envPayload(spec)?.toString()).toBe('A=1\0B=x=y\0C=\0');
+    expect(runArgv(spec).join(' ')).not.toMatch(/x=y|A=1/);
+  });
+  it('is nothing without an environment', () => {
+    expect(envPayload(base)).toBeUndefined();
+    expect(runArgv(base)).not.toContain('--env-fd');
+  });
+  it('refuses a NUL byte in a value naming the variable, not the value', () => {
+    expect(() => envPayload({ ...base, env: { PASSWORD: 'se\0cret' } })).toThrow(/PASSWORD contains a NUL byte$/);
   });
 });
 

@@ -116,6 +116,24 @@ export interface LaunchSpec extends ProcessSpec {
 /** The launcher's sync socket: fd 3 of hafen-run (Node's fourth stdio entry). */
 export const SYNC_FD = 3;
 
+/** The pipe hafen-run reads the environment from: fd 4 (Node's fifth stdio entry), for run and exec. */
+export const ENV_FD = 4;
+
+/**
+ * The environment as hafen-run's --env-fd reads it: `K=V` entries, each ending in a NUL byte;
+ * undefined when there is none. A name or value that cannot be an environment entry is refused
+ * naming the variable, never its value.
+ */
+export function envPayload(spec: ProcessSpec): Buffer | undefined {
+  const entries = Object.entries(spec.env ?? {});
+  if (entries.length === 0) return undefined;
+  for (const [k, v] of entries) {
+    if (!k || k.includes('=') || k.includes('\0')) invalid(`bad environment variable name ${JSON.stringify(k)}`);
+    if (v.includes('\0')) invalid(`the value of the environment variable ${k} contains a NUL byte`);
+  }
+  return Buffer.from(entries.map(([k, v]) => `${k}=${v}\0`).join(''));
+}
+
 function invalid(message: string): never {
   throw new RuntimeError('launch spec', message);
 }
@@ -129,10 +147,8 @@ function noColon(what: string, p: string): string {
 function processArgs(spec: ProcessSpec): string[] {
   const args: string[] = [];
   if (spec.cwd) args.push('--cwd', spec.cwd);
-  for (const [k, v] of Object.entries(spec.env ?? {})) {
-    if (!k || k.includes('=') || k.includes('\0') || v.includes('\0')) invalid(`bad environment variable name ${JSON.stringify(k)}`);
-    args.push('--env', `${k}=${v}`);
-  }
+  // The environment goes through a pipe (envPayload), never the command line: ps shows that to every user.
+  if (envPayload(spec) !== undefined) args.push('--env-fd', String(ENV_FD));
   if (spec.user) {
     const { uid, gid, groups = [] } = spec.user;
     for (const id of [uid, gid, ...groups]) if (!Number.isInteger(id) || id < 0) invalid(`bad user or group id ${id}`);
