@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chainIds, type Digest } from '../layers/index.js';
-import type { ImageConfig, ImageManifest, Store } from '../store/index.js';
+import { normalizeImageConfig, type ImageManifest, type Store } from '../store/index.js';
 
 /** Blobs and layers (by ChainID) every tag reaches, with the layers' parents and source blobs. */
 function referenced(store: Store): { blobs: Set<Digest>; layers: Set<Digest> } {
@@ -16,7 +16,7 @@ function referenced(store: Store): { blobs: Set<Digest>; layers: Set<Digest> } {
       const manifest = store.blobs.readJson<ImageManifest>(ref.manifest);
       blobs.add(ref.manifest).add(manifest.config.digest);
       for (const l of manifest.layers) blobs.add(l.digest);
-      for (const id of chainIds(store.blobs.readJson<ImageConfig>(manifest.config.digest).rootfs.diff_ids)) layers.add(id);
+      for (const id of chainIds(normalizeImageConfig(store.blobs.readJson<unknown>(manifest.config.digest), `image ${ref.name}`).rootfs.diff_ids)) layers.add(id);
     } catch {
       // A damaged image keeps nothing; prune reports it.
     }

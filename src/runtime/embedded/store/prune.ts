@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chainIds, type Digest } from '../layers/index.js';
 import type { Store } from './index.js';
+import { normalizeImageConfig } from './normalize-config.js';
 import type { ImageConfig, ImageManifest } from './oci-types.js';
 
 export interface PruneOptions {
@@ -38,7 +39,7 @@ export function prune(store: Store, opts: PruneOptions = {}): PruneResult {
     const manifest = store.blobs.readJson<ImageManifest>(ref.manifest);
     keepBlobs.add(manifest.config.digest);
     for (const l of manifest.layers) keepBlobs.add(l.digest);
-    markConfig(store.blobs.readJson<ImageConfig>(manifest.config.digest));
+    markConfig(normalizeImageConfig(store.blobs.readJson<unknown>(manifest.config.digest), `image ${ref.name}`));
   }
   for (const entry of store.cache.list()) {
     if (opts.buildCache) {

@@ -91,6 +91,14 @@ describe.skipIf(unmet(requireRoot()))('image store', () => {
     expect(fs.readdirSync(store.paths.tmp)).toEqual([]);
   });
 
+  it('reads and prunes around an image whose config is all nulls (no layers, no config, no history), keeping it', () => {
+    const raw = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: null, rootfs: { type: 'layers', diff_ids: null }, history: null }));
+    store.images.put(raw, [], 'nulls:1');
+    expect(store.images.get('nulls:1')!.config).toMatchObject({ config: {}, rootfs: { diff_ids: [] } });
+    prune(store);
+    expect(store.images.get('nulls:1')!.manifest.config.digest).toBe(sha256(raw));
+  });
+
   it('keeps what the build cache reaches unless the cache is pruned too', async () => {
     const layer = await addLayer(store, null, { f: 'f' });
     const key = stepKey(null, 'COPY f /f', 'sum');
