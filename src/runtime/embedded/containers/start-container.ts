@@ -13,6 +13,7 @@ import { createCgroup } from '../cgroups/index.js';
 import type { CgroupLimits } from '../cgroups/limits.js';
 import { launch } from '../launcher/launch.js';
 import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
+import { normalizeContainerConfig } from '../store/index.js';
 import type { LaunchSpec } from '../launcher/spec.js';
 import { processStartTime, type LedgerResource } from '../ledger/ledger.js';
 import { attachContainer, detachContainer } from '../network/index.js';
@@ -94,7 +95,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     }
   };
   ctx.log(`Starting ${resource}`);
-  const config = record.image.config;
+  const config = normalizeContainerConfig(record.image.config); // records written by older versions kept the image's nulls
   const layers = await step('reading its image', () => imageLayers(ctx.store, record.image, path.join(paths.dir, 'empty'), ctx.cache.layers));
   const user = await step('resolving its user', () => resolveUser(ctx, record, [paths.upper, ...layers.lower]));
   const proc: RecordProcess = await step('preparing its command', () => ({
