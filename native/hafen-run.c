@@ -55,6 +55,10 @@
  *     --detach   setsid(), so the caller can die (even by SIGKILL) and the container lives on;
  *     --status-file FILE  written atomically at the end: `exited CODE` or `signaled SIG`, plus ` oom`
  *                when the kernel OOM-killed in one of the cgroups (memory.oom_control / memory.events).
+ *     --seccomp-fd N  (run and exec) the command's seccomp filter: raw struct sock_filter bytes read
+ *                from fd N up to EOF before anything else, installed as the command's last step
+ *                before exec (after capabilities and no_new_privs; without no_new_privs, just before
+ *                the capabilities are dropped, while CAP_SYS_ADMIN still allows it).
  *   PID 1 inside is hafen-run (a tiny init): it forks the command, forwards SIGTERM SIGINT SIGHUP
  *   SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH to it, reaps every zombie and exits with the command's status,
  *   so the kernel ends the rest of the namespace. This outer process forwards the same signals
@@ -299,6 +303,10 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     else if (!strcmp(a, "--log-files")) o->logfiles = parse_num(v, "--log-files", 10);
     else if (!strcmp(a, "--status-file")) o->statusfile = v;
     else if (!strcmp(a, "--target")) o->target_pid = (pid_t)parse_num(v, "--target", 10);
+    else if (!strcmp(a, "--seccomp-fd")) {
+      char err[256];
+      if (hr_read_seccomp_fd((int)parse_num(v, "--seccomp-fd", 10), o, err, sizeof err) < 0) hr_die("%s", err);
+    }
     else hr_die("unknown option %s", a);
   }
   if (i >= argc) hr_die("no command given (options -- CMD ARGS...)");

@@ -88,6 +88,9 @@ struct hr_opts {
   int oom_score_adj, has_oom_score_adj;
   int stdin_open;                /* --stdin-open: with --log, stdin is a pipe kept open (never EOF), not /dev/null */
   int allow_new_privs;          /* --allow-new-privileges: no no_new_privs (security_opt no-new-privileges:false) */
+  /* --seccomp-fd N: the command's seccomp filter (struct sock_filter[]), read at parse time */
+  const unsigned char *seccomp;
+  size_t seccomp_len;
   char **argv;                  /* the command, NULL-terminated */
 };
 
@@ -144,6 +147,10 @@ int hr_apply_rlimits(const struct hr_opts *o, char *err, size_t errlen);
 int hr_write_sysctls(const struct hr_opts *o, char *err, size_t errlen);
 int hr_write_oom_score_adj(const struct hr_opts *o, char *err, size_t errlen);
 int hr_join_ns(const char *path, int type, const char *what, char *err, size_t errlen);
+
+/* seccomp (hafen-run-seccomp.c) */
+int hr_read_seccomp_fd(int fd, struct hr_opts *o, char *err, size_t errlen);
+int hr_install_seccomp(const struct hr_opts *o, char *err, size_t errlen);
 
 /* logs (hafen-run-log.c) */
 struct hr_log;

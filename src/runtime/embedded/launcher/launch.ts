@@ -11,7 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
 import { exitCodeOf, parseExitStatus, type ExitStatus } from './exit-status.js';
 import { hafenRunPath } from './hafen-run-path.js';
-import { SYNC_FD, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
+import { SECCOMP_FD, SYNC_FD, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
 
 /** What happens to the launcher's stdin/stdout/stderr (the command's, unless the spec logs to a file). */
 export interface LaunchOptions {
@@ -78,17 +78,26 @@ function isContainerInit(pid: number): boolean {
   }
 }
 
+/** Writes the spec's seccomp filter to the launcher's SECCOMP_FD (it reads it whole before anything else). */
+function sendSeccompFilter(child: ChildProcess, spec: ProcessSpec): void {
+  if (!spec.seccompFilter) return;
+  const stream = child.stdio[SECCOMP_FD] as Writable | undefined;
+  stream?.on('error', () => {}); // the launcher died first: its exit tells the story
+  stream?.end(Buffer.from(spec.seccompFilter));
+}
+
 /** Starts a container and resolves once its init's pid is known (the command waits for `go()`). */
 export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Promise<LaunchedProcess> {
   const name = options.name ?? 'container';
   const io = options.stdio ?? (spec.log || spec.detach ? 'ignore' : 'inherit');
-  const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe'];
+  const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe', ...(spec.seccompFilter ? (['pipe'] as const) : [])];
   const [bin, argv] = [hafenRunPath(), runArgv(spec, { syncFd: SYNC_FD })];
   const child: ChildProcess = spawn(bin, argv, {
     stdio,
     detached: Boolean(spec.detach),
   });
   const sync = child.stdio[SYNC_FD] as Socket;
+  sendSeccompFilter(child, spec);
   const launcherStderr = io === 'ignore' ? collect(child.stderr) : () => '';
 
   let pid: number | undefined;
@@ -187,7 +196,8 @@ export interface ExecProcess {
 export function execIn(pid: number, spec: ProcessSpec, options: LaunchOptions = {}): ExecProcess {
   const name = options.name ?? 'container';
   const io = options.stdio ?? 'inherit';
-  const child = spawn(hafenRunPath(), execArgv(pid, spec), { stdio: [io, io, io] });
+  const child = spawn(hafenRunPath(), execArgv(pid, spec), { stdio: [io, io, io, ...(spec.seccompFilter ? (['ignore', 'pipe'] as const) : [])] });
+  sendSeccompFilter(child, spec);
   const done = new Promise<ExitStatus>((resolve, reject) => {
     child.on('error', (err) => reject(new RuntimeError(name, `cannot run hafen-run: ${err.message}`, { cause: err })));
     child.on('close', (code, signal) => resolve(statusFromExit(code, signal)));
