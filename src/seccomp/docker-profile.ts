@@ -111,12 +111,22 @@ function rule(v: Json, at: string): SeccompRule {
   return { ...out, ...(includes ? { includes } : {}), ...(excludes ? { excludes } : {}) };
 }
 
+/** JSON.parse's "at position N" also as line and column, which an editor can go to. */
+function withLineCol(text: string, message: string): string {
+  const m = /at position (\d+)/.exec(message);
+  if (!m) return message;
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  const col = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line} column ${col})`;
+}
+
 /** The profile in `text`; throws SeccompProfileError saying what is wrong and where in it. */
 export function parseDockerSeccompProfile(text: string): SeccompProfile {
   try {
     JSON.parse(text);
   } catch (err) {
-    fail('', `not valid JSON: ${(err as Error).message}`);
+    fail('', `not valid JSON: ${withLineCol(text, (err as Error).message)}`);
   }
   // Parsed again for its numbers: argument values go up to 2^64-1, beyond what a JS number holds.
   const data: Json = YAML.parse(text, { intAsBigInt: true, uniqueKeys: false });
