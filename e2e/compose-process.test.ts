@@ -114,6 +114,7 @@ for (const target of targets) {
   describe.skipIf(unmet(...runtimeNamed(target.name).requirements))(`process keys on the ${target.name} runtime`, () => {
     let dir: string;
     let file: string;
+    let image: string;
     const projects: string[] = [];
 
     const run = (project: string, args: string[], opts: { file?: string } = {}): CliResult => {
@@ -146,7 +147,7 @@ for (const target of targets) {
 
     beforeAll(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-proc-${target.name}-`));
-      const image = await target.setup(dir);
+      image = await target.setup(dir);
       file = path.join(dir, 'stack.yaml');
       fs.writeFileSync(file, STACK(image));
     }, 120_000);
@@ -221,6 +222,25 @@ for (const target of targets) {
         // `config` reads the file all the same.
         expect(run(p, ['config', '-q'], { file: refused }).code).toBe(0);
       }, 60_000);
+
+      it('checks only the services the command starts: `up SERVICE` leaves the others\' keys alone', () => {
+        const p = newProject();
+        const mixed = path.join(dir, 'mixed.yaml');
+        fs.writeFileSync(
+          mixed,
+          `services:\n  app:\n    image: busybox:latest\n    cpuset: "0"\n  ok:\n    image: ${image}\n    command: ["sh", "-c", "${SLEEP}"]\n` +
+            `  tool:\n    image: busybox:latest\n    profiles: [tools]\n    cpuset: "0"\n`,
+        );
+        const one = run(p, ['up', '-d', 'ok'], { file: mixed });
+        expect(one.code, one.stderr).toBe(0);
+        expect(one.stderr).not.toContain('cpuset');
+        // Without names: every service whose profile is on (tool's is off), so app is refused and tool is not named.
+        const all = run(p, ['up', '-d'], { file: mixed });
+        expect(all.code).toBe(2);
+        expect(all.stderr).toContain(`${mixed}:4:5 services.app.cpuset:`);
+        expect(all.stderr).not.toContain('services.tool.cpuset');
+        expect(run(p, ['down'], { file: mixed }).code).toBe(0);
+      }, 90_000);
 
       it('refuses a sysctl that is not namespaced in config, naming it', () => {
         const p = newProject();

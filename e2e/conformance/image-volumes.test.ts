@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '../../src/runtime/runtime.js';
 import { unmet } from '../../src/testing/requirements.js';
 import { logText, useRuntime, type Harness } from './harness.js';
@@ -40,9 +40,13 @@ for (const factory of runtimes) {
           'VOLUME ["/cache/"]',
         ].join('\n'),
       );
-      image = 'hafen-conformance-volumes:latest';
+      // A tag of this run only (other runs share the engine), removed after.
+      image = `hafen-conformance-volumes-${h.project}:latest`;
       await h.runtime.buildImage({ contextDir: context, dockerfile: 'Dockerfile', args: {}, tag: image, noCache: false, labels: {} });
     }, 120_000);
+    afterAll(async () => {
+      if (image) await h.runtime.removeImage(image).catch(() => {});
+    });
 
     it('gives each container its own volume at an image VOLUME, seeded from the image, writable on a read-only root, gone with the container', async () => {
       const marker = `marker-${h.project}`;

@@ -11,16 +11,23 @@ export interface ProjectContext {
   sink: EventSink;
 }
 
+/** The services a command that creates containers will start: the named ones (all when none) and, unless noDeps, what they need. */
+export interface Starting {
+  services: readonly string[];
+  noDeps?: boolean;
+}
+
 /**
- * Loads the stack and opens its runtime; `supervise` starts the supervisor when none runs (commands
- * that create containers, which also refuse keys the runtime cannot honour). `check` runs before
- * anything is touched, so bad input (an unknown service, a gate that can never open) changes
- * nothing on the system.
+ * Loads the stack and opens its runtime. `supervise` (for commands that create containers: the
+ * services they will start) starts the supervisor when none runs, and first refuses the keys the
+ * runtime cannot honour on those services (not on services the command leaves alone). `check`
+ * runs before anything is touched, so bad input (an unknown service, a gate that can never open)
+ * changes nothing on the system.
  */
 export async function openProject(
   globals: GlobalOptions,
   output: Output,
-  supervise: boolean,
+  supervise: Starting | false,
   check?: (stack: Stack) => void,
 ): Promise<ProjectContext> {
   const [{ loadCheckedStack }, { openProjectRuntime }, { chooseRenderer }] = await Promise.all([
@@ -32,10 +39,15 @@ export async function openProject(
   check?.(stack);
   const runtime = globals.runtime ?? stack.runtime;
   if (supervise) {
-    const [{ chooseRuntime }, { assertRuntimeSupports }] = await Promise.all([import('../orchestrator/project-runtime.js'), import('../planner/runtime-support.js')]);
-    assertRuntimeSupports(stack, chooseRuntime(runtime).runtime); // keys the runtime cannot honour: refused before anything starts
+    const [{ chooseRuntime }, { assertRuntimeSupports }, { selectServices }] = await Promise.all([
+      import('../orchestrator/project-runtime.js'),
+      import('../planner/runtime-support.js'),
+      import('../planner/select.js'),
+    ]);
+    const starting = selectServices(stack, supervise.services, { ...(supervise.noDeps ? { noDeps: true } : {}), profiles: globals.profile });
+    assertRuntimeSupports(stack, chooseRuntime(runtime).runtime, [...starting]); // refused before anything starts
   }
-  const opened = await openProjectRuntime(stack.name, { supervise, stack, say: (line) => output.err(line), ...(runtime ? { runtime } : {}) });
+  const opened = await openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), ...(runtime ? { runtime } : {}) });
   const sink = chooseRenderer(globals.progress, process.stderr, output.color);
   return { stack, opened, sink };
 }

@@ -72,6 +72,22 @@ describe('string commands are argv words, not a shell line', () => {
     expect(stack.services.a!.healthcheck!.test).toEqual(['CMD-SHELL', 'pg_isready && echo ok']);
   });
 
+  it('cuts a string command at a shell operator as Compose does, with a warning at the key', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-words-'));
+    made.push(dir);
+    fs.writeFileSync(
+      path.join(dir, 'stack.yaml'),
+      ['services:', '  a:', '    image: host', '    command: npm ci && npm start', '    entrypoint: serve 2>&1'].join('\n'),
+    );
+    const warnings: string[] = [];
+    const stack = await loadStack({ cwd: dir, env: {}, onWarning: (w) => warnings.push(w) });
+    expect(stack.services.a).toMatchObject({ command: ['npm', 'ci'], entrypoint: ['serve'] });
+    expect(warnings).toEqual([
+      'stack.yaml:4:14 services.a.command: "&&" is shell syntax, but a string command runs without a shell: as Compose, hafen runs ["npm","ci"] and drops "&& npm start"; write ["sh", "-c", "…"] to run it in a shell',
+      'stack.yaml:5:17 services.a.entrypoint: "2>&" is shell syntax, but a string command runs without a shell: as Compose, hafen runs ["serve"] and drops "2>&1"; write ["sh", "-c", "…"] to run it in a shell',
+    ]);
+  });
+
   it('names file:line:col and the key for a string that cannot be split', async () => {
     const lines = await errorLines(
       [
@@ -89,8 +105,7 @@ describe('string commands are argv words, not a shell line', () => {
     expect(lines).toEqual([
       'stack.yaml:4:14 services.a.command: the double quote (character 6 of the string) is never closed',
       'stack.yaml:5:17 services.a.entrypoint: it ends with a lone backslash; write \\\\ for a literal one',
-      'stack.yaml:8:14 services.b.command: "&&" (character 8 of the string) is shell syntax, but this string is split into words and run without a shell (Compose would drop everything from "&&" on); quote it, or write the command as a list instead, e.g. ["sh", "-c", "…"] for a shell',
-      'stack.yaml:9:19 services.b.ready.exec: "|" (character 8 of the string) is shell syntax, but this string is split into words and run without a shell (Compose would drop everything from "|" on); quote it, or write the command as a list instead, e.g. ["sh", "-c", "…"] for a shell',
+      'stack.yaml:9:19 services.b.ready.exec: "|" (character 8 of the string) is shell syntax, but this string is split into words and run without a shell; quote it, or write the command as a list instead, e.g. ["sh", "-c", "…"] for a shell',
     ]);
   });
 });

@@ -10,6 +10,8 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigNotFoundError } from '../errors.js';
 import { readEnvFile } from './env-file.js';
+import { fetchGitInclude, gitCacheDir, parseGitRef } from './git-remote.js';
+import { ValueError } from './issues.js';
 import type { Lookup } from './interpolate.js';
 import { mergeNodes } from './merge.js';
 import { child, cloneNode, mapNode, plainOf, stringOf, type Loc, type MapNode, type TreeNode } from './node-tree.js';
@@ -42,12 +44,14 @@ export async function applyIncludes(root: MapNode, ctx: IncludeContext, loader: 
     const at = `include[${i}]`;
     const entry = includeEntry(item);
     if (!entry) continue; // the schema reports its shape
-    const missing = entry.paths.find((p) => !isFile(path.resolve(ctx.dir, stringOf(p)!)));
+    const local = await localPaths(entry.paths, ctx.dir, loader, at);
+    if (!local) continue;
+    const missing = entry.paths.find((_, j) => !isFile(local[j]!));
     if (missing) {
       issue(loader, missing.at, at, `included file ${JSON.stringify(stringOf(missing))} does not exist`);
       continue;
     }
-    const files = entry.paths.map((p) => sourceFile(path.resolve(ctx.dir, stringOf(p)!), loader.cwd));
+    const files = local.map((abs) => sourceFile(abs, loader.cwd));
     const first = files[0]!;
     if (ctx.chain.includes(first.abs)) {
       const names = [...ctx.chain.slice(ctx.chain.indexOf(first.abs)), first.abs].map((f) => sourceFile(f, loader.cwd).shown);
@@ -146,6 +150,31 @@ function importResources(root: MapNode, included: MapNode, file: string, origin:
       }
     }
   }
+}
+
+/**
+ * Each path as a local file: relative to the including project's folder, or, for a git reference
+ * (`git@host:org/repo.git#ref:dir`), the file of its checkout in the cache. Undefined when a
+ * reference cannot be fetched (reported at its entry).
+ */
+async function localPaths(paths: TreeNode[], dir: string, loader: TreeLoader, at: string): Promise<string[] | undefined> {
+  const out: string[] = [];
+  for (const node of paths) {
+    const text = stringOf(node)!;
+    const ref = parseGitRef(text);
+    if (!ref) {
+      out.push(path.resolve(dir, text));
+      continue;
+    }
+    try {
+      out.push(await fetchGitInclude(ref, loader.gitCache ?? gitCacheDir()));
+    } catch (err) {
+      if (!(err instanceof ValueError)) throw err;
+      issue(loader, node.at, at, `include ${JSON.stringify(text)}: ${err.message}`);
+      return undefined;
+    }
+  }
+  return out;
 }
 
 function isFile(file: string): boolean {

@@ -148,6 +148,19 @@ describe('environment and names', () => {
     expect((await load('override')).name).toBe('override-case');
     expect(await failure('override', { env: { COMPOSE_PROJECT_NAME: 'Bad Name' } })).toMatch(/^COMPOSE_PROJECT_NAME="Bad Name": not a valid project name/);
   });
+
+  it('interpolates ${COMPOSE_PROJECT_NAME} to the project name however it was named, as compose-go does', async () => {
+    const labels = 'labels: {p: "${COMPOSE_PROJECT_NAME}", q: "${COMPOSE_PROJECT_NAME:-unset}", r: "${ELSE}"}';
+    const byName = folder({ 'compose.yaml': `name: from-file\nservices:\n  a: {image: x, ${labels}}\n` });
+    const warnings: string[] = [];
+    const stack = await loadStack({ cwd: byName, env: {}, onWarning: (w) => warnings.push(w) });
+    expect(stack.services.a!.labels).toEqual({ p: 'from-file', q: 'from-file', r: '' });
+    // Only the variable that really is unset is warned of, once.
+    expect(warnings).toEqual(['The "ELSE" variable is not set. Defaulting to a blank string.']);
+    const byFolder = folder({ 'compose.yaml': `services:\n  a: {image: x, ${labels}}\n` });
+    expect((await loadStack({ cwd: byFolder, env: {} })).services.a!.labels).toMatchObject({ p: path.basename(byFolder).toLowerCase() });
+    expect((await loadStack({ cwd: byFolder, env: { COMPOSE_PROJECT_NAME: 'env-name' } })).services.a!.labels).toMatchObject({ p: 'env-name' });
+  });
 });
 
 describe('extends', () => {
@@ -180,6 +193,15 @@ describe('extends', () => {
     const web = (await loadStack({ cwd: fixed, env: {} })).services.web!;
     expect(web.volumes.map((v) => ('source' in v ? v.source : ''))).toEqual([path.join(fixed, 'base/root'), path.join(fixed, 'lib/mid')]);
     expect(Object.keys(web.depends_on)).toEqual(['db']);
+  });
+
+  it('names a bad key inherited through extends by its file, position and path as written there', async () => {
+    const dir = folder({
+      'compose.yaml': 'services:\n  base:\n    image: x\n    stop_grace_period: soon\n  app:\n    extends: base\n    user: me\n',
+    });
+    const err = await loadStack({ cwd: dir, env: {} }).then(() => '', (e: StackError) => e.message);
+    // Both services carry the bad value; both point at the one place it is written.
+    expect(err.split('\n')).toEqual(['compose.yaml:4:24 services.base.stop_grace_period: expected a duration like 1m30s, 500ms, 2h or 1.5s, got "soon"']);
   });
 
   it('names a cycle by its chain', async () => {

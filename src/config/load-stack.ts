@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, ConfigNotFoundError, UsageError } from '../errors.js';
 import { readEnvFile, type EnvFile } from './env-file.js';
 import { findStackFiles } from './find-file.js';
+import { gitCacheDir } from './git-remote.js';
 import type { Lookup } from './interpolate.js';
 import { Issues } from './issues.js';
 import { loadProjectTree } from './load-tree.js';
@@ -63,10 +64,16 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const firstGiven = given.find((f) => f !== STDIN_NAME);
   const envDir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstGiven !== undefined ? path.dirname(path.resolve(cwd, firstGiven)) : cwd;
   const envShownDir = opts.projectDirectory ?? (firstGiven !== undefined ? path.dirname(firstGiven) : '.');
-  let dotenv = await readProjectEnv(opts.envFiles, cwd, envDir, envShownDir, processEnv);
+  const envFiles = projectEnvFiles(opts.envFiles, env);
+  let dotenv = await readProjectEnv(envFiles, cwd, envDir, envShownDir, processEnv);
+  /** The project's name once known, for `${COMPOSE_PROJECT_NAME}` (compose-go sets it before interpolating services). */
+  let knownName: string | undefined = opts.project;
+  let nameAsked = false;
   const projectEnv: Lookup = (name) => {
-    if (name === 'COMPOSE_PROJECT_NAME' && opts.project !== undefined) return opts.project; // Compose sets it for ${COMPOSE_PROJECT_NAME}
-    return env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
+    if (name === 'COMPOSE_PROJECT_NAME' && knownName !== undefined) return knownName;
+    const value = env[name] ?? (Object.hasOwn(dotenv, name) ? dotenv[name] : undefined);
+    if (name === 'COMPOSE_PROJECT_NAME' && nonEmpty(value) === undefined) nameAsked = true;
+    return value;
   };
 
   const files = await stackFiles(given, cwd, envDir, projectEnv);
@@ -75,19 +82,43 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const shown = files[0]!.shown;
   const shownDir = firstFile ? path.dirname(firstFile.shown) : '.';
   // A default file found in a folder above: its folder's .env is the project's, as if run there.
-  if (dir !== envDir && given.length === 0 && !opts.envFiles?.length && projectEnv('COMPOSE_FILE') === undefined) {
-    dotenv = await readProjectEnv(undefined, cwd, dir, dir, processEnv);
+  if (dir !== envDir && given.length === 0 && envFiles.kind === 'default' && projectEnv('COMPOSE_FILE') === undefined) {
+    dotenv = await readProjectEnv(envFiles, cwd, dir, dir, processEnv);
   }
 
   let stdinText: Promise<string> | undefined;
-  const loader: TreeLoader = { cwd, issues: [], stdin: () => (stdinText ??= (opts.stdin ?? readStdin)()), warn: onceEach(opts.onWarning) };
-  const node = await loadProjectTree(files, dir, projectEnv, loader);
-  if (node === undefined) {
-    throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: 'the file is empty; a stack file needs at least a services: mapping' }]);
+  const stdin = () => (stdinText ??= (opts.stdin ?? readStdin)());
+  const warn = onceEach(opts.onWarning);
+  const readTree = async (loader: TreeLoader) => {
+    const node = await loadProjectTree(files, dir, projectEnv, loader);
+    if (node === undefined) {
+      throw new ConfigError([{ location: { file: shown, line: 1, col: 1, path: '' }, message: 'the file is empty; a stack file needs at least a services: mapping' }]);
+    }
+    const tree = flatten(node, shown);
+    const problems = [...loader.issues, ...validateTree(tree.value, tree.source)];
+    if (problems.length > 0) throw new ConfigError(sortIssues(problems));
+    return tree;
+  };
+  const fromEnv = nonEmpty(projectEnv('COMPOSE_PROJECT_NAME'));
+  const explicit = opts.project !== undefined ? { name: opts.project, via: '-p' } : fromEnv !== undefined ? { name: fromEnv, via: 'COMPOSE_PROJECT_NAME=' } : undefined;
+  nameAsked = false;
+  // Warnings wait until the name is settled: a second reading, with the name known, tells its own.
+  const held: string[] = [];
+  const gitCache = gitCacheDir(env);
+  let loader: TreeLoader = { cwd, issues: [], stdin, gitCache, warn: (m) => held.push(m) };
+  let tree = await readTree(loader).catch((err: unknown) => {
+    for (const m of held) warn(m);
+    throw err;
+  });
+  const name = projectName(explicit, (tree.value as RawStack).name, dir, shown);
+  if (nameAsked && explicit === undefined) {
+    knownName = name;
+    loader = { cwd, issues: [], stdin, gitCache, warn };
+    tree = await readTree(loader);
+  } else {
+    for (const m of held) warn(m);
+    loader.warn = warn;
   }
-  const tree = flatten(node, shown);
-  const problems = [...loader.issues, ...validateTree(tree.value, tree.source)];
-  if (problems.length > 0) throw new ConfigError(sortIssues(problems));
   const raw = tree.value as RawStack;
 
   const issues = new Issues(tree.source);
@@ -102,9 +133,6 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     ...(opts.publishAllInterfaces || env.HAFEN_PUBLISH_ALL === '1' ? { defaultHostIp: ALL_INTERFACES } : {}),
   };
   if (env.HOME) ctx.home = env.HOME;
-  const fromEnv = nonEmpty(projectEnv('COMPOSE_PROJECT_NAME'));
-  const explicit = opts.project !== undefined ? { name: opts.project, via: '-p' } : fromEnv !== undefined ? { name: fromEnv, via: 'COMPOSE_PROJECT_NAME=' } : undefined;
-  const name = projectName(explicit, raw.name, dir, shown);
   const stack = normalizeStack(raw, { name, file: files[0]!.abs, files: files.map((f) => f.abs), dir, source: tree.source }, ctx);
   issues.throwIfAny();
   checkReferences(stack, issues, { profiles: opts.profiles ?? [], portOrigins: ctx.portOrigins });
@@ -126,18 +154,37 @@ async function stackFiles(given: string[], cwd: string, dir: string, env: Lookup
   return (await findStackFiles(dir)).map((abs) => sourceFile(abs, cwd));
 }
 
+/** Where the project's variables come from: files given (by a flag or a variable), or the folder's `.env`. */
+type ProjectEnvFiles = { kind: 'given'; via: string; files: readonly string[] } | { kind: 'default'; disabled: boolean };
+
 /**
- * The variables of `--env-file` files (relative to `cwd`, each required, later ones winning), or
- * else of the project folder's `.env` when it exists.
+ * `--env-file`, else COMPOSE_ENV_FILES (comma-separated, as Compose v2), else the folder's `.env`
+ * unless COMPOSE_DISABLE_ENV_FILE is true (Go's boolean spellings: 1, t, true, TRUE, True).
  */
-async function readProjectEnv(envFiles: readonly string[] | undefined, cwd: string, dir: string, shownDir: string, outer: Lookup): Promise<Record<string, string>> {
+function projectEnvFiles(flags: readonly string[] | undefined, env: NodeJS.ProcessEnv): ProjectEnvFiles {
+  if (flags && flags.length > 0) return { kind: 'given', via: '--env-file ', files: flags };
+  const fromEnv = nonEmpty(env.COMPOSE_ENV_FILES);
+  if (fromEnv !== undefined) return { kind: 'given', via: 'COMPOSE_ENV_FILES: ', files: fromEnv.split(',').filter((f) => f !== '') };
+  return { kind: 'default', disabled: ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(env.COMPOSE_DISABLE_ENV_FILE ?? '') };
+}
+
+/**
+ * The variables of the given env files (relative to `cwd`, each required, later ones winning), or
+ * else of the project folder's `.env` when it exists and is not disabled.
+ */
+async function readProjectEnv(source: ProjectEnvFiles, cwd: string, dir: string, shownDir: string, outer: Lookup): Promise<Record<string, string>> {
   const vars: Record<string, string> = {};
   const lookup: Lookup = (name) => outer(name) ?? (Object.hasOwn(vars, name) ? vars[name] : undefined);
-  const list = envFiles && envFiles.length > 0 ? envFiles.map((f) => ({ abs: path.resolve(cwd, f), shown: f, required: true })) : [{ abs: path.join(dir, '.env'), shown: path.join(shownDir, '.env'), required: false }];
+  const list =
+    source.kind === 'given'
+      ? source.files.map((f) => ({ abs: path.resolve(cwd, f), shown: f, required: true }))
+      : source.disabled
+        ? []
+        : [{ abs: path.join(dir, '.env'), shown: path.join(shownDir, '.env'), required: false }];
   for (const file of list) {
     const parsed = await readEnvFile(file.abs, file.shown, lookup);
     if (parsed === undefined) {
-      if (file.required) throw new ConfigNotFoundError(`--env-file ${file.shown}: no such file`);
+      if (file.required) throw new ConfigNotFoundError(`${source.kind === 'given' ? source.via : ''}${file.shown}: no such file`);
       continue;
     }
     if (parsed.issues.length) throw new ConfigError(sortIssues(parsed.issues));

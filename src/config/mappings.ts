@@ -4,7 +4,7 @@ import { ValueError } from './issues.js';
 import type { Lookup } from './interpolate.js';
 import type { Link } from './model.js';
 import type { ListOrDict, Scalar, StringOrList } from './raw.js';
-import { splitShellWords } from './shell-words.js';
+import { splitShellWords, type DroppedTail } from './shell-words.js';
 
 /** One entry of a list-or-mapping, with where it was written (a key, or a list index). */
 export interface Entry {
@@ -59,11 +59,21 @@ export function labelsOf(value: ListOrDict | undefined, report: Report): Record<
 /**
  * `command`/`entrypoint`/`ready.exec` as argv: a string is split into words as Compose splits it
  * (no shell; see shell-words.ts), so `""` is `[]`, as `[]` is. Throws a ValueError for a string
- * that cannot be split.
+ * that cannot be split. At a shell operator (`a && b`) Compose keeps the words before it: so
+ * does this when `onDropped` is given (to warn), else it is an error.
  */
-export function execForm(value: StringOrList | undefined): string[] | undefined {
+export function execForm(value: StringOrList | undefined, onDropped?: (dropped: DroppedTail) => void): string[] | undefined {
   if (value === undefined) return undefined;
-  return typeof value === 'string' ? splitShellWords(value) : [...value];
+  return typeof value === 'string' ? splitShellWords(value, onDropped) : [...value];
+}
+
+/** The warning for a string command cut at a shell operator, as Compose cuts it. */
+export function droppedTailWarning(words: readonly string[] | undefined, { operator, tail }: DroppedTail): string {
+  const kept = JSON.stringify(words ?? []);
+  return (
+    `${JSON.stringify(operator)} is shell syntax, but a string command runs without a shell: as Compose, hafen runs ${kept} ` +
+    `and drops ${JSON.stringify(tail)}; write ["sh", "-c", "…"] to run it in a shell`
+  );
 }
 
 /** `"db"` or `"db:database"`. */

@@ -9,6 +9,12 @@ import { StackSourceMap, type Pos } from './source-map.js';
 /** Where a node was written: a file as messages name it, and a 1-based line and column. */
 export interface Loc extends Pos {
   file: string;
+  /**
+   * The key path it was written at in that file, when the parser knows it. It differs from the
+   * path in the merged tree where `extends` brought it from another service (`services.base.ports`
+   * under `services.app`), and messages name it as written.
+   */
+  path?: string;
 }
 
 /** Compose's YAML tags: `!reset` drops what earlier files set, `!override` replaces it instead of merging. */
@@ -90,14 +96,14 @@ function plain(node: TreeNode, path: string, source: StackSourceMap): unknown {
     case 'seq':
       return node.items.map((item, i) => {
         const at = `${path}[${i}]`;
-        source.set(at, { value: item.at });
+        source.set(at, { value: item.at, written: item.at.path });
         return plain(item, at, source);
       });
     case 'map': {
       const out: Record<string, unknown> = {};
       for (const [key, entry] of node.entries) {
         const at = path === '' ? key : `${path}.${key}`;
-        source.set(at, { key: entry.key, value: entry.node.at });
+        source.set(at, { key: entry.key, value: entry.node.at, written: entry.key.path });
         setOwn(out, key, plain(entry.node, at, source));
       }
       return out;

@@ -25,6 +25,8 @@ export interface TreeLoader {
   stdin: () => Promise<string>;
   /** Told of each warning (an unset variable, an octal-looking decimal mode); passes each on once. */
   warn?: OnWarning;
+  /** Where git `include:` references are fetched to; default gitCacheDir() of the process environment. */
+  gitCache?: string;
 }
 
 /** Reads, parses and interpolates one file; undefined for an empty one. Syntax errors throw ConfigError. */

@@ -7,7 +7,7 @@ import type { EnvFile } from './env-file.js';
 import { normalizeHealthcheck, normalizeReady } from './health.js';
 import type { Lookup } from './interpolate.js';
 import type { Issues } from './issues.js';
-import { entries, execForm, labelsOf, parseExpose, parseExtraHosts, parseLink, parseVolumesFrom, withEnvironment, type Report } from './mappings.js';
+import { droppedTailWarning, entries, execForm, labelsOf, parseExpose, parseExtraHosts, parseLink, parseVolumesFrom, withEnvironment, type Report } from './mappings.js';
 import { DEFAULT_NETWORK, type BuildSpec, type Dependency, type PortMapping, type Resources, type RestartPolicy, type Service, type ServiceNetwork } from './model.js';
 import { namespaceServices, processKeysOf } from './process-keys.js';
 import { parseMac, serviceNetworking } from './networking.js';
@@ -16,6 +16,7 @@ import type { RawService } from './raw.js';
 import { parseCpus, parseDuration, parseSize } from './units.js';
 import { parseVolume } from './volumes.js';
 import { serviceExtras } from './service-extras.js';
+import type { DroppedTail } from './shell-words.js';
 
 /** What normalizing a service needs beyond the service itself. */
 export interface NormalizeContext {
@@ -131,10 +132,13 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     const build = check('build', () => buildOf(raw.build!, ctx, reporter('build')));
     if (build) service.build = build;
   }
-  const command = check('command', () => execForm(raw.command));
-  if (command) service.command = command;
-  const entrypoint = check('entrypoint', () => execForm(raw.entrypoint));
-  if (entrypoint) service.entrypoint = entrypoint;
+  for (const key of ['command', 'entrypoint'] as const) {
+    // Compose quietly cuts `a && b` to `a`; hafen means the same and says so where it is written.
+    let dropped: DroppedTail | undefined;
+    const words = check(key, () => execForm(raw[key], (d) => (dropped = d)));
+    if (dropped) ctx.warn?.(formatIssue(issues.source.valueIssue(`${base}.${key}`, droppedTailWarning(words, dropped))));
+    if (words) service[key] = words;
+  }
   if (raw.stop_signal !== undefined) service.stop_signal = signalOf(raw.stop_signal);
   if (raw.working_dir !== undefined) service.working_dir = raw.working_dir;
   if (raw.user !== undefined) service.user = String(raw.user);

@@ -48,16 +48,34 @@ describe('splitShellWords', () => {
     ['a bare (', 'echo (a)', '"(" (character 6 of the string) is shell syntax and there is no shell; quote it, or write the command as a list instead'],
     ['a ( inside $(…)', 'echo $(a (b))', '"(" (character 10 of the string) is shell syntax'],
     ['a bare )', 'echo a)', '")" (character 7 of the string) closes nothing'],
-    ['&&', 'npm ci && npm start', '"&&" (character 8 of the string) is shell syntax, but this string is split into words and run without a shell (Compose would drop everything from "&&" on); quote it, or write the command as a list instead, e.g. ["sh", "-c", "…"] for a shell'],
-    [';', 'a; b', '";" (character 2 of the string) is shell syntax'],
-    ['a pipe', 'cat x | wc -l', '"|" (character 7 of the string) is shell syntax'],
-    ['a redirection', 'serve 2>&1', '">&" (character 8 of the string) is shell syntax'],
-    ['an input redirection', 'psql <seed.sql', '"<" (character 6 of the string) is shell syntax'],
-    ['a background &', 'serve &', '"&" (character 7 of the string) is shell syntax'],
+    ['&& without onDropped', 'npm ci && npm start', '"&&" (character 8 of the string) is shell syntax, but this string is split into words and run without a shell; quote it, or write the command as a list instead, e.g. ["sh", "-c", "…"] for a shell'],
+    ['a redirection without onDropped', 'serve 2>&1', '"2>&" (character 7 of the string) is shell syntax'],
   ])('refuses %s', (_, text, message) => {
     const run = () => splitShellWords(text);
     expect(run).toThrow(ShellWordsError);
     expect(run).toThrow(message);
+  });
+
+  // What go-shellwords' Parse returns (compose-go reads string commands with it): the words before
+  // the operator; a digits-only word right before `>` is taken as a file descriptor and dropped too.
+  it.each<[string, string, string[], string, string]>([
+    ['&&', 'npm ci && npm start', ['npm', 'ci'], '&&', '&& npm start'],
+    [';', 'a; b', ['a'], ';', '; b'],
+    ['a pipe', 'cat x | wc -l', ['cat', 'x'], '|', '| wc -l'],
+    ['a redirection', 'serve 2>&1', ['serve'], '2>&', '2>&1'],
+    ['a redirection to a file', 'serve >log', ['serve'], '>', '>log'],
+    ['a word glued to >', 'echo x>log', ['echo', 'x'], '>', '>log'],
+    ['digits in quotes before >', 'echo "12">x', ['echo'], '"12">', '"12">x'],
+    ['an input redirection', 'psql <seed.sql', ['psql'], '<', '<seed.sql'],
+    ['a background &', 'serve &', ['serve'], '&', '&'],
+    ['a word glued to &&', 'a&&b', ['a'], '&&', '&&b'],
+    ['an operator first', '&& x', [], '&&', '&& x'],
+    ['an empty quoted word before', `echo "" ; x`, ['echo', ''], ';', '; x'],
+    ['anything after, even an unclosed quote', `a | "b`, ['a'], '|', '| "b'],
+  ])('stops at %s as Compose does, and says what it dropped', (_, text, words, operator, tail) => {
+    const dropped: unknown[] = [];
+    expect(splitShellWords(text, (d) => dropped.push(d))).toEqual(words);
+    expect(dropped).toEqual([{ operator, tail, position: text.length - tail.length + 1 }]);
   });
 
   it('escaped and quoted operators are plain characters', () => {

@@ -13,10 +13,12 @@
  * - `$(…)` and `` `…` `` stay in their word as written, spaces included (nothing runs them).
  *
  * Where go-shellwords fails, this fails too (an unclosed quote, a trailing backslash, a bare `(`
- * or `)`). Where it quietly stops, at an unquoted `;`, `&`, `|`, `<` or `>`, dropping the rest of
- * the line, this fails instead: the file's author meant a shell there, and a silently shortened
- * command is worse than a message. (docker-compose 1.x used Python's `shlex.split`, which passed
- * such characters on as words; it had no `\t`/`\n` escapes either.)
+ * or `)`). Where it quietly stops, at an unquoted `;`, `&`, `|`, `<` or `>`, this stops too and
+ * keeps the words before it (a digits-only word right before `>`, as the `2` of `2>&1`, goes
+ * with the operator), so a file means what it means to Compose; the caller is told what was
+ * dropped (`onDropped`) to warn of it, or refuses it where hafen's own keys are read.
+ * (docker-compose 1.x used Python's `shlex.split`, which passed such characters on as words; it
+ * had no `\t`/`\n` escapes either.)
  */
 import { ValueError } from './issues.js';
 
@@ -27,8 +29,22 @@ const SPACE = new Set([' ', '\t', '\r', '\n']);
 const OPERATOR = new Set([';', '&', '|', '<', '>']);
 const AS_LIST = 'write the command as a list instead, e.g. ["sh", "-c", "…"] for a shell';
 
-/** The words of `text`; throws ShellWordsError when it cannot be split as Compose would. */
-export function splitShellWords(text: string): string[] {
+/** What Compose drops from a string command: from the shell operator on. */
+export interface DroppedTail {
+  /** The operator, e.g. `&&` or `2>`. */
+  operator: string;
+  /** The dropped text, from the operator (or its digits) to the end. */
+  tail: string;
+  /** 1-based character position of the operator in the string. */
+  position: number;
+}
+
+/**
+ * The words of `text`; throws ShellWordsError when it cannot be split as Compose would. At an
+ * unquoted shell operator the words so far are returned and `onDropped` is told what was left
+ * out; without `onDropped` the operator is an error.
+ */
+export function splitShellWords(text: string, onDropped?: (dropped: DroppedTail) => void): string[] {
   const chars = [...text]; // by code point, so positions in messages count characters
   const words: string[] = [];
   let word = '';
@@ -40,10 +56,13 @@ export function splitShellWords(text: string): string[] {
   let double = 0;
   let backtick = 0;
   let subshell = 0;
+  /** Where the current word began in `chars`, or -1 between words. */
+  let wordStart = -1;
   const at = (i: number) => `(character ${i + 1} of the string)`;
 
   for (let i = 0; i < chars.length; i++) {
     let c = chars[i]!;
+    if (wordStart < 0 && !SPACE.has(c)) wordStart = i;
     if (escaped) {
       if (c === 't') c = '\t';
       else if (c === 'n') c = '\n';
@@ -64,6 +83,7 @@ export function splitShellWords(text: string): string[] {
         words.push(word);
         word = '';
         started = false;
+        wordStart = -1;
       }
       continue;
     }
@@ -102,11 +122,19 @@ export function splitShellWords(text: string): string[] {
         if (OPERATOR.has(c) && !quotedOrGrouped) {
           let end = i;
           while (end < chars.length && OPERATOR.has(chars[end]!)) end++;
-          const op = chars.slice(i, end).join('');
-          throw new ShellWordsError(
-            `${JSON.stringify(op)} ${at(i)} is shell syntax, but this string is split into words and run without a shell ` +
-              `(Compose would drop everything from ${JSON.stringify(op)} on); quote it, or ${AS_LIST}`,
-          );
+          // go-shellwords: digits right before `>` are a file descriptor, dropped with it.
+          const fd = c === '>' && started && /^[0-9]+$/.test(word);
+          const from = fd ? wordStart : i;
+          const op = chars.slice(from, end).join('');
+          if (!onDropped) {
+            throw new ShellWordsError(
+              `${JSON.stringify(op)} ${at(from)} is shell syntax, but this string is split into words and run without a shell; ` +
+                `quote it, or ${AS_LIST}`,
+            );
+          }
+          if (started && !fd) words.push(word);
+          onDropped({ operator: op, tail: chars.slice(from).join(''), position: from + 1 });
+          return words;
         }
     }
     word += c;

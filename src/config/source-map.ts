@@ -38,6 +38,8 @@ interface Entry {
   key?: FilePos;
   /** Where the value starts. */
   value: FilePos;
+  /** The key path as written in its file, when it differs from the merged tree's (see Loc.path). */
+  written?: string;
 }
 
 /**
@@ -56,23 +58,24 @@ export class StackSourceMap implements SourceMap {
     if (!this.entries.has(path)) this.entries.set(path, entry);
   }
 
-  /** Makes `path` point where `existing` was written. */
+  /** Makes `path` point where `existing` was written (its position only: the path stays `path`). */
   alias(path: string, existing: string): void {
-    const entry = this.find(existing);
-    if (entry) this.set(path, entry);
+    const found = this.find(existing);
+    if (found) this.set(path, { ...(found.entry.key ? { key: found.entry.key } : {}), value: found.entry.value });
   }
 
   /** Where the entry is written: its key for map entries, else its value. Falls back to the nearest parent. */
   locate(path: string): SourceLocation {
-    const entry = this.find(path);
-    const pos = entry?.key ?? entry?.value;
-    return pos ? { file: pos.file, line: pos.line, col: pos.col, path } : { file: this.file, line: 1, col: 1, path };
+    const found = this.find(path);
+    const pos = found?.entry.key ?? found?.entry.value;
+    return pos ? { file: pos.file, line: pos.line, col: pos.col, path: writtenPath(path, found!) } : { file: this.file, line: 1, col: 1, path };
   }
 
   /** Where the value of a path starts (for "bad value" errors). Falls back to the nearest parent. */
   locateValue(path: string): SourceLocation {
-    const pos = this.find(path)?.value;
-    return pos ? { file: pos.file, line: pos.line, col: pos.col, path } : { file: this.file, line: 1, col: 1, path };
+    const found = this.find(path);
+    const pos = found?.entry.value;
+    return pos ? { file: pos.file, line: pos.line, col: pos.col, path: writtenPath(path, found!) } : { file: this.file, line: 1, col: 1, path };
   }
 
   /** An issue about the value at a path. */
@@ -85,13 +88,25 @@ export class StackSourceMap implements SourceMap {
     return { location: this.locate(path), message };
   }
 
-  private find(path: string): Entry | undefined {
+  private find(path: string): Found | undefined {
     for (let p: string | undefined = path; p !== undefined; p = parentPath(p)) {
       const entry = this.entries.get(p);
-      if (entry) return entry;
+      if (entry) return { entry, at: p };
     }
     return undefined;
   }
+}
+
+/** An entry found for a path, and the path (the asked one or a parent) it is recorded at. */
+interface Found {
+  entry: Entry;
+  at: string;
+}
+
+/** `path` as written in the file: the found entry's written path, with what `path` adds below it. */
+function writtenPath(path: string, found: Found): string {
+  const written = found.entry.written;
+  return written === undefined || written === found.at ? path : written + path.slice(found.at.length);
 }
 
 /** Sorts issues by position, keeping the order of equal ones; drops exact duplicates. */

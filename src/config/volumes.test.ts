@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { loadStack } from './index.js';
 import { parseVolume } from './volumes.js';
 
 const ctx = { dir: '/stack', home: '/home/me' };
@@ -49,5 +53,17 @@ describe('volumes: errors', () => {
     expect(() => parseVolume({ type: 'bind', target: '/x' }, ctx)).toThrow('a bind mount needs a source');
     expect(() => parseVolume({ type: 'tmpfs', source: 'x', target: '/x' }, ctx)).toThrow('a tmpfs mount has no source');
     expect(() => parseVolume({ type: 'tmpfs', target: '/x', tmpfs: { mode: 0o17777 } }, ctx)).toThrow('8191 is not a file mode');
+  });
+});
+
+describe('unknown short-syntax mount options', () => {
+  it('are ignored as Compose ignores them, with a warning at the entry (a typo like "roz" leaves the mount read-write)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-mountopt-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(path.join(dir, 'compose.yaml'), 'name: t\nservices:\n  x:\n    image: host\n    volumes: ["traps:/var/traps:roz"]\nvolumes: {traps: {}}\n');
+    const warnings: string[] = [];
+    const stack = await loadStack({ cwd: dir, env: {}, onWarning: (m) => warnings.push(m) });
+    expect(stack.services.x!.volumes[0]).toMatchObject({ type: 'volume', source: 'traps', read_only: false });
+    expect(warnings).toEqual(['compose.yaml:5:15 services.x.volumes[0]: unknown mount option "roz" in "traps:/var/traps:roz" is ignored, as Compose ignores it (expected ro, rw, a propagation like rslave, z, Z or nocopy)']);
   });
 });

@@ -105,15 +105,15 @@ class TreeBuilder {
     return this.parsed.lines.linePos(offset);
   }
 
-  loc(node: Node | Pair['key']): Loc {
-    return { file: this.parsed.file, ...this.pos(node) };
+  loc(node: Node | Pair['key'], path?: string): Loc {
+    return { file: this.parsed.file, ...this.pos(node), ...(path === undefined ? {} : { path }) };
   }
 
   /** @param path the formatted key path (`services.api.ports[0]`); built by concatenation, as this runs per node */
   convert(node: unknown, path: string, depth: number, at?: Loc): TreeNode {
     this.count(depth, node as Node);
     if (node === null || node === undefined) return scalarNode(at ?? { file: this.parsed.file, line: 1, col: 1 }, null);
-    const loc = this.loc(node as Node);
+    const loc = this.loc(node as Node, path);
     if (isAlias(node)) {
       const target = this.resolve(node, path);
       if (target === undefined) return scalarNode(loc, null);
@@ -164,7 +164,7 @@ class TreeBuilder {
       }
       const key = this.keyOf(pair, path, true);
       if (key === undefined || explicit.get(key) !== pair || skip(key)) continue;
-      const keyLoc = this.loc(pair.key);
+      const keyLoc = this.loc(pair.key, child(path, key));
       out.entries.set(key, { key: keyLoc, node: this.convert(pair.value as Node | null, child(path, key), depth + 1, keyLoc) });
     }
     this.active.delete(node);

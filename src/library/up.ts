@@ -12,6 +12,7 @@ import { chooseRuntime, openProjectRuntime, withProjectLock } from '../orchestra
 import { upStack } from '../orchestrator/up.js';
 import { buildGraph } from '../planner/index.js';
 import { assertRuntimeSupports } from '../planner/runtime-support.js';
+import { selectServices } from '../planner/select.js';
 import { RunningStack } from './running-stack.js';
 
 /** What to bring up, and how. Everything is optional: by default the stack file of the working directory. */
@@ -55,7 +56,8 @@ export async function up(options: UpOptions = {}): Promise<RunningStack> {
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
   buildGraph(stack); // throws CycleError naming the cycle
-  assertRuntimeSupports(stack, chooseRuntime(stack.runtime).runtime);
+  const starting = selectServices(stack, options.services ?? [], { profiles: options.profiles ?? [] });
+  assertRuntimeSupports(stack, chooseRuntime(stack.runtime).runtime, [...starting]); // only what this up starts
   const sink: EventSink = options.onEvent ?? (() => {});
   const rollback = options.rollback ?? true;
   const waitTimeout = typeof options.waitTimeout === 'string' ? parseDuration(options.waitTimeout) : options.waitTimeout;

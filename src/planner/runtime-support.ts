@@ -45,9 +45,9 @@ export const SUPPORT_RULES: readonly SupportRule[] = [
   ...MOUNT_RULES,
 ];
 
-/** The refusals for `services` (default: all) of the stack on `runtime`, located where each key is written. */
+/** The refusals for `services` (default: all; `[]` is none) of the stack on `runtime`, located where each key is written. */
 export function runtimeRefusals(stack: Stack, runtime: RuntimeName, services?: readonly string[], rules: readonly SupportRule[] = SUPPORT_RULES): ConfigIssue[] {
-  const names = services && services.length > 0 ? services : Object.keys(stack.services);
+  const names = services ?? Object.keys(stack.services);
   const issues: ConfigIssue[] = [];
   for (const name of names) {
     const service = stack.services[name];

@@ -21,7 +21,7 @@ export function startCommand(output: Output): Command {
     .argument('[services...]')
     .action(async (services: string[], _flags: unknown, command: Command) => {
       const m = await load();
-      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, true);
+      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, { services });
       try {
         await m.withProjectLock(opened.root, stack.name, () => m.upStack(stack, { runtime: opened.runtime, sink, services, startFinished: true }));
       } finally {
@@ -56,7 +56,7 @@ export function restartCommand(output: Output): Command {
     .option('-t, --timeout <duration>', 'grace period instead of each service\'s own')
     .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
       const m = await load();
-      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, true);
+      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, { services, noDeps: services.length > 0 });
       try {
         await m.withProjectLock(opened.root, stack.name, async () => {
           await m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout ? { timeout: m.parseDuration(flags.timeout) } : {}) });

@@ -24,7 +24,7 @@ export function runCommand(output: Output): Command {
       ]);
       const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
       const { assertServicesExist } = await import('../../planner/index.js');
-      const { stack, opened, sink } = await openProject(globals, output, true, (s) => assertServicesExist(s, [service]));
+      const { stack, opened, sink } = await openProject(globals, output, { services: [service], noDeps: !flags.deps }, (s) => assertServicesExist(s, [service]));
       for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       using interrupt = onInterrupt();
       const { runtime } = opened;

@@ -52,7 +52,7 @@ export function upCommand(output: Output): Command {
           import('../../orchestrator/down.js'),
         ]);
       const { planUp } = await import('../../planner/index.js');
-      const { stack, opened, sink } = await openProject(globals, output, true, (s) => {
+      const { stack, opened, sink } = await openProject(globals, output, { services, noDeps: !flags.deps }, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
         }

@@ -16,6 +16,9 @@ import { EmbeddedRuntime } from './embedded-runtime.js';
 import { saveDockerArchive, saveOciLayout } from './image-io/index.js';
 import { openStore } from './store/index.js';
 
+/** The test image's name, of this run only: the local-engine test loads it into the shared Docker engine. */
+const BB = `hafen-test/bb-${process.pid}:1`;
+
 const PROJECT = `pull${process.pid}`;
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')))('EmbeddedRuntime.pullImage of archives', () => {
@@ -29,12 +32,12 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   beforeAll(async () => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-pull-'));
     const source = openStore(path.join(base, 'source'));
-    await importBusyboxImage(source, 'hafen-test/bb:1');
-    imageId = source.images.get('hafen-test/bb:1')!.manifest.config.digest;
+    await importBusyboxImage(source, BB);
+    imageId = source.images.get(BB)!.manifest.config.digest;
     archive = path.join(base, 'bb.tar');
     layout = path.join(base, 'layout');
-    await saveDockerArchive(source, 'hafen-test/bb:1', archive);
-    saveOciLayout(source, 'hafen-test/bb:1', layout);
+    await saveDockerArchive(source, BB, archive);
+    saveOciLayout(source, BB, layout);
   });
   afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
   beforeEach(() => {
@@ -61,7 +64,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
 
   it.each([
     ['docker-archive', () => `docker-archive:${archive}`],
-    ['docker-archive, one image picked by name', () => `docker-archive:${archive}:hafen-test/bb:1`],
+    ['docker-archive, one image picked by name', () => `docker-archive:${archive}:${BB}`],
     ['oci', () => `oci:${layout}`],
     ['oci, one entry picked by ref name', () => `oci:${layout}:1`],
   ])('imports %s so the reference resolves and runs', async (_kind, ref) => {
@@ -70,8 +73,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const progress: string[] = [];
     await runtime.pullImage(image, (line) => progress.push(line));
     expect(await runtime.hasImage(image)).toBe(true);
-    expect(await runtime.hasImage('hafen-test/bb:1')).toBe(true); // its own name comes along, as with docker load
-    expect((await runtime.listImages()).find((i) => i.name === 'hafen-test/bb:1')?.id).toBe(imageId);
+    expect(await runtime.hasImage(BB)).toBe(true); // its own name comes along, as with docker load
+    expect((await runtime.listImages()).find((i) => i.name === BB)?.id).toBe(imageId);
     expect(progress).toEqual([`imported ${imageId.slice(0, 19)}`]);
     expect(log).toEqual([`Importing image ${image}`, `Imported image ${image} (${imageId})`]);
     expect(await runIn(image, ['sh', '-c', 'echo from $0', 'the archive'])).toEqual(['from the archive']);
@@ -89,7 +92,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     fs.writeFileSync(path.join(base, 'junk.tar'), 'not a tar at all'.repeat(64));
     await expect(runtime.pullImage(`docker-archive:${base}/junk.tar`)).rejects.toThrow(`docker-archive ${base}/junk.tar:`);
     await expect(runtime.pullImage(`oci:${base}`)).rejects.toThrow(`oci ${base}: not an OCI image layout`);
-    await expect(runtime.pullImage(`docker-archive:${archive}:other:v2`)).rejects.toThrow(/has no image tagged other:v2 \(it has: hafen-test\/bb:1\)/);
+    await expect(runtime.pullImage(`docker-archive:${archive}:other:v2`)).rejects.toThrow(`has no image tagged other:v2 (it has: ${BB})`);
     expect(log.at(-1)).toMatch(/^Importing image docker-archive:.*failed: /);
   });
 
@@ -101,7 +104,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const name = `hafen-test/local-${process.pid}:1`;
     const loaded = spawnSync('docker', ['load', '-i', archive], { encoding: 'utf8' });
     expect(loaded.status, loaded.stderr).toBe(0);
-    expect(spawnSync('docker', ['tag', 'hafen-test/bb:1', name]).status).toBe(0);
+    expect(spawnSync('docker', ['tag', BB, name]).status).toBe(0);
     try {
       const progress: string[] = [];
       await runtime.pullImage(name, (line) => progress.push(line));
@@ -109,7 +112,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
       expect(await runtime.hasImage(name)).toBe(true);
       expect((await runtime.listImages()).find((i) => i.name === name)?.id).toBe(imageId);
     } finally {
-      spawnSync('docker', ['rmi', name, 'hafen-test/bb:1']);
+      spawnSync('docker', ['rmi', name, BB]);
     }
   });
 });
