@@ -153,27 +153,32 @@ function emitCondition(p: BackwardProgram, c: ArgCondition, ok: Label, fail: Lab
   const vhi = Number((c.value >> 32n) & 0xffffffffn);
   const dlo = Number(c.valueTwo & 0xffffffffn);
   const dhi = Number((c.valueTwo >> 32n) & 0xffffffffn);
-  // The low half's test, then (on 64-bit arches) the high half's, which decides alone unless equal.
-  const lowTest = (): Label => {
-    switch (c.op) {
-      case 'EQ':
-        return p.jump(BPF.JMP_JEQ_K, vlo, ok, fail);
-      case 'NE':
-        return p.jump(BPF.JMP_JEQ_K, vlo, fail, ok);
-      case 'GT':
-        return p.jump(BPF.JMP_JGT_K, vlo, ok, fail);
-      case 'GE':
-        return p.jump(BPF.JMP_JGE_K, vlo, ok, fail);
-      case 'LT':
-        return p.jump(BPF.JMP_JGE_K, vlo, fail, ok);
-      case 'LE':
-        return p.jump(BPF.JMP_JGT_K, vlo, fail, ok);
-      case 'MASKED_EQ':
-        p.jump(BPF.JMP_JEQ_K, dlo, ok, fail);
-        return p.op(BPF.ALU_AND_K, vlo);
-    }
-  };
-  lowTest();
+  // Emitted back to front: the low half's test first (it runs last), then the high half's, which
+  // decides alone unless the halves are equal. On 32-bit arches the low half is the whole argument.
+  switch (c.op) {
+    case 'EQ':
+      p.jump(BPF.JMP_JEQ_K, vlo, ok, fail);
+      break;
+    case 'NE':
+      p.jump(BPF.JMP_JEQ_K, vlo, fail, ok);
+      break;
+    case 'GT':
+      p.jump(BPF.JMP_JGT_K, vlo, ok, fail);
+      break;
+    case 'GE':
+      p.jump(BPF.JMP_JGE_K, vlo, ok, fail);
+      break;
+    case 'LT':
+      p.jump(BPF.JMP_JGE_K, vlo, fail, ok);
+      break;
+    case 'LE':
+      p.jump(BPF.JMP_JGT_K, vlo, fail, ok);
+      break;
+    case 'MASKED_EQ':
+      p.jump(BPF.JMP_JEQ_K, dlo, ok, fail);
+      p.op(BPF.ALU_AND_K, vlo);
+      break;
+  }
   const lowStart = p.op(BPF.LD_W_ABS, lo);
   if (!wide) return lowStart;
   switch (c.op) {
