@@ -65,6 +65,13 @@ describe('the default profile on x86_64 with Docker default capabilities', () =>
     expect(i386('unshare')).toBe(EPERM);
   });
 
+  it('answers ENOSYS for a syscall newer than the table, so libc falls back', () => {
+    const newest = Math.max(...Object.values(SYSCALL_TABLES.x86_64));
+    expect(runFilter(program, { arch: AUDIT.x86_64, nr: newest + 1 }).value).toBe(ENOSYS);
+    expect(runFilter(program, { arch: AUDIT.x86_64, nr: 0x3fffffff }).value).toBe(ENOSYS);
+    expect(runFilter(program, { arch: AUDIT.x86_64, nr: 335 }).value).toBe(EPERM); // an unused number inside the table
+  });
+
   it('agrees with the profile data for every syscall of the table', () => {
     const allowed = new Set(DEFAULT_SECCOMP_PROFILE.rules[0]!.names);
     for (const name of Object.keys(SYSCALL_TABLES.x86_64)) if (allowed.has(name)) expect(call(name), name).toBe(ALLOW);

@@ -6,7 +6,7 @@
  * SCMP_ARCH_X86; any other arch gets EPERM; on x86_64 the x32 ABI, nr >= 0x40000000, gets EPERM
  * too), then a binary search over the syscall numbers, grouped in runs with one outcome, so a call
  * costs about ten compares; a syscall with argument conditions ends in their checks, each a 64-bit
- * compare made of two 32-bit halves.
+ * compare made of two 32-bit halves. A number above the newest syscall of the table gets ENOSYS.
  */
 import { RuntimeError } from '../errors.js';
 import { BPF, BackwardProgram, MAX_INSNS, encodeProgram, type Label } from './bpf-program.js';
@@ -31,6 +31,7 @@ const AUDIT_ARCH = { x86_64: 0xc000003e, i386: 0x40000003, aarch64: 0xc00000b7 }
 const GO_ARCH: Record<SeccompArch, string> = { x86_64: 'amd64', aarch64: 'arm64' };
 const X32_SYSCALL_BIT = 0x40000000;
 const EPERM = 1;
+const ENOSYS = 38;
 /** seccomp_data: nr at 0, arch at 4, instruction_pointer at 8, args[6] (u64) from 16. */
 const OFFSET = { nr: 0, arch: 4, args: 16 } as const;
 
@@ -233,6 +234,14 @@ function emitSearch(p: BackwardProgram, list: readonly Run[], lo: number, hi: nu
 function emitSection(p: BackwardProgram, profile: SeccompProfile, rules: readonly SeccompRule[], section: Section): Label {
   const limit = section.x32 ? X32_SYSCALL_BIT : 2 ** 32;
   const list = runs(outcomes(rules, section.table, profile.defaultAction), profile.defaultAction, limit);
+  // A syscall newer than the table gets ENOSYS rather than a refusal, so libc falls back to an older
+  // call as it does on an older kernel (runc does the same for calls libseccomp does not know).
+  const newest = Math.max(...Object.values(section.table));
+  const refuses = profile.defaultAction.kind !== 'allow' && profile.defaultAction.kind !== 'log';
+  if (refuses && newest + 1 < limit) {
+    if (list[list.length - 1]!.start === newest + 1) list.pop(); // the default run after the newest call
+    list.push({ start: newest + 1, outcome: { conditional: [], fallback: { kind: 'errno', errno: ENOSYS } }, key: 'enosys' });
+  }
   let start = emitSearch(p, list, 0, list.length - 1, section.wide);
   if (section.x32) start = p.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, p.ret(actionValue({ kind: 'errno', errno: EPERM })), start);
   return p.op(BPF.LD_W_ABS, OFFSET.nr);
