@@ -10,7 +10,10 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@ static const char *errname(int e) {
     case EEXIST: return "EEXIST";
     case EBADF: return "EBADF";
     case ENOENT: return "ENOENT";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
 #ifdef ENOKEY
     case ENOKEY: return "ENOKEY";
 #endif
@@ -42,6 +46,18 @@ static long call(const char *name) {
   if (!strcmp(name, "unshare-user")) return syscall(SYS_unshare, CLONE_NEWUSER);
   if (!strcmp(name, "mkdir")) return syscall(SYS_mkdirat, AT_FDCWD, "/tmp/seccomp-probe-dir", 0755);
   if (!strcmp(name, "getpid")) return syscall(SYS_getpid);
+  /* Argument filters: clone's namespace flags (masked compare), socket families, personality values. */
+  if (!strcmp(name, "clone-user") || !strcmp(name, "clone-plain")) {
+    long flags = SIGCHLD | (name[6] == 'u' ? CLONE_NEWUSER : 0);
+    long pid = syscall(SYS_clone, flags, 0, 0, 0, 0);
+    if (pid == 0) _exit(0);
+    if (pid > 0) waitpid((pid_t)pid, NULL, 0);
+    return pid < 0 ? -1 : 0;
+  }
+  if (!strcmp(name, "socket-vsock")) return syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0);
+  if (!strcmp(name, "socket-unix")) return syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+  if (!strcmp(name, "personality-query")) return syscall(SYS_personality, 0xffffffffUL);
+  if (!strcmp(name, "personality-norandom")) return syscall(SYS_personality, 0x0040000UL /* ADDR_NO_RANDOMIZE */);
   errno = EINVAL;
   return -2;
 }

@@ -62,6 +62,15 @@ describe.skipIf(needs)('hafen-run --seccomp-fd', () => {
     expect(out).toMatch(/^Seccomp:\s+0$/m);
   });
 
+  it('applies the argument filters in the kernel: clone flags, socket families, personality values', async () => {
+    const probes = 'clone-plain clone-user socket-unix socket-vsock personality-query personality-norandom';
+    const filtered = parseProbe((await run(['seccomp-probe', ...probes.split(' ')], filter)).out);
+    expect(filtered).toEqual({ 'clone-plain': 'ok', 'clone-user': 'EPERM', 'socket-unix': 'ok', 'socket-vsock': 'EPERM', 'personality-query': 'ok', 'personality-norandom': 'EPERM' });
+    const free = parseProbe((await run(['seccomp-probe', ...probes.split(' ')])).out);
+    expect(free).toMatchObject({ 'clone-plain': 'ok', 'clone-user': 'ok', 'socket-unix': 'ok', 'personality-query': 'ok', 'personality-norandom': 'ok' });
+    expect(free['socket-vsock']).not.toBe('EPERM');
+  });
+
   it('filters an exec into the container too', async () => {
     const c = await launch({ rootfs: rootfs(), env: { PATH: '/bin' }, command: ['sleep', '30'] }, { stdio: 'ignore' });
     try {
