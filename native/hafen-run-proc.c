@@ -332,6 +332,11 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   read_exec_error(ep[0], msg, sizeof msg, &code);
   close(ep[0]);
   HR_T("command exec'd");
+  if (!code && hr_confine_init(o, msg, sizeof msg) < 0) {
+    /* Fail closed: an unconfined, privileged init inside a confined container is not kept. */
+    kill(child, SIGKILL);
+    code = HR_EXIT_SETUP;
+  }
   if (code) hr_sendmsg(chan, MSG_EXEC_ERROR, msg, -1);
   else hr_sendmsg(chan, MSG_STARTED, NULL, -1);
   /* The command has its own memory now: what ps shows of init need not name host paths. */

@@ -6,11 +6,13 @@
 #include "hafen-run.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define HR_BPF_MAXINSNS 4096
@@ -52,4 +54,16 @@ int hr_install_seccomp(const struct hr_opts *o, char *err, size_t errlen) {
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
     return hr_errmsg(err, errlen, "install seccomp filter: %s", strerror(errno)), -1;
   return 0;
+}
+
+int hr_confine_init(const struct hr_opts *o, char *err, size_t errlen) {
+  if (o->privileged) return 0;
+  for (int c = 0; c < 64; c++)
+    if (c != CAP_KILL && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+      return hr_errmsg(err, errlen, "init: drop capability %d: %s", c, strerror(errno)), -1;
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {{1U << CAP_KILL, 1U << CAP_KILL, 0}, {0, 0, 0}};
+  if (syscall(SYS_capset, &hdr, data) < 0) return hr_errmsg(err, errlen, "init: capset: %s", strerror(errno)), -1;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return hr_errmsg(err, errlen, "init: no_new_privs: %s", strerror(errno)), -1;
+  return hr_install_seccomp(o, err, errlen);
 }

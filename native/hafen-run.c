@@ -58,7 +58,8 @@
  *     --seccomp-fd N  (run and exec) the command's seccomp filter: raw struct sock_filter bytes read
  *                from fd N up to EOF before anything else, installed as the command's last step
  *                before exec (after capabilities and no_new_privs; without no_new_privs, just before
- *                the capabilities are dropped, while CAP_SYS_ADMIN still allows it).
+ *                the capabilities are dropped, while CAP_SYS_ADMIN still allows it). Once the command
+ *                runs, init itself keeps only CAP_KILL and takes the same filter (not with --privileged).
  *   PID 1 inside is hafen-run (a tiny init): it forks the command, forwards SIGTERM SIGINT SIGHUP
  *   SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH to it, reaps every zombie and exits with the command's status,
  *   so the kernel ends the rest of the namespace. This outer process forwards the same signals

@@ -151,6 +151,9 @@ int hr_join_ns(const char *path, int type, const char *what, char *err, size_t e
 /* seccomp (hafen-run-seccomp.c) */
 int hr_read_seccomp_fd(int fd, struct hr_opts *o, char *err, size_t errlen);
 int hr_install_seccomp(const struct hr_opts *o, char *err, size_t errlen);
+/* Once the command runs, init keeps only CAP_KILL (to pass signals on to a command of another uid)
+ * and takes the command's filter, so a container process that may ptrace it gains nothing. */
+int hr_confine_init(const struct hr_opts *o, char *err, size_t errlen);
 
 /* logs (hafen-run-log.c) */
 struct hr_log;

@@ -87,6 +87,22 @@ describe.skipIf(needs)('hafen-run --seccomp-fd', () => {
     }
   });
 
+  it("confines the container's init too once the command runs: only CAP_KILL and the same filter", async () => {
+    const c = await launch({ rootfs: rootfs(), env: { PATH: '/bin' }, command: ['sleep', '30'], capabilities: [...DOCKER_DEFAULT_CAPABILITIES, 'CAP_SYS_PTRACE'], seccompFilter: filter }, { stdio: 'ignore' });
+    try {
+      await c.go();
+      const status = fs.readFileSync(`/proc/${c.pid}/status`, 'utf8');
+      expect(status).toMatch(/^Seccomp:\s+2$/m);
+      expect(status).toMatch(/^CapEff:\s+0000000000000020$/m);
+      expect(status).toMatch(/^CapBnd:\s+0000000000000020$/m);
+      expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+      expect(fs.readFileSync(`/proc/${c.pid}/comm`, 'utf8')).toBe('hafen-init\n');
+    } finally {
+      c.kill('SIGKILL');
+      await c.wait();
+    }
+  });
+
   it('refuses a filter that is not whole instructions, before anything starts', async () => {
     await expect(run(['true'], Buffer.alloc(12))).rejects.toThrow(/bad seccomp filter of 12 bytes/);
   });
