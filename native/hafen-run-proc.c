@@ -346,7 +346,8 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   for (;;) {
     siginfo_t si;
     int sig = sigwaitinfo(&set, &si);
-    if (sig < 0) continue;
+    if (sig < 0 && errno == EINTR) continue;
+    if (sig < 0) _exit(HR_EXIT_SETUP); /* refused (a seccomp profile without it): end rather than spin */
     if (sig != SIGCHLD) {
       kill(child, sig);
       continue;

@@ -93,6 +93,7 @@ describe('process keys in stack config', () => {
     ['a missing profile', {}, /stack\.yaml:4:35 services\.app\.security_opt\[1\]: cannot read seccomp profile \/.*\/p\.json: ENOENT/],
     ['a profile that is not JSON', { 'p.json': '{defaultAction' }, /stack\.yaml:4:35 services\.app\.security_opt\[1\]: seccomp profile \/.*\/p\.json: not valid JSON/],
     ['an unknown action', { 'p.json': '{"defaultAction": "SCMP_ACT_MAYBE"}' }, /services\.app\.security_opt\[1\]: seccomp profile \/.*\/p\.json: defaultAction: unknown action "SCMP_ACT_MAYBE"/],
+    ['a profile the container init cannot live with', { 'p.json': '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"}]}' }, /p\.json refuses rt_sigtimedwait, wait4, kill, sendmsg, exit_group, which the container's init needs/],
     ['a notify listener', { 'p.json': '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/a.sock"}' }, /p\.json: listenerPath: seccomp notify listeners are not supported/],
   ])('refuses %s at its key, with the profile\'s own error', async (_what, files, message) => {
     const err = await loadWith('services:\n  app:\n    image: host\n    security_opt: [label=disable, seccomp=p.json]\n', files).then(() => undefined, (e: unknown) => e);

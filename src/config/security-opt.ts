@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { SeccompProfileError } from '../seccomp/docker-profile.js';
-import { readSeccompProfileFile } from '../seccomp/container-filter.js';
+import { profileRefusesInit, readSeccompProfileFile } from '../seccomp/container-filter.js';
 import { ValueError } from './issues.js';
 
 /** The option with a seccomp profile path made absolute and the profile checked; others as given. */
@@ -14,7 +14,8 @@ export function securityOptFrom(option: string, dir: string): string {
   if (!m || m[2] === 'unconfined' || m[2] === 'builtin') return option;
   const file = path.resolve(dir, m[2]!);
   try {
-    readSeccompProfileFile(file);
+    const refused = profileRefusesInit(readSeccompProfileFile(file).profile);
+    if (refused.length > 0) throw new SeccompProfileError(`seccomp profile ${file} refuses ${refused.join(', ')}, which the container's init needs (as any PID 1 does); allow them`);
   } catch (err) {
     if (err instanceof SeccompProfileError) throw new ValueError(err.message);
     throw err;

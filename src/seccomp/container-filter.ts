@@ -7,9 +7,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { RuntimeError } from '../errors.js';
-import { compileSeccomp, nativeSeccompArch } from './compile.js';
+import { decodeProgram } from './bpf-program.js';
+import { compileSeccomp, nativeSeccompArch, type SeccompArch } from './compile.js';
 import { DEFAULT_SECCOMP_PROFILE } from './default-profile.js';
 import { SeccompProfileError, parseDockerSeccompProfile } from './docker-profile.js';
+import { runFilter } from './filter-interpreter.js';
+import { SYSCALL_TABLES } from './syscall-tables.generated.js';
 import type { SeccompProfile } from './profile.js';
 
 /** Which profile the options name. */
@@ -45,6 +48,24 @@ export function readSeccompProfileFile(file: string): { text: string; profile: S
 
 const cache = new Map<string, Buffer>();
 
+/** The calls hafen's init needs that `profile` refuses on this machine's arch (none where hafen has no table). */
+export function profileRefusesInit(profile: SeccompProfile): string[] {
+  const arch = nativeSeccompArch();
+  return arch ? refusedForInit(compileSeccomp(profile, { arch, caps: [], kernel: os.release() }), arch) : [];
+}
+
+/** What hafen's init in the container calls once it runs under the filter (it waits, passes signals on, reports). */
+const INIT_SYSCALLS = ['rt_sigtimedwait', 'wait4', 'kill', 'sendmsg', 'exit_group'] as const;
+const AUDIT_ARCH: Record<SeccompArch, number> = { x86_64: 0xc000003e, aarch64: 0xc00000b7 };
+const ALLOW = 0x7fff0000;
+
+/** The calls of INIT_SYSCALLS that the filter does not allow. */
+function refusedForInit(filter: Buffer, arch: SeccompArch): string[] {
+  const program = decodeProgram(filter);
+  const table: Readonly<Record<string, number>> = SYSCALL_TABLES[arch];
+  return INIT_SYSCALLS.filter((name) => runFilter(program, { arch: AUDIT_ARCH[arch], nr: table[name]! }).value !== ALLOW);
+}
+
 /** The compiled filter for a container, or undefined when it runs unconfined. */
 export function containerSeccompFilter(choice: SeccompChoice, capabilities: readonly string[]): Buffer | undefined {
   if (choice.kind === 'unconfined') return undefined;
@@ -69,6 +90,11 @@ export function containerSeccompFilter(choice: SeccompChoice, capabilities: read
   let filter = cache.get(key);
   if (!filter) {
     filter = compileSeccomp(profile, { arch, caps, kernel });
+    const refused = refusedForInit(filter, arch);
+    if (refused.length > 0) {
+      const name = choice.kind === 'file' ? `seccomp profile ${choice.file}` : 'the seccomp profile';
+      throw new RuntimeError('seccomp', `${name} refuses ${refused.join(', ')}, which the container's init needs (as any PID 1 does); allow them`);
+    }
     cache.set(key, filter);
   }
   return filter;
