@@ -16,7 +16,8 @@ export interface CliResult {
 /** `stack ...args` in `cwd`, with NO_COLOR so messages compare as plain text. */
 export function stack(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first (npm test does)`);
-  const r = spawnSync(process.execPath, [cliPath, ...args], {
+  // `--`: Node 20 would take a `--env-file` anywhere on its command line as its own (see main.ts).
+  const r = spawnSync(process.execPath, ['--', cliPath, ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     encoding: 'utf8',

@@ -1,6 +1,7 @@
 /*
  * hafen's native addon: the few system calls Node does not offer and image layers need
- * (device nodes and whiteouts via mknod, extended attributes without following symlinks).
+ * (device nodes and whiteouts via mknod, extended attributes without following symlinks), and the
+ * cgroup v2 device filter (a BPF program loaded and attached with bpf(2), no libbpf).
  * Plain N-API, no dependencies. Errors are thrown as Node-style system errors:
  * `code` (EPERM, ...), `errno` (negative, as Node does), `syscall` and `path`.
  */
@@ -13,6 +14,10 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define PATH_BUF 4096
 #define NAME_BUF 256
@@ -184,12 +189,103 @@ static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
   }
 }
 
+/* The verifier's words on a refused program: the log's last line that is not its statistics. */
+static void verifier_reason(const char *log, char *out, size_t len) {
+  out[0] = 0;
+  const char *end = log + strlen(log);
+  while (end > log) {
+    while (end > log && (end[-1] == '\n' || end[-1] == ' ')) end--;
+    const char *start = end;
+    while (start > log && start[-1] != '\n') start--;
+    if (end > start && strncmp(start, "processed ", 10) && strncmp(start, "verification time", 17)) {
+      snprintf(out, len, "%.*s", (int)(end - start), start);
+      return;
+    }
+    end = start;
+  }
+}
+
+/*
+ * attachDeviceProgram(cgroupDir, insns: Buffer): loads the eBPF instructions as a
+ * BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to the cgroup v2 directory (BPF_CGROUP_DEVICE,
+ * BPF_F_ALLOW_MULTI, so programs of the parents still apply too). The attachment keeps the program
+ * alive until the cgroup is removed; our descriptors are closed. A refusal by the verifier carries
+ * the verifier's reason in the message.
+ */
+static napi_value js_attach_device_program(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char path[PATH_BUF];
+  void *insns = NULL;
+  size_t len = 0;
+  bool is_buffer = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (!get_string(env, argv, argc, 0, path, sizeof path, "cgroupDir must be a string without NUL")) return NULL;
+  if (argc < 2 || napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "insns must be a Buffer");
+    return NULL;
+  }
+  napi_get_buffer_info(env, argv[1], &insns, &len);
+  if (len == 0 || len % sizeof(struct bpf_insn) != 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "insns must be whole eBPF instructions (8 bytes each)");
+    return NULL;
+  }
+  static const char license[] = "MIT";
+  union bpf_attr load;
+  memset(&load, 0, sizeof load);
+  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  load.insns = (uint64_t)(uintptr_t)insns;
+  load.insn_cnt = (uint32_t)(len / sizeof(struct bpf_insn));
+  load.license = (uint64_t)(uintptr_t)license;
+  snprintf(load.prog_name, sizeof load.prog_name, "hafen_devices");
+  int prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
+  if (prog < 0) {
+    int e = errno;
+    static char log[16384];
+    char reason[512] = "";
+    if (e == EACCES || e == EINVAL) {
+      /* Again with the verifier's log, to say why. */
+      log[0] = 0;
+      load.log_buf = (uint64_t)(uintptr_t)log;
+      load.log_size = sizeof log;
+      load.log_level = 1;
+      int again = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
+      if (again >= 0) close(again);
+      verifier_reason(log, reason, sizeof reason);
+    }
+    char what[PATH_BUF + 600];
+    snprintf(what, sizeof what, "%s%s%s", path, reason[0] ? ": " : "", reason);
+    throw_errno(env, e, "bpf(BPF_PROG_LOAD)", what);
+    return NULL;
+  }
+  int cg = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cg < 0) {
+    int e = errno;
+    close(prog);
+    throw_errno(env, e, "open", path);
+    return NULL;
+  }
+  union bpf_attr attach;
+  memset(&attach, 0, sizeof attach);
+  attach.target_fd = (uint32_t)cg;
+  attach.attach_bpf_fd = (uint32_t)prog;
+  attach.attach_type = BPF_CGROUP_DEVICE;
+  attach.attach_flags = BPF_F_ALLOW_MULTI;
+  int rc = (int)syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof attach);
+  int e = errno;
+  close(cg);
+  close(prog);
+  if (rc < 0) throw_errno(env, e, "bpf(BPF_PROG_ATTACH)", path);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
     {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"attachDeviceProgram", NULL, js_attach_device_program, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -31,7 +31,8 @@ export type StackErrorCode =
   | 'E_BUILD'
   | 'E_LAYER'
   | 'E_INTERRUPTED'
-  | 'E_SUPERVISOR';
+  | 'E_SUPERVISOR'
+  | 'E_ENGINE';
 
 /** Base of every expected failure. */
 export class StackError extends Error {
@@ -42,6 +43,13 @@ export class StackError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.exitCode = exitCode;
+  }
+}
+
+/** A container engine that cannot be reached or used from here (no daemon, no permission): the machine's setup, not a bug. */
+export class EngineUnreachableError extends StackError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_ENGINE', message, ExitCode.usage, options);
   }
 }
 

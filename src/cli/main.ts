@@ -4,11 +4,13 @@
 import { StackError } from '../errors.js';
 import { processOutput } from './output.js';
 import { runCli } from './program.js';
+import { explainSystemError } from './system-errors.js';
 
 const output = processOutput();
 try {
   process.exitCode = await runCli(process.argv.slice(2), output);
-} catch (err) {
+} catch (caught) {
+  const err = explainSystemError(caught) ?? caught;
   if (err instanceof StackError) {
     // An expected failure: its message is the whole story.
     output.err(`${output.color.red('error:')} ${err.message}`);

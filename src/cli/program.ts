@@ -17,21 +17,23 @@ import { execCommand } from './commands/exec.js';
 import { runCommand } from './commands/run.js';
 import { killCommand, restartCommand, startCommand, stopCommand } from './commands/lifecycle.js';
 import { dashCommand } from './commands/dash.js';
+import { versionCommand } from './commands/version.js';
 import { addGlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
 
 /** Builds the program; `output` receives everything it prints. */
 export function buildProgram(output: Output): Command {
+  const printing = {
+    writeOut: (s: string) => output.out(s.replace(/\n$/, '')),
+    writeErr: (s: string) => output.err(s.replace(/\n$/, '')),
+    // Parse errors are thrown and printed once by main(), like every other error.
+    outputError: () => {},
+  };
   const program = new Command('stack')
     .description('hafen: bring up multi-container stacks on Linux, fast, and take them down without a trace')
     .version(version, '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
-    .configureOutput({
-      writeOut: (s) => output.out(s.replace(/\n$/, '')),
-      writeErr: (s) => output.err(s.replace(/\n$/, '')),
-      // Parse errors are thrown and printed once by main(), like every other error.
-      outputError: () => {},
-    });
+    .configureOutput(printing);
   addGlobalOptions(program);
   for (const command of [
     configCommand(output),
@@ -54,10 +56,14 @@ export function buildProgram(output: Output): Command {
     pruneCommand(output),
     imageCommand(output),
     dashCommand(output),
+    versionCommand(output),
   ]) program.addCommand(command);
-  // Every command and subcommand throws instead of exiting, so only main() decides the exit code.
+  // Every command and subcommand throws instead of exiting, so only main() decides the exit code, and
+  // prints through `output` (commands made apart do not inherit the program's settings).
   const override = (c: Command): void => {
     c.exitOverride();
+    c.configureOutput(printing);
+    c.showSuggestionAfterError(true);
     c.commands.forEach(override);
   };
   override(program);
@@ -78,7 +84,9 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
     if (err instanceof CommanderError) {
       // Help and version end with exit code 0; everything else commander rejects is bad usage.
       if (err.exitCode === 0) return 0;
-      const hint = argv.find((a) => !a.startsWith('-'));
+      // The help of the command given, when one is (an option's value is not a command).
+      const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+      const hint = argv.find((a) => names.has(a));
       throw new UsageError(`${err.message.replace(/^error: /, '')}\n(see \`stack ${hint ? `${hint} ` : ''}--help\`)`);
     }
     throw err;

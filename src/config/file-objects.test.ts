@@ -1,9 +1,9 @@
 /** Secrets, configs and the service keys of service-extras.ts, loaded from stack text as a user writes them. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import util from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/temp-dir.js';
 import { ConfigError } from '../errors.js';
 import { containerFiles } from '../executor/container-files.js';
 import { parseFileMode } from './file-objects.js';
@@ -13,7 +13,7 @@ import { Sensitive } from './model.js';
 import { serializeStack } from './serialize.js';
 
 async function load(text: string, env: Record<string, string> = {}) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-secrets-'));
+  const dir = await tempDir('hafen-secrets-');
   await writeFile(path.join(dir, 'stack.yaml'), text);
   return { stack: await loadStack({ cwd: dir, env }), dir };
 }

@@ -103,6 +103,17 @@ describe.skipIf(unmet(requireCommand('git')))('include from a git repository', (
     expect(Object.keys((await project(url)).services).sort()).toEqual(['app', 'top']);
   });
 
+  it('takes a git reference for -f too: paths of the repository, the project named after the working folder', async () => {
+    const cwd = fs.mkdtempSync(path.join(base, 'cwd-'));
+    const stack = await loadStack({ cwd, file: `${url}#v2:deploy`, env: { XDG_CACHE_HOME: path.join(base, 'cache'), HOME: base, PATH: process.env.PATH } });
+    expect(Object.keys(stack.services)).toEqual(['db']);
+    const checkout = path.join(base, 'cache', 'hafen', 'git', git(path.join(base, 'served', 'repo.git'), 'rev-parse', 'v2'));
+    expect(stack.services.db!.env_file).toEqual([path.join(checkout, 'deploy', 'db.env')]);
+    expect(stack.name).toBe(path.basename(cwd).toLowerCase());
+    const err = await loadStack({ cwd, file: `${url}#nope`, env: { XDG_CACHE_HOME: path.join(base, 'cache'), HOME: base } }).catch((e: unknown) => e as Error);
+    expect((err as Error).message).toBe(`-f ${url}#nope: ${url} has no ref "nope"`);
+  });
+
   it('reads a commit from the cache without asking the remote again', async () => {
     const cache = path.join(base, 'cache-offline');
     expect((await project(`${url}#${firstCommit}:deploy`, cache)).services.db!.image).toBe('example/db:15');

@@ -12,6 +12,7 @@ import { ConfigNotFoundError } from '../errors.js';
 import { readEnvFile } from './env-file.js';
 import { fetchGitInclude, gitCacheDir, parseGitRef } from './git-remote.js';
 import { ValueError } from './issues.js';
+import { fetchOciInclude, OCI_PREFIX, ociCacheDir } from './oci-remote.js';
 import type { Lookup } from './interpolate.js';
 import { mergeNodes } from './merge.js';
 import { child, cloneNode, mapNode, plainOf, stringOf, type Loc, type MapNode, type TreeNode } from './node-tree.js';
@@ -154,7 +155,7 @@ function importResources(root: MapNode, included: MapNode, file: string, origin:
 
 /**
  * Each path as a local file: relative to the including project's folder, or, for a git reference
- * (`git@host:org/repo.git#ref:dir`), the file of its checkout in the cache. Undefined when a
+ * (`git@host:org/repo.git#ref:dir`) or an OCI artifact (`oci://registry/repo:tag`), its copy in the cache. Undefined when a
  * reference cannot be fetched (reported at its entry).
  */
 async function localPaths(paths: TreeNode[], dir: string, loader: TreeLoader, at: string): Promise<string[] | undefined> {
@@ -162,12 +163,14 @@ async function localPaths(paths: TreeNode[], dir: string, loader: TreeLoader, at
   for (const node of paths) {
     const text = stringOf(node)!;
     const ref = parseGitRef(text);
-    if (!ref) {
+    const oci = text.startsWith(OCI_PREFIX);
+    if (!ref && !oci) {
       out.push(path.resolve(dir, text));
       continue;
     }
+    const cache = loader.gitCache ?? gitCacheDir();
     try {
-      out.push(await fetchGitInclude(ref, loader.gitCache ?? gitCacheDir()));
+      out.push(oci ? await fetchOciInclude(text, ociCacheDir(cache)) : await fetchGitInclude(ref!, cache));
     } catch (err) {
       if (!(err instanceof ValueError)) throw err;
       issue(loader, node.at, at, `include ${JSON.stringify(text)}: ${err.message}`);

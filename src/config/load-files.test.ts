@@ -163,6 +163,16 @@ describe('environment and names', () => {
   });
 });
 
+describe('several YAML documents in one file', () => {
+  it('merges them in order as compose-go does, each error at its own line', async () => {
+    const dir = folder({ 'compose.yaml': 'services:\n  a: {image: x}\n---\nservices:\n  a: {user: me}\n  b: {image: y, stop_grace_period: soon}\n' });
+    const err = await loadStack({ cwd: dir, env: {} }).then(() => '', (e: StackError) => e.message);
+    expect(err).toBe('compose.yaml:6:36 services.b.stop_grace_period: expected a duration like 1m30s, 500ms, 2h or 1.5s, got "soon"');
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  a: {image: x}\n---\nservices:\n  a: {user: me}\n');
+    expect((await loadStack({ cwd: dir, env: {} })).services.a).toMatchObject({ image: 'x', user: 'me' });
+  });
+});
+
 describe('extends', () => {
   it('merges a service over the one it extends, in chains, and from another file with paths of that file\'s folder', async () => {
     const stack = await load('extends');

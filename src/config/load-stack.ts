@@ -3,9 +3,10 @@ import path from 'node:path';
 import { ConfigError, ConfigNotFoundError, UsageError } from '../errors.js';
 import { readEnvFile, type EnvFile } from './env-file.js';
 import { findStackFiles } from './find-file.js';
-import { gitCacheDir } from './git-remote.js';
+import { fetchGitInclude, gitCacheDir, parseGitRef } from './git-remote.js';
+import { fetchOciInclude, OCI_PREFIX, ociCacheDir } from './oci-remote.js';
 import type { Lookup } from './interpolate.js';
-import { Issues } from './issues.js';
+import { Issues, ValueError } from './issues.js';
 import { loadProjectTree } from './load-tree.js';
 import type { PortMapping, Stack } from './model.js';
 import { flatten } from './node-tree.js';
@@ -61,9 +62,11 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   const given = opts.file === undefined ? [] : typeof opts.file === 'string' ? [opts.file] : [...opts.file];
 
   // The project's environment comes first: .env (or --env-file) can name the files (COMPOSE_FILE).
+  // As compose-go: the first local file's folder, else (standard input, a git or OCI file) the working folder.
   const firstGiven = given.find((f) => f !== STDIN_NAME);
-  const envDir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstGiven !== undefined ? path.dirname(path.resolve(cwd, firstGiven)) : cwd;
-  const envShownDir = opts.projectDirectory ?? (firstGiven !== undefined ? path.dirname(firstGiven) : '.');
+  const localFirst = firstGiven !== undefined && !isRemoteFile(firstGiven) ? firstGiven : undefined;
+  const envDir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : localFirst !== undefined ? path.dirname(path.resolve(cwd, localFirst)) : cwd;
+  const envShownDir = opts.projectDirectory ?? (localFirst !== undefined ? path.dirname(localFirst) : '.');
   const envFiles = projectEnvFiles(opts.envFiles, env);
   let dotenv = await readProjectEnv(envFiles, cwd, envDir, envShownDir, processEnv);
   /** The project's name once known, for `${COMPOSE_PROJECT_NAME}` (compose-go sets it before interpolating services). */
@@ -76,11 +79,15 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     return value;
   };
 
-  const files = await stackFiles(given, cwd, envDir, projectEnv);
+  const gitCache = gitCacheDir(env);
+  const files = await stackFiles(given, cwd, envDir, projectEnv, gitCache);
   const firstFile = files.find((f) => f.abs !== STDIN_NAME);
+  // A fetched file's relative paths are of its repository (its folder in the cache); the project is
+  // still named after the working folder, as Compose names it.
   const dir = opts.projectDirectory !== undefined ? path.resolve(cwd, opts.projectDirectory) : firstFile ? path.dirname(firstFile.abs) : cwd;
+  const nameDir = opts.projectDirectory === undefined && firstFile?.remote ? cwd : dir;
   const shown = files[0]!.shown;
-  const shownDir = firstFile ? path.dirname(firstFile.shown) : '.';
+  const shownDir = firstFile && !firstFile.remote ? path.dirname(firstFile.shown) : firstFile ? dir : '.';
   // A default file found in a folder above: its folder's .env is the project's, as if run there.
   if (dir !== envDir && given.length === 0 && envFiles.kind === 'default' && projectEnv('COMPOSE_FILE') === undefined) {
     dotenv = await readProjectEnv(envFiles, cwd, dir, dir, processEnv);
@@ -104,13 +111,12 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   nameAsked = false;
   // Warnings wait until the name is settled: a second reading, with the name known, tells its own.
   const held: string[] = [];
-  const gitCache = gitCacheDir(env);
   let loader: TreeLoader = { cwd, issues: [], stdin, gitCache, warn: (m) => held.push(m) };
   let tree = await readTree(loader).catch((err: unknown) => {
     for (const m of held) warn(m);
     throw err;
   });
-  const name = projectName(explicit, (tree.value as RawStack).name, dir, shown);
+  const name = projectName(explicit, (tree.value as RawStack).name, nameDir, shown);
   if (nameAsked && explicit === undefined) {
     knownName = name;
     loader = { cwd, issues: [], stdin, gitCache, warn };
@@ -143,15 +149,35 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
 }
 
 /** `-f` files as given, else COMPOSE_FILE's, else the default file of the folder and its override. */
-async function stackFiles(given: string[], cwd: string, dir: string, env: Lookup): Promise<SourceFile[]> {
-  if (given.length > 0) return given.map((f) => (f === STDIN_NAME ? { abs: STDIN_NAME, shown: STDIN_NAME } : { abs: path.resolve(cwd, f), shown: f }));
+async function stackFiles(given: string[], cwd: string, dir: string, env: Lookup, gitCache: string): Promise<SourceFile[]> {
+  const named = async (list: string[], via: string) => {
+    const out: SourceFile[] = [];
+    for (const f of list) out.push(f === STDIN_NAME ? { abs: STDIN_NAME, shown: STDIN_NAME } : isRemoteFile(f) ? await remoteFile(f, via, gitCache) : { abs: path.resolve(cwd, f), shown: f });
+    return out;
+  };
+  if (given.length > 0) return named(given, '-f');
   const fromEnv = nonEmpty(env('COMPOSE_FILE'));
   if (fromEnv !== undefined) {
     const separator = nonEmpty(env('COMPOSE_PATH_SEPARATOR')) ?? path.delimiter;
-    const list = fromEnv.split(separator).filter((f) => f !== '');
-    return list.map((f) => (f === STDIN_NAME ? { abs: STDIN_NAME, shown: STDIN_NAME } : { abs: path.resolve(cwd, f), shown: f }));
+    return named(fromEnv.split(separator).filter((f) => f !== ''), 'COMPOSE_FILE:');
   }
   return (await findStackFiles(dir)).map((abs) => sourceFile(abs, cwd));
+}
+
+/** A git reference or an `oci://` artifact, as Compose v2 takes them for -f too. */
+function isRemoteFile(f: string): boolean {
+  return f.startsWith(OCI_PREFIX) || parseGitRef(f) !== undefined;
+}
+
+/** A remote file, fetched into the cache; shown as the user wrote it. */
+async function remoteFile(f: string, via: string, gitCache: string): Promise<SourceFile> {
+  try {
+    const abs = f.startsWith(OCI_PREFIX) ? await fetchOciInclude(f, ociCacheDir(gitCache)) : await fetchGitInclude(parseGitRef(f)!, gitCache);
+    return { abs, shown: f, remote: true };
+  } catch (err) {
+    if (err instanceof ValueError) throw new ConfigNotFoundError(`${via} ${f}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Where the project's variables come from: files given (by a flag or a variable), or the folder's `.env`. */

@@ -116,6 +116,8 @@ export interface Service {
   /** `host`. */
   uts?: string;
   devices?: DeviceMapping[];
+  /** Extra device cgroup rules (`c 1:3 mr`, `a *:* rwm`), each allowing on top of the default device set. */
+  device_cgroup_rules?: string[];
   security_opt?: string[];
   /** Group names (looked up in the image's /etc/group) or numbers, as written. */
   group_add?: string[];

@@ -1,5 +1,5 @@
 /** Parses stack-file text into a YAML document with positions, refusing syntax errors and alias bombs. */
-import { LineCounter, parseDocument, visit, type CollectionTag, type Document, type ScalarTag } from 'yaml';
+import { LineCounter, parseAllDocuments, parseDocument, visit, type CollectionTag, type Document, type DocumentOptions, type ParseOptions, type ScalarTag, type SchemaOptions } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 
 /**
@@ -23,15 +23,35 @@ export interface ParsedYaml {
  */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    version: '1.2',
-    uniqueKeys: false,
-    merge: false,
-    prettyErrors: true,
-    strict: true,
-    customTags: (tags) => [...tags, ...MERGE_TAGS],
-  });
+  const doc = parseDocument(text, { lineCounter: lines, ...OPTIONS });
+  checkDocument(doc, lines, file);
+  return { doc, lines, file };
+}
+
+/**
+ * Every document of a stream (`---` between them), as compose-go reads a file: each is loaded in
+ * turn and merged over the ones before, like files given with -f. Positions count from the
+ * start of the file.
+ */
+export function parseYamlDocuments(text: string, file: string): ParsedYaml[] {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, ...OPTIONS });
+  if (!Array.isArray(docs)) return []; // an empty stream (comments only)
+  for (const doc of docs) checkDocument(doc, lines, file);
+  return docs.map((doc) => ({ doc, lines, file }));
+}
+
+const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.2',
+  uniqueKeys: false,
+  merge: false,
+  prettyErrors: true,
+  strict: true,
+  customTags: (tags) => [...tags, ...MERGE_TAGS],
+};
+
+/** Throws the first syntax error of a document, or a possible alias bomb. */
+function checkDocument(doc: Document.Parsed, lines: LineCounter, file: string): void {
   const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   if (problems.length > 0) {
     // Only the first: later YAML errors are mostly echoes of the first one.
@@ -40,7 +60,6 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     throw new ConfigError([{ location: { file, line, col, path: '' }, message: `invalid YAML: ${yamlMessage(first.message)}` }]);
   }
   refuseAliasBombs(doc, lines, file);
-  return { doc, lines, file };
 }
 
 /** yaml's messages end with " at line L, column C:" and a source excerpt; we print our own position. */

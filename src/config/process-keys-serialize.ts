@@ -12,6 +12,7 @@ export function serializeProcessKeys(s: Service): Record<string, unknown> {
     pid: s.pid,
     uts: s.uts,
     devices: s.devices,
+    device_cgroup_rules: s.device_cgroup_rules,
     security_opt: s.security_opt,
     group_add: s.group_add,
     oom_score_adj: s.oom_score_adj,

@@ -48,6 +48,7 @@ describe('process keys in stack config', () => {
     ['devices: [/dev/fuse]', { devices: [{ source: '/dev/fuse', target: '/dev/fuse', permissions: 'rwm' }] }],
     ['devices: ["/dev/zero:/dev/z:r", "/dev/null:/dev/n"]', { devices: [{ source: '/dev/zero', target: '/dev/z', permissions: 'r' }, { source: '/dev/null', target: '/dev/n', permissions: 'rwm' }] }],
     ['devices: [{source: /dev/zero, permissions: rw}]', { devices: [{ source: '/dev/zero', target: '/dev/zero', permissions: 'rw' }] }],
+    ['device_cgroup_rules: ["c 1:3 mr", "a *:* rwm", "b 8:* rw"]', { device_cgroup_rules: ['c 1:3 mr', 'a *:* rwm', 'b 8:* rw'] }],
     ['security_opt: [no-new-privileges:false, seccomp=unconfined]', { security_opt: ['no-new-privileges:false', 'seccomp=unconfined'] }],
     ['security_opt: ["seccomp:builtin", "label=disable"]', { security_opt: ['seccomp:builtin', 'label=disable'] }],
     ['group_add: [audio, 1234]', { group_add: ['audio', '1234'] }],
@@ -127,6 +128,10 @@ describe('process keys in stack config', () => {
     ['pid: private', /services\.app\.pid/],
     ['devices: ["dev/x"]', /services\.app\.devices\[0\]: device paths must be absolute/],
     ['devices: ["/dev/x:/dev/y:rwx"]', /services\.app\.devices\[0\]: device permissions/],
+    ['device_cgroup_rules: ["c 1:3 mr", "x 1:3 r"]', /services\.app\.device_cgroup_rules\[1\]: expected "TYPE MAJOR:MINOR ACCESS"/],
+    ['device_cgroup_rules: ["c 1:3 rr"]', /services\.app\.device_cgroup_rules\[0\]: access letters repeat/],
+    ['device_cgroup_rules: ["c 1:3"]', /services\.app\.device_cgroup_rules\[0\]: expected/],
+    ['device_cgroup_rules: ["c 9999999999:3 r"]', /services\.app\.device_cgroup_rules\[0\]: the major number/],
     ['cpuset: "0-"', /services\.app\.cpuset/],
   ])('refuses %s', async (yaml, pattern) => {
     const lines = await errorsOf(yaml);

@@ -4,6 +4,7 @@
  * form, by Compose's meaning (compose-go's loader and the Compose specification). Each is set on
  * the service only when written, so files that do not use them normalize as before.
  */
+import { parseDeviceCgroupRule } from './device-cgroup-rule.js';
 import { ValueError, type Issues } from './issues.js';
 import { entries } from './mappings.js';
 import type { BlkioConfig, DeviceMapping, Service, Ulimit } from './model.js';
@@ -17,6 +18,7 @@ export type ProcessKeys = Pick<
   | 'ulimits' | 'shm_size' | 'sysctls' | 'ipc' | 'pid' | 'uts' | 'devices' | 'security_opt' | 'group_add' | 'oom_score_adj'
   | 'mem_swappiness' | 'memswap_limit' | 'cpu_shares' | 'cpu_quota' | 'cpu_period' | 'cpuset'
   | 'cgroup_parent' | 'userns_mode' | 'storage_opt' | 'blkio_config' | 'cpu_count' | 'cpu_percent'
+  | 'device_cgroup_rules'
 >;
 
 /**
@@ -162,6 +164,9 @@ export function processKeysOf(name: string, raw: RawService, issues: Issues, dir
       const device = check(`devices[${i}]`, () => parseDevice(d));
       return device ? [device] : [];
     });
+  }
+  if (raw.device_cgroup_rules !== undefined) {
+    out.device_cgroup_rules = raw.device_cgroup_rules.filter((r, i) => check(`device_cgroup_rules[${i}]`, () => parseDeviceCgroupRule(r)) !== undefined);
   }
   if (raw.security_opt !== undefined) out.security_opt = raw.security_opt.map((o, i) => check(`security_opt[${i}]`, () => securityOptFrom(o, dir)) ?? o);
   if (raw.group_add !== undefined) out.group_add = raw.group_add.map(String);

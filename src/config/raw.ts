@@ -153,6 +153,7 @@ export interface RawService {
   pid?: string | null;
   uts?: string;
   devices?: (string | { source: string; target?: string; permissions?: string })[];
+  device_cgroup_rules?: string[];
   security_opt?: string[];
   group_add?: (string | number)[];
   oom_score_adj?: number | string;

@@ -2,8 +2,9 @@
 import path from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { interpolationHook, type Lookup } from './interpolate.js';
+import { mergeNodes } from './merge.js';
 import type { TreeNode } from './node-tree.js';
-import { parseYaml } from './parse-yaml.js';
+import { parseYamlDocuments } from './parse-yaml.js';
 import { readTextFile } from './read-file.js';
 import { STDIN_NAME } from './read-stdin.js';
 import { unsetVariableWarning, type OnWarning } from './warnings.js';
@@ -13,6 +14,8 @@ import { toNodeTree } from './yaml-tree.js';
 export interface SourceFile {
   abs: string;
   shown: string;
+  /** Fetched from a git repository or a registry: `abs` is its copy in the cache. */
+  remote?: true;
 }
 
 /** What reading files shares across a whole load. */
@@ -29,14 +32,29 @@ export interface TreeLoader {
   gitCache?: string;
 }
 
-/** Reads, parses and interpolates one file; undefined for an empty one. Syntax errors throw ConfigError. */
-export async function readFileTree(file: SourceFile, env: Lookup, loader: TreeLoader): Promise<TreeNode | undefined> {
+/**
+ * Reads, parses and interpolates one file: a tree per YAML document (`---` between them; empty
+ * ones left out). Syntax errors throw ConfigError.
+ */
+export async function readFileDocuments(file: SourceFile, env: Lookup, loader: TreeLoader): Promise<TreeNode[]> {
   const text = file.abs === STDIN_NAME ? await loader.stdin() : await readTextFile(file.abs, file.shown);
   const warn = loader.warn;
-  const tree = toNodeTree(parseYaml(text, file.shown), interpolationHook(env, warn && ((name) => warn(unsetVariableWarning(name)))));
-  loader.issues.push(...tree.issues);
-  if (warn) for (const warning of tree.warnings) warn(warning);
-  return tree.node;
+  const hook = interpolationHook(env, warn && ((name) => warn(unsetVariableWarning(name))));
+  const nodes: TreeNode[] = [];
+  for (const parsed of parseYamlDocuments(text, file.shown)) {
+    const tree = toNodeTree(parsed, hook);
+    loader.issues.push(...tree.issues);
+    if (warn) for (const warning of tree.warnings) warn(warning);
+    if (tree.node) nodes.push(tree.node);
+  }
+  return nodes;
+}
+
+/** One file as one tree (its documents merged in order); undefined for an empty one. */
+export async function readFileTree(file: SourceFile, env: Lookup, loader: TreeLoader): Promise<TreeNode | undefined> {
+  let merged: TreeNode | undefined;
+  for (const node of await readFileDocuments(file, env, loader)) merged = mergeNodes(merged, node, loader.issues);
+  return merged;
 }
 
 /** A file found by hafen (an `extends` or `include` target) as messages name it: relative to `cwd` when inside it. */

@@ -22,7 +22,7 @@ const COMPOSE_ONLY: Record<string, readonly string[]> = {
   top: ['models'],
   service: [
     'cgroup', 'cpu_rt_period', 'cpu_rt_runtime', 'credential_spec', 'develop',
-    'device_cgroup_rules', 'gpus', 'isolation', 'label_file', 'models', 'oom_kill_disable',
+    'gpus', 'isolation', 'label_file', 'models', 'oom_kill_disable',
     'post_start', 'pre_stop', 'provider', 'use_api_socket', 'volume_driver',
   ],
   build: ['no_cache_filter', 'provenance', 'sbom'],

@@ -17,6 +17,7 @@ export function processSpecOptions(stack: Stack, service: Service): Partial<Cont
   if (service.pid !== undefined) out.pid = namespaceMode(stack, service.pid);
   if (service.uts === 'host') out.uts = 'host';
   if (service.devices) out.devices = service.devices.map((d) => ({ ...d }));
+  if (service.device_cgroup_rules) out.deviceCgroupRules = [...service.device_cgroup_rules];
   if (service.security_opt) out.securityOpt = [...service.security_opt];
   if (service.group_add) out.groupAdd = [...service.group_add];
   if (service.oom_score_adj !== undefined) out.oomScoreAdj = service.oom_score_adj;

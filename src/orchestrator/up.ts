@@ -11,6 +11,7 @@ import { planDown, planUp } from '../planner/index.js';
 import type { Plan } from '../planner/plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { assertExternalsExist, plannedServices } from './check-external.js';
+import { assertHostSources, createBindSources, displayPath } from './host-sources.js';
 import { observeProject } from './observe.js';
 
 export interface UpStackOptions {
@@ -28,6 +29,8 @@ export interface UpStackOptions {
   /** On failure, stop and remove what this run created. */
   rollback?: boolean;
   signal?: AbortSignal;
+  /** Told one line per host folder this run makes for a bind mount (`created ./data for services.web.volumes[0]`). */
+  say?: (line: string) => void;
 }
 
 export interface UpStackResult {
@@ -53,7 +56,11 @@ export async function upStack(stack: Stack, options: UpStackOptions): Promise<Up
     ...(options.startFinished ? { startFinished: true } : {}),
   };
   let plan = planUp(stack, { observed, ...choices, ...(options.build ? { build: true } : {}) });
-  await assertExternalsExist(stack, runtime, plannedServices(plan.nodes as readonly { operation: string; service?: string }[]));
+  const planned = plannedServices(plan.nodes as readonly { operation: string; service?: string }[]);
+  await assertExternalsExist(stack, runtime, planned);
+  // Refused before anything is made: an archive that never ends, a long-syntax bind with no source.
+  assertHostSources(stack, planned);
+  for (const made of createBindSources(stack, planned)) options.say?.(`created ${displayPath(stack, made.path)} for ${made.key}`);
   let changes = 0;
   const run = { runtime, stack, sink, ...(options.signal ? { signal: options.signal } : {}) };
   // An image rebuilt over a present one is built first; the containers made from the old one are

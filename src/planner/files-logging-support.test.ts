@@ -1,14 +1,14 @@
 /** The rows of SUPPORT_RULES for secrets, configs, logging and the other keys of issue 12's area, through loadStack. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/temp-dir.js';
 import { loadStack } from '../config/index.js';
 import { runtimeRefusals } from './runtime-support.js';
 import { foreignPlatform } from './files-logging-support.js';
 
 async function refusals(text: string, runtime: 'embedded' | 'docker', env: Record<string, string> = {}): Promise<string[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-rules-'));
+  const dir = await tempDir('hafen-rules-');
   await writeFile(path.join(dir, 'stack.yaml'), text);
   const stack = await loadStack({ cwd: dir, env });
   return runtimeRefusals(stack, runtime).map((i) => `${i.location.line}:${i.location.col} ${i.location.path}: ${i.message}`);
@@ -87,7 +87,7 @@ services:
 describe('config hash of secrets and configs', () => {
   it('changes with a config\'s inline content, not with an environment value', async () => {
     const { configHash } = await import('./config-hash.js');
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-hash-'));
+    const dir = await tempDir('hafen-hash-');
     const hashOf = async (content: string, value: string) => {
       await writeFile(path.join(dir, 'stack.yaml'), `configs: {c: {content: "${content}"}}\nsecrets: {s: {environment: S}}\nservices:\n  web: {image: host, configs: [c], secrets: [s]}\n`);
       const stack = await loadStack({ cwd: dir, env: { S: value } });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/temp-dir.js';
 import { loadStack } from '../config/index.js';
 import { runtimeRefusals, type SupportRule } from './runtime-support.js';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 describe('runtimeRefusals', () => {
   it('names the service, the key where it is written, why and what to do, for the runtime asked only', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'hafen-support-'));
+    const dir = await tempDir('hafen-support-');
     await writeFile(path.join(dir, 'stack.yaml'), 'name: t\nservices:\n  api:\n    image: host\n    privileged: true\n  db:\n    image: host\n');
     const stack = await loadStack({ cwd: dir, env: {} });
     const rules: SupportRule[] = [

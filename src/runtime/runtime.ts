@@ -71,6 +71,8 @@ export interface ContainerSpec {
   pid?: NamespaceMode;
   uts?: 'host';
   devices?: { source: string; target: string; permissions: string }[];
+  /** Device cgroup rules as written (`c 1:3 mr`), each allowing on top of the default device set. */
+  deviceCgroupRules?: string[];
   /** As written (`no-new-privileges:false`, `seccomp=unconfined`, `label=disable`, …). */
   securityOpt?: string[];
   /** Group names (the image's /etc/group) or numbers. */
@@ -309,7 +311,8 @@ export interface Runtime {
 
   // Images
   hasImage(ref: string): Promise<boolean>;
-  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void>;
+  /** Pulls (or imports `docker-archive:`/`oci:`) an image; `signal` stops it, taking away what it added. */
+  pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void>;
   buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo>;
   listImages(): Promise<ImageInfo[]>;
   removeImage(ref: string): Promise<void>;

@@ -111,8 +111,8 @@ export class SupervisorClient implements Runtime {
   hasImage(ref: string): Promise<boolean> {
     return this.call('hasImage', [ref]);
   }
-  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
-    return this.local().pullImage(ref, onProgress);
+  pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    return this.local().pullImage(ref, onProgress, signal);
   }
   buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
     return this.local().buildImage(spec, onEvent);

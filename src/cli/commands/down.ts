@@ -1,20 +1,20 @@
 /** `stack down`: stop and remove everything of the project; nothing stays behind (volumes only without -v). */
 import { Command } from 'commander';
 import { globalOptions } from '../global-options.js';
+import { timeoutValue } from '../option-values.js';
 import type { Output } from '../output.js';
 
 export function downCommand(output: Output): Command {
   return new Command('down')
     .description('stop and remove the containers and networks of the stack (and its volumes with -v)')
     .option('-v, --volumes', 'also remove named volumes')
-    .option('-t, --timeout <duration>', 'grace period for each container to stop, instead of its own')
-    .action(async (flags: { volumes?: boolean; timeout?: string }, command: Command) => {
+    .option('-t, --timeout <seconds>', 'grace period for each container to stop, instead of its own (seconds, or 1m30s)', timeoutValue)
+    .action(async (flags: { volumes?: boolean; timeout?: number }, command: Command) => {
       const globals = globalOptions(command);
-      const [{ loadCheckedStack }, { downStack }, { chooseRenderer }, { parseDuration }] = await Promise.all([
+      const [{ loadCheckedStack }, { downStack }, { chooseRenderer }] = await Promise.all([
         import('../load.js'),
         import('../../orchestrator/down.js'),
         import('../../renderers/index.js'),
-        import('../../config/units.js'),
       ]);
       const stack = await loadCheckedStack(globals);
       const started = performance.now();
@@ -23,7 +23,7 @@ export function downCommand(output: Output): Command {
         sink,
         ...(globals.runtime ? { runtime: globals.runtime } : {}),
         ...(flags.volumes ? { volumes: true } : {}),
-        ...(flags.timeout ? { timeout: parseDuration(flags.timeout) } : {}),
+        ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
       });
       const secs = ((performance.now() - started) / 1000).toFixed(2);
       output.err(`${stack.name} is down: ${removed} container(s) removed${flags.volumes ? ', volumes too' : ''} in ${secs}s`);

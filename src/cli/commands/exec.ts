@@ -1,6 +1,7 @@
 /** `stack exec SERVICE COMMAND...`: a command inside a running container of a service, with the caller's terminal. */
 import { Command } from 'commander';
 import { globalOptions } from '../global-options.js';
+import { instanceValue } from '../option-values.js';
 import type { Output } from '../output.js';
 
 export function execCommand(output: Output): Command {
@@ -9,7 +10,7 @@ export function execCommand(output: Output): Command {
     .argument('<service>')
     .argument('<command...>')
     .option('-T, --no-tty', 'no pseudo-terminal, even when stdin is one')
-    .option('--index <n>', 'the instance, for services with replicas', '1')
+    .option('--index <n>', 'the instance, for services with replicas', instanceValue, 1)
     .option('-u, --user <user>', 'run as this user')
     .option('-w, --workdir <dir>', 'working directory')
     .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', (v: string, p: string[]) => [...p, v], [])
@@ -17,7 +18,7 @@ export function execCommand(output: Output): Command {
       async (
         service: string,
         args: string[],
-        flags: { tty: boolean; index: string; user?: string; workdir?: string; env: string[] },
+        flags: { tty: boolean; index: number; user?: string; workdir?: string; env: string[] },
         command: Command,
       ) => {
         const globals = globalOptions(command);

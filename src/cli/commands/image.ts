@@ -45,11 +45,13 @@ function loadCommand(output: Output): Command {
     .argument('<file>', 'a tar file or layout folder; docker-archive:PATH[:NAME] or oci:PATH[:REF] pick one image')
     .option('-t, --tag <name>', 'also tag the image with this name (the source must hold one, or name one)')
     .action(async (file: string, opts: { tag?: string }) => {
-      const [fs, { UsageError }, { openStore }, io] = await Promise.all([
+      const [fs, { UsageError, InterruptedError }, { openStore }, io, { onInterrupt }, { sourceFileProblem }] = await Promise.all([
         import('node:fs'),
         import('../../errors.js'),
         import('../../runtime/embedded/store/index.js'),
         import('../../runtime/embedded/image-io/index.js'),
+        import('../interrupt.js'),
+        import('../../runtime/embedded/image-io/source-file.js'),
       ]);
       const parsed = io.parseImageSource(file);
       // A plain path: a folder is an OCI layout, anything else a tar.
@@ -58,10 +60,18 @@ function loadCommand(output: Output): Command {
           ? parsed
           : { kind: fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ? 'oci' : 'docker-archive', path: file };
       if (!fs.existsSync(source.path)) throw new UsageError(`stack image load ${file}: ${source.path} does not exist`);
+      // A device or FIFO never ends: refused before it is opened.
+      const problem = sourceFileProblem(source.kind, source.path);
+      if (problem) throw new UsageError(`stack image load ${file}: ${problem}`);
       const store = openStore();
-      const options = { ...(source.ref !== undefined ? { ref: source.ref } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}) };
+      // Ctrl-C or SIGTERM stops the read; what the load had stored is taken away again.
+      using interrupt = onInterrupt(() => output.err('Interrupted: stopping the load'));
+      const options = { ...(source.ref !== undefined ? { ref: source.ref } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}), signal: interrupt.signal };
       const before = new Map(store.images.list().map((r) => [r.name, r.updated]));
-      const loaded = source.kind === 'oci' ? await io.importOciLayout(store, source.path, options) : await io.importDockerArchive(store, source.path, options);
+      const loaded = await (source.kind === 'oci' ? io.importOciLayout(store, source.path, options) : io.importDockerArchive(store, source.path, options)).catch((err: unknown) => {
+        if (interrupt.signal.aborted) throw new InterruptedError(`stack image load ${file}: interrupted; nothing of it was kept`);
+        throw err;
+      });
       // The names this load set: every tag it wrote is new or has a new time.
       const tags = store.images.list().filter((r) => before.get(r.name) !== r.updated);
       for (const image of loaded) {

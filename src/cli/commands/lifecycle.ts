@@ -1,18 +1,18 @@
 /** `stack start | stop | restart | kill [SERVICE...]`: the containers' lifecycle, in dependency order. */
 import { Command } from 'commander';
 import { globalOptions } from '../global-options.js';
+import { signalValue, timeoutValue } from '../option-values.js';
 import type { Output } from '../output.js';
 
 async function load() {
-  const [project, up, stop, lock, units, runtime] = await Promise.all([
+  const [project, up, stop, lock, runtime] = await Promise.all([
     import('../project.js'),
     import('../../orchestrator/up.js'),
     import('../../orchestrator/stop.js'),
     import('../../orchestrator/project-runtime.js'),
-    import('../../config/units.js'),
     import('../../runtime/runtime.js'),
   ]);
-  return { ...project, ...up, ...stop, ...lock, ...units, ...runtime };
+  return { ...project, ...up, ...stop, ...lock, ...runtime };
 }
 
 export function startCommand(output: Output): Command {
@@ -23,7 +23,7 @@ export function startCommand(output: Output): Command {
       const m = await load();
       const { stack, opened, sink } = await m.openProject(globalOptions(command), output, { services });
       try {
-        await m.withProjectLock(opened.root, stack.name, () => m.upStack(stack, { runtime: opened.runtime, sink, services, startFinished: true }));
+        await m.withProjectLock(opened.root, stack.name, () => m.upStack(stack, { runtime: opened.runtime, sink, services, startFinished: true, say: (line) => output.err(line) }));
       } finally {
         await opened.close();
       }
@@ -34,13 +34,13 @@ export function stopCommand(output: Output): Command {
   return new Command('stop')
     .description('stop running containers (dependents first), keeping them')
     .argument('[services...]')
-    .option('-t, --timeout <duration>', 'grace period instead of each service\'s own')
-    .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
+    .option('-t, --timeout <seconds>', 'grace period instead of each service\'s own (seconds, or 1m30s)', timeoutValue)
+    .action(async (services: string[], flags: { timeout?: number }, command: Command) => {
       const m = await load();
       const { stack, opened, sink } = await m.openProject(globalOptions(command), output, false);
       try {
         const n = await m.withProjectLock(opened.root, stack.name, () =>
-          m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout ? { timeout: m.parseDuration(flags.timeout) } : {}) }),
+          m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}) }),
         );
         if (n === 0) output.err(`${stack.name}: nothing running to stop`);
       } finally {
@@ -53,14 +53,14 @@ export function restartCommand(output: Output): Command {
   return new Command('restart')
     .description('stop, then start the services again, waiting until ready')
     .argument('[services...]')
-    .option('-t, --timeout <duration>', 'grace period instead of each service\'s own')
-    .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
+    .option('-t, --timeout <seconds>', 'grace period instead of each service\'s own (seconds, or 1m30s)', timeoutValue)
+    .action(async (services: string[], flags: { timeout?: number }, command: Command) => {
       const m = await load();
       const { stack, opened, sink } = await m.openProject(globalOptions(command), output, { services, noDeps: services.length > 0 });
       try {
         await m.withProjectLock(opened.root, stack.name, async () => {
-          await m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout ? { timeout: m.parseDuration(flags.timeout) } : {}) });
-          await m.upStack(stack, { runtime: opened.runtime, sink, services, noDeps: services.length > 0 });
+          await m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}) });
+          await m.upStack(stack, { runtime: opened.runtime, sink, services, noDeps: services.length > 0, say: (line) => output.err(line) });
         });
       } finally {
         await opened.close();
@@ -72,7 +72,7 @@ export function killCommand(output: Output): Command {
   return new Command('kill')
     .description('send a signal (default SIGKILL) to the running containers of the services')
     .argument('[services...]')
-    .option('-s, --signal <signal>', 'the signal', 'SIGKILL')
+    .option('-s, --signal <signal>', 'the signal (name or number)', signalValue, 'SIGKILL')
     .action(async (services: string[], flags: { signal: string }, command: Command) => {
       const m = await load();
       const { stack, opened } = await m.openProject(globalOptions(command), output, false);

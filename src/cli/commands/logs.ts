@@ -1,6 +1,7 @@
 /** `stack logs`: the logs of several services merged, each line prefixed with its container. */
 import { Command } from 'commander';
 import { globalOptions } from '../global-options.js';
+import { sinceValue, tailValue } from '../option-values.js';
 import type { Output } from '../output.js';
 
 export function logsCommand(output: Output): Command {
@@ -8,29 +9,24 @@ export function logsCommand(output: Output): Command {
     .description('print (and with -f follow) the logs of the services, merged and prefixed')
     .argument('[services...]', 'only these services')
     .option('-f, --follow', 'keep following new lines')
-    .option('-n, --tail <lines>', 'only the last N lines of each container')
-    .option('--since <time>', 'only lines since an ISO time or a duration ago (10s, 5m)')
+    .option('-n, --tail <lines>', 'only the last N lines of each container (or all)', tailValue)
+    .option('--since <time>', 'only lines since an ISO time or a duration ago (10s, 5m)', sinceValue)
     .option('-t, --timestamps', 'show each line\'s time')
     .option('--no-log-prefix', 'do not prefix lines with the container')
     .action(
       async (
         services: string[],
-        flags: { follow?: boolean; tail?: string; since?: string; timestamps?: boolean; logPrefix: boolean },
+        flags: { follow?: boolean; tail?: number; since?: string | number; timestamps?: boolean; logPrefix: boolean },
         command: Command,
       ) => {
         const globals = globalOptions(command);
-        const [{ openProject }, { Label }, { parseDuration }, { UsageError }, { onInterrupt }, { colorOfService }] = await Promise.all([
+        const [{ openProject }, { Label }, { onInterrupt }, { colorOfService }] = await Promise.all([
           import('../project.js'),
           import('../../runtime/runtime.js'),
-          import('../../config/units.js'),
-          import('../../errors.js'),
           import('../interrupt.js'),
           import('../service-colors.js'),
         ]);
-        const tail = flags.tail === undefined ? undefined : Number(flags.tail);
-        if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new UsageError(`--tail ${flags.tail}: expected a whole number`);
-        let since: number | string | undefined;
-        if (flags.since !== undefined) since = Number.isNaN(Date.parse(flags.since)) ? Date.now() - parseDuration(flags.since) : flags.since;
+        const { tail, since } = flags;
         const { assertServicesExist } = await import('../../planner/index.js');
         const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services));
         using interrupt = onInterrupt();

@@ -1,6 +1,7 @@
 /** `stack port SERVICE PORT`: the host address a container port is published on. */
 import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
+import { instanceValue } from '../option-values.js';
 import type { Output } from '../output.js';
 
 export function portCommand(output: Output): Command {
@@ -9,18 +10,18 @@ export function portCommand(output: Output): Command {
     .argument('<service>')
     .argument('<port>', 'the container port')
     .addOption(new Option('--protocol <protocol>').choices(['tcp', 'udp']).default('tcp'))
-    .option('--index <n>', 'the instance, for services with replicas', '1')
-    .action(async (service: string, port: string, flags: { protocol: string; index: string }, command: Command) => {
+    .option('--index <n>', 'the instance, for services with replicas', instanceValue, 1)
+    .action(async (service: string, port: string, flags: { protocol: string; index: number }, command: Command) => {
       const globals = globalOptions(command);
       const [{ openProject }, { UsageError, RuntimeError }, { assertServicesExist }] = await Promise.all([
         import('../project.js'),
         import('../../errors.js'),
         import('../../planner/index.js'),
       ]);
+      const target = Number(port);
+      if (!/^\d+$/.test(port) || target < 1 || target > 65535) throw new UsageError(`port ${port}: expected a number 1-65535`);
       const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]));
       try {
-        const target = Number(port);
-        if (!Number.isInteger(target) || target < 1 || target > 65535) throw new UsageError(`port ${port}: expected a number 1-65535`);
         const name = `${stack.name}-${service}-${flags.index}`;
         const info = await opened.runtime.inspectContainer(name);
         if (!info || info.state !== 'running') throw new RuntimeError(`container ${name}`, 'is not running');

@@ -16,13 +16,16 @@ export function pullCommand(output: Output): Command {
     .option('--ignore-pull-failures', 'pull what can be pulled and report the rest')
     .action(async (services: string[], opts: { quiet?: boolean; ignorePullFailures?: boolean }, command: Command) => {
       const globals = globalOptions(command);
-      const [{ openProject }, { selectServices, imageSource }, { StackError }] = await Promise.all([
+      const [{ openProject }, { selectServices, imageSource }, { StackError, InterruptedError }, { onInterrupt }] = await Promise.all([
         import('../project.js'),
         import('../../planner/index.js'),
         import('../../errors.js'),
+        import('../interrupt.js'),
       ]);
       const { stack, opened } = await openProject(globals, output, false);
       const c = output.color;
+      // Ctrl-C or SIGTERM stops every pull; what each had stored is taken away again.
+      using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping the pulls')));
       try {
         const selected = [...selectServices(stack, services, { noDeps: true, profiles: globals.profile })];
         // One pull per image, named by the first service using it.
@@ -50,9 +53,10 @@ export function pullCommand(output: Output): Command {
             const started = performance.now();
             if (!opts.quiet) output.err(`${c.bold(service)}: pulling ${image}`);
             try {
-              await opened.runtime.pullImage(image, opts.quiet ? undefined : (line) => output.err(`${service}: ${c.dim(line)}`));
+              await opened.runtime.pullImage(image, opts.quiet ? undefined : (line) => output.err(`${service}: ${c.dim(line)}`), interrupt.signal);
               if (!opts.quiet) output.err(`${c.bold(service)}: ${c.green('pulled')} ${image} in ${((performance.now() - started) / 1000).toFixed(2)}s`);
             } catch (err) {
+              if (interrupt.signal.aborted) throw new InterruptedError(`${service}: pulling ${image} interrupted; nothing of it was kept`);
               if (!(err instanceof StackError) || !opts.ignorePullFailures) throw err;
               failures.push(`${service}: ${err.message}`);
             }

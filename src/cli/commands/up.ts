@@ -1,6 +1,7 @@
 /** `stack up`: the stack (or some services) up in dependency order, ready; attached (logs) unless -d. */
 import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
+import { timeoutValue } from '../option-values.js';
 import type { Output } from '../output.js';
 import type { EventSink } from '../../executor/events.js';
 
@@ -12,7 +13,7 @@ interface UpFlags {
   removeOrphans?: boolean;
   abortOnExit?: boolean;
   exitCodeFrom?: string;
-  waitTimeout?: string;
+  waitTimeout?: number;
   rollback?: boolean;
   dash?: boolean;
   publishAllInterfaces?: boolean;
@@ -30,7 +31,7 @@ export function upCommand(output: Output): Command {
     .addOption(new Option('--abort-on-exit', 'stop everything when a container exits').conflicts('detach'))
     .addOption(new Option('--abort-on-container-exit').hideHelp().implies({ abortOnExit: true }))
     .addOption(new Option('--exit-code-from <service>', 'stop everything when this service exits, and exit with its code').conflicts('detach'))
-    .option('--wait-timeout <duration>', 'longest wait for one service to be ready (default 2m)')
+    .option('--wait-timeout <seconds>', 'longest wait for one service to be ready (seconds, or 1m30s; default 2m)', timeoutValue)
     .option('--rollback', 'on failure, stop and remove what this run created')
     .option('--publish-all-interfaces', 'ports without an address listen on 0.0.0.0, as in Compose (default 127.0.0.1; also HAFEN_PUBLISH_ALL=1)')
     .addOption(new Option('--dash', 'show the progress in the dashboard, then open it over the running stack').conflicts(['abortOnExit', 'exitCodeFrom']))
@@ -38,25 +39,26 @@ export function upCommand(output: Output): Command {
       const globals = globalOptions(command);
       const { publishAllInterfaces, publishNotes } = await import('../publish-note.js');
       publishAllInterfaces(flags.publishAllInterfaces);
-      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { parseDuration }, { onInterrupt }, { UsageError, ConfigError }, { Label }, { stopWhenEmpty }] =
+      const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { onInterrupt }, { UsageError, ConfigError }, { Label }, { stopWhenEmpty }] =
         await Promise.all([
           import('../project.js'),
           import('../../orchestrator/up.js'),
           import('../../orchestrator/project-runtime.js'),
           import('../../orchestrator/attach.js'),
           import('../../orchestrator/stop.js'),
-          import('../../config/units.js'),
           import('../interrupt.js'),
           import('../../errors.js'),
           import('../../runtime/runtime.js'),
           import('../../orchestrator/down.js'),
         ]);
       const { planUp } = await import('../../planner/index.js');
+      const [{ assertHostSources }, { plannedServices }] = await Promise.all([import('../../orchestrator/host-sources.js'), import('../../orchestrator/check-external.js')]);
       const { stack, opened, sink } = await openProject(globals, output, { services, noDeps: !flags.deps }, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
         }
-        planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
+        const plan = planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
+        assertHostSources(s, plannedServices(plan.nodes)); // a device as an archive, a missing long-syntax bind source
       });
       for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       const c = output.color;
@@ -71,11 +73,12 @@ export function upCommand(output: Output): Command {
             noDeps: !flags.deps,
             profiles: globals.profile,
             signal: interrupt.signal,
+            say: (line) => output.err(line),
             ...(flags.build ? { build: true } : {}),
             ...(flags.forceRecreate ? { forceRecreate: true } : {}),
             ...(flags.removeOrphans ? { removeOrphans: true } : {}),
             ...(flags.rollback ? { rollback: true } : {}),
-            ...(flags.waitTimeout ? { waitTimeout: parseDuration(flags.waitTimeout) } : {}),
+            ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}),
           }),
         );
         if (flags.dash) {

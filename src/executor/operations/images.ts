@@ -20,12 +20,12 @@ export async function buildImage(node: PlanNodeOf<'build-image'>, ctx: Operation
 
 /** Pulls the image from its registry. */
 export async function pullImage(node: PlanNodeOf<'pull-image'>, ctx: OperationContext): Promise<void> {
-  await ctx.runtime.pullImage(node.image, progressOf(node, ctx));
+  await ctx.runtime.pullImage(node.image, progressOf(node, ctx), ctx.signal);
 }
 
 /** Imports a `docker-archive:PATH` or `oci:PATH` image: the runtime's pull takes these references as they are. */
 export async function importImage(node: PlanNodeOf<'import-image'>, ctx: OperationContext): Promise<void> {
-  await ctx.runtime.pullImage(node.image, progressOf(node, ctx));
+  await ctx.runtime.pullImage(node.image, progressOf(node, ctx), ctx.signal);
 }
 
 /** Removes an image by its reference. */

@@ -14,6 +14,10 @@ import { buildContext } from './build-context.js';
 import { composeBuildOptions } from './build-options.js';
 import { engineMessage, isNotFound, naming } from './docker-errors.js';
 import { ociLayoutAsDockerArchive } from './oci-archive.js';
+import { Readable } from 'node:stream';
+import { ImageLimitError, imageLimits } from '../embedded/image-limits.js';
+import { limitBytes } from '../embedded/layers/byte-limit.js';
+import { openArchiveFile } from '../embedded/image-io/source-file.js';
 
 /** Docker's `scratch` is not runnable; hafen's is an empty image made on demand. */
 const SCRATCH = 'hafen-scratch:latest';
@@ -60,10 +64,15 @@ export class DockerImages {
     await this.follow(await this.docker.importImage(empty as unknown as string, { repo: 'hafen-scratch', tag: 'latest' }));
   }
 
-  async pull(ref: string, onProgress?: (line: string) => void): Promise<void> {
+  async pull(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     const archive = archiveOf(ref);
-    if (archive) return this.load(ref, archive.format, archive.path, onProgress);
-    await naming(`image ${ref}`, 'cannot pull', async () => this.follow(await this.docker.pull(ref), onProgress));
+    const work = archive
+      ? this.load(ref, archive.format, archive.path, onProgress, signal)
+      : naming(`image ${ref}`, 'cannot pull', async () => this.follow(stopping(await this.docker.pull(ref), signal), onProgress));
+    // Stopped by the caller: its own reason, so the executor counts the operation cancelled, not failed.
+    await work.catch((err: unknown) => {
+      throw signal?.aborted ? signal.reason : err;
+    });
   }
 
   async build(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
@@ -121,9 +130,12 @@ export class DockerImages {
   }
 
   /** `docker load` of an archive (an OCI layout is first rewritten as one), tagged for `ref`. */
-  private async load(ref: string, format: 'docker-archive' | 'oci', file: string, onProgress?: (line: string) => void): Promise<void> {
+  private async load(ref: string, format: 'docker-archive' | 'oci', file: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     await naming(`image ${ref}`, 'cannot load', async () => {
-      const source = format === 'oci' ? await ociLayoutAsDockerArchive(file) : fs.createReadStream(file);
+      // What is sent to the engine is held to the import limit and stops at an interrupt (the engine then drops the load).
+      const { maxBytes } = imageLimits();
+      const archive = format === 'oci' ? await ociLayoutAsDockerArchive(file) : fs.createReadStream('', { fd: openArchiveFile(file, `image ${ref}`) });
+      const source = Readable.from(limitBytes(archive as AsyncIterable<Buffer>, maxBytes, () => new ImageLimitError(`image ${ref}`, 'maxBytes', maxBytes, 'the archive'), signal));
       let loaded: string | undefined;
       const stream = await this.docker.loadImage(source as unknown as string, { quiet: true });
       await this.follow(stream, onProgress, (m) => {
@@ -174,6 +186,16 @@ export function archiveTag(file: string): string {
   }
   const hash = createHash('sha256').update(`${abs}\0${version}`).digest('hex').slice(0, 16);
   return `hafen-archive/${path.basename(abs).toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[._-]+/, '') || 'image'}:${hash}`;
+}
+
+/** A progress stream that ends (with the abort error) when `signal` fires. */
+function stopping(stream: NodeJS.ReadableStream, signal: AbortSignal | undefined): NodeJS.ReadableStream {
+  if (!signal) return stream;
+  const destroy = (): void => void (stream as Readable).destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  if (signal.aborted) destroy();
+  else signal.addEventListener('abort', destroy, { once: true });
+  stream.once?.('close', () => signal.removeEventListener('abort', destroy));
+  return stream;
 }
 
 function splitTag(name: string): [string, string] {

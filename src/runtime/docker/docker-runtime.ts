@@ -77,9 +77,9 @@ export class DockerRuntime implements Runtime {
   hasImage(ref: string): Promise<boolean> {
     return this.images.has(ref);
   }
-  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
+  pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     if (ref === 'host') return Promise.reject(hostImageError());
-    return this.images.pull(ref, onProgress);
+    return this.images.pull(ref, onProgress, signal);
   }
   buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
     return this.images.build(spec, onEvent);

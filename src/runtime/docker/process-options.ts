@@ -23,6 +23,7 @@ export function processHostConfig(spec: ContainerSpec, readProfile: ReadProfile 
   if (spec.pid !== undefined && spec.pid !== 'private' && spec.pid !== 'shareable') h.PidMode = namespaceMode(spec.pid);
   if (spec.uts) h.UTSMode = spec.uts;
   if (spec.devices) h.Devices = spec.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions }));
+  if (spec.deviceCgroupRules) h.DeviceCgroupRules = [...spec.deviceCgroupRules];
   h.SecurityOpt = securityOptions(spec, readProfile);
   if (spec.groupAdd) h.GroupAdd = [...spec.groupAdd];
   if (spec.oomScoreAdj !== undefined) h.OomScoreAdj = spec.oomScoreAdj;

@@ -91,8 +91,8 @@ export class ShipsRuntime implements Runtime {
   async hasImage(ref: string): Promise<boolean> {
     return (await Promise.all(this.all().map((r) => r.hasImage(ref)))).every(Boolean);
   }
-  async pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
-    await Promise.all(this.all().map((r) => r.pullImage(ref, onProgress)));
+  async pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    await Promise.all(this.all().map((r) => r.pullImage(ref, onProgress, signal)));
   }
   async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
     const [first, ...rest] = this.all();

@@ -53,6 +53,7 @@ import { importDockerArchive, importOciLayout, parseImageSource } from './image-
 import { Ipam, type PoolRange } from './network/index.js';
 import { pullFromRegistry } from './registry/index.js';
 import { RegistryError } from './registry/registry-error.js';
+import { ImageLimitError } from './image-limits.js';
 import { dockerDaemonHasImage, localDockerSocket, saveFromDockerDaemon } from './image-io/docker-daemon.js';
 import { containerPaths, projectDir } from './state/index.js';
 import { defaultRoot, type StoredImage } from './store/index.js';
@@ -97,25 +98,27 @@ export class EmbeddedRuntime implements Runtime {
    * API, or imports `docker-archive:PATH[:NAME]` and `oci:PATH[:REF]`; either way tagged under the
    * reference as written (so `hasImage` and container create find it), and under its other names.
    */
-  async pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
+  async pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     const source = parseImageSource(ref);
     if (source.kind === 'host' || source.kind === 'scratch') return;
     if (source.kind === 'registry') {
       this.log(`Pulling image ${ref}`);
       try {
-        const pulled = await pullFromRegistry(this.images.store, ref, onProgress ? { onProgress } : {});
+        const pulled = await pullFromRegistry(this.images.store, ref, { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
         const id = pulled.image.manifest.config.digest;
         onProgress?.(`pulled ${id.slice(0, 19)}: ${pulled.downloadedBlobs} blob(s) downloaded (${pulled.downloadedBytes} bytes), ${pulled.reusedLayers} layer(s) already here`);
         this.log(`Pulled image ${ref} (${id})`);
       } catch (err) {
         this.log(`Pulling image ${ref} failed: ${(err as Error).message}`);
-        if (await this.importFromLocalDocker(ref, err, onProgress)) return;
+        if (signal?.aborted) throw signal.reason; // stopped by the caller: cancelled, not failed
+        if (err instanceof ImageLimitError) throw err;
+        if (await this.importFromLocalDocker(ref, err, onProgress, signal)) return;
         throw err;
       }
       return;
     }
     this.log(`Importing image ${ref}`);
-    const options = { tag: ref, ...(source.ref !== undefined ? { ref: source.ref } : {}) };
+    const options = { tag: ref, ...(source.ref !== undefined ? { ref: source.ref } : {}), ...(signal ? { signal } : {}) };
     let images: StoredImage[];
     try {
       images = source.kind === 'oci'
@@ -123,7 +126,7 @@ export class EmbeddedRuntime implements Runtime {
         : await importDockerArchive(this.images.store, source.path, options);
     } catch (err) {
       this.log(`Importing image ${ref} failed: ${(err as Error).message}`);
-      throw err;
+      throw signal?.aborted ? signal.reason : err; // stopped by the caller: cancelled, not failed
     }
     const id = images[0]?.manifest.config.digest ?? '?';
     onProgress?.(`imported ${id.slice(0, 19)}`);
@@ -134,7 +137,7 @@ export class EmbeddedRuntime implements Runtime {
    * When a registry cannot give `ref` (unreachable, unknown, refused; never a digest mismatch) and the
    * local Docker engine has it, it comes from there: what a Docker user has locally runs offline.
    */
-  private async importFromLocalDocker(ref: string, cause: unknown, onProgress?: (line: string) => void): Promise<boolean> {
+  private async importFromLocalDocker(ref: string, cause: unknown, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<boolean> {
     if (cause instanceof RegistryError && cause.reason === 'digest-mismatch') return false;
     const socket = localDockerSocket();
     if (!socket || !(await dockerDaemonHasImage(ref, socket))) return false;
@@ -142,7 +145,7 @@ export class EmbeddedRuntime implements Runtime {
     try {
       onProgress?.(`not from the registry (${cause instanceof Error ? cause.message : String(cause)}); taking it from the local Docker engine`);
       await saveFromDockerDaemon(ref, socket, file);
-      const [image] = await importDockerArchive(this.images.store, file, { tag: ref });
+      const [image] = await importDockerArchive(this.images.store, file, { tag: ref, ...(signal ? { signal } : {}) });
       onProgress?.(`imported ${image?.manifest.config.digest.slice(0, 19) ?? '?'} from the local Docker engine`);
       this.log(`Imported image ${ref} from the local Docker engine at ${socket}`);
       return true;

@@ -1,7 +1,8 @@
 /**
  * Typed access to hafen's native addon (native/hafen.c, built by node-gyp on `npm install`):
- * the system calls image layers need and Node lacks. Loaded on first use, so code paths that
- * never touch layers (the Docker runtime, macOS) work without it.
+ * the system calls image layers need and Node lacks, and bpf(2) for the cgroup v2 device filter.
+ * Loaded on first use, so code paths that never touch layers or cgroups (the Docker runtime,
+ * macOS) work without it.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +15,7 @@ interface Addon {
   lsetxattr(path: string, name: string, value: Buffer): void;
   lgetxattr(path: string, name: string): Buffer | null;
   llistxattr(path: string): string[];
+  attachDeviceProgram(cgroupDir: string, insns: Buffer): void;
 }
 
 const ADDON = path.join('build', 'Release', 'hafen.node');
@@ -70,4 +72,9 @@ export function lgetxattr(file: string, name: string): Buffer | null {
 /** llistxattr(2): the names of `file`'s extended attributes (of the link itself). */
 export function llistxattr(file: string): string[] {
   return load().llistxattr(file);
+}
+
+/** Loads `insns` (encoded eBPF) as a cgroup device program and attaches it to the cgroup v2 directory `cgroupDir`. */
+export function attachDeviceProgram(cgroupDir: string, insns: Buffer): void {
+  load().attachDeviceProgram(cgroupDir, insns);
 }

@@ -10,6 +10,8 @@ import { readCgroupFile, readCgroupKey, readCgroupNumber, writeCgroupFile } from
 import { cgroupDirs, detectCgroups, type CgroupLayout, type Controller } from './detect.js';
 import { invalidLimit, limitWrites, subtreeWrites, unsupportedLimits, type CgroupLimits, type CgroupWrite } from './limits.js';
 import { tuningWrites, unsupportedTuning, type EmbeddedTuning } from './tuning.js';
+import { applyDeviceRules, unsupportedDevices, type AttachProgram } from './device-policy.js';
+import type { DeviceRule } from './device-rules.js';
 import { cgroupPids, removeCgroupDirs, removeEmptyParents, type RemoveTimeouts } from './remove-cgroup.js';
 
 /** What a cgroup reads back; a field is undefined where the host lacks the controller. */
@@ -199,13 +201,14 @@ function undo(cgroup: Cgroup, ledger: Ledger): void {
 /**
  * Creates the cgroup `name` (`hafen/<project>/<container>`) with `limits`: ledger entries first, then
  * the directories (one per v1 hierarchy, or one v2 directory with its parents' controllers enabled),
- * then the limit files.
+ * then the limit files, then the device rules when given (`devices`: allow rules over "deny
+ * everything"; `attachProgram` loads the v2 device filter, the native addon unless a test injects one).
  */
 export function createCgroup(
   ledger: Ledger,
   name: string,
   limits: CgroupLimits = {},
-  options: { layout?: CgroupLayout; owner?: string; tuning?: EmbeddedTuning } = {},
+  options: { layout?: CgroupLayout; owner?: string; tuning?: EmbeddedTuning; devices?: readonly DeviceRule[]; attachProgram?: AttachProgram } = {},
 ): Cgroup {
   const resource = `cgroup ${name}`;
   if (!NAME.test(name)) throw new RuntimeError(resource, 'a container cgroup is named hafen/<project>/<container>');
@@ -216,6 +219,8 @@ export function createCgroup(
   if (unsupported.length > 0) throw new RuntimeError(resource, `cannot set ${unsupported.join(', ')}`);
   const untunable = options.tuning && unsupportedTuning(layout, options.tuning, limits);
   if (untunable) throw new RuntimeError(resource, untunable);
+  const noDevices = options.devices && unsupportedDevices(layout);
+  if (noDevices) throw new RuntimeError(resource, noDevices);
   const cgroup = new Cgroup(name, layout, ledger);
   if (cgroup.dirs.length === 0) throw new RuntimeError(resource, 'no cgroup hierarchy is mounted on this host');
   ledger.addAll(cgroup.resources(), options.owner);
@@ -228,6 +233,7 @@ export function createCgroup(
         throw new Error(`writing ${w.value} to ${path.join(w.dir, w.file)}: ${(err as Error).message}`, { cause: err });
       }
     }
+    if (options.devices) applyDeviceRules(layout, name, options.devices, options.attachProgram);
   } catch (err) {
     undo(cgroup, ledger);
     throw new RuntimeError(resource, (err as Error).message, { cause: err });

@@ -8,12 +8,13 @@ const hybridMounts = parseMountInfo(
     '30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
     '31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct',
     '34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
+    '35 30 0:32 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices',
     '38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids',
     '39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd',
     '40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
   ].join('\n'),
 );
-const hybridProc = '#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t1\t1\t1\ncpuacct\t1\t1\t1\nmemory\t4\t31\t1\npids\t8\t1\t1\nhugetlb\t0\t1\t1\n';
+const hybridProc = '#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t1\t1\t1\ncpuacct\t1\t1\t1\nmemory\t4\t31\t1\ndevices\t5\t2\t1\npids\t8\t1\t1\nhugetlb\t0\t1\t1\n';
 
 const v2Mounts = parseMountInfo('25 22 0:23 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate');
 const v2Proc = 'cpu\t0\t80\t1\ncpuacct\t0\t80\t1\nmemory\t0\t80\t1\npids\t0\t80\t1\n';
@@ -26,12 +27,21 @@ describe('detectCgroups', () => {
       cpu: { version: 1, mount: '/sys/fs/cgroup/cpu,cpuacct' },
       cpuacct: { version: 1, mount: '/sys/fs/cgroup/cpu,cpuacct' },
       pids: { version: 1, mount: '/sys/fs/cgroup/pids' },
+      devices: { version: 1, mount: '/sys/fs/cgroup/devices' },
     });
     expect(cgroupDirs(layout, 'hafen/shop/db')).toEqual([
       '/sys/fs/cgroup/memory/hafen/shop/db',
       '/sys/fs/cgroup/cpu,cpuacct/hafen/shop/db',
       '/sys/fs/cgroup/pids/hafen/shop/db',
+      '/sys/fs/cgroup/devices/hafen/shop/db',
     ]);
+  });
+
+  it('filters devices with a BPF program in the cgroup2 tree when no v1 hierarchy has the devices controller', () => {
+    const mounts = hybridMounts.filter((m) => m.mountPoint !== '/sys/fs/cgroup/devices');
+    const layout = layoutFrom(mounts, hybridProc.replace('devices\t5', 'devices\t0'), () => []);
+    expect(layout.controllers.devices).toEqual({ version: 2, mount: '/sys/fs/cgroup/unified' });
+    expect(cgroupDirs(layout, 'hafen/shop/db')).toContain('/sys/fs/cgroup/unified/hafen/shop/db');
   });
 
   it('uses the one cgroup2 directory on a pure v2 host', () => {

@@ -29,7 +29,7 @@ export function containerOptions(root: string, project: string, spec: ContainerS
   if (spec.shmSize !== undefined) out.shmSizeBytes = spec.shmSize;
   // The host's IPC includes its POSIX shared memory, as with Docker's `--ipc host`.
   if (spec.ipc === 'host') out.binds.push({ source: '/dev/shm', target: '/dev/shm' });
-  // A device node bound in is usable (/dev is not nodev); which devices a cgroup allows is not enforced here.
+  // The node is bound in; its cgroup's device rules (device-nodes.ts) let the container use it.
   for (const d of spec.devices ?? []) out.binds.push({ source: d.source, target: d.target, readOnly: !d.permissions.includes('w') });
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * Starting a created (or exited) container: its cgroup with limits, hafen-run detached with a log
+ * Starting a created (or exited) container: its cgroup with limits and device rules, hafen-run detached with a log
  * file and a status file, and while its namespaces wait for `go`: its process in the ledger, its
  * veths on its networks, its published ports, its state written and every /etc/hosts on its
  * networks rewritten, so names resolve both ways before the command runs. A failing step undoes
@@ -28,6 +28,7 @@ import { containerCapabilities, containerCommand, containerCwd, containerEnv, co
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
 import { launchLog } from './log-config.js';
+import { containerDeviceRules } from './device-nodes.js';
 
 /** The spec's limits and its memory reservation, as the cgroup takes them. */
 function cgroupLimits(spec: ContainerRecord['spec']): CgroupLimits {
@@ -114,8 +115,9 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     proc.user = { ...proc.user, groups: [...new Set([...(proc.user.groups ?? []), ...extra])] };
   }
   const shared = await step('finding the namespaces it shares', () => containerOptions(ctx.root, project, spec));
+  const devices = await step('reading its devices', () => containerDeviceRules(spec));
   const cgroup = await step('creating its cgroup', () =>
-    createCgroup(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
+    createCgroup(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), devices, ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
   );
   undo.push('cgroup', () => cgroup.remove());
   proc.cgroups = [...cgroup.dirs];

@@ -8,13 +8,17 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RuntimeError } from '../../../errors.js';
 import { LayerError, openLayerBlob, type Digest } from '../layers/index.js';
 import type { TarEntry } from '../layers/tar-format.js';
 import { TarParser, type TarHandler } from '../layers/tar-parser.js';
 import type { BlobRef, BlobWriter, Store } from '../store/index.js';
+import { limitBytes } from '../layers/byte-limit.js';
+import { ImageLimitError, imageLimits, type ImageLimits, type ImportControls } from '../image-limits.js';
+import type { AddedContent } from './commit-image.js';
+import { openArchiveFile } from './source-file.js';
 
 /** Members up to this size are kept in memory, while the total stays under the budget. */
 const SMALL_MEMBER = 1 << 20;
@@ -64,6 +68,7 @@ export class ArchiveContents {
     private readonly links: ReadonlyMap<string, LinkEntry>,
     /** Names the archive in messages: `docker-archive /tmp/app.tar`. */
     readonly what: string,
+    private readonly added?: AddedContent,
   ) {}
 
   /** The regular file a name leads to (links followed inside the archive), or undefined. */
@@ -95,7 +100,10 @@ export class ArchiveContents {
 
   /** Puts a member into the blob store (big ones are there already) and returns its reference. */
   store(store: Store, member: ArchiveMember): BlobRef {
-    if (member.data) return store.blobs.putBytes(member.data);
+    if (member.data) {
+      if (!store.blobs.has(member.digest)) this.added?.blobs.add(member.digest);
+      return store.blobs.putBytes(member.data);
+    }
     if (!store.blobs.has(member.digest)) throw new RuntimeError(this.what, `${member.path} vanished from the blob store while importing`);
     return { digest: member.digest, size: member.size };
   }
@@ -111,6 +119,8 @@ class MemberCollector implements TarHandler {
   constructor(
     private readonly store: Store,
     private readonly what: string,
+    private readonly limits: ImageLimits,
+    private readonly added?: AddedContent,
   ) {}
 
   entry(e: TarEntry): void {
@@ -126,6 +136,8 @@ class MemberCollector implements TarHandler {
         this.links.set(name, { target: cleanName(e.linkname, this.what), hard: true });
         return;
       case 'file': {
+        // The header says the size: a member bigger than a layer may be is refused before a byte of it is stored.
+        if (e.size > this.limits.maxLayerBytes) throw new ImageLimitError(this.what, 'maxLayerBytes', this.limits.maxLayerBytes, `member ${JSON.stringify(name)} (${e.size} bytes)`);
         const small = e.size <= SMALL_MEMBER && this.inMemory + e.size <= MEMORY_BUDGET;
         if (small) this.inMemory += e.size;
         this.current = { path: name, size: e.size, hash: createHash('sha256'), ...(small ? { chunks: [] } : { writer: this.store.blobs.writer() }) };
@@ -149,7 +161,10 @@ class MemberCollector implements TarHandler {
     if (!cur) return;
     this.current = undefined;
     const digest: Digest = `sha256:${cur.hash.digest('hex')}`;
-    if (cur.writer) cur.writer.commit(digest);
+    if (cur.writer) {
+      if (!this.store.blobs.has(digest)) this.added?.blobs.add(digest);
+      cur.writer.commit(digest);
+    }
     this.files.set(cur.path, { path: cur.path, size: cur.size, digest, ...(cur.chunks ? { data: Buffer.concat(cur.chunks) } : {}) });
   }
 
@@ -165,8 +180,9 @@ class MemberCollector implements TarHandler {
  * big members into `store`'s blobs. Those blobs are unreachable until an image names them, so a
  * refused archive leaves only what the next prune removes.
  */
-export async function readArchive(store: Store, file: string, what: string): Promise<ArchiveContents> {
-  const collector = new MemberCollector(store, what);
+export async function readArchive(store: Store, file: string, what: string, controls: ImportControls = {}, added?: AddedContent): Promise<ArchiveContents> {
+  const limits = controls.limits ?? imageLimits();
+  const collector = new MemberCollector(store, what, limits, added);
   const parser = new TarParser(collector);
   const sink = new Writable({
     highWaterMark: 1 << 20,
@@ -188,8 +204,12 @@ export async function readArchive(store: Store, file: string, what: string): Pro
     },
   });
   try {
-    const { tar } = await openLayerBlob(fs.createReadStream(path.resolve(file)));
-    await pipeline(tar, sink);
+    const fd = openArchiveFile(path.resolve(file), what);
+    const raw = limitBytes(fs.createReadStream('', { fd, autoClose: true }), limits.maxBytes, () => new ImageLimitError(what, 'maxBytes', limits.maxBytes, 'the archive'), controls.signal);
+    const { tar } = await openLayerBlob(raw);
+    // A tar compressed as a whole may unpack to far more than it is: its tar is held to the layer limit.
+    const unpacked = limitBytes(tar, limits.maxLayerBytes, () => new ImageLimitError(what, 'maxLayerBytes', limits.maxLayerBytes, 'the archive, uncompressed,'), controls.signal);
+    await pipeline(Readable.from(unpacked), sink, controls.signal ? { signal: controls.signal } : {});
   } catch (err) {
     collector.abort();
     if (err instanceof RuntimeError) throw err;
@@ -198,5 +218,5 @@ export async function readArchive(store: Store, file: string, what: string): Pro
     if (err instanceof LayerError || code?.startsWith('Z_')) throw new RuntimeError(what, `not a readable tar archive: ${(err as Error).message}`, { cause: err });
     throw err;
   }
-  return new ArchiveContents(collector.files, collector.links, what);
+  return new ArchiveContents(collector.files, collector.links, what, added);
 }

@@ -6,9 +6,16 @@
  */
 import fs from 'node:fs';
 import { RuntimeError, StackError } from '../../../errors.js';
-import { detectCompression, isDigest, type Compression, type Digest } from '../layers/index.js';
+import { chainId, detectCompression, isDigest, sha256, type Compression, type Digest } from '../layers/index.js';
 import { MediaType, normalizeImageName, type BlobRef, type Descriptor, type ImageConfig, type Store, type StoredImage } from '../store/index.js';
 import { parseJson } from './oci-index.js';
+import { ImageLimitError, imageLimits, layerLimit, type ImportControls } from '../image-limits.js';
+
+/** What an import added to the store, so a failed or interrupted one can take it away again. */
+export interface AddedContent {
+  blobs: Set<Digest>;
+  layers: Set<Digest>;
+}
 
 /** An image whose blobs are in the blob store, not yet checked or unpacked. */
 export interface PendingImage {
@@ -58,7 +65,8 @@ function compressionOf(store: Store, blob: Digest, what: string): Compression {
  * (what `docker save` writes) are checked against their DiffIDs before anything is unpacked;
  * compressed ones as they unpack. A mismatch refuses the image.
  */
-export async function commitImage(store: Store, pending: PendingImage, what: string): Promise<CommittedImage> {
+export async function commitImage(store: Store, pending: PendingImage, what: string, controls: ImportControls = {}, added?: AddedContent): Promise<CommittedImage> {
+  const limits = controls.limits ?? imageLimits();
   const diffIds = diffIdsOf(pending.config, pending.layers.length, what);
   const compressions = pending.layers.map(({ blob, source }, i) => {
     const compression = compressionOf(store, blob.digest, what);
@@ -71,15 +79,23 @@ export async function commitImage(store: Store, pending: PendingImage, what: str
   const descriptors: Descriptor[] = [];
   for (const [i, { blob, source }] of pending.layers.entries()) {
     try {
-      const record = await store.layers.unpack(parent, blob.digest, () => store.blobs.open(blob.digest), diffIds[i]);
+      const had = store.layers.has(chainId(parent, diffIds[i]!));
+      const unpackOptions = { limit: layerLimit(limits, what), ...(controls.signal ? { signal: controls.signal } : {}) };
+      const record = await store.layers.unpack(parent, blob.digest, () => store.blobs.open(blob.digest), diffIds[i], unpackOptions);
+      if (!had) added?.layers.add(record.chainId);
       parent = record.chainId;
     } catch (err) {
-      if (!(err instanceof StackError)) throw err;
+      if (!(err instanceof StackError) || err instanceof ImageLimitError) throw err;
       throw new RuntimeError(what, `layer ${i + 1} (${source}): ${err.message}`, { cause: err });
     }
     descriptors.push({ mediaType: LAYER_TYPE[compressions[i]!], digest: blob.digest, size: blob.size });
   }
-  return { image: store.images.put(pending.config, descriptors), names: pending.names };
+  const configDigest = sha256(pending.config);
+  const hadConfig = store.blobs.has(configDigest);
+  const image = store.images.put(pending.config, descriptors);
+  if (!hadConfig) added?.blobs.add(configDigest);
+  added?.blobs.add(image.manifestDigest);
+  return { image, names: pending.names };
 }
 
 /** Tags each committed image with its names (and `extra`, which needs exactly one image). */

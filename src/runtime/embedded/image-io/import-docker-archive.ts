@@ -9,12 +9,14 @@ import { RuntimeError } from '../../../errors.js';
 import type { Digest } from '../layers/index.js';
 import { normalizeImageName, type Store, type StoredImage } from '../store/index.js';
 import { readArchive, type ArchiveContents, type ArchiveMember } from './archive-reader.js';
-import { commitImage, tagImages, type PendingImage } from './commit-image.js';
+import { commitImage, tagImages, type AddedContent, type PendingImage } from './commit-image.js';
+import type { ImportControls } from '../image-limits.js';
+import { discardUnreferenced } from '../registry/pull-cleanup.js';
 import { familiarName, isImageName } from './image-names.js';
 import { checkLayoutVersion, parseJson, readDocument, resolveIndex, type DocumentSource, type ImageIndex } from './oci-index.js';
 
 /** Options for importDockerArchive. */
-export interface DockerArchiveImportOptions {
+export interface DockerArchiveImportOptions extends ImportControls {
   /** Also tag the imported image with this name (the archive must then hold, or `ref` pick, one image). */
   tag?: string;
   /** Import only this image of the archive: one of its RepoTags, or `@N` for the N-th (from 0). */
@@ -102,7 +104,19 @@ function pick(images: PendingImage[], ref: string, what: string): PendingImage[]
  */
 export async function importDockerArchive(store: Store, file: string, opts: DockerArchiveImportOptions = {}): Promise<StoredImage[]> {
   const what = `docker-archive ${file}`;
-  const archive = await readArchive(store, path.resolve(file), what);
+  const added: AddedContent = { blobs: new Set(), layers: new Set() };
+  try {
+    return await importArchive(store, file, what, opts, added);
+  } catch (err) {
+    // Refused, too big or interrupted: what this import stored goes again (unless an image uses it).
+    discardUnreferenced(store, added);
+    throw err;
+  }
+}
+
+async function importArchive(store: Store, file: string, what: string, opts: DockerArchiveImportOptions, added: AddedContent): Promise<StoredImage[]> {
+  const controls: ImportControls = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.limits ? { limits: opts.limits } : {}) };
+  const archive = await readArchive(store, path.resolve(file), what, controls, added);
   const manifestJson = archive.find('manifest.json');
   const indexJson = manifestJson ? undefined : archive.find('index.json');
   let images: PendingImage[];
@@ -118,6 +132,6 @@ export async function importDockerArchive(store: Store, file: string, opts: Dock
   if (!images.length) throw new RuntimeError(what, 'holds no images');
   if (opts.tag !== undefined && images.length !== 1) throw new RuntimeError(what, `holds ${images.length} images; pick one (docker-archive:PATH:NAME) to tag it ${opts.tag}`);
   const committed = [];
-  for (const image of images) committed.push(await commitImage(store, image, what));
+  for (const image of images) committed.push(await commitImage(store, image, what, controls, added));
   return tagImages(store, committed, what, opts.tag);
 }

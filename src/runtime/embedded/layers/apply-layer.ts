@@ -13,6 +13,8 @@ import { TarParser } from './tar-parser.js';
 /** Options for applyLayer. */
 export interface ApplyOptions extends ExtractOptions {
   signal?: AbortSignal;
+  /** The most uncompressed bytes the layer may have (a decompression bomb stops here), and the error then. */
+  limit?: { bytes: number; error: () => Error };
 }
 
 /** What applying a layer found: its DiffID and uncompressed size, and more for logs. */
@@ -45,6 +47,7 @@ export async function applyLayer(blob: ByteSource, targetDir: string, opts: Appl
       try {
         hash.update(chunk);
         size += chunk.length;
+        if (opts.limit && size > opts.limit.bytes) throw opts.limit.error();
         parser.push(chunk);
         done();
       } catch (err) {

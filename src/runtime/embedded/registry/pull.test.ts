@@ -15,6 +15,7 @@ import { skopeoCopy, startRegistry, type TestRegistry } from './fixtures/test-re
 import { startTokenServer, type TokenServer } from './fixtures/token-server.js';
 import { pullFromRegistry, type PullOptions } from './pull.js';
 import { RegistryError } from './registry-error.js';
+import { ImageLimitError } from '../image-limits.js';
 
 const noWait = { retry: { sleep: async () => {} } };
 
@@ -104,6 +105,21 @@ describe.skipIf(unmet(requireRoot(), requireCommand('docker-registry'), requireC
       const { fetch, paths } = recordingFetch();
       await pullFromRegistry(store, ref, { fetch });
       expect(paths).toEqual([]);
+    });
+
+    it('refuses a pull over HAFEN_MAX_IMAGE_BYTES before downloading, and stops a layer over HAFEN_MAX_LAYER_BYTES; neither keeps anything', async () => {
+      const ref = `${registry.host}/hafen/app:1`;
+      const { fetch, paths } = recordingFetch();
+      const tooMuch = await pullFromRegistry(store, ref, { fetch, limits: { maxBytes: 1024, maxLayerBytes: 1 << 30 } }).catch((e: unknown) => e);
+      expect(tooMuch).toBeInstanceOf(ImageLimitError);
+      expect((tooMuch as Error).message).toMatch(new RegExp(`^${ref}: the download \\(\\d+ bytes of layers\\) is more than 1 KiB, the limit HAFEN_MAX_IMAGE_BYTES sets .*; set HAFEN_MAX_IMAGE_BYTES higher`));
+      expect(paths.filter((p) => p.includes('/blobs/sha256') && !p.endsWith(appId.slice('sha256:'.length)))).toEqual([]);
+      expect(storeContents(store)).toEqual([]);
+      // The busybox base layer unpacks to more than 64 KiB: refused as a limit, not as a damaged blob.
+      const bigLayer = await pullFromRegistry(store, ref, { limits: { maxBytes: 1 << 30, maxLayerBytes: 64 * 1024 } }).catch((e: unknown) => e);
+      expect(bigLayer).toBeInstanceOf(ImageLimitError);
+      expect((bigLayer as Error).message).toContain('the layer, uncompressed, is more than 64 KiB, the limit HAFEN_MAX_LAYER_BYTES sets');
+      expect(storeContents(store)).toEqual([]);
     });
 
     it('picks linux/amd64 from a multi-platform index listing arm64 first', async () => {

@@ -16,6 +16,7 @@ import { formatReference, manifestReference, parseReference } from './reference.
 import { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 import { RegistryError } from './registry-error.js';
 import { resolveImageManifest } from './resolve-manifest.js';
+import { ImageLimitError, imageLimits, layerLimit, type ImageLimits } from '../image-limits.js';
 
 /** Options of a pull; the client options are for tests (fetch, credentials, env, retry timing). */
 export interface PullOptions extends RegistryClientOptions {
@@ -26,6 +27,8 @@ export interface PullOptions extends RegistryClientOptions {
   signal?: AbortSignal;
   /** Milliseconds between two progress lines of one download (default 1000). */
   progressEveryMs?: number;
+  /** How much a pull may download and unpack (default: from the environment). */
+  limits?: ImageLimits;
 }
 
 /** What a pull did. */
@@ -75,6 +78,11 @@ export async function pullFromRegistry(store: Store, text: string, opts: PullOpt
   const diffIds = diffIdsOf(client, config, manifest.layers.length);
   const ids = chainIds(diffIds);
 
+  // Every blob's size is in the manifest and each download is held to it: too much in all is refused before a byte.
+  const limits = opts.limits ?? imageLimits();
+  const toDownload = manifest.layers.reduce((sum, d, i) => (store.layers.has(ids[i]!) || store.blobs.has(d.digest) ? sum : sum + d.size), 0);
+  if (toDownload > limits.maxBytes) throw new ImageLimitError(text, 'maxBytes', limits.maxBytes, `the download (${toDownload} bytes of layers)`);
+
   const added = { blobs: new Set<Digest>(), layers: new Set<Digest>() };
   const abort = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal;
@@ -110,10 +118,10 @@ export async function pullFromRegistry(store: Store, text: string, opts: PullOpt
       const blob = await pending;
       const had = store.layers.has(ids[i]!);
       try {
-        const record = await store.layers.unpack(parent, blob.digest, () => store.blobs.open(blob.digest), diffIds[i]);
+        const record = await store.layers.unpack(parent, blob.digest, () => store.blobs.open(blob.digest), diffIds[i], { signal, limit: layerLimit(limits, text) });
         parent = record.chainId;
       } catch (err) {
-        if (!(err instanceof StackError)) throw err;
+        if (!(err instanceof StackError) || err instanceof ImageLimitError) throw err;
         throw client.fail('digest-mismatch', `layer ${i + 1} (${blob.digest}): ${err.message}; refused`, err);
       }
       if (!had) {

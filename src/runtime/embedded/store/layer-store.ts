@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
-import { applyLayer, chainId, type Digest } from '../layers/index.js';
+import { applyLayer, chainId, type ApplyOptions, type Digest } from '../layers/index.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 
 /** What the store knows of one unpacked layer. */
@@ -20,6 +20,9 @@ export interface LayerRecord {
   /** The blob this layer was unpacked from (kept for export and push). */
   blob: Digest;
 }
+
+/** How an unpack may be stopped: an abort, or a size the uncompressed layer must not pass. */
+export type UnpackOptions = Pick<ApplyOptions, 'signal' | 'limit'>;
 
 const hex = (d: Digest): string => d.slice('sha256:'.length);
 
@@ -46,14 +49,14 @@ export class LayerStore {
    * Unpacks a layer blob on top of `parent` unless the store has it already. When the image
    * config names the DiffID, a tar that unpacks to another DiffID is refused and nothing is kept.
    */
-  async unpack(parent: Digest | null, blob: Digest, open: () => Readable, expectedDiffId?: Digest): Promise<LayerRecord> {
+  async unpack(parent: Digest | null, blob: Digest, open: () => Readable, expectedDiffId?: Digest, opts: UnpackOptions = {}): Promise<LayerRecord> {
     if (expectedDiffId) {
       const known = this.get(chainId(parent, expectedDiffId));
       if (known) return known;
     }
     const work = this.workDir();
     try {
-      const applied = await applyLayer(open(), path.join(work, 'diff'));
+      const applied = await applyLayer(open(), path.join(work, 'diff'), opts);
       if (expectedDiffId && applied.diffId !== expectedDiffId) {
         throw new RuntimeError(`layer ${blob}`, `unpacks to DiffID ${applied.diffId}, but the image config says ${expectedDiffId}`);
       }

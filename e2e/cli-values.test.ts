@@ -1,0 +1,115 @@
+/**
+ * Malformed input on the command line, command by command and option by option: each is a usage
+ * error (exit 2) with one plain line and the help to read, never a stack trace or "a bug in hafen",
+ * and nothing is made on the machine (the state root stays empty, no container of the project runs).
+ * Compose's forms of the same options are taken as Compose takes them.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath, stack } from './cli.js';
+
+let dir: string;
+let root: string;
+const project = `cv${process.pid}`;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-cli-values-'));
+  root = path.join(dir, 'state');
+  fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  app:\n    image: host\n    command: ["sleep", "60"]\n');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const run = (args: string[], env: Record<string, string> = {}) => stack(['-p', project, ...args], { cwd: dir, env: { HAFEN_ROOT: root, ...env } });
+
+describe('malformed values are usage errors: exit 2, one line, nothing made', () => {
+  it.each<[string, string[], string]>([
+    ['down -t', ['down', '-t', '1x'], "option '-t, --timeout <seconds>' argument '1x' is invalid"],
+    ['stop -t', ['stop', '-t', 'soon'], "option '-t, --timeout <seconds>' argument 'soon' is invalid"],
+    ['restart -t', ['restart', '--timeout', '-5'], "option '-t, --timeout <seconds>' argument '-5' is invalid"],
+    ['up --wait-timeout', ['up', '-d', '--wait-timeout', 'abc'], "option '--wait-timeout <seconds>' argument 'abc' is invalid"],
+    ['logs --tail', ['logs', '--tail', 'ten'], "option '-n, --tail <lines>' argument 'ten' is invalid"],
+    ['logs --since', ['logs', '--since', 'yesterday'], "option '--since <time>' argument 'yesterday' is invalid"],
+    ['kill -s', ['kill', '-s', 'SIGNOPE'], "option '-s, --signal <signal>' argument 'SIGNOPE' is invalid"],
+    ['exec --index', ['exec', '--index', '0', 'app', 'true'], "option '--index <n>' argument '0' is invalid"],
+    ['port --index', ['port', '--index', 'x', 'app', '80'], "option '--index <n>' argument 'x' is invalid"],
+    ['port PORT', ['port', 'app', 'http'], 'port http: expected a number 1-65535'],
+    ['port --protocol', ['port', '--protocol', 'sctp', 'app', '80'], "option '--protocol <protocol>' argument 'sctp' is invalid"],
+    ['--runtime', ['--runtime', 'podman', 'up', '-d'], "option '--runtime <runtime>' argument 'podman' is invalid"],
+    ['--progress', ['up', '-d', '--progress', 'fancy'], "option '--progress <mode>' argument 'fancy' is invalid"],
+    ['a misspelt option', ['up', '--detatch'], "unknown option '--detatch'"],
+    ['an unknown command', ['upp'], "unknown command 'upp'"],
+    ['an unknown service', ['up', '-d', 'nope'], 'no such service: "nope"'],
+    ['--exit-code-from', ['up', '--exit-code-from', 'nope'], '--exit-code-from nope: no such service'],
+    ['a missing -f', ['-f', 'missing.yaml', 'up', '-d'], 'missing.yaml: no such file'],
+    ['a missing --env-file', ['--env-file', 'none.env', 'up', '-d'], '--env-file none.env: no such file'],
+    ['HAFEN_RUNTIME', ['up', '-d'], 'HAFEN_RUNTIME=podman: expected "embedded" or "docker"'],
+  ])('%s', (what, args, message) => {
+    const r = run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
+    expect(r.code, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toContain(message);
+    expect(lines[0]).toMatch(/^error: /);
+    // At most the one line, a "did you mean", and the help to read; each once.
+    expect(lines.length, r.stderr).toBeLessThanOrEqual(3);
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(r.stderr).not.toMatch(/a bug in hafen|^\s+at /m);
+    // Nothing was made: no project state, no running container of the project.
+    expect(fs.existsSync(path.join(root, 'projects', project))).toBe(false);
+  });
+
+  it('points to the help of the command given, not of an option value', () => {
+    expect(run(['-f', 'missing.yaml', 'up', '--bogus']).stderr).toContain('(see `stack up --help`)');
+    expect(run(['--bogus']).stderr).toContain('(see `stack --help`)');
+  });
+});
+
+describe("Compose's forms of the same options", () => {
+  it('takes -t as whole seconds and as a duration, and --tail all', () => {
+    for (const t of ['1', '0', '90', '1m30s', '500ms']) expect(run(['down', '-t', t]).code, t).toBe(0);
+    expect(run(['logs', '--tail', 'all']).code).toBe(0);
+    expect(run(['kill', '-s', '9']).code).toBe(0);
+    expect(run(['kill', '-s', 'hup']).code).toBe(0);
+  });
+
+  it('prints the version as `stack version` and --format json', () => {
+    const plain = run(['version']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^hafen version \d+\.\d+\.\d+/);
+    const json = JSON.parse(run(['version', '--format', 'json']).stdout) as { version: string };
+    expect(json.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(run(['version', '--short']).stdout.trim()).toBe(json.version);
+  });
+});
+
+describe('an engine that cannot be reached or used is the machine\'s setup, said in one line', () => {
+  it('names a missing Docker socket and what to do (exit 2)', () => {
+    const r = run(['--runtime', 'docker', 'ps'], { DOCKER_HOST: `unix://${path.join(dir, 'no-such.sock')}` });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`error: no engine answers at ${path.join(dir, 'no-such.sock')} (no such socket); start dockerd, set DOCKER_HOST to the engine, or use --runtime embedded`);
+  });
+
+  it('names a forbidden Docker socket for a user outside the docker group (exit 2)', (ctx) => {
+    if (process.getuid?.() !== 0 || !fs.existsSync('/var/run/docker.sock')) return ctx.skip();
+    // Another user (nobody) must be able to read the CLI and enter the folder; a private checkout cannot be tested so.
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-nobody-'));
+    try {
+      fs.chmodSync(open, 0o755);
+      fs.writeFileSync(path.join(open, 'compose.yaml'), 'services:\n  app:\n    image: host\n');
+      const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(cliPath)})`]);
+      if (probe.status !== 0) return ctx.skip();
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--', cliPath, '--runtime', 'docker', 'ps'], {
+        cwd: open,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: open, NO_COLOR: '1', DOCKER_HOST: 'unix:///var/run/docker.sock' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim()).toBe('error: cannot use the Docker engine at /var/run/docker.sock: permission denied; add yourself to the docker group (and log in again), or run as root for the embedded runtime');
+    } finally {
+      fs.rmSync(open, { recursive: true, force: true });
+    }
+  });
+});
