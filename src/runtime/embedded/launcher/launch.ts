@@ -92,7 +92,7 @@ function sendEnv(child: ChildProcess, env: Buffer | undefined): void {
 /** Writes the spec's seccomp filter to the launcher's SECCOMP_FD (it reads it whole before anything else). */
 function sendSeccompFilter(child: ChildProcess, spec: ProcessSpec): void {
   if (!spec.seccompFilter) return;
-  const stream = child.stdio[SECCOMP_FD] as Writable | undefined;
+  const stream = (child.stdio as readonly unknown[])[SECCOMP_FD] as Writable | undefined;
   stream?.on('error', () => {}); // the launcher died first: its exit tells the story
   stream?.end(Buffer.from(spec.seccompFilter));
 }
