@@ -4,20 +4,15 @@
  * `seccomp=unconfined` let it; `seccomp=./profile.json` (relative to the project folder) replaces
  * the profile; a bad profile is refused by `config` with its key's place and the profile's error.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
-import { importBusyboxImage as importDockerBusybox } from '../src/runtime/docker/test-images.js';
-import { openStore } from '../src/runtime/embedded/store/index.js';
-import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { unmet } from '../src/testing/requirements.js';
-import { cliPath, type CliResult } from './cli.js';
-import { dockerLeaks, runtimeNamed } from './conformance/runtimes.js';
-import { stackLeftovers } from './stack-leftovers.js';
+import type { CliResult } from './cli.js';
+import { cliTargets, stackOn } from './cli-targets.js';
+import { runtimeNamed } from './conformance/runtimes.js';
 
 const PROBE = `mkdir /tmp/d 2>/dev/null; echo mkdir=$$?; unshare -U true 2>/dev/null; echo unshare=$$?; sed -n 's/^Seccomp:\\\\t*/seccomp=/p' /proc/self/status; sleep 600 & wait`;
 
@@ -41,41 +36,14 @@ const STACK = (image: string) => `services:
 
 const NO_MKDIR = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, null, 2);
 
-interface Target {
-  name: 'embedded' | 'docker';
-  setup(dir: string): Promise<string>;
-  env(): Record<string, string>;
-  leftovers(project: string): string[];
-}
-
-let root = '';
-const targets: Target[] = [
-  {
-    name: 'embedded',
-    setup: async (dir) => {
-      root = path.join(dir, 'root');
-      return importBusyboxImage(openStore(root));
-    },
-    env: () => ({ HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.246.0.0/16:24' }),
-    leftovers: (project) => stackLeftovers(project, root),
-  },
-  { name: 'docker', setup: () => importDockerBusybox(new DockerRuntime().docker), env: () => ({}), leftovers: (project) => dockerLeaks(project) },
-];
+const targets = cliTargets('10.246.0.0/16:24');
 
 for (const target of targets) {
   describe.skipIf(unmet(...runtimeNamed(target.name).requirements))(`security_opt seccomp on the ${target.name} runtime`, () => {
     let dir: string;
     const project = `sc${randomBytes(3).toString('hex')}`;
 
-    const run = (args: string[], file = 'stack.yaml'): CliResult => {
-      const r = spawnSync(process.execPath, [cliPath, '--runtime', target.name, '-f', file, '-p', project, '--progress', 'plain', ...args], {
-        cwd: dir,
-        env: { ...process.env, ...target.env(), NO_COLOR: '1' },
-        encoding: 'utf8',
-        timeout: 90_000,
-      });
-      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-    };
+    const run = (args: string[], file = 'stack.yaml'): CliResult => stackOn(target, dir, file, project, args);
 
     /** The `key=value` lines a service printed, once all three are there. */
     const printed = async (service: string): Promise<Record<string, string>> => {
