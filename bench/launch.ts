@@ -1,7 +1,7 @@
 /**
  * Container start-to-exit: `true` in a busybox rootfs through the embedded runtime's launcher
  * (launch → go → wait: spawn hafen-run, namespaces, overlay, /proc /dev /sys, pivot_root, exec,
- * exit, teardown), 30 runs each with a fresh upper dir, median/min/max in ms. Node's own spawn of
+ * exit, teardown; with and without the default seccomp filter), 30 runs each with a fresh upper dir, median/min/max in ms. Node's own spawn of
  * /bin/true is the floor. Needs root and busybox-static. Run: npm run bench:launch.
  */
 import { spawn } from 'node:child_process';
@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeBusyboxRootfs } from '../src/runtime/embedded/launcher/busybox-rootfs.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../src/runtime/embedded/launcher/capabilities.js';
 import { launch } from '../src/runtime/embedded/launcher/launch.js';
+import { containerSeccompFilter } from '../src/seccomp/container-filter.js';
 import type { LaunchSpec } from '../src/runtime/embedded/launcher/spec.js';
 
 const RUNS = 30;
@@ -51,6 +53,9 @@ async function main(): Promise<void> {
     await measure('container: overlay (volatile), new netns', () => container({ rootfs: overlay(true) }));
     await measure('container: overlay (volatile), host net', () => container({ rootfs: overlay(true), net: 'host' }));
     await measure('container: plain dir rootfs, new netns', () => container({ rootfs: { kind: 'dir', path: lower } }));
+    // The default seccomp profile as every container gets it: compiled once (cached), sent on a descriptor, installed before exec.
+    const seccompFilter = containerSeccompFilter({ kind: 'default' }, DOCKER_DEFAULT_CAPABILITIES);
+    await measure('container: overlay (volatile), host net, seccomp', () => container({ rootfs: overlay(true), net: 'host', ...(seccompFilter ? { seccompFilter } : {}) }));
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }

@@ -14,14 +14,14 @@ export interface CliResult {
 }
 
 /** `stack ...args` in `cwd`, with NO_COLOR so messages compare as plain text. */
-export function stack(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+export function stack(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first (npm test does)`);
   // `--`: Node 20 would take a `--env-file` anywhere on its command line as its own (see main.ts).
   const r = spawnSync(process.execPath, ['--', cliPath, ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: opts.timeout ?? 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

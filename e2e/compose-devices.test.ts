@@ -4,21 +4,17 @@
  * is held by the same rules. On cgroup v1 the container's devices.list is compared with what
  * Docker itself writes. `down` leaves no cgroup.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
-import { importBusyboxImage as importDockerBusybox } from '../src/runtime/docker/test-images.js';
-import { openStore } from '../src/runtime/embedded/store/index.js';
-import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { hostBlockDevice } from '../src/testing/host-devices.js';
 import { unmet } from '../src/testing/requirements.js';
-import { cliPath, type CliResult } from './cli.js';
-import { dockerLeaks, runtimeNamed } from './conformance/runtimes.js';
-import { stackLeftovers } from './stack-leftovers.js';
+import type { CliResult } from './cli.js';
+import { cliTargets, stackOn } from './cli-targets.js';
+import { runtimeNamed } from './conformance/runtimes.js';
 
 const disk = hostBlockDevice();
 const SLEEP = `trap 'exit 0' TERM; sleep 600 & wait`;
@@ -34,38 +30,15 @@ const STACK = (image: string) => `services:
     device_cgroup_rules: ["b ${disk?.major}:* r"]
 `;
 
-/** One runtime: its image, its CLI environment, where its containers' devices cgroups are, what it leaves. */
-interface Target {
-  name: 'embedded' | 'docker';
-  setup(dir: string): Promise<string>;
-  env(): Record<string, string>;
-  devicesDir(project: string, container: string): string;
-  leftovers(project: string): string[];
-}
-
-let root = '';
-const targets: Target[] = [
-  {
-    name: 'embedded',
-    setup: async (dir) => {
-      root = path.join(dir, 'root');
-      return importBusyboxImage(openStore(root));
-    },
-    env: () => ({ HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.247.0.0/16:24' }),
-    devicesDir: (project, container) => `/sys/fs/cgroup/devices/hafen/${project}/${container}`,
-    leftovers: (project) => stackLeftovers(project, root),
+/** Each runtime, and where its containers' devices cgroups are. */
+const targets = cliTargets('10.247.0.0/16:24').map((t) => ({
+  ...t,
+  devicesDir: (project: string, container: string): string => {
+    if (t.name === 'embedded') return `/sys/fs/cgroup/devices/hafen/${project}/${container}`;
+    const id = execFileSync('docker', ['inspect', '-f', '{{.Id}}', container], { encoding: 'utf8' }).trim();
+    return `/sys/fs/cgroup/devices/docker/${id}`;
   },
-  {
-    name: 'docker',
-    setup: () => importDockerBusybox(new DockerRuntime().docker),
-    env: () => ({}),
-    devicesDir: (_project, container) => {
-      const id = execFileSync('docker', ['inspect', '-f', '{{.Id}}', container], { encoding: 'utf8' }).trim();
-      return `/sys/fs/cgroup/devices/docker/${id}`;
-    },
-    leftovers: (project) => dockerLeaks(project),
-  },
-];
+}));
 
 /** A v1 devices hierarchy, as on these machines: the devices.list comparison needs it. */
 const v1 = fs.existsSync('/sys/fs/cgroup/devices/devices.list');
@@ -81,15 +54,7 @@ for (const target of targets) {
       let file: string;
       const projects: string[] = [];
 
-      const run = (project: string, args: string[]): CliResult => {
-        const r = spawnSync(process.execPath, [cliPath, '--runtime', target.name, '-f', file, '-p', project, '--progress', 'plain', ...args], {
-          cwd: dir,
-          env: { ...process.env, ...target.env(), NO_COLOR: '1' },
-          encoding: 'utf8',
-          timeout: 90_000,
-        });
-        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-      };
+      const run = (project: string, args: string[]): CliResult => stackOn(target, dir, file, project, args);
 
       beforeAll(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-devices-${target.name}-`));

@@ -6,20 +6,16 @@
  * numeric stop_signal, the cgroup tunings. Keys the embedded runtime cannot honour are refused by
  * `up` (exit 2, file:line:col, the key, what to do) before anything is made. Nothing is left after.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
-import { importBusyboxImage as importDockerBusybox } from '../src/runtime/docker/test-images.js';
-import { openStore } from '../src/runtime/embedded/store/index.js';
-import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { unmet } from '../src/testing/requirements.js';
-import { cliPath, type CliResult } from './cli.js';
-import { dockerLeaks, runtimeNamed } from './conformance/runtimes.js';
-import { stackLeftovers } from './stack-leftovers.js';
+import type { CliResult } from './cli.js';
+import { cliTargets, stackOn } from './cli-targets.js';
+import { runtimeNamed } from './conformance/runtimes.js';
 
 const SLEEP = `trap 'exit 0' TERM; sleep 600 & wait`;
 
@@ -71,41 +67,16 @@ const STACK = (image: string) => `services:
     cpu_quota: 25000
 `;
 
-/** What one runtime needs: its images, how its CLI runs, where a container's cgroup files are, what it leaves. */
-interface Target {
-  name: 'embedded' | 'docker';
-  setup(dir: string): Promise<string>;
-  env(): Record<string, string>;
-  cgroupDir(controller: string, project: string, container: string): string;
-  leftovers(project: string): string[];
-  initComm: string;
-}
-
-let root = '';
-const targets: Target[] = [
-  {
-    name: 'embedded',
-    setup: async (dir) => {
-      root = path.join(dir, 'root');
-      return importBusyboxImage(openStore(root));
-    },
-    env: () => ({ HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.241.0.0/16:24' }),
-    cgroupDir: (controller, project, container) => `/sys/fs/cgroup/${controller}/hafen/${project}/${container}`,
-    leftovers: (project) => stackLeftovers(project, root),
-    initComm: 'hafen-init',
+/** Each runtime, where a container's cgroup files are, and the name of its init process. */
+const targets = cliTargets('10.241.0.0/16:24').map((t) => ({
+  ...t,
+  cgroupDir: (controller: string, project: string, container: string): string => {
+    if (t.name === 'embedded') return `/sys/fs/cgroup/${controller}/hafen/${project}/${container}`;
+    const id = execFileSync('docker', ['inspect', '-f', '{{.Id}}', container], { encoding: 'utf8' }).trim();
+    return `/sys/fs/cgroup/${controller}/docker/${id}`;
   },
-  {
-    name: 'docker',
-    setup: () => importDockerBusybox(new DockerRuntime().docker),
-    env: () => ({}),
-    cgroupDir: (controller, _project, container) => {
-      const id = execFileSync('docker', ['inspect', '-f', '{{.Id}}', container], { encoding: 'utf8' }).trim();
-      return `/sys/fs/cgroup/${controller}/docker/${id}`;
-    },
-    leftovers: (project) => dockerLeaks(project),
-    initComm: 'docker-init',
-  },
-];
+  initComm: t.name === 'embedded' ? 'hafen-init' : 'docker-init',
+}));
 
 /** cgroup v1 with memory and cpu controllers, as on these machines; the cgroup file checks need it. */
 const v1 = fs.existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') && fs.existsSync('/sys/fs/cgroup/cpu/cpu.shares');
@@ -117,15 +88,7 @@ for (const target of targets) {
     let image: string;
     const projects: string[] = [];
 
-    const run = (project: string, args: string[], opts: { file?: string } = {}): CliResult => {
-      const r = spawnSync(process.execPath, [cliPath, '--runtime', target.name, '-f', opts.file ?? file, '-p', project, '--progress', 'plain', ...args], {
-        cwd: dir,
-        env: { ...process.env, ...target.env(), NO_COLOR: '1' },
-        encoding: 'utf8',
-        timeout: 90_000,
-      });
-      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-    };
+    const run = (project: string, args: string[], opts: { file?: string } = {}): CliResult => stackOn(target, dir, opts.file ?? file, project, args);
     const newProject = (): string => {
       const p = `px${randomBytes(3).toString('hex')}`;
       projects.push(p);

@@ -110,6 +110,12 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
     if (hr_apply_rlimits(o, err, sizeof err) < 0 || hr_write_oom_score_adj(o, err, sizeof err) < 0)
       exec_fail(errfd, HR_EXIT_SETUP, "%s", err);
   }
+  int nnp = !o->privileged && !o->allow_new_privs;
+  {
+    /* Without no_new_privs only CAP_SYS_ADMIN may install a filter: do it while we hold it (as runc). */
+    char err[512];
+    if (!nnp && hr_install_seccomp(o, err, sizeof err) < 0) exec_fail(errfd, HR_EXIT_SETUP, "%s", err);
+  }
   if (setgroups((size_t)o->ngroups, o->groups) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgroups: %s", strerror(errno));
   if (setresgid(o->gid, o->gid, o->gid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgid %u: %s", o->gid, strerror(errno));
   if (setresuid(o->uid, o->uid, o->uid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setuid %u: %s", o->uid, strerror(errno));
@@ -127,9 +133,14 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
       {(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
   };
   if (syscall(SYS_capset, &hdr, data) < 0) exec_fail(errfd, HR_EXIT_SETUP, "capset: %s", strerror(errno));
-  if (!o->privileged && !o->allow_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     exec_fail(errfd, HR_EXIT_SETUP, "no_new_privs: %s", strerror(errno));
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  {
+    /* Last before exec: from here on the filter judges every call, execve included. */
+    char err[512];
+    if (nnp && hr_install_seccomp(o, err, sizeof err) < 0) exec_fail(errfd, HR_EXIT_SETUP, "%s", err);
+  }
 
   const char *cmd = o->argv[0];
   int err = ENOENT;
@@ -321,6 +332,11 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   read_exec_error(ep[0], msg, sizeof msg, &code);
   close(ep[0]);
   HR_T("command exec'd");
+  if (!code && hr_confine_init(o, msg, sizeof msg) < 0) {
+    /* Fail closed: an unconfined, privileged init inside a confined container is not kept. */
+    kill(child, SIGKILL);
+    code = HR_EXIT_SETUP;
+  }
   if (code) hr_sendmsg(chan, MSG_EXEC_ERROR, msg, -1);
   else hr_sendmsg(chan, MSG_STARTED, NULL, -1);
   /* The command has its own memory now: what ps shows of init need not name host paths. */
@@ -330,7 +346,8 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   for (;;) {
     siginfo_t si;
     int sig = sigwaitinfo(&set, &si);
-    if (sig < 0) continue;
+    if (sig < 0 && errno == EINTR) continue;
+    if (sig < 0) _exit(HR_EXIT_SETUP); /* refused (a seccomp profile without it): end rather than spin */
     if (sig != SIGCHLD) {
       kill(child, sig);
       continue;

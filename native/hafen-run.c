@@ -58,6 +58,11 @@
  *     --detach   setsid(), so the caller can die (even by SIGKILL) and the container lives on;
  *     --status-file FILE  written atomically at the end: `exited CODE` or `signaled SIG`, plus ` oom`
  *                when the kernel OOM-killed in one of the cgroups (memory.oom_control / memory.events).
+ *     --seccomp-fd N  (run and exec) the command's seccomp filter: raw struct sock_filter bytes read
+ *                from fd N up to EOF before anything else, installed as the command's last step
+ *                before exec (after capabilities and no_new_privs; without no_new_privs, just before
+ *                the capabilities are dropped, while CAP_SYS_ADMIN still allows it). Once the command
+ *                runs, init itself keeps only CAP_KILL and takes the same filter (not with --privileged).
  *   PID 1 inside is hafen-run (a tiny init): it forks the command, forwards SIGTERM SIGINT SIGHUP
  *   SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH to it, reaps every zombie and exits with the command's status,
  *   so the kernel ends the rest of the namespace. This outer process forwards the same signals
@@ -306,6 +311,10 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
     else if (!strcmp(a, "--env-fd")) {
       char err[256];
       if (hr_read_env_fd((int)parse_num(v, "--env-fd", 10), o, err, sizeof err) < 0) hr_die("%s", err);
+    }
+    else if (!strcmp(a, "--seccomp-fd")) {
+      char err[256];
+      if (hr_read_seccomp_fd((int)parse_num(v, "--seccomp-fd", 10), o, err, sizeof err) < 0) hr_die("%s", err);
     }
     else hr_die("unknown option %s", a);
   }

@@ -88,6 +88,9 @@ struct hr_opts {
   int oom_score_adj, has_oom_score_adj;
   int stdin_open;                /* --stdin-open: with --log, stdin is a pipe kept open (never EOF), not /dev/null */
   int allow_new_privs;          /* --allow-new-privileges: no no_new_privs (security_opt no-new-privileges:false) */
+  /* --seccomp-fd N: the command's seccomp filter (struct sock_filter[]), read at parse time */
+  const unsigned char *seccomp;
+  size_t seccomp_len;
   char **argv;                  /* the command, NULL-terminated */
 };
 
@@ -150,6 +153,13 @@ int hr_read_env_fd(int fd, struct hr_opts *o, char *err, size_t errlen);
 
 /* names: a path for fsconfig (255 bytes at most), else /proc/self/fd/N of an O_PATH fd in *fd, -1 if none (hafen-run-paths.c) */
 const char *hr_fsconfig_path(const char *path, char *buf, size_t len, int *fd);
+
+/* seccomp (hafen-run-seccomp.c) */
+int hr_read_seccomp_fd(int fd, struct hr_opts *o, char *err, size_t errlen);
+int hr_install_seccomp(const struct hr_opts *o, char *err, size_t errlen);
+/* Once the command runs, init keeps only CAP_KILL (to pass signals on to a command of another uid)
+ * and takes the command's filter, so a container process that may ptrace it gains nothing. */
+int hr_confine_init(const struct hr_opts *o, char *err, size_t errlen);
 
 /* logs (hafen-run-log.c) */
 struct hr_log;

@@ -50,7 +50,7 @@ describe('process keys in stack config', () => {
     ['devices: [{source: /dev/zero, permissions: rw}]', { devices: [{ source: '/dev/zero', target: '/dev/zero', permissions: 'rw' }] }],
     ['device_cgroup_rules: ["c 1:3 mr", "a *:* rwm", "b 8:* rw"]', { device_cgroup_rules: ['c 1:3 mr', 'a *:* rwm', 'b 8:* rw'] }],
     ['security_opt: [no-new-privileges:false, seccomp=unconfined]', { security_opt: ['no-new-privileges:false', 'seccomp=unconfined'] }],
-    ['security_opt: ["seccomp:/abs.json", "label=disable"]', { security_opt: ['seccomp:/abs.json', 'label=disable'] }],
+    ['security_opt: ["seccomp:builtin", "label=disable"]', { security_opt: ['seccomp:builtin', 'label=disable'] }],
     ['group_add: [audio, 1234]', { group_add: ['audio', '1234'] }],
     ['oom_score_adj: -500', { oom_score_adj: -500 }],
     ['mem_swappiness: 0', { mem_swappiness: 0 }],
@@ -71,9 +71,35 @@ describe('process keys in stack config', () => {
     if (Object.keys(expected).length === 0) expect(out.pid).toBeUndefined();
   });
 
-  it('reads a seccomp profile file relative to the stack file, as Compose does', async () => {
-    const stack = await load('services:\n  app:\n    image: host\n    security_opt: [seccomp=profiles/p.json]\n');
+  /** Loads a stack with files next to it. */
+  async function loadWith(yaml: string, files: Record<string, string>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-proc-'));
+    made.push(dir);
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+    fs.writeFileSync(path.join(dir, 'stack.yaml'), yaml);
+    return loadStack({ cwd: dir, env: {} });
+  }
+
+  it('reads a seccomp profile file relative to the stack file, as Compose does, and checks it at once', async () => {
+    const stack = await loadWith('services:\n  app:\n    image: host\n    security_opt: [seccomp=profiles/p.json]\n', {
+      'profiles/p.json': '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}',
+    });
     expect(stack.services.app!.security_opt).toEqual([`seccomp=${path.join(path.dirname(stack.file), 'profiles/p.json')}`]);
+  });
+
+  it.each([
+    ['a missing profile', {}, /stack\.yaml:4:35 services\.app\.security_opt\[1\]: cannot read seccomp profile \/.*\/p\.json: ENOENT/],
+    ['a profile that is not JSON', { 'p.json': '{defaultAction' }, /stack\.yaml:4:35 services\.app\.security_opt\[1\]: seccomp profile \/.*\/p\.json: not valid JSON/],
+    ['an unknown action', { 'p.json': '{"defaultAction": "SCMP_ACT_MAYBE"}' }, /services\.app\.security_opt\[1\]: seccomp profile \/.*\/p\.json: defaultAction: unknown action "SCMP_ACT_MAYBE"/],
+    ['a profile the container init cannot live with', { 'p.json': '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"}]}' }, /p\.json refuses rt_sigtimedwait, wait4, kill, sendmsg, exit_group, which the container's init needs/],
+    ['a notify listener', { 'p.json': '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/a.sock"}' }, /p\.json: listenerPath: seccomp notify listeners are not supported/],
+  ])('refuses %s at its key, with the profile\'s own error', async (_what, files, message) => {
+    const err = await loadWith('services:\n  app:\n    image: host\n    security_opt: [label=disable, seccomp=p.json]\n', files).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(message);
   });
 
   it('leaves the keys out of a service that does not use them', async () => {

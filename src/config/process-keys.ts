@@ -4,12 +4,12 @@
  * form, by Compose's meaning (compose-go's loader and the Compose specification). Each is set on
  * the service only when written, so files that do not use them normalize as before.
  */
-import path from 'node:path';
 import { parseDeviceCgroupRule } from './device-cgroup-rule.js';
 import { ValueError, type Issues } from './issues.js';
 import { entries } from './mappings.js';
 import type { BlkioConfig, DeviceMapping, Service, Ulimit } from './model.js';
 import type { RawBlkio, RawService, Size } from './raw.js';
+import { securityOptFrom } from './security-opt.js';
 import { parseSize } from './units.js';
 
 /** The keys this module fills in, as they appear on Service. */
@@ -46,13 +46,6 @@ export function noNewPrivileges(options: readonly string[] | undefined): boolean
     if (m) out = m[2] !== 'false';
   }
   return out;
-}
-
-/** `seccomp=FILE` with a relative FILE: relative to the stack file, as Compose reads it. */
-function seccompFileFrom(option: string, dir: string): string {
-  const m = /^seccomp([=:])(.+)$/.exec(option);
-  if (!m || m[2] === 'unconfined' || m[2] === 'builtin' || path.isAbsolute(m[2]!)) return option;
-  return `seccomp${m[1]}${path.resolve(dir, m[2]!)}`;
 }
 
 /** An integer as written (a number, or a string of digits after interpolation). */
@@ -175,7 +168,7 @@ export function processKeysOf(name: string, raw: RawService, issues: Issues, dir
   if (raw.device_cgroup_rules !== undefined) {
     out.device_cgroup_rules = raw.device_cgroup_rules.filter((r, i) => check(`device_cgroup_rules[${i}]`, () => parseDeviceCgroupRule(r)) !== undefined);
   }
-  if (raw.security_opt !== undefined) out.security_opt = raw.security_opt.map((o) => seccompFileFrom(o, dir));
+  if (raw.security_opt !== undefined) out.security_opt = raw.security_opt.map((o, i) => check(`security_opt[${i}]`, () => securityOptFrom(o, dir)) ?? o);
   if (raw.group_add !== undefined) out.group_add = raw.group_add.map(String);
   if (raw.oom_score_adj !== undefined) set('oom_score_adj', check('oom_score_adj', () => integer(raw.oom_score_adj!, 'oom_score_adj', -1000, 1000)));
   if (raw.mem_swappiness !== undefined) set('mem_swappiness', check('mem_swappiness', () => integer(raw.mem_swappiness!, 'mem_swappiness', 0, 100)));

@@ -20,7 +20,7 @@ describe('process keys the embedded runtime cannot honour', () => {
     ['cpu_count', { cpu_count: 1 }, 'a Windows container option'],
     ['cpu_percent', { cpu_percent: 1 }, 'a Windows container option'],
     ['userns_mode', { userns_mode: 'private' }, 'services.app.userns_mode: userns_mode "private" is not supported on the embedded runtime'],
-    ['a seccomp profile', { security_opt: ['no-new-privileges', 'seccomp=/x.json', 'apparmor=p'] }, 'services.app.security_opt: "seccomp=/x.json", "apparmor=p" cannot be honoured on the embedded runtime'],
+    ['an AppArmor profile', { security_opt: ['no-new-privileges', 'seccomp=/x.json', 'apparmor=p'] }, 'services.app.security_opt: "apparmor=p" cannot be honoured on the embedded runtime'],
     ['IPC sysctls in a shared IPC namespace', { ipc: 'host', sysctls: { 'kernel.shmmax': '1', 'net.core.somaxconn': '5' } }, 'services.app.sysctls: kernel.shmmax would change the IPC namespace of "ipc: host"'],
     ['net sysctls in a shared network namespace', { network_mode: { kind: 'host' }, sysctls: { 'net.core.somaxconn': '5' } }, 'services.app.sysctls: net.core.somaxconn would change the network namespace of "network_mode: host"'],
     ['ipc: none', { ipc: 'none' }, 'services.app.ipc: "ipc: none" (no /dev/shm) is not supported on the embedded runtime'],
@@ -38,7 +38,7 @@ describe('process keys the embedded runtime cannot honour', () => {
         ulimits: { nofile: { soft: 1, hard: 2 } }, shm_size: 1, sysctls: { 'kernel.shmmax': '1', 'net.ipv4.ip_forward': '1' }, ipc: 'shareable', pid: 'host', uts: 'host',
         devices: [{ source: '/dev/zero', target: '/dev/zero', permissions: 'rwm' }], group_add: ['audio'], oom_score_adj: 5, mem_swappiness: 0, memswap_limit: -1,
         cpu_shares: 5, cpu_quota: 50000, cpu_period: 100000, userns_mode: 'host',
-        security_opt: ['no-new-privileges:false', 'seccomp=unconfined', 'apparmor=unconfined', 'label=disable', 'label:disable', 'seccomp:unconfined'],
+        security_opt: ['no-new-privileges:false', 'seccomp=unconfined', 'apparmor=unconfined', 'label=disable', 'label:disable', 'seccomp:unconfined', 'seccomp=/p/profile.json', 'seccomp=builtin'],
       }),
     ).toEqual([]);
   });

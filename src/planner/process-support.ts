@@ -7,8 +7,12 @@ import { sysctlNamespace } from '../config/process-keys.js';
 import type { Service } from '../config/model.js';
 import type { SupportRule } from './runtime-support.js';
 
-/** Security options the embedded runtime honours: it applies no seccomp filter, AppArmor profile or SELinux label to lift. */
-const EMBEDDED_SECURITY_OPTS = /^(no-new-privileges([:=](true|false))?|seccomp[=:]unconfined|apparmor[=:]unconfined|label[=:]disable)$/;
+/**
+ * Security options the embedded runtime honours: no-new-privileges, any seccomp profile (its
+ * default, `unconfined`, `builtin`, or a Docker-format FILE), and the AppArmor/SELinux opt-outs
+ * (it applies no AppArmor profile or SELinux label to lift).
+ */
+const EMBEDDED_SECURITY_OPTS = /^(no-new-privileges([:=](true|false))?|seccomp[=:].+|apparmor[=:]unconfined|label[=:]disable)$/;
 
 const DOCKER_ONLY = 'remove it, or use --runtime docker';
 
@@ -31,7 +35,7 @@ export const PROCESS_SUPPORT_RULES: readonly SupportRule[] = [
       const other = (s.security_opt ?? []).filter((o) => !EMBEDDED_SECURITY_OPTS.test(o));
       return other.length === 0
         ? undefined
-        : `${other.map((o) => JSON.stringify(o)).join(', ')} cannot be honoured on the embedded runtime (it takes no-new-privileges[:true|false], seccomp=unconfined, apparmor=unconfined and label=disable)`;
+        : `${other.map((o) => JSON.stringify(o)).join(', ')} cannot be honoured on the embedded runtime (it takes no-new-privileges[:true|false], seccomp=unconfined|builtin|FILE.json, apparmor=unconfined and label=disable)`;
     },
     todo: DOCKER_ONLY,
   },

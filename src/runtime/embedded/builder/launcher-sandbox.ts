@@ -1,10 +1,13 @@
 /**
  * The build sandbox on hafen's process launcher (hafen-run): new mount, PID, UTS, IPC and cgroup
  * namespaces, the overlay mounted inside them (gone with the process), Docker's default
- * capabilities, no_new_privs, stdin at EOF, stdout and stderr collected line by line.
+ * capabilities, no_new_privs, Docker's default seccomp profile (as `docker build` applies it),
+ * stdin at EOF, stdout and stderr collected line by line.
  */
 import fs from 'node:fs';
 import { RuntimeError } from '../../../errors.js';
+import { containerSeccompFilter } from '../../../seccomp/container-filter.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../launcher/capabilities.js';
 import { exitCodeOf } from '../launcher/exit-status.js';
 import { launch } from '../launcher/launch.js';
 import type { LaunchSpec } from '../launcher/spec.js';
@@ -35,7 +38,10 @@ export class LauncherSandbox implements RunSandbox {
       env,
       cwd: req.cwd,
       user: { uid: req.uid, gid: req.gid, groups: req.groups },
+      capabilities: DOCKER_DEFAULT_CAPABILITIES,
     };
+    const seccomp = containerSeccompFilter({ kind: 'default' }, DOCKER_DEFAULT_CAPABILITIES);
+    if (seccomp) spec.seccompFilter = seccomp;
     req.signal?.throwIfAborted();
     const tail = new OutputTail(req.onOutput);
     const proc = await launch(spec, { stdio: 'pipe', name: 'build step' });

@@ -32,6 +32,7 @@ export async function execInContainer(name: string, run: RecordRun, opts: ExecOp
       ...(base.ulimits ? { ulimits: base.ulimits } : {}),
       ...(base.allowNewPrivileges ? { allowNewPrivileges: true } : {}),
       ...(base.oomScoreAdj !== undefined ? { oomScoreAdj: base.oomScoreAdj } : {}),
+      ...(base.seccomp ? { seccompFilter: Buffer.from(base.seccomp, 'base64') } : {}),
     },
     { stdio: opts.interactive ? 'inherit' : 'pipe', name: `container ${name}` },
   );

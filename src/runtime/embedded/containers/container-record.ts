@@ -55,6 +55,8 @@ export interface RecordProcess {
   ulimits?: Record<string, { soft: number; hard: number }>;
   allowNewPrivileges?: boolean;
   oomScoreAdj?: number;
+  /** The compiled seccomp filter (base64 of struct sock_filter[]); none when unconfined. An exec gets the same. */
+  seccomp?: string;
 }
 
 /** What start made: the container's init and the launcher that watches it, each with its start time. */

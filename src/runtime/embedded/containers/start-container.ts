@@ -24,6 +24,7 @@ import { syncHosts } from './hosts-sync.js';
 import { groupIdsInRootfs } from '../launcher/group-add.js';
 import { containerOptions, processOptions, withoutBinds } from './process-options.js';
 import { networkNamespace } from './network-mode.js';
+import { containerSeccompFilter, seccompChoice } from '../../../seccomp/container-filter.js';
 import { containerCapabilities, containerCommand, containerCwd, containerEnv, containerHealthcheck } from './process-spec.js';
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
@@ -108,6 +109,8 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     ...(spec.privileged ? { privileged: true } : {}),
     ...processOptions(spec),
   }));
+  const seccomp = await step('compiling its seccomp filter', () => containerSeccompFilter(seccompChoice(spec.securityOpt, spec.privileged), proc.capabilities));
+  if (seccomp) proc.seccomp = seccomp.toString('base64');
   if (spec.groupAdd?.length) {
     const extra = await step('resolving its group_add', () => groupIdsInRootfs([paths.upper, ...layers.lower], spec.groupAdd!));
     proc.user = { ...proc.user, groups: [...new Set([...(proc.user.groups ?? []), ...extra])] };
@@ -124,6 +127,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
   const namespace = await step('finding its network namespace', () => networkNamespace(ctx.root, record));
   const launchSpec: LaunchSpec = {
     ...proc,
+    ...(seccomp ? { seccompFilter: seccomp } : {}),
     rootfs: { kind: 'overlay', lower: layers.lower, upper: paths.upper, work: paths.work, target: paths.rootfs },
     readOnlyRootfs: spec.readOnly,
     hostReadOnly: layers.hostReadOnly,

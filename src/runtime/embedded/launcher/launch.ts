@@ -11,7 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
 import { exitCodeOf, parseExitStatus, type ExitStatus } from './exit-status.js';
 import { hafenRunPath } from './hafen-run-path.js';
-import { ENV_FD, SYNC_FD, envPayload, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
+import { ENV_FD, SECCOMP_FD, SYNC_FD, envPayload, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
 
 /** What happens to the launcher's stdin/stdout/stderr (the command's, unless the spec logs to a file). */
 export interface LaunchOptions {
@@ -89,12 +89,20 @@ function sendEnv(child: ChildProcess, env: Buffer | undefined): void {
   pipe?.end(env);
 }
 
+/** Writes the spec's seccomp filter to the launcher's SECCOMP_FD (it reads it whole before anything else). */
+function sendSeccompFilter(child: ChildProcess, spec: ProcessSpec): void {
+  if (!spec.seccompFilter) return;
+  const stream = (child.stdio as readonly unknown[])[SECCOMP_FD] as Writable | undefined;
+  stream?.on('error', () => {}); // the launcher died first: its exit tells the story
+  stream?.end(Buffer.from(spec.seccompFilter));
+}
+
 /** Starts a container and resolves once its init's pid is known (the command waits for `go()`). */
 export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Promise<LaunchedProcess> {
   const name = options.name ?? 'container';
   const io = options.stdio ?? (spec.log || spec.detach ? 'ignore' : 'inherit');
   const env = envPayload(spec);
-  const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe', env ? 'pipe' : 'ignore'];
+  const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe', env ? 'pipe' : 'ignore', ...(spec.seccompFilter ? (['pipe'] as const) : [])];
   const [bin, argv] = [hafenRunPath(), runArgv(spec, { syncFd: SYNC_FD })];
   const child: ChildProcess = spawn(bin, argv, {
     stdio,
@@ -102,6 +110,7 @@ export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Pro
   });
   sendEnv(child, env);
   const sync = child.stdio[SYNC_FD] as Socket;
+  sendSeccompFilter(child, spec);
   const launcherStderr = io === 'ignore' ? collect(child.stderr) : () => '';
 
   let pid: number | undefined;
@@ -201,8 +210,9 @@ export function execIn(pid: number, spec: ProcessSpec, options: LaunchOptions = 
   const name = options.name ?? 'container';
   const io = options.stdio ?? 'inherit';
   const env = envPayload(spec);
-  const child = spawn(hafenRunPath(), execArgv(pid, spec), { stdio: [io, io, io, 'ignore', env ? 'pipe' : 'ignore'] });
+  const child = spawn(hafenRunPath(), execArgv(pid, spec), { stdio: [io, io, io, 'ignore', env ? 'pipe' : 'ignore', ...(spec.seccompFilter ? (['pipe'] as const) : [])] });
   sendEnv(child, env);
+  sendSeccompFilter(child, spec);
   const done = new Promise<ExitStatus>((resolve, reject) => {
     child.on('error', (err) => reject(new RuntimeError(name, `cannot run hafen-run: ${err.message}`, { cause: err })));
     child.on('close', (code, signal) => resolve(statusFromExit(code, signal)));

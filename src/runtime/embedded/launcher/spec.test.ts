@@ -35,6 +35,7 @@ describe('runArgv', () => {
     ['a log', { log: { file: '/l', maxBytes: 10 } }, ['--rootfs', '/r', ...tail, '--log', '/l', '--log-max', '10']],
     ['a log kept in 3 files', { log: { file: '/l', maxBytes: 10, files: 3 } }, ['--rootfs', '/r', ...tail, '--log', '/l', '--log-max', '10', '--log-files', '3']],
     ['detached', { detach: { statusFile: '/s' } }, ['--rootfs', '/r', ...tail, '--detach', '--status-file', '/s']],
+    ['a seccomp filter: its fd, never its bytes', { seccompFilter: Buffer.alloc(16, 0x41) }, ['--rootfs', '/r', ...tail, '--seccomp-fd', '5']],
   ])('%s', (_, spec, expected) => {
     expect(runArgv({ ...base, ...spec })).toEqual(['run', ...expected, '--', 'true']);
   });

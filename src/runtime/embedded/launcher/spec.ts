@@ -75,6 +75,8 @@ export interface ProcessSpec {
   allowNewPrivileges?: boolean;
   /** The OOM-killer preference, -1000..1000 (the container's init and command, and an exec). */
   oomScoreAdj?: number;
+  /** A compiled seccomp filter (struct sock_filter bytes, src/seccomp), handed over on SECCOMP_FD. */
+  seccompFilter?: Uint8Array;
 }
 
 /** A namespace: a new one, the host's, or an existing one by path (`/proc/PID/ns/ipc`). */
@@ -134,6 +136,9 @@ export function envPayload(spec: ProcessSpec): Buffer | undefined {
   return Buffer.from(entries.map(([k, v]) => `${k}=${v}\0`).join(''));
 }
 
+/** Where hafen-run reads the seccomp filter from (fd 5, Node's sixth stdio entry; fd 4 is the environment's), never the command line. */
+export const SECCOMP_FD = 5;
+
 function invalid(message: string): never {
   throw new RuntimeError('launch spec', message);
 }
@@ -167,6 +172,10 @@ function processArgs(spec: ProcessSpec): string[] {
   if (spec.oomScoreAdj !== undefined) {
     if (!Number.isInteger(spec.oomScoreAdj) || spec.oomScoreAdj < -1000 || spec.oomScoreAdj > 1000) invalid(`bad oom_score_adj ${spec.oomScoreAdj}`);
     args.push('--oom-score-adj', String(spec.oomScoreAdj));
+  }
+  if (spec.seccompFilter) {
+    if (spec.seccompFilter.length === 0 || spec.seccompFilter.length % 8 !== 0) invalid(`bad seccomp filter of ${spec.seccompFilter.length} bytes`);
+    args.push('--seccomp-fd', String(SECCOMP_FD));
   }
   return args;
 }
