@@ -376,6 +376,9 @@ static void on_chan(struct outer *r) {
   struct iovec iov = {buf, sizeof buf - 1};
   struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
   ssize_t n = recvmsg(r->chan, &mh, MSG_CMSG_CLOEXEC);
+  /* init exited with our GO unread: the kernel reports ECONNRESET once, ahead of what init had sent
+   * (its setup error); read again to get it. */
+  if (n < 0 && errno == ECONNRESET) n = recvmsg(r->chan, &mh, MSG_CMSG_CLOEXEC);
   if (n < 0 && errno == EINTR) return;
   if (n <= 0) {
     r->chan_open = 0;
@@ -561,6 +564,14 @@ static int run_main(const struct hr_opts *o) {
   }
   HR_T("init reaped");
   if (r.raw) tcsetattr(STDIN_FILENO, TCSANOW, &r.saved);
+  /* Setup failed before the caller's `go`: it is about to send it (it has our pid). Take it (or its
+   * EOF) before exiting, for a socket closed with unread data makes the caller's side fail and drop
+   * the error line it has not read yet. */
+  if (o->syncfd >= 0 && !r.go_sent) {
+    struct pollfd p = {.fd = o->syncfd, .events = POLLIN};
+    char b[64];
+    if (poll(&p, 1, 500) > 0) (void)!read(o->syncfd, b, sizeof b);
+  }
 
   int st;
   if (r.aborted) st = HR_EXIT_SETUP << 8;
