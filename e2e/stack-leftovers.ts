@@ -25,14 +25,20 @@ function supervisors(project: string, root: string): string[] {
   return out;
 }
 
-/** Files in the project's state folder (a `down` that keeps volumes keeps the empty folders). */
+/**
+ * Files in the project's state folder; and the folder itself when it keeps no named volume (a
+ * `down` that keeps volumes keeps `volumes/NAME`, and nothing else).
+ */
 function stateFiles(project: string, root: string): string[] {
   const dir = projectDir(root, project);
   if (!fs.existsSync(dir)) return [];
-  return fs
+  const files = fs
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => !e.isDirectory())
     .map((e) => `state file ${path.join(e.parentPath, e.name)}`);
+  const volumes = path.join(dir, 'volumes');
+  const keepsVolumes = fs.existsSync(volumes) && fs.readdirSync(volumes).length > 0;
+  return files.length > 0 || keepsVolumes ? files : [`state folder ${dir}`];
 }
 
 /** Everything of `project` still on this machine, one line each. */

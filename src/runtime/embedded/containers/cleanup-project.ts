@@ -1,7 +1,7 @@
 /**
  * Removing all of a project: every resource its ledger names (processes, veths, bridges, firewall
  * rules, cgroups, folders; see cleanup/), its subnets given back, and its state folder deleted, or
- * everything in it but `volumes/` when the volumes are kept. Works after its creator was SIGKILLed.
+ * everything in it but `volumes/` when named volumes are kept (none kept: the folder goes too). Works after its creator was SIGKILLed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +27,9 @@ export async function cleanupProjectState(ctx: RuntimeContext, project: string, 
     for (const entry of fs.readdirSync(dir)) {
       if (entry !== 'volumes') fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
     }
+    // With no named volume to keep, the folder goes too: a project without volumes leaves nothing.
+    const volumes = path.join(dir, 'volumes');
+    if (!fs.existsSync(volumes) || fs.readdirSync(volumes).length === 0) fs.rmSync(dir, { recursive: true, force: true });
   }
   ctx.log(`Cleaned up project ${project}`);
 }
