@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readTarEntries } from '../../../testing/layer-tar.js';
+import { hostBlockDevice } from '../../../testing/host-devices.js';
+import { detectCgroups } from '../cgroups/index.js';
 import { importBusyboxImage } from '../../../testing/busybox-image.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../../../testing/requirements.js';
 import { DockerfileError } from '../build/index.js';
@@ -175,6 +177,21 @@ describe.skipIf(unmet(requireRoot(), requireOverlay()))('builder with Compose bu
     // RUN --network=host wins over the build's none.
     const override = await run('FROM busybox:test\nRUN --network=host tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " > /ifaces\n', { run: { network: 'none' } });
     expect((await imageFiles(store, override.image)).get('ifaces')?.toString().trim().split('\n')).toContain(hostIface);
+  });
+
+  it('holds RUN steps to Docker\'s default devices: a disk made with mknod cannot be opened, /dev/null can; no step cgroup is left', async (ctx) => {
+    const disk = hostBlockDevice();
+    const where = detectCgroups().controllers.devices;
+    if (!disk || !where) return ctx.skip();
+    const { image } = await run(
+      `FROM busybox:test\nRUN mknod /tmp/disk b ${disk.major} ${disk.minor} && (head -c1 /tmp/disk >/dev/null 2>&1 && echo opened || echo refused) > /devices && echo ok > /dev/null && echo null-ok >> /devices\n`,
+      { noCache: true },
+    );
+    expect((await imageFiles(store, image)).get('devices')?.toString()).toBe('refused\nnull-ok\n');
+    // The step's cgroup is gone (and its parent, when no other build is running).
+    const parent = path.join(where.mount, 'hafen-build');
+    const mine = fs.existsSync(parent) ? fs.readdirSync(parent).filter((e) => e.startsWith(`${process.pid}-`)) : [];
+    expect(mine).toEqual([]);
   });
 
   it('adds extra_hosts to /etc/hosts of RUN steps', async () => {

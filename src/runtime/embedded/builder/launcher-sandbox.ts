@@ -1,8 +1,8 @@
 /**
  * The build sandbox on hafen's process launcher (hafen-run): new mount, PID, UTS, IPC and cgroup
  * namespaces, the overlay mounted inside them (gone with the process), Docker's default
- * capabilities, no_new_privs, Docker's default seccomp profile (as `docker build` applies it),
- * stdin at EOF, stdout and stderr collected line by line.
+ * capabilities, no_new_privs, Docker's default seccomp profile and device rules (as `docker build`
+ * applies them), stdin at EOF, stdout and stderr collected line by line.
  */
 import fs from 'node:fs';
 import { RuntimeError } from '../../../errors.js';
@@ -12,6 +12,7 @@ import { exitCodeOf } from '../launcher/exit-status.js';
 import { launch } from '../launcher/launch.js';
 import type { LaunchSpec } from '../launcher/spec.js';
 import { OutputTail, type RunRequest, type RunResult, type RunSandbox } from './run-sandbox.js';
+import { stepDeviceCgroup } from './step-devices.js';
 
 /** Runs RUN steps through hafen-run. */
 export class LauncherSandbox implements RunSandbox {
@@ -43,6 +44,16 @@ export class LauncherSandbox implements RunSandbox {
     const seccomp = containerSeccompFilter({ kind: 'default' }, DOCKER_DEFAULT_CAPABILITIES);
     if (seccomp) spec.seccompFilter = seccomp;
     req.signal?.throwIfAborted();
+    const devices = stepDeviceCgroup();
+    try {
+      if (devices) spec.cgroups = [devices.dir];
+      return await this.launchStep(spec, req);
+    } finally {
+      await devices?.remove();
+    }
+  }
+
+  private async launchStep(spec: LaunchSpec, req: RunRequest): Promise<RunResult> {
     const tail = new OutputTail(req.onOutput);
     const proc = await launch(spec, { stdio: 'pipe', name: 'build step' });
     const abort = () => proc.kill('SIGKILL');
