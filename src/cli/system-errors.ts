@@ -18,8 +18,11 @@ export function explainSystemError(err: unknown, env: NodeJS.ProcessEnv = proces
   const e = err as SystemError;
   if (e.syscall !== 'connect' || !e.code) return undefined;
   const where = e.port !== undefined ? `${e.address}:${e.port}` : (e.address ?? 'its socket');
-  const docker = /docker/.test(where) || (env.DOCKER_HOST !== undefined && env.DOCKER_HOST.includes(e.address ?? '\0'));
-  const what = docker ? 'the Docker engine' : 'the engine';
+  // Only the Docker engine's address: another connect failure (a registry, a supervisor socket)
+  // is not the machine's Docker setup, and is left to its own handling.
+  const docker = /docker/.test(where) || (env.DOCKER_HOST !== undefined && e.address !== undefined && env.DOCKER_HOST.includes(e.address));
+  if (!docker) return undefined;
+  const what = 'the Docker engine';
   switch (e.code) {
     case 'EACCES':
     case 'EPERM':
