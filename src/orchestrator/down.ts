@@ -9,6 +9,7 @@ import type { EventSink } from '../executor/events.js';
 import { planDown } from '../planner/index.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
+import { imagesToRemove, removeImages, type RmiMode } from './down-images.js';
 import { observeProject } from './observe.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
 import { Label } from '../runtime/runtime.js';
@@ -22,6 +23,11 @@ export interface DownStackOptions {
   root?: string;
   /** `--runtime` or HAFEN_RUNTIME; the file's `runtime:` otherwise. */
   runtime?: RuntimeName;
+  // Compose's `down` flags (issue 14).
+  /** Also remove images: those the project built under its default name, or all the services use (`--rmi`). */
+  rmi?: RmiMode;
+  /** Told the images removed, and one line per image that stays. */
+  say?: (line: string) => void;
 }
 
 /** Takes the project of `stack` down; resolves to the number of containers removed. */
@@ -46,6 +52,10 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       });
       await executePlan(plan, { runtime: opened.runtime, stack, sink: options.sink });
+      if (options.rmi) {
+        const gone = await removeImages(opened.runtime, imagesToRemove(stack, observed.containers, options.rmi), (l) => options.say?.(l));
+        if (gone.length > 0) options.say?.(`removed image(s): ${gone.join(', ')}`);
+      }
     } finally {
       await opened.supervisor?.shutdown();
       if (!embedded) await sweepEngine(opened, stack.name, options.volumes === true).finally(() => opened.close());
