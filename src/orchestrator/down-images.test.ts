@@ -25,4 +25,9 @@ describe('down --rmi', () => {
     expect(imagesToRemove(bare, left, 'local')).toEqual(['shop-api', 'shop-gone']);
     expect(imagesToRemove(bare, left, 'all')).toEqual(['me/tagged:1', 'redis:7', 'shop-api', 'shop-gone']);
   });
+
+  it('with a file, an orphan adds its own built image only, never an image it may share', () => {
+    const orphans = [container('gone', 'shop-gone'), container('old', 'postgres:16')];
+    expect(imagesToRemove(stack, orphans, 'all')).toEqual(['me/tagged:1', 'redis:7', 'shop-api', 'shop-gone']);
+  });
 });

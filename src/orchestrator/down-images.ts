@@ -2,7 +2,8 @@
  * `down --rmi local|all`, as Compose means it: `local` removes the images the project built under
  * its own default name (a `build:` service without `image:`); `all` removes every image the
  * services use. Without a stack file (`-p NAME down`), the project's containers say which images
- * they were made from and for which service.
+ * they were made from and for which service; with one, only an orphan's own built image is added
+ * (`all` never reaches past the file to an image an orphan shares with other projects).
  */
 import type { Stack } from '../config/model.js';
 import type { ObservedContainer } from '../planner/observed.js';
@@ -23,10 +24,11 @@ export function imagesToRemove(stack: Stack, containers: readonly ObservedContai
     const source = imageSource(stack, service);
     if (mode === 'all' ? source.kind !== 'builtin' : source.kind === 'build' && service.image === undefined) out.add(source.ref);
   }
+  const fileless = Object.keys(stack.services).length === 0;
   for (const c of containers) {
     if (c.project !== stack.name || c.image === undefined || BUILTIN.has(c.image)) continue;
     // A container's image named `<project>-<service>` is that service's default build name.
-    if (mode === 'all' || c.image === `${stack.name}-${c.service}`) out.add(c.image);
+    if ((mode === 'all' && fileless) || c.image === `${stack.name}-${c.service}`) out.add(c.image);
   }
   return [...out].sort();
 }

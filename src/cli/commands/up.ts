@@ -141,8 +141,8 @@ export function upCommand(output: Output): Command {
           output.err(c.yellow('--dash needs a terminal; showing the progress as usual'));
         }
         const result = await upOnce(sink).catch(async (err: unknown) => {
-          // Refused input (a missing external network) started nothing: leave nothing either.
-          const refused = err instanceof ConfigError;
+          // Refused input (a missing external network, an image --no-build cannot make) started nothing: leave nothing either.
+          const refused = err instanceof ConfigError || err instanceof UsageError;
           if (flags.rollback || refused) await stopWhenEmpty(opened, stack.name);
           const how = `see \`stack -p ${stack.name} ps\` and \`stack -p ${stack.name} logs SERVICE\`; \`stack -p ${stack.name} down\` removes it all`;
           if (err instanceof Error && !flags.rollback && !refused && !interrupt.signal.aborted) output.err(c.dim(how));
