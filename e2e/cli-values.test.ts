@@ -46,6 +46,20 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['a missing -f', ['-f', 'missing.yaml', 'up', '-d'], 'missing.yaml: no such file'],
     ['a missing --env-file', ['--env-file', 'none.env', 'up', '-d'], '--env-file none.env: no such file'],
     ['HAFEN_RUNTIME', ['up', '-d'], 'HAFEN_RUNTIME=podman: expected "embedded" or "docker"'],
+    // Compose's up/down/logs flags (issue 14: up-flags).
+    ['up --scale without =', ['up', '-d', '--scale', 'app'], "option '--scale <service=num>' argument 'app' is invalid. expected SERVICE=NUM"],
+    ['up --scale negative', ['up', '-d', '--scale', 'app=-1'], "option '--scale <service=num>' argument 'app=-1' is invalid"],
+    ['up --scale not a number', ['up', '-d', '--scale', 'app=two'], "option '--scale <service=num>' argument 'app=two' is invalid"],
+    ['up --scale unknown service', ['up', '-d', '--scale', 'nope=2'], '--scale nope=2: no such service'],
+    ['up --pull', ['up', '-d', '--pull', 'sometimes'], "option '--pull <policy>' argument 'sometimes' is invalid. Allowed choices are always, missing, never."],
+    ['up -t', ['up', '-d', '-t', 'soon'], "option '-t, --timeout <seconds>' argument 'soon' is invalid"],
+    ['up --attach unknown service', ['up', '--attach', 'nope'], '--attach nope: no such service'],
+    ['up --no-attach unknown service', ['up', '--no-attach', 'nope'], '--no-attach nope: no such service'],
+    ['up --attach with -d', ['up', '-d', '--attach', 'app'], "option '--attach <service>' cannot be used with option '-d, --detach'"],
+    ['up --wait with --abort-on-exit', ['up', '--wait', '--abort-on-exit'], "option '--wait' cannot be used with option '--abort-on-exit'"],
+    ['up --no-recreate with --force-recreate', ['up', '-d', '--no-recreate', '--force-recreate'], "option '--no-recreate' cannot be used with option '--force-recreate'"],
+    ['down --rmi', ['down', '--rmi', 'some'], "option '--rmi <type>' argument 'some' is invalid. Allowed choices are local, all."],
+    ['logs --until', ['logs', '--until', 'tomorrow'], "option '--until <time>' argument 'tomorrow' is invalid"],
   ])('%s', (what, args, message) => {
     const r = run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);

@@ -59,7 +59,7 @@ export function upCommand(output: Output): Command {
     .option('--rollback', 'on failure, stop and remove what this run created')
     .option('--publish-all-interfaces', 'ports without an address listen on 0.0.0.0, as in Compose (default 127.0.0.1; also HAFEN_PUBLISH_ALL=1)')
     // Compose's flags, same names and meanings.
-    .addOption(new Option('--wait', 'the same as -d: return once everything is ready (for scripts written for Compose)').implies({ detach: true }).conflicts(['abortOnExit', 'exitCodeFrom', 'attach']))
+    .addOption(new Option('--wait', 'the same as -d: return once everything is ready (for scripts written for Compose)').conflicts(['abortOnExit', 'exitCodeFrom', 'attach', 'noAttach']))
     .option('-t, --timeout <seconds>', 'grace period of the stops when attached containers stop or are recreated (seconds, or 1m30s)', timeoutValue)
     .option('--scale <service=num>', 'run NUM containers of SERVICE, instead of its replicas (repeatable)', scaleValue)
     .option('--no-build', 'build nothing; a service whose image is not built is an error')
@@ -156,7 +156,7 @@ export function upCommand(output: Output): Command {
           output.err(`${c.green(stack.name)}: created, not started. \`stack -p ${stack.name} start\` starts it, \`stack -p ${stack.name} down\` removes it.`);
           return;
         }
-        if (flags.detach) {
+        if (flags.detach || flags.wait) {
           output.err(`${c.green(stack.name)} is up. \`stack -p ${stack.name} ps\` shows it, \`stack -p ${stack.name} down\` removes it.`);
           return;
         }
