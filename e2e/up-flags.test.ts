@@ -160,10 +160,15 @@ for (const target of cliTargets('10.251.0.0/16:24')) {
       expect(ps(p, 'web-only.yaml').map((r) => r.state)).toEqual(['running']);
       ok(run(p, 'web-only.yaml', ['down']));
 
-      const failed = run(p, 'never-ready.yaml', ['up', '--wait', '--wait-timeout', '20s']);
+      // Colour forced on (FORCE_COLOR), and --no-color still takes it off.
+      const argv = ['--runtime', target.name, '-f', file('never-ready.yaml'), '-p', p, '--progress', 'plain', 'up', '--wait', '--wait-timeout', '20s'];
+      const colour = { cwd: dir, env: { ...target.env(), NO_COLOR: '', FORCE_COLOR: '1' }, timeout: 90_000 };
+      const failed = stack([...argv, '--no-color'], colour);
       expect(failed.code, failed.stderr).toBe(1);
       expect(failed.stderr).toMatch(/sick\s+failed/);
       expect(failed.stderr).not.toMatch(/ok\s+failed/);
+      expect(failed.stderr).not.toContain('\x1b[');
+      expect(stack(argv, colour).stderr).toContain('\x1b[');
     }, 180_000);
 
     it('attached: --attach/--no-attach choose the logs shown, --no-log-prefix and --timestamps shape them; logs --until cuts them', () => {

@@ -3,7 +3,7 @@ import { Chalk } from 'chalk';
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../executor/events.js';
-import { attachedLogSink } from './attached-logs.js';
+import { attachedLogSink, withoutPullProgress } from './up-output.js';
 import { scaleValue, serviceListValue, untilValue } from './option-values.js';
 
 describe('option values', () => {
@@ -50,5 +50,18 @@ describe('attached log lines', () => {
     stamped(log('web-2', 'up', t));
     expect(lines).toEqual(['hello', 'db | 2026-12-05T10:00:00.250Z ready', 'web-2 | 2026-12-05T10:00:00.250Z up']);
     expect(passed.map((e) => e.kind)).toEqual(['plan-done']);
+  });
+});
+
+describe('--quiet-pull', () => {
+  it('drops the progress lines of pulls only', () => {
+    const seen: string[] = [];
+    const sink = withoutPullProgress((e) => seen.push(e.kind === 'op-progress' ? `${e.operation}: ${e.text}` : e.kind));
+    const op = { id: 1, resource: 'image:redis:7', time: 0 };
+    sink({ kind: 'op-start', operation: 'pull-image', ...op } as Event);
+    sink({ kind: 'op-progress', operation: 'pull-image', text: 'layer 1/3', ...op } as Event);
+    sink({ kind: 'op-progress', operation: 'build-image', text: 'step 1/2', ...op } as Event);
+    sink({ kind: 'op-done', operation: 'pull-image', ms: 5, ...op } as Event);
+    expect(seen).toEqual(['op-start', 'build-image: step 1/2', 'op-done']);
   });
 });

@@ -106,10 +106,9 @@ export function upCommand(output: Output): Command {
         assertHostSources(s, plannedServices(plan.nodes)); // a device as an archive, a missing long-syntax bind source
       });
       const stack = withRunOverrides(fileStack, overrides);
-      const { attachedLogSink } = await import('../attached-logs.js');
-      const quiet = flags.quietPull ? (e: Parameters<EventSink>[0]) => !(e.kind === 'op-progress' && e.operation === 'pull-image') : () => true;
+      const { attachedLogSink, withoutPullProgress } = await import('../up-output.js');
       const formatted = attachedLogSink(renderer, { prefix: flags.logPrefix, timestamps: flags.timestamps === true }, globals.progress === 'json', (l) => output.err(l), output.color);
-      const sink: EventSink = (e) => void (quiet(e) && formatted(e));
+      const sink = flags.quietPull ? withoutPullProgress(formatted) : formatted;
       for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       const c = output.color;
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
