@@ -134,13 +134,26 @@ async function slowRegistry(): Promise<{ host: string; layer: string; stop: () =
   };
 }
 
+/** What pulls the slow image: `up` of a service using it, or `build` of a service whose Dockerfile starts FROM it (`pull: true`). */
+const pullers: { command: string[]; body: (image: string, folder: string) => string[] }[] = [
+  { command: ['up', '-d'], body: (image) => ['services:', '  app:', `    image: ${image}`] },
+  {
+    command: ['build'],
+    body: (image, folder) => {
+      fs.writeFileSync(path.join(folder, 'Dockerfile'), `FROM ${image}\nRUN true\n`);
+      return ['services:', '  app:', '    build:', '      context: .', '      pull: true'];
+    },
+  },
+];
+
 describe.skipIf(!embeddedReady)('an interrupted pull', () => {
-  it('stack up stops at SIGTERM while a layer trickles in, and leaves no partial blob, layer or work file', async () => {
+  it.each(pullers)('stack $command.0 stops at SIGTERM while a layer trickles in, and leaves no partial blob, layer or work file', async ({ command, body }) => {
     const registry = await slowRegistry();
     const project = newProject();
-    const file = stackFile(project, ['services:', '  app:', `    image: ${registry.host}/slow/app:1`]);
+    const file = stackFile(project, []);
+    fs.writeFileSync(file, [`name: ${project}`, ...body(`${registry.host}/slow/app:1`, path.dirname(file)), ''].join('\n'));
     const blobs = path.join(root(), 'images', 'blobs', 'sha256');
-    const child = spawn(process.execPath, [cliPath, '--runtime', 'embedded', '-f', file, '-p', project, '--progress', 'plain', 'up', '-d'], {
+    const child = spawn(process.execPath, [cliPath, '--runtime', 'embedded', '-f', file, '-p', project, '--progress', 'plain', ...command], {
       cwd: repoRoot,
       env: { ...process.env, HAFEN_ROOT: root(), HAFEN_SUBNET_POOL: POOL, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
