@@ -244,12 +244,20 @@ describe.each(targets)('bind sources on the $runtime runtime', (target) => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(fs.readFileSync(path.join(folder, 'short/deep/seen'), 'utf8')).toBe('short\n');
+      // Recorded in the project's state, for down to name.
+      const record = path.join(root(), 'projects', project, 'created-host-paths.json');
+      expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toEqual([
+        { path: path.join(folder, 'short/deep'), key: 'services.app.volumes[0]' },
+        { path: path.join(folder, 'long'), key: 'services.app.volumes[1]' },
+      ]);
       // A second up makes nothing new and says nothing of it.
       const again = run(target.runtime, file, project, ['up', '-d']);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).not.toContain('created ');
       const down = run(target.runtime, file, project, ['down', '-v']);
       expect(down.code, down.stderr).toBe(0);
+      expect(down.stderr).toContain('kept the folders up made for bind mounts (they may hold data): ./short/deep, ./long');
+      expect(fs.existsSync(record)).toBe(false);
       // As Compose: what up made on the host stays (it may hold the user's data).
       expect(fs.readFileSync(path.join(folder, 'long/seen'), 'utf8')).toBe('long\n');
       expect(target.leftovers(project)).toEqual([]);
