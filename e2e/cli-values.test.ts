@@ -58,6 +58,7 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['up --attach with -d', ['up', '-d', '--attach', 'app'], "option '--attach <service>' cannot be used with option '-d, --detach'"],
     ['up --wait with --abort-on-exit', ['up', '--wait', '--abort-on-exit'], "option '--wait' cannot be used with option '--abort-on-exit'"],
     ['up --no-recreate with --force-recreate', ['up', '-d', '--no-recreate', '--force-recreate'], "option '--no-recreate' cannot be used with option '--force-recreate'"],
+    ['up --build with --no-build', ['up', '-d', '--build', '--no-build'], '--build and --no-build cannot be used together'],
     ['down --rmi', ['down', '--rmi', 'some'], "option '--rmi <type>' argument 'some' is invalid. Allowed choices are local, all."],
     ['logs --until', ['logs', '--until', 'tomorrow'], "option '--until <time>' argument 'tomorrow' is invalid"],
   ])('%s', (what, args, message) => {

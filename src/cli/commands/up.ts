@@ -90,6 +90,9 @@ export function upCommand(output: Output): Command {
           import('../../runtime/runtime.js'),
           import('../../orchestrator/down.js'),
         ]);
+      // --build and --no-build set one value (the last given); Compose refuses the pair, and so do we.
+      const raw = (command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []; // commander keeps it, untyped
+      if (raw.includes('--build') && raw.includes('--no-build')) throw new UsageError('--build and --no-build cannot be used together');
       const { planUp } = await import('../../planner/index.js');
       const { assertRunOverrides, withRunOverrides } = await import('../../planner/run-overrides.js');
       const overrides = { ...(flags.scale ? { scale: flags.scale } : {}), ...(flags.pull ? { pull: flags.pull } : {}) };
