@@ -37,7 +37,7 @@ interface UpFlags {
  * it for the negation of `--attach`, so it gets a name of its own.
  */
 function noAttachOption(): Option {
-  const option = new Option('--no-attach <service>', 'do not show this service\'s logs (repeatable)').argParser(serviceListValue).conflicts('detach');
+  const option = new Option('--no-attach <service>', 'attached: do not show this service\'s logs (repeatable)').argParser(serviceListValue).conflicts('detach');
   option.negate = false;
   option.attributeName = () => 'noAttach';
   return option;
