@@ -62,6 +62,8 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   const self: LedgerResource = { kind: 'process', pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
   const status: SupervisorStatus = { pid: process.pid, project, startedAt: new Date().toISOString(), restarts: {} };
   const connections = new Set<net.Socket>();
+  /** Aborted when the supervisor closes: what it waits for on its own stops waiting. */
+  const lifetime = new AbortController();
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -69,6 +71,7 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       server.close();
+      lifetime.abort();
       // Ended, not destroyed: what was written (the last events of a `down`) reaches the clients first.
       await endConnections(connections);
       keeper.unwatchAll();
@@ -103,9 +106,13 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
       }
       case 'stopContainer':
       case 'killContainer':
-      case 'removeContainer':
+      case 'removeContainer': {
         keeper.unwatch(name);
-        return (runtime[method] as (...a: unknown[]) => Promise<unknown>).apply(runtime, args);
+        const result = await (runtime[method] as (...a: unknown[]) => Promise<unknown>).apply(runtime, args);
+        // A signal that ends the container ends it now, not at the next look (its `die` event with it).
+        if (method === 'killContainer') void runtime.waitContainer(name, lifetime.signal).catch(() => undefined);
+        return result;
+      }
       case 'waitContainer':
         return runtime.waitContainer(name, signal);
       case 'inspectContainer': {
