@@ -7,18 +7,19 @@
  * the last one went (it keeps a backlog), so nothing between two is lost.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { containerNames } from '../runtime/embedded/containers/container-record.js';
 import { lockProject } from '../runtime/embedded/state/index.js';
 import { Label, type ContainerEvent, type Runtime } from '../runtime/runtime.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
-import type { SupervisorClient } from '../supervisor/client.js';
+import { SupervisorClient } from '../supervisor/client.js';
 
 /** How often a follower with no supervisor to ask looks again. */
 const LOOK_EVERY_MS = 50;
 
 export interface FollowOptions {
   project: string;
-  /** The project's runtime as opened (`openProjectRuntime`): Docker's is followed directly. */
+  /** The project's runtime as opened (`openProjectRuntime`): the embedded one's supervisors are followed, any other runtime directly. */
   runtime: Runtime;
   /** The embedded state root. */
   root: string;
@@ -31,7 +32,7 @@ export interface FollowOptions {
 export async function* followProjectEvents(options: FollowOptions): AsyncIterable<ContainerEvent> {
   const { project, runtime, signal } = options;
   const labels = { [Label.project]: project };
-  if (runtime.name !== 'embedded') {
+  if (!(runtime instanceof EmbeddedRuntime || runtime instanceof SupervisorClient)) {
     yield* runtime.events(labels, { signal, ...(options.since !== undefined ? { since: options.since } : {}) });
     return;
   }
