@@ -46,6 +46,10 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['a missing -f', ['-f', 'missing.yaml', 'up', '-d'], 'missing.yaml: no such file'],
     ['a missing --env-file', ['--env-file', 'none.env', 'up', '-d'], '--env-file none.env: no such file'],
     ['HAFEN_RUNTIME', ['up', '-d'], 'HAFEN_RUNTIME=podman: expected "embedded" or "docker"'],
+    // issue 14: stack events
+    ['events --since', ['events', '--since', 'yesterday'], "option '--since <time>' argument 'yesterday' is invalid"],
+    ['events --until', ['events', '--json', '--until', 'later'], "option '--until <time>' argument 'later' is invalid"],
+    ['events SERVICE', ['events', '--json', 'nope'], 'no such service: "nope"'],
   ])('%s', (what, args, message) => {
     const r = run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);
