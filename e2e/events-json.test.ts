@@ -2,7 +2,7 @@
  * Machine-readable output through the built CLI, on the embedded runtime and on Docker:
  * `stack events --json` followed in the background while a project with a healthcheck goes up, is
  * stopped and taken down (create, start, health_status, die, destroy, in that order, each line
- * JSON with `v: 1`); and `--progress json` of build, up, down and a failing command, whose stdout
+ * JSON with `v: 1`), and the past ones in the plain form with `--since`/`--until`; and `--progress json` of build, up, down and a failing command, whose stdout
  * and stderr hold JSON lines with `v: 1` and nothing else. Nothing is left after.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -107,6 +107,12 @@ for (const target of cliTargets('10.254.0.0/16:24')) {
       const up = run(p, ['up', '-d', 'web']);
       expect(up.code, up.stderr).toBe(0);
       await eventually('health_status', () => actions().includes('health_status'));
+      // What is past, in Compose's plain form: --since and --until end by themselves.
+      const past = run(p, ['events', '--since', since, '--until', new Date().toISOString()]);
+      expect(past.code, past.stderr).toBe(0);
+      const plain = past.stdout.trim().split('\n');
+      expect(plain[0]).toMatch(new RegExp(`^\\d{4}-\\S+ container create [0-9a-f]{12,} \\(image=\\S+, name=${p}-web-1\\)$`));
+      expect(plain.map((l) => l.split(' ')[2])).toEqual(expect.arrayContaining(['create', 'start', 'health_status']));
       const stop = run(p, ['stop']);
       expect(stop.code, stop.stderr).toBe(0);
       const down = run(p, ['down']);
