@@ -2,7 +2,8 @@
  * Machine-readable output through the built CLI, on the embedded runtime and on Docker:
  * `stack events --json` followed in the background while a project with a healthcheck goes up, is
  * stopped and taken down (create, start, health_status, die, destroy, in that order, each line
- * JSON with `v: 1`), and the past ones in the plain form with `--since`/`--until`; and `--progress json` of build, up, down and a failing command, whose stdout
+ * JSON with `v: 1`), and the past ones in the plain form with `--since`/`--until`; and `--progress json` of
+ * build, up, stop, start, restart, run, down and a failing command, whose stdout
  * and stderr hold JSON lines with `v: 1` and nothing else. Nothing is left after.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -17,7 +18,8 @@ import { cliPath, stack as runStack, type CliResult } from './cli.js';
 import { cliTargets, stackOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 
-const SLEEP = `trap 'exit 0' TERM; sleep 600 & wait`;
+// 143 on SIGTERM: a stop that ends in 0 reads on Docker as a finished one-shot (see the report of issue 14).
+const SLEEP = `trap 'exit 143' TERM; sleep 600 & wait`;
 
 const STACK = (image: string) => `services:
   web:
@@ -132,18 +134,19 @@ for (const target of cliTargets('10.254.0.0/16:24')) {
       expect(at.every((i) => i >= 0), actions().join(' ')).toBe(true);
       expect([...at].sort((a, b) => a - b), actions().join(' ')).toEqual(at);
       expect(events.find((e) => e.action === 'health_status')).toMatchObject({ attributes: { health_status: 'healthy' } });
-      expect(events.find((e) => e.action === 'die')).toMatchObject({ attributes: { exitCode: '0' } });
+      expect(events.find((e) => e.action === 'die')).toMatchObject({ attributes: { exitCode: '143' } });
       expect(new Set(events.map((e) => e.id)).size).toBe(1);
     }, 120_000);
 
-    it('--progress json: build, up, down and a failure write JSON lines with v: 1 and nothing else', () => {
+    it('--progress json: build, up, stop, start, restart, run, down and a failure write JSON lines with v: 1 and nothing else', () => {
       const p = newProject();
-      const json = (args: string[]): CliResult => run(p, [...args, '--progress', 'json']);
+      const json = (args: string[]): CliResult => run(p, ['--progress', 'json', ...args]);
       const seen: Record<string, unknown>[] = [];
-      for (const args of [['build'], ['up', '-d'], ['down']]) {
+      for (const args of [['build'], ['up', '-d'], ['stop'], ['start'], ['restart', 'web'], ['run', '--rm', 'web', 'echo', 'hi'], ['down']]) {
         const r = json(args);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-        expect(r.stdout, `${args.join(' ')}: stdout`).toBe('');
+        // stdout is the command's own: only `run` prints there, its container's output.
+        expect(r.stdout, `${args.join(' ')}: stdout`).toBe(args[0] === 'run' ? 'hi\n' : '');
         seen.push(...jsonLines(r.stderr, `${args.join(' ')}: stderr`));
       }
       for (const e of seen) expect(PROGRESS_KINDS).toContain(e.kind);

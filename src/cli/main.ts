@@ -4,12 +4,12 @@
 import { StackError } from '../errors.js';
 import { asksJsonProgress, errorLine, jsonProgressOutput } from './json-progress.js';
 import { processOutput } from './output.js';
-import { runCli } from './program.js';
+import { commandAfterService, runCli } from './program.js';
 import { explainSystemError } from './system-errors.js';
 
 const argv = process.argv.slice(2);
 // `--progress json`: stderr carries JSON lines only, the final error among them.
-const json = asksJsonProgress(argv);
+const json = asksJsonProgress(commandAfterService(argv)); // not an option of `run`'s command
 const output = json ? jsonProgressOutput(processOutput(), (text) => process.stderr.write(text)) : processOutput();
 try {
   process.exitCode = await runCli(argv, output);

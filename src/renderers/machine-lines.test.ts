@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { asksJsonProgress, errorLine, jsonProgressOutput, messageLine } from '../cli/json-progress.js';
+import { commandAfterService } from '../cli/program.js';
 import { CONTAINER_EVENT_ACTIONS, Label } from '../runtime/runtime.js';
 import { jsonRenderer } from './json.js';
 import { containerEventLine, PROGRESS_KINDS } from './machine-lines.js';
@@ -59,6 +60,9 @@ describe('machine lines', () => {
     expect(asksJsonProgress(['--progress', 'plain', 'up', '--progress', 'json'])).toBe(true);
     expect(asksJsonProgress(['--progress', 'json', 'up', '--progress', 'plain'])).toBe(false);
     expect(asksJsonProgress(['run', 'web', '--', 'x', '--progress', 'json'])).toBe(false);
+    // `run`'s command keeps its own options (main() reads argv as commandAfterService gives it).
+    expect(asksJsonProgress(commandAfterService(['run', 'web', 'echo', '--progress', 'json']))).toBe(false);
+    expect(asksJsonProgress(commandAfterService(['--progress', 'json', 'run', 'web', 'echo']))).toBe(true);
   });
 
   it('a container event as a line of stack events --json, attributes as text', () => {
