@@ -50,6 +50,7 @@ export async function* followProjectEvents(options: FollowOptions): AsyncIterabl
     }
     // This supervisor was shut down (`down`); the next one's events all come after this moment.
     since = Date.now();
+    await sleep(LOOK_EVERY_MS, undefined, { signal }).catch(() => undefined);
   }
 }
 

@@ -200,23 +200,27 @@ export class SupervisorClient implements Runtime {
     const queue: ContainerEvent[] = [];
     let wake: (() => void) | undefined;
     let ended = false;
+    let failure: unknown;
     const call = this.call<null>(EVENTS_METHOD, [labels, opts.since ?? null], opts.signal, (event) => {
       queue.push(event);
       wake?.();
     });
-    call.then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => {
-      ended = true;
-      wake?.();
-    });
+    call
+      .catch((err: unknown) => {
+        // Gone (shut down) or cancelled ends the stream; a refusal (a supervisor of an older hafen) is an error.
+        if (!this.conn.destroyed && !opts.signal.aborted) failure = err;
+      })
+      .finally(() => {
+        ended = true;
+        wake?.();
+      });
     for (;;) {
       const next = queue.shift();
       if (next) {
         yield next;
         continue;
       }
+      if (failure !== undefined) throw failure;
       if (ended || opts.signal.aborted) return;
       await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
