@@ -65,7 +65,8 @@ export class StackSource {
   private async followEvents(): Promise<void> {
     const { stack, opened } = this.options;
     try {
-      const events = followProjectEvents({ project: stack.name, runtime: opened.runtime, root: opened.root, signal: this.stopping.signal });
+      // From now: an event between the first look and the stream's start comes all the same.
+      const events = followProjectEvents({ project: stack.name, runtime: opened.runtime, root: opened.root, signal: this.stopping.signal, since: Date.now() });
       this.eventsFollowed = true;
       for await (const _event of events) {
         this.containers = undefined;
