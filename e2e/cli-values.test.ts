@@ -61,6 +61,10 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['up --build with --no-build', ['up', '-d', '--build', '--no-build'], '--build and --no-build cannot be used together'],
     ['down --rmi', ['down', '--rmi', 'some'], "option '--rmi <type>' argument 'some' is invalid. Allowed choices are local, all."],
     ['logs --until', ['logs', '--until', 'tomorrow'], "option '--until <time>' argument 'tomorrow' is invalid"],
+    // issue 14: stack events
+    ['events --since', ['events', '--since', 'yesterday'], "option '--since <time>' argument 'yesterday' is invalid"],
+    ['events --until', ['events', '--json', '--until', 'later'], "option '--until <time>' argument 'later' is invalid"],
+    ['events SERVICE', ['events', '--json', 'nope'], 'no such service: "nope"'],
   ])('%s', (what, args, message) => {
     const r = run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);
