@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
 import { chooseRuntime } from './project-runtime.js';
 
 describe('chooseRuntime', () => {
@@ -10,5 +11,12 @@ describe('chooseRuntime', () => {
     [undefined, 'darwin', 501, { runtime: 'docker', why: 'using the docker runtime: the embedded runtime needs Linux, this is darwin' }],
   ] as const)('asked %s on %s as uid %s', (asked, platform, uid, choice) => {
     expect(chooseRuntime(asked, { platform, uid })).toEqual(choice);
+  });
+
+  it('takes Docker, saying why in one line, where this installation lacks the native parts', () => {
+    const embeddedMissing = embeddedUnavailable('linux', 'riscv64');
+    expect(embeddedMissing).toMatch(/^the embedded runtime has no build for linux-riscv64 \(prebuilt: linux-x64, linux-arm64\); `npm run build:native` builds one/);
+    expect(chooseRuntime(undefined, { platform: 'linux', uid: 0, embeddedMissing })).toEqual({ runtime: 'docker', why: `using the docker runtime: ${embeddedMissing}` });
+    expect(chooseRuntime('embedded', { platform: 'linux', uid: 0, embeddedMissing })).toEqual({ runtime: 'embedded' });
   });
 });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../../../errors.js';
-import { processRunning, readProcStat } from '../process-info.js';
+import { ownStartTime, processRunning } from '../process-info.js';
 import { projectDir } from './project-paths.js';
 
 /** Who holds a lock. */
@@ -119,9 +119,9 @@ const UNWRITTEN_GRACE_MS = 1000;
 export async function lockProject(root: string, project: string): Promise<ProjectLock> {
   const file = lockFile(root, project);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const self = readProcStat(process.pid);
-  if (!self) throw new RuntimeError(`project ${project}`, 'cannot read /proc/self/stat');
-  const me: LockHolder = { pid: process.pid, startTime: self.startTime };
+  const startTime = ownStartTime();
+  if (startTime === undefined) throw new RuntimeError(`project ${project}`, 'cannot read /proc/self/stat');
+  const me: LockHolder = { pid: process.pid, startTime };
   for (let attempt = 0; attempt < 50; attempt++) {
     const mine = tryCreate(file, me);
     if (mine !== undefined) return heldLock(project, file, mine, me);
