@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
-import { chooseRuntime } from './project-runtime.js';
+import { chooseRuntime, dockerStateRoot } from './project-runtime.js';
 
 describe('chooseRuntime', () => {
   it.each([
@@ -18,5 +18,16 @@ describe('chooseRuntime', () => {
     expect(embeddedMissing).toMatch(/^the embedded runtime has no build for linux-riscv64 \(prebuilt: linux-x64, linux-arm64\); `npm run build:native` builds one/);
     expect(chooseRuntime(undefined, { platform: 'linux', uid: 0, embeddedMissing })).toEqual({ runtime: 'docker', why: `using the docker runtime: ${embeddedMissing}` });
     expect(chooseRuntime('embedded', { platform: 'linux', uid: 0, embeddedMissing })).toEqual({ runtime: 'embedded' });
+  });
+});
+
+describe('dockerStateRoot', () => {
+  it.each([
+    [{ HAFEN_ROOT: '/srv/hafen' }, 1000, '/srv/hafen'],
+    [{}, 0, '/var/lib/hafen'],
+    [{ XDG_STATE_HOME: '/home/u/.state' }, 1000, '/home/u/.state/hafen'],
+    [{}, 1000, '/home/u/.local/state/hafen'],
+  ] as const)('%o as uid %s: %s', (env, uid, expected) => {
+    expect(dockerStateRoot(env, uid, '/home/u')).toBe(expected);
   });
 });

@@ -83,10 +83,19 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
 async function openDocker(options: OpenOptions): Promise<ProjectRuntime> {
   // Loaded only here: dockerode (with ssh2) takes the better part of a second to import.
   const [{ DockerRuntime }, { ShipsRuntime }] = await Promise.all([import('../runtime/docker/docker-runtime.js'), import('../runtime/docker/ships-runtime.js')]);
-  const root = options.root ?? (process.getuid?.() === 0 ? defaultRoot() : path.join(os.homedir(), '.local', 'state', 'hafen'));
+  const root = options.root ?? dockerStateRoot();
   const stack = options.stack;
   const runtime = stack && Object.keys(stack.ships).length > 0 ? ShipsRuntime.forStack(stack) : new DockerRuntime();
   return { runtime, root, close: () => runtime.close() };
+}
+
+/**
+ * Where the Docker runtime keeps its little state (the project locks): HAFEN_ROOT, else root's
+ * /var/lib/hafen, else the user's $XDG_STATE_HOME/hafen (~/.local/state/hafen).
+ */
+export function dockerStateRoot(env: NodeJS.ProcessEnv = process.env, uid: number | undefined = process.getuid?.(), home: string = os.homedir()): string {
+  if (env.HAFEN_ROOT || uid === 0) return defaultRoot(env);
+  return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'hafen');
 }
 
 /** Holds the project's lock while `fn` runs, so two commands never change one project at once. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RuntimeError } from '../../../errors.js';
+import { RuntimeError, StateFolderError } from '../../../errors.js';
 import { ownStartTime, processRunning } from '../process-info.js';
 import { projectDir } from './project-paths.js';
 
@@ -118,7 +118,13 @@ const UNWRITTEN_GRACE_MS = 1000;
  */
 export async function lockProject(root: string, project: string): Promise<ProjectLock> {
   const file = lockFile(root, project);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new StateFolderError(path.dirname(file), err as NodeJS.ErrnoException);
+    throw err;
+  }
   const startTime = ownStartTime();
   if (startTime === undefined) throw new RuntimeError(`project ${project}`, 'cannot read /proc/self/stat');
   const me: LockHolder = { pid: process.pid, startTime };
