@@ -12,6 +12,7 @@ import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { observeProject } from './observe.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
 import { Label } from '../runtime/runtime.js';
+import { removeReadiness } from './ready-records.js';
 
 export interface DownStackOptions {
   sink: EventSink;
@@ -47,6 +48,7 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
       });
       await executePlan(plan, { runtime: opened.runtime, stack, sink: options.sink });
     } finally {
+      removeReadiness(opened.root, stack.name);
       await opened.supervisor?.shutdown();
       if (!embedded) await sweepEngine(opened, stack.name, options.volumes === true).finally(() => opened.close());
       else {

@@ -179,6 +179,9 @@ export interface ContainerInfo {
   stopRequested?: boolean;
   /** Restarts by its restart policy (as far as the runtime or supervisor counted). */
   restartCount?: number;
+  // `ps --format` (Compose's fields).
+  /** The process it runs (entrypoint and arguments), when known. */
+  command?: string[];
 }
 
 export interface NetworkSpec {
