@@ -8,6 +8,8 @@ import { downStack } from '../orchestrator/down.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from '../orchestrator/project-runtime.js';
 import { stopStack } from '../orchestrator/stop.js';
 import { upStack } from '../orchestrator/up.js';
+import { readReadiness, readyStateOf, recordReadiness } from '../orchestrator/ready-records.js';
+import { fanOut, type EventSink } from '../executor/events.js';
 import { Label, type ContainerInfo, type ContainerStats, type Runtime } from '../runtime/runtime.js';
 import type { StackActions } from './controller.js';
 import type { Store } from './store.js';
@@ -67,7 +69,12 @@ export class StackSource {
           }),
       );
       if (this.closed) return;
-      store.dispatch({ type: 'snapshot', time: Date.now(), containers, stats });
+      const records = readReadiness(this.options.opened.root, stack.name);
+      const ready = Object.fromEntries(containers.flatMap((c) => {
+        const state = readyStateOf(records.get(c.name), c);
+        return state ? [[c.name, state]] : [];
+      }));
+      store.dispatch({ type: 'snapshot', time: Date.now(), containers, stats, ready });
       if (this.lastError) store.dispatch({ type: 'status', text: `${stack.name} answers again`, tone: 'info' });
       this.lastError = undefined;
       this.followLogs(containers);
@@ -133,7 +140,7 @@ export class StackSource {
       this.locked(async (runtime) => {
         const { stack, store } = this.options;
         await stopStack(stack, runtime, { sink: store.sink, services: [service] });
-        await upStack(stack, { runtime, sink: store.sink, services: [service], noDeps: true, ...this.common() });
+        await upStack(stack, { runtime, services: [service], noDeps: true, ...this.common() });
         return `restarted ${service}`;
       }),
     stop: (service) =>
@@ -143,13 +150,13 @@ export class StackSource {
       }),
     start: (service) =>
       this.locked(async (runtime) => {
-        await upStack(this.options.stack, { runtime, sink: this.options.store.sink, services: [service], ...this.common() });
+        await upStack(this.options.stack, { runtime, services: [service], ...this.common() });
         return `started ${service}`;
       }),
     rebuild: (service) =>
       this.locked(async (runtime) => {
-        const { stack, store } = this.options;
-        await upStack(stack, { runtime, sink: store.sink, services: [service], noDeps: true, build: true, forceRecreate: true, ...this.common() });
+        const { stack } = this.options;
+        await upStack(stack, { runtime, services: [service], noDeps: true, build: true, forceRecreate: true, ...this.common() });
         return `rebuilt and recreated ${service}`;
       }),
     down: async () => {
@@ -161,9 +168,13 @@ export class StackSource {
     },
   };
 
-  /** What every `upStack` of an action is given: the enabled profiles, and the signal that stops it on quit. */
-  private common(): { profiles?: readonly string[]; signal: AbortSignal } {
-    return { signal: this.stopping.signal, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
+  /**
+   * What every `upStack` of an action is given: the enabled profiles, the signal that stops it on
+   * quit, and the store's sink with the recorder of `ready:` results (ready-records.ts) before it.
+   */
+  private common(): { profiles?: readonly string[]; signal: AbortSignal; sink: EventSink } {
+    const sink = fanOut(recordReadiness(this.options.opened.root, this.options.stack), this.options.store.sink);
+    return { signal: this.stopping.signal, sink, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
   }
 
   /** Stops polling and following; closes a runtime this source opened. */
