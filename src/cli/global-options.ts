@@ -10,6 +10,8 @@ export interface GlobalOptions {
   /** `-f` files in order (merged as Compose merges them); empty: COMPOSE_FILE or the folder's default file and its override. */
   file: string[];
   projectName?: string;
+  /** `HAFEN_PROJECT=` when the name came from that variable, not -p (for messages). */
+  projectNameVia?: string;
   /** `--project-directory`: the folder relative paths of the files resolve against. */
   projectDirectory?: string;
   /** `--env-file` files, instead of the project folder's `.env`. */
@@ -43,6 +45,7 @@ export function globalOptions(command: Command): GlobalOptions {
     file: (o.file as string[] | undefined) ?? [],
     // HAFEN_PROJECT names the project as -p does (and before COMPOSE_PROJECT_NAME, which other tools share).
     projectName: (o.projectName as string | undefined) ?? (process.env.HAFEN_PROJECT || undefined),
+    ...(o.projectName === undefined && process.env.HAFEN_PROJECT ? { projectNameVia: 'HAFEN_PROJECT=' } : {}),
     envFile: (o.envFile as string[] | undefined) ?? [],
     profile: (o.profile as string[] | undefined) ?? [],
     ...(o.projectDirectory !== undefined ? { projectDirectory: o.projectDirectory as string } : {}),

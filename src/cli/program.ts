@@ -18,6 +18,7 @@ import { runCommand } from './commands/run.js';
 import { killCommand, restartCommand, startCommand, stopCommand } from './commands/lifecycle.js';
 import { dashCommand } from './commands/dash.js';
 import { versionCommand } from './commands/version.js';
+import { lsCommand } from './commands/ls.js';
 import { addGlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
 
@@ -57,6 +58,8 @@ export function buildProgram(output: Output): Command {
     imageCommand(output),
     dashCommand(output),
     versionCommand(output),
+    // issue 14, projects: `stack ls`.
+    lsCommand(output),
   ]) program.addCommand(command);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code, and
   // prints through `output` (commands made apart do not inherit the program's settings).

@@ -14,6 +14,8 @@ export const Label = {
   oneOff: 'io.hafen.one-off',
   /** The restart policy as compose writes it (`on-failure:3`); the supervisor applies it. */
   restart: 'io.hafen.restart',
+  /** The stack files the container was made from, comma-separated (Compose's `config_files`), for `stack ls`. */
+  configFiles: 'io.hafen.config-files',
 } as const;
 
 export type Mount =
