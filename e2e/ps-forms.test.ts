@@ -132,6 +132,13 @@ for (const target of cliTargets('10.252.0.0/16:24')) {
       expect(ls.find((x) => x.Name === p)).toEqual({ Name: p, Status: 'running(2)', ConfigFiles: file, Runtime: target.name });
       expect(lines(bare(['ls', '-q', '--filter', `name=${p}`]))).toEqual([p]);
       expect(lines(bare(['ls', '-q', '--filter', `name=^${p.slice(0, 4)}`]))).toContain(p);
+      if (target.name === 'embedded') {
+        // An engine that cannot be reached leaves the embedded side listed, and is said once.
+        const noEngine = bare(['ls', '-q'], { DOCKER_HOST: `unix://${path.join(dir, 'no-such.sock')}` });
+        expect(noEngine.code, noEngine.stderr).toBe(0);
+        expect(lines(noEngine)).toContain(p);
+        expect(noEngine.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^warning: Docker projects are not listed: the engine cannot be reached/)]);
+      }
     }, 240_000);
 
     it('reaches the project from a folder with no stack file by -p or HAFEN_PROJECT: ps, logs, stop, down', () => {
