@@ -170,11 +170,11 @@ export class StackSource {
 
   /**
    * What every `upStack` of an action is given: the enabled profiles, the signal that stops it on
-   * quit, and the store's sink with the recorder of `ready:` results (ready-records.ts) before it.
+   * quit, the state root, and the store's sink with the recorder of `ready:` results (ready-records.ts) before it.
    */
-  private common(): { profiles?: readonly string[]; signal: AbortSignal; sink: EventSink } {
+  private common(): { profiles?: readonly string[]; signal: AbortSignal; root: string; sink: EventSink } {
     const sink = fanOut(recordReadiness(this.options.opened.root, this.options.stack), this.options.store.sink);
-    return { signal: this.stopping.signal, sink, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
+    return { signal: this.stopping.signal, root: this.options.opened.root, sink, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
   }
 
   /** Stops polling and following; closes a runtime this source opened. */

@@ -77,6 +77,7 @@ export async function up(options: UpOptions = {}): Promise<RunningStack> {
           // `ready:` results where `stack ps` can read them (ready-records.ts).
           sink: fanOut(recordReadiness(opened.root, stack), sink),
           rollback,
+          root: opened.root,
           ...(options.services ? { services: options.services } : {}),
           ...(options.profiles ? { profiles: options.profiles } : {}),
           ...(options.build ? { build: true } : {}),
