@@ -87,6 +87,7 @@ export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Pr
   try {
     const left = await opened.runtime.listContainers({ [Label.project]: project });
     if (left.length > 0) return;
+    removeReadiness(opened.root, project);
     await opened.supervisor?.shutdown();
     if (opened.runtime.name === 'embedded') await cleanupProject(opened.root, project, false);
   } catch {

@@ -58,6 +58,7 @@ export function psCommand(output: Output): Command {
     .option('-a, --all', 'include one-off containers of `stack run`')
     .option('-q, --quiet', 'print container IDs only, one per line')
     .option('--services', 'print service names only, one per line')
+    .option('--no-trunc', "taken for Compose's command lines: IDs and commands are printed in full anyway")
     .option('--status <status>', `only containers in this state, repeatable (${STATUSES.join(' | ')})`, statusValue)
     .option('--filter <filter>', 'only containers matching status=STATE (as --status)', filterValue)
     .option('--format <format>', "table (the default), json (one object per line, Compose's fields) or a template: '{{.Name}}\\t{{.State}}', 'table {{.Name}}\\t{{.Health}}'", psFormatValue)
