@@ -153,6 +153,9 @@ for (const target of cliTargets('10.252.0.0/16:24')) {
       expect(lines(ps).map((l) => (JSON.parse(l) as { ID: string }).ID).sort()).toEqual(ids);
       expect(lines(bare(['ps', '-q'], { HAFEN_PROJECT: p })).sort()).toEqual(ids);
       expect(lines(bare(['ps', '-q'], { COMPOSE_PROJECT_NAME: p })).sort()).toEqual(ids);
+      // -p, then HAFEN_PROJECT, then COMPOSE_PROJECT_NAME.
+      expect(lines(bare(['-p', p, 'ps', '-q'], { HAFEN_PROJECT: 'pnother' })).sort()).toEqual(ids);
+      expect(lines(bare(['ps', '-q'], { HAFEN_PROJECT: p, COMPOSE_PROJECT_NAME: 'pnother' })).sort()).toEqual(ids);
       const logs = bare(['-p', p, 'logs', 'db']);
       expect(logs.code, logs.stderr).toBe(0);
       expect(logs.stdout).toMatch(/db.*\| listening/);
