@@ -28,6 +28,7 @@ describe('psFormatValue', () => {
   it('knows json and table, and reads anything else as a template', () => {
     expect(psFormatValue('json')).toEqual({ kind: 'json' });
     expect(psFormatValue('table')).toEqual({ kind: 'table' });
+    expect(psFormatValue('pretty')).toEqual({ kind: 'table' });
     expect(psFormatValue('{{.Name}}\\t{{ .State }}')).toEqual({
       kind: 'template',
       table: false,

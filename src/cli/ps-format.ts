@@ -19,7 +19,7 @@ const ACTION = /^\s*(?:(json)\s+)?\.([A-Za-z]*)\s*$/;
 
 /** Parses a `--format` value; a malformed one is a usage error naming what is wrong. */
 export function psFormatValue(text: string): PsFormat {
-  if (text === 'table' || text === '') return { kind: 'table' };
+  if (text === 'table' || text === 'pretty' || text === '') return { kind: 'table' }; // `pretty`: Compose's older name
   if (text === 'json') return { kind: 'json' };
   const table = /^table\s/.test(text);
   return { kind: 'template', table, parts: parseTemplate(table ? text.replace(/^table\s+/, '') : text) };

@@ -25,8 +25,8 @@ export function lsCommand(output: Output): Command {
     .option('-a, --all', 'also projects with no running container')
     .option('-q, --quiet', 'print project names only')
     .option('--filter <filter>', 'only projects matching name=NAME (the name, or a regular expression in it)', filterValue)
-    .addOption(new Option('--format <format>', 'table or json (one array, Compose\'s fields)').choices(['table', 'json']).default('table'))
-    .action(async (flags: { all?: boolean; quiet?: boolean; filter?: string[]; format: 'table' | 'json' }, command: Command) => {
+    .addOption(new Option('--format <format>', 'table or json (one array, Compose\'s fields)').choices(['table', 'pretty', 'json']).default('table'))
+    .action(async (flags: { all?: boolean; quiet?: boolean; filter?: string[]; format: 'table' | 'pretty' | 'json' }, command: Command) => {
       const globals = globalOptions(command);
       const [list, { defaultRoot }] = await Promise.all([import('../project-list.js'), import('../../runtime/embedded/store/index.js')]);
       const projects: import('../project-list.js').ProjectSummary[] = [];
