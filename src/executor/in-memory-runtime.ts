@@ -246,7 +246,10 @@ export class InMemoryRuntime implements Runtime {
     let i = opts.tail !== undefined ? Math.max(0, visible() - opts.tail) : 0;
     for (;;) {
       const seen = visible();
-      for (; i < seen; i++) yield this.logLine(all[i]!, lineTime(i));
+      for (; i < seen; i++) {
+        if (opts.until !== undefined && lineTime(i) > (typeof opts.until === 'number' ? opts.until : Date.parse(opts.until))) return; // logs --until
+        yield this.logLine(all[i]!, lineTime(i));
+      }
       if (!opts.follow || this.exited(c)) return;
       const next = i < all.length ? lineTime(i) : Infinity;
       const until = Math.min(next, c.exitAt ?? Infinity);

@@ -220,6 +220,8 @@ export interface LogOptions {
   /** ISO time or epoch ms. */
   since?: string | number;
   signal?: AbortSignal;
+  /** Only lines up to this ISO time or epoch ms (`logs --until`); a follow ends there. */
+  until?: string | number;
 }
 
 export interface ExecOptions {

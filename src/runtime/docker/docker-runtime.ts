@@ -259,6 +259,7 @@ export class DockerRuntime implements Runtime {
       timestamps: true,
       ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
       ...(opts.since !== undefined ? { since: sinceSeconds(opts.since) } : {}),
+      ...(opts.until !== undefined ? { until: sinceSeconds(opts.until) } : {}),
     };
     const queue: LogLine[] = [];
     const parser = logParser(inspect.Config.Tty, (l) => queue.push(l));
