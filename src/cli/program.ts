@@ -19,6 +19,7 @@ import { killCommand, restartCommand, startCommand, stopCommand } from './comman
 import { dashCommand } from './commands/dash.js';
 import { versionCommand } from './commands/version.js';
 import { eventsCommand } from './commands/events.js';
+import { lsCommand } from './commands/ls.js';
 import { addGlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
 
@@ -60,6 +61,8 @@ export function buildProgram(output: Output): Command {
     versionCommand(output),
     // issue 14: container events
     eventsCommand(output),
+    // issue 14, projects: `stack ls`.
+    lsCommand(output),
   ]) program.addCommand(command);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code, and
   // prints through `output` (commands made apart do not inherit the program's settings).
