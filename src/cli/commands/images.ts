@@ -1,6 +1,7 @@
 /** `stack images`, `stack rmi`, `stack prune`: the embedded runtime's image store. */
 import { Command } from 'commander';
-import { formatSize, table } from '../format-size.js';
+import { formatSize } from '../../format/size.js';
+import { table } from '../../format/table.js';
 import type { Output } from '../output.js';
 
 const embeddedImages = async () => new (await import('../../runtime/embedded/embedded-images.js')).EmbeddedImages();
