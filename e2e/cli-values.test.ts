@@ -46,6 +46,9 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['a missing -f', ['-f', 'missing.yaml', 'up', '-d'], 'missing.yaml: no such file'],
     ['a missing --env-file', ['--env-file', 'none.env', 'up', '-d'], '--env-file none.env: no such file'],
     ['HAFEN_RUNTIME', ['up', '-d'], 'HAFEN_RUNTIME=podman: expected "embedded" or "docker"'],
+    // help, completion and the image commands (issue 14)
+    ['completion SHELL', ['completion', 'tcsh'], "value 'tcsh' is invalid for argument 'shell'"],
+    ['completion without a shell', ['completion'], "missing required argument 'shell'"],
   ])('%s', (what, args, message) => {
     const r = run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);
