@@ -86,7 +86,7 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   image: { env: IMAGES, codes: QUIET_CODES, example: 'stack image save -o api.tar shop-api' },
   'image save': { env: IMAGES, example: 'stack image save --format oci -o ./api-layout shop-api:latest' },
   'image load': { env: [...IMAGES, 'HAFEN_MAX_IMAGE_BYTES', 'HAFEN_MAX_LAYER_BYTES'], example: 'stack image load -t api:test api.tar' },
-  'image ls': { env: IMAGES, example: 'stack image ls --format json' },
+  'image ls': { env: IMAGES, example: 'stack image ls --json' },
   dash: { env: PROJECT, example: 'stack dash' },
   version: { env: [], codes: QUIET_CODES, example: 'stack version --format json' },
   help: { env: [], codes: QUIET_CODES, example: 'stack help up' },

@@ -28,7 +28,7 @@ export function buildCommand(output: Output): Command {
         const without = services.filter((n) => !stack.services[n]?.build);
         throw new UsageError(`nothing to build for ${without.map((n) => `"${n}"`).join(', ')}: no build: section`);
       }
-      const { parseKeyValues } = await import('../key-values.js');
+      const [{ parseKeyValues }, { Label }] = await Promise.all([import('../key-values.js'), import('../../runtime/runtime.js')]);
       const cliArgs = parseKeyValues(opts.buildArg, '--build-arg');
       const c = output.color;
       const { chooseRuntime, openProjectRuntime } = await import('../../orchestrator/project-runtime.js');
@@ -44,7 +44,7 @@ export function buildCommand(output: Output): Command {
             const tag = service.image ?? `${stack.name}-${service.name}`;
             output.err(c.bold(`Building ${service.name} (${tag}) on Docker`));
             const info = await opened.runtime.buildImage(
-              buildRequest(stack, spec, tag, { args: cliArgs, noCache: spec.no_cache || !opts.cache }),
+              buildRequest(stack, spec, tag, { args: cliArgs, noCache: spec.no_cache || !opts.cache, labels: { [Label.project]: stack.name } }),
               (e) => {
                 if (e.kind === 'step-start') output.err(`#${e.index} [${e.index}/${e.total}] ${e.text}${e.cached ? c.cyan('  CACHED') : ''}`);
                 else if (e.kind === 'output') output.err(c.dim(`   ${e.line}`));
@@ -65,7 +65,7 @@ export function buildCommand(output: Output): Command {
           const started = performance.now();
           output.err(c.bold(`Building ${service.name} (${tag})`));
           const result = await images.build(
-            buildRequest(stack, spec, tag, { args: cliArgs, noCache: spec.no_cache || !opts.cache }),
+            buildRequest(stack, spec, tag, { args: cliArgs, noCache: spec.no_cache || !opts.cache, labels: { [Label.project]: stack.name } }),
             (e) => {
               if (e.kind === 'step-start') {
                 const place = 'stage' in e ? `[${e.stage} ${e.stageStep}/${e.stageSteps}]` : `[${e.index}/${e.total}]`;
