@@ -44,6 +44,13 @@ describe('dependency direction', () => {
     expect(upward).toEqual([]);
   });
 
+  it('src/cli/ reaches the runtimes through src/orchestrator/, never an implementation (the embedded store, dockerode)', () => {
+    const direct = graph
+      .filter((g) => under('cli')(g.file) && !g.file.endsWith('.test.ts'))
+      .flatMap((g) => g.imports.filter((i) => under('runtime/embedded')(i) || under('runtime/docker')(i)).map((i) => `${g.file} -> ${i}`));
+    expect(direct).toEqual([]);
+  });
+
   it('src/format/ imports nothing else of hafen', () => {
     const outward = graph.filter((g) => under('format')(g.file)).flatMap((g) => g.imports.filter((i) => !under('format')(i)).map((i) => `${g.file} -> ${i}`));
     expect(outward).toEqual([]);

@@ -3,7 +3,6 @@
  * effect and the projects on this machine. Both fail silently: a shell completing a word must never
  * see an error, a warning or a wait.
  */
-import fs from 'node:fs';
 import type { GlobalOptions } from '../global-options.js';
 
 /** Longest a lookup may take before the shell gets what was found so far (nothing). */
@@ -40,19 +39,6 @@ export async function completeServices(globals: GlobalOptions, cwd = process.cwd
 
 /** Projects with state under the embedded runtime's root, and projects with containers on the Docker engine. */
 export async function completeProjects(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const [{ defaultRoot }, { listProjects }] = await Promise.all([
-    import('../../runtime/embedded/store/store-paths.js'),
-    import('../../runtime/embedded/containers/container-record.js'),
-  ]);
-  const embedded = listProjects(defaultRoot(env));
-  const docker = withinTime(dockerProjects(env), []);
-  return [...new Set([...embedded, ...(await docker)])].sort();
-}
-
-async function dockerProjects(env: NodeJS.ProcessEnv): Promise<string[]> {
-  // No engine configured and no local socket: nothing to ask (and no connection error to wait for).
-  if (!env.DOCKER_HOST && !fs.existsSync('/var/run/docker.sock')) return [];
-  const [{ connectEngine }, { Label }] = await Promise.all([import('../../runtime/docker/engine.js'), import('../../runtime/runtime.js')]);
-  const found = await connectEngine().listContainers({ all: true, filters: { label: [Label.project] } });
-  return found.map((c) => c.Labels[Label.project]).filter((p): p is string => Boolean(p));
+  const { knownProjects } = await import('../../orchestrator/known-projects.js');
+  return knownProjects(env, LOOKUP_MS);
 }
