@@ -81,6 +81,12 @@ describe.skipIf(unmet(requireCommand('bash')))('bash', () => {
     expect(complete(['stack', 'logs', 'w'], { env: bare }).offers).toEqual(['web', 'worker']);
   });
 
+  it("offers nothing of ours in the container's command of run and exec", () => {
+    expect(complete(['stack', 'exec', 'web', '']).offers).toEqual([]);
+    expect(complete(['stack', 'run', 'web', 'ls', '-']).offers).toEqual([]);
+    expect(complete(['stack', 'run', '--rm', 'w']).offers).toEqual(['web', 'worker']);
+  });
+
   it('offers nothing, and says nothing, where the file does not load', () => {
     const r = complete(['stack', '-f', path.join(tmp, 'missing.yaml'), 'logs', ''], { cwd: tmp });
     expect(r).toEqual({ offers: [], stderr: '' });
@@ -148,6 +154,7 @@ describe.skipIf(unmet(requireCommand('fish')))('fish', () => {
     expect(complete('stack logs ')).toEqual(['db', 'web', 'worker']);
     expect(complete(`stack -f ${fixtureFile} logs w`, tmp)).toEqual(['web', 'worker']);
     expect(complete('stack --runtime ')).toEqual(['docker', 'embedded']);
+    expect(complete('stack exec web ls -')).toEqual([]);
   });
 });
 

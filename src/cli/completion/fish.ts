@@ -92,6 +92,7 @@ function __stack_walk
                     set __stack_cmd "$__stack_cmd $w"
                 else
                     set __stack_nargs (math $__stack_nargs + 1)
+                    test "$(__stack_arg_kind "$__stack_cmd" $__stack_nargs)" = rest; and set __stack_rest 1
                 end
         end
     end

@@ -87,7 +87,9 @@ _stack_walk() {
       (*)
         if [[ -z $_stack_cmd ]]; then _stack_cmd=$w
         elif (( _stack_nargs == 0 )) && [[ " $(_stack_subcommands "$_stack_cmd") " == *" $w "* ]]; then _stack_cmd="$_stack_cmd $w"
-        else (( _stack_nargs++ ))
+        else
+          (( _stack_nargs++ ))
+          [[ $(_stack_arg_kind "$_stack_cmd" "$_stack_nargs") == rest ]] && _stack_rest=1
         fi ;;
     esac
   done

@@ -13,6 +13,8 @@ export type ValueKind =
   | { kind: 'project' }
   | { kind: 'service' }
   | { kind: 'command' }
+  /** The container's command of `run`/`exec`: from here on no word is ours (options included). */
+  | { kind: 'rest' }
   | { kind: 'choice'; choices: readonly string[] };
 
 /** One option: its spellings (`-d`, `--detach`), what it is for, and its value when it takes one. */
@@ -55,6 +57,7 @@ const ARGUMENT_VALUES: Readonly<Record<string, ValueKind>> = {
   services: { kind: 'service' },
   service: { kind: 'service' },
   file: { kind: 'file' },
+  command: { kind: 'rest' },
 };
 
 function optionValue(o: Option): ValueKind | undefined {
