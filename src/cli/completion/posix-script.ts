@@ -96,22 +96,23 @@ _stack_walk() {
   return 0
 }
 
-# What the word at the cursor ($2, after $1) completes to: sets _stack_want (file, dir, words, none) and _stack_words.
+# What the word at the cursor ($2, after $1) completes to: sets _stack_want (file, dir, words, none) and
+# _stack_words; _stack_from names the table the words came from (options, subcommands), for descriptions.
 _stack_candidates() {
   local prev=$1 cur=$2 kind=''
-  _stack_want=words _stack_words=''
+  _stack_want=words _stack_words='' _stack_from=''
   if [[ $prev == -?* && $cur != -* ]] && (( ! _stack_rest )); then kind=$(_stack_value_kind "$_stack_cmd" "$prev"); fi
   if [[ -z $kind ]]; then
     if [[ $cur == -* ]] && (( ! _stack_rest )); then
-      _stack_words="$(_stack_options "$_stack_cmd") $(_stack_options '')"
+      _stack_words="$(_stack_options "$_stack_cmd") $(_stack_options '')" _stack_from=options
       return 0
     fi
     if [[ -z $_stack_cmd ]]; then
-      _stack_words=$(_stack_subcommands '')
+      _stack_words=$(_stack_subcommands '') _stack_from=subcommands
       return 0
     fi
     if (( _stack_nargs == 0 )) && [[ -n $(_stack_subcommands "$_stack_cmd") ]]; then
-      _stack_words=$(_stack_subcommands "$_stack_cmd")
+      _stack_words=$(_stack_subcommands "$_stack_cmd") _stack_from=subcommands
       return 0
     fi
     kind=$(_stack_arg_kind "$_stack_cmd" "$_stack_nargs")

@@ -1,6 +1,13 @@
 /** `stack completion zsh`: the shared tables and walk, and zsh's completion function over them. */
 import { posixCommon, type SelfCommand } from './posix-script.js';
-import type { CompletionTables } from './tables.js';
+import { shellQuote as q, type CompletionTables, type Offer } from './tables.js';
+
+/** `case` branches printing `word:description` lines, as _describe takes them (a colon in a word escaped). */
+function describedCase(fn: string, table: ReadonlyMap<string, readonly Offer[]>): string {
+  const line = (o: Offer) => `${o.word.replace(/:/g, '\\:')}:${o.description}`;
+  const branches = [...table].map(([path, offers]) => `    (${q(path)}) print -rl -- ${offers.map((o) => q(line(o))).join(' ')} ;;`);
+  return `${fn}() {\n  case $1 in\n${branches.join('\n')}\n  esac\n}`;
+}
 
 /** A zsh script that completes `stack` (needs compinit); load it with `source <(stack completion zsh)`. */
 export function zshScript(tables: CompletionTables, self: SelfCommand): string {
@@ -11,6 +18,10 @@ export function zshScript(tables: CompletionTables, self: SelfCommand): string {
 
 ${posixCommon(tables, self)}
 
+${describedCase('_stack_described_subcommands', tables.subcommands)}
+
+${describedCase('_stack_described_options', tables.options)}
+
 _stack() {
   local cur=\${words[CURRENT]} prev=''
   (( CURRENT > 2 )) && prev=\${words[CURRENT-1]}
@@ -20,7 +31,16 @@ _stack() {
   case $_stack_want in
     (file) _files ;;
     (dir) _files -/ ;;
-    (words) compadd -- \${=_stack_words} ;;
+    (words)
+      local -a described
+      case $_stack_from in
+        (options) described=("\${(@f)$(_stack_described_options "$_stack_cmd")}" "\${(@f)$(_stack_described_options '')}") ;;
+        (subcommands) described=("\${(@f)$(_stack_described_subcommands "$_stack_cmd")}") ;;
+      esac
+      described=(\${(u)described:#})
+      if (( \${#described} )); then _describe -t stack 'stack' described
+      else compadd -- \${=_stack_words}
+      fi ;;
     (*) return 1 ;;
   esac
 }
