@@ -183,6 +183,30 @@ zpty -d z`;
     return lines.at(-1) ?? r.stdout;
   }
 
+  /** Types `keys`, then TAB twice (zsh lists the choices) and reads until `until` shows; resolves to what the terminal showed. */
+  function listed(keys: string, until: string): string {
+    const driver = `
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PS1="> "; bindkey -e; unsetopt beep; autoload -U compinit; compinit -u; source ${file}; print RE""ADY'
+zpty -r z out '*READY*'
+zpty -w -n z "$1"$'\\t'
+sleep 1.5
+zpty -w -n z $'\\t'
+zpty -r z out "*$2*"
+print -r -- "$out"
+zpty -d z`;
+    const r = spawnSync('zsh', ['-f', '-c', driver, 'zsh', keys, until], { cwd: fixture, env, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout;
+  }
+
+  it('lists commands with their descriptions on a second TAB', () => {
+    const shown = listed('stack ima', "the project's containers use");
+    expect(shown).toMatch(/images +-- list the images the project's containers use/);
+    expect(shown).toMatch(/image +-- list images, save them to files/);
+  });
+
   it('the script loads under compinit without a word on stderr', () => {
     const r = spawnSync('zsh', ['-f', '-c', `autoload -U compinit; compinit -u; source ${file}; print \${_comps[stack]}`], { env, encoding: 'utf8' });
     expect(r.stderr).toBe('');
