@@ -18,6 +18,7 @@ import { runCommand } from './commands/run.js';
 import { killCommand, restartCommand, startCommand, stopCommand } from './commands/lifecycle.js';
 import { dashCommand } from './commands/dash.js';
 import { versionCommand } from './commands/version.js';
+import { eventsCommand } from './commands/events.js';
 import { addGlobalOptions } from './global-options.js';
 import { attachHelpText } from './help-text.js';
 import { completeCommand, completionCommand } from './commands/completion.js';
@@ -59,6 +60,8 @@ export function buildProgram(output: Output): Command {
     imageCommand(output),
     dashCommand(output),
     versionCommand(output),
+    // issue 14: container events
+    eventsCommand(output),
   ]) program.addCommand(command);
   // Help and completion (issue 14): after every command is in, so each gets its environment, exit codes and example.
   program.addCommand(completionCommand(output));

@@ -1,10 +1,13 @@
 /**
- * Where the dashboard's data comes from and where its actions go: the project's runtime polled
- * every second (containers and their stats), each container's log followed, and the lifecycle
- * functions of the orchestrator run under the project's lock, their events fed to the store.
+ * Where the dashboard's data comes from and where its actions go: the project's containers looked at
+ * again as soon as one of their events comes (created, started, health changed, died, removed) and
+ * their stats read every second, each container's log followed, and the lifecycle functions of the
+ * orchestrator run under the project's lock, their events fed to the store. Without events (the
+ * runtime's stream failed) the containers are polled every second too.
  */
 import type { Stack } from '../config/model.js';
 import { downStack } from '../orchestrator/down.js';
+import { followProjectEvents } from '../orchestrator/project-events.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from '../orchestrator/project-runtime.js';
 import { stopStack } from '../orchestrator/stop.js';
 import { upStack } from '../orchestrator/up.js';
@@ -35,6 +38,12 @@ export class StackSource {
   private polling = false;
   private closed = false;
   private lastError: string | undefined;
+  /** The containers as last seen; between events only their stats are read again. */
+  private containers: ContainerInfo[] | undefined;
+  /** Whether container events are followed (else the containers are polled). */
+  private eventsFollowed = false;
+  /** An event came while a look was under way: look again right after it. */
+  private lookAgain = false;
   /** Aborted on close: an action still under way stops scheduling. */
   private readonly stopping = new AbortController();
   /** A runtime through the supervisor, opened when an action needs one and none was running. */
@@ -46,9 +55,30 @@ export class StackSource {
     return (this.supervised ?? this.options.opened).runtime;
   }
 
-  /** Starts polling (the first look at once). */
+  /** Starts following events and polling stats (the first look at once). */
   start(): void {
+    void this.followEvents();
     void this.poll();
+  }
+
+  /** Container events: each one makes the next look come at once and read the containers again. */
+  private async followEvents(): Promise<void> {
+    const { stack, opened } = this.options;
+    try {
+      // From now: an event between the first look and the stream's start comes all the same.
+      const events = followProjectEvents({ project: stack.name, runtime: opened.runtime, root: opened.root, signal: this.stopping.signal, since: Date.now() });
+      this.eventsFollowed = true;
+      for await (const _event of events) {
+        this.containers = undefined;
+        clearTimeout(this.timer);
+        if (this.polling) this.lookAgain = true;
+        else void this.poll();
+      }
+    } catch {
+      // The stream failed: the containers are polled instead.
+    } finally {
+      this.eventsFollowed = false;
+    }
   }
 
   /** One look at the stack: the snapshot into the store, logs followed for containers not yet followed. */
@@ -57,7 +87,9 @@ export class StackSource {
     this.polling = true;
     const { store, stack } = this.options;
     try {
-      const containers = await this.runtime.listContainers({ [Label.project]: stack.name });
+      const known = this.eventsFollowed ? this.containers : undefined;
+      const containers = known ?? (await this.runtime.listContainers({ [Label.project]: stack.name }));
+      this.containers = containers;
       const stats: Record<string, ContainerStats> = {};
       await Promise.all(
         containers
@@ -77,7 +109,9 @@ export class StackSource {
       this.lastError = message;
     } finally {
       this.polling = false;
-      if (!this.closed) this.timer = setTimeout(() => void this.poll(), this.options.intervalMs ?? 1000);
+      const again = this.lookAgain;
+      this.lookAgain = false;
+      if (!this.closed) this.timer = setTimeout(() => void this.poll(), again ? 0 : (this.options.intervalMs ?? 1000));
     }
   }
 
