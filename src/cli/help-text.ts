@@ -15,7 +15,8 @@ export const ENVIRONMENT = {
   COMPOSE_ENV_FILES: "comma-separated files of variables instead of the project folder's .env",
   COMPOSE_DISABLE_ENV_FILE: "true or 1: do not read the project folder's .env",
   HAFEN_RUNTIME: "embedded or docker, when no --runtime is given (over the file's runtime:)",
-  HAFEN_ROOT: 'state and image store of the embedded runtime (default /var/lib/hafen)',
+  HAFEN_ROOT: "hafen's state folder: containers and image store (default /var/lib/hafen)",
+  XDG_STATE_HOME: 'a non-root user\'s state folder on Docker, without HAFEN_ROOT (default ~/.local/state)',
   HAFEN_PUBLISH_ALL: '1: ports without an address listen on 0.0.0.0 (default 127.0.0.1)',
   HAFEN_SUBNET_POOL: 'subnets for stack networks, e.g. 10.99.0.0/16:24 (embedded runtime)',
   HAFEN_MAX_IMAGE_BYTES: 'most bytes one import or pull reads (default 16g)',
@@ -54,7 +55,7 @@ export interface CommandHelp {
 
 // What each command reads, by what it does: load the stack file, reach a runtime, make networks, fetch images.
 const LOADS: readonly EnvironmentVariable[] = ['COMPOSE_FILE', 'COMPOSE_PATH_SEPARATOR', 'COMPOSE_PROJECT_NAME', 'HAFEN_PROJECT', 'COMPOSE_ENV_FILES', 'COMPOSE_DISABLE_ENV_FILE'];
-const RUNS: readonly EnvironmentVariable[] = ['HAFEN_RUNTIME', 'HAFEN_ROOT', 'DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'NO_COLOR'];
+const RUNS: readonly EnvironmentVariable[] = ['HAFEN_RUNTIME', 'HAFEN_ROOT', 'XDG_STATE_HOME', 'DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'NO_COLOR'];
 const PROJECT = [...LOADS, ...RUNS];
 const CREATES: readonly EnvironmentVariable[] = [...PROJECT, 'HAFEN_PUBLISH_ALL', 'HAFEN_SUBNET_POOL'];
 const FETCHES: readonly EnvironmentVariable[] = ['HAFEN_MAX_IMAGE_BYTES', 'HAFEN_MAX_LAYER_BYTES', 'HAFEN_INSECURE_REGISTRIES', 'DOCKER_CONFIG'];
@@ -67,8 +68,8 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   '': { env: Object.keys(ENVIRONMENT) as EnvironmentVariable[], example: 'stack -f stack.yaml up -d && stack ps && stack down -v' },
   config: { env: [...LOADS, 'HAFEN_PUBLISH_ALL', 'HAFEN_INSECURE_REGISTRIES'], codes: QUIET_CODES, example: 'stack config -q && stack config --json' },
   plan: { env: [...PROJECT, 'HAFEN_PUBLISH_ALL'], example: 'stack plan --dot | dot -Tsvg > plan.svg' },
-  up: { env: [...CREATES, ...FETCHES, 'SSH_AUTH_SOCK'], exit: ['N    with --exit-code-from SERVICE: that service\'s exit code'], example: 'stack up -d --build api' },
-  down: { env: PROJECT, example: 'stack -p shop down -v' },
+  up: { env: [...CREATES, ...FETCHES, 'SSH_AUTH_SOCK'], exit: ['N    with --exit-code-from SERVICE: that service\'s exit code'], example: 'stack up -d --wait api' },
+  down: { env: PROJECT, example: 'stack -p shop down -v --remove-orphans' },
   ps: { env: PROJECT, example: 'stack ps --json' },
   logs: { env: PROJECT, example: 'stack logs -f --tail 20 api' },
   exec: { env: PROJECT, exit: ['N    the command\'s own exit code'], example: 'stack exec db psql -U postgres' },
