@@ -65,6 +65,17 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['events --since', ['events', '--since', 'yesterday'], "option '--since <time>' argument 'yesterday' is invalid"],
     ['events --until', ['events', '--json', '--until', 'later'], "option '--until <time>' argument 'later' is invalid"],
     ['events SERVICE', ['events', '--json', 'nope'], 'no such service: "nope"'],
+    // issue 14, ps forms and projects: ps --status/--filter/--format, ls --filter/--format.
+    ['ps --status', ['ps', '--status', 'sleeping'], "option '--status <status>' argument 'sleeping' is invalid"],
+    ['ps --filter', ['ps', '--filter', 'name=app'], "option '--filter <filter>' argument 'name=app' is invalid"],
+    ['ps --filter KEY=', ['ps', '--filter', 'status'], "option '--filter <filter>' argument 'status' is invalid"],
+    ['ps --format unknown field', ['ps', '--format', '{{.Nmae}}'], "option '--format <format>' argument '{{.Nmae}}' is invalid. unknown field .Nmae"],
+    ['ps --format unclosed', ['ps', '--format', 'table {{.Name'], "option '--format <format>' argument 'table {{.Name' is invalid"],
+    ['ps --format action', ['ps', '--format', '{{range .Labels}}'], "option '--format <format>' argument '{{range .Labels}}' is invalid"],
+    ['ps --json --format', ['ps', '--json', '--format', '{{.Name}}'], '--json and --format: use one of them'],
+    ['ls --format', ['ls', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
+    ['ls --filter', ['ls', '--filter', 'status=running'], "option '--filter <filter>' argument 'status=running' is invalid"],
+    ['HAFEN_PROJECT', ['ps'], 'HAFEN_PROJECT="Bad Name": not a valid project name'],
     // help, completion and the image commands (issue 14)
     ['completion SHELL', ['completion', 'tcsh'], "value 'tcsh' is invalid for argument 'shell'"],
     ['completion without a shell', ['completion'], "missing required argument 'shell'"],
@@ -76,7 +87,7 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['an unknown image subcommand', ['image', 'rm', 'app'], "too many arguments for 'image'"],
     ['rmi without an image', ['rmi'], "missing required argument 'images'"],
   ])('%s', (what, args, message) => {
-    const r = run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
+    const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toContain(message);

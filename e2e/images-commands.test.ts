@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
-import type { CliResult } from './cli.js';
+import { stack, type CliResult } from './cli.js';
 import { cliTargets, stackOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 
@@ -88,6 +88,10 @@ for (const target of targets) {
 
       const mine = JSON.parse(ok(['images', '--json', 'app']).stdout) as Record<string, unknown>[];
       expect(mine).toEqual([expect.objectContaining({ container: `${project}-app-1`, service: 'app', repository: `${project}-app`, tag: '1', id: appId })]);
+      // As Compose: `-p NAME images` from anywhere, no stack file.
+      const bare = stack(['--runtime', target.name, '-p', project, 'images', '--format', 'json'], { cwd: os.tmpdir(), env: target.env() });
+      expect(bare.code, bare.stderr).toBe(0);
+      expect(JSON.parse(bare.stdout)).toEqual(json);
       const quiet = ok(['images', '-q']).stdout.split('\n').filter(Boolean);
       expect(quiet).toHaveLength(new Set(quiet).size);
       expect(quiet).toContain(appId!.slice(7));

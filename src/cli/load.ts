@@ -17,6 +17,7 @@ export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd
     envFiles: globals.envFile,
     ...(globals.projectDirectory !== undefined ? { projectDirectory: globals.projectDirectory } : {}),
     project: globals.projectName,
+    ...(globals.projectNameVia ? { projectVia: globals.projectNameVia } : {}),
     env: process.env,
     profiles: globals.profile,
     onWarning: (message) => output.err(output.color.yellow(`warning: ${message}`)),

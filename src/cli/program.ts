@@ -19,6 +19,7 @@ import { killCommand, restartCommand, startCommand, stopCommand } from './comman
 import { dashCommand } from './commands/dash.js';
 import { versionCommand } from './commands/version.js';
 import { eventsCommand } from './commands/events.js';
+import { lsCommand } from './commands/ls.js';
 import { addGlobalOptions } from './global-options.js';
 import { attachHelpText } from './help-text.js';
 import { completeCommand, completionCommand } from './commands/completion.js';
@@ -62,6 +63,8 @@ export function buildProgram(output: Output): Command {
     versionCommand(output),
     // issue 14: container events
     eventsCommand(output),
+    // issue 14, projects: `stack ls`.
+    lsCommand(output),
   ]) program.addCommand(command);
   // Help and completion (issue 14): after every command is in, so each gets its environment, exit codes and example.
   program.addCommand(completionCommand(output));

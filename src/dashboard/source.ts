@@ -11,6 +11,8 @@ import { followProjectEvents } from '../orchestrator/project-events.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from '../orchestrator/project-runtime.js';
 import { stopStack } from '../orchestrator/stop.js';
 import { upStack } from '../orchestrator/up.js';
+import { readReadiness, readyStateOf, recordReadiness } from '../orchestrator/ready-records.js';
+import { fanOut, type EventSink } from '../executor/events.js';
 import { Label, type ContainerInfo, type ContainerStats, type Runtime } from '../runtime/runtime.js';
 import type { StackActions } from './controller.js';
 import type { Store } from './store.js';
@@ -99,7 +101,12 @@ export class StackSource {
           }),
       );
       if (this.closed) return;
-      store.dispatch({ type: 'snapshot', time: Date.now(), containers, stats });
+      const records = readReadiness(this.options.opened.root, stack.name);
+      const ready = Object.fromEntries(containers.flatMap((c) => {
+        const state = readyStateOf(records.get(c.name), c);
+        return state ? [[c.name, state]] : [];
+      }));
+      store.dispatch({ type: 'snapshot', time: Date.now(), containers, stats, ready });
       if (this.lastError) store.dispatch({ type: 'status', text: `${stack.name} answers again`, tone: 'info' });
       this.lastError = undefined;
       this.followLogs(containers);
@@ -167,7 +174,7 @@ export class StackSource {
       this.locked(async (runtime) => {
         const { stack, store } = this.options;
         await stopStack(stack, runtime, { sink: store.sink, services: [service] });
-        await upStack(stack, { runtime, sink: store.sink, services: [service], noDeps: true, ...this.common() });
+        await upStack(stack, { runtime, services: [service], noDeps: true, ...this.common() });
         return `restarted ${service}`;
       }),
     stop: (service) =>
@@ -177,13 +184,13 @@ export class StackSource {
       }),
     start: (service) =>
       this.locked(async (runtime) => {
-        await upStack(this.options.stack, { runtime, sink: this.options.store.sink, services: [service], ...this.common() });
+        await upStack(this.options.stack, { runtime, services: [service], ...this.common() });
         return `started ${service}`;
       }),
     rebuild: (service) =>
       this.locked(async (runtime) => {
-        const { stack, store } = this.options;
-        await upStack(stack, { runtime, sink: store.sink, services: [service], noDeps: true, build: true, forceRecreate: true, ...this.common() });
+        const { stack } = this.options;
+        await upStack(stack, { runtime, services: [service], noDeps: true, build: true, forceRecreate: true, ...this.common() });
         return `rebuilt and recreated ${service}`;
       }),
     down: async () => {
@@ -195,9 +202,13 @@ export class StackSource {
     },
   };
 
-  /** What every `upStack` of an action is given: the enabled profiles, and the signal that stops it on quit. */
-  private common(): { profiles?: readonly string[]; signal: AbortSignal; root: string } {
-    return { signal: this.stopping.signal, root: this.options.opened.root, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
+  /**
+   * What every `upStack` of an action is given: the enabled profiles, the signal that stops it on
+   * quit, the state root, and the store's sink with the recorder of `ready:` results (ready-records.ts) before it.
+   */
+  private common(): { profiles?: readonly string[]; signal: AbortSignal; root: string; sink: EventSink } {
+    const sink = fanOut(recordReadiness(this.options.opened.root, this.options.stack), this.options.store.sink);
+    return { signal: this.stopping.signal, root: this.options.opened.root, sink, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
   }
 
   /** Stops polling and following; closes a runtime this source opened. */

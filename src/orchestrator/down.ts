@@ -15,6 +15,7 @@ import { displayPath } from './host-sources.js';
 import { observeProject } from './observe.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
 import { Label } from '../runtime/runtime.js';
+import { removeReadiness } from './ready-records.js';
 
 export interface DownStackOptions {
   sink: EventSink;
@@ -59,6 +60,7 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         if (gone.length > 0) options.say?.(`removed image(s): ${gone.join(', ')}`);
       }
     } finally {
+      removeReadiness(opened.root, stack.name);
       await opened.supervisor?.shutdown();
       const kept = takeCreatedHostPaths(opened.root, stack.name);
       if (kept.length > 0) options.say?.(`kept the folders up made for bind mounts (they may hold data): ${kept.map((k) => displayPath(stack, k.path)).join(', ')}`);
@@ -93,6 +95,7 @@ export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Pr
   try {
     const left = await opened.runtime.listContainers({ [Label.project]: project });
     if (left.length > 0) return;
+    removeReadiness(opened.root, project);
     await opened.supervisor?.shutdown();
     if (opened.runtime.name === 'embedded') await cleanupProject(opened.root, project, false);
   } catch {

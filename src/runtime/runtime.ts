@@ -14,6 +14,8 @@ export const Label = {
   oneOff: 'io.hafen.one-off',
   /** The restart policy as compose writes it (`on-failure:3`); the supervisor applies it. */
   restart: 'io.hafen.restart',
+  /** The stack files the container was made from, comma-separated (Compose's `config_files`), for `stack ls`. */
+  configFiles: 'io.hafen.config-files',
 } as const;
 
 export type Mount =
@@ -179,6 +181,9 @@ export interface ContainerInfo {
   stopRequested?: boolean;
   /** Restarts by its restart policy (as far as the runtime or supervisor counted). */
   restartCount?: number;
+  // `ps --format` (Compose's fields).
+  /** The process it runs (entrypoint and arguments), when known. */
+  command?: string[];
 }
 
 export interface NetworkSpec {

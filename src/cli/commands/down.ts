@@ -14,17 +14,19 @@ export function downCommand(output: Output): Command {
     .option('--remove-orphans', 'remove containers of services no longer in the file (down always does; taken for Compose\'s scripts)')
     .action(async (flags: { volumes?: boolean; timeout?: number; rmi?: 'local' | 'all'; removeOrphans?: boolean }, command: Command) => {
       const globals = globalOptions(command);
-      const [{ loadCheckedStack }, { downStack }, { chooseRenderer }, { stackForDown }] = await Promise.all([
+      const [{ loadCheckedStack }, { downStack }, { chooseRenderer }, { stackForDown, namedProject, withProjectRuntime }] = await Promise.all([
         import('../load.js'),
         import('../../orchestrator/down.js'),
         import('../../renderers/index.js'),
         import('../project-only-stack.js'),
       ]);
       // -p NAME takes the project down even without a usable stack file (project-only-stack.ts).
-      const named = globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined);
-      const stack = await loadCheckedStack(globals).catch((err: unknown) =>
+      const named = namedProject(globals);
+      const loaded = await loadCheckedStack(globals).catch((err: unknown) =>
         stackForDown(err, named, process.cwd(), (line) => output.err(output.color.yellow(`warning: ${line}`))),
       );
+      // A project named alone may be a Docker one: down looks where it is (project-only-runtime.ts).
+      const stack = await withProjectRuntime(loaded, globals.runtime);
       const started = performance.now();
       const sink = chooseRenderer(globals.progress, process.stderr, output.color);
       const removed = await downStack(stack, {

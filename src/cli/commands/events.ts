@@ -29,7 +29,7 @@ export function eventsCommand(output: Output): Command {
         import('../../orchestrator/project-events.js'),
         import('../../renderers/machine-lines.js'),
       ]);
-      const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services));
+      const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services), { projectOnly: true });
       using interrupt = onInterrupt();
       const until = flags.until === undefined ? undefined : typeof flags.until === 'number' ? flags.until : Date.parse(flags.until);
       const timer = until === undefined ? undefined : setTimeout(() => stop.abort(), Math.max(0, until - Date.now()) + UNTIL_GRACE_MS);

@@ -33,7 +33,8 @@ export function imagesCommand(output: Output): Command {
         import('../../format/size.js'),
         import('../../format/table.js'),
       ]);
-      const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services));
+      // As Compose: `-p NAME images` needs no stack file.
+      const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services), { projectOnly: true });
       try {
         const images = await openImageService(opened.runtime.name, { root: opened.root });
         const rows = await projectImages(opened.runtime, images, stack.name, services);

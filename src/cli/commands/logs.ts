@@ -32,7 +32,7 @@ export function logsCommand(output: Output): Command {
         ]);
         const { tail, since, until } = flags;
         const { assertServicesExist } = await import('../../planner/index.js');
-        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services));
+        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services), { projectOnly: true });
         using interrupt = onInterrupt();
         try {
           const containers = (await opened.runtime.listContainers({ [Label.project]: stack.name }))
