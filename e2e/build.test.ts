@@ -47,7 +47,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay()))('stack build', () => {
       'COPY --from=build /src/shout.txt /shout.txt',
       'COPY last.txt /last.txt',
     ]);
-    const images = stack(['images', '-q'], { env });
+    const images = stack(['image', 'ls', '-q'], { env });
     expect(images.stdout.split('\n')).toContain('buildtest-app:latest');
   });
 

@@ -76,6 +76,16 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['ls --format', ['ls', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
     ['ls --filter', ['ls', '--filter', 'status=running'], "option '--filter <filter>' argument 'status=running' is invalid"],
     ['HAFEN_PROJECT', ['ps'], 'HAFEN_PROJECT="Bad Name": not a valid project name'],
+    // help, completion and the image commands (issue 14)
+    ['completion SHELL', ['completion', 'tcsh'], "value 'tcsh' is invalid for argument 'shell'"],
+    ['completion without a shell', ['completion'], "missing required argument 'shell'"],
+    ['images --format', ['images', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
+    ['image save --format', ['image', 'save', '--format', 'tar', 'app', '-o', 'app.tar'], "option '--format <format>' argument 'tar' is invalid"],
+    ['image save without -o', ['image', 'save', 'app'], 'name the file to write with -o FILE'],
+    ['image load of a missing file', ['image', 'load', 'missing.tar'], 'missing.tar does not exist'],
+    ['image load of a device', ['image', 'load', '/dev/zero'], '/dev/zero is a character device'],
+    ['an unknown image subcommand', ['image', 'rm', 'app'], "too many arguments for 'image'"],
+    ['rmi without an image', ['rmi'], "missing required argument 'images'"],
   ])('%s', (what, args, message) => {
     const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);

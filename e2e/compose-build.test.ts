@@ -185,7 +185,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const r = stack(['build'], { cwd: path.join(dir, 'embedded'), env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('COPY --from=assets logo.txt /logo.txt');
-    const images = stack(['images', '-q'], { env }).stdout.split('\n');
+    const images = stack(['image', 'ls', '-q'], { env }).stdout.split('\n');
     expect(images).toEqual(expect.arrayContaining(['cb-app:1', 'cb-app:1-extra']));
     const store = openStore(root);
     const image = store.images.get('cb-app:1')!;

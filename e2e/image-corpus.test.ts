@@ -181,7 +181,7 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
   }, 300_000);
 
   it('saves each image back to an archive docker loads as the same image, running the same and stopping by the same signal', () => {
-    const ids = new Map((JSON.parse(stack(['images', '--json']).stdout) as { name: string; id: string }[]).map((i) => [i.name, i.id]));
+    const ids = new Map((JSON.parse(stack(['image', 'ls', '--json']).stdout) as { name: string; id: string }[]).map((i) => [i.name, i.id]));
     for (const img of images()) {
       const tar = path.join(dir, `${img.service}.saved.tar`);
       const saved = stack(['image', 'save', img.image, '-o', tar]);

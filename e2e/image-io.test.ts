@@ -144,7 +144,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const loaded = stack(['image', 'load', layout], { env: other });
     expect(loaded.code, loaded.stderr).toBe(0);
     expect(loaded.stdout).toBe(`Loaded image: ${appImage}\n`);
-    const ids = (e: Record<string, string>) => (JSON.parse(stack(['images', '--json'], { env: e }).stdout) as { name: string; id: string }[]).find((i) => i.name === appImage)?.id;
+    const ids = (e: Record<string, string>) => (JSON.parse(stack(['image', 'ls', '--json'], { env: e }).stdout) as { name: string; id: string }[]).find((i) => i.name === appImage)?.id;
     expect(ids(other)).toBe(ids(env));
     // --tag adds a name; docker-archive:PATH:NAME picks an image of an archive.
     const tagged = stack(['image', 'load', '--tag', 'copy:v2', `docker-archive:${path.join(dir, 'app.tar')}:${appImage}`], { env: other });

@@ -71,7 +71,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
       expect(pull.stderr).toContain(`hello: pulled ${registry.host}/hafen/busybox:1`);
       expect(pull.stderr).toContain(`pinned: pulled ${registry.host}/hafen/busybox@${digest}`);
       expect(pull.code).toBe(0);
-      const images = (JSON.parse(run(root, ['images', '--json']).stdout) as { name: string }[]).map((i) => i.name);
+      const images = (JSON.parse(run(root, ['image', 'ls', '--json']).stdout) as { name: string }[]).map((i) => i.name);
       expect(images).toEqual(expect.arrayContaining([`${registry.host}/hafen/busybox:1`, `${registry.host}/hafen/busybox@${digest}`]));
 
       const again = run(root, ['pull', 'hello']);

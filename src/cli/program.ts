@@ -21,6 +21,8 @@ import { versionCommand } from './commands/version.js';
 import { eventsCommand } from './commands/events.js';
 import { lsCommand } from './commands/ls.js';
 import { addGlobalOptions } from './global-options.js';
+import { attachHelpText } from './help-text.js';
+import { completeCommand, completionCommand } from './commands/completion.js';
 import type { Output } from './output.js';
 
 /** Builds the program; `output` receives everything it prints. */
@@ -64,6 +66,10 @@ export function buildProgram(output: Output): Command {
     // issue 14, projects: `stack ls`.
     lsCommand(output),
   ]) program.addCommand(command);
+  // Help and completion (issue 14): after every command is in, so each gets its environment, exit codes and example.
+  program.addCommand(completionCommand(output));
+  program.addCommand(completeCommand(output), { hidden: true });
+  attachHelpText(program);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code, and
   // prints through `output` (commands made apart do not inherit the program's settings).
   const override = (c: Command): void => {

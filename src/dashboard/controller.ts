@@ -3,7 +3,7 @@
  * store what is under way and how it ended, so every action shows, and an error lands in the status
  * line instead of ending the dashboard.
  */
-import { formatDuration } from '../executor/duration.js';
+import { formatDuration } from '../format/duration.js';
 import { assertNever } from '../planner/plan.js';
 import type { Effect } from './keys.js';
 import type { Store } from './store.js';

@@ -1,5 +1,7 @@
 /** How the table's cells read: state, uptime, CPU, memory, ports; short, so columns stay narrow. */
-import { formatUptime } from '../cli/commands/ps.js';
+import { formatUptime } from '../format/uptime.js';
+import { shortBytes } from '../format/size.js';
+import { formatPortsShort } from '../format/ports.js';
 import { healthWithReady } from '../orchestrator/ready-records.js';
 import type { PortBinding } from '../runtime/runtime.js';
 import type { DashState, Row, Tone } from './model.js';
@@ -63,24 +65,7 @@ export function memoryCell(row: Row): string {
   return row.memoryLimit !== undefined && row.memoryLimit < NO_LIMIT ? `${used}/${shortBytes(row.memoryLimit)}` : used;
 }
 
-/** Binary units, one letter: `512K`, `12M`, `1.5G`. */
-export function shortBytes(bytes: number): string {
-  const units = ['B', 'K', 'M', 'G', 'T'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(1).replace(/\.0$/, '') : Math.round(value)}${units[unit]}`;
-}
-
-/** `32768→8080`, with the address when it is not loopback or any, and `/udp` for UDP. */
+/** The ports cell: published ports in the short form (`32768→8080`). */
 export function portsCell(ports: readonly PortBinding[]): string {
-  return ports
-    .map((p) => {
-      const ip = p.hostIp === '127.0.0.1' || p.hostIp === '0.0.0.0' || p.hostIp === '' ? '' : `${p.hostIp}:`;
-      return `${ip}${p.hostPort}→${p.target}${p.protocol === 'tcp' ? '' : `/${p.protocol}`}`;
-    })
-    .join(' ');
+  return formatPortsShort(ports);
 }

@@ -1,5 +1,5 @@
 /** The dashboard's one reducer: (state, action) → state, pure, so every view change is testable without a terminal. */
-import { formatDuration } from '../executor/duration.js';
+import { formatDuration } from '../format/duration.js';
 import type { Event, ServiceState } from '../executor/events.js';
 import { assertNever } from '../planner/plan.js';
 import { failureLines, isContainerOp, isFinalState, opBusyText, opDoneText, opLabel, stateText, stateTone } from '../renderers/describe.js';

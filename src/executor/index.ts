@@ -17,6 +17,6 @@ export {
 export { containerSpec, networkRuntimeName, volumeRuntimeName, type ContainerIdentity } from './container-spec.js';
 export { followLogs, type FollowLogsOptions } from './follow-logs.js';
 export { displayName } from './names.js';
-export { formatDuration } from './duration.js';
+export { formatDuration } from '../format/duration.js';
 export { defaultOperations, type OperationContext, type OperationFn, type Operations } from './operations/index.js';
 export { defaultResolveEndpoint, publishedPortEndpoint, type Endpoint, type ResolveEndpoint } from './readiness/endpoint.js';

@@ -1,6 +1,6 @@
 /** Words the text renderers share: how a resource, an operation's progress and a state read. */
 import type { ErrorInfo, OpFields, ServiceState } from '../executor/events.js';
-import { formatDuration } from '../executor/duration.js';
+import { formatDuration } from '../format/duration.js';
 import { assertNever, type OperationKind } from '../planner/plan.js';
 
 /** `network:shop_default` → `network shop_default`. */

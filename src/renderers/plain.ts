@@ -7,7 +7,7 @@
  *   migrate  exited 0
  */
 import type { Event, EventSink } from '../executor/events.js';
-import { formatDuration } from '../executor/duration.js';
+import { formatDuration } from '../format/duration.js';
 import { assertNever } from '../planner/plan.js';
 import { failureLines, opBusyText, opDoneText, opLabel, stateText } from './describe.js';
 

@@ -6,7 +6,7 @@
  * passed in (level 0 under NO_COLOR). `choose.ts` falls back to plain when the output is no terminal.
  */
 import type { ChalkInstance } from 'chalk';
-import { formatDuration } from '../executor/duration.js';
+import { formatDuration } from '../format/duration.js';
 import type { Event, EventSink, ServiceState } from '../executor/events.js';
 import { assertNever } from '../planner/plan.js';
 import { failureLines, isContainerOp, isFinalState, opBusyText, opDoneText, opLabel, stateText, stateTone, type Tone } from './describe.js';

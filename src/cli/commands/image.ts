@@ -1,19 +1,26 @@
-/** `stack image save` and `stack image load`: images of the embedded store to and from `docker save` archives and OCI layouts. */
+/** `stack image ls|save|load`: every image of the runtime, and images to and from `docker save` archives and OCI layouts. */
 import { Command, Option } from 'commander';
+import { globalOptions } from '../global-options.js';
 import type { Output } from '../output.js';
+import type { SaveFormat } from '../../runtime/image-service.js';
 
-/** Formats `stack image save` writes. */
-type SaveFormat = 'docker-archive' | 'oci';
+const openImages = async (command: Command, output: Output) =>
+  (await import('../../orchestrator/images.js')).openImageService(globalOptions(command).runtime, { say: (line) => output.err(line) });
 
-/** Node's file errors (a missing folder, no permission) as a RuntimeError naming the image and the file. */
-async function naming(image: string, file: string, save: () => Promise<unknown>): Promise<void> {
-  const { RuntimeError, StackError } = await import('../../errors.js');
-  try {
-    await save();
-  } catch (err) {
-    if (err instanceof StackError || !(err as NodeJS.ErrnoException).code) throw err;
-    throw new RuntimeError(`image ${image}`, `cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
+function lsCommand(output: Output): Command {
+  return new Command('ls')
+    .alias('list')
+    .description('list every image of the runtime: the embedded store, or the Docker engine')
+    .option('--json', 'print JSON')
+    .option('-q, --quiet', 'print only names')
+    .action(async (opts: { json?: boolean; quiet?: boolean }, command: Command) => {
+      const [{ formatSize }, { table }] = await Promise.all([import('../../format/size.js'), import('../../format/table.js')]);
+      const list = await (await openImages(command, output)).list();
+      if (opts.json) return output.out(JSON.stringify(list, null, 2));
+      if (opts.quiet) return list.length ? output.out(list.map((i) => i.name).join('\n')) : undefined;
+      const rows = [['IMAGE', 'ID', 'SIZE', 'CREATED'], ...list.map((i) => [i.name, i.id.slice(7, 19), formatSize(i.size), i.createdAt ?? ''])];
+      output.out(table(rows));
+    });
 }
 
 function saveCommand(output: Output): Command {
@@ -22,20 +29,11 @@ function saveCommand(output: Output): Command {
     .argument('<image>', 'image name (or manifest digest)')
     .option('-o, --output <file>', 'the tar file to write (with --format oci: the layout folder)')
     .addOption(new Option('--format <format>', 'what to write').choices(['docker-archive', 'oci']).default('docker-archive'))
-    .action(async (image: string, opts: { output?: string; format: SaveFormat }) => {
-      const [{ UsageError }, { openStore }, io] = await Promise.all([
-        import('../../errors.js'),
-        import('../../runtime/embedded/store/index.js'),
-        import('../../runtime/embedded/image-io/index.js'),
-      ]);
+    .action(async (image: string, opts: { output?: string; format: SaveFormat }, command: Command) => {
+      const { UsageError } = await import('../../errors.js');
       if (!opts.output) throw new UsageError(`stack image save ${image}: name the file to write with -o FILE`);
-      const file = opts.output;
-      const store = openStore();
-      await naming(image, file, async () => {
-        if (opts.format === 'oci') io.saveOciLayout(store, image, file);
-        else await io.saveDockerArchive(store, image, file);
-      });
-      output.err(`Saved ${image} to ${file} (${opts.format})`);
+      await (await openImages(command, output)).save(image, opts.output, opts.format);
+      output.err(`Saved ${image} to ${opts.output} (${opts.format})`);
     });
 }
 
@@ -44,52 +42,36 @@ function loadCommand(output: Output): Command {
     .description('import the images of a docker-archive tar (`docker save`) or an OCI image layout folder')
     .argument('<file>', 'a tar file or layout folder; docker-archive:PATH[:NAME] or oci:PATH[:REF] pick one image')
     .option('-t, --tag <name>', 'also tag the image with this name (the source must hold one, or name one)')
-    .action(async (file: string, opts: { tag?: string }) => {
-      const [fs, { UsageError, InterruptedError }, { openStore }, io, { onInterrupt }, { sourceFileProblem }] = await Promise.all([
-        import('node:fs'),
+    .action(async (file: string, opts: { tag?: string }, command: Command) => {
+      const [{ InterruptedError }, { resolveArchive }, { onInterrupt }] = await Promise.all([
         import('../../errors.js'),
-        import('../../runtime/embedded/store/index.js'),
-        import('../../runtime/embedded/image-io/index.js'),
+        import('../../orchestrator/images.js'),
         import('../interrupt.js'),
-        import('../../runtime/embedded/image-io/source-file.js'),
       ]);
-      const parsed = io.parseImageSource(file);
-      // A plain path: a folder is an OCI layout, anything else a tar.
-      const source: { kind: 'docker-archive' | 'oci'; path: string; ref?: string } =
-        parsed.kind === 'docker-archive' || parsed.kind === 'oci'
-          ? parsed
-          : { kind: fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ? 'oci' : 'docker-archive', path: file };
-      if (!fs.existsSync(source.path)) throw new UsageError(`stack image load ${file}: ${source.path} does not exist`);
-      // A device or FIFO never ends: refused before it is opened.
-      const problem = sourceFileProblem(source.kind, source.path);
-      if (problem) throw new UsageError(`stack image load ${file}: ${problem}`);
-      const store = openStore();
+      const archive = await resolveArchive(file);
+      const images = await openImages(command, output);
       // Ctrl-C or SIGTERM stops the read; what the load had stored is taken away again.
       using interrupt = onInterrupt(() => output.err('Interrupted: stopping the load'));
-      const options = { ...(source.ref !== undefined ? { ref: source.ref } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}), signal: interrupt.signal };
-      const before = new Map(store.images.list().map((r) => [r.name, r.updated]));
-      const loaded = await (source.kind === 'oci' ? io.importOciLayout(store, source.path, options) : io.importDockerArchive(store, source.path, options)).catch((err: unknown) => {
+      const loaded = await images.load(archive, { ...(opts.tag !== undefined ? { tag: opts.tag } : {}), signal: interrupt.signal }).catch((err: unknown) => {
         if (interrupt.signal.aborted) throw new InterruptedError(`stack image load ${file}: interrupted; nothing of it was kept`);
         throw err;
       });
-      // The names this load set: every tag it wrote is new or has a new time.
-      const tags = store.images.list().filter((r) => before.get(r.name) !== r.updated);
       for (const image of loaded) {
-        const names = tags.filter((r) => r.manifest === image.manifestDigest).map((r) => r.name);
-        if (names.length === 0) output.out(`Loaded image ID: ${image.manifest.config.digest}`);
-        for (const name of names) output.out(`Loaded image: ${name}`);
+        if (image.names.length === 0) output.out(`Loaded image ID: ${image.id}`);
+        for (const name of image.names) output.out(`Loaded image: ${name}`);
       }
     });
 }
 
-/** `stack image`: save and load. */
+/** `stack image`: ls, save and load. */
 export function imageCommand(output: Output): Command {
   return new Command('image')
-    .description('save images to files and load them from files')
+    .description('list images, save them to files and load them from files')
+    .addCommand(lsCommand(output))
     .addCommand(saveCommand(output))
     .addCommand(loadCommand(output))
     .action(async () => {
       const { UsageError } = await import('../../errors.js');
-      throw new UsageError('stack image: name what to do, `save` or `load` (see `stack image --help`)');
+      throw new UsageError('stack image: name what to do, `ls`, `save` or `load` (see `stack image --help`)');
     });
 }

@@ -4,7 +4,7 @@
  */
 import { Box, Static, Text } from 'ink';
 import { useEffect, useState } from 'react';
-import { formatDuration } from '../../executor/duration.js';
+import { formatDuration } from '../../format/duration.js';
 import type { DoneLine, Tone } from '../model.js';
 import { useDashState, type Store } from '../store.js';
 import { useTheme } from '../theme.js';

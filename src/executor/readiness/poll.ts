@@ -2,7 +2,7 @@
 import type { Millis } from '../../config/model.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Clock } from '../clock.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../../format/duration.js';
 import type { EventInput, Subject } from '../events.js';
 import { CheckFailure } from './failure.js';
 import type { Probe, ProbeOutcome } from './probes.js';

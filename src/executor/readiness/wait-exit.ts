@@ -1,7 +1,7 @@
 /** wait-exit: a one-shot service's containers run to their end; exit 0 passes, anything else fails with the logs. */
 import type { PlanNodeOf } from '../../planner/plan.js';
 import type { ExitStatus } from '../../runtime/runtime.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../../format/duration.js';
 import { subjectOf } from '../names.js';
 import { reportState, type OperationContext } from '../operations/context.js';
 import { CheckFailure, readinessError } from './failure.js';

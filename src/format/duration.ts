@@ -1,8 +1,7 @@
-/** Durations as people read them in progress lines and messages. */
-import type { Millis } from '../config/model.js';
+/** Durations as people read them in progress lines, messages and the dashboard's status line. */
 
 /** `350ms`, `1.2s`, `60s`, `1m30s`, `5m`. */
-export function formatDuration(ms: Millis): string {
+export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   if (ms < 60_000) {
     const s = Math.round(ms / 100) / 10;
