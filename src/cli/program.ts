@@ -19,6 +19,11 @@ import { killCommand, restartCommand, startCommand, stopCommand } from './comman
 import { dashCommand } from './commands/dash.js';
 import { versionCommand } from './commands/version.js';
 import { addGlobalOptions } from './global-options.js';
+import { pauseCommand, unpauseCommand } from './commands/pause.js';
+import { topCommand } from './commands/top.js';
+import { cpCommand } from './commands/cp.js';
+import { waitCommand } from './commands/wait.js';
+import { statsCommand } from './commands/stats.js';
 import type { Output } from './output.js';
 
 /** Builds the program; `output` receives everything it prints. */
@@ -57,6 +62,13 @@ export function buildProgram(output: Output): Command {
     imageCommand(output),
     dashCommand(output),
     versionCommand(output),
+    // Container commands (issue 14): pause/unpause, top, cp, wait, stats.
+    pauseCommand(output),
+    unpauseCommand(output),
+    topCommand(output),
+    cpCommand(output),
+    waitCommand(output),
+    statsCommand(output),
   ]) program.addCommand(command);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code, and
   // prints through `output` (commands made apart do not inherit the program's settings).
