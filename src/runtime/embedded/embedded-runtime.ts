@@ -327,7 +327,11 @@ export class EmbeddedRuntime implements Runtime {
     const check = containerHealthcheck(record.spec, record.image.config);
     const { name, run } = record;
     if (!check || !run) return;
-    const exec = async (argv: string[], timeoutMs: number) => (await execInContainer(name, run, { command: argv }, timeoutMs)).exitCode;
+    const exec = async (argv: string[], timeoutMs: number) => {
+      // A probe would freeze with a paused container: it fails at once instead, as Docker's exec into a paused container does.
+      if (this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is paused');
+      return (await execInContainer(name, run, { command: argv }, timeoutMs)).exitCode;
+    };
     const save = (health: Health): Promise<void> =>
       this.mutex.run(name, async () => {
         const now = this.find(name);
