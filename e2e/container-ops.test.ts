@@ -30,6 +30,20 @@ const STACK = (image: string) => `services:
     command: ["sh", "-c", "sleep 1; exit 3"]
 `;
 
+/** The pid of the supervisor of `project` (its command line names the project), if one runs. */
+function supervisorPid(project: string): number | undefined {
+  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    let args: string[];
+    try {
+      args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args.some((a) => a.endsWith('supervisor/main.js')) && args[args.indexOf('--project') + 1] === project) return Number(pid);
+  }
+  return undefined;
+}
+
 for (const target of cliTargets('10.253.0.0/16:24')) {
   describe.skipIf(unmet(...runtimeNamed(target.name).requirements))(`container commands on the ${target.name} runtime`, () => {
     let dir: string;
@@ -94,6 +108,17 @@ for (const target of cliTargets('10.253.0.0/16:24')) {
       const down = ok(p, ['down', '-t', '5']);
       expect(down.stderr).toContain('1 container(s) removed');
       expect(Date.now() - started).toBeLessThan(5000); // the stop signal reached it (thawed), no grace period waited out
+      expect(target.leftovers(p)).toEqual([]);
+    }, 120_000);
+
+    it.runIf(target.name === 'embedded')('takes a paused stack down after its supervisor was SIGKILLed (the cleanup thaws before it kills)', () => {
+      const p = newProject('cok');
+      ok(p, ['up', '-d', 'box']);
+      ok(p, ['pause', 'box']);
+      const supervisor = supervisorPid(p);
+      expect(supervisor).toBeDefined();
+      process.kill(supervisor!, 'SIGKILL');
+      ok(p, ['down', '-t', '1']);
       expect(target.leftovers(p)).toEqual([]);
     }, 120_000);
 

@@ -8,6 +8,9 @@ describe('parseCopyArgs', () => {
   it('reads SRC SERVICE:DEST as a copy into the container', () => {
     expect(parseCopyArgs('/tmp/a:b', 'db:/data/')).toEqual({ direction: 'to-container', service: 'db', containerPath: '/data/', hostPath: '/tmp/a:b' });
   });
+  it('takes a container path without its leading slash as from the root', () => {
+    expect(parseCopyArgs('web:tmp/x', '.').containerPath).toBe('/tmp/x');
+  });
   it.each([
     ['a.txt', 'b.txt', 'one side must be SERVICE:PATH'],
     ['web:/a', 'db:/b', 'copying between containers is not supported'],

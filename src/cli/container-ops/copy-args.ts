@@ -35,7 +35,9 @@ export function parseCopyArgs(src: string, dest: string): CopyArgs {
   if (!ref) throw new UsageError(`cp: one side must be SERVICE:PATH (got ${src} and ${dest}); a host path with a colon is written ./${src.includes(':') ? src : dest}`);
   if (ref.service === '') throw new UsageError(`cp: no service before the colon in ${from ? src : dest}`);
   if (ref.path === '') throw new UsageError(`cp: no path after ${ref.service}: (a path in the container, e.g. ${ref.service}:/tmp)`);
+  // Paths in the container start at its root; the leading `/` may be left out, as docker cp allows.
+  const containerPath = ref.path.startsWith('/') ? ref.path : `/${ref.path}`;
   return from
-    ? { direction: 'from-container', service: ref.service, containerPath: ref.path, hostPath: dest }
-    : { direction: 'to-container', service: ref.service, containerPath: ref.path, hostPath: src };
+    ? { direction: 'from-container', service: ref.service, containerPath, hostPath: dest }
+    : { direction: 'to-container', service: ref.service, containerPath, hostPath: src };
 }
