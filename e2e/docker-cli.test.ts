@@ -124,6 +124,44 @@ describe.skipIf(unmet(...runtimeNamed('docker').requirements))('stack on the doc
     expect(dockerLeaks(p)).toEqual([]);
   });
 
+  it('stack build stops at SIGTERM during a RUN step: exit 130, the engine keeps no image of it', async () => {
+    const p = newProject();
+    const folder = fs.mkdtempSync(path.join(dir, 'slow-build-'));
+    const tag = `hafen-test/${p}-slow:latest`;
+    fs.writeFileSync(path.join(folder, 'Dockerfile'), `FROM ${busybox}\nRUN echo building && sleep 60\n`);
+    fs.writeFileSync(path.join(folder, 'stack.yaml'), ['services:', '  slow:', `    image: ${tag}`, '    build: .', ''].join('\n'));
+    const child = spawn(process.execPath, [cliPath, '--runtime', 'docker', '-f', path.join(folder, 'stack.yaml'), '-p', p, '--progress', 'plain', 'build'], {
+      cwd: folder,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the RUN step never started: ${out}`)), 60_000);
+        const seen = (b: Buffer): void => {
+          out += b.toString();
+          if (out.includes('building')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout.on('data', seen);
+        child.stderr.on('data', seen);
+      });
+      child.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000))]);
+      expect(code, out).toBe(130);
+      expect(out).toContain('slow: build interrupted');
+      expect(out).not.toContain('a bug in hafen');
+      expect(spawnSync('docker', ['image', 'inspect', tag]).status).not.toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      spawnSync('docker', ['image', 'rm', '-f', tag]);
+    }
+  });
+
   it('brings a Docker variant of stack.example.yaml up (its web image built by the engine); its end-to-end runner passes', () => {
     const p = newProject();
     const shop = path.join(dir, 'examples', 'shop');

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Writes src/seccomp/syscall-tables.generated.ts: syscall name -> number for x86_64, i386 and
- * aarch64, read from this machine's kernel headers through the C preprocessor (so aarch64's
- * asm-generic table gets exactly the __ARCH_WANT_* entries that arch defines).
+ * Writes src/seccomp/syscall-tables.generated.ts: syscall name -> number for x86_64, i386, x32,
+ * aarch64 and 32-bit arm (EABI), read from this machine's kernel headers through the C
+ * preprocessor (so aarch64's asm-generic table gets exactly the __ARCH_WANT_* entries that arch
+ * defines). arm's headers come from Debian's linux-libc-dev-armhf-cross.
  *
  *   node scripts/gen-syscall-tables.mjs [--check]
  *
@@ -16,16 +17,22 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'src/seccomp/syscall-tables.generated.ts');
 
-/** Each arch: the compiler and the header that defines its __NR_ macros. */
+/**
+ * Each arch: the compiler (and its flags) and the header that defines its __NR_ macros; `prelude`
+ * defines what the header takes from another (x32's numbers are offsets from __X32_SYSCALL_BIT).
+ */
 const ARCHES = [
   { name: 'x86_64', cc: 'gcc', header: 'asm/unistd_64.h' },
   { name: 'i386', cc: 'gcc', header: 'asm/unistd_32.h' },
+  { name: 'x32', cc: 'gcc', header: 'asm/unistd_x32.h', prelude: '#define __X32_SYSCALL_BIT 0x40000000' },
   { name: 'aarch64', cc: 'aarch64-linux-gnu-gcc', header: 'asm/unistd.h' },
+  { name: 'arm', cc: 'gcc', flags: ['-nostdinc', '-I/usr/arm-linux-gnueabihf/include', '-D__ARM_EABI__'], header: 'asm/unistd.h' },
 ];
 
 /** The macro definitions the preprocessor ends with, by name. */
-function macros(cc, header) {
-  const text = execFileSync(cc, ['-E', '-dM', '-'], { input: `#include <${header}>\n`, encoding: 'utf8' });
+function macros(arch) {
+  const input = `${arch.prelude ?? ''}\n#include <${arch.header}>\n`;
+  const text = execFileSync(arch.cc, [...(arch.flags ?? []), '-E', '-dM', '-'], { input, encoding: 'utf8' });
   const defs = new Map();
   for (const line of text.split('\n')) {
     const m = /^#define (\w+) (.+)$/.exec(line);
@@ -40,7 +47,7 @@ function evaluate(defs, value, depth = 0) {
   const v = value.replace(/^\((.*)\)$/, '$1').trim();
   if (/^\d+$/.test(v)) return Number(v);
   if (/^0x[0-9a-f]+$/i.test(v)) return Number(v);
-  const sum = /^(\w+)\s*\+\s*(\d+)$/.exec(v);
+  const sum = /^(\w+)\s*\+\s*(\d+|0x[0-9a-f]+)$/i.exec(v);
   if (sum) {
     const base = defs.has(sum[1]) ? evaluate(defs, defs.get(sum[1]), depth + 1) : undefined;
     return base === undefined ? undefined : base + Number(sum[2]);
@@ -50,12 +57,14 @@ function evaluate(defs, value, depth = 0) {
 }
 
 function table(arch) {
-  const defs = macros(arch.cc, arch.header);
+  const defs = macros(arch);
   const entries = [];
   for (const [name, value] of defs) {
-    if (!name.startsWith('__NR_') || name === '__NR_syscalls' || name.startsWith('__NR_arch_specific_syscall')) continue;
+    // arm's private calls (cacheflush, set_tls, …) go by __ARM_NR_ names; libseccomp and Docker's profile use the bare names.
+    const prefix = name.startsWith('__NR_') ? '__NR_' : name.startsWith('__ARM_NR_') && name !== '__ARM_NR_BASE' ? '__ARM_NR_' : undefined;
+    if (!prefix || name === '__NR_syscalls' || name.startsWith('__NR_arch_specific_syscall') || /^__NR_(OABI_)?SYSCALL_(BASE|MASK)$/.test(name)) continue;
     const nr = evaluate(defs, value);
-    if (nr !== undefined) entries.push([name.slice('__NR_'.length), nr]);
+    if (nr !== undefined) entries.push([name.slice(prefix.length), nr]);
   }
   return entries.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
 }

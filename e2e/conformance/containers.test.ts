@@ -200,6 +200,14 @@ for (const factory of runtimes) {
       expect((await h.runtime.inspectContainer(spec.name))?.state).not.toBe('running');
     });
 
+    it('refuses a bind whose source is missing, as the engine\'s Mount API does, and makes nothing', async () => {
+      const missing = path.join(h.setup.root, `no-such-${h.project}`, 'data');
+      const spec = h.spec('nobind', { image: h.images.busybox, mounts: [{ type: 'bind', source: missing, target: '/data', readOnly: false }], command: ['true'] });
+      await expect(h.runtime.createContainer(spec)).rejects.toThrow(/does not exist/);
+      expect(fs.existsSync(missing)).toBe(false);
+      expect(await h.runtime.inspectContainer(spec.name)).toBeUndefined();
+    });
+
     it('refuses an unknown image, naming it and how to get it', async () => {
       const spec = h.spec('missing', { image: 'no-such-image:1.0', command: ['true'] });
       await expect(h.runtime.createContainer(spec)).rejects.toThrow(/no-such-image:1\.0/);

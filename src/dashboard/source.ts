@@ -162,8 +162,8 @@ export class StackSource {
   };
 
   /** What every `upStack` of an action is given: the enabled profiles, and the signal that stops it on quit. */
-  private common(): { profiles?: readonly string[]; signal: AbortSignal } {
-    return { signal: this.stopping.signal, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
+  private common(): { profiles?: readonly string[]; signal: AbortSignal; root: string } {
+    return { signal: this.stopping.signal, root: this.options.opened.root, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
   }
 
   /** Stops polling and following; closes a runtime this source opened. */

@@ -142,7 +142,8 @@ export class InMemoryRuntime implements Runtime {
     });
   }
 
-  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
+  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
+    signal?.throwIfAborted();
     return this.record('buildImage', spec.tag, async () => {
       const s = this.imageScripts.get(spec.tag) ?? {};
       for (const e of s.buildEvents ?? []) onEvent?.(e);

@@ -75,6 +75,7 @@ export async function up(options: UpOptions = {}): Promise<RunningStack> {
           runtime: opened.runtime,
           sink,
           rollback,
+          root: opened.root,
           ...(options.services ? { services: options.services } : {}),
           ...(options.profiles ? { profiles: options.profiles } : {}),
           ...(options.build ? { build: true } : {}),

@@ -9,6 +9,8 @@ import type { EventSink } from '../executor/events.js';
 import { planDown } from '../planner/index.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
+import { takeCreatedHostPaths } from './created-host-paths.js';
+import { displayPath } from './host-sources.js';
 import { observeProject } from './observe.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
 import { Label } from '../runtime/runtime.js';
@@ -22,6 +24,8 @@ export interface DownStackOptions {
   root?: string;
   /** `--runtime` or HAFEN_RUNTIME; the file's `runtime:` otherwise. */
   runtime?: RuntimeName;
+  /** Told the host folders `up` made for binds, which down leaves (they may hold the user's data). */
+  say?: (line: string) => void;
 }
 
 /** Takes the project of `stack` down; resolves to the number of containers removed. */
@@ -48,6 +52,8 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
       await executePlan(plan, { runtime: opened.runtime, stack, sink: options.sink });
     } finally {
       await opened.supervisor?.shutdown();
+      const kept = takeCreatedHostPaths(opened.root, stack.name);
+      if (kept.length > 0) options.say?.(`kept the folders up made for bind mounts (they may hold data): ${kept.map((k) => displayPath(stack, k.path)).join(', ')}`);
       if (!embedded) await sweepEngine(opened, stack.name, options.volumes === true).finally(() => opened.close());
       else {
         await opened.close();

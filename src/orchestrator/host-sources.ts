@@ -12,6 +12,7 @@ import type { Stack } from '../config/model.js';
 import { ConfigError, RuntimeError, type ConfigIssue } from '../errors.js';
 import { parseImageSource } from '../runtime/embedded/image-io/image-sources.js';
 import { sourceFileProblem } from '../runtime/embedded/image-io/source-file.js';
+import { recordCreatedHostPaths } from './created-host-paths.js';
 
 /** A folder `up` made for a bind mount. */
 export interface CreatedHostPath {
@@ -88,6 +89,16 @@ export function createBindSources(stack: Stack, services: Iterable<string>): Cre
     });
   }
   return made;
+}
+
+/**
+ * Makes what createBindSources may make, says one line per folder (`created ./data for
+ * services.web.volumes[0]`) and records them in the project's state under `root` for `down`.
+ */
+export function makeBindSources(stack: Stack, services: Iterable<string>, report: { say?: (line: string) => void; root?: string }): void {
+  const made = createBindSources(stack, services);
+  for (const m of made) report.say?.(`created ${displayPath(stack, m.path)} for ${m.key}`);
+  if (report.root !== undefined) recordCreatedHostPaths(report.root, stack.name, made);
 }
 
 /** Whether something is at `file` (a dangling symlink counts: mkdir through it would fail, and Docker refuses it too). */

@@ -12,7 +12,7 @@ import type { Plan } from '../planner/plan.js';
 import { imageSource, resource } from '../planner/resources.js';
 import { Label, type Runtime } from '../runtime/runtime.js';
 import { assertExternalsExist, plannedServices } from './check-external.js';
-import { assertHostSources, createBindSources, displayPath } from './host-sources.js';
+import { assertHostSources, makeBindSources } from './host-sources.js';
 import { observeProject } from './observe.js';
 
 export interface RunOptions {
@@ -25,6 +25,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Told one line per host folder made for a bind mount. */
   say?: (line: string) => void;
+  /** The state root: the host folders made are recorded there, for `down` to name. */
+  root?: string;
 }
 
 /** The up plan of the service without the service's own containers: what it needs, and only that. */
@@ -46,7 +48,7 @@ export async function createOneOff(stack: Stack, service: string, options: RunOp
   const involved = [service, ...plannedServices(full.nodes as readonly { operation: string; service?: string }[])];
   await assertExternalsExist(stack, runtime, involved);
   assertHostSources(stack, involved);
-  for (const made of createBindSources(stack, involved)) options.say?.(`created ${displayPath(stack, made.path)} for ${made.key}`);
+  makeBindSources(stack, involved, options);
   if (needs.nodes.length > 0) await executePlan(needs, { runtime, stack, sink: options.sink, ...(options.signal ? { signal: options.signal } : {}) });
   const name = `${stack.name}-${service}-run-${randomBytes(3).toString('hex')}`;
   const spec = containerSpec(stack, def, { service, number: 1, container: name, image: imageSource(stack, def).ref, configHash: configHash(def, stack) });

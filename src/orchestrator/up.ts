@@ -11,7 +11,7 @@ import { planDown, planUp } from '../planner/index.js';
 import type { Plan } from '../planner/plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { assertExternalsExist, plannedServices } from './check-external.js';
-import { assertHostSources, createBindSources, displayPath } from './host-sources.js';
+import { assertHostSources, makeBindSources } from './host-sources.js';
 import { observeProject } from './observe.js';
 
 export interface UpStackOptions {
@@ -31,6 +31,8 @@ export interface UpStackOptions {
   signal?: AbortSignal;
   /** Told one line per host folder this run makes for a bind mount (`created ./data for services.web.volumes[0]`). */
   say?: (line: string) => void;
+  /** The state root: the host folders this run makes are recorded there, for `down` to name. */
+  root?: string;
 }
 
 export interface UpStackResult {
@@ -60,7 +62,7 @@ export async function upStack(stack: Stack, options: UpStackOptions): Promise<Up
   await assertExternalsExist(stack, runtime, planned);
   // Refused before anything is made: an archive that never ends, a long-syntax bind with no source.
   assertHostSources(stack, planned);
-  for (const made of createBindSources(stack, planned)) options.say?.(`created ${displayPath(stack, made.path)} for ${made.key}`);
+  makeBindSources(stack, planned, options);
   let changes = 0;
   const run = { runtime, stack, sink, ...(options.signal ? { signal: options.signal } : {}) };
   // An image rebuilt over a present one is built first; the containers made from the old one are

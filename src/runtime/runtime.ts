@@ -314,7 +314,8 @@ export interface Runtime {
   hasImage(ref: string): Promise<boolean>;
   /** Pulls (or imports `docker-archive:`/`oci:`) an image; `signal` stops it, taking away what it added. */
   pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void>;
-  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo>;
+  /** Builds an image; `signal` stops it (base image pulls included), leaving no half-made image. */
+  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo>;
   listImages(): Promise<ImageInfo[]>;
   removeImage(ref: string): Promise<void>;
 

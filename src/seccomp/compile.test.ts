@@ -55,9 +55,16 @@ describe('the default profile on x86_64 with Docker default capabilities', () =>
     for (const p of [1, 0x0040000 /* ADDR_NO_RANDOMIZE */, 0x1ffffffff]) expect(call('personality', p), String(p)).toBe(EPERM);
   });
 
-  it('refuses the x32 ABI and unknown arches with EPERM, and filters i386 by its own table', () => {
-    expect(runFilter(program, { arch: AUDIT.x86_64, nr: 0x40000000 | 0 }).value).toBe(EPERM);
-    expect(runFilter(program, { arch: AUDIT.arm, nr: 3 }).value).toBe(EPERM);
+  it('filters the x32 ABI and i386 by their own tables, as Docker lists them, and refuses unknown arches with EPERM', () => {
+    const x32 = (name: string, ...args: number[]) => runFilter(program, { arch: AUDIT.x86_64, nr: (SYSCALL_TABLES.x32 as Record<string, number>)[name]!, args: args.map(BigInt) }).value;
+    expect(x32('read')).toBe(ALLOW);
+    expect(x32('rt_sigaction')).toBe(ALLOW); // 512 + the x32 bit: x32's own numbers for calls with compat structs
+    expect(x32('execve')).toBe(ALLOW);
+    expect(x32('keyctl')).toBe(EPERM);
+    expect(x32('unshare')).toBe(EPERM);
+    expect(x32('clone', 17 | 0x10000000)).toBe(EPERM);
+    expect(x32('clone', 17)).toBe(ALLOW);
+    expect(runFilter(program, { arch: AUDIT.arm, nr: 3 }).value).toBe(EPERM); // arm is not a compat arch of x86_64
     const i386 = (name: string) => runFilter(program, { arch: AUDIT.i386, nr: (SYSCALL_TABLES.i386 as Record<string, number>)[name]! }).value;
     expect(i386('read')).toBe(ALLOW);
     expect(i386('socketcall')).toBe(ALLOW);
@@ -129,6 +136,15 @@ describe('the default profile on aarch64', () => {
   it('refuses an x86_64 caller', () => {
     const { program } = defaultFilter(DOCKER_DEFAULT_CAPABILITIES, 'aarch64');
     expect(runFilter(program, { arch: AUDIT.x86_64, nr: 0 }).value).toBe(EPERM);
+  });
+  it('filters 32-bit arm programs by arm\'s own table (SCMP_ARCH_ARM), as Docker does', () => {
+    const { program } = defaultFilter(DOCKER_DEFAULT_CAPABILITIES, 'aarch64');
+    const arm = (name: string, ...args: number[]) => runFilter(program, { arch: AUDIT.arm, nr: (SYSCALL_TABLES.arm as Record<string, number>)[name]!, args: args.map(BigInt) }).value;
+    for (const name of ['read', 'open', 'fork', 'socketcall' in SYSCALL_TABLES.arm ? 'socketcall' : 'socket', 'set_tls', 'cacheflush', 'arm_fadvise64_64']) expect(arm(name), name).toBe(ALLOW);
+    for (const name of ['keyctl', 'unshare', 'bpf', 'mount', 'init_module']) expect(arm(name), name).toBe(EPERM);
+    expect(arm('clone', 17 | 0x10000000)).toBe(EPERM);
+    expect(arm('clone', 17)).toBe(ALLOW);
+    expect(runFilter(program, { arch: AUDIT.arm, nr: Math.max(...Object.values(SYSCALL_TABLES.arm)) + 1 }).value).toBe(ENOSYS);
   });
 });
 

@@ -2,9 +2,10 @@
  * Compiles a seccomp profile, for one container's capability set on one architecture, into a
  * classic BPF program (struct sock_filter[]) that hafen-run installs before exec.
  *
- * Layout: check seccomp_data.arch (native, plus i386 on x86_64 when the profile lists
- * SCMP_ARCH_X86; any other arch gets EPERM; on x86_64 the x32 ABI, nr >= 0x40000000, gets EPERM
- * too), then a binary search over the syscall numbers, grouped in runs with one outcome, so a call
+ * Layout: check seccomp_data.arch (native, plus the compat arches the profile lists, as libseccomp
+ * adds them: i386 on x86_64 for SCMP_ARCH_X86, 32-bit arm on aarch64 for SCMP_ARCH_ARM; any other
+ * arch gets EPERM; on x86_64 the x32 ABI, nr >= 0x40000000, is searched in x32's own table when
+ * the profile lists SCMP_ARCH_X32, else EPERM), then a binary search over the syscall numbers, grouped in runs with one outcome, so a call
  * costs about ten compares; a syscall with argument conditions ends in their checks, each a 64-bit
  * compare made of two 32-bit halves. A number above the newest syscall of the table gets ENOSYS.
  */
@@ -26,7 +27,7 @@ export interface SeccompTarget {
 }
 
 /** AUDIT_ARCH_* values (linux/audit.h). */
-const AUDIT_ARCH = { x86_64: 0xc000003e, i386: 0x40000003, aarch64: 0xc00000b7 } as const;
+const AUDIT_ARCH = { x86_64: 0xc000003e, i386: 0x40000003, aarch64: 0xc00000b7, arm: 0x40000028 } as const;
 /** Docker's (Go's) name of each native arch, as rules' `arches` write them. */
 const GO_ARCH: Record<SeccompArch, string> = { x86_64: 'amd64', aarch64: 'arm64' };
 const X32_SYSCALL_BIT = 0x40000000;
@@ -87,18 +88,27 @@ interface Outcome {
   fallback: SeccompAction;
 }
 
-/** A section of the filter: one arch's syscall table and whether its args are 32-bit. */
+/**
+ * A section of the filter: one arch's syscall table and whether its args are 64-bit. On x86_64,
+ * `x32` holds what numbers with the x32 bit meet: x32's table (its args 32-bit, as libseccomp
+ * sizes them), or undefined for EPERM when the profile does not list SCMP_ARCH_X32.
+ */
 interface Section {
   audit: number;
   table: Readonly<Record<string, number>>;
   wide: boolean;
-  x32: boolean;
+  x32?: { table: Readonly<Record<string, number>> | undefined };
 }
 
 function sectionsFor(profile: SeccompProfile, arch: SeccompArch): Section[] {
-  if (arch === 'aarch64') return [{ audit: AUDIT_ARCH.aarch64, table: SYSCALL_TABLES.aarch64, wide: true, x32: false }];
-  const out: Section[] = [{ audit: AUDIT_ARCH.x86_64, table: SYSCALL_TABLES.x86_64, wide: true, x32: true }];
-  if (profile.architectures.includes('SCMP_ARCH_X86')) out.push({ audit: AUDIT_ARCH.i386, table: SYSCALL_TABLES.i386, wide: false, x32: false });
+  const lists = (name: string): boolean => profile.architectures.includes(name);
+  if (arch === 'aarch64') {
+    const out: Section[] = [{ audit: AUDIT_ARCH.aarch64, table: SYSCALL_TABLES.aarch64, wide: true }];
+    if (lists('SCMP_ARCH_ARM')) out.push({ audit: AUDIT_ARCH.arm, table: SYSCALL_TABLES.arm, wide: false });
+    return out;
+  }
+  const out: Section[] = [{ audit: AUDIT_ARCH.x86_64, table: SYSCALL_TABLES.x86_64, wide: true, x32: { table: lists('SCMP_ARCH_X32') ? SYSCALL_TABLES.x32 : undefined } }];
+  if (lists('SCMP_ARCH_X86')) out.push({ audit: AUDIT_ARCH.i386, table: SYSCALL_TABLES.i386, wide: false });
   return out;
 }
 
@@ -230,21 +240,28 @@ function emitSearch(p: BackwardProgram, list: readonly Run[], lo: number, hi: nu
   return p.jump(BPF.JMP_JGE_K, list[mid]!.start, upper, lower);
 }
 
-/** One arch's section: load nr, refuse x32 where it applies, search. */
+/** One arch's section: load nr, send the x32 ABI's numbers to their own search (or EPERM), search. */
 function emitSection(p: BackwardProgram, profile: SeccompProfile, rules: readonly SeccompRule[], section: Section): Label {
-  const limit = section.x32 ? X32_SYSCALL_BIT : 2 ** 32;
-  const list = runs(outcomes(rules, section.table, profile.defaultAction), profile.defaultAction, limit);
+  const x32 = section.x32;
+  let x32Start: Label | undefined;
+  if (x32) x32Start = x32.table ? emitSearchOf(p, profile, rules, x32.table, 2 ** 32, false) : p.ret(actionValue({ kind: 'errno', errno: EPERM }));
+  let start = emitSearchOf(p, profile, rules, section.table, x32 ? X32_SYSCALL_BIT : 2 ** 32, section.wide);
+  if (x32Start !== undefined) start = p.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, x32Start, start);
+  return p.op(BPF.LD_W_ABS, OFFSET.nr);
+}
+
+/** The search over one syscall table's numbers below `limit` (A holds the number); returns its first instruction. */
+function emitSearchOf(p: BackwardProgram, profile: SeccompProfile, rules: readonly SeccompRule[], table: Readonly<Record<string, number>>, limit: number, wide: boolean): Label {
+  const list = runs(outcomes(rules, table, profile.defaultAction), profile.defaultAction, limit);
   // A syscall newer than the table gets ENOSYS rather than a refusal, so libc falls back to an older
   // call as it does on an older kernel (runc does the same for calls libseccomp does not know).
-  const newest = Math.max(...Object.values(section.table));
+  const newest = Math.max(...Object.values(table));
   const refuses = profile.defaultAction.kind !== 'allow' && profile.defaultAction.kind !== 'log';
   if (refuses && newest + 1 < limit) {
     if (list[list.length - 1]!.start === newest + 1) list.pop(); // the default run after the newest call
     list.push({ start: newest + 1, outcome: { conditional: [], fallback: { kind: 'errno', errno: ENOSYS } }, key: 'enosys' });
   }
-  let start = emitSearch(p, list, 0, list.length - 1, section.wide);
-  if (section.x32) start = p.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, p.ret(actionValue({ kind: 'errno', errno: EPERM })), start);
-  return p.op(BPF.LD_W_ABS, OFFSET.nr);
+  return emitSearch(p, list, 0, list.length - 1, wide);
 }
 
 /** The filter's bytes (struct sock_filter[]) for this profile and target. */

@@ -123,8 +123,8 @@ export class SupervisorClient implements Runtime {
   pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     return this.local().pullImage(ref, onProgress, signal);
   }
-  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
-    return this.local().buildImage(spec, onEvent);
+  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
+    return this.local().buildImage(spec, onEvent, signal);
   }
   listImages(): Promise<ImageInfo[]> {
     return this.local().listImages();

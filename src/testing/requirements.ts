@@ -62,6 +62,11 @@ export function requireCommand(name: string): Requirement {
   });
 }
 
+/** A file on this machine (`what` says which package brings it). */
+export function requireFile(file: string, what: string): Requirement {
+  return cached(`file ${file}`, () => (fs.existsSync(file) ? undefined : `${file} is missing (${what})`));
+}
+
 /**
  * True when some requirement is missing, so the suite is skipped (printing what is missing);
  * under CI=true it throws instead, failing the file with the same words.

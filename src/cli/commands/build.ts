@@ -31,6 +31,13 @@ export function buildCommand(output: Output): Command {
       const { parseKeyValues } = await import('../key-values.js');
       const cliArgs = parseKeyValues(opts.buildArg, '--build-arg');
       const c = output.color;
+      // Ctrl-C stops the build (a base image being pulled included) and leaves no half-made image.
+      const { onInterrupt } = await import('../interrupt.js');
+      using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping the build (Ctrl-C again to leave at once)')));
+      const { InterruptedError } = await import('../../errors.js');
+      const interrupted = (name: string) => (err: unknown): never => {
+        throw interrupt.signal.aborted ? new InterruptedError(`${name}: build interrupted; nothing of it was kept`) : err;
+      };
       const { chooseRuntime, openProjectRuntime } = await import('../../orchestrator/project-runtime.js');
       const runtimeName = chooseRuntime(globals.runtime ?? stack.runtime).runtime;
       const { assertRuntimeSupports } = await import('../../planner/runtime-support.js');
@@ -49,7 +56,8 @@ export function buildCommand(output: Output): Command {
                 if (e.kind === 'step-start') output.err(`#${e.index} [${e.index}/${e.total}] ${e.text}${e.cached ? c.cyan('  CACHED') : ''}`);
                 else if (e.kind === 'output') output.err(c.dim(`   ${e.line}`));
               },
-            );
+              interrupt.signal,
+            ).catch(interrupted(service.name));
             output.err(`${c.green('Built')} ${tag} ${info.id.slice(0, 19)}`);
           }
         } finally {
@@ -74,7 +82,8 @@ export function buildCommand(output: Output): Command {
                 output.err(c.dim(`   ${e.line}`));
               }
             },
-          );
+            interrupt.signal,
+          ).catch(interrupted(service.name));
           for (const w of result.warnings) output.err(c.yellow(`warning: ${typeof w === 'string' ? w : w.message}`));
           const secs = ((performance.now() - started) / 1000).toFixed(2);
           output.err(

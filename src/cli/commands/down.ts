@@ -29,6 +29,7 @@ export function downCommand(output: Output): Command {
         ...(globals.runtime ? { runtime: globals.runtime } : {}),
         ...(flags.volumes ? { volumes: true } : {}),
         ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
+        say: (line) => output.err(line),
       });
       const secs = ((performance.now() - started) / 1000).toFixed(2);
       output.err(`${stack.name} is down: ${removed} container(s) removed${flags.volumes ? ', volumes too' : ''} in ${secs}s`);

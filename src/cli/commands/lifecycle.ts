@@ -23,7 +23,7 @@ export function startCommand(output: Output): Command {
       const m = await load();
       const { stack, opened, sink } = await m.openProject(globalOptions(command), output, { services });
       try {
-        await m.withProjectLock(opened.root, stack.name, () => m.upStack(stack, { runtime: opened.runtime, sink, services, startFinished: true, say: (line) => output.err(line) }));
+        await m.withProjectLock(opened.root, stack.name, () => m.upStack(stack, { runtime: opened.runtime, sink, services, startFinished: true, say: (line) => output.err(line), root: opened.root }));
       } finally {
         await opened.close();
       }
@@ -60,7 +60,7 @@ export function restartCommand(output: Output): Command {
       try {
         await m.withProjectLock(opened.root, stack.name, async () => {
           await m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}) });
-          await m.upStack(stack, { runtime: opened.runtime, sink, services, noDeps: services.length > 0, say: (line) => output.err(line) });
+          await m.upStack(stack, { runtime: opened.runtime, sink, services, noDeps: services.length > 0, say: (line) => output.err(line), root: opened.root });
         });
       } finally {
         await opened.close();

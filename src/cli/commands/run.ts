@@ -30,7 +30,7 @@ export function runCommand(output: Output): Command {
       const { runtime } = opened;
       try {
         const name = await withProjectLock(opened.root, stack.name, () =>
-          createOneOff(stack, service, { runtime, sink, command: args, env, noDeps: !flags.deps, signal: interrupt.signal, say: (line) => output.err(line) }),
+          createOneOff(stack, service, { runtime, sink, command: args, env, noDeps: !flags.deps, signal: interrupt.signal, say: (line) => output.err(line), root: opened.root }),
         );
         try {
           await runtime.startContainer(name);

@@ -74,6 +74,7 @@ export function upCommand(output: Output): Command {
             profiles: globals.profile,
             signal: interrupt.signal,
             say: (line) => output.err(line),
+            root: opened.root,
             ...(flags.build ? { build: true } : {}),
             ...(flags.forceRecreate ? { forceRecreate: true } : {}),
             ...(flags.removeOrphans ? { removeOrphans: true } : {}),

@@ -15,6 +15,7 @@ export async function buildImage(node: PlanNodeOf<'build-image'>, ctx: Operation
       const text = buildLine(e);
       if (text !== undefined) progress(text);
     },
+    ctx.signal,
   );
 }
 

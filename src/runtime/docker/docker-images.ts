@@ -75,7 +75,7 @@ export class DockerImages {
     });
   }
 
-  async build(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
+  async build(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
     // A remote context (git URL) is fetched by the engine: no tar is sent.
     const { tar, dockerfile } = spec.remoteContext !== undefined ? { tar: undefined, dockerfile: spec.dockerfile } : await buildContext(spec.contextDir, spec.dockerfile, spec.dockerfileInline);
     let step = 0;
@@ -102,11 +102,14 @@ export class DockerImages {
         forcerm: true,
         ...(spec.target ? { target: spec.target } : {}),
         ...composeBuildOptions(spec, dockerfile),
+        // Closing the request is what cancels a build in the engine.
+        ...(signal ? { abortSignal: signal } : {}),
       } as Docker.ImageBuildOptions);
-      await this.follow(stream, undefined, onMessage);
+      await this.follow(stopping(stream, signal), undefined, onMessage);
       if (step) onEvent?.({ kind: 'step-done', index: step, ms: Date.now() - stepStart });
     } catch (err) {
       if (err instanceof StackError) throw err;
+      if (signal?.aborted) throw signal.reason; // stopped by the caller: cancelled, not failed
       throw new StackError('E_BUILD', `image ${spec.tag}: build failed: ${engineMessage(err)}`, 1, { cause: err });
     }
     const info = await this.docker.getImage(spec.tag).inspect();

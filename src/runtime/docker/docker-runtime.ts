@@ -84,8 +84,8 @@ export class DockerRuntime implements Runtime {
     if (ref === 'host') return Promise.reject(hostImageError());
     return this.images.pull(ref, onProgress, signal);
   }
-  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
-    return this.images.build(spec, onEvent);
+  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
+    return this.images.build(spec, onEvent, signal);
   }
   listImages(): Promise<ImageInfo[]> {
     return this.images.list();

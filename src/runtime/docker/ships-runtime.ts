@@ -96,9 +96,9 @@ export class ShipsRuntime implements Runtime {
   async pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     await Promise.all(this.all().map((r) => r.pullImage(ref, onProgress, signal)));
   }
-  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
+  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
     const [first, ...rest] = this.all();
-    const [info] = await Promise.all([first!.buildImage(spec, onEvent), ...rest.map((r) => r.buildImage(spec))]);
+    const [info] = await Promise.all([first!.buildImage(spec, onEvent, signal), ...rest.map((r) => r.buildImage(spec, undefined, signal))]);
     return info;
   }
   async listImages(): Promise<ImageInfo[]> {

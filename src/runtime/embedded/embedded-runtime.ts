@@ -160,22 +160,22 @@ export class EmbeddedRuntime implements Runtime {
     }
   }
 
-  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void): Promise<ImageInfo> {
-    const result = await this.build(spec, onEvent);
+  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
+    const result = await this.build(spec, onEvent, signal);
     const info = this.images.list().find((i) => i.id === result.image.manifest.config.digest && i.name === result.image.name);
     return info ?? { name: spec.tag, id: result.image.manifest.config.digest, size: 0 };
   }
 
   /** A build with what it did (steps cached and run, warnings), for `stack build`. */
-  async build(spec: BuildSpec, onEvent?: (e: BuilderEvent | BuildEvent) => void): Promise<BuildResult> {
+  async build(spec: BuildSpec, onEvent?: (e: BuilderEvent | BuildEvent) => void, signal?: AbortSignal): Promise<BuildResult> {
     // `pull: true`: every base image is pulled again (an archive imported again), even when present.
     const pull = spec.pull
       ? async (ref: string) => {
-          await this.pullImage(ref);
+          await this.pullImage(ref, undefined, signal);
           return this.images.store.images.get(ref);
         }
       : undefined;
-    return this.images.build(spec, onEvent, undefined, pull);
+    return this.images.build(spec, onEvent, signal, pull);
   }
 
   async listImages(): Promise<ImageInfo[]> {

@@ -57,13 +57,9 @@ export function resolveMounts(root: string, project: string, spec: ContainerSpec
       }
       case 'bind': {
         if (!path.isAbsolute(m.source)) throw new RuntimeError(owner(spec), `bind source ${m.source} must be an absolute path`);
-        if (!fs.existsSync(m.source)) {
-          try {
-            fs.mkdirSync(m.source, { recursive: true });
-          } catch (err) {
-            throw new RuntimeError(owner(spec), `bind source ${m.source} does not exist and cannot be made: ${(err as Error).message}`);
-          }
-        }
+        // As dockerd's Mount API: a missing source is refused, never made here. The orchestrator makes
+        // the ones the file lets it make (short syntax, create_host_path) and says so.
+        if (!fs.existsSync(m.source)) throw new RuntimeError(owner(spec), `bind source ${m.source} does not exist`);
         out.binds.push({ source: m.source, target: m.target, readOnly: m.readOnly });
         break;
       }

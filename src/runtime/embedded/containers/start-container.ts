@@ -11,7 +11,7 @@ import { RuntimeError } from '../../../errors.js';
 import { Label, type PortBinding } from '../../runtime.js';
 import { createCgroup } from '../cgroups/index.js';
 import type { CgroupLimits } from '../cgroups/limits.js';
-import { launch } from '../launcher/launch.js';
+import { launch, type LaunchedProcess } from '../launcher/launch.js';
 import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
 import { normalizeContainerConfig } from '../store/index.js';
 import type { LaunchSpec } from '../launcher/spec.js';
@@ -86,10 +86,14 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
   const paths = containerPaths(ctx.root, project, name);
   const ledger = ctx.ledger(project);
   const undo = new UndoStack();
+  let setupOf: LaunchedProcess | undefined;
   const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
     try {
       return await fn();
-    } catch (err) {
+    } catch (caught) {
+      const early = await setupOf?.setupFailure(300);
+      const err = early ?? caught;
+      if (early) what = 'setting it up';
       await undo.run(ctx.log);
       ctx.log(`Starting ${resource} failed while ${what}: ${reasonOf(err, resource)}`);
       throw new RuntimeError(resource, `${what}: ${reasonOf(err, resource)}`, { cause: err });
@@ -149,6 +153,9 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     ...withoutBinds(shared),
   };
   const launched = await step('launching it', () => launch(launchSpec, { name: resource }));
+  // Past this point a step may fail only because the launcher's setup failed (the container's
+  // namespaces gone with it): that cause is the one to report.
+  setupOf = launched;
   let entries: LedgerResource[] = [];
   undo.push('process entries', () => ledger.removeAll(entries));
   undo.push('process', async () => {

@@ -38,6 +38,12 @@ export interface LaunchedProcess {
   kill(signal?: NodeJS.Signals): void;
   /** Stops tracking a detached container so that this process may exit while it runs on. */
   release(): void;
+  /**
+   * The launcher's own reason when its setup failed before the command started (waiting up to
+   * `ms` for it to say so): a step that fails meanwhile (its network namespace gone) should report
+   * this cause, not its symptom. Undefined while the container is sound.
+   */
+  setupFailure(ms: number): Promise<RuntimeError | undefined>;
 }
 
 /** Splits a stream into lines. */
@@ -120,6 +126,7 @@ export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Pro
   let exited = false;
   const waiters: { resolve: (s: ExitStatus) => void }[] = [];
   let goWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const failureWaiters = new Set<() => void>();
 
   const failure = (what: string) =>
     new RuntimeError(name, error ?? (launcherStderr() || `hafen-run ${what}`));
@@ -155,6 +162,19 @@ export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Pro
           if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
         }
       },
+      setupFailure(ms) {
+        const now = (): RuntimeError | undefined => (started ? undefined : error !== undefined ? new RuntimeError(name, error) : exited ? failure('exited before the command started') : undefined);
+        if (now() || started) return Promise.resolve(now());
+        return new Promise((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            failureWaiters.delete(done);
+            resolve(now());
+          };
+          const timer = setTimeout(done, ms);
+          failureWaiters.add(done);
+        });
+      },
       release() {
         sync.destroy();
         child.stdin?.destroy();
@@ -177,6 +197,7 @@ export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Pro
         error = arg;
         goWaiter?.reject(new RuntimeError(name, arg));
         goWaiter = undefined;
+        for (const w of [...failureWaiters]) w();
       } else if (word === 'exit') {
         status = parseExitStatus(arg);
       }
@@ -190,6 +211,7 @@ export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Pro
       if (pid === undefined) rejectLaunch(failure(`exited with ${exitCodeOf(status)} before the container existed`));
       if (!started) goWaiter?.reject(failure('exited before the command started'));
       for (const w of waiters.splice(0)) w.resolve(status);
+      for (const w of [...failureWaiters]) w();
     });
   });
 }
