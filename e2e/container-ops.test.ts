@@ -15,7 +15,8 @@ import type { CliResult } from './cli.js';
 import { cliTargets, stackOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 
-const COUNTER = `trap 'exit 0' TERM; mkdir -p /tmp; i=0; while true; do i=$$((i+1)); echo $$i > /tmp/counter; sleep 0.1; done`;
+// Appends (never rewrites) so a read never catches the file half-written: its length is the count.
+const COUNTER = `trap 'exit 0' TERM; mkdir -p /tmp; while true; do printf x >> /tmp/counter; sleep 0.1; done`;
 const SLEEPER = `trap 'exit 0' TERM; mkdir -p /tmp /etc; sleep 600 & wait`;
 
 const STACK = (image: string) => `services:
@@ -65,7 +66,7 @@ for (const target of cliTargets('10.253.0.0/16:24')) {
     const counter = (p: string): number => {
       const out = path.join(dir, `counter-${randomBytes(3).toString('hex')}`);
       ok(p, ['cp', 'counter:/tmp/counter', out]);
-      const n = Number(fs.readFileSync(out, 'utf8').trim());
+      const n = fs.readFileSync(out, 'utf8').length;
       fs.rmSync(out);
       return n;
     };

@@ -13,15 +13,15 @@ import { createCgroup, type Cgroup } from './cgroup.js';
 import { detectCgroups } from './detect.js';
 import { freeze, isFrozen, thaw } from './freezer.js';
 
-/** A shell in `cgroup` counting up in `file` every 20 ms. */
+/** A shell in `cgroup` adding a byte to `file` every 20 ms (appended: a read never sees it half-written). */
 function counterIn(cgroup: Cgroup, file: string): number {
   const join = cgroup.dirs.map((d) => `echo $$ > '${d}/cgroup.procs'`).join('; ');
-  const child = spawn('sh', ['-c', `${join}; i=0; while :; do i=$((i+1)); echo $i > '${file}'; sleep 0.02; done`], { stdio: 'ignore', detached: true });
+  const child = spawn('sh', ['-c', `${join}; while :; do printf x >> '${file}'; sleep 0.02; done`], { stdio: 'ignore', detached: true });
   child.unref();
   return child.pid!;
 }
 
-const count = (file: string): number => Number(fs.readFileSync(file, 'utf8').trim() || 0);
+const count = (file: string): number => fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 
 describe.skipIf(unmet(requireRoot()))('the cgroup freezer on this host', () => {
   const layout = detectCgroups();
