@@ -3,6 +3,8 @@
  * pause/unpause and top (`ps -ef` columns), and its archive API for copies, with docker cp's
  * rules for where a copy lands worked out here, as the docker CLI does.
  */
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import path from 'node:path/posix';
 import type Docker from 'dockerode';
 import { RuntimeError } from '../../errors.js';
@@ -12,8 +14,6 @@ import { hostDestState, hostSink } from '../copy/host-sink.js';
 import { packEntries, tarEntries } from '../copy/tar-entries.js';
 import type { CopyOptions, ProcessTable } from '../runtime.js';
 import { engineMessage, isNotFound, naming, statusOf } from './docker-errors.js';
-import nodePath from 'node:path';
-import fs from 'node:fs';
 
 /** What the engine says of a path in a container (the X-Docker-Container-Path-Stat header). */
 interface PathStat {

@@ -29,7 +29,8 @@ export interface ContainerFs {
 
 /** The filesystem of a running container, whose init is `pid`. */
 export function runningFs(resource: string, pid: number, readOnly: boolean): ContainerFs {
-  const root = `/proc/${pid}/root`;
+  // The trailing slash makes an lstat of the root itself see the folder, not the magic link.
+  const root = `/proc/${pid}/root/`;
   return {
     resource,
     view: new LayeredView([root], { name: resource, escape: 'confine' }),
