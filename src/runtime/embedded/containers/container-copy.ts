@@ -10,12 +10,15 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { RuntimeError } from '../../../errors.js';
-import { hostTree, treeEntries, type CopyEntry, type EntrySink } from '../../copy/copy-entries.js';
+import { pipeline } from 'node:stream/promises';
+import { fileBytes, hostTree, treeEntries, type CopyEntry, type EntrySink } from '../../copy/copy-entries.js';
 import { copyTarget, CopyTargetError, parentOf, type DestState } from '../../copy/copy-target.js';
 import { hostDestState, hostSink, checkRel } from '../../copy/host-sink.js';
 import type { CopyOptions } from '../../runtime.js';
 import { LayeredView } from '../builder/layered-view.js';
-import { UpperWriter } from '../builder/upper-writer.js';
+import { UpperWriter, type WriteMeta } from '../builder/upper-writer.js';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 
 /** A container's filesystem as a copy sees it. */
 export interface ContainerFs {
@@ -90,13 +93,34 @@ function containerSink(writer: UpperWriter, top: string, merge: boolean, keepOwn
         writer.symlink(rel, e.linkTarget ?? '', { owner, mtime: e.mtime });
       } else {
         if (!e.abs) throw new RuntimeError('copy', `${e.rel}: no source file`);
-        writer.file(rel, { abs: e.abs }, { mode: e.mode, owner, mtime: e.mtime });
+        await writeFile(writer, rel, e.abs, { mode: e.mode, owner, mtime: e.mtime });
       }
     },
     async finish() {
       writer.finish();
     },
   };
+}
+
+/**
+ * A regular file at the resolved `rel`, as UpperWriter.file writes it but with its bytes streamed,
+ * so a big copy served by the supervisor does not hold up its port proxies and healthchecks.
+ */
+async function writeFile(writer: UpperWriter, rel: string, from: string, meta: WriteMeta): Promise<void> {
+  const slash = rel.lastIndexOf('/');
+  writer.ensureDir(slash < 0 ? '' : rel.slice(0, slash), meta.owner);
+  if (writer.merged.lstat(rel)?.stats.isDirectory()) throw new RuntimeError('copy', `cannot replace the directory /${rel} with a file`);
+  const target = writer.abs(rel);
+  fs.rmSync(target, { force: true });
+  const fd = fs.openSync(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  try {
+    await pipeline(fileBytes(from), fs.createWriteStream('', { fd, autoClose: false }));
+    fs.fchownSync(fd, meta.owner.uid, meta.owner.gid);
+    fs.fchmodSync(fd, meta.mode);
+    fs.futimesSync(fd, meta.mtime, meta.mtime);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Copies `src` on this host to `dest` in the container. */
