@@ -29,6 +29,12 @@ const STACK = (image: string) => `services:
   job:
     image: ${image}
     command: ["sh", "-c", "sleep 1; exit 3"]
+  keeper:
+    image: ${image}
+    command: ["sh", "-c", "${SLEEPER}"]
+    volumes: ["data:/data"]
+volumes:
+  data: {}
 `;
 
 /** The pid of the supervisor of `project` (its command line names the project), if one runs. */
@@ -121,6 +127,20 @@ for (const target of cliTargets('10.253.0.0/16:24')) {
       process.kill(supervisor!, 'SIGKILL');
       ok(p, ['down', '-t', '1']);
       expect(target.leftovers(p)).toEqual([]);
+    }, 120_000);
+
+    it.runIf(target.name === 'embedded')('refuses to copy under a volume of a stopped container (the volume would hide it), and copies there while it runs', () => {
+      const p = newProject('cov');
+      ok(p, ['up', '-d', 'keeper']);
+      const src = path.join(dir, `vol-${p}`);
+      fs.writeFileSync(src, 'in the volume\n');
+      ok(p, ['cp', src, 'keeper:/data/f']);
+      ok(p, ['stop', '-t', '1', 'keeper']);
+      const refused = run(p, ['cp', src, 'keeper:/data/g']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('/data is mounted in the container only while it runs');
+      ok(p, ['start', 'keeper']);
+      expect(ok(p, ['exec', '-T', 'keeper', 'cat', '/data/f']).stdout).toBe('in the volume\n');
     }, 120_000);
 
     it("lists a container's processes with top", async () => {

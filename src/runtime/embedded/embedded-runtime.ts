@@ -498,7 +498,8 @@ export class EmbeddedRuntime implements Runtime {
       }
       const paths = containerPaths(this.root, record.project, name);
       const layers = imageLayers(this.ctx.store, record.image, path.join(paths.dir, 'empty'), this.ctx.cache.layers);
-      await fn(restingFs(resource, paths.upper, layers.lower, readOnly));
+      const mounts = [...record.binds.map((b) => b.target), ...record.tmpfs.map((t) => t.target), ...layers.hostReadOnly, '/etc/hosts', '/etc/hostname', '/etc/resolv.conf'];
+      await fn(restingFs(resource, paths.upper, layers.lower, readOnly, mounts));
     });
   }
 

@@ -28,6 +28,20 @@ export interface ContainerFs {
   view: LayeredView;
   /** A writer into it; undefined when its root filesystem is read-only. */
   writer?: () => UpperWriter;
+  /**
+   * Where a container that is not running has something mounted once it runs (volumes, binds,
+   * tmpfs, its name files), root-relative: what is copied there would be hidden by the mount, so
+   * such a copy is refused.
+   */
+  mounts?: readonly string[];
+}
+
+/** Throws when the resolved `rel` lies at or below one of the mounts of a container that is not running. */
+function checkUnmounted(c: ContainerFs, rel: string): void {
+  const at = c.mounts?.find((m) => rel === m || rel.startsWith(`${m}/`) || m === '');
+  if (at !== undefined) {
+    throw new RuntimeError(c.resource, `/${at} is mounted in the container only while it runs (a volume, bind or tmpfs); start it, then copy /${rel}`);
+  }
 }
 
 /** The filesystem of a running container, whose init is `pid`. */
@@ -41,10 +55,11 @@ export function runningFs(resource: string, pid: number, readOnly: boolean): Con
   };
 }
 
-/** The filesystem of a container that is not running: `upper` over the image's `lower` layers. */
-export function restingFs(resource: string, upper: string, lower: readonly string[], readOnly: boolean): ContainerFs {
+/** The filesystem of a container that is not running: `upper` over the image's `lower` layers; `mounts` are container paths. */
+export function restingFs(resource: string, upper: string, lower: readonly string[], readOnly: boolean, mounts: readonly string[] = []): ContainerFs {
   return {
     resource,
+    mounts: mounts.map((m) => m.split('/').filter(Boolean).join('/')),
     view: new LayeredView([upper, ...lower], { name: resource, escape: 'confine' }),
     ...(readOnly ? {} : { writer: () => new UpperWriter(upper, lower) }),
   };
@@ -64,6 +79,7 @@ export async function copyOut(c: ContainerFs, src: string, dest: string, opts: C
   // A trailing `/` or `/.` means the folder a symlink names, as it would in a shell.
   const follow = opts.followLink === true || src.endsWith('/') || src.endsWith('/.');
   const rel = c.view.resolve(src, follow);
+  checkUnmounted(c, rel);
   const top = c.view.lstat(rel);
   if (!top) throw new RuntimeError(c.resource, `${src}: no such file or directory`);
   const target = targetOf(c, src, top.stats.isDirectory(), dest, hostDestState(dest));
@@ -80,11 +96,12 @@ function containerDestState(view: LayeredView, dest: string): DestState {
 }
 
 /** A sink writing below the resolved container path `top` through an UpperWriter. */
-function containerSink(writer: UpperWriter, top: string, merge: boolean, keepOwners: boolean): EntrySink {
+function containerSink(c: ContainerFs, writer: UpperWriter, top: string, merge: boolean, keepOwners: boolean): EntrySink {
   return {
     async put(e: CopyEntry) {
       checkRel(e.rel);
       const rel = e.rel === '' ? top : top === '' ? e.rel : `${top}/${e.rel}`;
+      checkUnmounted(c, rel);
       const owner = keepOwners ? { uid: e.uid, gid: e.gid } : { uid: 0, gid: 0 };
       if (e.kind === 'dir') {
         if (e.rel === '' && merge) return; // the existing folder takes the contents and keeps its metadata
@@ -133,7 +150,7 @@ export async function copyIn(c: ContainerFs, src: string, dest: string, opts: Co
   // The landing place resolved inside the container: an existing symlink is followed there, never out.
   const top = c.view.resolve(target.path, true);
   const writer = c.writer();
-  const sink = containerSink(writer, top, target.merge, opts.archive === true);
+  const sink = containerSink(c, writer, top, target.merge, opts.archive === true);
   const tree = hostTree(nodePath.dirname(resolved));
   try {
     for await (const e of treeEntries(tree, nodePath.basename(resolved), skipped)) await sink.put(e);
