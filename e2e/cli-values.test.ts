@@ -46,6 +46,36 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['a missing -f', ['-f', 'missing.yaml', 'up', '-d'], 'missing.yaml: no such file'],
     ['a missing --env-file', ['--env-file', 'none.env', 'up', '-d'], '--env-file none.env: no such file'],
     ['HAFEN_RUNTIME', ['up', '-d'], 'HAFEN_RUNTIME=podman: expected "embedded" or "docker"'],
+    // Compose's up/down/logs flags (issue 14: up-flags).
+    ['up --scale without =', ['up', '-d', '--scale', 'app'], "option '--scale <service=num>' argument 'app' is invalid. expected SERVICE=NUM"],
+    ['up --scale negative', ['up', '-d', '--scale', 'app=-1'], "option '--scale <service=num>' argument 'app=-1' is invalid"],
+    ['up --scale not a number', ['up', '-d', '--scale', 'app=two'], "option '--scale <service=num>' argument 'app=two' is invalid"],
+    ['up --scale unknown service', ['up', '-d', '--scale', 'nope=2'], '--scale nope=2: no such service'],
+    ['up --pull', ['up', '-d', '--pull', 'sometimes'], "option '--pull <policy>' argument 'sometimes' is invalid. Allowed choices are always, missing, never."],
+    ['up -t', ['up', '-d', '-t', 'soon'], "option '-t, --timeout <seconds>' argument 'soon' is invalid"],
+    ['up --attach unknown service', ['up', '--attach', 'nope'], '--attach nope: no such service'],
+    ['up --no-attach unknown service', ['up', '--no-attach', 'nope'], '--no-attach nope: no such service'],
+    ['up --attach with -d', ['up', '-d', '--attach', 'app'], "option '--attach <service>' cannot be used with option '-d, --detach'"],
+    ['up --wait with --abort-on-exit', ['up', '--wait', '--abort-on-exit'], "option '--wait' cannot be used with option '--abort-on-exit'"],
+    ['up --no-recreate with --force-recreate', ['up', '-d', '--no-recreate', '--force-recreate'], "option '--no-recreate' cannot be used with option '--force-recreate'"],
+    ['up --build with --no-build', ['up', '-d', '--build', '--no-build'], '--build and --no-build cannot be used together'],
+    ['down --rmi', ['down', '--rmi', 'some'], "option '--rmi <type>' argument 'some' is invalid. Allowed choices are local, all."],
+    ['logs --until', ['logs', '--until', 'tomorrow'], "option '--until <time>' argument 'tomorrow' is invalid"],
+    // issue 14: stack events
+    ['events --since', ['events', '--since', 'yesterday'], "option '--since <time>' argument 'yesterday' is invalid"],
+    ['events --until', ['events', '--json', '--until', 'later'], "option '--until <time>' argument 'later' is invalid"],
+    ['events SERVICE', ['events', '--json', 'nope'], 'no such service: "nope"'],
+    // issue 14, ps forms and projects: ps --status/--filter/--format, ls --filter/--format.
+    ['ps --status', ['ps', '--status', 'sleeping'], "option '--status <status>' argument 'sleeping' is invalid"],
+    ['ps --filter', ['ps', '--filter', 'name=app'], "option '--filter <filter>' argument 'name=app' is invalid"],
+    ['ps --filter KEY=', ['ps', '--filter', 'status'], "option '--filter <filter>' argument 'status' is invalid"],
+    ['ps --format unknown field', ['ps', '--format', '{{.Nmae}}'], "option '--format <format>' argument '{{.Nmae}}' is invalid. unknown field .Nmae"],
+    ['ps --format unclosed', ['ps', '--format', 'table {{.Name'], "option '--format <format>' argument 'table {{.Name' is invalid"],
+    ['ps --format action', ['ps', '--format', '{{range .Labels}}'], "option '--format <format>' argument '{{range .Labels}}' is invalid"],
+    ['ps --json --format', ['ps', '--json', '--format', '{{.Name}}'], '--json and --format: use one of them'],
+    ['ls --format', ['ls', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
+    ['ls --filter', ['ls', '--filter', 'status=running'], "option '--filter <filter>' argument 'status=running' is invalid"],
+    ['HAFEN_PROJECT', ['ps'], 'HAFEN_PROJECT="Bad Name": not a valid project name'],
     // Container commands: pause, unpause, top, cp, wait, stats.
     ['cp without a colon', ['cp', 'a.txt', 'b.txt'], 'cp: one side must be SERVICE:PATH'],
     ['cp between containers', ['cp', 'app:/a', 'app:/b'], 'cp: copying between containers is not supported'],
@@ -63,7 +93,7 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['stats --format', ['stats', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
     ['stats an unknown service', ['stats', '--no-stream', 'nope'], 'no such service: "nope"'],
   ])('%s', (what, args, message) => {
-    const r = run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
+    const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toContain(message);

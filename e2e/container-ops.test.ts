@@ -11,7 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
-import type { CliResult } from './cli.js';
+import { stack, type CliResult } from './cli.js';
 import { cliTargets, stackOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 
@@ -155,6 +155,12 @@ for (const target of cliTargets('10.253.0.0/16:24')) {
       }
       expect(top[0]).toMatch(/^SERVICE\s+#\s+UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
       expect(top.some((line) => /^box\s+1\s+root\s+\d+\s+\d+\s.*sleep 600$/.test(line)), top.join('\n')).toBe(true);
+
+      // With -p NAME and no stack file, as Compose takes it.
+      const bare = fs.mkdtempSync(path.join(dir, 'bare-'));
+      const alone = stack(['--runtime', target.name, '-p', p, 'top', 'box'], { cwd: bare, env: target.env() });
+      expect(alone.code, alone.stderr).toBe(0);
+      expect(alone.stdout).toContain('sleep 600');
     }, 120_000);
 
     it('copies a file into a container and back with its content and mode, and into a stopped container', () => {

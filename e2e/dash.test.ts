@@ -89,6 +89,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     expect(s.split('\n')[0]).toMatch(new RegExp(`^hafen · ${project} · \\d/3 running`));
     expect(s.split('\n').every((l) => l.length <= columns)).toBe(true);
     s = await eventually(t.screen, (x) => logLines(x).some((l) => l.includes('tick')) && logLines(x).some((l) => l.includes('tock')), 'merged logs');
+    // clock's ready: check passed during `up`: HEALTH says so.
+    expect(tableRow(s, 'clock')).toMatch(/running\s+ready\s/);
 
     // j selects echo; r restarts it: its state passes through stopping/starting or its uptime starts again, and the status says so.
     t.keys('j');

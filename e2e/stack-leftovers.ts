@@ -41,7 +41,13 @@ function stateFiles(project: string, root: string): string[] {
   return files.length > 0 || keepsVolumes ? files : [`state folder ${dir}`];
 }
 
+/** The project's `ready:` check records (src/orchestrator/ready-records.ts), which `down` removes. */
+function readyRecords(project: string, root: string): string[] {
+  const dir = path.join(root, 'ready', project);
+  return fs.existsSync(dir) ? [`ready records ${dir}`] : [];
+}
+
 /** Everything of `project` still on this machine, one line each. */
 export function stackLeftovers(project: string, root: string): string[] {
-  return [...findLeaks(project, { root }), ...supervisors(project, root), ...stateFiles(project, root)];
+  return [...findLeaks(project, { root }), ...supervisors(project, root), ...stateFiles(project, root), ...readyRecords(project, root)];
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include "hafen-run-mountapi.h"
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>

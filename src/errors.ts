@@ -32,7 +32,8 @@ export type StackErrorCode =
   | 'E_LAYER'
   | 'E_INTERRUPTED'
   | 'E_SUPERVISOR'
-  | 'E_ENGINE';
+  | 'E_ENGINE'
+  | 'E_STATE';
 
 /** Base of every expected failure. */
 export class StackError extends Error {
@@ -43,6 +44,14 @@ export class StackError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.exitCode = exitCode;
+  }
+}
+
+/** hafen's state folder cannot be made or written by this user (a read-only or foreign home): the machine's setup, not a bug. */
+export class StateFolderError extends StackError {
+  constructor(folder: string, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EROFS' ? 'read-only file system' : 'permission denied';
+    super('E_STATE', `cannot create hafen's state folder ${folder}: ${why}; set HAFEN_ROOT to a folder you may write`, ExitCode.usage, { cause });
   }
 }
 

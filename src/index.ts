@@ -21,3 +21,8 @@ export type { ContainerInfo, ContainerState, ExecResult, Health, LogLine, PortBi
 export type { ErrorInfo, Event, EventKind, EventOf, EventSink, ServiceState } from './executor/events.js';
 export type { Millis, Protocol, Stack } from './config/model.js';
 export { version } from './version.js';
+// Machine-readable output (docs/machine-output.md): `--progress json` lines, `stack events --json`, `ps --json`.
+export { MACHINE_OUTPUT_VERSION, PROGRESS_KINDS } from './renderers/machine-lines.js';
+export type { ContainerEventLine, ErrorLine, MessageLine, ProgressKind, ProgressLine } from './renderers/machine-lines.js';
+export type { ContainerEvent, ContainerEventAction, ImageInfo } from './runtime/runtime.js';
+export type { PsRow } from './cli/commands/ps.js';

@@ -10,6 +10,8 @@ export interface GlobalOptions {
   /** `-f` files in order (merged as Compose merges them); empty: COMPOSE_FILE or the folder's default file and its override. */
   file: string[];
   projectName?: string;
+  /** `HAFEN_PROJECT=` when the name came from that variable, not -p (for messages). */
+  projectNameVia?: string;
   /** `--project-directory`: the folder relative paths of the files resolve against. */
   projectDirectory?: string;
   /** `--env-file` files, instead of the project folder's `.env`. */
@@ -25,7 +27,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function addGlobalOptions(program: Command): Command {
   return program
     .option('-f, --file <file>', 'stack file, repeatable: later files merge over earlier ones; - reads standard input (default: COMPOSE_FILE, else stack.yaml, compose.yaml, … and its override file)', collect, [])
-    .option('-p, --project-name <name>', 'project name (default: COMPOSE_PROJECT_NAME, else the file\'s name:, else its folder)')
+    .option('-p, --project-name <name>', 'project name (default: HAFEN_PROJECT, else COMPOSE_PROJECT_NAME, else the file\'s name:, else its folder)')
     .option('--project-directory <dir>', 'project folder: relative paths resolve here (default: the first file\'s folder)')
     .option('--env-file <file>', 'variables for interpolation instead of the project folder\'s .env (repeatable)', collect, [])
     .option('--profile <name>', 'enable a profile (repeatable)', collect, [])
@@ -41,7 +43,9 @@ export function globalOptions(command: Command): GlobalOptions {
   const runtime = (o.runtime as RuntimeName | undefined) ?? envRuntime(process.env.HAFEN_RUNTIME);
   return {
     file: (o.file as string[] | undefined) ?? [],
-    projectName: o.projectName as string | undefined,
+    // HAFEN_PROJECT names the project as -p does (and before COMPOSE_PROJECT_NAME, which other tools share).
+    projectName: (o.projectName as string | undefined) ?? (process.env.HAFEN_PROJECT || undefined),
+    ...(o.projectName === undefined && process.env.HAFEN_PROJECT ? { projectNameVia: 'HAFEN_PROJECT=' } : {}),
     envFile: (o.envFile as string[] | undefined) ?? [],
     profile: (o.profile as string[] | undefined) ?? [],
     ...(o.projectDirectory !== undefined ? { projectDirectory: o.projectDirectory as string } : {}),

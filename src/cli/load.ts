@@ -3,23 +3,30 @@ import { loadStack } from '../config/index.js';
 import type { Stack } from '../config/model.js';
 import { buildGraph } from '../planner/index.js';
 import type { GlobalOptions } from './global-options.js';
+import { jsonProgressOutput } from './json-progress.js';
 import { processOutput, type Output } from './output.js';
 
 /**
  * A stack that loaded, validated and has no dependency cycle. The loader's warnings (an unset
  * variable, …) go to stderr once each, so `--progress json` and `config --json` keep stdout clean.
  */
-export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd(), output: Output = processOutput()): Promise<Stack> {
+export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd(), output: Output = defaultOutput(globals)): Promise<Stack> {
   const stack = await loadStack({
     file: globals.file,
     cwd,
     envFiles: globals.envFile,
     ...(globals.projectDirectory !== undefined ? { projectDirectory: globals.projectDirectory } : {}),
     project: globals.projectName,
+    ...(globals.projectNameVia ? { projectVia: globals.projectNameVia } : {}),
     env: process.env,
     profiles: globals.profile,
     onWarning: (message) => output.err(output.color.yellow(`warning: ${message}`)),
   });
   buildGraph(stack); // throws CycleError naming the cycle and where it is written
   return stack;
+}
+
+/** The process's output; with `--progress json` its warnings are JSON `message` lines. */
+function defaultOutput(globals: GlobalOptions): Output {
+  return globals.progress === 'json' ? jsonProgressOutput(processOutput(), (text) => process.stderr.write(text)) : processOutput();
 }

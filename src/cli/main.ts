@@ -2,16 +2,24 @@
 /** Entry point of `stack`: the only place that prints errors and exits. */
 // `node --`: Node 20 takes `--env-file` anywhere on its command line as its own option; after `--` it is ours.
 import { StackError } from '../errors.js';
+import { asksJsonProgress, errorLine, jsonProgressOutput } from './json-progress.js';
 import { processOutput } from './output.js';
-import { runCli } from './program.js';
+import { commandAfterService, runCli } from './program.js';
 import { explainSystemError } from './system-errors.js';
 
-const output = processOutput();
+const argv = process.argv.slice(2);
+// `--progress json`: stderr carries JSON lines only, the final error among them.
+const json = asksJsonProgress(commandAfterService(argv)); // not an option of `run`'s command
+const output = json ? jsonProgressOutput(processOutput(), (text) => process.stderr.write(text)) : processOutput();
 try {
-  process.exitCode = await runCli(process.argv.slice(2), output);
+  process.exitCode = await runCli(argv, output);
 } catch (caught) {
   const err = explainSystemError(caught) ?? caught;
-  if (err instanceof StackError) {
+  if (json) {
+    const line = err instanceof StackError ? err : { code: 'E_UNEXPECTED', message: `a bug in hafen, please report it: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, exitCode: 70 };
+    process.stderr.write(`${JSON.stringify(errorLine(line))}\n`);
+    process.exitCode = line.exitCode;
+  } else if (err instanceof StackError) {
     // An expected failure: its message is the whole story.
     output.err(`${output.color.red('error:')} ${err.message}`);
     process.exitCode = err.exitCode;

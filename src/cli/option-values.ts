@@ -51,3 +51,21 @@ export function signalValue(text: string): string {
   }
   throw new InvalidArgumentError('expected a signal name or number (KILL, SIGTERM, 9).');
 }
+
+// Compose's `up`, `down` and `logs` flags (issue 14).
+
+/** `--scale web=3` (repeatable): replicas by service, gathered into `previous`. */
+export function scaleValue(text: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)=(\d+)$/.exec(text);
+  if (!m) throw new InvalidArgumentError('expected SERVICE=NUM, e.g. web=3.');
+  return { ...previous, [m[1]!]: Number(m[2]) };
+}
+
+/** `--attach web` (repeatable): service names, in the order given. */
+export function serviceListValue(text: string, previous: string[] = []): string[] {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(text)) throw new InvalidArgumentError('expected a service name.');
+  return [...previous, text];
+}
+
+/** `--until 2026-12-05T10:00:00Z` or `--until 10m` (that long ago): as `--since` takes it. */
+export const untilValue = sinceValue;

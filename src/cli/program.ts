@@ -18,6 +18,8 @@ import { runCommand } from './commands/run.js';
 import { killCommand, restartCommand, startCommand, stopCommand } from './commands/lifecycle.js';
 import { dashCommand } from './commands/dash.js';
 import { versionCommand } from './commands/version.js';
+import { eventsCommand } from './commands/events.js';
+import { lsCommand } from './commands/ls.js';
 import { addGlobalOptions } from './global-options.js';
 import { pauseCommand, unpauseCommand } from './commands/pause.js';
 import { topCommand } from './commands/top.js';
@@ -62,6 +64,10 @@ export function buildProgram(output: Output): Command {
     imageCommand(output),
     dashCommand(output),
     versionCommand(output),
+    // issue 14: container events
+    eventsCommand(output),
+    // issue 14, projects: `stack ls`.
+    lsCommand(output),
     // Container commands (issue 14): pause/unpause, top, cp, wait, stats.
     pauseCommand(output),
     unpauseCommand(output),

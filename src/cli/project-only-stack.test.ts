@@ -1,7 +1,7 @@
 /** What `down` works from when the stack file cannot be used: the project named by -p alone. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ConfigNotFoundError, UsageError } from '../errors.js';
-import { stackForDown } from './project-only-stack.js';
+import { namedProject, stackForDown, stackForProject } from './project-only-stack.js';
 
 describe('stackForDown', () => {
   const warnings: string[] = [];
@@ -27,5 +27,27 @@ describe('stackForDown', () => {
     expect(() => stackForDown(err, 'p'.repeat(251), '/tmp', warn)).toThrow(err);
     const other = new Error('disk on fire');
     expect(() => stackForDown(other, 'shop', '/tmp', warn)).toThrow(other);
+  });
+});
+
+describe('stackForProject', () => {
+  const notFound = new ConfigNotFoundError('no stack file');
+
+  it('is the project named alone, on the runtime --runtime names, when there is no stack file', async () => {
+    const stack = await stackForProject(notFound, { projectName: 'shop', runtime: 'docker' }, '/tmp');
+    expect(stack).toMatchObject({ name: 'shop', runtime: 'docker', services: {}, files: [] });
+  });
+
+  it('rethrows a broken file, a missing name, and a name that could never be a project', async () => {
+    const broken = new ConfigError([{ location: { file: 'stack.yaml', line: 1, col: 1, path: '' }, message: 'bad' }]);
+    await expect(stackForProject(broken, { projectName: 'shop', runtime: 'embedded' }, '/tmp')).rejects.toBe(broken);
+    await expect(stackForProject(notFound, { runtime: 'embedded' }, '/tmp')).rejects.toBe(notFound);
+    await expect(stackForProject(notFound, { projectName: '../x', runtime: 'embedded' }, '/tmp')).rejects.toBe(notFound);
+  });
+
+  it('takes -p (or HAFEN_PROJECT, read into it) before COMPOSE_PROJECT_NAME', () => {
+    expect(namedProject({ projectName: 'a' }, { COMPOSE_PROJECT_NAME: 'b' })).toBe('a');
+    expect(namedProject({}, { COMPOSE_PROJECT_NAME: 'b' })).toBe('b');
+    expect(namedProject({}, { COMPOSE_PROJECT_NAME: '' })).toBeUndefined();
   });
 });

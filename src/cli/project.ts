@@ -8,7 +8,20 @@ import type { Output } from './output.js';
 export interface ProjectContext {
   stack: Stack;
   opened: ProjectRuntime;
+  /** The renderer, and the recorder of `ready:` results that `ps` and `dash` read (ready-records.ts). */
   sink: EventSink;
+  /** No stack file was used: the project was named alone (`-p NAME`), and its services are known only by its containers. */
+  projectOnly: boolean;
+}
+
+/** How a command opens its project. */
+export interface OpenProjectOptions {
+  /**
+   * The command needs only the project (ps, logs, stop, kill, …): with no stack file and a name
+   * given (-p, HAFEN_PROJECT, COMPOSE_PROJECT_NAME) it works from what the project left, as
+   * `docker compose -p NAME ps` does. `check` is then skipped: there is no file to check against.
+   */
+  projectOnly?: boolean;
 }
 
 /** The services a command that creates containers will start: the named ones (all when none) and, unless noDeps, what they need. */
@@ -29,14 +42,23 @@ export async function openProject(
   output: Output,
   supervise: Starting | false,
   check?: (stack: Stack) => void,
+  options: OpenProjectOptions = {},
 ): Promise<ProjectContext> {
-  const [{ loadCheckedStack }, { openProjectRuntime }, { chooseRenderer }] = await Promise.all([
+  const [{ loadCheckedStack }, { openProjectRuntime }, { chooseRenderer }, { fanOut }, { recordReadiness }] = await Promise.all([
     import('./load.js'),
     import('../orchestrator/project-runtime.js'),
     import('../renderers/index.js'),
+    import('../executor/events.js'),
+    import('../orchestrator/ready-records.js'),
   ]);
-  const stack = await loadCheckedStack(globals);
-  check?.(stack);
+  let projectOnly = false;
+  const stack = await loadCheckedStack(globals).catch(async (err: unknown) => {
+    if (!options.projectOnly) throw err;
+    const { stackForProject } = await import('./project-only-stack.js');
+    projectOnly = true;
+    return stackForProject(err, globals, process.cwd());
+  });
+  if (!projectOnly) check?.(stack);
   const runtime = globals.runtime ?? stack.runtime;
   if (supervise) {
     const [{ chooseRuntime }, { assertRuntimeSupports }, { selectServices }] = await Promise.all([
@@ -48,6 +70,6 @@ export async function openProject(
     assertRuntimeSupports(stack, chooseRuntime(runtime).runtime, [...starting]); // refused before anything starts
   }
   const opened = await openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), ...(runtime ? { runtime } : {}) });
-  const sink = chooseRenderer(globals.progress, process.stderr, output.color);
-  return { stack, opened, sink };
+  const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
+  return { stack, opened, sink, projectOnly };
 }

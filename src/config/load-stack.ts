@@ -37,6 +37,8 @@ export interface LoadOptions {
   projectDirectory?: string;
   /** `-p`: project name, overriding COMPOSE_PROJECT_NAME, `name:` and the folder's name. */
   project?: string;
+  /** Where `project` came from, for messages: `-p` (default) or `HAFEN_PROJECT=`. */
+  projectVia?: string;
   /** Environment for interpolation; wins over `.env`. Default: process.env. */
   env?: Record<string, string | undefined>;
   /** `--env-file`: files read instead of the project folder's `.env`, relative to `cwd`; later ones win. */
@@ -107,7 +109,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     return tree;
   };
   const fromEnv = nonEmpty(projectEnv('COMPOSE_PROJECT_NAME'));
-  const explicit = opts.project !== undefined ? { name: opts.project, via: '-p' } : fromEnv !== undefined ? { name: fromEnv, via: 'COMPOSE_PROJECT_NAME=' } : undefined;
+  const explicit = opts.project !== undefined ? { name: opts.project, via: opts.projectVia ?? '-p' } : fromEnv !== undefined ? { name: fromEnv, via: 'COMPOSE_PROJECT_NAME=' } : undefined;
   nameAsked = false;
   // Warnings wait until the name is settled: a second reading, with the name known, tells its own.
   const held: string[] = [];

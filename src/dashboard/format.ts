@@ -1,5 +1,6 @@
 /** How the table's cells read: state, uptime, CPU, memory, ports; short, so columns stay narrow. */
 import { formatUptime } from '../cli/commands/ps.js';
+import { healthWithReady } from '../orchestrator/ready-records.js';
 import type { PortBinding } from '../runtime/runtime.js';
 import type { DashState, Row, Tone } from './model.js';
 
@@ -26,6 +27,13 @@ export function stateCell(row: Row, activity: DashState['activity']): { text: st
 }
 
 export function healthCell(row: Row): { text: string; tone: Tone } {
+  // A `ready:` check (hafen's own gate) shows beside the healthcheck, or alone: `healthy, ready`.
+  if (row.ready) {
+    const text = healthWithReady(row.health, row.ready);
+    const failed = row.ready === 'unready' || row.health === 'unhealthy';
+    const busy = row.ready === 'checking' || row.health === 'starting';
+    return { text, tone: failed ? 'fail' : busy ? 'busy' : 'ok' };
+  }
   switch (row.health) {
     case 'healthy':
       return { text: 'healthy', tone: 'ok' };

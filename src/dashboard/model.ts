@@ -7,6 +7,7 @@ import type { ErrorInfo, Event, ServiceState } from '../executor/events.js';
 import { buildGraph } from '../planner/index.js';
 import type { ContainerInfo, ContainerStats, Health, PortBinding } from '../runtime/runtime.js';
 import type { Tone } from '../renderers/describe.js';
+import type { ReadyState } from '../orchestrator/ready-records.js';
 
 /** A service of the stack file, as the table and the tree need it. */
 export interface ServiceEntry {
@@ -31,6 +32,8 @@ export interface Row {
   /** The runtime's state (`running`, `exited`, …), or `absent`. */
   state: ContainerInfo['state'] | 'absent';
   health: Health;
+  /** Its `ready:` check's state for this run, when the service has one. */
+  ready?: ReadyState;
   exitCode?: number;
   oomKilled: boolean;
   startedAt?: string;
@@ -127,7 +130,7 @@ export interface DashState {
 
 /** What changes the state. */
 export type Action =
-  | { type: 'snapshot'; time: number; containers: ContainerInfo[]; stats: Record<string, ContainerStats> }
+  | { type: 'snapshot'; time: number; containers: ContainerInfo[]; stats: Record<string, ContainerStats>; /** `ready:` check states by container (ready-records.ts). */ ready?: Record<string, ReadyState> }
   | { type: 'event'; event: Event }
   | { type: 'move'; by: number }
   | { type: 'pane'; pane: Pane }

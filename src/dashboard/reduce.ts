@@ -6,12 +6,13 @@ import { failureLines, isContainerOp, isFinalState, opBusyText, opDoneText, opLa
 
 export { stateTone };
 import { Label, type ContainerInfo, type ContainerStats } from '../runtime/runtime.js';
+import type { ReadyState } from '../orchestrator/ready-records.js';
 import { compileFilter, LOG_LIMIT, type Action, type DashState, type DoneLine, type Row, type Tone } from './model.js';
 
 export function reduce(state: DashState, action: Action): DashState {
   switch (action.type) {
     case 'snapshot':
-      return withSelection(snapshot(state, action.time, action.containers, action.stats));
+      return withSelection(snapshot(state, action.time, action.containers, action.stats, action.ready ?? {}));
     case 'event':
       return onEvent(state, action.event);
     case 'move': {
@@ -66,7 +67,7 @@ function displayName(state: DashState, service: string, instance: number): strin
   return replicas === 1 && instance === 1 ? service : `${service}-${instance}`;
 }
 
-function snapshot(state: DashState, time: number, all: ContainerInfo[], stats: Record<string, ContainerStats>): DashState {
+function snapshot(state: DashState, time: number, all: ContainerInfo[], stats: Record<string, ContainerStats>, ready: Record<string, ReadyState>): DashState {
   const containers = all.filter((c) => !c.labels[Label.oneOff]);
   const cpuSamples: DashState['cpuSamples'] = {};
   const rows = containers.map((c): Row => {
@@ -87,6 +88,7 @@ function snapshot(state: DashState, time: number, all: ContainerInfo[], stats: R
       container: c.name,
       state: c.state,
       health: c.health,
+      ...(ready[c.name] ? { ready: ready[c.name] } : {}),
       ...(c.exitCode !== undefined && c.state !== 'running' ? { exitCode: c.exitCode } : {}),
       oomKilled: c.oomKilled,
       ...(c.startedAt ? { startedAt: c.startedAt } : {}),

@@ -1,13 +1,18 @@
 /**
- * Where the dashboard's data comes from and where its actions go: the project's runtime polled
- * every second (containers and their stats), each container's log followed, and the lifecycle
- * functions of the orchestrator run under the project's lock, their events fed to the store.
+ * Where the dashboard's data comes from and where its actions go: the project's containers looked at
+ * again as soon as one of their events comes (created, started, health changed, died, removed) and
+ * their stats read every second, each container's log followed, and the lifecycle functions of the
+ * orchestrator run under the project's lock, their events fed to the store. Without events (the
+ * runtime's stream failed) the containers are polled every second too.
  */
 import type { Stack } from '../config/model.js';
 import { downStack } from '../orchestrator/down.js';
+import { followProjectEvents } from '../orchestrator/project-events.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from '../orchestrator/project-runtime.js';
 import { stopStack } from '../orchestrator/stop.js';
 import { upStack } from '../orchestrator/up.js';
+import { readReadiness, readyStateOf, recordReadiness } from '../orchestrator/ready-records.js';
+import { fanOut, type EventSink } from '../executor/events.js';
 import { Label, type ContainerInfo, type ContainerStats, type Runtime } from '../runtime/runtime.js';
 import type { StackActions } from './controller.js';
 import type { Store } from './store.js';
@@ -35,6 +40,12 @@ export class StackSource {
   private polling = false;
   private closed = false;
   private lastError: string | undefined;
+  /** The containers as last seen; between events only their stats are read again. */
+  private containers: ContainerInfo[] | undefined;
+  /** Whether container events are followed (else the containers are polled). */
+  private eventsFollowed = false;
+  /** An event came while a look was under way: look again right after it. */
+  private lookAgain = false;
   /** Aborted on close: an action still under way stops scheduling. */
   private readonly stopping = new AbortController();
   /** A runtime through the supervisor, opened when an action needs one and none was running. */
@@ -46,9 +57,30 @@ export class StackSource {
     return (this.supervised ?? this.options.opened).runtime;
   }
 
-  /** Starts polling (the first look at once). */
+  /** Starts following events and polling stats (the first look at once). */
   start(): void {
+    void this.followEvents();
     void this.poll();
+  }
+
+  /** Container events: each one makes the next look come at once and read the containers again. */
+  private async followEvents(): Promise<void> {
+    const { stack, opened } = this.options;
+    try {
+      // From now: an event between the first look and the stream's start comes all the same.
+      const events = followProjectEvents({ project: stack.name, runtime: opened.runtime, root: opened.root, signal: this.stopping.signal, since: Date.now() });
+      this.eventsFollowed = true;
+      for await (const _event of events) {
+        this.containers = undefined;
+        clearTimeout(this.timer);
+        if (this.polling) this.lookAgain = true;
+        else void this.poll();
+      }
+    } catch {
+      // The stream failed: the containers are polled instead.
+    } finally {
+      this.eventsFollowed = false;
+    }
   }
 
   /** One look at the stack: the snapshot into the store, logs followed for containers not yet followed. */
@@ -57,7 +89,9 @@ export class StackSource {
     this.polling = true;
     const { store, stack } = this.options;
     try {
-      const containers = await this.runtime.listContainers({ [Label.project]: stack.name });
+      const known = this.eventsFollowed ? this.containers : undefined;
+      const containers = known ?? (await this.runtime.listContainers({ [Label.project]: stack.name }));
+      this.containers = containers;
       const stats: Record<string, ContainerStats> = {};
       await Promise.all(
         containers
@@ -67,7 +101,12 @@ export class StackSource {
           }),
       );
       if (this.closed) return;
-      store.dispatch({ type: 'snapshot', time: Date.now(), containers, stats });
+      const records = readReadiness(this.options.opened.root, stack.name);
+      const ready = Object.fromEntries(containers.flatMap((c) => {
+        const state = readyStateOf(records.get(c.name), c);
+        return state ? [[c.name, state]] : [];
+      }));
+      store.dispatch({ type: 'snapshot', time: Date.now(), containers, stats, ready });
       if (this.lastError) store.dispatch({ type: 'status', text: `${stack.name} answers again`, tone: 'info' });
       this.lastError = undefined;
       this.followLogs(containers);
@@ -77,7 +116,9 @@ export class StackSource {
       this.lastError = message;
     } finally {
       this.polling = false;
-      if (!this.closed) this.timer = setTimeout(() => void this.poll(), this.options.intervalMs ?? 1000);
+      const again = this.lookAgain;
+      this.lookAgain = false;
+      if (!this.closed) this.timer = setTimeout(() => void this.poll(), again ? 0 : (this.options.intervalMs ?? 1000));
     }
   }
 
@@ -133,7 +174,7 @@ export class StackSource {
       this.locked(async (runtime) => {
         const { stack, store } = this.options;
         await stopStack(stack, runtime, { sink: store.sink, services: [service] });
-        await upStack(stack, { runtime, sink: store.sink, services: [service], noDeps: true, ...this.common() });
+        await upStack(stack, { runtime, services: [service], noDeps: true, ...this.common() });
         return `restarted ${service}`;
       }),
     stop: (service) =>
@@ -143,13 +184,13 @@ export class StackSource {
       }),
     start: (service) =>
       this.locked(async (runtime) => {
-        await upStack(this.options.stack, { runtime, sink: this.options.store.sink, services: [service], ...this.common() });
+        await upStack(this.options.stack, { runtime, services: [service], ...this.common() });
         return `started ${service}`;
       }),
     rebuild: (service) =>
       this.locked(async (runtime) => {
-        const { stack, store } = this.options;
-        await upStack(stack, { runtime, sink: store.sink, services: [service], noDeps: true, build: true, forceRecreate: true, ...this.common() });
+        const { stack } = this.options;
+        await upStack(stack, { runtime, services: [service], noDeps: true, build: true, forceRecreate: true, ...this.common() });
         return `rebuilt and recreated ${service}`;
       }),
     down: async () => {
@@ -161,9 +202,13 @@ export class StackSource {
     },
   };
 
-  /** What every `upStack` of an action is given: the enabled profiles, and the signal that stops it on quit. */
-  private common(): { profiles?: readonly string[]; signal: AbortSignal; root: string } {
-    return { signal: this.stopping.signal, root: this.options.opened.root, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
+  /**
+   * What every `upStack` of an action is given: the enabled profiles, the signal that stops it on
+   * quit, the state root, and the store's sink with the recorder of `ready:` results (ready-records.ts) before it.
+   */
+  private common(): { profiles?: readonly string[]; signal: AbortSignal; root: string; sink: EventSink } {
+    const sink = fanOut(recordReadiness(this.options.opened.root, this.options.stack), this.options.store.sink);
+    return { signal: this.stopping.signal, root: this.options.opened.root, sink, ...(this.options.profiles ? { profiles: this.options.profiles } : {}) };
   }
 
   /** Stops polling and following; closes a runtime this source opened. */

@@ -37,6 +37,7 @@ export function containerSpec(stack: Stack, service: Service, id: ContainerIdent
       [Label.instance]: String(id.number),
       [Label.configHash]: id.configHash,
       [Label.restart]: formatRestartPolicy(service.restart),
+      ...(stack.files.length > 0 ? { [Label.configFiles]: stack.files.join(',') } : {}),
     },
     mounts: mounts(stack, service),
     networks: serviceNetworks(service).map((key) => {

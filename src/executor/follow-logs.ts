@@ -37,7 +37,8 @@ export async function followLogs(options: FollowLogsOptions): Promise<void> {
     };
     try {
       for await (const line of runtime.logs(ref.container, opts)) {
-        sink({ kind: 'log', time: clock.now(), ...subject, stream: line.stream, text: line.text.replace(/\r?\n$/, '') });
+        // The line's own time, so a line read late (a catch-up from `since`) keeps when it was written.
+        sink({ kind: 'log', time: Date.parse(line.time) || clock.now(), ...subject, stream: line.stream, text: line.text.replace(/\r?\n$/, '') });
       }
     } catch (err) {
       if (!signal?.aborted) throw err;

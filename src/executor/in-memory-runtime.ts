@@ -11,9 +11,12 @@ import {
   Label,
   type BuildEvent,
   type BuildSpec,
+  type ContainerEvent,
+  type ContainerEventAction,
   type ContainerInfo,
   type ContainerSpec,
   type ContainerStats,
+  type EventOptions,
   type ExecOptions,
   type ExecResult,
   type ExitStatus,
@@ -28,6 +31,7 @@ import {
 } from '../runtime/runtime.js';
 import fs from 'node:fs';
 import type { Clock } from './clock.js';
+import { ContainerEventHub } from '../runtime/event-hub.js';
 
 /** How a scripted container behaves; times are ms after it starts unless said otherwise. */
 export interface ContainerScript {
@@ -197,6 +201,7 @@ export class InMemoryRuntime implements Runtime {
       if (script.failCreate) throw new RuntimeError(`container ${spec.name}`, script.failCreate);
       if (this.containers.has(spec.name)) throw new RuntimeError(`container ${spec.name}`, 'already exists');
       this.containers.set(spec.name, { spec, script, createdAt: this.clock.now(), stopped: [] });
+      this.tell('create', spec.name);
       return this.info(spec.name)!;
     });
   }
@@ -210,21 +215,29 @@ export class InMemoryRuntime implements Runtime {
       c.startedAt = now;
       c.exitAt = c.script.exitAfter !== undefined ? now + c.script.exitAfter : undefined;
       c.exitCode = c.script.exitAfter !== undefined ? (c.script.exitCode ?? 0) : undefined;
+      this.tell('start', name);
       return this.info(name)!;
     });
   }
 
   async stopContainer(name: string): Promise<void> {
-    await this.record('stopContainer', name, async () => this.end(name, 0));
+    await this.record('stopContainer', name, async () => {
+      this.end(name, 0);
+      this.tell('stop', name);
+    });
   }
 
   async killContainer(name: string): Promise<void> {
-    await this.record('killContainer', name, async () => this.end(name, 137));
+    await this.record('killContainer', name, async () => {
+      this.tell('kill', name, { signal: 'SIGKILL' });
+      this.end(name, 137);
+    });
   }
 
   async removeContainer(name: string): Promise<void> {
     await this.record('removeContainer', name, async () => {
       this.end(name, 137);
+      this.tell('destroy', name);
       this.containers.delete(name);
     });
   }
@@ -253,7 +266,10 @@ export class InMemoryRuntime implements Runtime {
     let i = opts.tail !== undefined ? Math.max(0, visible() - opts.tail) : 0;
     for (;;) {
       const seen = visible();
-      for (; i < seen; i++) yield this.logLine(all[i]!, lineTime(i));
+      for (; i < seen; i++) {
+        if (opts.until !== undefined && lineTime(i) > (typeof opts.until === 'number' ? opts.until : Date.parse(opts.until))) return; // logs --until
+        yield this.logLine(all[i]!, lineTime(i));
+      }
       if (!opts.follow || this.exited(c)) return;
       const next = i < all.length ? lineTime(i) : Infinity;
       const until = Math.min(next, c.exitAt ?? Infinity);
@@ -279,12 +295,25 @@ export class InMemoryRuntime implements Runtime {
 
   async close(): Promise<void> {}
 
+  // Container events (issue 14): those of the calls above, at the clock's time.
+  private readonly hub = new ContainerEventHub();
+
+  events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent> {
+    return this.hub.follow(labels, opts);
+  }
+
+  private tell(action: ContainerEventAction, name: string, extra: Partial<ContainerEvent> = {}): void {
+    const info = this.info(name);
+    if (info) this.hub.emit({ time: new Date(this.clock.now()).toISOString(), action, id: info.id, name, image: info.image, labels: info.labels, ...extra });
+  }
+
   // Pause, processes and copies: a flag, one made-up process, files kept in memory (regular files only).
   async pauseContainer(name: string): Promise<void> {
     await this.record('pauseContainer', name, async () => {
       const c = this.running(name);
       if (c.paused) throw new RuntimeError(`container ${name}`, 'is already paused');
       c.paused = true;
+      this.tell('pause', name);
     });
   }
 
@@ -293,6 +322,7 @@ export class InMemoryRuntime implements Runtime {
       const c = this.running(name);
       if (!c.paused) throw new RuntimeError(`container ${name}`, 'is not paused');
       c.paused = false;
+      this.tell('unpause', name);
     });
   }
 

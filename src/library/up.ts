@@ -6,9 +6,10 @@
 import { loadStack } from '../config/index.js';
 import type { Millis } from '../config/model.js';
 import { parseDuration } from '../config/units.js';
-import type { EventSink } from '../executor/events.js';
+import { fanOut, type EventSink } from '../executor/events.js';
 import { stopWhenEmpty } from '../orchestrator/down.js';
 import { chooseRuntime, openProjectRuntime, withProjectLock } from '../orchestrator/project-runtime.js';
+import { recordReadiness } from '../orchestrator/ready-records.js';
 import { upStack } from '../orchestrator/up.js';
 import { buildGraph } from '../planner/index.js';
 import { assertRuntimeSupports } from '../planner/runtime-support.js';
@@ -73,7 +74,8 @@ export async function up(options: UpOptions = {}): Promise<RunningStack> {
       try {
         await upStack(stack, {
           runtime: opened.runtime,
-          sink,
+          // `ready:` results where `stack ps` can read them (ready-records.ts).
+          sink: fanOut(recordReadiness(opened.root, stack), sink),
           rollback,
           root: opened.root,
           ...(options.services ? { services: options.services } : {}),

@@ -24,6 +24,10 @@ export interface AttachOptions {
   exitCodeFrom?: string;
   /** Show lines from this time on (ISO): when `up` began, so what a one-shot printed before is not lost. */
   since?: string;
+  /** `--attach`: only these services' logs are shown (even one with `attach: false`), as in Compose. */
+  attach?: readonly string[];
+  /** `--no-attach`: these services' logs are not shown. */
+  noAttach?: readonly string[];
 }
 
 export type AttachEnd = { reason: 'interrupt' } | { reason: 'exit'; container: string; service: string; exitCode: number } | { reason: 'all-exited' };
@@ -42,7 +46,10 @@ export async function attach(options: AttachOptions): Promise<AttachEnd> {
     container: c.name,
   }));
   // `attach: false` (Compose): its logs are not shown; it still counts for --abort-on-exit and --exit-code-from.
-  const shown = refs.filter((ref) => stack.services[ref.service]?.attach !== false);
+  // --attach names the shown services instead; --no-attach takes some away.
+  const attached = (service: string): boolean =>
+    (options.attach?.length ? options.attach.includes(service) : stack.services[service]?.attach !== false) && !options.noAttach?.includes(service);
+  const shown = refs.filter((ref) => attached(ref.service));
   const logs = Promise.all(
     shown.map((ref) =>
       restarts(ref.service)
@@ -110,7 +117,7 @@ async function followAcrossRestarts(
       for await (const line of runtime.logs(ref.container, { follow: true, signal, ...(from ? { since: from } : { tail: 0 }) })) {
         if (last !== undefined && line.time <= last) continue; // seen before this run ended
         last = line.time;
-        sink({ kind: 'log', time: Date.now(), ...subject, stream: line.stream, text: line.text.replace(/\r?\n$/, '') });
+        sink({ kind: 'log', time: Date.parse(line.time) || Date.now(), ...subject, stream: line.stream, text: line.text.replace(/\r?\n$/, '') });
       }
     } catch {
       if (signal.aborted) return;

@@ -10,10 +10,12 @@ import { planDown } from '../planner/index.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { takeCreatedHostPaths } from './created-host-paths.js';
+import { imagesToRemove, removeImages, type RmiMode } from './down-images.js';
 import { displayPath } from './host-sources.js';
 import { observeProject } from './observe.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
 import { Label } from '../runtime/runtime.js';
+import { removeReadiness } from './ready-records.js';
 
 export interface DownStackOptions {
   sink: EventSink;
@@ -24,8 +26,11 @@ export interface DownStackOptions {
   root?: string;
   /** `--runtime` or HAFEN_RUNTIME; the file's `runtime:` otherwise. */
   runtime?: RuntimeName;
-  /** Told the host folders `up` made for binds, which down leaves (they may hold the user's data). */
+  /** Told the host folders `up` made for binds, which down leaves (they may hold the user's data); and the images `rmi` removed or could not. */
   say?: (line: string) => void;
+  // Compose's `down` flags (issue 14).
+  /** Also remove images: those the project built under its default name, or all the services use (`--rmi`). */
+  rmi?: RmiMode;
 }
 
 /** Takes the project of `stack` down; resolves to the number of containers removed. */
@@ -50,7 +55,12 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       });
       await executePlan(plan, { runtime: opened.runtime, stack, sink: options.sink });
+      if (options.rmi) {
+        const gone = await removeImages(opened.runtime, imagesToRemove(stack, observed.containers, options.rmi), (l) => options.say?.(l));
+        if (gone.length > 0) options.say?.(`removed image(s): ${gone.join(', ')}`);
+      }
     } finally {
+      removeReadiness(opened.root, stack.name);
       await opened.supervisor?.shutdown();
       const kept = takeCreatedHostPaths(opened.root, stack.name);
       if (kept.length > 0) options.say?.(`kept the folders up made for bind mounts (they may hold data): ${kept.map((k) => displayPath(stack, k.path)).join(', ')}`);
@@ -85,6 +95,7 @@ export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Pr
   try {
     const left = await opened.runtime.listContainers({ [Label.project]: project });
     if (left.length > 0) return;
+    removeReadiness(opened.root, project);
     await opened.supervisor?.shutdown();
     if (opened.runtime.name === 'embedded') await cleanupProject(opened.root, project, false);
   } catch {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRuntime } from './project-runtime.js';
+import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
+import { chooseRuntime, dockerStateRoot } from './project-runtime.js';
 
 describe('chooseRuntime', () => {
   it.each([
@@ -10,5 +11,23 @@ describe('chooseRuntime', () => {
     [undefined, 'darwin', 501, { runtime: 'docker', why: 'using the docker runtime: the embedded runtime needs Linux, this is darwin' }],
   ] as const)('asked %s on %s as uid %s', (asked, platform, uid, choice) => {
     expect(chooseRuntime(asked, { platform, uid })).toEqual(choice);
+  });
+
+  it('takes Docker, saying why in one line, where this installation lacks the native parts', () => {
+    const embeddedMissing = embeddedUnavailable('linux', 'riscv64');
+    expect(embeddedMissing).toMatch(/^the embedded runtime has no build for linux-riscv64 \(prebuilt: linux-x64, linux-arm64\); `npm run build:native` builds one/);
+    expect(chooseRuntime(undefined, { platform: 'linux', uid: 0, embeddedMissing })).toEqual({ runtime: 'docker', why: `using the docker runtime: ${embeddedMissing}` });
+    expect(chooseRuntime('embedded', { platform: 'linux', uid: 0, embeddedMissing })).toEqual({ runtime: 'embedded' });
+  });
+});
+
+describe('dockerStateRoot', () => {
+  it.each([
+    [{ HAFEN_ROOT: '/srv/hafen' }, 1000, '/srv/hafen'],
+    [{}, 0, '/var/lib/hafen'],
+    [{ XDG_STATE_HOME: '/home/u/.state' }, 1000, '/home/u/.state/hafen'],
+    [{}, 1000, '/home/u/.local/state/hafen'],
+  ] as const)('%o as uid %s: %s', (env, uid, expected) => {
+    expect(dockerStateRoot(env, uid, '/home/u')).toBe(expected);
   });
 });

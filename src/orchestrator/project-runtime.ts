@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RuntimeName, Stack } from '../config/model.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
+import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
 import { lockProject, type ProjectLock } from '../runtime/embedded/state/index.js';
 import { defaultRoot } from '../runtime/embedded/store/index.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -42,10 +43,23 @@ export interface RuntimeChoice {
   why?: string;
 }
 
-/** The runtime asked for; with nothing said, embedded where it can run (Linux, root), else Docker. */
-export function chooseRuntime(asked: RuntimeName | undefined, host = { platform: process.platform as string, uid: process.getuid?.() }): RuntimeChoice {
+/** What decides the runtime when none is asked for: the OS, the user, and whether this installation has the embedded runtime's native parts. */
+export interface HostFacts {
+  platform: string;
+  uid: number | undefined;
+  /** Why the embedded runtime's native parts are not here (native-files.ts), or undefined. */
+  embeddedMissing?: string | undefined;
+}
+
+function thisHost(): HostFacts {
+  return { platform: process.platform, uid: process.getuid?.(), embeddedMissing: embeddedUnavailable() };
+}
+
+/** The runtime asked for; with nothing said, embedded where it can run (Linux, root, native parts present), else Docker. */
+export function chooseRuntime(asked: RuntimeName | undefined, host: HostFacts = thisHost()): RuntimeChoice {
   if (asked) return { runtime: asked };
   if (host.platform !== 'linux') return { runtime: 'docker', why: `using the docker runtime: the embedded runtime needs Linux, this is ${host.platform}` };
+  if (host.embeddedMissing) return { runtime: 'docker', why: `using the docker runtime: ${host.embeddedMissing}` };
   if (host.uid !== 0) return { runtime: 'docker', why: `using the docker runtime: the embedded runtime needs root, this runs as uid ${host.uid ?? '?'}` };
   return { runtime: 'embedded' };
 }
@@ -69,10 +83,19 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
 async function openDocker(options: OpenOptions): Promise<ProjectRuntime> {
   // Loaded only here: dockerode (with ssh2) takes the better part of a second to import.
   const [{ DockerRuntime }, { ShipsRuntime }] = await Promise.all([import('../runtime/docker/docker-runtime.js'), import('../runtime/docker/ships-runtime.js')]);
-  const root = options.root ?? (process.getuid?.() === 0 ? defaultRoot() : path.join(os.homedir(), '.local', 'state', 'hafen'));
+  const root = options.root ?? dockerStateRoot();
   const stack = options.stack;
   const runtime = stack && Object.keys(stack.ships).length > 0 ? ShipsRuntime.forStack(stack) : new DockerRuntime();
   return { runtime, root, close: () => runtime.close() };
+}
+
+/**
+ * Where the Docker runtime keeps its little state (the project locks): HAFEN_ROOT, else root's
+ * /var/lib/hafen, else the user's $XDG_STATE_HOME/hafen (~/.local/state/hafen).
+ */
+export function dockerStateRoot(env: NodeJS.ProcessEnv = process.env, uid: number | undefined = process.getuid?.(), home: string = os.homedir()): string {
+  if (env.HAFEN_ROOT || uid === 0) return defaultRoot(env);
+  return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'hafen');
 }
 
 /** Holds the project's lock while `fn` runs, so two commands never change one project at once. */

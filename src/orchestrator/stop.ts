@@ -21,11 +21,16 @@ export async function stopStack(
   options: { sink: EventSink; services?: readonly string[]; timeout?: Millis },
 ): Promise<number> {
   const observed = await observeProject(runtime, stack);
+  // A project named alone (`stack -p NAME stop`, no file) declares no services: its containers are
+  // stopped as the orphans they are to the empty stack, picked by their service label.
+  const nameOnly = Object.keys(stack.services).length === 0;
   const down = planDown(stack, observed, {
-    ...(options.services?.length ? { services: options.services } : {}),
+    ...(options.services?.length && !nameOnly ? { services: options.services } : {}),
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    ...(nameOnly ? { removeOrphans: true } : {}),
   });
-  const plan = stopPlan(down);
+  const picked = nameOnly && options.services?.length ? { ...down, nodes: down.nodes.filter((n) => 'service' in n && options.services!.includes(n.service as string)) } : down;
+  const plan = stopPlan(picked);
   if (plan.nodes.length > 0) await executePlan(plan, { runtime, stack, sink: options.sink });
   return plan.nodes.length;
 }

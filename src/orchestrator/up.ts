@@ -29,6 +29,15 @@ export interface UpStackOptions {
   /** On failure, stop and remove what this run created. */
   rollback?: boolean;
   signal?: AbortSignal;
+  // Compose's `up` flags (issue 14); --scale and --pull change the stack first (planner/run-overrides.ts).
+  /** Keep existing containers even when their configuration changed (`--no-recreate`). */
+  noRecreate?: boolean;
+  /** Create, start nothing (`--no-start`). */
+  noStart?: boolean;
+  /** Build nothing; a missing built image is an error (`--no-build`). */
+  noBuild?: boolean;
+  /** Grace period of the stops a recreate does (`-t`). */
+  timeout?: Millis;
   /** Told one line per host folder this run makes for a bind mount (`created ./data for services.web.volumes[0]`). */
   say?: (line: string) => void;
   /** The state root: the host folders this run makes are recorded there, for `down` to name. */
@@ -56,6 +65,10 @@ export async function upStack(stack: Stack, options: UpStackOptions): Promise<Up
     ...(options.forceRecreate ? { forceRecreate: true } : {}),
     ...(options.removeOrphans ? { removeOrphans: true } : {}),
     ...(options.startFinished ? { startFinished: true } : {}),
+    ...(options.noRecreate ? { noRecreate: true } : {}),
+    ...(options.noStart ? { noStart: true } : {}),
+    ...(options.noBuild ? { noBuild: true } : {}),
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
   };
   let plan = planUp(stack, { observed, ...choices, ...(options.build ? { build: true } : {}) });
   const planned = plannedServices(plan.nodes as readonly { operation: string; service?: string }[]);

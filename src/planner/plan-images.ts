@@ -1,5 +1,6 @@
 /** The image part of an up plan: each distinct image built, pulled or imported once, if it has to be. */
 import type { Stack } from '../config/model.js';
+import { UsageError } from '../errors.js';
 import { contextServices } from './build-support.js';
 import { assertNever } from './plan.js';
 import type { PlanBuilder } from './plan-builder.js';
@@ -8,7 +9,8 @@ import { imageSource, resource } from './resources.js';
 /**
  * Adds the image nodes the given services need (in their order) and returns, per image reference,
  * the node that makes it, or undefined when there is nothing to do (present, `host`, `scratch`,
- * `pull_policy: never`). `build` rebuilds present images (`up --build`).
+ * `pull_policy: never`). `build` rebuilds present images (`up --build`); `noBuild` builds nothing
+ * and refuses a missing one (`up --no-build`).
  */
 export function planImages(
   b: PlanBuilder,
@@ -16,6 +18,7 @@ export function planImages(
   services: readonly string[],
   present: readonly string[],
   build: boolean,
+  noBuild = false,
 ): Map<string, number | undefined> {
   const have = new Set(present);
   const ids = new Map<string, number | undefined>();
@@ -33,6 +36,10 @@ export function planImages(
         break;
       case 'build': {
         // Images of other services this build takes as contexts (`service:NAME`) are made first.
+        if (noBuild) {
+          if (missing) throw new UsageError(`--no-build: the image ${image} of service ${name} is not built; run \`stack build ${name}\` first, or leave out --no-build`);
+          break;
+        }
         const before = contextServices(service.build!).filter((dep) => stack.services[dep] !== undefined).map(visit);
         if (missing || build || service.pull_policy === 'build') {
           id = b.add('build-image', resource.image(image), { image, service: name, build: service.build! }, before);

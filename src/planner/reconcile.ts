@@ -36,6 +36,15 @@ export interface ReconcileOptions {
   startFinished?: boolean;
   /** The stack's graph, when the caller has it already. */
   graph?: ServiceGraph;
+  // Compose's `up` flags (issue 14).
+  /** Keep existing containers even when their configuration or image changed (`--no-recreate`). */
+  noRecreate?: boolean;
+  /** Create what is missing, start nothing (`--no-start`). */
+  noStart?: boolean;
+  /** Never build; a missing image of a `build:` service is an error (`--no-build`). */
+  noBuild?: boolean;
+  /** Grace period of the stops a recreate does, instead of each service's own (`up -t`). */
+  timeout?: number;
 }
 
 /** Docker's stop grace period, for containers the stack no longer describes. */
@@ -71,7 +80,7 @@ export function reconcile(
   }
 
   const order = graph.order.filter((name) => selection.has(name));
-  const imageIds = planImages(b, stack, order, observed.images, options.build === true);
+  const imageIds = planImages(b, stack, order, observed.images, options.build === true, options.noBuild === true);
 
   // Services another selected one waits on to finish get a wait-exit node.
   const awaitedExit = new Set<string>();
@@ -132,9 +141,9 @@ export function reconcile(
       // Nor share the IPC or PID namespace of one that does not (Docker resolves it at create).
       ...namespaceServices(service).flatMap((n) => createIds.get(n.service) ?? []),
     ];
-    const restartForDependency = edges.some((e) => e.restart && recreated.has(e.to));
+    const restartForDependency = !options.noStart && edges.some((e) => e.restart && recreated.has(e.to));
     const existing = containers.get(name) ?? new Map<number, ObservedContainer>();
-    const stop = { gracePeriod: service.stop_grace_period, signal: service.stop_signal ?? 'SIGTERM' };
+    const stop = { gracePeriod: options.timeout ?? service.stop_grace_period, signal: service.stop_signal ?? 'SIGTERM' };
 
     const creates: number[] = [];
     const toStart: Array<{ ref: ContainerRef; after: Array<number | undefined> }> = [];
@@ -143,7 +152,8 @@ export function reconcile(
       const res = resource.container(ref.container);
       const current = existing.get(n);
       const imageChanged = current?.imageId !== undefined && observed.imageIds?.[image] !== undefined && current.imageId !== observed.imageIds[image];
-      const action = decide(current, hash, options.forceRecreate === true || imageChanged, restartForDependency, service.restart.policy !== 'no' || options.startFinished === true);
+      const changed = options.noRecreate ? undefined : { forceRecreate: options.forceRecreate === true || imageChanged };
+      const action = decide(current, hash, changed, restartForDependency, service.restart.policy !== 'no' || options.startFinished === true);
       switch (action) {
         case 'create': {
           const id = b.add('create-container', res, { ...ref, image, configHash: hash }, infra);
@@ -175,6 +185,7 @@ export function reconcile(
       }
     }
     createIds.set(name, creates);
+    if (options.noStart) toStart.length = 0;
     const starts = toStart.map(({ ref, after }) =>
       b.add('start-container', resource.container(ref.container), ref, [...after, ...gates]),
     );
@@ -183,7 +194,7 @@ export function reconcile(
     const excess = [...existing.values()].filter((c) => c.number > service.replicas);
     for (const c of excess.sort((x, y) => x.number - y.number)) removeContainer(b, c, stop, 'scale down');
 
-    if (service.replicas > 0) {
+    if (service.replicas > 0 && !options.noStart) {
       const names = Array.from({ length: service.replicas }, (_, i) => containerName(stack.name, name, i + 1));
       if (hasChecks(service) || awaitedImageHealth.has(name)) {
         const checks = { healthcheck: hasHealthcheck(service) || awaitedImageHealth.has(name), ready: service.ready !== undefined };
@@ -206,16 +217,16 @@ export function reconcile(
   return b.build(stack.name, 'up', orphans.map((c) => c.name));
 }
 
-/** Compares one wanted instance with what exists. */
+/** Compares one wanted instance with what exists; `recreate` undefined: never recreate (`--no-recreate`). */
 function decide(
   current: ObservedContainer | undefined,
   hash: string,
-  forceRecreate: boolean,
+  recreate: { forceRecreate: boolean } | undefined,
   restartForDependency: boolean,
   restarts: boolean,
 ): InstanceAction {
   if (!current) return 'create';
-  if (forceRecreate || current.configHash !== hash) return 'recreate';
+  if (recreate && (recreate.forceRecreate || current.configHash !== hash)) return 'recreate';
   // A one-shot that finished its work by itself (exit 0, no restart policy) has nothing left to do.
   if (current.state === 'exited' && current.exitCode === 0 && !current.stopRequested && !restarts) return 'keep';
   if (current.state !== 'running') return 'start';

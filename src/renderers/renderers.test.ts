@@ -93,17 +93,17 @@ describe('plain renderer', () => {
 });
 
 describe('json renderer', () => {
-  it('writes one parseable object per line, kind and time first', async () => {
+  it('writes one parseable object per line, v, kind and time first', async () => {
     const events = await scriptedRun(3);
     const lines = render(events, jsonRenderer).trimEnd().split('\n');
     expect(lines).toHaveLength(events.length);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(parsed).toEqual(events);
-    for (const p of parsed) expect(Object.keys(p).slice(0, 2)).toEqual(['kind', 'time']);
+    expect(parsed).toEqual(events.map((e) => ({ v: 1, ...e })));
+    for (const p of parsed) expect(Object.keys(p).slice(0, 3)).toEqual(['v', 'kind', 'time']);
     expect(lines.filter((l) => /"kind":"(op-failed|plan-done)"/.test(l))).toMatchInlineSnapshot(`
       [
-        "{"kind":"op-failed","time":1946,"id":8,"operation":"wait-exit","resource":"service:migrate","detail":"exit 0","service":"migrate","name":"migrate","ms":300,"error":{"code":"E_READINESS","message":"service migrate: service_completed_successfully failed: exited with code 3\\nlast log lines of migrate:\\n  applying 001_init\\n  boom","service":"migrate","check":"service_completed_successfully","reason":"exited with code 3","logTail":["applying 001_init","boom"]}}",
-        "{"kind":"plan-done","time":2500,"ok":false,"ms":2500,"error":{"code":"E_READINESS","message":"service migrate: service_completed_successfully failed: exited with code 3\\nlast log lines of migrate:\\n  applying 001_init\\n  boom","service":"migrate","check":"service_completed_successfully","reason":"exited with code 3","logTail":["applying 001_init","boom"]}}",
+        "{"v":1,"kind":"op-failed","time":1946,"id":8,"operation":"wait-exit","resource":"service:migrate","detail":"exit 0","service":"migrate","name":"migrate","ms":300,"error":{"code":"E_READINESS","message":"service migrate: service_completed_successfully failed: exited with code 3\\nlast log lines of migrate:\\n  applying 001_init\\n  boom","service":"migrate","check":"service_completed_successfully","reason":"exited with code 3","logTail":["applying 001_init","boom"]}}",
+        "{"v":1,"kind":"plan-done","time":2500,"ok":false,"ms":2500,"error":{"code":"E_READINESS","message":"service migrate: service_completed_successfully failed: exited with code 3\\nlast log lines of migrate:\\n  applying 001_init\\n  boom","service":"migrate","check":"service_completed_successfully","reason":"exited with code 3","logTail":["applying 001_init","boom"]}}",
       ]
     `);
   });

@@ -14,6 +14,8 @@ export const Label = {
   oneOff: 'io.hafen.one-off',
   /** The restart policy as compose writes it (`on-failure:3`); the supervisor applies it. */
   restart: 'io.hafen.restart',
+  /** The stack files the container was made from, comma-separated (Compose's `config_files`), for `stack ls`. */
+  configFiles: 'io.hafen.config-files',
 } as const;
 
 export type Mount =
@@ -180,6 +182,9 @@ export interface ContainerInfo {
   stopRequested?: boolean;
   /** Restarts by its restart policy (as far as the runtime or supervisor counted). */
   restartCount?: number;
+  // `ps --format` (Compose's fields).
+  /** The process it runs (entrypoint and arguments), when known. */
+  command?: string[];
 }
 
 export interface NetworkSpec {
@@ -216,6 +221,8 @@ export interface LogOptions {
   /** ISO time or epoch ms. */
   since?: string | number;
   signal?: AbortSignal;
+  /** Only lines up to this ISO time or epoch ms (`logs --until`); a follow ends there. */
+  until?: string | number;
 }
 
 export interface ExecOptions {
@@ -306,6 +313,37 @@ export interface ImageInfo {
   createdAt?: string;
 }
 
+// Container events (issue 14: `stack events`, the dashboard): what happened to a container, as it happened.
+/** What happened to a container; the names are Docker's (`health_status` carries the new health apart). */
+export const CONTAINER_EVENT_ACTIONS = ['create', 'start', 'health_status', 'kill', 'die', 'oom', 'stop', 'pause', 'unpause', 'restart', 'destroy'] as const;
+export type ContainerEventAction = (typeof CONTAINER_EVENT_ACTIONS)[number];
+
+/** One thing that happened to one container. */
+export interface ContainerEvent {
+  /** ISO time, millisecond precision (or finer where the runtime has it). */
+  time: string;
+  action: ContainerEventAction;
+  /** The runtime's container id. */
+  id: string;
+  /** The runtime's container name, e.g. `shop-api-1`. */
+  name: string;
+  image?: string;
+  /** The container's labels (the project's and service's among them). */
+  labels: Record<string, string>;
+  /** `die`: the exit code. */
+  exitCode?: number;
+  /** `health_status`: the new health. */
+  health?: Health;
+  /** `kill`: the signal sent. */
+  signal?: string;
+}
+
+/** Which events to follow: those of containers carrying all of `labels`, from `since` (ISO or epoch ms; default: now) until `signal` aborts. */
+export interface EventOptions {
+  signal: AbortSignal;
+  since?: string | number;
+}
+
 /** A container runtime. Every method that changes the system names the resource in its errors. */
 export interface Runtime {
   readonly name: RuntimeName;
@@ -346,6 +384,14 @@ export interface Runtime {
 
   /** Releases connections and handles (not the containers). */
   close(): Promise<void>;
+
+  // Container events (issue 14): `stack events` and the dashboard follow them instead of polling.
+  /**
+   * The events of the containers carrying all of `labels`, as they happen, until `opts.signal`
+   * aborts (the iteration then ends). Events before now are given from `since` as far as the
+   * runtime still holds them.
+   */
+  events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent>;
 
   // Pause, processes and copies (`stack pause|unpause|top|cp`, issue 14).
   /** Freezes every process of a running container (cgroup freezer; Docker's pause): it reports `paused`. */

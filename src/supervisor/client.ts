@@ -11,8 +11,10 @@ import type {
   BuildEvent,
   BuildSpec,
   ContainerInfo,
+  ContainerEvent,
   ContainerSpec,
   ContainerStats,
+  EventOptions,
   ExecOptions,
   ExecResult,
   ExitStatus,
@@ -26,7 +28,7 @@ import type {
   ProcessTable,
 } from '../runtime/runtime.js';
 import { absoluteHostPath } from './host-paths.js';
-import { fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
+import { EVENTS_METHOD, fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
 import { specToWire } from './wire-spec.js';
 import { withSocketAddress } from './socket-address.js';
 
@@ -39,6 +41,8 @@ export class SupervisorClient implements Runtime {
   readonly name = 'embedded' as const;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Streaming requests (events): each item goes to its request's receiver. */
+  private readonly streams = new Map<number, (event: ContainerEvent) => void>();
   /** Made on first use: most commands (and every ping) never need it. */
   private localRuntime: EmbeddedRuntime | undefined;
 
@@ -50,6 +54,7 @@ export class SupervisorClient implements Runtime {
       'data',
       lineSplitter((line) => {
         const r = JSON.parse(line) as Response;
+        if ('event' in r) return this.streams.get(r.id)?.(r.event);
         const p = this.pending.get(r.id);
         if (!p) return;
         this.pending.delete(r.id);
@@ -81,18 +86,23 @@ export class SupervisorClient implements Runtime {
     );
   }
 
-  private call<T>(method: Method, args: unknown[], signal?: AbortSignal): Promise<T> {
+  private call<T>(method: Method, args: unknown[], signal?: AbortSignal, onItem?: (event: ContainerEvent) => void): Promise<T> {
     if (this.conn.destroyed) return Promise.reject(new StackError('E_SUPERVISOR', 'the supervisor connection is closed', 1));
     const id = this.nextId++;
+    if (onItem) this.streams.set(id, onItem);
     return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => {
         this.pending.delete(id);
+        this.streams.delete(id);
         this.conn.write(`${JSON.stringify({ id, cancel: true })}\n`);
         reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      const done = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        this.streams.delete(id);
+      };
       this.pending.set(id, {
         resolve: (v) => (done(), resolve(v as T)),
         reject: (e) => (done(), reject(e)),
@@ -185,6 +195,39 @@ export class SupervisorClient implements Runtime {
   }
   stats(name: string): Promise<ContainerStats> {
     return this.call('stats', [name]);
+  }
+
+  // Container events (issue 14): the supervisor is where the project's events happen.
+  /** Follows the supervisor's events; ends when the signal aborts or the supervisor goes away (it was shut down). */
+  async *events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent> {
+    const queue: ContainerEvent[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    let failure: unknown;
+    const call = this.call<null>(EVENTS_METHOD, [labels, opts.since ?? null], opts.signal, (event) => {
+      queue.push(event);
+      wake?.();
+    });
+    call
+      .catch((err: unknown) => {
+        // Gone (shut down) or cancelled ends the stream; a refusal (a supervisor of an older hafen) is an error.
+        if (!this.conn.destroyed && !opts.signal.aborted) failure = err;
+      })
+      .finally(() => {
+        ended = true;
+        wake?.();
+      });
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (failure !== undefined) throw failure;
+      if (ended || opts.signal.aborted) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
   }
 
   // Pause, processes and copies: the supervisor holds the container still while it copies.

@@ -5,6 +5,7 @@
  * their code and message, so the CLI reports a remote failure exactly as a local one.
  */
 import { StackError, type StackErrorCode } from '../errors.js';
+import type { ContainerEvent } from '../runtime/runtime.js';
 
 /** Runtime methods the supervisor serves (those that change or read container state). */
 export const RUNTIME_METHODS = [
@@ -36,7 +37,7 @@ export const RUNTIME_METHODS = [
 export type RuntimeMethod = (typeof RUNTIME_METHODS)[number];
 
 /** Methods of the supervisor itself. */
-export type SupervisorMethod = 'ping' | 'shutdown';
+export type SupervisorMethod = 'ping' | 'shutdown' | typeof EVENTS_METHOD;
 
 export type Method = RuntimeMethod | SupervisorMethod;
 
@@ -48,7 +49,17 @@ export interface WireError {
   exitCode: number;
 }
 
-export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WireError };
+export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WireError } | StreamItem;
+
+// Container events (issue 14): `events` (args: labels, since) answers with one StreamItem per event
+// under the request's id, until the request is cancelled; then with `ok` as any request.
+/** The method that streams container events. */
+export const EVENTS_METHOD = 'events';
+/** One event of a streaming request. */
+export interface StreamItem {
+  id: number;
+  event: ContainerEvent;
+}
 
 /** What `ping` answers. */
 export interface SupervisorStatus {

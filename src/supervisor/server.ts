@@ -14,7 +14,7 @@ import { processStartTime, type LedgerResource } from '../runtime/embedded/ledge
 import { ensureProjectDir, openProjectLedger } from '../runtime/embedded/state/index.js';
 import type { ContainerInfo, ContainerSpec, ExecOptions } from '../runtime/runtime.js';
 import { specFromWire } from './wire-spec.js';
-import { lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
+import { EVENTS_METHOD, lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
 import { RestartKeeper } from './restart-keeper.js';
 import { withSocketAddress } from './socket-address.js';
 
@@ -36,6 +36,21 @@ export interface SupervisorServer {
   close(): Promise<void>;
 }
 
+/** Ends every connection once its written data went out; destroys what is still open after a second. */
+async function endConnections(connections: Set<net.Socket>): Promise<void> {
+  await Promise.all(
+    [...connections].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.destroyed) return resolve();
+          const timer = setTimeout(() => c.destroy(), 1000);
+          c.once('close', () => (clearTimeout(timer), resolve()));
+          c.end();
+        }),
+    ),
+  );
+}
+
 /** Starts serving `project`; running containers of the project are watched again (adopted). */
 export async function serveSupervisor(options: SupervisorOptions): Promise<SupervisorServer> {
   const { root, project } = options;
@@ -47,6 +62,8 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   const self: LedgerResource = { kind: 'process', pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
   const status: SupervisorStatus = { pid: process.pid, project, startedAt: new Date().toISOString(), restarts: {} };
   const connections = new Set<net.Socket>();
+  /** Aborted when the supervisor closes: what it waits for on its own stops waiting. */
+  const lifetime = new AbortController();
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -54,7 +71,9 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       server.close();
-      for (const c of connections) c.destroy();
+      lifetime.abort();
+      // Ended, not destroyed: what was written (the last events of a `down`) reaches the clients first.
+      await endConnections(connections);
       keeper.unwatchAll();
       await runtime.close();
       fs.rmSync(socket, { force: true });
@@ -68,10 +87,13 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
     return n ? { ...info, restartCount: n } : info;
   };
 
-  /** Runs one request; the signal is aborted when the caller cancels it or goes away. */
-  const handle = async (method: string, args: unknown[], signal: AbortSignal): Promise<unknown> => {
+  /** Runs one request; the signal is aborted when the caller cancels it or goes away. `push` sends one item of a stream. */
+  const handle = async (method: string, args: unknown[], signal: AbortSignal, push: (item: unknown) => void): Promise<unknown> => {
     const name = args[0] as string;
     switch (method) {
+      case EVENTS_METHOD:
+        for await (const event of runtime.events(args[0] as Record<string, string>, { signal, ...(args[1] !== undefined && args[1] !== null ? { since: args[1] as string | number } : {}) })) push(event);
+        return null;
       case 'ping':
         return { ...status, restarts: Object.fromEntries(keeper.restarts) };
       case 'shutdown':
@@ -84,9 +106,13 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
       }
       case 'stopContainer':
       case 'killContainer':
-      case 'removeContainer':
+      case 'removeContainer': {
         keeper.unwatch(name);
-        return (runtime[method] as (...a: unknown[]) => Promise<unknown>).apply(runtime, args);
+        const result = await (runtime[method] as (...a: unknown[]) => Promise<unknown>).apply(runtime, args);
+        // A signal that ends the container ends it now, not at the next look (its `die` event with it).
+        if (method === 'killContainer') void runtime.waitContainer(name, lifetime.signal).catch(() => undefined);
+        return result;
+      }
       case 'waitContainer':
         return runtime.waitContainer(name, signal);
       case 'inspectContainer': {
@@ -109,7 +135,7 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
     connections.add(conn);
     const pending = new Map<number, AbortController>();
     const send = (r: Response): void => {
-      if (!conn.destroyed) conn.write(`${JSON.stringify(r)}\n`);
+      if (conn.writable) conn.write(`${JSON.stringify(r)}\n`);
     };
     conn.on(
       'data',
@@ -127,7 +153,7 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
         }
         const ac = new AbortController();
         pending.set(req.id, ac);
-        handle(req.method, req.args ?? [], ac.signal).then(
+        handle(req.method, req.args ?? [], ac.signal, (event) => send({ id: req.id, event } as Response)).then(
           (result) => send({ id: req.id, ok: true, result: result ?? null }),
           (err: unknown) => send({ id: req.id, ok: false, error: toWire(err) }),
         ).finally(() => pending.delete(req.id));

@@ -20,7 +20,7 @@ export function cpCommand(output: Output): Command {
         import('../../errors.js'),
       ]);
       const args = parseCopyArgs(src, dest);
-      const { stack, opened } = await openProject(globalOptions(command), output, false, (s) => ops.checkServices(s, [args.service]));
+      const { stack, opened } = await openProject(globalOptions(command), output, false, (s) => ops.checkServices(s, [args.service]), { projectOnly: true });
       try {
         const all = await ops.serviceContainers(opened.runtime, stack.name, [args.service]);
         const chosen = flags.index !== undefined ? all.filter((c) => ops.serviceOf(c).instance === String(flags.index)) : all;

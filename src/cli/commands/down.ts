@@ -1,5 +1,5 @@
 /** `stack down`: stop and remove everything of the project; nothing stays behind (volumes only without -v). */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
 import { timeoutValue } from '../option-values.js';
 import type { Output } from '../output.js';
@@ -9,19 +9,24 @@ export function downCommand(output: Output): Command {
     .description('stop and remove the containers and networks of the stack (and its volumes with -v)')
     .option('-v, --volumes', 'also remove named volumes')
     .option('-t, --timeout <seconds>', 'grace period for each container to stop, instead of its own (seconds, or 1m30s)', timeoutValue)
-    .action(async (flags: { volumes?: boolean; timeout?: number }, command: Command) => {
+    // Compose's flags (issue 14). Orphans always go: down leaves nothing of the project behind.
+    .addOption(new Option('--rmi <type>', 'also remove images: local (built by the project without an image: name) or all').choices(['local', 'all']))
+    .option('--remove-orphans', 'remove containers of services no longer in the file (down always does; taken for Compose\'s scripts)')
+    .action(async (flags: { volumes?: boolean; timeout?: number; rmi?: 'local' | 'all'; removeOrphans?: boolean }, command: Command) => {
       const globals = globalOptions(command);
-      const [{ loadCheckedStack }, { downStack }, { chooseRenderer }, { stackForDown }] = await Promise.all([
+      const [{ loadCheckedStack }, { downStack }, { chooseRenderer }, { stackForDown, namedProject, withProjectRuntime }] = await Promise.all([
         import('../load.js'),
         import('../../orchestrator/down.js'),
         import('../../renderers/index.js'),
         import('../project-only-stack.js'),
       ]);
       // -p NAME takes the project down even without a usable stack file (project-only-stack.ts).
-      const named = globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined);
-      const stack = await loadCheckedStack(globals).catch((err: unknown) =>
+      const named = namedProject(globals);
+      const loaded = await loadCheckedStack(globals).catch((err: unknown) =>
         stackForDown(err, named, process.cwd(), (line) => output.err(output.color.yellow(`warning: ${line}`))),
       );
+      // A project named alone may be a Docker one: down looks where it is (project-only-runtime.ts).
+      const stack = await withProjectRuntime(loaded, globals.runtime);
       const started = performance.now();
       const sink = chooseRenderer(globals.progress, process.stderr, output.color);
       const removed = await downStack(stack, {
@@ -29,6 +34,7 @@ export function downCommand(output: Output): Command {
         ...(globals.runtime ? { runtime: globals.runtime } : {}),
         ...(flags.volumes ? { volumes: true } : {}),
         ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
+        ...(flags.rmi ? { rmi: flags.rmi } : {}),
         say: (line) => output.err(line),
       });
       const secs = ((performance.now() - started) / 1000).toFixed(2);

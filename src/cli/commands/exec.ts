@@ -24,7 +24,7 @@ export function execCommand(output: Output): Command {
         const globals = globalOptions(command);
         const [{ openProject }, { assertServicesExist }] = await Promise.all([import('../project.js'), import('../../planner/index.js')]);
         const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
-        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]));
+        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]), { projectOnly: true });
         try {
           const result = await opened.runtime.exec(`${stack.name}-${service}-${flags.index}`, {
             command: args,

@@ -37,7 +37,7 @@ export function stopCommand(output: Output): Command {
     .option('-t, --timeout <seconds>', 'grace period instead of each service\'s own (seconds, or 1m30s)', timeoutValue)
     .action(async (services: string[], flags: { timeout?: number }, command: Command) => {
       const m = await load();
-      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, false);
+      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, false, undefined, { projectOnly: true });
       try {
         const n = await m.withProjectLock(opened.root, stack.name, () =>
           m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}) }),
@@ -75,7 +75,7 @@ export function killCommand(output: Output): Command {
     .option('-s, --signal <signal>', 'the signal (name or number)', signalValue, 'SIGKILL')
     .action(async (services: string[], flags: { signal: string }, command: Command) => {
       const m = await load();
-      const { stack, opened } = await m.openProject(globalOptions(command), output, false);
+      const { stack, opened } = await m.openProject(globalOptions(command), output, false, undefined, { projectOnly: true });
       try {
         const running = (await opened.runtime.listContainers({ [m.Label.project]: stack.name })).filter(
           (c) => (c.state === 'running' || c.state === 'paused') && (services.length === 0 || services.includes(c.labels[m.Label.service] ?? '')),

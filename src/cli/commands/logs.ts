@@ -1,7 +1,7 @@
 /** `stack logs`: the logs of several services merged, each line prefixed with its container. */
 import { Command } from 'commander';
 import { globalOptions } from '../global-options.js';
-import { sinceValue, tailValue } from '../option-values.js';
+import { sinceValue, tailValue, untilValue } from '../option-values.js';
 import type { Output } from '../output.js';
 
 export function logsCommand(output: Output): Command {
@@ -13,22 +13,26 @@ export function logsCommand(output: Output): Command {
     .option('--since <time>', 'only lines since an ISO time or a duration ago (10s, 5m)', sinceValue)
     .option('-t, --timestamps', 'show each line\'s time')
     .option('--no-log-prefix', 'do not prefix lines with the container')
+    // Compose's flags (issue 14).
+    .option('--until <time>', 'only lines up to an ISO time or a duration ago (10s, 5m)', untilValue)
+    .option('--no-color', 'no colour in the output')
     .action(
       async (
         services: string[],
-        flags: { follow?: boolean; tail?: number; since?: string | number; timestamps?: boolean; logPrefix: boolean },
+        flags: { follow?: boolean; tail?: number; since?: string | number; until?: string | number; timestamps?: boolean; logPrefix: boolean; color: boolean },
         command: Command,
       ) => {
         const globals = globalOptions(command);
+        if (!flags.color) output.color.level = 0;
         const [{ openProject }, { Label }, { onInterrupt }, { colorOfService }] = await Promise.all([
           import('../project.js'),
           import('../../runtime/runtime.js'),
           import('../interrupt.js'),
           import('../service-colors.js'),
         ]);
-        const { tail, since } = flags;
+        const { tail, since, until } = flags;
         const { assertServicesExist } = await import('../../planner/index.js');
-        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services));
+        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services), { projectOnly: true });
         using interrupt = onInterrupt();
         try {
           const containers = (await opened.runtime.listContainers({ [Label.project]: stack.name }))
@@ -45,6 +49,7 @@ export function logsCommand(output: Output): Command {
                 signal: interrupt.signal,
                 ...(tail !== undefined ? { tail } : {}),
                 ...(since !== undefined ? { since } : {}),
+                ...(until !== undefined ? { until } : {}),
               };
               try {
                 for await (const line of opened.runtime.logs(c.name, opts)) {

@@ -10,7 +10,7 @@ function freezerCommand(output: Output, verb: 'pause' | 'unpause'): Command {
     .argument('[services...]')
     .action(async (services: string[], _flags: unknown, command: Command) => {
       const [{ openProject }, ops] = await Promise.all([import('../project.js'), import('../container-ops/service-containers.js')]);
-      const { stack, opened } = await openProject(globalOptions(command), output, false, (s) => ops.checkServices(s, services));
+      const { stack, opened } = await openProject(globalOptions(command), output, false, (s) => ops.checkServices(s, services), { projectOnly: true });
       try {
         const all = await ops.serviceContainers(opened.runtime, stack.name, services);
         const targets = all.filter((c) => c.state === (pausing ? 'running' : 'paused'));

@@ -20,7 +20,7 @@ export function portCommand(output: Output): Command {
       ]);
       const target = Number(port);
       if (!/^\d+$/.test(port) || target < 1 || target > 65535) throw new UsageError(`port ${port}: expected a number 1-65535`);
-      const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]));
+      const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]), { projectOnly: true });
       try {
         const name = `${stack.name}-${service}-${flags.index}`;
         const info = await opened.runtime.inspectContainer(name);

@@ -22,7 +22,7 @@ export function statsCommand(output: Output): Command {
         import('../container-ops/service-containers.js'),
         import('../container-ops/stats-rows.js'),
       ]);
-      const { stack, opened } = await openProject(globalOptions(command), output, false, (s) => ops.checkServices(s, services));
+      const { stack, opened } = await openProject(globalOptions(command), output, false, (s) => ops.checkServices(s, services), { projectOnly: true });
       const runtime = opened.runtime;
       try {
         const sample = async () => {

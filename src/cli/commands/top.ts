@@ -9,7 +9,7 @@ export function topCommand(output: Output): Command {
     .argument('[services...]')
     .action(async (services: string[], _flags: unknown, command: Command) => {
       const [{ openProject }, ops] = await Promise.all([import('../project.js'), import('../container-ops/service-containers.js')]);
-      const { stack, opened } = await openProject(globalOptions(command), output, false, (s) => ops.checkServices(s, services));
+      const { stack, opened } = await openProject(globalOptions(command), output, false, (s) => ops.checkServices(s, services), { projectOnly: true });
       try {
         const live = (await ops.serviceContainers(opened.runtime, stack.name, services)).filter(ops.isLive);
         const titles = ['SERVICE', '#'];

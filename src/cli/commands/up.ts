@@ -1,7 +1,7 @@
 /** `stack up`: the stack (or some services) up in dependency order, ready; attached (logs) unless -d. */
 import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
-import { timeoutValue } from '../option-values.js';
+import { scaleValue, serviceListValue, timeoutValue } from '../option-values.js';
 import type { Output } from '../output.js';
 import type { EventSink } from '../../executor/events.js';
 
@@ -17,6 +17,30 @@ interface UpFlags {
   rollback?: boolean;
   dash?: boolean;
   publishAllInterfaces?: boolean;
+  // Compose's flags (issue 14).
+  wait?: boolean;
+  timeout?: number;
+  scale?: Record<string, number>;
+  start: boolean;
+  recreate: boolean;
+  pull?: 'always' | 'missing' | 'never';
+  quietPull?: boolean;
+  color: boolean;
+  logPrefix: boolean;
+  timestamps?: boolean;
+  attach?: string[];
+  noAttach?: string[];
+}
+
+/**
+ * `--no-attach SERVICE`: an option with a value whose name starts with `no-`; commander would take
+ * it for the negation of `--attach`, so it gets a name of its own.
+ */
+function noAttachOption(): Option {
+  const option = new Option('--no-attach <service>', 'attached: do not show this service\'s logs (repeatable)').argParser(serviceListValue).conflicts('detach');
+  option.negate = false;
+  option.attributeName = () => 'noAttach';
+  return option;
 }
 
 export function upCommand(output: Output): Command {
@@ -34,9 +58,24 @@ export function upCommand(output: Output): Command {
     .option('--wait-timeout <seconds>', 'longest wait for one service to be ready (seconds, or 1m30s; default 2m)', timeoutValue)
     .option('--rollback', 'on failure, stop and remove what this run created')
     .option('--publish-all-interfaces', 'ports without an address listen on 0.0.0.0, as in Compose (default 127.0.0.1; also HAFEN_PUBLISH_ALL=1)')
+    // Compose's flags, same names and meanings.
+    .addOption(new Option('--wait', 'the same as -d: return once everything is ready (for scripts written for Compose)').conflicts(['abortOnExit', 'exitCodeFrom', 'attach', 'noAttach']))
+    .option('-t, --timeout <seconds>', 'grace period of the stops when attached containers stop or are recreated (seconds, or 1m30s)', timeoutValue)
+    .option('--scale <service=num>', 'run NUM containers of SERVICE, instead of its replicas (repeatable)', scaleValue)
+    .option('--no-build', 'build nothing; a service whose image is not built is an error')
+    .addOption(new Option('--no-start', 'create the containers, networks and volumes; start nothing').conflicts(['abortOnExit', 'exitCodeFrom', 'wait', 'dash']))
+    .addOption(new Option('--no-recreate', 'keep existing containers even when their configuration changed').conflicts('forceRecreate'))
+    .addOption(new Option('--pull <policy>', 'pull images always, when missing, or never, instead of each service\'s pull_policy').choices(['always', 'missing', 'never']))
+    .option('--quiet-pull', 'do not show the progress of pulls')
+    .option('--no-color', 'no colour in the output')
+    .option('--no-log-prefix', 'attached: do not prefix log lines with the container')
+    .option('--timestamps', 'attached: show each log line\'s time')
+    .addOption(new Option('--attach <service>', 'attached: show only these services\' logs (repeatable)').argParser(serviceListValue).conflicts('detach'))
+    .addOption(noAttachOption())
     .addOption(new Option('--dash', 'show the progress in the dashboard, then open it over the running stack').conflicts(['abortOnExit', 'exitCodeFrom']))
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const globals = globalOptions(command);
+      if (!flags.color) output.color.level = 0;
       const { publishAllInterfaces, publishNotes } = await import('../publish-note.js');
       publishAllInterfaces(flags.publishAllInterfaces);
       const [{ openProject }, { upStack }, { withProjectLock }, { attach }, { stopStack }, { onInterrupt }, { UsageError, ConfigError }, { Label }, { stopWhenEmpty }] =
@@ -51,15 +90,28 @@ export function upCommand(output: Output): Command {
           import('../../runtime/runtime.js'),
           import('../../orchestrator/down.js'),
         ]);
+      // --build and --no-build set one value (the last given); Compose refuses the pair, and so do we.
+      const raw = (command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []; // commander keeps it, untyped
+      if (raw.includes('--build') && raw.includes('--no-build')) throw new UsageError('--build and --no-build cannot be used together');
       const { planUp } = await import('../../planner/index.js');
+      const { assertRunOverrides, withRunOverrides } = await import('../../planner/run-overrides.js');
+      const overrides = { ...(flags.scale ? { scale: flags.scale } : {}), ...(flags.pull ? { pull: flags.pull } : {}) };
       const [{ assertHostSources }, { plannedServices }] = await Promise.all([import('../../orchestrator/host-sources.js'), import('../../orchestrator/check-external.js')]);
-      const { stack, opened, sink } = await openProject(globals, output, { services, noDeps: !flags.deps }, (s) => {
+      const { stack: fileStack, opened, sink: renderer } = await openProject(globals, output, { services, noDeps: !flags.deps }, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
         }
-        const plan = planUp(s, { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
+        for (const name of [...(flags.attach ?? []), ...(flags.noAttach ?? [])]) {
+          if (!s.services[name]) throw new UsageError(`--${flags.attach?.includes(name) ? 'attach' : 'no-attach'} ${name}: no such service in ${s.files.join(', ')}`);
+        }
+        assertRunOverrides(s, overrides);
+        const plan = planUp(withRunOverrides(s, overrides), { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
         assertHostSources(s, plannedServices(plan.nodes)); // a device as an archive, a missing long-syntax bind source
       });
+      const stack = withRunOverrides(fileStack, overrides);
+      const { attachedLogSink, withoutPullProgress } = await import('../up-output.js');
+      const formatted = attachedLogSink(renderer, { prefix: flags.logPrefix, timestamps: flags.timestamps === true }, globals.progress === 'json', (l) => output.err(l), output.color);
+      const sink = flags.quietPull ? withoutPullProgress(formatted) : formatted;
       for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       const c = output.color;
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
@@ -80,6 +132,10 @@ export function upCommand(output: Output): Command {
             ...(flags.removeOrphans ? { removeOrphans: true } : {}),
             ...(flags.rollback ? { rollback: true } : {}),
             ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}),
+            ...(flags.build === false ? { noBuild: true } : {}),
+            ...(!flags.start ? { noStart: true } : {}),
+            ...(!flags.recreate ? { noRecreate: true } : {}),
+            ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
           }),
         );
         if (flags.dash) {
@@ -88,8 +144,8 @@ export function upCommand(output: Output): Command {
           output.err(c.yellow('--dash needs a terminal; showing the progress as usual'));
         }
         const result = await upOnce(sink).catch(async (err: unknown) => {
-          // Refused input (a missing external network) started nothing: leave nothing either.
-          const refused = err instanceof ConfigError;
+          // Refused input (a missing external network, an image --no-build cannot make) started nothing: leave nothing either.
+          const refused = err instanceof ConfigError || err instanceof UsageError;
           if (flags.rollback || refused) await stopWhenEmpty(opened, stack.name);
           const how = `see \`stack -p ${stack.name} ps\` and \`stack -p ${stack.name} logs SERVICE\`; \`stack -p ${stack.name} down\` removes it all`;
           if (err instanceof Error && !flags.rollback && !refused && !interrupt.signal.aborted) output.err(c.dim(how));
@@ -99,7 +155,11 @@ export function upCommand(output: Output): Command {
         if (result.plan.orphans.length > 0 && !flags.removeOrphans) {
           output.err(c.yellow(`orphan containers (their service left the file): ${result.plan.orphans.join(', ')}; --remove-orphans removes them`));
         }
-        if (flags.detach) {
+        if (!flags.start) {
+          output.err(`${c.green(stack.name)}: created, not started. \`stack -p ${stack.name} start\` starts it, \`stack -p ${stack.name} down\` removes it.`);
+          return;
+        }
+        if (flags.detach || flags.wait) {
           output.err(`${c.green(stack.name)} is up. \`stack -p ${stack.name} ps\` shows it, \`stack -p ${stack.name} down\` removes it.`);
           return;
         }
@@ -112,13 +172,15 @@ export function upCommand(output: Output): Command {
           containers,
           signal: interrupt.signal,
           since: began,
+          ...(flags.attach ? { attach: flags.attach } : {}),
+          ...(flags.noAttach ? { noAttach: flags.noAttach } : {}),
           ...(flags.abortOnExit ? { abortOnExit: true } : {}),
           ...(flags.exitCodeFrom ? { exitCodeFrom: flags.exitCodeFrom } : {}),
         });
         if (end.reason === 'exit') output.err(`${end.container} exited with code ${end.exitCode}; stopping the stack`);
         else if (end.reason === 'all-exited') output.err('every container exited; stopping the stack');
         else output.err('Gracefully stopping… (Ctrl-C again to leave at once)');
-        await stopStack(stack, opened.runtime, { sink });
+        await stopStack(stack, opened.runtime, { sink, ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}) });
         if (end.reason === 'exit') output.exitCode = end.exitCode;
         else if (end.reason === 'interrupt') output.exitCode = 130;
       } finally {

@@ -15,7 +15,7 @@ export function waitCommand(output: Output): Command {
         import('../container-ops/service-containers.js'),
         import('../../errors.js'),
       ]);
-      const { stack, opened } = await openProject(globals, output, false, (s) => ops.checkServices(s, services));
+      const { stack, opened } = await openProject(globals, output, false, (s) => ops.checkServices(s, services), { projectOnly: true });
       const stop = new AbortController();
       let code = 0;
       try {

@@ -30,6 +30,7 @@ export function containerInfo(inspect: Docker.ContainerInspectInfo, host: string
     ),
     host,
     restartCount: inspect.RestartCount,
+    command: [inspect.Path, ...(inspect.Args ?? [])].filter((a) => a !== ''),
   };
   if (info.state === 'exited' || info.state === 'dead') info.exitCode = state.ExitCode;
   if (state.StartedAt && state.StartedAt !== NEVER) info.startedAt = state.StartedAt;

@@ -10,9 +10,11 @@ import {
   Label,
   type BuildEvent,
   type BuildSpec,
+  type ContainerEvent,
   type ContainerInfo,
   type ContainerSpec,
   type ContainerStats,
+  type EventOptions,
   type ExecOptions,
   type ExecResult,
   type ExitStatus,
@@ -41,6 +43,7 @@ function apiBelow(a: string, b: string): boolean {
   return a1 < b1 || (a1 === b1 && a2 < b2);
 }
 import { engineMessage, isNotFound, naming, statusOf } from './docker-errors.js';
+import { engineEvents } from './docker-events.js';
 import { execIn } from './docker-exec.js';
 import { DockerImages } from './docker-images.js';
 import { connectEngine, engineAddress, type EngineAddress } from './engine.js';
@@ -262,6 +265,7 @@ export class DockerRuntime implements Runtime {
       timestamps: true,
       ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
       ...(opts.since !== undefined ? { since: sinceSeconds(opts.since) } : {}),
+      ...(opts.until !== undefined ? { until: sinceSeconds(opts.until) } : {}),
     };
     const queue: LogLine[] = [];
     const parser = logParser(inspect.Config.Tty, (l) => queue.push(l));
@@ -323,6 +327,11 @@ export class DockerRuntime implements Runtime {
     await Promise.all((await this.listContainers(labels)).map((c) => this.removeContainer(c.name, { force: true })));
     for (const n of await this.listNetworks(labels)) await this.removeNetwork(n);
     if (!opts.keepVolumes) for (const v of await this.listVolumes(labels)) await this.removeVolume(v);
+  }
+
+  // Container events (issue 14): the engine's own event stream.
+  events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent> {
+    return engineEvents(this.docker, labels, opts);
   }
 
   async close(): Promise<void> {

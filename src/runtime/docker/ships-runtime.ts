@@ -12,9 +12,11 @@ import type { Stack } from '../../config/model.js';
 import type {
   BuildEvent,
   BuildSpec,
+  ContainerEvent,
   ContainerInfo,
   ContainerSpec,
   ContainerStats,
+  EventOptions,
   ExecOptions,
   ExecResult,
   ExitStatus,
@@ -29,6 +31,7 @@ import type {
 } from '../runtime.js';
 import { Label } from '../runtime.js';
 import { DockerRuntime } from './docker-runtime.js';
+import { mergeEvents } from './docker-events.js';
 
 /** The key of the engine services without `ship:` use. */
 const DEFAULT = '';
@@ -217,6 +220,11 @@ export class ShipsRuntime implements Runtime {
   /** Removes what carries the project's label on every ship. */
   async cleanupProject(project: string, opts: { keepVolumes?: boolean } = {}): Promise<void> {
     await Promise.all(this.all().map((r) => r.cleanupProject(project, opts)));
+  }
+
+  // Container events (issue 14): every ship's, as they come.
+  events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent> {
+    return mergeEvents(this.all().map((r) => r.events(labels, opts)));
   }
 
   async close(): Promise<void> {

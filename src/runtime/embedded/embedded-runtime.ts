@@ -13,9 +13,12 @@ import {
   Label,
   type BuildEvent,
   type BuildSpec,
+  type ContainerEvent,
+  type ContainerEventAction,
   type ContainerInfo,
   type ContainerSpec,
   type ContainerStats,
+  type EventOptions,
   type ExecOptions,
   type ExecResult,
   type ExitStatus,
@@ -54,6 +57,7 @@ import { RuntimeContext } from './containers/runtime-context.js';
 import { logFile, startContainer } from './containers/start-container.js';
 import * as volumes from './containers/volume-store.js';
 import { EmbeddedImages } from './embedded-images.js';
+import { ContainerEventHub } from '../event-hub.js';
 import { HOST_IMAGE_NAME, type BuilderEvent, type BuildResult } from './builder/index.js';
 import { importDockerArchive, importOciLayout, parseImageSource } from './image-io/index.js';
 import { Ipam, type PoolRange } from './network/index.js';
@@ -83,6 +87,8 @@ export class EmbeddedRuntime implements Runtime {
   private readonly monitors = new HealthMonitors();
   private readonly containers: ContainerFinder;
   private readonly mutex = new KeyedMutex();
+  /** What happened to the containers this instance acted on (the supervisor's: all of its project's). */
+  private readonly hub = new ContainerEventHub();
 
   constructor(options: EmbeddedRuntimeOptions = {}) {
     this.root = path.resolve(options.root ?? defaultRoot());
@@ -259,6 +265,8 @@ export class EmbeddedRuntime implements Runtime {
       this.monitors.stop(name);
       record = await finishContainer(this.ctx, record, observed);
       observed = this.observe(record);
+      if (observed.oomKilled) this.tell('oom', record);
+      this.tell('die', record, { exitCode: observed.exitCode ?? 0 });
     }
     return { record, observed };
   }
@@ -280,6 +288,7 @@ export class EmbeddedRuntime implements Runtime {
     return this.mutex.run(spec.name, async () => {
       const record = await createContainer(this.ctx, spec);
       this.containers.remember(spec.name, record.project);
+      this.tell('create', record);
       return this.info(record, this.observe(record));
     });
   }
@@ -289,6 +298,7 @@ export class EmbeddedRuntime implements Runtime {
       const { record, observed } = await this.settleLocked(name);
       if (observed.state === 'running') return this.info(record, observed);
       const running = await startContainer(this.ctx, record);
+      this.tell('start', running);
       this.watchHealth(running);
       return this.info(running, { state: 'running', oomKilled: false });
     });
@@ -335,7 +345,10 @@ export class EmbeddedRuntime implements Runtime {
     const save = (health: Health): Promise<void> =>
       this.mutex.run(name, async () => {
         const now = this.find(name);
-        if (now?.state === 'running' && now.run?.pid === run.pid) writeRecord(this.root, { ...now, health });
+        if (now?.state === 'running' && now.run?.pid === run.pid && now.health !== health) {
+          writeRecord(this.root, { ...now, health });
+          this.tell('health_status', now, { health });
+        }
       });
     this.monitors.start(name, check, exec, (health) => void save(health).catch((err: Error) => this.log(`Recording the health of ${name} failed: ${err.message}`)));
   }
@@ -347,6 +360,7 @@ export class EmbeddedRuntime implements Runtime {
       await stopRunning(this.ctx, record, opts.timeout);
       await this.settleLocked(name);
       this.markStopRequested(name);
+      this.tell('stop', record);
       this.log(`Stopped container ${name}`);
     });
   }
@@ -357,6 +371,7 @@ export class EmbeddedRuntime implements Runtime {
       if (observed.state !== 'running' || !record.run) throw new RuntimeError(`container ${name}`, 'is not running');
       const sig = signalName(signal, name);
       this.log(`Sending ${sig} to container ${name}`);
+      this.tell('kill', record, { signal: sig });
       if (sig !== 'SIGKILL') {
         signalContainer(record.run, sig);
         // The stop signal ends a paused container (thawed to take it), as Docker does; others wait for unpause.
@@ -386,6 +401,7 @@ export class EmbeddedRuntime implements Runtime {
       this.monitors.stop(name);
       await removeContainerState(this.ctx, record);
       this.containers.forget(name);
+      this.tell('destroy', record);
     });
   }
 
@@ -435,6 +451,17 @@ export class EmbeddedRuntime implements Runtime {
     return { cpuNanos: s.cpuNs ?? 0, memoryBytes: s.memoryUsage ?? 0, ...(s.memoryLimit !== undefined ? { memoryLimit: s.memoryLimit } : {}), pids: s.pids ?? 0 };
   }
 
+  // ---- Container events ----
+
+  /** The events of what this instance does (no other process's: a supervisor serves its own to the CLI). */
+  events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent> {
+    return this.hub.follow(labels, opts);
+  }
+
+  private tell(action: ContainerEventAction, record: ContainerRecord, extra: Partial<ContainerEvent> = {}): void {
+    this.hub.emit({ time: new Date().toISOString(), action, id: record.id, name: record.name, image: record.spec.image, labels: record.spec.labels, ...extra });
+  }
+
   // ---- Pause, processes and copies (`stack pause|unpause|top|cp`) ----
 
   async pauseContainer(name: string): Promise<void> {
@@ -446,6 +473,7 @@ export class EmbeddedRuntime implements Runtime {
       await freeze(this.ctx.cgroupLayout(), this.cgroupName(record)).catch((err: Error) => {
         throw new RuntimeError(`container ${name}`, `cannot pause: ${err.message}`, { cause: err });
       });
+      this.tell('pause', record);
     });
   }
 
@@ -455,6 +483,7 @@ export class EmbeddedRuntime implements Runtime {
       if (observed.state !== 'running' || !this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is not paused');
       this.log(`Unpausing container ${name}`);
       thaw(this.ctx.cgroupLayout(), this.cgroupName(record));
+      this.tell('unpause', record);
     });
   }
 

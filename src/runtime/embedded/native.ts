@@ -1,14 +1,12 @@
 /**
- * Typed access to hafen's native addon (native/hafen.c, built by node-gyp on `npm install`):
+ * Typed access to hafen's native addon (native/hafen.c, prebuilt in the package; see native-files.ts):
  * the system calls image layers need and Node lacks, and bpf(2) for the cgroup v2 device filter.
  * Loaded on first use, so code paths that never touch layers or cgroups (the Docker runtime,
  * macOS) work without it.
  */
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../../errors.js';
+import { embeddedUnavailable, nativeFile } from './native-files.js';
 
 interface Addon {
   mknod(path: string, mode: number, major: number, minor: number): void;
@@ -18,36 +16,16 @@ interface Addon {
   attachDeviceProgram(cgroupDir: string, insns: Buffer): void;
 }
 
-const ADDON = path.join('build', 'Release', 'hafen.node');
 let addon: Addon | undefined;
-
-/** The package root's build/Release/hafen.node, found from src/ (tests) or dist/src/ (built). */
-function findAddon(): string | undefined {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, ADDON);
-    if (fs.existsSync(candidate)) return candidate;
-    if (fs.existsSync(path.join(dir, 'package.json'))) return undefined;
-    const up = path.dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
 
 function load(): Addon {
   if (addon) return addon;
-  const file = findAddon();
-  if (!file) {
-    throw new RuntimeError(
-      'native addon',
-      `${ADDON} was not built; the embedded runtime needs it. Run \`npm install\` (or \`npm rebuild\`) ` +
-        'in the hafen package with python3, make and a C compiler present',
-    );
-  }
+  const file = nativeFile('hafen.node');
+  if (!file) throw new RuntimeError('native addon', embeddedUnavailable() ?? 'hafen.node is missing from this installation; `npm run build:native` builds it');
   try {
     addon = createRequire(import.meta.url)(file) as Addon;
   } catch (err) {
-    throw new RuntimeError('native addon', `cannot load ${file}: ${(err as Error).message}; rebuild it with \`npm rebuild\``, {
+    throw new RuntimeError('native addon', `cannot load ${file}: ${(err as Error).message}; \`npm run build:native\` builds it for this machine`, {
       cause: err,
     });
   }

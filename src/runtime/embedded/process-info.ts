@@ -10,6 +10,11 @@ export interface ProcStat {
 }
 
 /** /proc/PID/stat's state and start time, or undefined when there is no such process. */
+/** This process's start time as processRunning compares it: /proc's, or (without /proc) the time Node started. */
+export function ownStartTime(platform: string = process.platform): string | undefined {
+  return platform === 'linux' ? readProcStat(process.pid)?.startTime : `t${Math.round(performance.timeOrigin)}`;
+}
+
 export function readProcStat(pid: number): ProcStat | undefined {
   let stat: string;
   try {
@@ -24,8 +29,21 @@ export function readProcStat(pid: number): ProcStat | undefined {
   return state && startTime ? { state, startTime } : undefined;
 }
 
-/** Whether the process `pid` that started at `startTime` is still running (not gone, not a zombie, pid not reused). */
-export function processRunning(pid: number, startTime: string): boolean {
+/**
+ * Whether the process `pid` that started at `startTime` is still running (not gone, not a zombie,
+ * pid not reused). Without /proc (macOS, where only the Docker runtime runs and the project lock is
+ * all that needs this) a live pid is taken as the holder: a reused pid then keeps a stale lock until
+ * that process ends, which errs on the safe side.
+ */
+export function processRunning(pid: number, startTime: string, platform: string = process.platform): boolean {
+  if (platform !== 'linux') {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
   const stat = readProcStat(pid);
   return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
 }

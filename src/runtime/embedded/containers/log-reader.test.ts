@@ -45,6 +45,15 @@ describe('readLogs', () => {
     expect(await collect(readLogs(source, { since: Date.parse('2024-05-01T10:00:04Z') }))).toEqual(['stdout:four']);
   });
 
+  it('stops at until (logs --until), with since and tail applied to what is before it; a follow past until ends', async () => {
+    fs.writeFileSync(file, line(1, 'stdout', 'one') + line(2, 'stdout', 'two') + line(3, 'stdout', 'three'));
+    const source = { file, running: () => true };
+    expect(await collect(readLogs({ ...source, running: () => false }, { until: '2024-05-01T10:00:02.5Z' }))).toEqual(['stdout:one', 'stdout:two']);
+    expect(await collect(readLogs(source, { until: Date.parse('2024-05-01T10:00:02.5Z'), since: '2024-05-01T10:00:02Z' }))).toEqual(['stdout:two']);
+    expect(await collect(readLogs(source, { until: '2024-05-01T10:00:03.5Z', tail: 1 }))).toEqual(['stdout:three']);
+    expect(await collect(readLogs(source, { follow: true, until: '2024-05-01T10:00:02.5Z' }))).toEqual(['stdout:one', 'stdout:two']);
+  });
+
   it('follows new lines, across a rotation, until the container is over', async () => {
     fs.writeFileSync(file, line(1, 'stdout', 'first'));
     let running = true;

@@ -159,7 +159,9 @@ export interface LogSource {
 /** The log lines of a container (see the module comment). */
 export async function* readLogs(source: LogSource, opts: LogOptions = {}): AsyncGenerator<LogLine> {
   const since = sinceMs(opts.since);
-  const keep = (l: LogLine | undefined): l is LogLine => l !== undefined && (since === undefined || logTimeMs(l.time) >= since);
+  const until = sinceMs(opts.until);
+  const keep = (l: LogLine | undefined): l is LogLine =>
+    l !== undefined && (since === undefined || logTimeMs(l.time) >= since) && (until === undefined || logTimeMs(l.time) <= until);
   const follower = opts.follow ? new Follower(source.file) : undefined;
   try {
     const text = rotatedFiles(source.file).map(readFileIfAny).join('') + (follower ? '' : readFileIfAny(source.file));
@@ -174,7 +176,7 @@ export async function* readLogs(source: LogSource, opts: LogOptions = {}): Async
     if (!follower) return;
     for (;;) {
       if (opts.signal?.aborted) return;
-      const over = !source.running();
+      const over = !source.running() || (until !== undefined && Date.now() > until);
       lines = over ? follower.finish() : follower.read();
       for (const line of lines.map(parseLogLine).filter(keep)) yield line;
       if (over) return;

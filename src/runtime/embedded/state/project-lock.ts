@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RuntimeError } from '../../../errors.js';
-import { processRunning, readProcStat } from '../process-info.js';
+import { RuntimeError, StateFolderError } from '../../../errors.js';
+import { ownStartTime, processRunning } from '../process-info.js';
 import { projectDir } from './project-paths.js';
 
 /** Who holds a lock. */
@@ -118,10 +118,16 @@ const UNWRITTEN_GRACE_MS = 1000;
  */
 export async function lockProject(root: string, project: string): Promise<ProjectLock> {
   const file = lockFile(root, project);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const self = readProcStat(process.pid);
-  if (!self) throw new RuntimeError(`project ${project}`, 'cannot read /proc/self/stat');
-  const me: LockHolder = { pid: process.pid, startTime: self.startTime };
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new StateFolderError(path.dirname(file), err as NodeJS.ErrnoException);
+    throw err;
+  }
+  const startTime = ownStartTime();
+  if (startTime === undefined) throw new RuntimeError(`project ${project}`, 'cannot read /proc/self/stat');
+  const me: LockHolder = { pid: process.pid, startTime };
   for (let attempt = 0; attempt < 50; attempt++) {
     const mine = tryCreate(file, me);
     if (mine !== undefined) return heldLock(project, file, mine, me);

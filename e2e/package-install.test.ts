@@ -1,0 +1,182 @@
+/**
+ * hafen installed as a user installs it: `npm pack`, then in an empty project on a PATH with no
+ * compiler (cc, gcc, make, python3 hidden) `npm install` of the tarball; `stack`/`hafen` run, a
+ * two-service stack comes up on the embedded runtime from the installed package and goes down
+ * leaving nothing, a vitest file in CommonJS and one in ESM use `require('hafen')` / `import`,
+ * and a user who is not root is told in one line which runtime is used and why. The tarball's size
+ * and file count are printed (goals: under 2 MB, under 300 files).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
+import { repoRoot } from './cli.js';
+import { stackLeftovers } from './stack-leftovers.js';
+
+const POOL = '10.233.0.0/16:24';
+const needs = unmet(requireRoot(), requireOverlay(), requireCommand('npm'), requireCommand('busybox'), requireCommand('setpriv'));
+
+describe.skipIf(needs)('the packed package, installed where no compiler is', () => {
+  let dir: string;
+  let project: string;
+  let pathWithoutCompilers: string;
+  let tarball: { file: string; size: number; entries: number };
+  const root = (): string => path.join(dir, 'state');
+  const env = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: pathWithoutCompilers, HAFEN_ROOT: root(), HAFEN_SUBNET_POOL: POOL, NO_COLOR: '1' });
+  const bin = (name: string): string => path.join(project, 'node_modules', '.bin', name);
+  const projects: string[] = [];
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-install-'));
+    fs.chmodSync(dir, 0o755); // the non-root user reads the installed package
+    // Every target's prebuilt parts (the package ships them all), then the tarball as npm makes it.
+    execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build-native.mjs'), '--all'], { cwd: repoRoot, stdio: 'pipe' });
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    ) as { filename: string; size: number; entryCount: number }[];
+    tarball = { file: path.join(dir, packed[0]!.filename), size: packed[0]!.size, entries: packed[0]!.entryCount };
+    console.log(`npm pack: ${(tarball.size / 1024 / 1024).toFixed(2)} MB, ${tarball.entries} files`);
+
+    // A PATH with node, npm and a shell, and no compiler: what a user's slim machine or CI image has.
+    const tools = path.join(dir, 'bin');
+    fs.mkdirSync(tools);
+    for (const name of ['node', 'npm', 'npx', 'sh', 'env', 'busybox', 'ip', 'nsenter', 'mount', 'umount', 'iptables']) {
+      const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+      if (found) fs.symlinkSync(fs.realpathSync(found), path.join(tools, name));
+    }
+    pathWithoutCompilers = tools;
+    for (const cc of ['cc', 'gcc', 'g++', 'make', 'python3', 'musl-gcc']) {
+      expect(spawnSync('sh', ['-c', `command -v ${cc}`], { env: { PATH: tools } }).status, `${cc} is hidden`).not.toBe(0);
+    }
+
+    project = path.join(dir, 'project');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'tries-hafen', private: true }, null, 2));
+    const started = performance.now();
+    const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball.file], { cwd: project, env: env(), encoding: 'utf8', timeout: 300_000 });
+    expect(install.status, `${install.stdout}\n${install.stderr}`).toBe(0);
+    console.log(`npm install of the tarball: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    fs.writeFileSync(
+      path.join(project, 'stack.yaml'),
+      [
+        'services:',
+        '  a:',
+        '    image: host',
+        '    command: ["busybox", "sleep", "600"]',
+        '  b:',
+        '    image: host',
+        '    depends_on: [a]',
+        '    command: ["busybox", "sh", "-c", "busybox ping -c1 -W2 a >/dev/null && echo b reached a; exec busybox sleep 600"]',
+        '',
+      ].join('\n'),
+    );
+  }, 600_000);
+
+  afterAll(() => {
+    for (const p of projects) spawnSync(bin('stack'), ['-p', p, 'down', '-v'], { cwd: project, env: env() });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }, 300_000);
+
+  const newProject = (): string => {
+    const p = `pkg${Math.random().toString(16).slice(2, 8)}`;
+    projects.push(p);
+    return p;
+  };
+
+  it('ships what runs and only that: prebuilt parts for x64 and arm64, no tests, no source maps', () => {
+    const files = execFileSync('tar', ['-tzf', tarball.file], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    for (const f of ['package/prebuilds/linux-x64/hafen-run', 'package/prebuilds/linux-x64/hafen.node', 'package/prebuilds/linux-arm64/hafen-run', 'package/prebuilds/linux-arm64/hafen.node', 'package/LICENSE', 'package/schemas/stack.schema.json', 'package/dist/src/cjs/index.cjs']) {
+      expect(files).toContain(f);
+    }
+    expect(files.filter((f) => /\.map$|\.test\.|\/testing\/|\/fixtures\/|^package\/(bench|e2e|src)\//.test(f))).toEqual([]);
+    expect(tarball.size).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it('gives stack and hafen, built nothing at install, and carries no install script', () => {
+    for (const name of ['stack', 'hafen']) {
+      const r = spawnSync(bin(name), ['--version'], { cwd: project, env: env(), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    }
+    const installed = path.join(project, 'node_modules', 'hafen');
+    expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
+    const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { scripts?: Record<string, string>; gypfile?: boolean };
+    expect(Object.keys(manifest.scripts ?? {}).filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
+    expect(fs.existsSync(path.join(installed, 'binding.gyp'))).toBe(false);
+  });
+
+  it('brings a two-service stack up on the embedded runtime from the installed package, and down leaves nothing', async () => {
+    const p = newProject();
+    const up = spawnSync(bin('stack'), ['-p', p, '--runtime', 'embedded', 'up', '-d'], { cwd: project, env: env(), encoding: 'utf8', timeout: 120_000 });
+    expect(up.status, up.stderr).toBe(0);
+    const deadline = Date.now() + 20_000;
+    let logs = '';
+    while (!logs.includes('b reached a') && Date.now() < deadline) {
+      logs = spawnSync(bin('stack'), ['-p', p, 'logs', 'b'], { cwd: project, env: env(), encoding: 'utf8' }).stdout;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(logs).toContain('b reached a');
+    const down = spawnSync(bin('stack'), ['-p', p, 'down', '-v'], { cwd: project, env: env(), encoding: 'utf8', timeout: 60_000 });
+    expect(down.status, down.stderr).toBe(0);
+    expect(stackLeftovers(p, root())).toEqual([]);
+  }, 180_000);
+
+  it.each([
+    ['CommonJS', 'cjs.test.cjs', "const { up } = require('hafen');"],
+    ['ESM', 'esm.test.mjs', "import { up } from 'hafen';"],
+  ])('a vitest file in %s brings the stack up and down through the library', (_, file, importLine) => {
+    const p = newProject();
+    fs.writeFileSync(
+      path.join(project, file),
+      [
+        // vitest is the runner's (the project has none): test and expect come as its globals.
+        file.endsWith('.cjs') ? '/* global test, expect */' : "import { test, expect } from 'vitest';",
+        importLine,
+        `test('up, logs, down', async () => {`,
+        `  const stack = await up({ cwd: ${JSON.stringify(project)}, project: ${JSON.stringify(p)}, root: ${JSON.stringify(root())} });`,
+        '  try {',
+        "    await expect.poll(() => stack.logs('b'), { timeout: 20000 }).toContain('b reached a');",
+        '  } finally {',
+        '    await stack.down({ volumes: true });',
+        '  }',
+        '}, 120000);',
+        '',
+      ].join('\n'),
+    );
+    const vitest = path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
+    const r = spawnSync(process.execPath, [vitest, 'run', '--globals', '--root', project, file], { cwd: project, env: env(), encoding: 'utf8', timeout: 180_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/1 passed/);
+    expect(stackLeftovers(p, root())).toEqual([]);
+  }, 200_000);
+
+  it('tells a user who is not root, in one line, which runtime it uses and why; a home it cannot write is one plain line too', () => {
+    const p = newProject();
+    const home = path.join(dir, 'nobody-home');
+    fs.mkdirSync(home);
+    fs.chownSync(home, 65534, 65534);
+    const setpriv = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).stdout.trim();
+    const r = spawnSync(setpriv, ['--reuid=65534', '--regid=65534', '--clear-groups', '--', bin('stack'), '-p', p, 'up', '-d'], {
+      cwd: project,
+      env: { ...env(), HOME: home, HAFEN_ROOT: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toContain('using the docker runtime: the embedded runtime needs root, this runs as uid 65534\n');
+    expect(r.stderr).not.toMatch(/a bug in hafen|\n\s+at /);
+    // Its state went under its own home, not root's /var/lib/hafen.
+    expect(fs.existsSync(path.join(home, '.local', 'state', 'hafen'))).toBe(true);
+    const readOnlyHome = spawnSync(setpriv, ['--reuid=65534', '--regid=65534', '--clear-groups', '--', bin('stack'), '-p', p, 'up', '-d'], {
+      cwd: project,
+      env: { ...env(), HOME: dir, HAFEN_ROOT: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(readOnlyHome.status, readOnlyHome.stderr).toBe(2);
+    expect(readOnlyHome.stderr).toContain(`error: cannot create hafen's state folder ${dir}/.local/state/hafen/projects: permission denied; set HAFEN_ROOT to a folder you may write\n`);
+    expect(readOnlyHome.stderr).not.toMatch(/a bug in hafen|\n\s+at /);
+    expect(stackLeftovers(p, root())).toEqual([]);
+  }, 90_000);
+});
