@@ -124,6 +124,22 @@ describe.skipIf(unmet(...runtimeNamed('docker').requirements))('stack on the doc
     expect(dockerLeaks(p)).toEqual([]);
   });
 
+  it('a ready: log check sees a line printed at once, though the engine stamps it before the start time it reports', () => {
+    const p = newProject();
+    const file = path.join(fs.mkdtempSync(path.join(dir, 'ready-log-')), 'stack.yaml');
+    fs.writeFileSync(file, ['services:', '  quick:', `    image: ${busybox}`, '    command: ["sh", "-c", "echo up-now; exec sleep 600"]', '    ready: {log: "^up-now$"}', '    stop_signal: SIGKILL', ''].join('\n'));
+    try {
+      // Several times: the stamp lands before StartedAt only in some runs.
+      for (let i = 0; i < 6; i++) {
+        const up = run(p, ['up', '-d', '--force-recreate', '--wait-timeout', '8'], { file });
+        expect(up.code, up.stderr).toBe(0);
+      }
+    } finally {
+      expect(run(p, ['down', '-v'], { file }).code).toBe(0);
+    }
+    expect(dockerLeaks(p)).toEqual([]);
+  }, 120_000);
+
   it('stack build stops at SIGTERM during a RUN step: exit 130, the engine keeps no image of it', async () => {
     const p = newProject();
     const folder = fs.mkdtempSync(path.join(dir, 'slow-build-'));

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '../../runtime/runtime.js';
 import { defaultResolveEndpoint, publishedPortEndpoint } from './endpoint.js';
-import { httpGet, tcpConnect } from './probes.js';
+import { httpGet, logProbeSince, tcpConnect } from './probes.js';
 
 const servers: net.Server[] = [];
 afterEach(async () => {
@@ -62,5 +62,18 @@ describe('endpoints', () => {
     expect(defaultResolveEndpoint(info({ ports }), 5432)).toEqual({ host: '127.0.0.1', port: 15432 });
     expect(publishedPortEndpoint(info({ addresses: { shop_default: '10.0.0.2' }, ports }), 5432)).toEqual({ host: '127.0.0.1', port: 15432 });
     expect(defaultResolveEndpoint(info({}), 5432)).toBeUndefined();
+  });
+});
+
+describe('logProbeSince', () => {
+  it('reads from a second before the start, where an engine may stamp the first lines', () => {
+    expect(logProbeSince({ startedAt: '2026-12-05T10:00:00.500Z' })).toBe('2026-12-05T09:59:59.500Z');
+  });
+  it('never reaches back into the previous run of a restarted container', () => {
+    expect(logProbeSince({ startedAt: '2026-12-05T10:00:00.500Z', finishedAt: '2026-12-05T10:00:00.200Z' })).toBe('2026-12-05T10:00:00.201Z');
+    expect(logProbeSince({ startedAt: '2026-12-05T10:00:00.500Z', finishedAt: '2026-12-05T09:00:00.000Z' })).toBe('2026-12-05T09:59:59.500Z');
+  });
+  it('reads everything when no start is known', () => {
+    expect(logProbeSince({})).toBeUndefined();
   });
 });

@@ -134,6 +134,21 @@ export function readyProbe(ready: ReadyCheck, container: string, ctx: ReadyProbe
   }
 }
 
+/** How far before its start time a container's first lines may be stamped (Docker stamps some a few ms before StartedAt). */
+const START_STAMP_SLACK_MS = 1000;
+
+/**
+ * Where a log probe reads from: a little before the container's start, since an engine may stamp
+ * the first lines before the start time it reports, but never into the previous run's lines.
+ */
+export function logProbeSince(info: Pick<ContainerInfo, 'startedAt' | 'finishedAt'>): string | undefined {
+  if (!info.startedAt) return undefined;
+  const started = Date.parse(info.startedAt);
+  const previousEnd = info.finishedAt ? Date.parse(info.finishedAt) : NaN;
+  const from = Number.isFinite(previousEnd) && previousEnd < started ? Math.max(started - START_STAMP_SLACK_MS, previousEnd + 1) : started - START_STAMP_SLACK_MS;
+  return new Date(from).toISOString();
+}
+
 /** Follows the container's log from its start and passes once a line matches. */
 function logProbe(
   ready: Extract<ReadyCheck, { kind: 'log' }>,
@@ -167,7 +182,7 @@ function logProbe(
     async run(info) {
       if (!started) {
         started = true;
-        void follow(info.startedAt);
+        void follow(logProbeSince(info));
       }
       if (matched !== undefined) return ok(matched);
       return pending(failed ? `cannot read the log: ${failed}` : `no line matches /${ready.pattern}/ yet`);
