@@ -86,6 +86,22 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['image load of a device', ['image', 'load', '/dev/zero'], '/dev/zero is a character device'],
     ['an unknown image subcommand', ['image', 'rm', 'app'], "too many arguments for 'image'"],
     ['rmi without an image', ['rmi'], "missing required argument 'images'"],
+    // Container commands: pause, unpause, top, cp, wait, stats.
+    ['cp without a colon', ['cp', 'a.txt', 'b.txt'], 'cp: one side must be SERVICE:PATH'],
+    ['cp between containers', ['cp', 'app:/a', 'app:/b'], 'cp: copying between containers is not supported'],
+    ['cp with no path in the container', ['cp', 'app:', '.'], 'cp: no path after app:'],
+    ['cp to stdout', ['cp', 'app:/etc/hosts', '-'], 'cp: tar streams on stdin/stdout ("-") are not supported'],
+    ['cp an unknown service', ['cp', 'nope:/etc/hosts', '.'], 'no such service: "nope"'],
+    ['cp --index', ['cp', '--index', '0', 'app:/etc/hosts', '.'], "option '--index <n>' argument '0' is invalid"],
+    ['cp --index not a number', ['cp', '--index', 'two', './x', 'app:/tmp'], "option '--index <n>' argument 'two' is invalid"],
+    ['cp with one argument', ['cp', 'app:/etc/hosts'], "missing required argument 'dest'"],
+    ['pause an unknown service', ['pause', 'nope'], 'no such service: "nope"'],
+    ['unpause an unknown service', ['unpause', 'nope'], 'no such service: "nope"'],
+    ['top an unknown service', ['top', 'nope'], 'no such service: "nope"'],
+    ['wait with no service', ['wait'], "missing required argument 'services'"],
+    ['wait an unknown service', ['wait', 'nope'], 'no such service: "nope"'],
+    ['stats --format', ['stats', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
+    ['stats an unknown service', ['stats', '--no-stream', 'nope'], 'no such service: "nope"'],
   ])('%s', (what, args, message) => {
     const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);

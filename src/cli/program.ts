@@ -23,6 +23,11 @@ import { lsCommand } from './commands/ls.js';
 import { addGlobalOptions } from './global-options.js';
 import { attachHelpText } from './help-text.js';
 import { completeCommand, completionCommand } from './commands/completion.js';
+import { pauseCommand, unpauseCommand } from './commands/pause.js';
+import { topCommand } from './commands/top.js';
+import { cpCommand } from './commands/cp.js';
+import { waitCommand } from './commands/wait.js';
+import { statsCommand } from './commands/stats.js';
 import type { Output } from './output.js';
 
 /** Builds the program; `output` receives everything it prints. */
@@ -65,6 +70,13 @@ export function buildProgram(output: Output): Command {
     eventsCommand(output),
     // issue 14, projects: `stack ls`.
     lsCommand(output),
+    // Container commands (issue 14): pause/unpause, top, cp, wait, stats.
+    pauseCommand(output),
+    unpauseCommand(output),
+    topCommand(output),
+    cpCommand(output),
+    waitCommand(output),
+    statsCommand(output),
   ]) program.addCommand(command);
   // Help and completion (issue 14): after every command is in, so each gets its environment, exit codes and example.
   program.addCommand(completionCommand(output));

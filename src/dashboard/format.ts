@@ -13,6 +13,8 @@ export function stateCell(row: Row, activity: DashState['activity']): { text: st
   switch (row.state) {
     case 'running':
       return { text: 'running', tone: 'ok' };
+    case 'paused':
+      return { text: 'paused', tone: 'busy' };
     case 'exited': {
       const code = row.exitCode ?? 0;
       return { text: `exited ${code}${row.oomKilled ? ' OOM' : ''}`, tone: code === 0 && !row.oomKilled ? 'idle' : 'fail' };

@@ -26,7 +26,10 @@ import {
   type NetworkSpec,
   type Runtime,
   type VolumeSpec,
+  type CopyOptions,
+  type ProcessTable,
 } from '../runtime/runtime.js';
+import fs from 'node:fs';
 import type { Clock } from './clock.js';
 import { ContainerEventHub } from '../runtime/event-hub.js';
 
@@ -82,6 +85,10 @@ interface FakeContainer {
   exitCode?: number;
   /** Woken when it is stopped or killed before its script ends it. */
   stopped: Array<() => void>;
+  /** Frozen by pauseContainer (reported `paused` while it runs). */
+  paused?: boolean;
+  /** Files copied in by copyToContainer, by container path. */
+  files?: Map<string, Buffer>;
 }
 
 /** A Runtime that keeps everything in memory and moves on the given clock. FOR TESTS ONLY. */
@@ -300,6 +307,52 @@ export class InMemoryRuntime implements Runtime {
     if (info) this.hub.emit({ time: new Date(this.clock.now()).toISOString(), action, id: info.id, name, image: info.image, labels: info.labels, ...extra });
   }
 
+  // Pause, processes and copies: a flag, one made-up process, files kept in memory (regular files only).
+  async pauseContainer(name: string): Promise<void> {
+    await this.record('pauseContainer', name, async () => {
+      const c = this.running(name);
+      if (c.paused) throw new RuntimeError(`container ${name}`, 'is already paused');
+      c.paused = true;
+      this.tell('pause', name);
+    });
+  }
+
+  async unpauseContainer(name: string): Promise<void> {
+    await this.record('unpauseContainer', name, async () => {
+      const c = this.running(name);
+      if (!c.paused) throw new RuntimeError(`container ${name}`, 'is not paused');
+      c.paused = false;
+      this.tell('unpause', name);
+    });
+  }
+
+  async top(name: string): Promise<ProcessTable> {
+    const c = this.running(name);
+    const cmd = [...(c.spec.entrypoint ?? []), ...(c.spec.command ?? [])].join(' ') || c.spec.image;
+    return { titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], processes: [['root', '1', '0', '0', '00:00', '?', '00:00:00', cmd]] };
+  }
+
+  async copyFromContainer(name: string, src: string, dest: string, _opts?: CopyOptions): Promise<void> {
+    await this.record('copyFromContainer', name, async () => {
+      const data = this.must(name).files?.get(src);
+      if (!data) throw new RuntimeError(`container ${name}`, `${src}: no such file or directory`);
+      fs.writeFileSync(dest, data);
+    });
+  }
+
+  async copyToContainer(name: string, src: string, dest: string, _opts?: CopyOptions): Promise<void> {
+    await this.record('copyToContainer', name, async () => {
+      const c = this.must(name);
+      (c.files ??= new Map()).set(dest, fs.readFileSync(src));
+    });
+  }
+
+  private running(name: string): FakeContainer {
+    const c = this.must(name);
+    if (c.startedAt === undefined || this.exited(c)) throw new RuntimeError(`container ${name}`, 'is not running');
+    return c;
+  }
+
   // Inner workings
 
   private scriptFor(spec: ContainerSpec): ContainerScript {
@@ -333,6 +386,7 @@ export class InMemoryRuntime implements Runtime {
     if (!c || c.startedAt === undefined || this.exited(c)) return;
     c.exitAt = this.clock.now();
     c.exitCode = code;
+    c.paused = false;
     for (const wake of c.stopped.splice(0)) wake();
   }
 
@@ -366,7 +420,7 @@ export class InMemoryRuntime implements Runtime {
     if (!c) return undefined;
     const now = this.clock.now();
     const exited = this.exited(c);
-    const state = c.startedAt === undefined ? 'created' : exited ? 'exited' : 'running';
+    const state = c.startedAt === undefined ? 'created' : exited ? 'exited' : c.paused ? 'paused' : 'running';
     const info: ContainerInfo = {
       id: `id-${name}`,
       name,

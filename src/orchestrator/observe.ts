@@ -39,7 +39,8 @@ function withTag(ref: string): string {
 
 function observedContainer(stack: Stack, c: ContainerInfo): ObservedContainer {
   const service = stack.services[c.labels[Label.service] ?? ''];
-  const state: ObservedContainerState = c.state === 'running' ? 'running' : c.state === 'created' ? 'created' : 'exited';
+  // A paused container is running (frozen): up leaves it, stop and down stop it (the runtime thaws it first).
+  const state: ObservedContainerState = c.state === 'running' || c.state === 'paused' ? 'running' : c.state === 'created' ? 'created' : 'exited';
   return {
     name: c.name,
     project: c.labels[Label.project] ?? '',

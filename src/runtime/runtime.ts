@@ -145,7 +145,8 @@ export interface ContainerFile {
 /** The host's network, loopback only, or the namespace of another container (by its runtime name). */
 export type ContainerNetworkMode = { kind: 'host' } | { kind: 'none' } | { kind: 'container'; container: string };
 
-export type ContainerState = 'created' | 'running' | 'exited' | 'dead';
+/** `paused`: running, with every process frozen (`stack pause`); it still counts as running for start, stop and down. */
+export type ContainerState = 'created' | 'running' | 'paused' | 'exited' | 'dead';
 export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
 
 /** A published port as bound on the host. */
@@ -391,4 +392,30 @@ export interface Runtime {
    * runtime still holds them.
    */
   events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent>;
+
+  // Pause, processes and copies (`stack pause|unpause|top|cp`, issue 14).
+  /** Freezes every process of a running container (cgroup freezer; Docker's pause): it reports `paused`. */
+  pauseContainer(name: string): Promise<void>;
+  /** Thaws a paused container. */
+  unpauseContainer(name: string): Promise<void>;
+  /** The processes of a running (or paused) container, as `docker top` shows them. */
+  top(name: string): Promise<ProcessTable>;
+  /** Copies `src`, a path in the container, to `dest` on this host by `docker cp`'s rules; symlinks resolve inside the container. */
+  copyFromContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void>;
+  /** Copies `src` on this host to `dest`, a path in the container (running or not), by `docker cp`'s rules. */
+  copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void>;
+}
+
+/** A container's processes: column titles (UID PID PPID C STIME TTY TIME CMD) and one row per process. */
+export interface ProcessTable {
+  titles: string[];
+  processes: string[][];
+}
+
+/** Options of a copy between a container and this host (`stack cp`). */
+export interface CopyOptions {
+  /** Keep the source's owners (uid/gid); otherwise the destination's user (root in a container, the caller on the host) owns the copy. */
+  archive?: boolean;
+  /** Copy what a symlink given as the source points to, not the link. */
+  followLink?: boolean;
 }

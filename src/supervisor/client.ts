@@ -24,7 +24,10 @@ import type {
   NetworkSpec,
   Runtime,
   VolumeSpec,
+  CopyOptions,
+  ProcessTable,
 } from '../runtime/runtime.js';
+import { absoluteHostPath } from './host-paths.js';
 import { EVENTS_METHOD, fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
 import { specToWire } from './wire-spec.js';
 import { withSocketAddress } from './socket-address.js';
@@ -225,6 +228,23 @@ export class SupervisorClient implements Runtime {
       await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
     }
+  }
+
+  // Pause, processes and copies: the supervisor holds the container still while it copies.
+  pauseContainer(name: string): Promise<void> {
+    return this.call('pauseContainer', [name]);
+  }
+  unpauseContainer(name: string): Promise<void> {
+    return this.call('unpauseContainer', [name]);
+  }
+  top(name: string): Promise<ProcessTable> {
+    return this.call('top', [name]);
+  }
+  copyFromContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
+    return this.call('copyFromContainer', [name, src, absoluteHostPath(dest), opts ?? {}]);
+  }
+  copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
+    return this.call('copyToContainer', [name, absoluteHostPath(src), dest, opts ?? {}]);
   }
 
   async close(): Promise<void> {

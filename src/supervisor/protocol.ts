@@ -27,6 +27,12 @@ export const RUNTIME_METHODS = [
   'waitContainer',
   'exec',
   'stats',
+  // Pause, processes and copies (`stack pause|unpause|top|cp`); a copy's host paths are absolute.
+  'pauseContainer',
+  'unpauseContainer',
+  'top',
+  'copyFromContainer',
+  'copyToContainer',
 ] as const;
 export type RuntimeMethod = (typeof RUNTIME_METHODS)[number];
 

@@ -182,7 +182,7 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   // A supervisor started after another one died takes its running containers over: their
   // published ports, healthchecks and restart policies.
   for (const c of await runtime.listContainers({ 'io.hafen.project': project })) {
-    if (c.state !== 'running') continue;
+    if (c.state !== 'running' && c.state !== 'paused') continue;
     try {
       await runtime.adopt(c.name);
       keeper.watch(c.name, c.labels);

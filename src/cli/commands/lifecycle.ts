@@ -78,7 +78,7 @@ export function killCommand(output: Output): Command {
       const { stack, opened } = await m.openProject(globalOptions(command), output, false, undefined, { projectOnly: true });
       try {
         const running = (await opened.runtime.listContainers({ [m.Label.project]: stack.name })).filter(
-          (c) => c.state === 'running' && (services.length === 0 || services.includes(c.labels[m.Label.service] ?? '')),
+          (c) => (c.state === 'running' || c.state === 'paused') && (services.length === 0 || services.includes(c.labels[m.Label.service] ?? '')),
         );
         await Promise.all(running.map((c) => opened.runtime.killContainer(c.name, flags.signal)));
         output.err(`${stack.name}: sent ${flags.signal} to ${running.length} container(s)${running.length ? `: ${running.map((c) => c.name).join(', ')}` : ''}`);

@@ -24,7 +24,7 @@ export function portCommand(output: Output): Command {
       try {
         const name = `${stack.name}-${service}-${flags.index}`;
         const info = await opened.runtime.inspectContainer(name);
-        if (!info || info.state !== 'running') throw new RuntimeError(`container ${name}`, 'is not running');
+        if (!info || (info.state !== 'running' && info.state !== 'paused')) throw new RuntimeError(`container ${name}`, 'is not running');
         const binding = info.ports.find((p) => p.target === target && p.protocol === flags.protocol);
         if (!binding) {
           const published = info.ports.map((p) => `${p.target}/${p.protocol}`).join(', ') || 'none';

@@ -34,17 +34,18 @@ export function containerInfo(inspect: Docker.ContainerInspectInfo, host: string
   };
   if (info.state === 'exited' || info.state === 'dead') info.exitCode = state.ExitCode;
   if (state.StartedAt && state.StartedAt !== NEVER) info.startedAt = state.StartedAt;
-  if (state.FinishedAt && state.FinishedAt !== NEVER && info.state !== 'running') info.finishedAt = state.FinishedAt;
+  if (state.FinishedAt && state.FinishedAt !== NEVER && info.state !== 'running' && info.state !== 'paused') info.finishedAt = state.FinishedAt;
   return info;
 }
 
-/** Docker's status word as ours: a paused or restarting container still counts as running. */
+/** Docker's status word as ours: a restarting container still counts as running. */
 function containerState(status: string): ContainerState {
   switch (status) {
     case 'created':
       return 'created';
-    case 'running':
     case 'paused':
+      return 'paused';
+    case 'running':
     case 'restarting':
       return 'running';
     case 'dead':

@@ -24,11 +24,14 @@ import {
   type NetworkSpec,
   type Runtime,
   type VolumeSpec,
+  type CopyOptions,
+  type ProcessTable,
 } from '../runtime.js';
 import { containerInfo } from './container-info.js';
 import { dockerNetworkExtras } from './networking-options.js';
 import { createRequest } from './create-options.js';
 import { copiedFiles, filesArchive } from './container-files.js';
+import { copyFrom, copyTo, pauseContainer, topOf, unpauseContainer } from './docker-container-ops.js';
 
 /** The first Docker API that takes HostConfig.Annotations. */
 const ANNOTATIONS_API = '1.43';
@@ -333,6 +336,23 @@ export class DockerRuntime implements Runtime {
 
   async close(): Promise<void> {
     // dockerode keeps no connection open between requests.
+  }
+
+  // Pause, processes and copies (`stack pause|unpause|top|cp`): see docker-container-ops.ts.
+  pauseContainer(name: string): Promise<void> {
+    return pauseContainer(this.docker, name);
+  }
+  unpauseContainer(name: string): Promise<void> {
+    return unpauseContainer(this.docker, name);
+  }
+  top(name: string): Promise<ProcessTable> {
+    return topOf(this.docker, name);
+  }
+  copyFromContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
+    return copyFrom(this.docker, name, src, dest, opts);
+  }
+  copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
+    return copyTo(this.docker, name, src, dest, opts);
   }
 }
 

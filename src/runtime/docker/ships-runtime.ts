@@ -26,6 +26,8 @@ import type {
   NetworkSpec,
   Runtime,
   VolumeSpec,
+  CopyOptions,
+  ProcessTable,
 } from '../runtime.js';
 import { Label } from '../runtime.js';
 import { DockerRuntime } from './docker-runtime.js';
@@ -227,6 +229,23 @@ export class ShipsRuntime implements Runtime {
 
   async close(): Promise<void> {
     await Promise.all(this.all().map((r) => r.close()));
+  }
+
+  // Pause, processes and copies: on the ship the container runs on.
+  async pauseContainer(name: string): Promise<void> {
+    return (await this.engineOf(name)).pauseContainer(name);
+  }
+  async unpauseContainer(name: string): Promise<void> {
+    return (await this.engineOf(name)).unpauseContainer(name);
+  }
+  async top(name: string): Promise<ProcessTable> {
+    return (await this.engineOf(name)).top(name);
+  }
+  async copyFromContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
+    return (await this.engineOf(name)).copyFromContainer(name, src, dest, opts);
+  }
+  async copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
+    return (await this.engineOf(name)).copyToContainer(name, src, dest, opts);
   }
 }
 

@@ -29,8 +29,14 @@ import {
   type NetworkSpec,
   type Runtime,
   type VolumeSpec,
+  type CopyOptions,
+  type ProcessTable,
 } from '../runtime.js';
 import { openCgroup } from './cgroups/index.js';
+import { freeze, isFrozen, thaw } from './cgroups/freezer.js';
+import { copyIn, copyOut, restingFs, runningFs, type ContainerFs } from './containers/container-copy.js';
+import { topOfCgroup } from './containers/container-top.js';
+import { imageLayers } from './containers/container-image.js';
 import { cleanupProjectState } from './containers/cleanup-project.js';
 import { ContainerFinder } from './containers/container-finder.js';
 import { SCRATCH } from './containers/container-image.js';
@@ -45,7 +51,7 @@ import { HealthMonitors } from './containers/health-monitor.js';
 import { KeyedMutex } from './containers/keyed-mutex.js';
 import { readLogs } from './containers/log-reader.js';
 import * as networks from './containers/network-store.js';
-import { containerHealthcheck, signalName } from './containers/process-spec.js';
+import { containerHealthcheck, signalName, stopSignal } from './containers/process-spec.js';
 import { removeContainerState } from './containers/remove-container.js';
 import { RuntimeContext } from './containers/runtime-context.js';
 import { logFile, startContainer } from './containers/start-container.js';
@@ -233,6 +239,20 @@ export class EmbeddedRuntime implements Runtime {
     return this.containers.require(name);
   }
 
+  /** The report of a container: `paused` while its running processes are frozen. */
+  private info(record: ContainerRecord, observed: Observed): ContainerInfo {
+    const info = containerInfo(record, observed);
+    return info.state === 'running' && this.frozen(record) ? { ...info, state: 'paused' } : info;
+  }
+
+  private cgroupName(record: ContainerRecord): string {
+    return `hafen/${record.project}/${record.name}`;
+  }
+
+  private frozen(record: ContainerRecord): boolean {
+    return isFrozen(this.ctx.cgroupLayout(), this.cgroupName(record));
+  }
+
   private observe(record: ContainerRecord): Observed {
     return observeLive(this.root, record);
   }
@@ -269,18 +289,18 @@ export class EmbeddedRuntime implements Runtime {
       const record = await createContainer(this.ctx, spec);
       this.containers.remember(spec.name, record.project);
       this.tell('create', record);
-      return containerInfo(record, this.observe(record));
+      return this.info(record, this.observe(record));
     });
   }
 
   async startContainer(name: string): Promise<ContainerInfo> {
     return this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
-      if (observed.state === 'running') return containerInfo(record, observed);
+      if (observed.state === 'running') return this.info(record, observed);
       const running = await startContainer(this.ctx, record);
       this.tell('start', running);
       this.watchHealth(running);
-      return containerInfo(running, { state: 'running', oomKilled: false });
+      return this.info(running, { state: 'running', oomKilled: false });
     });
   }
 
@@ -291,7 +311,7 @@ export class EmbeddedRuntime implements Runtime {
   async adopt(name: string): Promise<ContainerInfo | undefined> {
     return this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
-      if (observed.state !== 'running') return containerInfo(record, observed);
+      if (observed.state !== 'running') return this.info(record, observed);
       if (record.ports.length > 0 && record.networks.length > 0) {
         const target = record.networks[0]!.address;
         await this.ctx.proxies(record.project).start(
@@ -308,7 +328,7 @@ export class EmbeddedRuntime implements Runtime {
       }
       this.watchHealth(record);
       this.log(`Adopted container ${name}`);
-      return containerInfo(record, observed);
+      return this.info(record, observed);
     });
   }
 
@@ -317,7 +337,11 @@ export class EmbeddedRuntime implements Runtime {
     const check = containerHealthcheck(record.spec, record.image.config);
     const { name, run } = record;
     if (!check || !run) return;
-    const exec = async (argv: string[], timeoutMs: number) => (await execInContainer(name, run, { command: argv }, timeoutMs)).exitCode;
+    const exec = async (argv: string[], timeoutMs: number) => {
+      // A probe would freeze with a paused container: it fails at once instead, as Docker's exec into a paused container does.
+      if (this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is paused');
+      return (await execInContainer(name, run, { command: argv }, timeoutMs)).exitCode;
+    };
     const save = (health: Health): Promise<void> =>
       this.mutex.run(name, async () => {
         const now = this.find(name);
@@ -350,6 +374,8 @@ export class EmbeddedRuntime implements Runtime {
       this.tell('kill', record, { signal: sig });
       if (sig !== 'SIGKILL') {
         signalContainer(record.run, sig);
+        // The stop signal ends a paused container (thawed to take it), as Docker does; others wait for unpause.
+        if (sig === stopSignal(record.spec, record.image.config)) thaw(this.ctx.cgroupLayout(), this.cgroupName(record));
         return;
       }
       await killAndWait(this.root, record);
@@ -381,7 +407,7 @@ export class EmbeddedRuntime implements Runtime {
 
   async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
     const now = await this.current(name);
-    return now && containerInfo(now.record, now.observed);
+    return now && this.info(now.record, now.observed);
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
@@ -389,7 +415,7 @@ export class EmbeddedRuntime implements Runtime {
     for (const r of listRecords(this.root).filter((r) => volumes.hasLabels(r.spec.labels, labels))) {
       this.containers.remember(r.name, r.project);
       const now = await this.current(r.name).catch(() => undefined); // removed meanwhile
-      if (now) out.push(containerInfo(now.record, now.observed));
+      if (now) out.push(this.info(now.record, now.observed));
     }
     return out;
   }
@@ -414,6 +440,7 @@ export class EmbeddedRuntime implements Runtime {
   async exec(name: string, opts: ExecOptions): Promise<ExecResult> {
     const now = await this.present(name);
     if (now.observed.state !== 'running' || !now.record.run) throw new RuntimeError(`container ${name}`, 'is not running');
+    if (this.frozen(now.record)) throw new RuntimeError(`container ${name}`, 'is paused; unpause it first (`stack unpause`)');
     return execInContainer(name, now.record.run, opts);
   }
 
@@ -433,6 +460,76 @@ export class EmbeddedRuntime implements Runtime {
 
   private tell(action: ContainerEventAction, record: ContainerRecord, extra: Partial<ContainerEvent> = {}): void {
     this.hub.emit({ time: new Date().toISOString(), action, id: record.id, name: record.name, image: record.spec.image, labels: record.spec.labels, ...extra });
+  }
+
+  // ---- Pause, processes and copies (`stack pause|unpause|top|cp`) ----
+
+  async pauseContainer(name: string): Promise<void> {
+    await this.mutex.run(name, async () => {
+      const { record, observed } = await this.settleLocked(name);
+      if (observed.state !== 'running') throw new RuntimeError(`container ${name}`, 'is not running');
+      if (this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is already paused');
+      this.log(`Pausing container ${name}`);
+      await freeze(this.ctx.cgroupLayout(), this.cgroupName(record)).catch((err: Error) => {
+        throw new RuntimeError(`container ${name}`, `cannot pause: ${err.message}`, { cause: err });
+      });
+      this.tell('pause', record);
+    });
+  }
+
+  async unpauseContainer(name: string): Promise<void> {
+    await this.mutex.run(name, async () => {
+      const { record, observed } = await this.settleLocked(name);
+      if (observed.state !== 'running' || !this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is not paused');
+      this.log(`Unpausing container ${name}`);
+      thaw(this.ctx.cgroupLayout(), this.cgroupName(record));
+      this.tell('unpause', record);
+    });
+  }
+
+  async top(name: string): Promise<ProcessTable> {
+    const { record, observed } = await this.present(name);
+    const dir = record.run?.process.cgroups[0];
+    if (observed.state !== 'running' || !dir) throw new RuntimeError(`container ${name}`, 'is not running');
+    return topOfCgroup(dir);
+  }
+
+  async copyFromContainer(name: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    await this.withContainerFs(name, (c) => copyOut(c, src, dest, opts, (rel) => this.log(`Copy from ${name}: skipped ${rel} (not a file, folder or symlink)`)));
+  }
+
+  async copyToContainer(name: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    await this.withContainerFs(name, (c) => copyIn(c, src, dest, opts, (rel) => this.log(`Copy into ${name}: skipped ${rel} (not a file, folder or symlink)`)));
+  }
+
+  /**
+   * Runs `fn` on the container's filesystem with its lock held: a running one frozen meanwhile (and
+   * thawed after, unless it was paused already), one that is not running through its layers.
+   */
+  private async withContainerFs(name: string, fn: (c: ContainerFs) => Promise<void>): Promise<void> {
+    await this.mutex.run(name, async () => {
+      const { record, observed } = await this.settleLocked(name);
+      const resource = `container ${name}`;
+      const readOnly = record.spec.readOnly;
+      if (observed.state === 'running' && record.run) {
+        const cgroup = this.cgroupName(record);
+        const layout = this.ctx.cgroupLayout();
+        const paused = this.frozen(record);
+        if (!paused) await freeze(layout, cgroup).catch((err: Error) => {
+          throw new RuntimeError(resource, `cannot hold it still for the copy: ${err.message}`, { cause: err });
+        });
+        try {
+          await fn(runningFs(resource, record.run.pid, readOnly));
+        } finally {
+          if (!paused) thaw(layout, cgroup);
+        }
+        return;
+      }
+      const paths = containerPaths(this.root, record.project, name);
+      const layers = imageLayers(this.ctx.store, record.image, path.join(paths.dir, 'empty'), this.ctx.cache.layers);
+      const mounts = [...record.binds.map((b) => b.target), ...record.tmpfs.map((t) => t.target), ...layers.hostReadOnly, '/etc/hosts', '/etc/hostname', '/etc/resolv.conf'];
+      await fn(restingFs(resource, paths.upper, layers.lower, readOnly, mounts));
+    });
   }
 
   // ---- Projects ----

@@ -10,11 +10,12 @@ const hybridMounts = parseMountInfo(
     '34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
     '35 30 0:32 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices',
     '38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids',
+    '36 30 0:33 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer',
     '39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd',
     '40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
   ].join('\n'),
 );
-const hybridProc = '#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t1\t1\t1\ncpuacct\t1\t1\t1\nmemory\t4\t31\t1\ndevices\t5\t2\t1\npids\t8\t1\t1\nhugetlb\t0\t1\t1\n';
+const hybridProc = '#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t1\t1\t1\ncpuacct\t1\t1\t1\nmemory\t4\t31\t1\ndevices\t5\t2\t1\npids\t8\t1\t1\nfreezer\t6\t1\t1\nhugetlb\t0\t1\t1\n';
 
 const v2Mounts = parseMountInfo('25 22 0:23 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate');
 const v2Proc = 'cpu\t0\t80\t1\ncpuacct\t0\t80\t1\nmemory\t0\t80\t1\npids\t0\t80\t1\n';
@@ -28,12 +29,14 @@ describe('detectCgroups', () => {
       cpuacct: { version: 1, mount: '/sys/fs/cgroup/cpu,cpuacct' },
       pids: { version: 1, mount: '/sys/fs/cgroup/pids' },
       devices: { version: 1, mount: '/sys/fs/cgroup/devices' },
+      freezer: { version: 1, mount: '/sys/fs/cgroup/freezer' },
     });
     expect(cgroupDirs(layout, 'hafen/shop/db')).toEqual([
       '/sys/fs/cgroup/memory/hafen/shop/db',
       '/sys/fs/cgroup/cpu,cpuacct/hafen/shop/db',
       '/sys/fs/cgroup/pids/hafen/shop/db',
       '/sys/fs/cgroup/devices/hafen/shop/db',
+      '/sys/fs/cgroup/freezer/hafen/shop/db',
     ]);
   });
 

@@ -9,9 +9,10 @@ import { readMountInfo, type MountEntry } from '../mountinfo.js';
 
 /**
  * The controllers hafen uses: limits (memory, cpu, pids), CPU accounting (cpuacct on v1) and device
- * access (the devices controller on v1; on v2 a BPF program attached to the cgroup, no controller).
+ * access (the devices controller on v1; on v2 a BPF program attached to the cgroup, no controller),
+ * and pausing (the freezer controller on v1; on v2 every cgroup's own cgroup.freeze).
  */
-export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'devices'] as const;
+export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'devices', 'freezer'] as const;
 export type Controller = (typeof CONTROLLERS)[number];
 
 /** Where one controller lives: a v1 hierarchy mounted at `mount`, or the v2 tree mounted at `mount`. */
@@ -58,9 +59,10 @@ export function layoutFrom(mounts: MountEntry[], procCgroups: string, v2Controll
     const onV1 = v1.find((m) => m.superOptions.includes(c));
     if (onV1 && (!info || (info.enabled && info.hierarchy !== 0))) {
       controllers[c] = { version: 1, mount: onV1.mountPoint };
-    } else if (v2 && (c === 'cpuacct' || c === 'devices' || offered.has(c))) {
+    } else if (v2 && (c === 'cpuacct' || c === 'devices' || c === 'freezer' || offered.has(c))) {
       // On v2, CPU accounting (cpu.stat usage_usec) is always there, with or without the cpu controller;
-      // device access is a BPF program attached to the cgroup, which any v2 cgroup takes.
+      // device access is a BPF program attached to the cgroup, which any v2 cgroup takes; freezing is
+      // every non-root cgroup's cgroup.freeze (kernel 5.2+).
       controllers[c] = { version: 2, mount: v2.mountPoint };
     } else {
       controllers[c] = undefined;

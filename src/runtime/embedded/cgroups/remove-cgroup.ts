@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hasCgroupFile, readCgroupProcs, writeCgroupFile } from './cgroup-files.js';
+import { thawDirs } from './freezer.js';
 
 /** Why a cgroup directory could not be removed; `dir` names it. */
 export class CgroupRemoveError extends Error {
@@ -61,6 +62,7 @@ export async function emptyCgroups(dirs: readonly string[], emptyMs = 5000): Pro
         // Already gone.
       }
     }
+    thawDirs(dirs); // a paused (frozen) process takes its SIGKILL only once thawed
     await sleep(pause);
     pause = Math.min(pause * 2, 50);
   }

@@ -3,11 +3,11 @@ import type { CgroupLayout } from './detect.js';
 import { sharesToWeight, tuningWrites, unsupportedTuning } from './tuning.js';
 
 const v1: CgroupLayout = {
-  controllers: { memory: { version: 1, mount: '/cg/memory' }, cpu: { version: 1, mount: '/cg/cpu' }, cpuacct: undefined, pids: undefined, devices: undefined },
+  controllers: { memory: { version: 1, mount: '/cg/memory' }, cpu: { version: 1, mount: '/cg/cpu' }, cpuacct: undefined, pids: undefined, devices: undefined, freezer: undefined },
   v1Mounts: [],
 };
 const v2: CgroupLayout = {
-  controllers: { memory: { version: 2, mount: '/cg' }, cpu: { version: 2, mount: '/cg' }, cpuacct: undefined, pids: undefined, devices: undefined },
+  controllers: { memory: { version: 2, mount: '/cg' }, cpu: { version: 2, mount: '/cg' }, cpuacct: undefined, pids: undefined, devices: undefined, freezer: undefined },
   v2Mount: '/cg',
   v1Mounts: [],
 };

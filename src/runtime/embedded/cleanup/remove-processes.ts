@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LedgerResource } from '../ledger/ledger.js';
 import { cgroupPids } from '../cgroups/remove-cgroup.js';
+import { thawDirs } from '../cgroups/freezer.js';
 import { processRunning, readProcStat } from '../process-info.js';
 import type { PhaseResult } from './phase.js';
 
@@ -40,6 +41,7 @@ export async function removeProcesses(processes: ProcessEntry[], cgroupDirs: str
     for (const p of alive) if (processRunning(p.pid, p.startTime)) kill(p.pid);
     // cgroup.procs lists live members only, so these pids cannot have been reused.
     for (const pid of members) kill(pid);
+    thawDirs(dirs); // a paused (frozen) process takes its SIGKILL only once thawed
     await sleep(pause);
     pause = Math.min(pause * 2, 50);
     alive = alive.filter((p) => processRunning(p.pid, p.startTime));

@@ -11,6 +11,7 @@ import { signalContainer } from './container-signals.js';
 import { stopSignal } from './process-spec.js';
 import type { RuntimeContext } from './runtime-context.js';
 import { waitUntil } from './wait-until.js';
+import { thawDirs } from '../cgroups/freezer.js';
 
 /** Docker's default stop grace period. */
 export const DEFAULT_GRACE_MS = 10_000;
@@ -30,7 +31,10 @@ async function waitOver(root: string, record: ContainerRecord, timeoutMs: number
 
 /** SIGKILLs the container and waits until it is gone. */
 export async function killAndWait(root: string, record: ContainerRecord): Promise<void> {
-  if (record.run) signalContainer(record.run, 'SIGKILL');
+  if (record.run) {
+    signalContainer(record.run, 'SIGKILL');
+    thawDirs(record.run.process.cgroups); // a paused container takes the signal once thawed, as Docker does it
+  }
   if (!(await waitOver(root, record, KILL_WAIT_MS))) {
     throw new RuntimeError(`container ${record.name}`, `still running ${KILL_WAIT_MS} ms after SIGKILL`);
   }
@@ -43,6 +47,7 @@ export async function stopRunning(ctx: RuntimeContext, record: ContainerRecord, 
   const grace = timeoutMs ?? record.spec.stopGracePeriod ?? DEFAULT_GRACE_MS;
   ctx.log(`Stopping container ${record.name} (${signal}, ${grace} ms grace)`);
   signalContainer(record.run, signal);
+  thawDirs(record.run.process.cgroups); // a paused container takes the signal once thawed, as Docker does it
   if (!(await waitOver(ctx.root, record, grace))) {
     ctx.log(`Container ${record.name} still runs after ${grace} ms: SIGKILL`);
     await killAndWait(ctx.root, record);
