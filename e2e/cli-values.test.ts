@@ -119,6 +119,7 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
   it('points to the help of the command given, not of an option value', () => {
     expect(run(['-f', 'missing.yaml', 'up', '--bogus']).stderr).toContain('(see `stack up --help`)');
     expect(run(['--bogus']).stderr).toContain('(see `stack --help`)');
+    expect(run(['image', 'save', '--bogus']).stderr).toContain('(see `stack image save --help`)');
   });
 });
 

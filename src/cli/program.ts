@@ -109,12 +109,33 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
       // Help and version end with exit code 0; everything else commander rejects is bad usage.
       if (err.exitCode === 0) return 0;
       // The help of the command given, when one is (an option's value is not a command).
-      const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
-      const hint = argv.find((a) => names.has(a));
-      throw new UsageError(`${err.message.replace(/^error: /, '')}\n(see \`stack ${hint ? `${hint} ` : ''}--help\`)`);
+      const hint = commandPath(program, argv);
+      throw new UsageError(`${err.message.replace(/^error: /, '')}\n(see \`stack ${hint.map((h) => `${h} `).join('')}--help\`)`);
     }
     throw err;
   }
+}
+
+/**
+ * The command (and subcommand: `image save`) named in argv, whose help a usage error points to;
+ * an option's value is never taken for one, since only the first word matching a command counts.
+ */
+export function commandPath(program: Command, argv: readonly string[]): string[] {
+  const path: string[] = [];
+  let current = program;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (TAKES_VALUE.has(a)) {
+      i++; // `-p up`: a value, not the command
+      continue;
+    }
+    const next = current.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    if (!next) continue;
+    path.push(next.name());
+    current = next;
+    if (current.commands.length === 0) break;
+  }
+  return path;
 }
 
 /** Options (of `run`, `exec` and the global ones) that take a value, so their value is not taken for the service. */
