@@ -140,6 +140,30 @@ describe.skipIf(unmet(...runtimeNamed('docker').requirements))('stack on the doc
     expect(dockerLeaks(p)).toEqual([]);
   }, 120_000);
 
+  it('a service that exits 0 on SIGTERM, stopped by stack stop, is started again by up and by restart (not taken for a finished one-shot)', () => {
+    const p = newProject();
+    const file = path.join(fs.mkdtempSync(path.join(dir, 'polite-')), 'stack.yaml');
+    fs.writeFileSync(file, ['services:', '  polite:', `    image: ${busybox}`, `    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]`, '  job:', `    image: ${busybox}`, '    command: ["true"]', ''].join('\n'));
+    const state = (service: string): string => spawnSync('docker', ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', `${p}-${service}-1`], { encoding: 'utf8' }).stdout.trim();
+    try {
+      expect(run(p, ['up', '-d'], { file }).code).toBe(0);
+      expect(state('job')).toBe('exited 0');
+      const stop = run(p, ['stop', 'polite'], { file });
+      expect(stop.code, stop.stderr).toBe(0);
+      expect(state('polite')).toBe('exited 0');
+      const up = run(p, ['up', '-d'], { file });
+      expect(up.code, up.stderr).toBe(0);
+      expect(state('polite')).toBe('running 0');
+      expect(state('job')).toBe('exited 0'); // the one-shot that finished by itself is kept, not run again
+      const restart = run(p, ['restart', 'polite'], { file });
+      expect(restart.code, restart.stderr).toBe(0);
+      expect(state('polite')).toBe('running 0');
+    } finally {
+      expect(run(p, ['down', '-v'], { file }).code).toBe(0);
+    }
+    expect(dockerLeaks(p)).toEqual([]);
+  }, 120_000);
+
   it('stack build stops at SIGTERM during a RUN step: exit 130, the engine keeps no image of it', async () => {
     const p = newProject();
     const folder = fs.mkdtempSync(path.join(dir, 'slow-build-'));

@@ -8,12 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RuntimeName, Stack } from '../config/model.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
+import { dockerStateRoot } from '../runtime/docker/state-root.js';
 import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
 import { lockProject, type ProjectLock } from '../runtime/embedded/state/index.js';
 import { defaultRoot } from '../runtime/embedded/store/index.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SupervisorClient } from '../supervisor/client.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
+
+export { dockerStateRoot };
 
 export interface ProjectRuntime {
   readonly runtime: Runtime;
@@ -85,17 +88,8 @@ async function openDocker(options: OpenOptions): Promise<ProjectRuntime> {
   const [{ DockerRuntime }, { ShipsRuntime }] = await Promise.all([import('../runtime/docker/docker-runtime.js'), import('../runtime/docker/ships-runtime.js')]);
   const root = options.root ?? dockerStateRoot();
   const stack = options.stack;
-  const runtime = stack && Object.keys(stack.ships).length > 0 ? ShipsRuntime.forStack(stack) : new DockerRuntime();
+  const runtime = stack && Object.keys(stack.ships).length > 0 ? ShipsRuntime.forStack(stack) : new DockerRuntime({ stateRoot: root });
   return { runtime, root, close: () => runtime.close() };
-}
-
-/**
- * Where the Docker runtime keeps its little state (the project locks): HAFEN_ROOT, else root's
- * /var/lib/hafen, else the user's $XDG_STATE_HOME/hafen (~/.local/state/hafen).
- */
-export function dockerStateRoot(env: NodeJS.ProcessEnv = process.env, uid: number | undefined = process.getuid?.(), home: string = os.homedir()): string {
-  if (env.HAFEN_ROOT || uid === 0) return defaultRoot(env);
-  return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'hafen');
 }
 
 /** Holds the project's lock while `fn` runs, so two commands never change one project at once. */

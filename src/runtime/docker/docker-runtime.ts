@@ -3,6 +3,7 @@
  * policies are Docker's own (from the `io.hafen.restart` label), healthchecks are Docker's, and
  * everything is found again by its labels, so `down` sees what a killed run left.
  */
+import path from 'node:path';
 import { debuglog } from 'node:util';
 import type Docker from 'dockerode';
 import { RuntimeError } from '../../errors.js';
@@ -28,6 +29,8 @@ import {
   type ProcessTable,
 } from '../runtime.js';
 import { containerInfo } from './container-info.js';
+import { dockerStateRoot } from './state-root.js';
+import { StopRecords } from './stop-records.js';
 import { dockerNetworkExtras } from './networking-options.js';
 import { createRequest } from './create-options.js';
 import { copiedFiles, filesArchive } from './container-files.js';
@@ -55,6 +58,8 @@ const debug = debuglog('hafen');
 export interface DockerRuntimeOptions extends EngineAddress {
   /** The ship's name; the engine's address when absent. */
   ship?: string;
+  /** hafen's state folder for this engine's containers (stop records); dockerStateRoot() when absent. */
+  stateRoot?: string;
 }
 
 /** The `image: host` refusal (chosen over building a look-alike image): it is the embedded runtime's view of this machine's folders. */
@@ -73,11 +78,26 @@ export class DockerRuntime implements Runtime {
   /** The ship name or engine address containers report as `host`. */
   readonly host: string;
   private readonly images: DockerImages;
+  private readonly stops: StopRecords;
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.docker = connectEngine(options);
     this.host = options.ship ?? engineAddress(options);
     this.images = new DockerImages(this.docker);
+    this.stops = new StopRecords(path.join(options.stateRoot ?? dockerStateRoot(), 'docker', 'stopped'));
+  }
+
+  /** The container as hafen reports it: the engine's view, plus whether hafen stopped its last run. */
+  private info(inspect: Docker.ContainerInspectInfo): ContainerInfo {
+    const info = containerInfo(inspect, this.host);
+    if (info.state === 'exited' && this.stops.stopped(inspect.Id, inspect.State.StartedAt)) info.stopRequested = true;
+    return info;
+  }
+
+  /** Notes a stop (or kill) of a running container before it is asked, so it reads as stopped, not finished. */
+  private async noteStop(container: Docker.Container): Promise<void> {
+    const inspect = await container.inspect().catch(() => undefined);
+    if (inspect?.State.Running) this.stops.note(inspect.Id, inspect.State.StartedAt);
   }
 
   hasImage(ref: string): Promise<boolean> {
@@ -184,7 +204,7 @@ export class DockerRuntime implements Runtime {
       throw new RuntimeError(resource, `cannot connect to its networks: ${engineMessage(err)}`, { cause: err });
     }
     await this.copyFiles(container, spec, resource);
-    return containerInfo(await container.inspect(), this.host);
+    return this.info(await container.inspect());
   }
 
   async startContainer(name: string): Promise<ContainerInfo> {
@@ -195,12 +215,13 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       if (statusOf(err) !== 304) throw new RuntimeError(`container ${name}`, `cannot start: ${engineMessage(err)}`, { cause: err });
     }
-    return containerInfo(await container.inspect(), this.host);
+    return this.info(await container.inspect());
   }
 
   async stopContainer(name: string, opts: { timeout?: number } = {}): Promise<void> {
     debug('Stopping container %s', name);
     const container = this.docker.getContainer(name);
+    await this.noteStop(container);
     try {
       await container.stop(opts.timeout !== undefined ? { t: Math.ceil(opts.timeout / 1000) } : {});
     } catch (err) {
@@ -211,6 +232,7 @@ export class DockerRuntime implements Runtime {
   async killContainer(name: string, signal = 'SIGKILL'): Promise<void> {
     debug('Killing container %s (%s)', name, signal);
     const container = this.docker.getContainer(name);
+    await this.noteStop(container);
     try {
       await container.kill({ signal });
     } catch (err) {
@@ -224,7 +246,9 @@ export class DockerRuntime implements Runtime {
   async removeContainer(name: string, opts: { force?: boolean } = {}): Promise<void> {
     debug('Removing container %s', name);
     try {
+      const id = (await this.docker.getContainer(name).inspect().catch(() => undefined))?.Id;
       await this.docker.getContainer(name).remove({ force: opts.force === true, v: true });
+      if (id) this.stops.forget(id);
     } catch (err) {
       if (isNotFound(err)) return;
       if (statusOf(err) === 409 && !opts.force) throw new RuntimeError(`container ${name}`, 'is running: stop it first, or remove it with force', { cause: err });
@@ -234,7 +258,7 @@ export class DockerRuntime implements Runtime {
 
   async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
     try {
-      return containerInfo(await this.docker.getContainer(name).inspect(), this.host);
+      return this.info(await this.docker.getContainer(name).inspect());
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw new RuntimeError(`container ${name}`, `cannot inspect: ${engineMessage(err)}`, { cause: err });
