@@ -25,5 +25,5 @@ export { version } from './version.js';
 export { MACHINE_OUTPUT_VERSION, PROGRESS_KINDS } from './renderers/machine-lines.js';
 export type { ContainerEventLine, ErrorLine, MessageLine, ProgressKind, ProgressLine } from './renderers/machine-lines.js';
 export type { ContainerEvent, ContainerEventAction, ImageInfo } from './runtime/runtime.js';
-export type { PsRow } from './cli/commands/ps.js';
+export type { PsRow } from './orchestrator/ps-row.js';
 export type { ProjectImage } from './orchestrator/images.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { RuntimeName, Stack } from '../config/model.js';
 import { ConfigError, ConfigNotFoundError, UsageError } from '../errors.js';
 import type { GlobalOptions } from './global-options.js';
-import { projectOnlyRuntime } from './project-only-runtime.js';
+import { projectOnlyRuntime } from '../orchestrator/project-only-runtime.js';
 
 /** Names hafen could ever have used for a project's folder and `<name>.lock` file (255 bytes per file name). */
 const OLD_PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,249}$/;

@@ -28,8 +28,8 @@ export function lsCommand(output: Output): Command {
     .addOption(new Option('--format <format>', 'table or json (one array, Compose\'s fields)').choices(['table', 'pretty', 'json']).default('table'))
     .action(async (flags: { all?: boolean; quiet?: boolean; filter?: string[]; format: 'table' | 'pretty' | 'json' }, command: Command) => {
       const globals = globalOptions(command);
-      const [list, { defaultRoot }] = await Promise.all([import('../project-list.js'), import('../../runtime/embedded/store/index.js')]);
-      const projects: import('../project-list.js').ProjectSummary[] = [];
+      const [list, { defaultRoot }] = await Promise.all([import('../../orchestrator/project-list.js'), import('../../runtime/embedded/store/index.js')]);
+      const projects: import('../../orchestrator/project-list.js').ProjectSummary[] = [];
       if (globals.runtime !== 'docker') {
         try {
           projects.push(...(await list.embeddedProjects(defaultRoot())));

@@ -4,26 +4,7 @@ import { globalOptions } from '../global-options.js';
 import type { Output } from '../output.js';
 import { formatUptime } from '../../format/uptime.js';
 import { psFormatValue, type PsFormat } from '../ps-format.js';
-import type { ReadyState } from '../../orchestrator/ready-records.js';
-
-/** One row of `ps --json`; field names are an interface and stay stable. */
-export interface PsRow {
-  name: string;
-  service: string;
-  instance: number;
-  state: string;
-  health: string;
-  /** The state of the service's `ready:` check for this run of the container, when it has one and runs. */
-  ready?: ReadyState;
-  exitCode?: number;
-  oomKilled: boolean;
-  ports: { target: number; protocol: string; hostIp: string; hostPort: number }[];
-  startedAt?: string;
-  uptimeMs?: number;
-  restarts: number;
-  addresses: Record<string, string>;
-  runtime: string;
-}
+import type { PsRow } from '../../orchestrator/ps-row.js';
 
 /** Container states `--status` takes: Compose's list (a runtime may never report some of them). */
 const STATUSES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openProjectRuntime } from '../orchestrator/project-runtime.js';
+import { openProjectRuntime } from './project-runtime.js';
 import { Label } from '../runtime/runtime.js';
 
 /** One project as `stack ls` lists it. */

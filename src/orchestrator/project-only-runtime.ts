@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { RuntimeName } from '../config/model.js';
-import { chooseRuntime } from '../orchestrator/project-runtime.js';
+import { chooseRuntime } from './project-runtime.js';
 import { projectDir } from '../runtime/embedded/state/project-paths.js';
 import { defaultRoot } from '../runtime/embedded/store/index.js';
 import { Label } from '../runtime/runtime.js';
