@@ -14,6 +14,7 @@ import { unmet } from '../src/testing/requirements.js';
 import { stack, type CliResult } from './cli.js';
 import { cliTargets, stackOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
+import { supervisorPids } from './stack-leftovers.js';
 
 // Appends (never rewrites) so a read never catches the file half-written: its length is the count.
 const COUNTER = `trap 'exit 0' TERM; mkdir -p /tmp; while true; do printf x >> /tmp/counter; sleep 0.1; done`;
@@ -36,20 +37,6 @@ const STACK = (image: string) => `services:
 volumes:
   data: {}
 `;
-
-/** The pid of the supervisor of `project` (its command line names the project), if one runs. */
-function supervisorPid(project: string): number | undefined {
-  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    let args: string[];
-    try {
-      args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    if (args.some((a) => a.endsWith('supervisor/main.js')) && args[args.indexOf('--project') + 1] === project) return Number(pid);
-  }
-  return undefined;
-}
 
 for (const target of cliTargets('10.253.0.0/16:24')) {
   describe.skipIf(unmet(...runtimeNamed(target.name).requirements))(`container commands on the ${target.name} runtime`, () => {
@@ -122,7 +109,7 @@ for (const target of cliTargets('10.253.0.0/16:24')) {
       const p = newProject('cok');
       ok(p, ['up', '-d', 'box']);
       ok(p, ['pause', 'box']);
-      const supervisor = supervisorPid(p);
+      const [supervisor] = supervisorPids(p, target.env().HAFEN_ROOT!);
       expect(supervisor).toBeDefined();
       process.kill(supervisor!, 'SIGKILL');
       ok(p, ['down', '-t', '1']);

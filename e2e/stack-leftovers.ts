@@ -7,9 +7,9 @@ import path from 'node:path';
 import { projectDir } from '../src/runtime/embedded/state/project-paths.js';
 import { findLeaks } from '../src/testing/leaks.js';
 
-/** Supervisor processes of `project` under `root` (their command line names both). */
-function supervisors(project: string, root: string): string[] {
-  const out: string[] = [];
+/** The pids of the supervisor processes of `project` under `root` (their command line names both). */
+export function supervisorPids(project: string, root: string): number[] {
+  const out: number[] = [];
   for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     let args: string[];
     try {
@@ -19,10 +19,15 @@ function supervisors(project: string, root: string): string[] {
     }
     const at = (flag: string) => args[args.indexOf(flag) + 1];
     if (args.some((a) => a.endsWith('supervisor/main.js')) && at('--project') === project && at('--root') === root) {
-      out.push(`supervisor process ${pid}`);
+      out.push(Number(pid));
     }
   }
   return out;
+}
+
+/** Supervisor processes of `project` under `root`, as leftovers. */
+function supervisors(project: string, root: string): string[] {
+  return supervisorPids(project, root).map((pid) => `supervisor process ${pid}`);
 }
 
 /**

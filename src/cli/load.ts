@@ -11,7 +11,14 @@ import { processOutput, type Output } from './output.js';
  * variable, …) go to stderr once each, so `--progress json` and `config --json` keep stdout clean.
  */
 export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd(), output: Output = defaultOutput(globals)): Promise<Stack> {
-  const stack = await loadStack({
+  const stack = await loadStackOf(globals, cwd, (message) => output.err(output.color.yellow(`warning: ${message}`)));
+  buildGraph(stack); // throws CycleError naming the cycle and where it is written
+  return stack;
+}
+
+/** The stack the common options point at (files, project directory, env files, name, profiles), as loaded; `onWarning` hears the loader's warnings. */
+export function loadStackOf(globals: GlobalOptions, cwd: string, onWarning: (message: string) => void): Promise<Stack> {
+  return loadStack({
     file: globals.file,
     cwd,
     envFiles: globals.envFile,
@@ -20,10 +27,8 @@ export async function loadCheckedStack(globals: GlobalOptions, cwd = process.cwd
     ...(globals.projectNameVia ? { projectVia: globals.projectNameVia } : {}),
     env: process.env,
     profiles: globals.profile,
-    onWarning: (message) => output.err(output.color.yellow(`warning: ${message}`)),
+    onWarning,
   });
-  buildGraph(stack); // throws CycleError naming the cycle and where it is written
-  return stack;
 }
 
 /** The process's output; with `--progress json` its warnings are JSON `message` lines. */

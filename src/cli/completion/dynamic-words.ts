@@ -21,17 +21,8 @@ export async function completeServices(globals: GlobalOptions, cwd = process.cwd
   // `-f -` would wait for standard input, which a completion never gives.
   if (globals.file.includes('-')) return [];
   const load = (async () => {
-    const { loadStack } = await import('../../config/index.js');
-    const stack = await loadStack({
-      file: globals.file,
-      cwd,
-      envFiles: globals.envFile,
-      ...(globals.projectDirectory !== undefined ? { projectDirectory: globals.projectDirectory } : {}),
-      project: globals.projectName,
-      env: process.env,
-      profiles: globals.profile,
-      onWarning: () => {},
-    });
+    const { loadStackOf } = await import('../load.js');
+    const stack = await loadStackOf(globals, cwd, () => {});
     return Object.keys(stack.services).sort();
   })();
   return withinTime(load, []);
