@@ -96,6 +96,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 void hr_die(const char *fmt, ...) {
@@ -343,6 +344,7 @@ struct outer {
   int chan, sigfd, outr, errr, master, stdin_open;
   int init_done, init_status, chan_open, have_status, cmd_status, go_sent, aborted, setup_failed;
   struct hr_log *log;
+  long long last_read[2], rest_until[2]; /* per log stream, monotonic ms (see pump) */
   struct termios saved;
   int raw;
   char sync[64];
@@ -444,19 +446,50 @@ static void on_signal(struct outer *r) {
   }
 }
 
-/* Reads from fd into the log (stream 0/1) or to `to`; returns 0 at EOF (and closes fd). */
+/* A stream that floods the log is read at most once per LOG_PACE_MS (draining the pipe each time), so
+ * the writer wakes a few hundred times a second, not once per line; the pipe (LOG_PIPE_BYTES) holds
+ * what comes meanwhile, and a payload faster than that simply blocks on it, losing nothing. */
+#define LOG_PACE_MS 5
+#define LOG_PIPE_BYTES (1024 * 1024)
+#define READ_BYTES (256 * 1024)
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads from fd into the log (stream 0/1) or to `to`; returns 0 at EOF (and closes fd). Log pipes
+ * are non-blocking and read until empty; a stream read again within LOG_PACE_MS rests that long. */
 static int pump(struct outer *r, int fd, int stream, int to) {
-  char buf[65536];
-  ssize_t n = read(fd, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
-  if (n <= 0) {
-    if (r->log && stream >= 0) hr_log_flush(r->log, stream);
-    close(fd);
-    return 0;
+  static char buf[READ_BYTES];
+  int logged = r->log && stream >= 0;
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) {
+      if (logged) hr_log_flush(r->log, stream);
+      close(fd);
+      return 0;
+    }
+    if (!logged) {
+      hr_write_all(to, buf, (size_t)n);
+      return 1;
+    }
+    hr_log_data(r->log, stream, buf, (size_t)n);
+    if ((size_t)n < sizeof buf) break;
   }
-  if (r->log && stream >= 0) hr_log_data(r->log, stream, buf, (size_t)n);
-  else hr_write_all(to, buf, (size_t)n);
+  long long t = now_ms();
+  r->rest_until[stream] = t - r->last_read[stream] < LOG_PACE_MS ? t + LOG_PACE_MS : 0;
+  r->last_read[stream] = t;
   return 1;
+}
+
+/* Makes a log pipe's read end non-blocking and its buffer big enough for LOG_PACE_MS of a flood. */
+static void log_pipe(int fds[2]) {
+  fcntl(fds[0], F_SETFL, O_NONBLOCK);
+  fcntl(fds[0], F_SETPIPE_SZ, LOG_PIPE_BYTES); /* best effort: a smaller pipe only slows a flood */
 }
 
 static void write_status_file(const char *path, const char *text) {
@@ -485,6 +518,7 @@ static int run_main(const struct hr_opts *o) {
   if (o->log) {
     if (!(r.log = hr_log_open(o->log, o->logmax, o->logfiles))) hr_die("open log %s: %s", o->log, strerror(errno));
     if (!o->tty && (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)) hr_die("pipe: %s", strerror(errno));
+    if (!o->tty) log_pipe(outp), log_pipe(errp);
   }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) hr_die("socketpair: %s", strerror(errno));
   long long oom0 = oom_kills(o);
@@ -538,15 +572,24 @@ static int run_main(const struct hr_opts *o) {
     WATCH(isig, r.sigfd);
     if (r.chan_open) WATCH(ichan, r.chan);
     if (!r.go_sent) WATCH(isync, o->syncfd);
-    if (r.outr >= 0) WATCH(iout, r.outr);
-    if (r.errr >= 0) WATCH(ierr, r.errr);
-    if (r.master >= 0) {
-      WATCH(ipty, r.master);
-      if (r.stdin_open) WATCH(iin, STDIN_FILENO);
+    /* A resting log stream (see pump) is left out of the poll until its time is up. */
+    long long t = now_ms(), wake = -1;
+    int fds[3] = {r.outr, r.errr, r.master};
+    for (int k = 0; k < 3; k++) {
+      int s = k == 2 ? 0 : k;
+      if (fds[k] < 0 || (k == 2 && !r.log) || r.rest_until[s] <= t) continue;
+      if (wake < 0 || r.rest_until[s] < wake) wake = r.rest_until[s];
+      fds[k] = -1;
     }
+    if (fds[0] >= 0) WATCH(iout, r.outr);
+    if (fds[1] >= 0) WATCH(ierr, r.errr);
+    if (fds[2] >= 0) WATCH(ipty, r.master);
+    if (r.master >= 0 && r.stdin_open) WATCH(iin, STDIN_FILENO);
 #undef WATCH
-    int n = poll(pf, (nfds_t)np, r.init_done ? 1000 : -1);
+    int timeout = wake >= 0 ? (int)(wake - t) : r.init_done ? 1000 : -1;
+    int n = poll(pf, (nfds_t)np, timeout);
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0 && wake >= 0) continue; /* a resting stream's turn */
     if (n <= 0) break; /* something outside the container holds a pipe: stop waiting for it */
     int rd = POLLIN | POLLHUP | POLLERR;
     if (pf[isig].revents & rd) on_signal(&r);

@@ -85,4 +85,16 @@ describe('readLogs', () => {
     for await (const l of readLogs({ file, running: () => true }, { follow: true, signal: ac.signal })) seen.push(l.text);
     expect(seen).toEqual(['only']);
   });
+
+  it('reads a log many chunks long line by line, whole and followed, a character split between chunks included', async () => {
+    // 40,000 lines of ~60 bytes (2.4 MB, more than two of the reader's 1 MiB chunks), each with a 3-byte character.
+    const texts = Array.from({ length: 40_000 }, (_, i) => `n${i} \u20ac ${'x'.repeat(i % 7)}`);
+    fs.writeFileSync(`${file}.1`, texts.slice(0, 15_000).map((t) => line(1, 'stdout', t)).join(''));
+    fs.writeFileSync(file, texts.slice(15_000).map((t) => line(2, 'stderr', t)).join(''));
+    const source = { file, running: () => false };
+    const whole = (await collect(readLogs(source))).map((l) => l.slice(7));
+    expect(whole).toEqual(texts);
+    expect((await collect(readLogs(source, { follow: true }))).map((l) => l.slice(7))).toEqual(texts);
+    expect((await collect(readLogs(source, { tail: 3 }))).map((l) => l.slice(7))).toEqual(texts.slice(-3));
+  });
 });

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { LogLine, LogOptions } from '../../runtime.js';
 
 /** Parses one log line; undefined for anything else. */
@@ -28,12 +29,8 @@ export function sinceMs(since: LogOptions['since']): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Splits text into complete lines, returning them and the unfinished rest. */
-function splitLines(text: string): { lines: string[]; rest: string } {
-  const parts = text.split('\n');
-  const rest = parts.pop()!;
-  return { lines: parts, rest };
-}
+/** Bytes read from a log file at a time: a log may be far bigger than a string can be (json-file has no cap). */
+const CHUNK_BYTES = 1024 * 1024;
 
 /** The rotated files of `file` (FILE.N … FILE.1), oldest first: max-file may keep more than one. */
 export function rotatedFiles(file: string): string[] {
@@ -51,11 +48,30 @@ export function rotatedFiles(file: string): string[] {
   return numbers.sort((a, b) => b - a).map((n) => `${file}.${n}`);
 }
 
-function readFileIfAny(file: string): string {
+/** The lines of a whole file, read a chunk at a time (none when it is gone). */
+function* fileLines(file: string): Generator<string> {
+  let fd: number;
   try {
-    return fs.readFileSync(file, 'utf8');
+    fd = fs.openSync(file, 'r');
   } catch {
-    return '';
+    return;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (let pos = 0; ; ) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n <= 0) break;
+      pos += n;
+      const parts = (rest + decoder.write(buf.subarray(0, n))).split('\n');
+      rest = parts.pop()!;
+      yield* parts;
+    }
+    rest += decoder.end();
+    if (rest) yield rest;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -65,6 +81,10 @@ class Follower {
   private ino = 0;
   private pos = 0;
   private rest = '';
+  private decoder = new StringDecoder('utf8');
+  private readonly buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** True when the last read stopped at CHUNK_BYTES with more to read. */
+  more = false;
 
   constructor(private readonly file: string) {
     this.open();
@@ -75,29 +95,29 @@ class Follower {
       this.fd = fs.openSync(this.file, 'r');
       this.ino = fs.fstatSync(this.fd).ino;
       this.pos = 0;
+      this.decoder = new StringDecoder('utf8');
     } catch {
       this.fd = undefined;
     }
   }
 
+  /** Complete lines of up to one chunk from the current offset; sets `more` when the chunk was full. */
   private drain(): string[] {
+    this.more = false;
     if (this.fd === undefined) return [];
-    const chunks: Buffer[] = [];
-    const buf = Buffer.alloc(64 * 1024);
-    for (;;) {
-      const n = fs.readSync(this.fd, buf, 0, buf.length, this.pos);
-      if (n <= 0) break;
-      chunks.push(Buffer.from(buf.subarray(0, n)));
-      this.pos += n;
-    }
-    const { lines, rest } = splitLines(this.rest + Buffer.concat(chunks).toString('utf8'));
-    this.rest = rest;
-    return lines;
+    const n = fs.readSync(this.fd, this.buf, 0, this.buf.length, this.pos);
+    if (n <= 0) return [];
+    this.pos += n;
+    this.more = n === this.buf.length;
+    const parts = (this.rest + this.decoder.write(this.buf.subarray(0, n))).split('\n');
+    this.rest = parts.pop()!;
+    return parts;
   }
 
-  /** New complete lines since the last call, following a rotation to the new file. */
+  /** New complete lines since the last call (a chunk's worth: see `more`), following a rotation to the new file. */
   read(): string[] {
     const lines = this.drain();
+    if (this.more) return lines;
     let current: number | undefined;
     try {
       current = fs.statSync(this.file).ino;
@@ -105,7 +125,10 @@ class Follower {
       current = undefined;
     }
     if (current !== undefined && current !== this.ino) {
-      if (this.rest) lines.push(this.rest);
+      // Whatever the old file got after our last read is still to be read through our descriptor.
+      for (let more = true; more; more = this.more) lines.push(...this.drain());
+      const last = this.rest + this.decoder.end();
+      if (last) lines.push(last);
       this.rest = '';
       this.close();
       this.open();
@@ -117,7 +140,9 @@ class Follower {
   /** Whatever is left, the unfinished last line included. */
   finish(): string[] {
     const lines = this.read();
-    if (this.rest) lines.push(this.rest);
+    while (this.more) lines.push(...this.read());
+    const last = this.rest + this.decoder.end();
+    if (last) lines.push(last);
     this.rest = '';
     return lines;
   }
@@ -164,25 +189,50 @@ export async function* readLogs(source: LogSource, opts: LogOptions = {}): Async
     l !== undefined && (since === undefined || logTimeMs(l.time) >= since) && (until === undefined || logTimeMs(l.time) <= until);
   const follower = opts.follow ? new Follower(source.file) : undefined;
   try {
-    const text = rotatedFiles(source.file).map(readFileIfAny).join('') + (follower ? '' : readFileIfAny(source.file));
-    let lines = text.split('\n').filter(Boolean);
-    if (follower) lines.push(...follower.read());
-    let parsed = lines.map(parseLogLine).filter(keep);
-    if (opts.tail !== undefined) parsed = opts.tail > 0 ? parsed.slice(-opts.tail) : [];
-    for (const line of parsed) {
-      if (opts.signal?.aborted) return;
+    // What is there now: the rotated files, then the live one (through the follower's descriptor when following).
+    const files = rotatedFiles(source.file);
+    if (!follower) files.push(source.file);
+    function* backlog(): Generator<LogLine> {
+      for (const f of files) for (const text of fileLines(f)) {
+        const l = parseLogLine(text);
+        if (keep(l)) yield l;
+      }
+      if (!follower) return;
+      do {
+        for (const text of follower.read()) {
+          const l = parseLogLine(text);
+          if (keep(l)) yield l;
+        }
+      } while (follower.more);
+    }
+    let lines: Iterable<LogLine> = backlog();
+    if (opts.tail !== undefined) lines = lastOf(lines, opts.tail);
+    let n = 0;
+    for (const line of lines) {
+      if ((++n & 1023) === 0 && opts.signal?.aborted) return;
       yield line;
     }
     if (!follower) return;
     for (;;) {
       if (opts.signal?.aborted) return;
       const over = !source.running() || (until !== undefined && Date.now() > until);
-      lines = over ? follower.finish() : follower.read();
-      for (const line of lines.map(parseLogLine).filter(keep)) yield line;
+      const texts = over ? follower.finish() : follower.read();
+      for (const line of texts.map(parseLogLine).filter(keep)) yield line;
       if (over) return;
-      await nextWake(path.dirname(source.file), 250, opts.signal);
+      if (!follower.more) await nextWake(path.dirname(source.file), 250, opts.signal);
     }
   } finally {
     follower?.close();
   }
+}
+
+/** The last `count` items of `items`, holding no more than twice that many at once. */
+function lastOf<T>(items: Iterable<T>, count: number): T[] {
+  if (count <= 0) return [];
+  let kept: T[] = [];
+  for (const item of items) {
+    kept.push(item);
+    if (kept.length >= 2 * count) kept = kept.slice(-count);
+  }
+  return kept.slice(-count);
 }
