@@ -45,14 +45,10 @@ function diffIdsOf(bytes: Buffer, layerCount: number, what: string): Digest[] {
 
 /** How a stored blob is compressed, from its first bytes. */
 function compressionOf(store: Store, blob: Digest, what: string): Compression {
-  const head = Buffer.alloc(8);
-  const fd = fs.openSync(store.blobs.path(blob), 'r');
   try {
-    return detectCompression(head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)));
+    return detectCompression(store.blobs.head(blob, 8));
   } catch (err) {
     throw new RuntimeError(what, (err as Error).message, { cause: err });
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

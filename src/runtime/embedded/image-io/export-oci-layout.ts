@@ -24,7 +24,7 @@ function putBlob(store: Store, dir: string, digest: Digest): void {
   if (fs.existsSync(target)) return;
   const tmp = tempPath(target);
   try {
-    fs.copyFileSync(store.blobs.path(digest), tmp);
+    store.blobs.copyTo(digest, tmp);
     fs.chmodSync(tmp, 0o644);
     fs.renameSync(tmp, target);
   } finally {

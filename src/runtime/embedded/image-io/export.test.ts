@@ -81,10 +81,16 @@ describe.skipIf(unmet(requireRoot()))('saving images', () => {
   it('leaves an existing file as it was when a save fails, and refuses what cannot be saved', async () => {
     const out = path.join(base, 'saved.tar');
     fs.writeFileSync(out, 'previous');
-    const top = store.images.get('hafen-test/app:v1')!.manifest.layers[1]!.digest;
-    const blob = fs.readFileSync(store.blobs.path(top));
-    blob[blob.indexOf('VERSION=2')] = 0x76;
-    fs.writeFileSync(store.blobs.path(top), blob);
+    // The uncompressed top layer is kept once, as its unpacked files (plus a skeleton of its tar): damage one.
+    const stored = store.images.get('hafen-test/app:v1')!;
+    expect(fs.existsSync(store.blobs.path(stored.manifest.layers[1]!.digest))).toBe(false);
+    const damaged = fs
+      .readdirSync(stored.layerDirs[1]!, { recursive: true, withFileTypes: true })
+      .map((e) => path.join(e.parentPath, e.name))
+      .find((f) => fs.lstatSync(f).isFile() && fs.readFileSync(f).includes('VERSION=2'))!;
+    const data = fs.readFileSync(damaged);
+    data[data.indexOf('VERSION=2')] = 0x76;
+    fs.writeFileSync(damaged, data);
     await expect(saveDockerArchive(store, 'hafen-test/app:v1', out)).rejects.toThrow(/not its DiffID .*the store is damaged/);
     expect(fs.readFileSync(out, 'utf8')).toBe('previous');
     expect(fs.readdirSync(base).filter((n) => n.startsWith('.tmp'))).toEqual([]);

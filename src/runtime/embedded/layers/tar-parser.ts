@@ -32,11 +32,16 @@ export class TarParser {
   private longLink: string | null = null;
   /** Entries seen so far. */
   entries = 0;
+  /** Where in the stream the current entry's body starts (valid during `entry`): skeletons of layers use it. */
+  bodyStart = 0;
+  private consumed = 0;
 
   constructor(private readonly handler: TarHandler) {}
 
   /** Feeds the next chunk of the (uncompressed) tar stream. */
   push(chunk: Buffer): void {
+    const base = this.consumed;
+    this.consumed += chunk.length;
     let off = 0;
     while (off < chunk.length) {
       const avail = chunk.length - off;
@@ -45,6 +50,7 @@ export class TarParser {
         case 'meta': {
           // Collect exactly `need` bytes, without copying when one chunk holds them all.
           const n = Math.min(this.need - this.heldBytes, avail);
+          this.bodyStart = base + off + n;
           if (this.heldBytes === 0 && n === this.need) {
             this.complete(chunk.subarray(off, off + n));
           } else {

@@ -174,13 +174,7 @@ function diffIdsOf(client: RegistryClient, bytes: Buffer, layers: number): Diges
 
 /** A stored blob's compression, from its first bytes. */
 function compressionOf(store: Store, blob: Digest): keyof typeof LAYER_TYPES {
-  const head = Buffer.alloc(8);
-  const fd = fs.openSync(store.blobs.path(blob), 'r');
-  try {
-    return detectCompression(head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)));
-  } finally {
-    fs.closeSync(fd);
-  }
+  return detectCompression(store.blobs.head(blob, 8));
 }
 
 /** A download's progress as lines: when it starts, then at most one per `everyMs`. */

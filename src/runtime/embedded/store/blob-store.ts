@@ -1,12 +1,17 @@
-/** Content-addressed blobs: stored under their sha256, verified on the way in, written atomically. */
+/**
+ * Content-addressed blobs: stored under their sha256, verified on the way in, written atomically.
+ * An uncompressed layer tar whose files are unpacked in the layer store may be kept as a skeleton
+ * instead (see layer-skeletons.ts): it still reads, sizes and lists as the blob it was.
+ */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RuntimeError } from '../../../errors.js';
 import { isDigest, sha256, type Digest } from '../layers/index.js';
 import { tempPath } from './atomic.js';
+import { LayerSkeletons } from './layer-skeletons.js';
 
 /** A stored blob's digest and size. */
 export interface BlobRef {
@@ -24,7 +29,15 @@ export interface BlobWriter {
 }
 
 export class BlobStore {
-  constructor(private readonly dir: string) {}
+  /** Layer tars kept as skeletons over their unpacked files (no layer store: none). */
+  readonly skeletons: LayerSkeletons | undefined;
+
+  constructor(
+    private readonly dir: string,
+    layersDir?: string,
+  ) {
+    this.skeletons = layersDir ? new LayerSkeletons(dir, layersDir) : undefined;
+  }
 
   /** Path of a blob's file (whether or not it exists). */
   path(digest: Digest): string {
@@ -33,7 +46,7 @@ export class BlobStore {
   }
 
   has(digest: Digest): boolean {
-    return fs.existsSync(this.path(digest));
+    return fs.existsSync(this.path(digest)) || this.skeletons?.has(digest) === true;
   }
 
   /**
@@ -125,23 +138,69 @@ export class BlobStore {
     return JSON.parse(this.readBytes(digest).toString('utf8')) as T;
   }
 
-  open(digest: Digest): fs.ReadStream {
-    return fs.createReadStream(this.path(digest));
+  /** The blob's bytes as a stream (a layer kept as a skeleton is rebuilt, its digest checked). */
+  open(digest: Digest): Readable {
+    const file = this.path(digest);
+    if (!fs.existsSync(file) && this.skeletons?.has(digest)) return Readable.from(this.skeletons.regenerate(digest));
+    return fs.createReadStream(file);
   }
 
   size(digest: Digest): number {
-    return fs.statSync(this.path(digest)).size;
+    const st = fs.statSync(this.path(digest), { throwIfNoEntry: false });
+    if (st) return st.size;
+    const size = this.skeletons?.size(digest);
+    if (size === undefined) throw new RuntimeError('blob store', `blob ${digest} is not in the store`);
+    return size;
   }
 
-  /** Every stored digest. */
+  /** Up to `n` first bytes of a blob (to tell its compression). */
+  head(digest: Digest, n: number): Buffer {
+    const file = this.path(digest);
+    if (!fs.existsSync(file) && this.skeletons?.has(digest)) return this.skeletons.head(digest, n);
+    const buf = Buffer.alloc(n);
+    const fd = fs.openSync(file, 'r');
+    try {
+      return buf.subarray(0, fs.readSync(fd, buf, 0, n, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Writes a blob's bytes to `target` (a new file). */
+  copyTo(digest: Digest, target: string): void {
+    const file = this.path(digest);
+    if (fs.existsSync(file) || !this.skeletons?.has(digest)) return fs.copyFileSync(file, target);
+    const fd = fs.openSync(target, 'wx', 0o600);
+    try {
+      for (const chunk of this.skeletons.regenerate(digest)) {
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Every stored digest, those kept as skeletons included. */
   list(): Digest[] {
-    return fs
-      .readdirSync(this.dir)
-      .filter((n) => /^[0-9a-f]{64}$/.test(n))
-      .map((n) => `sha256:${n}` as Digest);
+    return [
+      ...new Set([
+        ...fs
+          .readdirSync(this.dir)
+          .filter((n) => /^[0-9a-f]{64}$/.test(n))
+          .map((n) => `sha256:${n}` as Digest),
+        ...(this.skeletons?.list() ?? []),
+      ]),
+    ];
   }
 
   remove(digest: Digest): void {
     fs.rmSync(this.path(digest), { force: true });
+    this.skeletons?.remove(digest);
+  }
+
+  /** Bytes the blob takes on disk (a skeleton's, not the tar's, when kept as one). */
+  diskSize(digest: Digest): number {
+    const st = fs.statSync(this.path(digest), { throwIfNoEntry: false });
+    return st ? st.size : (this.skeletons?.diskSize(digest) ?? 0);
   }
 }

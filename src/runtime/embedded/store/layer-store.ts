@@ -30,6 +30,8 @@ export class LayerStore {
   constructor(
     private readonly dir: string,
     private readonly tmpDir: string,
+    /** Called with each layer unpacked or adopted and the blob it came from, so the store can keep one copy of the two. */
+    private readonly onStored: (blob: Digest, record: LayerRecord) => void = () => {},
   ) {}
 
   /** The folder overlayfs stacks for this layer. */
@@ -52,7 +54,7 @@ export class LayerStore {
   async unpack(parent: Digest | null, blob: Digest, open: () => Readable, expectedDiffId?: Digest, opts: UnpackOptions = {}): Promise<LayerRecord> {
     if (expectedDiffId) {
       const known = this.get(chainId(parent, expectedDiffId));
-      if (known) return known;
+      if (known) return this.stored(blob, known);
     }
     const work = this.workDir();
     try {
@@ -60,7 +62,7 @@ export class LayerStore {
       if (expectedDiffId && applied.diffId !== expectedDiffId) {
         throw new RuntimeError(`layer ${blob}`, `unpacks to DiffID ${applied.diffId}, but the image config says ${expectedDiffId}`);
       }
-      return this.commit(work, { chainId: chainId(parent, applied.diffId), diffId: applied.diffId, parent, size: applied.size, blob });
+      return this.stored(blob, this.commit(work, { chainId: chainId(parent, applied.diffId), diffId: applied.diffId, parent, size: applied.size, blob }));
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -73,11 +75,11 @@ export class LayerStore {
   adopt(parent: Digest | null, diffId: Digest, size: number, blob: Digest, folder: string): LayerRecord {
     const id = chainId(parent, diffId);
     const known = this.get(id);
-    if (known) return known;
+    if (known) return this.stored(blob, known);
     const work = this.workDir();
     try {
       fs.renameSync(folder, path.join(work, 'diff'));
-      return this.commit(work, { chainId: id, diffId, parent, size, blob });
+      return this.stored(blob, this.commit(work, { chainId: id, diffId, parent, size, blob }));
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -114,6 +116,11 @@ export class LayerStore {
     };
     walk(this.diffDir(id));
     return total;
+  }
+
+  private stored(blob: Digest, record: LayerRecord): LayerRecord {
+    this.onStored(blob, record);
+    return record;
   }
 
   private workDir(): string {

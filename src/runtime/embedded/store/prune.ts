@@ -67,7 +67,7 @@ export function prune(store: Store, opts: PruneOptions = {}): PruneResult {
   }
   for (const digest of store.blobs.list()) {
     if (keepBlobs.has(digest)) continue;
-    result.bytes += store.blobs.size(digest);
+    result.bytes += store.blobs.diskSize(digest);
     store.blobs.remove(digest);
     result.blobs++;
   }
