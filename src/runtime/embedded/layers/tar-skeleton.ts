@@ -62,9 +62,10 @@ function touchedBy(e: TarEntry, rel: string): string | undefined {
 
 /**
  * Records the skeleton of the tar in `file` (uncompressed), or says why its bodies cannot be
- * taken from the unpacked folder.
+ * taken from the unpacked folder. `known`: the file's digest when already verified (a stored
+ * blob), so it is not hashed again.
  */
-export function recordSkeleton(file: string): TarSkeleton | { refused: string } {
+export function recordSkeleton(file: string, known?: Digest): TarSkeleton | { refused: string } {
   const bodies: { start: number; end: number; rel: string }[] = [];
   const touched = new Touched();
   let refused: string | undefined;
@@ -98,7 +99,7 @@ export function recordSkeleton(file: string): TarSkeleton | { refused: string } 
       const n = fs.readSync(fd, buf, 0, CHUNK, size);
       if (n <= 0) break;
       const chunk = buf.subarray(0, n);
-      hash.update(chunk);
+      if (!known) hash.update(chunk);
       parser.push(chunk);
       // Keep what lies outside the bodies (the parser has seen every header in this chunk by now).
       const base = size;
@@ -129,7 +130,7 @@ export function recordSkeleton(file: string): TarSkeleton | { refused: string } 
     prev = b.end;
     return [lit, b.rel, b.end - b.start];
   });
-  return { size, digest: `sha256:${hash.digest('hex')}`, files, literal: Buffer.concat(literal) };
+  return { size, digest: known ?? `sha256:${hash.digest('hex')}`, files, literal: Buffer.concat(literal) };
 }
 
 /** The bytes of one file body: exactly `size` bytes of the regular file `folder/rel`. */

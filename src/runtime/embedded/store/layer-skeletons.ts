@@ -123,9 +123,9 @@ export class LayerSkeletons {
       fs.rmSync(blobFile, { force: true });
       return undefined;
     }
-    const skeleton = recordSkeleton(blobFile);
+    // The blob store verified the tar's digest on the way in; the rebuild below checks it again.
+    const skeleton = recordSkeleton(blobFile, digest);
     if ('refused' in skeleton) return skeleton.refused;
-    if (skeleton.digest !== digest) return `the tar hashes to ${skeleton.digest}`;
     const folder = path.join(this.layersDir, hex(layer), 'diff');
     try {
       for (const _ of regenerateTar(skeleton, folder, `layer ${digest}`));
