@@ -409,6 +409,13 @@ int hr_exec_main(const struct hr_opts *o) {
   }
   /* Nothing inside may inspect or ptrace us (or the command, sharing our memory) before exec. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* setns(CLONE_NEWNS) refuses (EINVAL) a process that shares its cwd and root with another thread:
+   * qemu-user, which runs the arm64 launcher in CI, keeps a helper thread. Our own copy of them
+   * changes nothing natively (single-threaded, it is ours already). */
+  if (unshare(CLONE_FS) < 0) {
+    fprintf(stderr, "hafen-run: unshare the filesystem attributes: %s\n", strerror(errno));
+    return HR_EXIT_SETUP;
+  }
   for (int i = 0; i < 6; i++) {
     if (setns(fds[i], nss[i].type) < 0) {
       fprintf(stderr, "hafen-run: join %s namespace of %d: %s\n", nss[i].name, o->target_pid, strerror(errno));
