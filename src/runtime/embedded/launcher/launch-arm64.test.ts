@@ -25,4 +25,5 @@ if (needs) {
   await import('./launch-env.test.js');
   await import('./launch-devices.test.js');
   await import('./launch-seccomp.test.js');
+  await import('./resolve-in-root.test.js');
 }
