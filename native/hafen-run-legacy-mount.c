@@ -142,12 +142,18 @@ int hr_legacy_fs_mount(const char *fstype, const char *opts, unsigned attrs, int
   struct stat under, got;
   fd_path(dstfd, to, sizeof to);
   if (path_of(dstfd, where, sizeof where) < 0 || fstat(dstfd, &under) < 0) return -1;
-  if (mount(fstype, to, fstype, ms_flags(attrs), opts && *opts ? opts : NULL) < 0) return -1;
+  /* Read-only as fsmount makes it: the mount, not the filesystem (so it matches the new API's). */
+  if (mount(fstype, to, fstype, ms_flags(attrs & ~MOUNT_ATTR_RDONLY), opts && *opts ? opts : NULL) < 0) return -1;
   /* Its root, reached by name: a new filesystem, so another device than the directory under it. */
   int fd = open(where, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0 && (fstat(fd, &got) < 0 || got.st_dev == under.st_dev)) {
     close(fd);
     return errno = EXDEV, -1;
+  }
+  if (fd >= 0 && (attrs & MOUNT_ATTR_RDONLY) && remount_ro_fd(fd) < 0) {
+    int e = errno;
+    close(fd);
+    return errno = e, -1;
   }
   return fd;
 }
