@@ -136,7 +136,7 @@ enum { HR_CREATE_NONE = 0, HR_CREATE_DIR = 1, HR_CREATE_FILE = 2 };
 /* resolving inside the root (hafen-run-resolve.c): openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS),
  * else the same walk by hand; an O_PATH fd or -1 with errno */
 int hr_resolve_in_root(int rootfd, const char *path);
-/* 1 when HAFEN_RUN_WITHOUT (a comma list: openat2, mount-api) names `feature`: the launcher then
+/* 1 when HAFEN_RUN_WITHOUT (a comma list: openat2, mount-api, close_range) names `feature`: the launcher then
  * acts as on a kernel without it. Only for tests: every fallback confines as the feature does. */
 int hr_without(const char *feature);
 

@@ -26,5 +26,5 @@ if (needs) {
   await import('./launch-devices.test.js');
   await import('./launch-seccomp.test.js');
   await import('./resolve-in-root.test.js');
-  await import('./legacy-mounts.test.js');
+  await import('./older-kernels.test.js');
 }

@@ -1,9 +1,13 @@
 /**
+ * The launcher on kernels without what it uses where present, forced here with HAFEN_RUN_WITHOUT.
+ *
  * The container's mounts made by mount(2) where the kernel lacks the new mount API
  * (native/hafen-run-legacy-mount.c; forced here with HAFEN_RUN_WITHOUT=mount-api, as qemu-user and
  * kernels before 5.12 do it) are the very mounts the new API makes: the same mount points, types,
  * per-mount flags (ro, nosuid, nodev, noexec) and filesystem options, read-only submounts of a
  * read-only bind included, and a host bind never writable.
+ *
+ * Without close_range (Linux before 5.9) no fd of the launcher reaches the command either.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -85,5 +89,23 @@ describe.skipIf(needs)('hafen-run: mounts by mount(2) where the new mount API is
     expect(api.writes).toMatch(/touch: \/ro\/x: Read-only file system\ntouch: \/ro\/sub\/x: Read-only file system\ntouch: \/etc\/hosts: Read-only file system\n/);
     expect(fs.readdirSync(path.join(base, 'data')).sort()).toEqual(['sub']);
     expect(api.lines.find((l) => l.includes(' /ro/sub '))).toMatch(/^\/ \/ro\/sub ro,nosuid,/);
+  });
+});
+
+describe.skipIf(needs)('hafen-run: no fd of the launcher reaches the command, with and without close_range', () => {
+  let base: string;
+  beforeAll(() => {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-fds-'));
+    makeBusyboxRootfs(path.join(base, 'root'));
+  });
+  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  it.each([['close_range', {}], ['by hand', { HAFEN_RUN_WITHOUT: 'close_range' }]] as const)('%s', (_name, env) => {
+    const argv = runArgv({ rootfs: { kind: 'dir', path: path.join(base, 'root') }, command: ['/bin/ls', '/proc/self/fd'] });
+    // Two more fds open in the launcher, not close-on-exec: what a caller may hand it by mistake.
+    const r = spawnSync(...hafenRunCommand(argv), { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    // stdio, and ls's own listing of /proc/self/fd.
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['0', '1', '2', '3']);
   });
 });
