@@ -77,6 +77,13 @@
  *     command's status. PID must be a set-up container init: init is named `hafen-setup` while it
  *     builds the container and `hafen-init` from the moment the command starts; anything else (a
  *     dead container's reused pid) is refused with 125.
+ *
+ *   Older kernels and qemu-user: where clone(2) refuses namespace flags (qemu-user) the namespaces
+ *   are made by unshare(2) and fork; without openat2 mount targets are resolved inside the root by
+ *   hand (hafen-run-resolve.c); without the new mount API mounts are made by mount(2)
+ *   (hafen-run-legacy-mount.c); without close_range fds are marked close-on-exec by hand. Each
+ *   confines as its counterpart does; HAFEN_RUN_WITHOUT=openat2,mount-api,close_range (the
+ *   launcher's own environment) forces them for tests.
  */
 #include "hafen-run.h"
 
