@@ -163,17 +163,23 @@ int hr_legacy_self_bind(const char *dir) {
   return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-int hr_legacy_overlay(const char *const *lowers, int nlowers, const char *upper, const char *work, int volatile_upper,
-                      const char *target) {
-  char data[4096];
+/* overlay's options for mount(2); a layer with fds[i] >= 0 is named /proc/self/fd/N. -1 (E2BIG) past a page. */
+static int overlay_options(char *data, size_t len, const char *const *lowers, int nlowers, const int *fds,
+                           const char *upper, const char *work, int volatile_upper) {
   size_t n = 0;
+  char name[32];
   /* Paths go escaped (\ before : , and \) as overlayfs's option parser reads them. */
-#define PUT(c) do { if (n + 1 >= sizeof data) return errno = E2BIG, -1; data[n++] = (c); } while (0)
+#define PUT(c) do { if (n + 1 >= len) return errno = E2BIG, -1; data[n++] = (c); } while (0)
 #define PUTS(s, esc) do { for (const char *c_ = (s); *c_; c_++) { if ((esc) && strchr(":,\\", *c_)) PUT('\\'); PUT(*c_); } } while (0)
   PUTS("lowerdir=", 0);
   for (int i = 0; i < nlowers; i++) {
     if (i) PUT(':');
-    PUTS(lowers[i], 1);
+    if (fds && fds[i] >= 0) {
+      fd_path(fds[i], name, sizeof name);
+      PUTS(name, 0);
+    } else {
+      PUTS(lowers[i], 1);
+    }
   }
   PUTS(",upperdir=", 0);
   PUTS(upper, 1);
@@ -183,7 +189,30 @@ int hr_legacy_overlay(const char *const *lowers, int nlowers, const char *upper,
 #undef PUTS
 #undef PUT
   data[n] = 0;
-  if (mount("overlay", target, "overlay", 0, data) < 0) return -1;
+  return 0;
+}
+
+int hr_legacy_overlay(const char *const *lowers, int nlowers, const char *upper, const char *work, int volatile_upper,
+                      const char *target) {
+  char data[4096]; /* mount(2) copies one page of options */
+  int r = overlay_options(data, sizeof data, lowers, nlowers, NULL, upper, work, volatile_upper);
+  if (r < 0 && errno == E2BIG) {
+    /* Too many layers or too long paths for a page: the layers by their fds' short names, which
+     * overlayfs follows to the same folders (it opens them at mount time; the fds go after). */
+    int *fds = calloc((size_t)nlowers, sizeof *fds);
+    if (!fds) return -1;
+    for (int i = 0; i < nlowers; i++) fds[i] = open(lowers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+    r = overlay_options(data, sizeof data, lowers, nlowers, fds, upper, work, volatile_upper);
+    if (r == 0) r = mount("overlay", target, "overlay", 0, data);
+    int e = errno;
+    for (int i = 0; i < nlowers; i++)
+      if (fds[i] >= 0) close(fds[i]);
+    free(fds);
+    errno = e;
+  } else if (r == 0) {
+    r = mount("overlay", target, "overlay", 0, data);
+  }
+  if (r < 0) return -1;
   return open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 

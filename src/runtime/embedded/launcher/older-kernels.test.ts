@@ -7,7 +7,8 @@
  * per-mount flags (ro, nosuid, nodev, noexec) and filesystem options, read-only submounts of a
  * read-only bind included, and a host bind never writable.
  *
- * Without close_range (Linux before 5.9) no fd of the launcher reaches the command either.
+ * Without close_range (Linux before 5.9) no fd of the launcher reaches the command either, and an
+ * overlay of more layers than a page of mount(2) options holds is mounted all the same.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -107,5 +108,34 @@ describe.skipIf(needs)('hafen-run: no fd of the launcher reaches the command, wi
     expect(r.status, r.stderr).toBe(0);
     // stdio, and ls's own listing of /proc/self/fd.
     expect(r.stdout.trim().split('\n').sort()).toEqual(['0', '1', '2', '3']);
+  });
+});
+
+describe.skipIf(needs)('hafen-run: an overlay of more layers than a page of mount(2) options holds', () => {
+  let base: string;
+  const LAYERS = 60;
+  beforeAll(() => {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-layers-'));
+    // Paths of ~120 bytes each, as an image store's are: 60 of them pass mount(2)'s 4096 bytes.
+    for (let i = 0; i < LAYERS; i++) {
+      const dir = path.join(base, `layer-${String(i).padStart(2, '0')}-${'x'.repeat(100)}`);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, `from-${i}`), '');
+    }
+    makeBusyboxRootfs(path.join(base, `layer-${LAYERS - 1}-${'x'.repeat(100)}`)); // the bottom layer
+  });
+  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  it.each([['the new mount API', {}], ['mount(2)', { HAFEN_RUN_WITHOUT: 'mount-api' }]] as const)('%s', (_name, env) => {
+    const dir = fs.mkdtempSync(path.join(base, 'c-'));
+    for (const d of ['upper', 'work']) fs.mkdirSync(path.join(dir, d));
+    const lower = fs.readdirSync(base).filter((d) => d.startsWith('layer-')).sort().map((d) => path.join(base, d));
+    expect(lower.join(':').length).toBeGreaterThan(4096);
+    const argv = runArgv({
+      rootfs: { kind: 'overlay', lower, upper: path.join(dir, 'upper'), work: path.join(dir, 'work'), target: path.join(dir, 'rootfs') },
+      command: ['/bin/sh', '-c', 'ls / | grep -c ^from-'],
+    });
+    const r = spawnSync(...hafenRunCommand(argv), { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 });
+    expect({ code: r.status, out: r.stdout, err: r.stderr }).toEqual({ code: 0, out: `${LAYERS}\n`, err: '' });
   });
 });
