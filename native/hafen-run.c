@@ -471,7 +471,9 @@ static long long now_ms(void) {
 static int pump(struct outer *r, int fd, int stream, int to) {
   static char buf[READ_BYTES];
   int logged = r->log && stream >= 0;
-  for (;;) {
+  /* At most a pipe's worth per call: a payload that refills the pipe as fast as it is read must not
+   * keep signals and the sync channel waiting. */
+  for (int reads = 0; reads < LOG_PIPE_BYTES / READ_BYTES; reads++) {
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
