@@ -58,6 +58,7 @@ import { logFile, startContainer } from './containers/start-container.js';
 import * as volumes from './containers/volume-store.js';
 import { EmbeddedImages } from './embedded-images.js';
 import { ContainerEventHub } from '../event-hub.js';
+import { appendEvent, readEventBacklog } from './event-log.js';
 import { HOST_IMAGE_NAME, type BuilderEvent, type BuildResult } from './builder/index.js';
 import { importDockerArchive, importOciLayout, parseImageSource } from './image-io/index.js';
 import { Ipam, type PoolRange } from './network/index.js';
@@ -384,6 +385,16 @@ export class EmbeddedRuntime implements Runtime {
     });
   }
 
+  /** Counts one restart by the container's restart policy on its record (the supervisor's count outlives it). Not part of `Runtime`. */
+  async countRestart(name: string): Promise<number> {
+    return this.mutex.run(name, async () => {
+      const now = this.require(name);
+      const restarts = (now.restarts ?? 0) + 1;
+      writeRecord(this.root, { ...now, restarts });
+      return restarts;
+    });
+  }
+
   /** Notes that a container ended because it was asked to (so `up` starts it again, unlike a finished one-shot). */
   private markStopRequested(name: string): void {
     const now = this.find(name);
@@ -458,8 +469,15 @@ export class EmbeddedRuntime implements Runtime {
     return this.hub.follow(labels, opts);
   }
 
+  /** Takes the project's past events from its event log into this instance's backlog (a new supervisor's, for `since`). */
+  rememberEvents(project: string): void {
+    this.hub.remember(readEventBacklog(this.root, project));
+  }
+
   private tell(action: ContainerEventAction, record: ContainerRecord, extra: Partial<ContainerEvent> = {}): void {
-    this.hub.emit({ time: new Date().toISOString(), action, id: record.id, name: record.name, image: record.spec.image, labels: record.spec.labels, ...extra });
+    const event: ContainerEvent = { time: new Date().toISOString(), action, id: record.id, name: record.name, image: record.spec.image, labels: record.spec.labels, ...extra };
+    appendEvent(this.root, record.project, event); // for followers whoever made it, and the next supervisor (event-log.ts)
+    this.hub.emit(event);
   }
 
   // ---- Pause, processes and copies (`stack pause|unpause|top|cp`) ----
