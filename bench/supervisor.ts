@@ -23,10 +23,22 @@ const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/c
 
 /** Resident memory of a process in KiB (VmRSS), 0 when gone. */
 function rssKiB(pid: number): number {
+  return memoryKiB(pid).rss;
+}
+
+/**
+ * VmRSS, and of it what is the process's own (RssAnon: heap, stacks) and its proportional share
+ * (Pss): most of a Node process's VmRSS is the node binary's pages, shared with every other Node
+ * process (a bare `node -e` has 40 MiB VmRSS, 6 MiB of it its own).
+ */
+function memoryKiB(pid: number): { rss: number; anon: number; pss: number } {
   try {
-    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { rss: field(status, 'VmRSS'), anon: field(status, 'RssAnon'), pss: field(rollup, 'Pss') };
   } catch {
-    return 0;
+    return { rss: 0, anon: 0, pss: 0 };
   }
 }
 
@@ -61,6 +73,8 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(dir, 'stack.yaml'), stackFile(CONTAINERS));
   await importBusyboxImage(openStore(root));
   const rss: number[] = [];
+  const anon: number[] = [];
+  const pss: number[] = [];
   const ups: number[] = [];
   const downs: number[] = [];
   const gone: number[] = [];
@@ -74,7 +88,10 @@ async function main(): Promise<void> {
         const { pid } = await client.ping();
         await client.close();
         await new Promise((r) => setTimeout(r, 1000));
-        rss.push(rssKiB(pid) / 1024);
+        const m = memoryKiB(pid);
+        rss.push(m.rss / 1024);
+        anon.push(m.anon / 1024);
+        pss.push(m.pss / 1024);
         stack(root, dir, project, ['stop', '-t', '2']);
         const t0 = performance.now();
         while (rssKiB(pid) !== 0 && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
@@ -90,6 +107,8 @@ async function main(): Promise<void> {
   }
   console.log(`supervisor flags: ${process.env.HAFEN_SUPERVISOR_NODE_FLAGS ?? '(default)'}; node ${process.version}`);
   summary(`supervisor VmRSS with ${CONTAINERS} running containers`, rss, 'MiB');
+  summary('  of it RssAnon (its own: heap, stacks)', anon, 'MiB');
+  summary('  Pss (its share, the node binary split)', pss, 'MiB');
   summary(`up -d of ${CONTAINERS} services (supervisor started with it)`, ups, 'ms');
   summary('down', downs, 'ms');
   if (gone.length > 0) summary('supervisor gone after `stop` returned', gone, 'ms');

@@ -7,5 +7,11 @@
 /** The environment variable naming the descriptor on which a new supervisor says it listens. */
 export const READY_FD_ENV = 'HAFEN_SUPERVISOR_READY_FD';
 
-/** Node flags of the supervisor (HAFEN_SUPERVISOR_NODE_FLAGS replaces them, to measure others). */
-export const SUPERVISOR_NODE_FLAGS: readonly string[] = [];
+/**
+ * Node flags of the supervisor (HAFEN_SUPERVISOR_NODE_FLAGS replaces them, to measure others).
+ * A young generation of 1 MiB semi-spaces instead of up to 16: the supervisor's work comes in small
+ * requests, and the default lets each `up` grow its heap by tens of MiB it then keeps. No V8 worker
+ * threads: GC and compiles on the main thread, which is mostly idle (saves their stacks and arenas).
+ * Not `--jitless` (it costs CPU on every request) nor a cap on the old space (a crash is worse).
+ */
+export const SUPERVISOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=0'];
