@@ -42,6 +42,16 @@ function memoryKiB(pid: number): { rss: number; anon: number; pss: number } {
   }
 }
 
+/** CPU time a process used so far (user + system), in ms. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
 function stackFile(n: number): string {
   const lines = ['services:'];
   for (let i = 1; i <= n; i++) {
@@ -75,6 +85,7 @@ async function main(): Promise<void> {
   const rss: number[] = [];
   const anon: number[] = [];
   const pss: number[] = [];
+  const cpu: number[] = [];
   const ups: number[] = [];
   const downs: number[] = [];
   const gone: number[] = [];
@@ -87,6 +98,7 @@ async function main(): Promise<void> {
         if (!client) throw new Error('no supervisor answers after up -d');
         const { pid } = await client.ping();
         await client.close();
+        cpu.push(cpuMs(pid));
         await new Promise((r) => setTimeout(r, 1000));
         const m = memoryKiB(pid);
         rss.push(m.rss / 1024);
@@ -109,6 +121,7 @@ async function main(): Promise<void> {
   summary(`supervisor VmRSS with ${CONTAINERS} running containers`, rss, 'MiB');
   summary('  of it RssAnon (its own: heap, stacks)', anon, 'MiB');
   summary('  Pss (its share, the node binary split)', pss, 'MiB');
+  summary(`supervisor CPU time: its start and ${CONTAINERS} creates and starts`, cpu, 'ms');
   summary(`up -d of ${CONTAINERS} services (supervisor started with it)`, ups, 'ms');
   summary('down', downs, 'ms');
   if (gone.length > 0) summary('supervisor gone after `stop` returned', gone, 'ms');

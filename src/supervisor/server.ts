@@ -82,8 +82,6 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
     },
     'idleGraceMs' in options ? options.idleGraceMs : idleGraceMs(),
   );
-  /** The socket file this supervisor made: removed on close only while it is still this one (a successor may have made its own). */
-  let socketIno = 0;
   /** Aborted when the supervisor closes: what it waits for on its own stops waiting. */
   const lifetime = new AbortController();
 
@@ -93,7 +91,9 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       idle.stop();
-      removeOwnSocket();
+      // The socket goes first, in this tick (the server's close unlinks it too): a command that then
+      // finds none starts a successor, whose socket no later step of this close may remove.
+      fs.rmSync(socket, { force: true });
       server.close();
       lifetime.abort();
       // Ended, not destroyed: what was written (the last events of a `down`) reaches the clients first.
@@ -105,13 +105,6 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
       resolveClosed();
     })());
 
-  const removeOwnSocket = (): void => {
-    try {
-      if (fs.statSync(socket).ino === socketIno) fs.rmSync(socket, { force: true });
-    } catch {
-      // Gone already.
-    }
-  };
 
   /** Runs one request; the signal is aborted when the caller cancels it or goes away. `push` sends one item of a stream. */
   const handle = async (method: string, args: unknown[], signal: AbortSignal, push: (item: unknown) => void): Promise<unknown> => {
@@ -209,7 +202,6 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
       }),
   );
   fs.chmodSync(socket, 0o600);
-  socketIno = fs.statSync(socket).ino;
 
   // A supervisor started after another one died takes its running containers over: their
   // published ports, healthchecks and restart policies.
