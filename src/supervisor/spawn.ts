@@ -56,6 +56,17 @@ function entryPoint(): string {
   throw new StackError('E_SUPERVISOR', `the supervisor is not built (no ${sibling} or ${built}); run \`npm run build\``, 1);
 }
 
+/** Resolves once process `pid` is gone, or after `ms`. */
+async function processGone(pid: number, ms: number): Promise<void> {
+  for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+}
+
 /** The Node flags a supervisor runs with: HAFEN_SUPERVISOR_NODE_FLAGS (space-separated) replaces the defaults (spawn-flags.ts). */
 function nodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   const given = env.HAFEN_SUPERVISOR_NODE_FLAGS;
@@ -67,8 +78,10 @@ export async function ensureSupervisor(root: string, project: string): Promise<S
   const running = await reachSupervisor(root, project);
   if (running) {
     if (running.status.version === version) return running.client;
-    // Another hafen started it (an upgrade): it goes, and a new one takes its containers over.
+    // Another hafen started it (an upgrade): it goes, and a new one takes its containers over. Its
+    // process is waited for: an older one removes the socket path last thing, which would be the new one's.
     await running.client.shutdown();
+    await processGone(running.status.pid, START_TIMEOUT_MS);
   }
   const socket = supervisorSocket(root, project); // makes the project folder
   const logFile = supervisorLog(root, project);
