@@ -20,7 +20,7 @@ import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const SERVICES = 5;
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js'); // the bundle users run
 
 /** The stack file: `image` for every service; `startInterval` adds hafen's start_interval. */
 function stackFile(image: string, startInterval: boolean): string {
