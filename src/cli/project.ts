@@ -44,32 +44,42 @@ export async function openProject(
   check?: (stack: Stack) => void,
   options: OpenProjectOptions = {},
 ): Promise<ProjectContext> {
-  const [{ loadCheckedStack }, { openProjectRuntime }, { chooseRenderer }, { fanOut }, { recordReadiness }] = await Promise.all([
+  const [{ loadCheckedStack }, { openProjectRuntime }, { chooseRenderer }, { fanOut }, { recordReadiness }, { startSupervisorEarly, dropEarlySupervisor }] = await Promise.all([
     import('./load.js'),
     import('../orchestrator/project-runtime.js'),
     import('../renderers/index.js'),
     import('../executor/events.js'),
     import('../orchestrator/ready-records.js'),
+    import('../orchestrator/early-supervisor.js'),
   ]);
+  // Commands that start containers: the supervisor starts beside the loading and checks (early-supervisor.ts).
+  const early = supervise ? startSupervisorEarly(globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined), globals.runtime) : undefined;
   let projectOnly = false;
-  const stack = await loadCheckedStack(globals).catch(async (err: unknown) => {
-    if (!options.projectOnly) throw err;
-    const { stackForProject } = await import('./project-only-stack.js');
-    projectOnly = true;
-    return stackForProject(err, globals, process.cwd());
-  });
-  if (!projectOnly) check?.(stack);
-  const runtime = globals.runtime ?? stack.runtime;
-  if (supervise) {
-    const [{ chooseRuntime }, { assertRuntimeSupports }, { selectServices }] = await Promise.all([
-      import('../orchestrator/project-runtime.js'),
-      import('../planner/runtime-support.js'),
-      import('../planner/select.js'),
-    ]);
-    const starting = selectServices(stack, supervise.services, { ...(supervise.noDeps ? { noDeps: true } : {}), profiles: globals.profile });
-    assertRuntimeSupports(stack, chooseRuntime(runtime).runtime, [...starting]); // refused before anything starts
+  let stack: Stack;
+  let runtime: Stack['runtime'];
+  try {
+    stack = await loadCheckedStack(globals).catch(async (err: unknown) => {
+      if (!options.projectOnly) throw err;
+      const { stackForProject } = await import('./project-only-stack.js');
+      projectOnly = true;
+      return stackForProject(err, globals, process.cwd());
+    });
+    if (!projectOnly) check?.(stack);
+    runtime = globals.runtime ?? stack.runtime;
+    if (supervise) {
+      const [{ chooseRuntime }, { assertRuntimeSupports }, { selectServices }] = await Promise.all([
+        import('../orchestrator/project-runtime.js'),
+        import('../planner/runtime-support.js'),
+        import('../planner/select.js'),
+      ]);
+      const starting = selectServices(stack, supervise.services, { ...(supervise.noDeps ? { noDeps: true } : {}), profiles: globals.profile });
+      assertRuntimeSupports(stack, chooseRuntime(runtime).runtime, [...starting]); // refused before anything starts
+    }
+  } catch (err) {
+    dropEarlySupervisor(early);
+    throw err;
   }
-  const opened = await openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), ...(runtime ? { runtime } : {}) });
+  const opened = await openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}) });
   const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
   return { stack, opened, sink, projectOnly };
 }

@@ -1,25 +1,29 @@
 /**
  * The container events of one project as `stack events` and the dashboard follow them. On Docker
- * they are the engine's. On the embedded runtime there is no daemon: the project's supervisor is
- * where its containers are created, started, checked, stopped and removed (every CLI call that
- * changes a container goes through it while it runs), so the events come from it; supervisors come
- * (`up`) and go (`down`), and the follower goes with them, asking each new one for its events since
- * the last one went (it keeps a backlog), so nothing between two is lost.
+ * they are the engine's. On the embedded runtime there is no daemon: every process that acts on the
+ * project's containers (its supervisor while one runs, the CLI's own runtime when none does; the
+ * supervisor exits when nothing runs) appends what it did to the project's event log
+ * (runtime/embedded/event-log.ts), and the follower reads that, from `since` on. When containers
+ * run and no supervisor owns them (it was killed), one is started: it settles them as they exit
+ * (their `die` events) and applies their restart policies.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
-import { containerNames } from '../runtime/embedded/containers/container-record.js';
-import { lockProject } from '../runtime/embedded/state/index.js';
+import { containerNames, readRecord } from '../runtime/embedded/containers/container-record.js';
+import { tailEventLog } from '../runtime/embedded/event-log.js';
+import { lockProject, projectDir } from '../runtime/embedded/state/index.js';
 import { Label, type ContainerEvent, type Runtime } from '../runtime/runtime.js';
-import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
+import { ensureSupervisor } from '../supervisor/spawn.js';
 import { SupervisorClient } from '../supervisor/client.js';
 
-/** How often a follower with no supervisor to ask looks again. */
-const LOOK_EVERY_MS = 50;
+/** How often a follower looks whether running containers have no supervisor. */
+const LOOK_EVERY_MS = 1000;
 
 export interface FollowOptions {
   project: string;
-  /** The project's runtime as opened (`openProjectRuntime`): the embedded one's supervisors are followed, any other runtime directly. */
+  /** The project's runtime as opened (`openProjectRuntime`): the embedded one's event log is followed, any other runtime directly. */
   runtime: Runtime;
   /** The embedded state root. */
   root: string;
@@ -36,42 +40,34 @@ export async function* followProjectEvents(options: FollowOptions): AsyncIterabl
     yield* runtime.events(labels, { signal, ...(options.since !== undefined ? { since: options.since } : {}) });
     return;
   }
-  let since: string | number = options.since ?? Date.now();
+  const watching = keepSupervised(options.root, project, signal);
+  try {
+    yield* tailEventLog(options.root, project, { signal, ...(options.since !== undefined ? { since: options.since } : {}) });
+  } finally {
+    await watching;
+  }
+}
+
+/** Until the signal aborts: starts a supervisor whenever the project has running containers and none owns them. */
+async function keepSupervised(root: string, project: string, signal: AbortSignal): Promise<void> {
+  const socket = path.join(projectDir(root, project), 'supervisor.sock');
   while (!signal.aborted) {
-    const supervisor = await supervisorOf(options.root, project);
-    if (!supervisor) {
-      await sleep(LOOK_EVERY_MS, undefined, { signal }).catch(() => undefined);
-      continue;
+    if (!fs.existsSync(socket) && hasRunning(root, project)) {
+      const lock = await lockProject(root, project).catch(() => undefined); // another command holds it: it starts one
+      if (lock) {
+        try {
+          await (await ensureSupervisor(root, project)).close();
+        } catch {
+          // Said by `stack ps`; the follower goes on reading what is done.
+        } finally {
+          lock.release();
+        }
+      }
     }
-    try {
-      for await (const event of supervisor.events(labels, { signal, since })) yield event;
-    } finally {
-      await supervisor.close().catch(() => undefined);
-    }
-    // This supervisor was shut down (`down`); the next one's events all come after this moment.
-    since = Date.now();
     await sleep(LOOK_EVERY_MS, undefined, { signal }).catch(() => undefined);
   }
 }
 
-/**
- * The project's supervisor: the running one, or, when the project has containers but none runs (it
- * was killed), a new one (it takes them over), so that what is done to them is seen. Undefined
- * while the project has no containers, or another command holds the project (it will start one).
- */
-async function supervisorOf(root: string, project: string): Promise<SupervisorClient | undefined> {
-  const running = await connectSupervisor(root, project);
-  if (running) return running;
-  if (containerNames(root, project).length === 0) return undefined;
-  let lock;
-  try {
-    lock = await lockProject(root, project);
-  } catch {
-    return undefined;
-  }
-  try {
-    return await ensureSupervisor(root, project);
-  } finally {
-    lock.release();
-  }
+function hasRunning(root: string, project: string): boolean {
+  return containerNames(root, project).some((name) => readRecord(root, project, name)?.state === 'running');
 }

@@ -15,6 +15,7 @@ import { defaultRoot } from '../runtime/embedded/store/index.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SupervisorClient } from '../supervisor/client.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
+import { dropEarlySupervisor, type EarlySupervisor } from './early-supervisor.js';
 
 export { dockerStateRoot };
 
@@ -37,6 +38,8 @@ export interface OpenOptions {
   /** Start the supervisor when none runs (commands that start containers). */
   supervise: boolean;
   root?: string;
+  /** A supervisor start begun before the stack was loaded (early-supervisor.ts): used when it is this project's, else dropped. */
+  early?: EarlySupervisor | undefined;
 }
 
 /** Why a runtime was taken when nobody named one. */
@@ -71,9 +74,12 @@ export function chooseRuntime(asked: RuntimeName | undefined, host: HostFacts = 
 export async function openProjectRuntime(project: string, options: OpenOptions): Promise<ProjectRuntime> {
   const choice = chooseRuntime(options.runtime);
   if (choice.why) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(choice.why);
-  if (choice.runtime === 'docker') return openDocker(options);
   const root = options.root ?? defaultRoot();
-  const supervisor = options.supervise ? await ensureSupervisor(root, project) : await connectSupervisor(root, project);
+  const early = options.early;
+  const useEarly = early !== undefined && choice.runtime === 'embedded' && options.supervise && early.project === project && early.root === root;
+  if (!useEarly) dropEarlySupervisor(early);
+  if (choice.runtime === 'docker') return openDocker(options);
+  const supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project) : await connectSupervisor(root, project));
   if (supervisor) return { runtime: supervisor, supervisor, root, close: () => supervisor.close() };
   const local = new EmbeddedRuntime({ root });
   return { runtime: local, root, close: () => local.close() };

@@ -40,6 +40,12 @@ export class ContainerEventHub {
     }
   }
 
+  /** Takes past events (oldest first) into the backlog without telling anyone: a new supervisor's inheritance. */
+  remember(events: readonly ContainerEvent[]): void {
+    this.backlog.unshift(...events);
+    if (this.backlog.length > BACKLOG) this.backlog.splice(0, this.backlog.length - BACKLOG);
+  }
+
   /** Calls `listener` with every event from now on; returns the unsubscribe function. */
   subscribe(listener: (event: ContainerEvent) => void): () => void {
     this.listeners.add(listener);

@@ -4,7 +4,7 @@
  * names/action/errnoRet/args/includes/excludes. What hafen cannot honour (notify actions,
  * listener sockets, filter flags) and any unknown key is refused, never ignored.
  */
-import YAML from 'yaml';
+import { parseJsonBigInt } from './json-bigint.js';
 import { ERRNO, type ArgCondition, type ArgOp, type RuleFilter, type SeccompAction, type SeccompProfile, type SeccompRule } from './profile.js';
 
 /** A profile that cannot be used; the message says where in it and why (the caller adds the file). */
@@ -129,7 +129,7 @@ export function parseDockerSeccompProfile(text: string): SeccompProfile {
     fail('', `not valid JSON: ${withLineCol(text, (err as Error).message)}`);
   }
   // Parsed again for its numbers: argument values go up to 2^64-1, beyond what a JS number holds.
-  const data: Json = YAML.parse(text, { intAsBigInt: true, uniqueKeys: false });
+  const data: Json = parseJsonBigInt(text);
   const o = object(data, '', ['defaultAction', 'defaultErrnoRet', 'architectures', 'archMap', 'syscalls', 'flags', 'listenerPath', 'listenerMetadata', 'comment']);
   if (o.listenerPath !== undefined && o.listenerPath !== '') fail('listenerPath', 'seccomp notify listeners are not supported by hafen');
   if (o.listenerMetadata !== undefined && o.listenerMetadata !== '') fail('listenerMetadata', 'seccomp notify listeners are not supported by hafen');

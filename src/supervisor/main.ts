@@ -1,9 +1,12 @@
 /**
  * Entry of the supervisor process: `node main.js --root ROOT --project NAME`. Started detached by
  * the CLI (see spawn.ts), its output goes to the project's supervisor.log. SIGTERM and SIGINT stop
- * it (the containers stay; `stack down` removes them).
+ * it (the containers stay; `stack down` removes them); it also exits by itself once nothing runs
+ * and nobody is connected (idle-exit.ts).
  */
+import fs from 'node:fs';
 import { serveSupervisor } from './server.js';
+import { READY_FD_ENV } from './spawn-flags.js';
 
 function arg(name: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,8 +20,22 @@ function arg(name: string): string {
 
 const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
+/** Tells the CLI that started it that it listens (spawn.ts), on the descriptor it named. */
+function tellReady(): void {
+  const fd = Number(process.env[READY_FD_ENV]);
+  delete process.env[READY_FD_ENV];
+  if (!Number.isInteger(fd) || fd < 3) return;
+  try {
+    fs.writeSync(fd, 'ready\n');
+    fs.closeSync(fd);
+  } catch {
+    // The CLI went away meanwhile; it finds the socket next time.
+  }
+}
+
 try {
   const server = await serveSupervisor({ root: arg('root'), project: arg('project'), log });
+  tellReady();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void server.close());
   await server.closed;
   process.exit(0);

@@ -68,6 +68,8 @@ export interface SupervisorStatus {
   startedAt: string;
   /** Restarts done by the restart policy since this supervisor started, by container. */
   restarts: Record<string, number>;
+  /** hafen's version that runs it (absent: older than idle exit); the CLI asks an idle one of another version to go. */
+  version?: string;
 }
 
 /** An error as it crosses the socket. */

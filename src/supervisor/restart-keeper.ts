@@ -7,35 +7,50 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Label, type Runtime } from '../runtime/runtime.js';
 import { nextDelay, parseRestartPolicy, shouldRestart } from '../runtime/restart-policy.js';
 
+/** What the keeper tells its owner. */
+export interface KeeperHooks {
+  /** Records one more restart of `name` where it outlives this process (the container's record). */
+  countRestart?(name: string): Promise<unknown>;
+  /** A container is no longer watched: the supervisor may have nothing left to do. */
+  released?(): void;
+}
+
 export class RestartKeeper {
   private readonly watched = new Map<string, AbortController>();
-  /** Restarts done by policy, by container name. */
+  /** Restarts done by policy since this keeper began, by container name. */
   readonly restarts = new Map<string, number>();
 
   constructor(
     private readonly runtime: Runtime,
     private readonly log: (line: string) => void,
+    private readonly hooks: KeeperHooks = {},
   ) {}
 
-  /** Watches container `name` (already running) under the policy its labels name. */
-  watch(name: string, labels: Record<string, string>): void {
-    this.unwatch(name);
+  /** How many containers are watched: running, or waiting for a restart. */
+  get size(): number {
+    return this.watched.size;
+  }
+
+  /** Watches container `name` (already running, restarted `restarted` times before) under the policy its labels name. */
+  watch(name: string, labels: Record<string, string>, restarted = 0): void {
+    this.watched.get(name)?.abort();
     const ac = new AbortController();
     this.watched.set(name, ac);
-    void this.loop(name, labels, ac.signal);
+    void this.loop(name, labels, ac.signal, restarted);
   }
 
   /** Stops watching `name`: what happens to it next is the caller's doing. */
   unwatch(name: string): void {
     this.watched.get(name)?.abort();
-    this.watched.delete(name);
+    if (this.watched.delete(name)) this.hooks.released?.();
   }
 
   unwatchAll(): void {
     for (const name of [...this.watched.keys()]) this.unwatch(name);
   }
 
-  private async loop(name: string, labels: Record<string, string>, signal: AbortSignal): Promise<void> {
+  private async loop(name: string, labels: Record<string, string>, signal: AbortSignal, restarted: number): Promise<void> {
+    let count = restarted;
     const policy = parseRestartPolicy(labels[Label.restart]);
     let delay = 50;
     for (;;) {
@@ -44,13 +59,13 @@ export class RestartKeeper {
       try {
         ({ exitCode } = await this.runtime.waitContainer(name, signal));
       } catch {
-        return; // unwatched, or removed
+        this.release(name, signal); // unwatched (then a no-op), or removed
+        return;
       }
       if (signal.aborted) return;
-      const count = this.restarts.get(name) ?? 0;
       if (!shouldRestart(policy, exitCode, count)) {
         this.log(`container ${name} exited with ${exitCode}; restart policy ${labels[Label.restart] ?? 'no'}: not restarting`);
-        this.watched.delete(name);
+        this.release(name, signal);
         return;
       }
       delay = nextDelay(delay, Date.now() - started);
@@ -58,12 +73,21 @@ export class RestartKeeper {
       try {
         await sleep(delay, undefined, { signal });
         await this.runtime.startContainer(name);
-        this.restarts.set(name, count + 1);
+        count++;
+        this.restarts.set(name, (this.restarts.get(name) ?? 0) + 1);
+        await this.hooks.countRestart?.(name);
       } catch (err) {
         if (!signal.aborted) this.log(`restarting container ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
-        this.watched.delete(name);
+        this.release(name, signal);
         return;
       }
     }
+  }
+
+  /** Ends the watch of this loop (not a newer one's). */
+  private release(name: string, signal: AbortSignal): void {
+    if (this.watched.get(name)?.signal !== signal) return;
+    this.watched.delete(name);
+    this.hooks.released?.();
   }
 }

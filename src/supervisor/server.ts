@@ -12,11 +12,13 @@ import path from 'node:path';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { processStartTime, type LedgerResource } from '../runtime/embedded/ledger/ledger.js';
 import { ensureProjectDir, openProjectLedger } from '../runtime/embedded/state/index.js';
-import type { ContainerInfo, ContainerSpec, ExecOptions } from '../runtime/runtime.js';
+import type { ContainerSpec, ExecOptions } from '../runtime/runtime.js';
 import { specFromWire } from './wire-spec.js';
 import { EVENTS_METHOD, lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
 import { RestartKeeper } from './restart-keeper.js';
 import { withSocketAddress } from './socket-address.js';
+import { IdleExit, idleGraceMs } from './idle-exit.js';
+import { version } from '../version.js';
 
 /** The control socket of a project's supervisor. */
 export function supervisorSocket(root: string, project: string): string {
@@ -27,6 +29,8 @@ export interface SupervisorOptions {
   root: string;
   project: string;
   log?: (line: string) => void;
+  /** How long it stays with nothing to do before it exits (undefined: never); default from HAFEN_SUPERVISOR_IDLE_MS (idle-exit.ts). */
+  idleGraceMs?: number | undefined;
 }
 
 export interface SupervisorServer {
@@ -56,12 +60,28 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   const { root, project } = options;
   const log = options.log ?? (() => {});
   const runtime = new EmbeddedRuntime({ root, log });
-  const keeper = new RestartKeeper(runtime, log);
+  const keeper = new RestartKeeper(runtime, log, {
+    countRestart: (name) => runtime.countRestart(name),
+    released: () => idle.poke(),
+  });
   const socket = supervisorSocket(root, project);
   const ledger = openProjectLedger(root, project);
   const self: LedgerResource = { kind: 'process', pid: process.pid, startTime: processStartTime(process.pid) ?? '' };
-  const status: SupervisorStatus = { pid: process.pid, project, startedAt: new Date().toISOString(), restarts: {} };
+  const status: SupervisorStatus = { pid: process.pid, project, startedAt: new Date().toISOString(), restarts: {}, version };
   const connections = new Set<net.Socket>();
+  /** Per connection: requests in hand, and of those the event streams (a connection that only follows events is no work). */
+  const load = new Map<net.Socket, { requests: number; streams: number }>();
+  const idle = new IdleExit(
+    {
+      busy: () => keeper.size > 0 || [...connections].some((c) => !(load.get(c)!.streams > 0 && load.get(c)!.requests === load.get(c)!.streams)),
+      anyRunning: async () => (await runtime.listContainers({ 'io.hafen.project': project })).some((c) => c.state === 'running' || c.state === 'paused'),
+      exit: () => {
+        log('nothing runs and nobody is connected: exiting');
+        void close();
+      },
+    },
+    'idleGraceMs' in options ? options.idleGraceMs : idleGraceMs(),
+  );
   /** Aborted when the supervisor closes: what it waits for on its own stops waiting. */
   const lifetime = new AbortController();
 
@@ -70,22 +90,21 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      idle.stop();
+      // The socket goes first, in this tick (the server's close unlinks it too): a command that then
+      // finds none starts a successor, whose socket no later step of this close may remove.
+      fs.rmSync(socket, { force: true });
       server.close();
       lifetime.abort();
       // Ended, not destroyed: what was written (the last events of a `down`) reaches the clients first.
       await endConnections(connections);
       keeper.unwatchAll();
       await runtime.close();
-      fs.rmSync(socket, { force: true });
       ledger.remove(self);
       log('supervisor stopped');
       resolveClosed();
     })());
 
-  const withRestarts = (info: ContainerInfo): ContainerInfo => {
-    const n = keeper.restarts.get(info.name);
-    return n ? { ...info, restartCount: n } : info;
-  };
 
   /** Runs one request; the signal is aborted when the caller cancels it or goes away. `push` sends one item of a stream. */
   const handle = async (method: string, args: unknown[], signal: AbortSignal, push: (item: unknown) => void): Promise<unknown> => {
@@ -101,8 +120,8 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
         return null;
       case 'startContainer': {
         const info = await runtime.startContainer(name);
-        keeper.watch(name, info.labels);
-        return withRestarts(info);
+        keeper.watch(name, info.labels, info.restartCount);
+        return info;
       }
       case 'stopContainer':
       case 'killContainer':
@@ -115,12 +134,6 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
       }
       case 'waitContainer':
         return runtime.waitContainer(name, signal);
-      case 'inspectContainer': {
-        const info = await runtime.inspectContainer(name);
-        return info && withRestarts(info);
-      }
-      case 'listContainers':
-        return (await runtime.listContainers(args[0] as Record<string, string>)).map(withRestarts);
       case 'exec':
         return runtime.exec(name, { ...(args[1] as ExecOptions), interactive: false });
       case 'createContainer':
@@ -133,6 +146,8 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
 
   const server = net.createServer((conn) => {
     connections.add(conn);
+    const work = { requests: 0, streams: 0 };
+    load.set(conn, work);
     const pending = new Map<number, AbortController>();
     const send = (r: Response): void => {
       if (conn.writable) conn.write(`${JSON.stringify(r)}\n`);
@@ -153,15 +168,24 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
         }
         const ac = new AbortController();
         pending.set(req.id, ac);
+        const stream = req.method === EVENTS_METHOD ? 1 : 0;
+        work.requests++;
+        work.streams += stream;
         handle(req.method, req.args ?? [], ac.signal, (event) => send({ id: req.id, event } as Response)).then(
           (result) => send({ id: req.id, ok: true, result: result ?? null }),
           (err: unknown) => send({ id: req.id, ok: false, error: toWire(err) }),
-        ).finally(() => pending.delete(req.id));
+        ).finally(() => {
+          pending.delete(req.id);
+          work.requests--;
+          work.streams -= stream;
+        });
       }),
     );
     conn.on('close', () => {
       connections.delete(conn);
+      load.delete(conn);
       for (const ac of pending.values()) ac.abort();
+      idle.poke();
     });
     conn.on('error', () => conn.destroy());
   });
@@ -185,11 +209,13 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
     if (c.state !== 'running' && c.state !== 'paused') continue;
     try {
       await runtime.adopt(c.name);
-      keeper.watch(c.name, c.labels);
+      keeper.watch(c.name, c.labels, c.restartCount);
     } catch (err) {
       log(`taking over container ${c.name} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  log(`supervisor of ${project} listening on ${socket} (pid ${process.pid})`);
+  runtime.rememberEvents(project); // the backlog of `events --since` as the last supervisor (or command) left it
+  log(`supervisor ${version} of ${project} listening on ${socket} (pid ${process.pid})`);
+  idle.poke(); // started for a command that is gone already, or with nothing to take over
   return { socket, closed, close };
 }

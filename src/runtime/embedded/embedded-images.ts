@@ -4,7 +4,7 @@
  */
 import type { BuildEvent, BuildSpec, ImageInfo } from '../runtime.js';
 import { RuntimeError } from '../../errors.js';
-import { build, LauncherSandbox, type BuilderEvent, type BuildResult, type ImageResolver } from './builder/index.js';
+import type { BuilderEvent, BuildResult, ImageResolver } from './builder/index.js';
 import { normalizeImageName, openStore, prune, type PruneOptions, type PruneResult, type Store } from './store/index.js';
 
 export class EmbeddedImages {
@@ -20,6 +20,8 @@ export class EmbeddedImages {
    * nothing: the store's step cache already serves every image built on this machine.
    */
   async build(spec: BuildSpec, onEvent?: (e: BuilderEvent | BuildEvent) => void, signal?: AbortSignal, resolveImage?: ImageResolver): Promise<BuildResult> {
+    // Loaded here: the builder is big, and the supervisor (which has this class too) never builds.
+    const { build, LauncherSandbox } = await import('./builder/index.js');
     return build(this.store, {
       contextDir: spec.contextDir,
       dockerfile: spec.dockerfile,

@@ -58,13 +58,13 @@ import { logFile, startContainer } from './containers/start-container.js';
 import * as volumes from './containers/volume-store.js';
 import { EmbeddedImages } from './embedded-images.js';
 import { ContainerEventHub } from '../event-hub.js';
-import { HOST_IMAGE_NAME, type BuilderEvent, type BuildResult } from './builder/index.js';
-import { importDockerArchive, importOciLayout, parseImageSource } from './image-io/index.js';
+import { appendEvent, readEventBacklog } from './event-log.js';
+import type { BuilderEvent, BuildResult } from './builder/index.js';
+import { HOST_IMAGE_NAME } from './builder/host-image-name.js';
+import { parseImageSource } from './image-io/image-sources.js';
 import { Ipam, type PoolRange } from './network/index.js';
-import { pullFromRegistry } from './registry/index.js';
-import { RegistryError } from './registry/registry-error.js';
-import { ImageLimitError } from './image-limits.js';
-import { dockerDaemonHasImage, localDockerSocket, saveFromDockerDaemon } from './image-io/docker-daemon.js';
+// Pulls, imports and builds load their modules when first used: the supervisor, which mostly
+// waits on running containers, never does (issue 16: its memory).
 import { containerPaths, projectDir } from './state/index.js';
 import { defaultRoot, type StoredImage } from './store/index.js';
 
@@ -115,6 +115,7 @@ export class EmbeddedRuntime implements Runtime {
     if (source.kind === 'host' || source.kind === 'scratch') return;
     if (source.kind === 'registry') {
       this.log(`Pulling image ${ref}`);
+      const [{ pullFromRegistry }, { ImageLimitError }] = await Promise.all([import('./registry/index.js'), import('./image-limits.js')]);
       try {
         const pulled = await pullFromRegistry(this.images.store, ref, { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
         const id = pulled.image.manifest.config.digest;
@@ -132,6 +133,7 @@ export class EmbeddedRuntime implements Runtime {
     this.log(`Importing image ${ref}`);
     const options = { tag: ref, ...(source.ref !== undefined ? { ref: source.ref } : {}), ...(signal ? { signal } : {}) };
     let images: StoredImage[];
+    const { importDockerArchive, importOciLayout } = await import('./image-io/index.js');
     try {
       images = source.kind === 'oci'
         ? await importOciLayout(this.images.store, source.path, options)
@@ -150,6 +152,11 @@ export class EmbeddedRuntime implements Runtime {
    * local Docker engine has it, it comes from there: what a Docker user has locally runs offline.
    */
   private async importFromLocalDocker(ref: string, cause: unknown, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<boolean> {
+    const [{ RegistryError }, { dockerDaemonHasImage, localDockerSocket, saveFromDockerDaemon }, { importDockerArchive }] = await Promise.all([
+      import('./registry/registry-error.js'),
+      import('./image-io/docker-daemon.js'),
+      import('./image-io/index.js'),
+    ]);
     if (cause instanceof RegistryError && cause.reason === 'digest-mismatch') return false;
     const socket = localDockerSocket();
     if (!socket || !(await dockerDaemonHasImage(ref, socket))) return false;
@@ -384,6 +391,16 @@ export class EmbeddedRuntime implements Runtime {
     });
   }
 
+  /** Counts one restart by the container's restart policy on its record (the supervisor's count outlives it). Not part of `Runtime`. */
+  async countRestart(name: string): Promise<number> {
+    return this.mutex.run(name, async () => {
+      const now = this.require(name);
+      const restarts = (now.restarts ?? 0) + 1;
+      writeRecord(this.root, { ...now, restarts });
+      return restarts;
+    });
+  }
+
   /** Notes that a container ended because it was asked to (so `up` starts it again, unlike a finished one-shot). */
   private markStopRequested(name: string): void {
     const now = this.find(name);
@@ -458,8 +475,15 @@ export class EmbeddedRuntime implements Runtime {
     return this.hub.follow(labels, opts);
   }
 
+  /** Takes the project's past events from its event log into this instance's backlog (a new supervisor's, for `since`). */
+  rememberEvents(project: string): void {
+    this.hub.remember(readEventBacklog(this.root, project));
+  }
+
   private tell(action: ContainerEventAction, record: ContainerRecord, extra: Partial<ContainerEvent> = {}): void {
-    this.hub.emit({ time: new Date().toISOString(), action, id: record.id, name: record.name, image: record.spec.image, labels: record.spec.labels, ...extra });
+    const event: ContainerEvent = { time: new Date().toISOString(), action, id: record.id, name: record.name, image: record.spec.image, labels: record.spec.labels, ...extra };
+    appendEvent(this.root, record.project, event); // for followers whoever made it, and the next supervisor (event-log.ts)
+    this.hub.emit(event);
   }
 
   // ---- Pause, processes and copies (`stack pause|unpause|top|cp`) ----

@@ -20,6 +20,7 @@ import { checkSignal } from './signals.js';
 import { planStages, resolveCopyFrom, substituteAt, type BuildOptions, type StageNode } from './stage-graph.js';
 import type { BuildWarning, CopySource, ImageConfig, InlineFile, ResolvedBuild, Stage, Step } from './stage-model.js';
 import { processWord, processWords } from './substitute.js';
+import { DEFAULT_PATH } from './default-path.js';
 
 /** resolveStages' inputs. */
 export interface ResolveOptions extends BuildOptions {
@@ -27,8 +28,8 @@ export interface ResolveOptions extends BuildOptions {
   imageConfig?: (ref: string) => Partial<ImageConfig> | undefined;
 }
 
-/** The PATH BuildKit gives a stage whose image has none. */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** The PATH BuildKit gives a stage whose image has none (its own module: containers need it without the Dockerfile parser). */
+export { DEFAULT_PATH } from './default-path.js';
 /** The SHELL when none is set. */
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
 

@@ -10,16 +10,17 @@
  * sandbox) bind-mounts `hostDirectories()` read-only at the same paths for such images.
  */
 import fs from 'node:fs';
-import { DEFAULT_PATH } from '../build/index.js';
+import { DEFAULT_PATH } from '../build/default-path.js';
 import { sha256, type Digest } from '../layers/index.js';
 import { END_OF_ARCHIVE, encodeHeader, padding, type EntryHeader } from '../layers/tar-format.js';
 import { hostArchitecture, MediaType, type ImageConfig, type Store, type StoredImage } from '../store/index.js';
+import { HOST_IMAGE_NAME } from './host-image-name.js';
 
 /** The label (and its value) that marks an image as built on the host's system directories. */
 export const HOST_BASE_LABEL = 'io.hafen.base';
 export const HOST_BASE_VALUE = 'host';
-/** The name the host image is tagged with in the store. */
-export const HOST_IMAGE_NAME = 'host';
+/** The name the host image is tagged with in the store (its own module: the runtime needs it without the builder). */
+export { HOST_IMAGE_NAME } from './host-image-name.js';
 
 /** One host path a host-based container sees. */
 export interface HostPath {

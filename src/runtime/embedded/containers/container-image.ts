@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
-import { hostBindPaths, isHostBased, resolveImage } from '../builder/index.js';
+import { resolveImage } from '../builder/base-images.js';
+import { hostBindPaths, isHostBased } from '../builder/host-image.js';
 import type { Store } from '../store/index.js';
 import type { RecordImage } from './container-record.js';
 

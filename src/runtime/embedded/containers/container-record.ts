@@ -91,6 +91,8 @@ export interface ContainerRecord {
   stopRequested?: boolean;
   ports: PortBinding[];
   health: Health;
+  /** Restarts done by its restart policy (the supervisor's; kept here so they outlive it). */
+  restarts?: number;
 }
 
 /** The record's file. */

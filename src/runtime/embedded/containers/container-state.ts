@@ -93,6 +93,7 @@ export function containerInfo(record: ContainerRecord, o: Observed): ContainerIn
     addresses: record.spec.networkMode?.kind === 'host' ? { host: '127.0.0.1' } : Object.fromEntries(record.networks.map((n) => [n.name, n.address])),
     host: 'embedded',
     ...(!running && record.stopRequested ? { stopRequested: true } : {}),
+    ...(record.restarts ? { restartCount: record.restarts } : {}),
     ...(record.run ? { command: [...record.run.process.command] } : record.spec.command ? { command: [...(record.spec.entrypoint ?? []), ...record.spec.command] } : {}),
   };
 }

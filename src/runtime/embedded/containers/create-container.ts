@@ -8,7 +8,7 @@ import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type ContainerSpec } from '../../runtime.js';
 import { containerPaths, createContainerDir } from '../state/index.js';
-import { LayeredView } from '../builder/index.js';
+import { LayeredView } from '../builder/layered-view.js';
 import { imageLayers, resolveContainerImage } from './container-image.js';
 import { resolveMounts, type MountImage } from './container-mounts.js';
 import { imageVolumeTargets } from './image-volumes.js';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { Healthcheck, HealthcheckField } from '../../../config/model.js';
 import { RuntimeError } from '../../../errors.js';
 import type { ContainerSpec } from '../../runtime.js';
-import { DEFAULT_PATH } from '../build/index.js';
+import { DEFAULT_PATH } from '../build/default-path.js';
 import { CAPABILITIES, resolveCapabilities } from '../launcher/capabilities.js';
 import type { ContainerConfig } from '../store/index.js';
 

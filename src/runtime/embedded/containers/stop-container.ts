@@ -62,5 +62,7 @@ export async function waitForEnd(root: string, record: ContainerRecord, signal?:
     if (!now) throw new RuntimeError(`container ${name}`, 'was removed while waiting for it to exit');
     return now.state !== 'created' && isOver(observeLive(root, now)) ? true : undefined;
   };
-  await waitUntil(containerPaths(root, project, name).dir, check, signal ? { signal } : {});
+  // The status file's rename wakes it at once; the poll (for a launcher killed outright) slows down
+  // over a long wait: a supervisor waits so on every running container (issue 16: its CPU and memory).
+  await waitUntil(containerPaths(root, project, name).dir, check, { pollMs: 200, maxPollMs: 2000, ...(signal ? { signal } : {}) });
 }

@@ -13,6 +13,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Poll interval besides inotify (ms, default 200). */
   pollMs?: number;
+  /** A long wait polls less and less often, doubling up to this (ms; default pollMs: no backoff). */
+  maxPollMs?: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export function waitUntil<T>(dir: string, check: () => T | undefined, opts: Wait
     let finished = false;
     const cleanup = (): void => {
       finished = true;
-      clearInterval(poll);
+      clearTimeout(poll);
       if (deadline) clearTimeout(deadline);
       watcher?.close();
       opts.signal?.removeEventListener('abort', onAbort);
@@ -47,7 +49,15 @@ export function waitUntil<T>(dir: string, check: () => T | undefined, opts: Wait
       cleanup();
       reject(opts.signal?.reason ?? new Error('aborted'));
     };
-    const poll = setInterval(test, opts.pollMs ?? 200);
+    let every = opts.pollMs ?? 200;
+    let poll: NodeJS.Timeout | undefined;
+    const tick = (): void => {
+      test();
+      if (finished) return;
+      every = Math.min(every * 2, Math.max(opts.maxPollMs ?? every, every));
+      poll = setTimeout(tick, every);
+    };
+    poll = setTimeout(tick, every);
     const deadline =
       opts.timeoutMs === undefined
         ? undefined
