@@ -4,6 +4,7 @@ import type { EventSink } from '../executor/events.js';
 import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
+import { traced } from '../trace.js';
 
 export interface ProjectContext {
   stack: Stack;
@@ -52,7 +53,7 @@ export async function openProject(
     import('../orchestrator/ready-records.js'),
   ]);
   let projectOnly = false;
-  const stack = await loadCheckedStack(globals).catch(async (err: unknown) => {
+  const stack = await traced('load-stack', undefined, () => loadCheckedStack(globals)).catch(async (err: unknown) => {
     if (!options.projectOnly) throw err;
     const { stackForProject } = await import('./project-only-stack.js');
     projectOnly = true;
@@ -69,7 +70,7 @@ export async function openProject(
     const starting = selectServices(stack, supervise.services, { ...(supervise.noDeps ? { noDeps: true } : {}), profiles: globals.profile });
     assertRuntimeSupports(stack, chooseRuntime(runtime).runtime, [...starting]); // refused before anything starts
   }
-  const opened = await openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), ...(runtime ? { runtime } : {}) });
+  const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), ...(runtime ? { runtime } : {}) }));
   const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
   return { stack, opened, sink, projectOnly };
 }

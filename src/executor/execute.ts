@@ -15,6 +15,7 @@ import type { OperationContext, Operations } from './operations/context.js';
 import { defaultOperations } from './operations/index.js';
 import { defaultResolveEndpoint, type ResolveEndpoint } from './readiness/endpoint.js';
 import { walkDag } from './scheduler.js';
+import { traced } from '../trace.js';
 
 /** Operations run at once, unless told otherwise (waits do not count). */
 export const DEFAULT_CONCURRENCY = 8;
@@ -86,7 +87,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         resolveEndpoint: options.resolveEndpoint ?? defaultResolveEndpoint,
         emit,
       };
-      return dispatch(node, ops, ctx);
+      return traced(node.operation, node.resource, () => dispatch(node, ops, ctx));
     },
     started: (node) => {
       begun.set(node.id, clock.now());

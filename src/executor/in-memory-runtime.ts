@@ -216,8 +216,20 @@ export class InMemoryRuntime implements Runtime {
       c.exitAt = c.script.exitAfter !== undefined ? now + c.script.exitAfter : undefined;
       c.exitCode = c.script.exitAfter !== undefined ? (c.script.exitCode ?? 0) : undefined;
       this.tell('start', name);
+      this.tellHealth(name, c, now);
       return this.info(name)!;
     });
+  }
+
+  /** Reports the scripted health changes of a run (`health_status`), as a runtime running the healthcheck does. */
+  private tellHealth(name: string, c: FakeContainer, startedAt: number): void {
+    if (this.health(c, startedAt) === 'none') return;
+    for (const after of [c.script.healthyAfter, c.script.unhealthyAfter]) {
+      if (after === undefined) continue;
+      void this.clock.sleep(after).then(() => {
+        if (this.containers.get(name) === c && c.startedAt === startedAt && !this.exited(c)) this.tell('health_status', name, { health: this.health(c, this.clock.now()) });
+      });
+    }
   }
 
   async stopContainer(name: string): Promise<void> {

@@ -17,6 +17,7 @@ import { specFromWire } from './wire-spec.js';
 import { EVENTS_METHOD, lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
 import { RestartKeeper } from './restart-keeper.js';
 import { withSocketAddress } from './socket-address.js';
+import { traced } from '../trace.js';
 
 /** The control socket of a project's supervisor. */
 export function supervisorSocket(root: string, project: string): string {
@@ -153,7 +154,7 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
         }
         const ac = new AbortController();
         pending.set(req.id, ac);
-        handle(req.method, req.args ?? [], ac.signal, (event) => send({ id: req.id, event } as Response)).then(
+        traced(`supervisor ${req.method}`, typeof req.args?.[0] === 'string' ? req.args[0] : undefined, () => handle(req.method, req.args ?? [], ac.signal, (event) => send({ id: req.id, event } as Response))).then(
           (result) => send({ id: req.id, ok: true, result: result ?? null }),
           (err: unknown) => send({ id: req.id, ok: false, error: toWire(err) }),
         ).finally(() => pending.delete(req.id));

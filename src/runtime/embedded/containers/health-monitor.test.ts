@@ -50,4 +50,15 @@ describe('HealthMonitor', () => {
     expect(changes).toEqual(['healthy']);
     expect(calls).toBe(4);
   });
+
+  it('runs the first check the moment it starts, not after start_interval', async () => {
+    let calls = 0;
+    const changes: Health[] = [];
+    const monitor = new HealthMonitor({ ...check, interval: 60_000, start_interval: 60_000 }, async () => (++calls, 0), (h) => changes.push(h));
+    monitor.start();
+    expect(calls).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    monitor.stop();
+    expect(changes).toEqual(['healthy']);
+  });
 });

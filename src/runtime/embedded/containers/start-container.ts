@@ -30,6 +30,7 @@ import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
 import { launchLog } from './log-config.js';
 import { containerDeviceRules } from './device-nodes.js';
+import { traced } from '../../../trace.js';
 
 /** The spec's limits and its memory reservation, as the cgroup takes them. */
 function cgroupLimits(spec: ContainerRecord['spec']): CgroupLimits {
@@ -89,7 +90,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
   let setupOf: LaunchedProcess | undefined;
   const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
     try {
-      return await fn();
+      return await traced(`start: ${what}`, name, fn);
     } catch (caught) {
       const early = await setupOf?.setupFailure(300);
       const err = early ?? caught;
