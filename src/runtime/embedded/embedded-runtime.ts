@@ -60,6 +60,7 @@ import { EmbeddedImages } from './embedded-images.js';
 import { ContainerEventHub } from '../event-hub.js';
 import { HOST_IMAGE_NAME, type BuilderEvent, type BuildResult } from './builder/index.js';
 import { importDockerArchive, importOciLayout, parseImageSource } from './image-io/index.js';
+import { rememberedImport, rememberImport, sourceIdentity } from './image-io/import-memo.js';
 import { Ipam, type PoolRange } from './network/index.js';
 import { pullFromRegistry } from './registry/index.js';
 import { RegistryError } from './registry/registry-error.js';
@@ -129,6 +130,13 @@ export class EmbeddedRuntime implements Runtime {
       }
       return;
     }
+    // An archive imported before and unchanged since is not read again (issue 16).
+    const identity = source.kind === 'docker-archive' ? sourceIdentity(source.path) : undefined;
+    const remembered = identity !== undefined ? rememberedImport(this.images.store.paths.root, ref, identity) : undefined;
+    if (remembered !== undefined && this.images.store.images.resolve(ref) === remembered) {
+      onProgress?.(`imported ${(this.images.store.images.get(remembered)?.manifest.config.digest ?? remembered).slice(0, 19)} (unchanged since its last import)`);
+      return;
+    }
     this.log(`Importing image ${ref}`);
     const options = { tag: ref, ...(source.ref !== undefined ? { ref: source.ref } : {}), ...(signal ? { signal } : {}) };
     let images: StoredImage[];
@@ -141,6 +149,9 @@ export class EmbeddedRuntime implements Runtime {
       throw signal?.aborted ? signal.reason : err; // stopped by the caller: cancelled, not failed
     }
     const id = images[0]?.manifest.config.digest ?? '?';
+    if (identity !== undefined && images.length === 1 && this.images.store.images.resolve(ref) === images[0]!.manifestDigest) {
+      rememberImport(this.images.store.paths.root, ref, identity, images[0]!.manifestDigest);
+    }
     onProgress?.(`imported ${id.slice(0, 19)}`);
     this.log(`Imported image ${ref} (${id})`);
   }
