@@ -266,6 +266,21 @@ describe('executePlan', () => {
     ]);
   });
 
+  it('sends the stop to every container nothing running depends on at once, past the concurrency bound', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `s${i + 1}`);
+    const t = setup({ ...Object.fromEntries(names.map((n) => [n, {}])), front: { depends_on: names } });
+    for (const n of [...names, 'front']) t.runtime.script(n, { stopMs: 1000 });
+    await t.run();
+    await t.clock.run(executePlan(planDown(t.stack), { runtime: t.runtime, stack: t.stack, clock: t.clock, concurrency: 4 }));
+    const stops = t.runtime.calls.filter((c) => c.method === 'stopContainer');
+    // front first (the others serve it), then the twelve together: a slow stop holds up no other.
+    expect(stops.find((c) => c.target === 'shop-front-1')).toMatchObject({ at: 0, end: 1000 });
+    const rest = stops.filter((c) => c.target !== 'shop-front-1');
+    expect(rest).toHaveLength(12);
+    expect(new Set(rest.map((c) => c.at))).toEqual(new Set([1000]));
+    expect(t.clock.now()).toBe(2000);
+  });
+
   it('keeps to the concurrency bound', async () => {
     const services = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [n, {}]));
     const t = setup(services);

@@ -35,9 +35,10 @@ import { ContainerEventHub } from '../runtime/event-hub.js';
 
 /** How a scripted container behaves; times are ms after it starts unless said otherwise. */
 export interface ContainerScript {
-  /** How long createContainer / startContainer take. */
+  /** How long createContainer / startContainer / stopContainer take. */
   createMs?: Millis;
   startMs?: Millis;
+  stopMs?: Millis;
   /** Make create or start fail with this message. */
   failCreate?: string;
   failStart?: string;
@@ -234,6 +235,8 @@ export class InMemoryRuntime implements Runtime {
 
   async stopContainer(name: string): Promise<void> {
     await this.record('stopContainer', name, async () => {
+      const stopMs = this.containers.get(name)?.script.stopMs;
+      if (stopMs) await this.clock.sleep(stopMs);
       this.end(name, 0);
       this.tell('stop', name);
     });

@@ -26,8 +26,11 @@ export function bridgedTrafficFiltered(): boolean {
   } catch {
     return false; // no br_netfilter: the firewall never sees bridged frames
   }
-  return spawnSync('iptables', ['--version'], { stdio: 'ignore' }).status === 0;
+  // Whether iptables is installed does not change while this process runs: asked once (issue 16).
+  return (iptablesPresent ??= spawnSync('iptables', ['--version'], { stdio: 'ignore' }).status === 0);
 }
+
+let iptablesPresent: boolean | undefined;
 
 function iptables(args: string[]): { ok: boolean; stderr: string } {
   const r = spawnSync('iptables', ['-w', '5', ...args], { encoding: 'utf8' });
