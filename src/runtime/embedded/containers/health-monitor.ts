@@ -34,9 +34,13 @@ export class HealthMonitor {
     this.startingDelay = Math.min(check.start_interval, check.interval);
   }
 
-  /** Runs the first check now: a service that is healthy as soon as its process runs is seen healthy without a wait. */
+  /**
+   * Runs the first check at once (in the next turn of the event loop, so the start that called this
+   * is answered first): a service that is healthy as soon as its process runs is seen healthy without a wait.
+   */
   start(): void {
-    void this.runOnce();
+    this.timer = setTimeout(() => void this.runOnce(), 0);
+    this.timer.unref();
   }
 
   /** Stops checking (a check under way finishes unreported). */
