@@ -61,6 +61,7 @@ import { ContainerEventHub } from '../event-hub.js';
 import { HOST_IMAGE_NAME, type BuilderEvent, type BuildResult } from './builder/index.js';
 import { importDockerArchive, importOciLayout, parseImageSource } from './image-io/index.js';
 import { rememberedImport, rememberImport, sourceIdentity } from './image-io/import-memo.js';
+import { traced } from '../../trace.js';
 import { Ipam, type PoolRange } from './network/index.js';
 import { pullFromRegistry } from './registry/index.js';
 import { RegistryError } from './registry/registry-error.js';
@@ -368,8 +369,8 @@ export class EmbeddedRuntime implements Runtime {
     await this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
       if (observed.state !== 'running') return;
-      await stopRunning(this.ctx, record, opts.timeout);
-      await this.settleLocked(name);
+      await traced('stop: signal and wait', name, () => stopRunning(this.ctx, record, opts.timeout));
+      await traced('stop: release', name, () => this.settleLocked(name));
       this.markStopRequested(name);
       this.tell('stop', record);
       this.log(`Stopped container ${name}`);
