@@ -23,7 +23,7 @@ import { median, spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const SERVICES = 5;
-const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js'); // the bundle users run
 const PICKED = process.env.TOOLS?.split(',');
 
 /** The stack file: `image` for every service; `startInterval` adds hafen's start_interval. */

@@ -1,11 +1,11 @@
-/** Runs the built `stack` CLI as a user would, capturing what it prints and its exit code. */
+/** Runs the built `stack` CLI as a user would (the bundle the package ships), capturing what it prints and its exit code. */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const cliPath = path.join(repoRoot, 'dist/src/cli/main.js');
+export const cliPath = path.join(repoRoot, 'dist/cli.js');
 
 export interface CliResult {
   code: number;

@@ -3,8 +3,9 @@
  * compiler (cc, gcc, make, python3 hidden) `npm install` of the tarball; `stack`/`hafen` run, a
  * two-service stack comes up on the embedded runtime from the installed package and goes down
  * leaving nothing, a vitest file in CommonJS and one in ESM use `require('hafen')` / `import`,
- * and a user who is not root is told in one line which runtime is used and why. The tarball's size
- * and file count are printed (goals: under 2 MB, under 300 files).
+ * the package's types check from an ES module and a CommonJS TypeScript file, and a user who is not
+ * root is told in one line which runtime is used and why. The tarball is under 2 MB and 300 files
+ * (the code is bundled: scripts/bundle.mjs); its size and file count are printed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testi
 import { repoRoot } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
-const POOL = '10.233.0.0/16:24';
+const POOL = process.env.HAFEN_SUBNET_POOL ?? '10.233.0.0/16:24';
 const needs = unmet(requireRoot(), requireOverlay(), requireCommand('npm'), requireCommand('busybox'), requireCommand('setpriv'));
 
 describe.skipIf(needs)('the packed package, installed where no compiler is', () => {
@@ -87,10 +88,15 @@ describe.skipIf(needs)('the packed package, installed where no compiler is', () 
 
   it('ships what runs and only that: prebuilt parts for x64 and arm64, no tests, no source maps', () => {
     const files = execFileSync('tar', ['-tzf', tarball.file], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    for (const f of ['package/prebuilds/linux-x64/hafen-run', 'package/prebuilds/linux-x64/hafen.node', 'package/prebuilds/linux-arm64/hafen-run', 'package/prebuilds/linux-arm64/hafen.node', 'package/LICENSE', 'package/schemas/stack.schema.json', 'package/dist/src/cjs/index.cjs']) {
+    const bundle = ['cli.js', 'supervisor.js', 'index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'].map((f) => `package/dist/${f}`);
+    for (const f of ['package/prebuilds/linux-x64/hafen-run', 'package/prebuilds/linux-x64/hafen.node', 'package/prebuilds/linux-arm64/hafen-run', 'package/prebuilds/linux-arm64/hafen.node', 'package/LICENSE', 'package/schemas/stack.schema.json', ...bundle]) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => /\.map$|\.test\.|\/testing\/|\/fixtures\/|^package\/(bench|e2e|src)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /\.map$|\.test\.|\/testing\/|\/fixtures\/|^package\/(bench|e2e|src|dist\/src)\//.test(f))).toEqual([]);
+    // Only the bundle of dist/: its entries and the chunks they load.
+    expect(files.filter((f) => f.startsWith('package/dist/') && !bundle.includes(f) && !/^package\/dist\/chunks\/[\w-]+\.js$/.test(f))).toEqual([]);
+    expect(tarball.entries).toBe(files.length);
+    expect(tarball.entries).toBeLessThan(300);
     expect(tarball.size).toBeLessThan(2 * 1024 * 1024);
   });
 
@@ -151,6 +157,51 @@ describe.skipIf(needs)('the packed package, installed where no compiler is', () 
     expect(r.stdout).toMatch(/1 passed/);
     expect(stackLeftovers(p, root())).toEqual([]);
   }, 200_000);
+
+  it("its types check from TypeScript in ESM and CommonJS (nodenext), with no declaration but the package's own", () => {
+    fs.writeFileSync(
+      path.join(project, 'types.mts'),
+      [
+        "import { up, version, StackError, ConfigError, type RunningStack, type UpOptions, type Event, type PsRow } from 'hafen';",
+        "const options: UpOptions = { project: 'x', waitTimeout: '30s' };",
+        'export async function run(): Promise<string> {',
+        '  const stack: RunningStack = await up(options);',
+        "  const url: string = await stack.url('b', 80);",
+        '  await stack.down({ volumes: true });',
+        '  return url;',
+        '}',
+        "export const kinds = (e: Event): string => e.kind;",
+        "export const row = (r: PsRow): string => r.service;",
+        'export const failed = (e: unknown): boolean => e instanceof StackError || e instanceof ConfigError;',
+        'export const v: string = version;',
+        '// @ts-expect-error: no such export',
+        "import { nothing } from 'hafen';",
+        'void nothing;',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(project, 'types.cts'),
+      [
+        "import hafen = require('hafen');",
+        "import type { RunningStack, StackErrorCode } from 'hafen';",
+        'export async function run(): Promise<RunningStack> {',
+        "  return hafen.up({ project: 'x' });",
+        '}',
+        "export const code: StackErrorCode = 'E_CONFIG';",
+        'export const version: Promise<string> = hafen.loadVersion();',
+        '// @ts-expect-error: up takes options, not a number',
+        'void hafen.up(1);',
+        '',
+      ].join('\n'),
+    );
+    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--skipLibCheck', 'false'];
+    // Node's own types from the repository (the project has none): the declarations may name Buffer and the like.
+    const nodeTypes = ['--typeRoots', path.join(repoRoot, 'node_modules', '@types'), '--types', 'node'];
+    const r = spawnSync(process.execPath, [tsc, ...args, ...nodeTypes, 'types.mts', 'types.cts'], { cwd: project, env: env(), encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+  }, 150_000);
 
   it('tells a user who is not root, in one line, which runtime it uses and why; a home it cannot write is one plain line too', () => {
     const p = newProject();

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { projectDir } from '../src/runtime/embedded/state/project-paths.js';
 import { findLeaks } from '../src/testing/leaks.js';
 
+/** A supervisor's script: the bundle's dist/supervisor.js, or tsc's dist/src/supervisor/main.js. */
+export const isSupervisorScript = (arg: string): boolean => arg.endsWith('/supervisor.js') || arg.endsWith('supervisor/main.js');
+
 /** The pids of the supervisor processes of `project` under `root` (their command line names both). */
 export function supervisorPids(project: string, root: string): number[] {
   const out: number[] = [];
@@ -18,7 +21,7 @@ export function supervisorPids(project: string, root: string): number[] {
       continue;
     }
     const at = (flag: string) => args[args.indexOf(flag) + 1];
-    if (args.some((a) => a.endsWith('supervisor/main.js')) && at('--project') === project && at('--root') === root) {
+    if (args.some(isSupervisorScript) && at('--project') === project && at('--root') === root) {
       out.push(Number(pid));
     }
   }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { cliPath, repoRoot, type CliResult } from './cli.js';
-import { stackLeftovers } from './stack-leftovers.js';
+import { isSupervisorScript, stackLeftovers } from './stack-leftovers.js';
 
 const file = path.join(repoRoot, 'fixtures/orchestration/stack.yaml');
 const example = path.join(repoRoot, 'stack.example.yaml');
@@ -249,7 +249,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
       try {
         const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        if (args.some((a) => a.endsWith('supervisor/main.js')) && args[args.indexOf('--project') + 1] === project && args[args.indexOf('--root') + 1] === root) return Number(pid);
+        if (args.some(isSupervisorScript) && args[args.indexOf('--project') + 1] === project && args[args.indexOf('--root') + 1] === root) return Number(pid);
       } catch {
         // gone meanwhile
       }

@@ -26,7 +26,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('its test passes against the stack, and the stack is gone afterwards', () => {
-    if (!fs.existsSync(path.join(repoRoot, 'dist/src/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    if (!fs.existsSync(path.join(repoRoot, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
     const project = `vex${randomBytes(3).toString('hex')}`;
     const r = spawnSync(process.execPath, [vitest, 'run', '--root', example], {
       cwd: repoRoot,

@@ -2,8 +2,8 @@
  * hafen-run: the container's filesystem, set up by its init inside the new mount namespace:
  * the rootfs (overlay or plain directory), host read-only dirs, /proc, /dev, /sys, binds, tmpfs,
  * masked and read-only paths, then pivot_root. Every target inside the rootfs is resolved with
- * openat2(RESOLVE_IN_ROOT) component by component (absolute symlinks are rooted at the rootfs,
- * `..` stops at it) and mounted through the resulting fd with the new mount API, so a symlink in
+ * openat2(RESOLVE_IN_ROOT) component by component, or the same walk by hand where the kernel has
+ * no openat2 (hafen-run-resolve.c) (absolute symlinks are rooted at the rootfs, `..` stops at it) and mounted through the resulting fd with the new mount API, so a symlink in
  * the rootfs can never redirect a mount to the host (CVE-2021-30465).
  */
 #include "hafen-run.h"
@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +49,8 @@ static const char *const devices[] = {"null", "zero", "full", "random", "urandom
 /* Folders of the host's /dev a privileged container does not get: it has its own pts, shm, mqueue, fd. */
 static const char *const own_dev_dirs[] = {"pts", "shm", "mqueue", "fd", ".lxc", ".lxd-mounts", ".udev", NULL};
 
-static int in_root(int rootfd, const char *path) {
-  struct open_how how = {
-      .flags = O_PATH | O_CLOEXEC,
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  while (*path == '/') path++;
-  return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
-}
+/* openat2(RESOLVE_IN_ROOT), or the same walk by hand where the kernel lacks it (hafen-run-resolve.c). */
+static int in_root(int rootfd, const char *path) { return hr_resolve_in_root(rootfd, path); }
 
 /*
  * An O_PATH fd for `path` inside the root `rootfd`, creating missing components (directories;
@@ -193,7 +186,12 @@ static void fs_context_log(int fsfd, char *out, size_t outlen) {
  */
 static int fs_mount(const char *fstype, const char *opts, unsigned attrs, int dstfd, const char *what,
                     char *err, size_t errlen) {
-  int fsfd = fsopen(fstype, FSOPEN_CLOEXEC);
+  int fsfd = hr_legacy_mounts() ? -1 : fsopen(fstype, FSOPEN_CLOEXEC);
+  if (fsfd < 0 && (hr_legacy_mounts() || hr_legacy_mounts_since(errno))) {
+    int m = hr_legacy_fs_mount(fstype, opts, attrs, dstfd);
+    if (m < 0) FAIL("mount %s on %s", fstype, what);
+    return m;
+  }
   if (fsfd < 0) FAIL("mount %s on %s", fstype, what);
   fsconfig(fsfd, FSCONFIG_SET_STRING, "source", fstype, 0);
   char buf[512];
@@ -238,17 +236,23 @@ static int fs_mount(const char *fstype, const char *opts, unsigned attrs, int ds
 static int bind_at(int srcdir, const char *src, int recursive, int ro, int dstfd, const char *what, char *err,
                    size_t errlen) {
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) | (*src ? 0 : AT_EMPTY_PATH);
-  int tree = open_tree(srcdir, src, flags);
-  if (tree < 0) FAIL("bind %s on %s", *src ? src : "itself", what);
-  if (ro) {
+  int tree = hr_legacy_mounts() ? -1 : open_tree(srcdir, src, flags);
+  if (ro && tree >= 0) {
     struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
     if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0) {
       int e = errno;
       close(tree);
       errno = e;
-      FAIL("make %s read-only", what);
+      if (!hr_legacy_mounts_since(e)) FAIL("make %s read-only", what);
+      tree = -1; /* open_tree without mount_setattr (Linux 5.2 to 5.11): mount(2) from here on */
     }
   }
+  if (tree < 0 && (hr_legacy_mounts() || hr_legacy_mounts_since(errno))) {
+    int m = hr_legacy_bind(srcdir, src, recursive, ro, dstfd);
+    if (m < 0) FAIL("bind %s on %s%s", *src ? src : "itself", what, ro ? " read-only" : "");
+    return m;
+  }
+  if (tree < 0) FAIL("bind %s on %s", *src ? src : "itself", what);
   if (move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
     int e = errno;
     close(tree);
@@ -258,10 +262,25 @@ static int bind_at(int srcdir, const char *src, int recursive, int ro, int dstfd
   return tree;
 }
 
+/* The kernel leaves this marker to refuse a remount after a crash; the caller said the upper is throwaway. */
+static void drop_volatile_marker(const char *work) {
+  char marker[4096];
+  snprintf(marker, sizeof marker, "%s/work/incompat/volatile/dirty", work);
+  unlink(marker);
+  *strrchr(marker, '/') = 0;
+  rmdir(marker);
+}
+
 /* overlay with lowerdir+ (one layer per call, no length limit); the joined form on older kernels. */
 static int mount_overlay(const struct hr_opts *o, char *err, size_t errlen) {
   if (hr_mkdir_all(o->target, err, errlen) < 0) return -1;
-  int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+  int fsfd = hr_legacy_mounts() ? -1 : fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fsfd < 0 && (hr_legacy_mounts() || hr_legacy_mounts_since(errno))) {
+    if (o->volatile_upper) drop_volatile_marker(o->work);
+    int m = hr_legacy_overlay(o->lowers, o->nlowers, o->upper, o->work, o->volatile_upper, o->target);
+    if (m < 0) FAIL("mount overlay on %s", o->target);
+    return m;
+  }
   if (fsfd < 0) FAIL("mount overlay on %s", o->target);
   fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "overlay", 0);
   int ok = 1;
@@ -295,12 +314,7 @@ static int mount_overlay(const struct hr_opts *o, char *err, size_t errlen) {
     }
   }
   if (o->volatile_upper) {
-    /* The kernel leaves this marker to refuse a remount after a crash; the caller said the upper is throwaway. */
-    char marker[4096];
-    snprintf(marker, sizeof marker, "%s/work/incompat/volatile/dirty", o->work);
-    unlink(marker);
-    *strrchr(marker, '/') = 0;
-    rmdir(marker);
+    drop_volatile_marker(o->work);
     if (fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) {
       int e = errno;
       close(fsfd);
@@ -337,7 +351,12 @@ static int mount_overlay(const struct hr_opts *o, char *err, size_t errlen) {
 
 /* A plain directory rootfs, bound onto itself so that it is a mount point for pivot_root. */
 static int mount_plain_rootfs(const char *dir, char *err, size_t errlen) {
-  int tree = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  int tree = hr_legacy_mounts() ? -1 : open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (tree < 0 && (hr_legacy_mounts() || hr_legacy_mounts_since(errno))) {
+    tree = hr_legacy_self_bind(dir);
+    if (tree < 0) FAIL("bind rootfs %s", dir);
+    return tree;
+  }
   if (tree < 0) FAIL("open rootfs %s", dir);
   if (move_mount(tree, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
     int e = errno;
@@ -591,7 +610,9 @@ static int mount_tmpfs(int rootfd, const struct hr_tmpfs *t, char *err, size_t e
 /* Makes the container's root mount read-only (not the mounts on it: volumes, /dev, /proc, tmpfs). */
 int hr_readonly_root(char *err, size_t errlen) {
   struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-  if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr) < 0) FAIL("make the root filesystem read-only");
+  int r = hr_legacy_mounts() ? -1 : mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof attr);
+  if (r < 0 && (hr_legacy_mounts() || hr_legacy_mounts_since(errno))) r = hr_legacy_readonly_root();
+  if (r < 0) FAIL("make the root filesystem read-only");
   return 0;
 }
 

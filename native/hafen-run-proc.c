@@ -88,6 +88,41 @@ static const char *env_path(char *const *env) {
   return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
+/* getdents64's record (the C library declares none that musl and glibc share). */
+struct hr_dirent64 {
+  uint64_t ino;
+  int64_t off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[];
+};
+
+/*
+ * Every fd past stdio closed at exec. close_range came with Linux 5.9; before it (Ubuntu 20.04's
+ * 5.4), each fd listed in /proc/self/fd is marked by hand: no fd of the launcher may reach the
+ * command. No malloc here (opendir): this runs in a child sharing init's memory.
+ * HAFEN_RUN_WITHOUT=close_range forces the by-hand way (tests).
+ */
+static void cloexec_past_stdio(void) {
+  if (!hr_without("close_range") && syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) {
+    for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return;
+  }
+  char buf[4096] __attribute__((aligned(8)));
+  long n;
+  while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      struct hr_dirent64 *e = (struct hr_dirent64 *)(buf + off);
+      int fd = atoi(e->name);
+      if (e->name[0] != '.' && fd > 2 && fd != dir) fcntl(fd, F_SETFD, FD_CLOEXEC);
+      off += e->reclen;
+    }
+  }
+  close(dir);
+}
+
 /* In the command's process: drop to the user and capabilities asked for, then exec. */
 void hr_exec_command(const struct hr_opts *o, int errfd) {
   sigset_t all;
@@ -135,7 +170,7 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
   if (syscall(SYS_capset, &hdr, data) < 0) exec_fail(errfd, HR_EXIT_SETUP, "capset: %s", strerror(errno));
   if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     exec_fail(errfd, HR_EXIT_SETUP, "no_new_privs: %s", strerror(errno));
-  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  cloexec_past_stdio();
   {
     /* Last before exec: from here on the filter judges every call, execve included. */
     char err[512];
@@ -409,6 +444,13 @@ int hr_exec_main(const struct hr_opts *o) {
   }
   /* Nothing inside may inspect or ptrace us (or the command, sharing our memory) before exec. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* setns(CLONE_NEWNS) refuses (EINVAL) a process that shares its cwd and root with another thread:
+   * qemu-user, which runs the arm64 launcher in CI, keeps a helper thread. Our own copy of them
+   * changes nothing natively (single-threaded, it is ours already). */
+  if (unshare(CLONE_FS) < 0) {
+    fprintf(stderr, "hafen-run: unshare the filesystem attributes: %s\n", strerror(errno));
+    return HR_EXIT_SETUP;
+  }
   for (int i = 0; i < 6; i++) {
     if (setns(fds[i], nss[i].type) < 0) {
       fprintf(stderr, "hafen-run: join %s namespace of %d: %s\n", nss[i].name, o->target_pid, strerror(errno));

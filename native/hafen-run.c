@@ -80,6 +80,13 @@
  *     command's status. PID must be a set-up container init: init is named `hafen-setup` while it
  *     builds the container and `hafen-init` from the moment the command starts; anything else (a
  *     dead container's reused pid) is refused with 125.
+ *
+ *   Older kernels and qemu-user: where clone(2) refuses namespace flags (qemu-user) the namespaces
+ *   are made by unshare(2) and fork; without openat2 mount targets are resolved inside the root by
+ *   hand (hafen-run-resolve.c); without the new mount API mounts are made by mount(2)
+ *   (hafen-run-legacy-mount.c); without close_range fds are marked close-on-exec by hand. Each
+ *   confines as its counterpart does; HAFEN_RUN_WITHOUT=openat2,mount-api,close_range (the
+ *   launcher's own environment) forces them for tests.
  */
 #include "hafen-run.h"
 
@@ -474,6 +481,43 @@ static void write_status_file(const char *path, const char *text) {
   if (!ok || rename(tmp, path) < 0) unlink(tmp);
 }
 
+/*
+ * Where clone(2) refuses namespace flags (qemu-user, which emulates another arch's launcher, runs
+ * clone only as fork or thread): the same namespaces by unshare(2). The new PID namespace is
+ * unshared here (it applies to our next child only, so this process stays where it is); the child
+ * unshares the others itself and says so on a pipe, since the caller may open /proc/PID/ns/net as
+ * soon as it learns the pid. Returns the child's pid (0 in the child), or -1 with errno.
+ */
+static pid_t fork_into_namespaces(unsigned long flags, int ready[2]) {
+  unsigned long own = flags & (CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS);
+  if ((flags & CLONE_NEWPID) && unshare(CLONE_NEWPID) < 0) return -1;
+  if (pipe2(ready, O_CLOEXEC) < 0) return -1;
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    close(ready[0]);
+    if (unshare((int)own) < 0) hr_die("unshare: %s", strerror(errno));
+    char ok = 1;
+    if (write(ready[1], &ok, 1) != 1) _exit(125);
+    close(ready[1]);
+    ready[0] = ready[1] = -1;
+    return 0;
+  }
+  close(ready[1]);
+  ready[1] = -1;
+  return pid;
+}
+
+/* Waits until the child of fork_into_namespaces is in its namespaces. */
+static void await_namespaces(int fd) {
+  char ok = 0;
+  ssize_t n;
+  do n = read(fd, &ok, 1);
+  while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n != 1) hr_die("the container's namespaces could not be made (unshare failed)");
+}
+
 static int run_main(const struct hr_opts *o) {
   HR_T("start");
   struct outer r = {.o = o, .outr = -1, .errr = -1, .master = -1, .chan_open = 1, .stdin_open = 1};
@@ -513,6 +557,12 @@ static int run_main(const struct hr_opts *o) {
     if (hr_join_ns(o->pidpath, CLONE_NEWPID, "pid", err, sizeof err) < 0) hr_die("%s", err);
   }
   pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+  /* Why a second way: qemu-user (which runs the arm64 launcher's tests in CI) refuses namespace flags
+   * in clone(2) with EINVAL. The fallback makes the same namespaces (the child is PID 1 of the new
+   * PID namespace, with SIGCHLD as exit signal, so pdeath and status reporting are unchanged); a
+   * kernel that takes clone(2) never reaches it. */
+  int nsready[2] = {-1, -1};
+  if (pid < 0 && errno == EINVAL) pid = fork_into_namespaces(flags, nsready);
   if (pid < 0) hr_die("clone: %s", strerror(errno));
   if (pid == 0) {
     close(chan[0]);
@@ -522,6 +572,7 @@ static int run_main(const struct hr_opts *o) {
     hr_log_close(r.log);
     hr_container_init(o, chan[1], outp[1], errp[1]);
   }
+  if (nsready[0] >= 0) await_namespaces(nsready[0]);
   HR_T("cloned");
   r.init = pid;
   r.chan = chan[0];

@@ -137,6 +137,24 @@ int hr_mkdir_all(const char *path, char *err, size_t errlen);
 int hr_readonly_root(char *err, size_t errlen);
 enum { HR_CREATE_NONE = 0, HR_CREATE_DIR = 1, HR_CREATE_FILE = 2 };
 
+/* resolving inside the root (hafen-run-resolve.c): openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS),
+ * else the same walk by hand; an O_PATH fd or -1 with errno */
+int hr_resolve_in_root(int rootfd, const char *path);
+/* 1 when HAFEN_RUN_WITHOUT (a comma list: openat2, mount-api, close_range) names `feature`: the launcher then
+ * acts as on a kernel without it. Only for tests: every fallback confines as the feature does. */
+int hr_without(const char *feature);
+
+/* mounts by mount(2) where the new mount API is missing (hafen-run-legacy-mount.c); each returns an
+ * fd (O_PATH) as its new-API counterpart in hafen-run-fs.c does, or -1 with errno */
+int hr_legacy_mounts(void);            /* 1 once the new API is known missing (or HAFEN_RUN_WITHOUT=mount-api) */
+int hr_legacy_mounts_since(int err);   /* records an ENOSYS of the new API; 1 if mount(2) is to be used */
+int hr_legacy_bind(int srcdir, const char *src, int recursive, int ro, int dstfd);
+int hr_legacy_fs_mount(const char *fstype, const char *opts, unsigned attrs, int dstfd);
+int hr_legacy_self_bind(const char *dir);
+int hr_legacy_overlay(const char *const *lowers, int nlowers, const char *upper, const char *work, int volatile_upper,
+                      const char *target);
+int hr_legacy_readonly_root(void);
+
 /* processes (hafen-run-proc.c) */
 int hr_cap_from_name(const char *name);
 void hr_exec_command(const struct hr_opts *o, int errfd) __attribute__((noreturn));

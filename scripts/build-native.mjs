@@ -13,6 +13,8 @@
  *                                                 still gives a CLI; the Docker runtime needs no native part)
  *   node scripts/build-native.mjs --force         this machine's arch, always
  *   node scripts/build-native.mjs --all           linux-x64 and linux-arm64 (cross compilers needed)
+ *   node scripts/build-native.mjs --target linux-arm64   that target only, when missing or older than native/
+ *                                                 (--force: always); its compiler is required
  *
  * No node-gyp, python or make: one compiler call per file. A missing compiler is one plain line
  * and exit 1, naming the Debian package that brings it.
@@ -127,9 +129,14 @@ function upToDate(name) {
 
 const host = `${process.platform}-${process.arch}`;
 const args = process.argv.slice(2);
-const strict = args.includes('--all') || args.includes('--force');
+const targetAt = args.indexOf('--target');
+const only = targetAt >= 0 ? args[targetAt + 1] : undefined;
+const strict = args.includes('--all') || args.includes('--force') || only !== undefined;
 try {
-  if (args.includes('--all')) {
+  if (only !== undefined) {
+    if (!TARGETS[only]) fail(`--target ${only}: expected one of ${Object.keys(TARGETS).join(', ')}`);
+    if (args.includes('--force') || !upToDate(only)) buildTarget(only);
+  } else if (args.includes('--all')) {
     for (const name of Object.keys(TARGETS)) buildTarget(name);
   } else if (!TARGETS[host]) {
     console.log(`build-native: nothing to build on ${host} (the embedded runtime runs on linux-x64 and linux-arm64; the Docker runtime needs no native part)`);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const STACK = path.join(ROOT, 'dist/src/cli/main.js');
+const STACK = path.join(ROOT, 'dist/cli.js');
 const COMPOSE_NAME = /^(docker-)?compose[^/]*\.ya?ml$/i;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'vendor']);
 

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const STACK = path.join(ROOT, 'dist/src/cli/main.js');
+const STACK = path.join(ROOT, 'dist/cli.js');
 const KEYS = ['command', 'entrypoint', 'environment', 'ports', 'volumes'];
 
 function run(cmd, args, cwd) {

@@ -19,7 +19,9 @@ const run = (args) =>
     ? execFileSync(process.execPath, [npm, ...args], { cwd: root, stdio: 'inherit', env })
     : execFileSync('npm', args, { cwd: root, stdio: 'inherit', env });
 
-if (!fs.existsSync(path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'))) {
+// The build needs TypeScript, esbuild (the bundle) and dts-bundle-generator (its types).
+const tools = ['typescript/bin/tsc', 'esbuild/package.json', 'dts-bundle-generator/package.json'];
+if (!tools.every((t) => fs.existsSync(path.join(root, 'node_modules', t)))) {
   console.log('hafen: installing the build tools (devDependencies) to build from source');
   run(['install', '--include=dev', '--ignore-scripts', '--no-audit', '--no-fund']);
 }

@@ -29,9 +29,13 @@ import { cpCommand } from './commands/cp.js';
 import { waitCommand } from './commands/wait.js';
 import { statsCommand } from './commands/stats.js';
 import type { Output } from './output.js';
+import { singleCommand } from './command-table.js';
 
-/** Builds the program; `output` receives everything it prints. */
-export function buildProgram(output: Output): Command {
+/**
+ * Builds the program; `output` receives everything it prints. Given the argv it will parse, only
+ * the command that argv runs is built when that can be told (command-table.ts), for start-up time.
+ */
+export function buildProgram(output: Output, argv?: readonly string[]): Command {
   const printing = {
     writeOut: (s: string) => output.out(s.replace(/\n$/, '')),
     writeErr: (s: string) => output.err(s.replace(/\n$/, '')),
@@ -44,7 +48,8 @@ export function buildProgram(output: Output): Command {
     .showSuggestionAfterError(true)
     .configureOutput(printing);
   addGlobalOptions(program);
-  for (const command of [
+  const single = argv && singleCommand(program, argv);
+  for (const command of single ? [single(output)] : [
     configCommand(output),
     planCommand(output),
     upCommand(output),
@@ -79,8 +84,10 @@ export function buildProgram(output: Output): Command {
     statsCommand(output),
   ]) program.addCommand(command);
   // Help and completion (issue 14): after every command is in, so each gets its environment, exit codes and example.
-  program.addCommand(completionCommand(output));
-  program.addCommand(completeCommand(output), { hidden: true });
+  if (!single) {
+    program.addCommand(completionCommand(output));
+    program.addCommand(completeCommand(output), { hidden: true });
+  }
   attachHelpText(program);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code, and
   // prints through `output` (commands made apart do not inherit the program's settings).
@@ -96,7 +103,7 @@ export function buildProgram(output: Output): Command {
 
 /** Runs the CLI on argv (without node and script); resolves to an exit code, or throws a StackError. */
 export async function runCli(argv: string[], output: Output): Promise<number> {
-  const program = buildProgram(output);
+  const program = buildProgram(output, commandAfterService(argv));
   if (argv.length === 0) {
     program.outputHelp();
     return 2;

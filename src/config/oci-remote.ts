@@ -13,8 +13,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StackError } from '../errors.js';
-import { RegistryClient } from '../runtime/embedded/registry/registry-client.js';
-import { manifestReference, parseReference } from '../runtime/embedded/registry/reference.js';
+// The registry client (and the layer and store code it brings) is loaded only for an oci:// include, not at every start.
+import type { RegistryClient } from '../runtime/embedded/registry/registry-client.js';
 import { ValueError } from './issues.js';
 
 export const OCI_PREFIX = 'oci://';
@@ -60,6 +60,10 @@ export async function fetchOciInclude(text: string, cacheDir: string, env: NodeJ
 }
 
 async function fetchArtifact(text: string, cacheDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const [{ RegistryClient }, { manifestReference, parseReference }] = await Promise.all([
+    import('../runtime/embedded/registry/registry-client.js'),
+    import('../runtime/embedded/registry/reference.js'),
+  ]);
   const ref = parseReference(text.slice(OCI_PREFIX.length));
   const client = new RegistryClient(ref, text, { env });
   let doc = await client.manifest(manifestReference(ref));

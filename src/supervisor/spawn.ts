@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { StackError } from '../errors.js';
+import { bundledFile } from '../package-files.js';
 import { projectDir } from '../runtime/embedded/state/index.js';
 import { SupervisorClient } from './client.js';
 import { supervisorSocket } from './server.js';
@@ -34,14 +35,16 @@ export async function connectSupervisor(root: string, project: string): Promise<
   }
 }
 
-/** The compiled entry point: beside this module in dist/, or dist/'s copy when running from sources (tests). */
+/**
+ * The compiled entry point: the bundle's dist/supervisor.js (what the package ships; also what runs
+ * from sources, in tests), or beside this module in tsc's dist/src/supervisor/.
+ */
 function entryPoint(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const sibling = path.join(here, 'main.js');
-  if (fs.existsSync(sibling)) return sibling;
-  const built = path.resolve(here, '../../dist/src/supervisor/main.js');
-  if (fs.existsSync(built)) return built;
-  throw new StackError('E_SUPERVISOR', `the supervisor is not built (no ${sibling} or ${built}); run \`npm run build\``, 1);
+  const candidates = [...(path.basename(here) === 'supervisor' ? [path.join(here, 'main.js')] : []), ...bundledFile('supervisor.js')];
+  const found = candidates.find((f) => fs.existsSync(f));
+  if (found) return found;
+  throw new StackError('E_SUPERVISOR', `the supervisor is not built (none of ${candidates.join(', ')}); run \`npm run build\``, 1);
 }
 
 /** The running supervisor of `project`, started first when there is none. */

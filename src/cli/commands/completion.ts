@@ -1,5 +1,5 @@
 /** `stack completion bash|zsh|fish` prints a completion script; the hidden `stack __complete` gives it service and project names. */
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import { Argument, Command } from 'commander';
 import { globalOptions } from '../global-options.js';
 import type { Output } from '../output.js';
@@ -20,8 +20,9 @@ export function completionCommand(output: Output): Command {
         import('../completion/fish.js'),
       ]);
       const tables = completionTables(completionTree(command.parent!));
-      // When `stack` is an alias or a function, the script runs this very CLI (node, then its script after `--`).
-      const self = { argv: [process.execPath, '--', fileURLToPath(new URL('../main.js', import.meta.url))] };
+      // When `stack` is an alias or a function, the script runs this very CLI (node, then its script after `--`):
+      // the file Node was started with, bundled (dist/cli.js) or not, through any bin link to it.
+      const self = { argv: [process.execPath, '--', fs.realpathSync(process.argv[1]!)] };
       const make = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell];
       output.out(make(tables, self));
     });

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../../../testing/requirements.js';
 import { makeBusyboxRootfs } from './busybox-rootfs.js';
 import type { ExitStatus } from './exit-status.js';
-import { hafenRunPath } from './hafen-run-path.js';
+import { hafenRunCommand } from './hafen-run-path.js';
 import { execIn, launch, type LaunchedProcess } from './launch.js';
 import { runArgv, type LaunchSpec } from './spec.js';
 
@@ -56,7 +56,7 @@ describe('runArgv: process options', () => {
       ['--ipc', 'other', '--ipc new|host|/proc/PID/ns/ipc'],
       ['--oom-score-adj', '-1001', '--oom-score-adj -1000..1000'],
     ]) {
-      const r = spawnSync(hafenRunPath(), ['run', '--rootfs', '/nonexistent', opt!, value!, '--', 'true'], { encoding: 'utf8' });
+      const r = spawnSync(...hafenRunCommand(['run', '--rootfs', '/nonexistent', opt!, value!, '--', 'true']), { encoding: 'utf8' });
       expect(r.status).toBe(125);
       expect(r.stderr).toContain(message);
     }

@@ -8,7 +8,7 @@ import { requireCommand, requireOverlay, requireRoot, unmet } from '../../../tes
 import { makeBusyboxRootfs } from './busybox-rootfs.js';
 import { DOCKER_DEFAULT_CAPABILITIES, capabilityMask } from './capabilities.js';
 import { exitCodeOf, type ExitStatus } from './exit-status.js';
-import { hafenRunPath } from './hafen-run-path.js';
+import { hafenRunCommand, launcherWrapper } from './hafen-run-path.js';
 import { execIn, launch, type LaunchedProcess } from './launch.js';
 import { SYNC_FD, runArgv, type LaunchSpec } from './spec.js';
 
@@ -105,7 +105,9 @@ describe.skipIf(needs)('hafen-run: containers', () => {
     expect(await c.wait()).toEqual({ kind: 'signaled', signal: 9, oom: false });
   });
 
-  it('runs init as PID 1 and shows only the container processes', async () => {
+  it('runs init as PID 1 and shows only the container processes', async (ctx) => {
+    // qemu-user keeps a helper thread in every process it runs, the container's init too: that thread takes PID 2.
+    ctx.skip(launcherWrapper() !== undefined, "under qemu-user, init's helper thread takes PID 2");
     const r = await run({ command: ['sh', '-c', 'cat /proc/1/comm; echo $$; ps -o pid,comm'] });
     const [init, self, , ...ps] = r.out.trim().split('\n');
     expect(init).toBe('hafen-init');
@@ -284,7 +286,7 @@ describe.skipIf(needs)('hafen-run: containers', () => {
 
   it('kills the container when the caller goes away before go', async () => {
     const argv = runArgv({ rootfs: rootfs(), command: ['sleep', '100'] }, { syncFd: SYNC_FD });
-    const child = spawn(hafenRunPath(), argv, { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+    const child = spawn(...hafenRunCommand(argv), { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
     const sync = child.stdio[SYNC_FD] as Socket;
     const pid = await new Promise<number>((resolve) => sync.once('data', (b: Buffer) => resolve(Number(/^pid (\d+)/.exec(b.toString())![1]))));
     inits.push(pid);
@@ -370,7 +372,7 @@ describe.skipIf(needs)('hafen-run: containers', () => {
         if (/^started/m.test(s)) console.log(globalThis.pid);
       });
       setInterval(() => {}, 1000);`;
-    const supervisor = spawn(process.execPath, ['-e', script, JSON.stringify([Boolean(spec.detach), hafenRunPath(), ...argv])], {
+    const supervisor = spawn(process.execPath, ['-e', script, JSON.stringify([Boolean(spec.detach), ...hafenRunCommand(argv).flat()])], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const pid = await new Promise<number>((resolve) => supervisor.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));

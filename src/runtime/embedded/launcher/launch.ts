@@ -10,7 +10,7 @@ import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
 import { exitCodeOf, parseExitStatus, type ExitStatus } from './exit-status.js';
-import { hafenRunPath } from './hafen-run-path.js';
+import { hafenRunCommand } from './hafen-run-path.js';
 import { ENV_FD, SECCOMP_FD, SYNC_FD, envPayload, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
 
 /** What happens to the launcher's stdin/stdout/stderr (the command's, unless the spec logs to a file). */
@@ -109,7 +109,7 @@ export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Pro
   const io = options.stdio ?? (spec.log || spec.detach ? 'ignore' : 'inherit');
   const env = envPayload(spec);
   const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe', env ? 'pipe' : 'ignore', ...(spec.seccompFilter ? (['pipe'] as const) : [])];
-  const [bin, argv] = [hafenRunPath(), runArgv(spec, { syncFd: SYNC_FD })];
+  const [bin, argv] = hafenRunCommand(runArgv(spec, { syncFd: SYNC_FD }));
   const child: ChildProcess = spawn(bin, argv, {
     stdio,
     detached: Boolean(spec.detach),
@@ -232,7 +232,7 @@ export function execIn(pid: number, spec: ProcessSpec, options: LaunchOptions = 
   const name = options.name ?? 'container';
   const io = options.stdio ?? 'inherit';
   const env = envPayload(spec);
-  const child = spawn(hafenRunPath(), execArgv(pid, spec), { stdio: [io, io, io, 'ignore', env ? 'pipe' : 'ignore', ...(spec.seccompFilter ? (['pipe'] as const) : [])] });
+  const child = spawn(...hafenRunCommand(execArgv(pid, spec)), { stdio: [io, io, io, 'ignore', env ? 'pipe' : 'ignore', ...(spec.seccompFilter ? (['pipe'] as const) : [])] });
   sendEnv(child, env);
   sendSeccompFilter(child, spec);
   const done = new Promise<ExitStatus>((resolve, reject) => {

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * Bundles hafen into the few files the package ships (issue 15: file count; issue 16: start-up):
+ *   dist/cli.js         `stack` / `hafen`
+ *   dist/supervisor.js  the per-project supervisor, spawned by path (src/supervisor/spawn.ts)
+ *   dist/index.js       the library (ES module), dist/index.cjs its CommonJS door
+ *   dist/chunks/*.js    code those share, and each command's modules, loaded when a command runs
+ *   dist/index.d.ts, dist/index.d.cts   the public types, one file each
+ * Commands import what they need with `import()`, so with code splitting `stack config -q` loads
+ * neither dockerode, nor Ink, nor the image or registry code.
+ *
+ * Bundled in: pure-JS dependencies on the start-up path (commander, yaml, chalk, p-queue), so a
+ * command reads a few files instead of a hundred. Kept outside (resolved from node_modules):
+ *  - dockerode: its ssh2 transport has optional native parts (cpu-features, sshcrypto) found by
+ *    `require` at run time, and protobufjs (via @grpc) loads files by path;
+ *  - ink, react: Ink loads yoga's WebAssembly, and react picks its build by NODE_ENV at run time;
+ *    both are loaded only by the tty/dashboard renderers;
+ *  - tar-stream: only the image code uses it, so it costs nothing where it is not needed.
+ * The generated schema validator requires one helper of ajv's runtime through a require of its own
+ * (createRequire): here that require is handed to esbuild, which bundles the helper, so the package
+ * needs no ajv at run time and no module search happens at start-up.
+ * No source maps: the output is not minified, so a stack trace reads as it is.
+ *
+ * Types: dts-bundle-generator inlines every type the public entries reach into one file each
+ * (tsconfig.types.json holds just those entries), so `import type {…} from 'hafen'` and the
+ * CommonJS types need no other declaration file. That takes half a minute, so it runs only when a
+ * source is newer than the last declarations (or with --types).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateDtsBundle } from 'dts-bundle-generator';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+
+/** Dependencies loaded from node_modules at run time (see above for why). */
+export const EXTERNAL = ['dockerode', 'ink', 'react', 'react/*', 'tar-stream'];
+
+// Bundled CommonJS (commander) calls `require` for Node's built-ins: an ES module has none, so each
+// output file gets its own (under a name no source uses).
+const banner = "import { createRequire as __hafenCreateRequire } from 'node:module';\nconst require = __hafenCreateRequire(import.meta.url);";
+
+/** The validator's `require` of ajv's runtime, left to esbuild to bundle (see above). */
+const validatorRequire = {
+  name: 'validator-require',
+  setup(build) {
+    build.onLoad({ filter: /schema-validator\.generated\.ts$/ }, async (args) => {
+      const source = await fs.promises.readFile(args.path, 'utf8');
+      const header = "const require = createRequire(import.meta.url);";
+      if (!source.includes(header)) throw new Error(`${args.path}: no \`${header}\` to replace (scripts/compile-schema.mjs changed?)`);
+      return { contents: source.replace(header, ''), loader: 'ts' };
+    });
+  },
+};
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // `jsx: react-jsx` as tsconfig.json says, resolved by esbuild from it.
+  tsconfig: path.join(root, 'tsconfig.json'),
+  plugins: [validatorRequire],
+  ...(process.env.MIN ? { minifyWhitespace: true, minifySyntax: true } : {}),
+};
+
+/** Writes dist/index.d.ts and dist/index.d.cts. */
+function declarations() {
+  const [esm, cjs] = generateDtsBundle(
+    [
+      { filePath: path.join(root, 'src/index.ts'), output: { noBanner: true } },
+      { filePath: path.join(root, 'src/cjs/index.cts'), output: { noBanner: true } },
+    ],
+    { preferredConfigPath: path.join(root, 'tsconfig.types.json') },
+  );
+  // The CommonJS entry's `typeof import('../index.js')` means the ES module entry beside it.
+  const door = cjs.replaceAll('import("../index.js")', 'import("./index.js")');
+  if (door.includes('"../')) throw new Error('dist/index.d.cts still points outside dist/: see scripts/bundle.mjs');
+  fs.writeFileSync(path.join(dist, 'index.d.ts'), esm);
+  fs.writeFileSync(path.join(dist, 'index.d.cts'), door);
+}
+
+/** The newest modification time of the sources the types come from, in ms. */
+function newestSource(dir = path.join(root, 'src')) {
+  let newest = fs.statSync(path.join(root, 'tsconfig.json')).mtimeMs;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(file) : fs.statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether the declarations are older than a source (or missing). */
+function typesStale() {
+  const built = ['index.d.ts', 'index.d.cts'].map((f) => path.join(dist, f));
+  if (!built.every((f) => fs.existsSync(f))) return true;
+  return Math.min(...built.map((f) => fs.statSync(f).mtimeMs)) < newestSource();
+}
+
+/** Removes the previous bundle's files (never tsc's dist/src, dist/bench, ...). */
+function clean() {
+  fs.rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
+  for (const f of ['cli.js', 'supervisor.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
+}
+
+/** Bundles the code; the types too when `types` is true, or when they are older than a source. */
+export async function bundle({ types = typesStale() } = {}) {
+  clean();
+  await esbuild.build({
+    ...common,
+    entryPoints: { cli: 'src/cli/bin.ts', supervisor: 'src/supervisor/bin.ts', index: 'src/index.ts' },
+    outdir: dist,
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    banner: { js: banner },
+  });
+  // The CommonJS door imports the ES module entry beside it at run time (never a second copy).
+  await esbuild.build({
+    ...common,
+    entryPoints: ['src/cjs/index.cts'],
+    outfile: path.join(dist, 'index.cjs'),
+    format: 'cjs',
+    plugins: [
+      validatorRequire,
+      {
+        name: 'esm-entry-beside',
+        setup(build) {
+          build.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: './index.js', external: true }));
+        },
+      },
+    ],
+  });
+  // `#!/usr/bin/env -S node --` from src/cli/bin.ts is kept by esbuild; npm links the bin.
+  fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
+  if (types) declarations();
+  return { types };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = performance.now();
+  const { types } = await bundle(process.argv.includes('--types') ? { types: true } : {});
+  const chunks = fs.readdirSync(path.join(dist, 'chunks')).length;
+  const what = `dist/cli.js, supervisor.js, index.js, index.cjs, ${chunks} chunks${types ? ', index.d.ts and index.d.cts' : ' (types up to date)'}`;
+  console.log(`bundled ${what} in ${Math.round(performance.now() - started)} ms`);
+}
