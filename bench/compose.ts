@@ -8,6 +8,8 @@
  *   - hafen on the embedded runtime, the same image loaded from a `docker save` archive.
  * The healthcheck is the same everywhere (interval 500ms); hafen's file adds `start_interval: 100ms`,
  * which Docker 20.10 cannot honour (its first probe comes after one interval), the embedded runtime does.
+ * TOOLS=docker,compose,compose-wait,embedded picks some (default all); BENCH_CLI=PATH times another
+ * build's dist/src/cli/main.js (before/after on one machine). Medians and min–max.
  * Needs root, dockerd, busybox-static and docker-compose. Run: npm run bench:compose.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,10 +19,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
+import { median, spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const SERVICES = 5;
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js'); // the bundle users run
+const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js'); // the bundle users run
+const PICKED = process.env.TOOLS?.split(',');
 
 /** The stack file: `image` for every service; `startInterval` adds hafen's start_interval. */
 function stackFile(image: string, startInterval: boolean): string {
@@ -42,6 +46,8 @@ function stackFile(image: string, startInterval: boolean): string {
 }
 
 interface Tool {
+  /** As TOOLS names it. */
+  key: string;
   name: string;
   up: string[];
   down: string[];
@@ -68,7 +74,6 @@ function timed(cmd: string[], env: Record<string, string> = {}, thenWait?: strin
   return performance.now() - t0;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-bench-compose-'));
@@ -83,21 +88,23 @@ async function main(): Promise<void> {
   const root = path.join(dir, 'root');
   const stackCmd = (runtime: string, file: string, project: string, args: string[]) => [process.execPath, CLI, '--runtime', runtime, '-f', path.join(dir, file), '-p', project, '--progress', 'plain', ...args];
   const tools: Tool[] = [
-    { name: 'hafen (docker runtime)', up: stackCmd('docker', 'stack.yaml', 'benchhd', ['up', '-d']), down: stackCmd('docker', 'stack.yaml', 'benchhd', ['down']) },
-    { name: 'docker-compose 1.29', up: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'up', '-d'], down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'down'] },
+    { key: 'docker', name: 'hafen (docker runtime)', up: stackCmd('docker', 'stack.yaml', 'benchhd', ['up', '-d']), down: stackCmd('docker', 'stack.yaml', 'benchhd', ['down']) },
+    { key: 'compose', name: 'docker-compose 1.29', up: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'up', '-d'], down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'down'] },
     {
+      key: 'compose-wait',
       name: 'docker-compose, s5 healthy',
       up: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdw', 'up', '-d'],
       down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdw', 'down'],
       thenWait: `benchdw_s${SERVICES}_1`,
     },
     {
+      key: 'embedded',
       name: 'hafen (embedded runtime)',
       up: stackCmd('embedded', 'embedded.yaml', 'benchhe', ['up', '-d']),
       down: stackCmd('embedded', 'embedded.yaml', 'benchhe', ['down']),
-      env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.238.0.0/16:24' },
+      env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.238.0.0/16:24' },
     },
-  ];
+  ].filter((t) => !PICKED || PICKED.includes(t.key));
   const figures = new Map(tools.map((t) => [t.name, { up: [] as number[], down: [] as number[] }]));
   try {
     for (const t of tools) {
@@ -114,15 +121,15 @@ async function main(): Promise<void> {
   } finally {
     for (const t of tools) spawnSync(t.down[0]!, t.down.slice(1), { env: { ...process.env, ...t.env }, stdio: 'ignore' });
   }
-  const compose = figures.get('docker-compose 1.29')!;
-  const cu = median(compose.up);
-  const cd = median(compose.down);
-  console.log(`five services, each gated on the previous one's health; medians of ${RUNS} runs (ms)`);
-  console.log(`${'tool'.padEnd(26)} ${'up -d'.padStart(8)} ${'down'.padStart(8)} ${'total'.padStart(8)}   vs docker-compose (up / down / total)`);
+  const compose = figures.get('docker-compose 1.29');
+  const cu = compose ? median(compose.up) : NaN;
+  const cd = compose ? median(compose.down) : NaN;
+  console.log(`five services, each gated on the previous one's health; ${RUNS} runs, median (min–max), ms; CLI ${CLI}`);
+  console.log(`${'tool'.padEnd(26)} ${'up -d'.padStart(18)} ${'down'.padStart(18)}   vs docker-compose (up / down / total)`);
   for (const [name, f] of figures) {
     const [u, d] = [median(f.up), median(f.down)];
-    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-    console.log(`${name.padEnd(26)} ${u.toFixed(0).padStart(8)} ${d.toFixed(0).padStart(8)} ${(u + d).toFixed(0).padStart(8)}   ${ratio(u, cu)} / ${ratio(d, cd)} / ${ratio(u + d, cu + cd)}`);
+    const ratio = (a: number, b: number) => (Number.isNaN(b) ? '–' : `${(a / b).toFixed(2)}x`);
+    console.log(`${name.padEnd(26)} ${spread(f.up).padStart(18)} ${spread(f.down).padStart(18)}   ${ratio(u, cu)} / ${ratio(d, cd)} / ${ratio(u + d, cu + cd)}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -39,6 +39,9 @@
  *                stays outside, so an OOM kill never hits the log relay or the status writer.
  *     --tty      the command gets a new pty of the container's /dev/pts; this process relays its own
  *                stdin/stdout to it (raw mode when stdin is a terminal) and passes window sizes on.
+ *     --net-setup LINE  (repeatable; with --net new) an `ip -batch` line run by `ip` inside the new
+ *                network namespace before the caller is told the pid (veths, addresses); a failure
+ *                ends the container with exit 125 and ip's message.
  *     --sync-fd N  a socket to the caller. hafen-run writes `pid <host pid of the init>\n` as soon as
  *                the namespaces exist (the filesystem is still being set up; the caller may configure
  *                /proc/PID/ns/net meanwhile) and waits for `go\n` (EOF instead: the container is
@@ -215,6 +218,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
   o->cgroups = calloc(n, sizeof *o->cgroups);
   o->rlimits = calloc(n, sizeof *o->rlimits);
   o->sysctls = calloc(n, sizeof *o->sysctls);
+  o->netsetup = calloc(n, sizeof *o->netsetup);
   o->syncfd = -1;
   o->net = HR_NET_NEW;
   if (argc < 2 || (strcmp(argv[1], "run") && strcmp(argv[1], "exec")))
@@ -320,6 +324,7 @@ static void parse_args(int argc, char **argv, struct hr_opts *o) {
       char err[256];
       if (hr_read_env_fd((int)parse_num(v, "--env-fd", 10), o, err, sizeof err) < 0) hr_die("%s", err);
     }
+    else if (!strcmp(a, "--net-setup")) o->netsetup[o->nnetsetup++] = v;
     else if (!strcmp(a, "--seccomp-fd")) {
       char err[256];
       if (hr_read_seccomp_fd((int)parse_num(v, "--seccomp-fd", 10), o, err, sizeof err) < 0) hr_die("%s", err);
@@ -611,6 +616,18 @@ static int run_main(const struct hr_opts *o) {
   if (outp[1] >= 0) close(outp[1]), close(errp[1]);
   r.outr = outp[0];
   r.errr = errp[0];
+  if (o->nnetsetup > 0) {
+    /* Wired before the caller hears of the pid: one fork of this small process instead of two
+     * spawns (nsenter, ip) of the caller's big one. A failure ends the container (its namespace
+     * takes the veths along). */
+    char err[1024];
+    if (hr_net_setup(o, pid, err, sizeof err) < 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      hr_die("connecting it to its networks: %s", err);
+    }
+    HR_T("network set up");
+  }
   sync_line(&r, "pid %d\n", pid);
   if (o->syncfd < 0) {
     hr_sendmsg(r.chan, MSG_GO, NULL, -1);

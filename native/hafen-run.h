@@ -91,6 +91,10 @@ struct hr_opts {
   /* --seccomp-fd N: the command's seccomp filter (struct sock_filter[]), read at parse time */
   const unsigned char *seccomp;
   size_t seccomp_len;
+  /* --net-setup LINE (repeatable): `ip -batch` lines run inside the new network namespace before
+   * the caller is told the init's pid (hafen-run-netsetup.c) */
+  const char **netsetup;
+  int nnetsetup;
   char **argv;                  /* the command, NULL-terminated */
 };
 
@@ -178,6 +182,10 @@ int hr_install_seccomp(const struct hr_opts *o, char *err, size_t errlen);
 /* Once the command runs, init keeps only CAP_KILL (to pass signals on to a command of another uid)
  * and takes the command's filter, so a container process that may ptrace it gains nothing. */
 int hr_confine_init(const struct hr_opts *o, char *err, size_t errlen);
+
+/* network wiring: `ip -batch -` with --net-setup's lines inside the network namespace of `pid`
+ * (hafen-run-netsetup.c); 0, or -1 with ip's complaint */
+int hr_net_setup(const struct hr_opts *o, pid_t pid, char *err, size_t errlen);
 
 /* logs (hafen-run-log.c) */
 struct hr_log;

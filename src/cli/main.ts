@@ -6,6 +6,9 @@ import { asksJsonProgress, errorLine, jsonProgressOutput } from './json-progress
 import { processOutput } from './output.js';
 import { commandAfterService, runCli } from './program.js';
 import { explainSystemError } from './system-errors.js';
+import { traceMark } from '../trace.js';
+
+traceMark('cli-start');
 
 const argv = process.argv.slice(2);
 // `--progress json`: stderr carries JSON lines only, the final error among them.

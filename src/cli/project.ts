@@ -4,6 +4,7 @@ import type { EventSink } from '../executor/events.js';
 import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
+import { traced } from '../trace.js';
 
 export interface ProjectContext {
   stack: Stack;
@@ -58,7 +59,7 @@ export async function openProject(
   let stack: Stack;
   let runtime: Stack['runtime'];
   try {
-    stack = await loadCheckedStack(globals).catch(async (err: unknown) => {
+    stack = await traced('load-stack', undefined, () => loadCheckedStack(globals)).catch(async (err: unknown) => {
       if (!options.projectOnly) throw err;
       const { stackForProject } = await import('./project-only-stack.js');
       projectOnly = true;
@@ -79,7 +80,7 @@ export async function openProject(
     dropEarlySupervisor(early);
     throw err;
   }
-  const opened = await openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}) });
+  const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}) }));
   const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
   return { stack, opened, sink, projectOnly };
 }

@@ -174,15 +174,39 @@ describe('executePlan', () => {
     expect(t.clock.now()).toBe(2000);
   });
 
-  it('probes first after start_interval, then backs off ×1.5 up to interval', async () => {
+  it('probes at once, then after start_interval, backing off ×1.5 up to interval', async () => {
     const t = setup({ api: { ready: exec(50, 400) } });
     t.runtime.script('api', { exec: (_, since) => (since >= 1500 ? 0 : 1) });
     await t.run();
     const probes = t.of('probe');
-    // Pauses of 50, 75, 113, 170, 255, 383, then 400 each.
-    expect(probes.map((p) => p.time)).toEqual([50, 125, 238, 408, 663, 1046, 1446, 1846]);
-    expect(probes.map((p) => p.ok)).toEqual([false, false, false, false, false, false, false, true]);
-    expect(probes.map((p) => p.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The first probe the moment the container runs; then pauses of 50, 75, 113, 170, 255, 383, then 400 each.
+    expect(probes.map((p) => p.time)).toEqual([0, 50, 125, 238, 408, 663, 1046, 1446, 1846]);
+    expect(probes.map((p) => p.ok)).toEqual([false, false, false, false, false, false, false, false, true]);
+    expect(probes.map((p) => p.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('sees a service ready when its process has started, before start_interval has passed', async () => {
+    const t = setup({ api: { ready: exec(500, 1000) }, web: { depends_on: { api: 'service_healthy' } } });
+    t.runtime.script('api', { startMs: 20, exec: () => 0 });
+    await t.run();
+    expect(t.of('probe')).toMatchObject([{ time: 20, ok: true, attempt: 1 }]);
+    expect(t.runtime.timeOf('startContainer', 'shop-web-1')).toBe(20);
+  });
+
+  it('looks again the moment the runtime reports a health change, not at the next poll', async () => {
+    const t = setup({ db: { healthcheck: healthcheck(['CMD', 'pg_isready']) }, api: { depends_on: { db: 'service_healthy' } } });
+    t.runtime.script('db', { healthyAfter: 333 });
+    await t.run();
+    // Polls alone (at 0, 50, 125, 238, 408 …) would see it at 408.
+    expect(t.when('db', 'ready')).toBe(333);
+    expect(t.runtime.timeOf('startContainer', 'shop-api-1')).toBe(333);
+    expect(t.of('probe').filter((p) => p.service === 'db').map((p) => [p.time, p.ok])).toEqual([
+      [0, false],
+      [50, false],
+      [125, false],
+      [238, false],
+      [333, true],
+    ]);
   });
 
   it('sees a matching log line as soon as it is written', async () => {
@@ -197,7 +221,7 @@ describe('executePlan', () => {
     const t = setup({ api: { replicas: 2, ready: exec() } });
     t.runtime.script('shop-api-1', { exec: () => 0 }).script('shop-api-2', { exec: (_, since) => (since > 600 ? 0 : 1) });
     await t.run();
-    expect(t.when('api-1', 'ready')).toBe(50);
+    expect(t.when('api-1', 'ready')).toBe(0);
     expect(t.when('api-2', 'ready')).toBeGreaterThan(600);
     expect(t.of('op-done').find((e) => e.operation === 'wait-ready')?.time).toBe(t.when('api-2', 'ready'));
   });
@@ -240,6 +264,21 @@ describe('executePlan', () => {
       'removeContainer shop-db-1',
       'removeNetwork shop_default',
     ]);
+  });
+
+  it('sends the stop to every container nothing running depends on at once, past the concurrency bound', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `s${i + 1}`);
+    const t = setup({ ...Object.fromEntries(names.map((n) => [n, {}])), front: { depends_on: names } });
+    for (const n of [...names, 'front']) t.runtime.script(n, { stopMs: 1000 });
+    await t.run();
+    await t.clock.run(executePlan(planDown(t.stack), { runtime: t.runtime, stack: t.stack, clock: t.clock, concurrency: 4 }));
+    const stops = t.runtime.calls.filter((c) => c.method === 'stopContainer');
+    // front first (the others serve it), then the twelve together: a slow stop holds up no other.
+    expect(stops.find((c) => c.target === 'shop-front-1')).toMatchObject({ at: 0, end: 1000 });
+    const rest = stops.filter((c) => c.target !== 'shop-front-1');
+    expect(rest).toHaveLength(12);
+    expect(new Set(rest.map((c) => c.at))).toEqual(new Set([1000]));
+    expect(t.clock.now()).toBe(2000);
   });
 
   it('keeps to the concurrency bound', async () => {

@@ -15,11 +15,18 @@ import type { OperationContext, Operations } from './operations/context.js';
 import { defaultOperations } from './operations/index.js';
 import { defaultResolveEndpoint, type ResolveEndpoint } from './readiness/endpoint.js';
 import { walkDag } from './scheduler.js';
+import { traced } from '../trace.js';
 
-/** Operations run at once, unless told otherwise (waits do not count). */
+/** Operations run at once, unless told otherwise (waits and stops do not count). */
 export const DEFAULT_CONCURRENCY = 8;
 /** Longest one service may take to become ready, or a one-shot to exit, unless told otherwise (`--wait-timeout`). */
 export const DEFAULT_WAIT_TIMEOUT: Millis = 5 * 60_000;
+
+/**
+ * Operations that mostly wait, run beside the bounded queue: readiness, and stops (a container's
+ * grace period is its own; a slow stop must not hold back the stops of the others, issue 16).
+ */
+const WAITING: ReadonlySet<PlanNode['operation']> = new Set(['wait-ready', 'wait-exit', 'stop-container']);
 
 /** What a run needs besides the plan. */
 export interface ExecuteOptions {
@@ -74,7 +81,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
 
   const result = await walkDag(plan.nodes, {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    holdsSlot: (node) => node.operation !== 'wait-ready' && node.operation !== 'wait-exit',
+    holdsSlot: (node) => !WAITING.has(node.operation),
     signal: options.signal,
     run: (node, signal) => {
       const ctx: OperationContext = {
@@ -86,7 +93,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         resolveEndpoint: options.resolveEndpoint ?? defaultResolveEndpoint,
         emit,
       };
-      return dispatch(node, ops, ctx);
+      return traced(node.operation, node.resource, () => dispatch(node, ops, ctx));
     },
     started: (node) => {
       begun.set(node.id, clock.now());

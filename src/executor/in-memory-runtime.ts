@@ -35,9 +35,10 @@ import { ContainerEventHub } from '../runtime/event-hub.js';
 
 /** How a scripted container behaves; times are ms after it starts unless said otherwise. */
 export interface ContainerScript {
-  /** How long createContainer / startContainer take. */
+  /** How long createContainer / startContainer / stopContainer take. */
   createMs?: Millis;
   startMs?: Millis;
+  stopMs?: Millis;
   /** Make create or start fail with this message. */
   failCreate?: string;
   failStart?: string;
@@ -216,12 +217,26 @@ export class InMemoryRuntime implements Runtime {
       c.exitAt = c.script.exitAfter !== undefined ? now + c.script.exitAfter : undefined;
       c.exitCode = c.script.exitAfter !== undefined ? (c.script.exitCode ?? 0) : undefined;
       this.tell('start', name);
+      this.tellHealth(name, c, now);
       return this.info(name)!;
     });
   }
 
+  /** Reports the scripted health changes of a run (`health_status`), as a runtime running the healthcheck does. */
+  private tellHealth(name: string, c: FakeContainer, startedAt: number): void {
+    if (this.health(c, startedAt) === 'none') return;
+    for (const after of [c.script.healthyAfter, c.script.unhealthyAfter]) {
+      if (after === undefined) continue;
+      void this.clock.sleep(after).then(() => {
+        if (this.containers.get(name) === c && c.startedAt === startedAt && !this.exited(c)) this.tell('health_status', name, { health: this.health(c, this.clock.now()) });
+      });
+    }
+  }
+
   async stopContainer(name: string): Promise<void> {
     await this.record('stopContainer', name, async () => {
+      const stopMs = this.containers.get(name)?.script.stopMs;
+      if (stopMs) await this.clock.sleep(stopMs);
       this.end(name, 0);
       this.tell('stop', name);
     });

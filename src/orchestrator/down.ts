@@ -16,6 +16,7 @@ import { observeProject } from './observe.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
 import { Label } from '../runtime/runtime.js';
 import { removeReadiness } from './ready-records.js';
+import { traced } from '../trace.js';
 
 export interface DownStackOptions {
   sink: EventSink;
@@ -47,7 +48,7 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
   return withProjectLock(opened.root, stack.name, async () => {
     let removed = 0;
     try {
-      const observed = await observeProject(opened.runtime, stack);
+      const observed = await traced('observe', undefined, () => observeProject(opened.runtime, stack));
       removed = observed.containers.length;
       const plan = planDown(stack, observed, {
         removeOrphans: true,
@@ -61,13 +62,13 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
       }
     } finally {
       removeReadiness(opened.root, stack.name);
-      await opened.supervisor?.shutdown();
+      await traced('supervisor-shutdown', undefined, () => opened.supervisor?.shutdown());
       const kept = takeCreatedHostPaths(opened.root, stack.name);
       if (kept.length > 0) options.say?.(`kept the folders up made for bind mounts (they may hold data): ${kept.map((k) => displayPath(stack, k.path)).join(', ')}`);
       if (!embedded) await sweepEngine(opened, stack.name, options.volumes === true).finally(() => opened.close());
       else {
         await opened.close();
-        await cleanupProject(opened.root, stack.name, options.volumes === true);
+        await traced('cleanup-project', undefined, () => cleanupProject(opened.root, stack.name, options.volumes === true));
       }
     }
     return removed;

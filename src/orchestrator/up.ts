@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { assertExternalsExist, plannedServices } from './check-external.js';
 import { assertHostSources, makeBindSources } from './host-sources.js';
 import { observeProject } from './observe.js';
+import { traced } from '../trace.js';
 
 export interface UpStackOptions {
   runtime: Runtime;
@@ -57,7 +58,7 @@ const LOOKS = new Set(['wait-ready', 'wait-exit']);
 /** Brings the stack's selected services up; rejects with the first failure (after a rollback if asked). */
 export async function upStack(stack: Stack, options: UpStackOptions): Promise<UpStackResult> {
   const { runtime, sink } = options;
-  let observed = await observeProject(runtime, stack);
+  let observed = await traced('observe', undefined, () => observeProject(runtime, stack));
   const choices = {
     ...(options.services ? { services: options.services } : {}),
     ...(options.noDeps ? { noDeps: true } : {}),
@@ -72,7 +73,7 @@ export async function upStack(stack: Stack, options: UpStackOptions): Promise<Up
   };
   let plan = planUp(stack, { observed, ...choices, ...(options.build ? { build: true } : {}) });
   const planned = plannedServices(plan.nodes as readonly { operation: string; service?: string }[]);
-  await assertExternalsExist(stack, runtime, planned);
+  await traced('check-externals', undefined, () => assertExternalsExist(stack, runtime, planned));
   // Refused before anything is made: an archive that never ends, a long-syntax bind with no source.
   assertHostSources(stack, planned);
   makeBindSources(stack, planned, options);

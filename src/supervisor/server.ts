@@ -19,6 +19,7 @@ import { RestartKeeper } from './restart-keeper.js';
 import { withSocketAddress } from './socket-address.js';
 import { IdleExit, idleGraceMs } from './idle-exit.js';
 import { version } from '../version.js';
+import { traced } from '../trace.js';
 
 /** The control socket of a project's supervisor. */
 export function supervisorSocket(root: string, project: string): string {
@@ -171,7 +172,7 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
         const stream = req.method === EVENTS_METHOD ? 1 : 0;
         work.requests++;
         work.streams += stream;
-        handle(req.method, req.args ?? [], ac.signal, (event) => send({ id: req.id, event } as Response)).then(
+        traced(`supervisor ${req.method}`, typeof req.args?.[0] === 'string' ? req.args[0] : undefined, () => handle(req.method, req.args ?? [], ac.signal, (event) => send({ id: req.id, event } as Response))).then(
           (result) => send({ id: req.id, ok: true, result: result ?? null }),
           (err: unknown) => send({ id: req.id, ok: false, error: toWire(err) }),
         ).finally(() => {

@@ -4,10 +4,12 @@
  * parallel; the first failure ends the wait for all of them.
  */
 import { RuntimeError } from '../../errors.js';
+import { Label } from '../../runtime/runtime.js';
 import type { PlanNodeOf } from '../../planner/plan.js';
 import { subjectOf } from '../names.js';
 import { reportState, type OperationContext } from '../operations/context.js';
 import { CheckFailure, readinessError } from './failure.js';
+import { followChanges } from './container-changes.js';
 import { pollUntilReady, type PollContext } from './poll.js';
 import { healthProbe, imageHealthProbe, readyProbe, type Probe } from './probes.js';
 import { allOrNothing } from './timing.js';
@@ -24,6 +26,9 @@ export async function waitReady(node: PlanNodeOf<'wait-ready'>, ctx: OperationCo
     deadline: started + ctx.waitTimeout,
     waitTimeout: ctx.waitTimeout,
   };
+  // Ended with the wait (the `finally` below), which also ends the runtime's event stream.
+  const following = new AbortController();
+  poll.changes = followChanges(ctx.runtime, { [Label.project]: ctx.stack.name, [Label.service]: node.service }, started, following.signal);
 
   const waitOne = async (container: string, signal: AbortSignal): Promise<void> => {
     const subject = { ...subjectOf(ctx.stack, node.service, container), container };
@@ -46,8 +51,12 @@ export async function waitReady(node: PlanNodeOf<'wait-ready'>, ctx: OperationCo
     reportState(ctx, subject, 'ready');
   };
 
-  await allOrNothing(
-    ctx.signal,
-    node.containers.map((container) => (signal: AbortSignal) => waitOne(container, signal)),
-  );
+  try {
+    await allOrNothing(
+      ctx.signal,
+      node.containers.map((container) => (signal: AbortSignal) => waitOne(container, signal)),
+    );
+  } finally {
+    following.abort();
+  }
 }

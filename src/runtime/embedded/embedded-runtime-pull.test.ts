@@ -87,6 +87,25 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect((await runtime.listImages()).map((i) => i.id)).toEqual([imageId, imageId]);
   });
 
+  it('does not read an unchanged archive again; a touched archive, or an untagged image, is imported again', async () => {
+    const image = `docker-archive:${archive}`;
+    const progress: string[] = [];
+    const pull = async (): Promise<string> => {
+      await runtime.pullImage(image, (line) => progress.push(line));
+      return progress.at(-1)!;
+    };
+    expect(await pull()).toBe(`imported ${imageId.slice(0, 19)}`);
+    expect(await pull()).toBe(`imported ${imageId.slice(0, 19)} (unchanged since its last import)`);
+    expect(log.filter((l) => l.startsWith('Importing'))).toHaveLength(1);
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(archive, later, later);
+    expect(await pull()).toBe(`imported ${imageId.slice(0, 19)}`);
+    await runtime.removeImage(image);
+    expect(await pull()).toBe(`imported ${imageId.slice(0, 19)}`);
+    expect(await runtime.hasImage(image)).toBe(true);
+    expect(log.filter((l) => l.startsWith('Importing'))).toHaveLength(3);
+  });
+
   it('names the archive when it is missing or not an archive', async () => {
     await expect(runtime.pullImage(`docker-archive:${base}/missing.tar`)).rejects.toThrow(`docker-archive ${base}/missing.tar: cannot read it`);
     fs.writeFileSync(path.join(base, 'junk.tar'), 'not a tar at all'.repeat(64));

@@ -62,6 +62,8 @@ import { appendEvent, readEventBacklog } from './event-log.js';
 import type { BuilderEvent, BuildResult } from './builder/index.js';
 import { HOST_IMAGE_NAME } from './builder/host-image-name.js';
 import { parseImageSource } from './image-io/image-sources.js';
+import { rememberedImport, rememberImport, sourceIdentity } from './image-io/import-memo.js';
+import { traced } from '../../trace.js';
 import { Ipam, type PoolRange } from './network/index.js';
 // Pulls, imports and builds load their modules when first used: the supervisor, which mostly
 // waits on running containers, never does (issue 16: its memory).
@@ -130,6 +132,13 @@ export class EmbeddedRuntime implements Runtime {
       }
       return;
     }
+    // An archive imported before and unchanged since is not read again (issue 16).
+    const identity = source.kind === 'docker-archive' ? sourceIdentity(source.path) : undefined;
+    const remembered = identity !== undefined ? rememberedImport(this.images.store.paths.root, ref, identity) : undefined;
+    if (remembered !== undefined && this.images.store.images.resolve(ref) === remembered) {
+      onProgress?.(`imported ${(this.images.store.images.get(remembered)?.manifest.config.digest ?? remembered).slice(0, 19)} (unchanged since its last import)`);
+      return;
+    }
     this.log(`Importing image ${ref}`);
     const options = { tag: ref, ...(source.ref !== undefined ? { ref: source.ref } : {}), ...(signal ? { signal } : {}) };
     let images: StoredImage[];
@@ -143,6 +152,9 @@ export class EmbeddedRuntime implements Runtime {
       throw signal?.aborted ? signal.reason : err; // stopped by the caller: cancelled, not failed
     }
     const id = images[0]?.manifest.config.digest ?? '?';
+    if (identity !== undefined && images.length === 1 && this.images.store.images.resolve(ref) === images[0]!.manifestDigest) {
+      rememberImport(this.images.store.paths.root, ref, identity, images[0]!.manifestDigest);
+    }
     onProgress?.(`imported ${id.slice(0, 19)}`);
     this.log(`Imported image ${ref} (${id})`);
   }
@@ -364,8 +376,8 @@ export class EmbeddedRuntime implements Runtime {
     await this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
       if (observed.state !== 'running') return;
-      await stopRunning(this.ctx, record, opts.timeout);
-      await this.settleLocked(name);
+      await traced('stop: signal and wait', name, () => stopRunning(this.ctx, record, opts.timeout));
+      await traced('stop: release', name, () => this.settleLocked(name));
       this.markStopRequested(name);
       this.tell('stop', record);
       this.log(`Stopped container ${name}`);

@@ -105,15 +105,48 @@ export function newContainerId(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** Reads a record; undefined when the container has none (not made, or removed). */
+/**
+ * Reads a record; undefined when the container has none (not made, or removed). The record is
+ * shared and frozen: change it by writing a new one (`writeRecord({...record, …})`).
+ */
 export function readRecord(root: string, project: string, name: string): ContainerRecord | undefined {
   try {
-    return JSON.parse(fs.readFileSync(recordFile(root, project, name), 'utf8')) as ContainerRecord;
+    return readRecordFile(recordFile(root, project, name));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || err instanceof SyntaxError) return undefined;
     throw err;
   }
+}
+
+// Parsed records, kept while their file is unchanged (issue 16): a start or stop looks at every
+// record of the root to rewrite the hosts files, and inspects read one on every call; a stat is
+// cheaper than a read and a parse. A record is replaced by a rename, so a new one is a new inode.
+const parsed = new Map<string, { ino: number; size: number; mtimeNs: bigint; record: ContainerRecord }>();
+
+/** The record in `file`, parsed once per version of the file. */
+function readRecordFile(file: string): ContainerRecord {
+  let st: fs.BigIntStats;
+  try {
+    st = fs.statSync(file, { bigint: true });
+  } catch (err) {
+    parsed.delete(file); // removed: forget it
+    throw err;
+  }
+  const known = parsed.get(file);
+  if (known && known.ino === Number(st.ino) && known.size === Number(st.size) && known.mtimeNs === st.mtimeNs) return known.record;
+  const record = deepFreeze(JSON.parse(fs.readFileSync(file, 'utf8')) as ContainerRecord);
+  parsed.set(file, { ino: Number(st.ino), size: Number(st.size), mtimeNs: st.mtimeNs, record });
+  return record;
+}
+
+/** Freezes `value` and everything it holds, so a shared record cannot be changed by accident. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** Replaces the record atomically. */

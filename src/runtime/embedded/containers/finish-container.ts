@@ -11,6 +11,7 @@ import type { ContainerRecord } from './container-record.js';
 import type { Observed } from './container-state.js';
 import type { RuntimeContext } from './runtime-context.js';
 import { processEntries, saveRecord } from './start-container.js';
+import { traced } from '../../../trace.js';
 
 /** How long the launcher is given to exit after writing the status file. */
 const LAUNCHER_EXIT_MS = 2000;
@@ -21,11 +22,13 @@ export async function finishContainer(ctx: RuntimeContext, record: ContainerReco
   const ledger = ctx.ledger(project);
   ctx.log(`Releasing what container ${name} held (it ${observed.state === 'dead' ? 'vanished' : `exited with ${observed.exitCode}`})`);
   if (record.ports.length > 0) await ctx.proxies(project).stop(name);
-  if (record.networks.length > 0) await detachContainer(ledger, { project, container: name, networks: record.networks.map((n) => n.name) }, ctx.log);
+  if (record.networks.length > 0) await traced('finish: detach', name, () => detachContainer(ledger, { project, container: name, networks: record.networks.map((n) => n.name) }, ctx.log));
   if (run) {
     // The launcher writes the status, then closes the log and exits: give it that moment.
+    const t0 = performance.now();
     for (const deadline = Date.now() + LAUNCHER_EXIT_MS; processRunning(run.launcherPid, run.launcherStartTime) && Date.now() < deadline; ) await sleep(1);
-    await openCgroup(`hafen/${project}/${name}`, { ledger, layout: ctx.cgroupLayout() }).remove();
+    await traced('finish: launcher exit', name, () => performance.now() - t0);
+    await traced('finish: cgroup', name, () => openCgroup(`hafen/${project}/${name}`, { ledger, layout: ctx.cgroupLayout() }).remove());
     const gone = processEntries(run).filter((e) => e.kind === 'process' && !processRunning(e.pid, e.startTime));
     ledger.removeAll(gone);
   }
@@ -37,6 +40,6 @@ export async function finishContainer(ctx: RuntimeContext, record: ContainerReco
     ports: [],
     health: 'none',
   };
-  await saveRecord(ctx, exited);
+  await traced('finish: record and hosts', name, () => saveRecord(ctx, exited));
   return exited;
 }

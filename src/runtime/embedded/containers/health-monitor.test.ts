@@ -50,4 +50,16 @@ describe('HealthMonitor', () => {
     expect(changes).toEqual(['healthy']);
     expect(calls).toBe(4);
   });
+
+  it('runs the first check the moment it starts, not after start_interval (a minute here)', async () => {
+    let calls = 0;
+    const changes: Health[] = [];
+    const monitor = new HealthMonitor({ ...check, interval: 60_000, start_interval: 60_000 }, async () => (++calls, 0), (h) => changes.push(h));
+    monitor.start();
+    const deadline = Date.now() + 5000;
+    while (changes.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    monitor.stop();
+    expect(calls).toBe(1);
+    expect(changes).toEqual(['healthy']);
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * A container's `healthcheck:`, run by the runtime as Docker's engine runs it: the test inside the
  * container every `interval`, `healthy` on the first success, `unhealthy` after `retries` failures
- * in a row (failures during the start period do not count). Unlike Docker, until the first success
- * the test runs after `start_interval` and backs off (x1.5) towards `interval`, start period or not,
- * so a service that is healthy is seen healthy at once. Runs while the runtime instance that started the container lives; timers do not keep
+ * in a row (failures during the start period do not count). Unlike Docker, the first test runs the
+ * moment the container has started, and until the first success the next ones run after
+ * `start_interval`, backing off (x1.5) towards `interval`, start period or not, so a service that is
+ * healthy is seen healthy at once. Runs while the runtime instance that started the container lives; timers do not keep
  * the process alive.
  */
 import type { Healthcheck } from '../../../config/model.js';
@@ -33,9 +34,13 @@ export class HealthMonitor {
     this.startingDelay = Math.min(check.start_interval, check.interval);
   }
 
-  /** Schedules the first check. */
+  /**
+   * Runs the first check at once (in the next turn of the event loop, so the start that called this
+   * is answered first): a service that is healthy as soon as its process runs is seen healthy without a wait.
+   */
   start(): void {
-    this.schedule();
+    this.timer = setTimeout(() => void this.runOnce(), 0);
+    this.timer.unref();
   }
 
   /** Stops checking (a check under way finishes unreported). */

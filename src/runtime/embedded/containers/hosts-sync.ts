@@ -51,14 +51,59 @@ export function writeInitialNameFiles(root: string, record: ContainerRecord): vo
   writeNameFiles(containerPaths(root, record.project, record.name), hostsMember(record), [], resolvConfOf(record.spec));
 }
 
+/** A change waiting for the next rewrite of the hosts files. */
+interface Queued {
+  change: () => void;
+  resolve(changed: string[]): void;
+  reject(err: unknown): void;
+}
+
+/** Per state root: the changes waiting for the next rewrite, and whether one is under way. */
+const queues = new Map<string, { waiting: Queued[]; running: boolean }>();
+
 /**
  * Runs `change` (which writes a record: a container joined or left) and then rewrites the hosts
- * files of every running container, all under the lock; returns the containers whose file changed.
+ * files of every running container, all under the lock; resolves with the containers whose file
+ * changed. Changes that come while a rewrite is under way (or in the same turn of the event loop)
+ * share the next one: a hundred containers starting at once do not each rewrite a hundred files
+ * (issue 16). A change that throws rejects its own caller only.
  */
-export async function syncHosts(root: string, change: () => void): Promise<string[]> {
-  return withFileLock(path.join(root, 'networks', 'hosts.lock'), () => {
-    change();
-    const up = listRecords(root).filter(isUp);
-    return updateHosts(up.map((r) => ({ member: hostsMember(r), hostsFile: containerPaths(root, r.project, r.name).hosts })));
+export function syncHosts(root: string, change: () => void): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let queue = queues.get(root);
+    if (!queue) queues.set(root, (queue = { waiting: [], running: false }));
+    queue.waiting.push({ change, resolve, reject });
+    if (queue.waiting.length === 1 && !queue.running) setImmediate(() => void rewrite(root));
   });
+}
+
+/** Applies the waiting changes and rewrites the hosts files once for all of them; repeats while more came. */
+async function rewrite(root: string): Promise<void> {
+  const queue = queues.get(root)!;
+  queue.running = true;
+  while (queue.waiting.length > 0) {
+    const batch = queue.waiting.splice(0);
+    try {
+      const { changed, failed } = await withFileLock(path.join(root, 'networks', 'hosts.lock'), () => {
+        const failed = new Map<Queued, unknown>();
+        for (const q of batch) {
+          try {
+            q.change();
+          } catch (err) {
+            failed.set(q, err);
+          }
+        }
+        const up = listRecords(root).filter(isUp);
+        return { changed: updateHosts(up.map((r) => ({ member: hostsMember(r), hostsFile: containerPaths(root, r.project, r.name).hosts }))), failed };
+      });
+      for (const q of batch) {
+        if (failed.has(q)) q.reject(failed.get(q));
+        else q.resolve(changed);
+      }
+    } catch (err) {
+      for (const q of batch) q.reject(err);
+    }
+  }
+  queue.running = false;
+  queues.delete(root);
 }

@@ -22,7 +22,9 @@ export async function removeContainerState(ctx: RuntimeContext, record: Containe
   if (mounted.length > 0) {
     throw new RuntimeError(`container ${name}`, `still mounted below ${dir}: ${mounted.map((m) => m.mountPoint).join(', ')}`);
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  // Off the event loop: a container's upper layer can hold many files, and a supervisor removing
+  // many containers at once would stop answering meanwhile (issue 16).
+  await fs.promises.rm(dir, { recursive: true, force: true });
   if (fs.existsSync(dir)) throw new RuntimeError(`container ${name}`, `${dir} still exists after removal`);
   ctx.ledger(project).remove({ kind: 'dir', path: dir });
   ctx.log(`Removed container ${name}`);

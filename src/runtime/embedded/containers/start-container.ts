@@ -16,7 +16,7 @@ import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
 import { normalizeContainerConfig } from '../store/index.js';
 import type { LaunchSpec } from '../launcher/spec.js';
 import { processStartTime, type LedgerResource } from '../ledger/ledger.js';
-import { attachContainer, detachContainer } from '../network/index.js';
+import { attachContainer, checkAttached, detachContainer, prepareAttach } from '../network/index.js';
 import { containerPaths, type ContainerPaths } from '../state/index.js';
 import { imageLayers } from './container-image.js';
 import { writeRecord, type ContainerRecord, type RecordProcess, type RecordRun } from './container-record.js';
@@ -30,6 +30,7 @@ import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
 import { launchLog } from './log-config.js';
 import { containerDeviceRules } from './device-nodes.js';
+import { traced } from '../../../trace.js';
 
 /** The spec's limits and its memory reservation, as the cgroup takes them. */
 function cgroupLimits(spec: ContainerRecord['spec']): CgroupLimits {
@@ -89,7 +90,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
   let setupOf: LaunchedProcess | undefined;
   const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
     try {
-      return await fn();
+      return await traced(`start: ${what}`, name, fn);
     } catch (caught) {
       const early = await setupOf?.setupFailure(300);
       const err = early ?? caught;
@@ -152,6 +153,19 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     detach: { statusFile: paths.status },
     ...withoutBinds(shared),
   };
+  // On a network namespace of its own, the launcher wires it before it tells the pid (issue 16):
+  // the veths are in the ledger first, and the lines are the ones attachContainer would run.
+  const attach = {
+    project,
+    container: name,
+    endpoints: record.networks.map((n) => ({ network: n.name, bridge: n.bridge, address: n.address, prefix: n.prefix, ...(n.mac ? { mac: n.mac } : {}) })),
+  };
+  const launcherWires = record.networks.length > 0 && (launchSpec.net ?? 'new') === 'new';
+  if (launcherWires) {
+    const networks = record.networks.map((n) => n.name);
+    undo.push('network interfaces', () => detachContainer(ledger, { project, container: name, networks }, ctx.log));
+    launchSpec.netSetup = (await step('preparing its network interfaces', () => prepareAttach(ledger, attach, ctx.log))).lines;
+  }
   const launched = await step('launching it', () => launch(launchSpec, { name: resource }));
   // Past this point a step may fail only because the launcher's setup failed (the container's
   // namespaces gone with it): that cause is the one to report.
@@ -173,21 +187,12 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     return r;
   });
 
-  if (record.networks.length > 0) {
+  if (launcherWires) {
+    await step('connecting it to its networks', () => checkAttached(attach));
+  } else if (record.networks.length > 0) {
     const networks = record.networks.map((n) => n.name);
     undo.push('network interfaces', () => detachContainer(ledger, { project, container: name, networks }, ctx.log));
-    await step('connecting it to its networks', () =>
-      attachContainer(
-        ledger,
-        {
-          pid: run.pid,
-          project,
-          container: name,
-          endpoints: record.networks.map((n) => ({ network: n.name, bridge: n.bridge, address: n.address, prefix: n.prefix, ...(n.mac ? { mac: n.mac } : {}) })),
-        },
-        ctx.log,
-      ),
-    );
+    await step('connecting it to its networks', () => attachContainer(ledger, { pid: run.pid, ...attach }, ctx.log));
   }
 
   let ports: PortBinding[] = [];

@@ -113,6 +113,8 @@ export interface LaunchSpec extends ProcessSpec {
   shmSizeBytes?: number;
   /** With a log: stdin a pipe that stays open (`stdin_open: true`), not /dev/null. */
   stdinOpen?: boolean;
+  /** With `net: new`: `ip -batch` lines the launcher runs inside the new network namespace before it tells the pid (network/attach.ts attachCommands). */
+  netSetup?: readonly string[];
 }
 
 /** The launcher's sync socket: fd 3 of hafen-run (Node's fourth stdio entry). */
@@ -233,6 +235,7 @@ export function runArgv(spec: LaunchSpec, options: { syncFd?: number } = {}): st
   }
   const net = spec.net ?? 'new';
   args.push('--net', typeof net === 'string' ? net : net.join);
+  for (const line of spec.netSetup ?? []) args.push('--net-setup', line);
   if (spec.hostname) args.push('--hostname', spec.hostname);
   args.push(...namespaceArgs(spec));
   if (spec.domainname) args.push('--domainname', spec.domainname);

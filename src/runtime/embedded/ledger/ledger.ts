@@ -1,8 +1,12 @@
 /**
  * The ledger of a project's system resources. Every mount, veth, bridge, cgroup, process and state
  * folder is written here BEFORE it is made, so `stack down` can remove everything even after the
- * process that made it was killed with SIGKILL. One JSON object per line, appended with O_APPEND and
- * fsynced; a resource removed is a second line saying so, so the file is a log, never rewritten in place.
+ * process that made it was killed with SIGKILL. One JSON object per line, appended with O_APPEND; a
+ * resource removed is a second line saying so, so the file is a log, never rewritten in place. Not
+ * fsynced: a killed process cannot lose what it wrote (the page cache holds it), and what the ledger
+ * names does not outlive a host crash either (mounts, veths, bridges, cgroups, processes and rules go
+ * with the kernel; the state folders lie inside the project's folder, which cleanup removes whole).
+ * An fsync per container start and stop cost more than the rest of the bookkeeping together (issue 16).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,7 +64,7 @@ export class Ledger {
     this.addAll([resource], owner);
   }
 
-  /** Writes several resources in one append and one fsync (container start makes several at once). */
+  /** Writes several resources in one append (container start makes several at once). */
   addAll(resources: LedgerResource[], owner?: string): void {
     this.append(...resources.map((resource): LedgerLine => ({ op: 'add', resource, ...(owner ? { owner } : {}) })));
   }
@@ -70,7 +74,7 @@ export class Ledger {
     this.append({ op: 'del', resource });
   }
 
-  /** Writes that several resources are gone, in one append and one fsync. */
+  /** Writes that several resources are gone, in one append. */
   removeAll(resources: LedgerResource[]): void {
     this.append(...resources.map((resource): LedgerLine => ({ op: 'del', resource })));
   }
@@ -104,7 +108,6 @@ export class Ledger {
     const fd = fs.openSync(this.file, 'a', 0o600);
     try {
       fs.writeSync(fd, lines.map((l) => JSON.stringify(l) + '\n').join(''));
-      fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -124,7 +127,7 @@ export class Ledger {
       try {
         out.push(JSON.parse(raw) as LedgerLine);
       } catch {
-        // A torn last line (killed mid-write, before fsync) names nothing that was made yet.
+        // A torn last line (killed mid-write) names nothing that was made yet.
       }
     }
     return out;

@@ -137,11 +137,29 @@ export async function attachContainer(ledger: Ledger, spec: AttachSpec, log?: De
   const started = performance.now();
   const netns = netnsFile(spec);
   const resource = `container ${spec.container}`;
+  const commands = await prepareAttach(ledger, spec, log);
+  try {
+    await ipBatch(resource, commands.lines, { netns });
+    checkAttached(spec);
+  } catch (err) {
+    await undoAttach(ledger, spec);
+    throw err;
+  }
+  const ms = performance.now() - started;
+  log?.(`Created network interfaces of ${spec.container} in ${ms.toFixed(1)} ms`);
+  return { interfaces: commands.interfaces, ms };
+}
+
+/**
+ * The first half of attachContainer, for a launcher that runs the lines inside the namespace itself
+ * (hafen-run --net-setup, issue 16): the veths written to the ledger, host ends left by an earlier
+ * run of this container deleted; returns the lines. Then checkAttached, or undoAttach on failure.
+ */
+export async function prepareAttach(ledger: Ledger, spec: Omit<AttachSpec, 'pid' | 'netnsPath'>, log?: DebugLog): Promise<AttachCommands> {
+  const resource = `container ${spec.container}`;
   const hostVeths = spec.endpoints.map((e) => hostVethName(spec.project, spec.container, e.network));
-  const entries = vethEntries(spec.project, spec.container, spec.endpoints.map((e) => e.network));
   log?.(`Creating network interfaces of ${spec.container}: ${spec.endpoints.map((e, n) => `${e.address}/${e.prefix} on ${e.network} (${hostVeths[n]})`).join(', ') || 'lo only'}`);
-  ledger.addAll(entries, spec.container);
-  let interfaces: AttachedInterface[];
+  ledger.addAll(vethEntries(spec.project, spec.container, spec.endpoints.map((e) => e.network)), spec.container);
   try {
     // Host ends left by an earlier run of this container (killed before its detach) are in the way.
     const stale = hostVeths.filter(linkExists);
@@ -149,21 +167,27 @@ export async function attachContainer(ledger: Ledger, spec: AttachSpec, log?: De
       const { left, stderr } = await deleteVeths(stale);
       if (left.length > 0) throw new RuntimeError(resource, `cannot remove the stale veth ${left.join(', ')}: ${stderr}`);
     }
-    const commands = attachCommands(spec);
-    interfaces = commands.interfaces;
-    await ipBatch(resource, commands.lines, { netns });
-    for (const [n, e] of spec.endpoints.entries()) {
-      const master = masterOf(hostVeths[n]!);
-      if (master !== e.bridge) throw new RuntimeError(resource, `veth ${hostVeths[n]} ended up on ${master ?? 'no bridge'}, not ${e.bridge}`);
-    }
+    return attachCommands(spec);
   } catch (err) {
-    const { left } = await deleteVeths(hostVeths);
-    ledger.removeAll(entries.filter((e) => e.kind === 'veth' && !left.includes(e.name)));
+    await undoAttach(ledger, spec);
     throw err;
   }
-  const ms = performance.now() - started;
-  log?.(`Created network interfaces of ${spec.container} in ${ms.toFixed(1)} ms`);
-  return { interfaces, ms };
+}
+
+/** Checks that each host end of the container's veths is a port of its network's bridge. */
+export function checkAttached(spec: Omit<AttachSpec, 'pid' | 'netnsPath'>): void {
+  for (const e of spec.endpoints) {
+    const veth = hostVethName(spec.project, spec.container, e.network);
+    const master = masterOf(veth);
+    if (master !== e.bridge) throw new RuntimeError(`container ${spec.container}`, `veth ${veth} ended up on ${master ?? 'no bridge'}, not ${e.bridge}`);
+  }
+}
+
+/** Deletes what an attach made of the container's veths and strikes what is gone from the ledger. */
+export async function undoAttach(ledger: Ledger, spec: Omit<AttachSpec, 'pid' | 'netnsPath'>): Promise<void> {
+  const entries = vethEntries(spec.project, spec.container, spec.endpoints.map((e) => e.network));
+  const { left } = await deleteVeths(entries.map((e) => (e.kind === 'veth' ? e.name : '')));
+  ledger.removeAll(entries.filter((e) => e.kind === 'veth' && !left.includes(e.name)));
 }
 
 /**

@@ -97,15 +97,16 @@ export async function removeBridge(ledger: Ledger, spec: { project: string; netw
   const name = bridgeName(spec.project, spec.network);
   const resource = `network ${spec.network} (bridge ${name})`;
   log?.(`Removing bridge ${name}`);
-  if (linkExists(name)) {
-    const r = await ipBatchResult([`link del dev ${name}`], { force: true });
-    if (linkExists(name)) throw new RuntimeError(resource, `still there after ip link del: ${r.stderr || 'no reason given'}`);
-  }
+  // The bridge and its firewall rule go at the same time: each is a wait on another program (issue 16).
+  const rule = bridgedTrafficFiltered() ? bridgeRule(name) : undefined;
+  const [link, firewall] = await Promise.all([
+    linkExists(name) ? ipBatchResult([`link del dev ${name}`], { force: true }) : undefined,
+    rule ? removeFirewallRules([rule]) : undefined,
+  ]);
+  if (link && linkExists(name)) throw new RuntimeError(resource, `still there after ip link del: ${link.stderr || 'no reason given'}`);
   ledger.remove({ kind: 'bridge', name });
-  if (bridgedTrafficFiltered()) {
-    const rule = bridgeRule(name);
-    const { failures } = await removeFirewallRules([rule]);
-    if (failures.length > 0) throw new RuntimeError(resource, failures[0]!.reason);
+  if (rule) {
+    if (firewall!.failures.length > 0) throw new RuntimeError(resource, firewall!.failures[0]!.reason);
     ledger.remove(rule);
   }
   log?.(`Removed bridge ${name}`);

@@ -5,7 +5,7 @@
  * traffic (in and out on the same bridge: nothing crosses between networks), written to the ledger
  * first and removed with the bridge. Hosts without iptables or without br_netfilter need nothing.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { RuntimeError } from '../../../errors.js';
 import type { Ledger, LedgerResource } from '../ledger/ledger.js';
@@ -26,12 +26,21 @@ export function bridgedTrafficFiltered(): boolean {
   } catch {
     return false; // no br_netfilter: the firewall never sees bridged frames
   }
-  return spawnSync('iptables', ['--version'], { stdio: 'ignore' }).status === 0;
+  // Whether iptables is installed does not change while this process runs: asked once (issue 16).
+  return (iptablesPresent ??= spawnSync('iptables', ['--version'], { stdio: 'ignore' }).status === 0);
 }
+
+let iptablesPresent: boolean | undefined;
 
 function iptables(args: string[]): { ok: boolean; stderr: string } {
   const r = spawnSync('iptables', ['-w', '5', ...args], { encoding: 'utf8' });
   return { ok: r.status === 0, stderr: (r.stderr ?? '').trim() };
+}
+
+function iptablesAsync(args: string[]): Promise<{ ok: boolean; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('iptables', ['-w', '5', ...args], { encoding: 'utf8' }, (err, _stdout, stderr) => resolve({ ok: !err, stderr: (stderr ?? '').trim() }));
+  });
 }
 
 /** Adds the accept rule for `bridge` when the host filters bridged traffic; ledger first. */
@@ -49,9 +58,14 @@ export async function removeFirewallRules(rules: FirewallRule[]): Promise<PhaseR
   const removed: LedgerResource[] = [];
   const failures: CleanupFailure[] = [];
   for (const rule of rules) {
-    // -D removes one copy; loop in case an earlier crash inserted it twice.
-    for (let i = 0; i < 10 && iptables(['-C', ...rule.rule]).ok; i++) iptables(['-D', ...rule.rule]);
-    const still = iptables(['-C', ...rule.rule]).ok;
+    // -D removes one copy; again while -C still finds one (an earlier crash may have inserted it
+    // twice). A rule that was there costs two runs of iptables, not three (issue 16); run
+    // asynchronously, beside the bridge's own removal.
+    let still = true;
+    for (let i = 0; i < 10 && still; i++) {
+      await iptablesAsync(['-D', ...rule.rule]);
+      still = (await iptablesAsync(['-C', ...rule.rule])).ok;
+    }
     if (still) failures.push({ resource: `firewall rule ${rule.rule.join(' ')}`, reason: 'still present after iptables -D' });
     else removed.push(rule);
   }

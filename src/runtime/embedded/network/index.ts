@@ -1,5 +1,5 @@
 /** Stack networks of the embedded runtime: subnets, bridges, container wiring and name files. */
-export { attachCommands, attachContainer, detachContainer, type AttachCommands, type AttachedInterface, type Attachment, type AttachSpec, type Endpoint } from './attach.js';
+export { attachCommands, attachContainer, checkAttached, detachContainer, prepareAttach, type AttachCommands, type AttachedInterface, type Attachment, type AttachSpec, type Endpoint } from './attach.js';
 export { createBridge, removeBridge, type BridgeInfo, type BridgeSpec, type DebugLog } from './bridge.js';
 export { formatCidr, parseCidr, type Cidr } from './cidr.js';
 export { readHostSubnets, type HostSubnet } from './host-routes.js';

@@ -105,7 +105,9 @@ export class Ipam {
     return withFileLock(`${this.file}.lock`, () => {
       const data = this.read();
       const result = change(data);
-      writeFileAtomic(this.file, JSON.stringify(data, null, 2) + '\n');
+      // Not fsynced: it changes on every container create and remove (issue 16), and what it holds
+      // (addresses of containers, subnets of bridges) does not outlive a host crash.
+      writeFileAtomic(this.file, JSON.stringify(data, null, 2) + '\n', 0o600, { fsync: false });
       return result;
     });
   }

@@ -8,13 +8,16 @@ export function tempPath(target: string): string {
   return path.join(path.dirname(target), `.tmp-${path.basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Writes `data` to `target` through a temporary file, fsynced, then renamed over it. */
-export function writeFileAtomic(target: string, data: string | Buffer, mode = 0o600): void {
+/**
+ * Writes `data` to `target` through a temporary file, fsynced (unless `fsync: false`: state that a
+ * host crash makes moot anyway, written on every container start), then renamed over it.
+ */
+export function writeFileAtomic(target: string, data: string | Buffer, mode = 0o600, opts: { fsync?: boolean } = {}): void {
   const tmp = tempPath(target);
   const fd = fs.openSync(tmp, 'wx', mode);
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (opts.fsync !== false) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
