@@ -4,7 +4,7 @@
  * would leave them without a launcher: hafen ships prebuilt parts and must work from their
  * layouts (pnpm's symlinked store, bun's flat one) with no compiler on PATH. A user without root
  * installs into their own project with their own npm cache and is told in one line which runtime
- * `up` uses. pnpm and bun come from the npm registry (`npx -y`), as a user would fetch them.
+ * `up` uses. `npm install -g .` from a clone builds it and gives `stack` and `hafen`. pnpm and bun come from the npm registry (`npx -y`), as a user would fetch them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -121,6 +121,26 @@ describe.skipIf(needs)('the packed package under pnpm, bun, and a user who is no
     expect(fs.existsSync(path.join(folder, 'node_modules', 'hafen', 'build'))).toBe(false);
     await upAndDown(folder);
   }, 400_000);
+
+  it('npm install -g . from a clone builds it and puts stack and hafen on PATH; the stack comes up and down', async () => {
+    const clone = path.join(dir, 'clone');
+    execFileSync('git', ['clone', '--quiet', '--depth', '1', `file://${repoRoot}`, clone], { stdio: 'pipe' });
+    const prefix = path.join(dir, 'global');
+    // With the machine's own PATH: building from source is what a clone is for (the compilers build
+    // the native parts for this machine). The global prefix is the test's own.
+    const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '.'], { cwd: clone, env: { ...process.env }, encoding: 'utf8', timeout: 600_000 });
+    expect(install.status, `${install.stdout}\n${install.stderr}`).toBe(0);
+    for (const name of ['stack', 'hafen']) {
+      const r = spawnSync(path.join(prefix, 'bin', name), ['--version'], { env: env(), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    }
+    // A project folder with the global command, as a user would run it.
+    const folder = emptyProject('global-user');
+    fs.mkdirSync(path.join(folder, 'node_modules', '.bin'), { recursive: true });
+    fs.symlinkSync(path.join(prefix, 'bin', 'stack'), path.join(folder, 'node_modules', '.bin', 'stack'));
+    await upAndDown(folder);
+  }, 700_000);
 
   it('installs as a user who is not root, with its own npm cache, and up says in one line which runtime it uses', () => {
     const home = path.join(dir, 'nobody-home');
