@@ -46,7 +46,7 @@ describe('plain renderer', () => {
       api-2    created
       db       starting
       db       started
-      db       ready (1.6s)
+      db       ready (1.3s)
       migrate  starting
       migrate  started
       migrate  exited 0
@@ -74,7 +74,7 @@ describe('plain renderer', () => {
       api-2    created
       db       starting
       db       started
-      db       ready (1.6s)
+      db       ready (1.3s)
       migrate  starting
       migrate  started
       migrate  exited 3
@@ -102,7 +102,7 @@ describe('json renderer', () => {
     for (const p of parsed) expect(Object.keys(p).slice(0, 3)).toEqual(['v', 'kind', 'time']);
     expect(lines.filter((l) => /"kind":"(op-failed|plan-done)"/.test(l))).toMatchInlineSnapshot(`
       [
-        "{"v":1,"kind":"op-failed","time":1946,"id":8,"operation":"wait-exit","resource":"service:migrate","detail":"exit 0","service":"migrate","name":"migrate","ms":300,"error":{"code":"E_READINESS","message":"service migrate: service_completed_successfully failed: exited with code 3\\nlast log lines of migrate:\\n  applying 001_init\\n  boom","service":"migrate","check":"service_completed_successfully","reason":"exited with code 3","logTail":["applying 001_init","boom"]}}",
+        "{"v":1,"kind":"op-failed","time":1600,"id":8,"operation":"wait-exit","resource":"service:migrate","detail":"exit 0","service":"migrate","name":"migrate","ms":300,"error":{"code":"E_READINESS","message":"service migrate: service_completed_successfully failed: exited with code 3\\nlast log lines of migrate:\\n  applying 001_init\\n  boom","service":"migrate","check":"service_completed_successfully","reason":"exited with code 3","logTail":["applying 001_init","boom"]}}",
         "{"v":1,"kind":"plan-done","time":2500,"ok":false,"ms":2500,"error":{"code":"E_READINESS","message":"service migrate: service_completed_successfully failed: exited with code 3\\nlast log lines of migrate:\\n  applying 001_init\\n  boom","service":"migrate","check":"service_completed_successfully","reason":"exited with code 3","logTail":["applying 001_init","boom"]}}",
       ]
     `);
@@ -116,7 +116,7 @@ describe('tty renderer', () => {
     expect(screen(out)).toMatchInlineSnapshot(`
       [
         "✔ network shop_default  created",
-        "✔ db       ready (1.6s)",
+        "✔ db       ready (1.3s)",
         "✔ migrate  exited 0",
         "✔ image shop-web  built (2.5s)",
         "✔ api-1    started",
@@ -132,7 +132,7 @@ describe('tty renderer', () => {
     expect(screen(out)).toMatchInlineSnapshot(`
       [
         "✔ network shop_default  created",
-        "✔ db       ready (1.6s)",
+        "✔ db       ready (1.3s)",
         "✘ migrate  exited 3",
         "           last log lines:",
         "           | applying 001_init",
