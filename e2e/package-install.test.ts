@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { repoRoot } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
+import { TWO_SERVICE_STACK } from './two-service-stack.js';
 
 const POOL = process.env.HAFEN_SUBNET_POOL ?? '10.233.0.0/16:24';
 const needs = unmet(requireRoot(), requireOverlay(), requireCommand('npm'), requireCommand('busybox'), requireCommand('setpriv'));
@@ -59,20 +60,7 @@ describe.skipIf(needs)('the packed package, installed where no compiler is', () 
     const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball.file], { cwd: project, env: env(), encoding: 'utf8', timeout: 300_000 });
     expect(install.status, `${install.stdout}\n${install.stderr}`).toBe(0);
     console.log(`npm install of the tarball: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    fs.writeFileSync(
-      path.join(project, 'stack.yaml'),
-      [
-        'services:',
-        '  a:',
-        '    image: host',
-        '    command: ["busybox", "sleep", "600"]',
-        '  b:',
-        '    image: host',
-        '    depends_on: [a]',
-        '    command: ["busybox", "sh", "-c", "busybox ping -c1 -W2 a >/dev/null && echo b reached a; exec busybox sleep 600"]',
-        '',
-      ].join('\n'),
-    );
+    fs.writeFileSync(path.join(project, 'stack.yaml'), TWO_SERVICE_STACK);
   }, 600_000);
 
   afterAll(() => {

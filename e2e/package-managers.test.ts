@@ -14,22 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { repoRoot } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
+import { TWO_SERVICE_STACK } from './two-service-stack.js';
 
 const POOL = '10.226.0.0/16:24';
 const NOBODY = 65534;
 const needs = unmet(requireRoot(), requireOverlay(), requireCommand('npm'), requireCommand('busybox'), requireCommand('setpriv'));
-
-const STACK_FILE = [
-  'services:',
-  '  a:',
-  '    image: host',
-  '    command: ["busybox", "sleep", "600"]',
-  '  b:',
-  '    image: host',
-  '    depends_on: [a]',
-  '    command: ["busybox", "sh", "-c", "busybox ping -c1 -W2 a >/dev/null && echo b reached a; exec busybox sleep 600"]',
-  '',
-].join('\n');
 
 describe.skipIf(needs)('the packed package under pnpm, bun, and a user who is not root', () => {
   let dir: string;
@@ -85,7 +74,7 @@ describe.skipIf(needs)('the packed package under pnpm, bun, and a user who is no
     const folder = path.join(dir, name);
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: `tries-hafen-${name}`, private: true }, null, 2));
-    fs.writeFileSync(path.join(folder, 'stack.yaml'), STACK_FILE);
+    fs.writeFileSync(path.join(folder, 'stack.yaml'), TWO_SERVICE_STACK);
     return folder;
   };
 
