@@ -106,7 +106,8 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
         expect(stackLeftovers(buildProject, root)).toEqual([]);
       }
     } finally {
-      if (dockerContainers.length) spawnSync('docker', ['rm', '-f', ...dockerContainers], { stdio: 'ignore' });
+      // -v: the images declare VOLUME /data, and docker keeps a container's anonymous volumes without it.
+      if (dockerContainers.length) spawnSync('docker', ['rm', '-f', '-v', ...dockerContainers], { stdio: 'ignore' });
       if (corpus) removeCorpus(corpus);
       // Images docker loaded from hafen's archives that no corpus tag held (umoci's, buildah's).
       for (const id of loadedIds) spawnSync('docker', ['rmi', id], { stdio: 'ignore' });
@@ -205,7 +206,10 @@ describe.skipIf(unmet(...needs))('images made by docker, skopeo, umoci and build
       for (let i = 0; i < 50 && !docker('logs', name).includes('serving'); i++) execFileSync('sleep', ['0.1']);
       docker('stop', '-t', '20', name);
       expect(fs.readFileSync(path.join(out, 'stopped'), 'utf8').trim(), img.service).toBe(img.stopsWith);
-      docker('rm', '-f', name);
+      const anonymous = docker('inspect', '-f', '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}', name).trim().split(' ').filter(Boolean);
+      docker('rm', '-f', '-v', name);
+      // Nothing of the test stays in the engine: the anonymous volumes of VOLUME /data go with it.
+      for (const v of anonymous) expect(spawnSync('docker', ['volume', 'inspect', v], { stdio: 'ignore' }).status, `volume ${v}`).not.toBe(0);
     }
   }, 300_000);
 });

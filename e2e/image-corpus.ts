@@ -280,7 +280,7 @@ export function makeCorpus(dir: string, prefix: string): Corpus {
 
 /** Removes the corpus's docker containers and tags, buildah's storage (vfs leaves read-only dirs) and its folder. */
 export function removeCorpus(c: Corpus): void {
-  if (c.dockerContainers.length) spawnSync('docker', ['rm', '-f', ...c.dockerContainers], { stdio: 'ignore' });
+  if (c.dockerContainers.length) spawnSync('docker', ['rm', '-f', '-v', ...c.dockerContainers], { stdio: 'ignore' });
   if (c.dockerTags.length) spawnSync('docker', ['rmi', '-f', ...c.dockerTags], { stdio: 'ignore' });
   const storage = path.join(c.dir, 'buildah');
   if (fs.existsSync(storage)) {
