@@ -29,7 +29,7 @@ export function eventLogFile(root: string, project: string): string {
 export function appendEvent(root: string, project: string, event: ContainerEvent): void {
   const file = eventLogFile(root, project);
   try {
-    if (!fs.existsSync(path.dirname(file))) return;
+    // A missing folder (removed by `down`) fails the append with ENOENT: nothing is made.
     fs.appendFileSync(file, `${JSON.stringify(event)}\n`, { mode: 0o600 });
     if (fs.statSync(file).size > TRIM_AT_BYTES) trim(file);
   } catch {

@@ -7,23 +7,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../package-files.js';
 
 export type NativePart = 'hafen-run' | 'hafen.node';
 
 /** The platforms prebuilds exist for. */
 export const PREBUILT_TARGETS = ['linux-x64', 'linux-arm64'] as const;
-
-/** The package root: the nearest folder above this module holding package.json. */
-function packageRoot(): string | undefined {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
 
 /** Whether this Node runs on musl (Alpine): its process report names no glibc. */
 function onMusl(): boolean {
