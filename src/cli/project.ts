@@ -4,7 +4,9 @@ import type { EventSink } from '../executor/events.js';
 import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
-import { traced } from '../trace.js';
+import path from 'node:path';
+import { traceMark, traced } from '../trace.js';
+import { takeStandby } from './early-standby.js';
 
 export interface ProjectContext {
   stack: Stack;
@@ -23,6 +25,8 @@ export interface OpenProjectOptions {
    * `docker compose -p NAME ps` does. `check` is then skipped: there is no file to check against.
    */
   projectOnly?: boolean;
+  /** `up`: on the embedded runtime, a supervisor is spawned on standby at once, for whatever project the file names (early-supervisor.ts). */
+  standby?: boolean;
 }
 
 /** The services a command that creates containers will start: the named ones (all when none) and, unless noDeps, what they need. */
@@ -54,7 +58,10 @@ export async function openProject(
     import('../orchestrator/early-supervisor.js'),
   ]);
   // Commands that start containers: the supervisor starts beside the loading and checks (early-supervisor.ts).
-  const early = supervise ? startSupervisorEarly(globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined), globals.runtime) : undefined;
+  const early = supervise
+    ? startSupervisorEarly(globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined), globals.runtime, undefined, options.standby ? { folder: projectFolder(globals), spawned: takeStandby() } : undefined)
+    : undefined;
+  traceMark('early-supervisor');
   let projectOnly = false;
   let stack: Stack;
   let runtime: Stack['runtime'];
@@ -83,4 +90,10 @@ export async function openProject(
   const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}) }));
   const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
   return { stack, opened, sink, projectOnly };
+}
+
+/** The folder whose name a project without one takes, as far as it is known before the file is read. */
+function projectFolder(globals: GlobalOptions): string {
+  const first = globals.file[0];
+  return globals.projectDirectory ?? (first && first !== '-' ? path.dirname(path.resolve(first)) : process.cwd());
 }
