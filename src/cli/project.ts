@@ -4,7 +4,6 @@ import type { EventSink } from '../executor/events.js';
 import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
-import path from 'node:path';
 import { traceMark, traced } from '../trace.js';
 import { takeStandby } from './early-standby.js';
 
@@ -59,7 +58,7 @@ export async function openProject(
   ]);
   // Commands that start containers: the supervisor starts beside the loading and checks (early-supervisor.ts).
   const early = supervise
-    ? startSupervisorEarly(globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined), globals.runtime, undefined, options.standby ? { folder: projectFolder(globals), spawned: takeStandby() } : undefined)
+    ? startSupervisorEarly(globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined), globals.runtime, undefined, options.standby ? takeStandby() : undefined)
     : undefined;
   traceMark('early-supervisor');
   let projectOnly = false;
@@ -92,8 +91,3 @@ export async function openProject(
   return { stack, opened, sink, projectOnly };
 }
 
-/** The folder whose name a project without one takes, as far as it is known before the file is read. */
-function projectFolder(globals: GlobalOptions): string {
-  const first = globals.file[0];
-  return globals.projectDirectory ?? (first && first !== '-' ? path.dirname(path.resolve(first)) : process.cwd());
-}

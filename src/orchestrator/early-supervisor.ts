@@ -4,22 +4,19 @@
  *   - a command that will start containers and names a project (-p, HAFEN_PROJECT,
  *     COMPOSE_PROJECT_NAME) that has a state folder on the embedded runtime starts (or reaches)
  *     that project's supervisor at once;
- *   - otherwise `up` spawns one on standby (src/supervisor/standby-order.ts): it loads, makes
- *     nothing, and is told its project only once the checks passed and the project's folder is made;
- *     dismissed (killed) when not needed, so a refused file leaves no process and no folder.
+ *   - otherwise `up` has one on standby (src/cli/early-standby.ts, src/supervisor/standby-order.ts):
+ *     it loads, makes nothing, and is told to serve only once the checks passed and the project's
+ *     folder is made; dismissed (killed) when not needed, so a refused file leaves no process and no folder.
  * When the stack turns out to be another project or runtime, the early client is closed and that
  * supervisor, with nothing to do, exits by itself.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { RuntimeName } from '../config/model.js';
-import { projectNameFromFolder } from '../config/project-name.js';
 import { projectDir } from '../runtime/embedded/state/index.js';
 import { defaultRoot } from '../runtime/embedded/store/index.js';
 import type { SupervisorClient } from '../supervisor/client.js';
-import { entryPoint, nodeFlags } from '../supervisor/entry-point.js';
 import { ensureSupervisor } from '../supervisor/spawn.js';
-import { StandbySupervisor } from '../supervisor/standby-spawn.js';
+import type { StandbySupervisor } from '../supervisor/standby-spawn.js';
 import { chooseRuntime } from './project-runtime.js';
 
 /** A supervisor start begun before the stack was loaded. */
@@ -33,39 +30,28 @@ export interface EarlySupervisor {
   standby?: StandbySupervisor;
 }
 
-/** Where the project may be when no name is given: the project folder's name (the file's `name:` is not read yet). */
-export interface ProjectGuess {
-  /** `--project-directory`, else the first file's folder, else the current one. */
-  folder: string;
-  /** A standby supervisor spawned earlier still (src/cli/early-standby.ts), used instead of a new one. */
-  spawned?: StandbySupervisor | undefined;
-}
-
 /**
- * Starts the supervisor of the named project when that can be known without the stack file; else,
- * with `standby`, a supervisor waiting for its project, unless the project the folder's name
- * suggests has one running; else undefined.
+ * Starts the supervisor of the named project when that can be known without the stack file and the
+ * project has a state folder; else takes `standby`, a supervisor waiting to be told to serve
+ * (src/cli/early-standby.ts spawns it); else undefined.
  */
 export function startSupervisorEarly(
   project: string | undefined,
   runtime: RuntimeName | undefined,
   root = defaultRoot(),
-  standby?: ProjectGuess,
+  standby?: StandbySupervisor,
 ): EarlySupervisor | undefined {
-  const unused = (): undefined => void standby?.spawned?.dismiss();
+  const unused = (): undefined => void standby?.dismiss();
   if (chooseRuntime(runtime).runtime !== 'embedded') return unused();
   try {
     if (project && fs.existsSync(projectDir(root, project))) {
       unused();
       return { project, root, client: ensureSupervisor(root, project).catch(() => undefined) };
     }
-    const guess = project ?? projectNameFromFolder(path.basename(path.resolve(standby?.folder ?? '.')));
-    if (!standby || (guess && fs.existsSync(path.join(projectDir(root, guess), 'supervisor.sock')))) return unused();
   } catch {
     return unused(); // not a project name the runtime takes: the loader says so
   }
-  const waiting = standby.spawned ?? StandbySupervisor.spawn(entryPoint(), nodeFlags());
-  return waiting ? { project: undefined, root, standby: waiting } : undefined;
+  return standby ? { project: undefined, root, standby } : undefined;
 }
 
 /** Lets an early supervisor go unused (closes this process's connection; it exits when idle; a standby one is killed). */

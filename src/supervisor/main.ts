@@ -2,8 +2,8 @@
  * Entry of the supervisor process: `node main.js --root ROOT --project NAME`. Started detached by
  * the CLI (see spawn.ts), its output goes to the project's supervisor.log. SIGTERM and SIGINT stop
  * it (the containers stay; `stack down` removes them); it also exits by itself once nothing runs
- * and nobody is connected (idle-exit.ts). With `--standby` instead of --root and --project it
- * loads, then waits to be told its project (standby-order.ts).
+ * and nobody is connected (idle-exit.ts). With `--standby` it loads, then waits for the order to
+ * serve (standby-order.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,23 +39,23 @@ function tellReady(): void {
   }
 }
 
-/** On standby: the project it is told to serve, its output sent to that project's log; exits when told nothing. */
-async function ordered(): Promise<{ root: string; project: string; channel: StandbyChannel }> {
+/** On standby: waits for the order to serve (exits when told nothing), then sends its output to the project's log. */
+async function ordered(): Promise<StandbyChannel> {
   const channel = standbyChannel(Number(process.env[READY_FD_ENV]));
   const loaded = performance.now();
   const order = await channel.order;
   if (!order) process.exit(0);
   takeEnvironment(order.env);
-  redirectOutput(path.join(projectDir(order.root, order.project), 'supervisor.log'));
+  redirectOutput(path.join(projectDir(arg('root'), arg('project')), 'supervisor.log'));
   traceMark(`standby: loaded at +${loaded.toFixed(0)}ms, ordered`);
-  return { root: order.root, project: order.project, channel };
+  return channel;
 }
 
 try {
   const standby = process.argv.includes('--standby') ? await ordered() : undefined;
-  const server = await serveSupervisor({ root: standby?.root ?? arg('root'), project: standby?.project ?? arg('project'), log });
+  const server = await serveSupervisor({ root: arg('root'), project: arg('project'), log });
   traceMark('listening');
-  if (standby) standby.channel.tellReady();
+  if (standby) standby.tellReady();
   else tellReady();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void server.close());
   await server.closed;

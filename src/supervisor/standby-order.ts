@@ -1,17 +1,16 @@
 /**
  * A supervisor on standby (issue 16): started by `up` while the stack file is still being loaded and
- * checked, before the project is known or may have any state. It loads its modules, then waits on
- * its channel (a socket pair on fd 3) for one order: the project to serve, the state root and the
- * environment the command ends with. Until then it has made nothing; when the channel closes with
- * no order (the checks refused the file, the stack is another runtime's, a supervisor runs already)
- * it exits. The order is one JSON line; `ready` goes back on the same channel once it listens.
+ * checked, before the project may have any state, for the project the command is expected to name
+ * (its --root and --project). It loads its modules, then waits on its channel (a socket pair on
+ * fd 3) for the order to serve, with the environment the command ends with. Until then it has made
+ * nothing; when the channel closes with no order (the checks refused the file, the stack is another
+ * runtime's or project's, a supervisor runs already) it exits. The order is one JSON line; `ready`
+ * goes back on the same channel once it listens.
  */
 import net from 'node:net';
 
-/** What a standby supervisor is told to serve. */
+/** The order to serve the project on the command line. */
 export interface StandbyOrder {
-  root: string;
-  project: string;
   /** The command's environment at the time of the order (it may have changed since the spawn). */
   env: Record<string, string>;
 }
@@ -58,8 +57,8 @@ export function standbyChannel(fd: number): StandbyChannel {
 
 function parseOrder(line: string): StandbyOrder | undefined {
   const o = JSON.parse(line) as Partial<StandbyOrder>;
-  if (typeof o.root !== 'string' || typeof o.project !== 'string' || typeof o.env !== 'object' || o.env === null) return undefined;
-  return { root: o.root, project: o.project, env: o.env };
+  if (typeof o.env !== 'object' || o.env === null) return undefined;
+  return { env: o.env };
 }
 
 /** Makes `env` this process's environment (keys the command no longer has go). */

@@ -25,15 +25,21 @@ export class StandbySupervisor {
   private constructor(
     private readonly child: ChildProcess,
     private readonly channel: Socket,
+    /** The root and project on its command line (what `ps` and the leak checks read): it serves only these. */
+    private readonly root: string,
+    private readonly project: string,
   ) {
     child.once('exit', (code) => (this.exitCode = code));
     channel.on('error', () => undefined); // a child that died: order() says so
   }
 
-  /** Spawns one (`node FLAGS ENTRY --standby`); undefined when that fails. */
-  static spawn(entry: string, nodeFlags: readonly string[]): StandbySupervisor | undefined {
+  /**
+   * Spawns one (`node FLAGS ENTRY --root ROOT --project PROJECT --standby`) for the project the
+   * command is expected to name; undefined when that fails.
+   */
+  static spawn(entry: string, nodeFlags: readonly string[], root: string, project: string): StandbySupervisor | undefined {
     try {
-      const child = spawn(process.execPath, [...nodeFlags, entry, '--standby'], {
+      const child = spawn(process.execPath, [...nodeFlags, entry, '--root', root, '--project', project, '--standby'], {
         detached: true,
         stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
         env: { ...process.env, [READY_FD_ENV]: '3' },
@@ -42,7 +48,7 @@ export class StandbySupervisor {
       child.unref();
       const channel = child.stdio[3] as Socket;
       channel.unref();
-      return new StandbySupervisor(child, channel);
+      return new StandbySupervisor(child, channel, root, project);
     } catch {
       return undefined;
     }
@@ -50,13 +56,15 @@ export class StandbySupervisor {
 
   /**
    * Tells it to serve `project` (whose folder exists) with this process's environment as it is now;
-   * undefined when it is gone (the caller then spawns one the usual way).
+   * undefined when it is gone or was spawned for another project or root (it is dismissed then; the
+   * caller spawns one the usual way).
    */
   order(root: string, project: string): LaunchedSupervisor | undefined {
+    if (root !== this.root || project !== this.project) this.dismiss();
     if (this.state !== 'waiting' || this.exitCode !== undefined || this.channel.destroyed) return undefined;
     this.state = 'ordered';
     this.channel.ref();
-    this.channel.write(`${JSON.stringify({ root, project, env: { ...process.env, HAFEN_ROOT: root } })}\n`);
+    this.channel.write(`${JSON.stringify({ env: { ...process.env, HAFEN_ROOT: root } })}\n`);
     return { child: this.child, ready: this.channel, exited: () => this.exitCode };
   }
 
