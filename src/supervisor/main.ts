@@ -12,6 +12,7 @@ import { projectDir } from '../runtime/embedded/state/index.js';
 import { traceMark } from '../trace.js';
 import { serveSupervisor } from './server.js';
 import { READY_FD_ENV } from './spawn-flags.js';
+import { warmUp } from './standby-warmup.js';
 import { standbyChannel, takeEnvironment, type StandbyChannel } from './standby-order.js';
 
 function arg(name: string): string {
@@ -43,6 +44,7 @@ function tellReady(): void {
 async function ordered(): Promise<StandbyChannel> {
   const channel = standbyChannel(Number(process.env[READY_FD_ENV]));
   const loaded = performance.now();
+  void warmUp(); // while it waits
   const order = await channel.order;
   if (!order) process.exit(0);
   takeEnvironment(order.env);

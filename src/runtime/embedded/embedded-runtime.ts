@@ -359,7 +359,7 @@ export class EmbeddedRuntime implements Runtime {
     const exec = async (argv: string[], timeoutMs: number) => {
       // A probe would freeze with a paused container: it fails at once instead, as Docker's exec into a paused container does.
       if (this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is paused');
-      return (await execInContainer(name, run, { command: argv }, timeoutMs)).exitCode;
+      return (await traced('healthcheck', name, () => execInContainer(name, run, { command: argv }, timeoutMs))).exitCode;
     };
     const save = (health: Health): Promise<void> =>
       this.mutex.run(name, async () => {

@@ -75,16 +75,21 @@ export async function createBridge(ledger: Ledger, spec: BridgeSpec, log?: Debug
   log?.(`Creating bridge ${name} for network ${spec.network} (${gateway}/${cidr.prefix})`);
   ledger.add({ kind: 'bridge', name }, `network ${spec.network}`);
   const exists = linkExists(name);
-  await ipBatch(resource, [
-    exists
-      ? `link set dev ${name} type bridge forward_delay 0`
-      : `link add ${name} address ${bridgeMac(spec.project, spec.network)} type bridge forward_delay 0`,
-    ...(exists ? [`addr flush dev ${name}`] : []),
-    `addr add ${gateway}/${cidr.prefix} dev ${name}`,
-    `link set dev ${name} up`,
+  // The bridge and its firewall rule are made at the same time: each is a wait on another program (issue 16).
+  const [link, firewall] = await Promise.allSettled([
+    ipBatch(resource, [
+      exists
+        ? `link set dev ${name} type bridge forward_delay 0`
+        : `link add ${name} address ${bridgeMac(spec.project, spec.network)} type bridge forward_delay 0`,
+      ...(exists ? [`addr flush dev ${name}`] : []),
+      `addr add ${gateway}/${cidr.prefix} dev ${name}`,
+      `link set dev ${name} up`,
+    ]),
+    allowBridgeTraffic(ledger, name, `network ${spec.network}`, !exists),
   ]);
+  if (link.status === 'rejected') throw link.reason;
+  if (firewall.status === 'rejected') throw firewall.reason;
   stopForwarding(name);
-  allowBridgeTraffic(ledger, name, `network ${spec.network}`);
   log?.(`Created bridge ${name}`);
   return { network: spec.network, name, subnet: spec.subnet, prefix: cidr.prefix, gateway };
 }
