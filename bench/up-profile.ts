@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the embedded runtime needs root');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-bench-profile-'));
   const root = path.join(dir, 'root');
-  const env = { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.237.0.0/16:24' };
+  const env = { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.231.0.0/16:24' };
   const down = () => {
     const r = spawnSync(process.execPath, [CLI, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, 'down'], { encoding: 'utf8', env: { ...process.env, ...env } });
     if (r.status !== 0) throw new Error(`down failed (${r.status}):\n${r.stderr}`);
