@@ -372,16 +372,42 @@ export class EmbeddedRuntime implements Runtime {
     this.monitors.start(name, check, exec, (health) => void save(health).catch((err: Error) => this.log(`Recording the health of ${name} failed: ${err.message}`)));
   }
 
+  /**
+   * Resolves once the container's processes have exited. What it held on the host (veths, cgroup,
+   * ports, its record's `exited`) is released right after, under its lock: whatever comes next for
+   * this container (remove, start, inspect) waits for that, but a `down` stopping a chain in
+   * reverse order goes on to the next stop at the speed of exits, not of teardowns (issue 16).
+   */
   async stopContainer(name: string, opts: { timeout?: number } = {}): Promise<void> {
     await this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
       if (observed.state !== 'running') return;
       await traced('stop: signal and wait', name, () => stopRunning(this.ctx, record, opts.timeout));
-      await traced('stop: release', name, () => this.settleLocked(name));
-      this.markStopRequested(name);
-      this.tell('stop', record);
-      this.log(`Stopped container ${name}`);
+      // Queued behind this call on the lock, so it runs before anything asked of the container later.
+      this.track(
+        this.mutex.run(name, async () => {
+          await traced('stop: release', name, () => this.settleLocked(name));
+          this.markStopRequested(name);
+          this.tell('stop', record);
+          this.log(`Stopped container ${name}`);
+        }),
+        `Releasing what container ${name} held after its stop`,
+      );
     });
+  }
+
+  /** Releases begun by stops that have not finished yet; close() waits for them. */
+  private readonly releasing = new Set<Promise<void>>();
+
+  /** Keeps `work` until it settles; a failure is logged (the next call on the container settles it again). */
+  private track(work: Promise<void>, what: string): void {
+    const kept: Promise<void> = work.catch((err: Error) => this.log(`${what} failed: ${err.message}`)).finally(() => this.releasing.delete(kept));
+    this.releasing.add(kept);
+  }
+
+  /** Resolves once every release begun by a stop has finished (stop returns before them). */
+  async settled(): Promise<void> {
+    while (this.releasing.size > 0) await Promise.all([...this.releasing]);
   }
 
   async killContainer(name: string, signal = 'SIGKILL'): Promise<void> {
@@ -576,6 +602,7 @@ export class EmbeddedRuntime implements Runtime {
    * `keepVolumes`. Works after the process that made them was killed. Not part of `Runtime`.
    */
   async cleanupProject(project: string, opts: { keepVolumes?: boolean } = {}): Promise<void> {
+    await this.settled(); // a release still running would race the sweep
     for (const name of this.containers.forgetProject(project)) this.monitors.stop(name);
     await this.ctx.release(project); // its port proxies
     await cleanupProjectState(this.ctx, project, opts.keepVolumes ?? false);
@@ -583,6 +610,7 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     this.monitors.stopAll();
     await this.ctx.release();
   }

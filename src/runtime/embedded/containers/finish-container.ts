@@ -22,7 +22,7 @@ export async function finishContainer(ctx: RuntimeContext, record: ContainerReco
   const ledger = ctx.ledger(project);
   ctx.log(`Releasing what container ${name} held (it ${observed.state === 'dead' ? 'vanished' : `exited with ${observed.exitCode}`})`);
   if (record.ports.length > 0) await ctx.proxies(project).stop(name);
-  if (record.networks.length > 0) await traced('finish: detach', name, () => detachContainer(ledger, { project, container: name, networks: record.networks.map((n) => n.name) }, ctx.log));
+  if (record.networks.length > 0) await traced('finish: detach', name, () => detachContainer(ledger, { project, container: name, networks: record.networks.map((n) => n.name) }, ctx.log, true));
   if (run) {
     // The launcher writes the status, then closes the log and exits: give it that moment.
     const t0 = performance.now();
