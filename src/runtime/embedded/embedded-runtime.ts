@@ -277,12 +277,12 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   /** With the container's lock held: when its command has ended, releases what it held. */
-  private async settleLocked(name: string): Promise<{ record: ContainerRecord; observed: Observed }> {
+  private async settleLocked(name: string, opts: { stopRequested?: boolean } = {}): Promise<{ record: ContainerRecord; observed: Observed }> {
     let record = this.require(name);
     let observed = this.observe(record);
     if (record.state === 'running' && isOver(observed)) {
       this.monitors.stop(name);
-      record = await finishContainer(this.ctx, record, observed);
+      record = await finishContainer(this.ctx, record, observed, opts);
       observed = this.observe(record);
       if (observed.oomKilled) this.tell('oom', record);
       this.tell('die', record, { exitCode: observed.exitCode ?? 0 });
@@ -386,7 +386,7 @@ export class EmbeddedRuntime implements Runtime {
       // Queued behind this call on the lock, so it runs before anything asked of the container later.
       this.track(
         this.mutex.run(name, async () => {
-          await traced('stop: release', name, () => this.settleLocked(name));
+          await traced('stop: release', name, () => this.settleLocked(name, { stopRequested: true }));
           this.markStopRequested(name);
           this.tell('stop', record);
           this.log(`Stopped container ${name}`);
@@ -424,7 +424,7 @@ export class EmbeddedRuntime implements Runtime {
         return;
       }
       await killAndWait(this.root, record);
-      await this.settleLocked(name);
+      await this.settleLocked(name, { stopRequested: true });
       this.markStopRequested(name);
     });
   }
@@ -442,7 +442,8 @@ export class EmbeddedRuntime implements Runtime {
   /** Notes that a container ended because it was asked to (so `up` starts it again, unlike a finished one-shot). */
   private markStopRequested(name: string): void {
     const now = this.find(name);
-    if (now && now.state !== 'running') writeRecord(this.root, { ...now, stopRequested: true });
+    // Usually written with the record's `exited` already (one write less per stop: issue 16).
+    if (now && now.state !== 'running' && !now.stopRequested) writeRecord(this.root, { ...now, stopRequested: true });
   }
 
   async removeContainer(name: string, opts: { force?: boolean } = {}): Promise<void> {
