@@ -52,7 +52,7 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
     traceMark('down-locked');
     let removed = 0;
     try {
-      const observed = await traced('observe', undefined, () => observeProject(opened.runtime, stack));
+      const observed = await traced('observe', undefined, () => observeProject(opened.runtime, stack, { images: options.rmi !== undefined }));
       removed = observed.containers.length;
       const plan = planDown(stack, observed, {
         removeOrphans: true,
