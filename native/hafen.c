@@ -28,7 +28,7 @@ static const char *errno_name(int e) {
     E(EPERM) E(ENOENT) E(EIO) E(ENXIO) E(E2BIG) E(EBADF) E(ENOMEM) E(EACCES) E(EFAULT)
     E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE)
     E(ETXTBSY) E(EFBIG) E(ENOSPC) E(EROFS) E(EMLINK) E(ERANGE) E(ENAMETOOLONG) E(ELOOP)
-    E(ENODATA) E(EOPNOTSUPP) E(EDQUOT) E(ENOSYS)
+    E(ENODATA) E(EOPNOTSUPP) E(EDQUOT) E(ENOSYS) E(EAGAIN) E(ENOEXEC) E(ECHILD)
 #if defined(ENOTSUP) && ENOTSUP != EOPNOTSUPP
     E(ENOTSUP)
 #endif
@@ -279,6 +279,11 @@ static napi_value js_attach_device_program(napi_env env, napi_callback_info info
   return NULL;
 }
 
+/* For hafen-spawn.c (launchers started with posix_spawn): */
+napi_value hafen_js_spawn_piped(napi_env env, napi_callback_info info);
+napi_value hafen_js_reap(napi_env env, napi_callback_info info);
+void hafen_throw_errno(napi_env env, int e, const char *syscall, const char *path) { throw_errno(env, e, syscall, path); }
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -286,6 +291,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
     {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_enumerable, NULL},
     {"attachDeviceProgram", NULL, js_attach_device_program, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"spawnPiped", NULL, hafen_js_spawn_piped, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"reap", NULL, hafen_js_reap, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
