@@ -9,7 +9,7 @@ import { withFileLock } from '../network/file-lock.js';
 import { updateHosts, writeNameFiles, type HostsMember } from '../network/index.js';
 import { processRunning } from '../process-info.js';
 import { hostGatewayOf, resolveHostGateway, resolvConfOf } from './network-mode.js';
-import { containerPaths } from '../state/index.js';
+import { containerDir, containerPaths } from '../state/index.js';
 import { listRecords, type ContainerRecord } from './container-record.js';
 import { traced } from '../../../trace.js';
 
@@ -128,7 +128,7 @@ async function rewrite(root: string): Promise<void> {
         }
         const now = Date.now();
         const up = listRecords(root).filter((r) => isUp(r, now));
-        const targets = up.map((r) => ({ member: hostsMember(r), hostsFile: containerPaths(root, r.project, r.name).hosts }));
+        const targets = up.map((r) => ({ member: hostsMember(r), hostsFile: path.join(containerDir(root, r.project, r.name), 'hosts') }));
         return { changed: await traced('hosts rewrite', `${batch.length} changes, ${targets.length} files`, () => updateHosts(targets)), failed };
       });
       forgetOldSightings(Date.now());
