@@ -43,6 +43,8 @@ describe.skipIf(unmet !== undefined)('quickSpawn (posix_spawn through the addon)
     const sync = child.stdio[3] as Socket;
     await new Promise((resolve) => sync.once('data', resolve));
     const pid = child.pid!;
+    // Looked at once it is sleep (the shell's `>&3` moves its fd 1 while echo runs).
+    while (fs.readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'sleep\n') await new Promise((resolve) => setTimeout(resolve, 5));
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
     const fds = [0, 1].map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
