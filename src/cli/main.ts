@@ -7,8 +7,10 @@ import { processOutput } from './output.js';
 import { commandAfterService, runCli } from './program.js';
 import { explainSystemError } from './system-errors.js';
 import { traceMark } from '../trace.js';
+import { allowUserNamespaceRerun } from '../runtime/embedded/rootless/rerun-permission.js';
 
 traceMark('cli-start');
+allowUserNamespaceRerun(); // a user without root: embedded commands run again inside the user's namespaces (issue 17)
 
 const argv = process.argv.slice(2);
 // `--progress json`: stderr carries JSON lines only, the final error among them.

@@ -14,6 +14,7 @@ import { defaultRoot } from '../runtime/embedded/store/index.js';
 import type { SupervisorClient } from '../supervisor/client.js';
 import { ensureSupervisor } from '../supervisor/spawn.js';
 import { chooseRuntime } from './project-runtime.js';
+import { needsUserNamespace } from '../runtime/embedded/rootless/enter-namespace.js';
 
 /** A supervisor start begun before the stack was loaded. */
 export interface EarlySupervisor {
@@ -26,6 +27,7 @@ export interface EarlySupervisor {
 /** Starts the supervisor of the named project when that can be known without the stack file; else undefined. */
 export function startSupervisorEarly(project: string | undefined, runtime: RuntimeName | undefined, root = defaultRoot()): EarlySupervisor | undefined {
   if (!project || chooseRuntime(runtime).runtime !== 'embedded') return undefined;
+  if (needsUserNamespace()) return undefined; // a user without root: the supervisor starts inside its namespaces, after the re-run
   try {
     if (!fs.existsSync(projectDir(root, project))) return undefined;
   } catch {
