@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <grp.h>
 #include "hafen-run.h"
+#include "hafen-run-mountapi.h"
 
 #define MAX_MAP 8
 
@@ -133,6 +134,18 @@ static void holder_child(int up, int down) {
   }
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
     dprintf(up, "Emaking / private: %s", strerror(errno));
+    _exit(1);
+  }
+  /* /sys/class/net shows the network namespace of whoever mounted sysfs: a sysfs of our own, so
+   * the bridges made here are seen there (ip and hafen read it); the host's cgroup mounts are
+   * carried over onto it. */
+  int cg = open_tree(AT_FDCWD, "/sys/fs/cgroup", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+    dprintf(up, "Emounting a sysfs of the user's network namespace: %s", strerror(errno));
+    _exit(1);
+  }
+  if (cg >= 0 && move_mount(cg, "", AT_FDCWD, "/sys/fs/cgroup", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    dprintf(up, "Ecarrying the cgroup mounts over to the new sysfs: %s", strerror(errno));
     _exit(1);
   }
   loopback_up();

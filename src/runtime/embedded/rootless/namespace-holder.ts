@@ -81,6 +81,20 @@ function hasProjects(root: string): boolean {
 }
 
 /**
+ * With no project left, what the runtime keeps besides the image store goes too, so nothing of the
+ * user's is left but images: the empty projects folder and a network allocation file holding none.
+ */
+function tidyIdleState(root: string): void {
+  try {
+    fs.rmdirSync(path.join(root, 'projects')); // only when empty
+  } catch {
+    // gone, or a project appeared meanwhile
+  }
+  const allocations = readJsonFile<{ networks?: Record<string, unknown> }>(path.join(root, 'networks', 'allocations.json'));
+  if (allocations && Object.keys(allocations.networks ?? {}).length === 0) fs.rmSync(path.join(root, 'networks'), { recursive: true, force: true });
+}
+
+/**
  * Stops the holder when no project of the user is left under `root`, and removes its record, its
  * lock and the runtime folder when that is empty. A holder still needed is left alone.
  */
@@ -94,6 +108,7 @@ export async function stopHolderIfIdle(root: string, dir: string = userRuntimeDi
       for (let i = 0; i < 100 && processRunning(holder.pid, holder.startTime); i++) await new Promise((r) => setTimeout(r, 10));
     }
     fs.rmSync(recordFile(dir), { force: true });
+    tidyIdleState(root);
     return true;
   });
   if (stopped) {
