@@ -233,6 +233,15 @@ static int join_main(int argc, char **argv) {
   hr_die("exec %s: %s", argv[4], strerror(errno));
 }
 
+int hr_setgroups_denied(void) {
+  char buf[16] = {0};
+  int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n > 0 && !strncmp(buf, "deny", 4);
+}
+
 int hr_userns_main(int argc, char **argv) {
   if (!strcmp(argv[1], "userns-holder")) return holder_main(argc, argv);
   if (!strcmp(argv[1], "userns-join")) return join_main(argc, argv);

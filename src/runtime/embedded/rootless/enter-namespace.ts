@@ -8,7 +8,8 @@
  * happens once. Only the CLI may do this (a library's host process must not be replaced).
  */
 import { spawn } from 'node:child_process';
-import { RuntimeError } from '../../../errors.js';
+import fs from 'node:fs';
+import { RuntimeError, StateFolderError } from '../../../errors.js';
 import { hafenRunCommand } from '../launcher/hafen-run-path.js';
 import { defaultRoot } from '../store/store-paths.js';
 import { ensureNamespaceHolder, stopHolderIfIdle } from './namespace-holder.js';
@@ -33,6 +34,14 @@ export async function rerunInUserNamespace(say: (line: string) => void): Promise
   if (!userNamespaceRerunAllowed()) {
     throw new RuntimeError('user namespace', 'the embedded runtime for a user without root runs through the `stack` command; from a library, use runtime: docker or run as root');
   }
+  const root = defaultRoot();
+  try {
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 }); // first: a home the user cannot write is one plain line, with no holder made
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new StateFolderError(root, err as NodeJS.ErrnoException);
+    throw err;
+  }
   const holder = await ensureNamespaceHolder({ say });
   const [cmd, args] = hafenRunCommand(['userns-join', String(holder.pid), '--', process.execPath, ...process.execArgv, ...process.argv.slice(1)]);
   const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, [JOINED_ENV]: String(holder.pid) } });
@@ -46,7 +55,7 @@ export async function rerunInUserNamespace(say: (line: string) => void): Promise
     child.on('exit', (status, signal) => resolve(status ?? 128 + (signal ? (SIGNALS[signal] ?? 1) : 1)));
   });
   try {
-    await stopHolderIfIdle(defaultRoot());
+    await stopHolderIfIdle(root);
   } catch (err) {
     say(`warning: the user namespace holder was not stopped: ${(err as Error).message}`);
   }

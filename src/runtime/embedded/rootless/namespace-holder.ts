@@ -17,11 +17,14 @@ import { processRunning, readProcStat } from '../process-info.js';
 import { readJsonFile, writeFileAtomic } from '../store/atomic.js';
 import { hostIdFacts, idMaps, type IdRange } from './id-maps.js';
 import { userRuntimeDir } from './rootless-paths.js';
+import { holderNetwork, type HolderNamespaces } from './holder-network.js';
 
 /** A running holder: join `/proc/<pid>/ns/{user,mnt,net}`. */
 export interface NamespaceHolder {
   pid: number;
   startTime: string;
+  /** Its namespaces' paths (recorded for tools and people; joining goes by pid). */
+  ns: HolderNamespaces;
 }
 
 const RECORD = 'userns.json';
@@ -48,7 +51,7 @@ function mapArgs(flag: string, ranges: IdRange[]): string[] {
 export async function ensureNamespaceHolder(options: { say: (line: string) => void; dir?: string }): Promise<NamespaceHolder> {
   const dir = options.dir ?? userRuntimeDir();
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return withFileLock(path.join(dir, LOCK), () => {
+  return withFileLock(path.join(dir, LOCK), async () => {
     const running = runningHolder(dir);
     if (running) return running;
     const uid = process.getuid?.();
@@ -65,8 +68,15 @@ export async function ensureNamespaceHolder(options: { say: (line: string) => vo
     }
     const stat = readProcStat(pid);
     if (!stat) throw new RuntimeError('user namespace', `the namespace holder ${pid} ended at once`);
-    const holder: NamespaceHolder = { pid, startTime: stat.startTime };
+    const holder: NamespaceHolder = { pid, startTime: stat.startTime, ns: { user: `/proc/${pid}/ns/user`, mnt: `/proc/${pid}/ns/mnt`, net: `/proc/${pid}/ns/net` } };
     writeFileAtomic(recordFile(dir), JSON.stringify(holder));
+    try {
+      await holderNetwork()?.attach(holder, dir); // rootless networking's hook (holder-network.ts)
+    } catch (err) {
+      process.kill(pid, 'SIGTERM');
+      fs.rmSync(recordFile(dir), { force: true });
+      throw new RuntimeError('user namespace', `connecting the namespace holder's network: ${(err as Error).message}`, { cause: err });
+    }
     return holder;
   });
 }
