@@ -117,6 +117,7 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
         '  client:',
         '    image: host',
         '    command: ["sh", "-c", "echo client up; exec sleep 1000"]',
+        '    resources: {pids: 200}',
         '',
       ].join('\n'),
     );
@@ -137,6 +138,10 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
     const up = stack(['up', '-d']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).not.toContain('using the docker runtime');
+    // No cgroup is delegated to the user here: its one limit is named as not applied, once.
+    expect(up.stderr.match(/^warning: limits not applied to .*$/gm)).toEqual([
+      'warning: limits not applied to client (pids): a user without root may only set limits in a cgroup delegated to it (root: mkdir <hierarchy>/hafen and chown it to you), and none is',
+    ]);
 
     // The holder: a process of the user (not root) in a user namespace of its own.
     const record = JSON.parse(fs.readFileSync(path.join(runDir, 'hafen', 'userns.json'), 'utf8')) as { pid: number };
