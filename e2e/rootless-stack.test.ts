@@ -197,4 +197,27 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
     expect(tree(path.join(dataRoot, 'images', 'tmp'))).toEqual([]);
     expect(rootHadProject()).toBe(false);
   }, 240_000);
+  it('builds an image with RUN steps as the user, runs it one-off, and leaves only the image store', () => {
+    const user = rootlessUser();
+    const app = path.join(work, 'built');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'Dockerfile'), ['FROM host', 'RUN mkdir -p /opt/x && echo built-by-user > /opt/x/f && chown 1000:1000 /opt/x/f', 'CMD ["sh", "-c", "cat /opt/x/f; stat -c %u /opt/x/f"]', ''].join('\n'));
+    fs.writeFileSync(path.join(work, 'build.yaml'), [`name: ${project}b`, 'services:', '  app:', '    build: ./built', ''].join('\n'));
+    for (const f of [app, path.join(app, 'Dockerfile'), path.join(work, 'build.yaml')]) fs.chownSync(f, user.uid, user.gid);
+    const built = stack(['-f', 'build.yaml', 'build']);
+    expect(built.code, built.stderr).toBe(0);
+    const run = stack(['-f', 'build.yaml', 'run', '--rm', 'app']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('built-by-user\n1000\n');
+    // The file the RUN step gave to uid 1000 belongs to the user's subordinate id on the host.
+    const layers = path.join(dataRoot, 'images', 'layers');
+    const file = fs.readdirSync(layers).map((l) => path.join(layers, l, 'diff', 'opt', 'x', 'f')).find((f) => fs.existsSync(f));
+    expect(file && fs.statSync(file).uid).toBe(hostIdOf(1000, user.name));
+    const down = stack(['-f', 'build.yaml', 'down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(findLeaks(`${project}b`, { root: dataRoot })).toEqual([]);
+    expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
+    expect(fs.readdirSync(dataRoot)).toEqual(['images']);
+    expect(rootHadProject()).toBe(false);
+  }, 240_000);
 });
