@@ -90,6 +90,27 @@ function hasProjects(root: string): boolean {
   }
 }
 
+/** Whether any process but the holder itself (and zombies) is in the holder's user namespace: a command or supervisor still at work there. */
+function othersInNamespace(holder: NamespaceHolder): boolean {
+  let ns: string;
+  try {
+    ns = fs.readlinkSync(`/proc/${holder.pid}/ns/user`);
+  } catch {
+    return false;
+  }
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === holder.pid) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/ns/user`) !== ns) continue;
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const state = readProcStat(Number(entry))?.state;
+    if (state && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
+}
+
 /**
  * With no project left, what the runtime keeps besides the image store goes too, so nothing of the
  * user's is left but images: the empty projects folder and a network allocation file holding none.
@@ -105,14 +126,16 @@ function tidyIdleState(root: string): void {
 }
 
 /**
- * Stops the holder when no project of the user is left under `root`, and removes its record, its
- * lock and the runtime folder when that is empty. A holder still needed is left alone.
+ * Stops the holder when no project of the user is left under `root` and no other process is in its
+ * namespaces, and removes its record and the runtime folder when that is empty. A holder still
+ * needed is left alone.
  */
 export async function stopHolderIfIdle(root: string, dir: string = userRuntimeDir()): Promise<boolean> {
   if (!fs.existsSync(recordFile(dir))) return false;
   const stopped = await withFileLock(path.join(dir, LOCK), async () => {
     if (hasProjects(root)) return false;
     const holder = runningHolder(dir);
+    if (holder && othersInNamespace(holder)) return false; // another command (an `up` about to make its project) is inside
     if (holder) {
       process.kill(holder.pid, 'SIGTERM');
       for (let i = 0; i < 100 && processRunning(holder.pid, holder.startTime); i++) await new Promise((r) => setTimeout(r, 10));
