@@ -133,7 +133,7 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
     fs.rmSync(base, { recursive: true, force: true });
   }, 120_000);
 
-  it('comes up, answers ps, logs and exec, reaches services by name, and down -v leaves nothing of the user', () => {
+  it('comes up, answers ps, logs, top and exec, reaches services by name, and down -v leaves nothing of the user', () => {
     const user = rootlessUser();
     const up = stack(['up', '-d']);
     expect(up.code, up.stderr).toBe(0);
@@ -175,6 +175,11 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toContain('web listening');
     expect(logs.stdout).toContain('client up');
+
+    // No cgroup here: top lists the container's process tree instead.
+    const top = stack(['top', 'web']);
+    expect(top.code, top.stderr).toBe(0);
+    expect(top.stdout).toMatch(/httpd -f -p 8080 -h \/www/);
 
     // The image's uid 1000 is uid 1000 inside, and the user's subordinate id on the host.
     const owner = stack(['exec', 'web', 'stat', '-c', '%u:%g', '/home/app']);
