@@ -135,6 +135,15 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
 
   it('comes up, answers ps, logs, top and exec, reaches services by name, and down -v leaves nothing of the user', () => {
     const user = rootlessUser();
+    // --strict-limits refuses the limit no cgroup can hold, before anything is made.
+    const strict = stack(['up', '-d', '--strict-limits']);
+    expect(strict.code, strict.stderr).toBe(2);
+    expect(strict.stderr).toContain(
+      'error: limits cannot be applied to client (pids): a user without root may only set limits in a cgroup delegated to it (root: mkdir <hierarchy>/hafen and chown it to you), and none is; --strict-limits refuses to start without them\n',
+    );
+    expect(fs.existsSync(path.join(dataRoot, 'projects', project))).toBe(false);
+    expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
+
     const up = stack(['up', '-d']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).not.toContain('using the docker runtime');

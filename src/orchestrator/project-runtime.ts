@@ -7,6 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { RuntimeName, Stack } from '../config/model.js';
+import { UsageError } from '../errors.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { dockerStateRoot } from '../runtime/docker/state-root.js';
 import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
@@ -43,6 +44,8 @@ export interface OpenOptions {
   /** Start the supervisor when none runs (commands that start containers). */
   supervise: boolean;
   root?: string;
+  /** Refuse (exit 2) instead of warning when limits cannot be applied (rootless without a delegated cgroup). */
+  strictLimits?: boolean;
   /** A supervisor start begun before the stack was loaded (early-supervisor.ts): used when it is this project's, else dropped. */
   early?: EarlySupervisor | undefined;
 }
@@ -96,6 +99,7 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   if (needsUserNamespace()) await rerunInUserNamespace(options.say ?? ((line) => process.stderr.write(`${line}\n`)));
   if (options.supervise && options.stack && isRootless()) {
     const note = unappliedLimitsNote(options.stack, Object.keys(options.stack.services), delegatedLayout(detectCgroups()));
+    if (note && options.strictLimits) throw new UsageError(`${note.replace(/^warning: limits not applied/, 'limits cannot be applied')}; --strict-limits refuses to start without them`);
     if (note) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(note);
   }
   const supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project) : await connectSupervisor(root, project));
