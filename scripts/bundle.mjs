@@ -16,9 +16,6 @@
  *  - ink, react: Ink loads yoga's WebAssembly, and react picks its build by NODE_ENV at run time;
  *    both are loaded only by the tty/dashboard renderers;
  *  - tar-stream: only the image code uses it, so it costs nothing where it is not needed.
- * The generated schema validator requires one helper of ajv's runtime through a require of its own
- * (createRequire): here that require is handed to esbuild, which bundles the helper, so the package
- * needs no ajv at run time and no module search happens at start-up.
  * No source maps: the output is not minified, so a stack trace reads as it is.
  *
  * Types: dts-bundle-generator inlines every type the public entries reach into one file each
@@ -42,19 +39,6 @@ export const EXTERNAL = ['dockerode', 'ink', 'react', 'react/*', 'tar-stream'];
 // output file gets its own (under a name no source uses).
 const banner = "import { createRequire as __hafenCreateRequire } from 'node:module';\nconst require = __hafenCreateRequire(import.meta.url);";
 
-/** The validator's `require` of ajv's runtime, left to esbuild to bundle (see above). */
-const validatorRequire = {
-  name: 'validator-require',
-  setup(build) {
-    build.onLoad({ filter: /schema-validator\.generated\.ts$/ }, async (args) => {
-      const source = await fs.promises.readFile(args.path, 'utf8');
-      const header = "const require = createRequire(import.meta.url);";
-      if (!source.includes(header)) throw new Error(`${args.path}: no \`${header}\` to replace (scripts/compile-schema.mjs changed?)`);
-      return { contents: source.replace(header, ''), loader: 'ts' };
-    });
-  },
-};
-
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -65,7 +49,6 @@ const common = {
   logLevel: 'warning',
   // `jsx: react-jsx` as tsconfig.json says, resolved by esbuild from it.
   tsconfig: path.join(root, 'tsconfig.json'),
-  plugins: [validatorRequire],
   ...(process.env.MIN ? { minifyWhitespace: true, minifySyntax: true } : {}),
 };
 
@@ -127,7 +110,6 @@ export async function bundle({ types = typesStale() } = {}) {
     outfile: path.join(dist, 'index.cjs'),
     format: 'cjs',
     plugins: [
-      validatorRequire,
       {
         name: 'esm-entry-beside',
         setup(build) {
