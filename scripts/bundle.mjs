@@ -39,6 +39,18 @@ export const EXTERNAL = ['dockerode', 'ink', 'react', 'react/*', 'tar-stream'];
 // output file gets its own (under a name no source uses).
 const banner = "import { createRequire as __hafenCreateRequire } from 'node:module';\nconst require = __hafenCreateRequire(import.meta.url);";
 
+/**
+ * yaml's ES module build (the one its package gives browsers; the same code as its CommonJS build
+ * for Node, which only sends warnings to process.emitWarning instead of console.warn): esbuild
+ * can leave out what hafen never calls, and no CommonJS wrapper runs at start-up.
+ */
+const yamlModule = {
+  name: 'yaml-module',
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: path.join(root, 'node_modules/yaml/browser/index.js') }));
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -49,6 +61,7 @@ const common = {
   logLevel: 'warning',
   // `jsx: react-jsx` as tsconfig.json says, resolved by esbuild from it.
   tsconfig: path.join(root, 'tsconfig.json'),
+  plugins: [yamlModule],
   ...(process.env.MIN ? { minifyWhitespace: true, minifySyntax: true } : {}),
 };
 
@@ -110,6 +123,7 @@ export async function bundle({ types = typesStale() } = {}) {
     outfile: path.join(dist, 'index.cjs'),
     format: 'cjs',
     plugins: [
+      yamlModule,
       {
         name: 'esm-entry-beside',
         setup(build) {

@@ -9,8 +9,8 @@
  */
 import fs from 'node:fs';
 import type { RuntimeName } from '../config/model.js';
-import { projectDir } from '../runtime/embedded/state/index.js';
-import { defaultRoot } from '../runtime/embedded/store/index.js';
+import { projectDir } from '../runtime/embedded/state/project-paths.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { SupervisorClient } from '../supervisor/client.js';
 import { ensureSupervisor } from '../supervisor/spawn.js';
 import { chooseRuntime } from './project-runtime.js';

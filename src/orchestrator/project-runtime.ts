@@ -7,11 +7,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { RuntimeName, Stack } from '../config/model.js';
-import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { dockerStateRoot } from '../runtime/docker/state-root.js';
 import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
-import { lockProject, type ProjectLock } from '../runtime/embedded/state/index.js';
-import { defaultRoot } from '../runtime/embedded/store/index.js';
+import type { ProjectLock } from '../runtime/embedded/state/project-lock.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SupervisorClient } from '../supervisor/client.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
@@ -81,6 +80,8 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   if (choice.runtime === 'docker') return openDocker(options);
   const supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project) : await connectSupervisor(root, project));
   if (supervisor) return { runtime: supervisor, supervisor, root, close: () => supervisor.close() };
+  // Loaded only here: `ps` and `port` of a supervised project never need the runtime in this process.
+  const { EmbeddedRuntime } = await import('../runtime/embedded/embedded-runtime.js');
   const local = new EmbeddedRuntime({ root });
   return { runtime: local, root, close: () => local.close() };
 }
@@ -100,6 +101,8 @@ async function openDocker(options: OpenOptions): Promise<ProjectRuntime> {
 
 /** Holds the project's lock while `fn` runs, so two commands never change one project at once. */
 export async function withProjectLock<T>(root: string, project: string, fn: () => Promise<T>): Promise<T> {
+  // Loaded here: the lock (node:crypto for its token) is for commands that change the project.
+  const { lockProject } = await import('../runtime/embedded/state/project-lock.js');
   const lock: ProjectLock = await lockProject(root, project);
   try {
     return await fn();

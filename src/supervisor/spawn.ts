@@ -13,10 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { StackError } from '../errors.js';
 import { bundledFile } from '../package-files.js';
-import { projectDir } from '../runtime/embedded/state/index.js';
+import { ensureProjectDir, projectDir } from '../runtime/embedded/state/project-paths.js';
 import { SupervisorClient } from './client.js';
 import type { SupervisorStatus } from './protocol.js';
-import { supervisorSocket } from './server.js';
 import { version } from '../version.js';
 import { READY_FD_ENV, SUPERVISOR_NODE_FLAGS } from './spawn-flags.js';
 
@@ -86,7 +85,7 @@ export async function ensureSupervisor(root: string, project: string): Promise<S
     await running.client.shutdown();
     await processGone(running.status.pid, START_TIMEOUT_MS);
   }
-  const socket = supervisorSocket(root, project); // makes the project folder
+  const socket = path.join(ensureProjectDir(root, project), 'supervisor.sock'); // as server.ts's supervisorSocket; makes the project folder
   const logFile = supervisorLog(root, project);
   const out = fs.openSync(logFile, 'a', 0o600);
   const child = spawn(process.execPath, [...nodeFlags(), entryPoint(), '--root', root, '--project', project], {
