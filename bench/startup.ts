@@ -4,6 +4,7 @@
  * command once, back to back, so a busy machine slows all of them alike; the table gives medians
  * with min–max over RUNS rounds (default 15) and the ratio of medians.
  *   - `config -q -f stack.example.yaml`: load, interpolate, validate, normalize (no runtime);
+ *   - `--help`: every command built and the help printed (no stack file);
  *   - `ps` and `port` on a one-service embedded project that is up (a busybox sleep with a published
  *     port; needs root and busybox-static, else they are skipped saying why), through its supervisor.
  * The CLI is the bundled one users run (dist/cli.js), or CLI=path. Run: npm run bench:startup.
@@ -48,7 +49,11 @@ function main(): void {
   const project = `bs${process.pid}`;
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HAFEN_ROOT: path.join(dir, 'state'), HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.221.0.0/16:24' };
   const stack = ['--', CLI, '-p', project];
-  const cases: Case[] = [{ name: '`stack config -q` (stack.example.yaml)', argv: ['--', CLI, '-f', path.join(repo, 'stack.example.yaml'), 'config', '-q'] }];
+  const cases: Case[] = [
+    { name: '`stack config -q` (stack.example.yaml)', argv: ['--', CLI, '-f', path.join(repo, 'stack.example.yaml'), 'config', '-q'] },
+    // Every command built (no single-command shortcut): the CLI's own floor.
+    { name: '`stack --help`', argv: ['--', CLI, '--help'] },
+  ];
   const unmet = embeddedUnmet();
   let up = false;
   try {

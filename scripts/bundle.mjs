@@ -16,10 +16,8 @@
  *  - ink, react: Ink loads yoga's WebAssembly, and react picks its build by NODE_ENV at run time;
  *    both are loaded only by the tty/dashboard renderers;
  *  - tar-stream: only the image code uses it, so it costs nothing where it is not needed.
- * The generated schema validator requires one helper of ajv's runtime through a require of its own
- * (createRequire): here that require is handed to esbuild, which bundles the helper, so the package
- * needs no ajv at run time and no module search happens at start-up.
- * No source maps: the output is not minified, so a stack trace reads as it is.
+ * Minified (whitespace and syntax, names kept; see `common`), without source maps: a stack trace
+ * still names its functions, and HAFEN_BUNDLE_READABLE=1 builds the code as written.
  *
  * Types: dts-bundle-generator inlines every type the public entries reach into one file each
  * (tsconfig.types.json holds just those entries), so `import type {…} from 'hafen'` and the
@@ -42,16 +40,15 @@ export const EXTERNAL = ['dockerode', 'ink', 'react', 'react/*', 'tar-stream'];
 // output file gets its own (under a name no source uses).
 const banner = "import { createRequire as __hafenCreateRequire } from 'node:module';\nconst require = __hafenCreateRequire(import.meta.url);";
 
-/** The validator's `require` of ajv's runtime, left to esbuild to bundle (see above). */
-const validatorRequire = {
-  name: 'validator-require',
+/**
+ * yaml's ES module build (the one its package gives browsers; the same code as its CommonJS build
+ * for Node, which only sends warnings to process.emitWarning instead of console.warn): esbuild
+ * can leave out what hafen never calls, and no CommonJS wrapper runs at start-up.
+ */
+const yamlModule = {
+  name: 'yaml-module',
   setup(build) {
-    build.onLoad({ filter: /schema-validator\.generated\.ts$/ }, async (args) => {
-      const source = await fs.promises.readFile(args.path, 'utf8');
-      const header = "const require = createRequire(import.meta.url);";
-      if (!source.includes(header)) throw new Error(`${args.path}: no \`${header}\` to replace (scripts/compile-schema.mjs changed?)`);
-      return { contents: source.replace(header, ''), loader: 'ts' };
-    });
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: path.join(root, 'node_modules/yaml/browser/index.js') }));
   },
 };
 
@@ -65,8 +62,11 @@ const common = {
   logLevel: 'warning',
   // `jsx: react-jsx` as tsconfig.json says, resolved by esbuild from it.
   tsconfig: path.join(root, 'tsconfig.json'),
-  plugins: [validatorRequire],
-  ...(process.env.MIN ? { minifyWhitespace: true, minifySyntax: true } : {}),
+  plugins: [yamlModule],
+  // Whitespace and syntax only: a third less code for Node to read and parse at every start
+  // (issue 16), while names stay, so a stack trace still names its functions.
+  // HAFEN_BUNDLE_READABLE=1 keeps the code as written (for reading a stack trace's line:col).
+  ...(process.env.HAFEN_BUNDLE_READABLE === '1' ? {} : { minifyWhitespace: true, minifySyntax: true }),
 };
 
 /** Writes dist/index.d.ts and dist/index.d.cts. */
@@ -127,7 +127,7 @@ export async function bundle({ types = typesStale() } = {}) {
     outfile: path.join(dist, 'index.cjs'),
     format: 'cjs',
     plugins: [
-      validatorRequire,
+      yamlModule,
       {
         name: 'esm-entry-beside',
         setup(build) {

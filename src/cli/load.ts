@@ -1,7 +1,7 @@
 /** Loads the stack files the common options point at, and checks what only the planner can (cycles). */
 import { loadStack } from '../config/index.js';
 import type { Stack } from '../config/model.js';
-import { buildGraph } from '../planner/index.js';
+import { buildGraph } from '../planner/graph.js';
 import type { GlobalOptions } from './global-options.js';
 import { jsonProgressOutput } from './json-progress.js';
 import { processOutput, type Output } from './output.js';

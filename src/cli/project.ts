@@ -1,7 +1,13 @@
 /** What the project commands share: the stack, its runtime, a renderer on stderr. */
+// Static: every command that opens a project needs all of these, and each module loaded on its own
+// costs Node 20 a file read and a link of its own (this module is itself loaded with `import()`).
 import type { Stack } from '../config/model.js';
-import type { EventSink } from '../executor/events.js';
-import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
+import { fanOut, type EventSink } from '../executor/events.js';
+import { dropEarlySupervisor, startSupervisorEarly } from '../orchestrator/early-supervisor.js';
+import { openProjectRuntime, type ProjectRuntime } from '../orchestrator/project-runtime.js';
+import { recordReadiness } from '../orchestrator/ready-records.js';
+import { chooseRenderer } from '../renderers/choose.js';
+import { loadCheckedStack } from './load.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
 import { traceMark, traced } from '../trace.js';
@@ -50,14 +56,6 @@ export async function openProject(
   check?: (stack: Stack) => void,
   options: OpenProjectOptions = {},
 ): Promise<ProjectContext> {
-  const [{ loadCheckedStack }, { openProjectRuntime }, { chooseRenderer }, { fanOut }, { recordReadiness }, { startSupervisorEarly, dropEarlySupervisor }] = await Promise.all([
-    import('./load.js'),
-    import('../orchestrator/project-runtime.js'),
-    import('../renderers/index.js'),
-    import('../executor/events.js'),
-    import('../orchestrator/ready-records.js'),
-    import('../orchestrator/early-supervisor.js'),
-  ]);
   // Commands that start containers: the supervisor starts beside the loading and checks (early-supervisor.ts).
   const early = supervise
     ? startSupervisorEarly(globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined), globals.runtime, undefined, options.standby ? takeStandby() : undefined)

@@ -12,7 +12,7 @@ import { ConfigNotFoundError } from '../errors.js';
 import { readEnvFile } from './env-file.js';
 import { fetchGitInclude, gitCacheDir, parseGitRef } from './git-remote.js';
 import { ValueError } from './issues.js';
-import { fetchOciInclude, OCI_PREFIX, ociCacheDir } from './oci-remote.js';
+import { fetchOci, OCI_PREFIX } from './oci-prefix.js';
 import type { Lookup } from './interpolate.js';
 import { mergeNodes } from './merge.js';
 import { child, cloneNode, mapNode, plainOf, stringOf, type Loc, type MapNode, type TreeNode } from './node-tree.js';
@@ -170,7 +170,7 @@ async function localPaths(paths: TreeNode[], dir: string, loader: TreeLoader, at
     }
     const cache = loader.gitCache ?? gitCacheDir();
     try {
-      out.push(oci ? await fetchOciInclude(text, ociCacheDir(cache)) : await fetchGitInclude(ref!, cache));
+      out.push(oci ? await fetchOci(text, cache) : await fetchGitInclude(ref!, cache));
     } catch (err) {
       if (!(err instanceof ValueError)) throw err;
       issue(loader, node.at, at, `include ${JSON.stringify(text)}: ${err.message}`);

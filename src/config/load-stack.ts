@@ -4,7 +4,7 @@ import { ConfigError, ConfigNotFoundError, UsageError } from '../errors.js';
 import { readEnvFile, type EnvFile } from './env-file.js';
 import { findStackFiles } from './find-file.js';
 import { fetchGitInclude, gitCacheDir, parseGitRef } from './git-remote.js';
-import { fetchOciInclude, OCI_PREFIX, ociCacheDir } from './oci-remote.js';
+import { fetchOci, OCI_PREFIX } from './oci-prefix.js';
 import type { Lookup } from './interpolate.js';
 import { Issues, ValueError } from './issues.js';
 import { loadProjectTree } from './load-tree.js';
@@ -19,6 +19,7 @@ import { readStdin, STDIN_NAME } from './read-stdin.js';
 import { checkReferences } from './references.js';
 import { checkNetworkingReferences } from './networking-references.js';
 import { envFileRefs, type NormalizeContext } from './service.js';
+import { loadSecurityOptChecks } from './security-opt.js';
 import { sortIssues } from './source-map.js';
 import { validateTree } from './validate.js';
 import { onceEach, type OnWarning } from './warnings.js';
@@ -141,6 +142,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
     ...(opts.publishAllInterfaces || env.HAFEN_PUBLISH_ALL === '1' ? { defaultHostIp: ALL_INTERFACES } : {}),
   };
   if (env.HOME) ctx.home = env.HOME;
+  await loadSecurityOptChecks(raw);
   const stack = normalizeStack(raw, { name, file: files[0]!.abs, files: files.map((f) => f.abs), dir, source: tree.source }, ctx);
   issues.throwIfAny();
   checkReferences(stack, issues, { profiles: opts.profiles ?? [], portOrigins: ctx.portOrigins });
@@ -174,7 +176,7 @@ function isRemoteFile(f: string): boolean {
 /** A remote file, fetched into the cache; shown as the user wrote it. */
 async function remoteFile(f: string, via: string, gitCache: string): Promise<SourceFile> {
   try {
-    const abs = f.startsWith(OCI_PREFIX) ? await fetchOciInclude(f, ociCacheDir(gitCache)) : await fetchGitInclude(parseGitRef(f)!, gitCache);
+    const abs = f.startsWith(OCI_PREFIX) ? await fetchOci(f, gitCache) : await fetchGitInclude(parseGitRef(f)!, gitCache);
     return { abs, shown: f, remote: true };
   } catch (err) {
     if (err instanceof ValueError) throw new ConfigNotFoundError(`${via} ${f}: ${err.message}`);

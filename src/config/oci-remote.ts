@@ -17,7 +17,9 @@ import { StackError } from '../errors.js';
 import type { RegistryClient } from '../runtime/embedded/registry/registry-client.js';
 import { ValueError } from './issues.js';
 
-export const OCI_PREFIX = 'oci://';
+import { OCI_PREFIX } from './oci-prefix.js';
+
+export { OCI_PREFIX };
 
 /** Compose's media types for a published project (docker/compose internal/oci). */
 const PROJECT_ARTIFACT = 'application/vnd.docker.compose.project';

@@ -2,10 +2,10 @@
  * Validates the plain tree against schemas/stack.schema.json and turns each ajv error into an
  * issue at the YAML position of the key (unknown keys) or value (everything else).
  */
-import type { ErrorObject, ValidateFunction } from 'ajv';
-// Precompiled from schemas/stack.schema.json by scripts/compile-schema.mjs: compiling at start costs ~150 ms.
-import { validate as compiledValidate } from './schema-validator.generated.js';
 import type { ConfigIssue } from '../errors.js';
+import { checkSchema, type SchemaError, type SchemaObject } from './schema-check.js';
+// Embedded by scripts/compile-schema.mjs; walked by schema-check.ts (a compiled validator cost ~50 ms of start-up to load).
+import { STACK_SCHEMA_JSON } from './stack-schema.generated.js';
 import { formatPath, type PathSegment, type StackSourceMap } from './source-map.js';
 import { didYouMean } from './suggest.js';
 
@@ -32,24 +32,26 @@ const COMPOSE_ONLY: Record<string, readonly string[]> = {
   volume: [],
 };
 
-/** The compiled schema. */
-function validator(): ValidateFunction {
-  return compiledValidate as unknown as ValidateFunction;
+let schema: SchemaObject | undefined;
+
+/** schemas/stack.schema.json, parsed on first use. */
+function stackSchema(): SchemaObject {
+  return (schema ??= JSON.parse(STACK_SCHEMA_JSON) as SchemaObject);
 }
 
 /** Every schema violation in the tree, as issues pinned to positions (unsorted). */
 export function validateTree(value: unknown, source: StackSourceMap): ConfigIssue[] {
-  const validate = validator();
-  if (validate(value)) return [];
+  const found = checkSchema(stackSchema(), value);
+  if (found.length === 0) return [];
   // "missing key" last: at the same position, a misspelt key explains it better (`servics:` → services).
-  const errors = [...(validate.errors ?? [])].sort((a, b) => Number(a.keyword === 'required') - Number(b.keyword === 'required'));
+  const errors = [...found].sort((a, b) => Number(a.keyword === 'required') - Number(b.keyword === 'required'));
   return errors.flatMap((err) => {
     const issue = toIssue(err, value, source);
     return issue ? [issue] : [];
   });
 }
 
-function toIssue(err: ErrorObject, root: unknown, source: StackSourceMap): ConfigIssue | undefined {
+function toIssue(err: SchemaError, root: unknown, source: StackSourceMap): ConfigIssue | undefined {
   const at = pointerToPath(err.instancePath, root);
   const path = formatPath(at);
   const info = (err.parentSchema ?? {}) as SchemaInfo;

@@ -12,8 +12,8 @@
  */
 import fs from 'node:fs';
 import type { RuntimeName } from '../config/model.js';
-import { projectDir } from '../runtime/embedded/state/index.js';
-import { defaultRoot } from '../runtime/embedded/store/index.js';
+import { projectDir } from '../runtime/embedded/state/project-paths.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { SupervisorClient } from '../supervisor/client.js';
 import { ensureSupervisor } from '../supervisor/spawn.js';
 import type { StandbySupervisor } from '../supervisor/standby-spawn.js';

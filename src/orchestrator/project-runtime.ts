@@ -8,18 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RuntimeName, Stack } from '../config/model.js';
 import { UsageError } from '../errors.js';
-import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { dockerStateRoot } from '../runtime/docker/state-root.js';
 import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
-import { lockProject, type ProjectLock } from '../runtime/embedded/state/index.js';
-import { defaultRoot } from '../runtime/embedded/store/index.js';
+import type { ProjectLock } from '../runtime/embedded/state/project-lock.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SupervisorClient } from '../supervisor/client.js';
 import { needsUserNamespace, rerunInUserNamespace } from '../runtime/embedded/rootless/enter-namespace.js';
 import { userNamespacesUnavailable } from '../runtime/embedded/rootless/userns-probe.js';
-import { delegatedLayout, unappliedLimitsNote } from '../runtime/embedded/rootless/rootless-cgroups.js';
 import { isRootless } from '../runtime/embedded/rootless/user-namespace.js';
-import { detectCgroups } from '../runtime/embedded/cgroups/detect.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
 import { dropEarlySupervisor, type EarlySupervisor } from './early-supervisor.js';
 
@@ -100,6 +97,8 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   // A user without root: the command runs again inside the user's namespaces (issue 17) and exits.
   if (needsUserNamespace()) await rerunInUserNamespace(options.say ?? ((line) => process.stderr.write(`${line}\n`)));
   if (options.supervise && options.stack && isRootless()) {
+    // Loaded only here: the cgroup code is not needed by commands that only look (issue 16).
+    const [{ delegatedLayout, unappliedLimitsNote }, { detectCgroups }] = await Promise.all([import('../runtime/embedded/rootless/rootless-cgroups.js'), import('../runtime/embedded/cgroups/detect.js')]);
     const note = unappliedLimitsNote(options.stack, Object.keys(options.stack.services), delegatedLayout(detectCgroups()));
     if (note && options.strictLimits) throw new UsageError(`${note.replace(/^warning: limits not applied/, 'limits cannot be applied')}; --strict-limits refuses to start without them`);
     if (note) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(note);
@@ -111,6 +110,8 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
     standby?.dismiss(); // unless it was ordered to serve
   }
   if (supervisor) return { runtime: supervisor, supervisor, root, close: () => supervisor.close() };
+  // Loaded only here: `ps` and `port` of a supervised project never need the runtime in this process.
+  const { EmbeddedRuntime } = await import('../runtime/embedded/embedded-runtime.js');
   const local = new EmbeddedRuntime({ root });
   return { runtime: local, root, close: () => local.close() };
 }
@@ -130,6 +131,8 @@ async function openDocker(options: OpenOptions): Promise<ProjectRuntime> {
 
 /** Holds the project's lock while `fn` runs, so two commands never change one project at once. */
 export async function withProjectLock<T>(root: string, project: string, fn: () => Promise<T>): Promise<T> {
+  // Loaded here: the lock (node:crypto for its token) is for commands that change the project.
+  const { lockProject } = await import('../runtime/embedded/state/project-lock.js');
   const lock: ProjectLock = await lockProject(root, project);
   try {
     return await fn();

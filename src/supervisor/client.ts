@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { StackError } from '../errors.js';
-import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
+import type { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import type {
   BuildEvent,
   BuildSpec,
@@ -43,8 +43,11 @@ export class SupervisorClient implements Runtime {
   private readonly pending = new Map<number, Pending>();
   /** Streaming requests (events): each item goes to its request's receiver. */
   private readonly streams = new Map<number, (event: ContainerEvent) => void>();
-  /** Made on first use: most commands (and every ping) never need it. */
-  private localRuntime: EmbeddedRuntime | undefined;
+  /**
+   * Made on first use: most commands (and every ping) never need it, and its module (the whole
+   * embedded runtime) is loaded only then, so `ps` and `port` start without it.
+   */
+  private localRuntime: Promise<EmbeddedRuntime> | undefined;
 
   private constructor(
     private readonly conn: net.Socket,
@@ -111,8 +114,8 @@ export class SupervisorClient implements Runtime {
     });
   }
 
-  private local(): EmbeddedRuntime {
-    return (this.localRuntime ??= new EmbeddedRuntime({ root: this.root }));
+  private local(): Promise<EmbeddedRuntime> {
+    return (this.localRuntime ??= import('../runtime/embedded/embedded-runtime.js').then(({ EmbeddedRuntime }) => new EmbeddedRuntime({ root: this.root })));
   }
 
   ping(): Promise<SupervisorStatus> {
@@ -130,17 +133,17 @@ export class SupervisorClient implements Runtime {
   hasImage(ref: string): Promise<boolean> {
     return this.call('hasImage', [ref]);
   }
-  pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
-    return this.local().pullImage(ref, onProgress, signal);
+  async pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    return (await this.local()).pullImage(ref, onProgress, signal);
   }
-  buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
-    return this.local().buildImage(spec, onEvent, signal);
+  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
+    return (await this.local()).buildImage(spec, onEvent, signal);
   }
-  listImages(): Promise<ImageInfo[]> {
-    return this.local().listImages();
+  async listImages(): Promise<ImageInfo[]> {
+    return (await this.local()).listImages();
   }
-  removeImage(ref: string): Promise<void> {
-    return this.local().removeImage(ref);
+  async removeImage(ref: string): Promise<void> {
+    return (await this.local()).removeImage(ref);
   }
 
   createNetwork(spec: NetworkSpec): Promise<void> {
@@ -186,11 +189,11 @@ export class SupervisorClient implements Runtime {
   waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus> {
     return this.call('waitContainer', [name], signal);
   }
-  logs(name: string, opts?: LogOptions): AsyncIterable<LogLine> {
-    return this.local().logs(name, opts);
+  async *logs(name: string, opts?: LogOptions): AsyncIterable<LogLine> {
+    yield* (await this.local()).logs(name, opts);
   }
-  exec(name: string, opts: ExecOptions): Promise<ExecResult> {
-    if (opts.interactive) return this.local().exec(name, opts);
+  async exec(name: string, opts: ExecOptions): Promise<ExecResult> {
+    if (opts.interactive) return (await this.local()).exec(name, opts);
     return this.call('exec', [name, opts]);
   }
   stats(name: string): Promise<ContainerStats> {
@@ -249,6 +252,6 @@ export class SupervisorClient implements Runtime {
 
   async close(): Promise<void> {
     this.conn.end();
-    await this.localRuntime?.close();
+    await (await this.localRuntime)?.close();
   }
 }

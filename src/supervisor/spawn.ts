@@ -11,10 +11,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from '../errors.js';
-import { projectDir } from '../runtime/embedded/state/index.js';
+import { ensureProjectDir, projectDir } from '../runtime/embedded/state/project-paths.js';
 import { SupervisorClient } from './client.js';
 import type { SupervisorStatus } from './protocol.js';
-import { supervisorSocket } from './server.js';
 import { version } from '../version.js';
 import { READY_FD_ENV } from './spawn-flags.js';
 import { entryPoint, nodeFlags } from './entry-point.js';
@@ -75,7 +74,7 @@ export async function ensureSupervisor(root: string, project: string, standby?: 
     await running.client.shutdown();
     await processGone(running.status.pid, START_TIMEOUT_MS);
   }
-  const socket = supervisorSocket(root, project); // makes the project folder
+  const socket = path.join(ensureProjectDir(root, project), 'supervisor.sock'); // as server.ts's supervisorSocket; makes the project folder
   const logFile = supervisorLog(root, project);
   // A standby that fails (it died waiting) leaves the usual start to do it.
   const ordered = standby?.order(root, project);

@@ -10,15 +10,12 @@ export function configCommand(output: Output): Command {
     .option('--json', 'print JSON instead of YAML')
     .option('--services', 'print the service names, one per line')
     .action(async (opts: { quiet?: boolean; json?: boolean; services?: boolean }, command: Command) => {
-      // Loaded on use, so `stack --help` and other commands start fast.
-      const [{ loadCheckedStack }, { serializeStack }, { stringifyForCompose }] = await Promise.all([
-        import('../load.js'),
-        import('../../config/index.js'),
-        import('../../config/yaml-output.js'),
-      ]);
+      // Loaded on use, so `stack --help` and other commands start fast; `-q` loads only the loader.
+      const { loadCheckedStack } = await import('../load.js');
       const stack = await loadCheckedStack(globalOptions(command));
       if (opts.quiet) return;
       if (opts.services) return output.out(Object.keys(stack.services).join('\n'));
+      const [{ serializeStack }, { stringifyForCompose }] = await Promise.all([import('../../config/index.js'), import('../../config/yaml-output.js')]);
       const doc = serializeStack(stack);
       output.out(opts.json ? JSON.stringify(doc, null, 2) : stringifyForCompose(doc));
     });

@@ -16,7 +16,7 @@ export function portCommand(output: Output): Command {
       const [{ openProject }, { UsageError, RuntimeError }, { assertServicesExist }] = await Promise.all([
         import('../project.js'),
         import('../../errors.js'),
-        import('../../planner/index.js'),
+        import('../../planner/select.js'),
       ]);
       const target = Number(port);
       if (!/^\d+$/.test(port) || target < 1 || target > 65535) throw new UsageError(`port ${port}: expected a number 1-65535`);

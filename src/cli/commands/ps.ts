@@ -3,7 +3,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { globalOptions } from '../global-options.js';
 import type { Output } from '../output.js';
 import { formatUptime } from '../../format/uptime.js';
-import { psFormatValue, type PsFormat } from '../ps-format.js';
+import { psFormatValue, renderTemplate, type PsFormat } from '../ps-format.js';
+import { composeContainer } from '../compose-container.js';
+import { Label } from '../../runtime/runtime.js';
 import type { PsRow } from '../../orchestrator/ps-row.js';
 
 /** Container states `--status` takes: Compose's list (a runtime may never report some of them). */
@@ -47,13 +49,8 @@ export function psCommand(output: Output): Command {
     .action(async (services: string[], flags: PsFlags & { filter?: string[] }, command: Command) => {
       const globals = globalOptions(command);
       if (flags.json && flags.format && flags.format.kind !== 'json') throw new InvalidArgumentError('--json and --format: use one of them.');
-      const [{ openProject }, { Label }, ready, { composeContainer }, { renderTemplate }] = await Promise.all([
-        import('../project.js'),
-        import('../../runtime/runtime.js'),
-        import('../../orchestrator/ready-records.js'),
-        import('../compose-container.js'),
-        import('../ps-format.js'),
-      ]);
+      // runtime.js, compose-container.js and ps-format.js are loaded with this module already (ps-format's option parser).
+      const [{ openProject }, ready] = await Promise.all([import('../project.js'), import('../../orchestrator/ready-records.js')]);
       // Needs only the project: `stack -p NAME ps` works without a stack file, as in Compose.
       const { stack, opened } = await openProject(globals, output, false, undefined, { projectOnly: true });
       try {
