@@ -20,11 +20,18 @@ export interface HolderRunResult {
   stderr: string;
 }
 
+/** `env` with the system folders on PATH: a user's PATH often lacks /usr/sbin, where iptables is. */
+export function withSbin(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const dirs = (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');
+  for (const d of ['/usr/sbin', '/sbin']) if (!dirs.includes(d)) dirs.push(d);
+  return { ...env, PATH: dirs.join(':') };
+}
+
 /** Runs `argv` in the holder's namespaces; never throws. */
 export function runInHolder(holderPid: number, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<HolderRunResult> {
   const [cmd, ...args] = holderNetArgv(holderPid, argv) as [string, ...string[]];
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: withSbin(env) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -7,8 +7,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rootlessCommand, runAsRootlessUser } from '../../../testing/rootless-user.js';
-import { holderNetArgv } from './network-holder-exec.js';
+import { rootlessCommand, rootlessUser, runAsRootlessUser } from '../../../testing/rootless-user.js';
+import { holderNetArgv, withSbin } from './network-holder-exec.js';
 
 /** A process of the test user's, in namespaces of its own. */
 export interface StandIn {
@@ -53,7 +53,7 @@ export function startStandInHolder(): Promise<StandIn> {
 /** Runs `argv` as the user inside the holder's namespaces; throws with its stderr when it fails. */
 export function inHolder(holderPid: number, argv: string[]): string {
   const [cmd, ...args] = holderNetArgv(holderPid, argv) as [string, ...string[]];
-  const r = runAsRootlessUser(cmd, args, { timeoutMs: 10_000 });
+  const r = runAsRootlessUser(cmd, args, { timeoutMs: 10_000, env: withSbin(rootlessUser().env) as Record<string, string> });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} in holder ${holderPid}: ${r.stderr.trim() || `exit ${r.status}`}`);
   return r.stdout;
 }

@@ -119,7 +119,8 @@ describe.skipIf(
     }
     servers.push(await startEchoServer(outside.pid, OUTSIDE.address, OUTSIDE.port));
 
-    record = await startRootlessNetwork({ holderPid: holder.pid, stateDir, wrap: keeperWrapper() });
+    // The user's own environment (its PATH has no /usr/sbin, as a login's usually has not).
+    record = await startRootlessNetwork({ holderPid: holder.pid, stateDir, wrap: keeperWrapper(), env: user.env });
     ports = new RootlessPortSet(PROJECT, record.controlSocket);
   }, 60_000);
 
