@@ -14,7 +14,8 @@ export interface CliResult {
 }
 
 /** `stack ...args` in `cwd`, with NO_COLOR so messages compare as plain text. */
-export function stack(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
+/** `maxBuffer`: how much output is kept (default 64 MiB; a log flood reads more). */
+export function stack(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeout?: number; maxBuffer?: number } = {}): CliResult {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first (npm test does)`);
   // `--`: Node 20 would take a `--env-file` anywhere on its command line as its own (see main.ts).
   const r = spawnSync(process.execPath, ['--', cliPath, ...args], {
@@ -22,6 +23,7 @@ export function stack(args: string[], opts: { cwd?: string; env?: Record<string,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     encoding: 'utf8',
     timeout: opts.timeout ?? 60_000,
+    maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

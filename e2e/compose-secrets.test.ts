@@ -15,7 +15,7 @@ import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
 import { projectDir } from '../src/runtime/embedded/state/index.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
-import { cliPath, type CliResult } from './cli.js';
+import { cliPath, stack, type CliResult } from './cli.js';
 import { dockerLeaks, runtimeNamed } from './conformance/runtimes.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
@@ -116,13 +116,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
   let dir: string;
   const projects: string[] = [];
   const run = (project: string, args: string[], env: Record<string, string> = {}): CliResult => {
-    const r = spawnSync(process.execPath, [cliPath, '-p', project, '--progress', 'plain', ...args], {
-      cwd: dir,
-      env: { ...process.env, HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.219.0.0/16:24', NO_COLOR: '1', ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    return stack(['-p', project, '--progress', 'plain', ...args], { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.219.0.0/16:24', ...env } });
   };
   const newProject = (): string => {
     const p = `sec${randomBytes(3).toString('hex')}`;
@@ -260,13 +254,7 @@ describe.skipIf(unmet(...runtimeNamed('docker').requirements))('secrets, configs
   let busybox: string;
   const projects: string[] = [];
   const run = (project: string, args: string[], env: Record<string, string> = {}): CliResult => {
-    const r = spawnSync(process.execPath, [cliPath, '--runtime', 'docker', '-p', project, '--progress', 'plain', ...args], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    return stack(['--runtime', 'docker', '-p', project, '--progress', 'plain', ...args], { cwd: dir, env });
   };
   const newProject = (): string => {
     const p = `dsec${randomBytes(3).toString('hex')}`;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { projectDir } from '../src/runtime/embedded/state/index.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
-import { cliPath, type CliResult } from './cli.js';
+import { cliPath, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
 const LINES = 300_000;
@@ -41,14 +41,12 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
   let dir: string;
   const projects: string[] = [];
   const run = (project: string, args: string[]): CliResult => {
-    const r = spawnSync(process.execPath, [cliPath, '-p', project, '--progress', 'plain', ...args], {
+    return stack(['-p', project, '--progress', 'plain', ...args], {
       cwd: dir,
-      env: { ...process.env, HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.225.0.0/16:24', NO_COLOR: '1' },
-      encoding: 'utf8',
+      env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: '10.225.0.0/16:24' },
       timeout: 120_000,
       maxBuffer: 256 * 1024 * 1024,
     });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   const newProject = (): string => {
     const p = `flood${randomBytes(3).toString('hex')}`;

@@ -19,7 +19,7 @@ import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
 import { Ledger } from '../src/runtime/embedded/ledger/ledger.js';
 import { projectDir } from '../src/runtime/embedded/state/index.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
-import { cliPath, type CliResult } from './cli.js';
+import { cliPath, stack, type CliResult } from './cli.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
@@ -73,8 +73,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
   const projects: string[] = [];
   const cliEnv = (env: Record<string, string>) => ({ ...process.env, HAFEN_ROOT: root, HAFEN_SUBNET_POOL: POOL, NO_COLOR: '1', ...env });
   const run = (project: string, args: string[], env: Record<string, string> = {}): CliResult => {
-    const r = spawnSync(process.execPath, [cliPath, '-p', project, '--progress', 'plain', ...args], { cwd: dir, env: cliEnv(env), encoding: 'utf8', timeout: 60_000 });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    return stack(['-p', project, '--progress', 'plain', ...args], { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: POOL, ...env } });
   };
   const newProject = (): string => {
     const p = `sn${randomBytes(3).toString('hex')}`;
