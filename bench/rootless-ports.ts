@@ -85,22 +85,34 @@ interface Path {
 
 async function measure(paths: Path[]): Promise<Map<string, { latency: number[]; throughput: number[] }>> {
   const results = new Map(paths.map((p) => [p.label, { latency: [] as number[], throughput: [] as number[] }]));
+  const drop = (p: Path, err: unknown): void => {
+    console.log(`${p.label}: does not work: ${(err as Error).message}`);
+    paths.splice(paths.indexOf(p), 1);
+    results.delete(p.label);
+  };
   for (let run = -1; run < RUNS; run++) {
-    // Alternating paths within each run, so machine noise hits every path alike; run -1 warms up.
+    // Connections interleaved across the paths (one each in turn), bulk transfers alternating, so
+    // the machine's noise hits every path alike; run -1 warms up.
+    const times = new Map(paths.map((p) => [p.label, [] as number[]]));
+    for (let i = 0; i < CONNECTS; i++) {
+      for (const p of [...paths]) {
+        try {
+          times.get(p.label)!.push(await oneConnect(p.host, p.echo));
+        } catch (err) {
+          drop(p, err);
+        }
+      }
+    }
     for (const p of [...paths]) {
-      const times: number[] = [];
       let mbs: number;
       try {
-        for (let i = 0; i < CONNECTS; i++) times.push(await oneConnect(p.host, p.echo));
         mbs = await bulk(p.host, p.bulk);
       } catch (err) {
-        console.log(`${p.label}: does not work: ${(err as Error).message}`);
-        paths.splice(paths.indexOf(p), 1);
-        results.delete(p.label);
+        drop(p, err);
         continue;
       }
       if (run < 0) continue;
-      results.get(p.label)!.latency.push(median(times));
+      results.get(p.label)!.latency.push(median(times.get(p.label)!));
       results.get(p.label)!.throughput.push(mbs);
     }
   }

@@ -119,14 +119,14 @@ export function userCanOpenTun(): boolean {
 }
 
 /**
- * The argv wrapper that runs the keeper as the test user. Where the user cannot open /dev/net/tun,
+ * The argv wrapper that runs the keeper as the test user (`tun: false`: as the machine has it). Where the user cannot open /dev/net/tun,
  * the keeper runs in a private mount namespace (made by root, before dropping to the user) where a
  * 0666 node of the same device is bound over /dev/net/tun, as udev would have made it; nothing
  * outside that namespace changes.
  */
-export function keeperWrapper(): (argv: string[]) => string[] {
+export function keeperWrapper(options: { tun?: boolean } = {}): (argv: string[]) => string[] {
   const asUser = (argv: string[]): string[] => rootlessCommand(argv[0]!, argv.slice(1));
-  if (userCanOpenTun()) return asUser;
+  if (options.tun === false || userCanOpenTun()) return asUser;
   const script =
     'd=$(mktemp -d) && mount -t tmpfs -o mode=0755 none "$d" && mknod -m 0666 "$d/tun" c 10 200 && ' +
     'mount --bind "$d/tun" /dev/net/tun && umount -l "$d" && rmdir "$d" && exec "$@"';

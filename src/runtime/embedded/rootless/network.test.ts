@@ -20,7 +20,7 @@ import { readProcStat } from '../process-info.js';
 import { keeperEntry, rootlessNetworkLeftovers, startRootlessNetwork, stopRootlessNetwork } from './network-lifecycle.js';
 import { RootlessPortSet } from './network-port-set.js';
 import type { RootlessNetworkRecord } from './network-record.js';
-import { addBridge, keeperWrapper, listeners, startInside, startStandInContainer, startStandInHolder, type StandIn } from './network-test-holder.js';
+import { addBridge, keeperWrapper, listeners, startInside, startStandInContainer, startStandInHolder, userCanOpenTun, type StandIn } from './network-test-holder.js';
 
 const PROJECT = 'rlnet';
 const CONTAINER = 'rlnet-web-1';
@@ -268,3 +268,39 @@ describe.skipIf(
     expect(fs.readdirSync(stateDir).filter((f) => f.endsWith('.sock'))).toEqual([]);
   });
 });
+
+describe.skipIf(unmet(requireRoot(), requireRootlessUser(), requireCommand('nsenter'), requireCommand('busybox'), requireCommand('ss')) || !keeperBuilt())(
+  'a holder without outbound network',
+  () => {
+    it('publishes ports all the same, and says why there is no outbound network', async () => {
+      const user = rootlessUser();
+      const stateDir = fs.mkdtempSync(path.join(user.runtimeDir, 'hafen-net-test-'));
+      fs.chownSync(stateDir, user.uid, user.gid);
+      fs.writeFileSync(path.join(stateDir, 'index.html'), 'no outbound\n');
+      const made: StandIn[] = [];
+      try {
+        const holder = await startStandInHolder();
+        made.push(holder);
+        addBridge(holder.pid, 'rl-br1', '10.214.5.1', 24);
+        const c = await startStandInContainer(holder.pid, { bridge: 'rl-br1', hostVeth: 'rl-web2', address: '10.214.5.2', prefix: 24, gateway: '10.214.5.1' });
+        made.push(c);
+        made.push(await startInside(c.pid, ['busybox', 'httpd', '-f', '-p', '10.214.5.2:80', '-h', stateDir], 80));
+        // Where the user cannot open /dev/net/tun (this machine kind leaves it 0600), the keeper is
+        // started as the machine has it, asking for outbound traffic; elsewhere it is asked for none.
+        const tun = userCanOpenTun();
+        const record = await startRootlessNetwork({ holderPid: holder.pid, stateDir, outbound: !tun, wrap: keeperWrapper({ tun: false }), env: user.env });
+        expect(record.outbound).toEqual({ unavailable: tun ? 'not asked for' : expect.stringContaining('/dev/net/tun cannot be opened by this user') });
+        await using set = new RootlessPortSet('rlnet2', record.controlSocket);
+        const [p] = await set.start([{ service: 'web', container: 'rlnet2-web-1', protocol: 'tcp', targetIp: '10.214.5.2', targetPort: 80 }]);
+        expect(await httpGet('127.0.0.1', p!.hostPort)).toBe('no outbound\n');
+        await stopRootlessNetwork(stateDir);
+        expect(rootlessNetworkLeftovers(stateDir)).toEqual([]);
+        expect(listeners(p!.hostPort, 'tcp')).toEqual([]);
+      } finally {
+        await stopRootlessNetwork(stateDir);
+        for (const m of made.reverse()) await m.kill();
+        fs.rmSync(stateDir, { recursive: true, force: true });
+      }
+    }, 60_000);
+  },
+);
