@@ -130,19 +130,57 @@ function childStill(pid: number | undefined, what: string): { pid: number; start
   return { pid, startTime: stat.startTime };
 }
 
-/** The processes and files a keeper's record names that are still there (for leak checks and `down`). */
+/**
+ * Live processes whose argv names `stateDir` as a keeper's config or slirp4netns's API socket,
+ * and their children (the relay): found without the record, which a keeper that died while starting
+ * never wrote.
+ */
+export function processesOf(stateDir: string): number[] {
+  // The keeper's config argument and slirp4netns's --api-socket; not any process naming the folder.
+  const marks = [`"stateDir":${JSON.stringify(stateDir)}`, `--api-socket=${path.join(stateDir, 'slirp4netns.sock')}`];
+  const found = new Set<number>();
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      parents.set(pid, Number(fields[1]));
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (marks.some((m) => argv.includes(m))) found.add(pid);
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  for (const [pid, parent] of parents) if (found.has(parent)) found.add(pid);
+  return [...found].sort((a, b) => a - b);
+}
+
+/** The processes and files of the keeper of `stateDir` that are still there (for leak checks and `down`). */
 export function rootlessNetworkLeftovers(stateDir: string): string[] {
   const files = networkFiles(stateDir);
   const record = readNetworkRecord(stateDir);
   const left: string[] = [];
+  const pids = new Set(processesOf(stateDir));
   if (record) {
-    if (processRunning(record.keeperPid, record.keeperStartTime)) left.push(`keeper process ${record.keeperPid}`);
-    if (childStill(record.relayPid, RELAY_MARK)) left.push(`relay process ${record.relayPid}`);
-    if ('pid' in record.outbound && childStill(record.outbound.pid, 'slirp4netns')) left.push(`slirp4netns process ${record.outbound.pid}`);
+    if (processRunning(record.keeperPid, record.keeperStartTime)) pids.add(record.keeperPid);
+    if (childStill(record.relayPid, RELAY_MARK)) pids.add(record.relayPid);
+    if ('pid' in record.outbound && childStill(record.outbound.pid, 'slirp4netns')) pids.add(record.outbound.pid);
     if ('apiSocket' in record.outbound && fs.existsSync(record.outbound.apiSocket)) left.push(`socket ${record.outbound.apiSocket}`);
   }
+  for (const pid of pids) left.push(`process ${pid} (${commandOf(pid)})`);
   for (const f of [files.record, files.controlSocket]) if (fs.existsSync(f)) left.push(`file ${f}`);
   return left;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(0, 2).join(' ');
+  } catch {
+    return 'gone';
+  }
 }
 
 /**
@@ -169,6 +207,13 @@ export async function stopRootlessNetwork(stateDir: string, graceMs = 3000): Pro
       await gone(c.pid, c.startTime, graceMs);
     }
     if ('apiSocket' in record.outbound) fs.rmSync(record.outbound.apiSocket, { force: true });
+  }
+  // A keeper that died before writing its record, or whatever outlived the steps above.
+  for (const pid of processesOf(stateDir)) {
+    const stat = readProcStat(pid);
+    if (!stat) continue;
+    process.kill(pid, 'SIGKILL');
+    await gone(pid, stat.startTime, graceMs);
   }
   for (const f of [files.record, `${files.record}.tmp`, files.controlSocket]) fs.rmSync(f, { force: true });
 }

@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
 import { runInHolder } from './network-holder-exec.js';
@@ -107,7 +108,7 @@ export async function configureNat(holderPid: number, stateDir: string): Promise
 export async function startOutbound(options: OutboundOptions): Promise<StartedOutbound> {
   const why = outboundUnavailable();
   if (why) throw new RuntimeError(`holder ${options.holderPid}`, `no outbound network: ${why}`);
-  const apiSocket = `${options.stateDir}/slirp4netns.sock`;
+  const apiSocket = path.join(options.stateDir, 'slirp4netns.sock');
   fs.rmSync(apiSocket, { force: true });
   // fd 3: slirp4netns writes to it when tap0 is up; fd 4: slirp4netns exits when it reaches EOF.
   const child = spawn(

@@ -293,6 +293,9 @@ describe.skipIf(unmet(requireRoot(), requireRootlessUser(), requireCommand('nsen
         await using set = new RootlessPortSet('rlnet2', record.controlSocket);
         const [p] = await set.start([{ service: 'web', container: 'rlnet2-web-1', protocol: 'tcp', targetIp: '10.214.5.2', targetPort: 80 }]);
         expect(await httpGet('127.0.0.1', p!.hostPort)).toBe('no outbound\n');
+        // Without its record (a keeper that died while starting never wrote one) it is still found and stopped.
+        fs.rmSync(path.join(stateDir, 'network.json'));
+        expect(rootlessNetworkLeftovers(stateDir)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^process ${record.keeperPid} `)), expect.stringMatching(new RegExp(`^process ${record.relayPid} `))]));
         await stopRootlessNetwork(stateDir);
         expect(rootlessNetworkLeftovers(stateDir)).toEqual([]);
         expect(listeners(p!.hostPort, 'tcp')).toEqual([]);
