@@ -30,8 +30,14 @@ class KeeperConnection {
       for (const w of this.waiting.splice(0)) w.reject(err);
     };
     socket.on('error', fail);
-    socket.on('close', () => fail(new Error('the keeper closed the connection')));
+    socket.on('close', () => {
+      this.closed = true;
+      fail(new Error('the keeper closed the connection'));
+    });
   }
+
+  /** Set once the socket has closed (the keeper went): a new connection is needed. */
+  closed = false;
 
   static open(path: string): Promise<KeeperConnection> {
     return new Promise((resolve, reject) => {
@@ -45,6 +51,7 @@ class KeeperConnection {
   }
 
   ask(request: KeeperRequest): Promise<KeeperReply> {
+    if (this.closed) return Promise.reject(new Error('the keeper closed the connection'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.socket.write(`${JSON.stringify(request)}\n`);
@@ -68,6 +75,8 @@ export class RootlessPortSet implements AsyncDisposable {
   ) {}
 
   private async ask(request: KeeperRequest): Promise<Extract<KeeperReply, { ok: true }>> {
+    // A keeper started again (a new holder) is reached on a new connection.
+    if (this.connection && (await this.connection.catch(() => undefined))?.closed) this.connection = undefined;
     this.connection ??= KeeperConnection.open(this.controlSocket).catch((err: Error) => {
       this.connection = undefined;
       throw new RuntimeError(`project ${this.project}`, `cannot reach the rootless network keeper at ${this.controlSocket}: ${err.message}`, { cause: err });

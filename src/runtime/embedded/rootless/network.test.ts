@@ -266,6 +266,8 @@ describe.skipIf(
     expect(rootlessNetworkLeftovers(stateDir)).toEqual([]);
     expect(listeners(p!.hostPort, 'tcp')).toEqual([]);
     expect(fs.readdirSync(stateDir).filter((f) => f.endsWith('.sock'))).toEqual([]);
+    // A client of the keeper that went is told so (it does not wait forever).
+    await expect(ports.start([{ service: 'web', container: CONTAINER, protocol: 'tcp', targetIp: WEB, targetPort: 80 }])).rejects.toThrow(/cannot reach the rootless network keeper/);
   });
 });
 
