@@ -2,7 +2,7 @@
  * Published ports of a rootless holder against root's (issue 17): connect latency (connect, one byte
  * there and back, close) and throughput (a container sends BULK_MIB MiB to a client on the host),
  * through
- *   - root's userland proxy (ports/ProxySet, in a process of its own) to a server in a netns behind a veth;
+ *   - root's userland proxy (ports/ProxySet, in a process of its own) to a server in a netns on a bridge;
  *   - the rootless keeper's relay (RootlessPortSet) to the same server in a stand-in container inside
  *     a stand-in holder, everything done as the rootless test user;
  *   - slirp4netns's own port forwarding (add_hostfwd on the keeper's slirp4netns API socket) to that
@@ -157,8 +157,13 @@ async function main(): Promise<void> {
     const veth = `rlb${process.pid % 100000}`;
     execFileSync('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', `/proc/${rootNs.pid}/ns/net`]);
     cleanups.push(() => void (fs.existsSync(`/sys/class/net/${veth}`) && execFileSync('ip', ['link', 'del', veth])));
-    execFileSync('ip', ['addr', 'add', '10.214.252.1/30', 'dev', veth]);
-    execFileSync('ip', ['link', 'set', veth, 'up']);
+    // A bridge, as root's runtime has one per network (bridged frames pass netfilter here too).
+    const bridge = `rlbb${process.pid % 100000}`;
+    execFileSync('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    cleanups.push(() => void (fs.existsSync(`/sys/class/net/${bridge}`) && execFileSync('ip', ['link', 'del', bridge])));
+    execFileSync('ip', ['addr', 'add', '10.214.252.1/30', 'dev', bridge]);
+    execFileSync('ip', ['link', 'set', bridge, 'up']);
+    execFileSync('ip', ['link', 'set', veth, 'master', bridge, 'up']);
     await runIn(rootNs.pid, ['ip', 'addr', 'add', '10.214.252.2/30', 'dev', 'eth0']);
     await runIn(rootNs.pid, ['ip', 'link', 'set', 'eth0', 'up']);
     const rootServer = spawn('nsenter', [`--net=/proc/${rootNs.pid}/ns/net`, process.execPath, '-e', SERVER, '10.214.252.2', '9001', String(BULK_MIB)], { stdio: 'ignore' });
