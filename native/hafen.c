@@ -279,6 +279,32 @@ static napi_value js_attach_device_program(napi_env env, napi_callback_info info
   return NULL;
 }
 
+/*
+ * redirectOutput(path): the process's stdout and stderr (fds 1 and 2) become `path`, opened for
+ * appending (made 0600 if missing). A supervisor started on standby, before its project's folder
+ * may exist, sends its log there once it is told its project (src/supervisor/standby.ts).
+ */
+static napi_value js_redirect_output(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[PATH_BUF];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (!get_string(env, argv, argc, 0, path, sizeof path, "path must be a string without NUL")) return NULL;
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw_errno(env, errno, "open", path);
+    return NULL;
+  }
+  if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+    int e = errno;
+    close(fd);
+    throw_errno(env, e, "dup2", path);
+    return NULL;
+  }
+  close(fd);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -286,6 +312,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
     {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_enumerable, NULL},
     {"attachDeviceProgram", NULL, js_attach_device_program, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"redirectOutput", NULL, js_redirect_output, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

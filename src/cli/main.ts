@@ -7,10 +7,12 @@ import { processOutput } from './output.js';
 import { commandAfterService, runCli } from './program.js';
 import { explainSystemError } from './system-errors.js';
 import { traceMark } from '../trace.js';
+import { dismissUntakenStandby, spawnStandbyFor } from './early-standby.js';
 
 traceMark('cli-start');
 
 const argv = process.argv.slice(2);
+spawnStandbyFor(argv); // `up`: a supervisor loads beside the CLI (early-standby.ts)
 // `--progress json`: stderr carries JSON lines only, the final error among them.
 const json = asksJsonProgress(commandAfterService(argv)); // not an option of `run`'s command
 const output = json ? jsonProgressOutput(processOutput(), (text) => process.stderr.write(text)) : processOutput();
@@ -31,4 +33,6 @@ try {
     output.err(err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exitCode = 70;
   }
+} finally {
+  dismissUntakenStandby();
 }

@@ -4,7 +4,8 @@ import type { EventSink } from '../executor/events.js';
 import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
-import { traced } from '../trace.js';
+import { traceMark, traced } from '../trace.js';
+import { takeStandby } from './early-standby.js';
 
 export interface ProjectContext {
   stack: Stack;
@@ -23,6 +24,8 @@ export interface OpenProjectOptions {
    * `docker compose -p NAME ps` does. `check` is then skipped: there is no file to check against.
    */
   projectOnly?: boolean;
+  /** `up`: on the embedded runtime, a supervisor is spawned on standby at once, for whatever project the file names (early-supervisor.ts). */
+  standby?: boolean;
 }
 
 /** The services a command that creates containers will start: the named ones (all when none) and, unless noDeps, what they need. */
@@ -54,7 +57,10 @@ export async function openProject(
     import('../orchestrator/early-supervisor.js'),
   ]);
   // Commands that start containers: the supervisor starts beside the loading and checks (early-supervisor.ts).
-  const early = supervise ? startSupervisorEarly(globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined), globals.runtime) : undefined;
+  const early = supervise
+    ? startSupervisorEarly(globals.projectName ?? (process.env.COMPOSE_PROJECT_NAME || undefined), globals.runtime, undefined, options.standby ? takeStandby() : undefined)
+    : undefined;
+  traceMark('early-supervisor');
   let projectOnly = false;
   let stack: Stack;
   let runtime: Stack['runtime'];
@@ -84,3 +90,4 @@ export async function openProject(
   const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
   return { stack, opened, sink, projectOnly };
 }
+

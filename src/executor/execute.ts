@@ -25,8 +25,11 @@ export const DEFAULT_WAIT_TIMEOUT: Millis = 5 * 60_000;
 /**
  * Operations that mostly wait, run beside the bounded queue: readiness, and stops (a container's
  * grace period is its own; a slow stop must not hold back the stops of the others, issue 16).
+ * Container removals too: each is one request to whoever owns the containers (the supervisor, the
+ * engine), which queues its own work; eight at a time only added round trips to a `down` of a
+ * hundred (issue 16).
  */
-const WAITING: ReadonlySet<PlanNode['operation']> = new Set(['wait-ready', 'wait-exit', 'stop-container']);
+const WAITING: ReadonlySet<PlanNode['operation']> = new Set(['wait-ready', 'wait-exit', 'stop-container', 'remove-container']);
 
 /** What a run needs besides the plan. */
 export interface ExecuteOptions {

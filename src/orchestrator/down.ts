@@ -16,7 +16,7 @@ import { observeProject } from './observe.js';
 import { openProjectRuntime, withProjectLock, type ProjectRuntime } from './project-runtime.js';
 import { Label } from '../runtime/runtime.js';
 import { removeReadiness } from './ready-records.js';
-import { traced } from '../trace.js';
+import { traced, traceMark } from '../trace.js';
 
 export interface DownStackOptions {
   sink: EventSink;
@@ -37,18 +37,22 @@ export interface DownStackOptions {
 /** Takes the project of `stack` down; resolves to the number of containers removed. */
 export async function downStack(stack: Stack, options: DownStackOptions): Promise<number> {
   const runtime = options.runtime ?? stack.runtime;
-  const opened = await openProjectRuntime(stack.name, {
-    supervise: false,
-    stack,
-    ...(options.root ? { root: options.root } : {}),
-    ...(runtime ? { runtime } : {}),
-  });
+  const opened = await traced('open-runtime', undefined, () =>
+    openProjectRuntime(stack.name, {
+      supervise: false,
+      stack,
+      ...(options.root ? { root: options.root } : {}),
+      ...(runtime ? { runtime } : {}),
+    }),
+  );
   // The embedded runtime's ledger names what it made; Docker's engine is asked by label instead.
   const embedded = opened.runtime.name === 'embedded';
+  traceMark('down-lock');
   return withProjectLock(opened.root, stack.name, async () => {
+    traceMark('down-locked');
     let removed = 0;
     try {
-      const observed = await traced('observe', undefined, () => observeProject(opened.runtime, stack));
+      const observed = await traced('observe', undefined, () => observeProject(opened.runtime, stack, { images: options.rmi !== undefined }));
       removed = observed.containers.length;
       const plan = planDown(stack, observed, {
         removeOrphans: true,

@@ -4,16 +4,20 @@ import type { ObservedContainer, ObservedContainerState, ObservedState } from '.
 import { imageSource, serviceVolumes, volumeName } from '../planner/resources.js';
 import { Label, type ContainerInfo, type Runtime } from '../runtime/runtime.js';
 
-/** The project's containers, networks and volumes, and which of the stack's images are present. */
-export async function observeProject(runtime: Runtime, stack: Stack): Promise<ObservedState> {
+/**
+ * The project's containers, networks and volumes, and which of the stack's images are present
+ * (unless `images: false`: `stop` and a `down` without `--rmi` never look at them, and on the
+ * embedded runtime listing the image store is work of its own: issue 16).
+ */
+export async function observeProject(runtime: Runtime, stack: Stack, options: { images?: boolean } = {}): Promise<ObservedState> {
   const project = { [Label.project]: stack.name };
-  const refs = [...new Set(Object.values(stack.services).map((s) => imageSource(stack, s).ref))];
+  const refs = options.images === false ? [] : [...new Set(Object.values(stack.services).map((s) => imageSource(stack, s).ref))];
   const [containers, networks, volumes, present, images] = await Promise.all([
     runtime.listContainers(project),
     runtime.listNetworks(project),
     runtime.listVolumes(project),
     Promise.all(refs.map(async (ref) => ((await runtime.hasImage(ref)) ? ref : undefined))),
-    runtime.listImages(),
+    options.images === false ? [] : runtime.listImages(),
   ]);
   const idByName = new Map(images.map((i) => [i.name, i.id]));
   const imageIds: Record<string, string> = {};

@@ -76,10 +76,17 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   if (choice.why) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(choice.why);
   const root = options.root ?? defaultRoot();
   const early = options.early;
-  const useEarly = early !== undefined && choice.runtime === 'embedded' && options.supervise && early.project === project && early.root === root;
-  if (!useEarly) dropEarlySupervisor(early);
+  const usable = early !== undefined && choice.runtime === 'embedded' && options.supervise && early.root === root;
+  const useEarly = usable && early.client !== undefined && early.project === project;
+  const standby = usable ? early.standby : undefined;
+  if (!useEarly && !standby) dropEarlySupervisor(early);
   if (choice.runtime === 'docker') return openDocker(options);
-  const supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project) : await connectSupervisor(root, project));
+  let supervisor: SupervisorClient | undefined;
+  try {
+    supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project, standby) : await connectSupervisor(root, project));
+  } finally {
+    standby?.dismiss(); // unless it was ordered to serve
+  }
   if (supervisor) return { runtime: supervisor, supervisor, root, close: () => supervisor.close() };
   const local = new EmbeddedRuntime({ root });
   return { runtime: local, root, close: () => local.close() };

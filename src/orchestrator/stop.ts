@@ -20,7 +20,7 @@ export async function stopStack(
   runtime: Runtime,
   options: { sink: EventSink; services?: readonly string[]; timeout?: Millis },
 ): Promise<number> {
-  const observed = await observeProject(runtime, stack);
+  const observed = await observeProject(runtime, stack, { images: false });
   // A project named alone (`stack -p NAME stop`, no file) declares no services: its containers are
   // stopped as the orphans they are to the empty stack, picked by their service label.
   const nameOnly = Object.keys(stack.services).length === 0;

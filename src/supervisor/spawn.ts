@@ -10,15 +10,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { StackError } from '../errors.js';
-import { bundledFile } from '../package-files.js';
 import { projectDir } from '../runtime/embedded/state/index.js';
 import { SupervisorClient } from './client.js';
 import type { SupervisorStatus } from './protocol.js';
 import { supervisorSocket } from './server.js';
 import { version } from '../version.js';
-import { READY_FD_ENV, SUPERVISOR_NODE_FLAGS } from './spawn-flags.js';
+import { READY_FD_ENV } from './spawn-flags.js';
+import { entryPoint, nodeFlags } from './entry-point.js';
+import type { LaunchedSupervisor, StandbySupervisor } from './standby-spawn.js';
 
 /** How long a new supervisor may take to answer. */
 const START_TIMEOUT_MS = 15_000;
@@ -47,18 +47,6 @@ async function reachSupervisor(root: string, project: string): Promise<{ client:
   }
 }
 
-/**
- * The compiled entry point: the bundle's dist/supervisor.js (what the package ships; also what runs
- * from sources, in tests), or beside this module in tsc's dist/src/supervisor/.
- */
-function entryPoint(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [...(path.basename(here) === 'supervisor' ? [path.join(here, 'main.js')] : []), ...bundledFile('supervisor.js')];
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (found) return found;
-  throw new StackError('E_SUPERVISOR', `the supervisor is not built (none of ${candidates.join(', ')}); run \`npm run build\``, 1);
-}
-
 /** Resolves once process `pid` is gone, or after `ms`. */
 async function processGone(pid: number, ms: number): Promise<void> {
   for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) {
@@ -70,17 +58,18 @@ async function processGone(pid: number, ms: number): Promise<void> {
   }
 }
 
-/** The Node flags a supervisor runs with: HAFEN_SUPERVISOR_NODE_FLAGS (space-separated) replaces the defaults (spawn-flags.ts). */
-function nodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
-  const given = env.HAFEN_SUPERVISOR_NODE_FLAGS;
-  return given === undefined ? [...SUPERVISOR_NODE_FLAGS] : given.split(/\s+/).filter((f) => f !== '');
-}
-
-/** The running supervisor of `project`, started first when there is none (or when the one running is of another hafen version). */
-export async function ensureSupervisor(root: string, project: string): Promise<SupervisorClient> {
+/**
+ * The running supervisor of `project`, started first when there is none (or when the one running is
+ * of another hafen version): by ordering `standby` to serve it when one is given, else by spawning one.
+ * A standby not needed is dismissed.
+ */
+export async function ensureSupervisor(root: string, project: string, standby?: StandbySupervisor): Promise<SupervisorClient> {
   const running = await reachSupervisor(root, project);
   if (running) {
-    if (running.status.version === version) return running.client;
+    if (running.status.version === version) {
+      standby?.dismiss();
+      return running.client;
+    }
     // Another hafen started it (an upgrade): it goes, and a new one takes its containers over. Its
     // process is waited for: an older one removes the socket path last thing, which would be the new one's.
     await running.client.shutdown();
@@ -88,23 +77,23 @@ export async function ensureSupervisor(root: string, project: string): Promise<S
   }
   const socket = supervisorSocket(root, project); // makes the project folder
   const logFile = supervisorLog(root, project);
-  const out = fs.openSync(logFile, 'a', 0o600);
-  const child = spawn(process.execPath, [...nodeFlags(), entryPoint(), '--root', root, '--project', project], {
-    detached: true,
-    stdio: ['ignore', out, out, 'pipe'],
-    env: { ...process.env, HAFEN_ROOT: root, [READY_FD_ENV]: '3' },
-  });
-  fs.closeSync(out);
-  let exited: number | null | undefined;
-  const ready = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void; unref?(): void };
+  // A standby that fails (it died waiting) leaves the usual start to do it.
+  const ordered = standby?.order(root, project);
+  const tried = (ordered && (await started(root, project, socket, ordered))) || (await started(root, project, socket, launch(root, project, logFile)));
+  if (tried instanceof SupervisorClient) return tried;
+  const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-10).join('\n') : '';
+  throw new StackError('E_SUPERVISOR', `project ${project}: the supervisor did not start (${tried}); its log ${logFile} ends:\n${tail}`, 1);
+}
+
+/** Waits until the launched supervisor answers on `socket`: its client, or why it did not (it is killed then). */
+async function started(root: string, project: string, socket: string, { child, ready, exited }: LaunchedSupervisor): Promise<SupervisorClient | string> {
   // Resolves when the supervisor says it listens, it exits, or the pipe closes.
   const told = new Promise<void>((resolve) => {
     ready.once('data', () => resolve());
     ready.once('close', () => resolve());
     ready.once('error', () => resolve());
-    child.once('exit', (code) => ((exited = code), resolve()));
+    child.once('exit', () => resolve());
   });
-  child.unref();
   const deadline = Date.now() + START_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([told, new Promise<void>((resolve) => (timer = setTimeout(resolve, START_TIMEOUT_MS)))]);
@@ -112,18 +101,29 @@ export async function ensureSupervisor(root: string, project: string): Promise<S
   ready.destroy();
   // Also for a supervisor that does not tell (one of a build without the pipe): look until the deadline.
   for (let wait = 2; Date.now() < deadline; wait = Math.min(wait * 2, 50)) {
-    if (exited !== undefined) break;
+    if (exited() !== undefined) break;
     if (fs.existsSync(socket)) {
       const client = await connectSupervisor(root, project);
       if (client) return client;
     }
     await sleep(wait);
   }
-  if (exited === undefined) child.kill('SIGKILL');
-  const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-10).join('\n');
-  throw new StackError(
-    'E_SUPERVISOR',
-    `project ${project}: the supervisor did not start (${exited === undefined ? 'no answer' : `exit ${exited}`}); its log ${logFile} ends:\n${tail}`,
-    1,
-  );
+  const code = exited();
+  if (code === undefined) child.kill('SIGKILL');
+  return code === undefined ? 'no answer' : `exit ${code}`;
+}
+
+/** Spawns a supervisor for `project`, its output to `logFile`. */
+function launch(root: string, project: string, logFile: string): LaunchedSupervisor {
+  const out = fs.openSync(logFile, 'a', 0o600);
+  const child = spawn(process.execPath, [...nodeFlags(), entryPoint(), '--root', root, '--project', project], {
+    detached: true,
+    stdio: ['ignore', out, out, 'pipe'],
+    env: { ...process.env, HAFEN_ROOT: root, [READY_FD_ENV]: '3' },
+  });
+  fs.closeSync(out);
+  let code: number | null | undefined;
+  child.once('exit', (c) => (code = c));
+  child.unref();
+  return { child, ready: child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }, exited: () => code };
 }

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
 import { timeoutValue } from '../option-values.js';
 import type { Output } from '../output.js';
+import { traced } from '../../trace.js';
 
 export function downCommand(output: Output): Command {
   return new Command('down')
@@ -22,11 +23,11 @@ export function downCommand(output: Output): Command {
       ]);
       // -p NAME takes the project down even without a usable stack file (project-only-stack.ts).
       const named = namedProject(globals);
-      const loaded = await loadCheckedStack(globals).catch((err: unknown) =>
-        stackForDown(err, named, process.cwd(), (line) => output.err(output.color.yellow(`warning: ${line}`))),
+      const loaded = await traced('load-stack', undefined, () =>
+        loadCheckedStack(globals).catch((err: unknown) => stackForDown(err, named, process.cwd(), (line) => output.err(output.color.yellow(`warning: ${line}`)))),
       );
       // A project named alone may be a Docker one: down looks where it is (project-only-runtime.ts).
-      const stack = await withProjectRuntime(loaded, globals.runtime);
+      const stack = await traced('project-runtime', undefined, () => withProjectRuntime(loaded, globals.runtime));
       const started = performance.now();
       const sink = chooseRenderer(globals.progress, process.stderr, output.color);
       const removed = await downStack(stack, {

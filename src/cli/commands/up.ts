@@ -107,7 +107,7 @@ export function upCommand(output: Output): Command {
         assertRunOverrides(s, overrides);
         const plan = planUp(withRunOverrides(s, overrides), { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
         assertHostSources(s, plannedServices(plan.nodes)); // a device as an archive, a missing long-syntax bind source
-      });
+      }, { standby: true });
       const stack = withRunOverrides(fileStack, overrides);
       const { attachedLogSink, withoutPullProgress } = await import('../up-output.js');
       const formatted = attachedLogSink(renderer, { prefix: flags.logPrefix, timestamps: flags.timestamps === true }, globals.progress === 'json', (l) => output.err(l), output.color);

@@ -277,12 +277,12 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   /** With the container's lock held: when its command has ended, releases what it held. */
-  private async settleLocked(name: string): Promise<{ record: ContainerRecord; observed: Observed }> {
+  private async settleLocked(name: string, opts: { stopRequested?: boolean } = {}): Promise<{ record: ContainerRecord; observed: Observed }> {
     let record = this.require(name);
     let observed = this.observe(record);
     if (record.state === 'running' && isOver(observed)) {
       this.monitors.stop(name);
-      record = await finishContainer(this.ctx, record, observed);
+      record = await finishContainer(this.ctx, record, observed, opts);
       observed = this.observe(record);
       if (observed.oomKilled) this.tell('oom', record);
       this.tell('die', record, { exitCode: observed.exitCode ?? 0 });
@@ -359,7 +359,7 @@ export class EmbeddedRuntime implements Runtime {
     const exec = async (argv: string[], timeoutMs: number) => {
       // A probe would freeze with a paused container: it fails at once instead, as Docker's exec into a paused container does.
       if (this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is paused');
-      return (await execInContainer(name, run, { command: argv }, timeoutMs)).exitCode;
+      return (await traced('healthcheck', name, () => execInContainer(name, run, { command: argv }, timeoutMs))).exitCode;
     };
     const save = (health: Health): Promise<void> =>
       this.mutex.run(name, async () => {
@@ -372,16 +372,42 @@ export class EmbeddedRuntime implements Runtime {
     this.monitors.start(name, check, exec, (health) => void save(health).catch((err: Error) => this.log(`Recording the health of ${name} failed: ${err.message}`)));
   }
 
+  /**
+   * Resolves once the container's processes have exited. What it held on the host (veths, cgroup,
+   * ports, its record's `exited`) is released right after, under its lock: whatever comes next for
+   * this container (remove, start, inspect) waits for that, but a `down` stopping a chain in
+   * reverse order goes on to the next stop at the speed of exits, not of teardowns (issue 16).
+   */
   async stopContainer(name: string, opts: { timeout?: number } = {}): Promise<void> {
     await this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
       if (observed.state !== 'running') return;
       await traced('stop: signal and wait', name, () => stopRunning(this.ctx, record, opts.timeout));
-      await traced('stop: release', name, () => this.settleLocked(name));
-      this.markStopRequested(name);
-      this.tell('stop', record);
-      this.log(`Stopped container ${name}`);
+      // Queued behind this call on the lock, so it runs before anything asked of the container later.
+      this.track(
+        this.mutex.run(name, async () => {
+          await traced('stop: release', name, () => this.settleLocked(name, { stopRequested: true }));
+          this.markStopRequested(name);
+          this.tell('stop', record);
+          this.log(`Stopped container ${name}`);
+        }),
+        `Releasing what container ${name} held after its stop`,
+      );
     });
+  }
+
+  /** Releases begun by stops that have not finished yet; close() waits for them. */
+  private readonly releasing = new Set<Promise<void>>();
+
+  /** Keeps `work` until it settles; a failure is logged (the next call on the container settles it again). */
+  private track(work: Promise<void>, what: string): void {
+    const kept: Promise<void> = work.catch((err: Error) => this.log(`${what} failed: ${err.message}`)).finally(() => this.releasing.delete(kept));
+    this.releasing.add(kept);
+  }
+
+  /** Resolves once every release begun by a stop has finished (stop returns before them). */
+  async settled(): Promise<void> {
+    while (this.releasing.size > 0) await Promise.all([...this.releasing]);
   }
 
   async killContainer(name: string, signal = 'SIGKILL'): Promise<void> {
@@ -398,7 +424,7 @@ export class EmbeddedRuntime implements Runtime {
         return;
       }
       await killAndWait(this.root, record);
-      await this.settleLocked(name);
+      await this.settleLocked(name, { stopRequested: true });
       this.markStopRequested(name);
     });
   }
@@ -416,7 +442,8 @@ export class EmbeddedRuntime implements Runtime {
   /** Notes that a container ended because it was asked to (so `up` starts it again, unlike a finished one-shot). */
   private markStopRequested(name: string): void {
     const now = this.find(name);
-    if (now && now.state !== 'running') writeRecord(this.root, { ...now, stopRequested: true });
+    // Usually written with the record's `exited` already (one write less per stop: issue 16).
+    if (now && now.state !== 'running' && !now.stopRequested) writeRecord(this.root, { ...now, stopRequested: true });
   }
 
   async removeContainer(name: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -576,6 +603,7 @@ export class EmbeddedRuntime implements Runtime {
    * `keepVolumes`. Works after the process that made them was killed. Not part of `Runtime`.
    */
   async cleanupProject(project: string, opts: { keepVolumes?: boolean } = {}): Promise<void> {
+    await this.settled(); // a release still running would race the sweep
     for (const name of this.containers.forgetProject(project)) this.monitors.stop(name);
     await this.ctx.release(project); // its port proxies
     await cleanupProjectState(this.ctx, project, opts.keepVolumes ?? false);
@@ -583,6 +611,7 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     this.monitors.stopAll();
     await this.ctx.release();
   }

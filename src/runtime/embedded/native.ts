@@ -14,6 +14,7 @@ interface Addon {
   lgetxattr(path: string, name: string): Buffer | null;
   llistxattr(path: string): string[];
   attachDeviceProgram(cgroupDir: string, insns: Buffer): void;
+  redirectOutput(file: string): void;
 }
 
 let addon: Addon | undefined;
@@ -55,4 +56,9 @@ export function llistxattr(file: string): string[] {
 /** Loads `insns` (encoded eBPF) as a cgroup device program and attaches it to the cgroup v2 directory `cgroupDir`. */
 export function attachDeviceProgram(cgroupDir: string, insns: Buffer): void {
   load().attachDeviceProgram(cgroupDir, insns);
+}
+
+/** Makes `file` (appended to, 0600 when new) this process's stdout and stderr, at the descriptor level. */
+export function redirectOutput(file: string): void {
+  load().redirectOutput(file);
 }

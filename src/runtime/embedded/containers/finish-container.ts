@@ -17,12 +17,18 @@ import { traced } from '../../../trace.js';
 const LAUNCHER_EXIT_MS = 2000;
 
 /** Releases what a finished container held and writes it down as exited; returns the new record. */
-export async function finishContainer(ctx: RuntimeContext, record: ContainerRecord, observed: Observed): Promise<ContainerRecord> {
+export async function finishContainer(
+  ctx: RuntimeContext,
+  record: ContainerRecord,
+  observed: Observed,
+  /** `stopRequested`: it ended because it was asked to (a stop or kill), written with the rest. */
+  opts: { stopRequested?: boolean } = {},
+): Promise<ContainerRecord> {
   const { name, project, run } = record;
   const ledger = ctx.ledger(project);
   ctx.log(`Releasing what container ${name} held (it ${observed.state === 'dead' ? 'vanished' : `exited with ${observed.exitCode}`})`);
   if (record.ports.length > 0) await ctx.proxies(project).stop(name);
-  if (record.networks.length > 0) await traced('finish: detach', name, () => detachContainer(ledger, { project, container: name, networks: record.networks.map((n) => n.name) }, ctx.log));
+  if (record.networks.length > 0) await traced('finish: detach', name, () => detachContainer(ledger, { project, container: name, networks: record.networks.map((n) => n.name) }, ctx.log, true));
   if (run) {
     // The launcher writes the status, then closes the log and exits: give it that moment.
     const t0 = performance.now();
@@ -39,6 +45,7 @@ export async function finishContainer(ctx: RuntimeContext, record: ContainerReco
     finishedAt: observed.finishedAt ?? new Date().toISOString(),
     ports: [],
     health: 'none',
+    ...(opts.stopRequested ? { stopRequested: true } : {}),
   };
   await traced('finish: record and hosts', name, () => saveRecord(ctx, exited));
   return exited;

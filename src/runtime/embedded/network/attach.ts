@@ -29,6 +29,7 @@ import { RuntimeError } from '../../../errors.js';
 import type { Ledger, LedgerResource } from '../ledger/ledger.js';
 import type { DebugLog } from './bridge.js';
 import { linkExists } from './bridge.js';
+import { linksLeftAfter } from './links-gone.js';
 import { ipBatch, ipBatchResult, netnsFile, type NetnsRef } from './ip-command.js';
 import { containerIfName, hostVethName } from './names.js';
 
@@ -199,11 +200,13 @@ export async function detachContainer(
   ledger: Ledger,
   spec: { project: string; container: string; networks: string[] },
   log?: DebugLog,
+  /** The container's processes have all exited: the kernel is given a moment to remove the veths with its namespace (links-gone.ts). */
+  ended = false,
 ): Promise<void> {
   const entries = vethEntries(spec.project, spec.container, spec.networks);
   const names = entries.map((e) => (e.kind === 'veth' ? e.name : ''));
   log?.(`Removing network interfaces of ${spec.container}: ${names.join(', ')}`);
-  const { left, stderr } = await deleteVeths(names);
+  const { left, stderr } = await deleteVeths(ended ? await linksLeftAfter(names) : names);
   ledger.removeAll(entries.filter((e) => e.kind === 'veth' && !left.includes(e.name)));
   if (left.length > 0) {
     throw new RuntimeError(`container ${spec.container}`, `veth ${left.join(', ')} still there after ip link del: ${stderr || 'no reason given'}`);

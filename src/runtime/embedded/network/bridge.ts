@@ -14,7 +14,7 @@ import { RuntimeError } from '../../../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { formatIpv4, parseCidr } from './cidr.js';
 import { ipBatch, ipBatchResult } from './ip-command.js';
-import { allowBridgeTraffic, bridgedTrafficFiltered, bridgeRule, removeFirewallRules } from './firewall.js';
+import { allowBridgeTraffic, bridgeRule, removeFirewallRules } from './firewall.js';
 import { bridgeName } from './names.js';
 
 /** A sink for "Creating …"/"Created …" lines (debug level). */
@@ -75,16 +75,21 @@ export async function createBridge(ledger: Ledger, spec: BridgeSpec, log?: Debug
   log?.(`Creating bridge ${name} for network ${spec.network} (${gateway}/${cidr.prefix})`);
   ledger.add({ kind: 'bridge', name }, `network ${spec.network}`);
   const exists = linkExists(name);
-  await ipBatch(resource, [
-    exists
-      ? `link set dev ${name} type bridge forward_delay 0`
-      : `link add ${name} address ${bridgeMac(spec.project, spec.network)} type bridge forward_delay 0`,
-    ...(exists ? [`addr flush dev ${name}`] : []),
-    `addr add ${gateway}/${cidr.prefix} dev ${name}`,
-    `link set dev ${name} up`,
+  // The bridge and its firewall rule are made at the same time: each is a wait on another program (issue 16).
+  const [link, firewall] = await Promise.allSettled([
+    ipBatch(resource, [
+      exists
+        ? `link set dev ${name} type bridge forward_delay 0`
+        : `link add ${name} address ${bridgeMac(spec.project, spec.network)} type bridge forward_delay 0`,
+      ...(exists ? [`addr flush dev ${name}`] : []),
+      `addr add ${gateway}/${cidr.prefix} dev ${name}`,
+      `link set dev ${name} up`,
+    ]),
+    allowBridgeTraffic(ledger, name, `network ${spec.network}`, !exists),
   ]);
+  if (link.status === 'rejected') throw link.reason;
+  if (firewall.status === 'rejected') throw firewall.reason;
   stopForwarding(name);
-  allowBridgeTraffic(ledger, name, `network ${spec.network}`);
   log?.(`Created bridge ${name}`);
   return { network: spec.network, name, subnet: spec.subnet, prefix: cidr.prefix, gateway };
 }
@@ -98,7 +103,9 @@ export async function removeBridge(ledger: Ledger, spec: { project: string; netw
   const resource = `network ${spec.network} (bridge ${name})`;
   log?.(`Removing bridge ${name}`);
   // The bridge and its firewall rule go at the same time: each is a wait on another program (issue 16).
-  const rule = bridgedTrafficFiltered() ? bridgeRule(name) : undefined;
+  // The rule is in the ledger when it was ever added (ledger first): asking the ledger spares a
+  // command that never ran iptables its check that iptables is there (issue 16).
+  const rule = firewallRuleInLedger(ledger, name);
   const [link, firewall] = await Promise.all([
     linkExists(name) ? ipBatchResult([`link del dev ${name}`], { force: true }) : undefined,
     rule ? removeFirewallRules([rule]) : undefined,
@@ -110,4 +117,11 @@ export async function removeBridge(ledger: Ledger, spec: { project: string; netw
     ledger.remove(rule);
   }
   log?.(`Removed bridge ${name}`);
+}
+
+/** The bridge's firewall rule, when the ledger says it was added and not removed yet. */
+function firewallRuleInLedger(ledger: Ledger, bridge: string): ReturnType<typeof bridgeRule> | undefined {
+  const rule = bridgeRule(bridge);
+  const key = rule.rule.join(' ');
+  return ledger.live().some((e) => e.resource.kind === 'firewall' && e.resource.rule.join(' ') === key) ? rule : undefined;
 }

@@ -32,9 +32,10 @@ export function bridgedTrafficFiltered(): boolean {
 
 let iptablesPresent: boolean | undefined;
 
-function iptables(args: string[]): { ok: boolean; stderr: string } {
-  const r = spawnSync('iptables', ['-w', '5', ...args], { encoding: 'utf8' });
-  return { ok: r.status === 0, stderr: (r.stderr ?? '').trim() };
+/** bridgedTrafficFiltered without blocking: whether iptables is there is asked of it in the background (a standby supervisor, issue 16). */
+export async function bridgedTrafficFilteredAsync(): Promise<boolean> {
+  iptablesPresent ??= await new Promise<boolean>((resolve) => execFile('iptables', ['--version'], (err) => resolve(!err)));
+  return bridgedTrafficFiltered();
 }
 
 function iptablesAsync(args: string[]): Promise<{ ok: boolean; stderr: string }> {
@@ -43,13 +44,18 @@ function iptablesAsync(args: string[]): Promise<{ ok: boolean; stderr: string }>
   });
 }
 
-/** Adds the accept rule for `bridge` when the host filters bridged traffic; ledger first. */
-export function allowBridgeTraffic(ledger: Ledger, bridge: string, owner?: string): void {
+/**
+ * Adds the accept rule for `bridge` when the host filters bridged traffic; ledger first. Run beside
+ * the bridge's own making, without blocking (issue 16: each iptables run is tens of ms). For a bridge
+ * made just now, the rule is inserted without looking first: a copy an earlier crash left is
+ * harmless, and removal takes every copy away.
+ */
+export async function allowBridgeTraffic(ledger: Ledger, bridge: string, owner?: string, fresh = false): Promise<void> {
   if (!bridgedTrafficFiltered()) return;
   const rule = bridgeRule(bridge);
   ledger.add(rule, owner);
-  if (iptables(['-C', ...rule.rule]).ok) return;
-  const r = iptables(['-I', ...rule.rule]);
+  if (!fresh && (await iptablesAsync(['-C', ...rule.rule])).ok) return;
+  const r = await iptablesAsync(['-I', ...rule.rule]);
   if (!r.ok) throw new RuntimeError(`bridge ${bridge}`, `cannot add the firewall rule accepting its traffic: ${r.stderr}`);
 }
 

@@ -1,0 +1,84 @@
+/**
+ * The earliest moment a supervisor can be started for `stack up` (issue 16): the CLI's first lines,
+ * before the command's own modules load. Read from the bare arguments (the command name, -p,
+ * --runtime), so it can be wrong: a standby supervisor (src/supervisor/standby-order.ts) costs a
+ * little CPU when unused and is dismissed; it never makes anything until it is ordered to serve.
+ * Only this module's few imports load before it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectNameFromFolder } from '../config/project-name.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
+import { entryPoint, nodeFlags } from '../supervisor/entry-point.js';
+import { StandbySupervisor } from '../supervisor/standby-spawn.js';
+
+/** Common options that take a value as the next word (global-options.ts). */
+const TAKES_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '--runtime', '--progress']);
+
+/** What the bare arguments say: the command, the project, runtime, first file and project folder named, if any. */
+export interface ArgvFacts {
+  command: string | undefined;
+  project: string | undefined;
+  runtime: string | undefined;
+  file: string | undefined;
+  projectDirectory: string | undefined;
+  help: boolean;
+}
+
+/** Reads the command (the first word that is no option or option value) and -p / --runtime before it and after. */
+export function argvFacts(argv: readonly string[]): ArgvFacts {
+  const facts: ArgvFacts = { command: undefined, project: undefined, runtime: undefined, file: undefined, projectDirectory: undefined, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    if (flag === '-h' || flag === '--help') facts.help = true;
+    if (TAKES_VALUE.has(flag)) {
+      const value = inline ?? argv[++i];
+      if (flag === '-p' || flag === '--project-name') facts.project = value;
+      if (flag === '--runtime') facts.runtime = value;
+      if ((flag === '-f' || flag === '--file') && facts.file === undefined) facts.file = value;
+      if (flag === '--project-directory') facts.projectDirectory = value;
+    } else if (!a.startsWith('-') && facts.command === undefined) facts.command = a;
+  }
+  return facts;
+}
+
+let waiting: StandbySupervisor | undefined;
+
+/**
+ * Spawns a standby supervisor when the arguments ask for `up` on the embedded runtime (as far as
+ * they tell: root on Linux, no `--runtime docker`), for the project they name or, with none, the
+ * one the project folder's name makes; not when that project has a state folder and a name given
+ * (its supervisor is reached or started the usual early way, early-supervisor.ts) or runs a supervisor.
+ */
+export function spawnStandbyFor(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): void {
+  const facts = argvFacts(argv);
+  if (facts.command !== 'up' || facts.help) return;
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return;
+  if ((facts.runtime ?? env.HAFEN_RUNTIME) === 'docker') return;
+  const named = facts.project ?? (env.HAFEN_PROJECT || env.COMPOSE_PROJECT_NAME || undefined);
+  const folder = facts.projectDirectory ?? (facts.file && facts.file !== '-' ? path.dirname(path.resolve(cwd, facts.file)) : cwd);
+  const project = named ?? projectNameFromFolder(path.basename(path.resolve(cwd, folder)));
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(project)) return;
+  const root = defaultRoot(env);
+  const dir = path.join(root, 'projects', project);
+  try {
+    if (fs.existsSync(named !== undefined ? dir : path.join(dir, 'supervisor.sock'))) return;
+    waiting = StandbySupervisor.spawn(entryPoint(), nodeFlags(env), root, project);
+  } catch {
+    waiting = undefined; // the usual start says what is wrong
+  }
+}
+
+/** The standby supervisor spawned for this command, handed over once (undefined when none). */
+export function takeStandby(): StandbySupervisor | undefined {
+  const taken = waiting;
+  waiting = undefined;
+  return taken;
+}
+
+/** Dismisses a standby supervisor nobody took (the command ended before it needed one). */
+export function dismissUntakenStandby(): void {
+  takeStandby()?.dismiss();
+}
