@@ -31,6 +31,8 @@ export interface StartNetworkOptions {
   wrap?: (argv: string[]) => string[];
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** The keeper's script; default keeperEntry(). */
+  entry?: string;
 }
 
 /** The keeper's compiled entry: beside this module in tsc's dist/, or the bundle's. */
@@ -60,7 +62,7 @@ export async function startRootlessNetwork(options: StartNetworkOptions): Promis
   fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const files = networkFiles(options.stateDir);
   const config: KeeperConfig = { holderPid: options.holderPid, stateDir: options.stateDir, outbound: options.outbound ?? true, mtu: options.mtu, udpIdleMs: options.udpIdleMs };
-  const argv = (options.wrap ?? ((a) => a))([process.execPath, keeperEntry(), JSON.stringify(config)]);
+  const argv = (options.wrap ?? ((a) => a))([process.execPath, options.entry ?? keeperEntry(), JSON.stringify(config)]);
   const logStart = sizeOf(files.log);
   // stdout: one `ready` line, and nothing after; the keeper writes everything else to its log.
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: options.env ?? process.env });
