@@ -131,7 +131,7 @@ describe.skipIf(needs)('the packed package under pnpm, bun, and a user who is no
     await upAndDown(folder);
   }, 700_000);
 
-  it('installs as a user who is not root, with its own npm cache, and up says in one line which runtime it uses', () => {
+  it('installs as a user who is not root, with its own npm cache, and up runs rootless, saying in one line what its id map limits', () => {
     const home = path.join(dir, 'nobody-home');
     fs.mkdirSync(home);
     fs.chownSync(home, NOBODY, NOBODY);
@@ -153,8 +153,16 @@ describe.skipIf(needs)('the packed package under pnpm, bun, and a user who is no
     const name = `pm${Math.random().toString(16).slice(2, 8)}`;
     const up = asNobody([path.join(folder, 'node_modules', '.bin', 'stack'), '-p', name, 'up', '-d']);
     const stderr = String(up.stderr);
-    expect(stderr).toContain(`using the docker runtime: the embedded runtime needs root, this runs as uid ${NOBODY}\n`);
+    expect(up.status, stderr).toBe(0);
+    // The embedded runtime in nobody's own user namespace (issue 17): no subordinate ids, so one line says what that limits.
+    expect(stderr).toMatch(/^note: .*only your own ids are mapped; files of images owned by any other id cannot be unpacked, and containers can only run as uid 0\n/m);
+    expect(stderr).not.toContain('using the docker runtime');
     expect(stderr).not.toMatch(/a bug in hafen|\n\s+at /);
+    const down = asNobody([path.join(folder, 'node_modules', '.bin', 'stack'), '-p', name, 'down', '-v']);
+    expect(down.status, String(down.stderr)).toBe(0);
+    const userRoot = path.join(home, '.local', 'share', 'hafen');
+    expect(stackLeftovers(name, userRoot)).toEqual([]);
+    expect(fs.readdirSync(userRoot)).toEqual(['images']);
     expect(stackLeftovers(name, root())).toEqual([]);
   }, 400_000);
 });

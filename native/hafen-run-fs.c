@@ -506,6 +506,10 @@ static int setup_dev(int rootfd, int privileged, long long shm_size, char *err, 
     char what[32];
     snprintf(what, sizeof what, "/dev/%s", subs[i].name);
     int m = fs_mount(subs[i].fstype, subs[i].opts, subs[i].attrs, t, what, err, errlen);
+    /* A user namespace mapping only its owner's id (rootless without subordinate ids) has no gid 5
+     * (tty): devpts refuses the option, so the ptys belong to the opener's group, as podman does. */
+    if (m < 0 && !strcmp(subs[i].fstype, "devpts"))
+      m = fs_mount("devpts", "newinstance,ptmxmode=0666,mode=0620", subs[i].attrs, t, what, err, errlen);
     close(t);
     if (m < 0 && !subs[i].optional) goto out;
     if (m >= 0) close(m);

@@ -151,7 +151,11 @@ void hr_exec_command(const struct hr_opts *o, int errfd) {
     char err[512];
     if (!nnp && hr_install_seccomp(o, err, sizeof err) < 0) exec_fail(errfd, HR_EXIT_SETUP, "%s", err);
   }
-  if (setgroups((size_t)o->ngroups, o->groups) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgroups: %s", strerror(errno));
+  /* In a user namespace that maps only its owner's ids (rootless without subordinate ids) the kernel
+   * denies setgroups for good: the command keeps the groups it was started with (shown as the
+   * overflow gid inside), as podman does there. Anywhere else a refusal is an error. */
+  if (setgroups((size_t)o->ngroups, o->groups) < 0 && !(errno == EPERM && hr_setgroups_denied()))
+    exec_fail(errfd, HR_EXIT_SETUP, "setgroups: %s", strerror(errno));
   if (setresgid(o->gid, o->gid, o->gid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setgid %u: %s", o->gid, strerror(errno));
   if (setresuid(o->uid, o->uid, o->uid) < 0) exec_fail(errfd, HR_EXIT_SETUP, "setuid %u: %s", o->uid, strerror(errno));
   /* root keeps the set in effective and permitted; any other user ends with none, as in Docker. */

@@ -710,6 +710,7 @@ int main(int argc, char **argv) {
   struct hr_opts o;
   hr_args_start = argv[0];
   hr_args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
+  if (argc > 1 && !strncmp(argv[1], "userns-", 7)) return hr_userns_main(argc, argv); /* rootless (hafen-run-userns.c) */
   parse_args(argc, argv, &o);
   return o.exec_mode ? hr_exec_main(&o) : run_main(&o);
 }

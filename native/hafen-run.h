@@ -130,6 +130,10 @@ int hr_write_all(int fd, const void *buf, size_t len);
 int hr_join_cgroups(const struct hr_opts *o, char *err, size_t errlen);
 int hr_sendmsg(int fd, char kind, const char *text, int passfd);
 
+/* rootless (hafen-run-userns.c): `userns-holder` makes the per-user namespace holder, `userns-join` enters it */
+int hr_userns_main(int argc, char **argv);
+int hr_setgroups_denied(void); /* /proc/self/setgroups says deny (a single-id user namespace) */
+
 /* filesystem setup (hafen-run-fs.c); each returns 0 or -1 with a message in err */
 int hr_open_in_root(int rootfd, const char *path, int create, mode_t mode, char *err, size_t errlen);
 int hr_setup_rootfs(const struct hr_opts *o, char *err, size_t errlen);

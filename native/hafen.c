@@ -28,7 +28,7 @@ static const char *errno_name(int e) {
     E(EPERM) E(ENOENT) E(EIO) E(ENXIO) E(E2BIG) E(EBADF) E(ENOMEM) E(EACCES) E(EFAULT)
     E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE)
     E(ETXTBSY) E(EFBIG) E(ENOSPC) E(EROFS) E(EMLINK) E(ERANGE) E(ENAMETOOLONG) E(ELOOP)
-    E(ENODATA) E(EOPNOTSUPP) E(EDQUOT) E(ENOSYS)
+    E(ENODATA) E(EOPNOTSUPP) E(EDQUOT) E(ENOSYS) E(EAGAIN) E(ENOEXEC) E(ECHILD)
 #if defined(ENOTSUP) && ENOTSUP != EOPNOTSUPP
     E(ENOTSUP)
 #endif
@@ -304,6 +304,10 @@ static napi_value js_redirect_output(napi_env env, napi_callback_info info) {
   close(fd);
   return NULL;
 }
+/* For hafen-spawn.c (launchers started with posix_spawn): */
+napi_value hafen_js_spawn_piped(napi_env env, napi_callback_info info);
+napi_value hafen_js_reap(napi_env env, napi_callback_info info);
+void hafen_throw_errno(napi_env env, int e, const char *syscall, const char *path) { throw_errno(env, e, syscall, path); }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -313,6 +317,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_enumerable, NULL},
     {"attachDeviceProgram", NULL, js_attach_device_program, NULL, NULL, NULL, napi_enumerable, NULL},
     {"redirectOutput", NULL, js_redirect_output, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"spawnPiped", NULL, hafen_js_spawn_piped, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"reap", NULL, hafen_js_reap, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -28,7 +28,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const native = path.join(root, 'native');
 const LAUNCHER_SOURCES = fs.readdirSync(native).filter((f) => /^hafen-run.*\.c$/.test(f)).sort().map((f) => path.join(native, f));
-const ADDON_SOURCE = path.join(native, 'hafen.c');
+// The addon: hafen.c, and hafen-spawn.c (launchers started by posix_spawn).
+const ADDON_SOURCES = [path.join(native, 'hafen.c'), path.join(native, 'hafen-spawn.c')];
 const WARNINGS = ['-Wall', '-Wextra', '-Wno-format-truncation'];
 // Stripped: the package carries these files for every user; sources are in native/ for debugging.
 const STRIP = ['-s'];
@@ -110,7 +111,7 @@ function buildTarget(name) {
     if (!launcher) fail(`no compiler for the ${name} launcher: install ${target.launcher.map((c) => c.why).join(' or ')}`);
     compile(launcher.cc, [...launcher.flags, ...STRIP, '-std=gnu11', '-O2', '-D_GNU_SOURCE', ...WARNINGS, ...headersFor(launcher), ...LAUNCHER_SOURCES], path.join(out, 'hafen-run'));
     if (!has(target.addon.cc)) fail(`no compiler for the ${name} addon: install ${target.addon.why}`);
-    const addonArgs = ['-shared', '-fPIC', ...STRIP, '-std=c11', '-O2', '-D_GNU_SOURCE', '-DNAPI_VERSION=8', '-Wall', '-Wextra', '-I', nodeApiInclude(), ADDON_SOURCE];
+    const addonArgs = ['-shared', '-fPIC', ...STRIP, '-std=c11', '-O2', '-D_GNU_SOURCE', '-DNAPI_VERSION=8', '-Wall', '-Wextra', '-I', nodeApiInclude(), ...ADDON_SOURCES];
     compile(target.addon.cc, addonArgs, path.join(out, 'hafen.node'));
     if (target.muslAddon && has(target.muslAddon.cc)) compile(target.muslAddon.cc, [...addonArgs, ...headersFor(target.muslAddon)], path.join(out, 'hafen.musl.node'));
   } finally {

@@ -15,7 +15,7 @@ export const ENVIRONMENT = {
   COMPOSE_ENV_FILES: "comma-separated files of variables instead of the project folder's .env",
   COMPOSE_DISABLE_ENV_FILE: "true or 1: do not read the project folder's .env",
   HAFEN_RUNTIME: "embedded or docker, when no --runtime is given (over the file's runtime:)",
-  HAFEN_ROOT: "hafen's state folder: containers and image store (default /var/lib/hafen)",
+  HAFEN_ROOT: "hafen's state folder: containers and image store (default /var/lib/hafen; for a user without root $XDG_DATA_HOME/hafen)",
   XDG_STATE_HOME: 'a non-root user\'s state folder on Docker, without HAFEN_ROOT (default ~/.local/state)',
   HAFEN_PUBLISH_ALL: '1: ports without an address listen on 0.0.0.0 (default 127.0.0.1)',
   HAFEN_SUBNET_POOL: 'subnets for stack networks, e.g. 10.99.0.0/16:24 (embedded runtime)',

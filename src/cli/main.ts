@@ -8,8 +8,10 @@ import { commandAfterService, runCli } from './program.js';
 import { explainSystemError } from './system-errors.js';
 import { traceMark } from '../trace.js';
 import { dismissUntakenStandby, spawnStandbyFor } from './early-standby.js';
+import { allowUserNamespaceRerun } from '../runtime/embedded/rootless/rerun-permission.js';
 
 traceMark('cli-start');
+allowUserNamespaceRerun(); // a user without root: embedded commands run again inside the user's namespaces (issue 17)
 
 const argv = process.argv.slice(2);
 spawnStandbyFor(argv); // `up`: a supervisor loads beside the CLI (early-standby.ts)

@@ -32,6 +32,8 @@ export interface OpenProjectOptions {
 export interface Starting {
   services: readonly string[];
   noDeps?: boolean;
+  /** `up --strict-limits`: a limit that cannot be applied (rootless, no delegated cgroup) is refused, not warned of. */
+  strictLimits?: boolean;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function openProject(
     dropEarlySupervisor(early);
     throw err;
   }
-  const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}) }));
+  const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}), ...(supervise && supervise.strictLimits ? { strictLimits: true } : {}) }));
   const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
   return { stack, opened, sink, projectOnly };
 }

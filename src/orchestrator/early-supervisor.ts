@@ -18,6 +18,7 @@ import type { SupervisorClient } from '../supervisor/client.js';
 import { ensureSupervisor } from '../supervisor/spawn.js';
 import type { StandbySupervisor } from '../supervisor/standby-spawn.js';
 import { chooseRuntime } from './project-runtime.js';
+import { needsUserNamespace } from '../runtime/embedded/rootless/enter-namespace.js';
 
 /** A supervisor start begun before the stack was loaded. */
 export interface EarlySupervisor {
@@ -43,6 +44,7 @@ export function startSupervisorEarly(
 ): EarlySupervisor | undefined {
   const unused = (): undefined => void standby?.dismiss();
   if (chooseRuntime(runtime).runtime !== 'embedded') return unused();
+  if (needsUserNamespace()) return unused(); // a user without root: the supervisor starts inside its namespaces, after the re-run
   try {
     if (project && fs.existsSync(projectDir(root, project))) {
       unused();

@@ -15,6 +15,9 @@ export async function openImageService(runtime: RuntimeName | undefined, opts: {
     const [{ DockerImageService }, { connectEngine }] = await Promise.all([import('../runtime/docker/docker-image-service.js'), import('../runtime/docker/engine.js')]);
     return new DockerImageService(connectEngine());
   }
+  // A user without root: the command runs again inside the user's namespaces, where unpacked layers keep their owners (issue 17).
+  const { needsUserNamespace, rerunInUserNamespace } = await import('../runtime/embedded/rootless/enter-namespace.js');
+  if (needsUserNamespace()) await rerunInUserNamespace(opts.say ?? ((line) => process.stderr.write(`${line}\n`)));
   const { EmbeddedImageService } = await import('../runtime/embedded/embedded-image-service.js');
   return new EmbeddedImageService(opts.root);
 }

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { RuntimeName, Stack } from '../config/model.js';
+import { UsageError } from '../errors.js';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { dockerStateRoot } from '../runtime/docker/state-root.js';
 import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
@@ -14,6 +15,11 @@ import { lockProject, type ProjectLock } from '../runtime/embedded/state/index.j
 import { defaultRoot } from '../runtime/embedded/store/index.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SupervisorClient } from '../supervisor/client.js';
+import { needsUserNamespace, rerunInUserNamespace } from '../runtime/embedded/rootless/enter-namespace.js';
+import { userNamespacesUnavailable } from '../runtime/embedded/rootless/userns-probe.js';
+import { delegatedLayout, unappliedLimitsNote } from '../runtime/embedded/rootless/rootless-cgroups.js';
+import { isRootless } from '../runtime/embedded/rootless/user-namespace.js';
+import { detectCgroups } from '../runtime/embedded/cgroups/detect.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
 import { dropEarlySupervisor, type EarlySupervisor } from './early-supervisor.js';
 
@@ -38,6 +44,8 @@ export interface OpenOptions {
   /** Start the supervisor when none runs (commands that start containers). */
   supervise: boolean;
   root?: string;
+  /** Refuse (exit 2) instead of warning when limits cannot be applied (rootless without a delegated cgroup). */
+  strictLimits?: boolean;
   /** A supervisor start begun before the stack was loaded (early-supervisor.ts): used when it is this project's, else dropped. */
   early?: EarlySupervisor | undefined;
 }
@@ -55,18 +63,26 @@ export interface HostFacts {
   uid: number | undefined;
   /** Why the embedded runtime's native parts are not here (native-files.ts), or undefined. */
   embeddedMissing?: string | undefined;
+  /** Why a user without root cannot make user namespaces here (userns-probe.ts), or undefined. */
+  userNamespacesMissing?: string | undefined;
 }
 
 function thisHost(): HostFacts {
-  return { platform: process.platform, uid: process.getuid?.(), embeddedMissing: embeddedUnavailable() };
+  const uid = process.getuid?.();
+  return { platform: process.platform, uid, embeddedMissing: embeddedUnavailable(), ...(uid !== 0 ? { userNamespacesMissing: userNamespacesUnavailable() } : {}) };
 }
 
-/** The runtime asked for; with nothing said, embedded where it can run (Linux, root, native parts present), else Docker. */
+/**
+ * The runtime asked for; with nothing said, embedded where it can run (Linux, native parts present,
+ * root or a user who may make user namespaces: issue 17's rootless mode), else Docker.
+ */
 export function chooseRuntime(asked: RuntimeName | undefined, host: HostFacts = thisHost()): RuntimeChoice {
   if (asked) return { runtime: asked };
   if (host.platform !== 'linux') return { runtime: 'docker', why: `using the docker runtime: the embedded runtime needs Linux, this is ${host.platform}` };
   if (host.embeddedMissing) return { runtime: 'docker', why: `using the docker runtime: ${host.embeddedMissing}` };
-  if (host.uid !== 0) return { runtime: 'docker', why: `using the docker runtime: the embedded runtime needs root, this runs as uid ${host.uid ?? '?'}` };
+  if (host.uid !== 0 && host.userNamespacesMissing) {
+    return { runtime: 'docker', why: `using the docker runtime: the embedded runtime needs root or user namespaces for uid ${host.uid ?? '?'}, and ${host.userNamespacesMissing}` };
+  }
   return { runtime: 'embedded' };
 }
 
@@ -81,6 +97,13 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   const standby = usable ? early.standby : undefined;
   if (!useEarly && !standby) dropEarlySupervisor(early);
   if (choice.runtime === 'docker') return openDocker(options);
+  // A user without root: the command runs again inside the user's namespaces (issue 17) and exits.
+  if (needsUserNamespace()) await rerunInUserNamespace(options.say ?? ((line) => process.stderr.write(`${line}\n`)));
+  if (options.supervise && options.stack && isRootless()) {
+    const note = unappliedLimitsNote(options.stack, Object.keys(options.stack.services), delegatedLayout(detectCgroups()));
+    if (note && options.strictLimits) throw new UsageError(`${note.replace(/^warning: limits not applied/, 'limits cannot be applied')}; --strict-limits refuses to start without them`);
+    if (note) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(note);
+  }
   let supervisor: SupervisorClient | undefined;
   try {
     supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project, standby) : await connectSupervisor(root, project));

@@ -6,6 +6,8 @@ import type { Output } from '../output.js';
 import type { EventSink } from '../../executor/events.js';
 
 interface UpFlags {
+  /** Rootless without a delegated cgroup: refuse limits that cannot be applied (issue 17). */
+  strictLimits?: boolean;
   detach?: boolean;
   build?: boolean;
   deps: boolean;
@@ -73,6 +75,7 @@ export function upCommand(output: Output): Command {
     .addOption(new Option('--attach <service>', 'attached: show only these services\' logs (repeatable)').argParser(serviceListValue).conflicts('detach'))
     .addOption(noAttachOption())
     .addOption(new Option('--dash', 'show the progress in the dashboard, then open it over the running stack').conflicts(['abortOnExit', 'exitCodeFrom']))
+    .option('--strict-limits', 'refuse to start when a memory, cpus or pids limit cannot be applied (a user without root and no delegated cgroup)')
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const globals = globalOptions(command);
       if (!flags.color) output.color.level = 0;
@@ -97,7 +100,7 @@ export function upCommand(output: Output): Command {
       const { assertRunOverrides, withRunOverrides } = await import('../../planner/run-overrides.js');
       const overrides = { ...(flags.scale ? { scale: flags.scale } : {}), ...(flags.pull ? { pull: flags.pull } : {}) };
       const [{ assertHostSources }, { plannedServices }] = await Promise.all([import('../../orchestrator/host-sources.js'), import('../../orchestrator/check-external.js')]);
-      const { stack: fileStack, opened, sink: renderer } = await openProject(globals, output, { services, noDeps: !flags.deps }, (s) => {
+      const { stack: fileStack, opened, sink: renderer } = await openProject(globals, output, { services, noDeps: !flags.deps, ...(flags.strictLimits ? { strictLimits: true } : {}) }, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
         }

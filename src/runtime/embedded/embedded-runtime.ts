@@ -35,7 +35,7 @@ import {
 import { openCgroup } from './cgroups/index.js';
 import { freeze, isFrozen, thaw } from './cgroups/freezer.js';
 import { copyIn, copyOut, restingFs, runningFs, type ContainerFs } from './containers/container-copy.js';
-import { topOfCgroup } from './containers/container-top.js';
+import { topOfCgroup, topOfProcessTree } from './containers/container-top.js';
 import { imageLayers } from './containers/container-image.js';
 import { cleanupProjectState } from './containers/cleanup-project.js';
 import { ContainerFinder } from './containers/container-finder.js';
@@ -553,8 +553,8 @@ export class EmbeddedRuntime implements Runtime {
   async top(name: string): Promise<ProcessTable> {
     const { record, observed } = await this.present(name);
     const dir = record.run?.process.cgroups[0];
-    if (observed.state !== 'running' || !dir) throw new RuntimeError(`container ${name}`, 'is not running');
-    return topOfCgroup(dir);
+    if (observed.state !== 'running' || !record.run) throw new RuntimeError(`container ${name}`, 'is not running');
+    return dir ? topOfCgroup(dir) : topOfProcessTree(record.run.pid); // no cgroup: rootless without a delegated one
   }
 
   async copyFromContainer(name: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {

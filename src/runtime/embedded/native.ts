@@ -15,7 +15,13 @@ interface Addon {
   llistxattr(path: string): string[];
   attachDeviceProgram(cgroupDir: string, insns: Buffer): void;
   redirectOutput(file: string): void;
+  // Launchers started by posix_spawn (native/hafen-spawn.c; launcher/quick-spawn.ts):
+  spawnPiped(file: string, argv: readonly string[], fds: readonly ChildFd[], detached: boolean): { pid: number; fds: (number | null)[] };
+  reap(pid: number): { code: number | null; signal: number | null } | null;
 }
+
+/** What a child started by spawnPiped gets as one descriptor (see native/hafen-spawn.c). */
+export type ChildFd = null | 'null' | 'socket' | 'read' | Buffer;
 
 let addon: Addon | undefined;
 
@@ -61,4 +67,27 @@ export function attachDeviceProgram(cgroupDir: string, insns: Buffer): void {
 /** Makes `file` (appended to, 0600 when new) this process's stdout and stderr, at the descriptor level. */
 export function redirectOutput(file: string): void {
   load().redirectOutput(file);
+}
+
+/**
+ * posix_spawn(3) of `file` (the caller's event loop is not held while a fork copies it): `fds[i]`
+ * is what the child gets as descriptor i; the result holds the caller's ends (close-on-exec).
+ */
+export function spawnPiped(file: string, argv: readonly string[], fds: readonly ChildFd[], detached: boolean): { pid: number; fds: (number | null)[] } {
+  return load().spawnPiped(file, argv, fds, detached);
+}
+
+/** waitpid(pid, WNOHANG) for a child of spawnPiped: null while it runs, else how it ended. */
+export function reap(pid: number): { code: number | null; signal: number | null } | null {
+  return load().reap(pid);
+}
+
+/** Whether the addon loads here (a fallback is taken where it does not). */
+export function nativeAvailable(): boolean {
+  try {
+    load();
+    return true;
+  } catch {
+    return false;
+  }
 }

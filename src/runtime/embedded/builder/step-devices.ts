@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_DEVICE_RULES, detectCgroups, removeCgroupDirs } from '../cgroups/index.js';
 import { applyDeviceRules } from '../cgroups/device-policy.js';
+import { isRootless } from '../rootless/user-namespace.js';
 
 const PARENT = 'hafen-build';
 
@@ -20,6 +21,8 @@ export interface StepDeviceCgroup {
 
 /** A new device cgroup for one step; undefined on a host with neither a v1 devices hierarchy nor cgroup v2. */
 export function stepDeviceCgroup(): StepDeviceCgroup | undefined {
+  // A user without root (issue 17) may not make cgroups, and in its user namespace no device node can be made or opened beyond the bound ones.
+  if (isRootless()) return undefined;
   const layout = detectCgroups();
   const where = layout.controllers.devices;
   if (!where) return undefined;

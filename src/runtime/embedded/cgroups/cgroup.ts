@@ -141,12 +141,22 @@ function mkdirOnce(dir: string): void {
   }
 }
 
+/**
+ * The `hafen/<project>` levels this process made or found: each start tried both levels in every
+ * hierarchy again, a dozen failing mkdirs and their exceptions per container (issue 16). One removed
+ * since (a `down` elsewhere) makes the container's mkdir fail with ENOENT: makeDirs forgets them
+ * and tries again.
+ */
+const parentsMade = new Set<string>();
+
 /** Makes `hafen` and `hafen/<project>` in every hierarchy, one level at a time (never recreating a removed level behind a later one). */
 function makeParents(cgroup: Cgroup): void {
   for (const dir of cgroup.dirs) {
     const project = path.dirname(dir);
+    if (parentsMade.has(project)) continue;
     mkdirOnce(path.dirname(project));
     mkdirOnce(project);
+    parentsMade.add(project);
   }
 }
 
@@ -174,11 +184,17 @@ function makeDirs(cgroup: Cgroup): void {
       makeParents(cgroup);
       enableSubtree(cgroup.layout, cgroup.name);
       for (const dir of cgroup.dirs) {
-        if (fs.existsSync(dir)) fs.rmdirSync(dir);
-        fs.mkdirSync(dir);
+        try {
+          fs.mkdirSync(dir);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          fs.rmdirSync(dir); // left over: made anew, so no setting of an earlier run stays
+          fs.mkdirSync(dir);
+        }
       }
       return;
     } catch (err) {
+      parentsMade.clear();
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= MAKE_ATTEMPTS) throw err;
     }
   }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ContainerSpec, Health, PortBinding } from '../../runtime.js';
 import type { BindSpec, TmpfsSpec, UserSpec } from '../launcher/spec.js';
 import type { ContainerConfig } from '../store/index.js';
-import { containerPaths, projectDir } from '../state/index.js';
+import { containerDir, projectDir } from '../state/index.js';
 
 /** The image a container was made from, as resolved at create. */
 export interface RecordImage {
@@ -97,7 +97,7 @@ export interface ContainerRecord {
 
 /** The record's file. */
 export function recordFile(root: string, project: string, name: string): string {
-  return path.join(containerPaths(root, project, name).dir, 'container.json');
+  return path.join(containerDir(root, project, name), 'container.json');
 }
 
 /** A new container id: 64 hex digits, as Docker's. */

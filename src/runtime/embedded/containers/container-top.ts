@@ -102,3 +102,32 @@ export function topOfCgroup(dir: string, now = new Date()): ProcessTable {
   const processes = pids.map((pid) => row(pid, names, bootMs, now)).filter((r): r is string[] => r !== undefined);
   return { titles: [...TOP_TITLES], processes };
 }
+
+/**
+ * The processes of a container without a cgroup (rootless without a delegated one, issue 17):
+ * its init `pid` and every descendant, found through the parents /proc gives.
+ */
+export function topOfProcessTree(pid: number, now = new Date()): ProcessTable {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const pids: number[] = [];
+  for (const queue = [pid]; queue.length > 0; ) {
+    const next = queue.shift()!;
+    pids.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  const names = userNames();
+  const bootMs = bootTimeMs();
+  const processes = pids.sort((a, b) => a - b).map((p) => row(p, names, bootMs, now)).filter((r): r is string[] => r !== undefined);
+  return { titles: [...TOP_TITLES], processes };
+}

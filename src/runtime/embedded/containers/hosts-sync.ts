@@ -9,8 +9,9 @@ import { withFileLock } from '../network/file-lock.js';
 import { updateHosts, writeNameFiles, type HostsMember } from '../network/index.js';
 import { processRunning } from '../process-info.js';
 import { hostGatewayOf, resolveHostGateway, resolvConfOf } from './network-mode.js';
-import { containerPaths } from '../state/index.js';
+import { containerDir, containerPaths } from '../state/index.js';
 import { listRecords, type ContainerRecord } from './container-record.js';
+import { traced } from '../../../trace.js';
 
 /** One compose link: `db:database` lets this container reach service `db` as `database`. */
 export interface SpecLink {
@@ -24,8 +25,18 @@ function specLinks(spec: ContainerRecord['spec']): SpecLink[] {
   return (spec.links ?? []).map((l) => ({ service: l.service, alias: l.alias || l.service }));
 }
 
+/** Members made of records, per record: parsed records are shared and frozen while their file is unchanged (container-record.ts). */
+const members = new WeakMap<ContainerRecord, HostsMember>();
+
 /** A container as the name files see it: its service, instance, names on each network and links. */
 export function hostsMember(record: ContainerRecord): HostsMember {
+  if (!Object.isFrozen(record)) return makeHostsMember(record);
+  let member = members.get(record);
+  if (!member) members.set(record, (member = makeHostsMember(record)));
+  return member;
+}
+
+function makeHostsMember(record: ContainerRecord): HostsMember {
   const { spec } = record;
   const service = spec.labels[Label.service];
   const number = Number(spec.labels[Label.instance]);
@@ -41,9 +52,31 @@ export function hostsMember(record: ContainerRecord): HostsMember {
   };
 }
 
+/**
+ * Inits found alive lately (`pid start-time` → when). A burst of starts rewrites the hosts files
+ * once per batch, and each rewrite looked every running container up in /proc again: a hundred
+ * starts read /proc some ten thousand times (issue 16). A container that ends has its record
+ * rewritten (which brings a rewrite of its own); this check only catches one killed outright, and a
+ * second's delay in dropping its name changes nothing a peer could notice.
+ */
+const seenAlive = new Map<string, number>();
+const ALIVE_FOR_MS = 1000;
+
 /** Whether a record is of a container that is up (its init alive). */
-function isUp(record: ContainerRecord): boolean {
-  return record.state === 'running' && record.run !== undefined && processRunning(record.run.pid, record.run.startTime);
+function isUp(record: ContainerRecord, now: number): boolean {
+  if (record.state !== 'running' || record.run === undefined) return false;
+  const key = `${record.run.pid} ${record.run.startTime}`;
+  const seen = seenAlive.get(key);
+  if (seen !== undefined && now - seen < ALIVE_FOR_MS) return true;
+  const up = processRunning(record.run.pid, record.run.startTime);
+  if (up) seenAlive.set(key, now);
+  else seenAlive.delete(key);
+  return up;
+}
+
+/** Forgets what is too old to be used (so a long-lived supervisor keeps no entry per container it ever saw). */
+function forgetOldSightings(now: number): void {
+  for (const [key, when] of seenAlive) if (now - when >= ALIVE_FOR_MS) seenAlive.delete(key);
 }
 
 /** Writes a new container's name files (its /etc/hosts knows itself only until it starts). */
@@ -84,7 +117,7 @@ async function rewrite(root: string): Promise<void> {
   while (queue.waiting.length > 0) {
     const batch = queue.waiting.splice(0);
     try {
-      const { changed, failed } = await withFileLock(path.join(root, 'networks', 'hosts.lock'), () => {
+      const { changed, failed } = await withFileLock(path.join(root, 'networks', 'hosts.lock'), async () => {
         const failed = new Map<Queued, unknown>();
         for (const q of batch) {
           try {
@@ -93,9 +126,12 @@ async function rewrite(root: string): Promise<void> {
             failed.set(q, err);
           }
         }
-        const up = listRecords(root).filter(isUp);
-        return { changed: updateHosts(up.map((r) => ({ member: hostsMember(r), hostsFile: containerPaths(root, r.project, r.name).hosts }))), failed };
+        const now = Date.now();
+        const up = listRecords(root).filter((r) => isUp(r, now));
+        const targets = up.map((r) => ({ member: hostsMember(r), hostsFile: path.join(containerDir(root, r.project, r.name), 'hosts') }));
+        return { changed: await traced('hosts rewrite', `${batch.length} changes, ${targets.length} files`, () => updateHosts(targets)), failed };
       });
+      forgetOldSightings(Date.now());
       for (const q of batch) {
         if (failed.has(q)) q.reject(failed.get(q));
         else q.resolve(changed);

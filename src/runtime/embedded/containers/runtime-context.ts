@@ -3,6 +3,8 @@
  * ledger and port proxies (owned by this runtime instance), the debug log and a few caches.
  */
 import { detectCgroups, type CgroupLayout } from '../cgroups/index.js';
+import { delegatedLayout } from '../rootless/rootless-cgroups.js';
+import { isRootless } from '../rootless/user-namespace.js';
 import type { ResolvedUser } from '../launcher/passwd.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { DebugLog, Ipam } from '../network/index.js';
@@ -49,9 +51,9 @@ export class RuntimeContext {
     }
   }
 
-  /** The host's cgroup hierarchies, detected once. */
+  /** The host's cgroup hierarchies, detected once; for a user without root, only those delegated to it (issue 17). */
   cgroupLayout(): CgroupLayout {
-    return (this.layout ??= detectCgroups());
+    return (this.layout ??= isRootless() ? delegatedLayout(detectCgroups()) : detectCgroups());
   }
 }
 

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type PortBinding } from '../../runtime.js';
-import { createCgroup } from '../cgroups/index.js';
+import { cgroupDirs, createCgroup } from '../cgroups/index.js';
+import { isRootless } from '../rootless/user-namespace.js';
 import type { CgroupLimits } from '../cgroups/limits.js';
 import { launch, type LaunchedProcess } from '../launcher/launch.js';
 import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
@@ -122,11 +123,16 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
   }
   const shared = await step('finding the namespaces it shares', () => containerOptions(ctx.root, project, spec));
   const devices = await step('reading its devices', () => containerDeviceRules(spec));
-  const cgroup = await step('creating its cgroup', () =>
-    createCgroup(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), devices, ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
-  );
-  undo.push('cgroup', () => cgroup.remove());
-  proc.cgroups = [...cgroup.dirs];
+  // A user without root and no delegated cgroup (issue 17): no cgroup; `up` said once which limits go unapplied.
+  const noCgroups = cgroupDirs(ctx.cgroupLayout(), `hafen/${project}/${name}`).length === 0 && isRootless();
+  if (noCgroups) ctx.log(`${resource}: no cgroup (none is delegated to this user): its limits and device rules are not applied`);
+  const cgroup = noCgroups
+    ? undefined
+    : await step('creating its cgroup', () =>
+        createCgroup(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), devices, ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
+      );
+  if (cgroup) undo.push('cgroup', () => cgroup.remove());
+  proc.cgroups = cgroup ? [...cgroup.dirs] : [];
 
   fs.rmSync(paths.status, { force: true });
   const namespace = await step('finding its network namespace', () => networkNamespace(ctx.root, record));

@@ -18,6 +18,9 @@ export const DEFAULT_GRACE_MS = 10_000;
 /** How long a SIGKILLed container is given to be gone. */
 const KILL_WAIT_MS = 10_000;
 
+/** The entries of a container's folder whose change may mean it ended: the launcher's status file, and its record (replaced or removed). */
+const END_FILES = ['status', 'container.json'] as const;
+
 /** The live state of a container of `root`. */
 export function observeLive(root: string, record: ContainerRecord): Observed {
   return observe(record, liveProbe(containerPaths(root, record.project, record.name).status));
@@ -26,7 +29,7 @@ export function observeLive(root: string, record: ContainerRecord): Observed {
 /** Resolves true once the container is over, false after `timeoutMs`. */
 async function waitOver(root: string, record: ContainerRecord, timeoutMs: number): Promise<boolean> {
   const dir = containerPaths(root, record.project, record.name).dir;
-  return (await waitUntil(dir, () => (isOver(observeLive(root, record)) ? true : undefined), { timeoutMs, pollMs: 50 })) === true;
+  return (await waitUntil(dir, () => (isOver(observeLive(root, record)) ? true : undefined), { timeoutMs, pollMs: 50, files: END_FILES })) === true;
 }
 
 /** SIGKILLs the container and waits until it is gone. */
@@ -64,5 +67,5 @@ export async function waitForEnd(root: string, record: ContainerRecord, signal?:
   };
   // The status file's rename wakes it at once; the poll (for a launcher killed outright) slows down
   // over a long wait: a supervisor waits so on every running container (issue 16: its CPU and memory).
-  await waitUntil(containerPaths(root, project, name).dir, check, { pollMs: 200, maxPollMs: 2000, ...(signal ? { signal } : {}) });
+  await waitUntil(containerPaths(root, project, name).dir, check, { pollMs: 200, maxPollMs: 2000, files: END_FILES, ...(signal ? { signal } : {}) });
 }

@@ -11,6 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
 import { exitCodeOf, parseExitStatus, type ExitStatus } from './exit-status.js';
 import { hafenRunCommand } from './hafen-run-path.js';
+import { quickSpawn, type LauncherChild } from './quick-spawn.js';
 import { ENV_FD, SECCOMP_FD, SYNC_FD, envPayload, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
 
 /** What happens to the launcher's stdin/stdout/stderr (the command's, unless the spec logs to a file). */
@@ -110,13 +111,20 @@ export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Pro
   const env = envPayload(spec);
   const stdio: StdioOptions = [io, io, io === 'ignore' ? 'pipe' : io, 'pipe', env ? 'pipe' : 'ignore', ...(spec.seccompFilter ? (['pipe'] as const) : [])];
   const [bin, argv] = hafenRunCommand(runArgv(spec, { syncFd: SYNC_FD }));
-  const child: ChildProcess = spawn(bin, argv, {
-    stdio,
-    detached: Boolean(spec.detach),
-  });
-  sendEnv(child, env);
+  // A detached container with nothing on stdin/stdout (what `up` starts): posix_spawn through the
+  // addon, so the event loop is not held by a fork of this process (quick-spawn.ts, issue 16).
+  let quick: LauncherChild | undefined;
+  try {
+    quick = spec.detach && io === 'ignore' ? quickSpawn(bin, argv, [env, spec.seccompFilter ? Buffer.from(spec.seccompFilter) : undefined]) : undefined;
+  } catch (err) {
+    throw new RuntimeError(name, `cannot run hafen-run: ${(err as Error).message}`, { cause: err });
+  }
+  const child: LauncherChild = quick ?? spawn(bin, argv, { stdio, detached: Boolean(spec.detach) });
+  if (!quick) {
+    sendEnv(child as ChildProcess, env);
+    sendSeccompFilter(child as ChildProcess, spec);
+  }
   const sync = child.stdio[SYNC_FD] as Socket;
-  sendSeccompFilter(child, spec);
   const launcherStderr = io === 'ignore' ? collect(child.stderr) : () => '';
 
   let pid: number | undefined;

@@ -22,7 +22,7 @@ export function writeInPlace(file: string, text: string): boolean {
       if (old.equals(data)) return false;
     }
     fs.writeSync(fd, data, 0, data.length, 0);
-    fs.ftruncateSync(fd, data.length);
+    if (size > data.length) fs.ftruncateSync(fd, data.length);
     return true;
   } finally {
     fs.closeSync(fd);

@@ -58,6 +58,15 @@ function byServiceThenReplica(a: HostsMember, b: HostsMember): number {
   return a.service < b.service ? -1 : a.service > b.service ? 1 : a.replica - b.replica;
 }
 
+/** Member lists sorted by service then replica, per list (lists are not changed once made). */
+const sorted = new WeakMap<readonly HostsMember[], readonly HostsMember[]>();
+
+function sortedMembers(members: readonly HostsMember[]): readonly HostsMember[] {
+  let list = sorted.get(members);
+  if (!list) sorted.set(members, (list = [...members].sort(byServiceThenReplica)));
+  return list;
+}
+
 /** The /etc/hosts of `self`, given every container of the stack that is up (self included or not). */
 export function renderHosts(self: HostsMember, members: readonly HostsMember[]): string {
   const table = new HostsTable();
@@ -68,7 +77,11 @@ export function renderHosts(self: HostsMember, members: readonly HostsMember[]):
   const short = self.hostname.split('.')[0]!;
   if (short !== self.hostname) table.add(primary, short);
 
-  const everyone = [self, ...members.filter((m) => m.container !== self.container)].sort(byServiceThenReplica);
+  // As [self, ...others] sorted stably (self before its equals), from one sort per member list:
+  // a rewrite renders the files of a hundred containers from the same list (issue 16).
+  const everyone = sortedMembers(members).filter((m) => m.container !== self.container);
+  const at = everyone.findIndex((m) => byServiceThenReplica(m, self) >= 0);
+  everyone.splice(at < 0 ? everyone.length : at, 0, self);
   const addressOn = (m: HostsMember, network: string): string | undefined => m.networks.find((n) => n.network === network)?.address;
 
   // Links first: a link alias is this container's own choice and wins over others' names.

@@ -1,5 +1,6 @@
 /** A project's state on disk: its folder, ledger, container folders, and the lock that serializes `up`s. */
 export {
+  containerDir,
   containerPaths,
   createContainerDir,
   ensureProjectDir,

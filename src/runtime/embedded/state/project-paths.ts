@@ -64,10 +64,15 @@ export interface ContainerPaths {
   status: string;
 }
 
+/** The state folder of container `name` of `project` (containerPaths' `dir`, without the other eight joins: records are looked up often). */
+export function containerDir(root: string, project: string, name: string): string {
+  if (!CONTAINER.test(name)) throw new RuntimeError(`container ${JSON.stringify(name)}`, 'not a usable container name');
+  return path.join(projectDir(root, project), 'containers', name);
+}
+
 /** The state paths of container `name` of `project`. */
 export function containerPaths(root: string, project: string, name: string): ContainerPaths {
-  if (!CONTAINER.test(name)) throw new RuntimeError(`container ${JSON.stringify(name)}`, 'not a usable container name');
-  const dir = path.join(projectDir(root, project), 'containers', name);
+  const dir = containerDir(root, project, name);
   return {
     dir,
     upper: path.join(dir, 'upper'),

@@ -1,6 +1,8 @@
-/** Where the embedded runtime keeps its state: /var/lib/hafen, or HAFEN_ROOT. */
+/** Where the embedded runtime keeps its state: /var/lib/hafen (root), the user's data folder (rootless), or HAFEN_ROOT. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { userDataRoot } from '../rootless/rootless-paths.js';
+import { isRootless } from '../rootless/user-namespace.js';
 
 /** The folders of one store; all inside `root`, which is mode 0700 (only its owner drives hafen). */
 export interface StorePaths {
@@ -17,9 +19,13 @@ export interface StorePaths {
   tmp: string;
 }
 
-/** The state root: HAFEN_ROOT if set, else /var/lib/hafen. */
-export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.HAFEN_ROOT || '/var/lib/hafen');
+/**
+ * The state root: HAFEN_ROOT if set, else /var/lib/hafen for the host's root, else (a user
+ * without root, also inside hafen's user namespace where it is uid 0) $XDG_DATA_HOME/hafen.
+ */
+export function defaultRoot(env: NodeJS.ProcessEnv = process.env, rootless: boolean = isRootless()): string {
+  if (env.HAFEN_ROOT) return path.resolve(env.HAFEN_ROOT);
+  return rootless ? userDataRoot(env) : '/var/lib/hafen';
 }
 
 /** The store's folders under `root`, created (0700) when missing. */

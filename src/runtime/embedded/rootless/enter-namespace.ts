@@ -1,0 +1,63 @@
+/**
+ * Running a command of a user without root inside that user's namespaces (issue 17). Node is
+ * multithreaded and cannot setns into a user namespace, so the CLI runs itself again through
+ * `hafen-run userns-join` (same node, same arguments, same working folder and terminal), waits,
+ * and exits with its code. Inside, the process is uid 0 with capabilities over the namespaces, so
+ * the embedded runtime's paths (overlay mounts, bridges, veths, the launcher) work as for root;
+ * the supervisor it starts lives there too. HAFEN_USERNS marks the joined process, so the re-run
+ * happens once. Only the CLI may do this (a library's host process must not be replaced).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { RuntimeError, StateFolderError } from '../../../errors.js';
+import { hafenRunCommand } from '../launcher/hafen-run-path.js';
+import { defaultRoot } from '../store/store-paths.js';
+import { ensureNamespaceHolder, stopHolderIfIdle } from './namespace-holder.js';
+import { inUserNamespace, isRootless } from './user-namespace.js';
+import { userNamespaceRerunAllowed } from './rerun-permission.js';
+
+/** Set in the environment of the process that joined the holder (its pid). */
+export const JOINED_ENV = 'HAFEN_USERNS';
+
+/** True when the embedded runtime must first move into the user's namespaces: a user without root, outside them. */
+export function needsUserNamespace(env: NodeJS.ProcessEnv = process.env): boolean {
+  return process.platform === 'linux' && !env[JOINED_ENV] && !inUserNamespace() && isRootless();
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+
+/**
+ * Runs this CLI command again inside the user's namespaces (holder started when none runs) and
+ * exits with its exit code; afterwards stops the holder when the user has no project left.
+ */
+export async function rerunInUserNamespace(say: (line: string) => void): Promise<never> {
+  if (!userNamespaceRerunAllowed()) {
+    throw new RuntimeError('user namespace', 'the embedded runtime for a user without root runs through the `stack` command; from a library, use runtime: docker or run as root');
+  }
+  const root = defaultRoot();
+  try {
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 }); // first: a home the user cannot write is one plain line, with no holder made
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new StateFolderError(root, err as NodeJS.ErrnoException);
+    throw err;
+  }
+  const holder = await ensureNamespaceHolder({ say });
+  const [cmd, args] = hafenRunCommand(['userns-join', String(holder.pid), '--', process.execPath, ...process.execArgv, ...process.argv.slice(1)]);
+  const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, [JOINED_ENV]: String(holder.pid) } });
+  // The terminal's ^C reaches the child (same process group); a signal sent to us alone is passed on.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  const code = await new Promise<number>((resolve) => {
+    child.on('error', (err) => {
+      say(`error: cannot enter the user namespace: ${err.message}`);
+      resolve(125);
+    });
+    child.on('exit', (status, signal) => resolve(status ?? 128 + (signal ? (SIGNALS[signal] ?? 1) : 1)));
+  });
+  try {
+    await stopHolderIfIdle(root);
+  } catch (err) {
+    say(`warning: the user namespace holder was not stopped: ${(err as Error).message}`);
+  }
+  process.exit(code);
+}
