@@ -19,7 +19,8 @@ import { PublishError } from '../ports/proxy-spec.js';
 import { readProcStat } from '../process-info.js';
 import { keeperEntry, rootlessNetworkLeftovers, startRootlessNetwork, stopRootlessNetwork } from './network-lifecycle.js';
 import { RootlessPortSet } from './network-port-set.js';
-import type { RootlessNetworkRecord } from './network-record.js';
+import { readNetworkRecord, type RootlessNetworkRecord } from './network-record.js';
+import { holderNetworkDir, rootlessHolderNetwork } from './network-attach.js';
 import { addBridge, keeperWrapper, listeners, startInside, startStandInContainer, startStandInHolder, userCanOpenTun, type StandIn } from './network-test-holder.js';
 
 const PROJECT = 'rlnet';
@@ -135,7 +136,8 @@ describe.skipIf(
       if (stateDir) expect(rootlessNetworkLeftovers(stateDir)).toEqual([]);
     } finally {
       if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
-      // The host's end goes with the namespace of its peer; removed here only if that did not happen.
+      // The host's end goes with the namespace of its peer (the kernel does it a moment later).
+      for (let i = 0; i < 40 && fs.existsSync(`/sys/class/net/${OUTSIDE.hostSide}`); i++) await sleep(50);
       if (fs.existsSync(`/sys/class/net/${OUTSIDE.hostSide}`)) execFileSync('ip', ['link', 'del', OUTSIDE.hostSide]);
     }
     expect(fs.existsSync(`/sys/class/net/${OUTSIDE.hostSide}`)).toBe(false);
@@ -276,8 +278,10 @@ describe.skipIf(unmet(requireRoot(), requireRootlessUser(), requireCommand('nsen
   () => {
     it('publishes ports all the same, and says why there is no outbound network', async () => {
       const user = rootlessUser();
-      const stateDir = fs.mkdtempSync(path.join(user.runtimeDir, 'hafen-net-test-'));
-      fs.chownSync(stateDir, user.uid, user.gid);
+      const runtimeDir = fs.mkdtempSync(path.join(user.runtimeDir, 'hafen-net-test-'));
+      const stateDir = holderNetworkDir(runtimeDir);
+      fs.mkdirSync(stateDir);
+      for (const d of [runtimeDir, stateDir]) fs.chownSync(d, user.uid, user.gid);
       fs.writeFileSync(path.join(stateDir, 'index.html'), 'no outbound\n');
       const made: StandIn[] = [];
       try {
@@ -290,7 +294,12 @@ describe.skipIf(unmet(requireRoot(), requireRootlessUser(), requireCommand('nsen
         // Where the user cannot open /dev/net/tun (this machine kind leaves it 0600), the keeper is
         // started as the machine has it, asking for outbound traffic; elsewhere it is asked for none.
         const tun = userCanOpenTun();
-        const record = await startRootlessNetwork({ holderPid: holder.pid, stateDir, outbound: !tun, wrap: keeperWrapper({ tun: false }), env: user.env });
+        // Through the holder's network hook, as ensureNamespaceHolder calls it.
+        const said: string[] = [];
+        const hook = rootlessHolderNetwork({ say: (l) => said.push(l), outbound: !tun, wrap: keeperWrapper({ tun: false }), env: user.env });
+        await hook.attach({ pid: holder.pid, ns: { user: `/proc/${holder.pid}/ns/user`, mnt: `/proc/${holder.pid}/ns/mnt`, net: `/proc/${holder.pid}/ns/net` } }, runtimeDir);
+        const record = readNetworkRecord(stateDir)!;
+        expect(said).toEqual(tun ? [] : [expect.stringContaining('note: containers have no outbound network: /dev/net/tun')]);
         expect(record.outbound).toEqual({ unavailable: tun ? 'not asked for' : expect.stringContaining('/dev/net/tun cannot be opened by this user') });
         await using set = new RootlessPortSet('rlnet2', record.controlSocket);
         const [p] = await set.start([{ service: 'web', container: 'rlnet2-web-1', protocol: 'tcp', targetIp: '10.214.5.2', targetPort: 80 }]);
@@ -304,7 +313,7 @@ describe.skipIf(unmet(requireRoot(), requireRootlessUser(), requireCommand('nsen
       } finally {
         await stopRootlessNetwork(stateDir);
         for (const m of made.reverse()) await m.kill();
-        fs.rmSync(stateDir, { recursive: true, force: true });
+        fs.rmSync(runtimeDir, { recursive: true, force: true });
       }
     }, 60_000);
   },

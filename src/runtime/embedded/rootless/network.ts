@@ -2,7 +2,8 @@
  * The rootless network (issue 17): what connects a user's holder (user + network + mount
  * namespaces, the bridges and container veths made inside it by today's code) to the host.
  *
- * Wiring, once the holder exists (its pid, and a state folder of its own under $XDG_RUNTIME_DIR):
+ * Wiring: `useHolderNetwork(rootlessHolderNetwork({ say }))` (./network-attach.ts) where the CLI goes
+ * rootless, and ensureNamespaceHolder starts the keeper below for each new holder. In detail:
  *   - `startRootlessNetwork({ holderPid, stateDir })` once per holder (a second call finds the running
  *     keeper by STATE/network.json). It starts the keeper, detached, as the calling user, in the host's
  *     network namespace: slirp4netns on the holder (tap0 10.0.2.100, gateway 10.0.2.2, DNS 10.0.2.3),
@@ -21,6 +22,7 @@
  *   - No /dev/net/tun for the user (`outboundUnavailable()` says why): the keeper still runs and
  *     publishes ports; the record's outbound is `{ unavailable: why }`, for `up` to say once.
  */
+export { holderNetworkDir, rootlessHolderNetwork } from './network-attach.js';
 export { rootlessNetworkLeftovers, startRootlessNetwork, stopRootlessNetwork, keeperRunning, type StartNetworkOptions } from './network-lifecycle.js';
 export { outboundUnavailable, SLIRP_NETWORK } from './network-outbound.js';
 export { RootlessPortSet } from './network-port-set.js';
