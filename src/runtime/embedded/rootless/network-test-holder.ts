@@ -97,7 +97,7 @@ export async function startInside(pid: number, argv: string[], port: number, pro
   const [cmd, ...args] = rootlessCommand(...split(holderNetArgv(pid, argv)));
   const child = spawn(cmd!, args, { stdio: 'ignore' });
   for (let i = 0; !listensIn(child.pid!, port, protocol); i++) {
-    if (i > 500 || child.exitCode !== null) throw new Error(`${argv.join(' ')} did not start listening on ${port}/${protocol}`);
+    if (i > 1500 || child.exitCode !== null) throw new Error(`${argv.join(' ')} did not start listening on ${port}/${protocol}`);
     await sleep(10);
   }
   return {
