@@ -3,6 +3,7 @@
  * Bundles hafen into the few files the package ships (issue 15: file count; issue 16: start-up):
  *   dist/cli.js         `stack` / `hafen`
  *   dist/supervisor.js  the per-project supervisor, spawned by path (src/supervisor/spawn.ts)
+ *   dist/rootless-net.js  the rootless network keeper and relay, spawned by path (rootless/network-lifecycle.ts)
  *   dist/index.js       the library (ES module), dist/index.cjs its CommonJS door
  *   dist/chunks/*.js    code those share, and each command's modules, loaded when a command runs
  *   dist/index.d.ts, dist/index.d.cts   the public types, one file each
@@ -105,7 +106,7 @@ function typesStale() {
 /** Removes the previous bundle's files (never tsc's dist/src, dist/bench, ...). */
 function clean() {
   fs.rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
-  for (const f of ['cli.js', 'supervisor.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
+  for (const f of ['cli.js', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
 }
 
 /** Bundles the code; the types too when `types` is true, or when they are older than a source. */
@@ -113,7 +114,8 @@ export async function bundle({ types = typesStale() } = {}) {
   clean();
   await esbuild.build({
     ...common,
-    entryPoints: { cli: 'src/cli/bin.ts', supervisor: 'src/supervisor/bin.ts', index: 'src/index.ts' },
+    // rootless-net: the rootless network keeper and its relay, spawned by path (rootless/network-lifecycle.ts).
+    entryPoints: { cli: 'src/cli/bin.ts', supervisor: 'src/supervisor/bin.ts', 'rootless-net': 'src/runtime/embedded/rootless/network-keeper-main.ts', index: 'src/index.ts' },
     outdir: dist,
     format: 'esm',
     splitting: true,

@@ -1,0 +1,144 @@
+/**
+ * Outbound traffic of a rootless holder: slirp4netns attached to the holder's network namespace
+ * (a tap0 there, its other end a user-mode TCP/IP stack in this, the host's, namespace), plus NAT
+ * inside the holder from every stack bridge out through tap0. slirp4netns only answers for its own
+ * 10.0.2.0/24 network, so packets of the bridge subnets must leave tap0 with tap0's address: a
+ * MASQUERADE rule in the holder's own netfilter tables, which its user namespace's root may write
+ * (iptables-nft; iptables-legacy too, given a lock file it can open). Forwarding is switched on in the
+ * holder's namespace only.
+ *
+ * slirp4netns gets an exit fd: one end of a socket pair the caller (the keeper, ./network-keeper.ts)
+ * holds. The keeper's end closes when it exits, however it exits, and slirp4netns then exits too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { RuntimeError } from '../../../errors.js';
+import { runInHolder } from './network-holder-exec.js';
+
+/** slirp4netns's fixed addresses with --configure (its defaults). */
+export const SLIRP_NETWORK = { cidr: '10.0.2.0/24', address: '10.0.2.100', gateway: '10.0.2.2', dns: '10.0.2.3' } as const;
+/** The device slirp4netns makes in the holder. */
+export const OUTBOUND_DEVICE = 'tap0';
+
+/** What was started for outbound traffic. */
+export interface Outbound {
+  driver: 'slirp4netns';
+  pid: number;
+  /** slirp4netns's API socket (add_hostfwd, list_hostfwd; unused by hafen's own port forwarding). */
+  apiSocket: string;
+  device: string;
+  /** tap0's address, its gateway and the DNS forwarder containers' resolv.conf points at. */
+  address: string;
+  gateway: string;
+  dns: string;
+  /** Which iptables wrote the MASQUERADE rule. */
+  nat: 'iptables-nft' | 'iptables-legacy';
+}
+
+/** Why outbound traffic cannot be had here, or undefined when it can. */
+export function outboundUnavailable(): string | undefined {
+  try {
+    fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
+  } catch {
+    let mode = '';
+    try {
+      mode = ` (mode ${(fs.statSync('/dev/net/tun').mode & 0o777).toString(8).padStart(4, '0')}; udev's usual is 0666)`;
+    } catch {
+      mode = ' (it does not exist: the tun module is not loaded)';
+    }
+    return `/dev/net/tun cannot be opened by this user${mode}, so slirp4netns cannot make the tap device`;
+  }
+  return undefined;
+}
+
+/** Options of startOutbound. */
+export interface OutboundOptions {
+  holderPid: number;
+  /** Folder for slirp4netns's API socket and iptables-legacy's lock file. */
+  stateDir: string;
+  /** Where slirp4netns's output goes (an open file descriptor). */
+  logFd: number;
+  mtu?: number;
+  /** How long to wait for slirp4netns to say it is ready. */
+  readyTimeoutMs?: number;
+}
+
+/** A started slirp4netns and the end of its exit socket that keeps it alive. */
+export interface StartedOutbound extends Outbound {
+  child: ChildProcess;
+}
+
+function waitReady(child: ChildProcess, ready: Readable, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs);
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      ready.removeAllListeners('data');
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onExit = (code: number | null, signal: string | null): void => finish(new Error(`exited (${signal ?? `code ${code}`}) before it was ready`));
+    ready.on('data', () => finish());
+    child.once('exit', onExit);
+  });
+}
+
+/** Writes the MASQUERADE rule out through tap0 in the holder (once) and switches forwarding on. */
+export async function configureNat(holderPid: number, stateDir: string): Promise<Outbound['nat']> {
+  const forward = await runInHolder(holderPid, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+  if (forward.code !== 0) throw new RuntimeError(`holder ${holderPid}`, `cannot switch IPv4 forwarding on in its network namespace: ${forward.stderr}`);
+  const rule = ['-t', 'nat', '-A', 'POSTROUTING', '-o', OUTBOUND_DEVICE, '-j', 'MASQUERADE'];
+  const check = ['-t', 'nat', '-C', 'POSTROUTING', '-o', OUTBOUND_DEVICE, '-j', 'MASQUERADE'];
+  // iptables-legacy locks /run/xtables.lock, which the user cannot create; it honours XTABLES_LOCKFILE.
+  const env = { ...process.env, XTABLES_LOCKFILE: `${stateDir}/xtables.lock` };
+  const problems: string[] = [];
+  for (const tool of ['iptables-nft', 'iptables-legacy'] as const) {
+    if ((await runInHolder(holderPid, [tool, ...check], env)).code === 0) return tool;
+    const r = await runInHolder(holderPid, [tool, ...rule], env);
+    if (r.code === 0) return tool;
+    problems.push(`${tool}: ${r.stderr || `exit ${r.code}`}`);
+  }
+  throw new RuntimeError(`holder ${holderPid}`, `cannot add the MASQUERADE rule out through ${OUTBOUND_DEVICE}: ${problems.join('; ')}`);
+}
+
+/** Starts slirp4netns for the holder, waits until tap0 is configured, then sets up NAT. */
+export async function startOutbound(options: OutboundOptions): Promise<StartedOutbound> {
+  const why = outboundUnavailable();
+  if (why) throw new RuntimeError(`holder ${options.holderPid}`, `no outbound network: ${why}`);
+  const apiSocket = path.join(options.stateDir, 'slirp4netns.sock');
+  fs.rmSync(apiSocket, { force: true });
+  // fd 3: slirp4netns writes to it when tap0 is up; fd 4: slirp4netns exits when it reaches EOF.
+  const child = spawn(
+    'slirp4netns',
+    ['--configure', `--mtu=${options.mtu ?? 65520}`, '--disable-host-loopback', `--api-socket=${apiSocket}`, '--ready-fd=3', '--exit-fd=4', String(options.holderPid), OUTBOUND_DEVICE],
+    { stdio: ['ignore', options.logFd, options.logFd, 'pipe', 'pipe'] },
+  );
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  try {
+    await spawned;
+    await waitReady(child, child.stdio[3] as Readable, options.readyTimeoutMs ?? 10_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new RuntimeError(`holder ${options.holderPid}`, `slirp4netns: ${(err as Error).message}`, { cause: err });
+  }
+  (child.stdio[3] as Readable).destroy();
+  // The exit end stays open for as long as this process lives; nothing is ever written to it.
+  (child.stdio[4] as Writable).on('error', () => {});
+  try {
+    const nat = await configureNat(options.holderPid, options.stateDir);
+    return { driver: 'slirp4netns', pid: child.pid!, child, apiSocket, device: OUTBOUND_DEVICE, ...pick(SLIRP_NETWORK), nat };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+function pick(n: typeof SLIRP_NETWORK): { address: string; gateway: string; dns: string } {
+  return { address: n.address, gateway: n.gateway, dns: n.dns };
+}
