@@ -19,6 +19,12 @@ for (const factory of runtimes) {
     it('removes everything of a project whose creator was SIGKILLed midway', async () => {
       const project = h.project;
       const child = spawnTs(SCRIPT, [factory.name, h.setup.root, String(h.setup.slot), project], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const closed = new Promise((resolve) => child.on('close', resolve));
+      // A timed-out test must not leave the child creating containers after the cleanup looked.
+      h.beforeCleanup(async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await closed;
+      });
       let stderr = '';
       child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
       const ready = await new Promise<boolean>((resolve) => {
@@ -26,7 +32,6 @@ for (const factory of runtimes) {
         child.on('close', () => resolve(false));
       });
       expect(ready, stderr).toBe(true);
-      const closed = new Promise((resolve) => child.on('close', resolve));
       child.kill('SIGKILL');
       await closed;
 

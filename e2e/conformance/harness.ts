@@ -24,6 +24,8 @@ export interface Harness {
   labels(): Record<string, string>;
   /** Runtime name of a network of the current project. */
   net(name: string): string;
+  /** Run first after the current test, even when it timed out (e.g. kill a helper process that would go on creating). */
+  beforeCleanup(fn: () => Promise<void> | void): void;
 }
 
 /** A new project name: lowercase, unique per run. */
@@ -37,6 +39,8 @@ export function useRuntime(factory: RuntimeFactory, slot: number, prefix: string
   h.labels = () => ({ [Label.project]: h.project });
   h.net = (name) => `${h.project}_${name}`;
   h.spec = (name, fields) => defaultContainerSpec(h.project, name, fields);
+  const firsts: (() => Promise<void> | void)[] = [];
+  h.beforeCleanup = (fn) => void firsts.push(fn);
 
   beforeAll(async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-conformance-${factory.name}-`));
@@ -46,6 +50,7 @@ export function useRuntime(factory: RuntimeFactory, slot: number, prefix: string
   }, 120_000);
 
   afterEach(async () => {
+    for (const fn of firsts.splice(0)) await fn();
     const project = h.project;
     h.project = newProject(prefix);
     const { runtime } = h;

@@ -77,11 +77,17 @@ export class RootlessPortSet implements AsyncDisposable {
   private async ask(request: KeeperRequest): Promise<Extract<KeeperReply, { ok: true }>> {
     // A keeper started again (a new holder) is reached on a new connection.
     if (this.connection && (await this.connection.catch(() => undefined))?.closed) this.connection = undefined;
-    this.connection ??= KeeperConnection.open(this.controlSocket).catch((err: Error) => {
+    const unreachable = (err: Error): RuntimeError => {
       this.connection = undefined;
-      throw new RuntimeError(`project ${this.project}`, `cannot reach the rootless network keeper at ${this.controlSocket}: ${err.message}`, { cause: err });
+      return new RuntimeError(`project ${this.project}`, `cannot reach the rootless network keeper at ${this.controlSocket}: ${err.message}`, { cause: err });
+    };
+    this.connection ??= KeeperConnection.open(this.controlSocket).catch((err: Error) => {
+      throw unreachable(err);
     });
-    const reply = await (await this.connection).ask(request);
+    // A keeper that went while the connection looked open fails the write (EPIPE) or the wait: the same error.
+    const reply = await (await this.connection).ask(request).catch((err: Error) => {
+      throw unreachable(err);
+    });
     if (reply.ok) return reply;
     const { error } = reply;
     if (error.reason && error.port) throw new PublishError(error.port, Object.assign(new Error(error.message), { code: error.reason }));

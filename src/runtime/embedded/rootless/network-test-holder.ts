@@ -24,7 +24,8 @@ function exited(child: ChildProcess): Promise<void> {
 async function spawnInNewNetns(argv: string[], than: number): Promise<StandIn> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
   const pid = child.pid!;
-  const other = fs.readlinkSync(`/proc/${than}/ns/net`);
+  // A namespace of its own: neither `than`'s nor ours (a child just forked is still in ours until it joins and unshares).
+  const others = [fs.readlinkSync(`/proc/${than}/ns/net`), fs.readlinkSync('/proc/self/ns/net')];
   for (let i = 0; ; i++) {
     let ns: string | undefined;
     try {
@@ -32,7 +33,7 @@ async function spawnInNewNetns(argv: string[], than: number): Promise<StandIn> {
     } catch {
       // Not there yet.
     }
-    if (ns && ns !== other) break;
+    if (ns && !others.includes(ns)) break;
     if (i > 1000 || child.exitCode !== null) throw new Error(`${argv.join(' ')} made no network namespace`);
     await sleep(5);
   }
