@@ -19,31 +19,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
+import { SERVICES, healthChainFile as stackFile } from './health-chain.js';
 import { median, spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
-const SERVICES = 5;
 const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js'); // the bundle users run
 const PICKED = process.env.TOOLS?.split(',');
-
-/** The stack file: `image` for every service; `startInterval` adds hafen's start_interval. */
-function stackFile(image: string, startInterval: boolean): string {
-  const lines = ['services:'];
-  for (let i = 1; i <= SERVICES; i++) {
-    lines.push(
-      `  s${i}:`,
-      `    image: ${image}`,
-      `    command: ["sh", "-c", "mkdir -p /www; echo s${i} > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]`,
-      '    healthcheck:',
-      '      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/"]',
-      `      interval: 500ms${startInterval ? '\n      start_interval: 100ms' : ''}`,
-      '      timeout: 2s',
-      '      retries: 60',
-    );
-    if (i > 1) lines.push('    depends_on:', `      s${i - 1}: {condition: service_healthy}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 interface Tool {
   /** As TOOLS names it. */

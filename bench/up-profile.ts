@@ -19,32 +19,12 @@ import { fileURLToPath } from 'node:url';
 import type { Event } from '../src/executor/events.js';
 import { openStore } from '../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../src/testing/busybox-image.js';
+import { SERVICES, healthChainFile } from './health-chain.js';
 import { spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
-const SERVICES = 5;
 const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js');
 const PROJECT = `benchprof${process.pid}`;
-
-/** The stack of bench/compose.ts, hafen's variant (start_interval). */
-function stackFile(image: string): string {
-  const lines = ['services:'];
-  for (let i = 1; i <= SERVICES; i++) {
-    lines.push(
-      `  s${i}:`,
-      `    image: ${image}`,
-      `    command: ["sh", "-c", "mkdir -p /www; echo s${i} > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]`,
-      '    healthcheck:',
-      '      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/"]',
-      '      interval: 500ms',
-      '      start_interval: 100ms',
-      '      timeout: 2s',
-      '      retries: 60',
-    );
-    if (i > 1) lines.push('    depends_on:', `      s${i - 1}: {condition: service_healthy}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 /** The image: `docker save` of busybox (as bench/compose.ts) or the store's own. */
 async function image(dir: string, root: string): Promise<string> {
@@ -144,7 +124,7 @@ async function main(): Promise<void> {
   };
   const runs: Figures[] = [];
   try {
-    fs.writeFileSync(path.join(dir, 'stack.yaml'), stackFile(await image(dir, root)));
+    fs.writeFileSync(path.join(dir, 'stack.yaml'), healthChainFile(await image(dir, root), true));
     for (let run = -1; run < RUNS; run++) {
       const f = profileRun(dir, env, root);
       down();
