@@ -22,6 +22,7 @@ import { startRootlessNetwork, stopRootlessNetwork } from '../src/runtime/embedd
 import { RootlessPortSet } from '../src/runtime/embedded/rootless/network-port-set.js';
 import { addBridge, inHolder, keeperWrapper, startInside, startStandInContainer, startStandInHolder, type StandIn } from '../src/runtime/embedded/rootless/network-test-holder.js';
 import { rootlessUser } from '../src/testing/rootless-user.js';
+import { freePort } from '../src/testing/free-port.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const CONNECTS = Number(process.env.CONNECTS ?? 200);
@@ -134,14 +135,6 @@ function slirpApi(socket: string, request: unknown): Promise<{ return?: unknown;
     c.on('end', () => resolve(JSON.parse(text) as { return?: unknown; error?: { desc: string } }));
     c.on('error', reject);
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function main(): Promise<void> {

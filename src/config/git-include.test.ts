@@ -5,7 +5,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { ConfigError } from '../errors.js';
 import { unmet, requireCommand } from '../testing/requirements.js';
 import { parseGitRef } from './git-remote.js';
 import { loadStack } from './index.js';
+import { freePort } from '../testing/free-port.js';
 
 describe('git references, told apart from local paths as Compose does', () => {
   it.each<[string, ReturnType<typeof parseGitRef>]>([
@@ -34,15 +34,6 @@ describe('git references, told apart from local paths as Compose does', () => {
     expect(parseGitRef(text)).toEqual(expected);
   });
 });
-
-/** A free TCP port on loopback. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.skipIf(unmet(requireCommand('git')))('include from a git repository', () => {
   let base: string;

@@ -22,6 +22,7 @@ import { RootlessPortSet } from './network-port-set.js';
 import { readNetworkRecord, type RootlessNetworkRecord } from './network-record.js';
 import { holderNetworkDir, rootlessHolderNetwork } from './network-attach.js';
 import { addBridge, keeperWrapper, listeners, startInside, startStandInContainer, startStandInHolder, userCanOpenTun, type StandIn } from './network-test-holder.js';
+import { freePort } from '../../../testing/free-port.js';
 
 const PROJECT = 'rlnet';
 const CONTAINER = 'rlnet-web-1';
@@ -70,14 +71,6 @@ function udpAsk(port: number, message: string): Promise<string> {
     client.once('message', (m) => (clearTimeout(timer), resolve(m.toString())));
     client.send(message, port, '127.0.0.1');
   }).finally(() => client.close());
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe.skipIf(

@@ -12,13 +12,21 @@ const INITIAL_MAP = /^\s*0\s+0\s+4294967295\s*$/;
 /** The text of a uid_map (injectable for tests). */
 export type MapReader = () => string | undefined;
 
+// Read once: a process's map is fixed once written (Node never unshares), and isRootless() is asked
+// on every container start.
+let ownMap: { text: string | undefined } | undefined;
 const readOwnMap: MapReader = () => {
+  ownMap ??= { text: readMapFile() };
+  return ownMap.text;
+};
+
+function readMapFile(): string | undefined {
   try {
     return fs.readFileSync('/proc/self/uid_map', 'utf8');
   } catch {
     return undefined; // not Linux, or no /proc: no user namespace hafen made
   }
-};
+}
 
 /** True inside a user namespace other than the host's (hafen's rootless one, or any other). */
 export function inUserNamespace(read: MapReader = readOwnMap): boolean {
