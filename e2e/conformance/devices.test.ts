@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostBlockDevice, hostTty } from '../../src/testing/host-devices.js';
 import { unmet, type Requirement } from '../../src/testing/requirements.js';
-import { logText, useRuntime, type Harness } from './harness.js';
+import { caveatOf, logText, useRuntime, type Harness } from './harness.js';
 import { runtimes } from './runtimes.js';
 
 const disk = hostBlockDevice();
@@ -69,7 +69,7 @@ async function run(h: Harness, name: string, fields: Parameters<Harness['spec']>
 const DEFAULT = ['disk-mknod=ok', 'disk-read=EPERM', 'tty-mknod=ok', 'tty-open=EPERM', 'fuse-open=EPERM', 'null=ok', 'zero=ok', 'urandom=ok', 'tty=ENXIO'];
 
 for (const factory of runtimes) {
-  describe.skipIf(unmet(...factory.requirements, requireBlockDevice()))(`conformance (${factory.name}): devices`, () => {
+  describe.skipIf(unmet(...factory.requirements, requireBlockDevice()) || caveatOf(factory, 'devices'))(`conformance (${factory.name}): devices`, () => {
     const h = useRuntime(factory, 27, 'cd');
 
     it("lets container root mknod the host's disk and a tty but not open them, in the container and in an exec", async () => {

@@ -49,6 +49,7 @@ for (const factory of runtimes) {
       } finally {
         ac.abort();
         await following;
+        await factory.cleanup(h.runtime, `${h.project}x`); // the other project's state (its container is gone), which the harness does not know of
       }
     }, 60_000);
   });

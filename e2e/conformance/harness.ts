@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { Label, type ContainerSpec, type Runtime } from '../../src/runtime/runtime.js';
-import type { RuntimeFactory, RuntimeSetup, TestImages } from './runtimes.js';
+import type { Caveat, RuntimeFactory, RuntimeSetup, TestImages } from './runtimes.js';
 
 /** The state of one test file against one runtime. */
 export interface Harness {
@@ -26,6 +26,15 @@ export interface Harness {
   net(name: string): string;
   /** Run first after the current test, even when it timed out (e.g. kill a helper process that would go on creating). */
   beforeCleanup(fn: () => Promise<void> | void): void;
+  /** A new folder under the file's root that the runtime may read and write (bind sources, build contexts, copies). */
+  tempDir(prefix: string): string;
+}
+
+/** Why `factory` cannot make `check` (said once on the console, so a skipped case shows its reason), or undefined. */
+export function caveatOf(factory: RuntimeFactory, check: Caveat): string | undefined {
+  const why = factory.caveat?.(check);
+  if (why) console.warn(`skipped on ${factory.name} (${check}): ${why}`);
+  return why;
 }
 
 /** A new project name: lowercase, unique per run. */
@@ -41,6 +50,11 @@ export function useRuntime(factory: RuntimeFactory, slot: number, prefix: string
   h.spec = (name, fields) => defaultContainerSpec(h.project, name, fields);
   const firsts: (() => Promise<void> | void)[] = [];
   h.beforeCleanup = (fn) => void firsts.push(fn);
+  h.tempDir = (prefix) => {
+    const dir = fs.mkdtempSync(path.join(h.setup.root, prefix));
+    factory.handOver?.(dir);
+    return dir;
+  };
 
   beforeAll(async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-conformance-${factory.name}-`));
@@ -64,8 +78,12 @@ export function useRuntime(factory: RuntimeFactory, slot: number, prefix: string
 
   afterAll(async () => {
     await h.runtime?.close();
-    if (h.setup) fs.rmSync(h.setup.root, { recursive: true, force: true });
-  });
+    if (!h.setup) return;
+    // Only what the runtime keeps for as long as it is open (rootless: the user's holder) is checked here.
+    const left = factory.finalLeaks?.(h.setup) ?? [];
+    fs.rmSync(h.setup.root, { recursive: true, force: true });
+    expect(left, 'left after the runtime was closed').toEqual([]);
+  }, 60_000);
   return h;
 }
 

@@ -19,7 +19,7 @@ for (const factory of runtimes) {
     let image: string;
 
     beforeAll(async () => {
-      const context = fs.mkdtempSync(path.join(h.setup.root, 'config-image-'));
+      const context = h.tempDir('config-image-');
       fs.writeFileSync(
         path.join(context, 'Dockerfile'),
         [

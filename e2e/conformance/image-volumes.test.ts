@@ -30,7 +30,7 @@ for (const factory of runtimes) {
     let image: string;
 
     beforeAll(async () => {
-      const context = fs.mkdtempSync(path.join(h.setup.root, 'volume-image-'));
+      const context = h.tempDir('volume-image-');
       fs.writeFileSync(
         path.join(context, 'Dockerfile'),
         [

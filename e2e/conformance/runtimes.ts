@@ -6,6 +6,7 @@
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { importBusyboxImage as importDockerBusybox, importNodeImage } from '../../src/runtime/docker/test-images.js';
 import { EmbeddedRuntime } from '../../src/runtime/embedded/embedded-runtime.js';
@@ -13,6 +14,9 @@ import { openStore } from '../../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../../src/testing/busybox-image.js';
 import { findLeaks } from '../../src/testing/leaks.js';
 import { requireCommand, requireOverlay, requireRoot, type Requirement } from '../../src/testing/requirements.js';
+import { findRootlessLeaks, rootlessUserLeftovers, type RootlessPlaces } from '../../src/testing/rootless-leaks.js';
+import { DRIVER_SCRIPT, rootlessRuntime, type RootlessRuntime } from '../../src/testing/rootless-runtime/runtime-client.js';
+import { requireRootlessUser, rootlessUser } from '../../src/testing/rootless-user.js';
 
 /** A Docker engine answers (DOCKER_HOST or the local socket). */
 function requireDockerd(): Requirement {
@@ -68,10 +72,17 @@ export interface RuntimeFactory {
   leaks(project: string, setup: RuntimeSetup): string[];
   /** Why this runtime cannot meet a check the suite makes of the others, if it cannot (the test skips that check, saying why). */
   caveat?(check: Caveat): string | undefined;
+  /** Makes a folder the test made (under `root`) usable by the runtime's user (rootless: owned by it). */
+  handOver?(dir: string): void;
+  /** What is left once the runtime was closed (rootless: the user's holder, keeper, runtime files). */
+  finalLeaks?(setup: RuntimeSetup): string[];
 }
 
-/** Checks some runtime cannot meet: the order of stdout against stderr lines, privileged containers. */
-export type Caveat = 'stream-order' | 'privileged';
+/**
+ * Checks some runtime cannot meet: the order of stdout against stderr lines, privileged containers;
+ * and (rootless) what needs a cgroup of its own or the host's privileges.
+ */
+export type Caveat = 'stream-order' | 'privileged' | 'cgroup-limits' | 'freezer' | 'devices' | 'published-ports';
 
 /** Why the engine cannot run a privileged container here: Docker grants every capability up to cap_last_cap. */
 function privilegedCaveat(): string | undefined {
@@ -81,6 +92,37 @@ function privilegedCaveat(): string | undefined {
   if ((bounding & all) === all) return undefined;
   return 'this machine\'s capability bounding set lacks some of the kernel\'s capabilities, so `docker run --privileged` itself fails here';
 }
+
+/**
+ * The rootless user's places for a test file's folder: state under `root/data`, the holder's
+ * record under `root/run`; the driver's own processes are spared by the leak check.
+ */
+function rootlessPlaces(root: string): RootlessPlaces {
+  return { dataRoot: path.join(root, 'data'), runtimeDir: path.join(root, 'run'), spare: (argv) => argv.includes(DRIVER_SCRIPT) };
+}
+
+/** Gives `dir` (and what is in it) to the rootless test user. */
+function chownToUser(dir: string): void {
+  const { uid, gid } = rootlessUser();
+  fs.chownSync(dir, uid, gid);
+  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) fs.lchownSync(path.join(dir, entry), uid, gid);
+}
+
+/**
+ * Why the rootless runtime cannot do a check here. No cgroup is delegated to the test user (root
+ * would have to make `<hierarchy>/hafen` and give it away, and this machine's cgroup v2 tree has no
+ * controllers): memory and CPU limits, freezing and usage are cgroup work. The device checks need the
+ * host's block devices and a device cgroup, which a user namespace cannot have (the kernel refuses
+ * every device node a user namespace makes). A privileged container of a user holds only the
+ * user namespace's capabilities, not the host's devices.
+ */
+const ROOTLESS_CAVEATS: Partial<Record<Caveat, string>> = {
+  'cgroup-limits': 'no cgroup is delegated to the rootless test user, so memory and CPU limits are not applied (`up` says so, `--strict-limits` refuses)',
+  freezer: 'no cgroup is delegated to the rootless test user: pausing needs the freezer',
+  devices: 'a user namespace cannot open the host\'s device nodes, nor use a device cgroup',
+  privileged: 'a privileged container of a user without root holds the user namespace\'s capabilities only: no host devices, no host /sys',
+  'published-ports': 'rootless published ports are wired by the rootless network helper (branch rl-net); enable once it is merged',
+};
 
 export const runtimes: RuntimeFactory[] = [
   {
@@ -104,7 +146,29 @@ export const runtimes: RuntimeFactory[] = [
     caveat: (check) =>
       check === 'stream-order'
         ? 'Docker reads stdout and stderr through two pipes and does not keep their relative order (`docker logs` shows the same)'
-        : privilegedCaveat(),
+        : check === 'privileged'
+          ? privilegedCaveat()
+          : undefined,
+  },
+  {
+    // The embedded runtime as the rootless test user (issue 17): every call is made by a driver
+    // process of that user inside its user namespace (src/testing/rootless-runtime/). Its subnets:
+    // 10.215/10.216, an /21 per slot, apart from the root run's so both run at once.
+    name: 'embedded-rootless',
+    make: ({ root, slot }) => {
+      const places = rootlessPlaces(root);
+      for (const dir of [places.dataRoot, places.runtimeDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.chmodSync(root, 0o755);
+      chownToUser(root);
+      return rootlessRuntime({ root: places.dataRoot, runtimeDir: places.runtimeDir, subnetPool: `10.${215 + (slot >> 5)}.${(slot & 31) * 8}.0/21:24` });
+    },
+    requirements: [requireRootlessUser(), requireOverlay(), requireCommand('busybox'), requireCommand('ip')],
+    images: async (runtime) => ({ busybox: await (runtime as RootlessRuntime).importBusybox(), node: 'host' }),
+    cleanup: (runtime, project) => (runtime as RootlessRuntime).cleanupProject(project),
+    leaks: (project, { root }) => findRootlessLeaks(project, rootlessPlaces(root)),
+    caveat: (check) => ROOTLESS_CAVEATS[check],
+    handOver: chownToUser,
+    finalLeaks: ({ root }) => rootlessUserLeftovers(rootlessPlaces(root)),
   },
 ];
 

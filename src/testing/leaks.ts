@@ -44,10 +44,10 @@ function readDir(dir: string): string[] {
   }
 }
 
-/** Mounts of the project: below its state folder, its netns binds, or any path naming `hafen/<project>`. */
-function mountLeaks(project: string, stateDir: string): string[] {
+/** Mounts of the project: below its state folder, its netns binds, or any path naming `hafen/<project>` (in `mountInfo`: another mount namespace's too). */
+export function mountLeaks(project: string, stateDir: string, mountInfo = '/proc/self/mountinfo'): string[] {
   const named = new RegExp(`(^|/)hafen[/.]${escapeRegExp(project)}([/.]|$)`);
-  return readMountInfo()
+  return readMountInfo(mountInfo)
     .filter((m) => m.mountPoint === stateDir || m.mountPoint.startsWith(`${stateDir}/`) || named.test(m.mountPoint))
     .map((m) => `mount ${m.mountPoint} (${m.fsType})`);
 }

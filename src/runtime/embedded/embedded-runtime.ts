@@ -577,14 +577,16 @@ export class EmbeddedRuntime implements Runtime {
       if (observed.state === 'running' && record.run) {
         const cgroup = this.cgroupName(record);
         const layout = this.ctx.cgroupLayout();
-        const paused = this.frozen(record);
-        if (!paused) await freeze(layout, cgroup).catch((err: Error) => {
+        // Held still unless paused already; without a cgroup of its own (rootless with none
+        // delegated) nothing can freeze it, and the copy runs beside it, as `docker cp` always does.
+        const hold = record.run.process.cgroups.length > 0 && !this.frozen(record);
+        if (hold) await freeze(layout, cgroup).catch((err: Error) => {
           throw new RuntimeError(resource, `cannot hold it still for the copy: ${err.message}`, { cause: err });
         });
         try {
           await fn(runningFs(resource, record.run.pid, readOnly));
         } finally {
-          if (!paused) thaw(layout, cgroup);
+          if (hold) thaw(layout, cgroup);
         }
         return;
       }
