@@ -1,11 +1,14 @@
 /**
  * What a stack brought up through the library leaves on the machine after `down()`: the leak check of
  * src/testing/leaks.ts, plus the project's supervisor process and files in its state folder. Empty when clean.
+ * For a user without root (issue 17) also what is left in the user's namespace holder, and once the
+ * user has no project left, the holder itself, its network keeper and runtime files (src/testing/rootless-leaks.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectDir } from '../src/runtime/embedded/state/project-paths.js';
 import { findLeaks } from '../src/testing/leaks.js';
+import { findRootlessLeaks, rootlessUserLeftovers, userHasProjects, type RootlessPlaces } from '../src/testing/rootless-leaks.js';
 
 /** A supervisor's script: the bundle's dist/supervisor.js, or tsc's dist/src/supervisor/main.js. */
 export const isSupervisorScript = (arg: string): boolean => arg.endsWith('/supervisor.js') || arg.endsWith('supervisor/main.js');
@@ -58,4 +61,16 @@ function readyRecords(project: string, root: string): string[] {
 /** Everything of `project` still on this machine, one line each. */
 export function stackLeftovers(project: string, root: string): string[] {
   return [...findLeaks(project, { root }), ...supervisors(project, root), ...stateFiles(project, root), ...readyRecords(project, root)];
+}
+
+/**
+ * Everything of the rootless user's `project` still on this machine: as stackLeftovers (under the
+ * user's state root), plus the project's mounts, links and processes inside the user's holder; and
+ * when this was the user's last project, anything of the user's hafen at all (holder, keeper,
+ * slirp4netns, runtime folder, state but the image store).
+ */
+export function rootlessStackLeftovers(project: string, places: RootlessPlaces): string[] {
+  const root = places.dataRoot;
+  const last = userHasProjects(root) ? [] : rootlessUserLeftovers(places);
+  return [...findRootlessLeaks(project, places), ...supervisors(project, root), ...stateFiles(project, root), ...readyRecords(project, root), ...last];
 }

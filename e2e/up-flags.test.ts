@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
-import { stack, type CliResult } from './cli.js';
+import type { CliResult } from './cli.js';
 import { cliTargets, stackOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 
@@ -63,7 +63,7 @@ interface PsRow {
   state: string;
 }
 
-for (const target of cliTargets('10.251.0.0/16:24')) {
+for (const target of cliTargets('10.251.0.0/16:24', { rootless: true })) {
   describe.skipIf(unmet(...runtimeNamed(target.name).requirements))(`up/down/logs flags on the ${target.name} runtime`, () => {
     let dir: string;
     let image: string;
@@ -134,7 +134,7 @@ for (const target of cliTargets('10.251.0.0/16:24')) {
       expect(run(p, 'changed.yaml', ['exec', 'web', 'cat', '/tmp/mark']).code).not.toBe(0); // recreated: a new writable layer
 
       // down --rmi local by the project's name alone: the image built under the project's name goes, the tagged one stays.
-      const down = stack(['--runtime', target.name, '-p', p, '--progress', 'plain', 'down', '-t', '1', '--rmi', 'local'], { cwd: file('nofile'), env: target.env(), timeout: 90_000 });
+      const down = target.stack(['--runtime', target.runtime, '-p', p, '--progress', 'plain', 'down', '-t', '1', '--rmi', 'local'], { cwd: file('nofile') });
       expect(down.code, down.stderr).toBe(0);
       expect(down.stderr).toContain(`removed image(s): ${p}-built`);
       const noBuild = run(p, 'stack.yaml', ['up', '-d', '--no-build']);
@@ -161,14 +161,14 @@ for (const target of cliTargets('10.251.0.0/16:24')) {
       ok(run(p, 'web-only.yaml', ['down']));
 
       // Colour forced on (FORCE_COLOR), and --no-color still takes it off.
-      const argv = ['--runtime', target.name, '-f', file('never-ready.yaml'), '-p', p, '--progress', 'plain', 'up', '--wait', '--wait-timeout', '20s'];
-      const colour = { cwd: dir, env: { ...target.env(), NO_COLOR: '', FORCE_COLOR: '1' }, timeout: 90_000 };
-      const failed = stack([...argv, '--no-color'], colour);
+      const argv = ['--runtime', target.runtime, '-f', file('never-ready.yaml'), '-p', p, '--progress', 'plain', 'up', '--wait', '--wait-timeout', '20s'];
+      const colour = { cwd: dir, env: { NO_COLOR: '', FORCE_COLOR: '1' } };
+      const failed = target.stack([...argv, '--no-color'], colour);
       expect(failed.code, failed.stderr).toBe(1);
       expect(failed.stderr).toMatch(/sick\s+failed/);
       expect(failed.stderr).not.toMatch(/ok\s+failed/);
       expect(failed.stderr).not.toContain('\x1b[');
-      expect(stack(argv, colour).stderr).toContain('\x1b[');
+      expect(target.stack(argv, colour).stderr).toContain('\x1b[');
     }, 180_000);
 
     it('attached: --attach/--no-attach choose the logs shown, --no-log-prefix and --timestamps shape them; logs --until cuts them', () => {

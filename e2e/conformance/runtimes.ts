@@ -16,7 +16,7 @@ import { findLeaks } from '../../src/testing/leaks.js';
 import { requireCommand, requireOverlay, requireRoot, type Requirement } from '../../src/testing/requirements.js';
 import { findRootlessLeaks, rootlessUserLeftovers, type RootlessPlaces } from '../../src/testing/rootless-leaks.js';
 import { DRIVER_SCRIPT, rootlessRuntime, type RootlessRuntime } from '../../src/testing/rootless-runtime/runtime-client.js';
-import { requireRootlessUser, rootlessUser } from '../../src/testing/rootless-user.js';
+import { giveToRootlessUser, requireRootlessUser } from '../../src/testing/rootless-user.js';
 
 /** A Docker engine answers (DOCKER_HOST or the local socket). */
 function requireDockerd(): Requirement {
@@ -101,13 +101,6 @@ function rootlessPlaces(root: string): RootlessPlaces {
   return { dataRoot: path.join(root, 'data'), runtimeDir: path.join(root, 'run'), spare: (argv) => argv.includes(DRIVER_SCRIPT) };
 }
 
-/** Gives `dir` (and what is in it) to the rootless test user. */
-function chownToUser(dir: string): void {
-  const { uid, gid } = rootlessUser();
-  fs.chownSync(dir, uid, gid);
-  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) fs.lchownSync(path.join(dir, entry), uid, gid);
-}
-
 /**
  * Why the rootless runtime cannot do a check here. No cgroup is delegated to the test user (root
  * would have to make `<hierarchy>/hafen` and give it away, and this machine's cgroup v2 tree has no
@@ -159,7 +152,7 @@ export const runtimes: RuntimeFactory[] = [
       const places = rootlessPlaces(root);
       for (const dir of [places.dataRoot, places.runtimeDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.chmodSync(root, 0o755);
-      chownToUser(root);
+      giveToRootlessUser(root);
       return rootlessRuntime({ root: places.dataRoot, runtimeDir: places.runtimeDir, subnetPool: `10.${215 + (slot >> 5)}.${(slot & 31) * 8}.0/21:24` });
     },
     requirements: [requireRootlessUser(), requireOverlay(), requireCommand('busybox'), requireCommand('ip')],
@@ -167,7 +160,7 @@ export const runtimes: RuntimeFactory[] = [
     cleanup: (runtime, project) => (runtime as RootlessRuntime).cleanupProject(project),
     leaks: (project, { root }) => findRootlessLeaks(project, rootlessPlaces(root)),
     caveat: (check) => ROOTLESS_CAVEATS[check],
-    handOver: chownToUser,
+    handOver: giveToRootlessUser,
     finalLeaks: ({ root }) => rootlessUserLeftovers(rootlessPlaces(root)),
   },
 ];

@@ -137,3 +137,11 @@ export function rootlessCommand(command: string, args: string[]): string[] {
   const u = rootlessUser();
   return ['setpriv', `--reuid=${u.uid}`, `--regid=${u.gid}`, '--init-groups', '--inh-caps=-all', '--', command, ...args];
 }
+
+/** Gives `target` (a file, or a folder and everything below it) to the rootless user: a test's files become the user's own. */
+export function giveToRootlessUser(target: string): void {
+  const { uid, gid } = rootlessUser();
+  fs.lchownSync(target, uid, gid);
+  if (!fs.lstatSync(target).isDirectory()) return;
+  for (const entry of fs.readdirSync(target, { recursive: true }) as string[]) fs.lchownSync(path.join(target, entry), uid, gid);
+}

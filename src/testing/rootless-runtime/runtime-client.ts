@@ -59,7 +59,7 @@ async function startDriver(places: DriverPlaces): Promise<Driver> {
   if (!fs.existsSync(DRIVER_SCRIPT)) throw new Error(`${DRIVER_SCRIPT} is missing: run \`npm run build\` first (npm test does)`);
   const [cmd, ...args] = rootlessCommand(process.execPath, [DRIVER_SCRIPT]);
   const child = spawn(cmd!, args, {
-    cwd: places.root,
+    cwd: places.runtimeDir, // the state root may not be made yet
     env: { ...rootlessUser().env, HAFEN_ROOT: places.root, XDG_RUNTIME_DIR: places.runtimeDir, HAFEN_SUBNET_POOL: places.subnetPool },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -70,9 +70,13 @@ async function startDriver(places: DriverPlaces): Promise<Driver> {
   });
   const calls = new Map<number, Call>();
   let nextId = 1;
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => (child.on('exit', () => resolve()), child.on('error', () => resolve())));
   const ready = new Promise<void>((resolve, reject) => {
     calls.set(0, { resolve: () => resolve(), reject, callbacks: [] });
+    child.on('error', (err) => {
+      for (const c of calls.values()) c.reject(new Error(`cannot start the rootless runtime driver: ${err.message}`));
+      calls.clear();
+    });
     child.on('exit', (code, signal) => {
       const err = new Error(`the rootless runtime driver exited (${signal ?? code}): ${stderr.trim()}`);
       for (const c of calls.values()) c.reject(err);
