@@ -34,98 +34,99 @@ const STACK = (image: string) => `services:
     profiles: [flaky]
 `;
 
-const target = cliTargets('10.224.0.0/16:24').find((t) => t.name === 'embedded')!;
+// As root and as the rootless test user (issue 17: its supervisor lives in the user's namespace).
+for (const target of cliTargets('10.224.0.0/16:24', { rootless: true }).filter((t) => t.runtime === 'embedded')) {
+  describe.skipIf(unmet(...runtimeNamed(target.name).requirements))(`the supervisor exits when it has nothing to do (${target.name} runtime)`, () => {
+    let dir: string;
+    let file: string;
+    const projects: string[] = [];
+    const root = (): string => target.stateRoot();
 
-describe.skipIf(unmet(...runtimeNamed('embedded').requirements))('the supervisor exits when it has nothing to do (embedded runtime)', () => {
-  let dir: string;
-  let file: string;
-  const projects: string[] = [];
-  const root = (): string => target.env().HAFEN_ROOT!;
+    const run = (project: string, args: string[]): CliResult => stackOn(target, dir, file, project, args);
+    const ok = (project: string, args: string[]): CliResult => {
+      const r = run(project, args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      return r;
+    };
+    const newProject = (prefix: string): string => {
+      const p = `${prefix}${randomBytes(3).toString('hex')}`;
+      projects.push(p);
+      return p;
+    };
+    /** Waits until no supervisor process of the project is left; fails after `ms`. */
+    const gone = async (p: string, ms = 10_000): Promise<number> => {
+      const started = Date.now();
+      while (supervisorPids(p, root()).length > 0) {
+        if (Date.now() - started > ms) throw new Error(`the supervisor of ${p} still runs ${ms} ms later: ${supervisorPids(p, root()).join(', ')}`);
+        await sleep(100);
+      }
+      return Date.now() - started;
+    };
+    const ps = (p: string) =>
+      JSON.parse(ok(p, ['ps', '-a', '--json']).stdout) as { service: string; state: string; exitCode?: number; restarts: number }[];
 
-  const run = (project: string, args: string[]): CliResult => stackOn(target, dir, file, project, args);
-  const ok = (project: string, args: string[]): CliResult => {
-    const r = run(project, args);
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-    return r;
-  };
-  const newProject = (prefix: string): string => {
-    const p = `${prefix}${randomBytes(3).toString('hex')}`;
-    projects.push(p);
-    return p;
-  };
-  /** Waits until no supervisor process of the project is left; fails after `ms`. */
-  const gone = async (p: string, ms = 10_000): Promise<number> => {
-    const started = Date.now();
-    while (supervisorPids(p, root()).length > 0) {
-      if (Date.now() - started > ms) throw new Error(`the supervisor of ${p} still runs ${ms} ms later: ${supervisorPids(p, root()).join(', ')}`);
-      await sleep(100);
-    }
-    return Date.now() - started;
-  };
-  const ps = (p: string) =>
-    JSON.parse(ok(p, ['ps', '-a', '--json']).stdout) as { service: string; state: string; exitCode?: number; restarts: number }[];
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-supervisor-idle-'));
+      const image = await target.setup(dir);
+      file = path.join(dir, 'stack.yaml');
+      fs.writeFileSync(file, STACK(image));
+    }, 120_000);
+    afterEach(() => {
+      for (const p of projects.splice(0)) {
+        run(p, ['down', '-v', '-t', '1']);
+        expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
+      }
+    }, 120_000);
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-supervisor-idle-'));
-    const image = await target.setup(dir);
-    file = path.join(dir, 'stack.yaml');
-    fs.writeFileSync(file, STACK(image));
-  }, 120_000);
-  afterEach(() => {
-    for (const p of projects.splice(0)) {
-      run(p, ['down', '-v', '-t', '1']);
-      expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
-    }
-  }, 120_000);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    it('after `up --exit-code-from` stopped everything: no supervisor is left; ps -a, logs, events --since and start still work', async () => {
+      const p = newProject('sie');
+      const since = new Date(Date.now() - 1000).toISOString();
+      const up = run(p, ['--profile', 'job', 'up', '--exit-code-from', 'job']);
+      expect(up.code, up.stderr).toBe(3);
+      await gone(p);
 
-  it('after `up --exit-code-from` stopped everything: no supervisor is left; ps -a, logs, events --since and start still work', async () => {
-    const p = newProject('sie');
-    const since = new Date(Date.now() - 1000).toISOString();
-    const up = run(p, ['--profile', 'job', 'up', '--exit-code-from', 'job']);
-    expect(up.code, up.stderr).toBe(3);
-    await gone(p);
+      const rows = ps(p);
+      expect(rows.find((r) => r.service === 'job')).toMatchObject({ state: 'exited', exitCode: 3 });
+      expect(rows.find((r) => r.service === 'web')?.state).toBe('exited');
+      expect(ok(p, ['logs', 'job']).stdout).toContain('job ran');
+      const events = ok(p, ['events', '--since', since, '--until', new Date().toISOString()]).stdout;
+      expect(events).toMatch(new RegExp(`container die \\S+ \\(exitCode=3, image=\\S+, name=${p}-job-1\\)`));
+      expect(events).toContain(`container stop`);
+      expect(supervisorPids(p, root())).toEqual([]); // looking started none
 
-    const rows = ps(p);
-    expect(rows.find((r) => r.service === 'job')).toMatchObject({ state: 'exited', exitCode: 3 });
-    expect(rows.find((r) => r.service === 'web')?.state).toBe('exited');
-    expect(ok(p, ['logs', 'job']).stdout).toContain('job ran');
-    const events = ok(p, ['events', '--since', since, '--until', new Date().toISOString()]).stdout;
-    expect(events).toMatch(new RegExp(`container die \\S+ \\(exitCode=3, image=\\S+, name=${p}-job-1\\)`));
-    expect(events).toContain(`container stop`);
-    expect(supervisorPids(p, root())).toEqual([]); // looking started none
+      ok(p, ['start', 'web']);
+      expect(supervisorPids(p, root())).toHaveLength(1);
+      expect(ps(p).find((r) => r.service === 'web')?.state).toBe('running');
+    }, 120_000);
 
-    ok(p, ['start', 'web']);
-    expect(supervisorPids(p, root())).toHaveLength(1);
-    expect(ps(p).find((r) => r.service === 'web')?.state).toBe('running');
-  }, 120_000);
+    it('after `stop` of all: gone within a few seconds, and the next `up -d` starts a new one', async () => {
+      const p = newProject('sis');
+      ok(p, ['up', '-d']);
+      const [first] = supervisorPids(p, root());
+      expect(first).toBeGreaterThan(0);
+      await sleep(2500); // longer than its grace period: running containers keep it
+      expect(supervisorPids(p, root())).toEqual([first]);
 
-  it('after `stop` of all: gone within a few seconds, and the next `up -d` starts a new one', async () => {
-    const p = newProject('sis');
-    ok(p, ['up', '-d']);
-    const [first] = supervisorPids(p, root());
-    expect(first).toBeGreaterThan(0);
-    await sleep(2500); // longer than its grace period: running containers keep it
-    expect(supervisorPids(p, root())).toEqual([first]);
+      ok(p, ['stop', '-t', '1']);
+      expect(await gone(p)).toBeLessThan(10_000);
+      expect(ps(p).map((r) => r.state)).toEqual(['exited']);
 
-    ok(p, ['stop', '-t', '1']);
-    expect(await gone(p)).toBeLessThan(10_000);
-    expect(ps(p).map((r) => r.state)).toEqual(['exited']);
+      ok(p, ['up', '-d']);
+      const [second] = supervisorPids(p, root());
+      expect(second).toBeGreaterThan(0);
+      expect(second).not.toBe(first);
+      expect(ps(p).map((r) => r.state)).toEqual(['running']);
+    }, 120_000);
 
-    ok(p, ['up', '-d']);
-    const [second] = supervisorPids(p, root());
-    expect(second).toBeGreaterThan(0);
-    expect(second).not.toBe(first);
-    expect(ps(p).map((r) => r.state)).toEqual(['running']);
-  }, 120_000);
-
-  it('after a restart policy gave up on a container that kept failing: gone, its restarts still counted', async () => {
-    const p = newProject('sir');
-    const up = run(p, ['--profile', 'flaky', 'up', '-d', 'flaky']);
-    expect(up.code, up.stderr).not.toBe(-1);
-    await gone(p, 20_000);
-    const flaky = ps(p).find((r) => r.service === 'flaky');
-    expect(flaky).toMatchObject({ state: 'exited', exitCode: 4, restarts: 2 });
-    expect(ok(p, ['logs', 'flaky']).stdout.match(/flaky ran/g)).toHaveLength(3);
-  }, 120_000);
-});
+    it('after a restart policy gave up on a container that kept failing: gone, its restarts still counted', async () => {
+      const p = newProject('sir');
+      const up = run(p, ['--profile', 'flaky', 'up', '-d', 'flaky']);
+      expect(up.code, up.stderr).not.toBe(-1);
+      await gone(p, 20_000);
+      const flaky = ps(p).find((r) => r.service === 'flaky');
+      expect(flaky).toMatchObject({ state: 'exited', exitCode: 4, restarts: 2 });
+      expect(ok(p, ['logs', 'flaky']).stdout.match(/flaky ran/g)).toHaveLength(3);
+    }, 120_000);
+  });
+}
