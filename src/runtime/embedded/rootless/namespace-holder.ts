@@ -113,13 +113,15 @@ function othersInNamespace(holder: NamespaceHolder): boolean {
 
 /**
  * With no project left, what the runtime keeps besides the image store goes too, so nothing of the
- * user's is left but images: the empty projects folder and a network allocation file holding none.
+ * user's is left but images: the empty projects and ready-records folders, a network allocation file holding none.
  */
 function tidyIdleState(root: string): void {
-  try {
-    fs.rmdirSync(path.join(root, 'projects')); // only when empty
-  } catch {
-    // gone, or a project appeared meanwhile
+  for (const folder of ['projects', 'ready']) {
+    try {
+      fs.rmdirSync(path.join(root, folder)); // only when empty (`ready`: the `ready:` check records, ready-records.ts)
+    } catch {
+      // gone, or a project appeared meanwhile
+    }
   }
   const allocations = readJsonFile<{ networks?: Record<string, unknown> }>(path.join(root, 'networks', 'allocations.json'));
   if (allocations && Object.keys(allocations.networks ?? {}).length === 0) fs.rmSync(path.join(root, 'networks'), { recursive: true, force: true });
