@@ -11,6 +11,7 @@ import { projectNameFromFolder } from '../config/project-name.js';
 import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import { entryPoint, nodeFlags } from '../supervisor/entry-point.js';
 import { StandbySupervisor } from '../supervisor/standby-spawn.js';
+import { supervisorSocketPath } from '../supervisor/socket-path.js';
 
 /** Common options that take a value as the next word (global-options.ts). */
 const TAKES_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '--runtime', '--progress']);
@@ -64,7 +65,7 @@ export function spawnStandbyFor(argv: readonly string[], env: NodeJS.ProcessEnv 
   const root = defaultRoot(env);
   const dir = path.join(root, 'projects', project);
   try {
-    if (fs.existsSync(named !== undefined ? dir : path.join(dir, 'supervisor.sock'))) return;
+    if (fs.existsSync(named !== undefined ? dir : supervisorSocketPath(root, project))) return;
     waiting = StandbySupervisor.spawn(entryPoint(), nodeFlags(env), root, project);
   } catch {
     waiting = undefined; // the usual start says what is wrong

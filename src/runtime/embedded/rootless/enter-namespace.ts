@@ -54,6 +54,7 @@ export async function rerunInUserNamespace(say: (line: string) => void): Promise
     });
     child.on('exit', (status, signal) => resolve(status ?? 128 + (signal ? (SIGNALS[signal] ?? 1) : 1)));
   });
+  holder.release(); // before the look for idleness, which would otherwise see this command's claim (it skips its own, too)
   try {
     await stopHolderIfIdle(root);
   } catch (err) {
