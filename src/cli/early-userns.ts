@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { argvFacts } from './early-standby.js';
+import { argvFacts } from './argv-facts.js';
 import { markUserNamespaceCommand } from '../runtime/embedded/rootless/rerun-permission.js';
 
 /** Commands that need the user's namespaces (the embedded runtime's mounts, links, launcher, or the image store). */

@@ -15,7 +15,7 @@ import { defaultRoot } from '../store/store-paths.js';
 import { ensureNamespaceHolder, stopHolderIfIdle } from './namespace-holder.js';
 import { inUserNamespace, isRootless } from './user-namespace.js';
 import { userNamespaceRerunAllowed } from './rerun-permission.js';
-import { HOST_LOOPBACK_ENV, startHostLoopbackRelay } from './host-loopback.js';
+import { HOST_LOOPBACK_ENV, startHostLoopbackRelay } from './host-loopback-relay.js';
 import { userRuntimeDir } from './rootless-paths.js';
 
 /** Set in the environment of the process that joined the holder (its pid). */
