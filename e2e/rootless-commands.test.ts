@@ -146,6 +146,18 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
     expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
   }, 120_000);
 
+  it('refuses a bad file as before the move (exit 2, file:line:col, one error), leaving nothing: no holder, no state', () => {
+    writeFile('bad.yaml', [`name: ${project}x`, 'services:', '  s:', '    image: host', '    restart: sometimes']);
+    for (const args of [['-f', 'bad.yaml', 'up', '-d'], ['-f', 'bad.yaml', 'run', '--rm', 's'], ['-f', 'bad.yaml', 'ps']]) {
+      const r = stack(args);
+      expect(`${args[2]} ${r.code}`).toBe(`${args[2]} 2`);
+      expect(r.stderr).toMatch(/^error: .*bad\.yaml:5:\d+ services\.s\.restart\b.*\n$/);
+      expect(r.stdout).toBe('');
+    }
+    expect(fs.existsSync(path.join(dataRoot, 'projects'))).toBe(false);
+    expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
+  }, 60_000);
+
   it('says why it takes Docker where user namespaces are off (no sysctl of the host: a namespace whose user.max_user_namespaces is 0)', () => {
     const user = rootlessUser();
     const inner = ['env', '-i', `HOME=${user.home}`, 'PATH=/usr/bin:/bin', `XDG_RUNTIME_DIR=${runDir}`, `XDG_DATA_HOME=${path.join(base, 'data')}`, 'NO_COLOR=1', process.execPath, '--', cliPath, '-p', `${project}d`, 'ps'];
