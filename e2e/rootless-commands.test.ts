@@ -158,6 +158,19 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
     expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
   }, 60_000);
 
+  it('moves a command whose file names `runtime:` once the file is loaded: up, exec and down work, the limits line said once', () => {
+    writeFile('late.yaml', [`name: ${project}m`, 'runtime: embedded', 'services:', '  a:', '    image: host', '    command: ["sleep", "1000"]', '    resources: {pids: 100}']);
+    projects.add(`${project}m`);
+    const up = stack(['-f', 'late.yaml', 'up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr.match(/^warning: limits not applied.*$/gm)).toHaveLength(1);
+    expect(stack(['-f', 'late.yaml', 'exec', 'a', 'id', '-u']).stdout).toBe('0\n');
+    const down = stack(['-f', 'late.yaml', 'down', '-t', '1']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(findLeaks(`${project}m`, { root: dataRoot })).toEqual([]);
+    expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
+  }, 90_000);
+
   it('says why it takes Docker where user namespaces are off (no sysctl of the host: a namespace whose user.max_user_namespaces is 0)', () => {
     const user = rootlessUser();
     const inner = ['env', '-i', `HOME=${user.home}`, 'PATH=/usr/bin:/bin', `XDG_RUNTIME_DIR=${runDir}`, `XDG_DATA_HOME=${path.join(base, 'data')}`, 'NO_COLOR=1', process.execPath, '--', cliPath, '-p', `${project}d`, 'ps'];
