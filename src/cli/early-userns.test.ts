@@ -8,6 +8,8 @@ describe('which commands move into the user namespace', () => {
     const staying = ['ps', 'port', 'config', 'logs', 'top', 'stats', 'wait', 'ls', 'images', 'plan', 'version', 'completion', undefined];
     expect(moving.filter((c) => !needsNamespaceCommand(c))).toEqual([]);
     expect(staying.filter((c) => needsNamespaceCommand(c))).toEqual([]);
+    expect(needsNamespaceCommand('wait', ['wait', '--down-project', 'job'])).toBe(true); // it takes the project down
+    expect(needsNamespaceCommand('wait', ['wait', 'job'])).toBe(false);
   });
 });
 

@@ -16,8 +16,12 @@ import { markUserNamespaceCommand } from '../runtime/embedded/rootless/rerun-per
 /** Commands that need the user's namespaces (the embedded runtime's mounts, links, launcher, or the image store). */
 const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp']);
 
-/** Whether `command` needs the user's namespaces (the table above). */
-export function needsNamespaceCommand(command: string | undefined): boolean {
+/**
+ * Whether `command` needs the user's namespaces (the table above); `wait --down-project` does (it
+ * takes the project down as `down` does, so its end may stop the user's holder).
+ */
+export function needsNamespaceCommand(command: string | undefined, argv: readonly string[] = []): boolean {
+  if (command === 'wait') return argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--down-project');
   return command !== undefined && NAMESPACE_COMMANDS.has(command);
 }
 
@@ -66,7 +70,7 @@ function filesMayChooseRuntime(argv: readonly string[], env: NodeJS.ProcessEnv, 
 export async function enterUserNamespaceEarly(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<void> {
   if (process.platform !== 'linux' || process.getuid?.() === 0) return; // root, or already inside (uid 0 there)
   const facts = argvFacts(argv);
-  if (facts.help || !needsNamespaceCommand(facts.command)) return;
+  if (facts.help || !needsNamespaceCommand(facts.command, argv)) return;
   markUserNamespaceCommand(); // openProjectRuntime moves late when this early move is skipped
   if ((facts.runtime ?? env.HAFEN_RUNTIME) === 'docker') return;
   if (facts.runtime === undefined && !env.HAFEN_RUNTIME && filesMayChooseRuntime(argv, env, cwd, facts.projectDirectory)) return;

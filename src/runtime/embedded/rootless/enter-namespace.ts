@@ -37,6 +37,7 @@ export async function rerunInUserNamespace(say: (line: string) => void): Promise
     throw new RuntimeError('user namespace', 'the embedded runtime for a user without root runs through the `stack` command; from a library, use runtime: docker or run as root');
   }
   const root = defaultRoot();
+  const madeRoot = !fs.existsSync(root);
   try {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 }); // first: a home the user cannot write is one plain line, with no holder made
   } catch (err) {
@@ -64,6 +65,14 @@ export async function rerunInUserNamespace(say: (line: string) => void): Promise
     await stopHolderIfIdle(root);
   } catch (err) {
     say(`warning: the user namespace holder was not stopped: ${(err as Error).message}`);
+  }
+  // A command refused before it made anything (bad input) leaves no state folder, as for root.
+  if (madeRoot) {
+    try {
+      fs.rmdirSync(root); // only when empty
+    } catch {
+      // the command made something there: it stays
+    }
   }
   process.exit(code);
 }
