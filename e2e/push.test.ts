@@ -214,6 +214,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireDockerd, requireCo
       const raw = await execAsync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'bob:builder', `docker://${name}`], { timeout: 60_000 });
       expect(sha256(Buffer.from(raw.stdout))).toBe(digest);
       expect(tokens.requests.map((t) => t.scope)).toContain('repository:team/app:pull,push');
+      // The layer with big.bin (50 kB and its tar headers) went in four chunks of 16 KiB.
+      expect(r.stderr).toMatch(/^app: [0-9a-f]{12}: pushed 50\.\d kB in 4 chunks$/m);
     }, 120_000);
   });
 });

@@ -70,6 +70,8 @@ export interface PushedLayer {
   from?: string;
   /** Bytes sent, when known. */
   size?: number;
+  /** Requests the bytes went in, when more than one (a chunked upload). */
+  chunks?: number;
 }
 
 /** A pushed image: the reference in full, and the digest of its manifest in the registry. */

@@ -55,7 +55,7 @@ export function pushCommand(output: Output): Command {
                 signal: interrupt.signal,
                 onLayer: (l) => {
                   if (opts.quiet) return;
-                  const what = l.outcome === 'mounted' ? `mounted from ${l.from}` : l.outcome === 'pushed' && l.size !== undefined ? `pushed ${size(l.size)}` : l.outcome;
+                  const what = l.outcome === 'mounted' ? `mounted from ${l.from}` : l.outcome === 'pushed' && l.size !== undefined ? `pushed ${size(l.size)}${l.chunks ? ` in ${l.chunks} chunks` : ''}` : l.outcome;
                   output.err(`${who}: ${c.dim(`${short(l.id)}: ${what}`)}`);
                 },
               });

@@ -79,7 +79,7 @@ export class EmbeddedImageService implements ImageService {
       onEvent: (e) => {
         if (e.kind !== 'layer') return;
         const o = e.outcome;
-        opts.onLayer?.({ id: e.digest, outcome: o.kind, ...(o.kind === 'mounted' ? { from: o.from } : {}), ...(o.kind === 'pushed' ? { size: e.size } : {}) });
+        opts.onLayer?.({ id: e.digest, outcome: o.kind, ...(o.kind === 'mounted' ? { from: o.from } : {}), ...(o.kind === 'pushed' ? { size: e.size, ...(o.chunks > 1 ? { chunks: o.chunks } : {}) } : {}) });
       },
     });
     return { reference, digest };
