@@ -145,6 +145,11 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireDockerd, requireCo
         expect(lines, r.stderr).toHaveLength(1);
         expect(lines[0]).toContain(host);
         expect(lines[0]).toMatch(/connection refused|ECONNREFUSED/i);
+        // --ignore-push-failures: the same said as a warning, exit 0.
+        const ignored = run('push', '-q', '--ignore-push-failures', '--registry', host, 'app');
+        expect(ignored.code, ignored.stderr).toBe(0);
+        expect(ignored.stderr.trim()).toMatch(new RegExp(`^warning: app: .*${host.replace(/\./g, '\\.')}`));
+        expect(ignored.stdout).toBe('');
       }, 120_000);
 
       describe('behind basic auth', () => {
