@@ -134,6 +134,7 @@ export class RegistryClient {
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
       if (opts.accept) headers.accept = opts.accept;
       const auth = sameOrigin ? await this.authorization(opts.signal) : undefined;
+      const tokenUsed = this.token;
       if (auth) headers.authorization = auth;
       let res: Response;
       try {
@@ -149,8 +150,10 @@ export class RegistryClient {
         // A first challenge, or a token that expired or lacks a scope (a mount's source): answer it once more.
         reauthenticated = true;
         this.challenge = challenge;
+        const known = this.extraScopes.size;
         for (const scope of (challenge.params.scope ?? '').split(' ')) if (scope && scope !== this.scope()) this.extraScopes.add(scope);
-        this.token = undefined;
+        // A token another request already renewed (with every scope asked for so far) is used as it is.
+        if (this.token === tokenUsed || this.extraScopes.size > known) this.token = undefined;
         await res.body?.cancel();
         attempt--;
         continue;
@@ -253,15 +256,21 @@ export class RegistryClient {
     let current = new URL(url);
     for (let hop = 0; ; hop++) {
       // The timeout covers the wait for headers; a body then streams as long as bytes keep coming.
+      // An upload's body re-arms it as it goes, so a large blob on a slow link fails only when it stalls.
       const ctrl = new AbortController();
-      const timer = setTimeout(() => ctrl.abort(new DOMException(`no answer from ${current.host} within ${REQUEST_TIMEOUT_MS / 1000}s`, 'TimeoutError')), REQUEST_TIMEOUT_MS);
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => ctrl.abort(new DOMException(`no answer from ${current.host} within ${REQUEST_TIMEOUT_MS / 1000}s`, 'TimeoutError')), REQUEST_TIMEOUT_MS);
+      };
+      arm();
       if (signal?.aborted) ctrl.abort(signal.reason);
       signal?.addEventListener('abort', () => ctrl.abort(signal.reason), { once: true });
       let res: Response;
       try {
         const payload = body?.();
         const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual', signal: ctrl.signal };
-        if (payload !== undefined) Object.assign(init, { body: payload as RequestInit['body'], ...(Buffer.isBuffer(payload) ? {} : { duplex: 'half' }) });
+        if (payload !== undefined) Object.assign(init, { body: pacedBody(payload, arm), duplex: 'half' });
         res = await this.fetch(current, init);
       } finally {
         clearTimeout(timer);
@@ -300,6 +309,19 @@ export class RegistryClient {
       action: this.actions === 'pull' ? 'pull' : 'push',
     };
   }
+}
+
+/** A request body in pieces of at most 64 KiB, calling `sent` before each and after the last. */
+async function* pacedBody(payload: NonNullable<ReturnType<NonNullable<SendOptions['body']>>>, sent: () => void): AsyncGenerator<Uint8Array> {
+  const piece = 64 << 10;
+  const source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = Buffer.isBuffer(payload) ? [payload] : payload;
+  for await (const chunk of source) {
+    for (let off = 0; off < chunk.length; off += piece) {
+      sent();
+      yield chunk.subarray(off, off + piece);
+    }
+  }
+  sent();
 }
 
 const basic = (c: Credentials): string => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
