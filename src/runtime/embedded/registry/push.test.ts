@@ -178,6 +178,20 @@ describe.skipIf(unmet(requireRoot(), requireCommand('docker-registry'), requireC
       expect(servedDigest(`${registry.host}/retried/app:1`)).toBe(pushed.digest);
     });
 
+    it('stops when its signal fires, pushing no manifest', async () => {
+      const stop = new AbortController();
+      const { fetch, seen } = recordingFetch((req, real) => {
+        if (req.method === 'PATCH') stop.abort(new Error('interrupted'));
+        return real();
+      });
+      const own = openStore(fs.mkdtempSync(path.join(base, 'abort-')));
+      await makeLayeredImage(own, 'hafen-test/abort:1', [{ 'a.txt': `abort ${process.pid}\n` }]);
+      await expect(pushToRegistry(own, 'hafen-test/abort:1', `${registry.host}/aborted/app:1`, { fetch, chunkSize: 64 << 10, signal: stop.signal, ...noWait })).rejects.toThrow();
+      expect(seen.some((s) => s.method === 'PATCH')).toBe(true);
+      expect(seen.filter((s) => s.path.includes('/manifests/'))).toEqual([]);
+      expect(() => servedDigest(`${registry.host}/aborted/app:1`)).toThrow();
+    });
+
     it('refuses a blob whose copy in the store is damaged, pushing no manifest', async () => {
       // A pulled image keeps its gzip layers as files (a built one's are rebuilt from skeletons, and checked there).
       await makeLayeredImage(store, 'hafen-test/damaged:1', [{ 'damaged.txt': `only here ${process.pid} ${Date.now()}\n` }]);

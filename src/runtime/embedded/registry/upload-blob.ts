@@ -65,7 +65,7 @@ export async function uploadBlob(store: Store, client: RegistryClient, d: Descri
     }
     // 202: the registry could not mount and opened an upload instead; the last one is used for it.
     if (session) await cancel(client, session, signal);
-    session = location(res);
+    session = location(client, res);
   }
 
   const retry = { ...defaultRetryPolicy, ...opts.retry };
@@ -90,7 +90,7 @@ async function startUpload(client: RegistryClient, digest: Digest, path: string,
   await res.body?.cancel();
   if (res.status !== 202) throw client.fail('protocol', `starting the upload of blob ${digest}: expected 202 Accepted, got ${res.status}`);
   const min = Number(res.headers.get('oci-chunk-min-length') ?? 0);
-  return { url: await client.resolve(location(res), signal), minChunk: Number.isSafeInteger(min) && min > 0 ? min : 0 };
+  return { url: await client.resolve(location(client, res), signal), minChunk: Number.isSafeInteger(min) && min > 0 ? min : 0 };
 }
 
 /** Sends the blob's bytes into the session at `url` (one PUT, or PATCHes then a PUT) and checks the digest stated. */
@@ -143,7 +143,7 @@ async function send(store: Store, client: RegistryClient, d: Descriptor, url: st
       if (patch.status !== 202) throw client.fail('protocol', `chunk ${done}-${end} of blob ${d.digest}: expected 202 Accepted, got ${patch.status}`);
       const range = patch.headers.get('range');
       if (range && range !== `0-${end}` && range !== `bytes=0-${end}`) throw client.fail('protocol', `chunk ${done}-${end} of blob ${d.digest}: the registry has ${range}`);
-      url = await client.resolve(location(patch), signal);
+      url = await client.resolve(location(client, patch), signal);
       done = end + 1;
       chunks++;
       opts.onBytes?.(done);
@@ -170,9 +170,9 @@ function checkStated(client: RegistryClient, digest: Digest, res: Response, what
 }
 
 /** The Location an upload answer must carry. */
-function location(res: Response): string {
+function location(client: RegistryClient, res: Response): string {
   const loc = res.headers.get('location');
-  if (!loc) throw new RegistryError('(push)', 'protocol', `the registry answered ${res.status} without a Location for the upload`);
+  if (!loc) throw client.fail('protocol', `the registry answered ${res.status} without a Location for the upload`);
   return loc;
 }
 
