@@ -3,7 +3,9 @@
  * pinging `/v2/` (https, and http only for loopback and insecure-listed hosts), answers the
  * `WWW-Authenticate` challenge (a bearer token from the realm, or basic auth), retries transient
  * failures with back-off, follows redirects without carrying credentials to another origin, and
- * turns refusals into RegistryErrors that name the image.
+ * turns refusals into RegistryErrors that name the image. Pulls GET; a push (`actions: 'pull,push'`)
+ * sends its HEAD, POST, PATCH and PUT requests through `send`, its token widened to the scopes a
+ * challenge names (a mount's source repository).
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -112,7 +114,7 @@ export class RegistryClient {
 
   /**
    * Any request of the distribution API (`path` under /v2/, or an upload's absolute Location), with
-   * auth, retries and redirects; resolves to a 2xx response (or one of `accept`) or throws a RegistryError.
+   * auth, retries and redirects; resolves to a 2xx response (or one of `allowStatus`) or throws a RegistryError.
    */
   async send(path: string, subject: Subject, opts: SendOptions = {}): Promise<Response> {
     return this.request(path, subject, opts);
