@@ -42,7 +42,7 @@ export async function dockerPush(docker: Docker, local: string, target: string, 
   const repo = repositoryName(ref);
   const tag = ref.tag ?? 'latest';
   const name = `${repo}:${tag}`;
-  // Tagged for the push only when the engine had no such name before (a name it had is the user's).
+  // A name the engine lacked is made for the push and taken away after; one it had now points at the pushed image, as `docker tag` leaves it.
   const before = await imageId(docker, name);
   if (before !== id) await docker.getImage(id).tag({ repo, tag });
   const credentials = dockerConfigCredentials(env)(ref.domain);
