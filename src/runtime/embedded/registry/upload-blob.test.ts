@@ -95,4 +95,19 @@ describe('uploadBlob', () => {
     });
     await expect(uploadBlob(store, client, descriptor, { ...options(), chunkSize: 1000 })).rejects.toThrow(`chunk 0-999 of blob ${blob.digest}: the registry has 0-99`);
   });
+
+  it('sends the rest of a chunk the registry took part of before the connection broke', async () => {
+    let patches = 0;
+    const { client, seen } = fakeRegistry((method) => {
+      if (method === 'HEAD') return new Response(null, { status: 404 });
+      if (method === 'POST') return new Response(null, { status: 202, headers: { location: '/v2/team/app/blobs/uploads/1' } });
+      if (method === 'GET') return new Response(null, { status: 204, headers: { location: '/v2/team/app/blobs/uploads/1?after=status', range: '0-1199' } });
+      if (method === 'PATCH' && ++patches === 2) throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) });
+      if (method === 'PATCH') return new Response(null, { status: 202, headers: { location: '/v2/team/app/blobs/uploads/1' } });
+      return new Response(null, { status: 201, headers: { 'docker-content-digest': blob.digest } });
+    });
+    expect(await uploadBlob(store, client, descriptor, { ...options(), chunkSize: 1000 })).toEqual({ kind: 'pushed', chunks: 2 });
+    const sent = seen.filter((s) => s.method === 'PATCH' || (s.method === 'GET' && !s.url.endsWith('/v2/'))).map((s) => `${s.method} ${new URL(s.url).search} ${s.length}`);
+    expect(sent).toEqual(['PATCH  1000', 'PATCH  600', 'GET  0', 'PATCH ?after=status 400']);
+  });
 });

@@ -3,8 +3,9 @@
  * a HEAD finds it there; mounted from another repository of the same registry that is known to hold
  * it; else uploaded, in one PUT when small, in PATCH chunks (Content-Range, each Location followed,
  * the registry's OCI-Chunk-Min-Length honoured) when large. Our bytes are hashed on the way out and
- * the digest the registry states is checked against ours; a broken upload starts again with a new
- * session, with back-off, as a broken download does.
+ * the digest the registry states is checked against ours. A chunk that fails goes on from where the
+ * registry has it; any other broken upload starts again with a new session, with back-off, as a
+ * broken download does.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -76,8 +77,7 @@ export async function uploadBlob(store: Store, client: RegistryClient, d: Descri
       return await send(store, client, d, started.url, Math.max(opts.chunkSize, started.minChunk), opts);
     } catch (err) {
       if (err instanceof DamagedBlob) throw client.fail('digest-mismatch', `blob ${d.digest}: ${err.message}; nothing was pushed for it`);
-      const transient = isNetworkError(err) || (err instanceof RegistryError && (err.reason === 'unavailable' || err.reason === 'rate-limited'));
-      if (!transient || signal?.aborted) throw err;
+      if (!isTransient(err) || signal?.aborted) throw err;
       if (attempt >= retry.attempts) throw client.fail('unavailable', `blob ${d.digest}: the upload broke off ${attempt} times: ${(err as Error).message}`, err);
       await retry.sleep(backoffDelay(retry, attempt));
     }
@@ -131,20 +131,8 @@ async function send(store: Store, client: RegistryClient, d: Descriptor, url: st
   } else {
     for await (const chunk of chunksOf(store.blobs.open(d.digest), chunkSize)) {
       hash.update(chunk);
-      const end = done + chunk.length - 1;
-      const patch = await client.send(url, step(`chunk ${done}-${end}`), {
-        method: 'PATCH',
-        headers: { ...octets, 'content-length': String(chunk.length), 'content-range': `${done}-${end}` },
-        body: () => chunk,
-        signal,
-        once: true,
-      });
-      await patch.body?.cancel();
-      if (patch.status !== 202) throw client.fail('protocol', `chunk ${done}-${end} of blob ${d.digest}: expected 202 Accepted, got ${patch.status}`);
-      const range = patch.headers.get('range');
-      if (range && range !== `0-${end}` && range !== `bytes=0-${end}`) throw client.fail('protocol', `chunk ${done}-${end} of blob ${d.digest}: the registry has ${range}`);
-      url = await client.resolve(location(client, patch), signal);
-      done = end + 1;
+      url = await patchChunk(client, d, url, chunk, done, opts);
+      done += chunk.length;
       chunks++;
       opts.onBytes?.(done);
     }
@@ -155,6 +143,60 @@ async function send(store: Store, client: RegistryClient, d: Descriptor, url: st
   if (res.status !== 201) throw client.fail('protocol', `the upload of blob ${d.digest}: expected 201 Created, got ${res.status}`);
   checkStated(client, d.digest, res, 'the upload of');
   return { kind: 'pushed', chunks };
+}
+
+/**
+ * Sends one chunk that starts at `offset`; after a failure worth another try, asks the registry how
+ * much of the upload it has (GET on the session: `Range: 0-N`) and sends the rest of the chunk from
+ * there. Resolves to the session's next URL.
+ */
+async function patchChunk(client: RegistryClient, d: Descriptor, url: string, chunk: Buffer, offset: number, opts: UploadOptions): Promise<string> {
+  const retry = { ...defaultRetryPolicy, ...opts.retry };
+  const signal = opts.signal;
+  const end = offset + chunk.length - 1;
+  let taken = 0; // bytes of this chunk the registry already has
+  for (let attempt = 1; ; attempt++) {
+    const part = chunk.subarray(taken);
+    const start = offset + taken;
+    try {
+      const patch = await client.send(url, { kind: 'upload', digest: d.digest, step: `chunk ${start}-${end}` }, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(part.length), 'content-range': `${start}-${end}` },
+        body: () => part,
+        signal,
+        once: true,
+      });
+      await patch.body?.cancel();
+      if (patch.status !== 202) throw client.fail('protocol', `chunk ${start}-${end} of blob ${d.digest}: expected 202 Accepted, got ${patch.status}`);
+      const range = patch.headers.get('range');
+      if (range && rangeEnd(range) !== end) throw client.fail('protocol', `chunk ${start}-${end} of blob ${d.digest}: the registry has ${range}`);
+      return await client.resolve(location(client, patch), signal);
+    } catch (err) {
+      if (!isTransient(err) || signal?.aborted || attempt >= retry.attempts) throw err;
+      await retry.sleep(backoffDelay(retry, attempt));
+      const status = await client.send(url, { kind: 'upload', digest: d.digest, step: 'status' }, { method: 'GET', signal, once: true });
+      await status.body?.cancel();
+      const loc = status.headers.get('location');
+      if (loc) url = await client.resolve(loc, signal);
+      // `0-0` stands for nothing as well as one byte (distribution's way): at the blob's start it is read as nothing.
+      const range = status.headers.get('range');
+      const have = range && !(offset === 0 && rangeEnd(range) === 0) ? rangeEnd(range) + 1 : 0;
+      if (have < offset || have > end + 1) throw client.fail('unavailable', `blob ${d.digest}: after a failed chunk the registry has ${range ?? 'nothing'} of it, not the ${offset} bytes sent before`, err);
+      taken = have - offset;
+      if (taken === chunk.length) return url;
+    }
+  }
+}
+
+/** The last byte of a `Range: 0-N` (or `bytes=0-N`) header; NaN when it is not one. */
+function rangeEnd(range: string): number {
+  const m = /^(?:bytes=)?0-(\d+)$/.exec(range.trim());
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Whether a failure is worth another try: the network, a 5xx, a rate limit. */
+function isTransient(err: unknown): boolean {
+  return isNetworkError(err) || (err instanceof RegistryError && (err.reason === 'unavailable' || err.reason === 'rate-limited'));
 }
 
 /** Refuses a blob whose bytes (as sent) do not hash to its digest or have another size. */
