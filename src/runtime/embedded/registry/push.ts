@@ -56,7 +56,8 @@ export async function pushToRegistry(store: Store, local: string, target: string
   const image = storedImage(store, local);
   const manifestBytes = store.blobs.readBytes(image.manifestDigest);
   const mediaType = (JSON.parse(manifestBytes.toString('utf8')) as { mediaType?: string }).mediaType ?? MediaType.manifest;
-  const blobs: Descriptor[] = [...image.manifest.layers, image.manifest.config];
+  // Each blob once, though two layers may be the same bytes (two empty steps, say).
+  const blobs: Descriptor[] = [...new Map([...image.manifest.layers, image.manifest.config].map((d) => [d.digest, d])).values()];
   for (const d of blobs) {
     if (!store.blobs.has(d.digest)) throw new RuntimeError(`image ${local}`, `blob ${d.digest} is missing from the store; pull or build the image again`);
   }
