@@ -268,12 +268,12 @@ export class RegistryClient {
         timer = setTimeout(() => ctrl.abort(new DOMException(`no answer from ${current.host} within ${REQUEST_TIMEOUT_MS / 1000}s`, 'TimeoutError')), REQUEST_TIMEOUT_MS);
       };
       arm();
-      if (signal?.aborted) ctrl.abort(signal.reason);
-      signal?.addEventListener('abort', () => ctrl.abort(signal.reason), { once: true });
+      // Combined, not a listener added to `signal` per request: a push makes hundreds of requests on one signal.
+      const combined = signal ? AbortSignal.any([ctrl.signal, signal]) : ctrl.signal;
       let res: Response;
       try {
         const payload = body?.();
-        const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual', signal: ctrl.signal };
+        const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual', signal: combined };
         if (payload !== undefined) Object.assign(init, { body: pacedBody(payload, arm), duplex: 'half' });
         res = await this.fetch(current, init);
       } finally {
