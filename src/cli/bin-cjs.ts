@@ -1,0 +1,17 @@
+#!/usr/bin/env -S node --
+/**
+ * The installed `stack` and `hafen` (bundled as dist/cli.cjs, a CommonJS script: no ES module
+ * loader to start, issue 16): runs the CLI bundle dist/cli-bundle.cjs (run-main.ts and all it
+ * loads) through V8's code cache (code-cache.ts). HAFEN_CODE_CACHE_OUT=FILE (build time,
+ * scripts/bundle.mjs) writes the cache this run makes to FILE.
+ */
+// `node --`: Node 20 takes `--env-file` anywhere on its command line as its own option; after `--` it is ours.
+import path from 'node:path';
+import { requireCached } from '../code-cache.js';
+
+/** The hash of dist/cli-bundle.cjs, set by scripts/bundle.mjs; it names the user's cache file. */
+declare const HAFEN_CLI_BUILD_ID: string;
+
+// __dirname: this file only ever runs as the CommonJS bundle dist/cli.cjs (never from tsc's output).
+const cli = requireCached({ file: path.join(__dirname, 'cli-bundle.cjs'), buildId: HAFEN_CLI_BUILD_ID }, process.env.HAFEN_CODE_CACHE_OUT) as typeof import('./run-main.js');
+void cli.runMain(process.argv.slice(2));
