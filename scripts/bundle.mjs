@@ -146,6 +146,48 @@ function asciiOnly(text) {
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * chalk's color detection, never used by hafen (every Chalk it makes is given its level, src/cli/output.ts)
+ * but run when chalk is imported: it loads node:tty, and with it net and streams, into every command.
+ */
+const chalkWithoutDetection = {
+  name: 'chalk-without-detection',
+  setup(build) {
+    build.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'chalk-level-given' }));
+    build.onLoad({ filter: /.*/, namespace: 'chalk-level-given' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
+  },
+};
+
+/**
+ * esbuild's `__toESM` made once per module instead of at every import: the bundle's 200 modules
+ * that `import fs from 'node:fs'` or `path` each copied all of the module's properties as getters
+ * (a twentieth of `stack ps`). The same module gives the same view, so it is kept in a WeakMap.
+ */
+function sharedToEsm(text) {
+  const helper = /var __toESM ?= ?/g;
+  const found = text.match(helper) ?? [];
+  if (found.length !== 1) throw new Error(`scripts/bundle.mjs: expected esbuild's one __toESM helper in the CLI bundle, found ${found.length}`);
+  const shared =
+    'var __hafenToEsmViews = new WeakMap();\n' +
+    'function __toESM(mod, isNodeMode) {\n' +
+    '  if (mod === null || (typeof mod !== "object" && typeof mod !== "function")) return __hafenToEsmOnce(mod, isNodeMode);\n' +
+    '  let views = __hafenToEsmViews.get(mod);\n' +
+    '  if (!views) __hafenToEsmViews.set(mod, (views = []));\n' +
+    '  const slot = isNodeMode ? 1 : 0;\n' +
+    '  return views[slot] ??= __hafenToEsmOnce(mod, isNodeMode);\n' +
+    '}\n';
+  return text.replace(helper, (m) => m.replace('__toESM', '__hafenToEsmOnce')).replace(STRICT, (m) => m + shared);
+}
+
+/** The bundle's first statement: ES modules are strict, and the CommonJS bundle must stay so. */
+const STRICT = /^"use strict";\n?/;
+
+/** What import.meta.url means in an ES module: this file's URL (put after "use strict"). */
+function withImportMetaUrl(text) {
+  if (!STRICT.test(text)) throw new Error('scripts/bundle.mjs: the CLI bundle does not start with "use strict"');
+  return text.replace(STRICT, (m) => `${m}var __hafenImportMetaUrl = require('node:url').pathToFileURL(__filename).href;\n`);
+}
+
 /** Builds dist/cli-bundle.cjs, its loader dist/cli.cjs, the ES module door dist/cli.js and the shipped code cache. */
 async function bundleCli() {
   const bundleFile = path.join(dist, 'cli-bundle.cjs');
@@ -154,12 +196,10 @@ async function bundleCli() {
     entryPoints: ['src/cli/run-main.ts'],
     outfile: bundleFile,
     format: 'cjs',
-    plugins: [yamlModule, inkPreloaded],
-    // What import.meta.url means in an ES module: this file's URL.
-    define: { 'import.meta.url': '__hafenImportMetaUrl' },
-    banner: { js: "var __hafenImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [yamlModule, inkPreloaded, chalkWithoutDetection],
+    define: { 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
   });
-  const text = asciiOnly(fs.readFileSync(bundleFile, 'utf8'));
+  const text = withImportMetaUrl(sharedToEsm(asciiOnly(fs.readFileSync(bundleFile, 'utf8'))));
   await esbuild.transform(text, { loader: 'js', format: 'cjs', logLevel: 'silent' }); // still valid JavaScript
   fs.writeFileSync(bundleFile, text);
   const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
