@@ -127,7 +127,8 @@ function clean() {
 const inkPreloaded = {
   name: 'ink-preloaded',
   setup(build) {
-    build.onResolve({ filter: /^ink$/ }, () => ({ path: 'ink', namespace: 'esm-preloaded' }));
+    // esm-preload.ts's own import('ink') stays an import.
+    build.onResolve({ filter: /^ink$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'ink', external: true } : { path: 'ink', namespace: 'esm-preloaded' }));
     build.onLoad({ filter: /.*/, namespace: 'esm-preloaded' }, (args) => ({
       contents: `const { preloadedModule } = require(${JSON.stringify(path.join(root, 'src/esm-preload.ts'))});\nmodule.exports = preloadedModule(${JSON.stringify(args.path)});`,
       loader: 'js',
@@ -179,6 +180,20 @@ function sharedToEsm(text) {
   return text.replace(helper, (m) => m.replace('__toESM', '__hafenToEsmOnce')).replace(STRICT, (m) => m + shared);
 }
 
+/**
+ * The bundle's `import()`s (of Node's modules and of Ink, the ones esbuild leaves) made calls of
+ * `__hafenImport`, which src/code-cache.ts gives it: Node 20 loses a vm.Script's import() callback
+ * when the script comes from a code cache (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). Each must take
+ * a quoted specifier; anything else that looks like one fails the build.
+ */
+function importsThroughLoader(text) {
+  const dynamicImport = /(?<![\w$.])import\((?="[^"\n]*"\))/g;
+  const replaced = text.replace(dynamicImport, '__hafenImport(');
+  const left = replaced.match(/(?<![\w$.])import\(/g) ?? [];
+  if (left.length > 0) throw new Error(`scripts/bundle.mjs: ${left.length} import( in the CLI bundle that is not import("specifier")`);
+  return replaced;
+}
+
 /** The bundle's first statement: ES modules are strict, and the CommonJS bundle must stay so. */
 const STRICT = /^"use strict";\n?/;
 
@@ -199,7 +214,7 @@ async function bundleCli() {
     plugins: [yamlModule, inkPreloaded, chalkWithoutDetection],
     define: { 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
   });
-  const text = withImportMetaUrl(sharedToEsm(asciiOnly(fs.readFileSync(bundleFile, 'utf8'))));
+  const text = withImportMetaUrl(importsThroughLoader(sharedToEsm(asciiOnly(fs.readFileSync(bundleFile, 'utf8')))));
   await esbuild.transform(text, { loader: 'js', format: 'cjs', logLevel: 'silent' }); // still valid JavaScript
   fs.writeFileSync(bundleFile, text);
   const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);

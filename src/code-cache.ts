@@ -11,8 +11,8 @@
  *     (scripts/bundle.mjs): `<bundle>.<node version>-<arch>.cache`.
  * Anything that goes wrong with a cache (missing, rejected, a folder it cannot write) only costs
  * speed: the bundle is compiled as without one. NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch)
- * turns it off; without vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (Node < 20.17, needed for the
- * bundle's `import()` of ES modules) the bundle is simply `require`d.
+ * turns it off. The bundle has no `import()` of its own (Node 20 drops a vm.Script's import()
+ * callback when the script comes from a cache): it calls the one its loader passes in.
  * Only Node's built-in modules here: this runs before anything else is loaded.
  */
 import fs from 'node:fs';
@@ -69,26 +69,30 @@ function writeAtomically(file: string, data: Buffer): void {
 }
 
 /**
- * Loads and runs the CommonJS `bundle` as `require` would, and returns its exports. `produce`
- * (build time): write the cache this run makes to that file, whatever was found.
+ * Loads and runs the CommonJS `bundle` as `require` would, and returns its exports; the bundle's
+ * `__hafenImport(specifier)` is `dynamicImport`. `produce` (build time): write the cache this run
+ * makes to that file, whatever was found.
  */
-export function requireCached(bundle: CachedBundle, produce?: string): unknown {
-  const dynamicImport = (vm as { constants?: Partial<typeof vm.constants> }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  const wanted = process.env.NODE_DISABLE_COMPILE_CACHE !== '1' || produce !== undefined;
-  const localRequire = Module.createRequire(bundle.file);
-  if (!wanted || dynamicImport === undefined) return localRequire(bundle.file);
-
+export function requireCached(bundle: CachedBundle, dynamicImport: (specifier: string) => Promise<unknown>, produce?: string): unknown {
   const source = fs.readFileSync(bundle.file, 'utf8');
   const user = userCachePath(bundle.buildId);
+  const wanted = process.env.NODE_DISABLE_COMPILE_CACHE !== '1' || produce !== undefined;
   // The user's first: it exists only where the shipped one was missing or rejected before.
-  const cachedData = produce === undefined ? (readCache(user, true) ?? readCache(shippedCachePath(bundle.file), false)) : undefined;
-  const script = new vm.Script(Module.wrap(source), { filename: bundle.file, cachedData, importModuleDynamically: dynamicImport });
-  const target = produce ?? (cachedData === undefined || script.cachedDataRejected === true ? user : undefined);
+  const cachedData = wanted && produce === undefined ? (readCache(user, true) ?? readCache(shippedCachePath(bundle.file), false)) : undefined;
+  const script = new vm.Script(`${WRAPPER_START}${source}${WRAPPER_END}`, { filename: bundle.file, cachedData });
+  const target = produce ?? (wanted && (cachedData === undefined || script.cachedDataRejected === true) ? user : undefined);
   // Made at exit, so the functions this run compiled are in it, not only the top level.
   if (target !== undefined) process.once('exit', () => writeAtomically(target, script.createCachedData()));
   const module = { exports: {} as unknown, filename: bundle.file, id: bundle.file, loaded: false };
-  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
-  wrapper.call(module.exports, module.exports, localRequire, module, bundle.file, path.dirname(bundle.file));
+  const wrapper = script.runInThisContext() as BundleFunction;
+  wrapper.call(module.exports, module.exports, Module.createRequire(bundle.file), module, bundle.file, path.dirname(bundle.file), dynamicImport);
   module.loaded = true;
   return module.exports;
 }
+
+/** The bundle as a function: CommonJS's five parameters and the import() it is given (scripts/bundle.mjs). */
+type BundleFunction = (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string, hafenImport: (specifier: string) => Promise<unknown>) => void;
+
+// One line, so the bundle's line numbers in stack traces stay its own.
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname, __hafenImport) { ';
+const WRAPPER_END = '\n})';

@@ -13,5 +13,7 @@ import { requireCached } from '../code-cache.js';
 declare const HAFEN_CLI_BUILD_ID: string;
 
 // __dirname: this file only ever runs as the CommonJS bundle dist/cli.cjs (never from tsc's output).
-const cli = requireCached({ file: path.join(__dirname, 'cli-bundle.cjs'), buildId: HAFEN_CLI_BUILD_ID }, process.env.HAFEN_CODE_CACHE_OUT) as typeof import('./run-main.js');
+// The bundle's import() (of Node's modules and of Ink) is this file's, which Node compiled itself.
+const dynamicImport = (specifier: string): Promise<unknown> => import(specifier);
+const cli = requireCached({ file: path.join(__dirname, 'cli-bundle.cjs'), buildId: HAFEN_CLI_BUILD_ID }, dynamicImport, process.env.HAFEN_CODE_CACHE_OUT) as typeof import('./run-main.js');
 void cli.runMain(process.argv.slice(2));
