@@ -6,6 +6,7 @@
  *   dist/cli-bundle.cjs the whole CLI as one CommonJS file (src/cli/run-main.ts and all it loads),
  *                       with its code cache for the building Node beside it (*.cache), made by
  *                       running `config -q` on stack.example.yaml once
+ *   dist/cli-early.cjs  a user without root's move into its namespaces, before the bundle loads
  *   dist/cli.js         the same CLI for `node dist/cli.js` (an ES module door to dist/cli.cjs)
  *   dist/supervisor.js  the per-project supervisor, spawned by path (src/supervisor/spawn.ts)
  *   dist/rootless-net.js  the rootless network keeper and relay, spawned by path (rootless/network-lifecycle.ts)
@@ -116,7 +117,7 @@ function typesStale() {
 /** Removes the previous bundle's files (never tsc's dist/src, dist/bench, ...). */
 function clean() {
   fs.rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
-  for (const f of ['cli.js', 'cli.cjs', 'cli-bundle.cjs', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
+  for (const f of ['cli.js', 'cli.cjs', 'cli-bundle.cjs', 'cli-early.cjs', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
   if (fs.existsSync(dist)) for (const f of fs.readdirSync(dist)) if (/^cli-bundle\.cjs\..*\.cache$/.test(f)) fs.rmSync(path.join(dist, f), { force: true });
 }
 
@@ -218,6 +219,10 @@ async function bundleCli() {
   await esbuild.transform(text, { loader: 'js', format: 'cjs', logLevel: 'silent' }); // still valid JavaScript
   fs.writeFileSync(bundleFile, text);
   const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  // The first step of a user without root, before the bundle above loads (src/cli/early-entry.ts).
+  const earlyFile = path.join(dist, 'cli-early.cjs');
+  await esbuild.build({ ...common, entryPoints: ['src/cli/early-entry.ts'], outfile: earlyFile, format: 'cjs', define: { 'import.meta.url': '__hafenImportMetaUrl' } });
+  fs.writeFileSync(earlyFile, withImportMetaUrl(asciiOnly(fs.readFileSync(earlyFile, 'utf8'))));
   await esbuild.build({
     ...common,
     entryPoints: ['src/cli/bin-cjs.ts'],
