@@ -14,6 +14,7 @@ import { openStore } from '../../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../../src/testing/busybox-image.js';
 import { findLeaks } from '../../src/testing/leaks.js';
 import { requireCommand, requireOverlay, requireRoot, type Requirement } from '../../src/testing/requirements.js';
+import { runningHolder } from '../../src/runtime/embedded/rootless/namespace-holder.js';
 import { findRootlessLeaks, rootlessUserLeftovers, type RootlessPlaces } from '../../src/testing/rootless-leaks.js';
 import { DRIVER_SCRIPT, rootlessRuntime, type RootlessRuntime } from '../../src/testing/rootless-runtime/runtime-client.js';
 import { giveToRootlessUser, requireRootlessUser } from '../../src/testing/rootless-user.js';
@@ -161,7 +162,14 @@ export const runtimes: RuntimeFactory[] = [
     leaks: (project, { root }) => findRootlessLeaks(project, rootlessPlaces(root)),
     caveat: (check) => ROOTLESS_CAVEATS[check],
     handOver: giveToRootlessUser,
-    finalLeaks: ({ root }) => rootlessUserLeftovers(rootlessPlaces(root)),
+    finalLeaks: ({ root }) => {
+      const places = rootlessPlaces(root);
+      const left = rootlessUserLeftovers(places);
+      // Reported, then stopped: a failed run must not leave the user's holder (and its namespaces) behind.
+      const holder = runningHolder(path.join(places.runtimeDir, 'hafen'));
+      if (holder) process.kill(holder.pid, 'SIGKILL');
+      return left;
+    },
   },
 ];
 
