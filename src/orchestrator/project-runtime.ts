@@ -104,7 +104,7 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
     if (note) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(note);
   }
   // A user without root: the command runs again inside the user's namespaces (issue 17) and exits.
-  if (needsUserNamespace()) await rerunInUserNamespace(options.say ?? ((line) => process.stderr.write(`${line}\n`)));
+  if (needsUserNamespace()) await rerunInUserNamespace(options.say ?? ((line) => process.stderr.write(`${line}\n`)), { network: options.supervise });
   let supervisor: SupervisorClient | undefined;
   try {
     supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project, standby) : await connectSupervisor(root, project));

@@ -11,6 +11,8 @@ import { RuntimeError } from '../../../errors.js';
 import { Label, type PortBinding } from '../../runtime.js';
 import { cgroupDirs, createCgroup } from '../cgroups/index.js';
 import { isRootless } from '../rootless/user-namespace.js';
+import { outboundRouteLines } from '../rootless/container-route.js';
+import { findNetwork } from './network-store.js';
 import type { CgroupLimits } from '../cgroups/limits.js';
 import { launch, type LaunchedProcess } from '../launcher/launch.js';
 import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
@@ -171,6 +173,8 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     const networks = record.networks.map((n) => n.name);
     undo.push('network interfaces', () => detachContainer(ledger, { project, container: name, networks }, ctx.log));
     launchSpec.netSetup = (await step('preparing its network interfaces', () => prepareAttach(ledger, attach, ctx.log))).lines;
+    // A user without root with outbound network (slirp4netns): the container's way out (issue 17).
+    if (isRootless()) launchSpec.netSetup = [...launchSpec.netSetup, ...outboundRouteLines(record.networks.map((n) => ({ gateway: n.gateway, internal: findNetwork(ctx.root, n.name, n.owner)?.internal ?? false })))];
   }
   const launched = await step('launching it', () => launch(launchSpec, { name: resource }));
   // Past this point a step may fail only because the launcher's setup failed (the container's

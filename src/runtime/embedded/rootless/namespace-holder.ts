@@ -46,39 +46,50 @@ function mapArgs(flag: string, ranges: IdRange[]): string[] {
 
 /**
  * The user's holder, started when none runs. `say` gets the one line about a single-id map
- * (newuidmap or the subordinate ids missing), once, when the holder is made.
+ * (newuidmap or the subordinate ids missing), once, when the holder is made. With `network`, the
+ * registered network helper (holder-network.ts) is asked to connect the holder, new or running (it
+ * finds its own keeper running and does nothing then): commands that start containers, build or
+ * pull ask for it; commands that only look do not, so they start no keeper.
  */
-export async function ensureNamespaceHolder(options: { say: (line: string) => void; dir?: string }): Promise<NamespaceHolder> {
+export async function ensureNamespaceHolder(options: { say: (line: string) => void; dir?: string; network?: boolean }): Promise<NamespaceHolder> {
   const dir = options.dir ?? userRuntimeDir();
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return withFileLock(path.join(dir, LOCK), async () => {
     const running = runningHolder(dir);
-    if (running) return running;
-    const uid = process.getuid?.();
-    const gid = process.getgid?.();
-    if (uid === undefined || gid === undefined) throw new RuntimeError('user namespace', 'needs Linux');
-    const maps = idMaps(hostIdFacts(uid, gid));
-    if (maps.limited) options.say(`note: ${maps.limited}`);
-    const [cmd, args] = hafenRunCommand(['userns-holder', ...mapArgs('--uid-map', maps.uids), ...mapArgs('--gid-map', maps.gids)]);
-    const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const pid = Number(/^pid (\d+)$/m.exec(r.stdout ?? '')?.[1]);
-    if (r.status !== 0 || !Number.isSafeInteger(pid)) {
-      const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().replace(/^hafen-run: /, '');
-      throw new RuntimeError('user namespace', `cannot start the namespace holder: ${why}`);
-    }
-    const stat = readProcStat(pid);
-    if (!stat) throw new RuntimeError('user namespace', `the namespace holder ${pid} ended at once`);
-    const holder: NamespaceHolder = { pid, startTime: stat.startTime, ns: { user: `/proc/${pid}/ns/user`, mnt: `/proc/${pid}/ns/mnt`, net: `/proc/${pid}/ns/net` } };
-    writeFileAtomic(recordFile(dir), JSON.stringify(holder));
+    const holder = running ?? startHolder(dir, options.say);
+    if (!options.network) return holder;
     try {
       await holderNetwork()?.attach(holder, dir); // rootless networking's hook (holder-network.ts)
     } catch (err) {
-      process.kill(pid, 'SIGTERM');
-      fs.rmSync(recordFile(dir), { force: true });
+      if (!running) {
+        process.kill(holder.pid, 'SIGTERM');
+        fs.rmSync(recordFile(dir), { force: true });
+      }
       throw new RuntimeError('user namespace', `connecting the namespace holder's network: ${(err as Error).message}`, { cause: err });
     }
     return holder;
   });
+}
+
+/** Starts a holder and records it in `dir` (under the lock). */
+function startHolder(dir: string, say: (line: string) => void): NamespaceHolder {
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  if (uid === undefined || gid === undefined) throw new RuntimeError('user namespace', 'needs Linux');
+  const maps = idMaps(hostIdFacts(uid, gid));
+  if (maps.limited) say(`note: ${maps.limited}`);
+  const [cmd, args] = hafenRunCommand(['userns-holder', ...mapArgs('--uid-map', maps.uids), ...mapArgs('--gid-map', maps.gids)]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const pid = Number(/^pid (\d+)$/m.exec(r.stdout ?? '')?.[1]);
+  if (r.status !== 0 || !Number.isSafeInteger(pid)) {
+    const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().replace(/^hafen-run: /, '');
+    throw new RuntimeError('user namespace', `cannot start the namespace holder: ${why}`);
+  }
+  const stat = readProcStat(pid);
+  if (!stat) throw new RuntimeError('user namespace', `the namespace holder ${pid} ended at once`);
+  const holder: NamespaceHolder = { pid, startTime: stat.startTime, ns: { user: `/proc/${pid}/ns/user`, mnt: `/proc/${pid}/ns/mnt`, net: `/proc/${pid}/ns/net` } };
+  writeFileAtomic(recordFile(dir), JSON.stringify(holder));
+  return holder;
 }
 
 /** Whether the user still has projects under `root` (their folders hold what the namespaces carry). */
@@ -90,8 +101,11 @@ function hasProjects(root: string): boolean {
   }
 }
 
-/** Whether any process but the holder itself (and zombies) is in the holder's user namespace: a command or supervisor still at work there. */
-function othersInNamespace(holder: NamespaceHolder): boolean {
+/**
+ * Whether any process but the holder itself, the network helper's own (its relay) and zombies is in
+ * the holder's user namespace: a command or supervisor still at work there.
+ */
+function othersInNamespace(holder: NamespaceHolder, own: ReadonlySet<number>): boolean {
   let ns: string;
   try {
     ns = fs.readlinkSync(`/proc/${holder.pid}/ns/user`);
@@ -99,7 +113,7 @@ function othersInNamespace(holder: NamespaceHolder): boolean {
     return false;
   }
   for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === holder.pid) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === holder.pid || own.has(Number(entry))) continue;
     try {
       if (fs.readlinkSync(`/proc/${entry}/ns/user`) !== ns) continue;
     } catch {
@@ -135,11 +149,13 @@ export async function stopHolderIfIdle(root: string, dir: string = userRuntimeDi
   const stopped = await withFileLock(path.join(dir, LOCK), async () => {
     if (hasProjects(root)) return false;
     const holder = runningHolder(dir);
-    if (holder && othersInNamespace(holder)) return false; // another command (an `up` about to make its project) is inside
+    if (holder && othersInNamespace(holder, new Set(holderNetwork()?.processes?.(dir) ?? []))) return false; // another command (an `up` about to make its project) is inside
     if (holder) {
       process.kill(holder.pid, 'SIGTERM');
       for (let i = 0; i < 100 && processRunning(holder.pid, holder.startTime); i++) await new Promise((r) => setTimeout(r, 10));
     }
+    // The keeper would leave by itself once it sees the holder gone; stopped here so nothing is left when `down` returns.
+    await holderNetwork()?.detach?.(dir);
     fs.rmSync(recordFile(dir), { force: true });
     tidyIdleState(root);
     return true;
