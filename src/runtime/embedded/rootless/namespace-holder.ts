@@ -127,13 +127,16 @@ function othersInNamespace(holder: NamespaceHolder, own: ReadonlySet<number>): b
 
 /**
  * With no project left, what the runtime keeps besides the image store goes too, so nothing of the
- * user's is left but images: the empty projects folder and a network allocation file holding none.
+ * user's is left but images: the empty projects and ready folders and a network allocation file holding none.
  */
 function tidyIdleState(root: string): void {
-  try {
-    fs.rmdirSync(path.join(root, 'projects')); // only when empty
-  } catch {
-    // gone, or a project appeared meanwhile
+  // The folders of projects and of their `ready:` records (ready-records.ts), only when empty.
+  for (const folder of ['projects', 'ready']) {
+    try {
+      fs.rmdirSync(path.join(root, folder));
+    } catch {
+      // gone, or a project appeared meanwhile
+    }
   }
   const allocations = readJsonFile<{ networks?: Record<string, unknown> }>(path.join(root, 'networks', 'allocations.json'));
   if (allocations && Object.keys(allocations.networks ?? {}).length === 0) fs.rmSync(path.join(root, 'networks'), { recursive: true, force: true });
