@@ -37,8 +37,14 @@ export interface Outbound {
   nat: 'iptables-nft' | 'iptables-legacy';
 }
 
-/** Why outbound traffic cannot be had here, or undefined when it can. */
+/** Whether `command` is a file on PATH (searched as spawn would). */
+function onPath(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').some((dir) => dir !== '' && fs.existsSync(path.join(dir, command)));
+}
+
+/** Why outbound traffic cannot be had here (each with what to run), or undefined when it can. */
 export function outboundUnavailable(): string | undefined {
+  if (!onPath('slirp4netns')) return 'slirp4netns is not installed; to allow it: sudo apt-get install slirp4netns (or your distribution\'s package)';
   try {
     fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
   } catch {
