@@ -26,7 +26,7 @@ export function rootlessHolderNetwork(options: { say?: (line: string) => void } 
       const known = readNetworkRecord(stateDir);
       const record = known && known.holderPid === holder.pid && keeperRunning(known) ? known : await startRootlessNetwork({ ...rest, holderPid: holder.pid, stateDir });
       // Said by every command that asks for the network (as `up`'s line on limits not applied), not only the first.
-      if ('unavailable' in record.outbound) say?.(`note: containers have no outbound network: ${record.outbound.unavailable}`);
+      if ('unavailable' in record.outbound && rest.outbound !== false) say?.(`note: containers have no outbound network: ${record.outbound.unavailable}`);
     },
     processes: (runtimeDir) => processesOf(holderNetworkDir(runtimeDir)),
     detach: async (runtimeDir) => {
