@@ -3,9 +3,9 @@
  * a stack with a fixed and a random published port comes up on the embedded runtime; the ports
  * answer on the host's 127.0.0.1 only, `stack port` names the random one, services reach each other
  * by name but not across networks, and a container reaches a server this test runs on the host's
- * loopback through slirp4netns (`host-gateway`, 10.0.2.2). `down -v` leaves nothing of the user's:
- * no process (holder, keeper, slirp4netns, relay, supervisor), no listening port, no link, mount or
- * netns, no file but the image store. Where the user cannot open /dev/net/tun, `up` says so in one
+ * loopback through slirp4netns (`host-gateway`, 10.0.2.2), unless its network is internal. `down -v`
+ * leaves nothing of the user's: no process (holder, keeper, slirp4netns, relay, supervisor), no
+ * listening port, no link, mount or netns, no file but the image store. Where the user cannot open /dev/net/tun, `up` says so in one
  * line with what to run, and a stack with published ports works all the same. And the README's first
  * command brings the example up and its e2e runner passes, as that user.
  *
@@ -160,8 +160,13 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
         '    image: host',
         '    command: ["sleep", "1000"]',
         '    networks: [side]',
+        '  sealed:',
+        '    image: host',
+        '    command: ["sleep", "1000"]',
+        '    networks: [inner]',
         'networks:',
         '  side: {}',
+        '  inner: {internal: true}',
         '',
       ].join('\n'),
     );
@@ -212,6 +217,11 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
     expect(viaName.stdout, viaName.stderr).toBe('hello-from-the-host\n');
     const viaAddress = s.stack(['exec', 'apart', 'busybox', 'nc', '-w', '3', '10.0.2.2', String(hostPort)]);
     expect(viaAddress.stdout, viaAddress.stderr).toBe('hello-from-the-host\n');
+    // An internal network has no way out: no default route, and its bridge does not forward.
+    expect(s.stack(['exec', 'sealed', 'busybox', 'ip', 'route']).stdout).not.toContain('default');
+    const sealed = s.stack(['exec', 'sealed', 'busybox', 'nc', '-w', '2', '10.0.2.2', String(hostPort)], { timeoutMs: 20_000 });
+    expect(sealed.stdout).toBe('');
+    expect(sealed.code).not.toBe(0);
 
     const down = s.stack(['down', '-v']);
     expect(down.code, down.stderr).toBe(0);

@@ -50,9 +50,15 @@ export class RuntimeContext {
   async release(project?: string): Promise<void> {
     const projects = project === undefined ? [...this.proxySets.keys()] : [project];
     await Promise.all(
-      projects.map((p) => {
-        const set = this.proxySets.get(p);
-        return project === undefined && set instanceof HolderPortSet ? set.close() : set?.stop();
+      projects.map(async (p) => {
+        // A rootless project's cleanup asks the keeper even when this process published nothing (a supervisor that died did).
+        const set = this.proxySets.get(p) ?? (project !== undefined && isRootless() ? new HolderPortSet(p) : undefined);
+        if (!(set instanceof HolderPortSet)) return set?.stop();
+        try {
+          if (project !== undefined) await set.stop();
+        } finally {
+          await set.close();
+        }
       }),
     );
     for (const p of projects) {
