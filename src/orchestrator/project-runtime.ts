@@ -45,6 +45,8 @@ export interface OpenOptions {
   strictLimits?: boolean;
   /** A supervisor start begun before the stack was loaded (early-supervisor.ts): used when it is this project's, else dropped. */
   early?: EarlySupervisor | undefined;
+  /** A user without root: connect the namespace holder's network (default: when `supervise`; pull asks too). */
+  network?: boolean;
 }
 
 /** Why a runtime was taken when nobody named one. */
@@ -104,7 +106,7 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
     if (note) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(note);
   }
   // A user without root: the command runs again inside the user's namespaces (issue 17) and exits.
-  if (needsUserNamespace()) await rerunInUserNamespace(options.say ?? ((line) => process.stderr.write(`${line}\n`)), { network: options.supervise });
+  if (needsUserNamespace()) await rerunInUserNamespace(options.say ?? ((line) => process.stderr.write(`${line}\n`)), { network: options.network ?? options.supervise });
   let supervisor: SupervisorClient | undefined;
   try {
     supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project, standby) : await connectSupervisor(root, project));
