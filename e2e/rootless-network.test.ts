@@ -223,6 +223,17 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
     expect(sealed.stdout).toBe('');
     expect(sealed.code).not.toBe(0);
 
+    // The keeper holds the ports, not the supervisor: a supervisor killed leaves them answering, and
+    // the next `up -d` (a new supervisor adopting the containers) gets the same ones again.
+    const supervisor = spawnSync('pgrep', ['-u', String(s.user.uid), '-f', `supervisor[.]js .*--project ${project}$`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    expect(supervisor).toHaveLength(1);
+    process.kill(Number(supervisor[0]), 'SIGKILL');
+    expect(await httpBody(fixed)).toBe('hello-from-web\n');
+    const again = s.stack(['up', '-d']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(s.stack(['port', 'web', '8081']).stdout).toBe(`127.0.0.1:${random}\n`);
+    expect(await httpBody(random)).toBe('hello-from-web\n');
+
     const down = s.stack(['down', '-v']);
     expect(down.code, down.stderr).toBe(0);
     expect(s.leftovers(project, held!.ns)).toEqual([]);
