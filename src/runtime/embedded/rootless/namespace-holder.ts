@@ -22,7 +22,18 @@ import { processRunning, readProcStat } from '../process-info.js';
 import { readJsonFile, writeFileAtomic } from '../store/atomic.js';
 import { hostIdFacts, idMaps, type IdRange } from './id-maps.js';
 import { isSupervisorSocketName, userRuntimeDir } from './rootless-paths.js';
-import { holderNetwork, type HolderNamespaces } from './holder-network.js';
+import { holderNetwork, type HolderNamespaces, type HolderNetwork } from './holder-network.js';
+import { rootlessHolderNetwork } from './network-attach.js';
+
+let quietNetwork: HolderNetwork | undefined;
+/**
+ * The registered network helper, else the rootless network without a voice: a process that
+ * registered none (a library, a test's script) still knows a keeper another command started, so
+ * its relay does not keep the holder in use, and stopping the holder stops the keeper.
+ */
+function network(): HolderNetwork {
+  return holderNetwork() ?? (quietNetwork ??= rootlessHolderNetwork());
+}
 
 /** A running holder: join `/proc/<pid>/ns/{user,mnt,net}`. */
 export interface NamespaceHolder {
@@ -98,7 +109,7 @@ export async function ensureNamespaceHolder(options: { say: (line: string) => vo
     const holder = running ?? startHolder(dir, options.say);
     if (options.network) {
       try {
-        await holderNetwork()?.attach(holder, dir); // rootless networking's hook (holder-network.ts)
+        await network().attach(holder, dir); // rootless networking's hook (holder-network.ts)
       } catch (err) {
         if (!running) {
           process.kill(holder.pid, 'SIGTERM');
@@ -166,6 +177,19 @@ function othersInNamespace(holder: NamespaceHolder, own: ReadonlySet<number>): b
 }
 
 /**
+ * Whether other processes stay in the holder's namespaces: one that is leaving (a supervisor on
+ * standby that its command, refused, dismissed as it exited) is given a moment to go.
+ */
+async function stillInUse(holder: NamespaceHolder, dir: string): Promise<boolean> {
+  const own = new Set(network().processes?.(dir) ?? []);
+  for (let waited = 0; othersInNamespace(holder, own); waited += 25) {
+    if (waited >= 1000) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+/**
  * With no project left, what the runtime keeps besides the image store goes too, so nothing of the
  * user's is left but images: the empty projects and ready folders and a network allocation file holding none.
  */
@@ -193,13 +217,13 @@ export async function stopHolderIfIdle(root: string, dir: string = userRuntimeDi
     if (hasProjects(root)) return false;
     if (claimedByOthers(dir)) return false; // handed to a command that is about to join it, or inside
     const holder = runningHolder(dir);
-    if (holder && othersInNamespace(holder, new Set(holderNetwork()?.processes?.(dir) ?? []))) return false; // another command (an `up` about to make its project) is inside
+    if (holder && (await stillInUse(holder, dir))) return false; // another command (an `up` about to make its project) is inside
     if (holder) {
       process.kill(holder.pid, 'SIGTERM');
       for (let i = 0; i < 100 && processRunning(holder.pid, holder.startTime); i++) await new Promise((r) => setTimeout(r, 10));
     }
     // The keeper would leave by itself once it sees the holder gone; stopped here so nothing is left when `down` returns.
-    await holderNetwork()?.detach?.(dir);
+    await network().detach?.(dir);
     fs.rmSync(recordFile(dir), { force: true });
     // Sockets of supervisors that did not end cleanly (every supervisor lived in the namespace just ended).
     for (const entry of fs.readdirSync(dir)) if (isSupervisorSocketName(entry)) fs.rmSync(path.join(dir, entry), { force: true });
