@@ -318,10 +318,12 @@ describe.skipIf(unmet(...base, requireUserTun()))("rootless: the README's first 
   }, 120_000);
 
   it('brings stack.example.yaml up on the embedded runtime and its e2e runner passes; down -v leaves nothing', () => {
-    // The README's `node dist/cli.js -f stack.example.yaml up --exit-code-from e2e`, in the clone (root's files, readable by all).
+    // The README's first command after the build (`node dist/cli… -f stack.example.yaml up --exit-code-from e2e`), in the clone (root's files, readable by all).
     const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-    expect(readme).toContain('node dist/cli.js -f stack.example.yaml up --exit-code-from e2e');
-    const up = s.stack(['-f', 'stack.example.yaml', 'up', '--exit-code-from', 'e2e'], { cwd: REPO, timeoutMs: 240_000 });
+    const first = /npm run build && node (dist\/cli\.c?js) (-f stack\.example\.yaml up --exit-code-from e2e) /.exec(readme);
+    expect(first, "the README's first command").not.toBeNull();
+    expect(path.join(REPO, first![1]!)).toBe(cliPath);
+    const up = s.stack(first![2]!.split(' '), { cwd: REPO, timeoutMs: 240_000 });
     expect(up.code, up.stderr + up.stdout.slice(-2000)).toBe(0);
     expect(up.stderr).not.toContain('using the docker runtime');
     expect(`${up.stdout}${up.stderr}`).toMatch(/e2e +\| e2e: all checks passed\n/);
