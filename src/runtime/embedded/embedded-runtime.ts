@@ -228,6 +228,9 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async removeNetwork(name: string): Promise<void> {
+    // A stop returns before its container left its networks (its veths go in the release after it):
+    // a `down` removes a network once its containers stopped (plan-down.ts, networksAfterStops).
+    await this.settled();
     await networks.removeUnusedNetwork(this.ctx, name);
   }
 

@@ -19,6 +19,14 @@ import { cancelStart, prepareStart, type PreparedStart } from './start-container
 /** How long a prepared start waits for its container's start before it is dropped. */
 export const PREPARED_FOR_MS = 60_000;
 
+/**
+ * Preparations under way at once. A hundred containers created together would otherwise launch a
+ * hundred at once (the kernel's network and mount locks make that slower than a few at a time); a
+ * container whose start comes before its preparation began is started the usual way (the
+ * executor bounds those).
+ */
+export const PREPARING_AT_ONCE = 2;
+
 /** Whether a start of `record` can be prepared before it is asked for. */
 export function preparable(record: ContainerRecord): boolean {
   const { spec } = record;
@@ -32,8 +40,9 @@ function sameRecord(a: ContainerRecord, b: ContainerRecord): boolean {
 }
 
 interface Entry {
-  /** Undefined when the preparation failed (it undid what it made; the start does it all again). */
-  prepared: Promise<PreparedStart | undefined>;
+  record: ContainerRecord;
+  /** Once begun; resolves undefined when the preparation failed (it undid what it made; the start does it all again). */
+  prepared?: Promise<PreparedStart | undefined>;
   timer: NodeJS.Timeout;
   project: string;
 }
@@ -41,6 +50,9 @@ interface Entry {
 /** The starts prepared by one runtime instance, by container name. Callers hold the container's lock. */
 export class PreparedStarts {
   private readonly byName = new Map<string, Entry>();
+  /** Names waiting for a free slot, in the order they were created. */
+  private readonly waiting: string[] = [];
+  private preparing = 0;
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -51,13 +63,30 @@ export class PreparedStarts {
   /** Begins preparing the start of a container just created (not awaited: the create has returned). */
   begin(record: ContainerRecord): void {
     if (!preparable(record) || this.byName.has(record.name)) return;
-    const prepared = prepareStart(this.ctx, record).catch((err: Error) => {
-      this.ctx.log(`Preparing the start of container ${record.name} failed (its start does it again): ${err.message}`);
-      return undefined;
-    });
     const timer = setTimeout(() => void this.locked(record.name, () => this.drop(record.name)).catch(() => undefined), PREPARED_FOR_MS);
     timer.unref();
-    this.byName.set(record.name, { prepared, timer, project: record.project });
+    this.byName.set(record.name, { record, timer, project: record.project });
+    this.waiting.push(record.name);
+    this.next();
+  }
+
+  /** Begins waiting preparations while slots are free. */
+  private next(): void {
+    while (this.preparing < PREPARING_AT_ONCE && this.waiting.length > 0) {
+      const entry = this.byName.get(this.waiting.shift()!);
+      if (!entry || entry.prepared) continue;
+      this.preparing++;
+      const { record } = entry;
+      entry.prepared = prepareStart(this.ctx, record)
+        .catch((err: Error) => {
+          this.ctx.log(`Preparing the start of container ${record.name} failed (its start does it again): ${err.message}`);
+          return undefined;
+        })
+        .finally(() => {
+          this.preparing--;
+          this.next();
+        });
+    }
   }
 
   /** The prepared start of `record`, taken (undefined when there is none or it was made from another record, which is dropped). */
@@ -66,7 +95,7 @@ export class PreparedStarts {
     if (!entry) return undefined;
     this.byName.delete(record.name);
     clearTimeout(entry.timer);
-    const prepared = await entry.prepared;
+    const prepared = await entry.prepared; // undefined when it had not begun: started the usual way
     if (!prepared) return undefined;
     if (record.state === 'created' && sameRecord(prepared.record, record)) return prepared;
     await cancelStart(this.ctx, prepared);
