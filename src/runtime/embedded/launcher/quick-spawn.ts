@@ -43,21 +43,24 @@ const signalNames = new Map<number, NodeJS.Signals>(Object.entries(os.constants.
 
 class QuickChild extends EventEmitter implements LauncherChild {
   readonly stdin = null;
-  readonly stdout = null;
+  readonly stdout: net.Socket | null;
   readonly stderr: net.Socket;
   readonly stdio: readonly unknown[];
   #exit: [number | null, NodeJS.Signals | null] | undefined;
-  #open = 2; // the sync socket and stderr, until both reach their end
+  #open: number; // the sockets, until each reached its end
 
   constructor(
     readonly pid: number,
-    sync: net.Socket,
-    stderr: net.Socket,
+    streams: { stdout?: net.Socket; stderr: net.Socket; sync?: net.Socket },
   ) {
     super();
+    const { stdout, stderr, sync } = streams;
+    this.stdout = stdout ?? null;
     this.stderr = stderr;
-    this.stdio = [null, null, stderr, sync];
-    for (const s of [sync, stderr]) {
+    this.stdio = [null, this.stdout, stderr, sync ?? null];
+    const sockets = [sync, stdout, stderr].filter((s): s is net.Socket => s !== undefined);
+    this.#open = sockets.length;
+    for (const s of sockets) {
       s.on('error', () => {}); // the process's end tells the story
       s.once('close', () => {
         this.#open--;
@@ -112,7 +115,26 @@ export function quickSpawn(bin: string, argv: readonly string[], payloads: reado
   const { pid, fds } = spawnPiped(bin, [bin, ...argv], [null, null, 'read', 'socket', ...payloads.map((p) => p ?? null)], true);
   const stderr = new net.Socket({ fd: fds[2]!, readable: true, writable: false });
   const sync = new net.Socket({ fd: fds[3]!, readable: true, writable: true });
-  const child = new QuickChild(pid, sync, stderr);
+  const child = new QuickChild(pid, { sync, stderr });
+  running.set(pid, child);
+  return child;
+}
+
+/**
+ * Starts `bin argv` (an exec into a container: issue 16, a healthcheck runs one every interval)
+ * in this session with stdin on /dev/null, stdout and stderr piped to the caller, and `payloads`
+ * from descriptor 4 on, as quickSpawn. Undefined where the addon does not load.
+ */
+export function quickExec(bin: string, argv: readonly string[], payloads: readonly (Buffer | undefined)[]): LauncherChild | undefined {
+  if (process.env.HAFEN_QUICK_SPAWN === '0' || !nativeAvailable()) return undefined;
+  if (!listening) {
+    process.on('SIGCHLD', reapEnded);
+    listening = true;
+  }
+  const { pid, fds } = spawnPiped(bin, [bin, ...argv], ['null', 'read', 'read', null, ...payloads.map((p) => p ?? null)], false);
+  const stdout = new net.Socket({ fd: fds[1]!, readable: true, writable: false });
+  const stderr = new net.Socket({ fd: fds[2]!, readable: true, writable: false });
+  const child = new QuickChild(pid, { stdout, stderr });
   running.set(pid, child);
   return child;
 }
