@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type PortBinding } from '../../runtime.js';
-import { cgroupDirs, createCgroup } from '../cgroups/index.js';
+import { cgroupDirs, createCgroupAsync } from '../cgroups/index.js';
 import { isRootless } from '../rootless/user-namespace.js';
 import type { CgroupLimits } from '../cgroups/limits.js';
 import { launch, type LaunchedProcess } from '../launcher/launch.js';
@@ -171,7 +171,7 @@ export async function prepareStart(ctx: RuntimeContext, record: ContainerRecord)
   const cgroup = noCgroups
     ? undefined
     : await step('creating its cgroup', () =>
-        createCgroup(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), devices, ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
+        createCgroupAsync(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), devices, ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
       );
   if (cgroup) undo.push('cgroup', () => cgroup.remove());
   proc.cgroups = cgroup ? [...cgroup.dirs] : [];

@@ -103,10 +103,11 @@ class QuickChild extends EventEmitter implements LauncherChild {
 /**
  * Starts `bin argv` detached with stdin and stdout on /dev/null, stderr and descriptor 3 (a socket)
  * to the caller, and `payloads` from descriptor 4 on (undefined: that descriptor is not given).
- * Undefined where the addon does not load (the caller spawns the usual way).
+ * Undefined where the addon does not load or `bin` is no path (the caller spawns the usual way).
  */
 export function quickSpawn(bin: string, argv: readonly string[], payloads: readonly (Buffer | undefined)[]): LauncherChild | undefined {
-  if (process.env.HAFEN_QUICK_SPAWN === '0' || !nativeAvailable()) return undefined;
+  // posix_spawn takes a path: a bare name (qemu-aarch64-static, found on PATH) goes the usual way.
+  if (process.env.HAFEN_QUICK_SPAWN === '0' || !bin.includes('/') || !nativeAvailable()) return undefined;
   if (!listening) {
     // Node's signal listeners do not keep the loop alive; libuv's own SIGCHLD handling goes on beside it.
     process.on('SIGCHLD', reapEnded);
@@ -123,10 +124,11 @@ export function quickSpawn(bin: string, argv: readonly string[], payloads: reado
 /**
  * Starts `bin argv` (an exec into a container: issue 16, a healthcheck runs one every interval)
  * in this session with stdin on /dev/null, stdout and stderr piped to the caller, and `payloads`
- * from descriptor 4 on, as quickSpawn. Undefined where the addon does not load.
+ * from descriptor 4 on, as quickSpawn. Undefined where the addon does not load or `bin` is no path.
  */
 export function quickExec(bin: string, argv: readonly string[], payloads: readonly (Buffer | undefined)[]): LauncherChild | undefined {
-  if (process.env.HAFEN_QUICK_SPAWN === '0' || !nativeAvailable()) return undefined;
+  // posix_spawn takes a path: a bare name (qemu-aarch64-static, found on PATH) goes the usual way.
+  if (process.env.HAFEN_QUICK_SPAWN === '0' || !bin.includes('/') || !nativeAvailable()) return undefined;
   if (!listening) {
     process.on('SIGCHLD', reapEnded);
     listening = true;
