@@ -33,7 +33,9 @@ export type StackErrorCode =
   | 'E_INTERRUPTED'
   | 'E_SUPERVISOR'
   | 'E_ENGINE'
-  | 'E_STATE';
+  | 'E_STATE'
+  // issue 17: a container of a user without root and no delegated cgroup (stats, pause).
+  | 'E_NO_CGROUP';
 
 /** Base of every expected failure. */
 export class StackError extends Error {
@@ -146,5 +148,19 @@ export class RuntimeError extends StackError {
   constructor(resource: string, message: string, options?: { cause?: unknown }) {
     super('E_RUNTIME', `${resource}: ${message}`, ExitCode.serviceFailed, options);
     this.resource = resource;
+  }
+}
+
+/**
+ * What needs a container's cgroup (stats, pause, unpause) asked of one that has none: a user
+ * without root with no cgroup delegated to it (issue 17). Says why and what to do, in one line.
+ */
+export class NoCgroupError extends StackError {
+  constructor(container: string, what: string) {
+    super(
+      'E_NO_CGROUP',
+      `container ${container}: cannot ${what}: it has no cgroup, as a user without root gets one only in a cgroup delegated to it (root: mkdir <cgroup2 hierarchy>/hafen and chown it to you), and none is`,
+      ExitCode.serviceFailed,
+    );
   }
 }

@@ -11,38 +11,10 @@ import { projectNameFromFolder } from '../config/project-name.js';
 import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import { entryPoint, nodeFlags } from '../supervisor/entry-point.js';
 import { StandbySupervisor } from '../supervisor/standby-spawn.js';
+import { supervisorSocketPath } from '../supervisor/socket-path.js';
+import { argvFacts } from './argv-facts.js';
 
-/** Common options that take a value as the next word (global-options.ts). */
-const TAKES_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '--runtime', '--progress']);
-
-/** What the bare arguments say: the command, the project, runtime, first file and project folder named, if any. */
-export interface ArgvFacts {
-  command: string | undefined;
-  project: string | undefined;
-  runtime: string | undefined;
-  file: string | undefined;
-  projectDirectory: string | undefined;
-  help: boolean;
-}
-
-/** Reads the command (the first word that is no option or option value) and -p / --runtime before it and after. */
-export function argvFacts(argv: readonly string[]): ArgvFacts {
-  const facts: ArgvFacts = { command: undefined, project: undefined, runtime: undefined, file: undefined, projectDirectory: undefined, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') break;
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (flag === '-h' || flag === '--help') facts.help = true;
-    if (TAKES_VALUE.has(flag)) {
-      const value = inline ?? argv[++i];
-      if (flag === '-p' || flag === '--project-name') facts.project = value;
-      if (flag === '--runtime') facts.runtime = value;
-      if ((flag === '-f' || flag === '--file') && facts.file === undefined) facts.file = value;
-      if (flag === '--project-directory') facts.projectDirectory = value;
-    } else if (!a.startsWith('-') && facts.command === undefined) facts.command = a;
-  }
-  return facts;
-}
+export { argvFacts, type ArgvFacts } from './argv-facts.js';
 
 let waiting: StandbySupervisor | undefined;
 
@@ -64,7 +36,7 @@ export function spawnStandbyFor(argv: readonly string[], env: NodeJS.ProcessEnv 
   const root = defaultRoot(env);
   const dir = path.join(root, 'projects', project);
   try {
-    if (fs.existsSync(named !== undefined ? dir : path.join(dir, 'supervisor.sock'))) return;
+    if (fs.existsSync(named !== undefined ? dir : supervisorSocketPath(root, project))) return;
     waiting = StandbySupervisor.spawn(entryPoint(), nodeFlags(env), root, project);
   } catch {
     waiting = undefined; // the usual start says what is wrong

@@ -8,14 +8,14 @@
  * (their `die` events) and applies their restart policies.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { containerNames, readRecord } from '../runtime/embedded/containers/container-record.js';
 import { tailEventLog } from '../runtime/embedded/event-log.js';
-import { lockProject, projectDir } from '../runtime/embedded/state/index.js';
+import { lockProject } from '../runtime/embedded/state/index.js';
 import { Label, type ContainerEvent, type Runtime } from '../runtime/runtime.js';
 import { ensureSupervisor } from '../supervisor/spawn.js';
+import { supervisorSocketPath } from '../supervisor/socket-path.js';
 import { SupervisorClient } from '../supervisor/client.js';
 
 /** How often a follower looks whether running containers have no supervisor. */
@@ -50,7 +50,7 @@ export async function* followProjectEvents(options: FollowOptions): AsyncIterabl
 
 /** Until the signal aborts: starts a supervisor whenever the project has running containers and none owns them. */
 async function keepSupervised(root: string, project: string, signal: AbortSignal): Promise<void> {
-  const socket = path.join(projectDir(root, project), 'supervisor.sock');
+  const socket = supervisorSocketPath(root, project);
   while (!signal.aborted) {
     if (!fs.existsSync(socket) && hasRunning(root, project)) {
       const lock = await lockProject(root, project).catch(() => undefined); // another command holds it: it starts one

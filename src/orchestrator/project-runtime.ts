@@ -14,7 +14,8 @@ import type { ProjectLock } from '../runtime/embedded/state/project-lock.js';
 import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { SupervisorClient } from '../supervisor/client.js';
-import { JOINED_ENV, needsUserNamespace, rerunInUserNamespace } from '../runtime/embedded/rootless/enter-namespace.js';
+import { needsUserNamespace, rerunInUserNamespace } from '../runtime/embedded/rootless/enter-namespace.js';
+import { isUserNamespaceCommand } from '../runtime/embedded/rootless/rerun-permission.js';
 import { userNamespacesUnavailable } from '../runtime/embedded/rootless/userns-probe.js';
 import { isRootless } from '../runtime/embedded/rootless/user-namespace.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
@@ -94,17 +95,19 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   const standby = usable ? early.standby : undefined;
   if (!useEarly && !standby) dropEarlySupervisor(early);
   if (choice.runtime === 'docker') return openDocker(options);
-  // Limits a user without root cannot apply: said (or refused) before anything is made, so by the
-  // process that has not yet joined the user's namespaces (its re-run, marked by JOINED_ENV, does not repeat it).
-  if (options.supervise && options.stack && isRootless() && !process.env[JOINED_ENV]) {
+  const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // A user without root: a command that starts containers (or enters, stops or removes them) runs
+  // inside the user's namespaces. The CLI moves there at its start (src/cli/early-userns.ts); this
+  // is the move for a command it left outside (its file named a runtime), once the stack is loaded.
+  if ((options.supervise || isUserNamespaceCommand()) && needsUserNamespace()) await rerunInUserNamespace(say);
+  // Limits a user without root cannot apply: said (or refused) before anything is made.
+  if (options.supervise && options.stack && isRootless()) {
     // Loaded only here: the cgroup code is not needed by commands that only look (issue 16).
     const [{ delegatedLayout, unappliedLimitsNote }, { detectCgroups }] = await Promise.all([import('../runtime/embedded/rootless/rootless-cgroups.js'), import('../runtime/embedded/cgroups/detect.js')]);
     const note = unappliedLimitsNote(options.stack, Object.keys(options.stack.services), delegatedLayout(detectCgroups()));
     if (note && options.strictLimits) throw new UsageError(`${note.replace(/^warning: limits not applied/, 'limits cannot be applied')}; --strict-limits refuses to start without them`);
-    if (note) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(note);
+    if (note) say(note);
   }
-  // A user without root: the command runs again inside the user's namespaces (issue 17) and exits.
-  if (needsUserNamespace()) await rerunInUserNamespace(options.say ?? ((line) => process.stderr.write(`${line}\n`)));
   let supervisor: SupervisorClient | undefined;
   try {
     supervisor = (useEarly ? await early.client : undefined) ?? (options.supervise ? await ensureSupervisor(root, project, standby) : await connectSupervisor(root, project));

@@ -8,22 +8,22 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { processStartTime, type LedgerResource } from '../runtime/embedded/ledger/ledger.js';
-import { ensureProjectDir, openProjectLedger } from '../runtime/embedded/state/index.js';
+import { openProjectLedger } from '../runtime/embedded/state/index.js';
 import type { ContainerSpec, ExecOptions } from '../runtime/runtime.js';
 import { specFromWire } from './wire-spec.js';
 import { EVENTS_METHOD, lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
 import { RestartKeeper } from './restart-keeper.js';
 import { withSocketAddress } from './socket-address.js';
+import { ensureSupervisorSocketDir } from './socket-path.js';
 import { IdleExit, idleGraceMs } from './idle-exit.js';
 import { version } from '../version.js';
 import { traced } from '../trace.js';
 
 /** The control socket of a project's supervisor. */
 export function supervisorSocket(root: string, project: string): string {
-  return path.join(ensureProjectDir(root, project), 'supervisor.sock');
+  return ensureSupervisorSocketDir(root, project);
 }
 
 export interface SupervisorOptions {

@@ -11,10 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from '../errors.js';
-import { ensureProjectDir, projectDir } from '../runtime/embedded/state/project-paths.js';
+import { projectDir } from '../runtime/embedded/state/project-paths.js';
 import { SupervisorClient } from './client.js';
 import type { SupervisorStatus } from './protocol.js';
 import { version } from '../version.js';
+import { ensureSupervisorSocketDir, supervisorSocketPath } from './socket-path.js';
 import { READY_FD_ENV } from './spawn-flags.js';
 import { entryPoint, nodeFlags } from './entry-point.js';
 import type { LaunchedSupervisor, StandbySupervisor } from './standby-spawn.js';
@@ -34,7 +35,7 @@ export async function connectSupervisor(root: string, project: string): Promise<
 
 /** The running supervisor and what it answered to its first ping. */
 async function reachSupervisor(root: string, project: string): Promise<{ client: SupervisorClient; status: SupervisorStatus } | undefined> {
-  const socket = path.join(projectDir(root, project), 'supervisor.sock');
+  const socket = supervisorSocketPath(root, project);
   if (!fs.existsSync(socket)) return undefined;
   let client: SupervisorClient | undefined;
   try {
@@ -74,7 +75,7 @@ export async function ensureSupervisor(root: string, project: string, standby?: 
     await running.client.shutdown();
     await processGone(running.status.pid, START_TIMEOUT_MS);
   }
-  const socket = path.join(ensureProjectDir(root, project), 'supervisor.sock'); // as server.ts's supervisorSocket; makes the project folder
+  const socket = ensureSupervisorSocketDir(root, project); // as server.ts's supervisorSocket; makes the project folder
   const logFile = supervisorLog(root, project);
   // A standby that fails (it died waiting) leaves the usual start to do it.
   const ordered = standby?.order(root, project);

@@ -1,5 +1,5 @@
 /** `stack exec SERVICE COMMAND...`: a command inside a running container of a service, with the caller's terminal. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
 import { instanceValue } from '../option-values.js';
 import type { Output } from '../output.js';
@@ -10,6 +10,9 @@ export function execCommand(output: Output): Command {
     .argument('<service>')
     .argument('<command...>')
     .option('-T, --no-tty', 'no pseudo-terminal, even when stdin is one')
+    // `docker exec -it` habits, taken as Compose v2 takes them (hidden; both are its defaults).
+    .addOption(new Option('-i, --interactive', 'keep standard input open (always)').hideHelp())
+    .addOption(new Option('-t, --tty', 'a pseudo-terminal when stdin is one (the default)').hideHelp())
     .option('--index <n>', 'the instance, for services with replicas', instanceValue, 1)
     .option('-u, --user <user>', 'run as this user')
     .option('-w, --workdir <dir>', 'working directory')

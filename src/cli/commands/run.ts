@@ -12,7 +12,9 @@ export function runCommand(output: Output): Command {
     .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--no-deps', 'do not start the services it depends on')
     .option('--publish-all-interfaces', 'ports without an address listen on 0.0.0.0, as in Compose (default 127.0.0.1; also HAFEN_PUBLISH_ALL=1)')
-    .action(async (service: string, args: string[], flags: { rm?: boolean; env: string[]; deps: boolean; publishAllInterfaces?: boolean }, command: Command) => {
+    // issue 17: as `up --strict-limits`.
+    .option('--strict-limits', 'refuse to start when a memory, cpus or pids limit cannot be applied (a user without root and no delegated cgroup)')
+    .action(async (service: string, args: string[], flags: { rm?: boolean; env: string[]; deps: boolean; publishAllInterfaces?: boolean; strictLimits?: boolean }, command: Command) => {
       const globals = globalOptions(command);
       const { publishAllInterfaces, publishNotes } = await import('../publish-note.js');
       publishAllInterfaces(flags.publishAllInterfaces);
@@ -24,7 +26,7 @@ export function runCommand(output: Output): Command {
       ]);
       const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
       const { assertServicesExist } = await import('../../planner/index.js');
-      const { stack, opened, sink } = await openProject(globals, output, { services: [service], noDeps: !flags.deps }, (s) => assertServicesExist(s, [service]));
+      const { stack, opened, sink } = await openProject(globals, output, { services: [service], noDeps: !flags.deps, ...(flags.strictLimits ? { strictLimits: true } : {}) }, (s) => assertServicesExist(s, [service]));
       for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       using interrupt = onInterrupt();
       const { runtime } = opened;

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
+import { StackError } from '../../errors.js';
 import { globalOptions } from '../global-options.js';
 import type { Output } from '../output.js';
 
@@ -28,7 +29,11 @@ export function statsCommand(output: Output): Command {
         const sample = async () => {
           const containers = (await ops.serviceContainers(runtime, stack.name, services)).filter((c) => flags.all || ops.isLive(c));
           const at = Date.now();
-          const stats = await Promise.all(containers.map((c) => runtime.stats(c.name).catch(() => ({ cpuNanos: 0, memoryBytes: 0, pids: 0 }))));
+          // A container gone meanwhile shows zeros; one without a cgroup (rootless, none delegated) is refused, saying why.
+          const stats = await Promise.all(containers.map((c) => runtime.stats(c.name).catch((err: unknown) => {
+            if (err instanceof StackError && err.code === 'E_NO_CGROUP') throw err;
+            return { cpuNanos: 0, memoryBytes: 0, pids: 0 };
+          })));
           return { at, entries: containers.map((c, i) => ({ name: c.name, id: c.id, stats: stats[i]! })) };
         };
         let before = await sample();

@@ -8,7 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { RuntimeError } from '../../errors.js';
+import { NoCgroupError, RuntimeError } from '../../errors.js';
+import { isRootless } from './rootless/user-namespace.js';
 import {
   Label,
   type BuildEvent,
@@ -529,6 +530,7 @@ export class EmbeddedRuntime implements Runtime {
   async stats(name: string): Promise<ContainerStats> {
     const now = await this.present(name);
     if (now.observed.state !== 'running') return { cpuNanos: 0, memoryBytes: 0, pids: 0 };
+    this.assertCgroup(now.record, 'show its stats'); // issue 17
     const s = openCgroup(`hafen/${now.record.project}/${name}`, { layout: this.ctx.cgroupLayout() }).stats();
     return { cpuNanos: s.cpuNs ?? 0, memoryBytes: s.memoryUsage ?? 0, ...(s.memoryLimit !== undefined ? { memoryLimit: s.memoryLimit } : {}), pids: s.pids ?? 0 };
   }
@@ -557,6 +559,7 @@ export class EmbeddedRuntime implements Runtime {
     await this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
       if (observed.state !== 'running') throw new RuntimeError(`container ${name}`, 'is not running');
+      this.assertCgroup(record, 'pause it'); // issue 17
       if (this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is already paused');
       this.log(`Pausing container ${name}`);
       await freeze(this.ctx.cgroupLayout(), this.cgroupName(record)).catch((err: Error) => {
@@ -569,11 +572,17 @@ export class EmbeddedRuntime implements Runtime {
   async unpauseContainer(name: string): Promise<void> {
     await this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
+      if (observed.state === 'running') this.assertCgroup(record, 'unpause it'); // issue 17
       if (observed.state !== 'running' || !this.frozen(record)) throw new RuntimeError(`container ${name}`, 'is not paused');
       this.log(`Unpausing container ${name}`);
       thaw(this.ctx.cgroupLayout(), this.cgroupName(record));
       this.tell('unpause', record);
     });
+  }
+
+  /** A running container of a user without root that was given no cgroup (none delegated): what needs one is refused, saying why (issue 17). */
+  private assertCgroup(record: ContainerRecord, what: string): void {
+    if (record.run && record.run.process.cgroups.length === 0 && isRootless()) throw new NoCgroupError(record.name, what);
   }
 
   async top(name: string): Promise<ProcessTable> {

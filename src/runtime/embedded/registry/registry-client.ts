@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { sha256, type Digest } from '../layers/index.js';
+import { hostLoopbackFetch } from '../rootless/host-loopback.js';
 import { MediaType } from '../store/index.js';
 import { pickChallenge, type Challenge } from './challenge.js';
 import { dockerConfigCredentials, dockerConfigPath, type CredentialLookup, type Credentials } from './credentials.js';
@@ -52,7 +53,8 @@ export class RegistryClient {
     private readonly image: string,
     opts: RegistryClientOptions = {},
   ) {
-    this.fetch = opts.fetch ?? globalThis.fetch;
+    // Inside a user's namespaces (issue 17), the host's loopback is reached through the outer process.
+    this.fetch = opts.fetch ?? hostLoopbackFetch(opts.env) ?? globalThis.fetch;
     this.retry = { ...defaultRetryPolicy, ...opts.retry };
     this.env = opts.env ?? process.env;
     this.credentials = (opts.credentials ?? dockerConfigCredentials(this.env))(ref.domain);

@@ -15,6 +15,8 @@ import { defaultRoot } from '../store/store-paths.js';
 import { ensureNamespaceHolder, stopHolderIfIdle } from './namespace-holder.js';
 import { inUserNamespace, isRootless } from './user-namespace.js';
 import { userNamespaceRerunAllowed } from './rerun-permission.js';
+import { HOST_LOOPBACK_ENV, startHostLoopbackRelay } from './host-loopback-relay.js';
+import { userRuntimeDir } from './rootless-paths.js';
 
 /** Set in the environment of the process that joined the holder (its pid). */
 export const JOINED_ENV = 'HAFEN_USERNS';
@@ -43,8 +45,10 @@ export async function rerunInUserNamespace(say: (line: string) => void): Promise
     throw err;
   }
   const holder = await ensureNamespaceHolder({ say });
+  // The host's loopback (a local registry) for the command inside, relayed by this process (host-loopback.ts).
+  const relay = await startHostLoopbackRelay(userRuntimeDir()).catch(() => undefined);
   const [cmd, args] = hafenRunCommand(['userns-join', String(holder.pid), '--', process.execPath, ...process.execArgv, ...process.argv.slice(1)]);
-  const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, [JOINED_ENV]: String(holder.pid) } });
+  const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, [JOINED_ENV]: String(holder.pid), ...(relay ? { [HOST_LOOPBACK_ENV]: relay.socket } : {}) } });
   // The terminal's ^C reaches the child (same process group); a signal sent to us alone is passed on.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
   const code = await new Promise<number>((resolve) => {
@@ -54,6 +58,8 @@ export async function rerunInUserNamespace(say: (line: string) => void): Promise
     });
     child.on('exit', (status, signal) => resolve(status ?? 128 + (signal ? (SIGNALS[signal] ?? 1) : 1)));
   });
+  relay?.close();
+  holder.release(); // before the look for idleness, which would otherwise see this command's claim (it skips its own, too)
   try {
     await stopHolderIfIdle(root);
   } catch (err) {

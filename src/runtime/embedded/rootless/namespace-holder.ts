@@ -6,6 +6,11 @@
  * $XDG_RUNTIME_DIR/hafen/userns.json, so a holder that died (or a reused pid) is never joined.
  * The stack bridges live in its network namespace; the holder is stopped once the user has no
  * project left, which takes the namespaces (and any bridge in them) away.
+ *
+ * The hand-over: a command takes the holder with a claim (`claim-<pid>` in the runtime folder,
+ * made under the holder's lock, dropped when the command is done), so a command ending the user's
+ * last project never stops a holder another command has just been given and is about to join;
+ * a command that comes while the holder is stopping waits for the lock and starts a new one.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +21,7 @@ import { withFileLock } from '../network/file-lock.js';
 import { processRunning, readProcStat } from '../process-info.js';
 import { readJsonFile, writeFileAtomic } from '../store/atomic.js';
 import { hostIdFacts, idMaps, type IdRange } from './id-maps.js';
-import { userRuntimeDir } from './rootless-paths.js';
+import { isSupervisorSocketName, userRuntimeDir } from './rootless-paths.js';
 import { holderNetwork, type HolderNamespaces } from './holder-network.js';
 
 /** A running holder: join `/proc/<pid>/ns/{user,mnt,net}`. */
@@ -25,6 +30,40 @@ export interface NamespaceHolder {
   startTime: string;
   /** Its namespaces' paths (recorded for tools and people; joining goes by pid). */
   ns: HolderNamespaces;
+}
+
+/** A holder given to a command, with the claim that keeps it from being stopped until `release`. */
+export interface ClaimedHolder extends NamespaceHolder {
+  /** Drops the claim (the command has joined and ended, or will not join). */
+  release(): void;
+}
+
+const CLAIM = /^claim-(\d+)$/;
+
+/** Makes this process's claim on the holder in `dir` (called under the lock). */
+function claim(dir: string, holder: NamespaceHolder): ClaimedHolder {
+  const file = path.join(dir, `claim-${process.pid}`);
+  fs.writeFileSync(file, readProcStat(process.pid)?.startTime ?? '', { mode: 0o600 });
+  return { ...holder, release: () => fs.rmSync(file, { force: true }) };
+}
+
+/** Whether a live process (not this one) claims the holder in `dir`; claims of processes gone are removed. */
+function claimedByOthers(dir: string): boolean {
+  let live = false;
+  for (const entry of fs.readdirSync(dir)) {
+    const pid = Number(CLAIM.exec(entry)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid === process.pid) continue;
+    const file = path.join(dir, entry);
+    let startTime = '';
+    try {
+      startTime = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue; // dropped meanwhile
+    }
+    if (startTime && processRunning(pid, startTime)) live = true;
+    else fs.rmSync(file, { force: true });
+  }
+  return live;
 }
 
 const RECORD = 'userns.json';
@@ -48,12 +87,12 @@ function mapArgs(flag: string, ranges: IdRange[]): string[] {
  * The user's holder, started when none runs. `say` gets the one line about a single-id map
  * (newuidmap or the subordinate ids missing), once, when the holder is made.
  */
-export async function ensureNamespaceHolder(options: { say: (line: string) => void; dir?: string }): Promise<NamespaceHolder> {
+export async function ensureNamespaceHolder(options: { say: (line: string) => void; dir?: string }): Promise<ClaimedHolder> {
   const dir = options.dir ?? userRuntimeDir();
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return withFileLock(path.join(dir, LOCK), async () => {
     const running = runningHolder(dir);
-    if (running) return running;
+    if (running) return claim(dir, running);
     const uid = process.getuid?.();
     const gid = process.getgid?.();
     if (uid === undefined || gid === undefined) throw new RuntimeError('user namespace', 'needs Linux');
@@ -77,7 +116,7 @@ export async function ensureNamespaceHolder(options: { say: (line: string) => vo
       fs.rmSync(recordFile(dir), { force: true });
       throw new RuntimeError('user namespace', `connecting the namespace holder's network: ${(err as Error).message}`, { cause: err });
     }
-    return holder;
+    return claim(dir, holder);
   });
 }
 
@@ -134,6 +173,7 @@ export async function stopHolderIfIdle(root: string, dir: string = userRuntimeDi
   if (!fs.existsSync(recordFile(dir))) return false;
   const stopped = await withFileLock(path.join(dir, LOCK), async () => {
     if (hasProjects(root)) return false;
+    if (claimedByOthers(dir)) return false; // handed to a command that is about to join it, or inside
     const holder = runningHolder(dir);
     if (holder && othersInNamespace(holder)) return false; // another command (an `up` about to make its project) is inside
     if (holder) {
@@ -141,6 +181,8 @@ export async function stopHolderIfIdle(root: string, dir: string = userRuntimeDi
       for (let i = 0; i < 100 && processRunning(holder.pid, holder.startTime); i++) await new Promise((r) => setTimeout(r, 10));
     }
     fs.rmSync(recordFile(dir), { force: true });
+    // Sockets of supervisors that did not end cleanly (every supervisor lived in the namespace just ended).
+    for (const entry of fs.readdirSync(dir)) if (isSupervisorSocketName(entry)) fs.rmSync(path.join(dir, entry), { force: true });
     tidyIdleState(root);
     return true;
   });
