@@ -102,6 +102,11 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['wait an unknown service', ['wait', 'nope'], 'no such service: "nope"'],
     ['stats --format', ['stats', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
     ['stats an unknown service', ['stats', '--no-stream', 'nope'], 'no such service: "nope"'],
+    // issue 18: stack push.
+    ['push --registry', ['push', '--registry', 'not a host'], 'stack push --registry "not a host" is not a registry HOST[:PORT]'],
+    ['push --registry with a scheme', ['push', '--registry', 'http://localhost:5000'], 'give HOST[:PORT] without a scheme'],
+    ['push --registry without a value', ['push', '--registry'], "option '--registry <host>' argument missing"],
+    ['push an unknown service', ['push', '--registry', 'localhost:5000', 'nope'], 'no such service: "nope"'],
   ])('%s', (what, args, message) => {
     const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);

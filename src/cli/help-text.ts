@@ -27,6 +27,8 @@ export const ENVIRONMENT = {
   DOCKER_TLS_VERIFY: 'with DOCKER_CERT_PATH: talk TLS to DOCKER_HOST (ca.pem, cert.pem, key.pem)',
   SSH_AUTH_SOCK: 'ssh agent for build ssh mounts and ssh:// engine addresses',
   NO_COLOR: 'set and not empty: no colour',
+  // Issue 18, push.
+  HAFEN_PUSH_CHUNK_SIZE: 'blobs larger than this many bytes are pushed in chunks of it (default 16 MiB; embedded runtime)',
 } as const satisfies Record<string, string>;
 
 /** A variable hafen reads. */
@@ -102,6 +104,8 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   wait: { env: PROJECT, exit: ['N    the first container\'s exit code'], example: 'stack wait migrate' },
   events: { env: PROJECT, example: 'stack events --json' },
   stats: { env: PROJECT, example: 'stack stats --no-stream' },
+  // Issue 18, push.
+  push: { env: [...PROJECT, 'HAFEN_INSECURE_REGISTRIES', 'DOCKER_CONFIG', 'HAFEN_PUSH_CHUNK_SIZE'], example: 'stack push --registry registry.example.com:5000 api worker' },
 };
 
 /** The path of a command under the root, as HELP_TEXT keys it: `up`, `image save`; '' for the root. */
