@@ -2,8 +2,9 @@
  * The rootless network through the CLI (issue 17), as the unprivileged test user `hafen-rootless`:
  * a stack with a fixed and a random published port comes up on the embedded runtime; the ports
  * answer on the host's 127.0.0.1 only, `stack port` names the random one, services reach each other
- * by name but not across networks, and a container reaches a server this test runs on the host's
- * loopback through slirp4netns (`host-gateway`, 10.0.2.2), unless its network is internal. `down -v`
+ * by name but not across networks, and a container reaches a server this test runs on the host
+ * through slirp4netns by the host's own address (`host-gateway`), unless its network is internal, but
+ * not the host's loopback (10.0.2.2 is closed, as for root's containers and Docker's rootless mode). `down -v`
  * leaves nothing of the user's: no process (holder, keeper, slirp4netns, relay, supervisor), no
  * listening port, no link, mount or netns, no file but the image store. Where the user cannot open /dev/net/tun, `up` says so in one
  * line with what to run, and a stack with published ports works all the same. And the README's first
@@ -137,8 +138,8 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
   beforeAll(async () => {
     s = userScenario('hafen-rlnet-');
     fixed = await freePort();
-    // A server on the host's loopback only, in its own process (the CLI runs synchronously here).
-    hostServer = spawn(process.execPath, ['-e', "require('net').createServer((c) => c.end('hello-from-the-host\\n')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // A server on every address of the host, loopback included, in its own process (the CLI runs synchronously here).
+    hostServer = spawn(process.execPath, ['-e', "require('net').createServer((c) => c.end('hello-from-the-host\\n')).listen(0, '0.0.0.0', function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
     hostPort = await new Promise<number>((resolve, reject) => {
       hostServer!.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       hostServer!.once('exit', () => reject(new Error('the host server did not start')));
@@ -212,14 +213,20 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
     const across = s.stack(['exec', 'apart', 'busybox', 'nc', '-w', '2', webIp, '8080'], { timeoutMs: 20_000 });
     expect(across.code).not.toBe(0);
 
-    // Outbound: the host's loopback through slirp4netns, by host-gateway's name and by its address.
+    // Outbound: the host by its own address through slirp4netns, by host-gateway's name and by the
+    // address; never its loopback (slirp4netns's 10.0.2.2 is closed unless HAFEN_ROOTLESS_HOST_LOOPBACK=1).
+    const hostAddress = otherHostAddress();
+    expect(hostAddress, 'the host needs a non-loopback IPv4 address').toBeDefined();
+    expect(s.stack(['exec', 'client', 'cat', '/etc/hosts']).stdout).toMatch(new RegExp(`^${hostAddress!.replace(/\./g, '\\.')}\\s+host\\.docker\\.internal\\b`, 'm'));
     const viaName = s.stack(['exec', 'client', 'busybox', 'nc', '-w', '3', 'host.docker.internal', String(hostPort)]);
     expect(viaName.stdout, viaName.stderr).toBe('hello-from-the-host\n');
-    const viaAddress = s.stack(['exec', 'apart', 'busybox', 'nc', '-w', '3', '10.0.2.2', String(hostPort)]);
+    const viaAddress = s.stack(['exec', 'apart', 'busybox', 'nc', '-w', '3', hostAddress!, String(hostPort)]);
     expect(viaAddress.stdout, viaAddress.stderr).toBe('hello-from-the-host\n');
+    const loopback = s.stack(['exec', 'apart', 'busybox', 'nc', '-w', '2', '10.0.2.2', String(hostPort)], { timeoutMs: 20_000 });
+    expect(loopback.stdout).toBe('');
     // An internal network has no way out: no default route, and its bridge does not forward.
     expect(s.stack(['exec', 'sealed', 'busybox', 'ip', 'route']).stdout).not.toContain('default');
-    const sealed = s.stack(['exec', 'sealed', 'busybox', 'nc', '-w', '2', '10.0.2.2', String(hostPort)], { timeoutMs: 20_000 });
+    const sealed = s.stack(['exec', 'sealed', 'busybox', 'nc', '-w', '2', hostAddress!, String(hostPort)], { timeoutMs: 20_000 });
     expect(sealed.stdout).toBe('');
     expect(sealed.code).not.toBe(0);
 

@@ -17,12 +17,12 @@ import { listRecords, type ContainerRecord } from './container-record.js';
 /**
  * Where `host-gateway` points for this container: its first network's bridge, or the host itself on
  * its network. For a user without root, the bridges live in the holder's namespace, so it is the host
- * as the holder's outbound network reaches it (slirp4netns's gateway: the host's loopback).
+ * as the holder's outbound network reaches it: its own address (its loopback only when the user opened it).
  */
 export function hostGatewayOf(record: ContainerRecord): string | undefined {
   if (isRootless()) {
     const outbound = holderOutbound();
-    if (outbound) return outbound.gateway;
+    if (outbound) return outbound.hostAddress;
   }
   if (record.spec.networkMode?.kind === 'host') return '127.0.0.1';
   return record.networks[0]?.gateway;

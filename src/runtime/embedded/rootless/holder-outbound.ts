@@ -11,8 +11,8 @@ import { userRuntimeDir } from './rootless-paths.js';
 
 /** The outbound addresses containers may use. */
 export interface HolderOutbound {
-  /** The host's loopback, as the holder's namespaces reach it (slirp4netns's 10.0.2.2). */
-  gateway: string;
+  /** What `host-gateway` names (the host's own address; slirp4netns's 10.0.2.2 when its loopback is open), if anything. */
+  hostAddress: string | undefined;
   /** slirp4netns's DNS forwarder (10.0.2.3). */
   dns: string;
 }
@@ -25,7 +25,7 @@ let known: { outbound: HolderOutbound | undefined } | undefined;
 export function holderOutbound(runtimeDir: string = userRuntimeDir()): HolderOutbound | undefined {
   if (known) return known.outbound;
   const record = runningNetwork(runtimeDir);
-  const outbound = record && 'gateway' in record.outbound ? { gateway: record.outbound.gateway, dns: record.outbound.dns } : undefined;
+  const outbound = record && 'gateway' in record.outbound ? { hostAddress: record.outbound.hostAddress, dns: record.outbound.dns } : undefined;
   if (record) known = { outbound };
   return outbound;
 }

@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
@@ -33,6 +34,19 @@ export interface Outbound {
   address: string;
   gateway: string;
   dns: string;
+  /**
+   * Whether containers reach the host's loopback through the gateway. Off by default, as in Docker's
+   * rootless mode and Podman: a service a user bound to 127.0.0.1 is meant for the user's own
+   * processes, and root's containers cannot reach it either. HAFEN_ROOTLESS_HOST_LOOPBACK=1 opens it.
+   */
+  hostLoopback: boolean;
+  /**
+   * What `host-gateway` names: the host's first non-loopback IPv4 address (reached through slirp4netns
+   * as any outside address, so services listening on it or on 0.0.0.0 answer, as for root's
+   * containers through their bridge), or the gateway when the host's loopback is open; undefined
+   * when the host has no other address.
+   */
+  hostAddress: string | undefined;
   /** Which iptables wrote the MASQUERADE rule. */
   nat: 'iptables-nft' | 'iptables-legacy';
 }
@@ -146,10 +160,20 @@ export async function startOutbound(options: OutboundOptions): Promise<StartedOu
   if (why) throw new RuntimeError(`holder ${options.holderPid}`, `no outbound network: ${why}`);
   const apiSocket = path.join(options.stateDir, 'slirp4netns.sock');
   fs.rmSync(apiSocket, { force: true });
+  const hostLoopback = process.env.HAFEN_ROOTLESS_HOST_LOOPBACK === '1';
   // fd 3: slirp4netns writes to it when tap0 is up; fd 4: slirp4netns exits when it reaches EOF.
   const child = spawn(
     'slirp4netns',
-    ['--configure', `--mtu=${options.mtu ?? 65520}`, `--api-socket=${apiSocket}`, '--ready-fd=3', '--exit-fd=4', String(options.holderPid), OUTBOUND_DEVICE],
+    [
+      '--configure',
+      `--mtu=${options.mtu ?? 65520}`,
+      `--api-socket=${apiSocket}`,
+      ...(hostLoopback ? [] : ['--disable-host-loopback']),
+      '--ready-fd=3',
+      '--exit-fd=4',
+      String(options.holderPid),
+      OUTBOUND_DEVICE,
+    ],
     { stdio: ['ignore', options.logFd, options.logFd, 'pipe', 'pipe'] },
   );
   const spawned = new Promise<void>((resolve, reject) => {
@@ -168,11 +192,19 @@ export async function startOutbound(options: OutboundOptions): Promise<StartedOu
   (child.stdio[4] as Writable).on('error', () => {});
   try {
     const nat = await configureNat(options.holderPid, options.stateDir);
-    return { driver: 'slirp4netns', pid: child.pid!, child, apiSocket, device: OUTBOUND_DEVICE, ...pick(SLIRP_NETWORK), nat };
+    const hostAddress = hostLoopback ? SLIRP_NETWORK.gateway : firstHostAddress();
+    return { driver: 'slirp4netns', pid: child.pid!, child, apiSocket, device: OUTBOUND_DEVICE, ...pick(SLIRP_NETWORK), hostLoopback, hostAddress, nat };
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
+}
+
+/** The host's first non-loopback IPv4 address (the keeper runs in the host's network namespace). */
+function firstHostAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
 }
 
 function pick(n: typeof SLIRP_NETWORK): { address: string; gateway: string; dns: string } {
