@@ -102,6 +102,23 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['wait an unknown service', ['wait', 'nope'], 'no such service: "nope"'],
     ['stats --format', ['stats', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
     ['stats an unknown service', ['stats', '--no-stream', 'nope'], 'no such service: "nope"'],
+    // Compose's command-line habits (cli-gaps): rm, create, scale, run's flags.
+    ['rm an unknown service', ['rm', '-f', 'nope'], 'no such service: "nope"'],
+    ['rm a misspelt flag', ['rm', '--forse'], "unknown option '--forse'"],
+    ['create an unknown service', ['create', 'nope'], 'no such service: "nope"'],
+    ['create --pull', ['create', '--pull', 'sometimes'], "option '--pull <policy>' argument 'sometimes' is invalid"],
+    ['create --no-recreate with --force-recreate', ['create', '--no-recreate', '--force-recreate'], "option '--no-recreate' cannot be used with option '--force-recreate'"],
+    ['create --build with --no-build', ['create', '--build', '--no-build'], '--build and --no-build cannot be used together'],
+    ['scale without =', ['scale', 'app'], 'app: expected SERVICE=NUM'],
+    ['scale a negative number', ['scale', 'app=-1'], 'app=-1: expected SERVICE=NUM'],
+    ['scale an unknown service', ['scale', 'nope=2'], 'nope=2: no such service'],
+    ['scale nothing', ['scale'], "missing required argument 'service=num'"],
+    ['run -p', ['run', '-p', 'bad', 'app', 'true'], '--publish bad: "bad" is not a container port'],
+    ['run -v of an undeclared volume', ['run', '-v', 'nosuch:/x', 'app', 'true'], '--volume nosuch:/x: the volume "nosuch" is not in the file\'s volumes:'],
+    ['run -l', ['run', '-l', '=x', 'app', 'true'], '--label =x: expected KEY=VALUE'],
+    ['run --entrypoint', ['run', '--entrypoint', 'sh "-c', 'app'], '--entrypoint sh "-c:'],
+    ['run --pull', ['run', '--pull', 'sometimes', 'app'], "option '--pull <policy>' argument 'sometimes' is invalid"],
+    ['run -d with --rm', ['run', '-d', '--rm', 'app'], "option '-d, --detach' cannot be used with option '--rm'"],
   ])('%s', (what, args, message) => {
     const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);

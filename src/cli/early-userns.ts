@@ -10,11 +10,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { argvFacts } from './argv-facts.js';
+import { argvFacts, ownShortFlags } from './argv-facts.js';
 import { markUserNamespaceCommand } from '../runtime/embedded/rootless/rerun-permission.js';
 
 /** Commands that need the user's namespaces (the embedded runtime's mounts, links, launcher, or the image store). */
-const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp']);
+const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'rm', 'create', 'scale']);
 
 /** Whether `command` needs the user's namespaces (the table above). */
 export function needsNamespaceCommand(command: string | undefined): boolean {
@@ -22,7 +22,8 @@ export function needsNamespaceCommand(command: string | undefined): boolean {
 }
 
 /** The files `-f`/`--file` name, in order. */
-function namedFiles(argv: readonly string[]): string[] {
+function namedFiles(given: readonly string[]): string[] {
+  const argv = ownShortFlags(given); // `logs -f api` names no file
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

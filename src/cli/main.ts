@@ -10,11 +10,12 @@ import { traceMark } from '../trace.js';
 import { dismissUntakenStandby, spawnStandbyFor } from './early-standby.js';
 import { allowUserNamespaceRerun } from '../runtime/embedded/rootless/rerun-permission.js';
 import { enterUserNamespaceEarly } from './early-userns.js';
+import { ownShortFlags } from './argv-facts.js';
 
 traceMark('cli-start');
 allowUserNamespaceRerun(); // a user without root: embedded commands run again inside the user's namespaces (issue 17)
 
-const argv = process.argv.slice(2);
+const argv = ownShortFlags(process.argv.slice(2)); // `logs -f api`: the command's -f, not the common one (argv-facts.ts)
 await enterUserNamespaceEarly(argv); // a user without root: an embedded command runs again inside its namespaces, before anything loads
 spawnStandbyFor(argv); // `up`: a supervisor loads beside the CLI (early-standby.ts)
 // `--progress json`: stderr carries JSON lines only, the final error among them.
