@@ -24,13 +24,17 @@ export function argvFacts(given: readonly string[]): ArgvFacts {
     if (a === '--') break;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     if (flag === '-h' || flag === '--help') facts.help = true;
-    if (TAKES_VALUE.has(flag)) {
+    const oneOff = facts.command === 'run' || facts.command === 'exec';
+    if (oneOff && !TAKES_VALUE.has(flag) && RUN_TAKES_VALUE.has(flag)) {
+      if (inline === undefined) i++; // `run -v ./a:/a`: a value of run's own
+    } else if (TAKES_VALUE.has(flag)) {
       const value = inline ?? argv[++i];
       if (flag === '-p' || flag === '--project-name') facts.project = value;
       if (flag === '--runtime') facts.runtime = value;
       if ((flag === '-f' || flag === '--file') && facts.file === undefined) facts.file = value;
       if (flag === '--project-directory') facts.projectDirectory = value;
     } else if (!a.startsWith('-') && facts.command === undefined) facts.command = a;
+    else if (!a.startsWith('-') && oneOff) break; // the service of run/exec: the rest is the container's command
   }
   return facts;
 }
@@ -88,8 +92,8 @@ export function ownShortFlags(argv: readonly string[]): string[] {
     }
     const rest = a.slice(2);
     if (flag.value) {
-      out.push(flag.long, rest !== '' ? rest : argv[++i] ?? '');
-      if (rest === '' && i >= argv.length) out.pop(); // `run -p` at the end: the parser says the value is missing
+      const v = rest !== '' ? rest : argv[++i];
+      out.push(flag.long, ...(v !== undefined ? [v] : [])); // `run -p` at the end: the parser says its value is missing
     } else out.push(flag.long, ...(rest !== '' ? [`-${rest}`] : []));
   }
   return out;

@@ -21,8 +21,8 @@ export function needsNamespaceCommand(command: string | undefined): boolean {
   return command !== undefined && NAMESPACE_COMMANDS.has(command);
 }
 
-/** The files `-f`/`--file` name, in order. */
-function namedFiles(given: readonly string[]): string[] {
+/** The files `-f`/`--file` name, in order (a command's own `-f` after its name names none: `logs -f`). */
+export function namedFiles(given: readonly string[]): string[] {
   const argv = ownShortFlags(given); // `logs -f api` names no file
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
