@@ -23,7 +23,7 @@ import { SERVICES, healthChainFile as stackFile } from './health-chain.js';
 import { median, spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
-const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js'); // the bundle users run
+const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.cjs'); // the bundle users run
 const PICKED = process.env.TOOLS?.split(',');
 
 interface Tool {

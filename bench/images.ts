@@ -157,7 +157,7 @@ async function main(): Promise<void> {
         if (r.executedSteps !== expectRun) throw new Error(`expected ${expectRun} step(s) run, got ${r.executedSteps}`);
       };
       const noop = await measure('a) hafen: no-op rebuild (goal < 100 ms)', RUNS, () => build(0));
-      const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../cli.js'); // the bundle users run
+      const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../cli.cjs'); // the bundle users run
       fs.writeFileSync(path.join(work, 'stack.yaml'), `name: bench\nservices:\n  app:\n    image: ${PREFIX}/app:1\n    build: ./ctx\n`);
       await measure('a) hafen: `stack build`, whole CLI process', RUNS, () => {
         execFileSync(process.execPath, [cli, 'build'], { cwd: work, env: { ...process.env, HAFEN_ROOT: root }, stdio: 'ignore' });

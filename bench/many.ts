@@ -3,7 +3,7 @@
  * each a busybox httpd, no dependencies, no healthchecks; medians and min–max of RUNS runs (default
  * 5) after one warm-up. With PEER=1, docker-compose 1.29 on the same image runs the same file too
  * (slow: about a quarter of a second per container). BENCH_CLI=PATH times another build's
- * CLI (dist/cli.js, or dist/src/cli/main.js of an older checkout) (an older checkout, for a before/after on the same machine). The machine's
+ * CLI (dist/cli.cjs, or dist/src/cli/main.js of an older checkout) (an older checkout, for a before/after on the same machine). The machine's
  * CPU time of each hafen run (CLI, supervisor and what they spawn) is reported beside the wall time
  * when the cpuacct cgroup is there. Needs root, overlayfs, busybox-static and dockerd (the image comes
  * from `docker save`). Run: npm run bench:many.
@@ -19,7 +19,7 @@ import { spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const SERVICES = Number(process.env.SERVICES ?? 100);
-const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js'); // the bundle users run
+const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.cjs'); // the bundle users run
 const CPUACCT = '/sys/fs/cgroup/cpuacct';
 
 function stackFile(image: string): string {

@@ -7,7 +7,9 @@
  *   - `--help`: every command built and the help printed (no stack file);
  *   - `ps` and `port` on a one-service embedded project that is up (a busybox sleep with a published
  *     port; needs root and busybox-static, else they are skipped saying why), through its supervisor.
- * The CLI is the bundled one users run (dist/cli.js), or CLI=path. Run: npm run bench:startup.
+ * The CLI is the bundled one users run (dist/cli.cjs), or CLI=path. Run: npm run bench:startup.
+ * Beside wall time, the CPU time (user + system) each process took, as a mean over the rounds (from
+ * /proc/self/stat's children times, in clock ticks): on a busy machine it moves far less than wall time.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,19 +19,35 @@ import { fileURLToPath } from 'node:url';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = process.env.CLI ? path.resolve(process.env.CLI) : path.join(repo, 'dist/cli.js');
+const CLI = process.env.CLI ? path.resolve(process.env.CLI) : path.join(repo, 'dist/cli.cjs');
 
 interface Case {
   name: string;
   argv: string[];
 }
 
-/** Wall time of one process, in ms; it must succeed. */
-function timed(argv: string[], env: NodeJS.ProcessEnv, cwd: string): number {
+/** CPU time (user + system) of this process's waited-for children so far, in ms. */
+function childrenCpuMs(): number {
+  // Fields after the command's parenthesis: cutime and cstime are the 14th and 15th from there.
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
+}
+
+/** Clock ticks a second (USER_HZ), 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** CPU time per case, summed over rounds. */
+const cpuTotals = new Map<string, number>();
+
+/** Wall time of one process, in ms; it must succeed. Its CPU time is added to `cpuTotals` under `name`. */
+function timed(argv: string[], env: NodeJS.ProcessEnv, cwd: string, name?: string): number {
+  const cpu0 = childrenCpuMs();
   const t0 = performance.now();
   const r = spawnSync(process.execPath, argv, { cwd, env, encoding: 'utf8' });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`node ${argv.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
+  if (name !== undefined) cpuTotals.set(name, (cpuTotals.get(name) ?? 0) + childrenCpuMs() - cpu0);
   return ms;
 }
 
@@ -74,14 +92,16 @@ function main(): void {
     for (const c of cases) timed(c.argv, env, dir);
     const times = new Map<string, number[]>([['node -e 0', []], ...cases.map((c): [string, number[]] => [c.name, []])]);
     for (let i = 0; i < RUNS; i++) {
-      times.get('node -e 0')!.push(timed(bare, env, dir));
-      for (const c of cases) times.get(c.name)!.push(timed(c.argv, env, dir));
+      times.get('node -e 0')!.push(timed(bare, env, dir, 'node -e 0'));
+      for (const c of cases) times.get(c.name)!.push(timed(c.argv, env, dir, c.name));
     }
     const base = median(times.get('node -e 0')!);
-    console.log(`Node ${process.version}, ${os.cpus().length} cores, ${RUNS} rounds, CLI ${path.relative(process.cwd(), CLI) || CLI}`);
-    console.log('| what | median (min–max) | × `node -e 0` |');
-    console.log('| --- | --- | --- |');
-    for (const [name, xs] of times) console.log(`| ${name} | ${fmt(xs)} | ${(median(xs) / base).toFixed(2)} |`);
+    const cpu = (name: string): number => cpuTotals.get(name)! / RUNS;
+    const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    console.log(`Node ${process.version}, ${os.cpus().length} cores (load ${load}), ${RUNS} rounds, CLI ${path.relative(process.cwd(), CLI) || CLI}`);
+    console.log('| what | wall: median (min–max) | × `node -e 0` | CPU: mean | × `node -e 0` |');
+    console.log('| --- | --- | --- | --- | --- |');
+    for (const [name, xs] of times) console.log(`| ${name} | ${fmt(xs)} | ${(median(xs) / base).toFixed(2)} | ${cpu(name).toFixed(0)} ms | ${(cpu(name) / cpu('node -e 0')).toFixed(2)} |`);
   } finally {
     if (up) spawnSync(process.execPath, [...stack, 'down', '-v'], { cwd: dir, env });
     fs.rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,7 @@ import { SERVICES, healthChainFile } from './health-chain.js';
 import { spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
-const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js');
+const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.cjs');
 const PROJECT = `benchprof${process.pid}`;
 
 /** The image: `docker save` of busybox (as bench/compose.ts) or the store's own. */

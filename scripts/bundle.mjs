@@ -1,14 +1,23 @@
 #!/usr/bin/env node
 /**
  * Bundles hafen into the few files the package ships (issue 15: file count; issue 16: start-up):
- *   dist/cli.js         `stack` / `hafen`
+ *   dist/cli.cjs        `stack` / `hafen`: a CommonJS script (no ES module loader to start) that
+ *                       runs dist/cli-bundle.cjs through V8's code cache (src/code-cache.ts)
+ *   dist/cli-bundle.cjs the whole CLI as one CommonJS file (src/cli/run-main.ts and all it loads),
+ *                       with its code cache for the building Node beside it (*.cache), made by
+ *                       running `config -q` on stack.example.yaml once
+ *   dist/cli-early.cjs  a user without root's move into its namespaces, before the bundle loads
+ *   dist/cli.js         the same CLI for `node dist/cli.js` (an ES module door to dist/cli.cjs)
  *   dist/supervisor.js  the per-project supervisor, spawned by path (src/supervisor/spawn.ts)
  *   dist/rootless-net.js  the rootless network keeper and relay, spawned by path (rootless/network-lifecycle.ts)
  *   dist/index.js       the library (ES module), dist/index.cjs its CommonJS door
  *   dist/chunks/*.js    code those share, and each command's modules, loaded when a command runs
  *   dist/index.d.ts, dist/index.d.cts   the public types, one file each
  * Commands import what they need with `import()`, so with code splitting `stack config -q` loads
- * neither dockerode, nor Ink, nor the image or registry code.
+ * neither dockerode, nor Ink, nor the image or registry code; in the one-file CLI bundle those
+ * modules are there but only run when imported, and the externals are `require`d only then. Ink is
+ * ES modules only: the CLI bundle's `ink` is the module src/esm-preload.ts imported before the
+ * dashboard (src/dashboard/load.ts).
  *
  * Bundled in: pure-JS dependencies on the start-up path (commander, yaml, chalk, p-queue), so a
  * command reads a few files instead of a hundred. Kept outside (resolved from node_modules):
@@ -25,6 +34,8 @@
  * CommonJS types need no other declaration file. That takes half a minute, so it runs only when a
  * source is newer than the last declarations (or with --types).
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,7 +117,138 @@ function typesStale() {
 /** Removes the previous bundle's files (never tsc's dist/src, dist/bench, ...). */
 function clean() {
   fs.rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
-  for (const f of ['cli.js', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
+  for (const f of ['cli.js', 'cli.cjs', 'cli-bundle.cjs', 'cli-early.cjs', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
+  if (fs.existsSync(dist)) for (const f of fs.readdirSync(dist)) if (/^cli-bundle\.cjs\..*\.cache$/.test(f)) fs.rmSync(path.join(dist, f), { force: true });
+}
+
+/**
+ * `ink` in the CommonJS CLI bundle: the ES module src/esm-preload.ts loaded (Node 20 cannot
+ * `require` an ES module; the dashboard is reached only through src/dashboard/load.ts, which loads it).
+ */
+const inkPreloaded = {
+  name: 'ink-preloaded',
+  setup(build) {
+    // esm-preload.ts's own import('ink') stays an import.
+    build.onResolve({ filter: /^ink$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'ink', external: true } : { path: 'ink', namespace: 'esm-preloaded' }));
+    build.onLoad({ filter: /.*/, namespace: 'esm-preloaded' }, (args) => ({
+      contents: `const { preloadedModule } = require(${JSON.stringify(path.join(root, 'src/esm-preload.ts'))});\nmodule.exports = preloadedModule(${JSON.stringify(args.path)});`,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+/**
+ * Every character past ASCII written as an escape: one such character (a µ in a regular
+ * expression) makes V8 hold the whole 1.3 MB source as two bytes a character, and makes reading it
+ * slower. \uXXXX means the same in strings, templates and regular expressions (the bundle has no
+ * String.raw and no identifier past ASCII); checked by parsing the result.
+ */
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * chalk's color detection, never used by hafen (every Chalk it makes is given its level, src/cli/output.ts)
+ * but run when chalk is imported: it loads node:tty, and with it net and streams, into every command.
+ */
+const chalkWithoutDetection = {
+  name: 'chalk-without-detection',
+  setup(build) {
+    build.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'chalk-level-given' }));
+    build.onLoad({ filter: /.*/, namespace: 'chalk-level-given' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
+  },
+};
+
+/**
+ * esbuild's `__toESM` made once per module instead of at every import: the bundle's 200 modules
+ * that `import fs from 'node:fs'` or `path` each copied all of the module's properties as getters
+ * (a twentieth of `stack ps`). The same module gives the same view, so it is kept in a WeakMap.
+ */
+function sharedToEsm(text) {
+  const helper = /var __toESM ?= ?/g;
+  const found = text.match(helper) ?? [];
+  if (found.length !== 1) throw new Error(`scripts/bundle.mjs: expected esbuild's one __toESM helper in the CLI bundle, found ${found.length}`);
+  const shared =
+    'var __hafenToEsmViews = new WeakMap();\n' +
+    'function __toESM(mod, isNodeMode) {\n' +
+    '  if (mod === null || (typeof mod !== "object" && typeof mod !== "function")) return __hafenToEsmOnce(mod, isNodeMode);\n' +
+    '  let views = __hafenToEsmViews.get(mod);\n' +
+    '  if (!views) __hafenToEsmViews.set(mod, (views = []));\n' +
+    '  const slot = isNodeMode ? 1 : 0;\n' +
+    '  return views[slot] ??= __hafenToEsmOnce(mod, isNodeMode);\n' +
+    '}\n';
+  return text.replace(helper, (m) => m.replace('__toESM', '__hafenToEsmOnce')).replace(STRICT, (m) => m + shared);
+}
+
+/**
+ * The bundle's `import()`s (of Node's modules and of Ink, the ones esbuild leaves) made calls of
+ * `__hafenImport`, which src/code-cache.ts gives it: Node 20 loses a vm.Script's import() callback
+ * when the script comes from a code cache (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). Each must take
+ * a quoted specifier; anything else that looks like one fails the build.
+ */
+function importsThroughLoader(text) {
+  const dynamicImport = /(?<![\w$.])import\((?="[^"\n]*"\))/g;
+  const replaced = text.replace(dynamicImport, '__hafenImport(');
+  const left = replaced.match(/(?<![\w$.])import\(/g) ?? [];
+  if (left.length > 0) throw new Error(`scripts/bundle.mjs: ${left.length} import( in the CLI bundle that is not import("specifier")`);
+  return replaced;
+}
+
+/** The bundle's first statement: ES modules are strict, and the CommonJS bundle must stay so. */
+const STRICT = /^"use strict";\n?/;
+
+/** What import.meta.url means in an ES module: this file's URL (put after "use strict"). */
+function withImportMetaUrl(text) {
+  if (!STRICT.test(text)) throw new Error('scripts/bundle.mjs: the CLI bundle does not start with "use strict"');
+  return text.replace(STRICT, (m) => `${m}var __hafenImportMetaUrl = require('node:url').pathToFileURL(__filename).href;\n`);
+}
+
+/** Builds dist/cli-bundle.cjs, its loader dist/cli.cjs, the ES module door dist/cli.js and the shipped code cache. */
+async function bundleCli() {
+  const bundleFile = path.join(dist, 'cli-bundle.cjs');
+  await esbuild.build({
+    ...common,
+    entryPoints: ['src/cli/run-main.ts'],
+    outfile: bundleFile,
+    format: 'cjs',
+    plugins: [yamlModule, inkPreloaded, chalkWithoutDetection],
+    define: { 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
+  });
+  const text = withImportMetaUrl(importsThroughLoader(sharedToEsm(asciiOnly(fs.readFileSync(bundleFile, 'utf8')))));
+  await esbuild.transform(text, { loader: 'js', format: 'cjs', logLevel: 'silent' }); // still valid JavaScript
+  fs.writeFileSync(bundleFile, text);
+  const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  // The first step of a user without root, before the bundle above loads (src/cli/early-entry.ts).
+  const earlyFile = path.join(dist, 'cli-early.cjs');
+  await esbuild.build({ ...common, entryPoints: ['src/cli/early-entry.ts'], outfile: earlyFile, format: 'cjs', define: { 'import.meta.url': '__hafenImportMetaUrl' } });
+  fs.writeFileSync(earlyFile, withImportMetaUrl(asciiOnly(fs.readFileSync(earlyFile, 'utf8'))));
+  await esbuild.build({
+    ...common,
+    entryPoints: ['src/cli/bin-cjs.ts'],
+    outfile: path.join(dist, 'cli.cjs'),
+    format: 'cjs',
+    define: { HAFEN_CLI_BUILD_ID: JSON.stringify(buildId) },
+  });
+  fs.chmodSync(path.join(dist, 'cli.cjs'), 0o755);
+  fs.writeFileSync(
+    path.join(dist, 'cli.js'),
+    "#!/usr/bin/env -S node --\n// `node dist/cli.js`: the CLI is dist/cli.cjs (scripts/bundle.mjs).\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./cli.cjs');\n",
+    { mode: 0o755 },
+  );
+  // The shipped cache: one real run (loading, checking and normalizing a stack), so the functions
+  // every command needs are in it. A build without the example file just ships none.
+  const example = path.join(root, 'stack.example.yaml');
+  if (fs.existsSync(example)) {
+    const out = `${bundleFile}.${process.version}-${process.arch}.cache`;
+    const run = spawnSync(process.execPath, ['--', path.join(dist, 'cli.cjs'), '-f', example, 'config', '-q'], {
+      cwd: root,
+      env: { ...process.env, HAFEN_CODE_CACHE_OUT: out, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
+    if (run.status === 0 && fs.existsSync(out)) fs.chmodSync(out, 0o644);
+    else console.warn(`no code cache shipped: \`stack config -q\` failed (${run.status}): ${run.stderr}`);
+  }
 }
 
 /** Bundles the code; the types too when `types` is true, or when they are older than a source. */
@@ -115,7 +257,7 @@ export async function bundle({ types = typesStale() } = {}) {
   await esbuild.build({
     ...common,
     // rootless-net: the rootless network keeper and its relay, spawned by path (rootless/network-lifecycle.ts).
-    entryPoints: { cli: 'src/cli/bin.ts', supervisor: 'src/supervisor/bin.ts', 'rootless-net': 'src/runtime/embedded/rootless/network-keeper-main.ts', index: 'src/index.ts' },
+    entryPoints: { supervisor: 'src/supervisor/bin.ts', 'rootless-net': 'src/runtime/embedded/rootless/network-keeper-main.ts', index: 'src/index.ts' },
     outdir: dist,
     format: 'esm',
     splitting: true,
@@ -138,8 +280,8 @@ export async function bundle({ types = typesStale() } = {}) {
       },
     ],
   });
-  // `#!/usr/bin/env -S node --` from src/cli/bin.ts is kept by esbuild; npm links the bin.
-  fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
+  // `#!/usr/bin/env -S node --` from src/cli/bin-cjs.ts is kept by esbuild; npm links the bin.
+  await bundleCli();
   if (types) declarations();
   return { types };
 }
@@ -148,6 +290,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = performance.now();
   const { types } = await bundle(process.argv.includes('--types') ? { types: true } : {});
   const chunks = fs.readdirSync(path.join(dist, 'chunks')).length;
-  const what = `dist/cli.js, supervisor.js, index.js, index.cjs, ${chunks} chunks${types ? ', index.d.ts and index.d.cts' : ' (types up to date)'}`;
+  const what = `dist/cli.cjs, cli-bundle.cjs, supervisor.js, index.js, index.cjs, ${chunks} chunks${types ? ', index.d.ts and index.d.cts' : ' (types up to date)'}`;
   console.log(`bundled ${what} in ${Math.round(performance.now() - started)} ms`);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --
 /**
- * The installed `stack` and `hafen` (bundled as dist/cli.js): turns Node's compile cache on first,
- * so the CLI's own modules, loaded after it, come from the cache on Node 22+; then runs main.ts.
+ * `stack` as an ES module (dist/src/cli/bin.js from tsc): turns Node's compile cache on first, so
+ * the CLI's own modules, loaded after it, come from the cache on Node 22+; then runs run-main.ts.
+ * The package's `stack` is dist/cli.cjs (bin-cjs.ts), the same code as one CommonJS bundle.
  * A user without root running a command of the embedded runtime moves into its namespaces first
  * (early-userns.ts), before the program's modules load: the process that only waits outside
  * loads a few small modules (issue 17: rootless start within 1.5× of root's).
@@ -11,8 +12,8 @@ import { enableCompileCache } from '../compile-cache.js';
 
 enableCompileCache();
 if (process.platform === 'linux' && process.getuid?.() !== 0) {
-  const [{ enterUserNamespaceEarly }, { allowUserNamespaceRerun }] = await Promise.all([import('./early-userns.js'), import('../runtime/embedded/rootless/rerun-permission.js')]);
-  allowUserNamespaceRerun();
-  await enterUserNamespaceEarly(process.argv.slice(2));
+  const { moveEarly } = await import('./early-entry.js');
+  await moveEarly(process.argv.slice(2));
 }
-await import('./main.js');
+const { runMain } = await import('./run-main.js');
+await runMain(process.argv.slice(2));

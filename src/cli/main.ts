@@ -1,43 +1,6 @@
 #!/usr/bin/env -S node --
-/** Entry point of `stack`: the only place that prints errors and exits. */
+/** Entry point of `stack` as compiled by tsc (dist/src/cli/main.js); the body is run-main.ts. */
 // `node --`: Node 20 takes `--env-file` anywhere on its command line as its own option; after `--` it is ours.
-import { StackError } from '../errors.js';
-import { asksJsonProgress, errorLine, jsonProgressOutput } from './json-progress.js';
-import { processOutput } from './output.js';
-import { commandAfterService, runCli } from './program.js';
-import { explainSystemError } from './system-errors.js';
-import { traceMark } from '../trace.js';
-import { dismissUntakenStandby, spawnStandbyFor } from './early-standby.js';
-import { allowUserNamespaceRerun } from '../runtime/embedded/rootless/rerun-permission.js';
-import { enterUserNamespaceEarly } from './early-userns.js';
-import { ownShortFlags } from './argv-facts.js';
+import { runMain } from './run-main.js';
 
-traceMark('cli-start');
-allowUserNamespaceRerun(); // a user without root: embedded commands run again inside the user's namespaces (issue 17)
-
-const argv = ownShortFlags(process.argv.slice(2)); // `logs -f api`: the command's -f, not the common one (argv-facts.ts)
-await enterUserNamespaceEarly(argv); // a user without root: an embedded command runs again inside its namespaces, before anything loads
-spawnStandbyFor(argv); // `up`: a supervisor loads beside the CLI (early-standby.ts)
-// `--progress json`: stderr carries JSON lines only, the final error among them.
-const json = asksJsonProgress(commandAfterService(argv)); // not an option of `run`'s command
-const output = json ? jsonProgressOutput(processOutput(), (text) => process.stderr.write(text)) : processOutput();
-try {
-  process.exitCode = await runCli(argv, output);
-} catch (caught) {
-  const err = explainSystemError(caught) ?? caught;
-  if (json) {
-    const line = err instanceof StackError ? err : { code: 'E_UNEXPECTED', message: `a bug in hafen, please report it: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, exitCode: 70 };
-    process.stderr.write(`${JSON.stringify(errorLine(line))}\n`);
-    process.exitCode = line.exitCode;
-  } else if (err instanceof StackError) {
-    // An expected failure: its message is the whole story.
-    output.err(`${output.color.red('error:')} ${err.message}`);
-    process.exitCode = err.exitCode;
-  } else {
-    output.err(`${output.color.red('unexpected error (a bug in hafen, please report it):')}`);
-    output.err(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 70;
-  }
-} finally {
-  dismissUntakenStandby();
-}
+await runMain(process.argv.slice(2));

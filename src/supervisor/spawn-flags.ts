@@ -12,6 +12,20 @@ export const READY_FD_ENV = 'HAFEN_SUPERVISOR_READY_FD';
  * A young generation of 1 MiB semi-spaces instead of up to 16: the supervisor's work comes in small
  * requests, and the default lets each `up` grow its heap by tens of MiB it then keeps. No V8 worker
  * threads: GC and compiles on the main thread, which is mostly idle (saves their stacks and arenas).
- * Not `--jitless` (it costs CPU on every request) nor a cap on the old space (a crash is worse).
+ * No optimizing or baseline compiler (--no-opt, --no-sparkplug), with V8's smaller-code settings
+ * (--optimize-for-size, --max-lazy, --lazy-feedback-allocation): its JavaScript is glue between
+ * system calls, and the compiled code and its feedback were a fifth of its own memory (issue 16,
+ * `RUNS=2 npm run bench:supervisor`, 50 containers: VmRSS 62.4 → 53.9 MiB, its own 20.2 → 16.3 MiB;
+ * CPU for its start and 50 starts not higher; a port relay's throughput the same, the bytes move in
+ * libuv). Not `--jitless` or `--lite-mode`: both take WebAssembly away, and Node's fetch needs it.
+ * No cap on the old space (a crash is worse).
  */
-export const SUPERVISOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=0'];
+export const SUPERVISOR_NODE_FLAGS: readonly string[] = [
+  '--max-semi-space-size=1',
+  '--v8-pool-size=0',
+  '--optimize-for-size',
+  '--no-opt',
+  '--max-lazy',
+  '--lazy-feedback-allocation',
+  '--no-sparkplug',
+];

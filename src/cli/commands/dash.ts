@@ -10,7 +10,7 @@ export function dashCommand(output: Output): Command {
       const globals = globalOptions(command);
       const [{ openProject }, { isInteractive, runDashboard }, { UsageError }] = await Promise.all([
         import('../project.js'),
-        import('../../dashboard/index.js'),
+        import('../../dashboard/load.js').then((m) => m.loadDashboard()),
         import('../../errors.js'),
       ]);
       if (!isInteractive()) {

@@ -142,7 +142,7 @@ export function upCommand(output: Output): Command {
           }),
         );
         if (flags.dash) {
-          const { isInteractive, upWithDashboard } = await import('../../dashboard/index.js');
+          const { isInteractive, upWithDashboard } = await (await import('../../dashboard/load.js')).loadDashboard();
           if (isInteractive()) return void (await upWithDashboard({ stack, opened, globals, signal: interrupt.signal, say: (l) => output.err(l) }, upOnce));
           output.err(c.yellow('--dash needs a terminal; showing the progress as usual'));
         }

@@ -2,8 +2,8 @@
  * Where hafen's native parts are: the launcher (`hafen-run`) and the addon (`hafen.node`). The
  * package carries them prebuilt in prebuilds/<platform>-<arch>/ (scripts/build-native.mjs; a musl
  * Node takes `hafen.musl.node`); a checkout that built them with node-gyp has build/Release/. The
- * prebuilt ones come first. Nothing here reads /proc or runs anything: on macOS or Windows the
- * answer is simply "not here", and the Docker runtime goes on without them.
+ * prebuilt ones come first. Nothing here runs anything, and only Linux reads /proc (for musl): on
+ * macOS or Windows the answer is simply "not here", and the Docker runtime goes on without them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,11 +14,23 @@ export type NativePart = 'hafen-run' | 'hafen.node';
 /** The platforms prebuilds exist for. */
 export const PREBUILT_TARGETS = ['linux-x64', 'linux-arm64'] as const;
 
-/** Whether this Node runs on musl (Alpine): its process report names no glibc. */
+let musl: boolean | undefined;
+
+/**
+ * Whether this Node runs on musl (Alpine): musl's dynamic loader is mapped into the process. The
+ * process report (which names glibc when there is one) is the fallback where /proc cannot be read:
+ * it is slow to make (a tenth of `stack ps`'s own time, issue 16).
+ */
 function onMusl(): boolean {
   if (process.platform !== 'linux') return false;
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return header !== undefined && header.glibcVersionRuntime === undefined;
+  if (musl !== undefined) return musl;
+  try {
+    musl = /\/ld-musl-[^/\n]*\.so/.test(fs.readFileSync('/proc/self/maps', 'utf8'));
+  } catch {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    musl = header !== undefined && header.glibcVersionRuntime === undefined;
+  }
+  return musl;
 }
 
 const hostTarget = `${process.platform}-${process.arch}`;

@@ -1,0 +1,98 @@
+/**
+ * Runs a CommonJS bundle through V8's code cache (issue 16: start-up on Node 20, which has no
+ * module.enableCompileCache). Compiling the CLI bundle is a fifth of a short command's own time;
+ * with the cache V8 takes the bytecode of the functions an earlier run compiled instead.
+ *
+ * The cache is a file of vm.Script's cachedData. Where it comes from, the first that exists:
+ *  1. the user's: $XDG_CACHE_HOME/hafen (else ~/.cache/hafen) / code-cache /
+ *     `<build id>-<node version>-<arch>.cache`, written (mode 0600, taken only when the user owns
+ *     it) when a run found no cache it could use: V8 rejects one from another V8 or other V8 flags;
+ *  2. the one shipped beside the bundle, made at build time by the building Node
+ *     (scripts/bundle.mjs): `<bundle>.<node version>-<arch>.cache`.
+ * Anything that goes wrong with a cache (missing, rejected, a folder it cannot write) only costs
+ * speed: the bundle is compiled as without one. NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch)
+ * turns it off. The bundle has no `import()` of its own (Node 20 drops a vm.Script's import()
+ * callback when the script comes from a cache): it calls the one its loader passes in.
+ * Only Node's built-in modules here: this runs before anything else is loaded.
+ */
+import fs from 'node:fs';
+import Module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+
+/** A bundle to run: its file and the id of its build (a hash of its text, set by scripts/bundle.mjs). */
+export interface CachedBundle {
+  file: string;
+  buildId: string;
+}
+
+/** The shipped cache of `bundle` for this Node (made at build time), by file name. */
+export function shippedCachePath(bundleFile: string, version = process.version, arch = process.arch): string {
+  return `${bundleFile}.${version}-${arch}.cache`;
+}
+
+/** The user's cache of a build for this Node. */
+export function userCachePath(buildId: string, env: NodeJS.ProcessEnv = process.env, version = process.version, arch = process.arch): string {
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(base, 'hafen', 'code-cache', `${buildId}-${version}-${arch}.cache`);
+}
+
+/** The file's bytes, or undefined when it is missing, unreadable, or (`ownOnly`) not this user's alone. */
+function readCache(file: string, ownOnly: boolean): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    if (ownOnly) {
+      // Cached bytecode runs as code: never take one another user could have written.
+      const st = fs.fstatSync(fd);
+      if (st.uid !== process.geteuid?.() || (st.mode & 0o022) !== 0) return undefined;
+    }
+    return fs.readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Writes `data` to `file` whole or not at all (another process may read it at the same time). */
+function writeAtomically(file: string, data: Buffer): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, data, { mode: 0o600 });
+    fs.renameSync(temporary, file);
+  } catch {
+    // A read-only or full cache folder: the next run compiles again, nothing else.
+  }
+}
+
+/**
+ * Loads and runs the CommonJS `bundle` as `require` would, and returns its exports; the bundle's
+ * `__hafenImport(specifier)` is `dynamicImport`. `produce` (build time): write the cache this run
+ * makes to that file, whatever was found.
+ */
+export function requireCached(bundle: CachedBundle, dynamicImport: (specifier: string) => Promise<unknown>, produce?: string): unknown {
+  const source = fs.readFileSync(bundle.file, 'utf8');
+  const user = userCachePath(bundle.buildId);
+  const wanted = process.env.NODE_DISABLE_COMPILE_CACHE !== '1' || produce !== undefined;
+  // The user's first: it exists only where the shipped one was missing or rejected before.
+  const cachedData = wanted && produce === undefined ? (readCache(user, true) ?? readCache(shippedCachePath(bundle.file), false)) : undefined;
+  const script = new vm.Script(`${WRAPPER_START}${source}${WRAPPER_END}`, { filename: bundle.file, cachedData });
+  const target = produce ?? (wanted && (cachedData === undefined || script.cachedDataRejected === true) ? user : undefined);
+  // Made at exit, so the functions this run compiled are in it, not only the top level.
+  if (target !== undefined) process.once('exit', () => writeAtomically(target, script.createCachedData()));
+  const module = { exports: {} as unknown, filename: bundle.file, id: bundle.file, loaded: false };
+  const wrapper = script.runInThisContext() as BundleFunction;
+  wrapper.call(module.exports, module.exports, Module.createRequire(bundle.file), module, bundle.file, path.dirname(bundle.file), dynamicImport);
+  module.loaded = true;
+  return module.exports;
+}
+
+/** The bundle as a function: CommonJS's five parameters and the import() it is given (scripts/bundle.mjs). */
+type BundleFunction = (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string, hafenImport: (specifier: string) => Promise<unknown>) => void;
+
+// One line, so the bundle's line numbers in stack traces stay its own.
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname, __hafenImport) { ';
+const WRAPPER_END = '\n})';
