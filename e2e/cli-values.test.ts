@@ -119,6 +119,11 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['run --entrypoint', ['run', '--entrypoint', 'sh "-c', 'app'], '--entrypoint sh "-c:'],
     ['run --pull', ['run', '--pull', 'sometimes', 'app'], "option '--pull <policy>' argument 'sometimes' is invalid"],
     ['run -d with --rm', ['run', '-d', '--rm', 'app'], "option '-d, --detach' cannot be used with option '--rm'"],
+    // issue 18: stack push.
+    ['push --registry', ['push', '--registry', 'not a host'], 'stack push --registry "not a host" is not a registry HOST[:PORT]'],
+    ['push --registry with a scheme', ['push', '--registry', 'http://localhost:5000'], 'give HOST[:PORT] without a scheme'],
+    ['push --registry without a value', ['push', '--registry'], "option '--registry <host>' argument missing"],
+    ['push an unknown service', ['push', '--registry', 'localhost:5000', 'nope'], 'no such service: "nope"'],
   ])('%s', (what, args, message) => {
     const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);

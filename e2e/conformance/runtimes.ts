@@ -91,6 +91,17 @@ export const runtimes: RuntimeFactory[] = [
     cleanup: (runtime, project) => (runtime as EmbeddedRuntime).cleanupProject(project),
     leaks: (project, { root }) => findLeaks(project, { root }),
   },
+  // The supervisor's embedded runtime prepares each start at create time (issue 16,
+  // containers/prepared-starts.ts): the same checks, with its own addresses (7 /24s per slot).
+  {
+    name: 'embedded, starts prepared',
+    make: ({ root, slot }) =>
+      new EmbeddedRuntime({ root, prepareStarts: true, subnetPool: Array.from({ length: 7 }, (_, i) => ({ range: `10.212.${slot * 7 + i}.0/24`, prefix: 24 })) }),
+    requirements: [requireRoot(), requireOverlay(), requireCommand('busybox'), requireCommand('ip'), requireCommand('nsenter')],
+    images: async (_runtime, { root }) => ({ busybox: await importBusyboxImage(openStore(root)), node: 'host' }),
+    cleanup: (runtime, project) => (runtime as EmbeddedRuntime).cleanupProject(project),
+    leaks: (project, { root }) => findLeaks(project, { root }),
+  },
   {
     name: 'docker',
     make: () => new DockerRuntime(),

@@ -23,6 +23,7 @@ import { planCommand } from './commands/plan.js';
 import { portCommand } from './commands/port.js';
 import { psCommand } from './commands/ps.js';
 import { pullCommand } from './commands/pull.js';
+import { pushCommand } from './commands/push.js';
 import { runCommand } from './commands/run.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
@@ -73,6 +74,8 @@ export const SINGLE_COMMANDS: Readonly<Record<string, CommandFactory>> = {
   rm: rmCommand,
   create: createCommand,
   scale: scaleCommand,
+  // Issue 18.
+  push: pushCommand,
 };
 
 /**

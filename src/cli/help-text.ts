@@ -27,6 +27,8 @@ export const ENVIRONMENT = {
   DOCKER_TLS_VERIFY: 'with DOCKER_CERT_PATH: talk TLS to DOCKER_HOST (ca.pem, cert.pem, key.pem)',
   SSH_AUTH_SOCK: 'ssh agent for build ssh mounts and ssh:// engine addresses',
   NO_COLOR: 'set and not empty: no colour',
+  // Issue 18, push.
+  HAFEN_PUSH_CHUNK_SIZE: 'blobs larger than this many bytes are pushed in chunks of it (default 16 MiB; embedded runtime)',
 } as const satisfies Record<string, string>;
 
 /** A variable hafen reads. */
@@ -106,6 +108,8 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   rm: { env: PROJECT, example: 'stack rm -f -s worker' },
   create: { env: [...CREATES, ...FETCHES], example: 'stack create --build api' },
   scale: { env: [...CREATES, ...FETCHES], example: 'stack scale worker=3 api=2' },
+  // Issue 18, push.
+  push: { env: [...PROJECT, 'HAFEN_INSECURE_REGISTRIES', 'DOCKER_CONFIG', 'HAFEN_PUSH_CHUNK_SIZE'], example: 'stack push --registry registry.example.com:5000 api worker' },
 };
 
 /** The path of a command under the root, as HELP_TEXT keys it: `up`, `image save`; '' for the root. */

@@ -28,6 +28,7 @@ import { topCommand } from './commands/top.js';
 import { cpCommand } from './commands/cp.js';
 import { waitCommand } from './commands/wait.js';
 import { statsCommand } from './commands/stats.js';
+import { pushCommand } from './commands/push.js';
 import type { Output } from './output.js';
 import { singleCommand } from './command-table.js';
 import { ownShortFlags, RUN_TAKES_VALUE } from './argv-facts.js';
@@ -90,6 +91,8 @@ export function buildProgram(output: Output, argv?: readonly string[]): Command 
     rmCommand(output),
     createCommand(output),
     scaleCommand(output),
+    // Issue 18: images to a registry.
+    pushCommand(output),
   ]) program.addCommand(command);
   // Help and completion (issue 14): after every command is in, so each gets its environment, exit codes and example.
   if (!single) {

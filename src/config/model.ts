@@ -35,6 +35,8 @@ export interface Stack {
   source: SourceMap;
   /** Services publishing ports the file gives no address (`up` says where they listen). */
   ports_without_address?: string[];
+  // Issue 18, push: `x-hafen-registry`, the registry (HOST[:PORT]) `stack push` sends images that name none to.
+  registry?: string;
 }
 
 export type RuntimeName = 'embedded' | 'docker';

@@ -44,6 +44,9 @@ export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeCon
     source: meta.source,
   };
   if (raw.runtime !== undefined) stack.runtime = raw.runtime;
+  // Issue 18, push: the registry `stack push` prefixes images with when they name none.
+  const registry = (raw as { 'x-hafen-registry'?: unknown })['x-hafen-registry'];
+  if (typeof registry === 'string') stack.registry = registry;
   // Services' secrets and configs point at the top-level ones, known only now.
   for (const [name, s] of Object.entries(services)) {
     s.secrets = normalizeFileReferences('secrets', name, raw.services[name]?.secrets, stack.secrets, ctx.issues);

@@ -49,4 +49,33 @@ export interface ImageService {
   save(ref: string, file: string, format: SaveFormat): Promise<void>;
   /** Reads the images of an archive; `tag` also names the one image it holds; `signal` stops it, keeping nothing of it. */
   load(archive: ImageArchive, opts: { tag?: string; signal?: AbortSignal }): Promise<LoadedImage[]>;
+
+  // Issue 18, push: an image to a registry (OCI distribution on the embedded runtime, the engine's push on Docker).
+  /** Pushes `local` (as the runtime names it) to `target` (`host[:port]/repo:tag`); per layer, `onLayer` says what became of it. */
+  push(local: string, target: string, opts: PushRequest): Promise<PushedImage>;
+}
+
+/** How a push goes: progress per layer, and a signal that stops it. */
+export interface PushRequest {
+  onLayer?: (layer: PushedLayer) => void;
+  signal?: AbortSignal;
+}
+
+/** What became of one layer: sent (`pushed`), already there (`exists`), or mounted from another repository. */
+export interface PushedLayer {
+  /** The layer's digest, or the engine's short id of it on Docker. */
+  id: string;
+  outcome: 'pushed' | 'exists' | 'mounted';
+  /** The repository it was mounted from. */
+  from?: string;
+  /** Bytes sent, when known. */
+  size?: number;
+  /** Requests the bytes went in, when more than one (a chunked upload). */
+  chunks?: number;
+}
+
+/** A pushed image: the reference in full, and the digest of its manifest in the registry. */
+export interface PushedImage {
+  reference: string;
+  digest: string;
 }

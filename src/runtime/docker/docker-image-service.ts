@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { RuntimeError, UsageError } from '../../errors.js';
-import type { ImageArchive, ImageDetails, ImageService, LoadedImage, PruneSummary, SaveFormat } from '../image-service.js';
+import type { ImageArchive, ImageDetails, ImageService, LoadedImage, PruneSummary, PushedImage, PushRequest, SaveFormat } from '../image-service.js';
 import { Label, type ImageInfo } from '../runtime.js';
 import { ImageLimitError, imageLimits } from '../embedded/image-limits.js';
 import { limitBytes } from '../embedded/layers/byte-limit.js';
@@ -121,5 +121,11 @@ export class DockerImageService implements ImageService {
       loaded[0]!.names.push(`${repo}:${tag}`);
     }
     return loaded;
+  }
+
+  // Issue 18, push: the engine's own push (docker-push.ts).
+  async push(local: string, target: string, opts: PushRequest): Promise<PushedImage> {
+    const { dockerPush } = await import('./docker-push.js');
+    return dockerPush(this.docker, local, target, opts);
   }
 }

@@ -1,7 +1,7 @@
 /** The image commands on the embedded runtime: its content-addressed store under HAFEN_ROOT. */
 import { RuntimeError, StackError } from '../../errors.js';
 import type { ImageInfo } from '../runtime.js';
-import type { ImageArchive, ImageDetails, ImageService, LoadedImage, PruneSummary, SaveFormat } from '../image-service.js';
+import type { ImageArchive, ImageDetails, ImageService, LoadedImage, PruneSummary, PushedImage, PushRequest, SaveFormat } from '../image-service.js';
 import { EmbeddedImages } from './embedded-images.js';
 import { importDockerArchive, importOciLayout, saveDockerArchive, saveOciLayout } from './image-io/index.js';
 
@@ -69,5 +69,19 @@ export class EmbeddedImageService implements ImageService {
     // The names this load set: every tag it wrote is new or has a new time.
     const tags = store.images.list().filter((r) => before.get(r.name) !== r.updated);
     return loaded.map((image) => ({ names: tags.filter((r) => r.manifest === image.manifestDigest).map((r) => r.name), id: image.manifest.config.digest }));
+  }
+
+  // Issue 18, push: over the OCI distribution API (registry/push.ts).
+  async push(local: string, target: string, opts: PushRequest): Promise<PushedImage> {
+    const { pushToRegistry } = await import('./registry/push.js');
+    const { reference, digest } = await pushToRegistry(this.images.store, local, target, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onEvent: (e) => {
+        if (e.kind !== 'layer') return;
+        const o = e.outcome;
+        opts.onLayer?.({ id: e.digest, outcome: o.kind, ...(o.kind === 'mounted' ? { from: o.from } : {}), ...(o.kind === 'pushed' ? { size: e.size, ...(o.chunks > 1 ? { chunks: o.chunks } : {}) } : {}) });
+      },
+    });
+    return { reference, digest };
   }
 }

@@ -12,7 +12,8 @@ import { chainIds, detectCompression, isDigest, type Digest } from '../layers/in
 import { MediaType, normalizeImageName, parseImageConfig, type BlobRef, type Descriptor, type ImageConfig, type Store, type StoredImage } from '../store/index.js';
 import { downloadBlob, fetchSmallBlob } from './download-blob.js';
 import { discardUnreferenced, sweepStaleDownloads } from './pull-cleanup.js';
-import { formatReference, manifestReference, parseReference } from './reference.js';
+import { formatReference, manifestReference, parseReference, repositoryName } from './reference.js';
+import { rememberBlobSources } from './blob-sources.js';
 import { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 import { RegistryError } from './registry-error.js';
 import { resolveImageManifest } from './resolve-manifest.js';
@@ -132,6 +133,8 @@ export async function pullFromRegistry(store: Store, text: string, opts: PullOpt
     }
     const image = store.images.put(config, descriptors);
     for (const name of names) store.images.tag(name, image.manifestDigest);
+    // Where these blobs are, so a push to another repository of this registry can mount them (push.ts).
+    rememberBlobSources(store, repositoryName(ref), [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
     return {
       image: { ...image, name: names[0]! },
       names,

@@ -3,7 +3,9 @@
  * pinging `/v2/` (https, and http only for loopback and insecure-listed hosts), answers the
  * `WWW-Authenticate` challenge (a bearer token from the realm, or basic auth), retries transient
  * failures with back-off, follows redirects without carrying credentials to another origin, and
- * turns refusals into RegistryErrors that name the image.
+ * turns refusals into RegistryErrors that name the image. Pulls GET; a push (`actions: 'pull,push'`)
+ * sends its HEAD, POST, PATCH and PUT requests through `send`, its token widened to the scopes a
+ * challenge names (a mount's source repository).
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -22,6 +24,21 @@ export interface RegistryClientOptions {
   credentials?: CredentialLookup;
   env?: NodeJS.ProcessEnv;
   retry?: Partial<RetryPolicy>;
+  /** What the token asks for on this repository: `pull` (the default) or `pull,push`. */
+  actions?: 'pull' | 'pull,push';
+}
+
+/** One request of the distribution API beyond GET (a push's HEAD, POST, PATCH, PUT, DELETE). */
+export interface SendOptions {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  headers?: Record<string, string>;
+  /** Made again for each try, so a retried upload sends its bytes again. */
+  body?: () => Buffer | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+  /** Statuses answered as they are instead of as errors (a HEAD's 404: the blob is not there). */
+  allowStatus?: readonly number[];
+  signal?: AbortSignal | undefined;
+  /** No retry of a network failure or a 5xx here: the caller starts the upload again instead. */
+  once?: boolean;
 }
 
 /** A manifest or index as the registry sent it, its digest checked. */
@@ -45,7 +62,10 @@ export class RegistryClient {
   private readonly credentials: Credentials | undefined;
   private base: Promise<string> | undefined;
   private challenge: Challenge | undefined;
-  private token: { value: string; expires: number } | undefined;
+  private token: Promise<{ value: string; expires: number }> | undefined;
+  private readonly actions: 'pull' | 'pull,push';
+  /** Scopes a registry's challenge asked for beyond this repository's (a mount's source repository). */
+  private readonly extraScopes = new Set<string>();
 
   /** `image` names the pull in errors (the reference as the user wrote it). */
   constructor(
@@ -58,6 +78,7 @@ export class RegistryClient {
     this.retry = { ...defaultRetryPolicy, ...opts.retry };
     this.env = opts.env ?? process.env;
     this.credentials = (opts.credentials ?? dockerConfigCredentials(this.env))(ref.domain);
+    this.actions = opts.actions ?? 'pull';
   }
 
   /** A manifest or index by tag or digest; its bytes hash to the digest asked for (or the one the registry states). */
@@ -93,34 +114,54 @@ export class RegistryClient {
     return new RegistryError(this.image, reason, message, cause !== undefined ? { cause } : {});
   }
 
-  /** GET `path` with auth, retries and redirects; resolves to a 2xx response or throws a RegistryError. */
-  private async request(path: string, subject: Subject, opts: { accept?: string; signal?: AbortSignal | undefined }): Promise<Response> {
-    const url = `${await this.baseUrl(opts.signal)}${path}`;
+  /**
+   * Any request of the distribution API (`path` under /v2/, or an upload's absolute Location), with
+   * auth, retries and redirects; resolves to a 2xx response (or one of `allowStatus`) or throws a RegistryError.
+   */
+  async send(path: string, subject: Subject, opts: SendOptions = {}): Promise<Response> {
+    return this.request(path, subject, opts);
+  }
+
+  /** An absolute URL for a `Location` header the registry sent (relative ones resolve against the registry). */
+  async resolve(location: string, signal?: AbortSignal): Promise<string> {
+    return new URL(location, `${await this.baseUrl(signal)}/`).href;
+  }
+
+  /** Request `path` with auth, retries and redirects; resolves to a 2xx response or throws a RegistryError. */
+  private async request(path: string, subject: Subject, opts: { accept?: string } & SendOptions): Promise<Response> {
+    const base = await this.baseUrl(opts.signal);
+    const url = /^https?:\/\//.test(path) ? path : `${base}${path}`;
+    // An upload Location on another origin (a storage service) gets no credentials of this registry.
+    const sameOrigin = new URL(url).origin === new URL(base).origin;
     let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
-      const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+      const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
       if (opts.accept) headers.accept = opts.accept;
-      const auth = await this.authorization(opts.signal);
+      const auth = sameOrigin ? await this.authorization(opts.signal) : undefined;
+      const tokenUsed = this.token;
       if (auth) headers.authorization = auth;
       let res: Response;
       try {
-        res = await this.get(url, headers, opts.signal);
+        res = await this.get(url, headers, opts.signal, opts.method, opts.body);
       } catch (err) {
-        if (err instanceof RegistryError || !isNetworkError(err) || opts.signal?.aborted || attempt >= this.retry.attempts) throw this.networkFailure(err, url, attempt);
+        if (err instanceof RegistryError || !isNetworkError(err) || opts.signal?.aborted || attempt >= this.retry.attempts || opts.once) throw this.networkFailure(err, url, attempt);
         await this.retry.sleep(backoffDelay(this.retry, attempt));
         continue;
       }
-      if (res.ok) return res;
-      const challenge = res.status === 401 && !reauthenticated ? pickChallenge(res.headers.get('www-authenticate')) : undefined;
+      if (res.ok || opts.allowStatus?.includes(res.status)) return res;
+      const challenge = res.status === 401 && !reauthenticated && sameOrigin ? pickChallenge(res.headers.get('www-authenticate')) : undefined;
       if (challenge && (challenge.scheme === 'bearer' || (this.credentials && !auth))) {
-        // A first challenge, or a token that expired: answer it once more.
+        // A first challenge, or a token that expired or lacks a scope (a mount's source): answer it once more.
         reauthenticated = true;
         this.challenge = challenge;
-        this.token = undefined;
+        const known = this.extraScopes.size;
+        for (const scope of (challenge.params.scope ?? '').split(' ')) if (scope && scope !== this.scope()) this.extraScopes.add(scope);
+        // A token another request already renewed (with every scope asked for so far) is used as it is.
+        if (this.token === tokenUsed || this.extraScopes.size > known) this.token = undefined;
         await res.body?.cancel();
         attempt--;
         continue;
-      } else if (isTransientStatus(res.status) && attempt < this.retry.attempts) {
+      } else if (isTransientStatus(res.status) && attempt < this.retry.attempts && !opts.once) {
         await res.body?.cancel();
         await this.retry.sleep(backoffDelay(this.retry, attempt, res.headers.get('retry-after')));
         continue;
@@ -162,19 +203,33 @@ export class RegistryClient {
     const c = this.challenge;
     if (!c) return undefined;
     if (c.scheme === 'basic') return this.credentials ? basic(this.credentials) : undefined;
-    if (this.token && this.token.expires > Date.now()) return `Bearer ${this.token.value}`;
-    this.token = await this.fetchToken(c, signal);
-    return `Bearer ${this.token.value}`;
+    // One token request for requests made at once (a push's parallel blobs), shared by all of them.
+    const current = this.token;
+    if (current) {
+      const held = await current.catch(() => undefined);
+      if (held && held.expires > Date.now()) return `Bearer ${held.value}`;
+      if (this.token === current) this.token = undefined;
+    }
+    const pending = (this.token ??= this.fetchToken(c, signal));
+    pending.catch(() => {
+      if (this.token === pending) this.token = undefined;
+    });
+    return `Bearer ${(await pending).value}`;
   }
 
-  /** A pull token from the challenge's realm, for this repository, sending credentials when there are some. */
+  /** This repository's scope: `repository:NAME:pull` or `…:pull,push`. */
+  private scope(): string {
+    return `repository:${this.ref.path}:${this.actions}`;
+  }
+
+  /** A token from the challenge's realm, for this repository (and scopes the registry asked for), sending credentials when there are some. */
   private async fetchToken(c: Challenge, signal?: AbortSignal): Promise<{ value: string; expires: number }> {
     const realm = new URL(c.params.realm!);
     if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && isInsecureRegistry(realm.host, this.env))) {
       throw this.fail('insecure', `the token realm ${realm.href} is not https (http:// is only used for loopback and HAFEN_INSECURE_REGISTRIES)`);
     }
     if (c.params.service) realm.searchParams.set('service', c.params.service);
-    realm.searchParams.set('scope', `repository:${this.ref.path}:pull`);
+    for (const scope of [this.scope(), ...this.extraScopes]) realm.searchParams.append('scope', scope);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT };
     if (this.credentials) headers.authorization = basic(this.credentials);
     const subject: Subject = { kind: 'token', realm: realm.origin + realm.pathname };
@@ -200,23 +255,33 @@ export class RegistryClient {
     }
   }
 
-  /** One GET, following redirects by hand so credentials never go to another origin or over a downgraded scheme. */
-  private async get(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+  /** One request (a GET unless told), following redirects by hand so credentials never go to another origin or over a downgraded scheme. */
+  private async get(url: string, headers: Record<string, string>, signal?: AbortSignal, method = 'GET', body?: SendOptions['body']): Promise<Response> {
     let current = new URL(url);
     for (let hop = 0; ; hop++) {
       // The timeout covers the wait for headers; a body then streams as long as bytes keep coming.
+      // An upload's body re-arms it as it goes, so a large blob on a slow link fails only when it stalls.
       const ctrl = new AbortController();
-      const timer = setTimeout(() => ctrl.abort(new DOMException(`no answer from ${current.host} within ${REQUEST_TIMEOUT_MS / 1000}s`, 'TimeoutError')), REQUEST_TIMEOUT_MS);
-      if (signal?.aborted) ctrl.abort(signal.reason);
-      signal?.addEventListener('abort', () => ctrl.abort(signal.reason), { once: true });
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => ctrl.abort(new DOMException(`no answer from ${current.host} within ${REQUEST_TIMEOUT_MS / 1000}s`, 'TimeoutError')), REQUEST_TIMEOUT_MS);
+      };
+      arm();
+      // Combined, not a listener added to `signal` per request: a push makes hundreds of requests on one signal.
+      const combined = signal ? AbortSignal.any([ctrl.signal, signal]) : ctrl.signal;
       let res: Response;
       try {
-        res = await this.fetch(current, { headers, redirect: 'manual', signal: ctrl.signal });
+        const payload = body?.();
+        const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual', signal: combined };
+        if (payload !== undefined) Object.assign(init, { body: pacedBody(payload, arm), duplex: 'half' });
+        res = await this.fetch(current, init);
       } finally {
         clearTimeout(timer);
       }
       const location = res.headers.get('location');
-      if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
+      // Only a GET or HEAD is followed: an upload's Location (202, 201) is the caller's next step.
+      if (![301, 302, 303, 307, 308].includes(res.status) || !location || (method !== 'GET' && method !== 'HEAD')) return res;
       await res.body?.cancel();
       if (hop >= MAX_REDIRECTS) throw this.fail('protocol', `more than ${MAX_REDIRECTS} redirects from ${url}`);
       const next = new URL(location, current);
@@ -233,7 +298,7 @@ export class RegistryClient {
 
   private networkFailure(err: unknown, url: string, attempts: number): RegistryError {
     if (err instanceof RegistryError) return err;
-    if ((err as Error)?.name === 'AbortError') return this.fail('unavailable', 'the pull was cancelled', err);
+    if ((err as Error)?.name === 'AbortError') return this.fail('unavailable', `the ${this.actions === 'pull' ? 'pull' : 'push'} was cancelled`, err);
     return new RegistryError(this.image, 'unavailable', `cannot reach ${url}: ${describeNetworkError(err)}${attempts > 1 ? ` (after ${attempts} tries)` : ''}`, { cause: err });
   }
 
@@ -245,8 +310,22 @@ export class RegistryClient {
       credentials: this.credentials,
       configFile: dockerConfigPath(this.env),
       attempts,
+      action: this.actions === 'pull' ? 'pull' : 'push',
     };
   }
+}
+
+/** A request body in pieces of at most 64 KiB, calling `sent` before each and after the last. */
+async function* pacedBody(payload: NonNullable<ReturnType<NonNullable<SendOptions['body']>>>, sent: () => void): AsyncGenerator<Uint8Array> {
+  const piece = 64 << 10;
+  const source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = Buffer.isBuffer(payload) ? [payload] : payload;
+  for await (const chunk of source) {
+    for (let off = 0; off < chunk.length; off += piece) {
+      sent();
+      yield chunk.subarray(off, off + piece);
+    }
+  }
+  sent();
 }
 
 const basic = (c: Credentials): string => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;

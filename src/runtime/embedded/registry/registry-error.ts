@@ -17,7 +17,14 @@ export class RegistryError extends RuntimeError {
 }
 
 /** What the request was for, so a 404 can say which thing is missing. */
-export type Subject = { kind: 'manifest'; reference: string } | { kind: 'blob'; digest: string } | { kind: 'token'; realm: string } | { kind: 'ping' };
+export type Subject =
+  | { kind: 'manifest'; reference: string }
+  | { kind: 'blob'; digest: string }
+  | { kind: 'token'; realm: string }
+  | { kind: 'ping' }
+  // A push's requests: a blob upload (start, chunk, finish, mount) and a manifest put.
+  | { kind: 'upload'; digest: string; step: string }
+  | { kind: 'manifest-put'; reference: string };
 
 /** The context a failure is described in. */
 export interface FailureContext {
@@ -29,6 +36,8 @@ export interface FailureContext {
   /** Where credentials are read from, for the hint. */
   configFile: string;
   attempts: number;
+  /** What was being done, for the words of a refusal (default pull). */
+  action?: 'pull' | 'push';
 }
 
 /** The first `{code, message}` of a registry's error body (`{"errors":[…]}`), if it has one. */
@@ -52,13 +61,13 @@ export function statusError(ctx: FailureContext, subject: Subject, status: numbe
       if (ctx.credentials) {
         return new RegistryError(ctx.image, 'unauthorized', `${ctx.domain} refused the credentials of user ${ctx.credentials.username} (from ${ctx.credentials.source}) (401 Unauthorized${said})`, opts);
       }
-      return new RegistryError(ctx.image, 'unauthorized', `pull access denied: ${ctx.repository} does not exist or needs credentials; ${login} (401 Unauthorized${said})`, opts);
+      return new RegistryError(ctx.image, 'unauthorized', `${ctx.action ?? 'pull'} access denied: ${ctx.repository} does not exist or needs credentials; ${login} (401 Unauthorized${said})`, opts);
     case 403:
       return new RegistryError(ctx.image, 'denied', `${ctx.domain} denies access to ${ctx.repository}${ctx.credentials ? ` for user ${ctx.credentials.username}` : `; ${login}`} (403 Forbidden${said})`, opts);
     case 404:
       return new RegistryError(ctx.image, 'not-found', notFound(ctx, subject, detail?.code) + ` (404 Not Found${said})`, opts);
     case 429:
-      return new RegistryError(ctx.image, 'rate-limited', `${ctx.domain} is rate-limiting pulls (429 Too Many Requests${said}) and still was after ${ctx.attempts} tries; try again later${ctx.credentials ? '' : `, or ${login}`}`, opts);
+      return new RegistryError(ctx.image, 'rate-limited', `${ctx.domain} is rate-limiting ${ctx.action ?? 'pull'}s (429 Too Many Requests${said}) and still was after ${ctx.attempts} tries; try again later${ctx.credentials ? '' : `, or ${login}`}`, opts);
     default:
       if (status >= 500) return new RegistryError(ctx.image, 'unavailable', `${ctx.domain} answered ${status} ${statusText}${said} after ${ctx.attempts} tries`, opts);
       return new RegistryError(ctx.image, 'protocol', `${ctx.domain} answered ${status} ${statusText}${said} to ${describe(subject)}`, opts);
@@ -78,6 +87,10 @@ function notFound(ctx: FailureContext, subject: Subject, code: string | undefine
       return `the token service ${subject.realm} was not found`;
     case 'ping':
       return `${ctx.domain} does not serve the registry API at /v2/`;
+    case 'upload':
+      return `the upload of blob ${subject.digest} to ${ctx.repository} was not found (${subject.step}): the registry dropped the upload session`;
+    case 'manifest-put':
+      return `${ctx.domain} does not know a blob the manifest ${ctx.repository}:${subject.reference} names`;
   }
 }
 
@@ -91,5 +104,9 @@ function describe(subject: Subject): string {
       return `the token request to ${subject.realm}`;
     case 'ping':
       return 'GET /v2/';
+    case 'upload':
+      return `the upload of blob ${subject.digest} (${subject.step})`;
+    case 'manifest-put':
+      return `the manifest put for ${subject.reference}`;
   }
 }

@@ -14,6 +14,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import tls from 'node:tls';
@@ -75,8 +76,16 @@ export function hostLoopbackFetch(env: NodeJS.ProcessEnv = process.env): typeof 
         resolve(new Response(empty ? null : (Readable.toWeb(res) as unknown as WebReadableStream as unknown as ReadableStream), { status, statusText: res.statusMessage ?? '', headers: resHeaders }));
       });
       req.on('error', (err) => reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err })));
-      if (init?.body) req.end(init.body as string);
-      else req.end();
+      // A push's body streams (issue 18): an async iterable of bytes, written as the socket takes it.
+      const body = init?.body as unknown;
+      if (body === undefined || body === null) req.end();
+      else if (typeof body === 'string' || body instanceof Uint8Array) req.end(body);
+      else {
+        void (async () => {
+          for await (const chunk of body as AsyncIterable<Uint8Array>) if (!req.write(chunk)) await once(req, 'drain');
+          req.end();
+        })().catch((err: Error) => req.destroy(err));
+      }
     });
   }) as typeof fetch;
 }
