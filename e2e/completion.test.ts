@@ -76,6 +76,16 @@ describe.skipIf(unmet(requireCommand('bash')))('bash', () => {
     expect(complete(['stack', 'up', '--exit-code-from', '']).offers).toEqual(['db', 'web', 'worker']);
   });
 
+  // cli-gaps: a command's own -f after its name is its flag (logs --follow, rm --force), not the common file option.
+  it('completes services after `logs -f` and `rm -f`, and the new commands', () => {
+    expect(complete(['stack', 'logs', '-f', '']).offers).toEqual(['db', 'web', 'worker']);
+    expect(complete(['stack', '-f', fixtureFile, 'rm', '-f', 'w'], { cwd: tmp }).offers).toEqual(['web', 'worker']);
+    expect(complete(['stack', 'create', '']).offers).toEqual(['db', 'web', 'worker']);
+    expect(complete(['stack', 'r']).offers).toEqual(expect.arrayContaining(['rm', 'run', 'restart']));
+    expect(complete(['stack', 'run', '--ser']).offers).toEqual(['--service-ports']);
+    expect(complete(['stack', 'run', '--pull', '']).offers).toEqual(['always', 'missing', 'never']);
+  });
+
   it('runs the CLI that made the script when `stack` is not a command (an alias)', () => {
     const bare = { ...env, PATH: '/usr/bin:/bin' };
     expect(complete(['stack', 'logs', 'w'], { env: bare }).offers).toEqual(['web', 'worker']);

@@ -115,13 +115,23 @@ const ROOTLESS_CAVEATS: Partial<Record<Caveat, string>> = {
   freezer: 'no cgroup is delegated to the rootless test user: pausing needs the freezer',
   devices: 'a user namespace cannot open the host\'s device nodes, nor use a device cgroup',
   privileged: 'a privileged container of a user without root holds the user namespace\'s capabilities only: no host devices, no host /sys',
-  'published-ports': 'rootless published ports are wired by the rootless network helper (branch rl-net); enable once it is merged',
 };
 
 export const runtimes: RuntimeFactory[] = [
   {
     name: 'embedded',
     make: ({ root, slot }) => new EmbeddedRuntime({ root, subnetPool: [{ range: `10.${220 + slot}.0.0/16`, prefix: 24 }] }),
+    requirements: [requireRoot(), requireOverlay(), requireCommand('busybox'), requireCommand('ip'), requireCommand('nsenter')],
+    images: async (_runtime, { root }) => ({ busybox: await importBusyboxImage(openStore(root)), node: 'host' }),
+    cleanup: (runtime, project) => (runtime as EmbeddedRuntime).cleanupProject(project),
+    leaks: (project, { root }) => findLeaks(project, { root }),
+  },
+  // The supervisor's embedded runtime prepares each start at create time (issue 16,
+  // containers/prepared-starts.ts): the same checks, with its own addresses (7 /24s per slot).
+  {
+    name: 'embedded, starts prepared',
+    make: ({ root, slot }) =>
+      new EmbeddedRuntime({ root, prepareStarts: true, subnetPool: Array.from({ length: 7 }, (_, i) => ({ range: `10.212.${slot * 7 + i}.0/24`, prefix: 24 })) }),
     requirements: [requireRoot(), requireOverlay(), requireCommand('busybox'), requireCommand('ip'), requireCommand('nsenter')],
     images: async (_runtime, { root }) => ({ busybox: await importBusyboxImage(openStore(root)), node: 'host' }),
     cleanup: (runtime, project) => (runtime as EmbeddedRuntime).cleanupProject(project),

@@ -31,6 +31,9 @@ import { upCommand } from './commands/up.js';
 import { versionCommand } from './commands/version.js';
 import { waitCommand } from './commands/wait.js';
 import type { Output } from './output.js';
+import { rmCommand } from './commands/rm.js';
+import { createCommand } from './commands/create.js';
+import { scaleCommand } from './commands/scale.js';
 
 /** Makes one top-level command (its name is the key it is listed under). */
 export type CommandFactory = (output: Output) => Command;
@@ -67,6 +70,10 @@ export const SINGLE_COMMANDS: Readonly<Record<string, CommandFactory>> = {
   wait: waitCommand,
   stats: statsCommand,
   __complete: completeCommand,
+  // Compose's rm, create and scale (cli-gaps).
+  rm: rmCommand,
+  create: createCommand,
+  scale: scaleCommand,
   // Issue 18.
   push: pushCommand,
 };

@@ -10,11 +10,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { argvFacts } from './argv-facts.js';
+import { argvFacts, ownShortFlags } from './argv-facts.js';
 import { markUserNamespaceCommand } from '../runtime/embedded/rootless/rerun-permission.js';
 
 /** Commands that need the user's namespaces (the embedded runtime's mounts, links, launcher, or the image store). */
-const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'push']);
+const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'push', 'rm', 'create', 'scale']);
+
+/** Of those, the commands that need the holder's network (issue 17): they start containers, build or pull. */
+const NETWORK_COMMANDS: ReadonlySet<string> = new Set(['up', 'run', 'start', 'restart', 'build', 'pull', 'dash']);
 
 /**
  * Whether `command` needs the user's namespaces (the table above); `wait --down-project` does (it
@@ -25,8 +28,9 @@ export function needsNamespaceCommand(command: string | undefined, argv: readonl
   return command !== undefined && NAMESPACE_COMMANDS.has(command);
 }
 
-/** The files `-f`/`--file` name, in order. */
-function namedFiles(argv: readonly string[]): string[] {
+/** The files `-f`/`--file` name, in order (a command's own `-f` after its name names none: `logs -f`). */
+export function namedFiles(given: readonly string[]): string[] {
+  const argv = ownShortFlags(given); // `logs -f api` names no file
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -81,5 +85,5 @@ export async function enterUserNamespaceEarly(argv: readonly string[], env: Node
   ]);
   if (!needsUserNamespace(env)) return;
   if (embeddedUnavailable() || userNamespacesUnavailable()) return; // Docker is chosen later, with its line saying why
-  await rerunInUserNamespace((line) => process.stderr.write(`${line}\n`));
+  await rerunInUserNamespace((line) => process.stderr.write(`${line}\n`), { network: NETWORK_COMMANDS.has(facts.command!) });
 }

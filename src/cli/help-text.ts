@@ -75,7 +75,7 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   ps: { env: PROJECT, example: 'stack ps --json' },
   logs: { env: PROJECT, example: 'stack logs -f --tail 20 api' },
   exec: { env: PROJECT, exit: ['N    the command\'s own exit code'], example: 'stack exec db psql -U postgres' },
-  run: { env: [...CREATES, ...FETCHES], exit: ['N    the command\'s own exit code'], example: 'stack run --rm api npm test' },
+  run: { env: [...CREATES, ...FETCHES], exit: ['N    the command\'s own exit code'], example: 'stack run --rm -p 9229:9229 -v ./src:/app/src api npm test' },
   port: { env: PROJECT, example: 'stack port web 80' },
   start: { env: CREATES, example: 'stack start api' },
   stop: { env: PROJECT, example: 'stack stop -t 5 worker' },
@@ -104,6 +104,10 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   wait: { env: PROJECT, exit: ['N    the first container\'s exit code'], example: 'stack wait migrate' },
   events: { env: PROJECT, example: 'stack events --json' },
   stats: { env: PROJECT, example: 'stack stats --no-stream' },
+  // Compose's rm, create and scale (cli-gaps).
+  rm: { env: PROJECT, example: 'stack rm -f -s worker' },
+  create: { env: [...CREATES, ...FETCHES], example: 'stack create --build api' },
+  scale: { env: [...CREATES, ...FETCHES], example: 'stack scale worker=3 api=2' },
   // Issue 18, push.
   push: { env: [...PROJECT, 'HAFEN_INSECURE_REGISTRIES', 'DOCKER_CONFIG', 'HAFEN_PUSH_CHUNK_SIZE'], example: 'stack push --registry registry.example.com:5000 api worker' },
 };

@@ -31,6 +31,10 @@ import { statsCommand } from './commands/stats.js';
 import { pushCommand } from './commands/push.js';
 import type { Output } from './output.js';
 import { singleCommand } from './command-table.js';
+import { ownShortFlags, RUN_TAKES_VALUE } from './argv-facts.js';
+import { rmCommand } from './commands/rm.js';
+import { createCommand } from './commands/create.js';
+import { scaleCommand } from './commands/scale.js';
 
 /**
  * Builds the program; `output` receives everything it prints. Given the argv it will parse, only
@@ -83,6 +87,10 @@ export function buildProgram(output: Output, argv?: readonly string[]): Command 
     cpCommand(output),
     waitCommand(output),
     statsCommand(output),
+    // Compose's rm, create and scale (cli-gaps).
+    rmCommand(output),
+    createCommand(output),
+    scaleCommand(output),
     // Issue 18: images to a registry.
     pushCommand(output),
   ]) program.addCommand(command);
@@ -106,6 +114,7 @@ export function buildProgram(output: Output, argv?: readonly string[]): Command 
 
 /** Runs the CLI on argv (without node and script); resolves to an exit code, or throws a StackError. */
 export async function runCli(argv: string[], output: Output): Promise<number> {
+  argv = ownShortFlags(argv); // `logs -f`, `rm -f`, `run -p`: the command's flags after its name, not the common ones
   const program = buildProgram(output, commandAfterService(argv));
   if (argv.length === 0) {
     program.outputHelp();
@@ -149,7 +158,7 @@ export function commandPath(program: Command, argv: readonly string[]): string[]
 }
 
 /** Options (of `run`, `exec` and the global ones) that take a value, so their value is not taken for the service. */
-const TAKES_VALUE = new Set(['-e', '--env', '-u', '--user', '-w', '--workdir', '--index', '-f', '--file', '-p', '--project-name', '--profile', '--runtime', '--progress']);
+const TAKES_VALUE = RUN_TAKES_VALUE;
 
 /**
  * `stack run SERVICE CMD -x` and `stack exec SERVICE CMD -x`: everything after the service is the

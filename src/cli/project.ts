@@ -32,6 +32,8 @@ export interface OpenProjectOptions {
   projectOnly?: boolean;
   /** `up`: on the embedded runtime, a supervisor is spawned on standby at once, for whatever project the file names (early-supervisor.ts). */
   standby?: boolean;
+  /** A user without root: the command needs the rootless network (pull) though it starts no container (issue 17). */
+  network?: boolean;
 }
 
 /** The services a command that creates containers will start: the named ones (all when none) and, unless noDeps, what they need. */
@@ -86,7 +88,7 @@ export async function openProject(
     dropEarlySupervisor(early);
     throw err;
   }
-  const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}), ...(supervise && supervise.strictLimits ? { strictLimits: true } : {}) }));
+  const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}), ...(supervise && supervise.strictLimits ? { strictLimits: true } : {}), ...(options.network ? { network: true } : {}) }));
   const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
   return { stack, opened, sink, projectOnly };
 }

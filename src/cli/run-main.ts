@@ -8,13 +8,15 @@ import { traceMark } from '../trace.js';
 import { dismissUntakenStandby, spawnStandbyFor } from './early-standby.js';
 import { allowUserNamespaceRerun } from '../runtime/embedded/rootless/rerun-permission.js';
 import { enterUserNamespaceEarly } from './early-userns.js';
+import { ownShortFlags } from './argv-facts.js';
 
 /**
  * Runs `stack` with `argv` (the words after the script) and sets process.exitCode. A function, not
  * top-level code, so the CommonJS bundle (no top-level await there) can call it too.
  */
-export async function runMain(argv: string[]): Promise<void> {
+export async function runMain(given: string[]): Promise<void> {
   traceMark('cli-start');
+  const argv = ownShortFlags(given); // `logs -f api`: the command's -f, not the common one (argv-facts.ts)
   allowUserNamespaceRerun(); // a user without root: embedded commands run again inside the user's namespaces (issue 17)
   await enterUserNamespaceEarly(argv); // a user without root: an embedded command runs again inside its namespaces, before anything loads
   spawnStandbyFor(argv); // `up`: a supervisor loads beside the CLI (early-standby.ts)

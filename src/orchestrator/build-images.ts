@@ -78,7 +78,7 @@ export async function buildImages(stack: Stack, services: readonly Service[], op
   // The embedded builder in this process (no supervisor needed): it reports what the cache served.
   // A user without root: the build runs again inside the user's namespaces (issue 17).
   const { needsUserNamespace, rerunInUserNamespace } = await import('../runtime/embedded/rootless/enter-namespace.js');
-  if (needsUserNamespace()) await rerunInUserNamespace((line) => process.stderr.write(`${line}\n`));
+  if (needsUserNamespace()) await rerunInUserNamespace((line) => process.stderr.write(`${line}\n`), { network: true }); // RUN steps may fetch
   const { EmbeddedRuntime } = await import('../runtime/embedded/embedded-runtime.js');
   const runtime = new EmbeddedRuntime();
   try {

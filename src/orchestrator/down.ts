@@ -58,6 +58,8 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         removeOrphans: true,
         ...(options.volumes ? { volumes: true } : {}),
         ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+        // A stopped embedded container has left its networks: their bridges go beside the removals (issue 16).
+        ...(embedded ? { networksAfterStops: true } : {}),
       });
       await executePlan(plan, { runtime: opened.runtime, stack, sink: options.sink });
       if (options.rmi) {

@@ -46,6 +46,8 @@ export interface OpenOptions {
   strictLimits?: boolean;
   /** A supervisor start begun before the stack was loaded (early-supervisor.ts): used when it is this project's, else dropped. */
   early?: EarlySupervisor | undefined;
+  /** A user without root: connect the namespace holder's network (default: when `supervise`; pull asks too). */
+  network?: boolean;
 }
 
 /** Why a runtime was taken when nobody named one. */
@@ -99,7 +101,7 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   // A user without root: a command that starts containers (or enters, stops or removes them) runs
   // inside the user's namespaces. The CLI moves there at its start (src/cli/early-userns.ts); this
   // is the move for a command it left outside (its file named a runtime), once the stack is loaded.
-  if ((options.supervise || isUserNamespaceCommand()) && needsUserNamespace()) await rerunInUserNamespace(say);
+  if ((options.supervise || isUserNamespaceCommand()) && needsUserNamespace()) await rerunInUserNamespace(say, { network: options.network ?? options.supervise });
   // Limits a user without root cannot apply: said (or refused) before anything is made.
   if (options.supervise && options.stack && isRootless()) {
     // Loaded only here: the cgroup code is not needed by commands that only look (issue 16).

@@ -97,5 +97,16 @@ describe('planDown', () => {
       [3] -> #7 volume:shop_data  remove-volume
       orphans: shop-old-1"
     `);
+    // The embedded runtime's down: the network goes once its running containers stopped (a stopped one has left it).
+    expect(formatPlan(planDown(stack, observed, { volumes: true, removeOrphans: true, networksAfterStops: true }))).toMatchInlineSnapshot(`
+      "[] -> #1 container:shop-app-2  stop-container
+      [1] -> #2 container:shop-app-2  remove-container
+      [] -> #3 container:shop-db-1  remove-container
+      [] -> #4 container:shop-old-1  stop-container (orphan)
+      [4] -> #5 container:shop-old-1  remove-container (orphan)
+      [1,3,4] -> #6 network:shop_default  remove-network
+      [3] -> #7 volume:shop_data  remove-volume
+      orphans: shop-old-1"
+    `);
   });
 });

@@ -32,6 +32,12 @@ export interface DownOptions {
   images?: 'local' | 'all';
   /** Stop grace period for every container, instead of each service's `stop_grace_period` (`-t`). */
   timeout?: Millis;
+  /**
+   * A network goes once every container on it has stopped, beside their removals, instead of after
+   * them (issue 16: a bridge's removal is the slowest step of an embedded `down`). For runtimes that
+   * release a container's network when it stops (the embedded one does).
+   */
+  networksAfterStops?: boolean;
 }
 
 /** Docker's stop grace period, for containers the stack no longer describes. */
@@ -61,7 +67,7 @@ export function planDown(
   const targets = new Set(named.length > 0 ? named : graph.nodes);
   const doomed = observed.known ? observedTargets(stack, observed, targets) : declaredTargets(stack, targets);
   const b = new PlanBuilder();
-  const removals: Array<{ id: number; doomed: Doomed }> = [];
+  const removals: Array<{ id: number; doomed: Doomed; stopId?: number | undefined }> = [];
 
   const stopIds = new Map<string, number[]>();
   for (let i = graph.order.length - 1; i >= 0; i--) {
@@ -76,7 +82,7 @@ export function planDown(
       const stopId = d.running ? b.add('stop-container', res, { ...d.ref, ...stop }, after) : undefined;
       if (stopId !== undefined) stops.push(stopId);
       const id = b.add('remove-container', res, { ...d.ref, anonymousVolumes: options.volumes === true }, [stopId]);
-      removals.push({ id, doomed: d });
+      removals.push({ id, doomed: d, stopId });
     }
     stopIds.set(name, stops);
   }
@@ -91,14 +97,15 @@ export function planDown(
       const stop = { gracePeriod: options.timeout ?? DEFAULT_GRACE, signal: 'SIGTERM' };
       const stopId = d.running ? b.add('stop-container', res, { ...d.ref, ...stop }, [], 'orphan') : undefined;
       const remove = { ...d.ref, anonymousVolumes: options.volumes === true };
-      removals.push({ id: b.add('remove-container', res, remove, [stopId], 'orphan'), doomed: d });
+      removals.push({ id: b.add('remove-container', res, remove, [stopId], 'orphan'), doomed: d, stopId });
     }
   }
 
   if (named.length === 0) {
-    const users = (pick: (d: Doomed) => readonly string[]): Map<string, number[]> => {
+    const users = (pick: (d: Doomed) => readonly string[], stopped = false): Map<string, number[]> => {
       const out = new Map<string, number[]>();
-      for (const { id, doomed: d } of removals) {
+      for (const { id: removeId, doomed: d, stopId } of removals) {
+        const id = stopped ? (stopId ?? removeId) : removeId;
         for (const key of pick(d)) {
           const ids = out.get(key);
           if (ids) ids.push(id);
@@ -107,7 +114,7 @@ export function planDown(
       }
       return out;
     };
-    const onNetwork = users((d) => d.networks);
+    const onNetwork = users((d) => d.networks, options.networksAfterStops === true);
     const networks = observed.known
       ? projectResources(stack, observed.networks)
       : networksUsed(stack, graph.nodes).map((k) => networkName(stack, k));

@@ -60,7 +60,9 @@ async function endConnections(connections: Set<net.Socket>): Promise<void> {
 export async function serveSupervisor(options: SupervisorOptions): Promise<SupervisorServer> {
   const { root, project } = options;
   const log = options.log ?? (() => {});
-  const runtime = new EmbeddedRuntime({ root, log });
+  // Starts prepared at create time (prepared-starts.ts): this process outlives the wait for
+  // dependencies. HAFEN_PREPARE_STARTS=0 turns it off (to compare).
+  const runtime = new EmbeddedRuntime({ root, log, prepareStarts: process.env.HAFEN_PREPARE_STARTS !== '0' });
   const keeper = new RestartKeeper(runtime, log, {
     countRestart: (name) => runtime.countRestart(name),
     released: () => idle.poke(),

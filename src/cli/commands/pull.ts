@@ -22,7 +22,7 @@ export function pullCommand(output: Output): Command {
         import('../../errors.js'),
         import('../interrupt.js'),
       ]);
-      const { stack, opened } = await openProject(globals, output, false);
+      const { stack, opened } = await openProject(globals, output, false, undefined, { network: true }); // rootless: registries are reached through the holder's network
       const c = output.color;
       // Ctrl-C or SIGTERM stops every pull; what each had stored is taken away again.
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping the pulls')));

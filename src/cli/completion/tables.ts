@@ -45,6 +45,12 @@ export function completionTables(tree: CompletionCommand): CompletionTables {
   for (const c of commands.filter((c) => c.path !== '')) {
     for (const o of c.options) if (o.value) for (const option of o.names) values.push({ path: c.path, option, kind: kindWord(o.value) });
   }
+  // A command's own flag that shadows a common option taking a value (`logs -f`, `rm -f`) takes none
+  // after the command's name (argv-facts.ts): an empty kind, before the common option's rule.
+  const commonWithValue = new Set(tree.options.filter((o) => o.value).flatMap((o) => o.names));
+  for (const c of commands.filter((c) => c.path !== '')) {
+    for (const o of c.options) if (!o.value) for (const option of o.names) if (commonWithValue.has(option)) values.push({ path: c.path, option, kind: '' });
+  }
   for (const o of tree.options) if (o.value) for (const option of o.names) values.push({ path: '*', option, kind: kindWord(o.value) });
   const args = commands.filter((c) => c.args.length).map((c) => ({ path: c.path, kinds: c.args.map(kindWord), variadic: c.variadic }));
   return { subcommands, options, values, args };

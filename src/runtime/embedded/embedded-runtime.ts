@@ -55,7 +55,8 @@ import * as networks from './containers/network-store.js';
 import { containerHealthcheck, signalName, stopSignal } from './containers/process-spec.js';
 import { removeContainerState } from './containers/remove-container.js';
 import { RuntimeContext } from './containers/runtime-context.js';
-import { logFile, startContainer } from './containers/start-container.js';
+import { cancelStart, completeStart, logFile, startContainer, type PreparedStart } from './containers/start-container.js';
+import { PreparedStarts } from './containers/prepared-starts.js';
 import * as volumes from './containers/volume-store.js';
 import { EmbeddedImages } from './embedded-images.js';
 import { ContainerEventHub } from '../event-hub.js';
@@ -79,6 +80,11 @@ export interface EmbeddedRuntimeOptions {
   log?: (line: string) => void;
   /** Subnet pool of stack networks (default HAFEN_SUBNET_POOL or 10.89.0.0/16, 172.29.0.0/16 in /24s). */
   subnetPool?: readonly PoolRange[];
+  /**
+   * Launch each container as far as it goes without running its command as soon as it is created,
+   * so its start only says `go` (prepared-starts.ts; the supervisor's, which outlives the wait).
+   */
+  prepareStarts?: boolean;
 }
 
 export class EmbeddedRuntime implements Runtime {
@@ -92,6 +98,8 @@ export class EmbeddedRuntime implements Runtime {
   private readonly mutex = new KeyedMutex();
   /** What happened to the containers this instance acted on (the supervisor's: all of its project's). */
   private readonly hub = new ContainerEventHub();
+  /** Starts prepared at create time (options.prepareStarts). */
+  private readonly prepared: PreparedStarts | undefined;
 
   constructor(options: EmbeddedRuntimeOptions = {}) {
     this.root = path.resolve(options.root ?? defaultRoot());
@@ -100,6 +108,7 @@ export class EmbeddedRuntime implements Runtime {
     this.containers = new ContainerFinder(this.root);
     const ipam = new Ipam({ root: this.root, ...(options.subnetPool ? { pool: options.subnetPool } : {}) });
     this.ctx = new RuntimeContext(this.root, this.images.store, ipam, this.log);
+    if (options.prepareStarts) this.prepared = new PreparedStarts(this.ctx, (name, fn) => this.mutex.run(name, fn));
   }
 
   // ---- Images ----
@@ -220,6 +229,9 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async removeNetwork(name: string): Promise<void> {
+    // A stop returns before its container left its networks (its veths go in the release after it):
+    // a `down` removes a network once its containers stopped (plan-down.ts, networksAfterStops).
+    await this.settled();
     await networks.removeUnusedNetwork(this.ctx, name);
   }
 
@@ -308,6 +320,7 @@ export class EmbeddedRuntime implements Runtime {
     return this.mutex.run(spec.name, async () => {
       const record = await createContainer(this.ctx, spec);
       this.containers.remember(spec.name, record.project);
+      this.prepared?.begin(record);
       this.tell('create', record);
       return this.info(record, this.observe(record));
     });
@@ -316,12 +329,22 @@ export class EmbeddedRuntime implements Runtime {
   async startContainer(name: string): Promise<ContainerInfo> {
     return this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
+      const prepared = await this.prepared?.take(record); // dropped when the record is not the created one it was made from
       if (observed.state === 'running') return this.info(record, observed);
-      const running = await startContainer(this.ctx, record);
+      const running = prepared ? await this.startPrepared(prepared) : await startContainer(this.ctx, record);
       this.tell('start', running);
       this.watchHealth(running);
       return this.info(running, { state: 'running', oomKilled: false });
     });
+  }
+
+  /** Completes a prepared start; one whose launcher ended while it waited is dropped and the start made afresh. */
+  private async startPrepared(prepared: PreparedStart): Promise<ContainerRecord> {
+    const failed = await prepared.launched.setupFailure(0);
+    if (!failed) return completeStart(this.ctx, prepared);
+    this.log(`The prepared start of container ${prepared.record.name} ended while it waited (${failed.message}); starting it afresh`);
+    await cancelStart(this.ctx, prepared);
+    return startContainer(this.ctx, prepared.record);
   }
 
   /**
@@ -330,6 +353,7 @@ export class EmbeddedRuntime implements Runtime {
    */
   async adopt(name: string): Promise<ContainerInfo | undefined> {
     return this.mutex.run(name, async () => {
+      await this.prepared?.drop(name);
       const { record, observed } = await this.settleLocked(name);
       if (observed.state !== 'running') return this.info(record, observed);
       if (record.ports.length > 0 && record.networks.length > 0) {
@@ -413,6 +437,7 @@ export class EmbeddedRuntime implements Runtime {
 
   async killContainer(name: string, signal = 'SIGKILL'): Promise<void> {
     await this.mutex.run(name, async () => {
+      await this.prepared?.drop(name);
       const { record, observed } = await this.settleLocked(name);
       if (observed.state !== 'running' || !record.run) throw new RuntimeError(`container ${name}`, 'is not running');
       const sig = signalName(signal, name);
@@ -449,6 +474,7 @@ export class EmbeddedRuntime implements Runtime {
 
   async removeContainer(name: string, opts: { force?: boolean } = {}): Promise<void> {
     await this.mutex.run(name, async () => {
+      await this.prepared?.drop(name);
       let { record, observed } = await this.settleLocked(name);
       if (observed.state === 'running') {
         if (!opts.force) throw new RuntimeError(`container ${name}`, 'is running; stop it first, or remove it with force');
@@ -580,6 +606,7 @@ export class EmbeddedRuntime implements Runtime {
    */
   private async withContainerFs(name: string, fn: (c: ContainerFs) => Promise<void>): Promise<void> {
     await this.mutex.run(name, async () => {
+      await this.prepared?.drop(name); // its files change before the start: mounted beforehand, they might not be seen
       const { record, observed } = await this.settleLocked(name);
       const resource = `container ${name}`;
       const readOnly = record.spec.readOnly;
@@ -608,12 +635,20 @@ export class EmbeddedRuntime implements Runtime {
 
   // ---- Projects ----
 
+  /** Drops the prepared starts (of `project`, or all), each under its container's lock. */
+  private async dropPrepared(project?: string): Promise<void> {
+    const prepared = this.prepared;
+    if (!prepared) return;
+    await Promise.all(prepared.names(project).map((name) => this.mutex.run(name, () => prepared.drop(name))));
+  }
+
   /**
    * Removes everything of `project` the ledger names (processes, veths, bridges, firewall rules,
    * cgroups, folders), gives its subnets back and deletes its state; named volumes stay when
    * `keepVolumes`. Works after the process that made them was killed. Not part of `Runtime`.
    */
   async cleanupProject(project: string, opts: { keepVolumes?: boolean } = {}): Promise<void> {
+    await this.dropPrepared(project);
     await this.settled(); // a release still running would race the sweep
     for (const name of this.containers.forgetProject(project)) this.monitors.stop(name);
     await this.ctx.release(project); // its port proxies
@@ -622,6 +657,7 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
+    await this.dropPrepared();
     await this.settled();
     this.monitors.stopAll();
     await this.ctx.release();

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type ContainerSpec } from '../../runtime.js';
-import { containerPaths, createContainerDir } from '../state/index.js';
+import { containerPaths } from '../state/index.js';
+import { createContainerDirAsync } from '../state/project-paths.js';
 import { LayeredView } from '../builder/layered-view.js';
 import { imageLayers, resolveContainerImage } from './container-image.js';
 import { resolveMounts, type MountImage } from './container-mounts.js';
@@ -63,7 +64,7 @@ export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec):
       fs.rmSync(paths.dir, { recursive: true, force: true });
       ledger.remove({ kind: 'dir', path: paths.dir });
     });
-    createContainerDir(ledger, paths, spec.name);
+    await createContainerDirAsync(ledger, paths, spec.name);
     const mounts = resolveMounts(ctx.root, project, spec, paths.dir, mountImage(ctx, spec, image, paths.dir));
     // Secrets and configs: bound after the volumes they may sit in (stable sort by depth).
     const fileBinds = materializeFiles(spec, paths.dir);
@@ -107,7 +108,7 @@ export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec):
       ports: [],
       health: 'none',
     };
-    writeInitialNameFiles(ctx.root, record);
+    await writeInitialNameFiles(ctx.root, record);
     writeRecord(ctx.root, record);
     ctx.log(`Created ${resource}`);
     return record;

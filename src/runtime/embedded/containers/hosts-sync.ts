@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { Label } from '../../runtime.js';
 import { withFileLock } from '../network/file-lock.js';
-import { updateHosts, writeNameFiles, type HostsMember } from '../network/index.js';
+import { updateHosts, type HostsMember } from '../network/index.js';
+import { writeNewNameFiles } from '../network/hosts-files.js';
 import { processRunning } from '../process-info.js';
 import { hostGatewayOf, resolveHostGateway, resolvConfOf } from './network-mode.js';
 import { containerDir, containerPaths } from '../state/index.js';
@@ -80,8 +81,8 @@ function forgetOldSightings(now: number): void {
 }
 
 /** Writes a new container's name files (its /etc/hosts knows itself only until it starts). */
-export function writeInitialNameFiles(root: string, record: ContainerRecord): void {
-  writeNameFiles(containerPaths(root, record.project, record.name), hostsMember(record), [], resolvConfOf(record.spec));
+export async function writeInitialNameFiles(root: string, record: ContainerRecord): Promise<void> {
+  await writeNewNameFiles(containerPaths(root, record.project, record.name), hostsMember(record), [], resolvConfOf(record.spec));
 }
 
 /** A change waiting for the next rewrite of the hosts files. */

@@ -9,11 +9,21 @@ import type { ContainerSpec } from '../../runtime.js';
 import type { NetSpec } from '../launcher/spec.js';
 import { resolvConfText, type NameFiles } from '../network/index.js';
 import { processRunning } from '../process-info.js';
+import { holderOutbound, rootlessContainerResolvConf } from '../rootless/holder-outbound.js';
+import { isRootless } from '../rootless/user-namespace.js';
 import { containerPaths } from '../state/index.js';
 import { listRecords, type ContainerRecord } from './container-record.js';
 
-/** Where `host-gateway` points for this container: its first network's bridge, or the host itself on its network. */
+/**
+ * Where `host-gateway` points for this container: its first network's bridge, or the host itself on
+ * its network. For a user without root, the bridges live in the holder's namespace, so it is the host
+ * as the holder's outbound network reaches it: its own address (its loopback only when the user opened it).
+ */
 export function hostGatewayOf(record: ContainerRecord): string | undefined {
+  if (isRootless()) {
+    const outbound = holderOutbound();
+    if (outbound) return outbound.hostAddress;
+  }
   if (record.spec.networkMode?.kind === 'host') return '127.0.0.1';
   return record.networks[0]?.gateway;
 }
@@ -44,7 +54,9 @@ export function resolvConfOf(spec: ContainerSpec): string {
     ...(spec.dnsSearch ? { dnsSearch: spec.dnsSearch } : {}),
     ...(spec.dnsOptions ? { dnsOptions: spec.dnsOptions } : {}),
   };
-  return resolvConfText(settings, spec.networkMode?.kind === 'host' ? hostResolvConf() : undefined);
+  const text = resolvConfText(settings, spec.networkMode?.kind === 'host' ? hostResolvConf() : undefined);
+  // A user without root: a loopback resolver of the host answers nobody in the holder's namespaces.
+  return isRootless() ? rootlessContainerResolvConf(text) : text;
 }
 
 /** How a container starts, network-wise. */

@@ -14,6 +14,8 @@ import { projectDir } from '../state/index.js';
 import { listProjects, listRecords } from './container-record.js';
 import { observeLive } from './stop-container.js';
 import { hasLabels } from './volume-store.js';
+import { openBridgeForOutbound } from '../rootless/container-route.js';
+import { isRootless } from '../rootless/user-namespace.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -56,6 +58,7 @@ export async function createNetwork(ctx: NetworkContext, project: string, spec: 
   let bridge;
   try {
     bridge = await createBridge(ctx.ledger(project), { project, network: spec.name, subnet: alloc.subnet }, ctx.log);
+    if (isRootless()) openBridgeForOutbound(bridge.name, spec.internal); // issue 17: the way out through the holder's slirp4netns
   } catch (err) {
     await ctx.ipam.releaseNetwork(project, spec.name);
     throw err;

@@ -5,6 +5,7 @@
 import { detectCgroups, type CgroupLayout } from '../cgroups/index.js';
 import { delegatedLayout } from '../rootless/rootless-cgroups.js';
 import { isRootless } from '../rootless/user-namespace.js';
+import { HolderPortSet, type ProjectPorts } from '../rootless/holder-ports.js';
 import type { ResolvedUser } from '../launcher/passwd.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { DebugLog, Ipam } from '../network/index.js';
@@ -14,7 +15,7 @@ import type { Store } from '../store/index.js';
 
 export class RuntimeContext {
   private readonly ledgers = new Map<string, Ledger>();
-  private readonly proxySets = new Map<string, ProxySet>();
+  private readonly proxySets = new Map<string, ProxySet | HolderPortSet>();
   private layout: CgroupLayout | undefined;
   /** What never changes for an image digest: its layer folders (top-most first), users resolved in it. */
   readonly cache = { layers: new Map<string, string[]>(), users: new Map<string, ResolvedUser>() };
@@ -34,17 +35,32 @@ export class RuntimeContext {
     return l;
   }
 
-  /** The port proxies of a project. */
-  proxies(project: string): ProxySet {
+  /** The published ports of a project: proxies in this process (root), or the rootless holder's keeper's (issue 17). */
+  proxies(project: string): ProjectPorts {
     let p = this.proxySets.get(project);
-    if (!p) this.proxySets.set(project, (p = new ProxySet(project, { log: this.log })));
+    if (!p) this.proxySets.set(project, (p = isRootless() ? new HolderPortSet(project) : new ProxySet(project, { log: this.log })));
     return p;
   }
 
-  /** Stops the proxies of `project` (every project's when omitted) and forgets its handles. */
+  /**
+   * Stops the ports of `project` (its cleanup) and forgets its handles. With no project (this
+   * runtime closing), root's proxies stop with it, while the keeper keeps a rootless project's ports
+   * for the containers still running (the connection to it is closed).
+   */
   async release(project?: string): Promise<void> {
     const projects = project === undefined ? [...this.proxySets.keys()] : [project];
-    await Promise.all(projects.map((p) => this.proxySets.get(p)?.stop()));
+    await Promise.all(
+      projects.map(async (p) => {
+        // A rootless project's cleanup asks the keeper even when this process published nothing (a supervisor that died did).
+        const set = this.proxySets.get(p) ?? (project !== undefined && isRootless() ? new HolderPortSet(p) : undefined);
+        if (!(set instanceof HolderPortSet)) return set?.stop();
+        try {
+          if (project !== undefined) await set.stop();
+        } finally {
+          await set.close();
+        }
+      }),
+    );
     for (const p of projects) {
       this.proxySets.delete(p);
       this.ledgers.delete(p);

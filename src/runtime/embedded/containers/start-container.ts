@@ -9,8 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeError } from '../../../errors.js';
 import { Label, type PortBinding } from '../../runtime.js';
-import { cgroupDirs, createCgroup } from '../cgroups/index.js';
+import { cgroupDirs, createCgroupAsync } from '../cgroups/index.js';
 import { isRootless } from '../rootless/user-namespace.js';
+import { outboundRouteLines } from '../rootless/container-route.js';
+import { findNetwork } from './network-store.js';
 import type { CgroupLimits } from '../cgroups/limits.js';
 import { launch, type LaunchedProcess } from '../launcher/launch.js';
 import { resolveUserInRootfs, type ResolvedUser } from '../launcher/passwd.js';
@@ -81,26 +83,68 @@ async function resolveUser(ctx: RuntimeContext, record: ContainerRecord, roots: 
   return resolved;
 }
 
+/** The steps of one start: each traced, and a failing one undoes what the start made so far. */
+interface StartSteps {
+  step<T>(what: string, fn: () => T | Promise<T>): Promise<T>;
+  readonly undo: UndoStack;
+  /** The launched container, once there is one: a later failure may be its setup's. */
+  setupOf: LaunchedProcess | undefined;
+}
+
+function startSteps(ctx: RuntimeContext, name: string): StartSteps {
+  const resource = `container ${name}`;
+  const steps: StartSteps = {
+    undo: new UndoStack(),
+    setupOf: undefined,
+    async step<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+      try {
+        return await traced(`start: ${what}`, name, fn);
+      } catch (caught) {
+        const early = await steps.setupOf?.setupFailure(300);
+        const err = early ?? caught;
+        if (early) what = 'setting it up';
+        await steps.undo.run(ctx.log);
+        ctx.log(`Starting ${resource} failed while ${what}: ${reasonOf(err, resource)}`);
+        throw new RuntimeError(resource, `${what}: ${reasonOf(err, resource)}`, { cause: err });
+      }
+    },
+  };
+  return steps;
+}
+
+/**
+ * A start carried as far as it goes without running the command (issue 16): cgroup made, launcher
+ * running, namespaces and filesystem set up, veths wired, its processes in the ledger; the command
+ * waits for `go`. completeStart runs it; cancelStart takes it all down again.
+ */
+export interface PreparedStart {
+  /** The record it was prepared from (a start of a record that changed since prepares anew). */
+  readonly record: ContainerRecord;
+  readonly launched: LaunchedProcess;
+  readonly run: RecordRun;
+  readonly steps: StartSteps;
+}
+
 /** Starts the container of `record`; returns its record as written, running. */
 export async function startContainer(ctx: RuntimeContext, record: ContainerRecord): Promise<ContainerRecord> {
+  return completeStart(ctx, await prepareStart(ctx, record));
+}
+
+/** Takes down what a prepared start made (its launcher ends the container, which never ran its command). */
+export async function cancelStart(ctx: RuntimeContext, prepared: PreparedStart): Promise<void> {
+  ctx.log(`Dropping the prepared start of container ${prepared.record.name}`);
+  await prepared.steps.undo.run(ctx.log);
+  prepared.launched.release();
+}
+
+/** Everything of a start up to the command's `go` (see PreparedStart); a failing step undoes what it made and throws. */
+export async function prepareStart(ctx: RuntimeContext, record: ContainerRecord): Promise<PreparedStart> {
   const { name, project, spec } = record;
   const resource = `container ${name}`;
   const paths = containerPaths(ctx.root, project, name);
   const ledger = ctx.ledger(project);
-  const undo = new UndoStack();
-  let setupOf: LaunchedProcess | undefined;
-  const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
-    try {
-      return await traced(`start: ${what}`, name, fn);
-    } catch (caught) {
-      const early = await setupOf?.setupFailure(300);
-      const err = early ?? caught;
-      if (early) what = 'setting it up';
-      await undo.run(ctx.log);
-      ctx.log(`Starting ${resource} failed while ${what}: ${reasonOf(err, resource)}`);
-      throw new RuntimeError(resource, `${what}: ${reasonOf(err, resource)}`, { cause: err });
-    }
-  };
+  const steps = startSteps(ctx, name);
+  const { step, undo } = steps;
   ctx.log(`Starting ${resource}`);
   const config = normalizeContainerConfig(record.image.config); // records written by older versions kept the image's nulls
   const layers = await step('reading its image', () => imageLayers(ctx.store, record.image, path.join(paths.dir, 'empty'), ctx.cache.layers));
@@ -129,7 +173,7 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
   const cgroup = noCgroups
     ? undefined
     : await step('creating its cgroup', () =>
-        createCgroup(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), devices, ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
+        createCgroupAsync(ledger, `hafen/${project}/${name}`, cgroupLimits(spec), { owner: name, layout: ctx.cgroupLayout(), devices, ...(spec.cgroup ? { tuning: spec.cgroup } : {}) }),
       );
   if (cgroup) undo.push('cgroup', () => cgroup.remove());
   proc.cgroups = cgroup ? [...cgroup.dirs] : [];
@@ -171,11 +215,13 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     const networks = record.networks.map((n) => n.name);
     undo.push('network interfaces', () => detachContainer(ledger, { project, container: name, networks }, ctx.log));
     launchSpec.netSetup = (await step('preparing its network interfaces', () => prepareAttach(ledger, attach, ctx.log))).lines;
+    // A user without root with outbound network (slirp4netns): the container's way out (issue 17).
+    if (isRootless()) launchSpec.netSetup = [...launchSpec.netSetup, ...outboundRouteLines(record.networks.map((n) => ({ gateway: n.gateway, internal: findNetwork(ctx.root, n.name, n.owner)?.internal ?? false })))];
   }
   const launched = await step('launching it', () => launch(launchSpec, { name: resource }));
   // Past this point a step may fail only because the launcher's setup failed (the container's
   // namespaces gone with it): that cause is the one to report.
-  setupOf = launched;
+  steps.setupOf = launched;
   let entries: LedgerResource[] = [];
   undo.push('process entries', () => ledger.removeAll(entries));
   undo.push('process', async () => {
@@ -200,7 +246,16 @@ export async function startContainer(ctx: RuntimeContext, record: ContainerRecor
     undo.push('network interfaces', () => detachContainer(ledger, { project, container: name, networks }, ctx.log));
     await step('connecting it to its networks', () => attachContainer(ledger, { pid: run.pid, ...attach }, ctx.log));
   }
+  return { record, launched, run, steps };
+}
 
+/** Publishes a prepared start's ports, writes it down as running (every /etc/hosts on its networks too) and runs its command. */
+export async function completeStart(ctx: RuntimeContext, prepared: PreparedStart): Promise<ContainerRecord> {
+  const { record, launched, run, steps } = prepared;
+  const { name, project, spec } = record;
+  const resource = `container ${name}`;
+  const { step, undo } = steps;
+  const config = normalizeContainerConfig(record.image.config);
   let ports: PortBinding[] = [];
   if (spec.ports.length > 0) {
     const proxies = ctx.proxies(project);

@@ -11,7 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
 import { exitCodeOf, parseExitStatus, type ExitStatus } from './exit-status.js';
 import { hafenRunCommand } from './hafen-run-path.js';
-import { quickSpawn, type LauncherChild } from './quick-spawn.js';
+import { quickExec, quickSpawn, type LauncherChild } from './quick-spawn.js';
 import { ENV_FD, SECCOMP_FD, SYNC_FD, envPayload, execArgv, runArgv, type LaunchSpec, type ProcessSpec } from './spec.js';
 
 /** What happens to the launcher's stdin/stdout/stderr (the command's, unless the spec logs to a file). */
@@ -240,9 +240,20 @@ export function execIn(pid: number, spec: ProcessSpec, options: LaunchOptions = 
   const name = options.name ?? 'container';
   const io = options.stdio ?? 'inherit';
   const env = envPayload(spec);
-  const child = spawn(...hafenRunCommand(execArgv(pid, spec)), { stdio: [io, io, io, 'ignore', env ? 'pipe' : 'ignore', ...(spec.seccompFilter ? (['pipe'] as const) : [])] });
-  sendEnv(child, env);
-  sendSeccompFilter(child, spec);
+  const [bin, argv] = hafenRunCommand(execArgv(pid, spec));
+  // Output captured (a healthcheck's probe, every interval): posix_spawn through the addon, not a
+  // fork of this process (quick-spawn.ts, issue 16); its stdin is /dev/null, as an ended pipe would be.
+  let quick: LauncherChild | undefined;
+  try {
+    quick = io === 'pipe' ? quickExec(bin, argv, [env, spec.seccompFilter ? Buffer.from(spec.seccompFilter) : undefined]) : undefined;
+  } catch (err) {
+    throw new RuntimeError(name, `cannot run hafen-run: ${(err as Error).message}`, { cause: err });
+  }
+  const child = quick ?? spawn(bin, argv, { stdio: [io, io, io, 'ignore', env ? 'pipe' : 'ignore', ...(spec.seccompFilter ? (['pipe'] as const) : [])] });
+  if (!quick) {
+    sendEnv(child as ChildProcess, env);
+    sendSeccompFilter(child as ChildProcess, spec);
+  }
   const done = new Promise<ExitStatus>((resolve, reject) => {
     child.on('error', (err) => reject(new RuntimeError(name, `cannot run hafen-run: ${err.message}`, { cause: err })));
     child.on('close', (code, signal) => resolve(statusFromExit(code, signal)));

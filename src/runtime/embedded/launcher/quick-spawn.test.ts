@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { nativeAvailable } from '../native.js';
-import { quickSpawn, type LauncherChild } from './quick-spawn.js';
+import { quickExec, quickSpawn, type LauncherChild } from './quick-spawn.js';
 
 /** Resolves with the child's `close` arguments. */
 function closed(child: LauncherChild): Promise<[number | null, NodeJS.Signals | null]> {
@@ -68,5 +68,24 @@ describe.skipIf(unmet !== undefined)('quickSpawn (posix_spawn through the addon)
 
   it('throws a system error naming the program when it cannot be run', () => {
     expect(() => quickSpawn('/nonexistent/hafen-run', [], [])).toThrow(/ENOENT.*posix_spawn '\/nonexistent\/hafen-run'/);
+  });
+});
+
+describe.skipIf(unmet !== undefined)('quickExec (an exec into a container, posix_spawn through the addon)', () => {
+  it('pipes stdout and stderr to the caller, gives stdin /dev/null and payloads from fd 4 on, and reports the exit code', async () => {
+    const script = 'cat; echo "out $(cat <&5)"; cat <&4 >&2; test -e /proc/self/fd/3 && echo fd3 >&2; exit 3';
+    const child = quickExec('/bin/sh', ['-c', script], [Buffer.from('env payload\n'), Buffer.from('second')])!;
+    const [stdout, stderr, end] = await Promise.all([text(child.stdout!), text(child.stderr!), closed(child)]);
+    expect(stdout).toBe('out second\n');
+    expect(stderr).toBe('env payload\n');
+    expect(end).toEqual([3, null]);
+    expect(fs.existsSync(`/proc/${child.pid}`)).toBe(false);
+  });
+
+  it('is killed by kill() (a probe past its timeout), reported as the signal', async () => {
+    const child = quickExec('/bin/sh', ['-c', 'echo up; exec sleep 30'], [])!;
+    await new Promise((resolve) => child.stdout!.once('data', resolve));
+    expect(child.kill('SIGKILL')).toBe(true);
+    expect(await closed(child)).toEqual([null, 'SIGKILL']);
   });
 });

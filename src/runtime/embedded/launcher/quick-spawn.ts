@@ -43,21 +43,24 @@ const signalNames = new Map<number, NodeJS.Signals>(Object.entries(os.constants.
 
 class QuickChild extends EventEmitter implements LauncherChild {
   readonly stdin = null;
-  readonly stdout = null;
+  readonly stdout: net.Socket | null;
   readonly stderr: net.Socket;
   readonly stdio: readonly unknown[];
   #exit: [number | null, NodeJS.Signals | null] | undefined;
-  #open = 2; // the sync socket and stderr, until both reach their end
+  #open: number; // the sockets, until each reached its end
 
   constructor(
     readonly pid: number,
-    sync: net.Socket,
-    stderr: net.Socket,
+    streams: { stdout?: net.Socket; stderr: net.Socket; sync?: net.Socket },
   ) {
     super();
+    const { stdout, stderr, sync } = streams;
+    this.stdout = stdout ?? null;
     this.stderr = stderr;
-    this.stdio = [null, null, stderr, sync];
-    for (const s of [sync, stderr]) {
+    this.stdio = [null, this.stdout, stderr, sync ?? null];
+    const sockets = [sync, stdout, stderr].filter((s): s is net.Socket => s !== undefined);
+    this.#open = sockets.length;
+    for (const s of sockets) {
       s.on('error', () => {}); // the process's end tells the story
       s.once('close', () => {
         this.#open--;
@@ -100,10 +103,11 @@ class QuickChild extends EventEmitter implements LauncherChild {
 /**
  * Starts `bin argv` detached with stdin and stdout on /dev/null, stderr and descriptor 3 (a socket)
  * to the caller, and `payloads` from descriptor 4 on (undefined: that descriptor is not given).
- * Undefined where the addon does not load (the caller spawns the usual way).
+ * Undefined where the addon does not load or `bin` is no path (the caller spawns the usual way).
  */
 export function quickSpawn(bin: string, argv: readonly string[], payloads: readonly (Buffer | undefined)[]): LauncherChild | undefined {
-  if (process.env.HAFEN_QUICK_SPAWN === '0' || !nativeAvailable()) return undefined;
+  // posix_spawn takes a path: a bare name (qemu-aarch64-static, found on PATH) goes the usual way.
+  if (process.env.HAFEN_QUICK_SPAWN === '0' || !bin.includes('/') || !nativeAvailable()) return undefined;
   if (!listening) {
     // Node's signal listeners do not keep the loop alive; libuv's own SIGCHLD handling goes on beside it.
     process.on('SIGCHLD', reapEnded);
@@ -112,7 +116,27 @@ export function quickSpawn(bin: string, argv: readonly string[], payloads: reado
   const { pid, fds } = spawnPiped(bin, [bin, ...argv], [null, null, 'read', 'socket', ...payloads.map((p) => p ?? null)], true);
   const stderr = new net.Socket({ fd: fds[2]!, readable: true, writable: false });
   const sync = new net.Socket({ fd: fds[3]!, readable: true, writable: true });
-  const child = new QuickChild(pid, sync, stderr);
+  const child = new QuickChild(pid, { sync, stderr });
+  running.set(pid, child);
+  return child;
+}
+
+/**
+ * Starts `bin argv` (an exec into a container: issue 16, a healthcheck runs one every interval)
+ * in this session with stdin on /dev/null, stdout and stderr piped to the caller, and `payloads`
+ * from descriptor 4 on, as quickSpawn. Undefined where the addon does not load or `bin` is no path.
+ */
+export function quickExec(bin: string, argv: readonly string[], payloads: readonly (Buffer | undefined)[]): LauncherChild | undefined {
+  // posix_spawn takes a path: a bare name (qemu-aarch64-static, found on PATH) goes the usual way.
+  if (process.env.HAFEN_QUICK_SPAWN === '0' || !bin.includes('/') || !nativeAvailable()) return undefined;
+  if (!listening) {
+    process.on('SIGCHLD', reapEnded);
+    listening = true;
+  }
+  const { pid, fds } = spawnPiped(bin, [bin, ...argv], ['null', 'read', 'read', null, ...payloads.map((p) => p ?? null)], false);
+  const stdout = new net.Socket({ fd: fds[1]!, readable: true, writable: false });
+  const stderr = new net.Socket({ fd: fds[2]!, readable: true, writable: false });
+  const child = new QuickChild(pid, { stdout, stderr });
   running.set(pid, child);
   return child;
 }

@@ -43,6 +43,18 @@ export function writeNameFiles(files: NameFiles, self: HostsMember, members: rea
   writeInPlace(files.resolvConf, resolvConf);
 }
 
+/**
+ * writeNameFiles for a container just created (nothing runs in it, so nothing reads them yet):
+ * the three files written at once, off the event loop (issue 16).
+ */
+export async function writeNewNameFiles(files: NameFiles, self: HostsMember, members: readonly HostsMember[], resolvConf = renderResolvConf()): Promise<void> {
+  await Promise.all([
+    fs.promises.writeFile(files.hosts, renderHosts(self, members), { mode: 0o644 }),
+    fs.promises.writeFile(files.hostname, renderHostname(self.hostname), { mode: 0o644 }),
+    fs.promises.writeFile(files.resolvConf, resolvConf, { mode: 0o644 }),
+  ]);
+}
+
 /** A container whose /etc/hosts is kept up to date, and where that file is. */
 export interface HostsTarget {
   member: HostsMember;

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { RuntimeError, StateFolderError } from '../../../errors.js';
 import { hafenRunCommand } from '../launcher/hafen-run-path.js';
 import { defaultRoot } from '../store/store-paths.js';
+import { useHolderNetwork } from './holder-network.js';
 import { ensureNamespaceHolder, stopHolderIfIdle } from './namespace-holder.js';
 import { inUserNamespace, isRootless } from './user-namespace.js';
 import { userNamespaceRerunAllowed } from './rerun-permission.js';
@@ -30,9 +31,12 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGK
 
 /**
  * Runs this CLI command again inside the user's namespaces (holder started when none runs) and
- * exits with its exit code; afterwards stops the holder when the user has no project left.
+ * exits with its exit code; afterwards stops the holder when the user has no project left. With
+ * `network` (commands that start containers, build or pull), the holder is connected first: the
+ * rootless network's keeper (slirp4netns for outbound traffic, published ports) is started when
+ * none runs for it.
  */
-export async function rerunInUserNamespace(say: (line: string) => void): Promise<never> {
+export async function rerunInUserNamespace(say: (line: string) => void, options: { network?: boolean } = {}): Promise<never> {
   if (!userNamespaceRerunAllowed()) {
     throw new RuntimeError('user namespace', 'the embedded runtime for a user without root runs through the `stack` command; from a library, use runtime: docker or run as root');
   }
@@ -45,7 +49,10 @@ export async function rerunInUserNamespace(say: (line: string) => void): Promise
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new StateFolderError(root, err as NodeJS.ErrnoException);
     throw err;
   }
-  const holder = await ensureNamespaceHolder({ say });
+  // Registered for every command: the one that stops the holder (`down`) stops its keeper too.
+  const { rootlessHolderNetwork } = await import('./network-attach.js');
+  useHolderNetwork(rootlessHolderNetwork({ say }));
+  const holder = await ensureNamespaceHolder({ say, network: options.network ?? false });
   // The host's loopback (a local registry) for the command inside, relayed by this process (host-loopback.ts).
   const relay = await startHostLoopbackRelay(userRuntimeDir()).catch(() => undefined);
   const [cmd, args] = hafenRunCommand(['userns-join', String(holder.pid), '--', process.execPath, ...process.execArgv, ...process.argv.slice(1)]);

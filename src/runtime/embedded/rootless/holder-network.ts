@@ -4,7 +4,8 @@
  * outer ends of published ports must run on the host side, as the user, next to the holder. When
  * a holder is made, `ensureNamespaceHolder` calls the registered `HolderNetwork` from the outer
  * process (before any command joins the namespace), with the holder's pid and namespace paths and
- * the runtime folder where it may keep its own pid files. Nothing is registered by default: the
+ * the runtime folder where it may keep its own pid files; when the holder is stopped (the user's
+ * last project gone), `stopHolderIfIdle` calls its `detach`. Nothing is registered by default: the
  * holder's network namespace then has only loopback and the stack bridges (no way out).
  */
 /** The namespaces of a holder, as paths a tool (slirp4netns, pasta, nsenter) takes. */
@@ -18,6 +19,10 @@ export interface HolderNamespaces {
 export interface HolderNetwork {
   /** Gives the new holder's network namespace its way out; a failure fails the command that made the holder. */
   attach(holder: { pid: number; ns: HolderNamespaces }, runtimeDir: string): Promise<void> | void;
+  /** Stops what attach started for the holder of `runtimeDir` and removes its files (the holder is gone or going). */
+  detach?(runtimeDir: string): Promise<void> | void;
+  /** Its own processes for the holder of `runtimeDir` (a relay inside the namespaces): they do not keep the holder in use. */
+  processes?(runtimeDir: string): number[];
 }
 
 let registered: HolderNetwork | undefined;

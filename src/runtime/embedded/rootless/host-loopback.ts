@@ -1,7 +1,7 @@
 /**
  * The host's loopback for a command inside a user's namespaces (issue 17). The holder has a network
- * namespace of its own, whose 127.0.0.1 is not the host's, and its outbound network (slirp4netns
- * with --disable-host-loopback) does not reach the host's loopback either. A registry on the host's
+ * namespace of its own, whose 127.0.0.1 is not the host's, and its outbound network (slirp4netns)
+ * reaches the host's loopback only as 10.0.2.2, and only while a keeper runs. A registry on the host's
  * loopback (`127.0.0.1:5000/app`, a common local registry) is still the user's to pull from, as
  * rootless Podman pulls in the host's network: the command's outer process, which waits in the
  * host's network namespace while the command runs inside, relays connections to the host's

@@ -18,7 +18,7 @@
  * 1000 of an image is subordinate id +999 on the host; with a single-id map such a file fails to
  * unpack, which the one line at the holder's start warns of); devpts without gid=5 and setgroups
  * left as the kernel denies it under a single-id map (native/hafen-run-fs.c, -proc.c). Networking
- * to the outside (slirp4netns or pasta, published ports) plugs in through holder-network.ts.
+ * to the outside (slirp4netns, published ports) plugs in through holder-network.ts (network.ts).
  */
 export { ensureNamespaceHolder, runningHolder, stopHolderIfIdle, type NamespaceHolder } from './namespace-holder.js';
 export { useHolderNetwork, holderNetwork, type HolderNetwork, type HolderNamespaces } from './holder-network.js';

@@ -22,7 +22,18 @@ import { processRunning, readProcStat } from '../process-info.js';
 import { readJsonFile, writeFileAtomic } from '../store/atomic.js';
 import { hostIdFacts, idMaps, type IdRange } from './id-maps.js';
 import { isSupervisorSocketName, userRuntimeDir } from './rootless-paths.js';
-import { holderNetwork, type HolderNamespaces } from './holder-network.js';
+import { holderNetwork, type HolderNamespaces, type HolderNetwork } from './holder-network.js';
+import { rootlessHolderNetwork } from './network-attach.js';
+
+let quietNetwork: HolderNetwork | undefined;
+/**
+ * The registered network helper, else the rootless network without a voice: a process that
+ * registered none (a library, a test's script) still knows a keeper another command started, so
+ * its relay does not keep the holder in use, and stopping the holder stops the keeper.
+ */
+function network(): HolderNetwork {
+  return holderNetwork() ?? (quietNetwork ??= rootlessHolderNetwork());
+}
 
 /** A running holder: join `/proc/<pid>/ns/{user,mnt,net}`. */
 export interface NamespaceHolder {
@@ -85,39 +96,51 @@ function mapArgs(flag: string, ranges: IdRange[]): string[] {
 
 /**
  * The user's holder, started when none runs. `say` gets the one line about a single-id map
- * (newuidmap or the subordinate ids missing), once, when the holder is made.
+ * (newuidmap or the subordinate ids missing), once, when the holder is made. With `network`, the
+ * registered network helper (holder-network.ts) is asked to connect the holder, new or running (it
+ * finds its own keeper running and does nothing then): commands that start containers, build or
+ * pull ask for it; the others do not, so they start no keeper.
  */
-export async function ensureNamespaceHolder(options: { say: (line: string) => void; dir?: string }): Promise<ClaimedHolder> {
+export async function ensureNamespaceHolder(options: { say: (line: string) => void; dir?: string; network?: boolean }): Promise<ClaimedHolder> {
   const dir = options.dir ?? userRuntimeDir();
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return withFileLock(path.join(dir, LOCK), async () => {
     const running = runningHolder(dir);
-    if (running) return claim(dir, running);
-    const uid = process.getuid?.();
-    const gid = process.getgid?.();
-    if (uid === undefined || gid === undefined) throw new RuntimeError('user namespace', 'needs Linux');
-    const maps = idMaps(hostIdFacts(uid, gid));
-    if (maps.limited) options.say(`note: ${maps.limited}`);
-    const [cmd, args] = hafenRunCommand(['userns-holder', ...mapArgs('--uid-map', maps.uids), ...mapArgs('--gid-map', maps.gids)]);
-    const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const pid = Number(/^pid (\d+)$/m.exec(r.stdout ?? '')?.[1]);
-    if (r.status !== 0 || !Number.isSafeInteger(pid)) {
-      const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().replace(/^hafen-run: /, '');
-      throw new RuntimeError('user namespace', `cannot start the namespace holder: ${why}`);
-    }
-    const stat = readProcStat(pid);
-    if (!stat) throw new RuntimeError('user namespace', `the namespace holder ${pid} ended at once`);
-    const holder: NamespaceHolder = { pid, startTime: stat.startTime, ns: { user: `/proc/${pid}/ns/user`, mnt: `/proc/${pid}/ns/mnt`, net: `/proc/${pid}/ns/net` } };
-    writeFileAtomic(recordFile(dir), JSON.stringify(holder));
-    try {
-      await holderNetwork()?.attach(holder, dir); // rootless networking's hook (holder-network.ts)
-    } catch (err) {
-      process.kill(pid, 'SIGTERM');
-      fs.rmSync(recordFile(dir), { force: true });
-      throw new RuntimeError('user namespace', `connecting the namespace holder's network: ${(err as Error).message}`, { cause: err });
+    const holder = running ?? startHolder(dir, options.say);
+    if (options.network) {
+      try {
+        await network().attach(holder, dir); // rootless networking's hook (holder-network.ts)
+      } catch (err) {
+        if (!running) {
+          process.kill(holder.pid, 'SIGTERM');
+          fs.rmSync(recordFile(dir), { force: true });
+        }
+        throw new RuntimeError('user namespace', `connecting the namespace holder's network: ${(err as Error).message}`, { cause: err });
+      }
     }
     return claim(dir, holder);
   });
+}
+
+/** Starts a holder and records it in `dir` (under the lock). */
+function startHolder(dir: string, say: (line: string) => void): NamespaceHolder {
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  if (uid === undefined || gid === undefined) throw new RuntimeError('user namespace', 'needs Linux');
+  const maps = idMaps(hostIdFacts(uid, gid));
+  if (maps.limited) say(`note: ${maps.limited}`);
+  const [cmd, args] = hafenRunCommand(['userns-holder', ...mapArgs('--uid-map', maps.uids), ...mapArgs('--gid-map', maps.gids)]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const pid = Number(/^pid (\d+)$/m.exec(r.stdout ?? '')?.[1]);
+  if (r.status !== 0 || !Number.isSafeInteger(pid)) {
+    const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().replace(/^hafen-run: /, '');
+    throw new RuntimeError('user namespace', `cannot start the namespace holder: ${why}`);
+  }
+  const stat = readProcStat(pid);
+  if (!stat) throw new RuntimeError('user namespace', `the namespace holder ${pid} ended at once`);
+  const holder: NamespaceHolder = { pid, startTime: stat.startTime, ns: { user: `/proc/${pid}/ns/user`, mnt: `/proc/${pid}/ns/mnt`, net: `/proc/${pid}/ns/net` } };
+  writeFileAtomic(recordFile(dir), JSON.stringify(holder));
+  return holder;
 }
 
 /** Whether the user still has projects under `root` (their folders hold what the namespaces carry). */
@@ -129,8 +152,11 @@ function hasProjects(root: string): boolean {
   }
 }
 
-/** Whether any process but the holder itself (and zombies) is in the holder's user namespace: a command or supervisor still at work there. */
-function othersInNamespace(holder: NamespaceHolder): boolean {
+/**
+ * Whether any process but the holder itself, the network helper's own (its relay) and zombies is in
+ * the holder's user namespace: a command or supervisor still at work there.
+ */
+function othersInNamespace(holder: NamespaceHolder, own: ReadonlySet<number>): boolean {
   let ns: string;
   try {
     ns = fs.readlinkSync(`/proc/${holder.pid}/ns/user`);
@@ -138,7 +164,7 @@ function othersInNamespace(holder: NamespaceHolder): boolean {
     return false;
   }
   for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === holder.pid) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === holder.pid || own.has(Number(entry))) continue;
     try {
       if (fs.readlinkSync(`/proc/${entry}/ns/user`) !== ns) continue;
     } catch {
@@ -151,13 +177,27 @@ function othersInNamespace(holder: NamespaceHolder): boolean {
 }
 
 /**
+ * Whether other processes stay in the holder's namespaces: one that is leaving (a supervisor on
+ * standby that its command, refused, dismissed as it exited) is given a moment to go.
+ */
+async function stillInUse(holder: NamespaceHolder, dir: string): Promise<boolean> {
+  const own = new Set(network().processes?.(dir) ?? []);
+  for (let waited = 0; othersInNamespace(holder, own); waited += 25) {
+    if (waited >= 1000) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+/**
  * With no project left, what the runtime keeps besides the image store goes too, so nothing of the
- * user's is left but images: the empty projects and ready-records folders, a network allocation file holding none.
+ * user's is left but images: the empty projects and ready folders and a network allocation file holding none.
  */
 function tidyIdleState(root: string): void {
+  // The folders of projects and of their `ready:` records (ready-records.ts), only when empty.
   for (const folder of ['projects', 'ready']) {
     try {
-      fs.rmdirSync(path.join(root, folder)); // only when empty (`ready`: the `ready:` check records, ready-records.ts)
+      fs.rmdirSync(path.join(root, folder));
     } catch {
       // gone, or a project appeared meanwhile
     }
@@ -177,11 +217,13 @@ export async function stopHolderIfIdle(root: string, dir: string = userRuntimeDi
     if (hasProjects(root)) return false;
     if (claimedByOthers(dir)) return false; // handed to a command that is about to join it, or inside
     const holder = runningHolder(dir);
-    if (holder && othersInNamespace(holder)) return false; // another command (an `up` about to make its project) is inside
+    if (holder && (await stillInUse(holder, dir))) return false; // another command (an `up` about to make its project) is inside
     if (holder) {
       process.kill(holder.pid, 'SIGTERM');
       for (let i = 0; i < 100 && processRunning(holder.pid, holder.startTime); i++) await new Promise((r) => setTimeout(r, 10));
     }
+    // The keeper would leave by itself once it sees the holder gone; stopped here so nothing is left when `down` returns.
+    await network().detach?.(dir);
     fs.rmSync(recordFile(dir), { force: true });
     // Sockets of supervisors that did not end cleanly (every supervisor lived in the namespace just ended).
     for (const entry of fs.readdirSync(dir)) if (isSupervisorSocketName(entry)) fs.rmSync(path.join(dir, entry), { force: true });

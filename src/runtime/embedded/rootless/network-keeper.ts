@@ -163,7 +163,7 @@ export async function runKeeper(config: KeeperConfig): Promise<void> {
     stateDir: config.stateDir,
     controlSocket: files.controlSocket,
     outbound: outbound
-      ? { driver: outbound.driver, pid: outbound.pid, apiSocket: outbound.apiSocket, device: outbound.device, address: outbound.address, gateway: outbound.gateway, dns: outbound.dns, nat: outbound.nat }
+      ? { driver: outbound.driver, pid: outbound.pid, apiSocket: outbound.apiSocket, device: outbound.device, address: outbound.address, gateway: outbound.gateway, dns: outbound.dns, hostLoopback: outbound.hostLoopback, hostAddress: outbound.hostAddress, nat: outbound.nat }
       : { unavailable: outboundProblem ?? 'unknown' },
   };
   writeNetworkRecord(record);

@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
@@ -33,22 +34,45 @@ export interface Outbound {
   address: string;
   gateway: string;
   dns: string;
+  /**
+   * Whether containers reach the host's loopback through the gateway. Off by default, as in Docker's
+   * rootless mode and Podman: a service a user bound to 127.0.0.1 is meant for the user's own
+   * processes, and root's containers cannot reach it either. HAFEN_ROOTLESS_HOST_LOOPBACK=1 opens it.
+   */
+  hostLoopback: boolean;
+  /**
+   * What `host-gateway` names: the host's first non-loopback IPv4 address (reached through slirp4netns
+   * as any outside address, so services listening on it or on 0.0.0.0 answer, as for root's
+   * containers through their bridge), or the gateway when the host's loopback is open; undefined
+   * when the host has no other address.
+   */
+  hostAddress: string | undefined;
   /** Which iptables wrote the MASQUERADE rule. */
   nat: 'iptables-nft' | 'iptables-legacy';
 }
 
-/** Why outbound traffic cannot be had here, or undefined when it can. */
+/** Whether `command` is a file on PATH (searched as spawn would). */
+function onPath(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').some((dir) => dir !== '' && fs.existsSync(path.join(dir, command)));
+}
+
+/** Why outbound traffic cannot be had here (each with what to run), or undefined when it can. */
 export function outboundUnavailable(): string | undefined {
+  if (!onPath('slirp4netns')) return 'slirp4netns is not installed; to allow it: sudo apt-get install slirp4netns (or your distribution\'s package)';
   try {
     fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
   } catch {
-    let mode = '';
+    // What to run is said with it: root's one command, as udev would have done on a desktop.
+    let mode: string;
+    let fix: string;
     try {
       mode = ` (mode ${(fs.statSync('/dev/net/tun').mode & 0o777).toString(8).padStart(4, '0')}; udev's usual is 0666)`;
+      fix = 'sudo chmod 0666 /dev/net/tun';
     } catch {
       mode = ' (it does not exist: the tun module is not loaded)';
+      fix = 'sudo modprobe tun && sudo chmod 0666 /dev/net/tun';
     }
-    return `/dev/net/tun cannot be opened by this user${mode}, so slirp4netns cannot make the tap device`;
+    return `/dev/net/tun cannot be opened by this user${mode}, so slirp4netns cannot make the tap device; to allow it: ${fix}`;
   }
   return undefined;
 }
@@ -86,22 +110,48 @@ function waitReady(child: ChildProcess, ready: Readable, timeoutMs: number): Pro
   });
 }
 
-/** Writes the MASQUERADE rule out through tap0 in the holder (once) and switches forwarding on. */
+/** The stack bridges' names in the holder (link-names.ts's bridgeName), as an iptables interface wildcard. */
+const BRIDGES = 'hf-+';
+
+/**
+ * The holder's firewall for outbound traffic, as `-C`-able rules: bridges NATed out through tap0,
+ * and nothing routed from one stack bridge to another. Containers get a default route through their
+ * bridge only for the way out (container-route.ts); with forwarding on, that route would also reach
+ * every other network of the user, which root's containers (no default route) never can.
+ */
+const HOLDER_RULES: ReadonlyArray<readonly string[]> = [
+  ['-t', 'nat', 'POSTROUTING', '-o', OUTBOUND_DEVICE, '-j', 'MASQUERADE'],
+  ['-t', 'filter', 'FORWARD', '-i', BRIDGES, '-o', BRIDGES, '-j', 'DROP'],
+];
+
+/**
+ * Switches forwarding on in the holder, takes bridged frames out of iptables there (br_netfilter's
+ * bridge-nf-call-iptables, per network namespace: frames between containers of one network are
+ * switched, not routed, and must not meet the DROP between bridges), and writes HOLDER_RULES once.
+ */
 export async function configureNat(holderPid: number, stateDir: string): Promise<Outbound['nat']> {
-  const forward = await runInHolder(holderPid, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+  const sysctls = 'echo 1 > /proc/sys/net/ipv4/ip_forward && f=/proc/sys/net/bridge/bridge-nf-call-iptables && { [ ! -e $f ] || echo 0 > $f; }';
+  const forward = await runInHolder(holderPid, ['sh', '-c', sysctls]);
   if (forward.code !== 0) throw new RuntimeError(`holder ${holderPid}`, `cannot switch IPv4 forwarding on in its network namespace: ${forward.stderr}`);
-  const rule = ['-t', 'nat', '-A', 'POSTROUTING', '-o', OUTBOUND_DEVICE, '-j', 'MASQUERADE'];
-  const check = ['-t', 'nat', '-C', 'POSTROUTING', '-o', OUTBOUND_DEVICE, '-j', 'MASQUERADE'];
   // iptables-legacy locks /run/xtables.lock, which the user cannot create; it honours XTABLES_LOCKFILE.
   const env = { ...process.env, XTABLES_LOCKFILE: `${stateDir}/xtables.lock` };
   const problems: string[] = [];
   for (const tool of ['iptables-nft', 'iptables-legacy'] as const) {
-    if ((await runInHolder(holderPid, [tool, ...check], env)).code === 0) return tool;
-    const r = await runInHolder(holderPid, [tool, ...rule], env);
-    if (r.code === 0) return tool;
-    problems.push(`${tool}: ${r.stderr || `exit ${r.code}`}`);
+    const failed = await addRules(holderPid, tool, env);
+    if (!failed) return tool;
+    problems.push(`${tool}: ${failed}`);
   }
-  throw new RuntimeError(`holder ${holderPid}`, `cannot add the MASQUERADE rule out through ${OUTBOUND_DEVICE}: ${problems.join('; ')}`);
+  throw new RuntimeError(`holder ${holderPid}`, `cannot add the firewall rules for ${OUTBOUND_DEVICE}: ${problems.join('; ')}`);
+}
+
+/** Adds each of HOLDER_RULES not there yet with `tool`; the first problem, or undefined when all are there. */
+async function addRules(holderPid: number, tool: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const [, table, chain, ...rule] of HOLDER_RULES) {
+    if ((await runInHolder(holderPid, [tool, '-t', table!, '-C', chain!, ...rule], env)).code === 0) continue;
+    const r = await runInHolder(holderPid, [tool, '-t', table!, '-A', chain!, ...rule], env);
+    if (r.code !== 0) return r.stderr || `exit ${r.code}`;
+  }
+  return undefined;
 }
 
 /** Starts slirp4netns for the holder, waits until tap0 is configured, then sets up NAT. */
@@ -110,10 +160,20 @@ export async function startOutbound(options: OutboundOptions): Promise<StartedOu
   if (why) throw new RuntimeError(`holder ${options.holderPid}`, `no outbound network: ${why}`);
   const apiSocket = path.join(options.stateDir, 'slirp4netns.sock');
   fs.rmSync(apiSocket, { force: true });
+  const hostLoopback = process.env.HAFEN_ROOTLESS_HOST_LOOPBACK === '1';
   // fd 3: slirp4netns writes to it when tap0 is up; fd 4: slirp4netns exits when it reaches EOF.
   const child = spawn(
     'slirp4netns',
-    ['--configure', `--mtu=${options.mtu ?? 65520}`, '--disable-host-loopback', `--api-socket=${apiSocket}`, '--ready-fd=3', '--exit-fd=4', String(options.holderPid), OUTBOUND_DEVICE],
+    [
+      '--configure',
+      `--mtu=${options.mtu ?? 65520}`,
+      `--api-socket=${apiSocket}`,
+      ...(hostLoopback ? [] : ['--disable-host-loopback']),
+      '--ready-fd=3',
+      '--exit-fd=4',
+      String(options.holderPid),
+      OUTBOUND_DEVICE,
+    ],
     { stdio: ['ignore', options.logFd, options.logFd, 'pipe', 'pipe'] },
   );
   const spawned = new Promise<void>((resolve, reject) => {
@@ -132,11 +192,19 @@ export async function startOutbound(options: OutboundOptions): Promise<StartedOu
   (child.stdio[4] as Writable).on('error', () => {});
   try {
     const nat = await configureNat(options.holderPid, options.stateDir);
-    return { driver: 'slirp4netns', pid: child.pid!, child, apiSocket, device: OUTBOUND_DEVICE, ...pick(SLIRP_NETWORK), nat };
+    const hostAddress = hostLoopback ? SLIRP_NETWORK.gateway : firstHostAddress();
+    return { driver: 'slirp4netns', pid: child.pid!, child, apiSocket, device: OUTBOUND_DEVICE, ...pick(SLIRP_NETWORK), hostLoopback, hostAddress, nat };
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
+}
+
+/** The host's first non-loopback IPv4 address (the keeper runs in the host's network namespace). */
+function firstHostAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
 }
 
 function pick(n: typeof SLIRP_NETWORK): { address: string; gateway: string; dns: string } {

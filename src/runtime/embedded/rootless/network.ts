@@ -2,8 +2,12 @@
  * The rootless network (issue 17): what connects a user's holder (user + network + mount
  * namespaces, the bridges and container veths made inside it by today's code) to the host.
  *
- * Wiring: `useHolderNetwork(rootlessHolderNetwork({ say }))` (./network-attach.ts) where the CLI goes
- * rootless, and ensureNamespaceHolder starts the keeper below for each new holder. In detail:
+ * Wiring: rerunInUserNamespace registers `useHolderNetwork(rootlessHolderNetwork({ say }))`
+ * (./network-attach.ts); ensureNamespaceHolder starts the keeper below for a holder that has none
+ * when the command asks for the network (up, run, start, build: `network: true`), and
+ * stopHolderIfIdle stops it with the holder. The runtime side: RuntimeContext's ports are a
+ * HolderPortSet (./holder-ports.ts) for a user without root; name files use ./holder-outbound.ts;
+ * containers get a default route and their bridges forward (./container-route.ts). In detail:
  *   - `startRootlessNetwork({ holderPid, stateDir })` once per holder (a second call finds the running
  *     keeper by STATE/network.json). It starts the keeper, detached, as the calling user, in the host's
  *     network namespace: slirp4netns on the holder (tap0 10.0.2.100, gateway 10.0.2.2, DNS 10.0.2.3),

@@ -99,6 +99,21 @@ export function createContainerDir(ledger: Ledger, paths: ContainerPaths, owner?
 }
 
 /**
+ * createContainerDir off the event loop (issue 16: a supervisor creating a hundred containers spent
+ * a fifth of its time in mkdir when the disk was busy); the subfolders are made at once.
+ */
+export async function createContainerDirAsync(ledger: Ledger, paths: ContainerPaths, owner?: string): Promise<void> {
+  ledger.add({ kind: 'dir', path: paths.dir }, owner);
+  await fs.promises.mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  await Promise.all([
+    fs.promises.mkdir(paths.upper, { recursive: true, mode: 0o755 }),
+    fs.promises.mkdir(paths.work, { recursive: true, mode: 0o700 }),
+    fs.promises.mkdir(paths.rootfs, { recursive: true, mode: 0o755 }),
+    fs.promises.mkdir(paths.logs, { recursive: true, mode: 0o700 }),
+  ]);
+}
+
+/**
  * Removes the project's state folder once nothing of it is left: refused while its ledger names a
  * live resource or anything is mounted below it (so a bound volume's files are never deleted).
  */

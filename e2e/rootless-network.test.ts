@@ -1,0 +1,344 @@
+/**
+ * The rootless network through the CLI (issue 17), as the unprivileged test user `hafen-rootless`:
+ * a stack with a fixed and a random published port comes up on the embedded runtime; the ports
+ * answer on the host's 127.0.0.1 only, `stack port` names the random one, services reach each other
+ * by name but not across networks, and a container reaches a server this test runs on the host
+ * through slirp4netns by the host's own address (`host-gateway`), unless its network is internal, but
+ * not the host's loopback (10.0.2.2 is closed, as for root's containers and Docker's rootless mode). `down -v`
+ * leaves nothing of the user's: no process (holder, keeper, slirp4netns, relay, supervisor), no
+ * listening port, no link, mount or netns, no file but the image store. Where the user cannot open /dev/net/tun, `up` says so in one
+ * line with what to run, and a stack with published ports works all the same. And the README's first
+ * command brings the example up and its e2e runner passes, as that user.
+ *
+ * Each scenario has its own XDG folders; subnets from 10.210.0.0/16 (this file's).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readProcStat } from '../src/runtime/embedded/process-info.js';
+import { listeners, userCanOpenTun } from '../src/runtime/embedded/rootless/network-test-holder.js';
+import { freePort } from '../src/testing/free-port.js';
+import { findLeaks } from '../src/testing/leaks.js';
+import { requireCommand, requireRoot, unmet, type Requirement } from '../src/testing/requirements.js';
+import { requireRootlessUser, rootlessCommand, rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
+import { cliPath, repoRoot } from './cli.js';
+
+const POOL = '10.210.0.0/16:24';
+const REPO = repoRoot;
+
+/** /dev/net/tun open to the user (.ci/run makes it 0666, as udev does on desktops). */
+function requireUserTun(): Requirement {
+  return { name: 'tun for the rootless user', check: () => (userCanOpenTun() ? undefined : '/dev/net/tun is not open to the user (root: chmod 0666 /dev/net/tun, as .ci/run does)') };
+}
+
+const base = [requireRoot(), requireCommand('busybox'), requireCommand('slirp4netns'), requireCommand('nsenter'), requireCommand('ss'), requireCommand('unshare'), requireRootlessUser()];
+
+/** The processes of the user that name `dir` in their command line or live in user namespace `ns`. */
+function userProcesses(uid: number, dir: string, ns: string | undefined): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    const pid = Number(entry);
+    try {
+      if (fs.statSync(`/proc/${pid}`).uid !== uid) continue;
+      const stat = readProcStat(pid);
+      if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      const inNs = ns !== undefined && fs.readlinkSync(`/proc/${pid}/ns/user`) === ns;
+      if (inNs || cmd.includes(dir)) out.push(`process ${pid} ${cmd.slice(0, 160)}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** One TCP connection to host:port; what the server said, or the error's code. */
+function tcpRead(host: string, port: number, send = ''): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: 3000 });
+    let text = '';
+    s.on('connect', () => s.end(send));
+    s.on('data', (d: Buffer) => (text += d.toString()));
+    s.on('end', () => resolve(text));
+    s.on('timeout', () => (s.destroy(), resolve('ETIMEDOUT')));
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+async function httpBody(port: number, host = '127.0.0.1'): Promise<string> {
+  const text = await tcpRead(host, port, 'GET / HTTP/1.0\r\nHost: x\r\n\r\n');
+  return text.includes('\r\n\r\n') ? text.split('\r\n\r\n')[1]! : text;
+}
+
+/** A host address that is not loopback (the ports must not answer there). */
+function otherHostAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+}
+
+/** A folder of the user's, with its XDG folders inside, and a stack runner (`wrap`: argv around setpriv, e.g. a mount namespace). */
+function userScenario(prefix: string) {
+  const user = rootlessUser();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const data = path.join(dir, 'data');
+  const run = path.join(dir, 'run');
+  const work = path.join(dir, 'work');
+  for (const d of [data, run, work]) fs.mkdirSync(d, { mode: 0o700 });
+  for (const d of [dir, data, run, work]) fs.chownSync(d, user.uid, user.gid);
+  fs.chmodSync(dir, 0o755);
+  const env = { XDG_DATA_HOME: data, XDG_RUNTIME_DIR: run, HAFEN_SUBNET_POOL: POOL, NO_COLOR: '1' };
+  const stack = (args: string[], options: { cwd?: string; wrap?: (argv: string[]) => string[]; timeoutMs?: number } = {}) => {
+    const argv = (options.wrap ?? ((a) => a))(rootlessCommand(process.execPath, ['--', cliPath, ...args]));
+    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...user.env, ...env }, cwd: options.cwd ?? work, timeout: options.timeoutMs ?? 120_000 });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+  const write = (name: string, text: string) => {
+    fs.writeFileSync(path.join(work, name), text);
+    fs.chownSync(path.join(work, name), user.uid, user.gid);
+  };
+  const holder = (): { pid: number; ns: string | undefined } | undefined => {
+    try {
+      const pid = (JSON.parse(fs.readFileSync(path.join(run, 'hafen', 'userns.json'), 'utf8')) as { pid: number }).pid;
+      return { pid, ns: fs.readlinkSync(`/proc/${pid}/ns/user`) };
+    } catch {
+      return undefined;
+    }
+  };
+  /**
+   * What is left of the user's: processes, runtime files, state but images, and (`hostWide`) the
+   * project's links, mounts and netns on the host (only for a project name no other test uses:
+   * the check looks at the whole machine, and the user's own live only in its holder's namespaces).
+   */
+  const leftovers = (project: string, ns: string | undefined, hostWide = true): string[] => [
+    ...userProcesses(user.uid, dir, ns),
+    ...(hostWide ? findLeaks(project, { root: path.join(data, 'hafen') }) : []),
+    ...(fs.existsSync(path.join(run, 'hafen')) ? [`folder ${path.join(run, 'hafen')}: ${(fs.readdirSync(path.join(run, 'hafen'), { recursive: true }) as string[]).join(', ')}`] : []),
+    ...(fs.existsSync(path.join(data, 'hafen')) ? fs.readdirSync(path.join(data, 'hafen')).filter((f) => f !== 'images').map((f) => `state ${f}`) : []),
+  ];
+  /** Kills what a failed test left (by the holder's namespace and the folder's name), then removes the folder. */
+  const remove = () => {
+    for (const line of userProcesses(user.uid, dir, holder()?.ns)) spawnSync('kill', ['-KILL', line.split(' ')[1]!]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { user, dir, data, run, work, stack, write, holder, leftovers, remove };
+}
+
+describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published ports, names and outbound traffic as a user without root', () => {
+  const project = `rln${randomBytes(3).toString('hex')}`;
+  let s: ReturnType<typeof userScenario>;
+  let hostServer: ChildProcess | undefined;
+  let hostPort = 0;
+  let fixed = 0;
+
+  beforeAll(async () => {
+    s = userScenario('hafen-rlnet-');
+    fixed = await freePort();
+    // A server on every address of the host, loopback included, in its own process (the CLI runs synchronously here).
+    hostServer = spawn(process.execPath, ['-e', "require('net').createServer((c) => c.end('hello-from-the-host\\n')).listen(0, '0.0.0.0', function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    hostPort = await new Promise<number>((resolve, reject) => {
+      hostServer!.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      hostServer!.once('exit', () => reject(new Error('the host server did not start')));
+    });
+    s.write(
+      'stack.yaml',
+      [
+        `name: ${project}`,
+        'services:',
+        '  web:',
+        '    image: host',
+        '    command: ["sh", "-c", "mkdir -p /tmp/www && echo hello-from-web > /tmp/www/index.html && busybox httpd -p 8081 -h /tmp/www && exec busybox httpd -f -p 8080 -h /tmp/www"]',
+        `    ports: ["127.0.0.1:${fixed}:8080", "8081"]`,
+        '  client:',
+        '    image: host',
+        '    command: ["sleep", "1000"]',
+        '    extra_hosts: ["host.docker.internal:host-gateway"]',
+        '  apart:',
+        '    image: host',
+        '    command: ["sleep", "1000"]',
+        '    networks: [side]',
+        '  sealed:',
+        '    image: host',
+        '    command: ["sleep", "1000"]',
+        '    networks: [inner]',
+        'networks:',
+        '  side: {}',
+        '  inner: {internal: true}',
+        '',
+      ].join('\n'),
+    );
+  }, 60_000);
+
+  afterAll(() => {
+    hostServer?.kill();
+    if (!s) return;
+    s.stack(['down', '-v', '-t', '1']);
+    s.remove();
+  }, 120_000);
+
+  it('serves both ports on 127.0.0.1 only, names the random one, reaches peers by name and the host through slirp4netns, and down -v leaves nothing', async () => {
+    const up = s.stack(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).not.toMatch(/no outbound network|using the docker runtime|\n\s+at /);
+    const held = s.holder();
+    expect(held).toBeDefined();
+
+    // The fixed port, on 127.0.0.1 and nowhere else.
+    expect(listeners(fixed, 'tcp')).toEqual([`127.0.0.1:${fixed}`]);
+    expect(await httpBody(fixed)).toBe('hello-from-web\n');
+    const other = otherHostAddress();
+    if (other) expect(await httpBody(fixed, other)).toBe('ECONNREFUSED');
+
+    // The random one: `stack port` prints where it is, and it answers there.
+    const port = s.stack(['port', 'web', '8081']);
+    expect(port.code, port.stderr).toBe(0);
+    const m = /^127\.0\.0\.1:(\d+)\n$/.exec(port.stdout);
+    expect(m, port.stdout).not.toBeNull();
+    const random = Number(m![1]);
+    expect(random).not.toBe(fixed);
+    expect(listeners(random, 'tcp')).toEqual([`127.0.0.1:${random}`]);
+    expect(await httpBody(random)).toBe('hello-from-web\n');
+    const ps = s.stack(['ps', '--format', 'json']);
+    expect(ps.stdout).toContain(`127.0.0.1:${random}->8081/tcp`);
+
+    // By name on their network; not from another network of the user's.
+    const byName = s.stack(['exec', 'client', 'busybox', 'wget', '-qO-', 'http://web:8080/']);
+    expect(byName.stdout, byName.stderr).toBe('hello-from-web\n');
+    const webIp = s.stack(['exec', 'web', 'busybox', 'hostname', '-i']).stdout.trim();
+    expect(webIp).toMatch(/^10\.210\.\d+\.\d+$/);
+    const across = s.stack(['exec', 'apart', 'busybox', 'nc', '-w', '2', webIp, '8080'], { timeoutMs: 20_000 });
+    expect(across.code).not.toBe(0);
+
+    // Outbound: the host by its own address through slirp4netns, by host-gateway's name and by the
+    // address; never its loopback (slirp4netns's 10.0.2.2 is closed unless HAFEN_ROOTLESS_HOST_LOOPBACK=1).
+    const hostAddress = otherHostAddress();
+    expect(hostAddress, 'the host needs a non-loopback IPv4 address').toBeDefined();
+    expect(s.stack(['exec', 'client', 'cat', '/etc/hosts']).stdout).toMatch(new RegExp(`^${hostAddress!.replace(/\./g, '\\.')}\\s+host\\.docker\\.internal\\b`, 'm'));
+    const viaName = s.stack(['exec', 'client', 'busybox', 'nc', '-w', '3', 'host.docker.internal', String(hostPort)]);
+    expect(viaName.stdout, viaName.stderr).toBe('hello-from-the-host\n');
+    const viaAddress = s.stack(['exec', 'apart', 'busybox', 'nc', '-w', '3', hostAddress!, String(hostPort)]);
+    expect(viaAddress.stdout, viaAddress.stderr).toBe('hello-from-the-host\n');
+    const loopback = s.stack(['exec', 'apart', 'busybox', 'nc', '-w', '2', '10.0.2.2', String(hostPort)], { timeoutMs: 20_000 });
+    expect(loopback.stdout).toBe('');
+    // An internal network has no way out: no default route, and its bridge does not forward.
+    expect(s.stack(['exec', 'sealed', 'busybox', 'ip', 'route']).stdout).not.toContain('default');
+    const sealed = s.stack(['exec', 'sealed', 'busybox', 'nc', '-w', '2', hostAddress!, String(hostPort)], { timeoutMs: 20_000 });
+    expect(sealed.stdout).toBe('');
+    expect(sealed.code).not.toBe(0);
+
+    // The keeper holds the ports, not the supervisor: a supervisor killed leaves them answering, and
+    // the next `up -d` (a new supervisor adopting the containers) gets the same ones again.
+    const supervisor = spawnSync('pgrep', ['-u', String(s.user.uid), '-f', `supervisor[.]js .*--project ${project}$`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    expect(supervisor).toHaveLength(1);
+    process.kill(Number(supervisor[0]), 'SIGKILL');
+    expect(await httpBody(fixed)).toBe('hello-from-web\n');
+    const again = s.stack(['up', '-d']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(s.stack(['port', 'web', '8081']).stdout).toBe(`127.0.0.1:${random}\n`);
+    expect(await httpBody(random)).toBe('hello-from-web\n');
+
+    const down = s.stack(['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(s.leftovers(project, held!.ns)).toEqual([]);
+    expect(readProcStat(held!.pid)?.state ?? 'gone').toMatch(/^(gone|Z)$/);
+    expect(listeners(fixed, 'tcp')).toEqual([]);
+    expect(listeners(random, 'tcp')).toEqual([]);
+  }, 240_000);
+});
+
+describe.skipIf(unmet(...base))('rootless network: no /dev/net/tun for the user', () => {
+  const project = `rlt${randomBytes(3).toString('hex')}`;
+  let s: ReturnType<typeof userScenario>;
+
+  beforeAll(() => {
+    s = userScenario('hafen-rlnotun-');
+    s.write(
+      'stack.yaml',
+      [
+        `name: ${project}`,
+        'services:',
+        '  web:',
+        '    image: host',
+        '    command: ["sh", "-c", "mkdir -p /tmp/www && echo no-tun-needed > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]',
+        '    ports: ["8080"]',
+        '  client:',
+        '    image: host',
+        '    command: ["sleep", "1000"]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(() => {
+    if (!s) return;
+    s.stack(['down', '-v', '-t', '1']);
+    s.remove();
+  }, 120_000);
+
+  it('says in one line what to run, and the stack still comes up with its port and names', async () => {
+    // The user's view of a machine whose /dev/net/tun is 0600: a node of the device with that mode
+    // bound over it in a mount namespace of the command's (and of the keeper it starts); nothing else changes.
+    const script =
+      'd=$(mktemp -d) && mount -t tmpfs -o mode=0755 none "$d" && mknod -m 0600 "$d/tun" c 10 200 && ' +
+      'mount --bind "$d/tun" /dev/net/tun && umount -l "$d" && rmdir "$d" && exec "$@"';
+    const wrap = (argv: string[]) => ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv];
+    const up = s.stack(['up', '-d'], { wrap });
+    expect(up.code, up.stderr).toBe(0);
+    const notes = up.stderr.split('\n').filter((l) => l.includes('/dev/net/tun'));
+    expect(notes).toEqual([
+      'note: containers have no outbound network: /dev/net/tun cannot be opened by this user (mode 0600; udev\'s usual is 0666), so slirp4netns cannot make the tap device; to allow it: sudo chmod 0666 /dev/net/tun',
+    ]);
+    expect(up.stderr).not.toMatch(/\n\s+at /);
+    const held = s.holder();
+
+    const port = s.stack(['port', 'web', '8080']);
+    const random = Number(/^127\.0\.0\.1:(\d+)\n$/.exec(port.stdout)?.[1]);
+    expect(random, port.stdout + port.stderr).toBeGreaterThan(0);
+    expect(await httpBody(random)).toBe('no-tun-needed\n');
+    const byName = s.stack(['exec', 'client', 'busybox', 'wget', '-qO-', 'http://web:8080/']);
+    expect(byName.stdout, byName.stderr).toBe('no-tun-needed\n');
+    // No way out, and no default route pretending there is one.
+    expect(s.stack(['exec', 'client', 'busybox', 'ip', 'route']).stdout).not.toContain('default');
+
+    const down = s.stack(['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(s.leftovers(project, held?.ns)).toEqual([]);
+    expect(listeners(random, 'tcp')).toEqual([]);
+  }, 240_000);
+});
+
+describe.skipIf(unmet(...base, requireUserTun()))("rootless: the README's first command as a user without root", () => {
+  let s: ReturnType<typeof userScenario>;
+
+  beforeAll(() => {
+    s = userScenario('hafen-rlreadme-');
+  });
+
+  afterAll(() => {
+    if (!s) return;
+    s.stack(['-f', 'stack.example.yaml', 'down', '-v', '-t', '1'], { cwd: REPO });
+    s.remove();
+  }, 120_000);
+
+  it('brings stack.example.yaml up on the embedded runtime and its e2e runner passes; down -v leaves nothing', () => {
+    // The README's first command after the build (`node dist/cli… -f stack.example.yaml up --exit-code-from e2e`), in the clone (root's files, readable by all).
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const first = /npm run build && node (dist\/cli\.c?js) (-f stack\.example\.yaml up --exit-code-from e2e) /.exec(readme);
+    expect(first, "the README's first command").not.toBeNull();
+    expect(path.join(REPO, first![1]!)).toBe(cliPath);
+    const up = s.stack(first![2]!.split(' '), { cwd: REPO, timeoutMs: 240_000 });
+    expect(up.code, up.stderr + up.stdout.slice(-2000)).toBe(0);
+    expect(up.stderr).not.toContain('using the docker runtime');
+    expect(`${up.stdout}${up.stderr}`).toMatch(/e2e +\| e2e: all checks passed\n/);
+    const held = s.holder();
+    const down = s.stack(['-f', 'stack.example.yaml', 'down', '-v'], { cwd: REPO });
+    expect(down.code, down.stderr).toBe(0);
+    expect(held).toBeDefined();
+    expect(s.leftovers('shop', held?.ns, false)).toEqual([]);
+    expect(readProcStat(held!.pid)?.state ?? 'gone').toMatch(/^(gone|Z)$/);
+  }, 300_000);
+});
