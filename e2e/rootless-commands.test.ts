@@ -14,15 +14,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitUpper, makeStepDirs } from '../src/runtime/embedded/builder/layer-commit.js';
-import { makeBusyboxRootfs } from '../src/runtime/embedded/launcher/busybox-rootfs.js';
-import { hostArchitecture, openStore } from '../src/runtime/embedded/store/index.js';
 import { skopeoCopy, startRegistry, type TestRegistry } from '../src/runtime/embedded/registry/fixtures/test-registry.js';
 import { requireCommand, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireRootlessUser, rootlessCommand, rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
 import { findLeaks } from '../src/testing/leaks.js';
 import { readProcStat } from '../src/runtime/embedded/process-info.js';
-import { cliPath, repoRoot, stack as stackAsRoot } from './cli.js';
+import { cliPath, repoRoot } from './cli.js';
+import { saveBusyboxArchiveWithAppDir } from './rootless-archive.js';
 
 // unmet() says what is missing (and fails under CI=true).
 const missing = unmet(requireRoot(), requireCommand('busybox'), requireCommand('skopeo'), requireCommand('umoci'), requireCommand('docker-registry'), requireCommand('tmux'), requireCommand('script'), requireCommand('strace'), requireRootlessUser());
@@ -72,24 +70,9 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
     work = path.join(base, 'work');
     for (const d of [path.join(base, 'data'), runDir, work]) fs.mkdirSync(d, { mode: 0o700 });
     // busybox with /home/app owned by uid 1000, as a docker-archive (made by root in a store of its own).
-    const store = openStore(path.join(base, 'maker'));
-    const dirs = makeStepDirs(store);
-    makeBusyboxRootfs(dirs.upper);
-    fs.mkdirSync(path.join(dirs.upper, 'home/app'), { recursive: true });
-    fs.chownSync(path.join(dirs.upper, 'home/app'), 1000, 1000);
     const bare = path.join(base, 'bare');
-    fs.cpSync(dirs.upper, bare, { recursive: true, verbatimSymlinks: true });
-    fs.chownSync(path.join(bare, 'home/app'), 1000, 1000);
-    const layer = (await commitUpper(store, null, dirs.upper, []))!;
-    store.images.put(
-      { created: new Date().toISOString(), architecture: hostArchitecture(), os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [layer.record.diffId] } },
-      [layer.descriptor],
-      `${project}-bb:1`,
-    );
-    dirs.remove();
     const archive = path.join(work, 'bb.tar');
-    const saved = stackAsRoot(['image', 'save', `${project}-bb:1`, '-o', archive], { env: { HAFEN_ROOT: path.join(base, 'maker') } });
-    expect(saved.code, saved.stderr).toBe(0);
+    await saveBusyboxArchiveWithAppDir(base, `${project}-bb:1`, archive, bare);
     // An OCI layout by skopeo, one by umoci (made from nothing, the rootfs repacked), and the registry.
     execFileSync('skopeo', ['copy', '--quiet', `docker-archive:${archive}`, `oci:${path.join(work, 'skopeo')}:bb`]);
     const umoci = path.join(work, 'umoci');

@@ -12,14 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeStepDirs, commitUpper } from '../src/runtime/embedded/builder/layer-commit.js';
-import { makeBusyboxRootfs } from '../src/runtime/embedded/launcher/busybox-rootfs.js';
-import { hostArchitecture, openStore } from '../src/runtime/embedded/store/index.js';
 import { requireCommand, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireRootlessUser, rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
 import { findLeaks } from '../src/testing/leaks.js';
 import { readProcStat } from '../src/runtime/embedded/process-info.js';
-import { cliPath, stack as stackAsRoot } from './cli.js';
+import { cliPath } from './cli.js';
+import { saveBusyboxArchiveWithAppDir } from './rootless-archive.js';
 
 const ready = !unmet(requireRoot(), requireCommand('busybox'), requireRootlessUser());
 
@@ -92,20 +90,7 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
     work = path.join(base, 'work');
     for (const d of [path.join(base, 'data'), runDir, work]) fs.mkdirSync(d, { mode: 0o700 });
     // A docker-archive of busybox with a folder owned by uid 1000, made by root in a store of its own.
-    const store = openStore(path.join(base, 'maker'));
-    const dirs = makeStepDirs(store);
-    makeBusyboxRootfs(dirs.upper);
-    fs.mkdirSync(path.join(dirs.upper, 'home/app'), { recursive: true });
-    fs.chownSync(path.join(dirs.upper, 'home/app'), 1000, 1000);
-    const layer = (await commitUpper(store, null, dirs.upper, []))!;
-    store.images.put(
-      { created: new Date().toISOString(), architecture: hostArchitecture(), os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [layer.record.diffId] } },
-      [layer.descriptor],
-      `${project}-bb:1`,
-    );
-    dirs.remove();
-    const saved = stackAsRoot(['image', 'save', `${project}-bb:1`, '-o', path.join(work, 'bb.tar')], { env: { HAFEN_ROOT: path.join(base, 'maker') } });
-    expect(saved.code, saved.stderr).toBe(0);
+    await saveBusyboxArchiveWithAppDir(base, `${project}-bb:1`, path.join(work, 'bb.tar'));
     fs.writeFileSync(
       path.join(work, 'stack.yaml'),
       [
