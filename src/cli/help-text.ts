@@ -29,6 +29,8 @@ export const ENVIRONMENT = {
   NO_COLOR: 'set and not empty: no colour',
   // Issue 18, push.
   HAFEN_PUSH_CHUNK_SIZE: 'blobs larger than this many bytes are pushed in chunks of it (default 16 MiB; embedded runtime)',
+  // Issue 17, rootless limits.
+  HAFEN_CGROUP_PARENT: "a user without root: the cgroup its containers' limits go in, a folder root gave it under each hierarchy (e.g. hafen-alice) or an absolute path on cgroup v2 (default <hierarchy>/hafen-<uid>, or on v2 a delegated systemd user cgroup)",
 } as const satisfies Record<string, string>;
 
 /** A variable hafen reads. */
@@ -59,7 +61,7 @@ export interface CommandHelp {
 const LOADS: readonly EnvironmentVariable[] = ['COMPOSE_FILE', 'COMPOSE_PATH_SEPARATOR', 'COMPOSE_PROJECT_NAME', 'HAFEN_PROJECT', 'COMPOSE_ENV_FILES', 'COMPOSE_DISABLE_ENV_FILE'];
 const RUNS: readonly EnvironmentVariable[] = ['HAFEN_RUNTIME', 'HAFEN_ROOT', 'XDG_STATE_HOME', 'DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'NO_COLOR'];
 const PROJECT = [...LOADS, ...RUNS];
-const CREATES: readonly EnvironmentVariable[] = [...PROJECT, 'HAFEN_PUBLISH_ALL', 'HAFEN_SUBNET_POOL'];
+const CREATES: readonly EnvironmentVariable[] = [...PROJECT, 'HAFEN_PUBLISH_ALL', 'HAFEN_SUBNET_POOL', 'HAFEN_CGROUP_PARENT'];
 const FETCHES: readonly EnvironmentVariable[] = ['HAFEN_MAX_IMAGE_BYTES', 'HAFEN_MAX_LAYER_BYTES', 'HAFEN_INSECURE_REGISTRIES', 'DOCKER_CONFIG'];
 const IMAGES: readonly EnvironmentVariable[] = ['HAFEN_RUNTIME', 'HAFEN_ROOT', 'DOCKER_HOST', 'DOCKER_TLS_VERIFY'];
 /** Commands that run nothing and fail only on bad usage. */

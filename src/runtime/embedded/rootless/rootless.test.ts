@@ -3,7 +3,8 @@ import type { Stack } from '../../../config/model.js';
 import type { CgroupLayout } from '../cgroups/detect.js';
 import { defaultRoot } from '../store/store-paths.js';
 import { idMaps, subordinateRange } from './id-maps.js';
-import { delegatedLayout, unappliedLimitsNote } from './rootless-cgroups.js';
+import { delegatedLayout, unappliedLimitsNote, type DelegationProbe } from './rootless-cgroups.js';
+import { subtreeWrites } from '../cgroups/limits.js';
 import { userDataRoot, userRuntimeDir } from './rootless-paths.js';
 import { hostUid, inUserNamespace, isRootless } from './user-namespace.js';
 import { userNamespacesUnavailable } from './userns-probe.js';
@@ -80,19 +81,57 @@ describe('cgroups of a user without root', () => {
     v1Mounts: ['/cg/memory', '/cg/cpu', '/cg/pids'],
   };
 
-  it('keeps only the controllers whose hafen folder was delegated (writable)', () => {
-    const delegated = delegatedLayout(layout, (dir) => dir === '/cg/memory/hafen');
-    expect(Object.entries(delegated.controllers).filter(([, m]) => m).map(([c]) => c)).toEqual(['memory']);
+  /** A fake host: the folders (and files) this user may write, and each v2 folder's cgroup.controllers. */
+  const probe = (writable: string[], extra: Partial<DelegationProbe> = {}): DelegationProbe => ({ uid: 1001, writable: (f) => writable.includes(f), v2Controllers: () => [], ...extra });
+  const kept = (l: CgroupLayout) => Object.fromEntries(Object.entries(l.controllers).filter(([, m]) => m).map(([c, m]) => [c, m!.mount]));
+
+  it('v1: uses <hierarchy>/hafen-<uid> that root gave the user, never root\'s <hierarchy>/hafen', () => {
+    expect(kept(delegatedLayout(layout, probe(['/cg/memory/hafen-1001', '/cg/pids/hafen'])))).toEqual({ memory: '/cg/memory/hafen-1001' });
+    expect(kept(delegatedLayout(layout, probe(['/cg/memory/hafen', '/cg/cpu/hafen', '/cg/pids/hafen'])))).toEqual({});
   });
 
-  it('names the services and the limits that go unapplied, in one line', () => {
+  it('v1: HAFEN_CGROUP_PARENT names the folder under each hierarchy (not an absolute path, not outside the mount)', () => {
+    const given = probe(['/cg/memory/hafen-alice', '/cg/cpu/hafen-alice', '/cg/pids/hafen-alice', '/cg/memory/hafen-1001'], { parent: 'hafen-alice' });
+    expect(kept(delegatedLayout(layout, given))).toEqual({ memory: '/cg/memory/hafen-alice', cpu: '/cg/cpu/hafen-alice', cpuacct: '/cg/cpu/hafen-alice', pids: '/cg/pids/hafen-alice' });
+    expect(kept(delegatedLayout(layout, probe(['/cg/memory/hafen-alice'], { parent: '/cg/memory/hafen-alice' })))).toEqual({});
+    expect(kept(delegatedLayout(layout, probe(['/cg/x'], { parent: '../x' })))).toEqual({});
+  });
+
+  describe('cgroup v2', () => {
+    const v2 = { version: 2, mount: '/cg2' } as const;
+    const unified: CgroupLayout = { controllers: { memory: v2, cpu: v2, cpuacct: v2, pids: v2, devices: v2, freezer: v2 }, v2Mount: '/cg2', v1Mounts: [] };
+    const service = '/cg2/user.slice/user-1001.slice/user@1001.service';
+    const writable = [`${service}/app.slice`, `${service}/app.slice/cgroup.subtree_control`, service, `${service}/cgroup.subtree_control`, `${service}/app.slice/run-1.scope`, `${service}/app.slice/run-1.scope/cgroup.subtree_control`];
+    const session = probe(writable, { selfCgroup: '/user.slice/user-1001.slice/user@1001.service/app.slice/run-1.scope', v2Controllers: (dir) => (dir.startsWith(service) ? ['memory', 'pids'] : []) });
+
+    it('takes the nearest writable ancestor of its own cgroup (not the cgroup it runs in), with the controllers it may enable', () => {
+      const l = delegatedLayout(unified, session);
+      expect(kept(l)).toEqual({ memory: `${service}/app.slice`, cpuacct: `${service}/app.slice`, pids: `${service}/app.slice`, devices: `${service}/app.slice`, freezer: `${service}/app.slice` });
+      expect(l.v2Mount).toBe(`${service}/app.slice`);
+      // The `+controller` writes then start at that ancestor, never at the mount's root.
+      expect(subtreeWrites(l, 'hafen/shop/db').map((w) => w.dir)).toEqual([`${service}/app.slice`, `${service}/app.slice/hafen`, `${service}/app.slice/hafen/shop`]);
+    });
+
+    it('needs a writable cgroup.subtree_control, and finds nothing in a session scope of root\'s', () => {
+      expect(kept(delegatedLayout(unified, { ...session, writable: (f) => writable.includes(f) && !f.startsWith(`${service}/app.slice/`) && f !== `${service}/app.slice` && f !== `${service}/cgroup.subtree_control` }))).toEqual({});
+      expect(kept(delegatedLayout(unified, { ...session, selfCgroup: '/user.slice/user-1001.slice/session-3.scope' }))).toEqual({});
+    });
+
+    it('takes HAFEN_CGROUP_PARENT as an absolute path or a path under the mount', () => {
+      expect(kept(delegatedLayout(unified, { ...session, parent: service })).memory).toBe(service);
+      expect(kept(delegatedLayout(unified, { ...session, parent: 'user.slice/user-1001.slice/user@1001.service' })).pids).toBe(service);
+      expect(kept(delegatedLayout(unified, { ...session, parent: '/elsewhere' }))).toEqual({});
+    });
+  });
+
+  it('names the services and the limits that go unapplied, in one line, with what to do', () => {
     const stack = { services: { db: { resources: { memory: 1 << 26, pids: 100 } }, web: { resources: {} }, api: { resources: { cpus: 0.5 } } } } as unknown as Stack;
-    const none = delegatedLayout(layout, () => false);
-    expect(unappliedLimitsNote(stack, ['db', 'web', 'api'], none)).toBe(
-      'warning: limits not applied to db (memory, pids), api (cpus): a user without root may only set limits in a cgroup delegated to it (root: mkdir <hierarchy>/hafen and chown it to you), and none is',
+    const none = delegatedLayout(layout, probe([]));
+    expect(unappliedLimitsNote(stack, ['db', 'web', 'api'], none, 1001)).toBe(
+      'warning: limits not applied to db (memory, pids), api (cpus): a user without root may only set limits in a cgroup delegated to it, and none is writable (root: mkdir <hierarchy>/hafen-1001 for each of memory, cpu, pids and chown it to you, or any folder named by HAFEN_CGROUP_PARENT=NAME; on cgroup v2, run under a systemd user session with Delegate=yes)',
     );
-    expect(unappliedLimitsNote(stack, ['db'], delegatedLayout(layout, (dir) => dir !== '/cg/cpu/hafen'))).toBeUndefined();
-    expect(unappliedLimitsNote(stack, ['web'], none)).toBeUndefined();
+    expect(unappliedLimitsNote(stack, ['db'], delegatedLayout(layout, probe(['/cg/memory/hafen-1001', '/cg/pids/hafen-1001'])), 1001)).toBeUndefined();
+    expect(unappliedLimitsNote(stack, ['web'], none, 1001)).toBeUndefined();
   });
 });
 
