@@ -117,7 +117,7 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
     const strict = stack(['-f', 'limits.yaml', 'run', '--rm', '--strict-limits', 'capped']);
     expect(strict.code).toBe(2);
     expect(strict.stderr).toBe(
-      'error: limits cannot be applied to capped (memory): a user without root may only set limits in a cgroup delegated to it (root: mkdir <hierarchy>/hafen and chown it to you), and none is; --strict-limits refuses to start without them\n',
+      `error: limits cannot be applied to capped (memory): a user without root may only set limits in a cgroup delegated to it, and none is writable (root: mkdir <hierarchy>/hafen-${rootlessUser().uid} for each of memory, cpu, pids and chown it to you, or any folder named by HAFEN_CGROUP_PARENT=NAME; on cgroup v2, run under a systemd user session with Delegate=yes); --strict-limits refuses to start without them\n`,
     );
     expect(fs.existsSync(path.join(dataRoot, 'projects', `${project}l`))).toBe(false);
     expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false); // the holder made for the command is gone with it
@@ -235,7 +235,7 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
     // (The terminal may echo a ^@ for the end of script's input, /dev/null, wherever it falls.)
     expect(tty.stdout.replaceAll('\r', '').replaceAll('^@', '')).toBe('has-a-tty\n0\n');
 
-    const why = 'it has no cgroup, as a user without root gets one only in a cgroup delegated to it (root: mkdir <cgroup2 hierarchy>/hafen and chown it to you), and none is';
+    const why = 'it has no cgroup, as a user without root gets one only in a cgroup delegated to it (root: mkdir <hierarchy>/hafen-<uid> and chown it to you, or name one with HAFEN_CGROUP_PARENT), and none is';
     const stats = stack(['stats', '--no-stream', 'hst']);
     expect(stats.code).toBe(1);
     expect(stats.stderr).toBe(`error: container ${project}-hst-1: cannot show its stats: ${why}\n`);

@@ -124,7 +124,7 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
     const strict = stack(['up', '-d', '--strict-limits']);
     expect(strict.code, strict.stderr).toBe(2);
     expect(strict.stderr).toContain(
-      'error: limits cannot be applied to client (pids): a user without root may only set limits in a cgroup delegated to it (root: mkdir <hierarchy>/hafen and chown it to you), and none is; --strict-limits refuses to start without them\n',
+      `error: limits cannot be applied to client (pids): a user without root may only set limits in a cgroup delegated to it, and none is writable (root: mkdir <hierarchy>/hafen-${rootlessUser().uid} for each of memory, cpu, pids and chown it to you, or any folder named by HAFEN_CGROUP_PARENT=NAME; on cgroup v2, run under a systemd user session with Delegate=yes); --strict-limits refuses to start without them\n`,
     );
     expect(fs.existsSync(path.join(dataRoot, 'projects', project))).toBe(false);
     expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
@@ -134,7 +134,7 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
     expect(up.stderr).not.toContain('using the docker runtime');
     // No cgroup is delegated to the user here: its one limit is named as not applied, once.
     expect(up.stderr.match(/^warning: limits not applied to .*$/gm)).toEqual([
-      'warning: limits not applied to client (pids): a user without root may only set limits in a cgroup delegated to it (root: mkdir <hierarchy>/hafen and chown it to you), and none is',
+      `warning: limits not applied to client (pids): a user without root may only set limits in a cgroup delegated to it, and none is writable (root: mkdir <hierarchy>/hafen-${rootlessUser().uid} for each of memory, cpu, pids and chown it to you, or any folder named by HAFEN_CGROUP_PARENT=NAME; on cgroup v2, run under a systemd user session with Delegate=yes)`,
     ]);
 
     // The holder: a process of the user (not root) in a user namespace of its own.

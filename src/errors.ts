@@ -159,7 +159,7 @@ export class NoCgroupError extends StackError {
   constructor(container: string, what: string) {
     super(
       'E_NO_CGROUP',
-      `container ${container}: cannot ${what}: it has no cgroup, as a user without root gets one only in a cgroup delegated to it (root: mkdir <cgroup2 hierarchy>/hafen and chown it to you), and none is`,
+      `container ${container}: cannot ${what}: it has no cgroup, as a user without root gets one only in a cgroup delegated to it (root: mkdir <hierarchy>/hafen-<uid> and chown it to you, or name one with HAFEN_CGROUP_PARENT), and none is`,
       ExitCode.serviceFailed,
     );
   }
