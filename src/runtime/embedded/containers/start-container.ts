@@ -170,9 +170,9 @@ export async function prepareStart(ctx: RuntimeContext, record: ContainerRecord)
   // A user without root and no delegated cgroup (issue 17): no cgroup; `up` said once which limits go unapplied.
   const noCgroups = cgroupDirs(ctx.cgroupLayout(), `hafen/${project}/${name}`).length === 0 && isRootless();
   if (noCgroups) ctx.log(`${resource}: no cgroup (none is delegated to this user): its limits and device rules are not applied`);
-  // A user without root given cgroups for its limits (memory, cpu, pids) but no devices cgroup (a v1
-  // devices hierarchy is never delegated): the user namespace already keeps the container from making
-  // or opening device nodes the user could not open on the host, so the limits go on without the rules.
+  // A user without root given cgroups for its limits gets no device cgroup (rootless-cgroups.ts: setting
+  // device rules needs privilege): the user namespace already keeps the container from making or
+  // opening device nodes the user could not open on the host, so the limits go on without the rules.
   const deviceRules = isRootless() && !ctx.cgroupLayout().controllers.devices ? undefined : devices;
   const cgroup = noCgroups
     ? undefined

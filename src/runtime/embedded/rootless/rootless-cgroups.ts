@@ -11,6 +11,7 @@
  * root's cgroups to a user. Controllers without such a parent are left out of the layout:
  * containers then run in the cgroup of whoever started them, their limits are not applied, and
  * `up` says so once, naming the services and the limits (or refuses, with --strict-limits).
+ * The devices controller is never part of it (see below).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,7 +43,9 @@ export function delegatedLayout(layout: CgroupLayout, probe: DelegationProbe = h
   for (const c of CONTROLLERS) {
     const m = layout.controllers[c];
     controllers[c] = undefined;
-    if (!m) continue;
+    // Device rules need privilege a user lacks (v1 devices.allow/deny, v2 attaching a BPF program):
+    // never delegated; the user namespace keeps host devices shut instead (start-container.ts).
+    if (!m || c === 'devices') continue;
     if (m.version === 2) {
       if (v2Parent && (!V2_ENABLED.includes(c) || probe.v2Controllers(v2Parent).includes(c))) controllers[c] = { version: 2, mount: v2Parent };
       continue;

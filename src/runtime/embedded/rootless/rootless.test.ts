@@ -97,6 +97,11 @@ describe('cgroups of a user without root', () => {
     expect(kept(delegatedLayout(layout, probe(['/cg/x'], { parent: '../x' })))).toEqual({});
   });
 
+  it('never hands a user the devices controller (device rules need privilege), even where its folder is writable', () => {
+    const withDevices: CgroupLayout = { ...layout, controllers: { ...layout.controllers, devices: { version: 1, mount: '/cg/devices' } } };
+    expect(kept(delegatedLayout(withDevices, probe(['/cg/devices/hafen-1001', '/cg/memory/hafen-1001'])))).toEqual({ memory: '/cg/memory/hafen-1001' });
+  });
+
   describe('cgroup v2', () => {
     const v2 = { version: 2, mount: '/cg2' } as const;
     const unified: CgroupLayout = { controllers: { memory: v2, cpu: v2, cpuacct: v2, pids: v2, devices: v2, freezer: v2 }, v2Mount: '/cg2', v1Mounts: [] };
@@ -106,7 +111,7 @@ describe('cgroups of a user without root', () => {
 
     it('takes the nearest writable ancestor of its own cgroup (not the cgroup it runs in), with the controllers it may enable', () => {
       const l = delegatedLayout(unified, session);
-      expect(kept(l)).toEqual({ memory: `${service}/app.slice`, cpuacct: `${service}/app.slice`, pids: `${service}/app.slice`, devices: `${service}/app.slice`, freezer: `${service}/app.slice` });
+      expect(kept(l)).toEqual({ memory: `${service}/app.slice`, cpuacct: `${service}/app.slice`, pids: `${service}/app.slice`, freezer: `${service}/app.slice` });
       expect(l.v2Mount).toBe(`${service}/app.slice`);
       // The `+controller` writes then start at that ancestor, never at the mount's root.
       expect(subtreeWrites(l, 'hafen/shop/db').map((w) => w.dir)).toEqual([`${service}/app.slice`, `${service}/app.slice/hafen`, `${service}/app.slice/hafen/shop`]);
