@@ -136,7 +136,7 @@ export function cliTargets(subnetPool: string, opts: { rootless?: boolean } = {}
   ];
 }
 
-/** `stack --runtime NAME -f FILE -p PROJECT --progress plain ...args` in `cwd`, as the target's user runs it. */
-export function stackOn(target: CliTarget, cwd: string, file: string, project: string, args: string[]): CliResult {
-  return target.stack(['--runtime', target.runtime, '-f', file, '-p', project, '--progress', 'plain', ...args], { cwd, timeout: 90_000 });
+/** `stack --runtime NAME -f FILE -p PROJECT --progress plain ...args` in `cwd`, as the target's user runs it (`env` over the target's). */
+export function stackOn(target: CliTarget, cwd: string, file: string, project: string, args: string[], env?: Record<string, string>): CliResult {
+  return target.stack(['--runtime', target.runtime, '-f', file, '-p', project, '--progress', 'plain', ...args], { cwd, timeout: 90_000, ...(env ? { env } : {}) });
 }

@@ -159,7 +159,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireDockerd, requireCo
           fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ auths: { [secured.host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }));
           return configDir;
         };
-        const runWith = (configDir: string, ...args: string[]) => stackOn({ ...target, env: () => ({ ...target.env(), DOCKER_CONFIG: configDir }) }, dir, 'stack.yaml', project, args);
+        const runWith = (configDir: string, ...args: string[]) => stackOn(target, dir, 'stack.yaml', project, args, { DOCKER_CONFIG: configDir });
         beforeAll(async () => {
           secured = await startRegistry(path.join(base, `basic-${target.name}`), { kind: 'htpasswd', user: 'alice', password: 'wonder land' });
           stops.push(secured.stop);

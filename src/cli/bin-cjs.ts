@@ -22,7 +22,9 @@ async function main(argv: string[]): Promise<void> {
   // bundle loads (early-entry.ts, its own small bundle), so the process waiting outside stays small.
   if (process.platform === 'linux' && process.getuid?.() !== 0) {
     const early = Module.createRequire(__filename)(path.join(__dirname, 'cli-early.cjs')) as typeof import('./early-entry.js');
-    await early.moveEarly(argv);
+    // A failed move is not reported here: runMain takes the same step again and reports its error
+    // as it reports every error (one plain line, the error's exit code).
+    await early.moveEarly(argv).catch(() => {});
   }
   const cli = requireCached({ file: path.join(__dirname, 'cli-bundle.cjs'), buildId: HAFEN_CLI_BUILD_ID }, dynamicImport, process.env.HAFEN_CODE_CACHE_OUT) as typeof import('./run-main.js');
   await cli.runMain(argv);

@@ -13,7 +13,7 @@ import { enableCompileCache } from '../compile-cache.js';
 enableCompileCache();
 if (process.platform === 'linux' && process.getuid?.() !== 0) {
   const { moveEarly } = await import('./early-entry.js');
-  await moveEarly(process.argv.slice(2));
+  await moveEarly(process.argv.slice(2)).catch(() => {}); // reported by runMain, which takes the same step again
 }
 const { runMain } = await import('./run-main.js');
 await runMain(process.argv.slice(2));

@@ -18,12 +18,14 @@ export async function runMain(given: string[]): Promise<void> {
   traceMark('cli-start');
   const argv = ownShortFlags(given); // `logs -f api`: the command's -f, not the common one (argv-facts.ts)
   allowUserNamespaceRerun(); // a user without root: embedded commands run again inside the user's namespaces (issue 17)
-  await enterUserNamespaceEarly(argv); // a user without root: an embedded command runs again inside its namespaces, before anything loads
-  spawnStandbyFor(argv); // `up`: a supervisor loads beside the CLI (early-standby.ts)
   // `--progress json`: stderr carries JSON lines only, the final error among them.
   const json = asksJsonProgress(commandAfterService(argv)); // not an option of `run`'s command
   const output = json ? jsonProgressOutput(processOutput(), (text) => process.stderr.write(text)) : processOutput();
   try {
+    // A user without root: an embedded command runs again inside its namespaces, before anything
+    // loads; inside the try, so a state folder it cannot make is one plain line like every error.
+    await enterUserNamespaceEarly(argv);
+    spawnStandbyFor(argv); // `up`: a supervisor loads beside the CLI (early-standby.ts)
     process.exitCode = await runCli(argv, output);
   } catch (caught) {
     const err = explainSystemError(caught) ?? caught;
