@@ -404,7 +404,14 @@ export interface Runtime {
   copyFromContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void>;
   /** Copies `src` on this host to `dest`, a path in the container (running or not), by `docker cp`'s rules. */
   copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void>;
+
+  // issue 19: a runtime on another host, whose container addresses do not route from here.
+  /** Runs a `ready:` tcp or http probe from where the containers are (absent: the executor connects from this process). */
+  probeEndpoint?(probe: EndpointProbe, signal: AbortSignal): Promise<{ status: 'ok' | 'pending' | 'fatal'; detail: string }>;
 }
+
+/** A tcp or http readiness probe of one endpoint (issue 19: run on the remote host). */
+export type EndpointProbe = { kind: 'tcp'; host: string; port: number } | { kind: 'http'; host: string; port: number; path: string; status: number };
 
 /** A container's processes: column titles (UID PID PPID C STIME TTY TIME CMD) and one row per process. */
 export interface ProcessTable {

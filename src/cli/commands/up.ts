@@ -163,6 +163,8 @@ export function upCommand(output: Output): Command {
           return;
         }
         if (flags.detach || flags.wait) {
+          // issue 19: a remote project's published ports, reachable here.
+          if (opened.remote && opened.target) await (await import('../../remote/remote-lifecycle.js')).forwardRemotePorts({ remote: opened.remote, target: opened.target, root: opened.root }, stack.name, (l) => output.err(l));
           output.err(`${c.green(stack.name)} is up. \`stack -p ${stack.name} ps\` shows it, \`stack -p ${stack.name} down\` removes it.`);
           return;
         }
