@@ -23,7 +23,7 @@ export function localRootFor(target: SshTarget, root: string = defaultRoot()): s
 export async function openRemoteProject(target: SshTarget, project: string, options: OpenOptions): Promise<ProjectRuntime & { remote: RemoteRuntime }> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const connection = await AgentConnection.open(target);
-  const runtime = new RemoteRuntime(connection, project);
+  const runtime = new RemoteRuntime(connection, project, say);
   try {
     const opened = await connection.call<AgentOpened>('open', [project, { supervise: options.supervise, ...(options.strictLimits ? { strictLimits: true } : {}) }]);
     for (const line of opened.said) say(`${target.url}: ${line}`);

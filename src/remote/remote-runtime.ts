@@ -5,6 +5,7 @@
  * from the remote host, where container addresses route; published ports read as the local
  * addresses they are forwarded to, once a forwarder runs (port-forwarder.ts).
  */
+import fs from 'node:fs';
 import { StackError } from '../errors.js';
 import type {
   BuildEvent,
@@ -40,11 +41,26 @@ export interface Forward {
 export class RemoteRuntime implements Runtime {
   readonly name = 'embedded' as const;
   private forwards: Forward[] = [];
+  /** Bind sources already looked up on the remote host (each is said at most once). */
+  private readonly checkedBinds = new Set<string>();
 
   constructor(
     readonly connection: AgentConnection,
     private readonly project: string,
+    private readonly say: (line: string) => void = () => {},
   ) {}
+
+  /** Says once, for the bind sources of `spec` that exist here but not on the remote host, that binds are the remote host's paths. */
+  private async noteLocalOnlyBinds(spec: ContainerSpec): Promise<void> {
+    const sources = [...new Set(spec.mounts.flatMap((m) => (m.type === 'bind' && !this.checkedBinds.has(m.source) ? [m.source] : [])))];
+    if (sources.length === 0) return;
+    for (const s of sources) this.checkedBinds.add(s);
+    const missing = await this.call<string[]>('missingPaths', [sources]);
+    const localOnly = missing.filter((p) => fs.existsSync(p));
+    if (localOnly.length > 0) {
+      this.say(`${this.connection.target.url}: ${localOnly.join(', ')} ${localOnly.length === 1 ? 'exists' : 'exist'} only on this machine; bind mounts are paths on the remote host (copy ${localOnly.length === 1 ? 'it' : 'them'} there, or use a volume)`);
+    }
+  }
 
   /** Published ports are reported at these local addresses from now on. */
   setForwards(forwards: Forward[]): void {
@@ -116,6 +132,7 @@ export class RemoteRuntime implements Runtime {
   }
 
   async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
+    await this.noteLocalOnlyBinds(spec);
     return this.local(await this.call('createContainer', [specToWire(spec)]));
   }
   async startContainer(name: string): Promise<ContainerInfo> {
