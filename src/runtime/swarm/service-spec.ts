@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import type { FileReference, Healthcheck, HealthcheckField, Service, Volume } from '../../config/model.js';
 import { Label } from '../runtime.js';
 import { endpointSpec, isJobMode, NS_PER_MS, placement, resources, restartPolicy, serviceMode, updateConfig } from './deploy-options.js';
-import { projectLabels, scopedName, STACK_IMAGE_LABEL } from './swarm-labels.js';
+import { projectLabels, scopedName, STACK_IMAGE_LABEL } from './stack-names.js';
 import { swarmMounts } from './swarm-mounts.js';
 
 /** A Swarm secret or config a service refers to: the swarm's id and its (content-rotated) name. */

@@ -4,7 +4,7 @@
  * stack's driver options and labels (as docker stack deploy does), under its project-prefixed name.
  */
 import type { Service, Volume, VolumeMount } from '../../config/model.js';
-import { STACK_NAMESPACE_LABEL } from './swarm-labels.js';
+import { STACK_NAMESPACE_LABEL } from './stack-names.js';
 
 /** One mount of the Engine API's ContainerSpec (dockerode's type makes optional fields required). */
 export interface SwarmMount {
