@@ -1,7 +1,7 @@
 /** Secrets and configs as Swarm objects named for their content; what an update retires. */
 import { describe, expect, it } from 'vitest';
 import { Sensitive, type FileObject } from '../../config/model.js';
-import { fileObjectData, retiredObjects, swarmFileObjectSpec, swarmObjectName } from './secrets.js';
+import { fileObjectData, retiredObjects, swarmFileObjectSpec, swarmObjectName, type ListedObject } from './secrets.js';
 
 const obj = (o: Partial<FileObject> & { name: string }): FileObject => ({ external: false, labels: {}, ...o });
 
@@ -37,7 +37,7 @@ describe('swarm secrets and configs', () => {
   });
 
   it('retires the project\'s objects of that kind the new specs no longer name', () => {
-    const listed = [
+    const listed: ListedObject[] = [
       { ID: '1', Spec: { Name: 'shop_token_aaaaaaaa', Labels: { 'io.hafen.project': 'shop', 'io.hafen.secret': 'token' } } },
       { ID: '2', Spec: { Name: 'shop_token_bbbbbbbb', Labels: { 'io.hafen.project': 'shop', 'io.hafen.secret': 'token' } } },
       { ID: '3', Spec: { Name: 'other_token_aaaaaaaa', Labels: { 'io.hafen.project': 'other', 'io.hafen.secret': 'token' } } },
