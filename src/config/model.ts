@@ -446,6 +446,8 @@ export interface Network {
   driver_opts: Record<string, string>;
   attachable: boolean;
   enable_ipv6: boolean;
+  /** Issue 18, swarm: `driver: overlay` as written (a Swarm's networks are overlays anyway); absent: bridge. */
+  driver?: 'overlay';
 }
 
 /** One `ipam.config` entry. */

@@ -237,7 +237,7 @@ export interface RawNetwork {
   name?: string;
   external?: boolean;
   internal?: boolean;
-  driver?: 'bridge';
+  driver?: 'bridge' | 'overlay';
   driver_opts?: Record<string, string | number>;
   attachable?: boolean;
   enable_ipv6?: boolean;

@@ -150,6 +150,7 @@ function serializeNetwork(n: Network, name: string | undefined): Doc {
     name,
     external: n.external || undefined,
     internal: n.internal || undefined,
+    driver: n.driver,
     driver_opts: orNone(n.driver_opts),
     attachable: n.attachable || undefined,
     enable_ipv6: n.enable_ipv6 || undefined,

@@ -51,6 +51,14 @@ describe('swarm support rules', () => {
     expect(await refusals(yaml, top)).toEqual([]);
   });
 
+  it('refuses an overlay network without a swarm, and takes it on one', async () => {
+    const top = 'networks: {back: {driver: overlay}}\n';
+    expect(await refusals('networks: [back]', top, 'docker')).toEqual([
+      '6:5 services.api.networks: network "back" has driver: overlay, which needs a swarm; use --runtime swarm, or remove driver: overlay (a bridge network is the default)',
+    ]);
+    expect(await refusals('networks: [back]', top)).toEqual([]);
+  });
+
   it('refuses nothing of these on the docker runtime', async () => {
     expect(await refusals('container_name: x\nlinks: [db]\nship: east', 'ships: {east: {docker: "unix:///var/run/docker.sock"}}\n', 'docker')).toEqual([]);
   });

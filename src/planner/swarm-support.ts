@@ -41,8 +41,16 @@ function boundAddress(s: Service, stack: Stack): string | undefined {
   return `port ${port.target} is bound to ${port.host_ip}, but Swarm publishes on every address of a node`;
 }
 
+/** A network of the service written with `driver: overlay`, which only a swarm has, and why. */
+function overlayNetwork(s: Service, stack: Stack): string | undefined {
+  const key = Object.keys(s.networks).find((k) => stack.networks[k]?.driver === 'overlay' && !stack.networks[k]!.external);
+  return key === undefined ? undefined : `network "${key}" has driver: overlay, which needs a swarm`;
+}
+
 /** Rows for SUPPORT_RULES. */
 export const SWARM_RULES: readonly SupportRule[] = [
+  // Without a swarm: an overlay network cannot be made (docker compose up fails the same way, later).
+  ...(['embedded', 'docker'] as const).map((runtime): SupportRule => ({ runtime, key: 'networks', refuse: overlayNetwork, todo: 'use --runtime swarm, or remove driver: overlay (a bridge network is the default)' })),
   missing('container_name', (s) => s.container_name !== undefined, 'cannot be kept: Swarm names each task\'s container itself', 'remove it; other services reach this one by its service name'),
   missing('links', (s) => s.links.length > 0, NO_FIELD, 'remove them: services on a shared network reach each other by name and aliases (networks.NAME.aliases)'),
   missing('external_links', (s) => (s.external_links?.length ?? 0) > 0, NO_FIELD, 'attach the service to an external network the other containers are on'),
