@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../errors.js';
 import { ManualClock } from '../../executor/clock.js';
-import { restartService, rollbackService, scaleService, updateService, type SwarmServiceApi, type SwarmTask } from './update-service.js';
+import { restartService, rollbackService, scaleService, updateService, type InspectedService, type SwarmServiceApi, type SwarmTask } from './update-service.js';
 
 const OLD: Docker.UpdateStatus = { State: 'completed', StartedAt: '2026-01-01T00:00:00Z', CompletedAt: '2026-01-01T00:00:09Z', Message: 'update completed' };
 
@@ -15,7 +15,7 @@ const OLD: Docker.UpdateStatus = { State: 'completed', StartedAt: '2026-01-01T00
 function fakeSwarm(initial: Docker.UpdateStatus[], tasks: SwarmTask[][] = []) {
   let script = initial;
   const calls: { version: number; spec: Docker.ServiceSpec; rollback: boolean }[] = [];
-  let service: Docker.Service = {
+  let service: InspectedService = {
     ID: 'svc1',
     Version: { Index: 7 },
     Spec: { Name: 'shop_api', Mode: { Replicated: { Replicas: 1 } }, TaskTemplate: { ContainerSpec: { Image: 'api:1' }, ForceUpdate: 2 } as Docker.ContainerTaskSpec },

@@ -11,11 +11,20 @@ import { systemClock, type Clock } from '../../executor/clock.js';
 
 /** The calls this module makes on a swarm manager's engine (dockerode's, see `engineServiceApi`). */
 export interface SwarmServiceApi {
-  inspect(id: string): Promise<Docker.Service>;
+  inspect(id: string): Promise<InspectedService>;
   /** POST /services/{id}/update?version=…[&rollback=previous] with `spec` as the body. */
   update(id: string, version: number, spec: Docker.ServiceSpec, rollback?: boolean): Promise<void>;
   /** The service's tasks the swarm wants running (desired-state running). */
   runningTasks(id: string): Promise<SwarmTask[]>;
+}
+
+/** What is read of an inspected service (dockerode's Service type is its class with methods). */
+export interface InspectedService {
+  ID: string;
+  Version?: { Index?: number };
+  Spec?: Docker.ServiceSpec;
+  PreviousSpec?: Docker.ServiceSpec;
+  UpdateStatus?: Docker.UpdateStatus;
 }
 
 /** What is read of a task (dockerode's Task type lacks its status). */
@@ -28,7 +37,7 @@ export interface SwarmTask {
 /** A dockerode client of a swarm manager as a SwarmServiceApi. */
 export function engineServiceApi(docker: Docker): SwarmServiceApi {
   return {
-    inspect: (id) => docker.getService(id).inspect() as Promise<Docker.Service>,
+    inspect: (id) => docker.getService(id).inspect() as Promise<InspectedService>,
     async update(id, version, spec, rollback) {
       // docker-modem sends `_query` as the query string and `_body` as the JSON body.
       await docker.getService(id).update({ _query: { version, ...(rollback ? { rollback: 'previous' } : {}) }, _body: spec });
@@ -169,13 +178,13 @@ async function waitConverged(api: SwarmServiceApi, id: string, replicas: number,
   }
 }
 
-function versionOf(service: Docker.Service, id: string): number {
+function versionOf(service: InspectedService, id: string): number {
   const index = service.Version?.Index;
   if (index === undefined) throw new RuntimeError(`service ${id}`, 'the engine gave no version index');
   return index;
 }
 
-function nameOf(service: Docker.Service, id: string): string {
+function nameOf(service: InspectedService, id: string): string {
   return service.Spec?.Name ?? id;
 }
 
