@@ -99,7 +99,7 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   const target = remoteTarget();
   if (target) {
     dropEarlySupervisor(options.early);
-    if (options.runtime === 'docker') throw new UsageError(`HAFEN_HOST=${target.url} names a host for the embedded runtime; the docker runtime is reached with DOCKER_HOST or ships:`);
+    if (options.runtime !== undefined && options.runtime !== 'embedded') throw new UsageError(`HAFEN_HOST=${target.url} names a host for the embedded runtime; the ${options.runtime} runtime is reached with DOCKER_HOST${options.runtime === 'docker' ? ' or ships:' : ''}`);
     const { openRemoteProject } = await import('../remote/open-remote.js');
     return openRemoteProject(target, project, options);
   }

@@ -43,6 +43,8 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
         project = args[0] as string;
         const o = (args[1] ?? {}) as { supervise?: boolean; strictLimits?: boolean };
         const said: string[] = [];
+        const unfit = await unfitHost();
+        if (unfit) throw new StackError('E_REMOTE', `the embedded runtime cannot run there: ${unfit}`, 2);
         const { openProjectRuntime } = await import('../orchestrator/project-runtime.js');
         opened = await openProjectRuntime(project, { runtime: 'embedded', supervise: o.supervise === true, say: (l) => said.push(l), ...(o.strictLimits ? { strictLimits: true } : {}) });
         return { said, supervised: opened.supervisor !== undefined } satisfies AgentOpened;
@@ -131,4 +133,17 @@ async function buildFromContext(runtime: Runtime, spec: BuildSpec, context: stri
 async function probe(p: RemoteProbe, signal: AbortSignal): Promise<unknown> {
   const { tcpConnect, httpGet } = await import('../executor/readiness/probes.js');
   return p.kind === 'tcp' ? tcpConnect(p.host, p.port, signal) : httpGet(p.host, p.port, p.path, p.status, signal);
+}
+
+/** Why this host cannot run the embedded runtime for this user (not Linux, native parts missing, no root and no user namespaces), or undefined. */
+async function unfitHost(): Promise<string | undefined> {
+  if (process.platform !== 'linux') return `it is ${process.platform}, not Linux`;
+  const { embeddedUnavailable } = await import('../runtime/embedded/native-files.js');
+  const missing = embeddedUnavailable();
+  if (missing) return missing;
+  const uid = process.getuid?.();
+  if (uid === 0) return undefined;
+  const { userNamespacesUnavailable } = await import('../runtime/embedded/rootless/userns-probe.js');
+  const noUserns = userNamespacesUnavailable();
+  return noUserns ? `uid ${uid ?? '?'} is not root, and ${noUserns} (log in as root, or allow user namespaces there)` : undefined;
 }

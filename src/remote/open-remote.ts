@@ -5,6 +5,7 @@
  * port forwarder) under `<state root>/remote/<host>`.
  */
 import path from 'node:path';
+import { StackError } from '../errors.js';
 import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { OpenOptions, ProjectRuntime } from '../orchestrator/project-runtime.js';
 import { AgentConnection } from './agent-connection.js';
@@ -29,6 +30,8 @@ export async function openRemoteProject(target: SshTarget, project: string, opti
     for (const line of opened.said) say(`${target.url}: ${line}`);
   } catch (err) {
     await connection.close();
+    // What the remote side refused says where it was refused.
+    if (err instanceof StackError && !err.message.startsWith(`remote host ${target.url}`)) throw new StackError(err.code, `remote host ${target.url}: ${err.message}`, err.exitCode, { cause: err });
     throw err;
   }
   const root = localRootFor(target, options.root);
