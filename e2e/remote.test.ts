@@ -151,6 +151,34 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     expectNothingLeft();
   }, 400_000);
 
+  it('build sends the context, .dockerignore applied: the remote side builds though the folder is hidden there', () => {
+    const ctx = path.join(dir, 'ctx');
+    fs.mkdirSync(ctx);
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM host\nCOPY . /ctx/\nCMD ["ls", "-A", "/ctx"]\n');
+    fs.writeFileSync(path.join(ctx, 'kept.txt'), 'kept\n');
+    fs.writeFileSync(path.join(ctx, 'ignored.txt'), 'ignored\n');
+    fs.writeFileSync(path.join(ctx, '.dockerignore'), 'ignored.txt\n');
+    const file = path.join(dir, 'build.yaml');
+    fs.writeFileSync(file, `name: ${project}\nservices:\n  app:\n    build: ./ctx\n`);
+    // The remote hafen runs in a mount namespace where the context folder is an empty tmpfs.
+    const hide = (command: string): string => `unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs ${ctx} && exec "$0" "$@"' ${command}`;
+    const remote = `env HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.235.0.0/16:24 ${process.execPath} ${cliPath}`;
+    const [ssh, ...sshArgs] = lab.ssh(hide(`ls -A ${ctx}`));
+    const seen = spawnSync(ssh!, sshArgs, { encoding: 'utf8' });
+    expect(seen.status, seen.stderr).toBe(0);
+    expect(seen.stdout.trim()).toBe(''); // hidden there indeed
+    const build = stack(['-f', file, 'build'], { env: env({ HAFEN_REMOTE_COMMAND: hide(remote) }), timeout: 180_000 });
+    expect(build.code, build.stderr).toBe(0);
+    expect(build.stderr).toContain(`Built ${project}-app`);
+    expect(fs.readdirSync(path.join(remoteRoot, 'images/refs')).some((f) => f.startsWith(`${project}-app`))).toBe(true);
+    const run = stack(['-f', file, 'run', '--rm', 'app'], { env: env(), timeout: 180_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.split('\n').filter((l) => l !== '').sort()).toEqual(['.dockerignore', 'Dockerfile', 'kept.txt']);
+    const down = stack(['-f', file, 'down', '-v'], { env: env(), timeout: 180_000 });
+    expect(down.code, down.stderr).toBe(0);
+    expectNothingLeft();
+  }, 400_000);
+
   it('says which host failed and how: hafen missing, another version, login refused, host key unknown', () => {
     const missing = run(['ps'], { HAFEN_REMOTE_COMMAND: 'hafen-not-installed-here' });
     expect(missing.code).toBe(2);
