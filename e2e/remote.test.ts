@@ -83,6 +83,9 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     const r = run(['up', '--exit-code-from', 'e2e', '--progress', 'plain']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toContain('e2e: all checks passed');
+    // Its published port was forwarded while it ran, and the forwarder went with it.
+    expect(r.stderr).toMatch(/forwarding 127\.0\.0\.1:\d+ -> hafen-ssh-lab:\d+/);
+    expect(forwarder()).toBeUndefined();
     // The containers, the image built from ./examples/shop and the project's state are on the remote side only.
     expect(fs.existsSync(path.join(remoteRoot, 'projects', project))).toBe(true);
     expect(fs.readdirSync(path.join(remoteRoot, 'images/refs')).some((f) => f.startsWith(`${project}-web`))).toBe(true);
