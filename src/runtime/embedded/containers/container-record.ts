@@ -93,6 +93,9 @@ export interface ContainerRecord {
   health: Health;
   /** Restarts done by its restart policy (the supervisor's; kept here so they outlive it). */
   restarts?: number;
+  // Snapshots and resets (issue 20).
+  /** Snapshot layers (ChainIDs, base first) between its image and its writable layer, since a reset onto a snapshot. */
+  snapshotLayers?: string[];
 }
 
 /** The record's file. */
