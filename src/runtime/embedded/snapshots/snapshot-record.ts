@@ -13,6 +13,8 @@ import { readJsonFile, writeFileAtomic } from '../store/atomic.js';
 
 /** Snapshot names: a path segment, as image tags are written. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** `stack snapshot ls|list|rm` are subcommands, so these cannot be snapshot names. */
+const RESERVED = new Set(['ls', 'list', 'rm']);
 
 /** One container as a snapshot holds it. */
 export interface SnapshotContainer {
@@ -38,6 +40,7 @@ export interface SnapshotRecord {
 
 /** Throws a SnapshotError unless `name` can name a snapshot. */
 export function checkSnapshotName(name: string): void {
+  if (RESERVED.has(name)) throw new SnapshotError(`snapshot name ${JSON.stringify(name)} is a subcommand of \`stack snapshot\`; choose another name`);
   if (!NAME.test(name)) throw new SnapshotError(`snapshot name ${JSON.stringify(name)}: use letters, digits, "_", "." and "-" (at most 128, not starting with "." or "-")`);
 }
 
