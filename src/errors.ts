@@ -167,8 +167,4 @@ export class NoCgroupError extends StackError {
 
 // Snapshots and resets (issue 20).
 /** A snapshot named that does not exist, or that does not hold what is asked of it: bad usage (exit 2). */
-export class SnapshotError extends StackError {
-  constructor(message: string) {
-    super('E_USAGE', message, ExitCode.usage);
-  }
-}
+export class SnapshotError extends UsageError {}

@@ -47,6 +47,7 @@ function stopOptions(run: SnapshotRun, services: readonly string[]) {
  */
 export async function snapshotStack(stack: Stack, name: string, run: SnapshotRun & { stop?: boolean }): Promise<SnapshotInfo> {
   const services = run.services ?? [];
+  await run.runtime.listSnapshots(stack.name); // a runtime without snapshots refuses here, before anything stops
   const containers = await containersOf(run.runtime, stack.name, services);
   if (containers.length === 0) throw new SnapshotError(`snapshot ${name}: ${services.length ? `services ${services.join(', ')} have` : `project ${stack.name} has`} no containers; bring the stack up first`);
   const names = containers.map((c) => c.name);
@@ -87,7 +88,7 @@ export async function resetStack(stack: Stack, name: string, run: SnapshotRun): 
   if (unknown.length > 0) throw new SnapshotError(`snapshot ${name} does not hold container ${unknown.map((c) => c.name).join(', ')} (scaled since?); take the snapshot again`);
   if (containers.length === 0) throw new SnapshotError(`reset ${name}: services ${services.join(', ')} have no containers; bring the stack up first (or \`up --from-snapshot ${name}\`)`);
   await stopStack(stack, run.runtime, stopOptions(run, services));
-  await run.runtime.resetToSnapshot(stack.name, name, containers.map((c) => c.name));
+  await run.runtime.resetToSnapshot(stack.name, name, containers.map((c) => c.name), { ports: Object.fromEntries(containers.map((c) => [c.name, c.ports])) });
   await upStack(stack, upOptions(run, services));
   const restarted = restartedDependents(stack, services).filter((s) => s in stack.services);
   if (restarted.length > 0) {

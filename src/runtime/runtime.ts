@@ -3,7 +3,7 @@
  * suite in e2e/ tests. A runtime knows nothing of stacks beyond the labels and names it is handed:
  * the executor turns plan operations into these calls.
  */
-import type { SnapshotInfo, SnapshotOptions } from './snapshot-types.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from './snapshot-types.js';
 import type { BlkioConfig, Bytes, Healthcheck, Logging, Millis, PortMapping, Protocol, Resources, RuntimeName, Sensitive, BindPropagation } from '../config/model.js';
 
 /** Labels every resource carries, so observed state is read back from the runtime. */
@@ -420,7 +420,7 @@ export interface Runtime {
    * Puts stopped `containers` (and the named volumes of the snapshot they use) back to snapshot `name`:
    * a new empty writable layer over the snapshot's layers; the old one is removed. Starts nothing.
    */
-  resetToSnapshot(project: string, name: string, containers: string[]): Promise<void>;
+  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void>;
 }
 
 /** A container's processes: column titles (UID PID PPID C STIME TTY TIME CMD) and one row per process. */

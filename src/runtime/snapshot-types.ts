@@ -3,6 +3,7 @@
  * containers (their writable layers) and of the named volumes they use, which `stack reset` puts
  * them back to.
  */
+import type { PortBinding } from './runtime.js';
 
 /** One snapshot of a project, as `stack snapshot ls` lists it. */
 export interface SnapshotInfo {
@@ -27,4 +28,10 @@ export interface SnapshotOptions {
    * frozen (cgroup freezer) while their layers are copied, and thawed after.
    */
   stopped?: boolean;
+}
+
+/** How a reset is done. */
+export interface ResetOptions {
+  /** By container: the host ports it published before it was stopped, to publish on again (ports stay as they were). */
+  ports?: Record<string, PortBinding[]>;
 }

@@ -28,7 +28,7 @@ import type {
   ProcessTable,
 } from '../runtime/runtime.js';
 import { absoluteHostPath } from './host-paths.js';
-import type { SnapshotInfo, SnapshotOptions } from '../runtime/snapshot-types.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../runtime/snapshot-types.js';
 import { EVENTS_METHOD, fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
 import { specToWire } from './wire-spec.js';
 import { withSocketAddress } from './socket-address.js';
@@ -261,8 +261,8 @@ export class SupervisorClient implements Runtime {
   removeSnapshot(project: string, name: string): Promise<void> {
     return this.call('removeSnapshot', [project, name]);
   }
-  resetToSnapshot(project: string, name: string, containers: string[]): Promise<void> {
-    return this.call('resetToSnapshot', [project, name, containers]);
+  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
+    return this.call('resetToSnapshot', [project, name, containers, opts ?? {}]);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
  * snapshot command is refused in one line (exit 2), before anything is touched.
  */
 import { SnapshotError } from '../../errors.js';
-import type { SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 
 /** The refusal every snapshot method of a Docker runtime throws. */
 export function snapshotsUnsupported(): SnapshotError {
@@ -22,7 +22,7 @@ export const refusedSnapshots = {
   removeSnapshot(_project: string, _name: string): Promise<void> {
     return Promise.reject(snapshotsUnsupported());
   },
-  resetToSnapshot(_project: string, _name: string, _containers: string[]): Promise<void> {
+  resetToSnapshot(_project: string, _name: string, _containers: string[], _opts?: ResetOptions): Promise<void> {
     return Promise.reject(snapshotsUnsupported());
   },
 };

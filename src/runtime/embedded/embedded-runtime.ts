@@ -38,7 +38,7 @@ import { freeze, isFrozen, thaw } from './cgroups/freezer.js';
 import { copyIn, copyOut, restingFs, runningFs, type ContainerFs } from './containers/container-copy.js';
 import { topOfCgroup, topOfProcessTree } from './containers/container-top.js';
 import { containerLayers } from './snapshots/container-layers.js';
-import type { SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 import { takeSnapshot } from './snapshots/take-snapshot.js';
 import { resetToSnapshot } from './snapshots/reset-to-snapshot.js';
 import { removeSnapshot } from './snapshots/snapshot-layers.js';
@@ -685,10 +685,10 @@ export class EmbeddedRuntime implements Runtime {
     removeSnapshot(this.ctx, project, name);
   }
 
-  async resetToSnapshot(project: string, name: string, containers: string[]): Promise<void> {
+  async resetToSnapshot(project: string, name: string, containers: string[], opts: ResetOptions = {}): Promise<void> {
     await this.withSettled(containers, async (now) => {
       const states = new Map(now.map((n) => [n.record.name, n.observed.state]));
-      await resetToSnapshot(this.ctx, project, name, now.map((n) => n.record), (r) => (states.get(r.name) ?? this.observe(r).state) === 'running');
+      await resetToSnapshot(this.ctx, project, name, now.map((n) => n.record), (r) => (states.get(r.name) ?? this.observe(r).state) === 'running', opts);
     });
   }
 

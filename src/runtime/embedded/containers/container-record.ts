@@ -96,6 +96,8 @@ export interface ContainerRecord {
   // Snapshots and resets (issue 20).
   /** Snapshot layers (ChainIDs, base first) between its image and its writable layer, since a reset onto a snapshot. */
   snapshotLayers?: string[];
+  /** Host ports it had before a reset, published again on the same ports when the file leaves them to chance. */
+  keptPorts?: PortBinding[];
 }
 
 /** The record's file. */

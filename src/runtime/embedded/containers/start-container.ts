@@ -23,6 +23,7 @@ import { attachContainer, checkAttached, detachContainer, prepareAttach } from '
 import { containerPaths, type ContainerPaths } from '../state/index.js';
 import { containerLayers } from '../snapshots/container-layers.js';
 import { mountLayeredVolumesOf } from '../snapshots/layered-volume.js';
+import { keptHostPort } from '../snapshots/kept-ports.js';
 import { writeRecord, type ContainerRecord, type RecordProcess, type RecordRun } from './container-record.js';
 import { syncHosts } from './hosts-sync.js';
 import { groupIdsInRootfs } from '../launcher/group-add.js';
@@ -274,7 +275,7 @@ export async function completeStart(ctx: RuntimeContext, prepared: PreparedStart
           container: name,
           protocol: p.protocol,
           hostIp: p.host_ip || '127.0.0.1',
-          hostPort: p.published ?? 0,
+          hostPort: p.published ?? keptHostPort(record, p) ?? 0, // a reset keeps the ports it had (issue 20)
           targetIp: target,
           targetPort: p.target,
         })),

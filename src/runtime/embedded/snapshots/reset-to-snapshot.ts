@@ -6,6 +6,8 @@
  */
 import fs from 'node:fs';
 import { RuntimeError, SnapshotError } from '../../../errors.js';
+import type { PortBinding } from '../../runtime.js';
+import type { ResetOptions } from '../../snapshot-types.js';
 import { writeRecord, listRecords, type ContainerRecord } from '../containers/container-record.js';
 import type { RuntimeContext } from '../containers/runtime-context.js';
 import { findVolume } from '../containers/volume-store.js';
@@ -27,7 +29,7 @@ function checkResettable(snapshot: SnapshotRecord, records: ContainerRecord[], r
 }
 
 /** Gives one stopped container a fresh writable layer over `layers`; returns the folders to delete. */
-function resetContainerLayer(ctx: RuntimeContext, record: ContainerRecord, layers: string[]): string[] {
+function resetContainerLayer(ctx: RuntimeContext, record: ContainerRecord, layers: string[], ports: PortBinding[] | undefined): string[] {
   const paths = containerPaths(ctx.root, record.project, record.name);
   layerDirsTopFirst(ctx.store, layers, `container ${record.name}`); // all there, before anything moves
   const oldUpper = discard(paths.upper);
@@ -35,13 +37,13 @@ function resetContainerLayer(ctx: RuntimeContext, record: ContainerRecord, layer
   // The new upper's root is the container's `/`: as the old one was (0755 root unless a snapshot's layer says otherwise).
   freshDir(paths.upper, oldUpper, 0o755);
   fs.mkdirSync(paths.work, { mode: 0o700 });
-  writeRecord(ctx.root, { ...record, snapshotLayers: layers });
+  writeRecord(ctx.root, { ...record, snapshotLayers: layers, ...(ports?.length ? { keptPorts: ports } : {}) });
   ctx.log(`Reset container ${record.name} onto ${layers.length} snapshot layers`);
   return [oldUpper, oldWork].filter((p): p is string => p !== undefined);
 }
 
 /** Resets `records` (stopped containers of `project`) and the snapshot's volumes they use onto snapshot `name`. */
-export async function resetToSnapshot(ctx: RuntimeContext, project: string, name: string, records: ContainerRecord[], running: IsRunning): Promise<void> {
+export async function resetToSnapshot(ctx: RuntimeContext, project: string, name: string, records: ContainerRecord[], running: IsRunning, opts: ResetOptions = {}): Promise<void> {
   const snapshot = requireSnapshot(ctx.root, project, name);
   checkResettable(snapshot, records, running);
   const volumeNames = [...new Set(records.flatMap((r) => r.spec.mounts.flatMap((m) => (m.type === 'volume' && m.source in snapshot.volumes ? [m.source] : []))))];
@@ -51,7 +53,7 @@ export async function resetToSnapshot(ctx: RuntimeContext, project: string, name
     if (users.length > 0) throw new SnapshotError(`volume ${v} is also used by running container ${users.map((u) => u.name).join(', ')}; reset its service too, or stop it first`);
   }
   const gone: string[] = [];
-  for (const r of records) gone.push(...resetContainerLayer(ctx, r, snapshot.containers[r.name]!.layers));
+  for (const r of records) gone.push(...resetContainerLayer(ctx, r, snapshot.containers[r.name]!.layers, opts.ports?.[r.name]));
   for (const v of volumeNames) {
     const found = findVolume(ctx.root, v, project);
     if (found) await resetVolume(ctx, found, snapshot.volumes[v]!.layers);
