@@ -209,6 +209,13 @@ for (const target of cliTargets('10.234.0.0/16:24')) {
       expect(ok(p, ['snapshot', 'ls', '-q']).stdout.trim()).toBe('seed');
       ok(p, ['up', '-d', '--from-snapshot', 'seed', 'app']);
       expect(sh(p, 'app', LIST)).toBe('/data/v=vol\n/state/s=seeded\nuname\ngroup\n');
+      // The volume is now overlay-backed: `down` unmounts it and keeps its data, the next `up` mounts it again.
+      sh(p, 'app', 'echo kept > /data/kept');
+      ok(p, ['down', '-t', '1']);
+      expect(target.leftovers(p).filter((l) => !l.includes('/volumes/'))).toEqual([]);
+      expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(`/projects/${p}/`);
+      ok(p, ['up', '-d', 'app']);
+      expect(sh(p, 'app', 'cat /data/kept /data/v')).toBe('kept\nvol\n');
       const r = run(p, ['up', '-d', '--from-snapshot', 'nosuch']);
       expect(r.code).toBe(2);
       expect(said(r.stderr)).toEqual([expect.stringContaining('--from-snapshot nosuch: no such snapshot')]);

@@ -102,7 +102,17 @@ export function resetCommand(output: Output): Command {
       const m = await load();
       const { checkSnapshotName } = await import('../../runtime/embedded/snapshots/snapshot-record.js');
       checkSnapshotName(name);
-      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, { services, noDeps: true }, (s) => m.checkServices(s, services));
+      const globals = globalOptions(command);
+      const [{ chooseRuntime }, { defaultRoot }, { requireSnapshot }] = await Promise.all([
+        import('../../orchestrator/project-runtime.js'),
+        import('../../runtime/embedded/store/store-paths.js'),
+        import('../../runtime/embedded/snapshots/snapshot-record.js'),
+      ]);
+      const { stack, opened, sink } = await m.openProject(globals, output, { services, noDeps: true }, (s) => {
+        m.checkServices(s, services);
+        // An unknown snapshot is refused before the supervisor is kept or anything stops (the Docker runtime refuses later, as unsupported).
+        if (chooseRuntime(globals.runtime ?? s.runtime).runtime === 'embedded') requireSnapshot(defaultRoot(), s.name, name);
+      });
       try {
         const started = Date.now();
         const done = await m.withProjectLock(opened.root, stack.name, () =>
