@@ -112,6 +112,11 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   scale: { env: [...CREATES, ...FETCHES], example: 'stack scale worker=3 api=2' },
   // Issue 18, push.
   push: { env: [...PROJECT, 'HAFEN_INSECURE_REGISTRIES', 'DOCKER_CONFIG', 'HAFEN_PUSH_CHUNK_SIZE'], example: 'stack push --registry registry.example.com:5000 api worker' },
+  // Issue 20, snapshots and resets.
+  snapshot: { env: PROJECT, example: 'stack snapshot seeded db' },
+  'snapshot ls': { env: PROJECT, example: 'stack snapshot ls --format json' },
+  'snapshot rm': { env: PROJECT, example: 'stack snapshot rm seeded' },
+  reset: { env: [...CREATES], example: 'stack reset seeded db' },
 };
 
 /** The path of a command under the root, as HELP_TEXT keys it: `up`, `image save`; '' for the root. */

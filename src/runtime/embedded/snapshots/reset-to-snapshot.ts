@@ -12,6 +12,7 @@ import { writeRecord, listRecords, type ContainerRecord } from '../containers/co
 import type { RuntimeContext } from '../containers/runtime-context.js';
 import { findVolume } from '../containers/volume-store.js';
 import { containerPaths } from '../state/index.js';
+import { traced } from '../../../trace.js';
 import { discard, freshDir, layerDirsTopFirst, resetVolume } from './layered-volume.js';
 import { requireSnapshot, type SnapshotRecord } from './snapshot-record.js';
 
@@ -53,11 +54,11 @@ export async function resetToSnapshot(ctx: RuntimeContext, project: string, name
     if (users.length > 0) throw new SnapshotError(`volume ${v} is also used by running container ${users.map((u) => u.name).join(', ')}; reset its service too, or stop it first`);
   }
   const gone: string[] = [];
-  for (const r of records) gone.push(...resetContainerLayer(ctx, r, snapshot.containers[r.name]!.layers, opts.ports?.[r.name]));
+  for (const r of records) gone.push(...(await traced('reset: writable layer', r.name, () => resetContainerLayer(ctx, r, snapshot.containers[r.name]!.layers, opts.ports?.[r.name]))));
   for (const v of volumeNames) {
     const found = findVolume(ctx.root, v, project);
-    if (found) await resetVolume(ctx, found, snapshot.volumes[v]!.layers);
+    if (found) await traced('reset: volume', v, () => resetVolume(ctx, found, snapshot.volumes[v]!.layers));
   }
   // Nothing of the discarded layers stays.
-  await Promise.all(gone.map((p) => fs.promises.rm(p, { recursive: true, force: true })));
+  await traced('reset: remove discarded', undefined, () => Promise.all(gone.map((p) => fs.promises.rm(p, { recursive: true, force: true }))));
 }
