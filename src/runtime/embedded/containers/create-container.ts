@@ -67,7 +67,7 @@ export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec):
     });
     await createContainerDirAsync(ledger, paths, spec.name);
     const mounts = resolveMounts(ctx.root, project, spec, paths.dir, mountImage(ctx, spec, image, paths.dir));
-    mountLayeredVolumesOf(ctx, project, spec.mounts); // volumes reset onto a snapshot (issue 20)
+    await mountLayeredVolumesOf(ctx, project, spec.mounts); // volumes reset onto a snapshot (issue 20)
     // Secrets and configs: bound after the volumes they may sit in (stable sort by depth).
     const fileBinds = materializeFiles(spec, paths.dir);
     const binds = [...mounts.binds, ...fileBinds].sort((a, b) => depthOf(a.target) - depthOf(b.target));
