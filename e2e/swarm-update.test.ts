@@ -42,10 +42,51 @@ services:
       placement: {max_replicas_per_node: 1}
       update_config: {parallelism: 1, failure_action: rollback, monitor: 5s}
       rollback_config: {parallelism: 0, monitor: 1s}
+  full:
+    image: ${IMAGE}
+    entrypoint: ["sh", "-c"]
+    command: ["echo $$GREETING > /tmp/greeting; exec sleep 1d"]
+    environment: {GREETING: hi}
+    working_dir: /tmp
+    user: "0:0"
+    hostname: full-host
+    init: true
+    stop_grace_period: 2s
+    stop_signal: SIGTERM
+    read_only: true
+    tmpfs: ["/tmp:size=1m,mode=1777"]
+    sysctls: {net.ipv4.tcp_syncookies: 0}
+    cap_add: [NET_ADMIN]
+    cap_drop: [MKNOD]
+    ulimits: {nofile: {soft: 1024, hard: 2048}}
+    extra_hosts: ["gw:10.231.${octet}.1"]
+    labels: {tier: test}
+    volumes: ["data:/data", {type: tmpfs, target: /cache, tmpfs: {size: 1m}}]
+    ports: [{target: 8080, published: 18080, mode: host}]
+    configs: [{source: conf, target: /etc/app.conf, mode: 0440}]
+    healthcheck: {test: ["CMD", "true"], interval: 1s, retries: 2}
+    networks: [back]
+    deploy:
+      labels: {owner: lab}
+      endpoint_mode: dnsrr
+      placement: {constraints: ["node.role == worker"], preferences: [{spread: node.hostname}]}
+      resources: {limits: {cpus: "0.5", memory: 64m, pids: 64}, reservations: {memory: 8m}}
+      restart_policy: {condition: on-failure, delay: 1s, max_attempts: 3, window: 10s}
+      update_config: {parallelism: 2, delay: 1s, order: start-first, failure_action: pause, monitor: 2s, max_failure_ratio: 0.5}
+      rollback_config: {parallelism: 1}
+  once:
+    image: ${IMAGE}
+    command: ["sh", "-c", "echo done"]
+    networks: [back]
+    deploy: {endpoint_mode: dnsrr}
 networks:
   back: {driver: overlay, ipam: {config: [{subnet: 10.231.${octet}.0/24}]}}
+volumes:
+  data: {labels: {keep: "no"}}
 secrets:
   token: {environment: TOKEN}
+configs:
+  conf: {content: "a=1"}
 `;
 }
 
@@ -159,6 +200,49 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
     expect((await makeSecret(await load('second-token'))).name).toBe(secret.name);
     expect(await updateService(api(), serviceId, () => specOf(stack), { timeoutMs: 60_000 })).toMatchObject({ state: expect.stringMatching(/^(unchanged|completed)$/) });
   }, 300_000);
+
+  it('runs a service with every translated key as written: the engine keeps the spec, the container shows it', async () => {
+    const stack = await load('second-token');
+    const data = Buffer.from(stack.configs.conf!.content!);
+    const made = await manager.createConfig(swarmFileObjectSpec(project, 'config', 'conf', stack.configs.conf!, data));
+    const confName = swarmFileObjectSpec(project, 'config', 'conf', stack.configs.conf!, data).Name;
+    const spec = swarmServiceSpec(stack.services.full!, { project, image: IMAGE, networks: { back: network }, volumes: stack.volumes, secrets: {}, configs: { conf: { id: made.id, name: confName } } });
+    const id = (await manager.createService(spec)).id;
+    const kept = (await api().inspect(id)).Spec!;
+    expect(kept).toMatchObject({ ...spec, TaskTemplate: { ...spec.TaskTemplate, ContainerSpec: expect.anything() } });
+    const { Mounts: _mounts, ...container } = (spec.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec!;
+    expect((kept.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec).toMatchObject(container);
+    const end = Date.now() + 90_000;
+    let task: (SwarmTask & { Status?: { ContainerStatus?: { ContainerID?: string } } }) | undefined;
+    while (!(task = ((await manager.listTasks({ filters: { service: [id], 'desired-state': ['running'] } })) as SwarmTask[]).find((t) => t.Status?.State === 'running'))) {
+      if (Date.now() > end) throw new Error('the full service never ran');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(task.NodeID).toBe(((await manager.listNodes()) as { ID: string; Spec: { Role: string } }[]).find((n) => n.Spec.Role === 'worker')!.ID);
+    const sh = (cmd: string) => spawnSync('docker', ['-H', lab!.worker.host, 'exec', task!.Status!.ContainerStatus!.ContainerID!, 'sh', '-c', cmd], { encoding: 'utf8' }).stdout.trim();
+    expect(sh('cat /tmp/greeting; hostname; cat /etc/app.conf; echo; stat -c %a /etc/app.conf; awk "/open files/{print \\$4, \\$5}" /proc/self/limits; cat /proc/sys/net/ipv4/tcp_syncookies; pwd').split('\n')).toEqual(['hi', 'full-host', 'a=1', '440', '1024 2048', '0', '/tmp']);
+    expect(sh('touch /x 2>&1 || echo read-only')).toContain('read-only');
+    expect(sh('grep gw /etc/hosts')).toMatch(new RegExp(`^10\\.231\\.${octet}\\.1\\s+gw`));
+    const volumes = (await lab!.worker.docker.listVolumes({ filters: { name: [`${project}_data`] } })) as { Volumes: { Labels: Record<string, string> }[] };
+    expect(volumes.Volumes[0]?.Labels).toEqual({ keep: 'no', 'com.docker.stack.namespace': project });
+    await manager.getService(id).remove();
+  }, 200_000);
+
+  it('runs a service another waits to complete as a job: it exits 0 once and is not started again', async () => {
+    const stack = await load('second-token');
+    const spec = swarmServiceSpec(stack.services.once!, { project, image: IMAGE, networks: { back: network }, volumes: stack.volumes, secrets: {}, configs: {}, job: true });
+    const id = (await manager.createService(spec)).id;
+    const end = Date.now() + 90_000;
+    let states: string[] = [];
+    while (!states.includes('complete')) {
+      if (Date.now() > end) throw new Error(`the job never completed: ${states.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 500));
+      states = ((await manager.listTasks({ filters: { service: [id] } })) as SwarmTask[]).map((t) => t.Status?.State ?? '?');
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(((await manager.listTasks({ filters: { service: [id] } })) as SwarmTask[]).map((t) => t.Status?.State)).toEqual(['complete']);
+    await manager.getService(id).remove();
+  }, 200_000);
 
   it('rolls back an update whose task never gets healthy (failure_action: rollback), with the reason', async () => {
     const stack = await load('second-token');
