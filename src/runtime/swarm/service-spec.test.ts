@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadStack } from '../../config/index.js';
 import type { Stack } from '../../config/model.js';
-import { swarmServiceSpec, type SwarmSpecContext } from './service-spec.js';
+import { completionGatedServices, swarmServiceSpec, type SwarmSpecContext } from './service-spec.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -218,5 +218,14 @@ describe('swarmServiceSpec: secrets and configs', () => {
     ]);
     expect(c.Configs).toEqual([{ File: { Name: '/etc/app.conf', UID: '0', GID: '0', Mode: 0o444 }, ConfigID: 'cfg-conf', ConfigName: 'shop_conf_0123abcd' }]);
     expect(JSON.stringify(spec)).not.toContain('s3cret');
+  });
+});
+
+describe('completionGatedServices', () => {
+  it('names the services others wait to complete', async () => {
+    const stack = await load(
+      'name: shop\nservices:\n  migrate: {image: m}\n  db: {image: d}\n  api:\n    image: a\n    depends_on: {migrate: {condition: service_completed_successfully}, db: {condition: service_healthy}}\n',
+    );
+    expect([...completionGatedServices(stack)]).toEqual(['migrate']);
   });
 });

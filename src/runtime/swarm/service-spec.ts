@@ -6,7 +6,7 @@
  * Swarm cannot honour is refused before anything is touched (src/planner/swarm-support.ts).
  */
 import type Docker from 'dockerode';
-import type { FileReference, Healthcheck, HealthcheckField, Service, Volume } from '../../config/model.js';
+import type { FileReference, Healthcheck, HealthcheckField, Service, Stack, Volume } from '../../config/model.js';
 import { Label } from '../runtime.js';
 import { endpointSpec, isJobMode, NS_PER_MS, placement, resources, restartPolicy, serviceMode, updateConfig } from './deploy-options.js';
 import { projectLabels, scopedName, STACK_IMAGE_LABEL } from './stack-names.js';
@@ -40,6 +40,18 @@ export interface SwarmSpecContext {
 /** The Swarm service name of a stack service (docker stack deploy's: `<project>_<service>`). */
 export function swarmServiceName(project: string, service: string): string {
   return scopedName(project, service);
+}
+
+/**
+ * The services another one waits for with `service_completed_successfully`: each is deployed as
+ * a job (`SwarmSpecContext.job`), so Swarm runs it to completion once instead of restarting it.
+ */
+export function completionGatedServices(stack: Pick<Stack, 'services'>): Set<string> {
+  const gated = new Set<string>();
+  for (const s of Object.values(stack.services)) {
+    for (const [dep, d] of Object.entries(s.depends_on)) if (d.condition === 'service_completed_successfully') gated.add(dep);
+  }
+  return gated;
 }
 
 /** The whole ServiceSpec of one service. */
