@@ -220,7 +220,7 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
     }
     expect(task.NodeID).toBe(((await manager.listNodes()) as { ID: string; Spec: { Role: string } }[]).find((n) => n.Spec.Role === 'worker')!.ID);
     const sh = (cmd: string) => spawnSync('docker', ['-H', lab!.worker.host, 'exec', task!.Status!.ContainerStatus!.ContainerID!, 'sh', '-c', cmd], { encoding: 'utf8' }).stdout.trim();
-    expect(sh('cat /tmp/greeting; hostname; cat /etc/app.conf; echo; stat -c %a /etc/app.conf; awk "/open files/{print \\$4, \\$5}" /proc/self/limits; cat /proc/sys/net/ipv4/tcp_syncookies; pwd').split('\n')).toEqual(['hi', 'full-host', 'a=1', '440', '1024 2048', '0', '/tmp']);
+    expect(sh('cat /tmp/greeting; hostname; cat /etc/app.conf; echo; stat -c %a /etc/app.conf; awk "/open files/{print \\$4, \\$5}" /proc/1/limits; cat /proc/sys/net/ipv4/tcp_syncookies; pwd').split('\n')).toEqual(['hi', 'full-host', 'a=1', '440', '1024 2048', '0', '/tmp']);
     expect(sh('touch /x 2>&1 || echo read-only')).toContain('read-only');
     expect(sh('grep gw /etc/hosts')).toMatch(new RegExp(`^10\\.231\\.${octet}\\.1\\s+gw`));
     const volumes = (await lab!.worker.docker.listVolumes({ filters: { name: [`${project}_data`] } })) as { Volumes: { Labels: Record<string, string> }[] };
