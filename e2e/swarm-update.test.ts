@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStack } from '../src/config/index.js';
 import type { Stack } from '../src/config/model.js';
 import { overlayNetworkSpec } from '../src/runtime/swarm/network-spec.js';
-import { fileObjectData, retiredObjects, swarmFileObjectSpec, type ListedObject } from '../src/runtime/swarm/secrets.js';
+import { engineObjectsApi, ensureFileObjects, retireFileObjects } from '../src/runtime/swarm/ensure-objects.js';
+import type { ListedObject } from '../src/runtime/swarm/secrets.js';
 import { swarmServiceSpec, type SwarmObjectRef } from '../src/runtime/swarm/service-spec.js';
 import { engineServiceApi, restartService, scaleService, updateService, type SwarmTask } from '../src/runtime/swarm/update-service.js';
 import { unmet } from '../src/testing/requirements.js';
@@ -106,12 +107,7 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
   }
 
   async function makeSecret(stack: Stack): Promise<SwarmObjectRef> {
-    const spec = swarmFileObjectSpec(project, 'secret', 'token', stack.secrets.token!, await fileObjectData(stack.secrets.token!));
-    const existing = (await manager.listSecrets({ filters: { name: [spec.Name] } })) as ListedObject[];
-    const found = existing.find((s) => s.Spec?.Name === spec.Name);
-    if (found) return { id: found.ID, name: spec.Name };
-    const made = await manager.createSecret(spec);
-    return { id: made.id, name: spec.Name };
+    return (await ensureFileObjects(engineObjectsApi(manager), stack, 'secret', ['token'])).token!;
   }
 
   function specOf(stack: Stack): Docker.ServiceSpec {
@@ -188,12 +184,12 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
     secret = await makeSecret(stack);
     expect(secret.name).not.toBe(old.name);
     expect(secret.name).toMatch(new RegExp(`^${project}_token_[0-9a-f]{8}$`));
+    // Still mounted by the running task: kept, and said so.
+    expect(await retireFileObjects(engineObjectsApi(manager), project, 'secret', new Set([secret.name]))).toEqual({ removed: [], inUse: [old.name] });
     expect(await updateService(api(), serviceId, () => specOf(stack), { timeoutMs: 120_000 })).toEqual({ state: 'completed' });
     await waitRunning(1);
     expect(await inTask(['cat', '/run/secrets/token'])).toBe('second-token');
-    const retired = retiredObjects((await manager.listSecrets()) as ListedObject[], project, 'secret', new Set([secret.name]));
-    expect(retired.map((s) => s.ID)).toEqual([old.id]);
-    await manager.getSecret(old.id).remove();
+    expect(await retireFileObjects(engineObjectsApi(manager), project, 'secret', new Set([secret.name]))).toEqual({ removed: [old.name], inUse: [] });
     const left = ((await manager.listSecrets()) as ListedObject[]).map((s) => s.Spec?.Name);
     expect(left).toEqual([secret.name]);
     // The same data again is the same object: nothing to roll.
@@ -203,10 +199,8 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
 
   it('runs a service with every translated key as written: the engine keeps the spec, the container shows it', async () => {
     const stack = await load('second-token');
-    const data = Buffer.from(stack.configs.conf!.content!);
-    const made = await manager.createConfig(swarmFileObjectSpec(project, 'config', 'conf', stack.configs.conf!, data));
-    const confName = swarmFileObjectSpec(project, 'config', 'conf', stack.configs.conf!, data).Name;
-    const spec = swarmServiceSpec(stack.services.full!, { project, image: IMAGE, networks: { back: network }, volumes: stack.volumes, secrets: {}, configs: { conf: { id: made.id, name: confName } } });
+    const configs = await ensureFileObjects(engineObjectsApi(manager), stack, 'config', ['conf']);
+    const spec = swarmServiceSpec(stack.services.full!, { project, image: IMAGE, networks: { back: network }, volumes: stack.volumes, secrets: {}, configs });
     const id = (await manager.createService(spec)).id;
     const kept = (await api().inspect(id)).Spec!;
     expect(kept).toMatchObject({ ...spec, TaskTemplate: { ...spec.TaskTemplate, ContainerSpec: expect.anything() } });
