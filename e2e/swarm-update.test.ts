@@ -15,8 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStack } from '../src/config/index.js';
 import type { Stack } from '../src/config/model.js';
 import { overlayNetworkSpec } from '../src/runtime/swarm/network-spec.js';
-import { engineObjectsApi, ensureFileObjects, retireFileObjects } from '../src/runtime/swarm/ensure-objects.js';
-import type { ListedObject } from '../src/runtime/swarm/secrets.js';
+import { fileObjectData, retiredObjects, swarmFileObjectSpec, type ListedObject } from '../src/runtime/swarm/secrets.js';
 import { swarmServiceSpec, type SwarmObjectRef } from '../src/runtime/swarm/service-spec.js';
 import { engineServiceApi, restartService, scaleService, updateService, type SwarmTask } from '../src/runtime/swarm/update-service.js';
 import { unmet } from '../src/testing/requirements.js';
@@ -106,8 +105,11 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
     return loadStack({ cwd: dir, env: { TOKEN: token } });
   }
 
+  /** The secret `token` as the swarm runtime makes it: named for its content, created once. */
   async function makeSecret(stack: Stack): Promise<SwarmObjectRef> {
-    return (await ensureFileObjects(engineObjectsApi(manager), stack, 'secret', ['token'])).token!;
+    const spec = swarmFileObjectSpec(project, 'secret', 'token', stack.secrets.token!, await fileObjectData(stack.secrets.token!));
+    const found = ((await manager.listSecrets()) as ListedObject[]).find((s) => s.Spec?.Name === spec.Name);
+    return { id: found?.ID ?? (await manager.createSecret(spec)).id, name: spec.Name };
   }
 
   function specOf(stack: Stack): Docker.ServiceSpec {
@@ -184,12 +186,14 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
     secret = await makeSecret(stack);
     expect(secret.name).not.toBe(old.name);
     expect(secret.name).toMatch(new RegExp(`^${project}_token_[0-9a-f]{8}$`));
-    // Still mounted by the running task: kept, and said so.
-    expect(await retireFileObjects(engineObjectsApi(manager), project, 'secret', new Set([secret.name]))).toEqual({ removed: [], inUse: [old.name] });
+    // Still mounted by the running task: Swarm refuses to remove it.
+    await expect(manager.getSecret(old.id).remove()).rejects.toThrow(/in use/);
     expect(await updateService(api(), serviceId, () => specOf(stack), { timeoutMs: 120_000 })).toEqual({ state: 'completed' });
     await waitRunning(1);
     expect(await inTask(['cat', '/run/secrets/token'])).toBe('second-token');
-    expect(await retireFileObjects(engineObjectsApi(manager), project, 'secret', new Set([secret.name]))).toEqual({ removed: [old.name], inUse: [] });
+    const retired = retiredObjects((await manager.listSecrets()) as ListedObject[], project, 'secret', new Set([secret.name]));
+    expect(retired.map((s) => s.ID)).toEqual([old.id]);
+    await manager.getSecret(old.id).remove();
     const left = ((await manager.listSecrets()) as ListedObject[]).map((s) => s.Spec?.Name);
     expect(left).toEqual([secret.name]);
     // The same data again is the same object: nothing to roll.
@@ -199,7 +203,8 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
 
   it('runs a service with every translated key as written: the engine keeps the spec, the container shows it', async () => {
     const stack = await load('second-token');
-    const configs = await ensureFileObjects(engineObjectsApi(manager), stack, 'config', ['conf']);
+    const conf = swarmFileObjectSpec(project, 'config', 'conf', stack.configs.conf!, await fileObjectData(stack.configs.conf!));
+    const configs = { conf: { id: (await manager.createConfig(conf)).id, name: conf.Name } };
     const spec = swarmServiceSpec(stack.services.full!, { project, image: IMAGE, networks: { back: network }, volumes: stack.volumes, secrets: {}, configs });
     const id = (await manager.createService(spec)).id;
     const kept = (await api().inspect(id)).Spec!;
