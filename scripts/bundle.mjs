@@ -165,6 +165,24 @@ const chalkWithoutDetection = {
 };
 
 /**
+ * commander's `require('node:child_process')` made lazy: it is used only for a command that is a
+ * separate executable (hafen has none), but loading it at start-up brings node:net, streams and
+ * more, a twentieth of `stack --help` (issue 16). Checked: the text must be there once.
+ */
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (text.split(eager).length !== 2) throw new Error(`scripts/bundle.mjs: commander's ${eager} changed; see commanderLazyChildProcess`);
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
  * esbuild's `__toESM` made once per module instead of at every import: the bundle's 200 modules
  * that `import fs from 'node:fs'` or `path` each copied all of the module's properties as getters
  * (a twentieth of `stack ps`). The same module gives the same view, so it is kept in a WeakMap.
@@ -322,7 +340,7 @@ async function bundleCli() {
     {
       ...common,
       format: 'cjs',
-      plugins: [yamlModule, inkPreloaded, chalkWithoutDetection],
+      plugins: [yamlModule, inkPreloaded, chalkWithoutDetection, commanderLazyChildProcess],
       define: { 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
     },
     bundleFile,
