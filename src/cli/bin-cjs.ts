@@ -38,6 +38,10 @@ async function main(argv: string[]): Promise<void> {
   }
   hot = requireCached({ file: path.join(__dirname, 'cli-bundle.cjs'), buildId: HAFEN_CLI_BUILD_ID }, dynamicImport, process.env.HAFEN_CODE_CACHE_OUT) as HotBundle;
   await hot.runMain(argv);
+  // Once nothing is left to do, exit at once: Node's natural exit frees the whole heap first, which
+  // costs a short command a tenth of its time (issue 16). 'beforeExit' comes only when the event
+  // loop is empty, so no work is cut; stdout and stderr are written synchronously on Linux.
+  process.once('beforeExit', () => process.exit());
 }
 
 void main(process.argv.slice(2));
