@@ -28,7 +28,7 @@ export function spawnStandbyFor(argv: readonly string[], env: NodeJS.ProcessEnv 
   const facts = argvFacts(argv);
   if (facts.command !== 'up' || facts.help) return;
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return;
-  if ((facts.runtime ?? env.HAFEN_RUNTIME) === 'docker') return;
+  if (['docker', 'swarm'].includes(facts.runtime ?? env.HAFEN_RUNTIME ?? '')) return; // an engine's runtime: no supervisor
   const named = facts.project ?? (env.HAFEN_PROJECT || env.COMPOSE_PROJECT_NAME || undefined);
   const folder = facts.projectDirectory ?? (facts.file && facts.file !== '-' ? path.dirname(path.resolve(cwd, facts.file)) : cwd);
   const project = named ?? projectNameFromFolder(path.basename(path.resolve(cwd, folder)));

@@ -39,7 +39,7 @@ export interface Stack {
   registry?: string;
 }
 
-export type RuntimeName = 'embedded' | 'docker';
+export type RuntimeName = 'embedded' | 'docker' | 'swarm';
 
 /** Finds where a key path was written; falls back to the nearest written parent. */
 export interface SourceMap {
