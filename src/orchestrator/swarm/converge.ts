@@ -72,9 +72,13 @@ function newestPerSlot(tasks: readonly TaskView[]): TaskView[] {
 
 /** How many tasks the manager wants of the service (replicas, or eligible nodes of a global one). */
 async function desiredTasks(docker: Docker, id: string, goal: TaskGoal): Promise<number> {
-  const list = (await docker.listServices({ filters: { id: [id] }, status: true })) as { Spec?: { Mode?: { Replicated?: { Replicas?: number } } }; ServiceStatus?: { DesiredTasks?: number } }[];
+  type Listed = { Spec?: { Mode?: { Replicated?: { Replicas?: number }; ReplicatedJob?: { TotalCompletions?: number } } }; ServiceStatus?: { DesiredTasks?: number; CompletedTasks?: number } };
+  const list = (await docker.listServices({ filters: { id: [id] }, status: true })) as Listed[];
   const s = list[0];
-  const replicas = s?.Spec?.Mode?.Replicated?.Replicas;
+  const mode = s?.Spec?.Mode;
+  const replicas = mode?.Replicated?.Replicas ?? mode?.ReplicatedJob?.TotalCompletions;
+  // A global job: as many completions as it has nodes to run on (those done plus those to go).
+  if (goal === 'completed' && replicas === undefined) return Math.max(1, (s?.ServiceStatus?.DesiredTasks ?? 0) + (s?.ServiceStatus?.CompletedTasks ?? 0));
   // A one-shot's finished tasks leave the desired count; its replicas say how many must complete.
   if (goal === 'completed' && replicas !== undefined) return replicas;
   return s?.ServiceStatus?.DesiredTasks ?? replicas ?? 1;

@@ -19,7 +19,9 @@ import type { ErrorInfo, EventInput, EventSink } from '../../executor/events.js'
 import { buildGraph } from '../../planner/graph.js';
 import { selectServices } from '../../planner/select.js';
 import { StackError } from '../../errors.js';
-import { minimalNetworkSpec, minimalServiceSpec } from '../../runtime/swarm/minimal-spec.js';
+import { overlayNetworkSpec } from '../../runtime/swarm/network-spec.js';
+import { swarmServiceSpec, type SwarmObjectRef } from '../../runtime/swarm/service-spec.js';
+import { ensureFileObjects, retireFileObjects } from '../../runtime/swarm/swarm-objects.js';
 import { createNetwork, ensureService, networkExists, projectServices, type ListedService, type ServiceChange } from '../../runtime/swarm/swarm-resources.js';
 import type { TaskGoal } from '../../runtime/swarm/swarm-tasks.js';
 import type { SwarmTarget } from '../../runtime/swarm/swarm-target.js';
@@ -84,7 +86,7 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
       emit({ kind: 'op-start', id: opId, operation: 'create-network', resource });
       const t0 = clock.now();
       try {
-        await createNetwork(docker, minimalNetworkSpec(stack.name, network));
+        await createNetwork(docker, overlayNetworkSpec(stack.name, key, network));
         made.push(network.name);
       } catch (err) {
         fail(opId, resource, err);
@@ -93,6 +95,12 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
       emit({ kind: 'op-done', id: opId, operation: 'create-network', resource, ms: clock.now() - t0 });
     }
 
+    // Secrets and configs before the services that name them (content-named: a change is a new object).
+    const used = (pick: (s: Service) => { source: string }[]) => [...new Set(selected.flatMap((s) => pick(stack.services[s]!).map((r) => r.source)))];
+    const objects = {
+      secrets: await ensureFileObjects(docker, stack, 'secret', used((s) => s.secrets)),
+      configs: await ensureFileObjects(docker, stack, 'config', used((s) => s.configs)),
+    };
     const existing = await projectServices(docker, stack.name);
     const abort = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
@@ -110,7 +118,7 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
       const goal: TaskGoal = oneShots.has(name) ? 'completed' : 'running';
       emit({ kind: 'op-start', id: opId, operation: 'create-container', resource, service: name, name });
       emit({ kind: 'service-state', service: name, name, state: 'creating' });
-      const spec = specFor(stack, service, networkNames);
+      const spec = specFor(stack, service, networkNames, objects, goal === 'completed');
       const { change, service: swarmService } = await ensureService(docker, spec, existing.get(spec.Name!)).catch((err: unknown) => {
         fail(opId, resource, err, name);
         throw err;
@@ -153,6 +161,9 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
     const results = await Promise.allSettled(gates.values());
     const first = firstFailure(results);
     if (first !== undefined) throw first;
+    // Every service moved to the current objects: those of an earlier content go (one still in use by a service outside this run stays).
+    const names = (r: Record<string, SwarmObjectRef>) => new Set(Object.values(r).map((o) => o.name));
+    if (!options.services?.length) await retireFileObjects(docker, stack.name, { secret: names(objects.secrets), config: names(objects.configs) });
   } catch (caught) {
     // Interrupted: what was made stays (as on the other runtimes); said as an interrupt, not a bug.
     const err = options.signal?.aborted ? new InterruptedError() : caught;
@@ -180,9 +191,9 @@ function firstFailure(results: PromiseSettledResult<void>[]): unknown {
   return failed.find((e) => !(e instanceof Error && e.name === 'AbortError')) ?? failed[0];
 }
 
-/** The Swarm spec of a service; the one place the translation is chosen. */
-function specFor(stack: Stack, service: Service, networks: Record<string, string>): Docker.ServiceSpec {
-  return minimalServiceSpec(service, { project: stack.name, image: service.image!, networks });
+/** The Swarm spec of a service (service-spec.ts); a one-shot others wait for to complete runs as a job. */
+function specFor(stack: Stack, service: Service, networks: Record<string, string>, objects: { secrets: Record<string, SwarmObjectRef>; configs: Record<string, SwarmObjectRef> }, job: boolean): Docker.ServiceSpec {
+  return swarmServiceSpec(service, { project: stack.name, image: service.image!, networks, volumes: stack.volumes, ...objects, job });
 }
 
 function errorInfo(err: unknown): ErrorInfo {

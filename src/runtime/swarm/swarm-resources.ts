@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { Label } from '../runtime.js';
 import { isNotFound, runtimeError } from '../docker/docker-errors.js';
-import { projectFilter } from './swarm-labels.js';
+import { projectFilter } from './stack-names.js';
 
 /** What `ensureService` did. */
 export type ServiceChange = 'created' | 'updated' | 'unchanged';
