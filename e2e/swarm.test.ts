@@ -159,7 +159,7 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm runtime on a two-node swarm'
     expect(stacks).toEqual([`${p}_api`, `${p}_probe`, `${p}_seed`, `${p}_web`]);
 
     const down = run(dir, ['down']);
-    expect(down.code).toBe(0);
+    expect(`exit ${down.code}: ${down.stderr}`).toMatch(/^exit 0: /);
     expect(await eventually(() => onNodes(p))).toEqual([]);
   }, 300_000);
 
@@ -180,7 +180,7 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm runtime on a two-node swarm'
     expect(up.stderr).toMatch(/service nowhere: .*no suitable node/);
     expect(up.stderr).not.toMatch(/at .*\.js:\d+/); // a report, not a stack trace
     const down = run(p, ['down']);
-    expect(down.code).toBe(0);
+    expect(`exit ${down.code}: ${down.stderr}`).toMatch(/^exit 0: /);
     expect(await eventually(() => onNodes(p))).toEqual([]);
   }, 300_000);
 });

@@ -191,9 +191,17 @@ function firstFailure(results: PromiseSettledResult<void>[]): unknown {
   return failed.find((e) => !(e instanceof Error && e.name === 'AbortError')) ?? failed[0];
 }
 
-/** The Swarm spec of a service (service-spec.ts); a one-shot others wait for to complete runs as a job. */
-function specFor(stack: Stack, service: Service, networks: Record<string, string>, objects: { secrets: Record<string, SwarmObjectRef>; configs: Record<string, SwarmObjectRef> }, job: boolean): Docker.ServiceSpec {
-  return swarmServiceSpec(service, { project: stack.name, image: service.image!, networks, volumes: stack.volumes, ...objects, job });
+/**
+ * The Swarm spec of a service (service-spec.ts). A one-shot others wait for to complete runs as a
+ * replicated service whose tasks are not restarted (unless its file says otherwise), not as a Swarm
+ * job: on dockerd 20.10 a job's completed task outlives its removed service, and its exited container
+ * stays on the node for good (measured on the lab), where `down` must leave nothing.
+ */
+function specFor(stack: Stack, service: Service, networks: Record<string, string>, objects: { secrets: Record<string, SwarmObjectRef>; configs: Record<string, SwarmObjectRef> }, oneShot: boolean): Docker.ServiceSpec {
+  const spec = swarmServiceSpec(service, { project: stack.name, image: service.image!, networks, volumes: stack.volumes, ...objects, job: false });
+  const task = spec.TaskTemplate as Docker.ContainerTaskSpec;
+  if (oneShot && !service.deploy?.restart_policy) task.RestartPolicy = { ...task.RestartPolicy, Condition: 'none' };
+  return spec;
 }
 
 function errorInfo(err: unknown): ErrorInfo {
