@@ -5,7 +5,7 @@
  *   hafen-run attach-serve PATH
  *     run by the CLI with its own stdio (and a pipe as fd 3): listens on PATH (a fresh folder of the
  *     caller's, mode 0700), writes `ready\n` on fd 3, takes ONE connection, sends fds 0, 1 and 2 on it
- *     (SCM_RIGHTS), unlinks PATH, then stays: each SIGWINCH it gets (it is in the terminal's
+ *     (SCM_RIGHTS), removes PATH and its folder (so a CLI killed meanwhile leaves neither), then stays: each SIGWINCH it gets (it is in the terminal's
  *     foreground process group, the launcher is not) goes on as the byte 'W'; it exits when the
  *     launcher closes the connection (the container ended), restoring the terminal's settings as
  *     they were, should the launcher have been killed before it could. SIGINT, SIGQUIT and SIGTSTP
@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -74,6 +75,14 @@ int hr_attach_connect(const char *path, int fds[3], int *conn, char *err, size_t
   for (int i = 0; i < 3; i++) fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) & ~O_NONBLOCK);
   *conn = s;
   return 0;
+}
+
+/* Removes the socket and the folder made for it. */
+static void remove_socket(const char *path) {
+  char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+  unlink(path);
+  snprintf(dir, sizeof dir, "%s", path);
+  rmdir(dirname(dir));
 }
 
 static int send_stdio(int s) {
@@ -139,7 +148,7 @@ int hr_attach_serve_main(int argc, char **argv) {
       conn = accept4(l, NULL, NULL, SOCK_CLOEXEC);
       if (conn < 0) continue;
       close(l);
-      unlink(path);
+      remove_socket(path);
       if (send_stdio(conn) < 0) {
         code = 1;
         break;
@@ -150,7 +159,7 @@ int hr_attach_serve_main(int argc, char **argv) {
     ssize_t n = read(conn, buf, sizeof buf);
     if (n == 0 || (n < 0 && errno != EINTR)) break; /* the container ended */
   }
-  if (conn < 0) unlink(path);
+  if (conn < 0) remove_socket(path);
   if (have_saved) tcsetattr(0, TCSANOW, &saved);
   return code;
 }
