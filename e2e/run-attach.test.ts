@@ -168,6 +168,22 @@ for (const target of cliTargets('10.220.0.0/16:24', { rootless: true })) {
       }
     }, 120_000);
 
+    it('stops the one-off on Ctrl-C outside a terminal (SIGINT to the CLI), as before; --rm removes it', async () => {
+      const p = newProject();
+      const w = new Watched(target.spawn(cliArgs(p, ['run', '--rm', '-T', 't', 'sh', '-c', 'echo started; sleep 60']), { cwd: dir, env: env() }));
+      try {
+        await w.waitFor(/started/);
+        const from = Date.now();
+        w.child.kill('SIGINT');
+        expect(await w.end()).not.toBe(0);
+        expect(Date.now() - from).toBeLessThan(30_000); // not the 60 s of its sleep
+        const ps = stackOn(target, dir, file, p, ['ps', '-a', '--json'], env());
+        expect(JSON.parse(ps.stdout)).toEqual([]);
+      } finally {
+        w.child.kill('SIGKILL');
+      }
+    }, 120_000);
+
     it('keeps `up -d` of a service with tty and stdin_open running detached', async () => {
       const p = newProject();
       const up = stackOn(target, dir, file, p, ['up', '-d', 'keep'], env());
