@@ -124,6 +124,9 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['push --registry with a scheme', ['push', '--registry', 'http://localhost:5000'], 'give HOST[:PORT] without a scheme'],
     ['push --registry without a value', ['push', '--registry'], "option '--registry <host>' argument missing"],
     ['push an unknown service', ['push', '--registry', 'localhost:5000', 'nope'], 'no such service: "nope"'],
+    // issue 19: a remote host over ssh.
+    ['--host not ssh', ['--host', 'tcp://vm:2375', 'up', '-d'], '--host=tcp://vm:2375: expected ssh://[user@]host[:port]'],
+    ['--host with a bad port', ['ps', '--host', 'ssh://root@vm:99999'], '--host=ssh://root@vm:99999: expected ssh://[user@]host[:port]'],
   ])('%s', (what, args, message) => {
     const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);

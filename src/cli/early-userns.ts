@@ -8,6 +8,7 @@
  * arguments, so it can be wrong: a stack file that names `runtime:` or `ships:` (its runtime is
  * known only once loaded) is left to the late move in openProjectRuntime.
  */
+import { remoteAsked } from '../remote/ssh-target.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { argvFacts, ownShortFlags } from './argv-facts.js';
@@ -77,6 +78,7 @@ export async function enterUserNamespaceEarly(argv: readonly string[], env: Node
   if (facts.help || !needsNamespaceCommand(facts.command, argv)) return;
   markUserNamespaceCommand(); // openProjectRuntime moves late when this early move is skipped
   if ((facts.runtime ?? env.HAFEN_RUNTIME) === 'docker') return;
+  if (remoteAsked(argv, env)) return; // issue 19: the runtime is on another host
   if (facts.runtime === undefined && !env.HAFEN_RUNTIME && filesMayChooseRuntime(argv, env, cwd, facts.projectDirectory)) return;
   const [{ needsUserNamespace, rerunInUserNamespace }, { userNamespacesUnavailable }, { embeddedUnavailable }] = await Promise.all([
     import('../runtime/embedded/rootless/enter-namespace.js'),

@@ -416,7 +416,14 @@ export interface Runtime {
    * has ended and its output was written. The container should be created with `stdinOpen`.
    */
   startAttached(name: string): Promise<ExitStatus>;
+
+  // issue 19: a runtime on another host, whose container addresses do not route from here.
+  /** Runs a `ready:` tcp or http probe from where the containers are (absent: the executor connects from this process). */
+  probeEndpoint?(probe: EndpointProbe, signal: AbortSignal): Promise<{ status: 'ok' | 'pending' | 'fatal'; detail: string }>;
 }
+
+/** A tcp or http readiness probe of one endpoint (issue 19: run on the remote host). */
+export type EndpointProbe = { kind: 'tcp'; host: string; port: number } | { kind: 'http'; host: string; port: number; path: string; status: number };
 
 /** A container's processes: column titles (UID PID PPID C STIME TTY TIME CMD) and one row per process. */
 export interface ProcessTable {
