@@ -166,3 +166,7 @@ export class NoCgroupError extends StackError {
     );
   }
 }
+
+// Snapshots and resets (issue 20).
+/** A snapshot named that does not exist, or that does not hold what is asked of it: bad usage (exit 2). */
+export class SnapshotError extends UsageError {}

@@ -15,7 +15,7 @@ import { argvFacts, ownShortFlags } from './argv-facts.js';
 import { markUserNamespaceCommand } from '../runtime/embedded/rootless/rerun-permission.js';
 
 /** Commands that need the user's namespaces (the embedded runtime's mounts, links, launcher, or the image store). */
-const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'push', 'rm', 'create', 'scale']);
+const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'push', 'rm', 'create', 'scale', /* issue 20 */ 'snapshot', 'reset']);
 
 /** Of those, the commands that need the holder's network (issue 17): they start containers, build or pull. */
 const NETWORK_COMMANDS: ReadonlySet<string> = new Set(['up', 'run', 'start', 'restart', 'build', 'pull', 'dash']);

@@ -35,6 +35,11 @@ export const RUNTIME_METHODS = [
   'copyToContainer',
   // Attached one-off runs (`stack run`): start with the stdio of the CLI's attach helper at a socket path.
   'startWithAttach',
+  // Snapshots and resets (issue 20): the supervisor holds the containers' locks while it captures or resets.
+  'snapshot',
+  'listSnapshots',
+  'removeSnapshot',
+  'resetToSnapshot',
 ] as const;
 export type RuntimeMethod = (typeof RUNTIME_METHODS)[number];
 
