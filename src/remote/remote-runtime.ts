@@ -222,6 +222,20 @@ export class RemoteRuntime implements Runtime {
     return this.call('missingPaths', [paths]);
   }
 
+  // Attached one-off runs (`stack run`): stdin and a terminal over the ssh channel are not done yet;
+  // the container starts, its output comes from its logs and its exit is returned, as before.
+  async startAttached(name: string): Promise<ExitStatus> {
+    await this.startContainer(name);
+    const logs = (async () => {
+      for await (const line of this.logs(name, { follow: true })) {
+        (line.stream === 'stderr' ? process.stderr : process.stdout).write(line.text.endsWith('\n') ? line.text : `${line.text}\n`);
+      }
+    })();
+    const status = await this.waitContainer(name);
+    await logs;
+    return status;
+  }
+
   async close(): Promise<void> {
     await this.connection.close();
   }

@@ -251,6 +251,19 @@ export class SupervisorClient implements Runtime {
     return this.call('copyToContainer', [name, absoluteHostPath(src), dest, opts ?? {}]);
   }
 
+  // Attached one-off runs (`stack run`): the supervisor starts the container, with this process's
+  // stdio handed to its launcher by a helper of ours (attach-helper.ts).
+  async startAttached(name: string): Promise<ExitStatus> {
+    const { serveAttach } = await import('../runtime/embedded/launcher/attach-helper.js');
+    const helper = await serveAttach();
+    try {
+      await this.call('startWithAttach', [name, helper.socket]);
+      return await this.waitContainer(name);
+    } finally {
+      await helper.close();
+    }
+  }
+
   // Snapshots and resets (issue 20).
   snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
     return this.call('snapshot', [project, name, containers, opts ?? {}]);
