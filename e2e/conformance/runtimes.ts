@@ -114,7 +114,6 @@ const ROOTLESS_CAVEATS: Partial<Record<Caveat, string>> = {
   'cgroup-limits': 'no cgroup is delegated to the rootless test user, so memory and CPU limits are not applied (`up` says so, `--strict-limits` refuses)',
   freezer: 'no cgroup is delegated to the rootless test user: pausing needs the freezer',
   devices: 'a user namespace cannot open the host\'s device nodes, nor use a device cgroup',
-  'published-ports': 'the test driver\'s holder gets no running network keeper yet ("cannot publish ports: the rootless network keeper ... is not running"); the CLI\'s rootless published ports work (e2e/up.test.ts): to be looked into',
   privileged: 'a privileged container of a user without root holds the user namespace\'s capabilities only: no host devices, no host /sys',
 };
 
