@@ -3,7 +3,7 @@
  * user (`hafen-rootless`, src/testing/rootless-user.ts) through the built CLI, with its own XDG
  * folders: images from a registry, a docker-archive, an OCI layout made by skopeo and one made by
  * umoci, and `image: host`, each keeping the image's uid 1000 as 1000 inside; logs --follow, exec
- * (and exec -it under a real terminal), run --strict-limits, stats and pause without a delegated
+ * (and exec -it under a real terminal), run --strict-limits and x-hafen-strict-limits, stats and pause without a delegated
  * cgroup, dash in tmux, the supervisor's socket under $XDG_RUNTIME_DIR, the runtime chosen (and
  * why) where user namespaces are off, which commands move into the user's namespaces, and the
  * hand-over of the namespace holder between a command ending the last project and one beginning.
@@ -126,6 +126,18 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
     expect(run.stdout).toBe('ran\n');
     expect(run.stderr.match(/^warning: limits not applied.*$/gm)).toHaveLength(1);
     expect(stack(['-f', 'limits.yaml', 'down']).code).toBe(0);
+    expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
+  }, 120_000);
+
+  it('refuses up when the file says x-hafen-strict-limits: true, naming the key\'s place (exit 2), and makes nothing', () => {
+    writeFile('strict.yaml', [`name: ${project}s`, 'x-hafen-strict-limits: true', 'services:', '  capped:', '    image: host', '    command: ["sleep", "60"]', '    pids_limit: 20']);
+    projects.add(`${project}s`);
+    const up = stack(['-f', 'strict.yaml', 'up', '-d']);
+    expect(up.code).toBe(2);
+    expect(up.stderr).toBe(
+      `error: strict.yaml:2:1 x-hafen-strict-limits: limits cannot be applied to capped (pids): a user without root may only set limits in a cgroup delegated to it, and none is writable (root: mkdir <hierarchy>/hafen-${rootlessUser().uid} for each of memory, cpu, pids and chown it to you, or any folder named by HAFEN_CGROUP_PARENT=NAME; on cgroup v2, run under a systemd user session with Delegate=yes); it refuses to start without them\n`,
+    );
+    expect(fs.existsSync(path.join(dataRoot, 'projects', `${project}s`))).toBe(false);
     expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
   }, 120_000);
 
