@@ -42,6 +42,8 @@ export interface UserScenario {
   env: Record<string, string>;
   /** `stack ...args` as the user. */
   stack(args: string[], options?: ScenarioRun): CliResult;
+  /** `command ...args` as the user, with the CLI's environment. */
+  exec(command: string, args: string[], options?: ScenarioRun): CliResult;
   /** Writes `name` in `work`, owned by the user; returns its path. */
   write(name: string, text: string): string;
   /** The user's namespace holder as recorded (pid, user namespace), while it runs. */
@@ -95,6 +97,11 @@ export function userScenario(prefix: string, pool: string): UserScenario {
       return undefined;
     }
   };
+  const exec = (command: string, args: string[], options: ScenarioRun = {}): CliResult => {
+    const argv = (options.wrap ?? ((a) => a))(rootlessCommand(command, args));
+    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...user.env, ...env, ...options.env }, cwd: options.cwd ?? work, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
   return {
     user,
     dir,
@@ -103,11 +110,8 @@ export function userScenario(prefix: string, pool: string): UserScenario {
     run,
     work,
     env,
-    stack: (args, options = {}) => {
-      const argv = (options.wrap ?? ((a) => a))(rootlessCommand(process.execPath, ['--', cliPath, ...args]));
-      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...user.env, ...env, ...options.env }, cwd: options.cwd ?? work, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 });
-      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-    },
+    stack: (args, options = {}) => exec(process.execPath, ['--', cliPath, ...args], options),
+    exec,
     write: (name, text) => {
       const file = path.join(work, name);
       fs.writeFileSync(file, text);
