@@ -124,6 +124,22 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['push --registry with a scheme', ['push', '--registry', 'http://localhost:5000'], 'give HOST[:PORT] without a scheme'],
     ['push --registry without a value', ['push', '--registry'], "option '--registry <host>' argument missing"],
     ['push an unknown service', ['push', '--registry', 'localhost:5000', 'nope'], 'no such service: "nope"'],
+    // issue 19: a remote host over ssh.
+    ['--host not ssh', ['--host', 'tcp://vm:2375', 'up', '-d'], '--host=tcp://vm:2375: expected ssh://[user@]host[:port]'],
+    ['--host with a bad port', ['ps', '--host', 'ssh://root@vm:99999'], '--host=ssh://root@vm:99999: expected ssh://[user@]host[:port]'],
+    // issue 20: snapshots and resets.
+    ['snapshot without a name', ['snapshot'], "missing required argument 'name'"],
+    ['snapshot a bad name', ['snapshot', 'a/b'], 'snapshot name "a/b"'],
+    ['snapshot an unknown service', ['snapshot', 's1', 'nope'], 'no such service: "nope"'],
+    ['snapshot --stop -t', ['snapshot', 's1', '--stop', '-t', 'soon'], "option '-t, --timeout <seconds>' argument 'soon' is invalid"],
+    ['snapshot ls --format', ['snapshot', 'ls', '--format', 'yaml'], "option '--format <format>' argument 'yaml' is invalid"],
+    ['snapshot rm without a name', ['snapshot', 'rm'], "missing required argument 'names'"],
+    ['reset without a name', ['reset'], "missing required argument 'name'"],
+    ['reset a bad name', ['reset', '../x'], 'snapshot name "../x"'],
+    ['reset -t', ['reset', 's1', '-t', 'soon'], "option '-t, --timeout <seconds>' argument 'soon' is invalid"],
+    ['reset an unknown service', ['reset', 's1', 'nope'], 'no such service: "nope"'],
+    ['reset an unknown snapshot', ['reset', 'nosuch'], 'no snapshot "nosuch"'],
+    ['up --from-snapshot without a name', ['up', '-d', '--from-snapshot'], "option '--from-snapshot <name>' argument missing"],
   ])('%s', (what, args, message) => {
     const r = what === 'HAFEN_PROJECT' ? stack(args, { cwd: dir, env: { HAFEN_ROOT: root, HAFEN_PROJECT: 'Bad Name' } }) : run(args, what === 'HAFEN_RUNTIME' ? { HAFEN_RUNTIME: 'podman' } : {});
     expect(r.code, r.stderr).toBe(2);

@@ -35,7 +35,9 @@ export type StackErrorCode =
   | 'E_ENGINE'
   | 'E_STATE'
   // issue 17: a container of a user without root and no delegated cgroup (stats, pause).
-  | 'E_NO_CGROUP';
+  | 'E_NO_CGROUP'
+  // issue 19: the embedded runtime on another host over ssh (connection, auth, host key, install).
+  | 'E_REMOTE';
 
 /** Base of every expected failure. */
 export class StackError extends Error {
@@ -164,3 +166,7 @@ export class NoCgroupError extends StackError {
     );
   }
 }
+
+// Snapshots and resets (issue 20).
+/** A snapshot named that does not exist, or that does not hold what is asked of it: bad usage (exit 2). */
+export class SnapshotError extends UsageError {}

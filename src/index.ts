@@ -27,3 +27,7 @@ export type { ContainerEventLine, ErrorLine, MessageLine, ProgressKind, Progress
 export type { ContainerEvent, ContainerEventAction, ImageInfo } from './runtime/runtime.js';
 export type { PsRow } from './orchestrator/ps-row.js';
 export type { ProjectImage } from './orchestrator/images.js';
+// Snapshots and resets (issue 20): `env.snapshot(name)`, `env.reset(name)`.
+export type { SnapshotInOptions } from './library/running-stack.js';
+export type { SnapshotInfo } from './runtime/snapshot-types.js';
+export { SnapshotError } from './errors.js';

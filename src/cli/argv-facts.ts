@@ -3,7 +3,9 @@
  * (early-standby.ts, early-userns.ts), so its own module, with no imports, costs them nothing.
  */
 /** Common options that take a value as the next word (global-options.ts). */
-const TAKES_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '--runtime', '--progress']);
+const TAKES_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--env-file', '--profile', '--runtime', '--progress',
+  // issue 19
+  '--host']);
 
 /** What the bare arguments say: the command, the project, runtime, first file and project folder named, if any. */
 export interface ArgvFacts {
@@ -57,6 +59,8 @@ export const RUN_TAKES_VALUE: ReadonlySet<string> = new Set([
   '-e', '--env', '-u', '--user', '-w', '--workdir', '--index', '-f', '--file', '-p', '--project-name', '--profile', '--runtime', '--progress',
   // Compose's `run` flags (cli-gaps).
   '--publish', '--name', '--entrypoint', '-v', '--volume', '-l', '--label', '--cap-add', '--cap-drop', '--pull', '--env-file', '--project-directory',
+  // issue 19
+  '--host',
 ]);
 
 /**

@@ -34,6 +34,8 @@ import type { Output } from './output.js';
 import { rmCommand } from './commands/rm.js';
 import { createCommand } from './commands/create.js';
 import { scaleCommand } from './commands/scale.js';
+import { systemCommand } from './commands/system.js';
+import { resetCommand, snapshotCommand } from './commands/snapshot.js';
 
 /** Makes one top-level command (its name is the key it is listed under). */
 export type CommandFactory = (output: Output) => Command;
@@ -76,6 +78,11 @@ export const SINGLE_COMMANDS: Readonly<Record<string, CommandFactory>> = {
   scale: scaleCommand,
   // Issue 18.
   push: pushCommand,
+  // Issue 19: the remote ends of HAFEN_HOST=ssh://….
+  system: systemCommand,
+  // Issue 20.
+  snapshot: snapshotCommand,
+  reset: resetCommand,
 };
 
 /**

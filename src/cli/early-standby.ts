@@ -5,6 +5,7 @@
  * little CPU when unused and is dismissed; it never makes anything until it is ordered to serve.
  * Only this module's few imports load before it.
  */
+import { remoteAsked } from '../remote/ssh-target.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectNameFromFolder } from '../config/project-name.js';
@@ -29,6 +30,7 @@ export function spawnStandbyFor(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (facts.command !== 'up' || facts.help) return;
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return;
   if ((facts.runtime ?? env.HAFEN_RUNTIME) === 'docker') return;
+  if (remoteAsked(argv, env)) return; // issue 19: the runtime is on another host
   const named = facts.project ?? (env.HAFEN_PROJECT || env.COMPOSE_PROJECT_NAME || undefined);
   const folder = facts.projectDirectory ?? (facts.file && facts.file !== '-' ? path.dirname(path.resolve(cwd, facts.file)) : cwd);
   const project = named ?? projectNameFromFolder(path.basename(path.resolve(cwd, folder)));

@@ -4,7 +4,7 @@ import { isLoopbackHost } from '../runtime/embedded/rootless/host-loopback-relay
 
 describe('which commands move into the user namespace', () => {
   it('those that make, change or enter containers or write the image store; not those that only look', () => {
-    const moving = ['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'push', 'rm', 'create', 'scale'];
+    const moving = ['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'push', 'rm', 'create', 'scale', 'snapshot', 'reset'];
     const staying = ['ps', 'port', 'config', 'logs', 'top', 'stats', 'wait', 'ls', 'images', 'plan', 'version', 'completion', undefined];
     expect(moving.filter((c) => !needsNamespaceCommand(c))).toEqual([]);
     expect(staying.filter((c) => needsNamespaceCommand(c))).toEqual([]);

@@ -8,13 +8,14 @@
  * arguments, so it can be wrong: a stack file that names `runtime:` or `ships:` (its runtime is
  * known only once loaded) is left to the late move in openProjectRuntime.
  */
+import { remoteAsked } from '../remote/ssh-target.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { argvFacts, ownShortFlags } from './argv-facts.js';
 import { markUserNamespaceCommand } from '../runtime/embedded/rootless/rerun-permission.js';
 
 /** Commands that need the user's namespaces (the embedded runtime's mounts, links, launcher, or the image store). */
-const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'push', 'rm', 'create', 'scale']);
+const NAMESPACE_COMMANDS: ReadonlySet<string> = new Set(['up', 'down', 'run', 'exec', 'start', 'stop', 'restart', 'kill', 'build', 'pull', 'rmi', 'prune', 'image', 'dash', 'events', 'pause', 'unpause', 'cp', 'push', 'rm', 'create', 'scale', /* issue 20 */ 'snapshot', 'reset']);
 
 /** Of those, the commands that need the holder's network (issue 17): they start containers, build or pull. */
 const NETWORK_COMMANDS: ReadonlySet<string> = new Set(['up', 'run', 'start', 'restart', 'build', 'pull', 'dash']);
@@ -77,6 +78,7 @@ export async function enterUserNamespaceEarly(argv: readonly string[], env: Node
   if (facts.help || !needsNamespaceCommand(facts.command, argv)) return;
   markUserNamespaceCommand(); // openProjectRuntime moves late when this early move is skipped
   if ((facts.runtime ?? env.HAFEN_RUNTIME) === 'docker') return;
+  if (remoteAsked(argv, env)) return; // issue 19: the runtime is on another host
   if (facts.runtime === undefined && !env.HAFEN_RUNTIME && filesMayChooseRuntime(argv, env, cwd, facts.projectDirectory)) return;
   const [{ needsUserNamespace, rerunInUserNamespace }, { userNamespacesUnavailable }, { embeddedUnavailable }] = await Promise.all([
     import('../runtime/embedded/rootless/enter-namespace.js'),

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { RuntimeName } from '../config/model.js';
+import { parseSshTarget } from '../remote/ssh-target.js';
 
 export type Progress = 'auto' | 'tty' | 'plain' | 'json';
 
@@ -34,13 +35,18 @@ export function addGlobalOptions(program: Command): Command {
     .addOption(new Option('--runtime <runtime>', 'container runtime').choices(['embedded', 'docker']))
     .addOption(
       new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json']).default('auto'),
-    );
+    )
+    // issue 19: the embedded runtime of another Linux host, over ssh.
+    .option('--host <ssh-url>', 'run the containers on another Linux host over ssh: ssh://[user@]host[:port] (default: HAFEN_HOST)');
 }
 
 /** Reads the common options as seen from a (sub)command. */
 export function globalOptions(command: Command): GlobalOptions {
   const o = command.optsWithGlobals<Record<string, unknown>>();
   const runtime = (o.runtime as RuntimeName | undefined) ?? envRuntime(process.env.HAFEN_RUNTIME);
+  // issue 19: `--host` is HAFEN_HOST for everything the command opens (checked here, so a bad one is exit 2 before anything).
+  if (o.host !== undefined) process.env.HAFEN_HOST = o.host as string;
+  if (process.env.HAFEN_HOST) parseSshTarget(process.env.HAFEN_HOST, o.host !== undefined ? '--host' : 'HAFEN_HOST');
   return {
     file: (o.file as string[] | undefined) ?? [],
     // HAFEN_PROJECT names the project as -p does (and before COMPOSE_PROJECT_NAME, which other tools share).

@@ -31,6 +31,10 @@ export const ENVIRONMENT = {
   HAFEN_PUSH_CHUNK_SIZE: 'blobs larger than this many bytes are pushed in chunks of it (default 16 MiB; embedded runtime)',
   // Issue 17, rootless limits.
   HAFEN_CGROUP_PARENT: "a user without root: the cgroup its containers' limits go in, a folder root gave it under each hierarchy (e.g. hafen-alice) or an absolute path on cgroup v2 (default <hierarchy>/hafen-<uid>, or on v2 a delegated systemd user cgroup)",
+  // Issue 19, another host over ssh.
+  HAFEN_HOST: 'ssh://[user@]host[:port]: run the embedded runtime on that Linux host over ssh (as --host)',
+  HAFEN_SSH_COMMAND: 'the ssh program and its options for HAFEN_HOST (default ssh; e.g. "ssh -F ./ssh_config")',
+  HAFEN_REMOTE_COMMAND: 'how hafen runs on the HAFEN_HOST host, as shell words (default hafen)',
 } as const satisfies Record<string, string>;
 
 /** A variable hafen reads. */
@@ -58,8 +62,10 @@ export interface CommandHelp {
 }
 
 // What each command reads, by what it does: load the stack file, reach a runtime, make networks, fetch images.
+/** Issue 19: reaching a runtime on another host. */
+const REMOTE: readonly EnvironmentVariable[] = ['HAFEN_HOST', 'HAFEN_SSH_COMMAND', 'HAFEN_REMOTE_COMMAND'];
 const LOADS: readonly EnvironmentVariable[] = ['COMPOSE_FILE', 'COMPOSE_PATH_SEPARATOR', 'COMPOSE_PROJECT_NAME', 'HAFEN_PROJECT', 'COMPOSE_ENV_FILES', 'COMPOSE_DISABLE_ENV_FILE'];
-const RUNS: readonly EnvironmentVariable[] = ['HAFEN_RUNTIME', 'HAFEN_ROOT', 'XDG_STATE_HOME', 'DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'NO_COLOR'];
+const RUNS: readonly EnvironmentVariable[] = ['HAFEN_RUNTIME', 'HAFEN_ROOT', 'XDG_STATE_HOME', 'DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'NO_COLOR', ...REMOTE];
 const PROJECT = [...LOADS, ...RUNS];
 const CREATES: readonly EnvironmentVariable[] = [...PROJECT, 'HAFEN_PUBLISH_ALL', 'HAFEN_SUBNET_POOL', 'HAFEN_CGROUP_PARENT'];
 const FETCHES: readonly EnvironmentVariable[] = ['HAFEN_MAX_IMAGE_BYTES', 'HAFEN_MAX_LAYER_BYTES', 'HAFEN_INSECURE_REGISTRIES', 'DOCKER_CONFIG'];
@@ -112,6 +118,15 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   scale: { env: [...CREATES, ...FETCHES], example: 'stack scale worker=3 api=2' },
   // Issue 18, push.
   push: { env: [...PROJECT, 'HAFEN_INSECURE_REGISTRIES', 'DOCKER_CONFIG', 'HAFEN_PUSH_CHUNK_SIZE'], example: 'stack push --registry registry.example.com:5000 api worker' },
+  // Issue 19: the remote ends of HAFEN_HOST=ssh://….
+  system: { env: [], codes: QUIET_CODES, example: 'ssh vm hafen system dial-stdio' },
+  'system dial-stdio': { env: ['HAFEN_ROOT', 'HAFEN_SUBNET_POOL', 'HAFEN_CGROUP_PARENT'], example: 'ssh vm hafen system dial-stdio' },
+  'system exec-attach': { env: ['HAFEN_ROOT'], exit: ['N    the command\'s own exit code'], example: 'ssh vm hafen system exec-attach --project shop --container shop-api-1 --spec eyJjb21tYW5kIjpbInNoIl19' },
+  // Issue 20, snapshots and resets.
+  snapshot: { env: PROJECT, example: 'stack snapshot seeded db' },
+  'snapshot ls': { env: PROJECT, example: 'stack snapshot ls --format json' },
+  'snapshot rm': { env: PROJECT, example: 'stack snapshot rm seeded' },
+  reset: { env: [...CREATES], example: 'stack reset seeded db' },
 };
 
 /** The path of a command under the root, as HELP_TEXT keys it: `up`, `image save`; '' for the root. */

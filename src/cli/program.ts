@@ -35,6 +35,8 @@ import { ownShortFlags, RUN_TAKES_VALUE } from './argv-facts.js';
 import { rmCommand } from './commands/rm.js';
 import { createCommand } from './commands/create.js';
 import { scaleCommand } from './commands/scale.js';
+import { systemCommand } from './commands/system.js';
+import { resetCommand, snapshotCommand } from './commands/snapshot.js';
 
 /**
  * Builds the program; `output` receives everything it prints. Given the argv it will parse, only
@@ -93,6 +95,11 @@ export function buildProgram(output: Output, argv?: readonly string[]): Command 
     scaleCommand(output),
     // Issue 18: images to a registry.
     pushCommand(output),
+    // Issue 19: the remote ends of `HAFEN_HOST=ssh://…`.
+    systemCommand(output),
+    // Issue 20: snapshots and resets.
+    snapshotCommand(output),
+    resetCommand(output),
   ]) program.addCommand(command);
   // Help and completion (issue 14): after every command is in, so each gets its environment, exit codes and example.
   if (!single) {

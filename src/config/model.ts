@@ -41,7 +41,7 @@ export interface Stack {
   strictLimits?: boolean;
 }
 
-export type RuntimeName = 'embedded' | 'docker';
+export type RuntimeName = 'embedded' | 'docker' | 'swarm';
 
 /** Finds where a key path was written; falls back to the nearest written parent. */
 export interface SourceMap {
@@ -167,6 +167,57 @@ export interface Service {
   pull_refresh_after?: Millis;
   /** `x-*` keys of the service, kept as written. */
   extensions: Record<string, unknown>;
+  // Issue 18, swarm: the `deploy:` keys a Swarm honours (src/config/deploy-keys.ts); absent when `deploy:` has none of them.
+  /** `deploy.mode`, `labels`, `endpoint_mode`, `placement`, `restart_policy`, `update_config`, `rollback_config`. */
+  deploy?: SwarmDeploy;
+}
+
+/**
+ * Issue 18: `deploy:` as Docker Swarm reads it. The other runtimes take replicas, resources and
+ * restart_policy from it (see `replicas`, `resources`, `restart`) and nothing else.
+ */
+export interface SwarmDeploy {
+  /** `replicated` (default), `global`, `replicated-job`, `global-job`. */
+  mode: DeployMode;
+  /** Labels of the Swarm service itself (`labels:` are the containers'). */
+  labels: Record<string, string>;
+  /** `vip` (Swarm's default) or `dnsrr`. */
+  endpoint_mode?: 'vip' | 'dnsrr';
+  placement: Placement;
+  /** `deploy.restart_policy` as written; absent: `restart:` (see `Service.restart`) as docker stack deploy reads it. */
+  restart_policy?: SwarmRestartPolicy;
+  update_config?: UpdateConfig;
+  rollback_config?: UpdateConfig;
+}
+
+export type DeployMode = 'replicated' | 'global' | 'replicated-job' | 'global-job';
+
+/** Where Swarm may put a service's tasks. */
+export interface Placement {
+  /** `node.role == manager`, `node.labels.zone != east`, … */
+  constraints: string[];
+  /** Spread descriptors (`node.labels.zone`), in order. */
+  preferences: string[];
+  max_replicas_per_node?: number;
+}
+
+/** `deploy.restart_policy` in full. */
+export interface SwarmRestartPolicy {
+  condition: 'none' | 'on-failure' | 'any';
+  delay?: Millis;
+  max_attempts?: number;
+  window?: Millis;
+}
+
+/** `deploy.update_config` / `rollback_config`: how Swarm replaces a service's tasks. */
+export interface UpdateConfig {
+  /** Tasks replaced at once; 0 is all at once. Default 1. */
+  parallelism: number;
+  delay: Millis;
+  failure_action?: 'continue' | 'pause' | 'rollback';
+  monitor: Millis;
+  max_failure_ratio: number;
+  order?: 'stop-first' | 'start-first';
 }
 
 /** One rlimit; -1 is unlimited (RLIM_INFINITY). */
@@ -310,6 +361,8 @@ export interface PortMapping {
   /** Host address to listen on; 127.0.0.1 unless the file says otherwise. */
   host_ip: string;
   protocol: Protocol;
+  /** Issue 18, swarm: `mode:` of the long syntax (`host` or `ingress`), absent when not written (Swarm: ingress). */
+  mode?: 'host' | 'ingress';
 }
 
 export interface Link {
@@ -395,6 +448,8 @@ export interface Network {
   driver_opts: Record<string, string>;
   attachable: boolean;
   enable_ipv6: boolean;
+  /** Issue 18, swarm: `driver: overlay` as written (a Swarm's networks are overlays anyway); absent: bridge. */
+  driver?: 'overlay';
 }
 
 /** One `ipam.config` entry. */

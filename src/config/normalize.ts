@@ -72,6 +72,8 @@ function networkOf(project: string, name: string, raw: RawNetwork | null, ctx: N
   };
   const subnet = net.ipam[0]?.subnet;
   if (subnet !== undefined) net.subnet = subnet;
+  // Issue 18, swarm: kept so the runtimes without a swarm refuse it by name (swarm-support.ts).
+  if (raw?.driver === 'overlay') net.driver = 'overlay';
   return net;
 }
 

@@ -22,6 +22,8 @@ export interface RawPortLong {
   published?: number | string;
   host_ip?: string;
   protocol?: Protocol;
+  /** Issue 18, swarm: `host` or `ingress` (Swarm's publish mode); the other runtimes always publish on the host. */
+  mode?: 'host' | 'ingress';
 }
 
 const SHAPE = 'expected "80", "8080:80" or "127.0.0.1:8080:80", each with an optional /tcp or /udp';
@@ -37,10 +39,11 @@ function parseLong(value: RawPortLong, defaultIp: string): PortMapping[] {
   const hostIp = checkIp(value.host_ip ?? defaultIp);
   const protocol = value.protocol ?? 'tcp';
   const target = checkPort(value.target, 'container');
-  if (value.published === undefined) return [mapping(target, undefined, hostIp, protocol)];
+  const withMode = (m: PortMapping): PortMapping => (value.mode === undefined ? m : { ...m, mode: value.mode });
+  if (value.published === undefined) return [withMode(mapping(target, undefined, hostIp, protocol))];
   const published = typeof value.published === 'number' ? [value.published] : range(value.published, 'host', true);
   if (published.length !== 1) throw new ValueError(`a host port range needs a container port range of the same length; got published ${value.published} for target ${target}`);
-  return [mapping(target, checkPort(published[0]!, 'host', true), hostIp, protocol)];
+  return [withMode(mapping(target, checkPort(published[0]!, 'host', true), hostIp, protocol))];
 }
 
 function parseShort(text: string, defaultIp: string): PortMapping[] {

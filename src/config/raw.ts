@@ -123,8 +123,14 @@ export interface RawService {
   deploy?: {
     replicas?: number;
     resources?: { limits?: RawLimits; reservations?: RawReservations };
-    restart_policy?: { condition?: 'none' | 'on-failure' | 'any'; max_attempts?: number };
+    restart_policy?: { condition?: 'none' | 'on-failure' | 'any'; max_attempts?: number; delay?: Duration; window?: Duration };
     mode?: 'replicated' | 'global' | 'replicated-job' | 'global-job';
+    // Issue 18, swarm (src/config/deploy-keys.ts).
+    labels?: ListOrDict;
+    endpoint_mode?: 'vip' | 'dnsrr';
+    placement?: { constraints?: string[]; preferences?: { spread: string }[]; max_replicas_per_node?: number };
+    update_config?: RawUpdateConfig;
+    rollback_config?: RawUpdateConfig;
   };
   mem_limit?: Size;
   cpus?: number | string;
@@ -198,6 +204,16 @@ export interface RawFileReference {
   mode?: string | number;
 }
 
+/** Issue 18, swarm: `deploy.update_config` / `rollback_config` as written. */
+export interface RawUpdateConfig {
+  parallelism?: number;
+  delay?: Duration;
+  failure_action?: 'continue' | 'pause' | 'rollback';
+  monitor?: Duration;
+  max_failure_ratio?: number | string;
+  order?: 'stop-first' | 'start-first';
+}
+
 /** `deploy.resources.reservations`. */
 export interface RawReservations {
   memory?: Size;
@@ -221,7 +237,7 @@ export interface RawNetwork {
   name?: string;
   external?: boolean;
   internal?: boolean;
-  driver?: 'bridge';
+  driver?: 'bridge' | 'overlay';
   driver_opts?: Record<string, string | number>;
   attachable?: boolean;
   enable_ipv6?: boolean;

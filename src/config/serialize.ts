@@ -10,6 +10,7 @@ import { formatDuration } from './units.js';
 import { formatMode } from './volumes.js';
 import { serializeProcessKeys } from './process-keys-serialize.js';
 import { serializeFileObjects, serializeServiceExtras } from './serialize-extras.js';
+import { serializeSwarmDeploy } from './deploy-keys.js';
 
 type Doc = Record<string, unknown>;
 
@@ -32,6 +33,14 @@ export function serializeStack(stack: Stack): Doc {
 }
 
 function serializeService(s: Service): Doc {
+  const doc = serviceDoc(s);
+  // Issue 18, swarm: the Swarm deploy keys join the reservations already under `deploy:`.
+  const swarm = serializeSwarmDeploy(s.deploy);
+  if (Object.keys(swarm).length > 0) doc.deploy = { ...(doc.deploy as Doc | undefined), ...swarm };
+  return doc;
+}
+
+function serviceDoc(s: Service): Doc {
   return compact({
     image: s.image,
     // With dockerfile_inline there is no Dockerfile to name (Compose prints none).
@@ -51,7 +60,7 @@ function serializeService(s: Service): Doc {
     volumes_from: orNone(s.volumes_from.map((v) => (v.read_only ? `${v.service}:ro` : v.service))),
     tmpfs: orNone(s.tmpfs),
     networks: s.network_mode ? undefined : mapValues(s.networks, (n) => compact({ aliases: orNone(n.aliases), ipv4_address: n.ipv4_address, ipv6_address: n.ipv6_address, mac_address: n.mac_address })),
-    ports: orNone(s.ports.map((p) => compact({ target: p.target, published: p.published, host_ip: p.host_ip, protocol: p.protocol }))),
+    ports: orNone(s.ports.map((p) => compact({ target: p.target, published: p.published, host_ip: p.host_ip, protocol: p.protocol, mode: p.mode }))),
     expose: orNone(s.expose),
     links: orNone(s.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`))),
     external_links: s.external_links,
@@ -141,6 +150,7 @@ function serializeNetwork(n: Network, name: string | undefined): Doc {
     name,
     external: n.external || undefined,
     internal: n.internal || undefined,
+    driver: n.driver,
     driver_opts: orNone(n.driver_opts),
     attachable: n.attachable || undefined,
     enable_ipv6: n.enable_ipv6 || undefined,

@@ -16,6 +16,7 @@ import type { RawService } from './raw.js';
 import { parseCpus, parseDuration, parseSize } from './units.js';
 import { parseVolume } from './volumes.js';
 import { serviceExtras } from './service-extras.js';
+import { swarmDeployOf } from './deploy-keys.js';
 import type { DroppedTail } from './shell-words.js';
 
 /** What normalizing a service needs beyond the service itself. */
@@ -121,6 +122,9 @@ export function normalizeService(name: string, raw: RawService, ctx: NormalizeCo
     ...serviceExtras(name, raw, issues),
   };
   Object.assign(service, processKeysOf(name, raw, issues, ctx.dir));
+  // Issue 18, swarm: the deploy keys only a Swarm honours.
+  const deploy = swarmDeployOf(name, raw, issues);
+  if (deploy) service.deploy = deploy;
   // Sharing another service's IPC or PID namespace needs it running first (as Compose adds it to depends_on).
   for (const { key, service: dep } of namespaceServices(service)) {
     if (Object.hasOwn(service.depends_on, dep)) continue;

@@ -6,7 +6,8 @@
  * ran, in what order, and what overlapped.
  */
 import type { Millis } from '../config/model.js';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, SnapshotError } from '../errors.js';
+import type { SnapshotInfo, SnapshotOptions } from '../runtime/snapshot-types.js';
 import {
   Label,
   type BuildEvent,
@@ -320,6 +321,39 @@ export class InMemoryRuntime implements Runtime {
   private tell(action: ContainerEventAction, name: string, extra: Partial<ContainerEvent> = {}): void {
     const info = this.info(name);
     if (info) this.hub.emit({ time: new Date(this.clock.now()).toISOString(), action, id: info.id, name, image: info.image, labels: info.labels, ...extra });
+  }
+
+  // Snapshots and resets (issue 20): the copied-in files of each container, kept by snapshot name.
+  private readonly snapshots = new Map<string, { info: SnapshotInfo; files: Map<string, Map<string, Buffer>> }>();
+
+  async snapshot(project: string, name: string, containers: string[], _opts?: SnapshotOptions): Promise<SnapshotInfo> {
+    return this.record('snapshot', name, async () => {
+      const files = new Map(containers.map((c) => [c, new Map(this.must(c).files ?? [])]));
+      const services = [...new Set(containers.map((c) => this.must(c).spec.labels[Label.service] ?? c))].sort();
+      const info: SnapshotInfo = { name, project, services, containers: [...containers].sort(), volumes: [], size: 0, createdAt: new Date(this.clock.now()).toISOString() };
+      this.snapshots.set(`${project}/${name}`, { info, files });
+      return info;
+    });
+  }
+
+  async listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return [...this.snapshots.values()].map((s) => s.info).filter((i) => i.project === project);
+  }
+
+  async removeSnapshot(project: string, name: string): Promise<void> {
+    if (!this.snapshots.delete(`${project}/${name}`)) throw new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${project}`);
+  }
+
+  async resetToSnapshot(project: string, name: string, containers: string[]): Promise<void> {
+    await this.record('resetToSnapshot', name, async () => {
+      const s = this.snapshots.get(`${project}/${name}`);
+      if (!s) throw new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${project}`);
+      for (const c of containers) {
+        const held = s.files.get(c);
+        if (!held) throw new SnapshotError(`snapshot ${name} does not hold container ${c}`);
+        this.must(c).files = new Map(held);
+      }
+    });
   }
 
   // Pause, processes and copies: a flag, one made-up process, files kept in memory (regular files only).

@@ -7,7 +7,8 @@ import type { Protocol, Stack } from '../config/model.js';
 import { StackError } from '../errors.js';
 import type { EventSink } from '../executor/events.js';
 import { downStack } from '../orchestrator/down.js';
-import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
+import { withProjectLock, type ProjectRuntime } from '../orchestrator/project-runtime.js';
+import type { SnapshotInfo } from '../runtime/snapshot-types.js';
 import { Label, type ContainerInfo, type ExecResult, type LogLine } from '../runtime/runtime.js';
 
 /** Which published port: of which instance (1-based, default 1) and protocol (default tcp). */
@@ -22,6 +23,13 @@ export interface ExecInOptions {
   env?: Record<string, string>;
   user?: string;
   workingDir?: string;
+}
+
+/** Which services a snapshot holds (all when none is named), and whether they are stopped for it (issue 20). */
+export interface SnapshotInOptions {
+  services?: string[];
+  /** Stop them gracefully first and start them again after, instead of freezing them while copied. */
+  stop?: boolean;
 }
 
 export interface DownOptions {
@@ -81,6 +89,35 @@ export class RunningStack implements AsyncDisposable {
     this.assertUp();
     const all = await this.opened.runtime.listContainers({ [Label.project]: this.project });
     return all.filter((c) => c.labels[Label.oneOff] === undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  // Snapshots and resets (issue 20; embedded runtime).
+  /**
+   * Saves the state of `services` (all when none is named: their writable layers and named volumes) as
+   * snapshot `name`, replacing one of that name; running ones are frozen while it is copied.
+   */
+  async snapshot(name: string, options: SnapshotInOptions = {}): Promise<SnapshotInfo> {
+    this.assertUp();
+    const { snapshotStack } = await import('../orchestrator/snapshots.js');
+    return withProjectLock(this.opened.root, this.project, () =>
+      snapshotStack(this.stack, name, { runtime: this.opened.runtime, sink: this.sink, root: this.opened.root, services: options.services ?? [], ...(options.stop ? { stop: true } : {}) }),
+    );
+  }
+
+  /**
+   * Puts the services back to snapshot `name` (all it holds when none is named) in constant time, and
+   * resolves once they are ready again; dependents with `depends_on: {restart: true}` are restarted.
+   */
+  async reset(name: string, options: { services?: string[] } = {}): Promise<void> {
+    this.assertUp();
+    const { resetStack } = await import('../orchestrator/snapshots.js');
+    await withProjectLock(this.opened.root, this.project, () => resetStack(this.stack, name, { runtime: this.opened.runtime, sink: this.sink, root: this.opened.root, services: options.services ?? [] }));
+  }
+
+  /** The stack's snapshots, oldest first. */
+  async snapshots(): Promise<SnapshotInfo[]> {
+    this.assertUp();
+    return this.opened.runtime.listSnapshots(this.project);
   }
 
   /** Stops and removes everything of the stack (and its supervisor); named volumes only with `volumes`. Once done, again is a no-op. */

@@ -51,15 +51,17 @@ export async function buildImages(stack: Stack, services: readonly Service[], op
   const request = (service: Service, tag: string) =>
     buildRequest(stack, service.build!, tag, { args: opts.args, noCache: service.build!.no_cache || opts.noCache, labels: { [Label.project]: stack.name } });
   const tagOf = (service: Service) => service.image ?? `${stack.name}-${service.name}`;
-  if (opts.runtime === 'docker') {
+  // issue 19: on a remote host (HAFEN_HOST) the embedded runtime there builds, from the context sent to it.
+  const remote = opts.runtime === 'embedded' && Boolean(process.env.HAFEN_HOST);
+  if (opts.runtime === 'docker' || remote) {
     // The engine builds: the same context and Dockerfile, its own cache.
     const { openProjectRuntime } = await import('./project-runtime.js');
-    const opened = await openProjectRuntime(stack.name, { runtime: 'docker', supervise: false, stack });
+    const opened = await openProjectRuntime(stack.name, { runtime: remote ? 'embedded' : 'docker', supervise: false, stack });
     try {
       for (const service of services) {
         const tag = tagOf(service);
         const started = performance.now();
-        onEvent({ kind: 'service-start', service: service.name, tag, runtime: 'docker' });
+        onEvent({ kind: 'service-start', service: service.name, tag, runtime: remote ? 'embedded' : 'docker' });
         const info = await opened.runtime.buildImage(
           request(service, tag),
           (e) => {

@@ -72,7 +72,11 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
       const kept = takeCreatedHostPaths(opened.root, stack.name);
       if (kept.length > 0) options.say?.(`kept the folders up made for bind mounts (they may hold data): ${kept.map((k) => displayPath(stack, k.path)).join(', ')}`);
       if (!embedded) await sweepEngine(opened, stack.name, options.volumes === true).finally(() => opened.close());
-      else {
+      // issue 19: on a remote host the forwarder here, the supervisor and the ledger there.
+      else if (opened.remote && opened.target) {
+        const { finishRemoteDown } = await import('../remote/remote-lifecycle.js');
+        await finishRemoteDown({ remote: opened.remote, target: opened.target, root: opened.root }, stack.name, options.volumes === true).finally(() => opened.close());
+      } else {
         await opened.close();
         await traced('cleanup-project', undefined, () => cleanupProject(opened.root, stack.name, options.volumes === true));
       }
@@ -104,7 +108,8 @@ export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Pr
     if (left.length > 0) return;
     removeReadiness(opened.root, project);
     await opened.supervisor?.shutdown();
-    if (opened.runtime.name === 'embedded') await cleanupProject(opened.root, project, false);
+    if (opened.remote) await opened.remote.shutdownSupervisor().then(() => opened.remote!.cleanupProject(false)); // issue 19
+    else if (opened.runtime.name === 'embedded') await cleanupProject(opened.root, project, false);
   } catch {
     // The error that made `up` fail is the one to report; `down` finishes this.
   }

@@ -44,6 +44,7 @@ export function startSupervisorEarly(
 ): EarlySupervisor | undefined {
   const unused = (): undefined => void standby?.dismiss();
   if (chooseRuntime(runtime).runtime !== 'embedded') return unused();
+  if (process.env.HAFEN_HOST) return unused(); // issue 19: the supervisor is on the remote host
   if (needsUserNamespace()) return unused(); // a user without root: the supervisor starts inside its namespaces, after the re-run
   try {
     if (project && fs.existsSync(projectDir(root, project))) {

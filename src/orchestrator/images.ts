@@ -15,6 +15,11 @@ export async function openImageService(runtime: RuntimeName | undefined, opts: {
     const [{ DockerImageService }, { connectEngine }] = await Promise.all([import('../runtime/docker/docker-image-service.js'), import('../runtime/docker/engine.js')]);
     return new DockerImageService(connectEngine());
   }
+  // issue 19: the image store of a remote host is not reached by these commands yet; never this machine's in its place.
+  if (process.env.HAFEN_HOST) {
+    const { StackError } = await import('../errors.js');
+    throw new StackError('E_REMOTE', `remote host ${process.env.HAFEN_HOST}: the image commands (images, rmi, prune, image, push) do not reach it yet; run them there (ssh to it and run hafen)`, 2);
+  }
   // A user without root: the command runs again inside the user's namespaces, where unpacked layers keep their owners (issue 17).
   const { needsUserNamespace, rerunInUserNamespace } = await import('../runtime/embedded/rootless/enter-namespace.js');
   if (needsUserNamespace()) await rerunInUserNamespace(opts.say ?? ((line) => process.stderr.write(`${line}\n`)));

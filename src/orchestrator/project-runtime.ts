@@ -20,6 +20,8 @@ import { userNamespacesUnavailable } from '../runtime/embedded/rootless/userns-p
 import { isRootless } from '../runtime/embedded/rootless/user-namespace.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
 import { dropEarlySupervisor, type EarlySupervisor } from './early-supervisor.js';
+import type { RemoteRuntime } from '../remote/remote-runtime.js';
+import { remoteTarget, type SshTarget } from '../remote/ssh-target.js';
 
 export { dockerStateRoot };
 
@@ -30,6 +32,11 @@ export interface ProjectRuntime {
   /** The state root (embedded). */
   readonly root: string;
   close(): Promise<void>;
+  // issue 19: a project on another host over ssh (`HAFEN_HOST=ssh://…`); `root` is then this machine's state for that host.
+  /** The remote runtime, when the project lives on another host. */
+  readonly remote?: RemoteRuntime;
+  /** Where it lives. */
+  readonly target?: SshTarget;
 }
 
 export interface OpenOptions {
@@ -88,6 +95,14 @@ export function chooseRuntime(asked: RuntimeName | undefined, host: HostFacts = 
 
 /** Opens the runtime of `project`. */
 export async function openProjectRuntime(project: string, options: OpenOptions): Promise<ProjectRuntime> {
+  // issue 19: the embedded runtime of another host, reached over ssh; nothing of it starts here.
+  const target = remoteTarget();
+  if (target) {
+    dropEarlySupervisor(options.early);
+    if (options.runtime !== undefined && options.runtime !== 'embedded') throw new UsageError(`HAFEN_HOST=${target.url} names a host for the embedded runtime; the ${options.runtime} runtime is reached with DOCKER_HOST${options.runtime === 'docker' ? ' or ships:' : ''}`);
+    const { openRemoteProject } = await import('../remote/open-remote.js');
+    return openRemoteProject(target, project, options);
+  }
   const choice = chooseRuntime(options.runtime);
   if (choice.why) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(choice.why);
   const root = options.root ?? defaultRoot();

@@ -12,6 +12,7 @@ import { NETWORKING_RULES } from './networking-support.js';
 import { FILES_AND_LOGGING_RULES } from './files-logging-support.js';
 import { VALUES_RULES } from './values-support.js';
 import { ENVIRONMENT_RULES } from './environment-support.js';
+import { SWARM_RULES } from './swarm-support.js';
 
 /** One rule: for one runtime, a key whose value (or whose mere presence) that runtime cannot honour. */
 export interface SupportRule {
@@ -46,6 +47,8 @@ export const SUPPORT_RULES: readonly SupportRule[] = [
   ...MOUNT_RULES,
   // Secrets: environment values beyond the kernel's execve limits, named without their value (environment-support.ts).
   ...ENVIRONMENT_RULES,
+  // Issue 18, swarm: what a Swarm service has no place for (container_name, links, devices, privileged, …; swarm-support.ts).
+  ...SWARM_RULES,
 ];
 
 /** The refusals for `services` (default: all; `[]` is none) of the stack on `runtime`, located where each key is written. */

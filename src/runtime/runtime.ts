@@ -3,6 +3,7 @@
  * suite in e2e/ tests. A runtime knows nothing of stacks beyond the labels and names it is handed:
  * the executor turns plan operations into these calls.
  */
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from './snapshot-types.js';
 import type { BlkioConfig, Bytes, Healthcheck, Logging, Millis, PortMapping, Protocol, Resources, RuntimeName, Sensitive, BindPropagation } from '../config/model.js';
 
 /** Labels every resource carries, so observed state is read back from the runtime. */
@@ -404,7 +405,29 @@ export interface Runtime {
   copyFromContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void>;
   /** Copies `src` on this host to `dest`, a path in the container (running or not), by `docker cp`'s rules. */
   copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void>;
+
+  // issue 19: a runtime on another host, whose container addresses do not route from here.
+  /** Runs a `ready:` tcp or http probe from where the containers are (absent: the executor connects from this process). */
+  probeEndpoint?(probe: EndpointProbe, signal: AbortSignal): Promise<{ status: 'ok' | 'pending' | 'fatal'; detail: string }>;
+  // Snapshots and resets (issue 20, src/runtime/snapshot-types.ts): `stack snapshot`, `stack reset`.
+  /**
+   * Saves the writable layers of `containers` (all of `project`) and of the project's named volumes
+   * they use as snapshot `name` (replacing one of that name); running ones are frozen meanwhile.
+   */
+  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo>;
+  /** The project's snapshots, oldest first. */
+  listSnapshots(project: string): Promise<SnapshotInfo[]>;
+  /** Removes a snapshot (and the layers only it held); a SnapshotError when there is none. */
+  removeSnapshot(project: string, name: string): Promise<void>;
+  /**
+   * Puts stopped `containers` (and the named volumes of the snapshot they use) back to snapshot `name`:
+   * a new empty writable layer over the snapshot's layers; the old one is removed. Starts nothing.
+   */
+  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void>;
 }
+
+/** A tcp or http readiness probe of one endpoint (issue 19: run on the remote host). */
+export type EndpointProbe = { kind: 'tcp'; host: string; port: number } | { kind: 'http'; host: string; port: number; path: string; status: number };
 
 /** A container's processes: column titles (UID PID PPID C STIME TTY TIME CMD) and one row per process. */
 export interface ProcessTable {

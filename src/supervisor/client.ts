@@ -28,6 +28,7 @@ import type {
   ProcessTable,
 } from '../runtime/runtime.js';
 import { absoluteHostPath } from './host-paths.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../runtime/snapshot-types.js';
 import { EVENTS_METHOD, fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
 import { specToWire } from './wire-spec.js';
 import { withSocketAddress } from './socket-address.js';
@@ -248,6 +249,20 @@ export class SupervisorClient implements Runtime {
   }
   copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
     return this.call('copyToContainer', [name, absoluteHostPath(src), dest, opts ?? {}]);
+  }
+
+  // Snapshots and resets (issue 20).
+  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
+    return this.call('snapshot', [project, name, containers, opts ?? {}]);
+  }
+  listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return this.call('listSnapshots', [project]);
+  }
+  removeSnapshot(project: string, name: string): Promise<void> {
+    return this.call('removeSnapshot', [project, name]);
+  }
+  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
+    return this.call('resetToSnapshot', [project, name, containers, opts ?? {}]);
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,11 @@ export const RUNTIME_METHODS = [
   'top',
   'copyFromContainer',
   'copyToContainer',
+  // Snapshots and resets (issue 20): the supervisor holds the containers' locks while it captures or resets.
+  'snapshot',
+  'listSnapshots',
+  'removeSnapshot',
+  'resetToSnapshot',
 ] as const;
 export type RuntimeMethod = (typeof RUNTIME_METHODS)[number];
 

@@ -79,7 +79,7 @@ export function psCommand(output: Output): Command {
           addresses: c.addresses,
           runtime: c.host,
         }));
-        const unsupervised = opened.runtime.name === 'embedded' && !opened.supervisor && rows.some((r) => r.state === 'running');
+        const unsupervised = opened.runtime.name === 'embedded' && !opened.supervisor && !opened.remote && rows.some((r) => r.state === 'running');
         const compose = () => infos.map((c) => composeContainer(c, now, readyOf.get(c.name)));
         if (flags.quiet) {
           // Compose's forms for scripts: IDs, service names, JSON lines, a template.

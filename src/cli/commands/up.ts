@@ -6,6 +6,8 @@ import type { Output } from '../output.js';
 import type { EventSink } from '../../executor/events.js';
 
 interface UpFlags {
+  /** Issue 20: start onto this snapshot. */
+  fromSnapshot?: string;
   /** Rootless without a delegated cgroup: refuse limits that cannot be applied (issue 17). */
   strictLimits?: boolean;
   detach?: boolean;
@@ -75,6 +77,7 @@ export function upCommand(output: Output): Command {
     .addOption(new Option('--attach <service>', 'attached: show only these services\' logs (repeatable)').argParser(serviceListValue).conflicts('detach'))
     .addOption(noAttachOption())
     .addOption(new Option('--dash', 'show the progress in the dashboard, then open it over the running stack').conflicts(['abortOnExit', 'exitCodeFrom']))
+    .option('--from-snapshot <name>', 'put the containers onto snapshot NAME (`stack snapshot`) before they start (issue 20)')
     .option('--strict-limits', 'refuse to start when a memory, cpus or pids limit cannot be applied (a user without root and no delegated cgroup)')
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const globals = globalOptions(command);
@@ -120,8 +123,10 @@ export function upCommand(output: Output): Command {
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
       try {
         const began = new Date().toISOString();
+        // issue 20: `--from-snapshot NAME` puts the containers onto the snapshot before they start.
+        const startUp = flags.fromSnapshot ? (await import('../../orchestrator/snapshots.js')).upFromSnapshot(flags.fromSnapshot) : upStack;
         const upOnce = (sink: EventSink) => withProjectLock(opened.root, stack.name, () =>
-          upStack(stack, {
+          startUp(stack, {
             runtime: opened.runtime,
             sink,
             services,
@@ -163,9 +168,14 @@ export function upCommand(output: Output): Command {
           return;
         }
         if (flags.detach || flags.wait) {
+          // issue 19: a remote project's published ports, reachable here.
+          if (opened.remote && opened.target) await (await import('../../remote/remote-lifecycle.js')).forwardRemotePorts({ remote: opened.remote, target: opened.target, root: opened.root }, stack.name, (l) => output.err(l));
           output.err(`${c.green(stack.name)} is up. \`stack -p ${stack.name} ps\` shows it, \`stack -p ${stack.name} down\` removes it.`);
           return;
         }
+        // issue 19: while attached, a remote project's published ports are reachable here too (until it stops).
+        const remote = opened.remote && opened.target ? { remote: opened.remote, target: opened.target, root: opened.root } : undefined;
+        if (remote) await (await import('../../remote/remote-lifecycle.js')).forwardRemotePorts(remote, stack.name, (l) => output.err(l));
         const containers = (await opened.runtime.listContainers({ [Label.project]: stack.name })).filter((x) => !x.labels[Label.oneOff]);
         output.err(c.dim(`Attached to ${containers.length} containers; Ctrl-C stops them.`));
         const end = await attach({
@@ -184,6 +194,7 @@ export function upCommand(output: Output): Command {
         else if (end.reason === 'all-exited') output.err('every container exited; stopping the stack');
         else output.err('Gracefully stopping… (Ctrl-C again to leave at once)');
         await stopStack(stack, opened.runtime, { sink, ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}) });
+        if (remote) await (await import('../../remote/port-forwarder.js')).stopForwarder(remote.root, stack.name);
         if (end.reason === 'exit') output.exitCode = end.exitCode;
         else if (end.reason === 'interrupt') output.exitCode = 130;
       } finally {

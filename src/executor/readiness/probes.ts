@@ -107,14 +107,22 @@ export function readyProbe(ready: ReadyCheck, container: string, ctx: ReadyProbe
       return {
         check: `tcp ${ready.port}`,
         ...timing,
-        run: (info, signal) => endpointProbe(ctx, info, ready.port, signal, (at) => tcpConnect(at.host, at.port, signal)),
+        run: (info, signal) =>
+          endpointProbe(ctx, info, ready.port, signal, (at) =>
+            // issue 19: a remote runtime probes from its own host.
+            ctx.runtime.probeEndpoint ? ctx.runtime.probeEndpoint({ kind: 'tcp', ...at }, signal) : tcpConnect(at.host, at.port, signal),
+          ),
       };
     case 'http':
       return {
         check: `http :${ready.port}${ready.path}`,
         ...timing,
         run: (info, signal) =>
-          endpointProbe(ctx, info, ready.port, signal, (at) => httpGet(at.host, at.port, ready.path, ready.status, signal)),
+          endpointProbe(ctx, info, ready.port, signal, (at) =>
+            ctx.runtime.probeEndpoint
+              ? ctx.runtime.probeEndpoint({ kind: 'http', ...at, path: ready.path, status: ready.status }, signal)
+              : httpGet(at.host, at.port, ready.path, ready.status, signal),
+          ),
       };
     case 'exec':
       return {

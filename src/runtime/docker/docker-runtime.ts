@@ -3,6 +3,7 @@
  * policies are Docker's own (from the `io.hafen.restart` label), healthchecks are Docker's, and
  * everything is found again by its labels, so `down` sees what a killed run left.
  */
+import { refusedSnapshots } from './snapshot-refusal.js';
 import path from 'node:path';
 import { debuglog } from 'node:util';
 import type Docker from 'dockerode';
@@ -378,6 +379,12 @@ export class DockerRuntime implements Runtime {
   copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
     return copyTo(this.docker, name, src, dest, opts);
   }
+
+  // Snapshots and resets (issue 20): refused on Docker for now (snapshot-refusal.ts).
+  snapshot = refusedSnapshots.snapshot;
+  listSnapshots = refusedSnapshots.listSnapshots;
+  removeSnapshot = refusedSnapshots.removeSnapshot;
+  resetToSnapshot = refusedSnapshots.resetToSnapshot;
 }
 
 function labelFilter(labels: Record<string, string>): string[] {

@@ -7,6 +7,7 @@
  * another machine should reach must be published on a reachable address (`"0.0.0.0:5432:5432"`).
  * Such a dependent is created on its start, once the dependency has its port.
  */
+import { refusedSnapshots } from './snapshot-refusal.js';
 import os from 'node:os';
 import type { Stack } from '../../config/model.js';
 import type {
@@ -247,6 +248,12 @@ export class ShipsRuntime implements Runtime {
   async copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
     return (await this.engineOf(name)).copyToContainer(name, src, dest, opts);
   }
+
+  // Snapshots and resets (issue 20): refused on Docker for now (snapshot-refusal.ts).
+  snapshot = refusedSnapshots.snapshot;
+  listSnapshots = refusedSnapshots.listSnapshots;
+  removeSnapshot = refusedSnapshots.removeSnapshot;
+  resetToSnapshot = refusedSnapshots.resetToSnapshot;
 }
 
 /** What a container to be created at start reports meanwhile. */

@@ -2,6 +2,7 @@
  * The image half of the embedded runtime: builds, lists, removes and prunes images in the
  * content-addressed store. The container half (coming) stands on the same store.
  */
+import { snapshotPins } from './snapshots/snapshot-layers.js';
 import type { BuildEvent, BuildSpec, ImageInfo } from '../runtime.js';
 import { RuntimeError } from '../../errors.js';
 import type { BuilderEvent, BuildResult, ImageResolver } from './builder/index.js';
@@ -65,6 +66,7 @@ export class EmbeddedImages {
   }
 
   prune(opts: PruneOptions = {}): PruneResult {
-    return prune(this.store, opts);
+    // Layers of snapshots, and of containers and volumes reset onto one, stay (issue 20).
+    return prune(this.store, { ...opts, pinned: [...(opts.pinned ?? []), ...snapshotPins(this.store.paths.root)] });
   }
 }

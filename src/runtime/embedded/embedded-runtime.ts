@@ -37,7 +37,12 @@ import { openCgroup } from './cgroups/index.js';
 import { freeze, isFrozen, thaw } from './cgroups/freezer.js';
 import { copyIn, copyOut, restingFs, runningFs, type ContainerFs } from './containers/container-copy.js';
 import { topOfCgroup, topOfProcessTree } from './containers/container-top.js';
-import { imageLayers } from './containers/container-image.js';
+import { containerLayers } from './snapshots/container-layers.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
+import { takeSnapshot } from './snapshots/take-snapshot.js';
+import { resetToSnapshot } from './snapshots/reset-to-snapshot.js';
+import { removeSnapshot } from './snapshots/snapshot-layers.js';
+import { listSnapshotRecords, snapshotInfo } from './snapshots/snapshot-record.js';
 import { cleanupProjectState } from './containers/cleanup-project.js';
 import { ContainerFinder } from './containers/container-finder.js';
 import { SCRATCH } from './containers/container-image.js';
@@ -627,9 +632,63 @@ export class EmbeddedRuntime implements Runtime {
         return;
       }
       const paths = containerPaths(this.root, record.project, name);
-      const layers = imageLayers(this.ctx.store, record.image, path.join(paths.dir, 'empty'), this.ctx.cache.layers);
+      const layers = containerLayers(this.ctx.store, record, path.join(paths.dir, 'empty'), this.ctx.cache.layers);
       const mounts = [...record.binds.map((b) => b.target), ...record.tmpfs.map((t) => t.target), ...layers.hostReadOnly, '/etc/hosts', '/etc/hostname', '/etc/resolv.conf'];
       await fn(restingFs(resource, paths.upper, layers.lower, readOnly, mounts));
+    });
+  }
+
+  // ---- Snapshots and resets (issue 20, ./snapshots/) ----
+
+  /** Runs `fn` with the locks of every container of `names` held (taken in name order, so two callers never deadlock) and each settled. */
+  private async withSettled<T>(names: string[], fn: (now: { record: ContainerRecord; observed: Observed }[]) => Promise<T>): Promise<T> {
+    const order = [...new Set(names)].sort();
+    const held: { record: ContainerRecord; observed: Observed }[] = [];
+    const step = async (i: number): Promise<T> => {
+      if (i === order.length) return fn(names.map((n) => held[order.indexOf(n)]!));
+      return this.mutex.run(order[i]!, async () => {
+        await this.prepared?.drop(order[i]!); // a start prepared on the old layers would mount them
+        held[i] = await this.settleLocked(order[i]!);
+        return step(i + 1);
+      });
+    };
+    return step(0);
+  }
+
+  async snapshot(project: string, name: string, containers: string[], opts: SnapshotOptions = {}): Promise<SnapshotInfo> {
+    return this.withSettled(containers, async (now) => {
+      const states = new Map(now.map((n) => [n.record.name, n.observed.state]));
+      const layout = this.ctx.cgroupLayout();
+      return takeSnapshot(this.ctx, project, name, now.map((n) => n.record), {
+        running: (r) => states.get(r.name) === 'running',
+        freeze: async (r) => {
+          if (this.frozen(r)) return false; // paused already: it stays so
+          if ((r.run?.process.cgroups.length ?? 0) === 0) {
+            this.log(`container ${r.name} has no cgroup to freeze; its layer is copied while it runs`);
+            return false;
+          }
+          await freeze(layout, this.cgroupName(r)).catch((err: Error) => {
+            throw new RuntimeError(`container ${r.name}`, `cannot hold it still for the snapshot: ${err.message}`, { cause: err });
+          });
+          return true;
+        },
+        thaw: (r) => thaw(layout, this.cgroupName(r)),
+      }, opts);
+    });
+  }
+
+  async listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return listSnapshotRecords(this.root, project).map(snapshotInfo);
+  }
+
+  async removeSnapshot(project: string, name: string): Promise<void> {
+    removeSnapshot(this.ctx, project, name);
+  }
+
+  async resetToSnapshot(project: string, name: string, containers: string[], opts: ResetOptions = {}): Promise<void> {
+    await this.withSettled(containers, async (now) => {
+      const states = new Map(now.map((n) => [n.record.name, n.observed.state]));
+      await resetToSnapshot(this.ctx, project, name, now.map((n) => n.record), (r) => (states.get(r.name) ?? this.observe(r).state) === 'running', opts);
     });
   }
 

@@ -10,6 +10,7 @@ import { cleanupLedger } from '../cleanup/index.js';
 import { readMountInfo } from '../mountinfo.js';
 import { projectDir, removeProjectDir } from '../state/index.js';
 import type { RuntimeContext } from './runtime-context.js';
+import { removeProjectSnapshots } from '../snapshots/snapshot-layers.js';
 
 /** Removes everything of `project` (see the module comment). */
 export async function cleanupProjectState(ctx: RuntimeContext, project: string, keepVolumes: boolean): Promise<void> {
@@ -17,9 +18,13 @@ export async function cleanupProjectState(ctx: RuntimeContext, project: string, 
   ctx.log(`Cleaning up project ${project}`);
   if (fs.existsSync(dir)) await cleanupLedger(ctx.ledger(project), { root: ctx.root, log: ctx.log });
   await ctx.ipam.releaseProject(project);
-  if (!fs.existsSync(dir)) return;
+  if (!fs.existsSync(dir)) {
+    if (!keepVolumes) removeProjectSnapshots(ctx, project); // a `down -v` after a `down` (issue 20)
+    return;
+  }
   if (!keepVolumes) {
     removeProjectDir(ctx.root, project);
+    removeProjectSnapshots(ctx, project); // snapshots outlive `down`, not `down -v` (issue 20)
   } else {
     if (readMountInfo().some((m) => m.mountPoint.startsWith(`${dir}/`))) {
       throw new RuntimeError(`project ${project}`, `something is still mounted below ${dir}`);

@@ -93,6 +93,11 @@ export interface ContainerRecord {
   health: Health;
   /** Restarts done by its restart policy (the supervisor's; kept here so they outlive it). */
   restarts?: number;
+  // Snapshots and resets (issue 20).
+  /** Snapshot layers (ChainIDs, base first) between its image and its writable layer, since a reset onto a snapshot. */
+  snapshotLayers?: string[];
+  /** Host ports it had before a reset, published again on the same ports when the file leaves them to chance. */
+  keptPorts?: PortBinding[];
 }
 
 /** The record's file. */

@@ -18,6 +18,7 @@ import { writeInitialNameFiles } from './hosts-sync.js';
 import { findNetwork, type NetworkRecord } from './network-store.js';
 import { reasonOf, type RuntimeContext } from './runtime-context.js';
 import { UndoStack } from './undo-stack.js';
+import { mountLayeredVolumesOf } from '../snapshots/layered-volume.js';
 import { materializeFiles, recordedFiles } from './secret-files.js';
 
 function depthOf(target: string): number {
@@ -66,6 +67,7 @@ export async function createContainer(ctx: RuntimeContext, spec: ContainerSpec):
     });
     await createContainerDirAsync(ledger, paths, spec.name);
     const mounts = resolveMounts(ctx.root, project, spec, paths.dir, mountImage(ctx, spec, image, paths.dir));
+    await mountLayeredVolumesOf(ctx, project, spec.mounts); // volumes reset onto a snapshot (issue 20)
     // Secrets and configs: bound after the volumes they may sit in (stable sort by depth).
     const fileBinds = materializeFiles(spec, paths.dir);
     const binds = [...mounts.binds, ...fileBinds].sort((a, b) => depthOf(a.target) - depthOf(b.target));

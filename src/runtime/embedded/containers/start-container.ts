@@ -21,7 +21,9 @@ import type { LaunchSpec } from '../launcher/spec.js';
 import { processStartTime, type LedgerResource } from '../ledger/ledger.js';
 import { attachContainer, checkAttached, detachContainer, prepareAttach } from '../network/index.js';
 import { containerPaths, type ContainerPaths } from '../state/index.js';
-import { imageLayers } from './container-image.js';
+import { containerLayers } from '../snapshots/container-layers.js';
+import { mountLayeredVolumesOf } from '../snapshots/layered-volume.js';
+import { keptHostPort } from '../snapshots/kept-ports.js';
 import { writeRecord, type ContainerRecord, type RecordProcess, type RecordRun } from './container-record.js';
 import { syncHosts } from './hosts-sync.js';
 import { groupIdsInRootfs } from '../launcher/group-add.js';
@@ -75,7 +77,7 @@ export function processEntries(run: Pick<RecordRun, 'pid' | 'startTime' | 'launc
 async function resolveUser(ctx: RuntimeContext, record: ContainerRecord, roots: string[]): Promise<ResolvedUser> {
   const user = record.spec.user ?? record.image.config.User ?? '';
   const fresh = record.image.digest !== undefined && fs.readdirSync(roots[0]!).length === 0;
-  const key = `${record.image.digest}\0${user}`;
+  const key = `${record.image.digest}\0${(record.snapshotLayers ?? []).join(',')}\0${user}`; // snapshot layers may hold another /etc/passwd (issue 20)
   const known = fresh ? ctx.cache.users.get(key) : undefined;
   if (known) return known;
   const resolved = await resolveUserInRootfs(roots, user);
@@ -147,7 +149,7 @@ export async function prepareStart(ctx: RuntimeContext, record: ContainerRecord)
   const { step, undo } = steps;
   ctx.log(`Starting ${resource}`);
   const config = normalizeContainerConfig(record.image.config); // records written by older versions kept the image's nulls
-  const layers = await step('reading its image', () => imageLayers(ctx.store, record.image, path.join(paths.dir, 'empty'), ctx.cache.layers));
+  const layers = await step('reading its image', () => containerLayers(ctx.store, record, path.join(paths.dir, 'empty'), ctx.cache.layers)); // snapshot layers too (issue 20)
   const user = await step('resolving its user', () => resolveUser(ctx, record, [paths.upper, ...layers.lower]));
   const proc: RecordProcess = await step('preparing its command', () => ({
     command: containerCommand(spec, config),
@@ -159,6 +161,7 @@ export async function prepareStart(ctx: RuntimeContext, record: ContainerRecord)
     ...(spec.privileged ? { privileged: true } : {}),
     ...processOptions(spec),
   }));
+  await step('mounting its layered volumes', () => mountLayeredVolumesOf(ctx, project, spec.mounts)); // issue 20
   const seccomp = await step('compiling its seccomp filter', () => containerSeccompFilter(seccompChoice(spec.securityOpt, spec.privileged), proc.capabilities));
   if (seccomp) proc.seccomp = seccomp.toString('base64');
   if (spec.groupAdd?.length) {
@@ -272,7 +275,7 @@ export async function completeStart(ctx: RuntimeContext, prepared: PreparedStart
           container: name,
           protocol: p.protocol,
           hostIp: p.host_ip || '127.0.0.1',
-          hostPort: p.published ?? 0,
+          hostPort: p.published ?? keptHostPort(record, p) ?? 0, // a reset keeps the ports it had (issue 20)
           targetIp: target,
           targetPort: p.target,
         })),

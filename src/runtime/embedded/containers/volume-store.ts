@@ -9,6 +9,7 @@ import type { VolumeSpec } from '../../runtime.js';
 import { readJsonFile, writeFileAtomic } from '../store/atomic.js';
 import { ensureProjectDir, projectDir } from '../state/index.js';
 import { listProjects, listRecords } from './container-record.js';
+import { removeLayeredParts } from '../snapshots/layered-volume.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -20,6 +21,9 @@ export interface VolumeRecord {
   createdAt: string;
   /** A host folder the volume is (the local driver's `type: none, o: bind, device: PATH`); its data is not ours to delete. */
   device?: string;
+  // Snapshots and resets (issue 20, snapshots/layered-volume.ts).
+  /** Set once the volume was reset onto a snapshot: its layers (ChainIDs, base first) under an upper dir, mounted as overlayfs on its folder. */
+  layers?: string[];
 }
 
 /** A volume found: its record and its folder. */
@@ -80,6 +84,7 @@ export function removeUnusedVolume(root: string, name: string): void {
 
 /** Deletes a volume's data and record. */
 export function deleteVolume(found: FoundVolume): void {
+  removeLayeredParts(found); // a volume reset onto a snapshot: its overlay and upper dir (issue 20)
   fs.rmSync(found.dir, { recursive: true, force: true });
   fs.rmSync(`${found.dir}.json`, { force: true });
 }

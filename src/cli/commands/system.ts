@@ -1,0 +1,39 @@
+/**
+ * `stack system …`: the remote ends of issue 19, run by the CLI of another machine over ssh (hidden
+ * from help: nobody types them). `dial-stdio` serves the project's runtime on stdin/stdout, as
+ * `docker system dial-stdio` does for a Docker engine; `exec-attach` runs one `stack exec` with
+ * the ssh session's terminal.
+ */
+import { Command } from 'commander';
+import type { Output } from '../output.js';
+
+export function systemCommand(output: Output): Command {
+  const system = new Command('system').description('ends of a connection from another machine (issue 19: `HAFEN_HOST=ssh://…`)');
+  system
+    .command('dial-stdio')
+    .description('serve this host\'s embedded runtime on standard input and output (what `HAFEN_HOST=ssh://…` runs here)')
+    .action(async () => {
+      const { serveAgent } = await import('../../remote/agent.js');
+      await serveAgent(process.stdin, process.stdout);
+      // The channel is gone and the project let go of: nothing here is worth waiting for (a
+      // supervisor's half-closed socket or a timer of the runtime would keep Node up for seconds).
+      process.exit(0);
+    });
+  system
+    .command('exec-attach')
+    .description('run a command in a container of a project here, attached to this terminal (what `stack exec` with HAFEN_HOST runs here)')
+    .requiredOption('--project <name>', 'the project')
+    .requiredOption('--container <name>', 'the container')
+    .requiredOption('--spec <encoded>', 'the exec options, encoded')
+    .action(async (flags: { project: string; container: string; spec: string }) => {
+      const [{ openProjectRuntime }, { decodeExec }] = await Promise.all([import('../../orchestrator/project-runtime.js'), import('../../remote/remote-exec.js')]);
+      const opened = await openProjectRuntime(flags.project, { runtime: 'embedded', supervise: false, say: (l) => output.err(l) });
+      try {
+        const result = await opened.runtime.exec(flags.container, { ...decodeExec(flags.spec), interactive: true });
+        output.exitCode = result.exitCode;
+      } finally {
+        await opened.close();
+      }
+    });
+  return system;
+}

@@ -1,0 +1,139 @@
+/**
+ * Published ports of a remote project, reachable on this machine (issue 19): after `up -d`, one
+ * background `ssh -N -L …` per project forwards a free local port on 127.0.0.1 to each published
+ * port on the remote host. Its pid (with its start time, so a reused pid is never killed) and the
+ * forwards are recorded in this machine's state for the remote host; `port` and `ps` read them,
+ * `down` (and the next `up -d`) stop it. The forwarder has its own connection (no ControlMaster
+ * sharing), so killing it is all it takes to close the ports.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StackError } from '../errors.js';
+import { processStartTime } from '../runtime/embedded/ledger/ledger.js';
+import type { ContainerInfo } from '../runtime/runtime.js';
+import type { Forward } from './remote-runtime.js';
+import { sshArgv, type SshTarget } from './ssh-target.js';
+
+/** What is recorded of a running forwarder. */
+export interface ForwarderRecord {
+  pid: number;
+  startTime: string;
+  target: string;
+  forwards: Forward[];
+}
+
+/** How long the forwards may take to open. */
+const OPEN_TIMEOUT_MS = 15_000;
+
+/** The record of `project`'s forwarder under `root` (this machine's state for one remote host). */
+export function forwarderFile(root: string, project: string): string {
+  return path.join(root, 'forwarders', `${project}.json`);
+}
+
+/** The log of `project`'s forwarder (ssh's own messages). */
+function forwarderLog(root: string, project: string): string {
+  return path.join(root, 'forwarders', `${project}.log`);
+}
+
+function alive(record: ForwarderRecord): boolean {
+  return processStartTime(record.pid) === record.startTime;
+}
+
+/** The running forwarder of `project`, or undefined (a record whose process is gone is none). */
+export function readForwarder(root: string, project: string): ForwarderRecord | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(forwarderFile(root, project), 'utf8')) as ForwarderRecord;
+    return alive(record) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops `project`'s forwarder, if one runs, and removes its record and log. */
+export async function stopForwarder(root: string, project: string): Promise<void> {
+  const record = readForwarder(root, project);
+  if (record) {
+    try {
+      process.kill(record.pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+    for (let i = 0; i < 100 && alive(record); i++) await sleep(20);
+    if (alive(record)) process.kill(record.pid, 'SIGKILL');
+  }
+  fs.rmSync(forwarderFile(root, project), { force: true });
+  fs.rmSync(forwarderLog(root, project), { force: true });
+  const dir = path.dirname(forwarderFile(root, project));
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+}
+
+/** A free TCP port on 127.0.0.1 here. */
+function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** The address on the remote host a binding is reached at from there. */
+function remoteAddress(hostIp: string): string {
+  if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';
+  if (hostIp === '::') return '[::1]';
+  return hostIp.includes(':') ? `[${hostIp}]` : hostIp;
+}
+
+/**
+ * (Re)starts `project`'s forwarder for the tcp ports the running `containers` publish on the remote
+ * host; resolves with the forwards once every local port accepts connections.
+ */
+export async function startForwarder(target: SshTarget, root: string, project: string, containers: readonly ContainerInfo[]): Promise<Forward[]> {
+  await stopForwarder(root, project);
+  const seen = new Set<string>();
+  const forwards: Forward[] = [];
+  for (const c of containers) {
+    if (c.state !== 'running') continue;
+    for (const p of c.ports) {
+      const key = `${p.hostIp}:${p.hostPort}`;
+      if (p.protocol !== 'tcp' || p.hostPort <= 0 || seen.has(key)) continue;
+      seen.add(key);
+      forwards.push({ remote: { hostIp: p.hostIp, hostPort: p.hostPort }, local: { hostIp: '127.0.0.1', hostPort: await freeLocalPort() } });
+    }
+  }
+  if (forwards.length === 0) return [];
+  const options = ['-N', '-T', '-o', 'ExitOnForwardFailure=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'ServerAliveInterval=15'];
+  for (const f of forwards) options.push('-L', `127.0.0.1:${f.local.hostPort}:${remoteAddress(f.remote.hostIp)}:${f.remote.hostPort}`);
+  const argv = sshArgv(target, options, undefined);
+  fs.mkdirSync(path.dirname(forwarderFile(root, project)), { recursive: true, mode: 0o700 });
+  const log = fs.openSync(forwarderLog(root, project), 'w', 0o600);
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'ignore', log] });
+  fs.closeSync(log);
+  child.unref();
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  child.once('error', () => (exited = true));
+  if (child.pid === undefined) throw new StackError('E_REMOTE', `remote host ${target.url}: cannot start the port forwarder (${argv[0]})`, 1);
+  const record: ForwarderRecord = { pid: child.pid, startTime: processStartTime(child.pid) ?? '', target: target.url, forwards };
+  fs.writeFileSync(forwarderFile(root, project), JSON.stringify(record), { mode: 0o600 });
+  for (const deadline = Date.now() + OPEN_TIMEOUT_MS; Date.now() < deadline && !exited; await sleep(50)) {
+    const open = await Promise.all(forwards.map((f) => accepts(f.local.hostPort)));
+    if (open.every(Boolean)) return forwards;
+  }
+  const said = fs.readFileSync(forwarderLog(root, project), 'utf8').trim().split('\n').slice(-2).join('; ');
+  await stopForwarder(root, project);
+  throw new StackError('E_REMOTE', `remote host ${target.url}: the published ports could not be forwarded here${said ? ` (${said})` : ''}`, 1);
+}

@@ -1,0 +1,255 @@
+/**
+ * The embedded runtime of another Linux host as the CLI sees it (issue 19): every Runtime call goes
+ * over the ssh channel to the agent there (agent.ts), which serves it through the project's
+ * supervisor. Builds send their context (a tar, .dockerignore applied here); readiness probes run
+ * from the remote host, where container addresses route; published ports read as the local
+ * addresses they are forwarded to, once a forwarder runs (port-forwarder.ts).
+ */
+import fs from 'node:fs';
+import { StackError } from '../errors.js';
+import type {
+  BuildEvent,
+  BuildSpec,
+  ContainerEvent,
+  ContainerInfo,
+  ContainerSpec,
+  ContainerStats,
+  EventOptions,
+  ExecOptions,
+  ExecResult,
+  ExitStatus,
+  ImageInfo,
+  LogLine,
+  LogOptions,
+  NetworkSpec,
+  ProcessTable,
+  Runtime,
+  VolumeSpec,
+} from '../runtime/runtime.js';
+import { specToWire } from '../supervisor/wire-spec.js';
+import type { AgentConnection } from './agent-connection.js';
+import type { RemoteProbe } from './agent-protocol.js';
+import type { ProbeOutcome } from '../executor/readiness/probes.js';
+import { interactiveExec } from './remote-exec.js';
+
+/** A remote published port and the local address it is forwarded to. */
+export interface Forward {
+  remote: { hostIp: string; hostPort: number };
+  local: { hostIp: string; hostPort: number };
+}
+
+export class RemoteRuntime implements Runtime {
+  readonly name = 'embedded' as const;
+  private forwards: Forward[] = [];
+  /** Bind sources already looked up on the remote host (each is said at most once). */
+  private readonly checkedBinds = new Set<string>();
+
+  constructor(
+    readonly connection: AgentConnection,
+    private readonly project: string,
+    private readonly say: (line: string) => void = () => {},
+  ) {}
+
+  /** Says once, for the bind sources of `spec` that exist here but not on the remote host, that binds are the remote host's paths. */
+  private async noteLocalOnlyBinds(spec: ContainerSpec): Promise<void> {
+    const sources = [...new Set(spec.mounts.flatMap((m) => (m.type === 'bind' && !this.checkedBinds.has(m.source) ? [m.source] : [])))];
+    if (sources.length === 0) return;
+    for (const s of sources) this.checkedBinds.add(s);
+    const missing = await this.call<string[]>('missingPaths', [sources]);
+    const localOnly = missing.filter((p) => fs.existsSync(p));
+    if (localOnly.length > 0) {
+      this.say(`${this.connection.target.url}: ${localOnly.join(', ')} ${localOnly.length === 1 ? 'exists' : 'exist'} only on this machine; bind mounts are paths on the remote host (copy ${localOnly.length === 1 ? 'it' : 'them'} there, or use a volume)`);
+    }
+  }
+
+  /** Published ports are reported at these local addresses from now on. */
+  setForwards(forwards: Forward[]): void {
+    this.forwards = forwards;
+  }
+
+  private local(info: ContainerInfo): ContainerInfo {
+    if (this.forwards.length === 0) return info;
+    const ports = info.ports.map((p) => {
+      const f = this.forwards.find((f) => f.remote.hostPort === p.hostPort && f.remote.hostIp === p.hostIp);
+      return f && p.protocol === 'tcp' ? { ...p, ...f.local } : p;
+    });
+    return { ...info, ports };
+  }
+
+  /** The containers' ports as published on the remote host (what a forwarder forwards). */
+  async remoteContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    return this.connection.call('listContainers', [labels]);
+  }
+
+  private call<T>(method: string, args: unknown[], signal?: AbortSignal, onItem?: (item: unknown) => void): Promise<T> {
+    return this.connection.call(method, args, signal, onItem);
+  }
+
+  hasImage(ref: string): Promise<boolean> {
+    return this.call('hasImage', [ref]);
+  }
+  async pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    await this.call('pullImage', [ref], signal, (line) => onProgress?.(line as string));
+  }
+  async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
+    const refuse = (what: string): never => {
+      throw new StackError('E_BUILD', `image ${spec.tag}: ${what} cannot be sent to remote host ${this.connection.target.url} yet; build it there, or drop it from the build`, 2);
+    };
+    if (spec.namedContexts && Object.keys(spec.namedContexts).length > 0) refuse('additional_contexts');
+    if (spec.secrets && spec.secrets.length > 0) refuse('build secrets');
+    if (spec.ssh && spec.ssh.length > 0) refuse('build ssh agents');
+    if (spec.remoteContext) return this.call('buildImage', [spec, null], signal, (e) => onEvent?.(e as BuildEvent));
+    // Loaded only for builds: the context packer (the same the Docker runtime sends an engine).
+    const { packContext } = await import('./context-tar.js');
+    const { tar, dockerfile } = await packContext(spec);
+    const { dockerfileInline: _inline, ...rest } = spec;
+    return this.call('buildImage', [{ ...rest, dockerfile }, tar.toString('base64')], signal, (e) => onEvent?.(e as BuildEvent));
+  }
+  listImages(): Promise<ImageInfo[]> {
+    return this.call('listImages', []);
+  }
+  removeImage(ref: string): Promise<void> {
+    return this.call('removeImage', [ref]);
+  }
+
+  createNetwork(spec: NetworkSpec): Promise<void> {
+    return this.call('createNetwork', [spec]);
+  }
+  removeNetwork(name: string): Promise<void> {
+    return this.call('removeNetwork', [name]);
+  }
+  createVolume(spec: VolumeSpec): Promise<void> {
+    return this.call('createVolume', [spec]);
+  }
+  removeVolume(name: string): Promise<void> {
+    return this.call('removeVolume', [name]);
+  }
+  listNetworks(labels: Record<string, string>): Promise<string[]> {
+    return this.call('listNetworks', [labels]);
+  }
+  listVolumes(labels: Record<string, string>): Promise<string[]> {
+    return this.call('listVolumes', [labels]);
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
+    await this.noteLocalOnlyBinds(spec);
+    return this.local(await this.call('createContainer', [specToWire(spec)]));
+  }
+  async startContainer(name: string): Promise<ContainerInfo> {
+    return this.local(await this.call('startContainer', [name]));
+  }
+  stopContainer(name: string, opts?: { timeout?: number }): Promise<void> {
+    return this.call('stopContainer', [name, opts ?? {}]);
+  }
+  killContainer(name: string, signal?: string): Promise<void> {
+    return this.call('killContainer', signal === undefined ? [name] : [name, signal]);
+  }
+  removeContainer(name: string, opts?: { force?: boolean }): Promise<void> {
+    return this.call('removeContainer', [name, opts ?? {}]);
+  }
+  async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
+    const info = await this.call<ContainerInfo | null>('inspectContainer', [name]);
+    return info ? this.local(info) : undefined;
+  }
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    return (await this.remoteContainers(labels)).map((c) => this.local(c));
+  }
+  waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus> {
+    return this.call('waitContainer', [name], signal);
+  }
+  async *logs(name: string, opts?: LogOptions): AsyncIterable<LogLine> {
+    const { signal, ...rest } = opts ?? {};
+    yield* this.stream<LogLine>('logs', [name, rest], signal);
+  }
+  exec(name: string, opts: ExecOptions): Promise<ExecResult> {
+    if (opts.interactive) return interactiveExec(this.connection.target, this.project, name, opts);
+    return this.call('exec', [name, opts]);
+  }
+  stats(name: string): Promise<ContainerStats> {
+    return this.call('stats', [name]);
+  }
+  async *events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent> {
+    yield* this.stream<ContainerEvent>('events', [labels, opts.since ?? null], opts.signal);
+  }
+
+  pauseContainer(name: string): Promise<void> {
+    return this.call('pauseContainer', [name]);
+  }
+  unpauseContainer(name: string): Promise<void> {
+    return this.call('unpauseContainer', [name]);
+  }
+  top(name: string): Promise<ProcessTable> {
+    return this.call('top', [name]);
+  }
+  copyFromContainer(): Promise<void> {
+    return Promise.reject(this.notYet('`stack cp`'));
+  }
+  copyToContainer(): Promise<void> {
+    return Promise.reject(this.notYet('`stack cp`'));
+  }
+
+  // issue 19: readiness probes from the host the containers are on.
+  /** Runs a tcp or http probe from the remote host. */
+  probeEndpoint(probe: RemoteProbe, signal: AbortSignal): Promise<ProbeOutcome> {
+    return this.call('probe', [probe], signal);
+  }
+
+  /** Stops the project's supervisor there (containers stay; `down` then clears the ledger). */
+  shutdownSupervisor(): Promise<void> {
+    return this.call('shutdownSupervisor', []);
+  }
+  /** Removes everything the project's ledger there still names. */
+  cleanupProject(volumes: boolean): Promise<void> {
+    return this.call('cleanupProject', [volumes]);
+  }
+  /** Which of `paths` do not exist on the remote host. */
+  missingPaths(paths: string[]): Promise<string[]> {
+    return this.call('missingPaths', [paths]);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  private notYet(what: string): StackError {
+    return new StackError('E_REMOTE', `${what} does not work with remote host ${this.connection.target.url} yet; run it on that host`, 2);
+  }
+
+  /** A streaming call as an async iterable: items as they come, until it ends, fails or `signal` aborts. */
+  private async *stream<T>(method: string, args: unknown[], signal: AbortSignal | undefined): AsyncIterable<T> {
+    const queue: T[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    let failure: unknown;
+    const own = new AbortController();
+    const onAbort = (): void => own.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.call<null>(method, args, own.signal, (item) => {
+      queue.push(item as T);
+      wake?.();
+    })
+      .catch((err: unknown) => {
+        if (!own.signal.aborted) failure = err;
+      })
+      .finally(() => {
+        ended = true;
+        wake?.();
+      });
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (failure !== undefined) throw failure;
+        if (ended || own.signal.aborted) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!ended) own.abort(); // the consumer stopped early: the remote side stops too
+    }
+  }
+}

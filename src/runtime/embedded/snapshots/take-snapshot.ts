@@ -1,0 +1,137 @@
+/**
+ * Taking a snapshot (issue 20): the selected containers held still (cgroup freezer; already paused
+ * or stopped ones as they are), their writable layers and the project's named volumes they use
+ * copied aside (`cp -a`: whiteouts, opaque dirs, owners, xattrs and hard links kept), thawed, then
+ * each copy committed as a content-addressed layer over what it stood on (its image, or the
+ * snapshot it was reset onto: so a snapshot of a snapshot holds only what changed since), and the
+ * record written. The containers are frozen only while the copies are made, not while they are hashed.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { RuntimeError, SnapshotError } from '../../../errors.js';
+import { Label } from '../../runtime.js';
+import type { SnapshotInfo, SnapshotOptions } from '../../snapshot-types.js';
+import { commitUpper } from '../builder/layer-commit.js';
+import type { ContainerRecord } from '../containers/container-record.js';
+import type { RuntimeContext } from '../containers/runtime-context.js';
+import { findVolume, type FoundVolume } from '../containers/volume-store.js';
+import { containerPaths } from '../state/index.js';
+import { containerLayers, topChainId } from './container-layers.js';
+import { layerDirsTopFirst, volumeDirs } from './layered-volume.js';
+import { checkSnapshotName, listSnapshotRecords, readSnapshot, snapshotInfo, writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
+import { removeUnreferencedLayers } from './snapshot-layers.js';
+
+/** How the runtime holds a container still: freeze returns whether it froze it (so only those are thawed). */
+export interface Holder {
+  running(record: ContainerRecord): boolean;
+  freeze(record: ContainerRecord): Promise<boolean>;
+  thaw(record: ContainerRecord): void;
+}
+
+/** One writable folder to capture: where it is, what it stands on. */
+interface Capture {
+  key: string;
+  source: string;
+  parent: string | null;
+  /** Layers below, base first (kept in the chain), and their folders top-most first (for the diff). */
+  base: string[];
+  lowerDirs: string[];
+  copy: string;
+}
+
+/** `cp -a` of a folder's contents into a new folder. */
+function copyTree(source: string, target: string, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('cp', ['-a', '--reflink=auto', '--', source, target], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', (err) => reject(new RuntimeError(what, `cannot copy its writable layer: ${err.message}`)));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new RuntimeError(what, `cannot copy its writable layer: ${stderr.trim() || `cp exited ${code}`}`))));
+  });
+}
+
+/** The project's own named volumes the containers mount (a bind-form or another project's volume is not the snapshot's to keep). */
+function volumesOf(ctx: RuntimeContext, project: string, records: ContainerRecord[]): FoundVolume[] {
+  const found = new Map<string, FoundVolume>();
+  for (const r of records) {
+    for (const m of r.spec.mounts) {
+      if (m.type !== 'volume' || m.source === '' || found.has(m.source)) continue;
+      const v = findVolume(ctx.root, m.source, project);
+      if (v && v.record.project === project && !v.record.device) found.set(m.source, v);
+    }
+  }
+  return [...found.values()];
+}
+
+/** Takes snapshot `name` of `records` (containers of `project`); replaces one of that name. */
+export async function takeSnapshot(ctx: RuntimeContext, project: string, name: string, records: ContainerRecord[], holder: Holder, opts: SnapshotOptions = {}): Promise<SnapshotInfo> {
+  checkSnapshotName(name);
+  if (records.length === 0) throw new SnapshotError(`snapshot ${name}: no containers of project ${project} to take it of; bring the stack up first`);
+  const work = path.join(ctx.store.paths.tmp, `snapshot-${process.pid}-${randomBytes(6).toString('hex')}`);
+  fs.mkdirSync(work, { mode: 0o700 });
+  try {
+    const captures: Capture[] = records.map((r, i) => {
+      const paths = containerPaths(ctx.root, project, r.name);
+      return {
+        key: `container:${r.name}`,
+        source: paths.upper,
+        parent: topChainId(ctx.store, r),
+        base: [...(r.snapshotLayers ?? [])],
+        lowerDirs: containerLayers(ctx.store, r, path.join(paths.dir, 'empty'), ctx.cache.layers).lower,
+        copy: path.join(work, `c${i}`),
+      };
+    });
+    const volumes = volumesOf(ctx, project, records);
+    volumes.forEach((v, i) => {
+      const layers = v.record.layers;
+      captures.push({
+        key: `volume:${v.record.name}`,
+        source: layers ? volumeDirs(v).upper : v.dir,
+        parent: layers?.at(-1) ?? null,
+        base: [...(layers ?? [])],
+        lowerDirs: layers ? layerDirsTopFirst(ctx.store, layers, `volume ${v.record.name}`) : [],
+        copy: path.join(work, `v${i}`),
+      });
+    });
+
+    ctx.log(`Taking snapshot ${name} of ${records.map((r) => r.name).join(', ')}${volumes.length ? ` and volumes ${volumes.map((v) => v.record.name).join(', ')}` : ''}`);
+    const running = records.filter((r) => holder.running(r));
+    if (opts.stopped && running.length > 0) throw new RuntimeError(`container ${running[0]!.name}`, 'is running; a snapshot from a clean stop needs it stopped first');
+    const frozen: ContainerRecord[] = [];
+    try {
+      for (const r of running) if (await holder.freeze(r)) frozen.push(r);
+      await Promise.all(captures.map((c) => copyTree(c.source, c.copy, c.key.replace(':', ' '))));
+    } finally {
+      for (const r of frozen) holder.thaw(r);
+    }
+
+    const chains = new Map<string, string[]>();
+    for (const c of captures) {
+      const layer = await commitUpper(ctx.store, c.parent as `sha256:${string}` | null, c.copy, c.lowerDirs);
+      chains.set(c.key, layer ? [...c.base, layer.record.chainId] : c.base);
+    }
+    const previous = readSnapshot(ctx.root, project, name);
+    const record: SnapshotRecord = {
+      version: 1,
+      name,
+      project,
+      createdAt: new Date().toISOString(),
+      containers: Object.fromEntries(
+        records.map((r) => [r.name, { service: r.spec.labels[Label.service] ?? r.name, ...(r.image.digest ? { image: r.image.digest } : {}), layers: chains.get(`container:${r.name}`)! }]),
+      ),
+      volumes: Object.fromEntries(volumes.map((v) => [v.record.name, { layers: chains.get(`volume:${v.record.name}`)! }])),
+      size: 0,
+    };
+    const ids = new Set([...chains.values()].flat());
+    record.size = [...ids].reduce((sum, id) => sum + (ctx.store.layers.get(id as `sha256:${string}`)?.size ?? 0), 0);
+    writeSnapshot(ctx.root, record);
+    // The layers only the replaced snapshot held go.
+    if (previous) removeUnreferencedLayers(ctx, Object.values(previous.containers).flatMap((c) => c.layers).concat(Object.values(previous.volumes).flatMap((v) => v.layers)));
+    ctx.log(`Took snapshot ${name} (${listSnapshotRecords(ctx.root, project).length} in project ${project})`);
+    return snapshotInfo(record);
+  } finally {
+    await fs.promises.rm(work, { recursive: true, force: true });
+  }
+}
