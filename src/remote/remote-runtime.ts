@@ -31,6 +31,7 @@ import type { AgentConnection } from './agent-connection.js';
 import type { RemoteProbe } from './agent-protocol.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
 import { interactiveExec } from './remote-exec.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../runtime/snapshot-types.js';
 
 /** A remote published port and the local address it is forwarded to. */
 export interface Forward {
@@ -192,6 +193,20 @@ export class RemoteRuntime implements Runtime {
   /** Runs a tcp or http probe from the remote host. */
   probeEndpoint(probe: RemoteProbe, signal: AbortSignal): Promise<ProbeOutcome> {
     return this.call('probe', [probe], signal);
+  }
+
+  // Snapshots and resets (issue 20): kept on the remote host, like the containers they capture.
+  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
+    return this.call('snapshot', [project, name, containers, opts ?? {}]);
+  }
+  listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return this.call('listSnapshots', [project]);
+  }
+  removeSnapshot(project: string, name: string): Promise<void> {
+    return this.call('removeSnapshot', [project, name]);
+  }
+  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
+    return this.call('resetToSnapshot', [project, name, containers, opts ?? {}]);
   }
 
   /** Stops the project's supervisor there (containers stay; `down` then clears the ledger). */

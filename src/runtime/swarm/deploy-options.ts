@@ -80,11 +80,12 @@ function fromRestart(r: RestartPolicy): Docker.TaskRestartPolicy | undefined {
 /** `update_config` / `rollback_config` as the API's UpdateConfig; undefined when not written. */
 export function updateConfig(u: UpdateConfig | undefined): Docker.UpdateConfig | undefined {
   if (u === undefined) return undefined;
+  // A zero delay or monitor is left out, as the engine leaves it out of the spec it keeps.
   return {
     Parallelism: u.parallelism,
-    Delay: u.delay * NS_PER_MS,
+    ...(u.delay > 0 ? { Delay: u.delay * NS_PER_MS } : {}),
     ...(u.failure_action !== undefined ? { FailureAction: u.failure_action } : {}),
-    Monitor: u.monitor * NS_PER_MS,
+    ...(u.monitor > 0 ? { Monitor: u.monitor * NS_PER_MS } : {}),
     MaxFailureRatio: u.max_failure_ratio,
     // The API reads an empty order as stop-first; say it so the spec reads back as written.
     Order: u.order ?? 'stop-first',

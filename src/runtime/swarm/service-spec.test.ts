@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadStack } from '../../config/index.js';
 import type { Stack } from '../../config/model.js';
-import { swarmServiceSpec, type SwarmSpecContext } from './service-spec.js';
+import { completionGatedServices, swarmServiceSpec, type SwarmSpecContext } from './service-spec.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -80,7 +80,7 @@ describe('swarmServiceSpec: the container', () => {
 
   it('leaves out what the file does not say (the image decides)', async () => {
     const c = (await specOf('restart: "no"')).TaskTemplate as { ContainerSpec: Record<string, unknown> };
-    for (const key of ['Command', 'Args', 'Dir', 'User', 'Hostname', 'Init', 'ReadOnly', 'HealthCheck', 'Mounts', 'Secrets', 'Configs']) expect(c.ContainerSpec).not.toHaveProperty(key);
+    for (const key of ['Command', 'Args', 'Dir', 'User', 'Hostname', 'Init', 'ReadOnly', 'Healthcheck', 'Mounts', 'Secrets', 'Configs']) expect(c.ContainerSpec).not.toHaveProperty(key);
     expect(c.ContainerSpec.StopGracePeriod).toBe(10 * S);
   });
 });
@@ -89,10 +89,10 @@ describe('swarmServiceSpec: healthcheck', () => {
   it.each([
     ['healthcheck: {test: "curl -f localhost", interval: 2s, timeout: 1s, retries: 5, start_period: 3s}', { Test: ['CMD-SHELL', 'curl -f localhost'], Interval: 2 * S, Timeout: S, Retries: 5, StartPeriod: 3 * S }],
     ['healthcheck: {disable: true}', { Test: ['NONE'] }],
-    ['healthcheck: {interval: 1s}', { Test: [], Interval: S, Timeout: 0, Retries: 0, StartPeriod: 0 }],
+    ['healthcheck: {interval: 1s}', { Interval: S }],
   ])('%s', async (yaml, expected) => {
-    const c = (await specOf(yaml)).TaskTemplate as { ContainerSpec: { HealthCheck: unknown } };
-    expect(c.ContainerSpec.HealthCheck).toEqual(expected);
+    const c = (await specOf(yaml)).TaskTemplate as { ContainerSpec: { Healthcheck: unknown } };
+    expect(c.ContainerSpec.Healthcheck).toEqual(expected);
   });
 });
 
@@ -121,7 +121,7 @@ describe('swarmServiceSpec: deploy', () => {
       'deploy: {update_config: {parallelism: 2, delay: 5s, failure_action: rollback, monitor: 10s, max_failure_ratio: 0.5, order: start-first}}',
       { UpdateConfig: { Parallelism: 2, Delay: 5 * S, FailureAction: 'rollback', Monitor: 10 * S, MaxFailureRatio: 0.5, Order: 'start-first' } },
     ],
-    ['deploy: {rollback_config: {}}', { RollbackConfig: { Parallelism: 1, Delay: 0, Monitor: 0, MaxFailureRatio: 0, Order: 'stop-first' } }],
+    ['deploy: {rollback_config: {}}', { RollbackConfig: { Parallelism: 1, MaxFailureRatio: 0, Order: 'stop-first' } }],
   ])('%s', async (yaml, expected) => {
     expect(await specOf(yaml)).toMatchObject(expected);
   });
@@ -218,5 +218,14 @@ describe('swarmServiceSpec: secrets and configs', () => {
     ]);
     expect(c.Configs).toEqual([{ File: { Name: '/etc/app.conf', UID: '0', GID: '0', Mode: 0o444 }, ConfigID: 'cfg-conf', ConfigName: 'shop_conf_0123abcd' }]);
     expect(JSON.stringify(spec)).not.toContain('s3cret');
+  });
+});
+
+describe('completionGatedServices', () => {
+  it('names the services others wait to complete', async () => {
+    const stack = await load(
+      'name: shop\nservices:\n  migrate: {image: m}\n  db: {image: d}\n  api:\n    image: a\n    depends_on: {migrate: {condition: service_completed_successfully}, db: {condition: service_healthy}}\n',
+    );
+    expect([...completionGatedServices(stack)]).toEqual(['migrate']);
   });
 });

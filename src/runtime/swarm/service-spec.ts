@@ -6,7 +6,7 @@
  * Swarm cannot honour is refused before anything is touched (src/planner/swarm-support.ts).
  */
 import type Docker from 'dockerode';
-import type { FileReference, Healthcheck, HealthcheckField, Service, Volume } from '../../config/model.js';
+import type { FileReference, Healthcheck, HealthcheckField, Service, Stack, Volume } from '../../config/model.js';
 import { Label } from '../runtime.js';
 import { endpointSpec, isJobMode, NS_PER_MS, placement, resources, restartPolicy, serviceMode, updateConfig } from './deploy-options.js';
 import { projectLabels, scopedName, STACK_IMAGE_LABEL } from './stack-names.js';
@@ -42,6 +42,18 @@ export function swarmServiceName(project: string, service: string): string {
   return scopedName(project, service);
 }
 
+/**
+ * The services another one waits for with `service_completed_successfully`: each is deployed as
+ * a job (`SwarmSpecContext.job`), so Swarm runs it to completion once instead of restarting it.
+ */
+export function completionGatedServices(stack: Pick<Stack, 'services'>): Set<string> {
+  const gated = new Set<string>();
+  for (const s of Object.values(stack.services)) {
+    for (const [dep, d] of Object.entries(s.depends_on)) if (d.condition === 'service_completed_successfully') gated.add(dep);
+  }
+  return gated;
+}
+
 /** The whole ServiceSpec of one service. */
 export function swarmServiceSpec(service: Service, ctx: SwarmSpecContext): Docker.ServiceSpec {
   const mode = serviceMode(service, ctx.job ?? false);
@@ -58,7 +70,7 @@ export function swarmServiceSpec(service: Service, ctx: SwarmSpecContext): Docke
     ...(ctx.configHash !== undefined ? { [Label.configHash]: ctx.configHash } : {}),
   };
   const task: Docker.ContainerTaskSpec = {
-    ContainerSpec: containerSpec(service, ctx),
+    ContainerSpec: containerSpec(service, ctx) as Docker.ContainerSpec,
     ...(res ? { Resources: res } : {}),
     ...(restart ? { RestartPolicy: restart } : {}),
     ...(place ? { Placement: place } : {}),
@@ -76,7 +88,14 @@ export function swarmServiceSpec(service: Service, ctx: SwarmSpecContext): Docke
   };
 }
 
-function containerSpec(service: Service, ctx: SwarmSpecContext): Docker.ContainerSpec {
+/**
+ * The Engine API's ContainerSpec: its healthcheck key is `Healthcheck` (dockerode's type spells it
+ * `HealthCheck`, which the engine also reads, but never gives back: a spec read from the engine
+ * would then never equal the one sent).
+ */
+export type SwarmContainerSpec = Omit<Docker.ContainerSpec, 'HealthCheck'> & { Healthcheck?: Docker.HealthConfig };
+
+function containerSpec(service: Service, ctx: SwarmSpecContext): SwarmContainerSpec {
   const dns = {
     ...(service.dns.length ? { Nameservers: [...service.dns] } : {}),
     ...(service.dns_search.length ? { Search: [...service.dns_search] } : {}),
@@ -108,7 +127,7 @@ function containerSpec(service: Service, ctx: SwarmSpecContext): Docker.Containe
     ...(mounts.length ? { Mounts: mounts as unknown as Docker.MountSettings[] } : {}),
     StopGracePeriod: service.stop_grace_period * NS_PER_MS,
     ...(service.stop_signal !== undefined ? { StopSignal: service.stop_signal } : {}),
-    ...(service.healthcheck ? { HealthCheck: swarmHealthcheck(service.healthcheck) } : {}),
+    ...(service.healthcheck ? { Healthcheck: swarmHealthcheck(service.healthcheck) } : {}),
     ...(hosts.length ? { Hosts: hosts } : {}),
     ...(Object.keys(dns).length ? { DNSConfig: dns } : {}),
     ...(service.secrets.length ? { Secrets: service.secrets.map((r) => secretReference(r, ctx)).sort(byName) } : {}),
@@ -121,19 +140,20 @@ function containerSpec(service: Service, ctx: SwarmSpecContext): Docker.Containe
 }
 
 /**
- * The healthcheck in nanoseconds; fields the file left out go as zero/empty, which the engine
- * fills from the image's HEALTHCHECK. Disabled is `["NONE"]`, which switches the image's off too.
+ * The healthcheck in nanoseconds; fields the file left out are not sent, and the engine fills
+ * them from the image's HEALTHCHECK. Disabled is `["NONE"]`, which switches the image's off too.
  * start_interval is not sent: dockerd 20.10 (API 1.41) has no StartInterval.
  */
 export function swarmHealthcheck(h: Healthcheck): Docker.HealthConfig {
   if (h.test[0] === 'NONE') return { Test: ['NONE'] };
   const own = (field: HealthcheckField) => !h.fromImage?.includes(field);
+  // Zero and empty mean "the image's" and are left out, as the engine leaves them out of the spec it keeps.
   return {
-    Test: own('test') ? [...h.test] : [],
-    Interval: own('interval') ? h.interval * NS_PER_MS : 0,
-    Timeout: own('timeout') ? h.timeout * NS_PER_MS : 0,
-    Retries: own('retries') ? h.retries : 0,
-    StartPeriod: own('start_period') ? h.start_period * NS_PER_MS : 0,
+    ...(own('test') && h.test.length > 0 ? { Test: [...h.test] } : {}),
+    ...(own('interval') && h.interval > 0 ? { Interval: h.interval * NS_PER_MS } : {}),
+    ...(own('timeout') && h.timeout > 0 ? { Timeout: h.timeout * NS_PER_MS } : {}),
+    ...(own('retries') && h.retries > 0 ? { Retries: h.retries } : {}),
+    ...(own('start_period') && h.start_period > 0 ? { StartPeriod: h.start_period * NS_PER_MS } : {}),
   };
 }
 
