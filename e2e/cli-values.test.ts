@@ -45,7 +45,7 @@ describe('malformed values are usage errors: exit 2, one line, nothing made', ()
     ['--exit-code-from', ['up', '--exit-code-from', 'nope'], '--exit-code-from nope: no such service'],
     ['a missing -f', ['-f', 'missing.yaml', 'up', '-d'], 'missing.yaml: no such file'],
     ['a missing --env-file', ['--env-file', 'none.env', 'up', '-d'], '--env-file none.env: no such file'],
-    ['HAFEN_RUNTIME', ['up', '-d'], 'HAFEN_RUNTIME=podman: expected "embedded" or "docker"'],
+    ['HAFEN_RUNTIME', ['up', '-d'], 'HAFEN_RUNTIME=podman: expected "embedded", "docker" or "swarm"'],
     // Compose's up/down/logs flags (issue 14: up-flags).
     ['up --scale without =', ['up', '-d', '--scale', 'app'], "option '--scale <service=num>' argument 'app' is invalid. expected SERVICE=NUM"],
     ['up --scale negative', ['up', '-d', '--scale', 'app=-1'], "option '--scale <service=num>' argument 'app=-1' is invalid"],

@@ -76,7 +76,7 @@ describe.skipIf(needs)('the packed package, installed where no compiler is', () 
 
   it('ships what runs and only that: prebuilt parts for x64 and arm64, no tests, no source maps', () => {
     const files = execFileSync('tar', ['-tzf', tarball.file], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    const bundle = ['cli.js', 'cli.cjs', 'cli-bundle.cjs', 'cli-early.cjs', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'].map((f) => `package/dist/${f}`);
+    const bundle = ['cli.js', 'cli.cjs', 'cli-bundle.cjs', 'cli-cold.cjs', 'cli-early.cjs', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'].map((f) => `package/dist/${f}`);
     for (const f of ['package/prebuilds/linux-x64/hafen-run', 'package/prebuilds/linux-x64/hafen.node', 'package/prebuilds/linux-arm64/hafen-run', 'package/prebuilds/linux-arm64/hafen.node', 'package/LICENSE', 'package/schemas/stack.schema.json', ...bundle]) {
       expect(files).toContain(f);
     }

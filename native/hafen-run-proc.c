@@ -233,6 +233,8 @@ static int command_main(void *arg) {
     if (null >= 0) dup2(null, 0);
     dup2(c->outw, 1);
     dup2(c->errw, 2);
+  } else if (c->inr >= 0) {
+    dup2(c->inr, 0); /* an attached stdin without a log (logging: none) */
   }
   hr_exec_command(c->o, c->errfd);
 }
@@ -334,12 +336,18 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
     hr_sendmsg(chan, MSG_PTY, NULL, master);
   }
 
-  /* Wait for the go (EOF: the launch was abandoned). */
-  char go;
+  /* Wait for the go (EOF: the launch was abandoned); it may carry a caller's stdin (an attached run). */
+  char go = 0;
   ssize_t n;
-  while ((n = recv(chan, &go, 1, 0)) < 0 && errno == EINTR) {
+  int attached_in = -1;
+  char gocbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec goiov = {&go, 1};
+  struct msghdr gomh = {.msg_iov = &goiov, .msg_iovlen = 1, .msg_control = gocbuf, .msg_controllen = sizeof gocbuf};
+  while ((n = recvmsg(chan, &gomh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
   }
   if (n <= 0 || go != MSG_GO) _exit(HR_EXIT_SETUP);
+  struct cmsghdr *goc = CMSG_FIRSTHDR(&gomh);
+  if (goc && goc->cmsg_type == SCM_RIGHTS) memcpy(&attached_in, CMSG_DATA(goc), sizeof(int));
 
   sigset_t set;
   block_signals(&set);
@@ -351,12 +359,12 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   prctl(PR_SET_NAME, "hafen-init", 0, 0, 0); /* set up: exec may enter now */
   /* stdin_open: a pipe whose write end init keeps and never writes, so the command's stdin stays open. */
   int in[2] = {-1, -1};
-  if (o->stdin_open && !o->tty && outw >= 0 && pipe2(in, O_CLOEXEC) < 0) {
+  if (attached_in < 0 && o->stdin_open && !o->tty && outw >= 0 && pipe2(in, O_CLOEXEC) < 0) {
     hr_errmsg(err, sizeof err, "pipe: %s", strerror(errno));
     init_fail(chan, err);
   }
   struct command cmd = {.o = o, .errfd = ep[1], .errrd = ep[0], .slave = o->tty ? slave : NULL, .outw = outw,
-                        .errw = errw, .inr = in[0]};
+                        .errw = errw, .inr = attached_in >= 0 ? attached_in : in[0]};
   pid_t child = spawn_command(&cmd);
   if (child < 0) {
     hr_errmsg(err, sizeof err, "fork: %s", strerror(errno));
@@ -365,6 +373,7 @@ int hr_container_init(const struct hr_opts *o, int chan, int outw, int errw) {
   close(ep[1]);
   if (outw >= 0) close(outw), close(errw);
   if (in[0] >= 0) close(in[0]);
+  if (attached_in >= 0) close(attached_in);
   if (master >= 0) close(master);
   char msg[600];
   int code;

@@ -48,6 +48,11 @@
  *                killed, nothing is left, exit 125). Then it writes `started\n` once the command was
  *                exec'd, or `error <message>\n` (a setup failure, or e.g. `exec "nodee": No such file
  *                or directory`), and at the end `exit exited CODE` or `exit signaled SIG`, plus ` oom`.
+ *                Before `go` the caller may write `attach PATH`: the stdin, stdout and stderr a CLI's
+ *                `hafen-run attach-serve PATH` sends (hafen-run-attach.c) become the container's: its
+ *                stdin the command's (with --tty: relayed to the pty, the terminal raw, its size passed
+ *                on, and again at each resize the helper tells), its output written there as well as
+ *                to the log; the terminal is restored at the end.
  *                Without --sync-fd the command starts at once and errors go to stderr.
  *     --log FILE [--log-max BYTES]  stdout and stderr of the command go through pipes to this process,
  *                which appends `<RFC3339Nano UTC> <stdout|stderr> <line>` lines to FILE, rotating it
@@ -354,12 +359,15 @@ struct outer {
   const struct hr_opts *o;
   pid_t init;
   int chan, sigfd, outr, errr, master, stdin_open;
+  /* The caller's stdio: ours, or after `attach` the fds a CLI sent (hafen-run-attach.c); att: the
+   * connection they came on (its 'W' bytes: the terminal was resized; EOF: the CLI's helper went). */
+  int in, out, err, att, attached;
   int init_done, init_status, chan_open, have_status, cmd_status, go_sent, aborted, setup_failed;
   struct hr_log *log;
   long long last_read[2], rest_until[2]; /* per log stream, monotonic ms (see pump) */
   struct termios saved;
   int raw;
-  char sync[64];
+  char sync[512];
   size_t synclen;
 };
 
@@ -381,7 +389,19 @@ static void report_error(const struct outer *r, const char *msg) {
 
 static void resize_pty(const struct outer *r) {
   struct winsize ws;
-  if (r->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(r->master, TIOCSWINSZ, &ws);
+  if (r->master >= 0 && ioctl(r->in, TIOCGWINSZ, &ws) == 0) ioctl(r->master, TIOCSWINSZ, &ws);
+}
+
+/* With a pty: the caller's terminal (ours, or the attached one) in raw mode, its size passed on.
+ * Called when the pty arrives and again when a terminal is attached (either may come first). */
+static void setup_terminal(struct outer *r) {
+  if (r->master < 0) return;
+  if (!r->raw && isatty(r->in) && tcgetattr(r->in, &r->saved) == 0) {
+    struct termios raw = r->saved;
+    cfmakeraw(&raw);
+    r->raw = tcsetattr(r->in, TCSANOW, &raw) == 0;
+  }
+  resize_pty(r);
 }
 
 static void on_chan(struct outer *r) {
@@ -411,17 +431,30 @@ static void on_chan(struct outer *r) {
     struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
     if (!c || c->cmsg_type != SCM_RIGHTS) break;
     memcpy(&r->master, CMSG_DATA(c), sizeof(int));
-    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &r->saved) == 0) {
-      struct termios raw = r->saved;
-      cfmakeraw(&raw);
-      r->raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
-    }
-    resize_pty(r);
+    setup_terminal(r);
     break;
   }
   }
 }
 
+/* `attach PATH`: the CLI's stdio, from its helper at PATH, becomes ours: its stdin goes to the
+ * command (the pty's input with --tty), the command's output to its stdout and stderr as well as to
+ * the log. A failure ends the container before its command ran. */
+static void on_attach(struct outer *r, const char *path) {
+  char err[600];
+  int fds[3], conn;
+  if (hr_attach_connect(path, fds, &conn, err, sizeof err) < 0) {
+    report_error(r, err);
+    kill(r->init, SIGKILL);
+    r->aborted = r->go_sent = 1;
+    return;
+  }
+  r->in = fds[0], r->out = fds[1], r->err = fds[2], r->att = conn;
+  r->attached = r->stdin_open = 1;
+  setup_terminal(r);
+}
+
+/* Lines from the caller before the command runs: `attach PATH` (optional), then `go`. */
 static void on_sync(struct outer *r) {
   ssize_t n = read(r->o->syncfd, r->sync + r->synclen, sizeof r->sync - 1 - r->synclen);
   if (n < 0 && errno == EINTR) return;
@@ -433,13 +466,24 @@ static void on_sync(struct outer *r) {
   }
   r->synclen += (size_t)n;
   r->sync[r->synclen] = 0;
-  char *nl = strchr(r->sync, '\n');
-  if (nl) {
+  char *line = r->sync, *nl;
+  while (!r->go_sent && (nl = strchr(line, '\n'))) {
     *nl = 0;
-    if (!strcmp(r->sync, "go")) hr_sendmsg(r->chan, MSG_GO, NULL, -1);
-    else kill(r->init, SIGKILL), r->aborted = 1;
-    r->go_sent = 1;
-  } else if (r->synclen >= sizeof r->sync - 1) {
+    if (!strncmp(line, "attach ", 7) && !r->attached) {
+      on_attach(r, line + 7);
+    } else if (!strcmp(line, "go")) {
+      /* Without a pty, the attached stdin is the command's own (init hands it over). */
+      hr_sendmsg(r->chan, MSG_GO, NULL, r->attached && !r->o->tty ? r->in : -1);
+      r->go_sent = 1;
+    } else {
+      kill(r->init, SIGKILL);
+      r->aborted = r->go_sent = 1;
+    }
+    line = nl + 1;
+  }
+  r->synclen = strlen(line);
+  memmove(r->sync, line, r->synclen + 1);
+  if (!r->go_sent && r->synclen >= sizeof r->sync - 1) {
     kill(r->init, SIGKILL);
     r->aborted = r->go_sent = 1;
   }
@@ -471,9 +515,10 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads from fd into the log (stream 0/1) or to `to`; returns 0 at EOF (and closes fd). Log pipes
- * are non-blocking and read until empty; a stream read again within LOG_PACE_MS rests that long. */
-static int pump(struct outer *r, int fd, int stream, int to) {
+/* Reads from fd into the log (stream 0/1) and/or to *to (-1: nowhere; set to -1 once a write there
+ * fails); returns 0 at EOF (and closes fd). Log pipes are non-blocking and read until empty; a
+ * stream read again within LOG_PACE_MS rests that long. */
+static int pump(struct outer *r, int fd, int stream, int *to) {
   static char buf[READ_BYTES];
   int logged = r->log && stream >= 0;
   /* At most a pipe's worth per call: a payload that refills the pipe as fast as it is read must not
@@ -487,10 +532,8 @@ static int pump(struct outer *r, int fd, int stream, int to) {
       close(fd);
       return 0;
     }
-    if (!logged) {
-      hr_write_all(to, buf, (size_t)n);
-      return 1;
-    }
+    if (*to >= 0 && hr_write_all(*to, buf, (size_t)n) < 0) *to = -1;
+    if (!logged) return 1;
     hr_log_data(r->log, stream, buf, (size_t)n);
     if ((size_t)n < sizeof buf) break;
   }
@@ -555,7 +598,8 @@ static void await_namespaces(int fd) {
 
 static int run_main(const struct hr_opts *o) {
   HR_T("start");
-  struct outer r = {.o = o, .outr = -1, .errr = -1, .master = -1, .chan_open = 1, .stdin_open = 1};
+  struct outer r = {.o = o, .outr = -1, .errr = -1, .master = -1, .chan_open = 1, .stdin_open = 1,
+                    .in = STDIN_FILENO, .out = STDOUT_FILENO, .err = STDERR_FILENO, .att = -1};
   signal(SIGPIPE, SIG_IGN);
   if (o->detach) {
     setsid();
@@ -636,8 +680,8 @@ static int run_main(const struct hr_opts *o) {
 
   /* Until init is reaped, its messages are read and the output pipes and pty have reached EOF. */
   while (!r.init_done || r.chan_open || r.outr >= 0 || r.errr >= 0 || r.master >= 0) {
-    struct pollfd pf[7];
-    int np = 0, isig = -1, ichan = -1, isync = -1, iout = -1, ierr = -1, iin = -1, ipty = -1;
+    struct pollfd pf[8];
+    int np = 0, isig = -1, ichan = -1, isync = -1, iout = -1, ierr = -1, iin = -1, ipty = -1, iatt = -1;
 #define WATCH(idx, fd_) (idx = np, pf[np].fd = (fd_), pf[np].events = POLLIN, pf[np++].revents = 0)
     WATCH(isig, r.sigfd);
     if (r.chan_open) WATCH(ichan, r.chan);
@@ -654,7 +698,8 @@ static int run_main(const struct hr_opts *o) {
     if (fds[0] >= 0) WATCH(iout, r.outr);
     if (fds[1] >= 0) WATCH(ierr, r.errr);
     if (fds[2] >= 0) WATCH(ipty, r.master);
-    if (r.master >= 0 && r.stdin_open) WATCH(iin, STDIN_FILENO);
+    if (r.master >= 0 && r.stdin_open) WATCH(iin, r.in);
+    if (r.att >= 0) WATCH(iatt, r.att);
 #undef WATCH
     int timeout = wake >= 0 ? (int)(wake - t) : r.init_done ? 1000 : -1;
     int n = poll(pf, (nfds_t)np, timeout);
@@ -665,18 +710,26 @@ static int run_main(const struct hr_opts *o) {
     if (pf[isig].revents & rd) on_signal(&r);
     if (ichan >= 0 && (pf[ichan].revents & rd)) on_chan(&r);
     if (isync >= 0 && (pf[isync].revents & rd)) on_sync(&r);
-    if (iout >= 0 && (pf[iout].revents & rd) && !pump(&r, r.outr, 0, -1)) r.outr = -1;
-    if (ierr >= 0 && (pf[ierr].revents & rd) && !pump(&r, r.errr, 1, -1)) r.errr = -1;
-    if (ipty >= 0 && (pf[ipty].revents & rd) && !pump(&r, r.master, r.log ? 0 : -1, STDOUT_FILENO)) r.master = -1;
+    /* Output goes to the log and, when attached, to the caller's stdout/stderr too. */
+    int none = -1;
+    if (iout >= 0 && (pf[iout].revents & rd) && !pump(&r, r.outr, 0, r.attached ? &r.out : &none)) r.outr = -1;
+    if (ierr >= 0 && (pf[ierr].revents & rd) && !pump(&r, r.errr, 1, r.attached ? &r.err : &none)) r.errr = -1;
+    if (ipty >= 0 && (pf[ipty].revents & rd) && !pump(&r, r.master, r.log ? 0 : -1, !r.log || r.attached ? &r.out : &none)) r.master = -1;
     if (iin >= 0 && r.master >= 0 && (pf[iin].revents & rd)) {
       char buf[4096];
-      ssize_t k = read(STDIN_FILENO, buf, sizeof buf);
+      ssize_t k = read(r.in, buf, sizeof buf);
       if (k > 0) hr_write_all(r.master, buf, (size_t)k);
       else if (k == 0 || errno != EINTR) r.stdin_open = 0;
     }
+    if (iatt >= 0 && (pf[iatt].revents & rd)) {
+      char buf[64];
+      ssize_t k = read(r.att, buf, sizeof buf);
+      if (k > 0 && memchr(buf, 'W', (size_t)k)) resize_pty(&r);
+      else if (k == 0 || (k < 0 && errno != EINTR)) close(r.att), r.att = -1;
+    }
   }
   HR_T("init reaped");
-  if (r.raw) tcsetattr(STDIN_FILENO, TCSANOW, &r.saved);
+  if (r.raw) tcsetattr(r.in, TCSANOW, &r.saved);
   /* Setup failed before the caller's `go`: it is about to send it (it has our pid). Take it (or its
    * EOF) before exiting, for a socket closed with unread data makes the caller's side fail and drop
    * the error line it has not read yet. */
@@ -711,6 +764,7 @@ int main(int argc, char **argv) {
   hr_args_start = argv[0];
   hr_args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
   if (argc > 1 && !strncmp(argv[1], "userns-", 7)) return hr_userns_main(argc, argv); /* rootless (hafen-run-userns.c) */
+  if (argc > 1 && !strcmp(argv[1], "attach-serve")) return hr_attach_serve_main(argc, argv); /* hafen-run-attach.c */
   parse_args(argc, argv, &o);
   return o.exec_mode ? hr_exec_main(&o) : run_main(&o);
 }

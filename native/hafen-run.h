@@ -134,6 +134,10 @@ int hr_sendmsg(int fd, char kind, const char *text, int passfd);
 int hr_userns_main(int argc, char **argv);
 int hr_setgroups_denied(void); /* /proc/self/setgroups says deny (a single-id user namespace) */
 
+/* attached runs (hafen-run-attach.c): `attach-serve` hands the CLI's stdio over; hr_attach_connect takes it */
+int hr_attach_serve_main(int argc, char **argv);
+int hr_attach_connect(const char *path, int fds[3], int *conn, char *err, size_t errlen);
+
 /* filesystem setup (hafen-run-fs.c); each returns 0 or -1 with a message in err */
 int hr_open_in_root(int rootfd, const char *path, int create, mode_t mode, char *err, size_t errlen);
 int hr_setup_rootfs(const struct hr_opts *o, char *err, size_t errlen);

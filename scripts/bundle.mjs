@@ -3,9 +3,12 @@
  * Bundles hafen into the few files the package ships (issue 15: file count; issue 16: start-up):
  *   dist/cli.cjs        `stack` / `hafen`: a CommonJS script (no ES module loader to start) that
  *                       runs dist/cli-bundle.cjs through V8's code cache (src/code-cache.ts)
- *   dist/cli-bundle.cjs the whole CLI as one CommonJS file (src/cli/run-main.ts and all it loads),
- *                       with its code cache for the building Node beside it (*.cache), made by
- *                       running `config -q` on stack.example.yaml once
+ *   dist/cli-bundle.cjs the CLI's hot part as one CommonJS file (src/cli/run-main.ts, all it imports
+ *                       statically, and what config, ps and port load: HOT_ENTRIES), with its code
+ *                       cache for the building Node beside it (*.cache), made by running `config -q`
+ *                       on stack.example.yaml once
+ *   dist/cli-cold.cjs   the rest of the CLI (up/down's executor, runtimes, dashboard, build,
+ *                       registry), read only when a command imports one of its modules (splitCli)
  *   dist/cli-early.cjs  a user without root's move into its namespaces, before the bundle loads
  *   dist/cli.js         the same CLI for `node dist/cli.js` (an ES module door to dist/cli.cjs)
  *   dist/supervisor.js  the per-project supervisor, spawned by path (src/supervisor/spawn.ts)
@@ -14,8 +17,9 @@
  *   dist/chunks/*.js    code those share, and each command's modules, loaded when a command runs
  *   dist/index.d.ts, dist/index.d.cts   the public types, one file each
  * Commands import what they need with `import()`, so with code splitting `stack config -q` loads
- * neither dockerode, nor Ink, nor the image or registry code; in the one-file CLI bundle those
- * modules are there but only run when imported, and the externals are `require`d only then. Ink is
+ * neither dockerode, nor Ink, nor the image or registry code; in the CLI's two bundles those
+ * modules are in the cold one, read and run only when imported, and the externals are `require`d
+ * only then. Ink is
  * ES modules only: the CLI bundle's `ink` is the module src/esm-preload.ts imported before the
  * dashboard (src/dashboard/load.ts).
  *
@@ -117,8 +121,8 @@ function typesStale() {
 /** Removes the previous bundle's files (never tsc's dist/src, dist/bench, ...). */
 function clean() {
   fs.rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
-  for (const f of ['cli.js', 'cli.cjs', 'cli-bundle.cjs', 'cli-early.cjs', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
-  if (fs.existsSync(dist)) for (const f of fs.readdirSync(dist)) if (/^cli-bundle\.cjs\..*\.cache$/.test(f)) fs.rmSync(path.join(dist, f), { force: true });
+  for (const f of ['cli.js', 'cli.cjs', 'cli-bundle.cjs', 'cli-cold.cjs', 'cli-early.cjs', 'supervisor.js', 'rootless-net.js', 'index.js', 'index.cjs']) fs.rmSync(path.join(dist, f), { force: true });
+  if (fs.existsSync(dist)) for (const f of fs.readdirSync(dist)) if (/^cli-(bundle|cold)\.cjs\..*\.cache$/.test(f)) fs.rmSync(path.join(dist, f), { force: true });
 }
 
 /**
@@ -161,6 +165,24 @@ const chalkWithoutDetection = {
 };
 
 /**
+ * commander's `require('node:child_process')` made lazy: it is used only for a command that is a
+ * separate executable (hafen has none), but loading it at start-up brings node:net, streams and
+ * more, a twentieth of `stack --help` (issue 16). Checked: the text must be there once.
+ */
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (text.split(eager).length !== 2) throw new Error(`scripts/bundle.mjs: commander's ${eager} changed; see commanderLazyChildProcess`);
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
  * esbuild's `__toESM` made once per module instead of at every import: the bundle's 200 modules
  * that `import fs from 'node:fs'` or `path` each copied all of the module's properties as getters
  * (a twentieth of `stack ps`). The same module gives the same view, so it is kept in a WeakMap.
@@ -168,6 +190,7 @@ const chalkWithoutDetection = {
 function sharedToEsm(text) {
   const helper = /var __toESM ?= ?/g;
   const found = text.match(helper) ?? [];
+  if (found.length === 0) return text; // a bundle that never imports CommonJS
   if (found.length !== 1) throw new Error(`scripts/bundle.mjs: expected esbuild's one __toESM helper in the CLI bundle, found ${found.length}`);
   const shared =
     'var __hafenToEsmViews = new WeakMap();\n' +
@@ -204,21 +227,127 @@ function withImportMetaUrl(text) {
   return text.replace(STRICT, (m) => `${m}var __hafenImportMetaUrl = require('node:url').pathToFileURL(__filename).href;\n`);
 }
 
-/** Builds dist/cli-bundle.cjs, its loader dist/cli.cjs, the ES module door dist/cli.js and the shipped code cache. */
+/**
+ * The modules a short command needs beyond what run-main.ts imports statically (issue 16: `config`,
+ * `ps`, `port`, `--help` read only the hot bundle). Every module these and run-main.ts reach by
+ * static imports is hot; whatever else a command loads with `import()` (up/down's executor, the
+ * runtimes, the dashboard, build, registry, images) is in the cold bundle, read only when imported.
+ */
+const HOT_ENTRIES = [
+  'src/cli/load.ts', // config, and every command that reads a stack file
+  'src/config/index.ts',
+  'src/config/yaml-output.ts', // `config` without -q
+  'src/cli/project.ts', // ps, port, logs, ...: the project through its supervisor
+  'src/cli/project-only-stack.ts', // `-p NAME ps` without a file
+  'src/orchestrator/ready-records.ts', // ps
+  'src/planner/select.ts', // port
+  'src/errors.ts',
+  'src/runtime/runtime.ts',
+];
+
+/** A bundled module's key: its path from the repository (or `namespace:path` for a plugin's). */
+function moduleKey(resolved) {
+  return resolved.namespace === 'file' ? path.relative(root, resolved.path) : `${resolved.namespace}:${resolved.path}`;
+}
+
+/**
+ * The CLI in two CommonJS bundles that share one set of modules: dist/cli-bundle.cjs (hot: what
+ * short commands need) and dist/cli-cold.cjs (the rest). A hot module's `import()` of a cold one is
+ * `import("hafen-cold:KEY")`, which the loader (src/cli/bin-cjs.ts) answers from the cold bundle's
+ * `loaders`; a cold module's import of a hot one is `require("hafen-hot:KEY")` (or `import()`),
+ * answered from the hot bundle's `__hafenModules`. So no module is in both, and each runs once.
+ */
+async function splitCli(options, hotFile, coldFile) {
+  const hotEntries = new Set(HOT_ENTRIES);
+  /** Dynamic imports of hot code, to files outside `hot` (when known) or HOT_ENTRIES: cold. */
+  const coldWanted = new Set();
+  const hotSide = (hot) => ({
+    name: 'hot-side',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData?.hafenSplit) return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { hafenSplit: true } });
+        if (resolved.errors.length > 0 || resolved.external) return resolved.errors.length > 0 ? undefined : resolved;
+        const key = moduleKey(resolved);
+        if (hot ? hot.has(key) : hotEntries.has(key)) return resolved;
+        coldWanted.add(key);
+        return { path: `hafen-cold:${key}`, external: true };
+      });
+    },
+  });
+  // 1. Which modules are hot: run-main.ts and HOT_ENTRIES with all they import statically.
+  const first = await esbuild.build({ ...options, entryPoints: ['src/cli/run-main.ts'], write: false, metafile: true, plugins: [hotSide(undefined), ...options.plugins] });
+  const hot = new Set(Object.keys(Object.values(first.metafile.outputs)[0].inputs));
+  for (const key of HOT_ENTRIES) if (!hot.has(key)) throw new Error(`scripts/bundle.mjs: HOT_ENTRIES names ${key}, which the CLI never imports`);
+  const coldEntries = [...coldWanted].filter((key) => !hot.has(key)).sort();
+  // 2. The cold bundle: a loader for each module hot code imports; hot modules stay outside.
+  const hotNeeded = new Set();
+  const coldSide = {
+    name: 'cold-side',
+    setup(build) {
+      build.onResolve({ filter: /^hafen-cold-entry$/ }, () => ({ path: 'entry', namespace: 'hafen-cold-entry' }));
+      build.onLoad({ filter: /.*/, namespace: 'hafen-cold-entry' }, () => ({
+        contents: `export const loaders = {\n${coldEntries.map((key) => `  ${JSON.stringify(key)}: () => import(${JSON.stringify(`./${key}`)}),`).join('\n')}\n};\n`,
+        resolveDir: root,
+        loader: 'js',
+      }));
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData?.hafenSplit || args.namespace === 'hafen-cold-entry') return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, namespace: args.namespace, pluginData: { hafenSplit: true } });
+        if (resolved.errors.length > 0 || resolved.external) return resolved.errors.length > 0 ? undefined : resolved;
+        const key = moduleKey(resolved);
+        if (!hot.has(key)) return resolved;
+        hotNeeded.add(key);
+        return { path: `hafen-hot:${key}`, external: true };
+      });
+    },
+  };
+  await esbuild.build({ ...options, entryPoints: ['hafen-cold-entry'], outfile: coldFile, plugins: [coldSide, ...options.plugins] });
+  // 3. The hot bundle, giving the cold one the modules it imports.
+  const shared = [...hotNeeded].sort();
+  const hotEntry = {
+    name: 'hot-entry',
+    setup(build) {
+      build.onResolve({ filter: /^hafen-hot-entry$/ }, () => ({ path: 'entry', namespace: 'hafen-hot-entry' }));
+      build.onLoad({ filter: /.*/, namespace: 'hafen-hot-entry' }, () => ({
+        // A getter each: a module is initialized when the cold bundle first asks for it, not at start-up.
+        contents: [
+          "export * from './src/cli/run-main.ts';",
+          `export const __hafenModules = {\n${shared.map((key) => `  get ${JSON.stringify(key)}() { return require(${JSON.stringify(key.includes(':') ? key : `./${key}`)}); },`).join('\n')}\n};`,
+        ].join('\n'),
+        resolveDir: root,
+        loader: 'js',
+      }));
+    },
+  };
+  await esbuild.build({ ...options, entryPoints: ['hafen-hot-entry'], outfile: hotFile, plugins: [hotEntry, hotSide(hot), ...options.plugins] });
+  return { cold: coldEntries.length, shared: shared.length };
+}
+
+/** The CommonJS bundle as it ships: ASCII only, one __toESM, import() through the loader, import.meta.url. */
+async function finishCjsBundle(file) {
+  const text = withImportMetaUrl(importsThroughLoader(sharedToEsm(asciiOnly(fs.readFileSync(file, 'utf8')))));
+  await esbuild.transform(text, { loader: 'js', format: 'cjs', logLevel: 'silent' }); // still valid JavaScript
+  fs.writeFileSync(file, text);
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Builds dist/cli-bundle.cjs and cli-cold.cjs, their loader dist/cli.cjs, the ES module door dist/cli.js and the shipped code cache. */
 async function bundleCli() {
   const bundleFile = path.join(dist, 'cli-bundle.cjs');
-  await esbuild.build({
-    ...common,
-    entryPoints: ['src/cli/run-main.ts'],
-    outfile: bundleFile,
-    format: 'cjs',
-    plugins: [yamlModule, inkPreloaded, chalkWithoutDetection],
-    define: { 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
-  });
-  const text = withImportMetaUrl(importsThroughLoader(sharedToEsm(asciiOnly(fs.readFileSync(bundleFile, 'utf8')))));
-  await esbuild.transform(text, { loader: 'js', format: 'cjs', logLevel: 'silent' }); // still valid JavaScript
-  fs.writeFileSync(bundleFile, text);
-  const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const coldFile = path.join(dist, 'cli-cold.cjs');
+  await splitCli(
+    {
+      ...common,
+      format: 'cjs',
+      plugins: [yamlModule, inkPreloaded, chalkWithoutDetection, commanderLazyChildProcess],
+      define: { 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
+    },
+    bundleFile,
+    coldFile,
+  );
+  const coldId = await finishCjsBundle(coldFile);
+  const buildId = await finishCjsBundle(bundleFile);
   // The first step of a user without root, before the bundle above loads (src/cli/early-entry.ts).
   const earlyFile = path.join(dist, 'cli-early.cjs');
   await esbuild.build({ ...common, entryPoints: ['src/cli/early-entry.ts'], outfile: earlyFile, format: 'cjs', define: { 'import.meta.url': '__hafenImportMetaUrl' } });
@@ -228,7 +357,7 @@ async function bundleCli() {
     entryPoints: ['src/cli/bin-cjs.ts'],
     outfile: path.join(dist, 'cli.cjs'),
     format: 'cjs',
-    define: { HAFEN_CLI_BUILD_ID: JSON.stringify(buildId) },
+    define: { HAFEN_CLI_BUILD_ID: JSON.stringify(buildId), HAFEN_COLD_BUILD_ID: JSON.stringify(coldId) },
   });
   fs.chmodSync(path.join(dist, 'cli.cjs'), 0o755);
   fs.writeFileSync(
@@ -290,6 +419,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = performance.now();
   const { types } = await bundle(process.argv.includes('--types') ? { types: true } : {});
   const chunks = fs.readdirSync(path.join(dist, 'chunks')).length;
-  const what = `dist/cli.cjs, cli-bundle.cjs, supervisor.js, index.js, index.cjs, ${chunks} chunks${types ? ', index.d.ts and index.d.cts' : ' (types up to date)'}`;
+  const what = `dist/cli.cjs, cli-bundle.cjs, cli-cold.cjs, supervisor.js, index.js, index.cjs, ${chunks} chunks${types ? ', index.d.ts and index.d.cts' : ' (types up to date)'}`;
   console.log(`bundled ${what} in ${Math.round(performance.now() - started)} ms`);
 }

@@ -71,10 +71,18 @@ function writeAtomically(file: string, data: Buffer): void {
 /**
  * Loads and runs the CommonJS `bundle` as `require` would, and returns its exports; the bundle's
  * `__hafenImport(specifier)` is `dynamicImport`. `produce` (build time): write the cache this run
- * makes to that file, whatever was found.
+ * makes to that file, whatever was found. `requireFrom` turns the bundle's `require` into the one it
+ * is given (the cold CLI bundle's `hafen-hot:` modules come from the hot one).
  */
-export function requireCached(bundle: CachedBundle, dynamicImport: (specifier: string) => Promise<unknown>, produce?: string): unknown {
-  const source = fs.readFileSync(bundle.file, 'utf8');
+export function requireCached(
+  bundle: CachedBundle,
+  dynamicImport: (specifier: string) => Promise<unknown>,
+  produce?: string,
+  requireFrom: (require: NodeJS.Require) => NodeJS.Require = (require) => require,
+): unknown {
+  // ASCII only (scripts/bundle.mjs escapes the rest), so read as Latin-1: a plain copy into a
+  // one-byte string, about half the time of decoding UTF-8 (issue 16).
+  const source = fs.readFileSync(bundle.file, 'latin1');
   const user = userCachePath(bundle.buildId);
   const wanted = process.env.NODE_DISABLE_COMPILE_CACHE !== '1' || produce !== undefined;
   // The user's first: it exists only where the shipped one was missing or rejected before.
@@ -85,7 +93,7 @@ export function requireCached(bundle: CachedBundle, dynamicImport: (specifier: s
   if (target !== undefined) process.once('exit', () => writeAtomically(target, script.createCachedData()));
   const module = { exports: {} as unknown, filename: bundle.file, id: bundle.file, loaded: false };
   const wrapper = script.runInThisContext() as BundleFunction;
-  wrapper.call(module.exports, module.exports, Module.createRequire(bundle.file), module, bundle.file, path.dirname(bundle.file), dynamicImport);
+  wrapper.call(module.exports, module.exports, requireFrom(Module.createRequire(bundle.file)), module, bundle.file, path.dirname(bundle.file), dynamicImport);
   module.loaded = true;
   return module.exports;
 }

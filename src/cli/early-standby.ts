@@ -29,7 +29,7 @@ export function spawnStandbyFor(argv: readonly string[], env: NodeJS.ProcessEnv 
   const facts = argvFacts(argv);
   if (facts.command !== 'up' || facts.help) return;
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return;
-  if ((facts.runtime ?? env.HAFEN_RUNTIME) === 'docker') return;
+  if (['docker', 'swarm'].includes(facts.runtime ?? env.HAFEN_RUNTIME ?? '')) return; // an engine's runtime: no supervisor
   if (remoteAsked(argv, env)) return; // issue 19: the runtime is on another host
   const named = facts.project ?? (env.HAFEN_PROJECT || env.COMPOSE_PROJECT_NAME || undefined);
   const folder = facts.projectDirectory ?? (facts.file && facts.file !== '-' ? path.dirname(path.resolve(cwd, facts.file)) : cwd);

@@ -77,7 +77,7 @@ export async function enterUserNamespaceEarly(argv: readonly string[], env: Node
   const facts = argvFacts(argv);
   if (facts.help || !needsNamespaceCommand(facts.command, argv)) return;
   markUserNamespaceCommand(); // openProjectRuntime moves late when this early move is skipped
-  if ((facts.runtime ?? env.HAFEN_RUNTIME) === 'docker') return;
+  if (['docker', 'swarm'].includes(facts.runtime ?? env.HAFEN_RUNTIME ?? '')) return; // an engine's runtime: no namespaces here
   if (remoteAsked(argv, env)) return; // issue 19: the runtime is on another host
   if (facts.runtime === undefined && !env.HAFEN_RUNTIME && filesMayChooseRuntime(argv, env, cwd, facts.projectDirectory)) return;
   const [{ needsUserNamespace, rerunInUserNamespace }, { userNamespacesUnavailable }, { embeddedUnavailable }] = await Promise.all([

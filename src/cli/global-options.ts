@@ -32,7 +32,7 @@ export function addGlobalOptions(program: Command): Command {
     .option('--project-directory <dir>', 'project folder: relative paths resolve here (default: the first file\'s folder)')
     .option('--env-file <file>', 'variables for interpolation instead of the project folder\'s .env (repeatable)', collect, [])
     .option('--profile <name>', 'enable a profile (repeatable)', collect, [])
-    .addOption(new Option('--runtime <runtime>', 'container runtime').choices(['embedded', 'docker']))
+    .addOption(new Option('--runtime <runtime>', 'container runtime').choices(['embedded', 'docker', 'swarm']))
     .addOption(
       new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json']).default('auto'),
     )
@@ -62,6 +62,6 @@ export function globalOptions(command: Command): GlobalOptions {
 
 function envRuntime(value: string | undefined): RuntimeName | undefined {
   if (value === undefined || value === '') return undefined;
-  if (value === 'embedded' || value === 'docker') return value;
-  throw new UsageError(`HAFEN_RUNTIME=${value}: expected "embedded" or "docker"`);
+  if (value === 'embedded' || value === 'docker' || value === 'swarm') return value;
+  throw new UsageError(`HAFEN_RUNTIME=${value}: expected "embedded", "docker" or "swarm"`);
 }

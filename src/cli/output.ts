@@ -17,11 +17,18 @@ export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 {
   return isTTY ? 1 : 0;
 }
 
-/** Output to the process's own streams. */
+/**
+ * Output to the process's own streams. The colour is settled when first used: asking whether stderr
+ * is a terminal makes Node open it as a stream (loading node:net and streams for a pipe), which a
+ * command that prints nothing (`config -q`) never needs (issue 16).
+ */
 export function processOutput(): Output {
+  let color: ChalkInstance | undefined;
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    color: new Chalk({ level: colorLevel(process.env, Boolean(process.stderr.isTTY)) }),
+    get color() {
+      return (color ??= new Chalk({ level: colorLevel(process.env, Boolean(process.stderr.isTTY)) }));
+    },
   };
 }

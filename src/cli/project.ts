@@ -12,6 +12,7 @@ import type { GlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
 import { traceMark, traced } from '../trace.js';
 import { takeStandby } from './early-standby.js';
+import type { SwarmTarget } from '../runtime/swarm/swarm-target.js';
 
 export interface ProjectContext {
   stack: Stack;
@@ -20,6 +21,8 @@ export interface ProjectContext {
   sink: EventSink;
   /** No stack file was used: the project was named alone (`-p NAME`), and its services are known only by its containers. */
   projectOnly: boolean;
+  /** The swarm runtime (issue 18): the manager the services go to; `opened` is then that manager's engine. */
+  swarm?: SwarmTarget;
 }
 
 /** How a command opens its project. */
@@ -34,6 +37,8 @@ export interface OpenProjectOptions {
   standby?: boolean;
   /** A user without root: the command needs the rootless network (pull) though it starts no container (issue 17). */
   network?: boolean;
+  /** The command works on the swarm runtime (issue 18: up, down, ps, logs); the others refuse it, exit 2. */
+  swarm?: boolean;
 }
 
 /** The services a command that creates containers will start: the named ones (all when none) and, unless noDeps, what they need. */
@@ -66,6 +71,7 @@ export async function openProject(
   let projectOnly = false;
   let stack: Stack;
   let runtime: Stack['runtime'];
+  let swarm: SwarmTarget | undefined;
   try {
     stack = await traced('load-stack', undefined, () => loadCheckedStack(globals)).catch(async (err: unknown) => {
       if (!options.projectOnly) throw err;
@@ -84,12 +90,17 @@ export async function openProject(
       const starting = selectServices(stack, supervise.services, { ...(supervise.noDeps ? { noDeps: true } : {}), profiles: globals.profile });
       assertRuntimeSupports(stack, chooseRuntime(runtime).runtime, [...starting]); // refused before anything starts
     }
+    // The swarm runtime (issue 18): the manager is checked before anything is made (not one: exit 2).
+    if (runtime === 'swarm') {
+      if (!options.swarm) throw new (await import('../errors.js')).UsageError('this command is not available on the swarm runtime yet (up, down, ps and logs are)');
+      swarm = await (await import('../runtime/swarm/swarm-target.js')).openSwarmTarget();
+    }
   } catch (err) {
     dropEarlySupervisor(early);
     throw err;
   }
   const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}), ...(supervise && supervise.strictLimits ? { strictLimits: true } : {}), ...(options.network ? { network: true } : {}) }));
   const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
-  return { stack, opened, sink, projectOnly };
+  return { stack, opened, sink, projectOnly, ...(swarm ? { swarm } : {}) };
 }
 

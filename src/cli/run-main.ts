@@ -9,6 +9,7 @@ import { dismissUntakenStandby, spawnStandbyFor } from './early-standby.js';
 import { allowUserNamespaceRerun } from '../runtime/embedded/rootless/rerun-permission.js';
 import { enterUserNamespaceEarly } from './early-userns.js';
 import { ownShortFlags } from './argv-facts.js';
+import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 
 /**
  * Runs `stack` with `argv` (the words after the script) and sets process.exitCode. A function, not
@@ -16,6 +17,7 @@ import { ownShortFlags } from './argv-facts.js';
  */
 export async function runMain(given: string[]): Promise<void> {
   traceMark('cli-start');
+  endQuietlyOnClosedPipe(); // `stack logs -f | head`: ends quietly when the reader leaves
   const argv = ownShortFlags(given); // `logs -f api`: the command's -f, not the common one (argv-facts.ts)
   allowUserNamespaceRerun(); // a user without root: embedded commands run again inside the user's namespaces (issue 17)
   // `--progress json`: stderr carries JSON lines only, the final error among them.

@@ -10,15 +10,19 @@
  * folder named by the commit, and its compose file is read from there. The user's own git setup
  * (credentials, ssh keys and config) is used; git never prompts.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ValueError } from './issues.js';
+import { childProcess } from '../lazy-child-process.js';
+import type { ExecFileOptionsWithStringEncoding } from 'node:child_process';
 
-const run = promisify(execFile);
+/** execFile as a promise; node:child_process is loaded only when a remote is fetched (issue 16: `config`'s start). */
+function run(file: string, args: string[], options: ExecFileOptionsWithStringEncoding): Promise<{ stdout: string; stderr: string }> {
+  return promisify(childProcess().execFile)(file, args, options);
+}
 
 /** A git reference: where the repository is, which ref (default: its HEAD), and a folder or file in it. */
 export interface GitRef {

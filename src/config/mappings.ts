@@ -1,5 +1,5 @@
 /** Small list-or-mapping fields of a service, each to its one long form. */
-import { isIP } from 'node:net';
+import { ipVersion as isIP } from './ip-address.js';
 import { ValueError } from './issues.js';
 import type { Lookup } from './interpolate.js';
 import type { Link } from './model.js';

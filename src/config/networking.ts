@@ -3,7 +3,7 @@
  * `dns`, `dns_search`, `dns_opt`, `domainname`, `mac_address`, and the per-network `ipv6_address` and
  * `mac_address`. Pure: values in, normalized values (or issues) out.
  */
-import { isIP } from 'node:net';
+import { ipVersion as isIP } from './ip-address.js';
 import { ValueError, type Issues } from './issues.js';
 import type { NetworkMode, Service } from './model.js';
 import type { RawService, StringOrList } from './raw.js';

@@ -1,5 +1,5 @@
 /** The whole validated stack file in its long form: services, networks, volumes, ships. */
-import { isIP } from 'node:net';
+import { ipVersion as isIP } from './ip-address.js';
 import path from 'node:path';
 import { secretSources } from './build-keys.js';
 import { normalizeFileObjects, normalizeFileReferences } from './file-objects.js';

@@ -1,5 +1,5 @@
 /** Published ports: Compose's short syntax (`"127.0.0.1:8080:80/tcp"`, ranges, IPv6) and long syntax. */
-import { isIP } from 'node:net';
+import { ipVersion as isIP } from './ip-address.js';
 import { ValueError } from './issues.js';
 import type { PortMapping, Protocol } from './model.js';
 

@@ -1,5 +1,5 @@
 /** One service of the stack file in its long form: every short form expanded, units parsed, defaults filled in. */
-import { isIP } from 'node:net';
+import { ipVersion as isIP } from './ip-address.js';
 import path from 'node:path';
 import { formatIssue } from '../errors.js';
 import { composeBuildKeys, isGitContext, type SecretSource } from './build-keys.js';

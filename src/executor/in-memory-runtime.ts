@@ -309,6 +309,12 @@ export class InMemoryRuntime implements Runtime {
     return { cpuNanos: 0, memoryBytes: 0, pids: 1 };
   }
 
+  // Attached one-off runs (`stack run`): no stdio to attach here; a start, then its end.
+  async startAttached(name: string): Promise<ExitStatus> {
+    await this.startContainer(name);
+    return this.waitContainer(name);
+  }
+
   async close(): Promise<void> {}
 
   // Container events (issue 14): those of the calls above, at the clock's time.

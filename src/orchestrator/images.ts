@@ -11,7 +11,7 @@ import { chooseRuntime } from './project-runtime.js';
 export async function openImageService(runtime: RuntimeName | undefined, opts: { root?: string; say?: (line: string) => void } = {}): Promise<ImageService> {
   const choice = chooseRuntime(runtime);
   if (choice.why) opts.say?.(choice.why);
-  if (choice.runtime === 'docker') {
+  if (choice.runtime === 'docker' || choice.runtime === 'swarm') { // swarm: the manager's engine
     const [{ DockerImageService }, { connectEngine }] = await Promise.all([import('../runtime/docker/docker-image-service.js'), import('../runtime/docker/engine.js')]);
     return new DockerImageService(connectEngine());
   }

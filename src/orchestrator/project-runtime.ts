@@ -111,7 +111,8 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   const useEarly = usable && early.client !== undefined && early.project === project;
   const standby = usable ? early.standby : undefined;
   if (!useEarly && !standby) dropEarlySupervisor(early);
-  if (choice.runtime === 'docker') return openDocker(options);
+  // swarm (issue 18): the manager's engine as a Docker runtime; the services go through src/orchestrator/swarm/.
+  if (choice.runtime === 'docker' || choice.runtime === 'swarm') return openDocker(options);
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   // A user without root: a command that starts containers (or enters, stops or removes them) runs
   // inside the user's namespaces. The CLI moves there at its start (src/cli/early-userns.ts); this

@@ -26,12 +26,11 @@ import type {
   Runtime,
   VolumeSpec,
 } from '../runtime/runtime.js';
-import { specToWire } from '../supervisor/wire-spec.js';
+import { ForwardedRuntimeCalls } from '../supervisor/forwarded-calls.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { RemoteProbe } from './agent-protocol.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
 import { interactiveExec } from './remote-exec.js';
-import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../runtime/snapshot-types.js';
 
 /** A remote published port and the local address it is forwarded to. */
 export interface Forward {
@@ -39,7 +38,7 @@ export interface Forward {
   local: { hostIp: string; hostPort: number };
 }
 
-export class RemoteRuntime implements Runtime {
+export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
   readonly name = 'embedded' as const;
   private forwards: Forward[] = [];
   /** Bind sources already looked up on the remote host (each is said at most once). */
@@ -49,7 +48,9 @@ export class RemoteRuntime implements Runtime {
     readonly connection: AgentConnection,
     private readonly project: string,
     private readonly say: (line: string) => void = () => {},
-  ) {}
+  ) {
+    super();
+  }
 
   /** Says once, for the bind sources of `spec` that exist here but not on the remote host, that binds are the remote host's paths. */
   private async noteLocalOnlyBinds(spec: ContainerSpec): Promise<void> {
@@ -78,17 +79,14 @@ export class RemoteRuntime implements Runtime {
   }
 
   /** The containers' ports as published on the remote host (what a forwarder forwards). */
-  async remoteContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
-    return this.connection.call('listContainers', [labels]);
+  remoteContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    return super.listContainers(labels);
   }
 
-  private call<T>(method: string, args: unknown[], signal?: AbortSignal, onItem?: (item: unknown) => void): Promise<T> {
+  protected call<T>(method: string, args: unknown[], signal?: AbortSignal, onItem?: (item: unknown) => void): Promise<T> {
     return this.connection.call(method, args, signal, onItem);
   }
 
-  hasImage(ref: string): Promise<boolean> {
-    return this.call('hasImage', [ref]);
-  }
   async pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     await this.call('pullImage', [ref], signal, (line) => onProgress?.(line as string));
   }
@@ -113,50 +111,19 @@ export class RemoteRuntime implements Runtime {
     return this.call('removeImage', [ref]);
   }
 
-  createNetwork(spec: NetworkSpec): Promise<void> {
-    return this.call('createNetwork', [spec]);
-  }
-  removeNetwork(name: string): Promise<void> {
-    return this.call('removeNetwork', [name]);
-  }
-  createVolume(spec: VolumeSpec): Promise<void> {
-    return this.call('createVolume', [spec]);
-  }
-  removeVolume(name: string): Promise<void> {
-    return this.call('removeVolume', [name]);
-  }
-  listNetworks(labels: Record<string, string>): Promise<string[]> {
-    return this.call('listNetworks', [labels]);
-  }
-  listVolumes(labels: Record<string, string>): Promise<string[]> {
-    return this.call('listVolumes', [labels]);
-  }
-
-  async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
+  override async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
     await this.noteLocalOnlyBinds(spec);
-    return this.local(await this.call('createContainer', [specToWire(spec)]));
+    return this.local(await super.createContainer(spec));
   }
-  async startContainer(name: string): Promise<ContainerInfo> {
-    return this.local(await this.call('startContainer', [name]));
+  override async startContainer(name: string): Promise<ContainerInfo> {
+    return this.local(await super.startContainer(name));
   }
-  stopContainer(name: string, opts?: { timeout?: number }): Promise<void> {
-    return this.call('stopContainer', [name, opts ?? {}]);
-  }
-  killContainer(name: string, signal?: string): Promise<void> {
-    return this.call('killContainer', signal === undefined ? [name] : [name, signal]);
-  }
-  removeContainer(name: string, opts?: { force?: boolean }): Promise<void> {
-    return this.call('removeContainer', [name, opts ?? {}]);
-  }
-  async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
-    const info = await this.call<ContainerInfo | null>('inspectContainer', [name]);
+  override async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
+    const info = await super.inspectContainer(name);
     return info ? this.local(info) : undefined;
   }
-  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+  override async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
     return (await this.remoteContainers(labels)).map((c) => this.local(c));
-  }
-  waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus> {
-    return this.call('waitContainer', [name], signal);
   }
   async *logs(name: string, opts?: LogOptions): AsyncIterable<LogLine> {
     const { signal, ...rest } = opts ?? {};
@@ -166,22 +133,10 @@ export class RemoteRuntime implements Runtime {
     if (opts.interactive) return interactiveExec(this.connection.target, this.project, name, opts);
     return this.call('exec', [name, opts]);
   }
-  stats(name: string): Promise<ContainerStats> {
-    return this.call('stats', [name]);
-  }
   async *events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent> {
     yield* this.stream<ContainerEvent>('events', [labels, opts.since ?? null], opts.signal);
   }
 
-  pauseContainer(name: string): Promise<void> {
-    return this.call('pauseContainer', [name]);
-  }
-  unpauseContainer(name: string): Promise<void> {
-    return this.call('unpauseContainer', [name]);
-  }
-  top(name: string): Promise<ProcessTable> {
-    return this.call('top', [name]);
-  }
   copyFromContainer(): Promise<void> {
     return Promise.reject(this.notYet('`stack cp`'));
   }
@@ -195,20 +150,6 @@ export class RemoteRuntime implements Runtime {
     return this.call('probe', [probe], signal);
   }
 
-  // Snapshots and resets (issue 20): kept on the remote host, like the containers they capture.
-  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
-    return this.call('snapshot', [project, name, containers, opts ?? {}]);
-  }
-  listSnapshots(project: string): Promise<SnapshotInfo[]> {
-    return this.call('listSnapshots', [project]);
-  }
-  removeSnapshot(project: string, name: string): Promise<void> {
-    return this.call('removeSnapshot', [project, name]);
-  }
-  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
-    return this.call('resetToSnapshot', [project, name, containers, opts ?? {}]);
-  }
-
   /** Stops the project's supervisor there (containers stay; `down` then clears the ledger). */
   shutdownSupervisor(): Promise<void> {
     return this.call('shutdownSupervisor', []);
@@ -220,6 +161,20 @@ export class RemoteRuntime implements Runtime {
   /** Which of `paths` do not exist on the remote host. */
   missingPaths(paths: string[]): Promise<string[]> {
     return this.call('missingPaths', [paths]);
+  }
+
+  // Attached one-off runs (`stack run`): stdin and a terminal over the ssh channel are not done yet;
+  // the container starts, its output comes from its logs and its exit is returned, as before.
+  async startAttached(name: string): Promise<ExitStatus> {
+    await this.startContainer(name);
+    const logs = (async () => {
+      for await (const line of this.logs(name, { follow: true })) {
+        (line.stream === 'stderr' ? process.stderr : process.stdout).write(line.text.endsWith('\n') ? line.text : `${line.text}\n`);
+      }
+    })();
+    const status = await this.waitContainer(name);
+    await logs;
+    return status;
   }
 
   async close(): Promise<void> {

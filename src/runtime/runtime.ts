@@ -107,6 +107,9 @@ export interface ContainerSpec {
   deviceRequests?: Record<string, unknown>[];
   /** Image platform, e.g. `linux/amd64`. */
   platform?: string;
+  // Attached one-off runs (`stack run`).
+  /** The container's stdin ends for good when an attached client's stdin ends (Docker's StdinOnce; the embedded runtime always does so). */
+  stdinOnce?: boolean;
 }
 
 /** A namespace of the container: its own (`private`, or `shareable` by others), the host's, another container's by name; `none`: IPC without /dev/shm (Docker). */
@@ -405,6 +408,15 @@ export interface Runtime {
   copyFromContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void>;
   /** Copies `src` on this host to `dest`, a path in the container (running or not), by `docker cp`'s rules. */
   copyToContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void>;
+
+  // Attached one-off runs (`stack run`, as Compose's `run` attaches): stdin and a terminal.
+  /**
+   * Starts a created container with this process's stdin, stdout and stderr attached to its main
+   * process (its pseudo-terminal when it was created with `tty`: this process's terminal raw, its
+   * window size passed on at each resize, restored at the end), and resolves with its exit once it
+   * has ended and its output was written. The container should be created with `stdinOpen`.
+   */
+  startAttached(name: string): Promise<ExitStatus>;
 
   // issue 19: a runtime on another host, whose container addresses do not route from here.
   /** Runs a `ready:` tcp or http probe from where the containers are (absent: the executor connects from this process). */

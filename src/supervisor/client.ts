@@ -28,9 +28,8 @@ import type {
   ProcessTable,
 } from '../runtime/runtime.js';
 import { absoluteHostPath } from './host-paths.js';
-import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../runtime/snapshot-types.js';
 import { EVENTS_METHOD, fromWire, lineSplitter, type Method, type Response, type SupervisorStatus } from './protocol.js';
-import { specToWire } from './wire-spec.js';
+import { ForwardedRuntimeCalls } from './forwarded-calls.js';
 import { withSocketAddress } from './socket-address.js';
 
 interface Pending {
@@ -38,7 +37,7 @@ interface Pending {
   reject(err: Error): void;
 }
 
-export class SupervisorClient implements Runtime {
+export class SupervisorClient extends ForwardedRuntimeCalls implements Runtime {
   readonly name = 'embedded' as const;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -54,6 +53,7 @@ export class SupervisorClient implements Runtime {
     private readonly conn: net.Socket,
     private readonly root: string,
   ) {
+    super();
     conn.on(
       'data',
       lineSplitter((line) => {
@@ -90,7 +90,7 @@ export class SupervisorClient implements Runtime {
     );
   }
 
-  private call<T>(method: Method, args: unknown[], signal?: AbortSignal, onItem?: (event: ContainerEvent) => void): Promise<T> {
+  protected call<T>(method: Method, args: unknown[], signal?: AbortSignal, onItem?: (event: ContainerEvent) => void): Promise<T> {
     if (this.conn.destroyed) return Promise.reject(new StackError('E_SUPERVISOR', 'the supervisor connection is closed', 1));
     const id = this.nextId++;
     if (onItem) this.streams.set(id, onItem);
@@ -131,9 +131,6 @@ export class SupervisorClient implements Runtime {
   }
 
   // Images: the store is shared and serializes its own writes.
-  hasImage(ref: string): Promise<boolean> {
-    return this.call('hasImage', [ref]);
-  }
   async pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     return (await this.local()).pullImage(ref, onProgress, signal);
   }
@@ -147,58 +144,12 @@ export class SupervisorClient implements Runtime {
     return (await this.local()).removeImage(ref);
   }
 
-  createNetwork(spec: NetworkSpec): Promise<void> {
-    return this.call('createNetwork', [spec]);
-  }
-  removeNetwork(name: string): Promise<void> {
-    return this.call('removeNetwork', [name]);
-  }
-  createVolume(spec: VolumeSpec): Promise<void> {
-    return this.call('createVolume', [spec]);
-  }
-  removeVolume(name: string): Promise<void> {
-    return this.call('removeVolume', [name]);
-  }
-  listNetworks(labels: Record<string, string>): Promise<string[]> {
-    return this.call('listNetworks', [labels]);
-  }
-  listVolumes(labels: Record<string, string>): Promise<string[]> {
-    return this.call('listVolumes', [labels]);
-  }
-
-  createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
-    return this.call('createContainer', [specToWire(spec)]);
-  }
-  startContainer(name: string): Promise<ContainerInfo> {
-    return this.call('startContainer', [name]);
-  }
-  stopContainer(name: string, opts?: { timeout?: number }): Promise<void> {
-    return this.call('stopContainer', [name, opts ?? {}]);
-  }
-  killContainer(name: string, signal?: string): Promise<void> {
-    return this.call('killContainer', signal === undefined ? [name] : [name, signal]);
-  }
-  removeContainer(name: string, opts?: { force?: boolean }): Promise<void> {
-    return this.call('removeContainer', [name, opts ?? {}]);
-  }
-  async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
-    return (await this.call<ContainerInfo | null>('inspectContainer', [name])) ?? undefined;
-  }
-  listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
-    return this.call('listContainers', [labels]);
-  }
-  waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus> {
-    return this.call('waitContainer', [name], signal);
-  }
   async *logs(name: string, opts?: LogOptions): AsyncIterable<LogLine> {
     yield* (await this.local()).logs(name, opts);
   }
   async exec(name: string, opts: ExecOptions): Promise<ExecResult> {
     if (opts.interactive) return (await this.local()).exec(name, opts);
     return this.call('exec', [name, opts]);
-  }
-  stats(name: string): Promise<ContainerStats> {
-    return this.call('stats', [name]);
   }
 
   // Container events (issue 14): the supervisor is where the project's events happen.
@@ -235,15 +186,6 @@ export class SupervisorClient implements Runtime {
   }
 
   // Pause, processes and copies: the supervisor holds the container still while it copies.
-  pauseContainer(name: string): Promise<void> {
-    return this.call('pauseContainer', [name]);
-  }
-  unpauseContainer(name: string): Promise<void> {
-    return this.call('unpauseContainer', [name]);
-  }
-  top(name: string): Promise<ProcessTable> {
-    return this.call('top', [name]);
-  }
   copyFromContainer(name: string, src: string, dest: string, opts?: CopyOptions): Promise<void> {
     return this.call('copyFromContainer', [name, src, absoluteHostPath(dest), opts ?? {}]);
   }
@@ -251,19 +193,20 @@ export class SupervisorClient implements Runtime {
     return this.call('copyToContainer', [name, absoluteHostPath(src), dest, opts ?? {}]);
   }
 
+  // Attached one-off runs (`stack run`): the supervisor starts the container, with this process's
+  // stdio handed to its launcher by a helper of ours (attach-helper.ts).
+  async startAttached(name: string): Promise<ExitStatus> {
+    const { serveAttach } = await import('../runtime/embedded/launcher/attach-helper.js');
+    const helper = await serveAttach();
+    try {
+      await this.call('startWithAttach', [name, helper.socket]);
+      return await this.waitContainer(name);
+    } finally {
+      await helper.close();
+    }
+  }
+
   // Snapshots and resets (issue 20).
-  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
-    return this.call('snapshot', [project, name, containers, opts ?? {}]);
-  }
-  listSnapshots(project: string): Promise<SnapshotInfo[]> {
-    return this.call('listSnapshots', [project]);
-  }
-  removeSnapshot(project: string, name: string): Promise<void> {
-    return this.call('removeSnapshot', [project, name]);
-  }
-  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
-    return this.call('resetToSnapshot', [project, name, containers, opts ?? {}]);
-  }
 
   async close(): Promise<void> {
     this.conn.end();

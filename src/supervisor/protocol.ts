@@ -33,6 +33,8 @@ export const RUNTIME_METHODS = [
   'top',
   'copyFromContainer',
   'copyToContainer',
+  // Attached one-off runs (`stack run`): start with the stdio of the CLI's attach helper at a socket path.
+  'startWithAttach',
   // Snapshots and resets (issue 20): the supervisor holds the containers' locks while it captures or resets.
   'snapshot',
   'listSnapshots',

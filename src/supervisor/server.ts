@@ -126,6 +126,12 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
         keeper.watch(name, info.labels, info.restartCount);
         return info;
       }
+      // An attached `stack run`: the CLI's helper listens at args[1] with the CLI's stdio.
+      case 'startWithAttach': {
+        const info = await runtime.startWithAttach(name, args[1] as string);
+        keeper.watch(name, info.labels, info.restartCount);
+        return info;
+      }
       case 'stopContainer':
       case 'killContainer':
       case 'removeContainer': {

@@ -5,7 +5,8 @@
  * project's folder is made) or dismisses it. A dismissed one, or one whose command died, exits
  * having made nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../lazy-child-process.js';
 import type { Socket } from 'node:net';
 import { READY_FD_ENV } from './spawn-flags.js';
 
@@ -39,7 +40,7 @@ export class StandbySupervisor {
    */
   static spawn(entry: string, nodeFlags: readonly string[], root: string, project: string): StandbySupervisor | undefined {
     try {
-      const child = spawn(process.execPath, [...nodeFlags, entry, '--root', root, '--project', project, '--standby'], {
+      const child = childProcess().spawn(process.execPath, [...nodeFlags, entry, '--root', root, '--project', project, '--standby'], {
         detached: true,
         stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
         env: { ...process.env, [READY_FD_ENV]: '3' },

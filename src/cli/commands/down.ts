@@ -30,6 +30,8 @@ export function downCommand(output: Output): Command {
       const stack = await traced('project-runtime', undefined, () => withProjectRuntime(loaded, globals.runtime));
       const started = performance.now();
       const sink = chooseRenderer(globals.progress, process.stderr, output.color);
+      // The swarm runtime (issue 18): the project's services, networks, secrets and configs off the swarm.
+      if ((globals.runtime ?? stack.runtime) === 'swarm') return void (await (await import('../swarm-commands.js')).swarmDownCommand(stack, sink, output));
       const removed = await downStack(stack, {
         sink,
         ...(globals.runtime ? { runtime: globals.runtime } : {}),

@@ -32,9 +32,15 @@ export function logsCommand(output: Output): Command {
         ]);
         const { tail, since, until } = flags;
         const { assertServicesExist } = await import('../../planner/index.js');
-        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, services), { projectOnly: true });
+        const { stack, opened, swarm } = await openProject(globals, output, false, (s) => assertServicesExist(s, services), { projectOnly: true, swarm: true });
         using interrupt = onInterrupt();
         try {
+          // The swarm runtime (issue 18): service logs through the manager.
+          if (swarm) {
+            const { swarmLogsCommand } = await import('../swarm-commands.js');
+            const names = services.length > 0 ? services : Object.keys(stack.services);
+            return void (await swarmLogsCommand(swarm, stack.name, output, { services: names, follow: Boolean(flags.follow), timestamps: Boolean(flags.timestamps), prefix: flags.logPrefix, signal: interrupt.signal, ...(tail !== undefined ? { tail } : {}), ...(since !== undefined ? { since } : {}) }));
+          }
           const containers = (await opened.runtime.listContainers({ [Label.project]: stack.name }))
             .filter((c) => services.length === 0 || services.includes(c.labels[Label.service] ?? ''))
             .sort((a, b) => (a.name < b.name ? -1 : 1));

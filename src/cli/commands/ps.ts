@@ -52,8 +52,10 @@ export function psCommand(output: Output): Command {
       // runtime.js, compose-container.js and ps-format.js are loaded with this module already (ps-format's option parser).
       const [{ openProject }, ready] = await Promise.all([import('../project.js'), import('../../orchestrator/ready-records.js')]);
       // Needs only the project: `stack -p NAME ps` works without a stack file, as in Compose.
-      const { stack, opened } = await openProject(globals, output, false, undefined, { projectOnly: true });
+      const { stack, opened, swarm } = await openProject(globals, output, false, undefined, { projectOnly: true, swarm: true });
       try {
+        // The swarm runtime (issue 18): a row per task, with its node.
+        if (swarm) return void (await (await import('../swarm-commands.js')).swarmPsCommand(swarm, stack.name, output, { services, all: Boolean(flags.all), json: Boolean(flags.json || flags.format?.kind === 'json'), quiet: Boolean(flags.quiet) }));
         const now = Date.now();
         const statuses = [...(flags.status ?? []), ...(flags.filter ?? [])];
         const infos = (await opened.runtime.listContainers({ [Label.project]: stack.name }))

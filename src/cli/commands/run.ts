@@ -1,4 +1,9 @@
-/** `stack run SERVICE [COMMAND...]`: a one-off container of a service; its output streamed, its exit code returned. */
+/**
+ * `stack run SERVICE [COMMAND...]`: a one-off container of a service, attached as Compose's `run` is:
+ * this process's stdin goes to its command, a pseudo-terminal when stdin is a terminal (unless -T),
+ * its output comes back and its exit code is ours.
+ */
+import { isatty } from 'node:tty';
 import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
 import type { Output } from '../output.js';
@@ -53,8 +58,8 @@ export function runCommand(output: Output): Command {
     .option('-w, --workdir <dir>', 'working folder inside the container')
     .option('-v, --volume <source:target[:ro]>', 'mount a volume of the file or a host path (relative to the project folder), as in volumes: (repeatable)', collect, [])
     .option('-l, --label <key=value>', 'add a label (repeatable)', collect, [])
-    .option('-T, --no-TTY', 'no pseudo-terminal (the service\'s tty: true is ignored)')
-    .option('-i, --interactive', 'accepted for Compose\'s scripts (its default)')
+    .option('-T, --no-TTY', 'no pseudo-terminal (the default when stdin is not a terminal; the service\'s tty: true is ignored)')
+    .option('-i, --interactive', 'keep stdin attached (always, as Compose\'s default)')
     .option('--build', 'build the image even when present')
     .addOption(new Option('--pull <policy>', 'pull the image always, when missing, or never, instead of the service\'s pull_policy').choices(['always', 'missing', 'never']))
     .option('--quiet-pull', 'do not show the progress of pulls')
@@ -89,6 +94,9 @@ export function runCommand(output: Output): Command {
       const adjust = (spec: Parameters<NonNullable<typeof change>['adjust']>[0]): void => {
         change?.adjust(spec);
         if (!flags.TTY) spec.tty = false;
+        // Attached (Compose's run): stdin kept open until ours ends; a pseudo-terminal when ours is a
+        // terminal. isatty, not process.stdin: Node would make a shared stdin pipe non-blocking.
+        if (!flags.detach) Object.assign(spec, { stdinOpen: true, stdinOnce: true, tty: flags.TTY && isatty(0) });
       };
       for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       using interrupt = onInterrupt();
@@ -116,16 +124,10 @@ export function runCommand(output: Output): Command {
           return;
         }
         try {
-          await runtime.startContainer(name);
-          const logs = (async () => {
-            for await (const line of runtime.logs(name, { follow: true })) {
-              (line.stream === 'stderr' ? process.stderr : process.stdout).write(line.text.endsWith('\n') ? line.text : `${line.text}\n`);
-            }
-          })();
+          // Ctrl-C reaches this process only without a terminal (raw mode sends it to the container's).
           const stopOnInterrupt = (): void => void runtime.stopContainer(name, { timeout: 2000 }).catch(() => {});
           interrupt.signal.addEventListener('abort', stopOnInterrupt, { once: true });
-          const status = await runtime.waitContainer(name);
-          await logs;
+          const status = await runtime.startAttached(name);
           output.exitCode = status.exitCode;
           if (status.oomKilled) output.err(`${name} was OOM killed`);
         } finally {

@@ -103,7 +103,7 @@ export function upCommand(output: Output): Command {
       const { assertRunOverrides, withRunOverrides } = await import('../../planner/run-overrides.js');
       const overrides = { ...(flags.scale ? { scale: flags.scale } : {}), ...(flags.pull ? { pull: flags.pull } : {}) };
       const [{ assertHostSources }, { plannedServices }] = await Promise.all([import('../../orchestrator/host-sources.js'), import('../../orchestrator/check-external.js')]);
-      const { stack: fileStack, opened, sink: renderer } = await openProject(globals, output, { services, noDeps: !flags.deps, ...(flags.strictLimits ? { strictLimits: true } : {}) }, (s) => {
+      const { stack: fileStack, opened, sink: renderer, swarm } = await openProject(globals, output, { services, noDeps: !flags.deps, ...(flags.strictLimits ? { strictLimits: true } : {}) }, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
         }
@@ -113,7 +113,7 @@ export function upCommand(output: Output): Command {
         assertRunOverrides(s, overrides);
         const plan = planUp(withRunOverrides(s, overrides), { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
         assertHostSources(s, plannedServices(plan.nodes)); // a device as an archive, a missing long-syntax bind source
-      }, { standby: true });
+      }, { standby: true, swarm: true });
       const stack = withRunOverrides(fileStack, overrides);
       const { attachedLogSink, withoutPullProgress } = await import('../up-output.js');
       const formatted = attachedLogSink(renderer, { prefix: flags.logPrefix, timestamps: flags.timestamps === true }, globals.progress === 'json', (l) => output.err(l), output.color);
@@ -121,6 +121,8 @@ export function upCommand(output: Output): Command {
       for (const line of publishNotes(stack, globals.progress)) output.err(output.color.dim(line));
       const c = output.color;
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
+      // The swarm runtime (issue 18): services deployed in order through the manager (src/orchestrator/swarm/).
+      if (swarm) return void (await (await import('../swarm-commands.js')).swarmUpCommand({ stack, opened, swarm, sink, output, signal: interrupt.signal, services, deps: flags.deps, profiles: globals.profile, detach: Boolean(flags.detach || flags.wait), ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}) }));
       try {
         const began = new Date().toISOString();
         // issue 20: `--from-snapshot NAME` puts the containers onto the snapshot before they start.

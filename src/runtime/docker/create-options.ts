@@ -86,6 +86,8 @@ export function createRequest(spec: ContainerSpec, image: string): CreateRequest
   // Mounts of secret and config files, after the volumes they may sit in.
   options.HostConfig!.Mounts!.push(...(fileMounts(spec.files) as unknown as Docker.MountSettings[]));
   if (spec.platform) (options as Record<string, unknown>).platform = spec.platform;
+  // An attached `stack run`: stdin closes for good when the attached client's ends (`docker run -i`).
+  if (spec.stdinOnce) Object.assign(options, { StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
   return { options, extraNetworks: rest };
 }
 

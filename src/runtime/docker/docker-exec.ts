@@ -4,6 +4,7 @@ import { RuntimeError } from '../../errors.js';
 import type { ExecOptions, ExecResult } from '../runtime.js';
 import { engineMessage, statusOf } from './docker-errors.js';
 import { Demuxer } from './log-lines.js';
+import { relayTerminal } from './attach-streams.js';
 
 /** Runs `opts.command` in the running container `name`. */
 export async function execIn(docker: Docker, name: string, opts: ExecOptions): Promise<ExecResult> {
@@ -31,7 +32,7 @@ export async function execIn(docker: Docker, name: string, opts: ExecOptions): P
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   if (interactive) {
-    await attachTerminal(exec, stream, tty);
+    await relayTerminal(stream, tty, (size) => exec.resize(size));
   } else {
     const demux = new Demuxer((s, data) => (s === 'stderr' ? err : out).push(Buffer.from(data)));
     await new Promise<void>((resolve, reject) => {
@@ -50,32 +51,5 @@ async function exitCodeOf(exec: Docker.Exec): Promise<number> {
     const info = await exec.inspect();
     if (!info.Running && info.ExitCode !== null) return info.ExitCode;
     await new Promise((r) => setTimeout(r, Math.min(5 * (i + 1), 50)));
-  }
-}
-
-/** Wires this process's terminal to the exec until it ends. */
-async function attachTerminal(exec: Docker.Exec, stream: NodeJS.ReadWriteStream, tty: boolean): Promise<void> {
-  const stdin = process.stdin;
-  const raw = tty && stdin.isTTY;
-  if (raw) stdin.setRawMode(true);
-  const resize = () => void exec.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
-  if (tty && process.stdout.isTTY) {
-    resize();
-    process.stdout.on('resize', resize);
-  }
-  stdin.pipe(stream);
-  const demux = new Demuxer((s, data) => (s === 'stderr' ? process.stderr : process.stdout).write(data));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => (tty ? process.stdout.write(chunk) : demux.push(chunk)));
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', reject);
-    });
-  } finally {
-    stdin.unpipe(stream);
-    stdin.pause();
-    process.stdout.off('resize', resize);
-    if (raw) stdin.setRawMode(false);
   }
 }

@@ -49,6 +49,7 @@ function apiBelow(a: string, b: string): boolean {
 import { engineMessage, isNotFound, naming, statusOf } from './docker-errors.js';
 import { engineEvents } from './docker-events.js';
 import { execIn } from './docker-exec.js';
+import { startAttached } from './docker-attach.js';
 import { DockerImages } from './docker-images.js';
 import { connectEngine, engineAddress, type EngineAddress } from './engine.js';
 import { logParser } from './log-lines.js';
@@ -357,6 +358,11 @@ export class DockerRuntime implements Runtime {
   // Container events (issue 14): the engine's own event stream.
   events(labels: Record<string, string>, opts: EventOptions): AsyncIterable<ContainerEvent> {
     return engineEvents(this.docker, labels, opts);
+  }
+
+  // Attached one-off runs (`stack run`).
+  startAttached(name: string): Promise<ExitStatus> {
+    return startAttached(this.docker, name, () => this.startContainer(name), () => this.waitContainer(name));
   }
 
   async close(): Promise<void> {

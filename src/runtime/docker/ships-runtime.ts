@@ -208,6 +208,11 @@ export class ShipsRuntime implements Runtime {
   async exec(name: string, opts: ExecOptions): Promise<ExecResult> {
     return (await this.engineOf(name)).exec(name, opts);
   }
+  // Attached one-off runs (`stack run`): a dependent on another ship is created at its start, as in startContainer.
+  async startAttached(name: string): Promise<ExitStatus> {
+    await this.createPending(name);
+    return (await this.engineOf(name)).startAttached(name);
+  }
   async stats(name: string): Promise<ContainerStats> {
     return (await this.engineOf(name)).stats(name);
   }

@@ -71,6 +71,7 @@ import { HOST_IMAGE_NAME } from './builder/host-image-name.js';
 import { parseImageSource } from './image-io/image-sources.js';
 import { rememberedImport, rememberImport, sourceIdentity } from './image-io/import-memo.js';
 import { traced } from '../../trace.js';
+import { serveAttach } from './launcher/attach-helper.js';
 import { Ipam, type PoolRange } from './network/index.js';
 // Pulls, imports and builds load their modules when first used: the supervisor, which mostly
 // waits on running containers, never does (issue 16: its memory).
@@ -331,12 +332,13 @@ export class EmbeddedRuntime implements Runtime {
     });
   }
 
-  async startContainer(name: string): Promise<ContainerInfo> {
+  /** `attach` (not part of `Runtime`): the socket of a CLI's attach helper, whose stdio the command gets (startWithAttach). */
+  async startContainer(name: string, attach?: string): Promise<ContainerInfo> {
     return this.mutex.run(name, async () => {
       const { record, observed } = await this.settleLocked(name);
       const prepared = await this.prepared?.take(record); // dropped when the record is not the created one it was made from
       if (observed.state === 'running') return this.info(record, observed);
-      const running = prepared ? await this.startPrepared(prepared) : await startContainer(this.ctx, record);
+      const running = prepared ? await this.startPrepared(prepared, attach) : await startContainer(this.ctx, record, attach);
       this.tell('start', running);
       this.watchHealth(running);
       return this.info(running, { state: 'running', oomKilled: false });
@@ -344,12 +346,12 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   /** Completes a prepared start; one whose launcher ended while it waited is dropped and the start made afresh. */
-  private async startPrepared(prepared: PreparedStart): Promise<ContainerRecord> {
+  private async startPrepared(prepared: PreparedStart, attach?: string): Promise<ContainerRecord> {
     const failed = await prepared.launched.setupFailure(0);
-    if (!failed) return completeStart(this.ctx, prepared);
+    if (!failed) return completeStart(this.ctx, prepared, attach);
     this.log(`The prepared start of container ${prepared.record.name} ended while it waited (${failed.message}); starting it afresh`);
     await cancelStart(this.ctx, prepared);
-    return startContainer(this.ctx, prepared.record);
+    return startContainer(this.ctx, prepared.record, attach);
   }
 
   /**
@@ -713,6 +715,23 @@ export class EmbeddedRuntime implements Runtime {
     await this.ctx.release(project); // its port proxies
     await cleanupProjectState(this.ctx, project, opts.keepVolumes ?? false);
     await this.ctx.release(project); // the ledger handle the cleanup opened
+  }
+
+  // Attached one-off runs (`stack run`, run-attach).
+  /** Starts `name` with this process's stdio attached (a helper hands it to the launcher) and waits for its end. */
+  async startAttached(name: string): Promise<ExitStatus> {
+    const helper = await serveAttach();
+    try {
+      await this.startWithAttach(name, helper.socket);
+      return await this.waitContainer(name);
+    } finally {
+      await helper.close();
+    }
+  }
+
+  /** Starts `name` with the stdio of the attach helper listening at `socket` (the supervisor's side of startAttached). Not part of `Runtime`. */
+  startWithAttach(name: string, socket: string): Promise<ContainerInfo> {
+    return this.startContainer(name, socket);
   }
 
   async close(): Promise<void> {

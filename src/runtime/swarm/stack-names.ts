@@ -18,3 +18,8 @@ export function scopedName(project: string, name: string): string {
 export function projectLabels(project: string, own: Record<string, string> = {}): Record<string, string> {
   return { ...own, [STACK_NAMESPACE_LABEL]: project, [Label.project]: project };
 }
+
+/** The engine's list filter for everything of `project` (services, networks, secrets, configs). */
+export function projectFilter(project: string): { label: string[] } {
+  return { label: [`${Label.project}=${project}`] };
+}

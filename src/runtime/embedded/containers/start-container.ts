@@ -128,8 +128,8 @@ export interface PreparedStart {
 }
 
 /** Starts the container of `record`; returns its record as written, running. */
-export async function startContainer(ctx: RuntimeContext, record: ContainerRecord): Promise<ContainerRecord> {
-  return completeStart(ctx, await prepareStart(ctx, record));
+export async function startContainer(ctx: RuntimeContext, record: ContainerRecord, attach?: string): Promise<ContainerRecord> {
+  return completeStart(ctx, await prepareStart(ctx, record), attach);
 }
 
 /** Takes down what a prepared start made (its launcher ends the container, which never ran its command). */
@@ -256,8 +256,11 @@ export async function prepareStart(ctx: RuntimeContext, record: ContainerRecord)
   return { record, launched, run, steps };
 }
 
-/** Publishes a prepared start's ports, writes it down as running (every /etc/hosts on its networks too) and runs its command. */
-export async function completeStart(ctx: RuntimeContext, prepared: PreparedStart): Promise<ContainerRecord> {
+/**
+ * Publishes a prepared start's ports, writes it down as running (every /etc/hosts on its networks too) and runs its command;
+ * `attach`: a CLI's attach socket, whose stdio the command gets (an attached `stack run`).
+ */
+export async function completeStart(ctx: RuntimeContext, prepared: PreparedStart, attach?: string): Promise<ContainerRecord> {
   const { record, launched, run, steps } = prepared;
   const { name, project, spec } = record;
   const resource = `container ${name}`;
@@ -297,7 +300,7 @@ export async function completeStart(ctx: RuntimeContext, prepared: PreparedStart
   delete running.stopRequested;
   undo.push('state', () => saveRecord(ctx, record));
   await step('writing its state and name files', () => saveRecord(ctx, running));
-  await step('starting its command', () => launched.go());
+  await step(attach !== undefined ? 'attaching the terminal and starting its command' : 'starting its command', () => launched.go(attach));
   launched.release();
   ctx.log(`Started ${resource} (pid ${run.pid})`);
   return running;

@@ -31,8 +31,11 @@ export interface LaunchedProcess {
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
-  /** Lets the command start; resolves once it was exec'd, rejects with the reason it could not be. */
-  go(): Promise<void>;
+  /**
+   * Lets the command start; resolves once it was exec'd, rejects with the reason it could not be.
+   * `attach`: the socket of a CLI's attach helper (attach-helper.ts), whose stdio the container takes.
+   */
+  go(attach?: string): Promise<void>;
   /** Resolves when the container has ended (its mounts and processes are gone by then). */
   wait(): Promise<ExitStatus>;
   /** Sends a signal to the command (through init); SIGKILL kills the whole container at once. */
@@ -148,12 +151,12 @@ export async function launch(spec: LaunchSpec, options: LaunchOptions = {}): Pro
       stdin: child.stdin,
       stdout: child.stdout,
       stderr: io === 'ignore' ? null : child.stderr,
-      go() {
+      go(attach?: string) {
         if (started) return Promise.resolve();
         if (exited) return Promise.reject(failure('exited before the command started'));
         return new Promise<void>((resolve, reject) => {
           goWaiter = { resolve, reject };
-          sync.write('go\n');
+          sync.write(attach !== undefined ? `attach ${attach}\ngo\n` : 'go\n');
         });
       },
       wait() {
