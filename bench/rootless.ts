@@ -23,24 +23,13 @@ import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
 import { allowUserNamespaceRerun } from '../src/runtime/embedded/rootless/rerun-permission.js';
 import { needsUserNamespace, rerunInUserNamespace } from '../src/runtime/embedded/rootless/enter-namespace.js';
+import { figures, type Figures } from './spread.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const cli = path.join(repo, 'dist/cli.js');
 const RUNS = Number(process.env.RUNS ?? 5);
 const START_RUNS = Number(process.env.START_RUNS ?? 20);
-
-interface Figures {
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-}
-
-function figures(ms: number[]): Figures {
-  const s = [...ms].sort((a, b) => a - b);
-  return { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]!, runs: s.length };
-}
 
 const fmt = (f: Figures) => `${f.median.toFixed(1).padStart(7)} ms (${f.min.toFixed(1)}–${f.max.toFixed(1)}; ${f.runs} runs)`;
 

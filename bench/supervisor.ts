@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { openStore } from '../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { connectSupervisor } from '../src/supervisor/spawn.js';
+import { figures } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const CONTAINERS = Number(process.env.CONTAINERS ?? 50);
@@ -71,9 +72,9 @@ function stack(root: string, dir: string, project: string, args: string[]): numb
 }
 
 function summary(label: string, xs: number[], unit: string): void {
-  const s = [...xs].sort((a, b) => a - b);
-  const f = (x: number) => x.toFixed(1);
-  console.log(`${label.padEnd(58)} median ${f(s[s.length >> 1]!).padStart(7)}  min ${f(s[0]!).padStart(7)}  max ${f(s[s.length - 1]!).padStart(7)} ${unit} (${s.length} runs)`);
+  const { median, min, max, runs } = figures(xs);
+  const f = (x: number) => x.toFixed(1).padStart(7);
+  console.log(`${label.padEnd(58)} median ${f(median)}  min ${f(min)}  max ${f(max)} ${unit} (${runs} runs)`);
 }
 
 async function main(): Promise<void> {

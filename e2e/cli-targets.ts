@@ -6,14 +6,18 @@
  * test image, the CLI's environment, how the CLI is run, and what a project left behind.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { importBusyboxImage as importDockerBusybox } from '../src/runtime/docker/test-images.js';
 import { openStore } from '../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import type { RootlessPlaces } from '../src/testing/rootless-leaks.js';
 import { rootlessRuntime } from '../src/testing/rootless-runtime/runtime-client.js';
+import { delegateCgroupToRootlessUser, whyNoCgroupDelegation, type DelegatedCgroup } from '../src/testing/rootless-cgroup.js';
 import { giveToRootlessUser, rootlessCommand, rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { dockerLeaks } from './conformance/runtimes.js';
@@ -39,6 +43,8 @@ export interface CliTarget {
   spawn(args: string[], opts: { cwd: string; env?: Record<string, string> }): ChildProcess;
   /** Gives a folder (and what is in it) the test made to the target's user, so its CLI may read and write there. */
   handOver(dir: string): void;
+  /** Ends the target after its tests (rootless: removes the cgroup delegated to the user); returns what its projects left there. */
+  close(): string[];
 }
 
 /** The CLI as root: `stack()` of cli.js, with the target's environment. */
@@ -49,6 +55,9 @@ function asRoot(env: () => Record<string, string>): Pick<CliTarget, 'stack' | 's
     handOver: () => {},
   };
 }
+
+/** The parts of a target run as root with nothing to end. */
+const NOTHING_TO_CLOSE = { close: (): string[] => [] };
 
 /**
  * The rootless pool beside a root one: `10.N.0.0/16:24` becomes `10.216.N.0/24:27` (eight /27s),
@@ -69,14 +78,17 @@ export function rootlessPool(subnetPool: string): string {
 function rootlessTarget(subnetPool: string): CliTarget {
   let places: RootlessPlaces | undefined;
   let xdg: Record<string, string> = {};
-  const env = (): Record<string, string> => ({ ...xdg, HAFEN_SUBNET_POOL: subnetPool, NO_COLOR: '1' });
+  let cgroup: DelegatedCgroup | undefined;
+  const env = (): Record<string, string> => ({ ...xdg, HAFEN_SUBNET_POOL: subnetPool, NO_COLOR: '1', ...(cgroup ? { HAFEN_CGROUP_PARENT: cgroup.name } : {}) });
   return {
     name: 'embedded-rootless',
     runtime: 'embedded',
     setup: async (dir) => {
       xdg = { XDG_DATA_HOME: path.join(dir, 'xdg-data'), XDG_RUNTIME_DIR: path.join(dir, 'xdg-run') };
       for (const d of Object.values(xdg)) fs.mkdirSync(d, { mode: 0o700 });
-      places = { dataRoot: path.join(xdg.XDG_DATA_HOME!, 'hafen'), runtimeDir: xdg.XDG_RUNTIME_DIR! };
+      // A cgroup of the user's own, as root would delegate one: limits, stats and pause work as for root.
+      if (!whyNoCgroupDelegation()) cgroup = delegateCgroupToRootlessUser();
+      places = { dataRoot: path.join(xdg.XDG_DATA_HOME!, 'hafen'), runtimeDir: xdg.XDG_RUNTIME_DIR!, ...(cgroup ? { cgroupParent: cgroup.name } : {}) };
       fs.chmodSync(dir, 0o755);
       giveToRootlessUser(dir);
       const runtime = rootlessRuntime({ root: places.dataRoot, runtimeDir: places.runtimeDir, subnetPool });
@@ -99,6 +111,12 @@ function rootlessTarget(subnetPool: string): CliTarget {
       return spawn(cmd!, rest, options);
     },
     handOver: giveToRootlessUser,
+    close: () => {
+      const left = cgroup?.children().map((d) => `cgroup ${d}`) ?? [];
+      cgroup?.remove();
+      cgroup = undefined;
+      return left;
+    },
   };
 }
 
@@ -122,6 +140,7 @@ export function cliTargets(subnetPool: string, opts: { rootless?: boolean } = {}
       stateRoot: () => root,
       leftovers: (project) => stackLeftovers(project, root),
       ...asRoot(embeddedEnv),
+      ...NOTHING_TO_CLOSE,
     },
     {
       name: 'docker',
@@ -131,6 +150,7 @@ export function cliTargets(subnetPool: string, opts: { rootless?: boolean } = {}
       stateRoot: () => '',
       leftovers: (project) => dockerLeaks(project),
       ...asRoot(() => ({})),
+      ...NOTHING_TO_CLOSE,
     },
     ...(opts.rootless ? [rootlessTarget(rootlessPool(subnetPool))] : []),
   ];
@@ -139,4 +159,75 @@ export function cliTargets(subnetPool: string, opts: { rootless?: boolean } = {}
 /** `stack --runtime NAME -f FILE -p PROJECT --progress plain ...args` in `cwd`, as the target's user runs it (`env` over the target's). */
 export function stackOn(target: CliTarget, cwd: string, file: string, project: string, args: string[], env?: Record<string, string>): CliResult {
   return target.stack(['--runtime', target.runtime, '-f', file, '-p', project, '--progress', 'plain', ...args], { cwd, timeout: 90_000, ...(env ? { env } : {}) });
+}
+
+/** A describe block's projects on one target (projectsOn). */
+export interface TargetProjects {
+  /** The block's test folder (made before its tests, given to the target's user). */
+  readonly dir: string;
+  /** `<dir>/stack.yaml`, written from `stack(image)` when given. */
+  readonly file: string;
+  /** The target's busybox test image. */
+  readonly image: string;
+  /** A new project `<prefix><hex>`, taken down (and checked for leftovers) after the test. */
+  newProject(prefix: string): string;
+  /** `stackOn` in the folder with `file` (or another stack file of it). */
+  run(project: string, args: string[], file?: string): CliResult;
+  /** `run`, expecting exit 0. */
+  ok(project: string, args: string[], file?: string): CliResult;
+}
+
+/**
+ * The scaffolding of a describe block that runs projects on `target`, as hooks of that block: before
+ * all, a test folder (`hafen-<tmpPrefix>-<target>-…`), the target's image and the stack file; after
+ * each test, `down` of every project it made (`down`: default `down -v -t 1`) and no leftovers of
+ * them; after all, the target closed with nothing left in it, and the folder removed.
+ */
+export function projectsOn(target: CliTarget, options: { tmpPrefix: string; stack?: (image: string) => string; down?: string[] }): TargetProjects {
+  let dir = '';
+  let image = '';
+  const projects: string[] = [];
+  const file = (): string => path.join(dir, 'stack.yaml');
+  const run = (project: string, args: string[], other?: string): CliResult => stackOn(target, dir, other ?? file(), project, args);
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-${options.tmpPrefix}-${target.name}-`));
+    image = await target.setup(dir);
+    if (options.stack) {
+      fs.writeFileSync(file(), options.stack(image));
+      target.handOver(file());
+    }
+  }, 120_000);
+  afterEach(() => {
+    for (const p of projects.splice(0)) {
+      run(p, options.down ?? ['down', '-v', '-t', '1']);
+      expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
+    }
+  }, 120_000);
+  afterAll(() => {
+    const left = target.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(left, `left in ${target.name}'s cgroup`).toEqual([]);
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    get file() {
+      return file();
+    },
+    get image() {
+      return image;
+    },
+    newProject: (prefix) => {
+      const p = `${prefix}${randomBytes(3).toString('hex')}`;
+      projects.push(p);
+      return p;
+    },
+    run,
+    ok: (project, args, other) => {
+      const r = run(project, args, other);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      return r;
+    },
+  };
 }

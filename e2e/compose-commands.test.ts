@@ -5,14 +5,12 @@
  * -v, -l, --entrypoint, -d, --name, -p, --cap-add/--cap-drop, -T). Nothing is left after.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
 import { cliPath, type CliResult } from './cli.js';
-import { cliTargets, stackOn } from './cli-targets.js';
+import { cliTargets, projectsOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 
 const SLEEP = `trap 'exit 0' TERM; sleep 600 & wait`;
@@ -41,23 +39,17 @@ interface PsRow {
 
 for (const target of cliTargets('10.229.0.0/16:24')) {
   describe.skipIf(unmet(...runtimeNamed(target.name).requirements))(`Compose's commands and flags on the ${target.name} runtime`, () => {
-    let dir = '';
-    let file = '';
-    const projects: string[] = [];
-    const newProject = (): string => {
-      const p = `cg${randomBytes(3).toString('hex')}`;
-      projects.push(p);
-      return p;
-    };
-    const run = (p: string, args: string[]): CliResult => stackOn(target, dir, file, p, args);
+    const scene = projectsOn(target, { tmpPrefix: 'cligaps', stack: STACK });
+    const { run } = scene;
+    const newProject = (): string => scene.newProject('cg');
     const ok = (r: CliResult): CliResult => {
       expect(r.code, r.stderr).toBe(0);
       return r;
     };
     /** The CLI with `input` on its standard input (a pipe, as in a script). */
     const withInput = (p: string, args: string[], input: string): CliResult => {
-      const r = spawnSync(process.execPath, ['--', cliPath, '--runtime', target.name, '-f', file, '-p', p, '--progress', 'plain', ...args], {
-        cwd: dir,
+      const r = spawnSync(process.execPath, ['--', cliPath, '--runtime', target.name, '-f', scene.file, '-p', p, '--progress', 'plain', ...args], {
+        cwd: scene.dir,
         env: { ...process.env, NO_COLOR: '1', ...target.env() },
         input,
         encoding: 'utf8',
@@ -68,21 +60,10 @@ for (const target of cliTargets('10.229.0.0/16:24')) {
     const ps = (p: string): PsRow[] => (JSON.parse(ok(run(p, ['ps', '-a', '--json'])).stdout) as PsRow[]).sort((a, b) => (a.name < b.name ? -1 : 1));
     const states = (p: string): string[] => ps(p).map((r) => `${r.name} ${r.state}`);
 
-    beforeAll(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-cligaps-${target.name}-`));
-      const image = await target.setup(dir);
-      file = path.join(dir, 'stack.yaml');
-      fs.writeFileSync(file, STACK(image));
-      fs.mkdirSync(path.join(dir, 'host'));
-      fs.writeFileSync(path.join(dir, 'host', 'f'), 'from-the-host\n');
-    }, 120_000);
-    afterEach(() => {
-      for (const p of projects.splice(0)) {
-        run(p, ['down', '-v', '-t', '1']);
-        expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
-      }
-    }, 120_000);
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    beforeAll(() => {
+      fs.mkdirSync(path.join(scene.dir, 'host'));
+      fs.writeFileSync(path.join(scene.dir, 'host', 'f'), 'from-the-host\n');
+    });
 
     it('logs -f after the command follows (the file is the -f before it); rm asks on stdin, -f does not, -s stops first', () => {
       const p = newProject();

@@ -5,15 +5,12 @@
  * Docker itself writes. `down` leaves no cgroup.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hostBlockDevice } from '../src/testing/host-devices.js';
 import { unmet } from '../src/testing/requirements.js';
-import type { CliResult } from './cli.js';
-import { cliTargets, stackOn } from './cli-targets.js';
+import { cliTargets, projectsOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 
 const disk = hostBlockDevice();
@@ -50,29 +47,10 @@ for (const target of targets) {
   describe.skipIf(unmet(...runtimeNamed(target.name).requirements, { name: 'a block device', check: () => (disk ? undefined : 'none root can open here') }))(
     `devices on the ${target.name} runtime`,
     () => {
-      let dir: string;
-      let file: string;
-      const projects: string[] = [];
-
-      const run = (project: string, args: string[]): CliResult => stackOn(target, dir, file, project, args);
-
-      beforeAll(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-devices-${target.name}-`));
-        const image = await target.setup(dir);
-        file = path.join(dir, 'stack.yaml');
-        fs.writeFileSync(file, STACK(image));
-      }, 120_000);
-      afterEach(() => {
-        for (const p of projects.splice(0)) {
-          run(p, ['down', '-v']);
-          expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
-        }
-      }, 120_000);
-      afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const { run, newProject } = projectsOn(target, { tmpPrefix: 'devices', stack: STACK, down: ['down', '-v'] });
 
       it('holds stack exec to the default set, opens what devices: and device_cgroup_rules: add, and leaves no cgroup', () => {
-        const p = `dx${randomBytes(3).toString('hex')}`;
-        projects.push(p);
+        const p = newProject('dx');
         const up = run(p, ['up', '-d']);
         expect(up.code, up.stderr).toBe(0);
 

@@ -6,13 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
-import type { CliResult } from './cli.js';
-import { cliTargets, stackOn } from './cli-targets.js';
+import { cliTargets, projectsOn } from './cli-targets.js';
 import { caveatOf } from './conformance/harness.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 import { supervisorPids } from './stack-leftovers.js';
@@ -42,24 +40,11 @@ volumes:
 for (const target of cliTargets('10.253.0.0/16:24', { rootless: true })) {
   const factory = runtimeNamed(target.name);
   describe.skipIf(unmet(...factory.requirements))(`container commands on the ${target.name} runtime`, () => {
-    let dir: string;
-    let file: string;
-    const projects: string[] = [];
-
-    const run = (project: string, args: string[]): CliResult => stackOn(target, dir, file, project, args);
-    const ok = (project: string, args: string[]): CliResult => {
-      const r = run(project, args);
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-      return r;
-    };
-    const newProject = (prefix: string): string => {
-      const p = `${prefix}${randomBytes(3).toString('hex')}`;
-      projects.push(p);
-      return p;
-    };
+    const scene = projectsOn(target, { tmpPrefix: 'container-ops', stack: STACK });
+    const { run, ok, newProject } = scene;
     /** The counter as the container last wrote it, read with `cp` (which works on a paused container too). */
     const counter = (p: string): number => {
-      const out = path.join(dir, `counter-${randomBytes(3).toString('hex')}`);
+      const out = path.join(scene.dir, `counter-${randomBytes(3).toString('hex')}`);
       ok(p, ['cp', 'counter:/tmp/counter', out]);
       const n = fs.readFileSync(out, 'utf8').length;
       fs.rmSync(out);
@@ -67,20 +52,6 @@ for (const target of cliTargets('10.253.0.0/16:24', { rootless: true })) {
     };
     const psState = (p: string, service: string): string | undefined =>
       (JSON.parse(ok(p, ['ps', '--json']).stdout) as { service: string; state: string }[]).find((r) => r.service === service)?.state;
-
-    beforeAll(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-container-ops-${target.name}-`));
-      const image = await target.setup(dir);
-      file = path.join(dir, 'stack.yaml');
-      fs.writeFileSync(file, STACK(image));
-    }, 120_000);
-    afterEach(() => {
-      for (const p of projects.splice(0)) {
-        run(p, ['down', '-v', '-t', '1']);
-        expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
-      }
-    }, 120_000);
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it.skipIf(caveatOf(factory, 'freezer'))('pauses a service (its counter stops, ps says paused), unpauses it (the counter goes on), and takes a paused stack down without a trace', async () => {
       const p = newProject('cop');
@@ -121,7 +92,7 @@ for (const target of cliTargets('10.253.0.0/16:24', { rootless: true })) {
     it.runIf(target.runtime === 'embedded')('refuses to copy under a volume of a stopped container (the volume would hide it), and copies there while it runs', () => {
       const p = newProject('cov');
       ok(p, ['up', '-d', 'keeper']);
-      const src = path.join(dir, `vol-${p}`);
+      const src = path.join(scene.dir, `vol-${p}`);
       fs.writeFileSync(src, 'in the volume\n');
       ok(p, ['cp', src, 'keeper:/data/f']);
       ok(p, ['stop', '-t', '1', 'keeper']);
@@ -146,7 +117,7 @@ for (const target of cliTargets('10.253.0.0/16:24', { rootless: true })) {
       expect(top.some((line) => /^box\s+1\s+root\s+\d+\s+\d+\s.*sleep 600$/.test(line)), top.join('\n')).toBe(true);
 
       // With -p NAME and no stack file, as Compose takes it.
-      const bare = fs.mkdtempSync(path.join(dir, 'bare-'));
+      const bare = fs.mkdtempSync(path.join(scene.dir, 'bare-'));
       target.handOver(bare);
       const alone = target.stack(['--runtime', target.runtime, '-p', p, 'top', 'box'], { cwd: bare });
       expect(alone.code, alone.stderr).toBe(0);
@@ -157,20 +128,20 @@ for (const target of cliTargets('10.253.0.0/16:24', { rootless: true })) {
       const p = newProject('coc');
       ok(p, ['up', '-d', 'box']);
       const data = `payload ${randomBytes(8).toString('hex')}\n`;
-      const src = path.join(dir, `in-${p}.txt`);
+      const src = path.join(scene.dir, `in-${p}.txt`);
       fs.writeFileSync(src, data);
       fs.chmodSync(src, 0o640);
       target.handOver(src); // the user's own file, as a user copies it
       ok(p, ['cp', src, 'box:/tmp/']);
       expect(ok(p, ['exec', '-T', 'box', 'sh', '-c', `stat -c %a /tmp/in-${p}.txt; cat /tmp/in-${p}.txt`]).stdout).toBe(`640\n${data}`);
 
-      const back = path.join(dir, `out-${p}.txt`);
+      const back = path.join(scene.dir, `out-${p}.txt`);
       ok(p, ['cp', `box:/tmp/in-${p}.txt`, back]);
       expect(fs.readFileSync(back, 'utf8')).toBe(data);
       expect(fs.statSync(back).mode & 0o777).toBe(0o640);
 
       // A folder, with its contents, into a container that is not running.
-      const folder = path.join(dir, `tree-${p}`);
+      const folder = path.join(scene.dir, `tree-${p}`);
       fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
       fs.writeFileSync(path.join(folder, 'sub', 'f'), 'deep\n');
       target.handOver(folder);
@@ -184,12 +155,12 @@ for (const target of cliTargets('10.253.0.0/16:24', { rootless: true })) {
       const p = newProject('cos');
       ok(p, ['up', '-d', 'box']);
       ok(p, ['exec', '-T', 'box', 'sh', '-c', 'ln -s / /escape && echo inside > /etc/shadow']);
-      const out = path.join(dir, `shadow-${p}`);
+      const out = path.join(scene.dir, `shadow-${p}`);
       ok(p, ['cp', 'box:/escape/etc/shadow', out]);
       expect(fs.readFileSync(out, 'utf8')).toBe('inside\n');
 
       const name = `hafen-escape-${p}`;
-      const src = path.join(dir, 'marker');
+      const src = path.join(scene.dir, 'marker');
       fs.writeFileSync(src, 'marker\n');
       ok(p, ['cp', src, `box:/escape/tmp/${name}`]);
       expect(fs.existsSync(path.join('/tmp', name))).toBe(false);

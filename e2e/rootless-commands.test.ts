@@ -3,7 +3,7 @@
  * user (`hafen-rootless`, src/testing/rootless-user.ts) through the built CLI, with its own XDG
  * folders: images from a registry, a docker-archive, an OCI layout made by skopeo and one made by
  * umoci, and `image: host`, each keeping the image's uid 1000 as 1000 inside; logs --follow, exec
- * (and exec -it under a real terminal), run --strict-limits, stats and pause without a delegated
+ * (and exec -it under a real terminal), run --strict-limits and x-hafen-strict-limits, stats and pause without a delegated
  * cgroup, dash in tmux, the supervisor's socket under $XDG_RUNTIME_DIR, the runtime chosen (and
  * why) where user namespaces are off, which commands move into the user's namespaces, and the
  * hand-over of the namespace holder between a command ending the last project and one beginning.
@@ -11,7 +11,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skopeoCopy, startRegistry, type TestRegistry } from '../src/runtime/embedded/registry/fixtures/test-registry.js';
@@ -21,6 +20,7 @@ import { findLeaks } from '../src/testing/leaks.js';
 import { readProcStat } from '../src/runtime/embedded/process-info.js';
 import { cliPath, repoRoot } from './cli.js';
 import { saveBusyboxArchiveWithAppDir } from './rootless-archive.js';
+import { userScenario, type UserScenario } from './rootless-scenario.js';
 
 // unmet() says what is missing (and fails under CI=true).
 const missing = unmet(requireRoot(), requireCommand('busybox'), requireCommand('skopeo'), requireCommand('umoci'), requireCommand('docker-registry'), requireCommand('tmux'), requireCommand('script'), requireCommand('strace'), requireRootlessUser());
@@ -39,6 +39,7 @@ function chownTree(dir: string, uid: number, gid: number): void {
 describe.skipIf(missing)('rootless: commands and images as a user without root (embedded runtime)', () => {
   const id = randomBytes(4).toString('hex');
   const project = `rlc${id}`;
+  let scene: UserScenario | undefined;
   let base: string;
   let env: Record<string, string>;
   let dataRoot: string;
@@ -48,27 +49,15 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
   const projects = new Set<string>();
 
   /** `stack ...args` as the user, in the work folder. */
-  const stack = (args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}) => {
-    const r = runAsRootlessUser(process.execPath, ['--', cliPath, ...args], { env: { ...env, ...options.env }, cwd: work, timeoutMs: options.timeoutMs ?? 90_000 });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-  };
+  const stack = (args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}) => scene!.stack(args, { timeoutMs: 90_000, ...options });
   /** The holder's pid as recorded, or undefined. */
-  const holderPid = (): number | undefined => {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(runDir, 'hafen', 'userns.json'), 'utf8')) as { pid: number }).pid;
-    } catch {
-      return undefined;
-    }
-  };
+  const holderPid = (): number | undefined => scene?.holder()?.pid;
   const alive = (pid: number | undefined) => pid !== undefined && /^[^ZX]/.test(readProcStat(pid)?.state ?? 'X');
 
   beforeAll(async () => {
     const user = rootlessUser();
-    base = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-rlc-'));
-    dataRoot = path.join(base, 'data', 'hafen');
-    runDir = path.join(base, 'run');
-    work = path.join(base, 'work');
-    for (const d of [path.join(base, 'data'), runDir, work]) fs.mkdirSync(d, { mode: 0o700 });
+    scene = userScenario('hafen-rlc-', '10.217.0.0/16:24');
+    ({ dir: base, dataRoot, run: runDir, work } = scene);
     // busybox with /home/app owned by uid 1000, as a docker-archive (made by root in a store of its own).
     const bare = path.join(base, 'bare');
     const archive = path.join(work, 'bb.tar');
@@ -88,9 +77,7 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
     registry = await startRegistry(path.join(base, 'registry'));
     await skopeoCopy(`docker-archive:${archive}`, `docker://${registry.host}/hafen/bb:1`);
     chownTree(work, user.uid, user.gid);
-    for (const d of [base, path.join(base, 'data'), runDir]) fs.chownSync(d, user.uid, user.gid);
-    fs.chmodSync(base, 0o755);
-    env = { XDG_DATA_HOME: path.join(base, 'data'), XDG_RUNTIME_DIR: runDir, HAFEN_SUBNET_POOL: '10.217.0.0/16:24', NO_COLOR: '1', TMUX_TMPDIR: runDir };
+    env = Object.assign(scene.env, { TMUX_TMPDIR: runDir });
   }, 180_000);
 
   afterAll(async () => {
@@ -101,7 +88,7 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
       if (alive(pid)) spawnSync('kill', ['-KILL', String(pid)]);
     }
     await registry?.stop();
-    if (base) fs.rmSync(base, { recursive: true, force: true });
+    scene?.remove();
   }, 180_000);
 
   /** Writes `name` in the work folder (owned by the user). */
@@ -126,6 +113,18 @@ describe.skipIf(missing)('rootless: commands and images as a user without root (
     expect(run.stdout).toBe('ran\n');
     expect(run.stderr.match(/^warning: limits not applied.*$/gm)).toHaveLength(1);
     expect(stack(['-f', 'limits.yaml', 'down']).code).toBe(0);
+    expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
+  }, 120_000);
+
+  it('refuses up when the file says x-hafen-strict-limits: true, naming the key\'s place (exit 2), and makes nothing', () => {
+    writeFile('strict.yaml', [`name: ${project}s`, 'x-hafen-strict-limits: true', 'services:', '  capped:', '    image: host', '    command: ["sleep", "60"]', '    pids_limit: 20']);
+    projects.add(`${project}s`);
+    const up = stack(['-f', 'strict.yaml', 'up', '-d']);
+    expect(up.code).toBe(2);
+    expect(up.stderr).toBe(
+      `error: strict.yaml:2:1 x-hafen-strict-limits: limits cannot be applied to capped (pids): a user without root may only set limits in a cgroup delegated to it, and none is writable (root: mkdir <hierarchy>/hafen-${rootlessUser().uid} for each of memory, cpu, pids and chown it to you, or any folder named by HAFEN_CGROUP_PARENT=NAME; on cgroup v2, run under a systemd user session with Delegate=yes); it refuses to start without them\n`,
+    );
+    expect(fs.existsSync(path.join(dataRoot, 'projects', `${project}s`))).toBe(false);
     expect(fs.existsSync(path.join(runDir, 'hafen'))).toBe(false);
   }, 120_000);
 

@@ -22,10 +22,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcStat } from '../src/runtime/embedded/process-info.js';
 import { listeners, userCanOpenTun } from '../src/runtime/embedded/rootless/network-test-holder.js';
 import { freePort } from '../src/testing/free-port.js';
-import { findLeaks } from '../src/testing/leaks.js';
 import { requireCommand, requireRoot, unmet, type Requirement } from '../src/testing/requirements.js';
-import { requireRootlessUser, rootlessCommand, rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
+import { requireRootlessUser } from '../src/testing/rootless-user.js';
 import { cliPath, repoRoot } from './cli.js';
+import { userScenario, type UserScenario } from './rootless-scenario.js';
 
 const POOL = '10.210.0.0/16:24';
 const REPO = repoRoot;
@@ -36,25 +36,6 @@ function requireUserTun(): Requirement {
 }
 
 const base = [requireRoot(), requireCommand('busybox'), requireCommand('slirp4netns'), requireCommand('nsenter'), requireCommand('ss'), requireCommand('unshare'), requireRootlessUser()];
-
-/** The processes of the user that name `dir` in their command line or live in user namespace `ns`. */
-function userProcesses(uid: number, dir: string, ns: string | undefined): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    const pid = Number(entry);
-    try {
-      if (fs.statSync(`/proc/${pid}`).uid !== uid) continue;
-      const stat = readProcStat(pid);
-      if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      const inNs = ns !== undefined && fs.readlinkSync(`/proc/${pid}/ns/user`) === ns;
-      if (inNs || cmd.includes(dir)) out.push(`process ${pid} ${cmd.slice(0, 160)}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 /** One TCP connection to host:port; what the server said, or the error's code. */
 function tcpRead(host: string, port: number, send = ''): Promise<string> {
@@ -81,62 +62,36 @@ function otherHostAddress(): string | undefined {
     .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 }
 
-/** A folder of the user's, with its XDG folders inside, and a stack runner (`wrap`: argv around setpriv, e.g. a mount namespace). */
-function userScenario(prefix: string) {
-  const user = rootlessUser();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const data = path.join(dir, 'data');
-  const run = path.join(dir, 'run');
-  const work = path.join(dir, 'work');
-  for (const d of [data, run, work]) fs.mkdirSync(d, { mode: 0o700 });
-  for (const d of [dir, data, run, work]) fs.chownSync(d, user.uid, user.gid);
-  fs.chmodSync(dir, 0o755);
-  const env = { XDG_DATA_HOME: data, XDG_RUNTIME_DIR: run, HAFEN_SUBNET_POOL: POOL, NO_COLOR: '1' };
-  const stack = (args: string[], options: { cwd?: string; wrap?: (argv: string[]) => string[]; timeoutMs?: number } = {}) => {
-    const argv = (options.wrap ?? ((a) => a))(rootlessCommand(process.execPath, ['--', cliPath, ...args]));
-    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...user.env, ...env }, cwd: options.cwd ?? work, timeout: options.timeoutMs ?? 120_000 });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-  };
-  const write = (name: string, text: string) => {
-    fs.writeFileSync(path.join(work, name), text);
-    fs.chownSync(path.join(work, name), user.uid, user.gid);
-  };
-  const holder = (): { pid: number; ns: string | undefined } | undefined => {
-    try {
-      const pid = (JSON.parse(fs.readFileSync(path.join(run, 'hafen', 'userns.json'), 'utf8')) as { pid: number }).pid;
-      return { pid, ns: fs.readlinkSync(`/proc/${pid}/ns/user`) };
-    } catch {
-      return undefined;
-    }
-  };
-  /**
-   * What is left of the user's: processes, runtime files, state but images, and (`hostWide`) the
-   * project's links, mounts and netns on the host (only for a project name no other test uses:
-   * the check looks at the whole machine, and the user's own live only in its holder's namespaces).
-   */
-  const leftovers = (project: string, ns: string | undefined, hostWide = true): string[] => [
-    ...userProcesses(user.uid, dir, ns),
-    ...(hostWide ? findLeaks(project, { root: path.join(data, 'hafen') }) : []),
-    ...(fs.existsSync(path.join(run, 'hafen')) ? [`folder ${path.join(run, 'hafen')}: ${(fs.readdirSync(path.join(run, 'hafen'), { recursive: true }) as string[]).join(', ')}`] : []),
-    ...(fs.existsSync(path.join(data, 'hafen')) ? fs.readdirSync(path.join(data, 'hafen')).filter((f) => f !== 'images').map((f) => `state ${f}`) : []),
-  ];
-  /** Kills what a failed test left (by the holder's namespace and the folder's name), then removes the folder. */
-  const remove = () => {
-    for (const line of userProcesses(user.uid, dir, holder()?.ns)) spawnSync('kill', ['-KILL', line.split(' ')[1]!]);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  return { user, dir, data, run, work, stack, write, holder, leftovers, remove };
+/**
+ * The scenarios' stack: `web` (busybox httpd serving `page` on 8080 and 8081) publishing `ports`,
+ * `client` (naming the host by host-gateway), and `more` lines after them.
+ */
+function webStack(project: string, page: string, ports: string[], more: string[] = []): string {
+  return [
+    `name: ${project}`,
+    'services:',
+    '  web:',
+    '    image: host',
+    `    command: ["sh", "-c", "mkdir -p /tmp/www && echo ${page} > /tmp/www/index.html && busybox httpd -p 8081 -h /tmp/www && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
+    `    ports: [${ports.map((p) => JSON.stringify(p)).join(', ')}]`,
+    '  client:',
+    '    image: host',
+    '    command: ["sleep", "1000"]',
+    '    extra_hosts: ["host.docker.internal:host-gateway"]',
+    ...more,
+    '',
+  ].join('\n');
 }
 
 describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published ports, names and outbound traffic as a user without root', () => {
   const project = `rln${randomBytes(3).toString('hex')}`;
-  let s: ReturnType<typeof userScenario>;
+  let s: UserScenario;
   let hostServer: ChildProcess | undefined;
   let hostPort = 0;
   let fixed = 0;
 
   beforeAll(async () => {
-    s = userScenario('hafen-rlnet-');
+    s = userScenario('hafen-rlnet-', POOL);
     fixed = await freePort();
     // A server on every address of the host, loopback included, in its own process (the CLI runs synchronously here).
     hostServer = spawn(process.execPath, ['-e', "require('net').createServer((c) => c.end('hello-from-the-host\\n')).listen(0, '0.0.0.0', function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -146,17 +101,7 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
     });
     s.write(
       'stack.yaml',
-      [
-        `name: ${project}`,
-        'services:',
-        '  web:',
-        '    image: host',
-        '    command: ["sh", "-c", "mkdir -p /tmp/www && echo hello-from-web > /tmp/www/index.html && busybox httpd -p 8081 -h /tmp/www && exec busybox httpd -f -p 8080 -h /tmp/www"]',
-        `    ports: ["127.0.0.1:${fixed}:8080", "8081"]`,
-        '  client:',
-        '    image: host',
-        '    command: ["sleep", "1000"]',
-        '    extra_hosts: ["host.docker.internal:host-gateway"]',
+      webStack(project, 'hello-from-web', [`127.0.0.1:${fixed}:8080`, '8081'], [
         '  apart:',
         '    image: host',
         '    command: ["sleep", "1000"]',
@@ -168,8 +113,7 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
         'networks:',
         '  side: {}',
         '  inner: {internal: true}',
-        '',
-      ].join('\n'),
+      ]),
     );
   }, 60_000);
 
@@ -252,25 +196,11 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
 
 describe.skipIf(unmet(...base))('rootless network: no /dev/net/tun for the user', () => {
   const project = `rlt${randomBytes(3).toString('hex')}`;
-  let s: ReturnType<typeof userScenario>;
+  let s: UserScenario;
 
   beforeAll(() => {
-    s = userScenario('hafen-rlnotun-');
-    s.write(
-      'stack.yaml',
-      [
-        `name: ${project}`,
-        'services:',
-        '  web:',
-        '    image: host',
-        '    command: ["sh", "-c", "mkdir -p /tmp/www && echo no-tun-needed > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]',
-        '    ports: ["8080"]',
-        '  client:',
-        '    image: host',
-        '    command: ["sleep", "1000"]',
-        '',
-      ].join('\n'),
-    );
+    s = userScenario('hafen-rlnotun-', POOL);
+    s.write('stack.yaml', webStack(project, 'no-tun-needed', ['8080']));
   });
 
   afterAll(() => {
@@ -312,10 +242,10 @@ describe.skipIf(unmet(...base))('rootless network: no /dev/net/tun for the user'
 });
 
 describe.skipIf(unmet(...base, requireUserTun()))("rootless: the README's first command as a user without root", () => {
-  let s: ReturnType<typeof userScenario>;
+  let s: UserScenario;
 
   beforeAll(() => {
-    s = userScenario('hafen-rlreadme-');
+    s = userScenario('hafen-rlreadme-', POOL);
   });
 
   afterAll(() => {

@@ -9,15 +9,14 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireRoot, unmet } from '../src/testing/requirements.js';
-import { requireRootlessUser, rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
+import { requireRootlessUser, rootlessUser } from '../src/testing/rootless-user.js';
 import { findLeaks } from '../src/testing/leaks.js';
 import { readProcStat } from '../src/runtime/embedded/process-info.js';
-import { cliPath } from './cli.js';
 import { saveBusyboxArchiveWithAppDir } from './rootless-archive.js';
+import { userScenario, type UserScenario } from './rootless-scenario.js';
 
 const ready = !unmet(requireRoot(), requireCommand('busybox'), requireRootlessUser());
 
@@ -66,6 +65,7 @@ function tree(dir: string): string[] {
 describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embedded runtime)', () => {
   const id = randomBytes(4).toString('hex');
   const project = `rl${id}`;
+  let scene: UserScenario | undefined;
   let base: string;
   let env: Record<string, string>;
   let dataRoot: string;
@@ -77,18 +77,12 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
   const rootHadProject = () => fs.existsSync(path.join(rootProjects, project));
 
   /** `stack ...args` as the user, in the stack's folder. */
-  const stack = (args: string[], timeoutMs = 90_000) => {
-    const r = runAsRootlessUser(process.execPath, ['--', cliPath, ...args], { env, cwd: work, timeoutMs });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-  };
+  const stack = (args: string[], timeoutMs = 90_000) => scene!.stack(args, { timeoutMs });
 
   beforeAll(async () => {
     const user = rootlessUser();
-    base = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-rootless-'));
-    dataRoot = path.join(base, 'data', 'hafen');
-    runDir = path.join(base, 'run');
-    work = path.join(base, 'work');
-    for (const d of [path.join(base, 'data'), runDir, work]) fs.mkdirSync(d, { mode: 0o700 });
+    scene = userScenario('hafen-rootless-', '10.213.0.0/16:24');
+    ({ dir: base, dataRoot, run: runDir, work, env } = scene);
     // A docker-archive of busybox with a folder owned by uid 1000, made by root in a store of its own.
     await saveBusyboxArchiveWithAppDir(base, `${project}-bb:1`, path.join(work, 'bb.tar'));
     fs.writeFileSync(
@@ -106,16 +100,14 @@ describe.skipIf(!ready)('rootless: a busybox stack as a user without root (embed
         '',
       ].join('\n'),
     );
-    for (const entry of [base, path.join(base, 'data'), runDir, work, ...fs.readdirSync(work).map((f) => path.join(work, f))]) fs.chownSync(entry, user.uid, user.gid);
-    fs.chmodSync(base, 0o755);
-    env = { XDG_DATA_HOME: path.join(base, 'data'), XDG_RUNTIME_DIR: runDir, HAFEN_SUBNET_POOL: '10.213.0.0/16:24', NO_COLOR: '1' };
+    for (const entry of fs.readdirSync(work).map((f) => path.join(work, f))) fs.chownSync(entry, user.uid, user.gid);
   }, 120_000);
 
   afterAll(() => {
     if (!env) return;
     stack(['down', '-v', '-t', '1']);
     if (holderPid !== undefined && userNs(holderPid) === holderNs) spawnSync('kill', ['-KILL', String(holderPid)]);
-    fs.rmSync(base, { recursive: true, force: true });
+    scene?.remove();
   }, 120_000);
 
   it('comes up, answers ps, logs, top and exec, reaches services by name, and down -v leaves nothing of the user', () => {

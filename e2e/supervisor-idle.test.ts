@@ -5,15 +5,10 @@
  * and what it knew outlives it: `ps -a` (exit codes, restarts), `logs`, `events --since`, and
  * `start` brings a new one back. Everything is removed by `down`, checked by the leak scan.
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
-import type { CliResult } from './cli.js';
-import { cliTargets, stackOn } from './cli-targets.js';
+import { cliTargets, projectsOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 import { supervisorPids } from './stack-leftovers.js';
 
@@ -37,22 +32,8 @@ const STACK = (image: string) => `services:
 // As root and as the rootless test user (issue 17: its supervisor lives in the user's namespace).
 for (const target of cliTargets('10.224.0.0/16:24', { rootless: true }).filter((t) => t.runtime === 'embedded')) {
   describe.skipIf(unmet(...runtimeNamed(target.name).requirements))(`the supervisor exits when it has nothing to do (${target.name} runtime)`, () => {
-    let dir: string;
-    let file: string;
-    const projects: string[] = [];
+    const { run, ok, newProject } = projectsOn(target, { tmpPrefix: 'supervisor-idle', stack: STACK });
     const root = (): string => target.stateRoot();
-
-    const run = (project: string, args: string[]): CliResult => stackOn(target, dir, file, project, args);
-    const ok = (project: string, args: string[]): CliResult => {
-      const r = run(project, args);
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-      return r;
-    };
-    const newProject = (prefix: string): string => {
-      const p = `${prefix}${randomBytes(3).toString('hex')}`;
-      projects.push(p);
-      return p;
-    };
     /** Waits until no supervisor process of the project is left; fails after `ms`. */
     const gone = async (p: string, ms = 10_000): Promise<number> => {
       const started = Date.now();
@@ -64,20 +45,6 @@ for (const target of cliTargets('10.224.0.0/16:24', { rootless: true }).filter((
     };
     const ps = (p: string) =>
       JSON.parse(ok(p, ['ps', '-a', '--json']).stdout) as { service: string; state: string; exitCode?: number; restarts: number }[];
-
-    beforeAll(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-supervisor-idle-'));
-      const image = await target.setup(dir);
-      file = path.join(dir, 'stack.yaml');
-      fs.writeFileSync(file, STACK(image));
-    }, 120_000);
-    afterEach(() => {
-      for (const p of projects.splice(0)) {
-        run(p, ['down', '-v', '-t', '1']);
-        expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
-      }
-    }, 120_000);
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('after `up --exit-code-from` stopped everything: no supervisor is left; ps -a, logs, events --since and start still work', async () => {
       const p = newProject('sie');

@@ -51,7 +51,11 @@ for (const target of cliTargets('10.229.0.0/16:24', { rootless: true }).filter((
         expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
       }
     }, 120_000);
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    afterAll(() => {
+      const left = target.close(); // rootless: the cgroup delegated to the user
+      fs.rmSync(dir, { recursive: true, force: true });
+      expect(left).toEqual([]);
+    });
 
     it('a refused up leaves no supervisor process and no state', () => {
       const p = newProject();

@@ -109,7 +109,9 @@ for (const target of cliTargets('10.251.0.0/16:24', { rootless: true })) {
       // The tagged image, if a failed test left it.
       const p = `uf${randomBytes(3).toString('hex')}`;
       run(p, 'tagged-only.yaml', ['down', '--rmi', 'all']);
+      const left = target.close(); // rootless: the cgroup delegated to the user
       fs.rmSync(dir, { recursive: true, force: true });
+      expect(left).toEqual([]);
     }, 60_000);
 
     it('--wait --scale, --no-recreate, --no-build, --pull never; down --rmi local by -p alone, --rmi all, --remove-orphans', () => {

@@ -51,7 +51,11 @@ for (const target of cliTargets('10.237.0.0/16:24', { rootless: true }).filter((
         expect(target.leftovers(p)).toEqual([]);
       }
     }, 60_000);
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    afterAll(() => {
+      const left = target.close(); // rootless: the cgroup delegated to the user
+      fs.rmSync(dir, { recursive: true, force: true });
+      expect(left).toEqual([]);
+    });
 
     it('brings stack.example.yaml up; its end-to-end runner passes; down leaves nothing', () => {
       const p = newProject();

@@ -17,6 +17,7 @@ import { requireCommand, requireOverlay, requireRoot, type Requirement } from '.
 import { runningHolder } from '../../src/runtime/embedded/rootless/namespace-holder.js';
 import { findRootlessLeaks, rootlessUserLeftovers, type RootlessPlaces } from '../../src/testing/rootless-leaks.js';
 import { DRIVER_SCRIPT, rootlessRuntime, type RootlessRuntime } from '../../src/testing/rootless-runtime/runtime-client.js';
+import { delegateCgroupToRootlessUser, whyNoCgroupDelegation, type DelegatedCgroup } from '../../src/testing/rootless-cgroup.js';
 import { giveToRootlessUser, requireRootlessUser } from '../../src/testing/rootless-user.js';
 
 /** A Docker engine answers (DOCKER_HOST or the local socket). */
@@ -94,29 +95,41 @@ function privilegedCaveat(): string | undefined {
   return 'this machine\'s capability bounding set lacks some of the kernel\'s capabilities, so `docker run --privileged` itself fails here';
 }
 
+/** The cgroup delegated to the rootless user for each test file's folder (by its root), removed with the runtime. */
+const rootlessCgroups = new Map<string, DelegatedCgroup>();
+
 /**
  * The rootless user's places for a test file's folder: state under `root/data`, the holder's
- * record under `root/run`; the driver's own processes are spared by the leak check.
+ * record under `root/run`, the file's delegated cgroup; the driver's own processes are spared by
+ * the leak check.
  */
 function rootlessPlaces(root: string): RootlessPlaces {
-  return { dataRoot: path.join(root, 'data'), runtimeDir: path.join(root, 'run'), spare: (argv) => argv.includes(DRIVER_SCRIPT) };
+  const cgroupParent = rootlessCgroups.get(root)?.name;
+  return { dataRoot: path.join(root, 'data'), runtimeDir: path.join(root, 'run'), spare: (argv) => argv.includes(DRIVER_SCRIPT), ...(cgroupParent ? { cgroupParent } : {}) };
 }
 
 /**
- * Why the rootless runtime cannot do a check here. No cgroup is delegated to the test user (root
- * would have to make `<hierarchy>/hafen` and give it away, and this machine's cgroup v2 tree has no
- * controllers): memory and CPU limits, freezing and usage are cgroup work. The device checks need the
- * host's block devices and a device cgroup, which a user namespace cannot have (the kernel refuses
- * every device node a user namespace makes). A privileged container of a user holds only the
- * user namespace's capabilities, not the host's devices.
+ * Why the rootless runtime cannot do a check here. Each test file's user gets a cgroup of its own
+ * (src/testing/rootless-cgroup.ts: `<hierarchy>/hafen-rlt<random>`, as root would delegate one), so
+ * limits, usage and pausing run as for root where the host has the controllers. The device checks
+ * need the host's block devices and a device cgroup, which a user namespace cannot have (the kernel
+ * refuses every device node a user namespace makes, and the devices controller is never delegated):
+ * they stay root-only. A privileged container of a user holds only the user namespace's
+ * capabilities, not the host's devices.
  */
-const ROOTLESS_CAVEATS: Partial<Record<Caveat, string>> = {
-  'cgroup-limits': 'no cgroup is delegated to the rootless test user, so memory and CPU limits are not applied (`up` says so, `--strict-limits` refuses)',
-  freezer: 'no cgroup is delegated to the rootless test user: pausing needs the freezer',
-  devices: 'a user namespace cannot open the host\'s device nodes, nor use a device cgroup',
-  'published-ports': 'the test driver\'s holder gets no running network keeper yet ("cannot publish ports: the rootless network keeper ... is not running"); the CLI\'s rootless published ports work (e2e/up.test.ts): to be looked into',
-  privileged: 'a privileged container of a user without root holds the user namespace\'s capabilities only: no host devices, no host /sys',
-};
+function rootlessCaveat(check: Caveat): string | undefined {
+  switch (check) {
+    case 'cgroup-limits':
+    case 'freezer':
+      return whyNoCgroupDelegation();
+    case 'devices':
+      return 'root-only: a user namespace cannot open the host\'s device nodes, and the devices controller is never delegated to a user';
+    case 'privileged':
+      return 'a privileged container of a user without root holds the user namespace\'s capabilities only: no host devices, no host /sys';
+    default:
+      return undefined;
+  }
+}
 
 export const runtimes: RuntimeFactory[] = [
   {
@@ -165,13 +178,20 @@ export const runtimes: RuntimeFactory[] = [
       for (const dir of [places.dataRoot, places.runtimeDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.chmodSync(root, 0o755);
       giveToRootlessUser(root);
-      return rootlessRuntime({ root: places.dataRoot, runtimeDir: places.runtimeDir, subnetPool: `10.${215 + (slot >> 5)}.${(slot & 31) * 8}.0/21:24` });
+      if (!whyNoCgroupDelegation()) rootlessCgroups.set(root, delegateCgroupToRootlessUser());
+      const cgroupParent = rootlessCgroups.get(root)?.name;
+      return rootlessRuntime({
+        root: places.dataRoot,
+        runtimeDir: places.runtimeDir,
+        subnetPool: `10.${215 + (slot >> 5)}.${(slot & 31) * 8}.0/21:24`,
+        ...(cgroupParent ? { cgroupParent } : {}),
+      });
     },
     requirements: [requireRootlessUser(), requireOverlay(), requireCommand('busybox'), requireCommand('ip')],
     images: async (runtime) => ({ busybox: await (runtime as RootlessRuntime).importBusybox(), node: 'host' }),
     cleanup: (runtime, project) => (runtime as RootlessRuntime).cleanupProject(project),
     leaks: (project, { root }) => findRootlessLeaks(project, rootlessPlaces(root)),
-    caveat: (check) => ROOTLESS_CAVEATS[check],
+    caveat: rootlessCaveat,
     handOver: giveToRootlessUser,
     finalLeaks: ({ root }) => {
       const places = rootlessPlaces(root);
@@ -179,6 +199,12 @@ export const runtimes: RuntimeFactory[] = [
       // Reported, then stopped: a failed run must not leave the user's holder (and its namespaces) behind.
       const holder = runningHolder(path.join(places.runtimeDir, 'hafen'));
       if (holder) process.kill(holder.pid, 'SIGKILL');
+      const cgroup = rootlessCgroups.get(root);
+      if (cgroup) {
+        left.push(...cgroup.children().map((d) => `cgroup ${d}`));
+        cgroup.remove();
+        rootlessCgroups.delete(root);
+      }
       return left;
     },
   },

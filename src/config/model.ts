@@ -37,6 +37,8 @@ export interface Stack {
   ports_without_address?: string[];
   // Issue 18, push: `x-hafen-registry`, the registry (HOST[:PORT]) `stack push` sends images that name none to.
   registry?: string;
+  // Issue 17, rootless: `x-hafen-strict-limits: true`, refuse to start rather than run without limits (as --strict-limits).
+  strictLimits?: boolean;
 }
 
 export type RuntimeName = 'embedded' | 'docker' | 'swarm';

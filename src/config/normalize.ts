@@ -47,6 +47,8 @@ export function normalizeStack(raw: RawStack, meta: StackMeta, ctx: NormalizeCon
   // Issue 18, push: the registry `stack push` prefixes images with when they name none.
   const registry = (raw as { 'x-hafen-registry'?: unknown })['x-hafen-registry'];
   if (typeof registry === 'string') stack.registry = registry;
+  // Issue 17, rootless: limits that cannot be applied refuse the start (as --strict-limits).
+  if ((raw as { 'x-hafen-strict-limits'?: unknown })['x-hafen-strict-limits'] === true) stack.strictLimits = true;
   // Services' secrets and configs point at the top-level ones, known only now.
   for (const [name, s] of Object.entries(services)) {
     s.secrets = normalizeFileReferences('secrets', name, raw.services[name]?.secrets, stack.secrets, ctx.issues);

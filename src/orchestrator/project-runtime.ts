@@ -7,7 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { RuntimeName, Stack } from '../config/model.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { dockerStateRoot } from '../runtime/docker/state-root.js';
 import { embeddedUnavailable } from '../runtime/embedded/native-files.js';
 import type { ProjectLock } from '../runtime/embedded/state/project-lock.js';
@@ -123,7 +123,10 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
     // Loaded only here: the cgroup code is not needed by commands that only look (issue 16).
     const [{ delegatedLayout, unappliedLimitsNote }, { detectCgroups }] = await Promise.all([import('../runtime/embedded/rootless/rootless-cgroups.js'), import('../runtime/embedded/cgroups/detect.js')]);
     const note = unappliedLimitsNote(options.stack, Object.keys(options.stack.services), delegatedLayout(detectCgroups()));
-    if (note && options.strictLimits) throw new UsageError(`${note.replace(/^warning: limits not applied/, 'limits cannot be applied')}; --strict-limits refuses to start without them`);
+    const refused = note?.replace(/^warning: limits not applied/, 'limits cannot be applied');
+    if (refused && options.strictLimits) throw new UsageError(`${refused}; --strict-limits refuses to start without them`);
+    // The file's x-hafen-strict-limits: true, named where it was written.
+    if (refused && options.stack.strictLimits) throw new ConfigError([{ location: options.stack.source.locate('x-hafen-strict-limits'), message: `${refused}; it refuses to start without them` }]);
     if (note) say(note);
   }
   let supervisor: SupervisorClient | undefined;

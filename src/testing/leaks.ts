@@ -75,7 +75,8 @@ function firewallLeaks(project: string): string[] {
     .map((line) => `firewall rule ${line}`);
 }
 
-function mountedCgroups(): string[] {
+/** The mount points of every cgroup hierarchy (v1 and v2). */
+export function mountedCgroups(): string[] {
   return [...new Set(readMountInfo().filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => m.mountPoint))];
 }
 

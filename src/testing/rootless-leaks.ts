@@ -14,7 +14,7 @@ import { runningHolder } from '../runtime/embedded/rootless/namespace-holder.js'
 import { holderNetworkDir } from '../runtime/embedded/rootless/network-attach.js';
 import { rootlessNetworkLeftovers } from '../runtime/embedded/rootless/network-lifecycle.js';
 import { projectDir } from '../runtime/embedded/state/project-paths.js';
-import { findLeaks, mountLeaks } from './leaks.js';
+import { findLeaks, mountedCgroups, mountLeaks } from './leaks.js';
 
 /** Where one user's hafen keeps things (a test gives each run its own). */
 export interface RootlessPlaces {
@@ -24,6 +24,8 @@ export interface RootlessPlaces {
   runtimeDir: string;
   /** Processes in the namespace that are not leftovers (a test's own driver), by their command line. */
   spare?: (argv: string[]) => boolean;
+  /** HAFEN_CGROUP_PARENT of the user's runs, when one was delegated (its `hafen/<project>` is looked for too). */
+  cgroupParent?: string;
 }
 
 function readDir(dir: string): string[] {
@@ -78,7 +80,7 @@ const describe = (p: Proc): string => `process ${p.pid} (${p.argv.join(' ').slic
  * folder, and everything below them).
  */
 export function findRootlessLeaks(project: string, places: RootlessPlaces): string[] {
-  const left = findLeaks(project, { root: places.dataRoot });
+  const left = findLeaks(project, { root: places.dataRoot, cgroupMounts: userCgroupRoots(places) });
   const holder = runningHolder(hafenRunDir(places));
   if (!holder) return left;
   const at = `/proc/${holder.pid}`;
@@ -98,6 +100,23 @@ export function findRootlessLeaks(project: string, places: RootlessPlaces): stri
   }
   left.push(...procs.filter((p) => ofProject.has(p.pid)).map((p) => `${describe(p)} in the holder`));
   return left;
+}
+
+/**
+ * Where the user's cgroups may be: under each hierarchy's root (a runtime that wrongly took root's
+ * `hafen`), the user's default `<hierarchy>/hafen-<uid>` (uid: the owner of the state root), and
+ * HAFEN_CGROUP_PARENT's folder.
+ */
+function userCgroupRoots(places: RootlessPlaces): string[] {
+  const mounts = mountedCgroups();
+  let uid: number | undefined;
+  try {
+    uid = fs.statSync(places.dataRoot).uid;
+  } catch {
+    // no state root yet: only a named parent is looked under
+  }
+  const names = [...(uid !== undefined ? [`hafen-${uid}`] : []), ...(places.cgroupParent ? [places.cgroupParent] : [])];
+  return [...mounts, ...mounts.flatMap((m) => names.map((n) => path.join(m, n))).filter((d) => fs.existsSync(d))];
 }
 
 /** Whether the user has a project under `dataRoot` (its state folder). */

@@ -30,6 +30,13 @@ export const ROOTLESS_USER = 'hafen-rootless';
 /** The subordinate range given when useradd did not give one (it does where login.defs has SUB_UID_*). */
 const ROOTLESS_SUBID_START = 300000;
 const SUBID_COUNT = 65536;
+/**
+ * HAFEN_CGROUP_PARENT in the user's environment unless a test delegates a cgroup
+ * (rootless-cgroup.ts): a name no test makes, so a run that asked for no cgroup gets none, even
+ * while another test file has made the default `<hierarchy>/hafen-<uid>` (whose removal would
+ * otherwise kill that run's containers). A test of the default path sets it to ''.
+ */
+export const NO_CGROUP_PARENT = 'hafen-rootless-test-none';
 
 function lookup(): { uid: number; gid: number; home: string } | undefined {
   const r = spawnSync('getent', ['passwd', ROOTLESS_USER], { encoding: 'utf8' });
@@ -80,6 +87,7 @@ function ensureUser(): RootlessUser {
         XDG_RUNTIME_DIR: runtimeDir,
         XDG_DATA_HOME: path.join(user.home, '.local/share'),
         LANG: 'C.UTF-8',
+        HAFEN_CGROUP_PARENT: NO_CGROUP_PARENT,
       },
     };
   } finally {

@@ -19,7 +19,9 @@ const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 if (needsUserNamespace()) {
   allowUserNamespaceRerun(); // this driver stands in for the CLI, the one program allowed to
-  await rerunInUserNamespace(say);
+  // With the network, as the CLI's commands that start containers: the holder's keeper (slirp4netns,
+  // the published ports' listeners) is started when none runs, else publishing a port has no keeper.
+  await rerunInUserNamespace(say, { network: true });
 }
 
 // Loaded only inside the namespace: the runtime's module reads who it runs as.

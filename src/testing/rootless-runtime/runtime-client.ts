@@ -45,6 +45,8 @@ export interface DriverPlaces {
   runtimeDir: string;
   /** HAFEN_SUBNET_POOL. */
   subnetPool: string;
+  /** HAFEN_CGROUP_PARENT: a cgroup delegated to the user (src/testing/rootless-cgroup.ts); default none. */
+  cgroupParent?: string;
 }
 
 interface Call {
@@ -60,7 +62,7 @@ async function startDriver(places: DriverPlaces): Promise<Driver> {
   const [cmd, ...args] = rootlessCommand(process.execPath, [DRIVER_SCRIPT]);
   const child = spawn(cmd!, args, {
     cwd: places.runtimeDir, // the state root may not be made yet
-    env: { ...rootlessUser().env, HAFEN_ROOT: places.root, XDG_RUNTIME_DIR: places.runtimeDir, HAFEN_SUBNET_POOL: places.subnetPool },
+    env: { ...rootlessUser().env, HAFEN_ROOT: places.root, XDG_RUNTIME_DIR: places.runtimeDir, HAFEN_SUBNET_POOL: places.subnetPool, ...(places.cgroupParent ? { HAFEN_CGROUP_PARENT: places.cgroupParent } : {}) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -38,7 +38,11 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGK
  */
 export async function rerunInUserNamespace(say: (line: string) => void, options: { network?: boolean } = {}): Promise<never> {
   if (!userNamespaceRerunAllowed()) {
-    throw new RuntimeError('user namespace', 'the embedded runtime for a user without root runs through the `stack` command; from a library, use runtime: docker or run as root');
+    // A library cannot move: Node joins no user namespace once its threads run, and its host process is not ours to replace.
+    throw new RuntimeError(
+      'user namespace',
+      'the embedded runtime for a user without root runs inside the user\'s namespaces, which only the `stack` command enters; from a library, run the `stack` command (e.g. `stack up -d --wait` as a child process), use runtime: docker, or run as root',
+    );
   }
   const root = defaultRoot();
   const madeRoot = !fs.existsSync(root);

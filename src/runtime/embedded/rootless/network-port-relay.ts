@@ -9,6 +9,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { DEFAULT_UDP_IDLE_MS, relayUdpClients } from '../ports/udp-clients.js';
 
 /** Where a relayed port goes. */
 export interface RelayTarget {
@@ -74,44 +75,14 @@ export function relayTcp(server: net.Server, target: RelayTarget, log: (m: strin
 
 /** Relays datagrams received on `socket` (bound, possibly in another namespace): one upstream socket per client. */
 export function relayUdp(socket: dgram.Socket, target: RelayTarget, log: (m: string) => void = () => {}): Relay {
-  const idleMs = target.udpIdleMs ?? 90_000;
-  const clients = new Map<string, { upstream: dgram.Socket; idle: NodeJS.Timeout }>();
-  const type = net.isIPv6(target.targetIp) ? 'udp6' : 'udp4';
-  const drop = (key: string): void => {
-    const c = clients.get(key);
-    if (!c) return;
-    clients.delete(key);
-    clearTimeout(c.idle);
-    c.upstream.close();
-  };
-  socket.on('message', (msg, from) => {
-    const key = `${from.address}|${from.port}`;
-    let c = clients.get(key);
-    if (!c) {
-      const upstream = dgram.createSocket({ type });
-      const entry = { upstream, idle: setTimeout(() => drop(key), idleMs).unref() };
-      upstream.on('message', (answer, sender) => {
-        if (sender.address !== target.targetIp || sender.port !== target.targetPort) return;
-        entry.idle.refresh();
-        socket.send(answer, from.port, from.address, (err) => err && log(`to client ${from.address}:${from.port}: ${err.message}`));
-      });
-      upstream.on('error', (err) => {
-        log(`towards the container for ${from.address}:${from.port}: ${err.message}`);
-        drop(key);
-      });
-      clients.set(key, entry);
-      c = entry;
-    }
-    c.idle.refresh();
-    c.upstream.send(msg, target.targetPort, target.targetIp, (err) => err && log(`to the container: ${err.message}`));
-  });
+  const clients = relayUdpClients(socket, target, target.udpIdleMs ?? DEFAULT_UDP_IDLE_MS, log);
   socket.on('error', (err) => log(err.message));
   let closing: Promise<void> | undefined;
   return {
-    active: () => clients.size,
+    active: () => clients.size(),
     close: () =>
       (closing ??= new Promise<void>((done) => {
-        for (const key of [...clients.keys()]) drop(key);
+        clients.dropAll();
         socket.close(() => done());
       })),
   };
