@@ -112,7 +112,11 @@ for (const target of cliTargets('10.220.0.0/16:24', { rootless: true })) {
       // The helper took its socket folder along (it is gone with the container).
       expect(fs.readdirSync(tmp)).toEqual([]);
     }, 120_000);
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    afterAll(() => {
+      const left = target.close(); // the rootless target's delegated cgroup
+      fs.rmSync(dir, { recursive: true, force: true });
+      expect(left, `left in ${target.name}'s cgroup`).toEqual([]);
+    });
 
     it('gives piped stdin to the command: its data arrives and its end ends it (echo data | stack run --rm -T t cat)', async () => {
       const p = newProject();

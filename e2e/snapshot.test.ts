@@ -10,13 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
-import type { CliResult } from './cli.js';
-import { cliTargets, stackOn } from './cli-targets.js';
+import { cliTargets, projectsOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 
 const STACK = (image: string) => `services:
@@ -64,37 +62,10 @@ function discarded(dir: string): string[] {
 for (const target of cliTargets('10.234.0.0/16:24')) {
   const factory = runtimeNamed(target.name);
   describe.skipIf(unmet(...factory.requirements))(`snapshots on the ${target.name} runtime`, () => {
-    let dir: string;
-    let file: string;
-    const projects: string[] = [];
-    const run = (project: string, args: string[]): CliResult => stackOn(target, dir, file, project, args);
-    const ok = (project: string, args: string[]): CliResult => {
-      const r = run(project, args);
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-      return r;
-    };
+    const { run, ok, newProject } = projectsOn(target, { tmpPrefix: 'snapshot', stack: STACK });
     const sh = (p: string, service: string, script: string): string => ok(p, ['exec', '-T', service, 'sh', '-c', script]).stdout;
-    const newProject = (prefix: string): string => {
-      const p = `${prefix}${randomBytes(3).toString('hex')}`;
-      projects.push(p);
-      return p;
-    };
     const layersDir = (): string => path.join(target.stateRoot(), 'images/layers');
     const layerIds = (): string[] => (fs.existsSync(layersDir()) ? fs.readdirSync(layersDir()).sort() : []);
-
-    beforeAll(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), `hafen-snapshot-${target.name}-`));
-      const image = await target.setup(dir);
-      file = path.join(dir, 'stack.yaml');
-      fs.writeFileSync(file, STACK(image));
-    }, 120_000);
-    afterEach(() => {
-      for (const p of projects.splice(0)) {
-        run(p, ['down', '-v', '-t', '1']);
-        expect(target.leftovers(p), `leftovers of ${p}`).toEqual([]);
-      }
-    }, 120_000);
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it.runIf(target.runtime === 'docker')('refuses every snapshot command in one line (exit 2), touching nothing', () => {
       const p = newProject('snd');
