@@ -16,6 +16,7 @@ import { processStartTime } from '../runtime/embedded/ledger/ledger.js';
 import type { ContainerInfo } from '../runtime/runtime.js';
 import type { Forward } from './remote-runtime.js';
 import { sshArgv, type SshTarget } from './ssh-target.js';
+import { freeLocalPort } from '../free-port.js';
 
 /** What is recorded of a running forwarder. */
 export interface ForwarderRecord {
@@ -68,18 +69,6 @@ export async function stopForwarder(root: string, project: string): Promise<void
   fs.rmSync(forwarderLog(root, project), { force: true });
   const dir = path.dirname(forwarderFile(root, project));
   if (fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
-}
-
-/** A free TCP port on 127.0.0.1 here. */
-function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {
