@@ -103,7 +103,7 @@ describe.skipIf(unmet(requireCommand('bash')))('bash', () => {
   });
 
   it('completes option values: choices, files, subcommands', () => {
-    expect(complete(['stack', '--runtime', '']).offers).toEqual(['docker', 'embedded']);
+    expect(complete(['stack', '--runtime', '']).offers).toEqual(['docker', 'embedded', 'swarm']);
     expect(complete(['stack', 'completion', '']).offers).toEqual(['bash', 'fish', 'zsh']);
     expect(complete(['stack', '-f', 'sta']).offers).toEqual(['stack.yaml']);
     expect(complete(['stack', 'image', '']).offers).toEqual(expect.arrayContaining(['load', 'save']));
@@ -163,7 +163,7 @@ describe.skipIf(unmet(requireCommand('fish')))('fish', () => {
   it('completes services: `stack logs <TAB>`', () => {
     expect(complete('stack logs ')).toEqual(['db', 'web', 'worker']);
     expect(complete(`stack -f ${fixtureFile} logs w`, tmp)).toEqual(['web', 'worker']);
-    expect(complete('stack --runtime ')).toEqual(['docker', 'embedded']);
+    expect(complete('stack --runtime ')).toEqual(['docker', 'embedded', 'swarm']);
     expect(complete('stack exec web ls -')).toEqual([]);
   });
 });

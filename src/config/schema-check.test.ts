@@ -149,9 +149,10 @@ describe('schema-check.ts reports what ajv reports', () => {
       same(value);
       if (!ajvValidate(value)) invalid++;
     }
-    // Both kinds are tried: valid values (no false errors) and invalid ones.
+    // Both kinds are tried: valid values (no false errors) and invalid ones. The generator knows
+    // no oneOf/anyOf, so as the schema grows (Swarm's deploy keys) fewer of its values are valid.
     expect(invalid).toBeGreaterThan(300);
-    expect(invalid).toBeLessThan(2700);
+    expect(3000 - invalid, 'valid values tried').toBeGreaterThan(150);
   });
 
   it('on odd values at the top', () => {

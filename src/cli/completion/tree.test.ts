@@ -20,7 +20,7 @@ describe('completion tree', () => {
     const kind = (path: string, option: string) => tables.values.find((r) => (r.path === path || r.path === '*') && r.option === option)?.kind;
     expect(kind('*', '-f')).toBe('file');
     expect(kind('*', '--project-name')).toBe('project');
-    expect(kind('*', '--runtime')).toBe('choice embedded docker');
+    expect(kind('*', '--runtime')).toBe('choice embedded docker swarm');
     expect(kind('up', '--exit-code-from')).toBe('service');
     expect(kind('up', '--detach')).toBeUndefined();
     expect(tables.args.find((a) => a.path === 'logs')).toEqual({ path: 'logs', kinds: ['service'], variadic: true });
