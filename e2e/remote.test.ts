@@ -72,11 +72,15 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
   }, 60_000);
 
   afterAll(async () => {
-    const f = lab && forwarder();
-    if (lab) run(['down', '-v']);
-    if (f && alive(f.pid)) process.kill(f.pid, 'SIGKILL');
-    await lab?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      const f = lab && forwarder();
+      if (lab) run(['down', '-v']);
+      if (f && alive(f.pid)) process.kill(f.pid, 'SIGKILL');
+    } finally {
+      // Even when `down` cannot run (no dist/ during a rebuild: stack() throws), the lab's sshd goes.
+      await lab?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 240_000);
 
   it('brings the example stack up there: its e2e runner passes through the channel', () => {

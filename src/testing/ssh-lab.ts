@@ -48,6 +48,7 @@ export function requireSshd(): Requirement {
       if (process.getuid?.() !== 0) return 'the ssh lab runs sshd, which needs root';
       if (!fs.existsSync('/usr/sbin/sshd')) return '/usr/sbin/sshd is missing (apt-get install openssh-server)';
       if (spawnSync('ssh', ['-V'], { stdio: 'ignore' }).status !== 0) return 'ssh is missing (apt-get install openssh-client)';
+      if (spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status !== 0) return 'setpriv is missing (apt-get install util-linux)';
       return undefined;
     },
   };
@@ -117,7 +118,9 @@ export async function startSshLab(): Promise<SshLab> {
   );
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation folder
   const logFile = path.join(dir, 'sshd.log');
-  const sshd: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', fs.openSync(logFile, 'a')] });
+  // setpriv --pdeathsig: sshd (exec'd in setpriv's place) is killed when the process that started
+  // the lab dies, so a test worker killed or failing before stop() leaves no listener behind.
+  const sshd: ChildProcess = spawn('setpriv', ['--pdeathsig', 'KILL', '/usr/sbin/sshd', '-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', fs.openSync(logFile, 'a')] });
   let exited = false;
   sshd.once('exit', () => (exited = true));
   const log = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');

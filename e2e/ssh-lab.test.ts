@@ -1,0 +1,50 @@
+/**
+ * The ssh lab leaves no sshd behind: stop() ends it, and so does the death of the process that
+ * started it without calling stop() (a test worker killed or crashed mid-file).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { unmet } from '../src/testing/requirements.js';
+import { requireSshd, startSshLab } from '../src/testing/ssh-lab.js';
+import { repoRoot } from './cli.js';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function gone(pid: number): Promise<boolean> {
+  for (let t0 = Date.now(); Date.now() - t0 < 5000; await sleep(50)) if (!alive(pid)) return true;
+  return false;
+}
+
+describe.skipIf(unmet(requireSshd()))('the ssh lab', () => {
+  it('stops its sshd and removes its folder', async () => {
+    const lab = await startSshLab();
+    expect(alive(lab.pid)).toBe(true);
+    await lab.stop();
+    expect(await gone(lab.pid)).toBe(true);
+    expect(fs.existsSync(lab.dir)).toBe(false);
+  }, 30_000);
+
+  it('takes its sshd along when the process that started it dies without stop()', async () => {
+    // A child Node process starts a lab, prints sshd's pid and folder, and exits without stopping it.
+    const script = `import(${JSON.stringify(path.join(repoRoot, 'dist/src/testing/ssh-lab.js'))}).then(async ({ startSshLab }) => { const lab = await startSshLab(); console.log(JSON.stringify({ pid: lab.pid, dir: lab.dir })); process.exit(0); });`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const { pid, dir } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { pid: number; dir: string };
+    try {
+      expect(await gone(pid), `sshd ${pid} outlived the process that started it`).toBe(true);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
