@@ -93,7 +93,8 @@ export async function openProject(
     // The swarm runtime (issue 18): the manager is checked before anything is made (not one: exit 2).
     if (runtime === 'swarm') {
       if (!options.swarm) throw new (await import('../errors.js')).UsageError('this command is not available on the swarm runtime yet (up, down, ps and logs are)');
-      swarm = await (await import('../runtime/swarm/swarm-target.js')).openSwarmTarget();
+      const { openSwarmTarget, swarmManagerAddress } = await import('../runtime/swarm/swarm-target.js');
+      swarm = await openSwarmTarget(swarmManagerAddress(stack)); // a ship marked manager: true, else DOCKER_HOST
     }
   } catch (err) {
     dropEarlySupervisor(early);

@@ -21,6 +21,8 @@ export interface SwarmUpCommand {
   profiles: readonly string[];
   detach: boolean;
   waitTimeout?: Millis;
+  /** `--build`: build `build:` images even when hafen's store has them. */
+  build?: boolean;
 }
 
 /** `up`: deploys, waits for convergence; a swarm's services run on without this process, so `up` is always detached. */
@@ -38,6 +40,8 @@ export async function swarmUpCommand(o: SwarmUpCommand): Promise<void> {
         profiles: o.profiles,
         signal: o.signal,
         ...(o.waitTimeout !== undefined ? { waitTimeout: o.waitTimeout } : {}),
+        ...(o.build ? { build: true } : {}),
+        say: (line) => o.output.err(c.yellow(line)),
       }),
     );
     if (Object.values(result.changes).every((x) => x === 'unchanged') && result.networks.length === 0) o.output.err(`${name}: everything is up to date; nothing changed`);
@@ -53,12 +57,12 @@ export async function swarmUpCommand(o: SwarmUpCommand): Promise<void> {
 
 /** `down`: everything of the project off the swarm. */
 export async function swarmDownCommand(stack: Stack, sink: EventSink, output: Output): Promise<void> {
-  const [{ openSwarmTarget }, { swarmDown }, { dockerStateRoot }] = await Promise.all([
+  const [{ openSwarmTarget, swarmManagerAddress }, { swarmDown }, { dockerStateRoot }] = await Promise.all([
     import('../runtime/swarm/swarm-target.js'),
     import('../orchestrator/swarm/swarm-down.js'),
     import('../runtime/docker/state-root.js'),
   ]);
-  const target = await openSwarmTarget();
+  const target = await openSwarmTarget(swarmManagerAddress(stack));
   const started = performance.now();
   const removed = await withProjectLock(dockerStateRoot(), stack.name, () => swarmDown(stack.name, { target, sink }));
   output.err(`${stack.name} is down: ${removed} service(s) removed from the swarm in ${((performance.now() - started) / 1000).toFixed(2)}s`);

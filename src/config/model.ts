@@ -475,6 +475,8 @@ export interface Ship {
   /** `unix:///var/run/docker.sock`, `tcp://host:port`, `ssh://user@host`. */
   docker: string;
   tls?: { ca?: string; cert?: string; key?: string; verify: boolean };
+  /** Issue 18: the engine of a swarm manager, the one `--runtime swarm` deploys through (instead of DOCKER_HOST). */
+  manager?: boolean;
 }
 
 /** The default network every service joins when it names none, as in Compose. */

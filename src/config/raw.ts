@@ -256,4 +256,5 @@ export interface RawVolume {
 export interface RawShip {
   docker: string;
   tls?: { ca?: string; cert?: string; key?: string; verify?: boolean };
+  manager?: boolean;
 }

@@ -169,7 +169,7 @@ function mapEntries<T>(record: Record<string, T>, fn: (key: string, v: T) => unk
 }
 
 function serializeShip(s: Ship): Doc {
-  return compact({ docker: s.docker, tls: s.tls && compact({ ...s.tls }) });
+  return compact({ docker: s.docker, tls: s.tls && compact({ ...s.tls }), manager: s.manager });
 }
 
 function mapValues<T>(record: Record<string, T>, fn: (v: T) => unknown): Doc {

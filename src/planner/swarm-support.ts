@@ -7,6 +7,7 @@
  */
 import type { FileObject, FileReference, Service, Stack } from '../config/model.js';
 import { ALL_INTERFACES, DEFAULT_HOST_IP } from '../config/ports.js';
+import { namesRegistry } from '../orchestrator/push-targets.js';
 import { parseTmpfsEntry } from '../runtime/swarm/swarm-mounts.js';
 import type { SupportRule } from './runtime-support.js';
 
@@ -28,9 +29,16 @@ function missingData(kind: 'secret' | 'config', refs: FileReference[], defs: Rec
   return undefined;
 }
 
-/** Whether an image is made or imported here, where the swarm's nodes cannot see it. */
-function localImage(s: Service): boolean {
-  return s.build !== undefined || /^(docker-archive|oci):/.test(s.image ?? '');
+/**
+ * How a service's image reaches a swarm's nodes: `pull` when they pull it as named; one built or
+ * imported here is pushed to a registry (its `image:` names one, or `x-hafen-registry` /
+ * `--registry` does) or loaded into each node's engine under `ships:`; undefined: no way.
+ */
+export function swarmImageRoute(s: Service, stack: Stack): 'pull' | 'registry' | 'ships' | undefined {
+  const imported = /^(docker-archive|oci):/.test(s.image ?? '');
+  if (s.build === undefined && !imported) return 'pull';
+  if (stack.registry !== undefined || (!imported && s.image !== undefined && namesRegistry(s.image))) return 'registry';
+  return Object.keys(stack.ships).length > 0 ? 'ships' : undefined;
 }
 
 /** Ports naming a host address: Swarm publishes on every address of a node (ingress or host mode). */
@@ -121,15 +129,16 @@ export const SWARM_RULES: readonly SupportRule[] = [
     refuse: (s) => (s.image === 'host' || s.image === 'scratch' ? `image "${s.image}" is the embedded runtime's own; a swarm node has no such image` : undefined),
     todo: 'name an image the nodes can pull, or use --runtime embedded',
   },
-  {
+  // A built image (key build) or an imported one (key image) no node has, with no way to bring it there.
+  ...(['build', 'image'] as const).map((key): SupportRule => ({
     runtime: 'swarm',
-    key: 'build',
+    key,
     refuse: (s, stack) =>
-      localImage(s) && stack.registry === undefined && Object.keys(stack.ships).length === 0
-        ? 'an image built or imported here is not on the swarm\'s nodes, and the file names no registry to push it to nor node engines to load it into'
+      (key === 'build') === (s.build !== undefined) && swarmImageRoute(s, stack) === undefined
+        ? `an image ${key === 'build' ? 'built' : 'imported'} here is not on the swarm's nodes, and the file names no registry to push it to nor node engines to load it into`
         : undefined,
-    todo: 'name a registry with x-hafen-registry: HOST:PORT (or --registry), or give each node\'s engine under ships:',
-  },
+    todo: 'name a registry with x-hafen-registry: HOST:PORT (or up --registry), or give each node\'s engine under ships:',
+  })),
   { runtime: 'swarm', key: 'secrets', refuse: (s, stack) => missingData('secret', s.secrets, stack.secrets), todo: 'set the variable (in the environment or .env), or give the secret file:' },
   { runtime: 'swarm', key: 'configs', refuse: (s, stack) => missingData('config', s.configs, stack.configs), todo: 'set the variable (in the environment or .env), or give the config file: or content:' },
 ];

@@ -10,6 +10,8 @@ interface UpFlags {
   fromSnapshot?: string;
   /** Rootless without a delegated cgroup: refuse limits that cannot be applied (issue 17). */
   strictLimits?: boolean;
+  /** Issue 18, swarm: the registry built and imported images go through (over x-hafen-registry). */
+  registry?: string;
   detach?: boolean;
   build?: boolean;
   deps: boolean;
@@ -79,6 +81,7 @@ export function upCommand(output: Output): Command {
     .addOption(new Option('--dash', 'show the progress in the dashboard, then open it over the running stack').conflicts(['abortOnExit', 'exitCodeFrom']))
     .option('--from-snapshot <name>', 'put the containers onto snapshot NAME (`stack snapshot`) before they start (issue 20)')
     .option('--strict-limits', 'refuse to start when a memory, cpus or pids limit cannot be applied (a user without root and no delegated cgroup)')
+    .option('--registry <host>', '--runtime swarm: push built and imported images to this registry HOST[:PORT] and deploy them by digest (overrides x-hafen-registry)')
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const globals = globalOptions(command);
       if (!flags.color) output.color.level = 0;
@@ -102,7 +105,7 @@ export function upCommand(output: Output): Command {
       const { planUp } = await import('../../planner/index.js');
       const { assertRunOverrides, withRunOverrides } = await import('../../planner/run-overrides.js');
       const overrides = { ...(flags.scale ? { scale: flags.scale } : {}), ...(flags.pull ? { pull: flags.pull } : {}) };
-      const [{ assertHostSources }, { plannedServices }] = await Promise.all([import('../../orchestrator/host-sources.js'), import('../../orchestrator/check-external.js')]);
+      const [{ assertHostSources }, { plannedServices }, { swarmRegistryFlag }] = await Promise.all([import('../../orchestrator/host-sources.js'), import('../../orchestrator/check-external.js'), import('../swarm-registry-flag.js')]);
       const { stack: fileStack, opened, sink: renderer, swarm } = await openProject(globals, output, { services, noDeps: !flags.deps, ...(flags.strictLimits ? { strictLimits: true } : {}) }, (s) => {
         if (flags.exitCodeFrom && !s.services[flags.exitCodeFrom]) {
           throw new UsageError(`--exit-code-from ${flags.exitCodeFrom}: no such service in ${s.files.join(', ')}`);
@@ -110,6 +113,8 @@ export function upCommand(output: Output): Command {
         for (const name of [...(flags.attach ?? []), ...(flags.noAttach ?? [])]) {
           if (!s.services[name]) throw new UsageError(`--${flags.attach?.includes(name) ? 'attach' : 'no-attach'} ${name}: no such service in ${s.files.join(', ')}`);
         }
+        // Issue 18: --registry is the stack's registry before the support rules look for one.
+        if (flags.registry !== undefined) (s as { registry?: string }).registry = swarmRegistryFlag(flags.registry, globals.runtime ?? s.runtime);
         assertRunOverrides(s, overrides);
         const plan = planUp(withRunOverrides(s, overrides), { services, noDeps: !flags.deps, profiles: globals.profile }); // throws what the plan cannot be
         assertHostSources(s, plannedServices(plan.nodes)); // a device as an archive, a missing long-syntax bind source
@@ -122,7 +127,7 @@ export function upCommand(output: Output): Command {
       const c = output.color;
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
       // The swarm runtime (issue 18): services deployed in order through the manager (src/orchestrator/swarm/).
-      if (swarm) return void (await (await import('../swarm-commands.js')).swarmUpCommand({ stack, opened, swarm, sink, output, signal: interrupt.signal, services, deps: flags.deps, profiles: globals.profile, detach: Boolean(flags.detach || flags.wait), ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}) }));
+      if (swarm) return void (await (await import('../swarm-commands.js')).swarmUpCommand({ stack, opened, swarm, sink, output, signal: interrupt.signal, services, deps: flags.deps, profiles: globals.profile, detach: Boolean(flags.detach || flags.wait), ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}), ...(flags.build ? { build: true } : {}) }));
       try {
         const began = new Date().toISOString();
         // issue 20: `--from-snapshot NAME` puts the containers onto the snapshot before they start.

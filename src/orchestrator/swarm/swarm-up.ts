@@ -26,6 +26,7 @@ import { createNetwork, ensureService, networkExists, projectServices, type List
 import type { TaskGoal } from '../../runtime/swarm/swarm-tasks.js';
 import type { SwarmTarget } from '../../runtime/swarm/swarm-target.js';
 import { waitConverged } from './converge.js';
+import { prepareSwarmImages } from './swarm-images.js';
 
 /** What `swarmUp` takes besides the stack. */
 export interface SwarmUpOptions {
@@ -42,6 +43,10 @@ export interface SwarmUpOptions {
   pollMs?: number;
   /** How long `no suitable node` lasts before it fails the deploy (default 5 s). */
   stuckMs?: number;
+  /** `up --build`: build the images of `build:` services even when hafen's store has them. */
+  build?: boolean;
+  /** A line for the user (a swarm node no `ships:` entry names). */
+  say?: (line: string) => void;
 }
 
 /** What a swarm `up` did. */
@@ -62,7 +67,8 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
   const graph = buildGraph(stack);
   const selected = [...selectServices(stack, options.services ?? [], { ...(options.noDeps ? { noDeps: true } : {}), ...(options.profiles ? { profiles: options.profiles } : {}) }, graph)];
   for (const name of selected) {
-    if (!stack.services[name]!.image) throw new UsageError(`services.${name}: the swarm runtime deploys images; give it image: (building for a swarm is not done yet: build, \`stack push\`, then name the pushed image)`);
+    const s = stack.services[name]!;
+    if (!s.image && !s.build) throw new UsageError(`services.${name}: the swarm runtime deploys images; give it image: or build:`);
   }
   // A dependency that dependents wait on to finish is a one-shot: its goal is completion, not running.
   const oneShots = new Set(graph.edges.filter((e) => selected.includes(e.from) && e.condition === 'service_completed_successfully').map((e) => e.to));
@@ -77,6 +83,8 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
     emit({ kind: 'op-failed', id: opId, operation: service ? 'wait-ready' : 'create-network', resource, ...(service ? { service, name: service } : {}), ms: 0, error: errorInfo(err) });
   };
   try {
+    // Images built or imported here: to the nodes first (pushed, or loaded through ships:), named as the services will name them.
+    const images = await prepareSwarmImages(stack, selected, { manager: docker, emit, ...(options.build ? { build: true } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.say ? { say: options.say } : {}) });
     for (const key of networkKeys) {
       const network = stack.networks[key]!;
       const opId = ++id;
@@ -118,7 +126,7 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
       const goal: TaskGoal = oneShots.has(name) ? 'completed' : 'running';
       emit({ kind: 'op-start', id: opId, operation: 'create-container', resource, service: name, name });
       emit({ kind: 'service-state', service: name, name, state: 'creating' });
-      const spec = specFor(stack, service, networkNames, objects, goal === 'completed');
+      const spec = specFor(stack, service, images[name] ?? service.image!, networkNames, objects, goal === 'completed');
       const { change, service: swarmService } = await ensureService(docker, spec, existing.get(spec.Name!)).catch((err: unknown) => {
         fail(opId, resource, err, name);
         throw err;
@@ -197,8 +205,8 @@ function firstFailure(results: PromiseSettledResult<void>[]): unknown {
  * job: on dockerd 20.10 a job's completed task outlives its removed service, and its exited container
  * stays on the node for good (measured on the lab), where `down` must leave nothing.
  */
-function specFor(stack: Stack, service: Service, networks: Record<string, string>, objects: { secrets: Record<string, SwarmObjectRef>; configs: Record<string, SwarmObjectRef> }, oneShot: boolean): Docker.ServiceSpec {
-  const spec = swarmServiceSpec(service, { project: stack.name, image: service.image!, networks, volumes: stack.volumes, ...objects, job: false });
+function specFor(stack: Stack, service: Service, image: string, networks: Record<string, string>, objects: { secrets: Record<string, SwarmObjectRef>; configs: Record<string, SwarmObjectRef> }, oneShot: boolean): Docker.ServiceSpec {
+  const spec = swarmServiceSpec(service, { project: stack.name, image, networks, volumes: stack.volumes, ...objects, job: false });
   const task = spec.TaskTemplate as Docker.ContainerTaskSpec;
   if (oneShot && !service.deploy?.restart_policy) task.RestartPolicy = { ...task.RestartPolicy, Condition: 'none' };
   return spec;

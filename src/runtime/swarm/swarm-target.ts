@@ -1,9 +1,10 @@
 /**
- * The Swarm a stack is deployed to: the engine of one of its managers (DOCKER_HOST, as `docker
- * stack deploy` uses it). Anything else is refused before anything is made: an engine outside a
+ * The Swarm a stack is deployed to: the engine of one of its managers (a `ships:` entry marked
+ * `manager: true`, else DOCKER_HOST, as `docker stack deploy` uses it). Anything else is refused before anything is made: an engine outside a
  * swarm, or a worker (which may not create services), each with what to run instead.
  */
 import type Docker from 'dockerode';
+import type { Stack } from '../../config/model.js';
 import { UsageError } from '../../errors.js';
 import { connectEngine, engineAddress, type EngineAddress } from '../docker/engine.js';
 
@@ -30,6 +31,15 @@ export function notAManager(address: string, info: SwarmInfo): string | undefine
     return `--runtime swarm: the Docker engine at ${address} is a swarm worker, not a manager; set DOCKER_HOST to a manager's engine${managers ? ` (managers: ${managers})` : ''}`;
   }
   return `--runtime swarm: the Docker engine at ${address} is not a swarm manager (swarm: ${state}); run \`docker swarm init\` there, or set DOCKER_HOST to a swarm manager's engine`;
+}
+
+/**
+ * Where the stack's swarm manager is: the first ship marked `manager: true` (the file names the
+ * swarm it is for, over the general DOCKER_HOST), else DOCKER_HOST; `where` for openSwarmTarget.
+ */
+export function swarmManagerAddress(stack: Pick<Stack, 'ships' | 'dir'>): EngineAddress {
+  const ship = Object.values(stack.ships).find((s) => s.manager);
+  return ship ? { docker: ship.docker, ...(ship.tls ? { tls: ship.tls } : {}), baseDir: stack.dir } : {};
 }
 
 /** Connects to the manager at `where` (default DOCKER_HOST); throws UsageError (exit 2) when it is not one. */
