@@ -4,7 +4,7 @@
  * containerd namespace and cgroup parent, joined by a veth pair that never touches the root namespace;
  * node A is the manager, node B a worker. The machine's own dockerd is never used or changed.
  *
- *   const lab = await startSwarmLab();           // beforeAll, 15–20 s
+ *   const lab = await startSwarmLab();           // beforeAll, 15–20 s ({ pool, hostLinks }: see SwarmLabOptions)
  *   await lab.importBusybox('local/busybox:1');  // into both nodes' engines
  *   ... DOCKER_HOST=lab.manager.host ...
  *   await lab.stop();                            // afterAll; also after a failed start
@@ -44,8 +44,16 @@ export interface SwarmLab {
   readonly id: string;
   /** The temp folder holding both nodes' roots. */
   readonly dir: string;
-  /** The /24 of 10.230.0.0/16 this lab's link and overlay networks use. */
+  /** The /24 of 10.POOL.0.0/16 this lab's link and overlay networks use. */
   readonly subnet: string;
+  /**
+   * With `hostLinks`: this machine's address both nodes reach (a registry listening there serves
+   * them; their engines take it as an insecure registry). Node A reaches it on its own link, node B
+   * on its own link by a host route (`routeToHost` names that route).
+   */
+  readonly hostAddress?: string;
+  /** With `hostLinks`: `ip -n NETNS route …` arguments of node B's route to hostAddress (a test deletes it to cut B off). */
+  readonly routeToHost?: { netns: string; route: string[] };
   readonly manager: SwarmLabNode;
   readonly worker: SwarmLabNode;
   readonly nodes: readonly SwarmLabNode[];
@@ -55,6 +63,14 @@ export interface SwarmLab {
   loadArchive(file: string): Promise<void>;
   /** Tears the lab down (services, swarm, daemons, mounts, namespaces, cgroups, folder); safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** How to make a lab. */
+export interface SwarmLabOptions {
+  /** Second octet of the /16 its addresses come from (each test file its own; default 230). */
+  pool?: number;
+  /** Links from this machine's network namespace to each node (no bridge), for a registry both reach (hostAddress). */
+  hostLinks?: boolean;
 }
 
 /** What the lab needs: root, dockerd, util-linux's nsenter/unshare, iproute2, busybox-static for test images. */
@@ -125,17 +141,21 @@ const alive = (pid: number) => {
 };
 
 /** Builds and joins the two-node swarm; on any failure tears down what it made and rethrows. */
-export async function startSwarmLab(): Promise<SwarmLab> {
+export async function startSwarmLab(options: SwarmLabOptions = {}): Promise<SwarmLab> {
   const id = randomBytes(3).toString('hex');
   const tag = `${LAB_PREFIX}${id}`;
   const octet = randomBytes(1)[0]!;
-  const subnet = `10.230.${octet}.0/24`;
+  const net = `10.${options.pool ?? 230}.${octet}`;
+  const subnet = `${net}.0/24`;
+  // Host links: A's /30 at .244 (this machine .245, A .246), B's at .248 (this machine .249, B .250).
+  const hostAddress = options.hostLinks ? `${net}.245` : undefined;
+  const routeToHost = options.hostLinks ? { netns: `${tag}b`, route: [`${net}.245/32`, 'via', `${net}.249`] } : undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${tag}-`));
   const pids: number[] = [];
   const made = { netns: [] as string[] };
   const node = (letter: 'a' | 'b', role: SwarmLabNode['role']): SwarmLabNode => {
     const socket = path.join(dir, letter, 'sock');
-    return { role, hostname: `${tag}${letter}`, netns: `${tag}${letter}`, address: `10.230.${octet}.${letter === 'a' ? 253 : 254}`, socket, host: `unix://${socket}`, docker: new Docker({ socketPath: socket }) };
+    return { role, hostname: `${tag}${letter}`, netns: `${tag}${letter}`, address: `${net}.${letter === 'a' ? 253 : 254}`, socket, host: `unix://${socket}`, docker: new Docker({ socketPath: socket }) };
   };
   const manager = node('a', 'manager');
   const worker = node('b', 'worker');
@@ -159,7 +179,19 @@ export async function startSwarmLab(): Promise<SwarmLab> {
       run('ip', ['-n', n.netns, 'link', 'set', n.netns, 'up']);
       run('ip', ['-n', n.netns, 'link', 'set', 'lo', 'up']);
     }
-    for (const [i, n] of nodes.entries()) pids.push(startDaemon(dir, 'ab'[i] as 'a' | 'b', n));
+    if (options.hostLinks) {
+      for (const [i, n] of nodes.entries()) {
+        const base = 244 + 4 * i;
+        const outside = `${n.netns}h`;
+        run('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', `${n.netns}g`, 'netns', n.netns]);
+        run('ip', ['addr', 'add', `${net}.${base + 1}/30`, 'dev', outside]);
+        run('ip', ['link', 'set', outside, 'up']);
+        run('ip', ['-n', n.netns, 'addr', 'add', `${net}.${base + 2}/30`, 'dev', `${n.netns}g`]);
+        run('ip', ['-n', n.netns, 'link', 'set', `${n.netns}g`, 'up']);
+      }
+      run('ip', ['-n', routeToHost!.netns, 'route', 'add', ...routeToHost!.route]);
+    }
+    for (const [i, n] of nodes.entries()) pids.push(startDaemon(dir, 'ab'[i] as 'a' | 'b', n, hostAddress));
     for (const [i, n] of nodes.entries()) {
       await until(`dockerd of ${n.hostname} answering (log: ${path.join(dir, 'ab'[i]!, 'dockerd.log')})`, 60_000, async () => {
         if (!alive(pids[i]!)) throw new Error(`dockerd exited: ${tail(path.join(dir, 'ab'[i]!, 'dockerd.log'))}`);
@@ -170,7 +202,7 @@ export async function startSwarmLab(): Promise<SwarmLab> {
     await manager.docker.swarmInit({
       ListenAddr: `${manager.address}:2377`,
       AdvertiseAddr: manager.address,
-      DefaultAddrPool: [`10.230.${octet}.0/25`],
+      DefaultAddrPool: [`${net}.0/25`],
       SubnetSize: 28,
     });
     const info = (await manager.docker.swarmInspect()) as { JoinTokens: { Worker: string } };
@@ -187,6 +219,7 @@ export async function startSwarmLab(): Promise<SwarmLab> {
     id: tag,
     dir,
     subnet,
+    ...(hostAddress ? { hostAddress, routeToHost: routeToHost! } : {}),
     manager,
     worker,
     nodes,
@@ -217,11 +250,13 @@ function tail(file: string): string {
  * One node's dockerd: its own UTS namespace (hostname), only the network namespace entered (`ip netns
  * exec` remounts /sys and dockerd then finds no devices cgroup), its own roots, key and containerd namespace.
  */
-function startDaemon(dir: string, letter: 'a' | 'b', n: SwarmLabNode): number {
+function startDaemon(dir: string, letter: 'a' | 'b', n: SwarmLabNode, hostAddress?: string): number {
   const root = path.join(dir, letter);
   fs.mkdirSync(root, { recursive: true });
   // Without its own key both nodes would share /etc/docker/key.json; the path is accepted only here.
-  fs.writeFileSync(path.join(root, 'daemon.json'), JSON.stringify({ 'deprecated-key-path': path.join(root, 'key.json') }));
+  // A registry on the host address is plain http: the engines pull from it as an insecure registry.
+  const config = { 'deprecated-key-path': path.join(root, 'key.json'), ...(hostAddress ? { 'insecure-registries': [`${hostAddress}/32`] } : {}) };
+  fs.writeFileSync(path.join(root, 'daemon.json'), JSON.stringify(config));
   const log = fs.openSync(path.join(root, 'dockerd.log'), 'a');
   const args = [
     '--uts', 'sh', '-c', `hostname ${n.hostname} && exec nsenter --net=/run/netns/${n.netns} dockerd "$@"`, 'dockerd',
@@ -293,6 +328,7 @@ export function swarmLabLeftovers(lab: Pick<SwarmLab, 'id' | 'dir'>): string[] {
     // none made yet
   }
   out.push(...netns.filter((n) => n.startsWith(lab.id)).map((n) => `network namespace ${n}`));
+  out.push(...fs.readdirSync('/sys/class/net').filter((n) => n.startsWith(lab.id)).map((n) => `link ${n}`)); // host links go with their namespaces
   out.push(...processesUnder(lab.dir).map((p) => `process ${p} (${fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]})`));
   out.push(...readMountInfo('/proc/self/mountinfo').filter((m) => m.mountPoint.startsWith(lab.dir)).map((m) => `mount ${m.mountPoint}`));
   for (const letter of ['a', 'b']) out.push(...cgroupDirs(`${lab.id}${letter}`).map((d) => `cgroup ${d}`));

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Stack } from '../../config/model.js';
-import { UsageError } from '../../errors.js';
+import { ReadinessError, UsageError } from '../../errors.js';
 import type { EventInput } from '../../executor/events.js';
 import { imageSource } from '../../planner/resources.js';
 import { swarmImageRoute } from '../../planner/swarm-support.js';
@@ -149,4 +149,18 @@ export async function prepareSwarmImages(stack: Stack, selected: readonly string
 async function asyncFilter<T>(items: readonly T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
   const kept = await Promise.all(items.map(keep));
   return items.filter((_, i) => kept[i]);
+}
+
+/**
+ * A service that did not converge because a node had no image (`No such image`), with why that
+ * happens to an image hafen brought: the node could not pull it from the registry (unreachable from
+ * there, or not trusted: an http registry must be in its engine's insecure-registries), or, loaded
+ * through `ships:`, the node is not one of the ships. Other errors are returned as they are.
+ */
+export function explainMissingImage(err: unknown, image: string | undefined): unknown {
+  if (!(err instanceof ReadinessError) || image === undefined || !err.reason.includes('No such image')) return err;
+  const why = image.startsWith('sha256:')
+    ? `the image was loaded only into the engines under ships:; a node without a ships: entry has none`
+    : `the node could not pull ${image}: can its engine reach the registry ${image.slice(0, image.indexOf('/'))} (and trust it: an http registry must be in its insecure-registries)?`;
+  return new ReadinessError(err.service, err.check, `${err.reason}; ${why}`, [...err.logTail]);
 }

@@ -10,6 +10,7 @@
  * they have a healthcheck, which Swarm reports as running only then; a one-shot's tasks complete
  * with exit 0), independent branches in parallel; `up` returns once every service converged and
  * fails at the first that does not, naming it, its tasks per node and the failed task's log tail.
+ * Images built or imported here go to the nodes before anything is created (swarm-images.ts).
  */
 import type Docker from 'dockerode';
 import type { Millis, Service, Stack } from '../../config/model.js';
@@ -26,7 +27,7 @@ import { createNetwork, ensureService, networkExists, projectServices, type List
 import type { TaskGoal } from '../../runtime/swarm/swarm-tasks.js';
 import type { SwarmTarget } from '../../runtime/swarm/swarm-target.js';
 import { waitConverged } from './converge.js';
-import { prepareSwarmImages } from './swarm-images.js';
+import { explainMissingImage, prepareSwarmImages } from './swarm-images.js';
 
 /** What `swarmUp` takes besides the stack. */
 export interface SwarmUpOptions {
@@ -150,7 +151,8 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
             onProgress: (done, desired) => emit({ kind: 'service-state', service: name, name, state: done === desired ? 'running' : 'starting', detail: `${done}/${desired} tasks ${goal}` }),
           },
         );
-      } catch (err) {
+      } catch (caught) {
+        const err = explainMissingImage(caught, images[name]);
         if (!signal.aborted) {
           emit({ kind: 'op-failed', id: waitId, operation: goal === 'running' ? 'wait-ready' : 'wait-exit', resource, service: name, name, ms: clock.now() - t0, error: errorInfo(err) });
           emit({ kind: 'service-state', service: name, name, state: 'failed' });
