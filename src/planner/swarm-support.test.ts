@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadStack } from '../config/index.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { runtimeRefusals } from './runtime-support.js';
+import { swarmImageRoute } from './swarm-support.js';
 
 async function refusals(service: string, top = '', runtime: 'swarm' | 'docker' = 'swarm'): Promise<string[]> {
   const dir = await tempDir('hafen-swarm-support-');
@@ -29,7 +30,7 @@ describe('swarm support rules', () => {
     ['ports: ["127.0.0.1:8080:80"]', '6:5 services.api.ports: port 80 is bound to 127.0.0.1, but Swarm publishes on every address of a node'],
     ['tmpfs: ["/run:noexec"]', '6:5 services.api.tmpfs: tmpfs option noexec on /run is not one a Swarm tmpfs mount takes'],
     ['deploy: {mode: replicated-job, update_config: {parallelism: 1}}', 'services.api.deploy.update_config: a replicated-job runs to completion'],
-    ['build: .', '6:5 services.api.build: an image built or imported here is not on the swarm\'s nodes'],
+    ['build: .', '6:5 services.api.build: an image built here is not on the swarm\'s nodes, and the file names no registry to push it to nor node engines to load it into; name a registry with x-hafen-registry: HOST:PORT (or up --registry), or give each node\'s engine under ships:'],
   ])('%s', async (yaml, expected, top = '') => {
     const [first, ...rest] = await refusals(yaml, top);
     expect(rest).toEqual([]);
@@ -45,10 +46,26 @@ describe('swarm support rules', () => {
 
   it.each([
     ['build with a registry', 'build: .', 'x-hafen-registry: localhost:5000\n'],
+    ['build with ships to load it into', 'build: .', 'ships: {a: {docker: "unix:///run/a.sock", manager: true}, b: {docker: "tcp://10.0.0.2:2375"}}\n'],
     ['ports without an address or on every address', 'ports: ["8080:80", "0.0.0.0:9090:90", {target: 53, mode: host}]', ''],
     ['what Swarm honours', 'deploy: {mode: global, endpoint_mode: dnsrr, placement: {constraints: ["node.role == worker"]}, update_config: {failure_action: rollback}}\ncap_add: [NET_ADMIN]\nsysctls: {net.core.somaxconn: 1}\ntmpfs: ["/run:size=1m"]\ninit: true', ''],
   ])('accepts %s', async (_what, yaml, top) => {
     expect(await refusals(yaml, top)).toEqual([]);
+  });
+
+  it('routes an image made here through a registry (its image: or the stack\'s), else ships:, else refuses it at its key', async () => {
+    const dir = await tempDir('hafen-swarm-support-');
+    const write = (top: string) => writeFile(path.join(dir, 'stack.yaml'), `name: t\n${top}services:\n  app: {image: "docker-archive:./app.tar"}\n  web: {build: ., image: "reg.example:5000/web:1"}\n  db: {image: db:1}\n`);
+    await write('');
+    let stack = await loadStack({ cwd: dir, env: {} });
+    expect(['app', 'web', 'db'].map((s) => swarmImageRoute(stack.services[s]!, stack))).toEqual([undefined, 'registry', 'pull']);
+    expect(runtimeRefusals(stack, 'swarm').map((i) => `${i.location.line}:${i.location.col} ${i.location.path}`)).toEqual(['3:9 services.app.image']);
+    await write('ships: {a: {docker: "unix:///run/a.sock"}}\n');
+    stack = await loadStack({ cwd: dir, env: {} });
+    expect(['app', 'web', 'db'].map((s) => swarmImageRoute(stack.services[s]!, stack))).toEqual(['ships', 'registry', 'pull']);
+    await write('x-hafen-registry: localhost:5000\n');
+    stack = await loadStack({ cwd: dir, env: {} });
+    expect(['app', 'web', 'db'].map((s) => swarmImageRoute(stack.services[s]!, stack))).toEqual(['registry', 'registry', 'pull']);
   });
 
   it('refuses an overlay network without a swarm, and takes it on one', async () => {
