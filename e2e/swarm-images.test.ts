@@ -126,6 +126,9 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
     const p = project('swib', () =>
       ['services:', '  web:', '    build: ./app', '    replicas: 2', '    deploy: {endpoint_mode: dnsrr, placement: {max_replicas_per_node: 1}}', ''].join('\n'),
     );
+    const refused = run(p.dir, ['up', '-d', '--no-build', '--registry', registry!.host]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`services.web: --no-build, and hafen's image store has no ${p.name}-web`);
     const up = run(p.dir, ['up', '-d', '--registry', registry!.host, '--progress', 'plain']);
     expect(`exit ${up.code}: ${up.stderr}`).toMatch(/^exit 0: /);
     const image = await specImage(p.name, 'web');

@@ -21,8 +21,9 @@ export interface SwarmUpCommand {
   profiles: readonly string[];
   detach: boolean;
   waitTimeout?: Millis;
-  /** `--build`: build `build:` images even when hafen's store has them. */
+  /** `--build`: build `build:` images even when hafen's store has them; `--no-build`: never build. */
   build?: boolean;
+  noBuild?: boolean;
 }
 
 /** `up`: deploys, waits for convergence; a swarm's services run on without this process, so `up` is always detached. */
@@ -41,6 +42,7 @@ export async function swarmUpCommand(o: SwarmUpCommand): Promise<void> {
         signal: o.signal,
         ...(o.waitTimeout !== undefined ? { waitTimeout: o.waitTimeout } : {}),
         ...(o.build ? { build: true } : {}),
+        ...(o.noBuild ? { noBuild: true } : {}),
         say: (line) => o.output.err(c.yellow(line)),
       }),
     );

@@ -54,6 +54,8 @@ export interface SwarmImagesOptions {
   manager: Docker;
   /** `up --build`: build even when the store has the image. */
   build?: boolean;
+  /** `up --no-build`: a missing built image is a UsageError. */
+  noBuild?: boolean;
   signal?: AbortSignal;
   emit: (e: EventInput) => void;
   /** A line for the user (a node no ship names). */
@@ -89,6 +91,7 @@ export async function prepareSwarmImages(stack: Stack, selected: readonly string
   const builds = orderBuilds(routes.filter((r) => r.kind === 'build').map((r) => stack.services[r.service]!));
   const localOf = (service: string) => routes.find((r) => r.service === service)!.local;
   const toBuild = opts.build ? builds : await asyncFilter(builds, async (s) => (await images.inspect(localOf(s.name))) === undefined);
+  if (opts.noBuild && toBuild.length > 0) throw new UsageError(`services.${toBuild[0]!.name}: --no-build, and hafen's image store has no ${localOf(toBuild[0]!.name)}; build it (\`stack build\`) or leave --no-build out`);
   for (const service of toBuild) {
     await op('build-image', localOf(service.name), [service.name], (progress) =>
       buildImages(stack, [service], { runtime: 'embedded', args: {}, noCache: false, ...(opts.signal ? { signal: opts.signal } : {}) }, (e) => {

@@ -46,6 +46,8 @@ export interface SwarmUpOptions {
   stuckMs?: number;
   /** `up --build`: build the images of `build:` services even when hafen's store has them. */
   build?: boolean;
+  /** `up --no-build`: a `build:` image hafen's store lacks is an error, not built. */
+  noBuild?: boolean;
   /** A line for the user (a swarm node no `ships:` entry names). */
   say?: (line: string) => void;
 }
@@ -85,7 +87,7 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
   };
   try {
     // Images built or imported here: to the nodes first (pushed, or loaded through ships:), named as the services will name them.
-    const images = await prepareSwarmImages(stack, selected, { manager: docker, emit, ...(options.build ? { build: true } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.say ? { say: options.say } : {}) });
+    const images = await prepareSwarmImages(stack, selected, { manager: docker, emit, ...(options.build ? { build: true } : {}), ...(options.noBuild ? { noBuild: true } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.say ? { say: options.say } : {}) });
     for (const key of networkKeys) {
       const network = stack.networks[key]!;
       const opId = ++id;
