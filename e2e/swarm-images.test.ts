@@ -9,7 +9,8 @@
  *   ID; a second `up` finds the images there and loads nothing;
  * - a compose file written for `docker stack deploy` (replicas, placement, resources, update_config,
  *   secrets, configs, an attachable overlay) deployed unchanged, and accepted by `docker stack deploy`;
- * - the registry cut off from the worker: the failure names the service, the worker and the image;
+ * - the registry cut off from the worker, or a worker no ship names: the failure names the service,
+ *   the worker and the image, and says why;
  * - neither registry nor ships: one line naming both ways, exit 2, nothing made.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -194,6 +195,24 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
     expect(second.filter((t) => / loaded /.test(t))).toEqual([]);
     for (const id of [toolId, webId]) for (const ship of ['nodea', 'nodeb']) expect(second).toContain(`${ship}: has ${id.slice(0, 19)}`);
     expect(run(p.dir, ['down'], { DOCKER_HOST: lab!.worker.host }).code).toBe(0);
+    expect(await gone(p.name)).toEqual([]);
+  }, 400_000);
+
+  it('a node no ship names: warned before the deploy, and its task\'s failure says why', async () => {
+    const p = project('swio', () =>
+      [
+        'ships:',
+        `  nodea: {docker: "${lab!.manager.host}", manager: true}`,
+        'services:',
+        `  web: {build: ./app, deploy: {endpoint_mode: dnsrr, placement: {constraints: ["node.hostname == ${lab!.worker.hostname}"]}}}`,
+        '',
+      ].join('\n'),
+    );
+    const up = run(p.dir, ['up', '-d', '--progress', 'plain', '--wait-timeout', '90s']);
+    expect(up.code).not.toBe(0);
+    expect(up.stderr).toContain(`warning: swarm node(s) ${lab!.worker.hostname} have no ships: entry; a task of web placed there finds no image`);
+    expect(up.stderr).toMatch(new RegExp(`service web: .*web\\.1 on ${lab!.worker.hostname}: rejected: No such image: sha256:[0-9a-f]{64}.*a node without a ships: entry has none`));
+    expect(run(p.dir, ['down']).code).toBe(0);
     expect(await gone(p.name)).toEqual([]);
   }, 400_000);
 
