@@ -2,8 +2,8 @@
  * Images on a swarm's nodes without a user-run registry (issue 18), on the two-node lab with links
  * from this machine (src/testing/swarm-lab.ts `hostLinks`) and Debian's docker-registry listening
  * where both nodes reach it:
- * - `build:` with `up --registry`: built by the embedded builder, pushed, deployed by digest; each
- *   node's task runs exactly the pushed image;
+ * - `build:` and a buildah-made OCI layout with `up --registry`: built by the embedded builder (or
+ *   imported), pushed, deployed by digest; each node's task runs exactly the pushed image;
  * - no registry: a buildah-made docker-archive and a built image loaded into each node's engine
  *   through `ships:` (one marked `manager: true`, which wins over DOCKER_HOST), deployed by image
  *   ID; a second `up` finds the images there and loads nothing;
@@ -36,12 +36,31 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
   let registry: TestRegistry | undefined;
   let base = '';
   let root = '';
+  /** The buildah-made image as a docker-archive and as an OCI layout. */
+  let tar = '';
+  let layout = '';
   const projects: { dir: string; name: string }[] = [];
 
   beforeAll(async () => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-swarm-images-'));
     root = path.join(base, 'root');
     await importBusyboxImage(openStore(root), BASE);
+    // A real tool's image: buildah from scratch, busybox copied in, pushed as a docker-archive and as an OCI layout.
+    const buildah = ['--root', path.join(base, 'buildah/root'), '--runroot', path.join(base, 'buildah/run'), '--storage-driver', 'vfs'];
+    const b = (...args: string[]) => execFileSync('buildah', [...buildah, ...args], { encoding: 'utf8' }).trim();
+    tar = path.join(base, 'tool.tar');
+    layout = path.join(base, 'tool-layout');
+    try {
+      const ctr = b('from', 'scratch');
+      b('copy', ctr, '/bin/busybox', '/bin/busybox');
+      b('config', '--cmd', '["/bin/busybox", "sh", "-c", "echo buildah-made; exec /bin/busybox sleep 600"]', ctr);
+      b('commit', '-q', ctr, 'hafen-e2e/tool:1');
+      b('push', '-q', 'hafen-e2e/tool:1', `docker-archive:${tar}:hafen-e2e/tool:1`);
+      b('push', '-q', 'hafen-e2e/tool:1', `oci:${layout}:1`);
+    } finally {
+      spawnSync('buildah', [...buildah, 'rm', '-a']);
+      spawnSync('buildah', [...buildah, 'rmi', '-a', '-f']);
+    }
     lab = await startSwarmLab({ pool: POOL, hostLinks: true });
     registry = await startRegistry(path.join(base, 'registry'), undefined, lab.hostAddress);
     await lab.importBusybox(BASE); // for the services that run the base image as named
@@ -125,7 +144,17 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
 
   it('builds, pushes to --registry and deploys by digest: both nodes run exactly the pushed image', async () => {
     const p = project('swib', () =>
-      ['services:', '  web:', '    build: ./app', '    replicas: 2', '    deploy: {endpoint_mode: dnsrr, placement: {max_replicas_per_node: 1}}', ''].join('\n'),
+      [
+        'services:',
+        '  web:',
+        '    build: ./app',
+        '    replicas: 2',
+        '    deploy: {endpoint_mode: dnsrr, placement: {max_replicas_per_node: 1}}',
+        '  tool:',
+        `    image: "oci:${layout}:1"`,
+        `    deploy: {endpoint_mode: dnsrr, placement: {constraints: ["node.hostname == ${lab!.worker.hostname}"]}}`,
+        '',
+      ].join('\n'),
     );
     const refused = run(p.dir, ['up', '-d', '--no-build', '--registry', registry!.host]);
     expect(refused.code).toBe(2);
@@ -141,6 +170,10 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
     const id = await storeImageId(`${p.name}-web`);
     expect(await runningImages(p.name, 'web')).toEqual({ [lab!.manager.hostname]: [id], [lab!.worker.hostname]: [id] });
     expect(run(p.dir, ['logs', 'web']).stdout).toContain(`hello from ${p.name}`);
+    // The OCI layout buildah wrote: imported, pushed as PROJECT-tool, run on the worker by digest.
+    expect(await specImage(p.name, 'tool')).toMatch(new RegExp(`^${registry!.host.replace(/[.]/g, '\\.')}/${p.name}-tool:latest@sha256:[0-9a-f]{64}$`));
+    expect(await runningImages(p.name, 'tool')).toEqual({ [lab!.worker.hostname]: [await storeImageId(`oci:${layout}:1`)] });
+    expect(run(p.dir, ['logs', 'tool']).stdout).toContain('buildah-made');
     // Again, nothing changed: the same digest, the service unchanged.
     const again = run(p.dir, ['up', '-d', '--registry', registry!.host]);
     expect(again.code).toBe(0);
@@ -150,21 +183,6 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
   }, 400_000);
 
   it('loads a buildah-made archive and a built image through ships: (manager: true over DOCKER_HOST), by image ID; a second up loads nothing', async () => {
-    // A real tool's image: buildah from scratch, busybox copied in, pushed as a docker-archive.
-    const work = fs.mkdtempSync(path.join(base, 'buildah-'));
-    const buildah = ['--root', path.join(work, 'root'), '--runroot', path.join(work, 'run'), '--storage-driver', 'vfs'];
-    const b = (...args: string[]) => execFileSync('buildah', [...buildah, ...args], { encoding: 'utf8' }).trim();
-    const tar = path.join(work, 'tool.tar');
-    try {
-      const ctr = b('from', 'scratch');
-      b('copy', ctr, '/bin/busybox', '/bin/busybox');
-      b('config', '--cmd', '["/bin/busybox", "sh", "-c", "echo buildah-made; exec /bin/busybox sleep 600"]', ctr);
-      b('commit', '-q', ctr, 'hafen-e2e/tool:1');
-      b('push', '-q', 'hafen-e2e/tool:1', `docker-archive:${tar}:hafen-e2e/tool:1`);
-    } finally {
-      spawnSync('buildah', [...buildah, 'rm', '-a']);
-      spawnSync('buildah', [...buildah, 'rmi', '-a', '-f']);
-    }
     const p = project('swis', () =>
       [
         'ships:',
@@ -183,7 +201,9 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
     const toolId = await storeImageId(`docker-archive:${tar}`);
     const webId = await storeImageId(`${p.name}-web`);
     const first = progress(up.stdout + up.stderr);
-    for (const id of [toolId, webId]) for (const ship of ['nodea', 'nodeb']) expect(first).toContain(`${ship}: loaded ${id.slice(0, 19)}`);
+    // This project's build is new to both nodes; the buildah image may be on the worker already (pulled by digest before, same image ID).
+    for (const ship of ['nodea', 'nodeb']) expect(first).toContain(`${ship}: loaded ${webId.slice(0, 19)}`);
+    for (const ship of ['nodea', 'nodeb']) expect(first.filter((t) => t === `${ship}: loaded ${toolId.slice(0, 19)}` || t === `${ship}: has ${toolId.slice(0, 19)}`)).toHaveLength(1);
     expect(await specImage(p.name, 'tool')).toBe(toolId);
     expect(await specImage(p.name, 'web')).toBe(webId);
     expect(await runningImages(p.name, 'tool')).toEqual({ [lab!.worker.hostname]: [toolId] });
