@@ -84,8 +84,13 @@ export async function deliverImage(engines: readonly NodeEngine[], id: string, a
 /** Hostnames of the swarm's nodes that no ship's engine is (their tasks would find no image loaded). */
 export async function nodesWithoutShip(manager: Docker, engines: readonly NodeEngine[]): Promise<string[]> {
   const nodes = (await manager.listNodes()) as { ID: string; Description?: { Hostname?: string }; Status?: { State?: string } }[];
-  const covered = new Set(
-    await Promise.all(engines.map(async (e) => ((await e.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '')),
-  );
+  const nodeOf = async (e: NodeEngine): Promise<string> => {
+    try {
+      return ((await e.docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
+    } catch (err) {
+      throw new RuntimeError(`ship ${e.ship}`, `its engine does not answer: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const covered = new Set(await Promise.all(engines.map(nodeOf)));
   return nodes.filter((n) => n.Status?.State !== 'down' && !covered.has(n.ID)).map((n) => n.Description?.Hostname ?? n.ID.slice(0, 12));
 }
