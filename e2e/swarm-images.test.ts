@@ -91,6 +91,8 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
     projects.push(p);
     return p;
   }
+  /** `ships:` lines: the manager's engine (marked manager), and the worker's when `worker`. */
+  const shipsYaml = (worker: boolean) => ['ships:', `  nodea: {docker: "${lab!.manager.host}", manager: true}`, ...(worker ? [`  nodeb: {docker: "${lab!.worker.host}"}`] : [])];
   function run(dir: string, args: string[], env: Record<string, string> = {}): CliResult {
     return cli(['--runtime', 'swarm', ...args], {
       cwd: dir,
@@ -185,9 +187,7 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
   it('loads a buildah-made archive and a built image through ships: (manager: true over DOCKER_HOST), by image ID; a second up loads nothing', async () => {
     const p = project('swis', () =>
       [
-        'ships:',
-        `  nodea: {docker: "${lab!.manager.host}", manager: true}`,
-        `  nodeb: {docker: "${lab!.worker.host}"}`,
+        ...shipsYaml(true),
         'services:',
         `  tool: {image: "docker-archive:${tar}", deploy: {endpoint_mode: dnsrr, placement: {constraints: ["node.hostname == ${lab!.worker.hostname}"]}}}`,
         '  web: {build: ./app, replicas: 2, deploy: {endpoint_mode: dnsrr, placement: {max_replicas_per_node: 1}}}',
@@ -221,8 +221,7 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('docker-registry'), r
   it('a node no ship names: warned before the deploy, and its task\'s failure says why', async () => {
     const p = project('swio', () =>
       [
-        'ships:',
-        `  nodea: {docker: "${lab!.manager.host}", manager: true}`,
+        ...shipsYaml(false),
         'services:',
         `  web: {build: ./app, deploy: {endpoint_mode: dnsrr, placement: {constraints: ["node.hostname == ${lab!.worker.hostname}"]}}}`,
         '',
