@@ -52,7 +52,10 @@ export function takeStandby(): StandbySupervisor | undefined {
   return taken;
 }
 
-/** Dismisses a standby supervisor nobody took (the command ended before it needed one). */
-export function dismissUntakenStandby(): void {
-  takeStandby()?.dismiss();
+/** Dismisses a standby supervisor nobody took (the command ended before it needed one), and waits until it is gone. */
+export async function dismissUntakenStandby(): Promise<void> {
+  const untaken = takeStandby();
+  if (!untaken) return;
+  untaken.dismiss();
+  await untaken.gone(2_000);
 }

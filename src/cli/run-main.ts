@@ -45,6 +45,6 @@ export async function runMain(given: string[]): Promise<void> {
       process.exitCode = 70;
     }
   } finally {
-    dismissUntakenStandby();
+    await dismissUntakenStandby();
   }
 }

@@ -76,4 +76,20 @@ export class StandbySupervisor {
     this.channel.destroy();
     if (this.exitCode === undefined) this.child.kill('SIGKILL');
   }
+
+  /**
+   * Resolves once the process has exited, or after `ms`: a command that dismissed it waits, so no
+   * supervisor of a refused `up` is still dying when the command has returned (a loaded machine
+   * takes a moment to run a SIGKILLed process's exit).
+   */
+  gone(ms: number): Promise<void> {
+    if (this.exitCode !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }

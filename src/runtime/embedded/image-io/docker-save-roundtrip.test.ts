@@ -23,7 +23,8 @@ const requireDockerd: Requirement = {
   check: () => (spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 10_000 }).status === 0 ? undefined : 'no Docker engine answers'),
 };
 
-const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 64 << 20 });
+// Bounded: a stuck engine fails this test in minutes, not a quarter of an hour of a blocked worker.
+const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 64 << 20, timeout: 180_000 });
 
 /** sha256 of each layer.tar of a docker-archive, in manifest order. */
 function layerDigests(archive: string, scratch: string): string[] {
