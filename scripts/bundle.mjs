@@ -69,8 +69,12 @@ const yamlModule = {
   },
 };
 
+/** hafen's version, put into every bundle (src/version.ts): no package.json read at each start (issue 16). */
+const VERSION_DEFINE = { HAFEN_VERSION: JSON.stringify(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version) };
+
 const common = {
   absWorkingDir: root,
+  define: VERSION_DEFINE,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -358,7 +362,7 @@ async function bundleCli() {
       ...common,
       format: 'cjs',
       plugins: [yamlModule, inkPreloaded, chalkWithoutDetection, lazyBuiltins],
-      define: { 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
+      define: { ...VERSION_DEFINE, 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
     },
     bundleFile,
     coldFile,
@@ -367,14 +371,14 @@ async function bundleCli() {
   const buildId = await finishCjsBundle(bundleFile);
   // The first step of a user without root, before the bundle above loads (src/cli/early-entry.ts).
   const earlyFile = path.join(dist, 'cli-early.cjs');
-  await esbuild.build({ ...common, entryPoints: ['src/cli/early-entry.ts'], outfile: earlyFile, format: 'cjs', define: { 'import.meta.url': '__hafenImportMetaUrl' } });
+  await esbuild.build({ ...common, entryPoints: ['src/cli/early-entry.ts'], outfile: earlyFile, format: 'cjs', define: { ...VERSION_DEFINE, 'import.meta.url': '__hafenImportMetaUrl' } });
   fs.writeFileSync(earlyFile, withImportMetaUrl(asciiOnly(fs.readFileSync(earlyFile, 'utf8'))));
   await esbuild.build({
     ...common,
     entryPoints: ['src/cli/bin-cjs.ts'],
     outfile: path.join(dist, 'cli.cjs'),
     format: 'cjs',
-    define: { HAFEN_CLI_BUILD_ID: JSON.stringify(buildId), HAFEN_COLD_BUILD_ID: JSON.stringify(coldId) },
+    define: { ...VERSION_DEFINE, HAFEN_CLI_BUILD_ID: JSON.stringify(buildId), HAFEN_COLD_BUILD_ID: JSON.stringify(coldId) },
   });
   fs.chmodSync(path.join(dist, 'cli.cjs'), 0o755);
   fs.writeFileSync(

@@ -15,10 +15,14 @@ const streamOf = (fd: StdFd): NodeJS.WriteStream => (fd === 1 ? process.stdout :
 /** Whether a descriptor is a terminal, once known (it never changes). */
 const terminal = new Map<StdFd, boolean>();
 
-/** Whether `fd` cannot be a terminal: a pipe, socket or file (a character device may be one). */
+/** Linux's memory devices (/dev/null, /dev/zero, /dev/full): character devices that are no terminal. */
+const MEMORY_DEVICES_MAJOR = 1;
+
+/** Whether `fd` cannot be a terminal: a pipe, socket, file or /dev/null (another character device may be one). */
 function neverTerminal(fd: StdFd): boolean {
   try {
-    return !fstatSync(fd).isCharacterDevice();
+    const st = fstatSync(fd);
+    return !st.isCharacterDevice() || ((st.rdev >> 8) & 0xfff) === MEMORY_DEVICES_MAJOR;
   } catch {
     return false; // closed or odd: Node's stream decides, as without this module
   }
