@@ -41,6 +41,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDtsBundle } from 'dts-bundle-generator';
@@ -68,8 +69,12 @@ const yamlModule = {
   },
 };
 
+/** hafen's version, put into every bundle (src/version.ts): no package.json read at each start (issue 16). */
+const VERSION_DEFINE = { HAFEN_VERSION: JSON.stringify(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version) };
+
 const common = {
   absWorkingDir: root,
+  define: VERSION_DEFINE,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -165,19 +170,34 @@ const chalkWithoutDetection = {
 };
 
 /**
- * commander's `require('node:child_process')` made lazy: it is used only for a command that is a
- * separate executable (hafen has none), but loading it at start-up brings node:net, streams and
- * more, a twentieth of `stack --help` (issue 16). Checked: the text must be there once.
+ * Node's modules that bring node:net, streams or a native binding with them, loaded in the CLI's
+ * bundles when first used instead of when a module that imports them starts: `stack config -q`
+ * never uses child_process, crypto or tty, though modules it loads import them (issue 16: commander
+ * alone spent a twentieth of `--help` on child_process). Each import is a module of getters, one per
+ * export the building Node lists, that `require`s the real module on first access; named and
+ * default imports work as before (esbuild reads both as property accesses).
  */
-const commanderLazyChildProcess = {
-  name: 'commander-lazy-child-process',
+const LAZY_BUILTINS = /^(node:)?(child_process|crypto|dgram|dns|fs\/promises|http|https|net|perf_hooks|readline|stream|stream\/promises|string_decoder|timers\/promises|tls|tty|worker_threads|zlib)$/;
+
+const lazyBuiltins = {
+  name: 'lazy-builtins',
   setup(build) {
-    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
-      const text = fs.readFileSync(args.path, 'utf8');
-      const eager = "const childProcess = require('node:child_process');";
-      if (text.split(eager).length !== 2) throw new Error(`scripts/bundle.mjs: commander's ${eager} changed; see commanderLazyChildProcess`);
-      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
-      return { contents: text.replace(eager, lazy), loader: 'js' };
+    build.onResolve({ filter: LAZY_BUILTINS }, (args) => {
+      if (args.namespace === 'lazy-builtin') return { path: args.path, external: true }; // the real module, from the getters' module
+      if (args.kind === 'dynamic-import') return undefined; // loaded when used already
+      return { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const id = `node:${args.path}`;
+      const names = Object.keys(createRequire(import.meta.url)(id));
+      return {
+        contents: [
+          'let loaded;',
+          `const load = () => (loaded ??= require(${JSON.stringify(id)}));`,
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });`,
+        ].join('\n'),
+        loader: 'js',
+      };
     });
   },
 };
@@ -296,7 +316,8 @@ async function splitCli(options, hotFile, coldFile) {
         const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, namespace: args.namespace, pluginData: { hafenSplit: true } });
         if (resolved.errors.length > 0 || resolved.external) return resolved.errors.length > 0 ? undefined : resolved;
         const key = moduleKey(resolved);
-        if (!hot.has(key)) return resolved;
+        // A lazy builtin's getters (lazyBuiltins) hold no state of their own: each bundle has its copy.
+        if (!hot.has(key) || resolved.namespace === 'lazy-builtin') return resolved;
         hotNeeded.add(key);
         return { path: `hafen-hot:${key}`, external: true };
       });
@@ -340,8 +361,8 @@ async function bundleCli() {
     {
       ...common,
       format: 'cjs',
-      plugins: [yamlModule, inkPreloaded, chalkWithoutDetection, commanderLazyChildProcess],
-      define: { 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
+      plugins: [yamlModule, inkPreloaded, chalkWithoutDetection, lazyBuiltins],
+      define: { ...VERSION_DEFINE, 'import.meta.url': '__hafenImportMetaUrl' }, // see withImportMetaUrl
     },
     bundleFile,
     coldFile,
@@ -350,14 +371,14 @@ async function bundleCli() {
   const buildId = await finishCjsBundle(bundleFile);
   // The first step of a user without root, before the bundle above loads (src/cli/early-entry.ts).
   const earlyFile = path.join(dist, 'cli-early.cjs');
-  await esbuild.build({ ...common, entryPoints: ['src/cli/early-entry.ts'], outfile: earlyFile, format: 'cjs', define: { 'import.meta.url': '__hafenImportMetaUrl' } });
+  await esbuild.build({ ...common, entryPoints: ['src/cli/early-entry.ts'], outfile: earlyFile, format: 'cjs', define: { ...VERSION_DEFINE, 'import.meta.url': '__hafenImportMetaUrl' } });
   fs.writeFileSync(earlyFile, withImportMetaUrl(asciiOnly(fs.readFileSync(earlyFile, 'utf8'))));
   await esbuild.build({
     ...common,
     entryPoints: ['src/cli/bin-cjs.ts'],
     outfile: path.join(dist, 'cli.cjs'),
     format: 'cjs',
-    define: { HAFEN_CLI_BUILD_ID: JSON.stringify(buildId), HAFEN_COLD_BUILD_ID: JSON.stringify(coldId) },
+    define: { ...VERSION_DEFINE, HAFEN_CLI_BUILD_ID: JSON.stringify(buildId), HAFEN_COLD_BUILD_ID: JSON.stringify(coldId) },
   });
   fs.chmodSync(path.join(dist, 'cli.cjs'), 0o755);
   fs.writeFileSync(
@@ -366,7 +387,8 @@ async function bundleCli() {
     { mode: 0o755 },
   );
   // The shipped cache: one real run (loading, checking and normalizing a stack), so the functions
-  // every command needs are in it. A build without the example file just ships none.
+  // every command needs are in it; `ps`, `port` and the help write their own for the user on their
+  // first run (src/cli/cache-slot.ts). A build without the example file just ships none.
   const example = path.join(root, 'stack.example.yaml');
   if (fs.existsSync(example)) {
     const out = `${bundleFile}.${process.version}-${process.arch}.cache`;

@@ -5,8 +5,10 @@
  *
  * The cache is a file of vm.Script's cachedData. Where it comes from, the first that exists:
  *  1. the user's: $XDG_CACHE_HOME/hafen (else ~/.cache/hafen) / code-cache /
- *     `<build id>-<node version>-<arch>.cache`, written (mode 0600, taken only when the user owns
- *     it) when a run found no cache it could use: V8 rejects one from another V8 or other V8 flags;
+ *     `<bundle>-<build id>-<node version>-<arch>.cache`, written (mode 0600, taken only when the
+ *     user owns it) when a run found no cache it could use (V8 rejects one from another V8 or other
+ *     V8 flags), and `….<slot>.cache` by the first run of a command that keeps its own (`ps`,
+ *     `port`, the help: bin-cjs.ts); writing one removes that bundle's caches of other builds and Nodes;
  *  2. the one shipped beside the bundle, made at build time by the building Node
  *     (scripts/bundle.mjs): `<bundle>.<node version>-<arch>.cache`.
  * Anything that goes wrong with a cache (missing, rejected, a folder it cannot write) only costs
@@ -15,16 +17,22 @@
  * callback when the script comes from a cache): it calls the one its loader passes in.
  * Only Node's built-in modules here: this runs before anything else is loaded.
  */
-import fs from 'node:fs';
-import Module from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import vm from 'node:vm';
+// Named imports only: esbuild copies a default-imported module's every property at start-up.
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { Script } from 'node:vm';
 
-/** A bundle to run: its file and the id of its build (a hash of its text, set by scripts/bundle.mjs). */
+/**
+ * A bundle to run: its file, the id of its build (a hash of its text, set by scripts/bundle.mjs),
+ * and the command it runs for when that command keeps a cache of its own (`ps`: the shipped cache
+ * is made by `config -q`, so `ps` would compile its own functions at every run).
+ */
 export interface CachedBundle {
   file: string;
   buildId: string;
+  slot?: string;
 }
 
 /** The shipped cache of `bundle` for this Node (made at build time), by file name. */
@@ -32,39 +40,70 @@ export function shippedCachePath(bundleFile: string, version = process.version, 
   return `${bundleFile}.${version}-${arch}.cache`;
 }
 
-/** The user's cache of a build for this Node. */
-export function userCachePath(buildId: string, env: NodeJS.ProcessEnv = process.env, version = process.version, arch = process.arch): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.join(base, 'hafen', 'code-cache', `${buildId}-${version}-${arch}.cache`);
+/** What the names of the user's caches of this build of `bundle` for this Node start with. */
+function userCachePrefix(bundle: CachedBundle, version: string, arch: string): string {
+  return `${basename(bundle.file, '.cjs')}-${bundle.buildId}-${version}-${arch}.`;
+}
+
+/**
+ * The user's cache of a build of `bundle` for this Node: `<bundle name>-<build id>-<node version>-<arch>.cache`,
+ * or `….<slot>.cache` for a command with its own (the bundle's name first, so the caches of its
+ * older builds can be found and removed).
+ */
+export function userCachePath(bundle: CachedBundle, env: NodeJS.ProcessEnv = process.env, version = process.version, arch = process.arch): string {
+  const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(base, 'hafen', 'code-cache', `${userCachePrefix(bundle, version, arch)}${bundle.slot ? `${bundle.slot}.` : ''}cache`);
+}
+
+/**
+ * Whether the cache file `name` is one a run of this build of `bundle` on this Node replaces: the
+ * bundle's caches of other builds and other Nodes, and those of before the bundle's name was in them.
+ */
+export function replacedCache(name: string, bundle: CachedBundle, version = process.version, arch = process.arch): boolean {
+  if (name.startsWith(`${basename(bundle.file, '.cjs')}-`)) return !name.startsWith(userCachePrefix(bundle, version, arch));
+  return /^[0-9a-f]{16}-v[^-]+-[^-]+\.cache$/.test(name);
 }
 
 /** The file's bytes, or undefined when it is missing, unreadable, or (`ownOnly`) not this user's alone. */
 function readCache(file: string, ownOnly: boolean): Buffer | undefined {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openSync(file, 'r');
     if (ownOnly) {
       // Cached bytecode runs as code: never take one another user could have written.
-      const st = fs.fstatSync(fd);
+      const st = fstatSync(fd);
       if (st.uid !== process.geteuid?.() || (st.mode & 0o022) !== 0) return undefined;
     }
-    return fs.readFileSync(fd);
+    return readFileSync(fd);
   } catch {
     return undefined;
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 /** Writes `data` to `file` whole or not at all (another process may read it at the same time). */
 function writeAtomically(file: string, data: Buffer): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const temporary = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, data, { mode: 0o600 });
-    fs.renameSync(temporary, file);
+    writeFileSync(temporary, data, { mode: 0o600 });
+    renameSync(temporary, file);
   } catch {
     // A read-only or full cache folder: the next run compiles again, nothing else.
+  }
+}
+
+/**
+ * Removes the user's caches that this build of `bundle` replaces (each build of hafen writes its
+ * own, so they would pile up). A run of another installed build writes its own again: it costs
+ * that run a write, never a wrong answer.
+ */
+function removeReplaced(bundle: CachedBundle, dir: string): void {
+  try {
+    for (const name of readdirSync(dir)) if (replacedCache(name, bundle)) rmSync(join(dir, name), { force: true });
+  } catch {
+    // Nothing to tidy, or no right to: only disk space.
   }
 }
 
@@ -82,18 +121,26 @@ export function requireCached(
 ): unknown {
   // ASCII only (scripts/bundle.mjs escapes the rest), so read as Latin-1: a plain copy into a
   // one-byte string, about half the time of decoding UTF-8 (issue 16).
-  const source = fs.readFileSync(bundle.file, 'latin1');
-  const user = userCachePath(bundle.buildId);
+  const source = readFileSync(bundle.file, 'latin1');
+  const user = userCachePath(bundle);
   const wanted = process.env.NODE_DISABLE_COMPILE_CACHE !== '1' || produce !== undefined;
-  // The user's first: it exists only where the shipped one was missing or rejected before.
-  const cachedData = wanted && produce === undefined ? (readCache(user, true) ?? readCache(shippedCachePath(bundle.file), false)) : undefined;
-  const script = new vm.Script(`${WRAPPER_START}${source}${WRAPPER_END}`, { filename: bundle.file, cachedData });
-  const target = produce ?? (wanted && (cachedData === undefined || script.cachedDataRejected === true) ? user : undefined);
+  // The user's first: it exists where the shipped one was missing or rejected before, or where the
+  // command keeps its own (a slot).
+  const own = wanted && produce === undefined ? readCache(user, true) : undefined;
+  const cachedData = own ?? (wanted && produce === undefined ? readCache(shippedCachePath(bundle.file), false) : undefined);
+  const script = new Script(`${WRAPPER_START}${source}${WRAPPER_END}`, { filename: bundle.file, cachedData });
+  const rejected = cachedData === undefined || script.cachedDataRejected === true;
+  const target = produce ?? (wanted && (rejected || (own === undefined && bundle.slot !== undefined)) ? user : undefined);
   // Made at exit, so the functions this run compiled are in it, not only the top level.
-  if (target !== undefined) process.once('exit', () => writeAtomically(target, script.createCachedData()));
+  if (target !== undefined) {
+    process.once('exit', () => {
+      writeAtomically(target, script.createCachedData());
+      if (target === user) removeReplaced(bundle, dirname(user));
+    });
+  }
   const module = { exports: {} as unknown, filename: bundle.file, id: bundle.file, loaded: false };
   const wrapper = script.runInThisContext() as BundleFunction;
-  wrapper.call(module.exports, module.exports, requireFrom(Module.createRequire(bundle.file)), module, bundle.file, path.dirname(bundle.file), dynamicImport);
+  wrapper.call(module.exports, module.exports, requireFrom(createRequire(bundle.file)), module, bundle.file, dirname(bundle.file), dynamicImport);
   module.loaded = true;
   return module.exports;
 }

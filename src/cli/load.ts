@@ -5,6 +5,7 @@ import { buildGraph } from '../planner/graph.js';
 import type { GlobalOptions } from './global-options.js';
 import { jsonProgressOutput } from './json-progress.js';
 import { processOutput, type Output } from './output.js';
+import { writeStd } from './std-write.js';
 
 /**
  * A stack that loaded, validated and has no dependency cycle. The loader's warnings (an unset
@@ -33,5 +34,5 @@ export function loadStackOf(globals: GlobalOptions, cwd: string, onWarning: (mes
 
 /** The process's output; with `--progress json` its warnings are JSON `message` lines. */
 function defaultOutput(globals: GlobalOptions): Output {
-  return globals.progress === 'json' ? jsonProgressOutput(processOutput(), (text) => process.stderr.write(text)) : processOutput();
+  return globals.progress === 'json' ? jsonProgressOutput(processOutput(), (text) => writeStd(2, text)) : processOutput();
 }

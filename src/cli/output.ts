@@ -1,5 +1,6 @@
 /** Where the CLI writes: stdout for results, stderr for messages; colour only when wanted. */
 import { Chalk, type ChalkInstance } from 'chalk';
+import { isTerminal, writeStd } from './std-write.js';
 
 /** The CLI's writers, injected so commands are testable without a process. */
 export interface Output {
@@ -18,17 +19,17 @@ export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 {
 }
 
 /**
- * Output to the process's own streams. The colour is settled when first used: asking whether stderr
- * is a terminal makes Node open it as a stream (loading node:net and streams for a pipe), which a
- * command that prints nothing (`config -q`) never needs (issue 16).
+ * Output to the process's own stdout and stderr (std-write.ts: no Node stream for a pipe or a
+ * file). The colour is settled when first used, so a command that prints nothing (`config -q`)
+ * never asks whether stderr is a terminal (issue 16).
  */
 export function processOutput(): Output {
   let color: ChalkInstance | undefined;
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => writeStd(1, text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => writeStd(2, text.endsWith('\n') ? text : `${text}\n`),
     get color() {
-      return (color ??= new Chalk({ level: colorLevel(process.env, Boolean(process.stderr.isTTY)) }));
+      return (color ??= new Chalk({ level: colorLevel(process.env, isTerminal(2)) }));
     },
   };
 }

@@ -37,6 +37,7 @@ import { createCommand } from './commands/create.js';
 import { scaleCommand } from './commands/scale.js';
 import { systemCommand } from './commands/system.js';
 import { resetCommand, snapshotCommand } from './commands/snapshot.js';
+import { helpLayout } from './std-write.js';
 
 /**
  * Builds the program; `output` receives everything it prints. Given the argv it will parse, only
@@ -48,6 +49,7 @@ export function buildProgram(output: Output, argv?: readonly string[]): Command 
     writeErr: (s: string) => output.err(s.replace(/\n$/, '')),
     // Parse errors are thrown and printed once by main(), like every other error.
     outputError: () => {},
+    ...helpLayout(), // std-write.ts: no stream made for a pipe
   };
   const program = new Command('stack')
     .description('hafen: bring up multi-container stacks on Linux, fast, and take them down without a trace')

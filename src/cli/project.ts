@@ -12,6 +12,7 @@ import type { GlobalOptions } from './global-options.js';
 import type { Output } from './output.js';
 import { traceMark, traced } from '../trace.js';
 import { takeStandby } from './early-standby.js';
+import { renderTarget } from './std-write.js';
 import type { SwarmTarget } from '../runtime/swarm/swarm-target.js';
 
 export interface ProjectContext {
@@ -101,7 +102,7 @@ export async function openProject(
     throw err;
   }
   const opened = await traced('open-runtime', undefined, () => openProjectRuntime(stack.name, { supervise: supervise !== false, stack, say: (line) => output.err(line), early, ...(runtime ? { runtime } : {}), ...(supervise && supervise.strictLimits ? { strictLimits: true } : {}), ...(options.network ? { network: true } : {}) }));
-  const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, process.stderr, output.color));
+  const sink = fanOut(recordReadiness(opened.root, stack), chooseRenderer(globals.progress, renderTarget(2), output.color));
   return { stack, opened, sink, projectOnly, ...(swarm ? { swarm } : {}) };
 }
 

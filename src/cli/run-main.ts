@@ -10,6 +10,7 @@ import { allowUserNamespaceRerun } from '../runtime/embedded/rootless/rerun-perm
 import { enterUserNamespaceEarly } from './early-userns.js';
 import { ownShortFlags } from './argv-facts.js';
 import { endQuietlyOnClosedPipe } from './closed-pipe.js';
+import { writeStd } from './std-write.js';
 
 /**
  * Runs `stack` with `argv` (the words after the script) and sets process.exitCode. A function, not
@@ -22,7 +23,7 @@ export async function runMain(given: string[]): Promise<void> {
   allowUserNamespaceRerun(); // a user without root: embedded commands run again inside the user's namespaces (issue 17)
   // `--progress json`: stderr carries JSON lines only, the final error among them.
   const json = asksJsonProgress(commandAfterService(argv)); // not an option of `run`'s command
-  const output = json ? jsonProgressOutput(processOutput(), (text) => process.stderr.write(text)) : processOutput();
+  const output = json ? jsonProgressOutput(processOutput(), (text) => writeStd(2, text)) : processOutput();
   try {
     // A user without root: an embedded command runs again inside its namespaces, before anything
     // loads; inside the try, so a state folder it cannot make is one plain line like every error.
@@ -33,7 +34,7 @@ export async function runMain(given: string[]): Promise<void> {
     const err = explainSystemError(caught) ?? caught;
     if (json) {
       const line = err instanceof StackError ? err : { code: 'E_UNEXPECTED', message: `a bug in hafen, please report it: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, exitCode: 70 };
-      process.stderr.write(`${JSON.stringify(errorLine(line))}\n`);
+      writeStd(2, `${JSON.stringify(errorLine(line))}\n`);
       process.exitCode = line.exitCode;
     } else if (err instanceof StackError) {
       // An expected failure: its message is the whole story.

@@ -1,5 +1,9 @@
-/** Finds the stack file (and its override file) in a folder when no `-f` is given. */
-import { stat } from 'node:fs/promises';
+/**
+ * Finds the stack file (and its override file) in a folder when no `-f` is given. Looked up with
+ * synchronous stats: a dozen of them take microseconds, where the first asynchronous one would
+ * load node:fs/promises and start libuv's thread pool (issue 16: `stack ps` in a project folder).
+ */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigNotFoundError } from '../errors.js';
 
@@ -25,7 +29,7 @@ export const OVERRIDE_FILE_NAMES = [
  */
 export async function findStackFile(cwd: string): Promise<string> {
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const file = await firstFile(dir, STACK_FILE_NAMES);
+    const file = firstFile(dir, STACK_FILE_NAMES);
     if (file) return file;
     if (path.dirname(dir) === dir) break;
   }
@@ -35,15 +39,22 @@ export async function findStackFile(cwd: string): Promise<string> {
 /** The default stack file of `cwd` and, when there is one beside it, its override file (absolute paths). */
 export async function findStackFiles(cwd: string): Promise<string[]> {
   const main = await findStackFile(cwd);
-  const override = await firstFile(path.dirname(main), OVERRIDE_FILE_NAMES);
+  const override = firstFile(path.dirname(main), OVERRIDE_FILE_NAMES);
   return override ? [main, override] : [main];
 }
 
-async function firstFile(dir: string, names: readonly string[]): Promise<string | undefined> {
+function firstFile(dir: string, names: readonly string[]): string | undefined {
   for (const name of names) {
     const file = path.resolve(dir, name);
-    const found = await stat(file).then((s) => s.isFile(), () => false);
-    if (found) return file;
+    if (isFile(file)) return file;
   }
   return undefined;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false; // unreadable (EACCES, ELOOP): not a stack file we can use, as before
+  }
 }

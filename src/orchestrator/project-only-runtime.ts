@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { RuntimeName } from '../config/model.js';
 import { chooseRuntime } from './project-runtime.js';
 import { projectDir } from '../runtime/embedded/state/project-paths.js';
-import { defaultRoot } from '../runtime/embedded/store/index.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js'; // not the store's index: it brings the image store and layers
 import { Label } from '../runtime/runtime.js';
 
 /** The runtime of `project`, or undefined when nothing of it is found (the default choice then stands). */
