@@ -148,10 +148,10 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
  */
 async function openDocker(options: OpenOptions): Promise<ProjectRuntime> {
   // Loaded only here: dockerode (with ssh2) takes the better part of a second to import.
-  const [{ DockerRuntime }, { ShipsRuntime }] = await Promise.all([import('../runtime/docker/docker-runtime.js'), import('../runtime/docker/ships-runtime.js')]);
+  const [{ DockerRuntime }, { dockerShips }] = await Promise.all([import('../runtime/docker/docker-runtime.js'), import('../runtime/docker/ships-runtime.js')]);
   const root = options.root ?? dockerStateRoot();
   const stack = options.stack;
-  const runtime = stack && Object.keys(stack.ships).length > 0 ? ShipsRuntime.forStack(stack) : new DockerRuntime({ stateRoot: root });
+  const runtime = stack && Object.keys(stack.ships).length > 0 ? dockerShips(stack) : new DockerRuntime({ stateRoot: root });
   return { runtime, root, close: () => runtime.close() };
 }
 
