@@ -3,7 +3,7 @@
  * (the ssh lab in a network and mount namespace of its own, src/testing/ssh-lab.ts, so the two
  * sides are two hosts: the same project's bridges on each). `db` runs on ship `east`
  * (`runtime: embedded`, `host: ssh://…`), `app` here depends on it with service_healthy: it starts
- * once db is healthy there, reaches it through DB_HOST/DB_PORT (a forwarder of its own here),
+ * once db's `ready:` probe (run from there) passes, reaches it through DB_HOST/DB_PORT (a forwarder of its own here),
  * db's published port answers here, and `down -v` leaves nothing on either side (ledger, netns,
  * links, mounts, processes, forwarders). A dependent there on a service here is refused in one line.
  */
@@ -92,16 +92,17 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     }
   }, 240_000);
 
-  it('a dependent here starts once its dependency on ship east is healthy, reaches it by DB_HOST/DB_PORT; its port answers here; down -v leaves nothing on either side', async () => {
+  it('a dependent here starts once its dependency on ship east is ready (probed there), reaches it by DB_HOST/DB_PORT; its port answers here; down -v leaves nothing on either side', async () => {
     const file = write(
       'ships.yaml',
       [
         '  db:',
         '    image: host',
         '    ship: east',
-        `    command: ["sh", "-c", "mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
+        `    command: ["sh", "-c", "sleep 1; mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
         '    ports: ["8080"]',
-        '    healthcheck: {test: ["CMD-SHELL", "busybox wget -q -O /dev/null http://127.0.0.1:8080/"], interval: 200ms, retries: 100}',
+        // Probed from the lab, where db's address routes (from here it does not: the gate would never open).
+        '    ready: {http: {port: 8080, path: /}}',
         '  app:',
         '    image: host',
         `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,

@@ -16,6 +16,8 @@ import type { Stack } from '../config/model.js';
 import type { OpenOptions, ProjectRuntime } from '../orchestrator/project-runtime.js';
 import { Label } from '../runtime/runtime.js';
 import { DEFAULT_SHIP, ShipsRuntime, type ShipEngine } from '../runtime/ships/ships-runtime.js';
+import { SupervisorClient } from '../supervisor/client.js';
+import { supervisorSocketPath } from '../supervisor/socket-path.js';
 import { openRemoteProject } from './open-remote.js';
 import { startForwarder } from './port-forwarder.js';
 import type { RemoteProject } from './remote-lifecycle.js';
@@ -53,10 +55,26 @@ function remoteShip(ship: string, opened: RemoteProject, isLocal: (e: ShipEngine
 }
 
 /** This machine's project as the default ship: services elsewhere cannot reach it yet. */
-function localShip(runtime: ProjectRuntime['runtime']): ShipEngine {
+function localShip(local: ProjectRuntime, project: string): ShipEngine {
   return {
-    runtime,
+    runtime: local.runtime,
     host: 'embedded',
+    // A supervisor leaves when nothing runs and its command only follows events; a dependent here
+    // waiting for a dependency elsewhere is that case, so a second connection (which counts as a
+    // command at work) is held meanwhile. Closing it lets the supervisor look again.
+    holdWhilePending() {
+      if (!local.supervisor) return () => {};
+      let released = false;
+      let held: SupervisorClient | undefined;
+      void SupervisorClient.connect(supervisorSocketPath(local.root, project), local.root).then(
+        (client) => (released ? void client.close() : (held = client)),
+        () => undefined, // gone already: the next call says so
+      );
+      return () => {
+        released = true;
+        void held?.close();
+      };
+    },
     unreachableFrom: () => "a service on another host reaches no service of this machine yet (its containers reach only their own host); put the dependency on the dependent's ship",
     reach: () => Promise.reject(new Error('unreachable: checked by unreachableFrom')),
   };
@@ -89,7 +107,7 @@ export async function openEmbeddedShips(local: ProjectRuntime, stack: Stack, opt
     await Promise.all([local.close(), ...remotes.map((r) => r.remote.close())]);
     throw err;
   }
-  const here = localShip(local.runtime);
+  const here = localShip(local, stack.name);
   const engines = new Map<string, ShipEngine>([[DEFAULT_SHIP, here]]);
   for (const r of remotes) engines.set(r.ship, remoteShip(r.ship, r, (e) => e === here));
   const runtime = new ShipsRuntime('embedded', engines, placement, stack);

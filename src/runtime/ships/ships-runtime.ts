@@ -57,6 +57,11 @@ export interface ShipEngine {
   reach(project: string, service: string, from: ShipEngine): Promise<ShipReach>;
   /** Why a dependent on ship `from` cannot reach services of this ship at all, or undefined. */
   unreachableFrom?(from: ShipEngine): string | undefined;
+  /**
+   * Called while containers of this ship wait to be created (their dependencies elsewhere are not
+   * up yet); returns what ends it. An embedded ship keeps its supervisor from leaving meanwhile.
+   */
+  holdWhilePending?(): () => void;
   /** Removes what carries the project's label there (Docker engines; embedded ships are cleared by `down`). */
   cleanupProject?(project: string, opts: { keepVolumes?: boolean }): Promise<void>;
 }
@@ -68,6 +73,8 @@ export class ShipsRuntime implements Runtime {
   private readonly pending = new Map<string, ContainerSpec>();
   /** Container addresses by ship, for `ready:` probes (seen in inspections). */
   private readonly addressShip = new Map<string, string>();
+  /** What ends each ship's hold while it has pending containers (ShipEngine.holdWhilePending). */
+  private readonly holds = new Map<string, () => void>();
 
   /** `engines` by ship name (DEFAULT_SHIP: the default one); `placement`: service → ship. */
   constructor(
@@ -150,15 +157,30 @@ export class ShipsRuntime implements Runtime {
     }
     if (deps.length > 0) {
       this.pending.set(spec.name, spec);
+      this.hold(key);
       return pendingInfo(spec, this.engines.get(key)!.host);
     }
     return this.seen(key, await this.engines.get(key)!.runtime.createContainer(spec));
+  }
+
+  /** Holds ship `key` while it has pending containers; lets go once it has none. */
+  private hold(key: string): void {
+    const waiting = [...this.pending.keys()].some((name) => this.located.get(name) === key);
+    const release = this.holds.get(key);
+    if (waiting && !release) {
+      const end = this.engines.get(key)!.holdWhilePending?.();
+      if (end) this.holds.set(key, end);
+    } else if (!waiting && release) {
+      release();
+      this.holds.delete(key);
+    }
   }
 
   private async createPending(name: string): Promise<void> {
     const spec = this.pending.get(name);
     if (!spec) return;
     this.pending.delete(name);
+    this.hold(this.located.get(name) ?? DEFAULT_SHIP);
     const service = spec.labels[Label.service];
     const key = this.keyOfService(service);
     const { env, extraHosts } = await this.crossShipEnv(service, key);
@@ -197,7 +219,7 @@ export class ShipsRuntime implements Runtime {
     return (await this.engineOf(name)).killContainer(name, signal);
   }
   async removeContainer(name: string, opts?: { force?: boolean }): Promise<void> {
-    if (this.pending.delete(name)) return;
+    if (this.pending.delete(name)) return this.hold(this.located.get(name) ?? DEFAULT_SHIP);
     await (await this.engineOf(name)).removeContainer(name, opts);
     this.located.delete(name);
   }
@@ -260,6 +282,8 @@ export class ShipsRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
+    for (const release of this.holds.values()) release();
+    this.holds.clear();
     await Promise.all(this.all().map((r) => r.close()));
   }
 
