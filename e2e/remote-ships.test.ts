@@ -19,6 +19,7 @@ import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { bridgeName } from '../src/runtime/embedded/link-names.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
+import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { cliPath, repoRoot, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
@@ -48,14 +49,6 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   const forwarders = (): ForwarderRecord[] => {
     const d = path.dirname(forwarderFile(hostRoot(), project));
     return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
-  };
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
   };
   /** Runs argv inside the lab's namespaces. */
   const inside = (argv: string[]): string => {

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
+import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { localRootFor } from '../src/remote/open-remote.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
@@ -46,14 +47,6 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
   const forwarder = (): ForwarderRecord | undefined => {
     const file = forwarderFile(hostRoot(), project);
     return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ForwarderRecord) : undefined;
-  };
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
   };
   /** Nothing of the project on either side: the remote root's leak check, this machine's, and no forwarder. */
   const expectNothingLeft = (): void => {

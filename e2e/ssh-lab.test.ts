@@ -9,16 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, requireSshLabNetns, startSshLab } from '../src/testing/ssh-lab.js';
+import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { repoRoot } from './cli.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function gone(pid: number): Promise<boolean> {
   for (let t0 = Date.now(); Date.now() - t0 < 5000; await sleep(50)) if (!alive(pid)) return true;
