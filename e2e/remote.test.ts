@@ -179,6 +179,29 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     expectNothingLeft();
   }, 400_000);
 
+  it('bind sources are the remote host\'s paths: up makes a missing one there, not here', () => {
+    const binds = path.join(dir, 'binds');
+    const data = path.join(binds, 'data');
+    fs.mkdirSync(binds);
+    const file = path.join(dir, 'binds.yaml');
+    fs.writeFileSync(file, `name: ${project}\nservices:\n  app:\n    image: host\n    command: ["sh", "-c", "echo made there > /data/note; exec sleep 600"]\n    volumes: ["${data}:/data"]\n`);
+    // The remote hafen (and the supervisor it starts) runs in a mount namespace where binds/ is a tmpfs of its own.
+    const remote = `env HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.235.0.0/16:24 ${process.execPath} ${cliPath}`;
+    const hidden = `unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs ${binds} && exec "$0" "$@"' ${remote}`;
+    const up = stack(['-f', file, 'up', '-d', '--progress', 'plain'], { env: env({ HAFEN_REMOTE_COMMAND: hidden }), timeout: 180_000 });
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain(`created ${data} on ${lab.url} for services.app.volumes[0]`);
+    expect(fs.existsSync(data)).toBe(false);
+    let note = stack(['-f', file, 'exec', 'app', 'cat', '/data/note'], { env: env(), timeout: 60_000 });
+    for (let i = 0; i < 20 && note.code !== 0; i++) note = stack(['-f', file, 'exec', 'app', 'cat', '/data/note'], { env: env(), timeout: 60_000 });
+    expect(note.stdout.trim(), note.stderr).toBe('made there');
+    const down = stack(['-f', file, 'down', '-v'], { env: env(), timeout: 180_000 });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).not.toContain('kept the folders');
+    expect(fs.existsSync(data)).toBe(false);
+    expectNothingLeft();
+  }, 400_000);
+
   it('says which host failed and how: hafen missing, another version, login refused, host key unknown', () => {
     const missing = run(['ps'], { HAFEN_REMOTE_COMMAND: 'hafen-not-installed-here' });
     expect(missing.code).toBe(2);

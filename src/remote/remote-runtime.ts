@@ -23,6 +23,7 @@ import type {
   LogOptions,
   NetworkSpec,
   ProcessTable,
+  RemoteBinds,
   Runtime,
   VolumeSpec,
 } from '../runtime/runtime.js';
@@ -148,6 +149,11 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
   /** Runs a tcp or http probe from the remote host. */
   probeEndpoint(probe: RemoteProbe, signal: AbortSignal): Promise<ProbeOutcome> {
     return this.call('probe', [probe], signal);
+  }
+
+  /** Bind sources are the remote host's paths: `up` makes the missing ones there, none here. */
+  remoteBinds(): RemoteBinds {
+    return { host: this.connection.target.url, make: (paths) => this.call<string[]>('makePaths', [paths]) };
   }
 
   /** Stops the project's supervisor there (containers stay; `down` then clears the ledger). */

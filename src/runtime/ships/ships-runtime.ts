@@ -28,6 +28,7 @@ import type {
   LogOptions,
   NetworkSpec,
   ProcessTable,
+  RemoteBinds,
   Runtime,
   VolumeSpec,
 } from '../runtime.js';
@@ -279,6 +280,10 @@ export class ShipsRuntime implements Runtime {
     if (runtime?.probeEndpoint) return runtime.probeEndpoint(probe, signal);
     const { tcpConnect, httpGet } = await import('../../executor/readiness/probes.js');
     return probe.kind === 'tcp' ? tcpConnect(probe.host, probe.port, signal) : httpGet(probe.host, probe.port, probe.path, probe.status, signal);
+  }
+
+  remoteBinds(service: string): RemoteBinds | undefined {
+    return this.engines.get(this.keyOfService(service))!.runtime.remoteBinds?.(service);
   }
 
   async close(): Promise<void> {
