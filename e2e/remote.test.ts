@@ -202,6 +202,48 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     expectNothingLeft();
   }, 400_000);
 
+  it('run attaches stdin and a terminal through the channel; exec -it gets a terminal; stop and kill work there', () => {
+    const file = path.join(dir, 'attach.yaml');
+    fs.writeFileSync(file, `name: ${project}\nservices:\n  app:\n    image: host\n    command: ["sleep", "600"]\n  other:\n    image: host\n    command: ["sleep", "600"]\n`);
+    const cli = (args: string[], input?: string): CliResult => {
+      const r = spawnSync(process.execPath, ['--', cliPath, '-f', file, ...args], { env: { ...process.env, NO_COLOR: '1', ...env() }, encoding: 'utf8', timeout: 180_000, ...(input !== undefined ? { input } : {}) });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    /** `stack ARGS` in a terminal of its own (`script`: a real pty as stdin and stdout). */
+    const inTerminal = (args: string[]): CliResult => {
+      const line = [process.execPath, '--', cliPath, '-f', file, ...args].map((w) => `'${w}'`).join(' ');
+      const r = spawnSync('script', ['-qfec', line, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', ...env() }, encoding: 'utf8', timeout: 180_000, input: '' });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    // Piped stdin reaches the command there, whose exit code is the CLI's; -T: no terminal.
+    const piped = cli(['run', '--rm', '-T', 'app', 'sh', '-c', 'read x; echo "got $x"; tty; exit 5'], 'hello\n');
+    expect(piped.stdout, piped.stderr).toContain('got hello');
+    expect(piped.stdout).toContain('not a tty');
+    expect(piped.code).toBe(5);
+    // In a terminal: the container's command gets one (a pts there), through ssh -t.
+    const tty = inTerminal(['run', '--rm', 'app', 'tty']);
+    expect(tty.stdout, tty.stderr).toMatch(/\/dev\/pts\/\d+/);
+    expect(tty.code).toBe(0);
+
+    const up = cli(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    const execTty = inTerminal(['exec', 'app', 'sh', '-c', 'tty; exit 4']);
+    expect(execTty.stdout, execTty.stderr).toMatch(/\/dev\/pts\/\d+/);
+    expect(execTty.code).toBe(4);
+    const stop = cli(['stop', 'app']);
+    expect(stop.code, stop.stderr).toBe(0);
+    const kill = cli(['kill', 'other']);
+    expect(kill.code, kill.stderr).toBe(0);
+    const ps = cli(['ps', '-a', '--format', 'json']);
+    expect(ps.code, ps.stderr).toBe(0);
+    const rows = ps.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { Service: string; State: string });
+    const states = Object.fromEntries(rows.map((c) => [c.Service, c.State]));
+    expect(states).toEqual({ app: 'exited', other: 'exited' });
+    const down = cli(['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    expectNothingLeft();
+  }, 400_000);
+
   it('says which host failed and how: hafen missing, another version, login refused, host key unknown', () => {
     const missing = run(['ps'], { HAFEN_REMOTE_COMMAND: 'hafen-not-installed-here' });
     expect(missing.code).toBe(2);
