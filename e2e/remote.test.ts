@@ -5,7 +5,9 @@
  * HAFEN_REMOTE_COMMAND), so what is left "there" and "here" is checked apart: the example stack's
  * e2e runner passes through the channel, its web port answers here after `up -d`, `logs` and
  * `exec` work, a connection dropped mid-`up` leaves what `down -v` removes, and `down -v` leaves
- * nothing on either side, no forwarder included. Failures name the host and how.
+ * nothing on either side, no forwarder included. A missing bind source is made there, not here; an
+ * attached `run` gets stdin and (under `script`) a terminal, as `exec -it` does; `stop` and `kill`
+ * work. Failures name the host and how.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

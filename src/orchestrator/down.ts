@@ -112,7 +112,7 @@ export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Pr
     await opened.supervisor?.shutdown();
     if (opened.remote) await opened.remote.shutdownSupervisor().then(() => opened.remote!.cleanupProject(false)); // issue 19
     else if (opened.runtime.name === 'embedded') {
-      for (const ship of opened.ships ?? []) await ship.remote.shutdownSupervisor().then(() => ship.remote.cleanupProject(false));
+      for (const ship of opened.ships ?? []) await (await import('../remote/remote-lifecycle.js')).finishRemoteDown(ship, project, false);
       await cleanupProject(opened.root, project, false);
     }
   } catch {
