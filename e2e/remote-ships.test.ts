@@ -40,7 +40,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   });
   const write = (name: string, services: string): string => {
     const file = path.join(dir, name);
-    fs.writeFileSync(file, [`name: ${project}`, 'ships:', `  east: {runtime: embedded, host: "${lab.url}"}`, 'services:', services, ''].join('\n'));
+    // `here`: this machine as a ship of its own name (a service without ship: runs here too).
+    fs.writeFileSync(file, [`name: ${project}`, 'ships:', `  east: {runtime: embedded, host: "${lab.url}"}`, '  here: {runtime: embedded}', 'services:', services, ''].join('\n'));
     return file;
   };
   const run = (file: string, args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 180_000 });
@@ -98,6 +99,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
         '    ready: {http: {port: 8080, path: /}}',
         '  app:',
         '    image: host',
+        '    ship: here',
         `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,
         '    depends_on: {db: {condition: service_healthy}}',
       ].join('\n'),
@@ -113,7 +115,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect(fs.existsSync(path.join(remoteRoot, 'projects', project))).toBe(true);
     const ps = run(file, ['ps']);
     expect(ps.code, ps.stderr).toBe(0);
-    expect(ps.stdout).toMatch(new RegExp(`${project}-db-1.*east`));
+    expect(ps.stdout).toMatch(new RegExp(`${project}-db-1 .*east`));
+    expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*embedded`));
 
     // The readiness gate held: app's one request at its start found db serving.
     let logs = run(file, ['logs', 'app']);
