@@ -34,7 +34,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
 
   const env = (): Record<string, string> => ({
     ...lab.env,
-    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.243.128.0/18:24 ${process.execPath} ${cliPath}`,
+    // One pool on both sides, as two hosts' defaults would be: their stack networks share addresses.
+    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.243.64.0/18:24 ${process.execPath} ${cliPath}`,
     HAFEN_ROOT: localRoot,
     HAFEN_SUBNET_POOL: '10.243.64.0/18:24',
   });

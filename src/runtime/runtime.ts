@@ -447,7 +447,8 @@ export interface RemoteBinds {
   make(paths: string[]): Promise<string[]>;
 }
 
-export type EndpointProbe = { kind: 'tcp'; host: string; port: number } | { kind: 'http'; host: string; port: number; path: string; status: number };
+/** A `ready:` probe of an address; `container`: whose (ships probe from the host it runs on). */
+export type EndpointProbe = ({ kind: 'tcp'; host: string; port: number } | { kind: 'http'; host: string; port: number; path: string; status: number }) & { container?: string };
 
 /** A container's processes: column titles (UID PID PPID C STIME TTY TIME CMD) and one row per process. */
 export interface ProcessTable {

@@ -62,6 +62,11 @@ describe('ShipsRuntime', () => {
     expect(here.created[0]!.extraHosts).toEqual({ 'db.p.example': 'host-gateway' });
     expect(holds).toEqual(['held', 'released']);
     expect((await ships.listContainers({})).map((c) => `${c.name} ${c.host}`)).toEqual(['p-app-1 embedded', 'p-db-1 east']);
+    // A ready: probe naming its container runs on that container's ship.
+    const probed: string[] = [];
+    Object.assign(east, { probeEndpoint: async (p: { host: string }) => (probed.push(p.host), { status: 'ok', detail: 'there' }) });
+    expect(await ships.probeEndpoint({ kind: 'tcp', host: '10.0.0.2', port: 8080, container: 'p-db-1' }, new AbortController().signal)).toEqual({ status: 'ok', detail: 'there' });
+    expect(probed).toEqual(['10.0.0.2']);
   });
 
   it('refuses a dependent its dependency\'s ship cannot be reached from, naming both (exit 2)', async () => {

@@ -276,7 +276,9 @@ export class ShipsRuntime implements Runtime {
 
   // issue 19: a `ready:` probe runs where the container's ship says (a remote host probes from there).
   async probeEndpoint(probe: EndpointProbe, signal: AbortSignal): Promise<{ status: 'ok' | 'pending' | 'fatal'; detail: string }> {
-    const runtime = this.engines.get(this.addressShip.get(probe.host) ?? DEFAULT_SHIP)?.runtime;
+    // By the container when the probe names it: two hosts' stack networks may well share addresses.
+    const key = (probe.container !== undefined ? this.located.get(probe.container) : undefined) ?? this.addressShip.get(probe.host) ?? DEFAULT_SHIP;
+    const runtime = this.engines.get(key)?.runtime;
     if (runtime?.probeEndpoint) return runtime.probeEndpoint(probe, signal);
     const { tcpConnect, httpGet } = await import('../../executor/readiness/probes.js');
     return probe.kind === 'tcp' ? tcpConnect(probe.host, probe.port, signal) : httpGet(probe.host, probe.port, probe.path, probe.status, signal);
