@@ -154,6 +154,31 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expectNothingLeft();
   }, 400_000);
 
+  it('an attached up shows both ships\' logs and ends with the exit code of the dependent here', () => {
+    const file = write(
+      'ships.yaml',
+      [
+        '  db:',
+        '    image: host',
+        '    ship: east',
+        `    command: ["sh", "-c", "mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && echo db serving && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
+        '    ports: ["8080"]',
+        '    ready: {tcp: 8080}',
+        '  app:',
+        '    image: host',
+        `    command: ["sh", "-c", "busybox wget -qO- http://$$DB_HOST:$$DB_PORT/ && exit 7"]`,
+        '    depends_on: {db: {condition: service_healthy}}',
+      ].join('\n'),
+    );
+    const up = run(file, ['up', '--exit-code-from', 'app', '--progress', 'plain']);
+    expect(up.code, up.stderr).toBe(7);
+    expect(up.stderr).toMatch(/^db\s+\| db serving$/m);
+    expect(up.stderr).toMatch(/^app\s+\| hello from east$/m);
+    const down = run(file, ['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    expectNothingLeft();
+  }, 400_000);
+
   it('refuses a dependent on the other host whose dependency is here, naming both; down -v clears what was made', () => {
     const file = write(
       'ships.yaml',
