@@ -5,7 +5,8 @@
  * (`runtime: embedded`, `host: ssh://…`), `app` here depends on it with service_healthy: it starts
  * once db's `ready:` probe (run from there) passes, reaches it through DB_HOST/DB_PORT (a forwarder of its own here),
  * db's published port answers here, and `down -v` leaves nothing on either side (ledger, netns,
- * links, mounts, processes, forwarders). A dependent there on a service here is refused in one line.
+ * links, mounts, processes, forwarders). An attached `up` shows both ships' logs and ends with the
+ * dependent's exit code. A dependent there on a service here is refused in one line.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
