@@ -46,6 +46,15 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     fs.writeFileSync(file, [`name: ${project}`, 'ships:', `  east: {runtime: embedded, host: "${lab.url}"}`, '  here: {runtime: embedded}', 'services:', services, ''].join('\n'));
     return file;
   };
+  /** Service db on ship east: a web server saying "hello from east" on its published port 8080, after `before`. */
+  const dbOnEast = (before: string, ready: string): string[] => [
+    '  db:',
+    '    image: host',
+    '    ship: east',
+    `    command: ["sh", "-c", "${before}; mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
+    '    ports: ["8080"]',
+    `    ready: ${ready}`,
+  ];
   const run = (file: string, args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 180_000 });
   /** This machine's bookkeeping for the lab host (forwarders). */
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
@@ -92,13 +101,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const file = write(
       'ships.yaml',
       [
-        '  db:',
-        '    image: host',
-        '    ship: east',
-        `    command: ["sh", "-c", "sleep 1; mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
-        '    ports: ["8080"]',
         // Probed from the lab, where db's address routes (from here it does not: the gate would never open).
-        '    ready: {http: {port: 8080, path: /}}',
+        ...dbOnEast('sleep 1', '{http: {port: 8080, path: /}}'),
         '  app:',
         '    image: host',
         '    ship: here',
@@ -159,12 +163,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const file = write(
       'ships.yaml',
       [
-        '  db:',
-        '    image: host',
-        '    ship: east',
-        `    command: ["sh", "-c", "mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && echo db serving && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
-        '    ports: ["8080"]',
-        '    ready: {tcp: 8080}',
+        ...dbOnEast('echo db serving', '{tcp: 8080}'),
         '  app:',
         '    image: host',
         `    command: ["sh", "-c", "busybox wget -qO- http://$$DB_HOST:$$DB_PORT/ && exit 7"]`,
