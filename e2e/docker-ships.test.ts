@@ -15,7 +15,7 @@ import type { Event } from '../src/executor/events.js';
 import { downStack } from '../src/orchestrator/down.js';
 import { upStack } from '../src/orchestrator/up.js';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
-import { ShipsRuntime } from '../src/runtime/docker/ships-runtime.js';
+import { dockerShips } from '../src/runtime/docker/ships-runtime.js';
 import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
 import { requireCommand, unmet } from '../src/testing/requirements.js';
 import { dockerLeaks, runtimeNamed } from './conformance/runtimes.js';
@@ -111,7 +111,7 @@ describe.skipIf(unmet(...runtimeNamed('docker').requirements, requireCommand('do
     );
     const stack = await loadStack({ cwd: dir, env: process.env });
     const events: Event[] = [];
-    const runtime = ShipsRuntime.forStack(stack);
+    const runtime = dockerShips(stack);
     try {
       await upStack(stack, { runtime, sink: (e) => events.push(e) });
       const containers = await runtime.listContainers({ 'io.hafen.project': project });

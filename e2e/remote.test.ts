@@ -5,7 +5,9 @@
  * HAFEN_REMOTE_COMMAND), so what is left "there" and "here" is checked apart: the example stack's
  * e2e runner passes through the channel, its web port answers here after `up -d`, `logs` and
  * `exec` work, a connection dropped mid-`up` leaves what `down -v` removes, and `down -v` leaves
- * nothing on either side, no forwarder included. Failures name the host and how.
+ * nothing on either side, no forwarder included. A missing bind source is made there, not here; an
+ * attached `run` gets stdin and (under `script`) a terminal, as `exec -it` does; `stop` and `kill`
+ * work. Failures name the host and how.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
+import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { localRootFor } from '../src/remote/open-remote.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
@@ -46,14 +49,6 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
   const forwarder = (): ForwarderRecord | undefined => {
     const file = forwarderFile(hostRoot(), project);
     return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ForwarderRecord) : undefined;
-  };
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
   };
   /** Nothing of the project on either side: the remote root's leak check, this machine's, and no forwarder. */
   const expectNothingLeft = (): void => {
@@ -182,6 +177,71 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.split('\n').filter((l) => l !== '').sort()).toEqual(['.dockerignore', 'Dockerfile', 'kept.txt']);
     const down = stack(['-f', file, 'down', '-v'], { env: env(), timeout: 180_000 });
+    expect(down.code, down.stderr).toBe(0);
+    expectNothingLeft();
+  }, 400_000);
+
+  it('bind sources are the remote host\'s paths: up makes a missing one there, not here', () => {
+    const binds = path.join(dir, 'binds');
+    const data = path.join(binds, 'data');
+    fs.mkdirSync(binds);
+    const file = path.join(dir, 'binds.yaml');
+    fs.writeFileSync(file, `name: ${project}\nservices:\n  app:\n    image: host\n    command: ["sh", "-c", "echo made there > /data/note; exec sleep 600"]\n    volumes: ["${data}:/data"]\n`);
+    // The remote hafen (and the supervisor it starts) runs in a mount namespace where binds/ is a tmpfs of its own.
+    const remote = `env HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.235.0.0/16:24 ${process.execPath} ${cliPath}`;
+    const hidden = `unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs ${binds} && exec "$0" "$@"' ${remote}`;
+    const up = stack(['-f', file, 'up', '-d', '--progress', 'plain'], { env: env({ HAFEN_REMOTE_COMMAND: hidden }), timeout: 180_000 });
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain(`created ${data} on ${lab.url} for services.app.volumes[0]`);
+    expect(fs.existsSync(data)).toBe(false);
+    let note = stack(['-f', file, 'exec', 'app', 'cat', '/data/note'], { env: env(), timeout: 60_000 });
+    for (let i = 0; i < 20 && note.code !== 0; i++) note = stack(['-f', file, 'exec', 'app', 'cat', '/data/note'], { env: env(), timeout: 60_000 });
+    expect(note.stdout.trim(), note.stderr).toBe('made there');
+    const down = stack(['-f', file, 'down', '-v'], { env: env(), timeout: 180_000 });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).not.toContain('kept the folders');
+    expect(fs.existsSync(data)).toBe(false);
+    expectNothingLeft();
+  }, 400_000);
+
+  it('run attaches stdin and a terminal through the channel; exec -it gets a terminal; stop and kill work there', () => {
+    const file = path.join(dir, 'attach.yaml');
+    fs.writeFileSync(file, `name: ${project}\nservices:\n  app:\n    image: host\n    command: ["sleep", "600"]\n  other:\n    image: host\n    command: ["sleep", "600"]\n`);
+    const cli = (args: string[], input?: string): CliResult => {
+      const r = spawnSync(process.execPath, ['--', cliPath, '-f', file, ...args], { env: { ...process.env, NO_COLOR: '1', ...env() }, encoding: 'utf8', timeout: 180_000, ...(input !== undefined ? { input } : {}) });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    /** `stack ARGS` in a terminal of its own (`script`: a real pty as stdin and stdout). */
+    const inTerminal = (args: string[]): CliResult => {
+      const line = [process.execPath, '--', cliPath, '-f', file, ...args].map((w) => `'${w}'`).join(' ');
+      const r = spawnSync('script', ['-qfec', line, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', ...env() }, encoding: 'utf8', timeout: 180_000, input: '' });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    // Piped stdin reaches the command there, whose exit code is the CLI's; -T: no terminal.
+    const piped = cli(['run', '--rm', '-T', 'app', 'sh', '-c', 'read x; echo "got $x"; tty; exit 5'], 'hello\n');
+    expect(piped.stdout, piped.stderr).toContain('got hello');
+    expect(piped.stdout).toContain('not a tty');
+    expect(piped.code).toBe(5);
+    // In a terminal: the container's command gets one (a pts there), through ssh -t.
+    const tty = inTerminal(['run', '--rm', 'app', 'tty']);
+    expect(tty.stdout, tty.stderr).toMatch(/\/dev\/pts\/\d+/);
+    expect(tty.code).toBe(0);
+
+    const up = cli(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    const execTty = inTerminal(['exec', 'app', 'sh', '-c', 'tty; exit 4']);
+    expect(execTty.stdout, execTty.stderr).toMatch(/\/dev\/pts\/\d+/);
+    expect(execTty.code).toBe(4);
+    const stop = cli(['stop', 'app']);
+    expect(stop.code, stop.stderr).toBe(0);
+    const kill = cli(['kill', 'other']);
+    expect(kill.code, kill.stderr).toBe(0);
+    const ps = cli(['ps', '-a', '--format', 'json']);
+    expect(ps.code, ps.stderr).toBe(0);
+    const rows = ps.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { Service: string; State: string });
+    const states = Object.fromEntries(rows.map((c) => [c.Service, c.State]));
+    expect(states).toEqual({ app: 'exited', other: 'exited' });
+    const down = cli(['down', '-v']);
     expect(down.code, down.stderr).toBe(0);
     expectNothingLeft();
   }, 400_000);

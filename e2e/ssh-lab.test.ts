@@ -7,18 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { unmet } from '../src/testing/requirements.js';
-import { requireSshd, startSshLab } from '../src/testing/ssh-lab.js';
+import { requireRoot, unmet } from '../src/testing/requirements.js';
+import { requireSshd, requireSshLabNetns, startSshLab } from '../src/testing/ssh-lab.js';
+import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { repoRoot } from './cli.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function gone(pid: number): Promise<boolean> {
   for (let t0 = Date.now(); Date.now() - t0 < 5000; await sleep(50)) if (!alive(pid)) return true;
@@ -47,4 +40,33 @@ describe.skipIf(unmet(requireSshd()))('the ssh lab', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe.skipIf(unmet(requireRoot(), requireSshd(), requireSshLabNetns()))('the ssh lab in namespaces of its own', () => {
+  it('is a host of its own (its links, an empty /run/netns, the machine\'s cgroups) reached through a veth pair; stop() removes the pair and the namespace', async () => {
+    const lab = await startSshLab({ netns: '10.243' });
+    const links = (): string => spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout;
+    const netns = (): string => spawnSync('ip', ['netns'], { encoding: 'utf8' }).stdout;
+    let hostLink = '';
+    try {
+      expect(lab.address).toMatch(/^10\.243\.\d+\.2$/);
+      // This side of the pair: the link holding the lab's .1.
+      const addrs = spawnSync('ip', ['-4', '-br', 'addr'], { encoding: 'utf8' }).stdout.split('\n');
+      hostLink = addrs.find((l) => l.includes(` ${lab.address!.replace(/2$/, '1/30')}`))?.split(/[\s@]/)[0] ?? '';
+      expect(hostLink).toMatch(/^hsl[0-9a-f]{6}$/);
+      const [ssh, ...args] = lab.ssh('ls /sys/class/net; echo --; ls -A /run/netns; echo --; ls /sys/fs/cgroup');
+      const r = spawnSync(ssh!, args, { encoding: 'utf8' });
+      expect(r.status, r.stderr + lab.log()).toBe(0);
+      const [nets, named, cgroups] = r.stdout.split('--\n');
+      expect(nets!.split('\n').filter(Boolean).sort()).toEqual(['eth0', 'lo']);
+      expect(named!.trim()).toBe('');
+      expect(cgroups!.split('\n').filter(Boolean).sort()).toEqual(fs.readdirSync('/sys/fs/cgroup').sort());
+      expect(netns()).toMatch(/sshlab-[0-9a-f]{6}/);
+    } finally {
+      await lab.stop();
+    }
+    expect(await gone(lab.pid)).toBe(true);
+    expect(links()).not.toContain(hostLink);
+    expect(netns()).not.toMatch(new RegExp(hostLink.replace('hsl', 'sshlab-')));
+  }, 30_000);
 });

@@ -122,6 +122,7 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   system: { env: [], codes: QUIET_CODES, example: 'ssh vm hafen system dial-stdio' },
   'system dial-stdio': { env: ['HAFEN_ROOT', 'HAFEN_SUBNET_POOL', 'HAFEN_CGROUP_PARENT'], example: 'ssh vm hafen system dial-stdio' },
   'system exec-attach': { env: ['HAFEN_ROOT'], exit: ['N    the command\'s own exit code'], example: 'ssh vm hafen system exec-attach --project shop --container shop-api-1 --spec eyJjb21tYW5kIjpbInNoIl19' },
+  'system run-attach': { env: ['HAFEN_ROOT'], exit: ['N    the container\'s exit code'], example: 'ssh vm hafen system run-attach --project shop --container shop-api-run-1a2b3c' },
   // Issue 20, snapshots and resets.
   snapshot: { env: PROJECT, example: 'stack snapshot seeded db' },
   'snapshot ls': { env: PROJECT, example: 'stack snapshot ls --format json' },

@@ -469,11 +469,13 @@ export interface Volume {
   driver_opts: Record<string, string>;
 }
 
-/** (+) A Docker engine by address, maestro-ng's "ship". */
+/** (+) A Docker engine by address, maestro-ng's "ship"; or hafen's embedded runtime on a Linux host (issue 19). */
 export interface Ship {
   name: string;
-  /** `unix:///var/run/docker.sock`, `tcp://host:port`, `ssh://user@host`. */
+  /** `unix:///var/run/docker.sock`, `tcp://host:port`, `ssh://user@host`; `''` for an embedded ship. */
   docker: string;
+  /** `runtime: embedded`: hafen's own runtime, on `host` (`ssh://…`) or, without it, this machine. */
+  embedded?: { host?: string };
   tls?: { ca?: string; cert?: string; key?: string; verify: boolean };
   /** Issue 18: the engine of a swarm manager, the one `--runtime swarm` deploys through (instead of DOCKER_HOST). */
   manager?: boolean;

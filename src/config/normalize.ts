@@ -122,7 +122,8 @@ function textValues(record: Record<string, string | number> | undefined): Record
 
 /** TLS files resolve against the stack file's folder, like every other relative path. */
 function shipOf(name: string, raw: RawShip, dir: string): Ship {
-  const ship: Ship = { name, docker: raw.docker, ...(raw.manager ? { manager: true } : {}) };
+  const ship: Ship = { name, docker: raw.docker ?? '', ...(raw.manager ? { manager: true } : {}) };
+  if (raw.runtime === 'embedded') ship.embedded = raw.host !== undefined ? { host: raw.host } : {};
   if (raw.tls) {
     const tls: NonNullable<Ship['tls']> = { verify: raw.tls.verify ?? true };
     for (const key of ['ca', 'cert', 'key'] as const) {

@@ -254,7 +254,9 @@ export interface RawVolume {
 }
 
 export interface RawShip {
-  docker: string;
+  docker?: string;
+  runtime?: 'embedded';
+  host?: string;
   tls?: { ca?: string; cert?: string; key?: string; verify?: boolean };
   manager?: boolean;
 }

@@ -21,6 +21,7 @@ export function checkReferences(stack: Stack, issues: Issues, opts: ReferenceOpt
   const names = Object.keys(stack.services);
   const noService = (name: string) => `no service named "${name}"${didYouMean(name, names)}`;
   const containerNames = new Map<string, string>();
+  checkShips(stack, issues);
 
   for (const [name, s] of Object.entries(stack.services)) {
     const base = `services.${name}`;
@@ -66,6 +67,24 @@ export function checkReferences(stack: Stack, issues: Issues, opts: ReferenceOpt
     }
   }
   checkPorts(stack, issues, opts);
+}
+
+/** A ship is a Docker engine (`docker:`) or an embedded runtime (`runtime: embedded`, `host:`), and one stack's ships are all of one kind. */
+function checkShips(stack: Stack, issues: Issues): void {
+  const ships = Object.values(stack.ships);
+  for (const ship of ships) {
+    const base = `ships.${ship.name}`;
+    if (ship.embedded && ship.docker !== '') issues.key(`${base}.docker`, 'an embedded ship runs hafen\'s own runtime, not a Docker engine: remove docker:, or runtime: embedded');
+    else if (ship.embedded && ship.tls) issues.key(`${base}.tls`, 'an embedded ship is reached over ssh, which needs no tls: remove it');
+    else if (!ship.embedded && ship.docker === '') issues.key(base, 'needs docker: (a Docker engine\'s address), or runtime: embedded (with host: ssh://… for another Linux host)');
+    if (ship.embedded?.host !== undefined && !/^ssh:\/\/(?:[^@/:\s]+@)?(\[[0-9a-fA-F:]+\]|[^@/:\s[\]]+)(?::\d{1,5})?\/?$/.test(ship.embedded.host)) {
+      issues.value(`${base}.host`, `expected ssh://[user@]host[:port], not ${JSON.stringify(ship.embedded.host)}`);
+    }
+  }
+  const embedded = ships.filter((s) => s.embedded);
+  if (embedded.length > 0 && embedded.length < ships.length) {
+    issues.value(`ships.${embedded[0]!.name}.runtime`, `the ships of one stack are all Docker engines or all embedded runtimes; ${ships.filter((s) => !s.embedded).map((s) => s.name).join(', ')} ${ships.length - embedded.length === 1 ? 'is a Docker engine' : 'are Docker engines'}`);
+  }
 }
 
 interface Published {

@@ -169,6 +169,7 @@ function mapEntries<T>(record: Record<string, T>, fn: (key: string, v: T) => unk
 }
 
 function serializeShip(s: Ship): Doc {
+  if (s.embedded) return compact({ runtime: 'embedded', host: s.embedded.host });
   return compact({ docker: s.docker, tls: s.tls && compact({ ...s.tls }), manager: s.manager });
 }
 

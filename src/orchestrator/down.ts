@@ -77,6 +77,8 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         const { finishRemoteDown } = await import('../remote/remote-lifecycle.js');
         await finishRemoteDown({ remote: opened.remote, target: opened.target, root: opened.root }, stack.name, options.volumes === true).finally(() => opened.close());
       } else {
+        // issue 19: the other hosts of embedded ships: their forwarders here, supervisors and ledgers there.
+        for (const ship of opened.ships ?? []) await (await import('../remote/remote-lifecycle.js')).finishRemoteDown(ship, stack.name, options.volumes === true);
         await opened.close();
         await traced('cleanup-project', undefined, () => cleanupProject(opened.root, stack.name, options.volumes === true));
       }
@@ -109,7 +111,10 @@ export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Pr
     removeReadiness(opened.root, project);
     await opened.supervisor?.shutdown();
     if (opened.remote) await opened.remote.shutdownSupervisor().then(() => opened.remote!.cleanupProject(false)); // issue 19
-    else if (opened.runtime.name === 'embedded') await cleanupProject(opened.root, project, false);
+    else if (opened.runtime.name === 'embedded') {
+      for (const ship of opened.ships ?? []) await (await import('../remote/remote-lifecycle.js')).finishRemoteDown(ship, project, false);
+      await cleanupProject(opened.root, project, false);
+    }
   } catch {
     // The error that made `up` fail is the one to report; `down` finishes this.
   }

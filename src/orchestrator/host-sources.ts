@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Stack } from '../config/model.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { ConfigError, RuntimeError, type ConfigIssue } from '../errors.js';
 import { parseImageSource } from '../runtime/embedded/image-io/image-sources.js';
 import { sourceFileProblem } from '../runtime/embedded/image-io/source-file.js';
@@ -79,7 +80,7 @@ export function createBindSources(stack: Stack, services: Iterable<string>): Cre
     if (!service) continue;
     service.volumes.forEach((m, i) => {
       if (m.type !== 'bind' || !m.create_host_path || !checkable(m.source) || pathExists(m.source)) return;
-      const key = `services.${name}.volumes[${i}]`;
+      const key = bindKey(name, i);
       try {
         fs.mkdirSync(m.source, { recursive: true });
       } catch (err) {
@@ -91,14 +92,27 @@ export function createBindSources(stack: Stack, services: Iterable<string>): Cre
   return made;
 }
 
+function bindKey(service: string, index: number): string {
+  return `services.${service}.volumes[${index}]`;
+}
+
 /**
  * Makes what createBindSources may make, says one line per folder (`created ./data for
  * services.web.volumes[0]`) and records them in the project's state under `root` for `down`.
+ * issue 19: the bind sources of a service on another host (runtime.remoteBinds) are made there.
  */
-export function makeBindSources(stack: Stack, services: Iterable<string>, report: { say?: (line: string) => void; root?: string }): void {
-  const made = createBindSources(stack, services);
+export async function makeBindSources(stack: Stack, services: Iterable<string>, report: { say?: (line: string) => void; root?: string }, runtime?: Runtime): Promise<void> {
+  const all = [...services];
+  const made = createBindSources(stack, all.filter((s) => !runtime?.remoteBinds?.(s)));
   for (const m of made) report.say?.(`created ${displayPath(stack, m.path)} for ${m.key}`);
   if (report.root !== undefined) recordCreatedHostPaths(report.root, stack.name, made);
+  for (const name of all) {
+    const there = runtime?.remoteBinds?.(name);
+    const wanted = (stack.services[name]?.volumes ?? []).flatMap((m, i) => (m.type === 'bind' && m.create_host_path && checkable(m.source) ? [{ path: m.source, key: bindKey(name, i) }] : []));
+    if (!there || wanted.length === 0) continue;
+    const madeThere = new Set(await there.make(wanted.map((w) => w.path)));
+    for (const w of wanted) if (madeThere.has(w.path)) report.say?.(`created ${w.path} on ${there.host} for ${w.key}`);
+  }
 }
 
 /** Whether something is at `file` (a dangling symlink counts: mkdir through it would fail, and Docker refuses it too). */

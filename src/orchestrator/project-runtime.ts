@@ -21,6 +21,7 @@ import { isRootless } from '../runtime/embedded/rootless/user-namespace.js';
 import { connectSupervisor, ensureSupervisor } from '../supervisor/spawn.js';
 import { dropEarlySupervisor, type EarlySupervisor } from './early-supervisor.js';
 import type { RemoteRuntime } from '../remote/remote-runtime.js';
+import type { RemoteProject } from '../remote/remote-lifecycle.js';
 import { remoteTarget, type SshTarget } from '../remote/ssh-target.js';
 
 export { dockerStateRoot };
@@ -37,6 +38,8 @@ export interface ProjectRuntime {
   readonly remote?: RemoteRuntime;
   /** Where it lives. */
   readonly target?: SshTarget;
+  /** The other hosts of a stack whose `ships:` are embedded runtimes there (src/remote/embedded-ships.ts); `root` is then this machine's. */
+  readonly ships?: readonly RemoteProject[];
 }
 
 export interface OpenOptions {
@@ -135,11 +138,18 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
   } finally {
     standby?.dismiss(); // unless it was ordered to serve
   }
-  if (supervisor) return { runtime: supervisor, supervisor, root, close: () => supervisor.close() };
+  if (supervisor) return withEmbeddedShips({ runtime: supervisor, supervisor, root, close: () => supervisor.close() }, options);
   // Loaded only here: `ps` and `port` of a supervised project never need the runtime in this process.
   const { EmbeddedRuntime } = await import('../runtime/embedded/embedded-runtime.js');
   const local = new EmbeddedRuntime({ root });
-  return { runtime: local, root, close: () => local.close() };
+  return withEmbeddedShips({ runtime: local, root, close: () => local.close() }, options);
+}
+
+/** issue 19: a stack whose `ships:` are embedded runtimes on other hosts spreads over them and this machine. */
+async function withEmbeddedShips(local: ProjectRuntime, options: OpenOptions): Promise<ProjectRuntime> {
+  if (!options.stack || !Object.values(options.stack.ships).some((s) => s.embedded)) return local;
+  const { openEmbeddedShips } = await import('../remote/embedded-ships.js');
+  return openEmbeddedShips(local, options.stack, options);
 }
 
 /**
@@ -148,10 +158,12 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
  */
 async function openDocker(options: OpenOptions): Promise<ProjectRuntime> {
   // Loaded only here: dockerode (with ssh2) takes the better part of a second to import.
-  const [{ DockerRuntime }, { ShipsRuntime }] = await Promise.all([import('../runtime/docker/docker-runtime.js'), import('../runtime/docker/ships-runtime.js')]);
+  const [{ DockerRuntime }, { dockerShips }] = await Promise.all([import('../runtime/docker/docker-runtime.js'), import('../runtime/docker/ships-runtime.js')]);
   const root = options.root ?? dockerStateRoot();
   const stack = options.stack;
-  const runtime = stack && Object.keys(stack.ships).length > 0 ? ShipsRuntime.forStack(stack) : new DockerRuntime({ stateRoot: root });
+  const embeddedShip = stack && Object.values(stack.ships).find((s) => s.embedded);
+  if (embeddedShip) throw new UsageError(`ships.${embeddedShip.name} is the embedded runtime (runtime: embedded), which the ${options.runtime ?? 'docker'} runtime cannot drive; leave --runtime and runtime: out, or name embedded`);
+  const runtime = stack && Object.keys(stack.ships).length > 0 ? dockerShips(stack) : new DockerRuntime({ stateRoot: root });
   return { runtime, root, close: () => runtime.close() };
 }
 

@@ -63,7 +63,7 @@ export async function createOneOff(stack: Stack, service: string, options: RunOp
   const involved = [service, ...plannedServices(full.nodes as readonly { operation: string; service?: string }[])];
   await assertExternalsExist(stack, runtime, involved);
   assertHostSources(stack, involved);
-  makeBindSources(stack, involved, options);
+  await makeBindSources(stack, involved, options, runtime);
   if (needs.nodes.length > 0) await executePlan(needs, { runtime, stack, sink: options.sink, ...(options.signal ? { signal: options.signal } : {}) });
   const name = options.name ?? `${stack.name}-${service}-run-${randomBytes(3).toString('hex')}`;
   const spec = containerSpec(stack, def, { service, number: 1, container: name, image: imageSource(stack, def).ref, configHash: configHash(def, stack) });

@@ -76,7 +76,7 @@ export async function upStack(stack: Stack, options: UpStackOptions): Promise<Up
   await traced('check-externals', undefined, () => assertExternalsExist(stack, runtime, planned));
   // Refused before anything is made: an archive that never ends, a long-syntax bind with no source.
   assertHostSources(stack, planned);
-  makeBindSources(stack, planned, options);
+  await makeBindSources(stack, planned, options, runtime);
   let changes = 0;
   const run = { runtime, stack, sink, ...(options.signal ? { signal: options.signal } : {}) };
   // An image rebuilt over a present one is built first; the containers made from the old one are

@@ -71,6 +71,12 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
         return probe(args[0] as RemoteProbe, signal);
       case 'missingPaths':
         return (args[0] as string[]).filter((p) => !fs.existsSync(p));
+      case 'makePaths': {
+        // Bind sources `up` may make (short syntax, create_host_path), made here as it makes them on its own host.
+        const missing = (args[0] as string[]).filter((p) => fs.lstatSync(p, { throwIfNoEntry: false }) === undefined);
+        for (const p of missing) fs.mkdirSync(p, { recursive: true });
+        return missing;
+      }
       case 'shutdownSupervisor':
         await opened?.supervisor?.shutdown();
         return null;

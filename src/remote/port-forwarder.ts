@@ -4,7 +4,9 @@
  * port on the remote host. Its pid (with its start time, so a reused pid is never killed) and the
  * forwards are recorded in this machine's state for the remote host; `port` and `ps` read them,
  * `down` (and the next `up -d`) stop it. The forwarder has its own connection (no ControlMaster
- * sharing), so killing it is all it takes to close the ports.
+ * sharing), so killing it is all it takes to close the ports. A dependent on another ship reaches a
+ * remote service through a forwarder of its own (`<project>.<service>`, embedded-ships.ts), which
+ * listens where this machine's containers can connect.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -86,11 +88,19 @@ function remoteAddress(hostIp: string): string {
   return hostIp.includes(':') ? `[${hostIp}]` : hostIp;
 }
 
+/** Stops `project`'s forwarder and those of its cross-ship links (`<project>.<service>`). */
+export async function stopProjectForwarders(root: string, project: string): Promise<void> {
+  const dir = path.join(root, 'forwarders');
+  const links = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${project}.`) && f.endsWith('.json') && f !== `${project}.json`) : [];
+  for (const file of links) await stopForwarder(root, file.slice(0, -'.json'.length));
+  await stopForwarder(root, project);
+}
+
 /**
  * (Re)starts `project`'s forwarder for the tcp ports the running `containers` publish on the remote
- * host; resolves with the forwards once every local port accepts connections.
+ * host, listening on `bind` here; resolves with the forwards once every local port accepts connections.
  */
-export async function startForwarder(target: SshTarget, root: string, project: string, containers: readonly ContainerInfo[]): Promise<Forward[]> {
+export async function startForwarder(target: SshTarget, root: string, project: string, containers: readonly ContainerInfo[], bind = '127.0.0.1'): Promise<Forward[]> {
   await stopForwarder(root, project);
   const seen = new Set<string>();
   const forwards: Forward[] = [];
@@ -100,12 +110,12 @@ export async function startForwarder(target: SshTarget, root: string, project: s
       const key = `${p.hostIp}:${p.hostPort}`;
       if (p.protocol !== 'tcp' || p.hostPort <= 0 || seen.has(key)) continue;
       seen.add(key);
-      forwards.push({ remote: { hostIp: p.hostIp, hostPort: p.hostPort }, local: { hostIp: '127.0.0.1', hostPort: await freeLocalPort() } });
+      forwards.push({ remote: { hostIp: p.hostIp, hostPort: p.hostPort }, local: { hostIp: bind, hostPort: await freeLocalPort() } });
     }
   }
   if (forwards.length === 0) return [];
   const options = ['-N', '-T', '-o', 'ExitOnForwardFailure=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'ServerAliveInterval=15'];
-  for (const f of forwards) options.push('-L', `127.0.0.1:${f.local.hostPort}:${remoteAddress(f.remote.hostIp)}:${f.remote.hostPort}`);
+  for (const f of forwards) options.push('-L', `${bind}:${f.local.hostPort}:${remoteAddress(f.remote.hostIp)}:${f.remote.hostPort}`);
   const argv = sshArgv(target, options, undefined);
   fs.mkdirSync(path.dirname(forwarderFile(root, project)), { recursive: true, mode: 0o700 });
   const log = fs.openSync(forwarderLog(root, project), 'w', 0o600);

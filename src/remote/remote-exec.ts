@@ -2,6 +2,8 @@
  * `stack exec` on a remote host (issue 19): the command's stdio is the user's terminal, so it runs
  * over an ssh session of its own, with a terminal (`ssh -t`) when one is asked for and stdin is
  * one; the remote `hafen system exec-attach` runs it in the container there and exits with its code.
+ * An attached `stack run` goes the same way (`hafen system run-attach` starts the created container
+ * there with the session's stdio).
  */
 import { spawn } from 'node:child_process';
 import type { ExecOptions, ExecResult } from '../runtime/runtime.js';
@@ -19,12 +21,23 @@ export function decodeExec(word: string): ExecOptions {
 }
 
 /** Runs `opts.command` in container `name` of `project` on `target`, attached to this process's stdio. */
-export function interactiveExec(target: SshTarget, project: string, name: string, opts: ExecOptions): Promise<ExecResult> {
-  const command = [remoteCommand(), 'system', 'exec-attach', '--project', project, '--container', name, '--spec', encodeExec(opts)].map((w, i) => (i === 0 ? w : shellWord(w))).join(' ');
-  const argv = sshArgv(target, [opts.tty && process.stdin.isTTY ? '-t' : '-T', '-q'], command);
+export async function interactiveExec(target: SshTarget, project: string, name: string, opts: ExecOptions): Promise<ExecResult> {
+  const exitCode = await attachedSession(target, ['exec-attach', '--project', project, '--container', name, '--spec', encodeExec(opts)], opts.tty === true);
+  return { exitCode, stdout: '', stderr: '' };
+}
+
+/** Starts the created container `name` of `project` on `target` with this process's stdio attached (its terminal when `tty`); resolves with its exit code. */
+export function attachedRun(target: SshTarget, project: string, name: string, tty: boolean): Promise<number> {
+  return attachedSession(target, ['run-attach', '--project', project, '--container', name], tty);
+}
+
+/** `ssh [-t] host hafen system ARGS…` with this process's stdio; a terminal there when `tty` and stdin is one here. */
+function attachedSession(target: SshTarget, args: string[], tty: boolean): Promise<number> {
+  const command = [remoteCommand(), 'system', ...args.map(shellWord)].join(' ');
+  const argv = sshArgv(target, [tty && process.stdin.isTTY ? '-t' : '-T', '-q'], command);
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
     child.once('error', reject);
-    child.once('exit', (code, signal) => resolve({ exitCode: code ?? (signal ? 128 + 15 : 1), stdout: '', stderr: '' }));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
   });
 }

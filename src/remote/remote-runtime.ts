@@ -23,6 +23,7 @@ import type {
   LogOptions,
   NetworkSpec,
   ProcessTable,
+  RemoteBinds,
   Runtime,
   VolumeSpec,
 } from '../runtime/runtime.js';
@@ -30,7 +31,7 @@ import { ForwardedRuntimeCalls } from '../supervisor/forwarded-calls.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { RemoteProbe } from './agent-protocol.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
-import { interactiveExec } from './remote-exec.js';
+import { attachedRun, interactiveExec } from './remote-exec.js';
 
 /** A remote published port and the local address it is forwarded to. */
 export interface Forward {
@@ -41,6 +42,8 @@ export interface Forward {
 export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
   readonly name = 'embedded' as const;
   private forwards: Forward[] = [];
+  /** Containers created here with a terminal (an attached run then asks ssh for one). */
+  private readonly ttys = new Set<string>();
   /** Bind sources already looked up on the remote host (each is said at most once). */
   private readonly checkedBinds = new Set<string>();
 
@@ -113,6 +116,7 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
 
   override async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
     await this.noteLocalOnlyBinds(spec);
+    if (spec.tty) this.ttys.add(spec.name);
     return this.local(await super.createContainer(spec));
   }
   override async startContainer(name: string): Promise<ContainerInfo> {
@@ -150,6 +154,11 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     return this.call('probe', [probe], signal);
   }
 
+  /** Bind sources are the remote host's paths: `up` makes the missing ones there, none here. */
+  remoteBinds(): RemoteBinds {
+    return { host: this.connection.target.url, make: (paths) => this.call<string[]>('makePaths', [paths]) };
+  }
+
   /** Stops the project's supervisor there (containers stay; `down` then clears the ledger). */
   shutdownSupervisor(): Promise<void> {
     return this.call('shutdownSupervisor', []);
@@ -163,18 +172,12 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     return this.call('missingPaths', [paths]);
   }
 
-  // Attached one-off runs (`stack run`): stdin and a terminal over the ssh channel are not done yet;
-  // the container starts, its output comes from its logs and its exit is returned, as before.
+  // Attached one-off runs (`stack run`): an ssh session of their own carries stdin, stdout, stderr
+  // and the terminal (`hafen system run-attach` there starts the container with them).
   async startAttached(name: string): Promise<ExitStatus> {
-    await this.startContainer(name);
-    const logs = (async () => {
-      for await (const line of this.logs(name, { follow: true })) {
-        (line.stream === 'stderr' ? process.stderr : process.stdout).write(line.text.endsWith('\n') ? line.text : `${line.text}\n`);
-      }
-    })();
-    const status = await this.waitContainer(name);
-    await logs;
-    return status;
+    const exitCode = await attachedRun(this.connection.target, this.project, name, this.ttys.has(name));
+    const info = await this.inspectContainer(name).catch(() => undefined);
+    return { exitCode, oomKilled: info?.oomKilled ?? false };
   }
 
   async close(): Promise<void> {

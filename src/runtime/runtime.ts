@@ -421,6 +421,8 @@ export interface Runtime {
   // issue 19: a runtime on another host, whose container addresses do not route from here.
   /** Runs a `ready:` tcp or http probe from where the containers are (absent: the executor connects from this process). */
   probeEndpoint?(probe: EndpointProbe, signal: AbortSignal): Promise<{ status: 'ok' | 'pending' | 'fatal'; detail: string }>;
+  /** Where `service`'s bind sources are, when they are paths of another host (absent or undefined: this one's). */
+  remoteBinds?(service: string): RemoteBinds | undefined;
   // Snapshots and resets (issue 20, src/runtime/snapshot-types.ts): `stack snapshot`, `stack reset`.
   /**
    * Saves the writable layers of `containers` (all of `project`) and of the project's named volumes
@@ -439,7 +441,14 @@ export interface Runtime {
 }
 
 /** A tcp or http readiness probe of one endpoint (issue 19: run on the remote host). */
-export type EndpointProbe = { kind: 'tcp'; host: string; port: number } | { kind: 'http'; host: string; port: number; path: string; status: number };
+/** issue 19: bind sources on another host: which, and making the missing ones there (returns those it made). */
+export interface RemoteBinds {
+  host: string;
+  make(paths: string[]): Promise<string[]>;
+}
+
+/** A `ready:` probe of an address; `container`: whose (ships probe from the host it runs on). */
+export type EndpointProbe = ({ kind: 'tcp'; host: string; port: number } | { kind: 'http'; host: string; port: number; path: string; status: number }) & { container?: string };
 
 /** A container's processes: column titles (UID PID PPID C STIME TTY TIME CMD) and one row per process. */
 export interface ProcessTable {

@@ -6,11 +6,20 @@
  * Root logs in with the key (the remote side may run as root); `stop()` kills sshd and removes the
  * lab's folder.
  *
+ * With `netns`, the lab is a host of its own on this machine: sshd (and so the remote hafen and
+ * everything it makes: bridges, port proxies, mounts, named netns) runs in a network namespace and
+ * a mount namespace of the lab's (its own sysfs and /run/netns; the cgroup tree is the machine's),
+ * reached from here through a veth pair on a /30 of the given /16 (10.243.x.0/30: .1 here, .2
+ * there, its default route through here). The same project can then run on both sides, as on two
+ * hosts (their bridges, named by project and network, would clash in one namespace). `stop()` also
+ * removes the namespace and the pair.
+ *
  *   const lab = await startSshLab();  // HAFEN_HOST=lab.url, env: lab.env
  *   ...
  *   await lab.stop();
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -37,6 +46,9 @@ export interface SshLab {
   log(): string;
   /** The pid of sshd (the listener; sessions are its children). */
   pid: number;
+  /** With `netns`: the lab's address (sshd listens there, port 22), and argv running a command inside the lab's namespaces from here. */
+  address?: string;
+  inside(argv: string[]): string[];
   stop(): Promise<void>;
 }
 
@@ -59,19 +71,101 @@ function keygen(file: string, comment: string): string {
   return fs.readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
-function listening(port: number): Promise<boolean> {
+function listening(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
+    const s = net.connect({ host, port });
     s.once('connect', () => (s.destroy(), resolve(true)));
     s.once('error', () => resolve(false));
   });
 }
 
-/** Starts a lab sshd; rejects (with sshd's log) when it does not listen within 10 s. */
-export async function startSshLab(): Promise<SshLab> {
+/** What `netns` needs of the machine: ip and nsenter besides sshd. */
+export function requireSshLabNetns(): Requirement {
+  return {
+    name: 'ssh lab in a network namespace',
+    check: () => {
+      for (const tool of ['ip', 'nsenter', 'unshare']) if (spawnSync(tool, ['-V'], { stdio: 'ignore' }).error) return `${tool} is missing (apt-get install iproute2 util-linux)`;
+      return undefined;
+    },
+  };
+}
+
+/** The lab's own network: a named netns and a veth pair on a free /30 of `pool` (`10.243`). */
+interface LabNetwork {
+  netns: string;
+  hostAddress: string;
+  labAddress: string;
+  remove(): void;
+}
+
+function ip(args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+function makeLabNetwork(pool: string): LabNetwork {
+  const tag = randomBytes(3).toString('hex');
+  const netns = `sshlab-${tag}`;
+  const hostIf = `hsl${tag}`;
+  const used = spawnSync('ip', ['-4', '-br', 'addr'], { encoding: 'utf8' }).stdout;
+  let third = randomInt(0, 64);
+  for (let i = 0; i < 64 && used.includes(`${pool}.${third}.`); i++) third = (third + 1) % 64;
+  const hostAddress = `${pool}.${third}.1`;
+  const labAddress = `${pool}.${third}.2`;
+  const remove = (): void => {
+    spawnSync('ip', ['netns', 'del', netns], { stdio: 'ignore' }); // takes the lab's end, and with it the pair
+    spawnSync('ip', ['link', 'del', hostIf], { stdio: 'ignore' });
+  };
+  try {
+    ip(['netns', 'add', netns]);
+    ip(['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+    ip(['addr', 'add', `${hostAddress}/30`, 'dev', hostIf]);
+    ip(['link', 'set', hostIf, 'up']);
+    ip(['-n', netns, 'addr', 'add', `${labAddress}/30`, 'dev', 'eth0']);
+    ip(['-n', netns, 'link', 'set', 'eth0', 'up']);
+    ip(['-n', netns, 'link', 'set', 'lo', 'up']);
+    ip(['-n', netns, 'route', 'add', 'default', 'via', hostAddress]);
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { netns, hostAddress, labAddress, remove };
+}
+
+/**
+ * The shell line that makes the lab's mount namespace what a host of its own has (a sysfs showing
+ * its network namespace's links, with the machine's cgroup tree moved onto it; an empty
+ * /run/netns), then becomes sshd.
+ */
+function labMountScript(dir: string, sshd: string[]): string {
+  const cg = path.join(dir, 'cgroup');
+  return [
+    'set -e',
+    `mkdir -p ${cg} /run/netns`,
+    `mount --rbind /sys/fs/cgroup ${cg}`,
+    'mount -t sysfs sysfs /sys',
+    `mount --move ${cg} /sys/fs/cgroup`,
+    'mount -t tmpfs -o mode=755 tmpfs /run/netns',
+    `exec ${sshd.join(' ')}`,
+  ].join('\n');
+}
+
+/**
+ * Starts a lab sshd; rejects (with sshd's log) when it does not listen within 10 s. `netns`: the
+ * second octet's /16 (`10.243`) the lab's own network namespace is reached through.
+ */
+export async function startSshLab(options: { netns?: string } = {}): Promise<SshLab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-ssh-lab-'));
   fs.chmodSync(dir, 0o700);
-  const port = await freePort();
+  let network: LabNetwork | undefined;
+  try {
+    network = options.netns ? makeLabNetwork(options.netns) : undefined;
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const listenAddress = network?.labAddress ?? '127.0.0.1';
+  const port = network ? 22 : await freePort();
   const hostKey = keygen(path.join(dir, 'host_ed25519'), 'hafen-ssh-lab-host');
   const clientKey = keygen(path.join(dir, 'client_ed25519'), 'hafen-ssh-lab-client');
   fs.writeFileSync(path.join(dir, 'authorized_keys'), `${clientKey}\n`, { mode: 0o600 });
@@ -80,7 +174,7 @@ export async function startSshLab(): Promise<SshLab> {
     path.join(dir, 'sshd_config'),
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${listenAddress}`,
       `HostKey ${dir}/host_ed25519`,
       `PidFile ${dir}/sshd.pid`,
       `AuthorizedKeysFile ${dir}/authorized_keys`,
@@ -103,7 +197,7 @@ export async function startSshLab(): Promise<SshLab> {
     path.join(dir, 'ssh_config'),
     [
       `Host ${LAB_HOST}`,
-      '  HostName 127.0.0.1',
+      `  HostName ${listenAddress}`,
       `  Port ${port}`,
       `  HostKeyAlias ${LAB_HOST}`,
       `  IdentityFile ${dir}/client_ed25519`,
@@ -120,7 +214,11 @@ export async function startSshLab(): Promise<SshLab> {
   const logFile = path.join(dir, 'sshd.log');
   // setpriv --pdeathsig: sshd (exec'd in setpriv's place) is killed when the process that started
   // the lab dies, so a test worker killed or failing before stop() leaves no listener behind.
-  const sshd: ChildProcess = spawn('setpriv', ['--pdeathsig', 'KILL', '/usr/sbin/sshd', '-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', fs.openSync(logFile, 'a')] });
+  // With a network of its own: nsenter joins the lab's netns, unshare makes its mount namespace, and
+  // the shell becomes sshd (each execs the next, so pdeathsig and the pid stay sshd's).
+  const sshdArgv = ['/usr/sbin/sshd', '-D', '-e', '-f', path.join(dir, 'sshd_config')];
+  const argv = network ? ['nsenter', `--net=/run/netns/${network.netns}`, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', labMountScript(dir, sshdArgv)] : sshdArgv;
+  const sshd: ChildProcess = spawn('setpriv', ['--pdeathsig', 'KILL', ...argv], { stdio: ['ignore', 'ignore', fs.openSync(logFile, 'a')] });
   let exited = false;
   sshd.once('exit', () => (exited = true));
   const log = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
@@ -131,13 +229,14 @@ export async function startSshLab(): Promise<SshLab> {
       await Promise.race([gone, sleep(3000)]);
       if (!exited) sshd.kill('SIGKILL');
     }
+    network?.remove();
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  for (let t0 = Date.now(); !(await listening(port)); await sleep(50)) {
+  for (let t0 = Date.now(); !(await listening(listenAddress, port)); await sleep(50)) {
     if (exited || Date.now() - t0 > 10_000) {
       const said = log();
       await stop();
-      throw new Error(`the lab's sshd did not listen on 127.0.0.1:${port}: ${said}`);
+      throw new Error(`the lab's sshd did not listen on ${listenAddress}:${port}: ${said}`);
     }
   }
   const sshCommand = `ssh -F ${path.join(dir, 'ssh_config')}`;
@@ -149,6 +248,8 @@ export async function startSshLab(): Promise<SshLab> {
     ssh: (command) => ['ssh', '-F', path.join(dir, 'ssh_config'), `root@${LAB_HOST}`, '--', command],
     log,
     pid: sshd.pid!,
+    ...(network ? { address: network.labAddress } : {}),
+    inside: (command) => (network ? ['nsenter', '-t', String(sshd.pid), '-n', '-m', '--', ...command] : command),
     stop,
   };
 }

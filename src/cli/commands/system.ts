@@ -2,7 +2,7 @@
  * `stack system …`: the remote ends of issue 19, run by the CLI of another machine over ssh (hidden
  * from help: nobody types them). `dial-stdio` serves the project's runtime on stdin/stdout, as
  * `docker system dial-stdio` does for a Docker engine; `exec-attach` runs one `stack exec` with
- * the ssh session's terminal.
+ * the ssh session's terminal, `run-attach` starts one `stack run`'s container with it.
  */
 import { Command } from 'commander';
 import type { Output } from '../output.js';
@@ -31,6 +31,20 @@ export function systemCommand(output: Output): Command {
       try {
         const result = await opened.runtime.exec(flags.container, { ...decodeExec(flags.spec), interactive: true });
         output.exitCode = result.exitCode;
+      } finally {
+        await opened.close();
+      }
+    });
+  system
+    .command('run-attach')
+    .description('start a created container of a project here, attached to this terminal (what an attached `stack run` with HAFEN_HOST runs here)')
+    .requiredOption('--project <name>', 'the project')
+    .requiredOption('--container <name>', 'the container')
+    .action(async (flags: { project: string; container: string }) => {
+      const { openProjectRuntime } = await import('../../orchestrator/project-runtime.js');
+      const opened = await openProjectRuntime(flags.project, { runtime: 'embedded', supervise: true, say: (l) => output.err(l) });
+      try {
+        output.exitCode = (await opened.runtime.startAttached(flags.container)).exitCode;
       } finally {
         await opened.close();
       }

@@ -176,13 +176,13 @@ export function upCommand(output: Output): Command {
         }
         if (flags.detach || flags.wait) {
           // issue 19: a remote project's published ports, reachable here.
-          if (opened.remote && opened.target) await (await import('../../remote/remote-lifecycle.js')).forwardRemotePorts({ remote: opened.remote, target: opened.target, root: opened.root }, stack.name, (l) => output.err(l));
+          if (opened.remote || opened.ships) await (await import('../../remote/remote-lifecycle.js')).forwardAllRemotePorts(opened, stack.name, (l) => output.err(l));
           output.err(`${c.green(stack.name)} is up. \`stack -p ${stack.name} ps\` shows it, \`stack -p ${stack.name} down\` removes it.`);
           return;
         }
         // issue 19: while attached, a remote project's published ports are reachable here too (until it stops).
-        const remote = opened.remote && opened.target ? { remote: opened.remote, target: opened.target, root: opened.root } : undefined;
-        if (remote) await (await import('../../remote/remote-lifecycle.js')).forwardRemotePorts(remote, stack.name, (l) => output.err(l));
+        const remote = opened.remote || opened.ships ? await import('../../remote/remote-lifecycle.js') : undefined;
+        await remote?.forwardAllRemotePorts(opened, stack.name, (l) => output.err(l));
         const containers = (await opened.runtime.listContainers({ [Label.project]: stack.name })).filter((x) => !x.labels[Label.oneOff]);
         output.err(c.dim(`Attached to ${containers.length} containers; Ctrl-C stops them.`));
         const end = await attach({
@@ -201,7 +201,7 @@ export function upCommand(output: Output): Command {
         else if (end.reason === 'all-exited') output.err('every container exited; stopping the stack');
         else output.err('Gracefully stopping… (Ctrl-C again to leave at once)');
         await stopStack(stack, opened.runtime, { sink, ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}) });
-        if (remote) await (await import('../../remote/port-forwarder.js')).stopForwarder(remote.root, stack.name);
+        await remote?.stopAllForwarders(opened, stack.name);
         if (end.reason === 'exit') output.exitCode = end.exitCode;
         else if (end.reason === 'interrupt') output.exitCode = 130;
       } finally {

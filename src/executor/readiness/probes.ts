@@ -110,7 +110,7 @@ export function readyProbe(ready: ReadyCheck, container: string, ctx: ReadyProbe
         run: (info, signal) =>
           endpointProbe(ctx, info, ready.port, signal, (at) =>
             // issue 19: a remote runtime probes from its own host.
-            ctx.runtime.probeEndpoint ? ctx.runtime.probeEndpoint({ kind: 'tcp', ...at }, signal) : tcpConnect(at.host, at.port, signal),
+            ctx.runtime.probeEndpoint ? ctx.runtime.probeEndpoint({ kind: 'tcp', ...at, container }, signal) : tcpConnect(at.host, at.port, signal),
           ),
       };
     case 'http':
@@ -120,7 +120,7 @@ export function readyProbe(ready: ReadyCheck, container: string, ctx: ReadyProbe
         run: (info, signal) =>
           endpointProbe(ctx, info, ready.port, signal, (at) =>
             ctx.runtime.probeEndpoint
-              ? ctx.runtime.probeEndpoint({ kind: 'http', ...at, path: ready.path, status: ready.status }, signal)
+              ? ctx.runtime.probeEndpoint({ kind: 'http', ...at, path: ready.path, status: ready.status, container }, signal)
               : httpGet(at.host, at.port, ready.path, ready.status, signal),
           ),
       };

@@ -1,0 +1,195 @@
+/**
+ * Issue 19, ships of the embedded runtime: a stack spread over this machine and "another host"
+ * (the ssh lab in a network and mount namespace of its own, src/testing/ssh-lab.ts, so the two
+ * sides are two hosts: the same project's bridges on each). `db` runs on ship `east`
+ * (`runtime: embedded`, `host: ssh://…`), `app` here depends on it with service_healthy: it starts
+ * once db's `ready:` probe (run from there) passes, reaches it through DB_HOST/DB_PORT (a forwarder of its own here),
+ * db's published port answers here, and `down -v` leaves nothing on either side (ledger, netns,
+ * links, mounts, processes, forwarders). An attached `up` shows both ships' logs and ends with the
+ * dependent's exit code. A dependent there on a service here is refused in one line.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
+import { localRootFor } from '../src/remote/open-remote.js';
+import { parseSshTarget } from '../src/remote/ssh-target.js';
+import { bridgeName } from '../src/runtime/embedded/link-names.js';
+import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
+import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
+import { pidAlive as alive } from '../src/testing/pid-alive.js';
+import { cliPath, repoRoot, stack, type CliResult } from './cli.js';
+import { stackLeftovers } from './stack-leftovers.js';
+
+const REGISTER = path.join(repoRoot, 'src/testing/ts-register.mjs');
+
+describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns()))('ships of the embedded runtime over ssh (issue 19)', () => {
+  let lab: SshLab;
+  let dir: string;
+  let remoteRoot: string;
+  let localRoot: string;
+  const project = `rs${process.pid}`;
+
+  const env = (): Record<string, string> => ({
+    ...lab.env,
+    // One pool on both sides, as two hosts' defaults would be: their stack networks share addresses.
+    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.243.64.0/18:24 ${process.execPath} ${cliPath}`,
+    HAFEN_ROOT: localRoot,
+    HAFEN_SUBNET_POOL: '10.243.64.0/18:24',
+  });
+  const write = (name: string, services: string): string => {
+    const file = path.join(dir, name);
+    // `here`: this machine as a ship of its own name (a service without ship: runs here too).
+    fs.writeFileSync(file, [`name: ${project}`, 'ships:', `  east: {runtime: embedded, host: "${lab.url}"}`, '  here: {runtime: embedded}', 'services:', services, ''].join('\n'));
+    return file;
+  };
+  /** Service db on ship east: a web server saying "hello from east" on its published port 8080, after `before`. */
+  const dbOnEast = (before: string, ready: string): string[] => [
+    '  db:',
+    '    image: host',
+    '    ship: east',
+    `    command: ["sh", "-c", "${before}; mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
+    '    ports: ["8080"]',
+    `    ready: ${ready}`,
+  ];
+  const run = (file: string, args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 180_000 });
+  /** This machine's bookkeeping for the lab host (forwarders). */
+  const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
+  const forwarders = (): ForwarderRecord[] => {
+    const d = path.dirname(forwarderFile(hostRoot(), project));
+    return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
+  };
+  /** Runs argv inside the lab's namespaces. */
+  const inside = (argv: string[]): string => {
+    const [c, ...a] = lab.inside(argv);
+    const r = spawnSync(c!, a, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  /** The project's leftovers on the "remote" host, seen from inside it. */
+  const remoteLeftovers = (): string[] => JSON.parse(inside([process.execPath, '--import', REGISTER, path.join(repoRoot, 'e2e/remote-leftovers-main.ts'), project, remoteRoot])) as string[];
+  const expectNothingLeft = (): void => {
+    expect(remoteLeftovers()).toEqual([]);
+    expect(stackLeftovers(project, localRoot)).toEqual([]);
+    expect(stackLeftovers(project, hostRoot())).toEqual([]);
+    expect(forwarders()).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-remote-ships-'));
+    remoteRoot = path.join(dir, 'remote-root');
+    localRoot = path.join(dir, 'local-root');
+    lab = await startSshLab({ netns: '10.243' });
+  }, 60_000);
+
+  afterAll(async () => {
+    try {
+      const left = lab ? forwarders() : [];
+      if (lab && fs.existsSync(path.join(dir, 'ships.yaml'))) run(path.join(dir, 'ships.yaml'), ['down', '-v']);
+      for (const f of left) if (alive(f.pid)) process.kill(f.pid, 'SIGKILL');
+    } finally {
+      await lab?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('a dependent here starts once its dependency on ship east is ready (probed there), reaches it by DB_HOST/DB_PORT; its port answers here; down -v leaves nothing on either side', async () => {
+    const file = write(
+      'ships.yaml',
+      [
+        // Probed from the lab, where db's address routes (from here it does not: the gate would never open).
+        ...dbOnEast('sleep 1', '{http: {port: 8080, path: /}}'),
+        '  app:',
+        '    image: host',
+        '    ship: here',
+        `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,
+        '    depends_on: {db: {condition: service_healthy}}',
+      ].join('\n'),
+    );
+    const up = run(file, ['up', '-d', '--progress', 'plain']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toMatch(/forwarding 127\.0\.0\.1:\d+ -> hafen-ssh-lab:\d+/);
+
+    // db runs there, app here: each side has the project's bridge under the same name, in its own namespace.
+    const bridge = bridgeName(project, `${project}_default`);
+    expect(fs.existsSync(`/sys/class/net/${bridge}`)).toBe(true);
+    expect(inside(['ip', '-br', 'link'])).toContain(bridge);
+    expect(fs.existsSync(path.join(remoteRoot, 'projects', project))).toBe(true);
+    const ps = run(file, ['ps']);
+    expect(ps.code, ps.stderr).toBe(0);
+    expect(ps.stdout).toMatch(new RegExp(`${project}-db-1 .*east`));
+    expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*embedded`));
+
+    // The readiness gate held: app's one request at its start found db serving.
+    let logs = run(file, ['logs', 'app']);
+    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
+      await sleep(250);
+      logs = run(file, ['logs', 'app']);
+    }
+    expect(logs.stdout).toContain('app got hello from east');
+    const seen = run(file, ['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT $DB_PORT_8080; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
+    expect(seen.code, seen.stderr).toBe(0);
+    const [host, port, port8080] = seen.stdout.split('\n')[0]!.split(' ');
+    expect(host).toBe('east.ship.hafen.internal');
+    expect(port8080).toBe(port);
+    expect(seen.stdout).toContain('hello from east');
+    // DB_PORT is the cross-ship link's forwarder here, to db's published port there.
+    const link = forwarders().find((f) => f.forwards.some((w) => String(w.local.hostPort) === port))!;
+    expect(link.forwards[0]!.local.hostIp).toBe('0.0.0.0');
+    expect(alive(link.pid)).toBe(true);
+
+    // db's published port, forwarded here.
+    const published = run(file, ['port', 'db', '8080']);
+    expect(published.code, published.stderr).toBe(0);
+    expect(await (await fetch(`http://${published.stdout.trim()}/`)).text()).toContain('hello from east');
+    const pids = forwarders().map((f) => f.pid);
+    expect(pids.length).toBe(2);
+    // The check run inside the lab sees the project there (so its empty answer after down means something).
+    expect(remoteLeftovers().join('\n')).toMatch(new RegExp(`${project}-db-1`));
+
+    const down = run(file, ['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(fs.existsSync(`/sys/class/net/${bridge}`)).toBe(false);
+    expect(inside(['ip', '-br', 'link'])).not.toContain(bridge);
+    expectNothingLeft();
+  }, 400_000);
+
+  it('an attached up shows both ships\' logs and ends with the exit code of the dependent here', () => {
+    const file = write(
+      'ships.yaml',
+      [
+        ...dbOnEast('echo db serving', '{tcp: 8080}'),
+        '  app:',
+        '    image: host',
+        `    command: ["sh", "-c", "busybox wget -qO- http://$$DB_HOST:$$DB_PORT/ && exit 7"]`,
+        '    depends_on: {db: {condition: service_healthy}}',
+      ].join('\n'),
+    );
+    const up = run(file, ['up', '--exit-code-from', 'app', '--progress', 'plain']);
+    expect(up.code, up.stderr).toBe(7);
+    expect(up.stderr).toMatch(/^db\s+\| db serving$/m);
+    expect(up.stderr).toMatch(/^app\s+\| hello from east$/m);
+    const down = run(file, ['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    expectNothingLeft();
+  }, 400_000);
+
+  it('refuses a dependent on the other host whose dependency is here, naming both; down -v clears what was made', () => {
+    const file = write(
+      'ships.yaml',
+      ['  db:', '    image: host', '    command: ["sleep", "600"]', '  app:', '    image: host', '    ship: east', '    command: ["sleep", "600"]', '    depends_on: [db]'].join('\n'),
+    );
+    const up = run(file, ['up', '-d', '--progress', 'plain']);
+    expect(up.code).toBe(2);
+    expect(up.stderr).toContain('service app on ship east depends on db: a service on another host reaches no service of this machine yet');
+    expect(up.stderr).not.toMatch(/a bug in hafen|^\s+at /m);
+    const down = run(file, ['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    expectNothingLeft();
+  }, 400_000);
+});
