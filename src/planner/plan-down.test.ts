@@ -44,6 +44,31 @@ describe('planDown', () => {
     expect(formatPlan(planDown(shopStack(), undefined, options))).toBe(plan.join('\n'));
   });
 
+  it('signals a dependency beside its dependents when they are killed outright (no grace to use it)', () => {
+    // -t 0: every stop kills at once, so none waits for another.
+    const stops = (plan: string) => plan.split('\n').filter((l) => l.endsWith('stop-container'));
+    expect(stops(formatPlan(planDown(shopStack(), undefined, { timeout: 0 })))).toEqual([
+      '[] -> #1 container:shop-web-1  stop-container',
+      '[] -> #3 container:shop-worker-1  stop-container',
+      '[] -> #5 container:shop-api-1  stop-container',
+      '[] -> #7 container:shop-api-2  stop-container',
+      '[] -> #9 container:shop-migrate-1  stop-container',
+      '[] -> #11 container:shop-db-1  stop-container',
+    ]);
+    // One dependent without grace (SIGKILL, or 0s): its dependency waits only for the others.
+    for (const killed of [{ stop_signal: 'SIGKILL' }, { stop_grace_period: 0 }]) {
+      const stack = makeStack({
+        services: { db: { image: 'host' }, cache: { image: 'host' }, app: { image: 'host', depends_on: ['db', 'cache'], ...killed }, report: { image: 'host', depends_on: ['db'] } },
+      });
+      expect(stops(formatPlan(planDown(stack)))).toEqual([
+        '[] -> #1 container:shop-report-1  stop-container',
+        '[] -> #3 container:shop-app-1  stop-container',
+        '[] -> #5 container:shop-cache-1  stop-container',
+        '[1] -> #7 container:shop-db-1  stop-container',
+      ]);
+    }
+  });
+
   it('takes down only what exists, with orphans when asked', () => {
     const stack = makeStack({
       services: { db: { image: 'host' }, app: { image: 'host', depends_on: ['db'], replicas: 2 } },
