@@ -2,12 +2,14 @@
  * Where `down` spends its time (issue 16: the five-service stack's `down` ≤ 0.10 of Compose's), as a
  * table, the way bench/up-profile.ts profiles `up`: the same health-gated chain (s1 <- s2 <- … <- s5)
  * on the embedded runtime, RUNS runs (default 5) after one warm-up, each `down` after an `up -d`.
- * Read from the `down`'s `--progress json` events (per-operation durations) and its HAFEN_TRACE=1
- * spans on stderr (the supervisor's log goes with the project), medians and min–max:
+ * Read from the `down`'s `--progress json` events (per-operation durations), its HAFEN_TRACE=1
+ * spans on stderr and the supervisor's (its log, followed while `down` runs: it goes with the
+ * project), medians and min–max:
  *   CLI start (Node and the bundles until the CLI's first line), loading the file, reaching the
  *   supervisor, the project's lock and the look at what exists, then the plan: the stops along the
- *   chain (each waits for the one that depends on it), the removals, the network; then the
- *   supervisor's shutdown, the cleanup of what the ledger still names, and the exit.
+ *   chain (each waits for the one that depends on it), the removals, the network (its bridge, its
+ *   firewall rule, its subnet); then the supervisor's shutdown, the cleanup of what the ledger still
+ *   names, and the exit.
  * The image is the embedded store's own busybox (no dockerd needed). BENCH_CLI=PATH profiles
  * another build's CLI; BENCH_CLI=OLD,NEW profiles both, in turn within each run (a before/after
  * under the same load), a column each.
