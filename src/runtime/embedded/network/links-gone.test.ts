@@ -22,16 +22,24 @@ describe('linksLeftAfter', () => {
     expect(await long).toEqual(['lo']);
   });
 
+  it('looks the same when it lists the links instead (many names waited for at once)', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => `hfnolink${i}`);
+    expect(await linksLeftAfter(['lo', ...many], 20)).toEqual(['lo']);
+  });
+
   describe.skipIf(unmet(requireRoot(), requireCommand('ip')))('with a real link (root)', () => {
     it('sees a link go while it waits, long before its timeout', async () => {
       const name = `hfgone${process.pid % 100_000}`;
       execFileSync('ip', ['link', 'add', name, 'type', 'bridge']); // any link: no dummy module on every kernel
       try {
         const gone = linksLeftAfter([name], 60_000);
+        // Beside it, a wait with more names than are looked up one by one: the links are listed.
+        const goneToo = linksLeftAfter([name, ...Array.from({ length: 12 }, (_, i) => `hfnolink${i}`)], 60_000);
         const stillThere = linksLeftAfter(['lo'], 30);
         expect(await stillThere).toEqual(['lo']); // 30 ms on, the link is still waited for
         execFileSync('ip', ['link', 'del', name]);
         expect(await gone).toEqual([]); // not 60 s: the test's own timeout is 5 s
+        expect(await goneToo).toEqual([]);
       } finally {
         if (linkExists(name)) execFileSync('ip', ['link', 'del', name]);
       }
