@@ -23,7 +23,7 @@ import type { Event } from '../src/executor/events.js';
 import { openStore } from '../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { SERVICES, healthChainFile } from './health-chain.js';
-import { benchClis, printProfile, traceSpans, type Figures, type Span } from './profile-table.js';
+import { benchClis, printProfile, traceSpans, type RunFigures, type Span } from './profile-table.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const CLIS = benchClis();
@@ -33,7 +33,7 @@ const PROJECT = `benchdown${process.pid}`;
 const SUPERVISOR_SPANS = ['supervisor removeNetwork', 'bridge: link del', 'bridge: firewall rule', 'network: subnet'];
 
 /** Times one `down` by `cli`; `log` is the copy of the supervisor's log kept while it runs. */
-function profileDown(cli: string, args: string[], env: Record<string, string>, log: string): Figures {
+function profileDown(cli: string, args: string[], env: Record<string, string>, log: string): RunFigures {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [cli, ...args, '--progress', 'json', 'down'], { encoding: 'utf8', env: { ...process.env, ...env, HAFEN_TRACE: '1', NO_COLOR: '1' }, timeout: 180_000 });
   const end = Date.now();
@@ -41,7 +41,7 @@ function profileDown(cli: string, args: string[], env: Record<string, string>, l
   const events = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
   const spans = traceSpans(r.stderr);
   const span = (name: string): Span | undefined => spans.find((s) => s.name === name);
-  const f: Figures = new Map();
+  const f: RunFigures = new Map();
   const cliStart = span('mark cli-start')?.at ?? NaN;
   const load = span('load-stack');
   const open = span('open-runtime');
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     spawnSync(process.execPath, [path, ...args, ...command], { encoding: 'utf8', env: { ...process.env, ...env, ...extra } });
   const log = path.join(root, 'projects', PROJECT, 'supervisor.log');
   const copy = path.join(dir, 'supervisor.log');
-  const runs: Figures[][] = CLIS.map(() => []);
+  const runs: RunFigures[][] = CLIS.map(() => []);
   try {
     fs.writeFileSync(path.join(dir, 'stack.yaml'), healthChainFile(await importBusyboxImage(openStore(root)), true));
     for (let run = -1; run < RUNS; run++) {
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
         const up = cli(path, ['up', '-d'], { HAFEN_TRACE: '1' });
         if (up.status !== 0) throw new Error(`up failed (${up.status}):\n${up.stderr}`);
         const stop = keepLog(log, copy);
-        let f: Figures;
+        let f: RunFigures;
         try {
           f = profileDown(path, args, env, copy);
         } finally {

@@ -42,13 +42,13 @@ export function traceSpans(text: string, known: readonly string[] = []): Span[] 
 }
 
 /** The figures of one timed command, ms (or counts), by row name in the order they were set. */
-export type Figures = Map<string, number>;
+export type RunFigures = Map<string, number>;
 
 /**
  * Prints `title`, then a row per figure of the first run with a column per CLI: the median and
  * min–max over that CLI's runs (`–` where no run had the figure).
  */
-export function printProfile(title: string, clis: readonly string[], runs: ReadonlyArray<readonly Figures[]>): void {
+export function printProfile(title: string, clis: readonly string[], runs: ReadonlyArray<readonly RunFigures[]>): void {
   console.log(title);
   const keys = mergedKeys(runs.flat());
   const width = Math.max(...keys.map((k) => k.length)) + 2;
@@ -65,7 +65,7 @@ export function printProfile(title: string, clis: readonly string[], runs: Reado
 }
 
 /** The row names of all `figures`, each once: a name one run lacks goes after the name it follows where it is present. */
-function mergedKeys(figures: readonly Figures[]): string[] {
+function mergedKeys(figures: readonly RunFigures[]): string[] {
   const keys: string[] = [];
   for (const f of figures) {
     let at = 0;

@@ -20,7 +20,7 @@ import type { Event } from '../src/executor/events.js';
 import { openStore } from '../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { SERVICES, healthChainFile } from './health-chain.js';
-import { benchClis, printProfile, traceSpans, type Figures, type Span } from './profile-table.js';
+import { benchClis, printProfile, traceSpans, type RunFigures, type Span } from './profile-table.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const CLIS = benchClis();
@@ -44,7 +44,7 @@ async function image(dir: string, root: string): Promise<string> {
 const KNOWN = ['load-stack', 'open-runtime', 'observe', 'check-externals', 'supervisor startContainer', 'start: launching it'];
 
 /** Times one `up -d` by `cli`. */
-function profileRun(cli: string, dir: string, env: Record<string, string>, root: string): Figures {
+function profileRun(cli: string, dir: string, env: Record<string, string>, root: string): RunFigures {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [cli, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, '--progress', 'json', 'up', '-d'], {
     encoding: 'utf8',
@@ -56,7 +56,7 @@ function profileRun(cli: string, dir: string, env: Record<string, string>, root:
   const events = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
   const spans = traceSpans(r.stderr, KNOWN);
   const supervisor = traceSpans(fs.readFileSync(path.join(root, 'projects', PROJECT, 'supervisor.log'), 'utf8'), KNOWN);
-  const f: Figures = new Map();
+  const f: RunFigures = new Map();
   const span = (name: string): Span | undefined => spans.find((s) => s.name === name);
   const cliStart = span('mark cli-start')?.at ?? NaN;
   const load = span('load-stack');
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     const r = spawnSync(process.execPath, [cli, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, 'down'], { encoding: 'utf8', env: { ...process.env, ...env } });
     if (r.status !== 0) throw new Error(`down failed (${r.status}):\n${r.stderr}`);
   };
-  const runs: Figures[][] = CLIS.map(() => []);
+  const runs: RunFigures[][] = CLIS.map(() => []);
   try {
     fs.writeFileSync(path.join(dir, 'stack.yaml'), healthChainFile(await image(dir, root), true));
     for (let run = -1; run < RUNS; run++) {
