@@ -9,21 +9,22 @@
  * The healthcheck is the same everywhere (interval 500ms); hafen's file adds `start_interval: 100ms`,
  * which Docker 20.10 cannot honour (its first probe comes after one interval), the embedded runtime does.
  * TOOLS=docker,compose,compose-wait,embedded picks some (default all); BENCH_CLI=PATH times another
- * build's dist/src/cli/main.js (before/after on one machine). Medians and min–max.
+ * build's CLI (dist/cli.cjs), BENCH_CLI=OLD,NEW both, in turn within each run (a before/after under
+ * the same load; hafen's rows are numbered [1], [2]). Medians and min–max.
  * Needs root, dockerd, busybox-static and docker-compose. Run: npm run bench:compose.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
 import { SERVICES, healthChainFile as stackFile } from './health-chain.js';
+import { benchClis } from './profile-table.js';
 import { median, spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
-const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.cjs'); // the bundle users run
+const CLIS = benchClis(); // the bundle users run, or BENCH_CLI's
 const PICKED = process.env.TOOLS?.split(',');
 
 interface Tool {
@@ -67,9 +68,11 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(dir, 'compose.yaml'), stackFile(image, false));
   fs.writeFileSync(path.join(dir, 'embedded.yaml'), stackFile(`docker-archive:${archive}`, true));
   const root = path.join(dir, 'root');
-  const stackCmd = (runtime: string, file: string, project: string, args: string[]) => [process.execPath, CLI, '--runtime', runtime, '-f', path.join(dir, file), '-p', project, '--progress', 'plain', ...args];
+  const stackCmd = (cli: string, runtime: string, file: string, project: string, args: string[]) => [process.execPath, cli, '--runtime', runtime, '-f', path.join(dir, file), '-p', project, '--progress', 'plain', ...args];
+  /** hafen's tool once per CLI, numbered when there are several. */
+  const perCli = (make: (cli: string, suffix: string) => Tool): Tool[] => CLIS.map((cli, i) => make(cli, CLIS.length > 1 ? ` [${i + 1}]` : ''));
   const tools: Tool[] = [
-    { key: 'docker', name: 'hafen (docker runtime)', up: stackCmd('docker', 'stack.yaml', 'benchhd', ['up', '-d']), down: stackCmd('docker', 'stack.yaml', 'benchhd', ['down']) },
+    ...perCli((cli, n) => ({ key: 'docker', name: `hafen (docker runtime)${n}`, up: stackCmd(cli, 'docker', 'stack.yaml', 'benchhd', ['up', '-d']), down: stackCmd(cli, 'docker', 'stack.yaml', 'benchhd', ['down']) })),
     { key: 'compose', name: 'docker-compose 1.29', up: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'up', '-d'], down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'down'] },
     {
       key: 'compose-wait',
@@ -78,13 +81,13 @@ async function main(): Promise<void> {
       down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdw', 'down'],
       thenWait: `benchdw_s${SERVICES}_1`,
     },
-    {
+    ...perCli((cli, n) => ({
       key: 'embedded',
-      name: 'hafen (embedded runtime)',
-      up: stackCmd('embedded', 'embedded.yaml', 'benchhe', ['up', '-d']),
-      down: stackCmd('embedded', 'embedded.yaml', 'benchhe', ['down']),
+      name: `hafen (embedded runtime)${n}`,
+      up: stackCmd(cli, 'embedded', 'embedded.yaml', 'benchhe', ['up', '-d']),
+      down: stackCmd(cli, 'embedded', 'embedded.yaml', 'benchhe', ['down']),
       env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.238.0.0/16:24' },
-    },
+    })),
   ].filter((t) => !PICKED || PICKED.includes(t.key));
   const figures = new Map(tools.map((t) => [t.name, { up: [] as number[], down: [] as number[] }]));
   try {
@@ -105,7 +108,9 @@ async function main(): Promise<void> {
   const compose = figures.get('docker-compose 1.29');
   const cu = compose ? median(compose.up) : NaN;
   const cd = compose ? median(compose.down) : NaN;
-  console.log(`five services, each gated on the previous one's health; ${RUNS} runs, median (min–max), ms; CLI ${CLI}`);
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  console.log(`five services, each gated on the previous one's health; ${RUNS} runs, median (min–max), ms; load ${load}`);
+  CLIS.forEach((cli, i) => console.log(`  CLI${CLIS.length > 1 ? ` [${i + 1}]` : ''} ${cli}`));
   console.log(`${'tool'.padEnd(26)} ${'up -d'.padStart(18)} ${'down'.padStart(18)}   vs docker-compose (up / down / total)`);
   for (const [name, f] of figures) {
     const [u, d] = [median(f.up), median(f.down)];

@@ -3,7 +3,8 @@
  * each a busybox httpd, no dependencies, no healthchecks; medians and min–max of RUNS runs (default
  * 5) after one warm-up. With PEER=1, docker-compose 1.29 on the same image runs the same file too
  * (slow: about a quarter of a second per container). BENCH_CLI=PATH times another build's
- * CLI (dist/cli.cjs, or dist/src/cli/main.js of an older checkout) (an older checkout, for a before/after on the same machine). The machine's
+ * CLI (dist/cli.cjs, or dist/src/cli/main.js of an older checkout); BENCH_CLI=OLD,NEW both, in turn
+ * within each run (a before/after under the same load, rows [1], [2]). The machine's
  * CPU time of each hafen run (CLI, supervisor and what they spawn) is reported beside the wall time
  * when the cpuacct cgroup is there. Needs root, overlayfs, busybox-static and dockerd (the image comes
  * from `docker save`). Run: npm run bench:many.
@@ -12,14 +13,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
+import { benchClis } from './profile-table.js';
 import { spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const SERVICES = Number(process.env.SERVICES ?? 100);
-const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.cjs'); // the bundle users run
+const CLIS = benchClis(); // the bundle users run, or BENCH_CLI's
 const CPUACCT = '/sys/fs/cgroup/cpuacct';
 
 function stackFile(image: string): string {
@@ -61,10 +62,10 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(dir, 'compose.yaml'), stackFile(image));
   const group = cpuGroup();
   const env = { HAFEN_ROOT: path.join(dir, 'root'), HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.237.0.0/16:24' };
-  const hafen = (args: string[]) => [process.execPath, CLI, '-f', path.join(dir, 'stack.yaml'), '-p', 'benchmany', '--progress', 'plain', ...args];
+  const hafen = (cli: string, args: string[]) => [process.execPath, cli, '-f', path.join(dir, 'stack.yaml'), '-p', 'benchmany', '--progress', 'plain', ...args];
   const compose = (args: string[]) => ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchmanydc', ...args];
   const tools = [
-    { name: 'hafen (embedded)', up: hafen(['up', '-d']), down: hafen(['down']), group },
+    ...CLIS.map((cli, i) => ({ name: `hafen (embedded)${CLIS.length > 1 ? ` [${i + 1}]` : ''}`, up: hafen(cli, ['up', '-d']), down: hafen(cli, ['down']), group })),
     ...(process.env.PEER === '1' ? [{ name: 'docker-compose 1.29', up: compose(['up', '-d']), down: compose(['down']), group: undefined }] : []),
   ];
   const figures = tools.map(() => ({ up: [] as number[], down: [] as number[], upCpu: [] as number[], downCpu: [] as number[] }));
@@ -87,7 +88,9 @@ async function main(): Promise<void> {
     for (const t of tools) spawnSync(t.down[0]!, t.down.slice(1), { env: { ...process.env, ...env }, stdio: 'ignore' });
     if (group) fs.rmdirSync(group);
   }
-  console.log(`${SERVICES} independent services; ${RUNS} runs, median (min–max), ms; CLI ${CLI}`);
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  console.log(`${SERVICES} independent services; ${RUNS} runs, median (min–max), ms; load ${load}`);
+  CLIS.forEach((cli, i) => console.log(`  CLI${CLIS.length > 1 ? ` [${i + 1}]` : ''} ${cli}`));
   tools.forEach((t, i) => {
     const f = figures[i]!;
     const cpu = t.group ? `   CPU up ${spread(f.upCpu)}, down ${spread(f.downCpu)}` : '';

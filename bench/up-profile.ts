@@ -8,22 +8,22 @@
  *   wait for the supervisor after that, observe + plan, image checks, the network, creates (all at
  *   once), then per container on the chain: start and readiness; and the exit after the plan.
  * The image is busybox from a `docker save` archive, as in bench/compose.ts (IMAGE=store: the
- * embedded store's own busybox, no dockerd needed). BENCH_CLI=PATH profiles another build's CLI.
+ * embedded store's own busybox, no dockerd needed). BENCH_CLI=PATH profiles another build's CLI;
+ * BENCH_CLI=OLD,NEW both, in turn within each run (a before/after under the same load), a column each.
  * Needs root and busybox-static. Run: npm run build && node dist/bench/up-profile.js
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Event } from '../src/executor/events.js';
 import { openStore } from '../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import { SERVICES, healthChainFile } from './health-chain.js';
-import { spread } from './spread.js';
+import { benchClis, printProfile, traceSpans, type RunFigures, type Span } from './profile-table.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
-const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.cjs');
+const CLIS = benchClis();
 const PROJECT = `benchprof${process.pid}`;
 
 /** The image: `docker save` of busybox (as bench/compose.ts) or the store's own. */
@@ -40,35 +40,13 @@ async function image(dir: string, root: string): Promise<string> {
   return `docker-archive:${archive}`;
 }
 
-/** A trace line: `trace +812ms NAME [DETAIL] 34.0ms` (a span, ending at the offset) or `trace +140ms mark NAME`. */
-interface Span {
-  at: number;
-  name: string;
-  detail: string;
-  ms: number;
-}
+/** Span names of the CLI and the supervisor whose tails name what they worked on. */
+const KNOWN = ['load-stack', 'open-runtime', 'observe', 'check-externals', 'supervisor startContainer', 'start: launching it'];
 
-function spans(text: string): Span[] {
-  const out: Span[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^trace \+(\d+)ms (.+?) ([\d.]+)ms$/.exec(line);
-    if (m && !m[2]!.startsWith('summary ')) {
-      const words = m[2]!;
-      const known = ['load-stack', 'open-runtime', 'observe', 'check-externals', 'supervisor startContainer', 'start: launching it'].find((n) => words === n || words.startsWith(`${n} `));
-      out.push({ at: Number(m[1]), name: known ?? words, detail: known ? words.slice(known.length).trim() : '', ms: Number(m[3]) });
-    }
-    const mark = /^trace \+(\d+)ms mark (\S+)/.exec(line);
-    if (mark) out.push({ at: Number(mark[1]), name: `mark ${mark[2]}`, detail: '', ms: 0 });
-  }
-  return out;
-}
-
-/** The figures of one `up -d`, ms. */
-type Figures = Map<string, number>;
-
-function profileRun(dir: string, env: Record<string, string>, root: string): Figures {
+/** Times one `up -d` by `cli`. */
+function profileRun(cli: string, dir: string, env: Record<string, string>, root: string): RunFigures {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [CLI, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, '--progress', 'json', 'up', '-d'], {
+  const r = spawnSync(process.execPath, [cli, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, '--progress', 'json', 'up', '-d'], {
     encoding: 'utf8',
     env: { ...process.env, ...env, HAFEN_TRACE: '1', NO_COLOR: '1' },
     timeout: 180_000,
@@ -76,10 +54,10 @@ function profileRun(dir: string, env: Record<string, string>, root: string): Fig
   const end = Date.now();
   if (r.status !== 0) throw new Error(`up failed (${r.status}):\n${r.stderr}`);
   const events = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
-  const cli = spans(r.stderr);
-  const supervisor = spans(fs.readFileSync(path.join(root, 'projects', PROJECT, 'supervisor.log'), 'utf8'));
-  const f: Figures = new Map();
-  const span = (name: string): Span | undefined => cli.find((s) => s.name === name);
+  const spans = traceSpans(r.stderr, KNOWN);
+  const supervisor = traceSpans(fs.readFileSync(path.join(root, 'projects', PROJECT, 'supervisor.log'), 'utf8'), KNOWN);
+  const f: RunFigures = new Map();
+  const span = (name: string): Span | undefined => spans.find((s) => s.name === name);
   const cliStart = span('mark cli-start')?.at ?? NaN;
   const load = span('load-stack');
   const open = span('open-runtime');
@@ -118,26 +96,25 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-bench-profile-'));
   const root = path.join(dir, 'root');
   const env = { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.231.0.0/16:24' };
-  const down = () => {
-    const r = spawnSync(process.execPath, [CLI, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, 'down'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const down = (cli: string) => {
+    const r = spawnSync(process.execPath, [cli, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, 'down'], { encoding: 'utf8', env: { ...process.env, ...env } });
     if (r.status !== 0) throw new Error(`down failed (${r.status}):\n${r.stderr}`);
   };
-  const runs: Figures[] = [];
+  const runs: RunFigures[][] = CLIS.map(() => []);
   try {
     fs.writeFileSync(path.join(dir, 'stack.yaml'), healthChainFile(await image(dir, root), true));
     for (let run = -1; run < RUNS; run++) {
-      const f = profileRun(dir, env, root);
-      down();
-      if (run >= 0) runs.push(f); // the first one warms up (imports the archive)
+      CLIS.forEach((cli, i) => {
+        const f = profileRun(cli, dir, env, root);
+        down(cli);
+        if (run >= 0) runs[i]!.push(f); // the first one warms up (imports the archive)
+      });
     }
   } finally {
-    spawnSync(process.execPath, [CLI, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, 'down'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    spawnSync(process.execPath, [CLIS[0]!, '--runtime', 'embedded', '-f', path.join(dir, 'stack.yaml'), '-p', PROJECT, 'down'], { env: { ...process.env, ...env }, stdio: 'ignore' });
   }
-  console.log(`up -d of five services gated on each other's health, embedded; ${RUNS} runs, median (min–max), ms; CLI ${CLI}`);
-  for (const key of runs[0]!.keys()) {
-    const xs = runs.map((f) => f.get(key) ?? NaN).filter((x) => !Number.isNaN(x));
-    console.log(`${key.padEnd(58)} ${xs.length > 0 ? spread(xs) : '–'}`);
-  }
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  printProfile(`up -d of five services gated on each other's health, embedded; ${RUNS} runs, median (min–max), ms; load ${load}; CLI ${CLIS.join(', ')}`, CLIS, runs);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -1,6 +1,8 @@
 /**
- * `down`: the up plan's reverse. Dependents stop before what they depend on, each container is
- * removed after it stops, and a network (or volume, or image) goes after every container using it.
+ * `down`: the up plan's reverse. Dependents stop before what they depend on (Compose's order: a
+ * dependent may use its dependencies while it shuts down), except a dependent killed outright (no
+ * grace), which cannot; each container is removed after it stops, and a network (or volume, or
+ * image) goes after every container using it.
  */
 import type { Millis, Stack } from '../config/model.js';
 import { buildGraph } from './graph.js';
@@ -40,6 +42,14 @@ export interface DownOptions {
   networksAfterStops?: boolean;
 }
 
+/**
+ * Whether a stop ends the container at once, with no time to shut down: SIGKILL as its signal, or
+ * a grace period of 0 (`down -t 0`, `stop_grace_period: 0s`; the runtime kills it right after the signal).
+ */
+function graceless(stop: { gracePeriod?: Millis | undefined; signal: string }): boolean {
+  return stop.gracePeriod === 0 || /^(SIG)?KILL$|^9$/i.test(stop.signal);
+}
+
 /** Docker's stop grace period, for containers the stack no longer describes. */
 const DEFAULT_GRACE: Millis = 10_000;
 
@@ -70,12 +80,16 @@ export function planDown(
   const removals: Array<{ id: number; doomed: Doomed; stopId?: number | undefined }> = [];
 
   const stopIds = new Map<string, number[]>();
+  const gracelessServices = new Set<string>();
   for (let i = graph.order.length - 1; i >= 0; i--) {
     const name = graph.order[i]!;
     if (!targets.has(name)) continue;
     const service = stack.services[name]!;
     const stop = { gracePeriod: options.timeout ?? service.stop_grace_period, signal: service.stop_signal ?? 'SIGTERM' };
-    const after = graph.dependents.get(name)!.flatMap((e) => stopIds.get(e.from) ?? []);
+    if (graceless(stop)) gracelessServices.add(name);
+    // A dependent's stop comes first when it may still use this service while it ends (Compose's
+    // order). One killed outright (no grace) cannot: this one is signalled beside it (issue 16).
+    const after = graph.dependents.get(name)!.filter((e) => !gracelessServices.has(e.from)).flatMap((e) => stopIds.get(e.from) ?? []);
     const stops: number[] = [];
     for (const d of doomed.get(name) ?? []) {
       const res = resource.container(d.ref.container);

@@ -237,8 +237,10 @@ export class EmbeddedRuntime implements Runtime {
   async removeNetwork(name: string): Promise<void> {
     // A stop returns before its container left its networks (its veths go in the release after it):
     // a `down` removes a network once its containers stopped (plan-down.ts, networksAfterStops).
-    await this.settled();
-    await networks.removeUnusedNetwork(this.ctx, name);
+    // The bridge goes while those releases wait for the kernel to take the dead namespaces' veths
+    // away, not after them: the two teardowns overlap in the kernel (issue 16, measured: about a
+    // third less for five containers), and this resolves once both are done, as before.
+    await Promise.all([this.settled(), networks.removeUnusedNetwork(this.ctx, name)]);
   }
 
   async listNetworks(labels: Record<string, string>): Promise<string[]> {

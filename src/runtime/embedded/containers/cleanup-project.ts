@@ -10,20 +10,21 @@ import { cleanupLedger } from '../cleanup/index.js';
 import { readMountInfo } from '../mountinfo.js';
 import { projectDir, removeProjectDir } from '../state/index.js';
 import type { RuntimeContext } from './runtime-context.js';
+import { traced } from '../../../trace.js';
 import { removeProjectSnapshots } from '../snapshots/snapshot-layers.js';
 
 /** Removes everything of `project` (see the module comment). */
 export async function cleanupProjectState(ctx: RuntimeContext, project: string, keepVolumes: boolean): Promise<void> {
   const dir = projectDir(ctx.root, project);
   ctx.log(`Cleaning up project ${project}`);
-  if (fs.existsSync(dir)) await cleanupLedger(ctx.ledger(project), { root: ctx.root, log: ctx.log });
-  await ctx.ipam.releaseProject(project);
+  if (fs.existsSync(dir)) await traced('cleanup: ledger', project, () => cleanupLedger(ctx.ledger(project), { root: ctx.root, log: ctx.log }));
+  await traced('cleanup: subnets', project, () => ctx.ipam.releaseProject(project));
   if (!fs.existsSync(dir)) {
     if (!keepVolumes) removeProjectSnapshots(ctx, project); // a `down -v` after a `down` (issue 20)
     return;
   }
   if (!keepVolumes) {
-    removeProjectDir(ctx.root, project);
+    await traced('cleanup: folder', project, () => removeProjectDir(ctx.root, project));
     removeProjectSnapshots(ctx, project); // snapshots outlive `down`, not `down -v` (issue 20)
   } else {
     if (readMountInfo().some((m) => m.mountPoint.startsWith(`${dir}/`))) {

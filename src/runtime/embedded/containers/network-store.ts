@@ -16,6 +16,7 @@ import { observeLive } from './stop-container.js';
 import { hasLabels } from './volume-store.js';
 import { openBridgeForOutbound } from '../rootless/container-route.js';
 import { isRootless } from '../rootless/user-namespace.js';
+import { traced } from '../../../trace.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -101,8 +102,8 @@ export async function removeUnusedNetwork(ctx: NetworkContext, name: string): Pr
 
 /** Removes a network's bridge, gives its subnet back and deletes its record. */
 export async function removeNetwork(ctx: NetworkContext, record: NetworkRecord): Promise<void> {
-  await removeBridge(ctx.ledger(record.project), { project: record.project, network: record.name }, ctx.log);
-  await ctx.ipam.releaseNetwork(record.project, record.name);
+  await traced('network: bridge', record.name, () => removeBridge(ctx.ledger(record.project), { project: record.project, network: record.name }, ctx.log));
+  await traced('network: subnet', record.name, () => ctx.ipam.releaseNetwork(record.project, record.name));
   fs.rmSync(recordFile(ctx.root, record.project, record.name), { force: true });
 }
 

@@ -9,6 +9,7 @@ import { readMountInfo } from '../mountinfo.js';
 import { containerPaths } from '../state/index.js';
 import type { ContainerRecord } from './container-record.js';
 import type { RuntimeContext } from './runtime-context.js';
+import { traced } from '../../../trace.js';
 
 /** Deletes what is left of a container that no longer runs. */
 export async function removeContainerState(ctx: RuntimeContext, record: ContainerRecord): Promise<void> {
@@ -16,7 +17,7 @@ export async function removeContainerState(ctx: RuntimeContext, record: Containe
   const dir = containerPaths(ctx.root, project, name).dir;
   ctx.log(`Removing container ${name}`);
   for (const owner of new Set(record.networks.map((n) => n.owner))) {
-    await ctx.ipam.releaseAddresses(owner, name, record.networks.filter((n) => n.owner === owner).map((n) => n.name));
+    await traced('remove: addresses', name, () => ctx.ipam.releaseAddresses(owner, name, record.networks.filter((n) => n.owner === owner).map((n) => n.name)));
   }
   const mounted = readMountInfo().filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(`${dir}/`));
   if (mounted.length > 0) {
@@ -24,7 +25,7 @@ export async function removeContainerState(ctx: RuntimeContext, record: Containe
   }
   // Off the event loop: a container's upper layer can hold many files, and a supervisor removing
   // many containers at once would stop answering meanwhile (issue 16).
-  await fs.promises.rm(dir, { recursive: true, force: true });
+  await traced('remove: folder', name, () => fs.promises.rm(dir, { recursive: true, force: true }));
   if (fs.existsSync(dir)) throw new RuntimeError(`container ${name}`, `${dir} still exists after removal`);
   ctx.ledger(project).remove({ kind: 'dir', path: dir });
   ctx.log(`Removed container ${name}`);

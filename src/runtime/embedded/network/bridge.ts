@@ -16,6 +16,7 @@ import { formatIpv4, parseCidr } from './cidr.js';
 import { ipBatch, ipBatchResult } from './ip-command.js';
 import { allowBridgeTraffic, bridgeRule, removeFirewallRules } from './firewall.js';
 import { bridgeName } from './names.js';
+import { traced } from '../../../trace.js';
 
 /** A sink for "Creating …"/"Created …" lines (debug level). */
 export type DebugLog = (message: string) => void;
@@ -107,8 +108,8 @@ export async function removeBridge(ledger: Ledger, spec: { project: string; netw
   // command that never ran iptables its check that iptables is there (issue 16).
   const rule = firewallRuleInLedger(ledger, name);
   const [link, firewall] = await Promise.all([
-    linkExists(name) ? ipBatchResult([`link del dev ${name}`], { force: true }) : undefined,
-    rule ? removeFirewallRules([rule]) : undefined,
+    linkExists(name) ? traced('bridge: link del', name, () => ipBatchResult([`link del dev ${name}`], { force: true })) : undefined,
+    rule ? traced('bridge: firewall rule', name, () => removeFirewallRules([rule])) : undefined,
   ]);
   if (link && linkExists(name)) throw new RuntimeError(resource, `still there after ip link del: ${link.stderr || 'no reason given'}`);
   ledger.remove({ kind: 'bridge', name });
