@@ -255,7 +255,6 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
     // Swarm's reason lives only in the short rollback_started state; when a loaded machine's poll misses
     // it, the failed task is found among the service's tasks: the reason is there either way, with its error.
     expect(outcome).toMatchObject({ message: expect.stringMatching(/^update rolled back due to failure or early termination of task \S+: (failed|rejected|shutdown|complete)\b/) });
-    void states;
     const service = (await api().inspect(serviceId)).Spec!;
     expect((service.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec!.Env).toContain('VERSION=1');
     await waitRunning(1);
