@@ -13,6 +13,7 @@ import type { Output } from './output.js';
 import { traceMark, traced } from '../trace.js';
 import { takeStandby } from './early-standby.js';
 import type { SwarmTarget } from '../runtime/swarm/swarm-target.js';
+import { isSwarmProject } from '../orchestrator/swarm/swarm-projects.js';
 
 export interface ProjectContext {
   stack: Stack;
@@ -37,7 +38,7 @@ export interface OpenProjectOptions {
   standby?: boolean;
   /** A user without root: the command needs the rootless network (pull) though it starts no container (issue 17). */
   network?: boolean;
-  /** The command works on the swarm runtime (issue 18: up, down, ps, logs); the others refuse it, exit 2. */
+  /** The command works on the swarm runtime (issue 18: up, down, ps, logs, exec, scale, restart, dash); the others refuse it, exit 2. */
   swarm?: boolean;
 }
 
@@ -80,7 +81,8 @@ export async function openProject(
       return stackForProject(err, globals, process.cwd());
     });
     if (!projectOnly) check?.(stack);
-    runtime = globals.runtime ?? stack.runtime;
+    // A project this machine deployed to a swarm is found there without --runtime (swarm-projects.ts: one file test).
+    runtime = globals.runtime ?? stack.runtime ?? (isSwarmProject(stack.name) ? 'swarm' : undefined);
     if (supervise) {
       const [{ chooseRuntime }, { assertRuntimeSupports }, { selectServices }] = await Promise.all([
         import('../orchestrator/project-runtime.js'),
@@ -92,7 +94,7 @@ export async function openProject(
     }
     // The swarm runtime (issue 18): the manager is checked before anything is made (not one: exit 2).
     if (runtime === 'swarm') {
-      if (!options.swarm) throw new (await import('../errors.js')).UsageError('this command is not available on the swarm runtime yet (up, down, ps and logs are)');
+      if (!options.swarm) throw new (await import('../errors.js')).UsageError('this command is not available on the swarm runtime yet (up, down, ps, logs, exec, scale, restart and dash are)');
       swarm = await (await import('../runtime/swarm/swarm-target.js')).openSwarmTarget();
     }
   } catch (err) {

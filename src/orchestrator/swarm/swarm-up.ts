@@ -139,7 +139,11 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
             pollMs: options.pollMs ?? 500,
             stuckMs: options.stuckMs ?? 5_000,
             signal,
-            onProgress: (done, desired) => emit({ kind: 'service-state', service: name, name, state: done === desired ? 'running' : 'starting', detail: `${done}/${desired} tasks ${goal}` }),
+            // `starting` was said once above: the count in between is `checking` (the plain renderer printed `starting` per count).
+            onProgress: (done, desired) => {
+              if (done === desired) emit({ kind: 'service-state', service: name, name, state: 'running', detail: `${done}/${desired} tasks ${goal}` });
+              else if (done > 0) emit({ kind: 'service-state', service: name, name, state: 'checking', detail: `${done}/${desired} tasks ${goal}` });
+            },
           },
         );
       } catch (err) {

@@ -1,0 +1,30 @@
+/**
+ * Which projects this machine deployed to a swarm, so `ps`, `logs`, `down`, `exec`, … find one
+ * without `--runtime swarm`: `up` on swarm writes `<state root>/swarm-projects/<name>` (the manager's
+ * address, for messages), `down` removes it. One file test, no engine asked: a command on an
+ * embedded or Docker project pays nothing for it. A project deployed from elsewhere is found by
+ * name alone through the engine instead (project-only-runtime.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { dockerStateRoot } from '../../runtime/docker/state-root.js';
+
+function markerOf(project: string, root: string): string {
+  return path.join(root, 'swarm-projects', project);
+}
+
+/** Notes that `project` is on the swarm whose manager is at `address`. */
+export function rememberSwarmProject(project: string, address: string, root = dockerStateRoot()): void {
+  fs.mkdirSync(path.join(root, 'swarm-projects'), { recursive: true });
+  fs.writeFileSync(markerOf(project, root), `${address}\n`);
+}
+
+/** Forgets it (after `down`). */
+export function forgetSwarmProject(project: string, root = dockerStateRoot()): void {
+  fs.rmSync(markerOf(project, root), { force: true });
+}
+
+/** Whether this machine deployed `project` to a swarm (and has not taken it down). */
+export function isSwarmProject(project: string, root = dockerStateRoot()): boolean {
+  return fs.existsSync(markerOf(project, root));
+}
