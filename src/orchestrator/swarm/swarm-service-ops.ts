@@ -34,7 +34,8 @@ async function each(project: string, services: Map<string, ListedService>, optio
   const failures: string[] = [];
   await Promise.all(
     [...services].map(async ([name, s]) => {
-      emit({ kind: 'service-state', service: name, name, state: 'starting', detail: action });
+      const stopping = action === 'stop';
+      emit({ kind: 'service-state', service: name, name, state: stopping ? 'stopping' : 'starting', detail: action });
       try {
         const outcome = await op(s.ID, {
           timeoutMs: options.timeoutMs ?? 5 * 60_000,
@@ -42,7 +43,7 @@ async function each(project: string, services: Map<string, ListedService>, optio
           onStatus: (st) => emit({ kind: 'service-state', service: name, name, state: 'checking', detail: `${st.State}${st.Message ? `: ${st.Message}` : ''}` }),
         });
         outcomes[name] = outcome;
-        if (outcome.state === 'completed' || outcome.state === 'unchanged') emit({ kind: 'service-state', service: name, name, state: 'ready' });
+        if (outcome.state === 'completed' || outcome.state === 'unchanged') emit({ kind: 'service-state', service: name, name, state: stopping ? 'stopped' : 'ready' });
         else {
           failures.push(`${name}: ${outcome.state}: ${outcome.message}`);
           emit({ kind: 'service-state', service: name, name, state: 'failed', detail: `${outcome.state}: ${outcome.message}` });
