@@ -3,7 +3,7 @@
  * 10.242.0.0/16): `up --scale`, `scale`, a rolling `restart`, `exec` on both nodes (the worker's
  * through a `ships:` entry; a clear line without one), `logs`/`ps`/`down` without `--runtime` (the
  * marker `up` leaves, and by the manager's services for `-p NAME` alone), `down -v` removing the
- * volumes on both nodes, an attached `up` that Ctrl-C stops; and a lab whose owner dies leaves no
+ * volumes on both nodes, an attached `up` that Ctrl-C stops, `dash` over the tasks; and a lab whose owner dies leaves no
  * daemon, and its leftovers are reaped by the next lab. Without a lab: a fixed host port with
  * replicas is refused by `up` on the container runtimes only.
  */
@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reapOrphanedSwarmLabs, requireSwarmLab, startSwarmLab, swarmLabLeftovers, type SwarmLab } from '../src/testing/swarm-lab.js';
-import { unmet } from '../src/testing/requirements.js';
+import { requireCommand, unmet } from '../src/testing/requirements.js';
 import { cliPath, repoRoot, stack as cli, type CliResult } from './cli.js';
 
 const POOL = 242;
@@ -72,7 +72,7 @@ describe.skipIf(unmet(...requireSwarmLab()))('the swarm lab when its owner dies'
   }, 240_000);
 });
 
-describe.skipIf(unmet(...requireSwarmLab()))('the CLI on a two-node swarm', () => {
+describe.skipIf(unmet(...requireSwarmLab(), requireCommand('tmux')))('the CLI on a two-node swarm', () => {
   let lab: SwarmLab | undefined;
   const dirs: string[] = [];
   const projects: string[] = [];
@@ -265,7 +265,40 @@ describe.skipIf(unmet(...requireSwarmLab()))('the CLI on a two-node swarm', () =
       // Repeated "starting" lines are gone from the plain renderer.
       expect(stderr.split('\n').filter((l) => /^talk\s+starting$/.test(l))).toHaveLength(1);
       ok(run(dir, ['up', '-d']));
-      expect(await running(svc)).toHaveLength(1);
+      const [task] = await running(svc);
+      expect(task).toBeDefined();
+
+      // dash (no --runtime) in a real terminal: the task's row with its node, its log; r rolls it; q quits.
+      const session = `swdash${randomBytes(3).toString('hex')}`;
+      const tmux = (...a: string[]) => spawnSync('tmux', a, { encoding: 'utf8' });
+      const screen = () => tmux('capture-pane', '-p', '-t', session).stdout;
+      const until = async (check: (x: string) => boolean, what: string) => {
+        const end = Date.now() + 60_000;
+        let last = '';
+        while (Date.now() < end) if (check((last = screen()))) return last;
+        else await new Promise((r) => setTimeout(r, 200));
+        throw new Error(`timed out waiting for ${what}; the screen:\n${last}`);
+      };
+      tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '40', 'env', '-u', 'CI', `DOCKER_HOST=${lab!.manager.host}`, `HAFEN_ROOT=${root}`, 'PS1=swdash$ ', 'TERM=xterm-256color', 'bash', '--norc', '--noprofile');
+      try {
+        await until((x) => x.includes('swdash$'), 'the prompt');
+        tmux('send-keys', '-t', session, `cd ${dir} && clear && node ${cliPath} dash`, 'Enter');
+        const node = await nodeOf(task!);
+        const seen = await until((x) => /talk\s.*running/.test(x) && /talk\s*\| talking/.test(x), 'the task row and its log');
+        expect(seen.split('\n')[0]).toContain(p);
+        // enter: the details name the task's container and its node (the table's RUNTIME column is narrow).
+        tmux('send-keys', '-t', session, 'Enter');
+        await until((x) => new RegExp(`runtime\\s+${node}`).test(x) && new RegExp(`container\\s+talk\\.${task!.Slot}`).test(x), 'the details with the node');
+        tmux('send-keys', '-t', session, 'Enter');
+        const before = task!.ID;
+        tmux('send-keys', '-t', session, 'r');
+        await until((x) => x.includes('restarted talk'), 'the rolling restart');
+        expect((await running(svc)).map((t) => t.ID)).not.toContain(before);
+        tmux('send-keys', '-t', session, 'q');
+        expect(await until((x) => x.trimEnd().endsWith('swdash$'), 'the prompt after quitting')).toContain(`${p} keeps running`);
+      } finally {
+        tmux('kill-session', '-t', session);
+      }
       ok(run(dir, ['down']));
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import type { Stack } from '../../config/model.js';
-import { connectEngine, engineAddress } from '../../runtime/docker/engine.js';
+import { connectEngine, engineAddress, type EngineAddress } from '../../runtime/docker/engine.js';
 import type { SwarmTarget } from '../../runtime/swarm/swarm-target.js';
 import { nodeNames } from '../../runtime/swarm/swarm-tasks.js';
 
@@ -15,8 +15,10 @@ export interface NodeEngine {
   nodeId: string;
   hostname: string;
   docker: Docker;
-  /** The engine's address (for DockerRuntime and messages). */
+  /** The engine's address (for messages). */
   address: string;
+  /** How to connect to it again (a DockerRuntime of the node: stats). */
+  where: EngineAddress;
   /** The `ships:` entry that named it; undefined for the manager's own engine. */
   ship?: string;
 }
@@ -38,17 +40,17 @@ interface EngineInfo {
 export async function nodeEngines(target: SwarmTarget, stack: Pick<Stack, 'ships' | 'dir'>): Promise<NodeEngines> {
   const hostnames = await nodeNames(target.docker);
   const reachable = new Map<string, NodeEngine>();
-  reachable.set(target.nodeId, { nodeId: target.nodeId, hostname: hostnames.get(target.nodeId) ?? target.nodeId, docker: target.docker, address: target.address });
+  reachable.set(target.nodeId, { nodeId: target.nodeId, hostname: hostnames.get(target.nodeId) ?? target.nodeId, docker: target.docker, address: target.address, where: { docker: target.address } });
   const notes: string[] = [];
   await Promise.all(
     Object.values(stack.ships).map(async (ship) => {
-      const where = { docker: ship.docker, baseDir: stack.dir, ...(ship.tls ? { tls: ship.tls } : {}) };
+      const where: EngineAddress = { docker: ship.docker, baseDir: stack.dir, ...(ship.tls ? { tls: ship.tls } : {}) };
       try {
         const docker = connectEngine(where);
         const info = (await withTimeout(docker.info() as Promise<EngineInfo>, 5_000)) as EngineInfo;
         const nodeId = info.Swarm?.NodeID ?? '';
         if (!hostnames.has(nodeId)) return void notes.push(`ship ${ship.name} (${ship.docker}) is not a node of this swarm`);
-        if (!reachable.has(nodeId)) reachable.set(nodeId, { nodeId, hostname: hostnames.get(nodeId)!, docker, address: engineAddress(where), ship: ship.name });
+        if (!reachable.has(nodeId)) reachable.set(nodeId, { nodeId, hostname: hostnames.get(nodeId)!, docker, address: engineAddress(where), where, ship: ship.name });
       } catch (err) {
         notes.push(`ship ${ship.name} (${ship.docker}) does not answer: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -181,7 +181,7 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
 /**
  * From when a service's tasks are this deploy's: a new service's all (its tasks are made before the
  * allocator's own update of it); an updated one's from about its update (engine time); an unchanged
- * one's are judged by what it keeps running (empty: no time).
+ * or only re-scaled one's are judged by each slot's newest task (empty: no time).
  */
 function sinceOf(change: ServiceChange, s: ListedService): string {
   if (change === 'created') return s.CreatedAt ?? '';
