@@ -13,21 +13,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reapOrphanedSwarmLabs, requireSwarmLab, startSwarmLab, swarmLabLeftovers, type SwarmLab } from '../src/testing/swarm-lab.js';
+import { alive, reapOrphanedSwarmLabs, requireSwarmLab, startSwarmLab, swarmLabLeftovers, type SwarmLab } from '../src/testing/swarm-lab.js';
 import { requireCommand, unmet } from '../src/testing/requirements.js';
 import { cliPath, repoRoot, stack as cli, type CliResult } from './cli.js';
 
 const POOL = 242;
 const IMAGE = 'hafen-swarm-cli/busybox:1';
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a fixed host port shared by replicas', () => {
   it('is refused by up on the embedded and docker runtimes (exit 2, one line at the key), and loads for config', () => {

@@ -115,7 +115,8 @@ function processesUnder(dir: string): number[] {
   return out.filter((p) => p !== process.pid);
 }
 
-const alive = (pid: number) => {
+/** Whether process `pid` exists (a lab's daemon, its owner). */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
