@@ -2,7 +2,8 @@
  * The rest of the CLI on a real two-node swarm (issue 18; src/testing/swarm-lab.ts, addresses from
  * 10.242.0.0/16): `up --scale`, `scale`, a rolling `restart`, `exec` on both nodes (the worker's
  * through a `ships:` entry; a clear line without one), `logs`/`ps`/`down` without `--runtime` (the
- * marker `up` leaves, and by the manager's services for `-p NAME` alone), `down -v` removing the
+ * marker `up` leaves, naming the manager when DOCKER_HOST is unset; by the manager's services for
+ * `-p NAME` alone), `down -v` removing the
  * volumes on both nodes, an attached `up` that Ctrl-C stops, `dash` over the tasks; and a lab whose owner dies leaves no
  * daemon, and its leftovers are reaped by the next lab. Without a lab: a fixed host port with
  * replicas is refused by `up` on the container runtimes only.
@@ -198,8 +199,9 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('tmux')))('the CLI on
       }
     }
 
-    // logs without --runtime.
-    const logs = run(dir, ['logs', 'api']);
+    // logs without --runtime, and without DOCKER_HOST: the manager up used (the marker names it).
+    expect(process.env.DOCKER_HOST ?? '').toBe('');
+    const logs = cli(['logs', 'api'], { cwd: dir, env: { HAFEN_ROOT: root }, timeout: 120_000 });
     ok(logs);
     expect(logs.stdout).toContain('api-log-line');
 

@@ -13,7 +13,7 @@ import type { Output } from './output.js';
 import { traceMark, traced } from '../trace.js';
 import { takeStandby } from './early-standby.js';
 import type { SwarmTarget } from '../runtime/swarm/swarm-target.js';
-import { isSwarmProject } from '../orchestrator/swarm/swarm-projects.js';
+import { isSwarmProject, swarmManagerOf } from '../orchestrator/swarm/swarm-projects.js';
 
 export interface ProjectContext {
   stack: Stack;
@@ -95,7 +95,7 @@ export async function openProject(
     // The swarm runtime (issue 18): the manager is checked before anything is made (not one: exit 2).
     if (runtime === 'swarm') {
       if (!options.swarm) throw new (await import('../errors.js')).UsageError('this command is not available on the swarm runtime yet (up, down, ps, logs, exec, scale, restart and dash are)');
-      swarm = await (await import('../runtime/swarm/swarm-target.js')).openSwarmTarget();
+      swarm = await (await import('../runtime/swarm/swarm-target.js')).openSwarmTarget(swarmManagerOf(stack.name));
     }
   } catch (err) {
     dropEarlySupervisor(early);

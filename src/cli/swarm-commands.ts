@@ -79,13 +79,13 @@ async function followThenStop(o: SwarmUpCommand, deployed: readonly string[], be
 
 /** `down`: everything of the project off the swarm; with `volumes`, its named volumes on every node whose engine is reachable. */
 export async function swarmDownCommand(stack: Stack, sink: EventSink, output: Output, opts: { volumes?: boolean } = {}): Promise<void> {
-  const [{ openSwarmTarget }, { swarmDown }, { dockerStateRoot }, { forgetSwarmProject }] = await Promise.all([
+  const [{ openSwarmTarget }, { swarmDown }, { dockerStateRoot }, { forgetSwarmProject, swarmManagerOf }] = await Promise.all([
     import('../runtime/swarm/swarm-target.js'),
     import('../orchestrator/swarm/swarm-down.js'),
     import('../runtime/docker/state-root.js'),
     import('../orchestrator/swarm/swarm-projects.js'),
   ]);
-  const target = await openSwarmTarget();
+  const target = await openSwarmTarget(swarmManagerOf(stack.name));
   const started = performance.now();
   const removed = await withProjectLock(dockerStateRoot(), stack.name, () => swarmDown(stack.name, { target, sink }));
   let volumes = '';

@@ -1,7 +1,7 @@
 /**
  * Which projects this machine deployed to a swarm, so `ps`, `logs`, `down`, `exec`, … find one
  * without `--runtime swarm`: `up` on swarm writes `<state root>/swarm-projects/<name>` (the manager's
- * address, for messages), `down` removes it. One file test, no engine asked: a command on an
+ * address: the manager a later command goes to when DOCKER_HOST is unset), `down` removes it. One file test, no engine asked: a command on an
  * embedded or Docker project pays nothing for it. A project deployed from elsewhere is found by
  * name alone through the engine instead (project-only-runtime.ts).
  */
@@ -22,6 +22,20 @@ export function rememberSwarmProject(project: string, address: string, root = do
 /** Forgets it (after `down`). */
 export function forgetSwarmProject(project: string, root = dockerStateRoot()): void {
   fs.rmSync(markerOf(project, root), { force: true });
+}
+
+/**
+ * Where the project's manager is, for a command run without DOCKER_HOST: the address `up` used.
+ * DOCKER_HOST, when set, wins (engine.ts); undefined when nothing is remembered.
+ */
+export function swarmManagerOf(project: string, env: NodeJS.ProcessEnv = process.env, root = dockerStateRoot()): { docker?: string } {
+  if (env.DOCKER_HOST) return {};
+  try {
+    const address = fs.readFileSync(markerOf(project, root), 'utf8').trim();
+    return address ? { docker: address } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Whether this machine deployed `project` to a swarm (and has not taken it down). */
