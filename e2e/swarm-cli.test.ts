@@ -4,7 +4,7 @@
  * through a `ships:` entry; a clear line without one), `logs`/`ps`/`down` without `--runtime` (the
  * marker `up` leaves, naming the manager when DOCKER_HOST is unset; by the manager's services for
  * `-p NAME` alone), `down -v` removing the
- * volumes on both nodes, an attached `up` that Ctrl-C stops, `dash` over the tasks; and a lab whose owner dies leaves no
+ * volumes on both nodes, an attached `up` that Ctrl-C stops, `dash` and `up --dash` over the tasks; and a lab whose owner dies leaves no
  * daemon, and its leftovers are reaped by the next lab. Without a lab: a fixed host port with
  * replicas is refused by `up` on the container runtimes only.
  */
@@ -101,6 +101,22 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('tmux')))('the CLI on
     return cli(args, { cwd, env: { DOCKER_HOST: lab!.manager.host, HAFEN_ROOT: root, ...env }, timeout: 240_000 });
   }
   const ok = (r: CliResult) => expect(`exit ${r.code}: ${r.stderr}`).toMatch(/^exit 0: /);
+
+  /** A shell in a tmux session (140x40) with the lab's manager and the test's state root; `until` waits for the screen. */
+  function terminal() {
+    const session = `swdash${randomBytes(3).toString('hex')}`;
+    const tmux = (...a: string[]) => spawnSync('tmux', a, { encoding: 'utf8' });
+    const screen = () => tmux('capture-pane', '-p', '-t', session).stdout;
+    const until = async (check: (x: string) => boolean, what: string) => {
+      const end = Date.now() + 90_000;
+      let last = '';
+      while (Date.now() < end) if (check((last = screen()))) return last;
+      else await new Promise((r) => setTimeout(r, 200));
+      throw new Error(`timed out waiting for ${what}; the screen:\n${last}`);
+    };
+    tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '40', 'env', '-u', 'CI', `DOCKER_HOST=${lab!.manager.host}`, `HAFEN_ROOT=${root}`, 'PS1=swdash$ ', 'TERM=xterm-256color', 'bash', '--norc', '--noprofile');
+    return { session, tmux, until };
+  }
 
   interface Task {
     ID: string;
@@ -263,17 +279,7 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('tmux')))('the CLI on
       expect(task).toBeDefined();
 
       // dash (no --runtime) in a real terminal: the task's row with its node, its log; r rolls it; q quits.
-      const session = `swdash${randomBytes(3).toString('hex')}`;
-      const tmux = (...a: string[]) => spawnSync('tmux', a, { encoding: 'utf8' });
-      const screen = () => tmux('capture-pane', '-p', '-t', session).stdout;
-      const until = async (check: (x: string) => boolean, what: string) => {
-        const end = Date.now() + 60_000;
-        let last = '';
-        while (Date.now() < end) if (check((last = screen()))) return last;
-        else await new Promise((r) => setTimeout(r, 200));
-        throw new Error(`timed out waiting for ${what}; the screen:\n${last}`);
-      };
-      tmux('new-session', '-d', '-s', session, '-x', '140', '-y', '40', 'env', '-u', 'CI', `DOCKER_HOST=${lab!.manager.host}`, `HAFEN_ROOT=${root}`, 'PS1=swdash$ ', 'TERM=xterm-256color', 'bash', '--norc', '--noprofile');
+      const { session, tmux, until } = terminal();
       try {
         await until((x) => x.includes('swdash$'), 'the prompt');
         tmux('send-keys', '-t', session, `cd ${dir} && clear && node ${cliPath} dash`, 'Enter');
@@ -298,4 +304,21 @@ describe.skipIf(unmet(...requireSwarmLab(), requireCommand('tmux')))('the CLI on
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 400_000);
+
+  it('up --dash draws the deploy, then the dashboard over the tasks; q leaves them running', async () => {
+    const { dir, name: p } = project('swd', () => `services:\n  tick:\n    image: ${IMAGE}\n    command: ["sh", "-c", "while true; do echo ticking; sleep 1; done"]\n    init: true\n    deploy: {endpoint_mode: dnsrr}\n`);
+    const { session, tmux, until } = terminal();
+    try {
+      await until((x) => x.includes('swdash$'), 'the prompt');
+      tmux('send-keys', '-t', session, `cd ${dir} && clear && node ${cliPath} --runtime swarm up --dash`, 'Enter');
+      const seen = await until((x) => /tick\s.*running/.test(x) && /tick\s*\| ticking/.test(x), 'the running view with the task and its log');
+      expect(seen.split('\n')[0]).toContain(p);
+      tmux('send-keys', '-t', session, 'q');
+      expect(await until((x) => x.trimEnd().endsWith('swdash$'), 'the prompt after quitting')).toContain(`${p} keeps running`);
+      expect(await running(`${p}_tick`)).toHaveLength(1);
+    } finally {
+      tmux('kill-session', '-t', session);
+    }
+    ok(run(dir, ['down']));
+  }, 300_000);
 });

@@ -24,6 +24,8 @@ export interface SwarmUpCommand {
   /** Attached: only these services' logs (`--attach`), or not these (`--no-attach`). */
   attach?: readonly string[];
   noAttach?: readonly string[];
+  /** `--dash`: the progress in the dashboard, then the dashboard over the tasks; `globals` for its suggested commands. */
+  dash?: { globals: { file: readonly string[]; profile: readonly string[] } };
 }
 
 /**
@@ -38,10 +40,10 @@ export async function swarmUpCommand(o: SwarmUpCommand): Promise<void> {
   const began = Date.now();
   try {
     rememberSwarmProject(name, o.swarm.address); // from the first thing made: ps, logs and down find it without --runtime
-    const result = await withProjectLock(o.opened.root, name, () =>
+    const deploy = (sink: EventSink) => withProjectLock(o.opened.root, name, () =>
       swarmUp(o.stack, {
         target: o.swarm,
-        sink: o.sink,
+        sink,
         services: o.services,
         noDeps: !o.deps,
         profiles: o.profiles,
@@ -49,6 +51,8 @@ export async function swarmUpCommand(o: SwarmUpCommand): Promise<void> {
         ...(o.waitTimeout !== undefined ? { waitTimeout: o.waitTimeout } : {}),
       }),
     );
+    if (o.dash && (await upInDashboard(o, deploy))) return;
+    const result = await deploy(o.sink);
     if (Object.values(result.changes).every((x) => x === 'unchanged') && result.networks.length === 0) o.output.err(`${name}: everything is up to date; nothing changed`);
     if (o.detach) return void o.output.err(`${c.green(name)} is up on the swarm of ${o.swarm.address}. \`stack -p ${name} ps\` shows its tasks, \`stack -p ${name} down\` removes it.`);
     await followThenStop(o, Object.keys(result.changes), began);
@@ -58,6 +62,18 @@ export async function swarmUpCommand(o: SwarmUpCommand): Promise<void> {
   } finally {
     await o.opened.close();
   }
+}
+
+/** `up --dash`: the deploy drawn in the dashboard, then its running view over the tasks (dashboard/swarm-source.ts); false without a terminal. */
+async function upInDashboard(o: SwarmUpCommand, deploy: (sink: EventSink) => Promise<unknown>): Promise<boolean> {
+  const { isInteractive, upWithDashboard } = await (await import('../dashboard/load.js')).loadDashboard();
+  if (!isInteractive()) {
+    o.output.err(o.output.color.yellow('--dash needs a terminal; showing the progress as usual'));
+    return false;
+  }
+  const { SwarmSource } = await import('../dashboard/swarm-source.js');
+  await upWithDashboard({ stack: o.stack, opened: o.opened, globals: o.dash!.globals, signal: o.signal, say: (l) => o.output.err(l), source: (store) => new SwarmSource({ stack: o.stack, target: o.swarm, store }) }, deploy);
+  return true;
 }
 
 /** Attached: the deployed services' logs (since `up` began) until Ctrl-C, then the stop; exit code 130 as on the other runtimes. */
