@@ -3,10 +3,10 @@
  * 10.242.0.0/16): `up --scale`, `scale`, a rolling `restart`, `exec` on both nodes (the worker's
  * through a `ships:` entry; a clear line without one), `logs`/`ps`/`down` without `--runtime` (the
  * marker `up` leaves, naming the manager when DOCKER_HOST is unset; by the manager's services for
- * `-p NAME` alone), `down -v` removing the
- * volumes on both nodes, an attached `up` that Ctrl-C stops, `dash` and `up --dash` over the tasks; and a lab whose owner dies leaves no
- * daemon, and its leftovers are reaped by the next lab. Without a lab: a fixed host port with
- * replicas is refused by `up` on the container runtimes only.
+ * `-p NAME` alone), `down -v` removing the volumes on both nodes, an attached `up` that Ctrl-C
+ * stops, `dash` and `up --dash` over the tasks; and a lab whose owner dies leaves no daemon, its
+ * leftovers reaped by the next lab. Without a lab: a fixed host port with replicas is refused by
+ * `up` on the container runtimes only.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
