@@ -19,31 +19,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { startSwarmLab, type SwarmLab } from '../src/testing/swarm-lab.js';
-import { SERVICES } from './health-chain.js';
+import { SERVICES, healthChainFile } from './health-chain.js';
 import { median, spread } from './spread.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.cjs');
 const IMAGE = 'hafen-bench/busybox:1';
 
-/** The chain, as hafen reads it (`depends_on` with conditions) or as docker stack deploy's schema (3.8) takes it. */
+/**
+ * The chain of bench/health-chain.ts on a swarm (dnsrr: no IPVS here), as hafen reads it, or as
+ * docker stack deploy's schema (3.8) takes it: a version, and depends_on as a list (no conditions).
+ */
 function chainFile(peer: boolean): string {
-  const lines = peer ? ['version: "3.8"', 'services:'] : ['services:'];
-  for (let i = 1; i <= SERVICES; i++) {
-    lines.push(
-      `  s${i}:`,
-      `    image: ${IMAGE}`,
-      `    command: ["sh", "-c", "mkdir -p /www; echo s${i} > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]`,
-      '    healthcheck:',
-      '      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/"]',
-      '      interval: 500ms',
-      '      timeout: 2s',
-      '      retries: 60',
-      '    deploy: {endpoint_mode: dnsrr}',
-    );
-    if (i > 1) lines.push(peer ? `    depends_on: [s${i - 1}]` : `    depends_on: {s${i - 1}: {condition: service_healthy}}`);
-  }
-  return `${lines.join('\n')}\n`;
+  const hafen = healthChainFile(IMAGE, false).replace(/^( {2}s\d+:\n)/gm, '$1    deploy: {endpoint_mode: dnsrr}\n');
+  return peer ? `version: "3.8"\n${hafen.replace(/ {4}depends_on:\n {6}(s\d+): \{condition: service_healthy\}/g, '    depends_on: [$1]')}` : hafen;
 }
 
 function run(cmd: string[], env: Record<string, string>): void {
