@@ -252,10 +252,9 @@ describe.skipIf(unmet(...requireSwarmLab()))('swarm service updates on a two-nod
     const states: string[] = [];
     const outcome = await updateService(api(), serviceId, () => spec, { timeoutMs: 180_000, onStatus: (s) => states.push(s.State!) });
     expect(outcome.state).toBe('rolled-back');
-    // Swarm's reason lives only in the short rollback_started state; a loaded machine's poll can miss it
-    // and see rollback_completed at once (then only "rollback completed" is left to report: a known gap).
-    if (states.includes('rollback_started')) expect(outcome).toMatchObject({ message: expect.stringMatching(/^update rolled back due to failure or early termination of task \S+$/) });
-    else expect(outcome).toMatchObject({ message: 'rollback completed' });
+    // Swarm's reason lives only in the short rollback_started state; when a loaded machine's poll misses
+    // it, the failed task is found among the service's tasks: the reason is there either way, with its error.
+    expect(outcome).toMatchObject({ message: expect.stringMatching(/^update rolled back due to failure or early termination of task \S+: (failed|rejected|shutdown|complete)\b/) });
     const service = (await api().inspect(serviceId)).Spec!;
     expect((service.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec!.Env).toContain('VERSION=1');
     await waitRunning(1);

@@ -14,6 +14,7 @@ import { traceMark, traced } from '../trace.js';
 import { takeStandby } from './early-standby.js';
 import { renderTarget } from './std-write.js';
 import type { SwarmTarget } from '../runtime/swarm/swarm-target.js';
+import { isSwarmProject, managerFor } from '../orchestrator/swarm/swarm-projects.js';
 
 export interface ProjectContext {
   stack: Stack;
@@ -38,7 +39,7 @@ export interface OpenProjectOptions {
   standby?: boolean;
   /** A user without root: the command needs the rootless network (pull) though it starts no container (issue 17). */
   network?: boolean;
-  /** The command works on the swarm runtime (issue 18: up, down, ps, logs); the others refuse it, exit 2. */
+  /** The command works on the swarm runtime (issue 18: up, down, ps, logs, exec, scale, restart, dash); the others refuse it, exit 2. */
   swarm?: boolean;
 }
 
@@ -81,7 +82,8 @@ export async function openProject(
       return stackForProject(err, globals, process.cwd());
     });
     if (!projectOnly) check?.(stack);
-    runtime = globals.runtime ?? stack.runtime;
+    // A project this machine deployed to a swarm is found there without --runtime (swarm-projects.ts: one file test).
+    runtime = globals.runtime ?? stack.runtime ?? (isSwarmProject(stack.name) ? 'swarm' : undefined);
     if (supervise) {
       const [{ chooseRuntime }, { assertRuntimeSupports }, { selectServices }] = await Promise.all([
         import('../orchestrator/project-runtime.js'),
@@ -93,9 +95,8 @@ export async function openProject(
     }
     // The swarm runtime (issue 18): the manager is checked before anything is made (not one: exit 2).
     if (runtime === 'swarm') {
-      if (!options.swarm) throw new (await import('../errors.js')).UsageError('this command is not available on the swarm runtime yet (up, down, ps and logs are)');
-      const { openSwarmTarget, swarmManagerAddress } = await import('../runtime/swarm/swarm-target.js');
-      swarm = await openSwarmTarget(swarmManagerAddress(stack)); // a ship marked manager: true, else DOCKER_HOST
+      if (!options.swarm) throw new (await import('../errors.js')).UsageError('this command is not available on the swarm runtime yet (up, down, ps, logs, exec, scale, restart and dash are)');
+      swarm = await (await import('../runtime/swarm/swarm-target.js')).openSwarmTarget(managerFor(stack)); // a ship marked manager: true, else DOCKER_HOST, else the manager `up` used
     }
   } catch (err) {
     dropEarlySupervisor(early);

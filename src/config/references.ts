@@ -93,7 +93,7 @@ interface Published {
   at: string;
 }
 
-/** Fixed host ports: none shared by replicas, and no two on the same address, port and protocol. */
+/** Fixed host ports: no two on the same address, port and protocol. */
 function checkPorts(stack: Stack, issues: Issues, opts: ReferenceOptions): void {
   const taken = new Map<string, Published[]>();
   for (const [name, s] of Object.entries(stack.services)) {
@@ -101,10 +101,8 @@ function checkPorts(stack: Stack, issues: Issues, opts: ReferenceOptions): void 
     for (const port of s.ports) {
       if (port.published === undefined) continue;
       const at = opts.portOrigins.get(port) ?? `services.${name}.ports`;
-      if (s.replicas > 1) {
-        issues.value(at, `host port ${port.published} cannot be shared by ${s.replicas} replicas; publish only the container port ("${port.target}") and each replica gets a free host port`);
-        continue;
-      }
+      // A fixed port shared by replicas is a runtime's matter (Swarm publishes it on every node): planner/networking-support.ts.
+      if (s.replicas > 1) continue;
       const key = `${port.protocol}/${port.published}`;
       const earlier = taken.get(key) ?? [];
       const clash = earlier.find((e) => overlaps(e.port.host_ip, port.host_ip));

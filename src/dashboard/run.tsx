@@ -12,6 +12,7 @@ import { PlanView } from './components/PlanView.js';
 import { createController } from './controller.js';
 import { initialState, serviceEntries } from './model.js';
 import { StackSource } from './source.js';
+import type { DashboardSource } from './swarm-source.js';
 import { createStore, type Store } from './store.js';
 import { makeTheme, ThemeContext } from './theme.js';
 
@@ -24,6 +25,8 @@ export interface DashboardOptions {
   say(line: string): void;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** Where the rows and logs come from, when not the project's containers (the swarm runtime's tasks: swarm-source.ts). */
+  source?: (store: Store) => DashboardSource;
 }
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[2J\x1b[H';
@@ -79,7 +82,7 @@ export async function upWithDashboard<T>(options: DashboardOptions & { signal?: 
 /** The running view on the alternate screen, polling the stack, until `q` (or a signal); the screen is restored after. */
 async function runningView(store: Store, options: DashboardOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
-  const source = new StackSource({ stack: options.stack, opened: options.opened, store, profiles: options.globals.profile });
+  const source: DashboardSource = options.source?.(store) ?? new StackSource({ stack: options.stack, opened: options.opened, store, profiles: options.globals.profile });
   let quit!: () => void;
   const quitting = new Promise<void>((resolve) => (quit = resolve));
   const controller = createController(store, source.actions, quit);

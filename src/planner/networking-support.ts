@@ -86,6 +86,16 @@ export const NETWORKING_RULES: readonly SupportRule[] = [
       todo: key === 'ports' ? 'publish the ports on the service that owns the network namespace' : `set it on the service that owns the network namespace, or remove it`,
     })),
   ),
+  // One host port, one container: Swarm's `mode: ingress`/`host` publishing spreads it (swarm may), a container engine cannot.
+  ...BOTH.map((runtime): SupportRule => ({
+    runtime,
+    key: 'ports',
+    refuse: (s) => {
+      const port = s.replicas > 1 ? s.ports.find((p) => p.published !== undefined) : undefined;
+      return port ? `host port ${port.published} cannot be shared by ${s.replicas} replicas` : undefined;
+    },
+    todo: 'publish only the container port (each replica then gets a free host port), or use --runtime swarm',
+  })),
   // A container with loopback only has nothing to publish to.
   ...BOTH.map((runtime): SupportRule => ({
     runtime,

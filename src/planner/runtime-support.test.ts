@@ -18,4 +18,16 @@ describe('runtimeRefusals', () => {
     expect(rest).toEqual([]);
     expect(issue).toEqual({ location: { file: 'stack.yaml', line: 5, col: 5, path: 'services.api.privileged' }, message: '"privileged: true" is refused here; remove it' });
   });
+
+  it('refuses a fixed host port shared by replicas on the container runtimes, not on swarm (its ingress and host modes publish on every node)', async () => {
+    const dir = await tempDir('hafen-support-');
+    await writeFile(path.join(dir, 'stack.yaml'), 'name: t\nservices:\n  web:\n    image: busybox\n    replicas: 2\n    ports: ["8080:80"]\n    deploy: {endpoint_mode: dnsrr}\n');
+    const stack = await loadStack({ cwd: dir, env: {} });
+    for (const runtime of ['embedded', 'docker'] as const) {
+      expect(runtimeRefusals(stack, runtime).map((i) => `${i.location.line}:${i.location.col} ${i.message}`)).toContain(
+        '6:5 host port 8080 cannot be shared by 2 replicas; publish only the container port (each replica then gets a free host port), or use --runtime swarm',
+      );
+    }
+    expect(runtimeRefusals(stack, 'swarm').filter((i) => i.message.includes('8080'))).toEqual([]);
+  });
 });

@@ -44,7 +44,7 @@ export interface SwarmLab {
   readonly id: string;
   /** The temp folder holding both nodes' roots. */
   readonly dir: string;
-  /** The /24 of 10.POOL.0.0/16 this lab's link and overlay networks use. */
+  /** The /24 of 10.<pool>.0.0/16 (default 10.230) this lab's link and overlay networks use. */
   readonly subnet: string;
   /**
    * With `hostLinks`: this machine's address both nodes reach (a registry listening there serves
@@ -75,7 +75,7 @@ export interface SwarmLabOptions {
 
 /** What the lab needs: root, dockerd, util-linux's nsenter/unshare, iproute2, busybox-static for test images. */
 export function requireSwarmLab(): Requirement[] {
-  return [requireRoot(), requireCommand('dockerd'), requireCommand('nsenter'), requireCommand('unshare'), requireCommand('ip'), requireFile('/bin/busybox', 'busybox-static')];
+  return [requireRoot(), requireCommand('dockerd'), requireCommand('nsenter'), requireCommand('unshare'), requireCommand('setpriv'), requireCommand('ip'), requireFile('/bin/busybox', 'busybox-static')];
 }
 
 const LAB_PREFIX = 'hfsw';
@@ -131,7 +131,8 @@ function processesUnder(dir: string): number[] {
   return out.filter((p) => p !== process.pid);
 }
 
-const alive = (pid: number) => {
+/** Whether process `pid` exists (a lab's daemon, its owner). */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -140,8 +141,68 @@ const alive = (pid: number) => {
   }
 };
 
+/** The lab's two nodes: `a` the manager, `b` the worker, at .253 and .254 of `net` (`10.P.O`). */
+function labNodes(tag: string, dir: string, net: string): [SwarmLabNode, SwarmLabNode] {
+  const node = (letter: 'a' | 'b', role: SwarmLabNode['role']): SwarmLabNode => {
+    const socket = path.join(dir, letter, 'sock');
+    return { role, hostname: `${tag}${letter}`, netns: `${tag}${letter}`, address: `${net}.${letter === 'a' ? 253 : 254}`, socket, host: `unix://${socket}`, docker: new Docker({ socketPath: socket }) };
+  };
+  return [node('a', 'manager'), node('b', 'worker')];
+}
+
+/** A process's start time (field 22 of /proc/PID/stat), so a reused pid is not taken for the lab's owner. */
+function startTime(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function readOr(file: string, otherwise: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return otherwise;
+  }
+}
+
+/** Records which process owns the lab in its folder (`owner`: pid and start time), for the reaper. */
+function writeOwner(dir: string): void {
+  fs.writeFileSync(path.join(dir, 'owner'), `${process.pid} ${startTime(process.pid) ?? ''}\n`);
+}
+
+/**
+ * Tears down the labs whose owner died without stop() (a test worker killed mid-file): their daemons
+ * died with it (pdeathsig, startDaemon), but their namespaces, mounts, cgroups and folder stay. A
+ * folder with no `owner` file, or whose owner lives, is left alone. Resolves to the labs reaped.
+ */
+export async function reapOrphanedSwarmLabs(tmp = os.tmpdir()): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const entry of fs.readdirSync(tmp)) {
+    const m = new RegExp(`^(${LAB_PREFIX}[0-9a-f]{6})-`).exec(entry);
+    if (!m) continue;
+    const dir = path.join(tmp, entry);
+    let owner: string[];
+    try {
+      owner = fs.readFileSync(path.join(dir, 'owner'), 'utf8').trim().split(' ');
+    } catch {
+      continue;
+    }
+    const pid = Number(owner[0]);
+    if (alive(pid) && startTime(pid) === owner[1]) continue;
+    const tag = m[1]!;
+    const pids = ['a', 'b'].map((l) => Number(readOr(path.join(dir, l, 'pid'), '0').trim())).filter((p) => p > 0);
+    // The addresses do not matter to a teardown: only the sockets, namespaces and folder do.
+    await teardown(tag, dir, labNodes(tag, dir, '0.0.0'), pids.filter(alive));
+    reaped.push(tag);
+  }
+  return reaped;
+}
+
 /** Builds and joins the two-node swarm; on any failure tears down what it made and rethrows. */
 export async function startSwarmLab(options: SwarmLabOptions = {}): Promise<SwarmLab> {
+  await reapOrphanedSwarmLabs();
   const id = randomBytes(3).toString('hex');
   const tag = `${LAB_PREFIX}${id}`;
   const octet = randomBytes(1)[0]!;
@@ -151,14 +212,10 @@ export async function startSwarmLab(options: SwarmLabOptions = {}): Promise<Swar
   const hostAddress = options.hostLinks ? `${net}.245` : undefined;
   const routeToHost = options.hostLinks ? { netns: `${tag}b`, route: [`${net}.245/32`, 'via', `${net}.249`] } : undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${tag}-`));
+  writeOwner(dir);
   const pids: number[] = [];
   const made = { netns: [] as string[] };
-  const node = (letter: 'a' | 'b', role: SwarmLabNode['role']): SwarmLabNode => {
-    const socket = path.join(dir, letter, 'sock');
-    return { role, hostname: `${tag}${letter}`, netns: `${tag}${letter}`, address: `${net}.${letter === 'a' ? 253 : 254}`, socket, host: `unix://${socket}`, docker: new Docker({ socketPath: socket }) };
-  };
-  const manager = node('a', 'manager');
-  const worker = node('b', 'worker');
+  const [manager, worker] = labNodes(tag, dir, net);
   const nodes = [manager, worker];
   let stopped = false;
   const stop = async () => {
@@ -270,28 +327,18 @@ function startDaemon(dir: string, letter: 'a' | 'b', n: SwarmLabNode, hostAddres
     '--cgroup-parent', `/${n.netns}`,
     '--bridge=none',
   ];
-  const child = spawn('unshare', args, { detached: true, stdio: ['ignore', log, log] });
+  // setpriv --pdeathsig: the daemon (exec'd through unshare, sh and nsenter, which keep the setting) gets
+  // SIGTERM when the process that started the lab dies without stop(); it then stops its task containers
+  // and its containerd. What it leaves (namespaces, mounts, cgroups, folder) the next lab's reaper removes.
+  const child = spawn('setpriv', ['--pdeathsig', 'TERM', 'unshare', ...args], { detached: true, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   child.unref();
   if (child.pid === undefined) throw new Error('swarm lab: unshare did not start');
-  return child.pid; // the shell execs nsenter, which execs dockerd: one pid all along
+  return child.pid; // setpriv execs unshare, the shell execs nsenter, which execs dockerd: one pid all along
 }
 
 async function teardown(tag: string, dir: string, nodes: readonly SwarmLabNode[], pids: number[]): Promise<void> {
-  // Services first (their tasks' containers go with them), then each node leaves, workers first.
-  const manager = nodes[0]!;
-  try {
-    const services = (await manager.docker.listServices()) as { ID: string }[];
-    await Promise.all(services.map((s) => manager.docker.getService(s.ID).remove().catch(() => {})));
-  } catch {
-    // not a manager, or not running: nothing to remove through it
-  }
-  await Promise.all(
-    nodes.map((n) =>
-      until('the task containers gone', 30_000, async () => ((await n.docker.listContainers({ all: true })).length === 0 ? true : undefined)).catch(() => {}),
-    ),
-  );
-  for (const n of [...nodes].reverse()) await n.docker.swarmLeave({ force: true }).catch(() => {});
+  if (pids.some(alive)) await leaveSwarm(nodes); // a reaped lab's daemons are gone: nothing to ask them
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGTERM');
@@ -316,6 +363,23 @@ async function teardown(tag: string, dir: string, nodes: readonly SwarmLabNode[]
   for (const n of nodes) for (const d of cgroupDirs(n.netns)) removeCgroupTree(d);
   fs.rmSync(dir, { recursive: true, force: true });
   void tag;
+}
+
+/** Services removed (their tasks' containers go with them), then each node leaves, workers first. */
+async function leaveSwarm(nodes: readonly SwarmLabNode[]): Promise<void> {
+  const manager = nodes[0]!;
+  try {
+    const services = (await manager.docker.listServices()) as { ID: string }[];
+    await Promise.all(services.map((s) => manager.docker.getService(s.ID).remove().catch(() => {})));
+  } catch {
+    // not a manager, or not running: nothing to remove through it
+  }
+  await Promise.all(
+    nodes.map((n) =>
+      until('the task containers gone', 30_000, async () => ((await n.docker.listContainers({ all: true })).length === 0 ? true : undefined)).catch(() => {}),
+    ),
+  );
+  for (const n of [...nodes].reverse()) await n.docker.swarmLeave({ force: true }).catch(() => {});
 }
 
 /** What of a lab is still on the machine: namespaces, processes, mounts, cgroup folders, its folder. Empty when clean. */

@@ -16,9 +16,12 @@ export function dashCommand(output: Output): Command {
       if (!isInteractive()) {
         throw new UsageError('stack dash needs a terminal (its input and output must be a TTY); `stack ps` and `stack logs -f` work without one');
       }
-      const { stack, opened } = await openProject(globals, output, false);
+      const { stack, opened, swarm } = await openProject(globals, output, false, undefined, { swarm: true });
       try {
-        await runDashboard({ stack, opened, globals, say: (line) => output.err(line) });
+        // The swarm runtime (issue 18): the rows are the project's tasks per node (dashboard/swarm-source.ts).
+        const { SwarmSource } = swarm ? await import('../../dashboard/swarm-source.js') : { SwarmSource: undefined };
+        const source = swarm && SwarmSource ? { source: (store: ConstructorParameters<typeof SwarmSource>[0]['store']) => new SwarmSource({ stack, target: swarm, store }) } : {};
+        await runDashboard({ stack, opened, globals, say: (line) => output.err(line), ...source });
       } finally {
         await opened.close();
       }

@@ -30,8 +30,10 @@ export function downCommand(output: Output): Command {
       const stack = await traced('project-runtime', undefined, () => withProjectRuntime(loaded, globals.runtime));
       const started = performance.now();
       const sink = chooseRenderer(globals.progress, process.stderr, output.color);
-      // The swarm runtime (issue 18): the project's services, networks, secrets and configs off the swarm.
-      if ((globals.runtime ?? stack.runtime) === 'swarm') return void (await (await import('../swarm-commands.js')).swarmDownCommand(stack, sink, output));
+      // The swarm runtime (issue 18): the project's services, networks, secrets and configs off the swarm (and with -v
+      // its volumes on every node); a project this machine deployed there is found without --runtime (swarm-projects.ts).
+      const onSwarm = (globals.runtime ?? stack.runtime) === 'swarm' || (!globals.runtime && !stack.runtime && (await import('../../orchestrator/swarm/swarm-projects.js')).isSwarmProject(stack.name));
+      if (onSwarm) return void (await (await import('../swarm-commands.js')).swarmDownCommand(stack, sink, output, { volumes: Boolean(flags.volumes) }));
       const removed = await downStack(stack, {
         sink,
         ...(globals.runtime ? { runtime: globals.runtime } : {}),

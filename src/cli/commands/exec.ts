@@ -27,8 +27,14 @@ export function execCommand(output: Output): Command {
         const globals = globalOptions(command);
         const [{ openProject }, { assertServicesExist }] = await Promise.all([import('../project.js'), import('../../planner/index.js')]);
         const env = (await import('../key-values.js')).parseKeyValues(flags.env, '--env');
-        const { stack, opened } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]), { projectOnly: true });
+        const { stack, opened, swarm } = await openProject(globals, output, false, (s) => assertServicesExist(s, [service]), { projectOnly: true, swarm: true });
         try {
+          // The swarm runtime (issue 18): a running task's container, through its node's engine.
+          if (swarm) {
+            const { swarmExecCommand } = await import('../swarm-service-commands.js');
+            const tty = flags.tty && Boolean(process.stdin.isTTY);
+            return void (output.exitCode = await swarmExecCommand(swarm, stack, { service, index: flags.index, command: args, env, tty, ...(flags.user ? { user: flags.user } : {}), ...(flags.workdir ? { workdir: flags.workdir } : {}) }));
+          }
           const result = await opened.runtime.exec(`${stack.name}-${service}-${flags.index}`, {
             command: args,
             env,

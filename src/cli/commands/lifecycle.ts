@@ -56,8 +56,13 @@ export function restartCommand(output: Output): Command {
     .option('-t, --timeout <seconds>', 'grace period instead of each service\'s own (seconds, or 1m30s)', timeoutValue)
     .action(async (services: string[], flags: { timeout?: number }, command: Command) => {
       const m = await load();
-      const { stack, opened, sink } = await m.openProject(globalOptions(command), output, { services, noDeps: services.length > 0 });
+      const { stack, opened, sink, swarm } = await m.openProject(globalOptions(command), output, { services, noDeps: services.length > 0 }, undefined, { swarm: true });
       try {
+        // The swarm runtime (issue 18): a rolling restart through the service update API.
+        if (swarm) {
+          using interrupt = (await import('../interrupt.js')).onInterrupt();
+          return void (await (await import('../swarm-service-commands.js')).swarmRestartCommand(swarm, stack.name, services, sink, output, interrupt.signal));
+        }
         await m.withProjectLock(opened.root, stack.name, async () => {
           await m.stopStack(stack, opened.runtime, { sink, services, ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}) });
           await m.upStack(stack, { runtime: opened.runtime, sink, services, noDeps: services.length > 0, say: (line) => output.err(line), root: opened.root });

@@ -17,6 +17,9 @@ export function scaleCommand(output: Output): Command {
     .option('--no-deps', 'do not start the services they depend on')
     .action(async (pairs: string[], flags: { deps: boolean }, command: Command) => {
       const scales = pairs.map(scaleArgument);
+      // The swarm runtime (issue 18): only the replicas change, through the service update API.
+      const { onSwarm, swarmScaleFromCli } = await import('../swarm-service-commands.js');
+      if (await onSwarm(command)) return void (await swarmScaleFromCli(command, output, Object.fromEntries(scales)));
       const { runAsUp } = await import('../as-up.js');
       await runAsUp(output, command, ['-d', ...(flags.deps ? [] : ['--no-deps']), ...scales.flatMap(([s, n]) => ['--scale', `${s}=${n}`]), ...scales.map(([s]) => s)]);
     });

@@ -127,7 +127,7 @@ export function upCommand(output: Output): Command {
       const c = output.color;
       using interrupt = onInterrupt(() => output.err(c.yellow('Interrupted: stopping what is in progress (Ctrl-C again to leave at once)')));
       // The swarm runtime (issue 18): services deployed in order through the manager (src/orchestrator/swarm/).
-      if (swarm) return void (await (await import('../swarm-commands.js')).swarmUpCommand({ stack, opened, swarm, sink, output, signal: interrupt.signal, services, deps: flags.deps, profiles: globals.profile, detach: Boolean(flags.detach || flags.wait), ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}), ...(flags.build ? { build: true } : {}), ...(flags.build === false ? { noBuild: true } : {}) }));
+      if (swarm) return void (await (await import('../swarm-commands.js')).swarmUpCommand({ stack, opened, swarm, sink, output, signal: interrupt.signal, services, deps: flags.deps, profiles: globals.profile, detach: Boolean(flags.detach || flags.wait), ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}), ...(flags.attach ? { attach: flags.attach } : {}), ...(flags.noAttach ? { noAttach: flags.noAttach } : {}), ...(flags.dash ? { dash: { globals } } : {}), ...(flags.build ? { build: true } : {}), ...(flags.build === false ? { noBuild: true } : {}) }));
       try {
         const began = new Date().toISOString();
         // issue 20: `--from-snapshot NAME` puts the containers onto the snapshot before they start.

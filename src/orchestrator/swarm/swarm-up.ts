@@ -150,7 +150,11 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
             pollMs: options.pollMs ?? 500,
             stuckMs: options.stuckMs ?? 5_000,
             signal,
-            onProgress: (done, desired) => emit({ kind: 'service-state', service: name, name, state: done === desired ? 'running' : 'starting', detail: `${done}/${desired} tasks ${goal}` }),
+            // `starting` was said once above: the count in between is `checking` (the plain renderer printed `starting` per count).
+            onProgress: (done, desired) => {
+              if (done === desired) emit({ kind: 'service-state', service: name, name, state: 'running', detail: `${done}/${desired} tasks ${goal}` });
+              else if (done > 0) emit({ kind: 'service-state', service: name, name, state: 'checking', detail: `${done}/${desired} tasks ${goal}` });
+            },
           },
         );
       } catch (caught) {
@@ -189,7 +193,7 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
 /**
  * From when a service's tasks are this deploy's: a new service's all (its tasks are made before the
  * allocator's own update of it); an updated one's from about its update (engine time); an unchanged
- * one's are judged by what it keeps running (empty: no time).
+ * or only re-scaled one's are judged by each slot's newest task (empty: no time).
  */
 function sinceOf(change: ServiceChange, s: ListedService): string {
   if (change === 'created') return s.CreatedAt ?? '';

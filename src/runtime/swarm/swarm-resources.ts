@@ -10,7 +10,8 @@ import { isNotFound, runtimeError } from '../docker/docker-errors.js';
 import { projectFilter } from './stack-names.js';
 
 /** What `ensureService` did. */
-export type ServiceChange = 'created' | 'updated' | 'unchanged';
+/** `scaled`: only the replica count went back to the file's (after `scale`, or an attached `up`'s stop); the live spec kept. */
+export type ServiceChange = 'created' | 'updated' | 'scaled' | 'unchanged';
 
 /** A service as listed by the manager. */
 export interface ListedService {
@@ -39,8 +40,14 @@ export async function ensureService(docker: Docker, spec: Docker.ServiceSpec, ex
   const hash = specHash(spec);
   const labelled: Docker.ServiceSpec = { ...spec, Labels: { ...spec.Labels, [Label.configHash]: hash } };
   const resource = `service ${spec.Name}`;
-  if (existing && existing.Spec?.Labels?.[Label.configHash] === hash) return { change: 'unchanged', service: existing };
+  const sameMode = JSON.stringify(existing?.Spec?.Mode) === JSON.stringify(spec.Mode);
+  if (existing && existing.Spec?.Labels?.[Label.configHash] === hash && sameMode) return { change: 'unchanged', service: existing };
   try {
+    if (existing && existing.Spec?.Labels?.[Label.configHash] === hash) {
+      // Only the replicas moved: set them back, keeping the rest (a restart's ForceUpdate) so no task rolls for it.
+      await docker.getService(existing.ID).update({ _query: { version: existing.Version?.Index ?? 0 }, _body: { ...existing.Spec, Mode: spec.Mode } } as object);
+      return { change: 'scaled', service: (await docker.getService(existing.ID).inspect()) as ListedService };
+    }
     if (existing) {
       await docker.getService(existing.ID).update({ _query: { version: existing.Version?.Index ?? 0 }, _body: labelled } as object);
       return { change: 'updated', service: (await docker.getService(existing.ID).inspect()) as ListedService };

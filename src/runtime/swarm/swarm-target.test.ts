@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { notAManager, swarmManagerAddress } from './swarm-target.js';
+import { notAManager } from './swarm-target.js';
+import { swarmManagerAddress } from './manager-address.js';
 
 describe('notAManager', () => {
   it.each([

@@ -33,14 +33,6 @@ export function notAManager(address: string, info: SwarmInfo): string | undefine
   return `--runtime swarm: the Docker engine at ${address} is not a swarm manager (swarm: ${state}); run \`docker swarm init\` there, or set DOCKER_HOST to a swarm manager's engine`;
 }
 
-/**
- * Where the stack's swarm manager is: the first ship marked `manager: true` (the file names the
- * swarm it is for, over the general DOCKER_HOST), else DOCKER_HOST; `where` for openSwarmTarget.
- */
-export function swarmManagerAddress(stack: Pick<Stack, 'ships' | 'dir'>): EngineAddress {
-  const ship = Object.values(stack.ships).find((s) => s.manager);
-  return ship ? { docker: ship.docker, ...(ship.tls ? { tls: ship.tls } : {}), baseDir: stack.dir } : {};
-}
 
 /** Connects to the manager at `where` (default DOCKER_HOST); throws UsageError (exit 2) when it is not one. */
 export async function openSwarmTarget(where: EngineAddress = {}): Promise<SwarmTarget> {

@@ -12,7 +12,7 @@ import { restartService, rollbackService, scaleService, updateService, type Insp
 const OLD: Docker.UpdateStatus = { State: 'completed', StartedAt: '2026-01-01T00:00:00Z', CompletedAt: '2026-01-01T00:00:09Z', Message: 'update completed' };
 
 /** A swarm that, after an update, reports `script` one status per inspect (the last one repeats). */
-function fakeSwarm(initial: Docker.UpdateStatus[], tasks: SwarmTask[][] = []) {
+function fakeSwarm(initial: Docker.UpdateStatus[], tasks: SwarmTask[][] = [], history: SwarmTask[] = []) {
   let script = initial;
   const calls: { version: number; spec: Docker.ServiceSpec; rollback: boolean }[] = [];
   let service: InspectedService = {
@@ -35,6 +35,9 @@ function fakeSwarm(initial: Docker.UpdateStatus[], tasks: SwarmTask[][] = []) {
     },
     async runningTasks() {
       return tasks.length > 1 ? tasks.shift()! : (tasks[0] ?? []);
+    },
+    async allTasks() {
+      return history;
     },
   };
   return { api, calls, nextScript: (s: Docker.UpdateStatus[]) => (script = s) };
@@ -71,6 +74,22 @@ describe('updateService', () => {
       { State: 'rollback_completed', StartedAt: START, CompletedAt: '2026-01-01T00:02:00Z', Message: 'rollback completed' },
     ]);
     expect(await clock.run(updateService(api, 'svc1', image('api:bad'), { clock }))).toEqual({ state: 'rolled-back', message: reason });
+  });
+
+  it('adds the failed task\'s error, and finds the task when the poll missed rollback_started', async () => {
+    const history: SwarmTask[] = [
+      { ID: 'old1', CreatedAt: '2026-01-01T00:00:01Z', Status: { State: 'failed', Err: 'an earlier failure' } },
+      { ID: '4d2x', CreatedAt: '2026-01-01T00:01:02Z', Status: { State: 'failed', Err: 'task: non-zero exit (137): dockerexec: unhealthy container', ContainerStatus: { ExitCode: 137 } } },
+      { ID: 'back', CreatedAt: '2026-01-01T00:01:40Z', Status: { State: 'running' } },
+    ];
+    const clock = new ManualClock();
+    const missed = fakeSwarm([{ State: 'updating', StartedAt: START }, { State: 'rollback_completed', StartedAt: START, CompletedAt: '2026-01-01T00:02:00Z', Message: 'rollback completed' }], [], history);
+    expect(await clock.run(updateService(missed.api, 'svc1', image('api:bad'), { clock }))).toEqual({
+      state: 'rolled-back',
+      message: 'update rolled back due to failure or early termination of task 4d2x: failed: task: non-zero exit (137): dockerexec: unhealthy container',
+    });
+    const seen = fakeSwarm([OLD, { State: 'rollback_started', StartedAt: START, Message: 'update rolled back due to failure or early termination of task old1' }, { State: 'rollback_completed', StartedAt: START, Message: 'rollback completed' }], [], history);
+    expect(await clock.run(updateService(seen.api, 'svc1', image('api:bad'), { clock }))).toMatchObject({ message: 'update rolled back due to failure or early termination of task old1: failed: an earlier failure' });
   });
 
   it('reports a paused update with its message', async () => {

@@ -16,6 +16,8 @@ export interface SwarmServiceApi {
   update(id: string, version: number, spec: Docker.ServiceSpec, rollback?: boolean): Promise<void>;
   /** The service's tasks the swarm wants running (desired-state running). */
   runningTasks(id: string): Promise<SwarmTask[]>;
+  /** All the service's tasks, the failed and shut down ones too (to tell why an update rolled back). */
+  allTasks(id: string): Promise<SwarmTask[]>;
 }
 
 /** What is read of an inspected service (dockerode's Service type is its class with methods). */
@@ -31,7 +33,8 @@ export interface InspectedService {
 export interface SwarmTask {
   ID: string;
   NodeID?: string;
-  Status?: { State?: string; Err?: string; Message?: string };
+  CreatedAt?: string;
+  Status?: { State?: string; Err?: string; Message?: string; ContainerStatus?: { ExitCode?: number } };
 }
 
 /** A dockerode client of a swarm manager as a SwarmServiceApi. */
@@ -43,6 +46,7 @@ export function engineServiceApi(docker: Docker): SwarmServiceApi {
       await docker.getService(id).update({ _query: { version, ...(rollback ? { rollback: 'previous' } : {}) }, _body: spec });
     },
     runningTasks: (id) => docker.listTasks({ filters: { service: [id], 'desired-state': ['running'] } }) as Promise<SwarmTask[]>,
+    allTasks: (id) => docker.listTasks({ filters: { service: [id] } }) as Promise<SwarmTask[]>,
   };
 }
 
@@ -147,7 +151,7 @@ async function waitForUpdate(api: SwarmServiceApi, id: string, before: Docker.Up
         case 'completed':
           return { state: 'completed' };
         case 'rollback_completed':
-          return { state: 'rolled-back', message: reason ?? status.Message ?? 'rolled back' };
+          return { state: 'rolled-back', message: await rollbackReason(api, id, status, reason) };
         case 'paused':
         case 'rollback_paused':
           return { state: 'paused', message: status.Message ?? status.State };
@@ -160,6 +164,29 @@ async function waitForUpdate(api: SwarmServiceApi, id: string, before: Docker.Up
     }
     await clock.sleep(pollMs, opts.signal);
   }
+}
+
+/**
+ * Why an update rolled back: Swarm says it (`update rolled back due to failure or early termination of
+ * task X`) only in the short rollback_started state, which a poll on a loaded machine can miss; then
+ * the task is found among the service's tasks (the newest one that failed since the update started).
+ * Either way the task's own error is added (`…task X: failed: task: non-zero exit (137): …`).
+ */
+async function rollbackReason(api: SwarmServiceApi, id: string, status: Docker.UpdateStatus, said: string | undefined): Promise<string> {
+  const tasks = await api.allTasks(id).catch(() => [] as SwarmTask[]);
+  const named = said ? /task (\S+)$/.exec(said)?.[1] : undefined;
+  const since = Date.parse(status.StartedAt ?? '');
+  const failed = named
+    ? tasks.find((t) => t.ID === named)
+    : tasks
+        .filter((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && !(Date.parse(t.CreatedAt ?? '') < since))
+        .sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''))[0];
+  const message = said ?? (failed ? `update rolled back due to failure or early termination of task ${failed.ID}` : (status.Message ?? 'rolled back'));
+  if (!failed?.Status) return message;
+  const { State, Err, ContainerStatus } = failed.Status;
+  const exit = ContainerStatus?.ExitCode ? `exit code ${ContainerStatus.ExitCode}` : undefined;
+  const why = Err ?? exit;
+  return `${message}: ${State ?? 'failed'}${why ? `: ${why}` : ''}`;
 }
 
 /** Waits until `replicas` tasks of the service are running (and none more are wanted). */
