@@ -19,6 +19,10 @@ import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testi
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
+import { argvOf, childPids } from '../src/testing/child-pids.js';
+
+/** The ssh processes among the children of `pid`. */
+const sshChildren = (pid: number): number[] => childPids(pid).filter((p) => argvOf(p)[0] === 'ssh');
 
 const STACK = `services:
   clock:
@@ -180,19 +184,3 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     session = undefined;
   }, 180_000);
 });
-
-/** The ssh processes among the children of `pid`. */
-function sshChildren(pid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0')[0] === 'ssh';
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}

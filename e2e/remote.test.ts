@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
+import { argvOf, childPids } from '../src/testing/child-pids.js';
 import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { localRootFor } from '../src/remote/open-remote.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
@@ -141,7 +142,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     // Once the first container runs there, the command's ssh process goes (as a dropped connection would).
     for (let i = 0; i < 600 && !/db\s+started/.test(stderr); i++) await sleep(100);
     expect(stderr).toMatch(/db\s+started/);
-    const sshPids = childrenOf(child.pid!).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === 'ssh');
+    const sshPids = childPids(child.pid!).filter((pid) => argvOf(pid)[0] === 'ssh');
     expect(sshPids.length).toBe(1);
     process.kill(sshPids[0]!, 'SIGKILL');
     const code = await exited;
@@ -275,21 +276,6 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
   }, 120_000);
 });
 
-/** The pids whose parent is `pid`. */
-function childrenOf(pid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 function spawnKeygen(file: string): void {
   const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
