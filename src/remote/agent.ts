@@ -11,7 +11,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { StackError } from '../errors.js';
 import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
 import type { BuildSpec, ContainerSpec, ExecOptions, LogOptions, Runtime } from '../runtime/runtime.js';
@@ -19,6 +18,8 @@ import { lineSplitter, RUNTIME_METHODS, toWire } from '../supervisor/protocol.js
 import { specFromWire } from '../supervisor/wire-spec.js';
 import { version } from '../version.js';
 import type { AgentMessage, AgentOpened, AgentRequest, RemoteProbe } from './agent-protocol.js';
+import { ContextCache } from './context-cache.js';
+import type { SentContext } from './context-manifest.js';
 
 /** Serves the agent protocol on `input`/`output` until `input` ends; resolves once all is let go. */
 export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
@@ -31,6 +32,8 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
   let project = '';
   const pending = new Map<number, AbortController>();
 
+  let cache: ContextCache | undefined;
+  const contexts = (): ContextCache => (cache ??= new ContextCache(opened?.root ?? ''));
   const runtime = (): Runtime => {
     if (!opened) throw new StackError('E_REMOTE', 'the remote agent was asked before the project was opened', 1);
     return opened.runtime;
@@ -59,8 +62,10 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
         return runtime().removeImage(args[0] as string);
       case 'pullImage':
         return runtime().pullImage(args[0] as string, (line) => push(line), signal);
+      case 'contextMissing':
+        return contexts().missing(args[0] as string[]);
       case 'buildImage':
-        return buildFromContext(runtime(), args[0] as BuildSpec, args[1] as string | null, push, signal);
+        return buildFromContext(runtime(), args[0] as BuildSpec, args[1] as SentContext | null, contexts, push, signal);
       case 'logs':
         for await (const line of runtime().logs(args[0] as string, { ...(args[1] as LogOptions), signal })) push(line);
         return null;
@@ -122,16 +127,22 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
   await opened?.close().catch(() => undefined);
 }
 
-/** Builds from the context the CLI sent (a tar, .dockerignore applied there), unpacked into a folder of its own here. */
-async function buildFromContext(runtime: Runtime, spec: BuildSpec, context: string | null, push: (item: unknown) => void, signal: AbortSignal): Promise<unknown> {
+/**
+ * Builds from the context the CLI sent (its manifest, .dockerignore applied there, and the files
+ * this host's cache lacked), put together in a folder of its own here; it becomes the key's last context.
+ */
+async function buildFromContext(runtime: Runtime, spec: BuildSpec, context: SentContext | null, contexts: () => ContextCache, push: (item: unknown) => void, signal: AbortSignal): Promise<unknown> {
   if (context === null) return runtime.buildImage(spec, (e) => push(e), signal);
+  const cache = contexts();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-context-'));
   try {
+    cache.store(context.blobs);
     const { applyLayer } = await import('../runtime/embedded/layers/index.js');
-    await applyLayer(Readable.from([Buffer.from(context, 'base64')]), dir);
+    await applyLayer(cache.tarOf(context.entries), dir);
     return await runtime.buildImage({ ...spec, contextDir: dir }, (e) => push(e), signal);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    cache.remember(context);
   }
 }
 

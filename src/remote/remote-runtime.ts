@@ -30,6 +30,7 @@ import type {
 import { ForwardedRuntimeCalls } from '../supervisor/forwarded-calls.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { RemoteProbe } from './agent-protocol.js';
+import type { SentContext } from './context-manifest.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
 import { attachedRun, interactiveExec } from './remote-exec.js';
 
@@ -101,11 +102,16 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     if (spec.secrets && spec.secrets.length > 0) refuse('build secrets');
     if (spec.ssh && spec.ssh.length > 0) refuse('build ssh agents');
     if (spec.remoteContext) return this.call('buildImage', [spec, null], signal, (e) => onEvent?.(e as BuildEvent));
-    // Loaded only for builds: the context packer (the same the Docker runtime sends an engine).
+    // Loaded only for builds: the context packer (the same the Docker runtime sends an engine), read
+    // back as a manifest; the files the remote cache lacks are all that is sent of it.
     const { packContext } = await import('./context-tar.js');
+    const { manifestOf } = await import('./context-manifest.js');
     const { tar, dockerfile } = await packContext(spec);
+    const { entries, blobs } = await manifestOf(tar);
+    const missing = await this.call<string[]>('contextMissing', [[...blobs.keys()]], signal);
+    const sent: SentContext = { key: `${this.project}/${spec.tag}`, entries, blobs: Object.fromEntries(missing.map((h) => [h, blobs.get(h)!.toString('base64')])) };
     const { dockerfileInline: _inline, ...rest } = spec;
-    return this.call('buildImage', [{ ...rest, dockerfile }, tar.toString('base64')], signal, (e) => onEvent?.(e as BuildEvent));
+    return this.call('buildImage', [{ ...rest, dockerfile }, sent], signal, (e) => onEvent?.(e as BuildEvent));
   }
   listImages(): Promise<ImageInfo[]> {
     return this.call('listImages', []);
