@@ -10,12 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRootFor } from '../src/remote/open-remote.js';
-import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, stack, type CliResult } from './cli.js';
-import { stackLeftovers } from './stack-leftovers.js';
+import { downAndCheckRemote } from './remote-teardown.js';
 
 const MiB = 1024 * 1024;
 
@@ -75,18 +73,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
   }, 60_000);
 
   afterAll(async () => {
-    try {
-      if (lab) {
-        const down = run(['down', '-v']);
-        expect(down.code, down.stderr).toBe(0);
-        expect(stackLeftovers(project, remoteRoot)).toEqual([]);
-        expect(stackLeftovers(project, localRootFor(parseSshTarget(lab.url), localRoot))).toEqual([]);
-        expect(stackLeftovers(project, localRoot)).toEqual([]);
-      }
-    } finally {
-      await lab?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await downAndCheckRemote({ lab, dir, project, remoteRoot, localRoot, down: () => run(['down', '-v']) });
   }, 240_000);
 
   it('a second build of the same context sends little and gives the same image; a changed file is about all the third sends', () => {

@@ -13,12 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRootFor } from '../src/remote/open-remote.js';
-import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, stack, type CliResult } from './cli.js';
-import { stackLeftovers } from './stack-leftovers.js';
+import { downAndCheckRemote } from './remote-teardown.js';
 import { argvOf, childPids } from '../src/testing/child-pids.js';
 
 /** The ssh processes among the children of `pid`. */
@@ -90,20 +88,9 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
   }, 240_000);
 
   afterAll(async () => {
-    try {
-      if (session) spawnSync('tmux', ['kill-session', '-t', session]);
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-      if (lab) {
-        const down = run(['down', '-v']);
-        expect(down.code, down.stderr).toBe(0);
-        expect(stackLeftovers(project, remoteRoot)).toEqual([]);
-        expect(stackLeftovers(project, localRootFor(parseSshTarget(lab.url), localRoot))).toEqual([]);
-        expect(stackLeftovers(project, localRoot)).toEqual([]);
-      }
-    } finally {
-      await lab?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    if (session) spawnSync('tmux', ['kill-session', '-t', session]);
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await downAndCheckRemote({ lab, dir, project, remoteRoot, localRoot, down: () => run(['down', '-v']) });
   }, 240_000);
 
   it('logs -f: new lines of the remote service keep arriving; Ctrl-C ends it cleanly, its ssh included', async () => {
