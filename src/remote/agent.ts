@@ -33,11 +33,12 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
   const pending = new Map<number, AbortController>();
 
   let cache: ContextCache | undefined;
-  const contexts = (): ContextCache => (cache ??= new ContextCache(opened?.root ?? ''));
   const runtime = (): Runtime => {
     if (!opened) throw new StackError('E_REMOTE', 'the remote agent was asked before the project was opened', 1);
     return opened.runtime;
   };
+  /** This host's cache of build contexts, under the project's state root. */
+  const contexts = (): ContextCache => (runtime(), (cache ??= new ContextCache(opened!.root)));
 
   const handle = async (method: string, args: unknown[], signal: AbortSignal, push: (item: unknown) => void): Promise<unknown> => {
     switch (method) {
