@@ -84,7 +84,7 @@ export interface RuntimeFactory {
  * Checks some runtime cannot meet: the order of stdout against stderr lines, privileged containers;
  * and (rootless) what needs a cgroup of its own or the host's privileges.
  */
-export type Caveat = 'stream-order' | 'privileged' | 'cgroup-limits' | 'freezer' | 'devices' | 'published-ports';
+export type Caveat = 'stream-order' | 'privileged' | 'cgroup-limits' | 'freezer' | 'devices';
 
 /** Why the engine cannot run a privileged container here: Docker grants every capability up to cap_last_cap. */
 function privilegedCaveat(): string | undefined {
