@@ -64,6 +64,24 @@ function otherHostAddress(): string | undefined {
     .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 }
 
+/** Starts a server on every address of the host (loopback included) in a process of its own (the CLI runs synchronously here); resolves with it and its port. */
+async function startHostServer(script: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['-e', `${script}.listen(0, '0.0.0.0', function () { console.log(this.address().port) })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', () => reject(new Error('the host server did not start')));
+  });
+  return { child, port };
+}
+
+/** Ends a scenario with a host server: the server stopped, the user's project taken down, the folder removed. */
+function endScenario(s: UserScenario | undefined, hostServer: ChildProcess | undefined): void {
+  hostServer?.kill();
+  if (!s) return;
+  s.stack(['down', '-v', '-t', '1']);
+  s.remove();
+}
+
 /**
  * The scenarios' stack: `web` (busybox httpd serving `page` on 8080 and 8081) publishing `ports`,
  * `client` (naming the host by host-gateway), and `more` lines after them.
@@ -95,12 +113,7 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
   beforeAll(async () => {
     s = userScenario('hafen-rlnet-', POOL);
     fixed = await freePort();
-    // A server on every address of the host, loopback included, in its own process (the CLI runs synchronously here).
-    hostServer = spawn(process.execPath, ['-e', "require('net').createServer((c) => c.end('hello-from-the-host\\n')).listen(0, '0.0.0.0', function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
-    hostPort = await new Promise<number>((resolve, reject) => {
-      hostServer!.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-      hostServer!.once('exit', () => reject(new Error('the host server did not start')));
-    });
+    ({ child: hostServer, port: hostPort } = await startHostServer("require('net').createServer((c) => c.end('hello-from-the-host\\n'))"));
     s.write(
       'stack.yaml',
       webStack(project, 'hello-from-web', [`127.0.0.1:${fixed}:8080`, '8081'], [
@@ -119,12 +132,7 @@ describe.skipIf(unmet(...base, requireUserTun()))('rootless network: published p
     );
   }, 60_000);
 
-  afterAll(() => {
-    hostServer?.kill();
-    if (!s) return;
-    s.stack(['down', '-v', '-t', '1']);
-    s.remove();
-  }, 120_000);
+  afterAll(() => endScenario(s, hostServer), 120_000);
 
   it('serves both ports on 127.0.0.1 only, names the random one, reaches peers by name and the host through slirp4netns, and down -v leaves nothing', async () => {
     const up = s.stack(['up', '-d']);
@@ -275,20 +283,11 @@ describe.skipIf(unmet(...base, requireCommand('pasta'), requireUserTun()))('root
     s = userScenario('hafen-rlpasta-', '10.215.0.0/16:24');
     // HTTP, as clients talk: Debian 12's pasta (passt 2023-03) may answer a client that half-closes
     // first (`nc` with its stdin at end) twice, or never close; see README, "What is not done yet".
-    hostServer = spawn(process.execPath, ['-e', "require('http').createServer((q, r) => r.end('hello-through-pasta\\n')).listen(0, '0.0.0.0', function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
-    hostPort = await new Promise<number>((resolve, reject) => {
-      hostServer!.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-      hostServer!.once('exit', () => reject(new Error('the host server did not start')));
-    });
+    ({ child: hostServer, port: hostPort } = await startHostServer("require('http').createServer((q, r) => r.end('hello-through-pasta\\n'))"));
     s.write('stack.yaml', webStack(project, 'hello-from-web', ['8080']));
   }, 60_000);
 
-  afterAll(() => {
-    hostServer?.kill();
-    if (!s) return;
-    s.stack(['down', '-v', '-t', '1']);
-    s.remove();
-  }, 120_000);
+  afterAll(() => endScenario(s, hostServer), 120_000);
 
   it('carries outbound traffic through pasta with the same addresses, pasta dies with the keeper, and down -v leaves nothing', async () => {
     const env = { PATH: pathWithout(s.dir, ['slirp4netns']) };
