@@ -126,10 +126,11 @@ export function freshDir(p: string, like: string | undefined, mode = 0o755): voi
 
 /**
  * Puts a volume onto `layers` (base first) with a new empty upper dir: its overlay unmounted, its
- * old data (upper dir, or the plain folder's files) discarded and deleted, the record written, the
- * overlay mounted again. No user of it may be running (the caller checks).
+ * old data (upper dir, or the plain folder's files) renamed away, the record written, the overlay
+ * mounted again. No user of it may be running (the caller checks). Resolves to the folders renamed
+ * away, for the caller to delete off the reset's critical path.
  */
-export async function resetVolume(ctx: RuntimeContext, found: FoundVolume, layers: string[]): Promise<void> {
+export async function resetVolume(ctx: RuntimeContext, found: FoundVolume, layers: string[]): Promise<string[]> {
   const what = `volume ${found.record.name}`;
   const d = volumeDirs(found);
   const top = layerDirsTopFirst(ctx.store, layers, what)[0];
@@ -141,7 +142,7 @@ export async function resetVolume(ctx: RuntimeContext, found: FoundVolume, layer
   const record = { ...found.record, layers };
   writeFileAtomic(`${d.dir}.json`, JSON.stringify(record, null, 1));
   await mountLayeredVolume(ctx, { record, dir: d.dir });
-  await Promise.all(gone.map((p) => fs.promises.rm(p, { recursive: true, force: true })));
+  return gone;
 }
 
 /** Mounts the layered named volumes among `mounts` that are not mounted (after a `down` without -v, or a reboot). */
