@@ -3,7 +3,9 @@
  * policies are Docker's own (from the `io.hafen.restart` label), healthchecks are Docker's, and
  * everything is found again by its labels, so `down` sees what a killed run left.
  */
-import { refusedSnapshots } from './snapshot-refusal.js';
+import { dockerSnapshots } from './snapshots/docker-snapshots.js';
+import { removeProjectSnapshots } from './snapshots/snapshot-store.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 import path from 'node:path';
 import { debuglog } from 'node:util';
 import type Docker from 'dockerode';
@@ -353,6 +355,7 @@ export class DockerRuntime implements Runtime {
     await Promise.all((await this.listContainers(labels)).map((c) => this.removeContainer(c.name, { force: true })));
     for (const n of await this.listNetworks(labels)) await this.removeNetwork(n);
     if (!opts.keepVolumes) for (const v of await this.listVolumes(labels)) await this.removeVolume(v);
+    if (!opts.keepVolumes) await removeProjectSnapshots(this.docker, project); // snapshots outlive `down`, not `down -v` (issue 20)
   }
 
   // Container events (issue 14): the engine's own event stream.
@@ -386,11 +389,23 @@ export class DockerRuntime implements Runtime {
     return copyTo(this.docker, name, src, dest, opts);
   }
 
-  // Snapshots and resets (issue 20): refused on Docker for now (snapshot-refusal.ts).
-  snapshot = refusedSnapshots.snapshot;
-  listSnapshots = refusedSnapshots.listSnapshots;
-  removeSnapshot = refusedSnapshots.removeSnapshot;
-  resetToSnapshot = refusedSnapshots.resetToSnapshot;
+  // Snapshots and resets (issue 20): `docker commit` and volume copies (snapshots/docker-snapshots.ts).
+  private snapshotOps?: ReturnType<typeof dockerSnapshots>;
+  private get snapshots(): ReturnType<typeof dockerSnapshots> {
+    return (this.snapshotOps ??= dockerSnapshots(this.docker, (name) => this.removeContainer(name)));
+  }
+  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
+    return this.snapshots.snapshot(project, name, containers, opts);
+  }
+  listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return this.snapshots.listSnapshots(project);
+  }
+  removeSnapshot(project: string, name: string): Promise<void> {
+    return this.snapshots.removeSnapshot(project, name);
+  }
+  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
+    return this.snapshots.resetToSnapshot(project, name, containers, opts);
+  }
 }
 
 function labelFilter(labels: Record<string, string>): string[] {

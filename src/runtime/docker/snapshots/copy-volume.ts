@@ -1,0 +1,45 @@
+/**
+ * Copying one Docker volume's contents into another (issue 20: a volume's snapshot and its reset)
+ * through the engine's archive API: a helper container that is never started mounts both, the
+ * source's tree is read as a tar (owners, modes, links kept) and written into the target. Any image
+ * on the engine does for the helper, as nothing of it runs: the caller passes one it knows is there.
+ */
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { RuntimeError } from '../../../errors.js';
+import { engineMessage } from '../docker-errors.js';
+
+/** Label of the helper containers, so a killed run's one is recognised. */
+export const COPY_HELPER_LABEL = 'io.hafen.snapshot.copy-helper';
+
+/** Copies the contents of volume `from` into volume `to` (which should be empty); resolves to the bytes of the tar copied. */
+export async function copyVolume(docker: Docker, image: string, from: string, to: string): Promise<number> {
+  const what = `volume ${from}`;
+  let helper: Docker.Container;
+  try {
+    helper = await docker.createContainer({
+      Image: image,
+      Entrypoint: ['/nonexistent'], // never started; set so an image without a command can be used
+      Cmd: [],
+      Labels: { [COPY_HELPER_LABEL]: '1' },
+      NetworkDisabled: true,
+      HostConfig: { Binds: [`${from}:/from:ro`, `${to}:/to`], NetworkMode: 'none' },
+    });
+  } catch (err) {
+    throw new RuntimeError(what, `cannot make the helper container that copies it: ${engineMessage(err)}`, { cause: err });
+  }
+  try {
+    let bytes = 0;
+    const counted = new PassThrough();
+    counted.on('data', (c: Buffer) => (bytes += c.length));
+    // `/from/.` is the folder's contents, not the folder (as `docker cp` reads it).
+    const tar = await helper.getArchive({ path: '/from/.' });
+    tar.pipe(counted);
+    await helper.putArchive(counted, { path: '/to' });
+    return bytes;
+  } catch (err) {
+    throw new RuntimeError(what, `cannot copy it into ${to}: ${engineMessage(err)}`, { cause: err });
+  } finally {
+    await helper.remove({ force: true, v: false }).catch(() => undefined);
+  }
+}
