@@ -354,8 +354,9 @@ export class DockerRuntime implements Runtime {
     const labels = { [Label.project]: project };
     await Promise.all((await this.listContainers(labels)).map((c) => this.removeContainer(c.name, { force: true })));
     for (const n of await this.listNetworks(labels)) await this.removeNetwork(n);
+    // Snapshots outlive `down`, not `down -v` (issue 20); first, as a copy helper a killed snapshot left holds project volumes.
+    if (!opts.keepVolumes) await removeProjectSnapshots(this.docker, project);
     if (!opts.keepVolumes) for (const v of await this.listVolumes(labels)) await this.removeVolume(v);
-    if (!opts.keepVolumes) await removeProjectSnapshots(this.docker, project); // snapshots outlive `down`, not `down -v` (issue 20)
   }
 
   // Container events (issue 14): the engine's own event stream.

@@ -4,7 +4,7 @@
  * source's tree is read as a tar (owners, modes, links kept) and written into the target. Any image
  * on the engine does for the helper, as nothing of it runs: the caller passes one it knows is there.
  */
-import { PassThrough } from 'node:stream';
+import { Transform } from 'node:stream';
 import type Docker from 'dockerode';
 import { RuntimeError } from '../../../errors.js';
 import { engineMessage } from '../docker-errors.js';
@@ -12,8 +12,12 @@ import { engineMessage } from '../docker-errors.js';
 /** Label of the helper containers, so a killed run's one is recognised. */
 export const COPY_HELPER_LABEL = 'io.hafen.snapshot.copy-helper';
 
-/** Copies the contents of volume `from` into volume `to` (which should be empty); resolves to the bytes of the tar copied. */
-export async function copyVolume(docker: Docker, image: string, from: string, to: string): Promise<number> {
+/**
+ * Copies the contents of volume `from` into volume `to` (which should be empty); resolves to the
+ * bytes of the tar copied. The helper is labelled with `labels` (the project's), so `down -v`
+ * removes one a killed run left (it would hold both volumes).
+ */
+export async function copyVolume(docker: Docker, image: string, from: string, to: string, labels: Record<string, string>): Promise<number> {
   const what = `volume ${from}`;
   let helper: Docker.Container;
   try {
@@ -21,7 +25,7 @@ export async function copyVolume(docker: Docker, image: string, from: string, to
       Image: image,
       Entrypoint: ['/nonexistent'], // never started; set so an image without a command can be used
       Cmd: [],
-      Labels: { [COPY_HELPER_LABEL]: '1' },
+      Labels: { ...labels, [COPY_HELPER_LABEL]: '1' },
       NetworkDisabled: true,
       HostConfig: { Binds: [`${from}:/from:ro`, `${to}:/to`], NetworkMode: 'none' },
     });
@@ -30,8 +34,13 @@ export async function copyVolume(docker: Docker, image: string, from: string, to
   }
   try {
     let bytes = 0;
-    const counted = new PassThrough();
-    counted.on('data', (c: Buffer) => (bytes += c.length));
+    // Counted as it passes (a 'data' listener would start the flow before the upload reads it).
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
     // `/from/.` is the folder's contents, not the folder (as `docker cp` reads it).
     const tar = await helper.getArchive({ path: '/from/.' });
     tar.pipe(counted);

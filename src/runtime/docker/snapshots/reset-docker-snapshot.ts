@@ -12,7 +12,7 @@ import type { PortBinding } from '../../runtime.js';
 import type { ResetOptions } from '../../snapshot-types.js';
 import { engineMessage } from '../docker-errors.js';
 import { copyVolume } from './copy-volume.js';
-import { snapshotImages, type SnapshotImage } from './snapshot-store.js';
+import { SnapshotLabel, snapshotImages, type SnapshotImage } from './snapshot-store.js';
 
 /** The refusal of an unknown snapshot, naming the ones there are (as the embedded runtime says it). */
 export function noSuchSnapshot(project: string, name: string, known: string[]): SnapshotError {
@@ -65,7 +65,7 @@ export function recreateRequest(inspect: Docker.ContainerInspectInfo, image: str
 }
 
 /** Empties project volume `volume` (removed, made again alike) and copies snapshot volume `copy` into it. */
-async function restoreVolume(docker: Docker, volume: string, copy: string, helperImage: string): Promise<void> {
+async function restoreVolume(docker: Docker, project: string, volume: string, copy: string, helperImage: string): Promise<void> {
   const was = await docker.getVolume(volume).inspect();
   try {
     await docker.getVolume(volume).remove();
@@ -73,7 +73,7 @@ async function restoreVolume(docker: Docker, volume: string, copy: string, helpe
   } catch (err) {
     throw new RuntimeError(`volume ${volume}`, `cannot empty it for the reset: ${engineMessage(err)}`, { cause: err });
   }
-  await copyVolume(docker, helperImage, copy, volume);
+  await copyVolume(docker, helperImage, copy, volume, { [SnapshotLabel.project]: project });
 }
 
 /** Resets stopped `containers` of `project` (and the snapshot's volumes they mount) onto snapshot `name`; `remove` removes a container as the runtime does. */
@@ -93,7 +93,7 @@ export async function resetDockerSnapshot(docker: Docker, project: string, name:
     if (users.length > 0) throw new SnapshotError(`volume ${v} is also used by container ${users.join(', ')}; reset its service too, or remove it first`);
   }
   for (const c of containers) await remove(c);
-  for (const v of volumes) await restoreVolume(docker, v, copies[v]!, [...images.values()][0]!.id);
+  for (const v of volumes) await restoreVolume(docker, project, v, copies[v]!, [...images.values()][0]!.id);
   for (const i of inspects) {
     const c = i.Name.slice(1);
     const { options, extra } = recreateRequest(i, images.get(c)!.id, opts.ports?.[c] ?? []);

@@ -112,9 +112,10 @@ export async function removeSnapshotImages(docker: Docker, images: SnapshotImage
   for (const v of volumes) await removing(`snapshot volume ${v}`, () => docker.getVolume(v).remove());
 }
 
-/** Removes every snapshot of `project` (`down -v`): images and volume copies, also those a failed snapshot left. */
+/** Removes every snapshot of `project` (`down -v`): images and volume copies, also those (and copy helpers) a failed or killed snapshot left. */
 export async function removeProjectSnapshots(docker: Docker, project: string): Promise<void> {
   const filters = snapshotFilter(project);
+  for (const c of await docker.listContainers({ all: true, filters })) await removing(`copy helper ${c.Id}`, () => docker.getContainer(c.Id).remove({ force: true }));
   const [images, volumes] = await Promise.all([docker.listImages({ filters }), docker.listVolumes({ filters })]);
   for (const i of images) await removing(`snapshot image ${i.Id}`, () => docker.getImage(i.Id).remove({ force: true }));
   for (const v of volumes.Volumes ?? []) await removing(`snapshot volume ${v.Name}`, () => docker.getVolume(v.Name).remove());

@@ -47,7 +47,7 @@ export async function takeDockerSnapshot(docker: Docker, project: string, name: 
     let volumeBytes = 0;
     for (const v of volumes) {
       await docker.createVolume({ Name: copies[v]!, Labels: { [SnapshotLabel.project]: project, [SnapshotLabel.volume]: v } });
-      volumeBytes += await copyVolume(docker, inspects[0]!.Image, v, copies[v]!);
+      volumeBytes += await copyVolume(docker, inspects[0]!.Image, v, copies[v]!, { [SnapshotLabel.project]: project });
     }
     // Committed untagged first: the old snapshot of this name stays whole until every commit is done.
     for (const i of inspects) {
