@@ -1,6 +1,6 @@
 /**
  * Copying one Docker volume's contents into another (issue 20: a volume's snapshot and its reset)
- * through the engine's archive API: a helper container that is never started mounts both, the
+ * through the engine's archive API: helper containers that are never started mount them, the
  * source's tree is read as a tar (owners, modes, links kept) and written into the target. Any image
  * on the engine does for the helper, as nothing of it runs: the caller passes one it knows is there.
  */
@@ -19,20 +19,23 @@ export const COPY_HELPER_LABEL = 'io.hafen.snapshot.copy-helper';
  */
 export async function copyVolume(docker: Docker, image: string, from: string, to: string, labels: Record<string, string>): Promise<number> {
   const what = `volume ${from}`;
-  let helper: Docker.Container;
-  try {
-    helper = await docker.createContainer({
+  // Two helpers: the engine holds a container while it streams an archive out of it, so one
+  // helper both read and written would wait on itself once the tar outgrows the pipes.
+  const helper = (bind: string) =>
+    docker.createContainer({
       Image: image,
       Entrypoint: ['/nonexistent'], // never started; set so an image without a command can be used
       Cmd: [],
       Labels: { ...labels, [COPY_HELPER_LABEL]: '1' },
       NetworkDisabled: true,
-      HostConfig: { Binds: [`${from}:/from:ro`, `${to}:/to`], NetworkMode: 'none' },
+      HostConfig: { Binds: [bind], NetworkMode: 'none' },
     });
-  } catch (err) {
-    throw new RuntimeError(what, `cannot make the helper container that copies it: ${engineMessage(err)}`, { cause: err });
-  }
+  const made: Docker.Container[] = [];
   try {
+    const reader = await helper(`${from}:/from:ro`);
+    made.push(reader);
+    const writer = await helper(`${to}:/to`);
+    made.push(writer);
     let bytes = 0;
     // Counted as it passes (a 'data' listener would start the flow before the upload reads it).
     const counted = new Transform({
@@ -42,13 +45,13 @@ export async function copyVolume(docker: Docker, image: string, from: string, to
       },
     });
     // `/from/.` is the folder's contents, not the folder (as `docker cp` reads it).
-    const tar = await helper.getArchive({ path: '/from/.' });
+    const tar = await reader.getArchive({ path: '/from/.' });
     tar.pipe(counted);
-    await helper.putArchive(counted, { path: '/to' });
+    await writer.putArchive(counted, { path: '/to' });
     return bytes;
   } catch (err) {
     throw new RuntimeError(what, `cannot copy it into ${to}: ${engineMessage(err)}`, { cause: err });
   } finally {
-    await helper.remove({ force: true, v: false }).catch(() => undefined);
+    for (const c of made) await c.remove({ force: true, v: false }).catch(() => undefined);
   }
 }
