@@ -33,6 +33,10 @@ const STACK = (image: string) => `services:
   writer:
     image: ${image}
     command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /w; i=0; while true; do i=$$((i+1)); echo $$i >> /w/x; echo $$i >> /w/y; usleep 2000; done"]
+  stubborn:
+    image: ${image}
+    command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+    stop_grace_period: 10m
 volumes:
   data: {}
 `;
@@ -167,6 +171,17 @@ for (const target of cliTargets('10.234.0.0/16:24')) {
       expect(y).toEqual(y!.map((_, i) => String(i + 1)));
       expect(x!.length - y!.length).toBeGreaterThanOrEqual(0);
       expect(x!.length - y!.length).toBeLessThanOrEqual(1);
+    }, 120_000);
+
+    it('resets a service that ignores its stop signal at once (its state is discarded: no grace period unless -t)', () => {
+      const p = newProject('sns');
+      ok(p, ['up', '-d', 'stubborn']);
+      sh(p, 'stubborn', 'echo seeded > /s');
+      ok(p, ['snapshot', 'seeded']);
+      sh(p, 'stubborn', 'echo changed > /s');
+      // A graceful stop would wait its 10 minutes, far past this test's time.
+      ok(p, ['reset', 'seeded']);
+      expect(sh(p, 'stubborn', 'cat /s')).toBe('seeded\n');
     }, 120_000);
 
     it('keeps snapshots over `down` and starts a stack on one with `up --from-snapshot`', () => {

@@ -50,7 +50,7 @@ function commandPath(cmd: string): string | undefined {
  * Runs mount/umount; throws with its stderr. Through posix_spawn where the addon loads (a reset is
  * timed by users: a fork of a busy supervisor took 80 ms per command here, posix_spawn about 1).
  */
-async function run(cmd: string, args: string[], what: string): Promise<void> {
+export async function run(cmd: string, args: string[], what: string): Promise<void> {
   const bin = commandPath(cmd);
   const child = bin ? quickExec(bin, args, []) : undefined;
   let code: number | null;
