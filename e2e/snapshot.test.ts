@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -172,6 +173,31 @@ for (const target of cliTargets('10.234.0.0/16:24')) {
       expect(x!.length - y!.length).toBeGreaterThanOrEqual(0);
       expect(x!.length - y!.length).toBeLessThanOrEqual(1);
     }, 120_000);
+
+    it.runIf(target.runtime === 'docker')('saves a snapshot as one docker-archive that `docker load` reads, and starts the stack seeded from it when nothing else is left', () => {
+      const p = newProject('snz');
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-snapshot-save-'));
+      try {
+        ok(p, ['up', '-d', 'app']);
+        sh(p, 'app', 'mkdir -p /state && echo seeded > /state/s && echo vol > /data/v');
+        ok(p, ['snapshot', 'seed']);
+        const file = path.join(tmp, 'seed.tar');
+        ok(p, ['image', 'save', '--snapshot', 'seed', '-o', file]);
+        // Nothing of the project or its snapshot is left on the engine: only the archive.
+        ok(p, ['down', '-v', '-t', '1']);
+        expect(snapshotsLeft(p)).toEqual([]);
+        const loaded = execFileSync('docker', ['load', '-i', file], { encoding: 'utf8' });
+        expect(loaded).toContain(`hafen-snapshot/${p}/${p}-app-1:seed`);
+        expect(loaded).toContain(`hafen-snapshot/${p}/volume-${p}-data:seed`);
+        expect(ok(p, ['snapshot', 'ls', '-q']).stdout.trim()).toBe('seed');
+        ok(p, ['up', '-d', '--from-snapshot', 'seed', 'app']);
+        expect(sh(p, 'app', 'cat /state/s /data/v')).toBe('seeded\nvol\n');
+        ok(p, ['down', '-v', '-t', '1']);
+        expect(snapshotsLeft(p)).toEqual([]);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    }, 180_000);
 
     it('resets a service that ignores its stop signal at once (its state is discarded: no grace period unless -t)', () => {
       const p = newProject('sns');

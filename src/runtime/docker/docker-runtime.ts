@@ -407,6 +407,10 @@ export class DockerRuntime implements Runtime {
   resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
     return this.snapshots.resetToSnapshot(project, name, containers, opts);
   }
+  /** Writes snapshot `name` to `file` as a docker-archive (`stack image save --snapshot`). Not part of `Runtime`. */
+  saveSnapshot(project: string, name: string, file: string): Promise<string[]> {
+    return this.snapshots.saveSnapshot(project, name, file);
+  }
 }
 
 function labelFilter(labels: Record<string, string>): string[] {

@@ -18,23 +18,30 @@ export const COPY_HELPER_LABEL = 'io.hafen.snapshot.copy-helper';
  * removes one a killed run left (it would hold both volumes).
  */
 export async function copyVolume(docker: Docker, image: string, from: string, to: string, labels: Record<string, string>): Promise<number> {
-  const what = `volume ${from}`;
+  return copyInto(docker, { image, bind: `${from}:/from:ro` }, to, labels, `volume ${from}`);
+}
+
+/**
+ * Copies what `source`'s container holds at /from (a volume bound there, or the image's own
+ * folder: a saved volume image) into volume `to`; resolves to the bytes of the tar copied.
+ */
+export async function copyInto(docker: Docker, source: { image: string; bind?: string }, to: string, labels: Record<string, string>, what: string): Promise<number> {
   // Two helpers: the engine holds a container while it streams an archive out of it, so one
   // helper both read and written would wait on itself once the tar outgrows the pipes.
-  const helper = (bind: string) =>
+  const helper = (image: string, bind: string | undefined) =>
     docker.createContainer({
       Image: image,
       Entrypoint: ['/nonexistent'], // never started; set so an image without a command can be used
       Cmd: [],
       Labels: { ...labels, [COPY_HELPER_LABEL]: '1' },
       NetworkDisabled: true,
-      HostConfig: { Binds: [bind], NetworkMode: 'none' },
+      HostConfig: { Binds: bind ? [bind] : [], NetworkMode: 'none' },
     });
   const made: Docker.Container[] = [];
   try {
-    const reader = await helper(`${from}:/from:ro`);
+    const reader = await helper(source.image, source.bind);
     made.push(reader);
-    const writer = await helper(`${to}:/to`);
+    const writer = await helper(source.image, `${to}:/to`);
     made.push(writer);
     let bytes = 0;
     // Counted as it passes (a 'data' listener would start the flow before the upload reads it).
