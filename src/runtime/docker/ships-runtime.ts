@@ -254,7 +254,7 @@ export class ShipsRuntime implements Runtime {
     return (await this.engineOf(name)).copyToContainer(name, src, dest, opts);
   }
 
-  // Snapshots and resets (issue 20): refused across ships for now (snapshot-refusal.ts).
+  // Snapshots and resets (issue 20): refused on Docker for now (snapshot-refusal.ts).
   snapshot = refusedSnapshots.snapshot;
   listSnapshots = refusedSnapshots.listSnapshots;
   removeSnapshot = refusedSnapshots.removeSnapshot;
