@@ -1,14 +1,14 @@
 /**
- * Snapshots on the Docker runtime (issue 20): not done yet. `docker commit` of the containers and
- * copies of the volumes would do it (slower than the embedded runtime's layers), so until then every
- * snapshot command is refused in one line (exit 2), before anything is touched.
+ * Snapshots across several Docker engines (ships, issue 20): not done. One engine's runtime takes
+ * them (snapshots/docker-snapshots.ts); over ships every snapshot command is refused in one line
+ * (exit 2), before anything is touched.
  */
 import { SnapshotError } from '../../errors.js';
 import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 
-/** The refusal every snapshot method of a Docker runtime throws. */
+/** The refusal every snapshot method of the ships runtime throws. */
 export function snapshotsUnsupported(): SnapshotError {
-  return new SnapshotError('snapshot is not supported on the Docker runtime yet; use the embedded runtime (--runtime embedded) for `stack snapshot`, `stack reset` and `up --from-snapshot`');
+  return new SnapshotError('snapshot is not supported across ships (services on several Docker engines) yet; use one engine (no `ship:`) or the embedded runtime for `stack snapshot`, `stack reset` and `up --from-snapshot`');
 }
 
 /** The snapshot methods of Runtime, each refusing. */
