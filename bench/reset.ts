@@ -8,7 +8,9 @@
  * a busy machine slows all of them alike; the table gives medians with min–max over RUNS rounds
  * (default 5) and the ratio to `stack reset`. Wall times are of whole CLI processes (Node's start
  * included); "reset (inside)" is the time `stack reset` itself reports, from its first step to ready.
- * Last, `env.reset()` of the library in this process (no CLI start): what a vitest `beforeEach` pays.
+ * Then `env.reset()` of the library in this process (no CLI start): what a vitest `beforeEach` pays.
+ * Last, when a Docker engine answers, `stack --runtime docker reset` of the same service and data on
+ * it (`docker commit` and volume copies: the Docker variant, slower), in rounds of its own.
  * Needs root and busybox-static. Run: npm run bench:reset (or node dist/bench/reset.js after a build).
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { up } from '../src/library/up.js';
+import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
+import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const SIZE_MB = Number(process.env.SIZE_MB ?? 100);
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
       check();
     }
     await env.down({ volumes: true });
+    await dockerRounds(dir, project, times);
     const base = median(times.get('`stack reset seeded`')!);
     const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     console.log(`Node ${process.version}, ${os.cpus().length} cores (load ${load}), ${RUNS} rounds, ${SIZE_MB} MB seeded, CLI ${path.relative(process.cwd(), CLI) || CLI}`);
@@ -121,6 +126,36 @@ async function main(): Promise<void> {
   } finally {
     spawnSync(process.execPath, ['--', CLI, '-p', project, '--runtime', 'embedded', 'down', '-v', '-t', '1'], { cwd: dir, env: env_ });
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The Docker runtime's reset of the same service and data (its own rounds; skipped without an engine). */
+async function dockerRounds(dir: string, project: string, times: Map<string, number[]>): Promise<void> {
+  const engine = new DockerRuntime().docker;
+  if (!(await engine.ping().then(() => true, () => false))) return console.log('Docker rounds skipped: no engine answers');
+  const image = await importBusyboxImage(engine);
+  const file = path.join(dir, 'docker.yaml');
+  fs.writeFileSync(file, fs.readFileSync(path.join(dir, 'stack.yaml'), 'utf8').replace('image: host', `image: ${image}`));
+  const p = `${project}d`;
+  const stack = (...args: string[]): number => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['--', CLI, '-p', p, '--runtime', 'docker', '-f', file, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    if (r.status !== 0) throw new Error(`stack --runtime docker ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
+    return performance.now() - t0;
+  };
+  const exec = (script: string) => stack('exec', '-T', 'db', 'sh', '-c', script);
+  const row: number[] = [];
+  try {
+    stack('up', '-d');
+    exec(seedScript());
+    stack('snapshot', 'seeded');
+    for (let i = 0; i < RUNS; i++) {
+      exec('echo changed > /seed/f1; rm -f /data/f2; echo new > /data/new');
+      row.push(stack('reset', 'seeded'));
+    }
+    times.set('`stack --runtime docker reset seeded` (docker commit + volume copies)', row);
+  } finally {
+    spawnSync(process.execPath, ['--', CLI, '-p', p, '--runtime', 'docker', '-f', file, 'down', '-v', '-t', '1'], { cwd: dir });
   }
 }
 

@@ -203,12 +203,11 @@ async function main(): Promise<void> {
       { label: "root: userland proxy (ProxySet)", host: '127.0.0.1', echo: rootPorts[0]!, bulk: rootPorts[1]! },
       { label: 'rootless: keeper + relay (RootlessPortSet)', host: '127.0.0.1', echo: relayPorts[0]!, bulk: relayPorts[1]! },
     ];
-    if ('apiSocket' in record.outbound) {
-      const slirpPorts = [await freePort(), await freePort()];
+    if ('pid' in record.outbound && record.outbound.apiSocket) {
       // One at a time: slirp4netns's API socket answers one connection at a time. libslirp forwards
       // to its own guest network only: to the container's address directly (refused or reset), and
       // to tap0's address with a DNAT rule in the holder on to the container (what works).
-      const api = (record.outbound as { apiSocket: string }).apiSocket;
+      const api = record.outbound.apiSocket;
       for (const [variant, guestAddr] of [['to the container', '10.214.2.2'], ['to tap0 + DNAT', '10.0.2.100']] as const) {
         const hostPorts = [await freePort(), await freePort()];
         let refused: string | undefined;

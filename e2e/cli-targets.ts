@@ -17,7 +17,7 @@ import { openStore } from '../src/runtime/embedded/store/index.js';
 import { importBusyboxImage } from '../src/testing/busybox-image.js';
 import type { RootlessPlaces } from '../src/testing/rootless-leaks.js';
 import { rootlessRuntime } from '../src/testing/rootless-runtime/runtime-client.js';
-import { delegateCgroupToRootlessUser, whyNoCgroupDelegation, type DelegatedCgroup } from '../src/testing/rootless-cgroup.js';
+import { delegateCgroupToRootlessUser, orphanedDelegatedCgroupLeaks, whyNoCgroupDelegation, type DelegatedCgroup } from '../src/testing/rootless-cgroup.js';
 import { giveToRootlessUser, rootlessCommand, rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { dockerLeaks } from './conformance/runtimes.js';
@@ -115,6 +115,8 @@ function rootlessTarget(subnetPool: string): CliTarget {
       const left = cgroup?.children().map((d) => `cgroup ${d}`) ?? [];
       cgroup?.remove();
       cgroup = undefined;
+      // Any test file's delegated cgroup whose maker ended without removing it.
+      left.push(...orphanedDelegatedCgroupLeaks());
       return left;
     },
   };

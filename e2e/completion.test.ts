@@ -34,7 +34,7 @@ function script(shell: string): string {
   return file;
 }
 
-const program = buildProgram({ out: () => {}, err: () => {}, color: new Chalk({ level: 0 }) });
+const program = await buildProgram({ out: () => {}, err: () => {}, color: new Chalk({ level: 0 }) });
 /** The program's own `--no-…` options of `up`: what `stack up --no-<TAB>` must offer. */
 const upNegations = program.commands.find((c) => c.name() === 'up')!.options.flatMap((o) => (!o.hidden && o.long?.startsWith('--no-') ? [o.long] : [])).sort();
 /** The program's commands starting with u (up, and unpause where it exists): what `stack u<TAB>` must offer. */

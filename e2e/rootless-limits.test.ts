@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCgroups } from '../src/runtime/embedded/cgroups/detect.js';
 import { readProcStat } from '../src/runtime/embedded/process-info.js';
 import { requireCommand, requireRoot, unmet, type Requirement } from '../src/testing/requirements.js';
-import { DELEGATED_CONTROLLERS, delegateCgroupToRootlessUser, type DelegatedCgroup, type DelegatedController } from '../src/testing/rootless-cgroup.js';
+import { DELEGATED_CONTROLLERS, delegateCgroupToRootlessUser, newDelegatedCgroupName, type DelegatedCgroup, type DelegatedController } from '../src/testing/rootless-cgroup.js';
 import type { RootlessPlaces } from '../src/testing/rootless-leaks.js';
 import { requireRootlessUser, rootlessUser, runAsRootlessUser } from '../src/testing/rootless-user.js';
 import { cliPath } from './cli.js';
@@ -141,7 +141,7 @@ function limitsIn(title: string, name: () => string, parentEnv: (name: string) =
   });
 }
 
-limitsIn('rootless: limits in a cgroup delegated by root, named by HAFEN_CGROUP_PARENT', () => `hafen-rlt${randomBytes(4).toString('hex')}`, (name) => name, '10.218.0.0/17:24');
+limitsIn('rootless: limits in a cgroup delegated by root, named by HAFEN_CGROUP_PARENT', newDelegatedCgroupName, (name) => name, '10.218.0.0/17:24');
 // The default a user's runtime takes on v1 with no HAFEN_CGROUP_PARENT (the test user's environment
 // names a missing one unless told: rootless-user.ts NO_CGROUP_PARENT).
 limitsIn('rootless: limits in the default <hierarchy>/hafen-<uid>, no HAFEN_CGROUP_PARENT', () => `hafen-${rootlessUser().uid}`, () => '', '10.218.128.0/17:24');

@@ -12,7 +12,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, unmet } from '../src/testing/requirements.js';
 import { repoRoot, type CliResult } from './cli.js';
 import { cliTargets } from './cli-targets.js';
-import { caveatOf } from './conformance/harness.js';
 import { runtimeNamed } from './conformance/runtimes.js';
 import { isSupervisorScript } from './stack-leftovers.js';
 
@@ -22,8 +21,6 @@ const example = path.join(repoRoot, 'stack.example.yaml');
 // As root and as the rootless test user (issue 17): the same commands, the same results.
 for (const target of cliTargets('10.237.0.0/16:24', { rootless: true }).filter((t) => t.runtime === 'embedded')) {
   const factory = runtimeNamed(target.name);
-  /** Why a test that reaches a published port from the host cannot run on this target, if it cannot. */
-  const noPorts = caveatOf(factory, 'published-ports');
   describe.skipIf(unmet(...factory.requirements, requireCommand('nsenter')))(`stack up, down and the everyday commands (${target.name} runtime)`, () => {
     let dir: string;
     const root = (): string => target.stateRoot();
@@ -68,7 +65,7 @@ for (const target of cliTargets('10.237.0.0/16:24', { rootless: true }).filter((
       expect(target.leftovers(p)).toEqual([]);
     });
 
-    it.skipIf(noPorts)('up -d returns once ready; a second up changes nothing; ps, port, logs, exec and run work', async () => {
+    it('up -d returns once ready; a second up changes nothing; ps, port, logs, exec and run work', async () => {
       const p = newProject();
       const up = run(p, ['up', '-d']);
       expect(up.code, up.stderr).toBe(0);
@@ -131,7 +128,7 @@ for (const target of cliTargets('10.237.0.0/16:24', { rootless: true }).filter((
       expect(restart.stderr).toMatch(/web\s+ready/);
     });
 
-    it.skipIf(noPorts)('attached up follows the logs (across restarts) until Ctrl-C, then stops the stack gracefully (exit 130)', async () => {
+    it('attached up follows the logs (across restarts) until Ctrl-C, then stops the stack gracefully (exit 130)', async () => {
       const p = newProject();
       const child = target.spawn(['-f', file, '-p', p, '--progress', 'plain', 'up'], { cwd: repoRoot });
       let out = '';
@@ -189,7 +186,7 @@ for (const target of cliTargets('10.237.0.0/16:24', { rootless: true }).filter((
       }
     }, 120_000);
 
-    it.skipIf(noPorts)('after the supervisor is SIGKILLed, ps says so, up takes the containers over again, and down removes everything', async () => {
+    it('after the supervisor is SIGKILLed, ps says so, up takes the containers over again, and down removes everything', async () => {
       const p = newProject();
       expect(run(p, ['up', '-d']).code).toBe(0);
       const pid = findSupervisor(p);

@@ -263,6 +263,9 @@ const HOT_ENTRIES = [
   'src/planner/select.ts', // port
   'src/errors.ts',
   'src/runtime/runtime.ts',
+  // Each command's module (src/cli/command-table.ts loads it when the command is built): `--help`
+  // builds them all, so they stay hot; each runs only when imported.
+  ...fs.readdirSync(path.join(root, 'src/cli/commands')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort().map((f) => `src/cli/commands/${f}`),
 ];
 
 /** A bundled module's key: its path from the repository (or `namespace:path` for a plugin's). */

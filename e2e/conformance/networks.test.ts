@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Label, type ContainerSpec } from '../../src/runtime/runtime.js';
 import { unmet } from '../../src/testing/requirements.js';
-import { caveatOf, eventually, logText, newProject, useRuntime } from './harness.js';
+import { eventually, logText, newProject, useRuntime } from './harness.js';
 import { runtimes } from './runtimes.js';
 
 /** A node HTTP server answering `hello from <hostname>` on 8080. */
@@ -179,7 +179,7 @@ for (const factory of runtimes) {
       expect(await lookup(other, 'memo')).toBe('unknown');
     });
 
-    it.skipIf(caveatOf(factory, 'published-ports'))('publishes a port on 127.0.0.1 only, on a free port when none is given', async () => {
+    it('publishes a port on 127.0.0.1 only, on a free port when none is given', async () => {
       const { runtime } = h;
       const net = h.net('default');
       await runtime.createNetwork({ name: net, labels: h.labels(), internal: false });

@@ -17,7 +17,7 @@ import { requireCommand, requireOverlay, requireRoot, type Requirement } from '.
 import { runningHolder } from '../../src/runtime/embedded/rootless/namespace-holder.js';
 import { findRootlessLeaks, rootlessUserLeftovers, type RootlessPlaces } from '../../src/testing/rootless-leaks.js';
 import { DRIVER_SCRIPT, rootlessRuntime, type RootlessRuntime } from '../../src/testing/rootless-runtime/runtime-client.js';
-import { delegateCgroupToRootlessUser, whyNoCgroupDelegation, type DelegatedCgroup } from '../../src/testing/rootless-cgroup.js';
+import { delegateCgroupToRootlessUser, orphanedDelegatedCgroupLeaks, whyNoCgroupDelegation, type DelegatedCgroup } from '../../src/testing/rootless-cgroup.js';
 import { giveToRootlessUser, requireRootlessUser } from '../../src/testing/rootless-user.js';
 
 /** A Docker engine answers (DOCKER_HOST or the local socket). */
@@ -84,7 +84,7 @@ export interface RuntimeFactory {
  * Checks some runtime cannot meet: the order of stdout against stderr lines, privileged containers;
  * and (rootless) what needs a cgroup of its own or the host's privileges.
  */
-export type Caveat = 'stream-order' | 'privileged' | 'cgroup-limits' | 'freezer' | 'devices' | 'published-ports';
+export type Caveat = 'stream-order' | 'privileged' | 'cgroup-limits' | 'freezer' | 'devices';
 
 /** Why the engine cannot run a privileged container here: Docker grants every capability up to cap_last_cap. */
 function privilegedCaveat(): string | undefined {
@@ -98,13 +98,42 @@ function privilegedCaveat(): string | undefined {
 /** The cgroup delegated to the rootless user for each test file's folder (by its root), removed with the runtime. */
 const rootlessCgroups = new Map<string, DelegatedCgroup>();
 
+/** Where a test file's folder names its delegated cgroup, for helper processes given the folder. */
+const cgroupNameFile = (root: string): string => path.join(root, 'delegated-cgroup');
+
+/**
+ * The cgroup the rootless user's runtime on `root` uses: the first runtime made on the folder (the
+ * test file's own) delegates one and names it in the folder; a helper process given the same folder
+ * (fixtures/start-and-hang.ts, SIGKILLed by its test) uses that one, so it makes none that nobody
+ * would remove, and its containers' cgroups are where the test's cleanup and leak check look.
+ */
+function rootlessCgroupParent(root: string): string | undefined {
+  const named = delegatedCgroupName(root);
+  if (named !== undefined || whyNoCgroupDelegation()) return named;
+  const cgroup = delegateCgroupToRootlessUser();
+  rootlessCgroups.set(root, cgroup);
+  fs.writeFileSync(cgroupNameFile(root), cgroup.name);
+  return cgroup.name;
+}
+
+/** The name of the cgroup delegated for `root`, when one was. */
+function delegatedCgroupName(root: string): string | undefined {
+  const made = rootlessCgroups.get(root);
+  if (made) return made.name;
+  try {
+    return fs.readFileSync(cgroupNameFile(root), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The rootless user's places for a test file's folder: state under `root/data`, the holder's
  * record under `root/run`, the file's delegated cgroup; the driver's own processes are spared by
  * the leak check.
  */
 function rootlessPlaces(root: string): RootlessPlaces {
-  const cgroupParent = rootlessCgroups.get(root)?.name;
+  const cgroupParent = delegatedCgroupName(root);
   return { dataRoot: path.join(root, 'data'), runtimeDir: path.join(root, 'run'), spare: (argv) => argv.includes(DRIVER_SCRIPT), ...(cgroupParent ? { cgroupParent } : {}) };
 }
 
@@ -178,8 +207,7 @@ export const runtimes: RuntimeFactory[] = [
       for (const dir of [places.dataRoot, places.runtimeDir]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.chmodSync(root, 0o755);
       giveToRootlessUser(root);
-      if (!whyNoCgroupDelegation()) rootlessCgroups.set(root, delegateCgroupToRootlessUser());
-      const cgroupParent = rootlessCgroups.get(root)?.name;
+      const cgroupParent = rootlessCgroupParent(root);
       return rootlessRuntime({
         root: places.dataRoot,
         runtimeDir: places.runtimeDir,
@@ -205,6 +233,8 @@ export const runtimes: RuntimeFactory[] = [
         cgroup.remove();
         rootlessCgroups.delete(root);
       }
+      // Any test file's delegated cgroup whose maker ended without removing it.
+      left.push(...orphanedDelegatedCgroupLeaks());
       return left;
     },
   },

@@ -22,8 +22,8 @@ describe('ownShortFlags: a command\'s own short flag after its name', () => {
     expect(ownShortFlags(expected)).toEqual(expected); // once is enough: main and runCli both apply it
   });
 
-  it('names every short flag a command shares with a common option, with its long name and whether it takes a value', () => {
-    const program = buildProgram({ out: () => {}, err: () => {}, color: new Chalk({ level: 0 }) });
+  it('names every short flag a command shares with a common option, with its long name and whether it takes a value', async () => {
+    const program = await buildProgram({ out: () => {}, err: () => {}, color: new Chalk({ level: 0 }) });
     const common = new Set(program.options.flatMap((o) => (o.short ? [o.short] : [])));
     const found: Record<string, Record<string, { long: string; value: boolean }>> = {};
     for (const command of program.commands) {

@@ -4,8 +4,9 @@ import type { Output } from './output.js';
 
 const quiet = { out: () => {}, err: () => {} } as unknown as Output;
 
+const program = await buildProgram(quiet);
+
 describe('commandPath: the help a usage error points to', () => {
-  const program = buildProgram(quiet);
   it.each([
     [['up', '--bogus'], ['up']],
     [['-f', 'missing.yaml', 'up', '--bogus'], ['up']],

@@ -9,7 +9,7 @@ function capture(): Output & { text: () => string } {
   return { out: (s) => lines.push(s), err: (s) => lines.push(s), color: new Chalk({ level: 0 }), text: () => lines.join('\n') };
 }
 
-const root = buildProgram(capture());
+const root = await buildProgram(capture());
 
 describe('singleCommand: the one command an argv runs, built alone', () => {
   it.each([
@@ -26,13 +26,13 @@ describe('singleCommand: the one command an argv runs, built alone', () => {
     [['--', 'ps'], undefined],
     [['nosuch'], undefined],
     [[], undefined],
-  ])('%j → %s', (argv, expected) => {
-    const factory = singleCommand(root, argv);
-    expect(factory && factory(capture()).name()).toBe(expected);
+  ])('%j → %s', async (argv, expected) => {
+    const load = singleCommand(root, argv);
+    expect(load && (await load())(capture()).name()).toBe(expected);
   });
 
-  it('lists each command under its own name', () => {
-    for (const [name, make] of Object.entries(SINGLE_COMMANDS)) expect(make(capture()).name()).toBe(name);
+  it('lists each command under its own name', async () => {
+    for (const [name, load] of Object.entries(SINGLE_COMMANDS)) expect((await load())(capture()).name()).toBe(name);
     const all = root.commands.map((c) => c.name()).filter((n) => n !== 'completion');
     expect(Object.keys(SINGLE_COMMANDS).sort()).toEqual(all.sort());
   });
@@ -41,7 +41,7 @@ describe('singleCommand: the one command an argv runs, built alone', () => {
     const alone = capture();
     expect(await runCli([name, '--help'], alone)).toBe(0);
     const whole = capture();
-    const program = buildProgram(whole);
+    const program = await buildProgram(whole);
     program.exitOverride();
     program.commands.forEach((c) => c.exitOverride());
     await program.parseAsync([name, '--help'], { from: 'user' }).catch(() => {});

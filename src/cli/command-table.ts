@@ -1,89 +1,74 @@
 /**
- * Commands by name, so a run of `stack ps` builds the one command it runs instead of all thirty
- * (each is a tree of commander objects, and every one built costs start-up time). A command missing
- * here still works: the program then builds them all, as it does for help, completion scripts and
- * anything it cannot tell (program.ts).
+ * The top-level commands, in the order help lists them, each with the module that makes it loaded
+ * only when it is built (issue 16): a run of `stack ps` reads and runs the one command module it
+ * uses instead of all thirty, and builds one tree of commander objects. Help, completion scripts and
+ * anything the program cannot tell build them all (program.ts).
  */
 import type { Command } from 'commander';
-import { buildCommand } from './commands/build.js';
-import { completeCommand } from './commands/completion.js';
-import { configCommand } from './commands/config.js';
-import { cpCommand } from './commands/cp.js';
-import { dashCommand } from './commands/dash.js';
-import { downCommand } from './commands/down.js';
-import { eventsCommand } from './commands/events.js';
-import { execCommand } from './commands/exec.js';
-import { imageCommand } from './commands/image.js';
-import { imagesCommand, pruneCommand, rmiCommand } from './commands/images.js';
-import { killCommand, restartCommand, startCommand, stopCommand } from './commands/lifecycle.js';
-import { logsCommand } from './commands/logs.js';
-import { lsCommand } from './commands/ls.js';
-import { pauseCommand, unpauseCommand } from './commands/pause.js';
-import { planCommand } from './commands/plan.js';
-import { portCommand } from './commands/port.js';
-import { psCommand } from './commands/ps.js';
-import { pullCommand } from './commands/pull.js';
-import { pushCommand } from './commands/push.js';
-import { runCommand } from './commands/run.js';
-import { statsCommand } from './commands/stats.js';
-import { topCommand } from './commands/top.js';
-import { upCommand } from './commands/up.js';
-import { versionCommand } from './commands/version.js';
-import { waitCommand } from './commands/wait.js';
 import type { Output } from './output.js';
-import { rmCommand } from './commands/rm.js';
-import { createCommand } from './commands/create.js';
-import { scaleCommand } from './commands/scale.js';
-import { systemCommand } from './commands/system.js';
-import { resetCommand, snapshotCommand } from './commands/snapshot.js';
 
 /** Makes one top-level command (its name is the key it is listed under). */
 export type CommandFactory = (output: Output) => Command;
 
-/** The commands that can be built alone; `completion` is not one (its script lists every command). */
-export const SINGLE_COMMANDS: Readonly<Record<string, CommandFactory>> = {
-  config: configCommand,
-  plan: planCommand,
-  up: upCommand,
-  down: downCommand,
-  ps: psCommand,
-  logs: logsCommand,
-  exec: execCommand,
-  run: runCommand,
-  port: portCommand,
-  start: startCommand,
-  stop: stopCommand,
-  restart: restartCommand,
-  kill: killCommand,
-  build: buildCommand,
-  pull: pullCommand,
-  images: imagesCommand,
-  rmi: rmiCommand,
-  prune: pruneCommand,
-  image: imageCommand,
-  dash: dashCommand,
-  version: versionCommand,
-  events: eventsCommand,
-  ls: lsCommand,
-  pause: pauseCommand,
-  unpause: unpauseCommand,
-  top: topCommand,
-  cp: cpCommand,
-  wait: waitCommand,
-  stats: statsCommand,
-  __complete: completeCommand,
+/** Loads the module of one command and gives its factory. */
+export type CommandLoader = () => Promise<CommandFactory>;
+
+/**
+ * Every top-level command but `completion` and `__complete` (program.ts adds those last, since
+ * completion's script lists all the others), in help's order.
+ */
+export const COMMAND_LOADERS: ReadonlyArray<readonly [string, CommandLoader]> = [
+  ['config', async () => (await import('./commands/config.js')).configCommand],
+  ['plan', async () => (await import('./commands/plan.js')).planCommand],
+  ['up', async () => (await import('./commands/up.js')).upCommand],
+  ['down', async () => (await import('./commands/down.js')).downCommand],
+  ['ps', async () => (await import('./commands/ps.js')).psCommand],
+  ['logs', async () => (await import('./commands/logs.js')).logsCommand],
+  ['exec', async () => (await import('./commands/exec.js')).execCommand],
+  ['run', async () => (await import('./commands/run.js')).runCommand],
+  ['port', async () => (await import('./commands/port.js')).portCommand],
+  ['start', async () => (await import('./commands/lifecycle.js')).startCommand],
+  ['stop', async () => (await import('./commands/lifecycle.js')).stopCommand],
+  ['restart', async () => (await import('./commands/lifecycle.js')).restartCommand],
+  ['kill', async () => (await import('./commands/lifecycle.js')).killCommand],
+  ['build', async () => (await import('./commands/build.js')).buildCommand],
+  ['pull', async () => (await import('./commands/pull.js')).pullCommand],
+  ['images', async () => (await import('./commands/images.js')).imagesCommand],
+  ['rmi', async () => (await import('./commands/images.js')).rmiCommand],
+  ['prune', async () => (await import('./commands/images.js')).pruneCommand],
+  ['image', async () => (await import('./commands/image.js')).imageCommand],
+  ['dash', async () => (await import('./commands/dash.js')).dashCommand],
+  ['version', async () => (await import('./commands/version.js')).versionCommand],
+  // issue 14: container events
+  ['events', async () => (await import('./commands/events.js')).eventsCommand],
+  // issue 14, projects: `stack ls`.
+  ['ls', async () => (await import('./commands/ls.js')).lsCommand],
+  // Container commands (issue 14): pause/unpause, top, cp, wait, stats.
+  ['pause', async () => (await import('./commands/pause.js')).pauseCommand],
+  ['unpause', async () => (await import('./commands/pause.js')).unpauseCommand],
+  ['top', async () => (await import('./commands/top.js')).topCommand],
+  ['cp', async () => (await import('./commands/cp.js')).cpCommand],
+  ['wait', async () => (await import('./commands/wait.js')).waitCommand],
+  ['stats', async () => (await import('./commands/stats.js')).statsCommand],
   // Compose's rm, create and scale (cli-gaps).
-  rm: rmCommand,
-  create: createCommand,
-  scale: scaleCommand,
-  // Issue 18.
-  push: pushCommand,
-  // Issue 19: the remote ends of HAFEN_HOST=ssh://….
-  system: systemCommand,
-  // Issue 20.
-  snapshot: snapshotCommand,
-  reset: resetCommand,
-};
+  ['rm', async () => (await import('./commands/rm.js')).rmCommand],
+  ['create', async () => (await import('./commands/create.js')).createCommand],
+  ['scale', async () => (await import('./commands/scale.js')).scaleCommand],
+  // Issue 18: images to a registry.
+  ['push', async () => (await import('./commands/push.js')).pushCommand],
+  // Issue 19: the remote ends of `HAFEN_HOST=ssh://…`.
+  ['system', async () => (await import('./commands/system.js')).systemCommand],
+  // Issue 20: snapshots and resets.
+  ['snapshot', async () => (await import('./commands/snapshot.js')).snapshotCommand],
+  ['reset', async () => (await import('./commands/snapshot.js')).resetCommand],
+];
+
+/** `completion` (its script lists every command) and the hidden `__complete` its scripts call. */
+export const completionLoader: CommandLoader = async () => (await import('./commands/completion.js')).completionCommand;
+export const completeLoader: CommandLoader = async () => (await import('./commands/completion.js')).completeCommand;
+
+/** The commands that can be built alone, by name; `completion` is not one (its script lists every command). */
+export const SINGLE_COMMANDS: Readonly<Record<string, CommandLoader>> = { ...Object.fromEntries(COMMAND_LOADERS), __complete: completeLoader };
 
 /**
  * The command argv runs when the program can build it alone, else undefined: the first word that
@@ -91,7 +76,7 @@ export const SINGLE_COMMANDS: Readonly<Record<string, CommandFactory>> = {
  * common option is skipped right). Help and version before the command, `--`, or a word that is
  * no command here all build the whole program, whose parser then decides as ever.
  */
-export function singleCommand(root: Command, argv: readonly string[]): CommandFactory | undefined {
+export function singleCommand(root: Command, argv: readonly string[]): CommandLoader | undefined {
   const takesValue = new Set(root.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

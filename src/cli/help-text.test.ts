@@ -10,7 +10,7 @@ function capture(): Output & { text: () => string } {
   return { out: (s) => lines.push(s), err: (s) => lines.push(s), color: new Chalk({ level: 0 }), text: () => lines.join('\n') };
 }
 
-const program = buildProgram(capture());
+const program = await buildProgram(capture());
 
 /** The command an example runs and the options it gives, global ones apart: `stack -p x up -d api` → up, [-d]. */
 function exampleOptions(example: string): { command: Command; unknown: string[] } {

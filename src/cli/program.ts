@@ -2,48 +2,19 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { version } from '../version.js';
-import { buildCommand } from './commands/build.js';
-import { pullCommand } from './commands/pull.js';
-import { configCommand } from './commands/config.js';
-import { imageCommand } from './commands/image.js';
-import { imagesCommand, pruneCommand, rmiCommand } from './commands/images.js';
-import { planCommand } from './commands/plan.js';
-import { upCommand } from './commands/up.js';
-import { downCommand } from './commands/down.js';
-import { psCommand } from './commands/ps.js';
-import { logsCommand } from './commands/logs.js';
-import { portCommand } from './commands/port.js';
-import { execCommand } from './commands/exec.js';
-import { runCommand } from './commands/run.js';
-import { killCommand, restartCommand, startCommand, stopCommand } from './commands/lifecycle.js';
-import { dashCommand } from './commands/dash.js';
-import { versionCommand } from './commands/version.js';
-import { eventsCommand } from './commands/events.js';
-import { lsCommand } from './commands/ls.js';
 import { addGlobalOptions } from './global-options.js';
 import { attachHelpText } from './help-text.js';
-import { completeCommand, completionCommand } from './commands/completion.js';
-import { pauseCommand, unpauseCommand } from './commands/pause.js';
-import { topCommand } from './commands/top.js';
-import { cpCommand } from './commands/cp.js';
-import { waitCommand } from './commands/wait.js';
-import { statsCommand } from './commands/stats.js';
-import { pushCommand } from './commands/push.js';
 import type { Output } from './output.js';
-import { singleCommand } from './command-table.js';
+import { COMMAND_LOADERS, completeLoader, completionLoader, singleCommand } from './command-table.js';
 import { ownShortFlags, RUN_TAKES_VALUE } from './argv-facts.js';
-import { rmCommand } from './commands/rm.js';
-import { createCommand } from './commands/create.js';
-import { scaleCommand } from './commands/scale.js';
-import { systemCommand } from './commands/system.js';
-import { resetCommand, snapshotCommand } from './commands/snapshot.js';
 import { helpLayout } from './std-write.js';
 
 /**
  * Builds the program; `output` receives everything it prints. Given the argv it will parse, only
- * the command that argv runs is built when that can be told (command-table.ts), for start-up time.
+ * the command that argv runs is loaded and built when that can be told (command-table.ts), for
+ * start-up time; so it is async.
  */
-export function buildProgram(output: Output, argv?: readonly string[]): Command {
+export async function buildProgram(output: Output, argv?: readonly string[]): Promise<Command> {
   const printing = {
     writeOut: (s: string) => output.out(s.replace(/\n$/, '')),
     writeErr: (s: string) => output.err(s.replace(/\n$/, '')),
@@ -58,55 +29,14 @@ export function buildProgram(output: Output, argv?: readonly string[]): Command 
     .configureOutput(printing);
   addGlobalOptions(program);
   const single = argv && singleCommand(program, argv);
-  for (const command of single ? [single(output)] : [
-    configCommand(output),
-    planCommand(output),
-    upCommand(output),
-    downCommand(output),
-    psCommand(output),
-    logsCommand(output),
-    execCommand(output),
-    runCommand(output),
-    portCommand(output),
-    startCommand(output),
-    stopCommand(output),
-    restartCommand(output),
-    killCommand(output),
-    buildCommand(output),
-    pullCommand(output),
-    imagesCommand(output),
-    rmiCommand(output),
-    pruneCommand(output),
-    imageCommand(output),
-    dashCommand(output),
-    versionCommand(output),
-    // issue 14: container events
-    eventsCommand(output),
-    // issue 14, projects: `stack ls`.
-    lsCommand(output),
-    // Container commands (issue 14): pause/unpause, top, cp, wait, stats.
-    pauseCommand(output),
-    unpauseCommand(output),
-    topCommand(output),
-    cpCommand(output),
-    waitCommand(output),
-    statsCommand(output),
-    // Compose's rm, create and scale (cli-gaps).
-    rmCommand(output),
-    createCommand(output),
-    scaleCommand(output),
-    // Issue 18: images to a registry.
-    pushCommand(output),
-    // Issue 19: the remote ends of `HAFEN_HOST=ssh://…`.
-    systemCommand(output),
-    // Issue 20: snapshots and resets.
-    snapshotCommand(output),
-    resetCommand(output),
-  ]) program.addCommand(command);
+  // Each command's module is loaded only here (command-table.ts): all at once when all are built.
+  const factories = await Promise.all(single ? [single()] : COMMAND_LOADERS.map(([, load]) => load()));
+  for (const make of factories) program.addCommand(make(output));
   // Help and completion (issue 14): after every command is in, so each gets its environment, exit codes and example.
   if (!single) {
-    program.addCommand(completionCommand(output));
-    program.addCommand(completeCommand(output), { hidden: true });
+    const [completion, complete] = await Promise.all([completionLoader(), completeLoader()]);
+    program.addCommand(completion(output));
+    program.addCommand(complete(output), { hidden: true });
   }
   attachHelpText(program);
   // Every command and subcommand throws instead of exiting, so only main() decides the exit code, and
@@ -124,7 +54,7 @@ export function buildProgram(output: Output, argv?: readonly string[]): Command 
 /** Runs the CLI on argv (without node and script); resolves to an exit code, or throws a StackError. */
 export async function runCli(argv: string[], output: Output): Promise<number> {
   argv = ownShortFlags(argv); // `logs -f`, `rm -f`, `run -p`: the command's flags after its name, not the common ones
-  const program = buildProgram(output, commandAfterService(argv));
+  const program = await buildProgram(output, commandAfterService(argv));
   if (argv.length === 0) {
     program.outputHelp();
     return 2;

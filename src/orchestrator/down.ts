@@ -8,7 +8,6 @@ import { executePlan } from '../executor/execute.js';
 import type { EventSink } from '../executor/events.js';
 import { planDown } from '../planner/index.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { EmbeddedRuntime } from '../runtime/embedded/embedded-runtime.js';
 import { takeCreatedHostPaths } from './created-host-paths.js';
 import { imagesToRemove, removeImages, type RmiMode } from './down-images.js';
 import { displayPath } from './host-sources.js';
@@ -89,6 +88,9 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
 
 /** Removes everything the project's ledger names; named volumes stay unless `volumes`. */
 export async function cleanupProject(root: string, project: string, volumes: boolean): Promise<void> {
+  // Loaded here, after the stops: the whole embedded runtime (cgroups, seccomp tables, snapshots,
+  // ~150 modules) is not needed to reach the supervisor, and loading it delayed down's first stop (issue 16).
+  const { EmbeddedRuntime } = await import('../runtime/embedded/embedded-runtime.js');
   const local = new EmbeddedRuntime({ root });
   try {
     await local.cleanupProject(project, { keepVolumes: !volumes });

@@ -68,7 +68,8 @@ export function restartedDependents(stack: Stack, reset: readonly string[]): str
 }
 
 /**
- * Puts the services back to snapshot `name`: each stopped, given a fresh writable layer (and fresh
+ * Puts the services back to snapshot `name`: each stopped (killed at once unless `timeout` gives it
+ * a grace period: what it would flush is discarded), given a fresh writable layer (and fresh
  * volume layers) over the snapshot's, started, and waited on until ready as `up` does; then the
  * services that depend on them with `restart: true` are restarted. Everything is checked before
  * anything stops. Resolves to the services reset.
@@ -87,7 +88,8 @@ export async function resetStack(stack: Stack, name: string, run: SnapshotRun): 
   const unknown = containers.filter((c) => !snapshot.containers.includes(c.name));
   if (unknown.length > 0) throw new SnapshotError(`snapshot ${name} does not hold container ${unknown.map((c) => c.name).join(', ')} (scaled since?); take the snapshot again`);
   if (containers.length === 0) throw new SnapshotError(`reset ${name}: services ${services.join(', ')} have no containers; bring the stack up first (or \`up --from-snapshot ${name}\`)`);
-  await stopStack(stack, run.runtime, stopOptions(run, services));
+  // The state is discarded: no grace period unless `-t` asks for one (a graceful stop of a database costs seconds, for nothing kept).
+  await stopStack(stack, run.runtime, stopOptions({ ...run, timeout: run.timeout ?? 0 }, services));
   await run.runtime.resetToSnapshot(stack.name, name, containers.map((c) => c.name), { ports: Object.fromEntries(containers.map((c) => [c.name, c.ports])) });
   await upStack(stack, upOptions(run, services));
   const restarted = restartedDependents(stack, services).filter((s) => s in stack.services);

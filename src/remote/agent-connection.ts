@@ -6,7 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StackError } from '../errors.js';
-import { fromWire, lineSplitter } from '../supervisor/protocol.js';
+import { jsonLines } from '../supervisor/line-requests.js';
+import { fromWire } from '../supervisor/protocol.js';
 import { version } from '../version.js';
 import type { AgentHello, AgentMessage } from './agent-protocol.js';
 import { installHint, sshFailure } from './ssh-failure.js';
@@ -57,15 +58,10 @@ export class AgentConnection {
     let connection: AgentConnection | undefined;
     let greeted!: (hello: AgentHello['hello']) => void;
     const hello = new Promise<AgentHello['hello']>((resolve) => (greeted = resolve));
+    // A line that is not JSON (a login banner, a shell's chatter on stdout) is not ours: ignored.
     child.stdout!.on(
       'data',
-      lineSplitter((line) => {
-        let m: AgentMessage;
-        try {
-          m = JSON.parse(line) as AgentMessage;
-        } catch {
-          return; // a login banner or a shell's chatter on stdout: not ours
-        }
+      jsonLines<AgentMessage>((m) => {
         if ('hello' in m) return greeted(m.hello);
         connection?.receive(m);
       }),

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { StackError } from '../errors.js';
 import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
 import type { BuildSpec, ContainerSpec, ExecOptions, LogOptions, Runtime } from '../runtime/runtime.js';
-import { lineSplitter, RUNTIME_METHODS, toWire } from '../supervisor/protocol.js';
+import { serveLineRequests } from '../supervisor/line-requests.js';
+import { RUNTIME_METHODS } from '../supervisor/protocol.js';
 import { specFromWire } from '../supervisor/wire-spec.js';
 import { version } from '../version.js';
 import type { AgentMessage, AgentOpened, AgentRequest, RemoteProbe } from './agent-protocol.js';
@@ -30,7 +31,6 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
   send({ hello: { version, uid: process.getuid?.() ?? -1, node: process.version, platform: `${process.platform}/${process.arch}` } });
   let opened: ProjectRuntime | undefined;
   let project = '';
-  const pending = new Map<number, AbortController>();
 
   let cache: ContextCache | undefined;
   const runtime = (): Runtime => {
@@ -99,32 +99,14 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
     }
   };
 
-  input.on(
-    'data',
-    lineSplitter((line) => {
-      let req: AgentRequest;
-      try {
-        req = JSON.parse(line) as AgentRequest;
-      } catch {
-        return;
-      }
-      if ('cancel' in req) return void pending.get(req.id)?.abort();
-      const ac = new AbortController();
-      pending.set(req.id, ac);
-      handle(req.method, req.args ?? [], ac.signal, (item) => send({ id: req.id, item }))
-        .then(
-          (result) => send({ id: req.id, ok: true, result: result ?? null }),
-          (err: unknown) => send({ id: req.id, ok: false, error: toWire(err) }),
-        )
-        .finally(() => pending.delete(req.id));
-    }),
-  );
+  const requests = serveLineRequests<AgentRequest>({ send, itemKey: 'item', handle: (req, signal, push) => handle(req.method, req.args ?? [], signal, push) });
+  input.on('data', requests.onData);
   await new Promise<void>((resolve) => {
     input.once('end', resolve);
     input.once('close', resolve);
     input.once('error', () => resolve());
   });
-  for (const ac of pending.values()) ac.abort();
+  requests.abortAll();
   await opened?.close().catch(() => undefined);
 }
 

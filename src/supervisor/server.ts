@@ -13,7 +13,8 @@ import { processStartTime, type LedgerResource } from '../runtime/embedded/ledge
 import { openProjectLedger } from '../runtime/embedded/state/index.js';
 import type { ContainerSpec, ExecOptions } from '../runtime/runtime.js';
 import { specFromWire } from './wire-spec.js';
-import { EVENTS_METHOD, lineSplitter, RUNTIME_METHODS, toWire, type Request, type Response, type SupervisorStatus } from './protocol.js';
+import { serveLineRequests } from './line-requests.js';
+import { EVENTS_METHOD, RUNTIME_METHODS, type Request, type SupervisorStatus } from './protocol.js';
 import { RestartKeeper } from './restart-keeper.js';
 import { withSocketAddress } from './socket-address.js';
 import { ensureSupervisorSocketDir } from './socket-path.js';
@@ -157,43 +158,29 @@ export async function serveSupervisor(options: SupervisorOptions): Promise<Super
     connections.add(conn);
     const work = { requests: 0, streams: 0 };
     load.set(conn, work);
-    const pending = new Map<number, AbortController>();
-    const send = (r: Response): void => {
-      if (conn.writable) conn.write(`${JSON.stringify(r)}\n`);
-    };
-    conn.on(
-      'data',
-      lineSplitter((line) => {
-        let req: Request;
-        try {
-          req = JSON.parse(line) as Request;
-        } catch {
-          conn.destroy();
-          return;
-        }
-        if ('cancel' in req) {
-          pending.get(req.id)?.abort();
-          return;
-        }
-        const ac = new AbortController();
-        pending.set(req.id, ac);
+    const requests = serveLineRequests<Request>({
+      send: (r) => {
+        if (conn.writable) conn.write(`${JSON.stringify(r)}\n`);
+      },
+      itemKey: 'event',
+      onBadLine: () => conn.destroy(),
+      handle: async (req, signal, push) => {
         const stream = req.method === EVENTS_METHOD ? 1 : 0;
         work.requests++;
         work.streams += stream;
-        traced(`supervisor ${req.method}`, typeof req.args?.[0] === 'string' ? req.args[0] : undefined, () => handle(req.method, req.args ?? [], ac.signal, (event) => send({ id: req.id, event } as Response))).then(
-          (result) => send({ id: req.id, ok: true, result: result ?? null }),
-          (err: unknown) => send({ id: req.id, ok: false, error: toWire(err) }),
-        ).finally(() => {
-          pending.delete(req.id);
+        try {
+          return await traced(`supervisor ${req.method}`, typeof req.args?.[0] === 'string' ? req.args[0] : undefined, () => handle(req.method, req.args ?? [], signal, push));
+        } finally {
           work.requests--;
           work.streams -= stream;
-        });
-      }),
-    );
+        }
+      },
+    });
+    conn.on('data', requests.onData);
     conn.on('close', () => {
       connections.delete(conn);
       load.delete(conn);
-      for (const ac of pending.values()) ac.abort();
+      requests.abortAll();
       idle.poke();
     });
     conn.on('error', () => conn.destroy());

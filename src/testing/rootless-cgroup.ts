@@ -6,6 +6,10 @@
  * NAME `hafen-<uid>` is the folder a user's runtime takes by default on v1. `remove()` kills what
  * is left in it and removes it, deepest first (tests call it even when they fail).
  *
+ * A test's own folder is named `hafen-rlt<pid>-<random>` after the process that made it, so a folder
+ * whose maker has ended is known as a leak (orphanedDelegatedCgroups): the final leak checks of the
+ * rootless test targets report it, whichever test file made it.
+ *
  * The devices controller is never delegated (a user namespace cannot use one): device checks stay
  * root-only.
  */
@@ -75,12 +79,20 @@ function enableV2Controllers(mount: string, dir: string): void {
   }
 }
 
+/** The form of newDelegatedCgroupName's names; the maker's pid is the first group. */
+const TEST_NAME = /^hafen-rlt(\d+)-[0-9a-f]+$/;
+
+/** A test's delegated cgroup name: `hafen-rlt<pid of this process>-<random>`. */
+export function newDelegatedCgroupName(): string {
+  return `hafen-rlt${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
 /**
- * Makes `<hierarchy>/NAME` (default `hafen-rlt<random>`, a name of this test's own) for each
+ * Makes `<hierarchy>/NAME` (default newDelegatedCgroupName(), a name of this test's own) for each
  * delegated controller and gives it to the rootless test user. Folders that exist already are
  * used as they are and left in place by `remove()`.
  */
-export function delegateCgroupToRootlessUser(name = `hafen-rlt${randomBytes(4).toString('hex')}`): DelegatedCgroup {
+export function delegateCgroupToRootlessUser(name = newDelegatedCgroupName()): DelegatedCgroup {
   const layout = detectCgroups();
   const folders = foldersOf(layout, name);
   const made: string[] = [];
@@ -101,6 +113,36 @@ export function delegateCgroupToRootlessUser(name = `hafen-rlt${randomBytes(4).t
       for (const dir of made.reverse()) removeCgroupTree(dir);
     },
   };
+}
+
+/**
+ * The test cgroups (`<hierarchy>/hafen-rlt<pid>-…`) whose maker has ended: nobody will remove them
+ * any more, so they are leaks. A folder of a process that still runs (another test file) is not.
+ */
+export function orphanedDelegatedCgroups(layout: CgroupLayout = detectCgroups()): string[] {
+  const mounts = new Set(Object.values(layout.controllers).flatMap((m) => (m ? [m.mount] : [])));
+  const orphans: string[] = [];
+  for (const mount of mounts) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(mount);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const maker = TEST_NAME.exec(name)?.[1];
+      if (maker !== undefined && !fs.existsSync(`/proc/${maker}`)) orphans.push(path.join(mount, name));
+    }
+  }
+  return orphans.sort();
+}
+
+/** The leak check's part for orphanedDelegatedCgroups: one line for each, and each removed (so one leak fails one check, not every later one). */
+export function orphanedDelegatedCgroupLeaks(): string[] {
+  return orphanedDelegatedCgroups().map((dir) => {
+    removeCgroupTree(dir);
+    return `cgroup ${dir} (delegated to the rootless user by a test process that has ended)`;
+  });
 }
 
 /** The cgroup folders below `dir`, deepest first. */

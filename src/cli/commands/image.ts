@@ -26,15 +26,34 @@ function lsCommand(output: Output): Command {
 function saveCommand(output: Output): Command {
   return new Command('save')
     .description('write an image to a docker-archive tar (what `docker load` reads) or an OCI image layout folder')
-    .argument('<image>', 'image name (or manifest digest)')
+    .argument('[image]', 'image name (or manifest digest)')
     .option('-o, --output <file>', 'the tar file to write (with --format oci: the layout folder)')
     .addOption(new Option('--format <format>', 'what to write').choices(['docker-archive', 'oci']).default('docker-archive'))
-    .action(async (image: string, opts: { output?: string; format: SaveFormat }, command: Command) => {
+    .option('--snapshot <name>', 'write the project\'s snapshot NAME instead (Docker runtime): its container images and its volumes as images; `docker load` it elsewhere, then `up --from-snapshot NAME`')
+    .action(async (image: string | undefined, opts: { output?: string; format: SaveFormat; snapshot?: string }, command: Command) => {
       const { UsageError } = await import('../../errors.js');
+      if (opts.snapshot !== undefined) return saveSnapshot(command, output, opts.snapshot, image, opts.output);
+      if (!image) throw new UsageError('stack image save: name the image to write (or --snapshot NAME)');
       if (!opts.output) throw new UsageError(`stack image save ${image}: name the file to write with -o FILE`);
       await (await openImages(command, output)).save(image, opts.output, opts.format);
       output.err(`Saved ${image} to ${opts.output} (${opts.format})`);
     });
+}
+
+/** `stack image save --snapshot NAME -o FILE` (issue 20): the project's snapshot as one docker-archive. */
+async function saveSnapshot(command: Command, output: Output, name: string, image: string | undefined, file: string | undefined): Promise<void> {
+  const [{ UsageError }, { openProject }] = await Promise.all([import('../../errors.js'), import('../project.js')]);
+  if (image) throw new UsageError(`stack image save --snapshot ${name}: name no image beside it (the snapshot's images are written)`);
+  if (!file) throw new UsageError(`stack image save --snapshot ${name}: name the file to write with -o FILE`);
+  const { stack, opened } = await openProject(globalOptions(command), output, false, undefined, { projectOnly: true });
+  try {
+    const runtime = opened.runtime as { saveSnapshot?: (project: string, name: string, file: string) => Promise<string[]> };
+    if (!runtime.saveSnapshot) throw new UsageError(`stack image save --snapshot: on the ${opened.runtime.name} runtime not done yet; the Docker runtime (--runtime docker) saves snapshots`);
+    const refs = await runtime.saveSnapshot(stack.name, name, file);
+    output.err(`Saved snapshot ${name} of ${stack.name} to ${file} (docker-archive: ${refs.join(', ')})`);
+  } finally {
+    await opened.close();
+  }
 }
 
 function loadCommand(output: Output): Command {

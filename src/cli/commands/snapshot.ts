@@ -97,7 +97,7 @@ export function resetCommand(output: Output): Command {
     .description('put the services back to snapshot NAME (fresh writable layers over it, in constant time), start them and wait until ready; dependents with `depends_on: {restart: true}` are restarted')
     .argument('<name>', 'the snapshot')
     .argument('[services...]', 'services (all the snapshot holds when none is named)')
-    .option('-t, --timeout <seconds>', 'grace period instead of each service\'s own (seconds, or 1m30s)', timeoutValue)
+    .option('-t, --timeout <seconds>', 'grace period of the stop (seconds, or 1m30s); by default none: the services are killed at once, their state is discarded anyway', timeoutValue)
     .action(async (name: string, services: string[], flags: { timeout?: number }, command: Command) => {
       const m = await load();
       const { checkSnapshotName } = await import('../../runtime/embedded/snapshots/snapshot-record.js');

@@ -5,7 +5,7 @@ import { buildProgram } from '../program.js';
 import { completionTables } from './tables.js';
 import { completionTree, flatten } from './tree.js';
 
-const program = buildProgram({ out: () => {}, err: () => {}, color: new Chalk({ level: 0 }) });
+const program = await buildProgram({ out: () => {}, err: () => {}, color: new Chalk({ level: 0 }) });
 const tree = completionTree(program);
 
 describe('completion tree', () => {

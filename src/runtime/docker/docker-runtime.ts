@@ -3,7 +3,9 @@
  * policies are Docker's own (from the `io.hafen.restart` label), healthchecks are Docker's, and
  * everything is found again by its labels, so `down` sees what a killed run left.
  */
-import { refusedSnapshots } from './snapshot-refusal.js';
+import { dockerSnapshots } from './snapshots/docker-snapshots.js';
+import { removeProjectSnapshots } from './snapshots/snapshot-store.js';
+import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 import path from 'node:path';
 import { debuglog } from 'node:util';
 import type Docker from 'dockerode';
@@ -352,6 +354,8 @@ export class DockerRuntime implements Runtime {
     const labels = { [Label.project]: project };
     await Promise.all((await this.listContainers(labels)).map((c) => this.removeContainer(c.name, { force: true })));
     for (const n of await this.listNetworks(labels)) await this.removeNetwork(n);
+    // Snapshots outlive `down`, not `down -v` (issue 20); first, as a copy helper a killed snapshot left holds project volumes.
+    if (!opts.keepVolumes) await removeProjectSnapshots(this.docker, project);
     if (!opts.keepVolumes) for (const v of await this.listVolumes(labels)) await this.removeVolume(v);
   }
 
@@ -386,11 +390,27 @@ export class DockerRuntime implements Runtime {
     return copyTo(this.docker, name, src, dest, opts);
   }
 
-  // Snapshots and resets (issue 20): refused on Docker for now (snapshot-refusal.ts).
-  snapshot = refusedSnapshots.snapshot;
-  listSnapshots = refusedSnapshots.listSnapshots;
-  removeSnapshot = refusedSnapshots.removeSnapshot;
-  resetToSnapshot = refusedSnapshots.resetToSnapshot;
+  // Snapshots and resets (issue 20): `docker commit` and volume copies (snapshots/docker-snapshots.ts).
+  private snapshotOps?: ReturnType<typeof dockerSnapshots>;
+  private get snapshots(): ReturnType<typeof dockerSnapshots> {
+    return (this.snapshotOps ??= dockerSnapshots(this.docker, (name) => this.removeContainer(name)));
+  }
+  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
+    return this.snapshots.snapshot(project, name, containers, opts);
+  }
+  listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return this.snapshots.listSnapshots(project);
+  }
+  removeSnapshot(project: string, name: string): Promise<void> {
+    return this.snapshots.removeSnapshot(project, name);
+  }
+  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
+    return this.snapshots.resetToSnapshot(project, name, containers, opts);
+  }
+  /** Writes snapshot `name` to `file` as a docker-archive (`stack image save --snapshot`). Not part of `Runtime`. */
+  saveSnapshot(project: string, name: string, file: string): Promise<string[]> {
+    return this.snapshots.saveSnapshot(project, name, file);
+  }
 }
 
 function labelFilter(labels: Record<string, string>): string[] {

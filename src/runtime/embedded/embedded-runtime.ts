@@ -40,7 +40,7 @@ import { topOfCgroup, topOfProcessTree } from './containers/container-top.js';
 import { containerLayers } from './snapshots/container-layers.js';
 import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 import { takeSnapshot } from './snapshots/take-snapshot.js';
-import { resetToSnapshot } from './snapshots/reset-to-snapshot.js';
+import { deleteDiscarded, resetToSnapshot } from './snapshots/reset-to-snapshot.js';
 import { removeSnapshot } from './snapshots/snapshot-layers.js';
 import { listSnapshotRecords, snapshotInfo } from './snapshots/snapshot-record.js';
 import { cleanupProjectState } from './containers/cleanup-project.js';
@@ -692,7 +692,9 @@ export class EmbeddedRuntime implements Runtime {
   async resetToSnapshot(project: string, name: string, containers: string[], opts: ResetOptions = {}): Promise<void> {
     await this.withSettled(containers, async (now) => {
       const states = new Map(now.map((n) => [n.record.name, n.observed.state]));
-      await resetToSnapshot(this.ctx, project, name, now.map((n) => n.record), (r) => (states.get(r.name) ?? this.observe(r).state) === 'running', opts);
+      const gone = await resetToSnapshot(this.ctx, project, name, now.map((n) => n.record), (r) => (states.get(r.name) ?? this.observe(r).state) === 'running', opts);
+      // Deleted while the services start (a reset's cost must not grow with the data it drops); `down` and close() wait for it.
+      this.track(deleteDiscarded(gone), `Deleting the layers reset ${name} discarded`);
     });
   }
 

@@ -35,6 +35,8 @@ export async function cleanupProjectState(ctx: RuntimeContext, project: string, 
     }
     // With no named volume to keep, the folder goes too: a project without volumes leaves nothing.
     const volumes = path.join(dir, 'volumes');
+    // Old volume data a reset renamed away and a killed supervisor did not get to delete (issue 20).
+    if (fs.existsSync(volumes)) for (const e of fs.readdirSync(volumes)) if (e.startsWith('.discarded-')) fs.rmSync(path.join(volumes, e), { recursive: true, force: true });
     if (!fs.existsSync(volumes) || fs.readdirSync(volumes).length === 0) fs.rmSync(dir, { recursive: true, force: true });
   }
   ctx.log(`Cleaned up project ${project}`);

@@ -1,12 +1,12 @@
 /**
  * The rootless network keeper: one process per holder, in the host's network namespace, running as
- * the user. It starts slirp4netns for outbound traffic (./network-outbound.ts), and the relay
+ * the user. It starts slirp4netns or pasta for outbound traffic (./network-outbound.ts), and the relay
  * (./network-port-relay.ts) inside the holder's namespaces; it binds published ports on the host
  * (so an address in use or not of this host fails as it does for root, with the same PublishError)
  * and hands each bound socket to the relay. Clients ask for ports on its unix socket.
  *
  * It lives as long as the holder: it polls the holder's pid (with its start time) and exits when the
- * holder is gone, and its exit takes slirp4netns (exit fd), the relay (IPC channel closed, and
+ * holder is gone, and its exit takes slirp4netns (exit fd) or pasta (parent-death signal), the relay (IPC channel closed, and
  * killed) and every published port (their sockets were only ever held by the keeper and the relay).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,7 +25,7 @@ import { networkFiles, writeNetworkRecord, type RootlessNetworkRecord } from './
 export interface KeeperConfig {
   holderPid: number;
   stateDir: string;
-  /** false: no slirp4netns (published ports only). */
+  /** false: no outbound driver (published ports only). */
   outbound: boolean;
   mtu?: number;
   udpIdleMs?: number;
@@ -130,7 +130,7 @@ export async function runKeeper(config: KeeperConfig): Promise<void> {
       case 'list':
         return { ok: true, ports: entries.filter((e) => request.project === undefined || e.project === request.project).map(strip) };
       case 'status':
-        return { ok: true, status: { ports: entries.length, outbound: outbound ? 'slirp4netns' : outboundProblem } };
+        return { ok: true, status: { ports: entries.length, outbound: outbound ? outbound.driver : outboundProblem } };
       default: {
         const never: never = request;
         return { ok: false, error: { message: `unknown request ${JSON.stringify(never)}` } };
@@ -163,7 +163,7 @@ export async function runKeeper(config: KeeperConfig): Promise<void> {
     stateDir: config.stateDir,
     controlSocket: files.controlSocket,
     outbound: outbound
-      ? { driver: outbound.driver, pid: outbound.pid, apiSocket: outbound.apiSocket, device: outbound.device, address: outbound.address, gateway: outbound.gateway, dns: outbound.dns, hostLoopback: outbound.hostLoopback, hostAddress: outbound.hostAddress, nat: outbound.nat }
+      ? { driver: outbound.driver, pid: outbound.pid, ...(outbound.apiSocket ? { apiSocket: outbound.apiSocket } : {}), device: outbound.device, address: outbound.address, gateway: outbound.gateway, dns: outbound.dns, hostLoopback: outbound.hostLoopback, hostAddress: outbound.hostAddress, nat: outbound.nat }
       : { unavailable: outboundProblem ?? 'unknown' },
   };
   writeNetworkRecord(record);
@@ -179,7 +179,7 @@ export async function runKeeper(config: KeeperConfig): Promise<void> {
     // The record goes last, once the children are gone: until then it is what finds them.
     const children = [relay, ...(outbound ? [outbound.child] : [])];
     const done = (): never => {
-      for (const f of [files.controlSocket, ...(outbound ? [outbound.apiSocket] : []), files.record]) fs.rmSync(f, { force: true });
+      for (const f of [files.controlSocket, ...(outbound?.apiSocket ? [outbound.apiSocket] : []), files.record]) fs.rmSync(f, { force: true });
       process.exit(0);
     };
     void Promise.all(children.map(exited)).then(done);
@@ -188,7 +188,7 @@ export async function runKeeper(config: KeeperConfig): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   relay.on('exit', (code, signal) => stop(`the relay exited (${signal ?? `code ${code}`})`));
-  outbound?.child.on('exit', (code, signal) => stopping || log(`slirp4netns exited (${signal ?? `code ${code}`}); containers have no outbound network`));
+  outbound?.child.on('exit', (code, signal) => stopping || log(`${outbound.driver} exited (${signal ?? `code ${code}`}); containers have no outbound network`));
   const poll = setInterval(() => processRunning(config.holderPid, holderStart) || stop(`holder ${config.holderPid} is gone`), config.pollMs ?? 500);
   poll.unref?.();
   // The interval keeps the process alive; unref'd above only so a stop() is never held up by it.

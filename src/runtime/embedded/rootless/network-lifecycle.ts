@@ -13,6 +13,7 @@ import { bundledFile } from '../../../package-files.js';
 import { processRunning, readProcStat } from '../process-info.js';
 import type { KeeperConfig } from './network-keeper.js';
 import { networkFiles, readNetworkRecord, type RootlessNetworkRecord } from './network-record.js';
+import { driverMarks } from './outbound-drivers.js';
 
 /** What the relay's argv ends with, whichever build runs it (tsc's dist/ or the bundle). */
 const RELAY_MARK = '\0relay\0';
@@ -23,7 +24,7 @@ export interface StartNetworkOptions {
   holderPid: number;
   /** The keeper's folder (made 0700 when missing): its record, sockets and log. */
   stateDir: string;
-  /** Start slirp4netns for outbound traffic (default true); without it, published ports only. */
+  /** Start slirp4netns or pasta for outbound traffic (default true); without, published ports only. */
   outbound?: boolean;
   mtu?: number;
   udpIdleMs?: number;
@@ -133,13 +134,13 @@ function childStill(pid: number | undefined, what: string): { pid: number; start
 }
 
 /**
- * Live processes whose argv names `stateDir` as a keeper's config or slirp4netns's API socket,
+ * Live processes whose argv names `stateDir` as a keeper's config or an outbound driver's file,
  * and their children (the relay): found without the record, which a keeper that died while starting
  * never wrote.
  */
 export function processesOf(stateDir: string): number[] {
-  // The keeper's config argument and slirp4netns's --api-socket; not any process naming the folder.
-  const marks = [`"stateDir":${JSON.stringify(stateDir)}`, `--api-socket=${path.join(stateDir, 'slirp4netns.sock')}`];
+  // The keeper's config argument and the drivers' own files; not any process naming the folder.
+  const marks = [`"stateDir":${JSON.stringify(stateDir)}`, ...driverMarks(stateDir)];
   const found = new Set<number>();
   const parents = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
@@ -169,8 +170,8 @@ export function rootlessNetworkLeftovers(stateDir: string): string[] {
   if (record) {
     if (processRunning(record.keeperPid, record.keeperStartTime)) pids.add(record.keeperPid);
     if (childStill(record.relayPid, RELAY_MARK)) pids.add(record.relayPid);
-    if ('pid' in record.outbound && childStill(record.outbound.pid, 'slirp4netns')) pids.add(record.outbound.pid);
-    if ('apiSocket' in record.outbound && fs.existsSync(record.outbound.apiSocket)) left.push(`socket ${record.outbound.apiSocket}`);
+    if ('pid' in record.outbound && childStill(record.outbound.pid, record.outbound.driver)) pids.add(record.outbound.pid);
+    if ('pid' in record.outbound && record.outbound.apiSocket && fs.existsSync(record.outbound.apiSocket)) left.push(`socket ${record.outbound.apiSocket}`);
   }
   for (const pid of pids) left.push(`process ${pid} (${commandOf(pid)})`);
   for (const f of [files.record, files.controlSocket]) if (fs.existsSync(f)) left.push(`file ${f}`);
@@ -193,7 +194,7 @@ export async function stopRootlessNetwork(stateDir: string, graceMs = 3000): Pro
   const files = networkFiles(stateDir);
   const record = readNetworkRecord(stateDir);
   if (record) {
-    const children = [childStill(record.relayPid, RELAY_MARK), 'pid' in record.outbound ? childStill(record.outbound.pid, 'slirp4netns') : undefined];
+    const children = [childStill(record.relayPid, RELAY_MARK), 'pid' in record.outbound ? childStill(record.outbound.pid, record.outbound.driver) : undefined];
     if (processRunning(record.keeperPid, record.keeperStartTime)) {
       process.kill(record.keeperPid, 'SIGTERM');
       if (!(await gone(record.keeperPid, record.keeperStartTime, graceMs))) {
@@ -203,12 +204,12 @@ export async function stopRootlessNetwork(stateDir: string, graceMs = 3000): Pro
     }
     for (const c of children) {
       if (!c || !processRunning(c.pid, c.startTime)) continue;
-      // slirp4netns leaves once its exit fd closes, the relay once its channel does; a second late means stuck.
+      // slirp4netns leaves once its exit fd closes, pasta on its parent-death signal, the relay once its channel does; a second late means stuck.
       if (await gone(c.pid, c.startTime, 1000)) continue;
       process.kill(c.pid, 'SIGKILL');
       await gone(c.pid, c.startTime, graceMs);
     }
-    if ('apiSocket' in record.outbound) fs.rmSync(record.outbound.apiSocket, { force: true });
+    if ('pid' in record.outbound && record.outbound.apiSocket) fs.rmSync(record.outbound.apiSocket, { force: true });
   }
   // A keeper that died before writing its record, or whatever outlived the steps above.
   for (const pid of processesOf(stateDir)) {

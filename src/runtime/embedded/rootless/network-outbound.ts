@@ -1,34 +1,29 @@
 /**
- * Outbound traffic of a rootless holder: slirp4netns attached to the holder's network namespace
- * (a tap0 there, its other end a user-mode TCP/IP stack in this, the host's, namespace), plus NAT
- * inside the holder from every stack bridge out through tap0. slirp4netns only answers for its own
- * 10.0.2.0/24 network, so packets of the bridge subnets must leave tap0 with tap0's address: a
- * MASQUERADE rule in the holder's own netfilter tables, which its user namespace's root may write
- * (iptables-nft; iptables-legacy too, given a lock file it can open). Forwarding is switched on in the
- * holder's namespace only.
+ * Outbound traffic of a rootless holder: a user-mode network stack attached to the holder's network
+ * namespace (slirp4netns, else pasta: ./outbound-drivers.ts; a tap0 there, its other end in this,
+ * the host's, namespace), plus NAT inside the holder from every stack bridge out through tap0. The
+ * driver only answers for its own 10.0.2.0/24 network, so packets of the bridge subnets must leave
+ * tap0 with tap0's address: a MASQUERADE rule in the holder's own netfilter tables, which its user
+ * namespace's root may write (iptables-nft; iptables-legacy too, given a lock file it can open).
+ * Forwarding is switched on in the holder's namespace only.
  *
- * slirp4netns gets an exit fd: one end of a socket pair the caller (the keeper, ./network-keeper.ts)
- * holds. The keeper's end closes when it exits, however it exits, and slirp4netns then exits too.
+ * The driver dies with the caller (the keeper, ./network-keeper.ts), however it exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../../../errors.js';
 import { runInHolder } from './network-holder-exec.js';
+import { OUTBOUND_DEVICE, outboundDriver, SLIRP_NETWORK, startDriver, type OutboundDriver } from './outbound-drivers.js';
 
-/** slirp4netns's fixed addresses with --configure (its defaults). */
-export const SLIRP_NETWORK = { cidr: '10.0.2.0/24', address: '10.0.2.100', gateway: '10.0.2.2', dns: '10.0.2.3' } as const;
-/** The device slirp4netns makes in the holder. */
-export const OUTBOUND_DEVICE = 'tap0';
+export { OUTBOUND_DEVICE, SLIRP_NETWORK, type OutboundDriver } from './outbound-drivers.js';
 
 /** What was started for outbound traffic. */
 export interface Outbound {
-  driver: 'slirp4netns';
+  driver: OutboundDriver;
   pid: number;
-  /** slirp4netns's API socket (add_hostfwd, list_hostfwd; unused by hafen's own port forwarding). */
-  apiSocket: string;
+  /** slirp4netns's API socket (add_hostfwd, list_hostfwd; unused by hafen's own port forwarding); none with pasta. */
+  apiSocket?: string;
   device: string;
   /** tap0's address, its gateway and the DNS forwarder containers' resolv.conf points at. */
   address: string;
@@ -51,14 +46,10 @@ export interface Outbound {
   nat: 'iptables-nft' | 'iptables-legacy';
 }
 
-/** Whether `command` is a file on PATH (searched as spawn would). */
-function onPath(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').some((dir) => dir !== '' && fs.existsSync(path.join(dir, command)));
-}
-
 /** Why outbound traffic cannot be had here (each with what to run), or undefined when it can. */
-export function outboundUnavailable(): string | undefined {
-  if (!onPath('slirp4netns')) return 'slirp4netns is not installed; to allow it: sudo apt-get install slirp4netns (or your distribution\'s package)';
+export function outboundUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const driver = outboundDriver(env);
+  if (!driver) return 'neither slirp4netns nor pasta is installed; to allow it: sudo apt-get install slirp4netns (or passt, which has pasta; or your distribution\'s package)';
   try {
     fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
   } catch {
@@ -72,7 +63,7 @@ export function outboundUnavailable(): string | undefined {
       mode = ' (it does not exist: the tun module is not loaded)';
       fix = 'sudo modprobe tun && sudo chmod 0666 /dev/net/tun';
     }
-    return `/dev/net/tun cannot be opened by this user${mode}, so slirp4netns cannot make the tap device; to allow it: ${fix}`;
+    return `/dev/net/tun cannot be opened by this user${mode}, so ${driver} cannot make the tap device; to allow it: ${fix}`;
   }
   return undefined;
 }
@@ -80,34 +71,18 @@ export function outboundUnavailable(): string | undefined {
 /** Options of startOutbound. */
 export interface OutboundOptions {
   holderPid: number;
-  /** Folder for slirp4netns's API socket and iptables-legacy's lock file. */
+  /** The keeper's folder: the driver's files (outbound-drivers.ts) and iptables-legacy's lock file. */
   stateDir: string;
-  /** Where slirp4netns's output goes (an open file descriptor). */
+  /** Where the driver's output goes (an open file descriptor). */
   logFd: number;
   mtu?: number;
-  /** How long to wait for slirp4netns to say it is ready. */
+  /** How long to wait for the driver's tap0. */
   readyTimeoutMs?: number;
 }
 
-/** A started slirp4netns and the end of its exit socket that keeps it alive. */
+/** A started driver (killed when the keeper goes: outbound-drivers.ts) and what it offers. */
 export interface StartedOutbound extends Outbound {
   child: ChildProcess;
-}
-
-function waitReady(child: ChildProcess, ready: Readable, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs);
-    const finish = (err?: Error): void => {
-      clearTimeout(timer);
-      ready.removeAllListeners('data');
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onExit = (code: number | null, signal: string | null): void => finish(new Error(`exited (${signal ?? `code ${code}`}) before it was ready`));
-    ready.on('data', () => finish());
-    child.once('exit', onExit);
-  });
 }
 
 /** The stack bridges' names in the holder (link-names.ts's bridgeName), as an iptables interface wildcard. */
@@ -154,48 +129,24 @@ async function addRules(holderPid: number, tool: string, env: NodeJS.ProcessEnv)
   return undefined;
 }
 
-/** Starts slirp4netns for the holder, waits until tap0 is configured, then sets up NAT. */
+/** Starts the driver for the holder (slirp4netns, else pasta), waits until tap0 is configured, then sets up NAT. */
 export async function startOutbound(options: OutboundOptions): Promise<StartedOutbound> {
   const why = outboundUnavailable();
   if (why) throw new RuntimeError(`holder ${options.holderPid}`, `no outbound network: ${why}`);
-  const apiSocket = path.join(options.stateDir, 'slirp4netns.sock');
-  fs.rmSync(apiSocket, { force: true });
+  const driver = outboundDriver()!;
   const hostLoopback = process.env.HAFEN_ROOTLESS_HOST_LOOPBACK === '1';
-  // fd 3: slirp4netns writes to it when tap0 is up; fd 4: slirp4netns exits when it reaches EOF.
-  const child = spawn(
-    'slirp4netns',
-    [
-      '--configure',
-      `--mtu=${options.mtu ?? 65520}`,
-      `--api-socket=${apiSocket}`,
-      ...(hostLoopback ? [] : ['--disable-host-loopback']),
-      '--ready-fd=3',
-      '--exit-fd=4',
-      String(options.holderPid),
-      OUTBOUND_DEVICE,
-    ],
-    { stdio: ['ignore', options.logFd, options.logFd, 'pipe', 'pipe'] },
-  );
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
+  let started;
   try {
-    await spawned;
-    await waitReady(child, child.stdio[3] as Readable, options.readyTimeoutMs ?? 10_000);
+    started = await startDriver(driver, { ...options, hostLoopback, readyTimeoutMs: options.readyTimeoutMs ?? 10_000 });
   } catch (err) {
-    child.kill('SIGKILL');
-    throw new RuntimeError(`holder ${options.holderPid}`, `slirp4netns: ${(err as Error).message}`, { cause: err });
+    throw new RuntimeError(`holder ${options.holderPid}`, (err as Error).message, { cause: err });
   }
-  (child.stdio[3] as Readable).destroy();
-  // The exit end stays open for as long as this process lives; nothing is ever written to it.
-  (child.stdio[4] as Writable).on('error', () => {});
   try {
     const nat = await configureNat(options.holderPid, options.stateDir);
     const hostAddress = hostLoopback ? SLIRP_NETWORK.gateway : firstHostAddress();
-    return { driver: 'slirp4netns', pid: child.pid!, child, apiSocket, device: OUTBOUND_DEVICE, ...pick(SLIRP_NETWORK), hostLoopback, hostAddress, nat };
+    return { driver, pid: started.child.pid!, child: started.child, ...(started.apiSocket ? { apiSocket: started.apiSocket } : {}), device: OUTBOUND_DEVICE, ...pick(SLIRP_NETWORK), hostLoopback, hostAddress, nat };
   } catch (err) {
-    child.kill('SIGKILL');
+    started.child.kill('SIGKILL');
     throw err;
   }
 }

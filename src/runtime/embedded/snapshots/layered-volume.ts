@@ -50,7 +50,7 @@ function commandPath(cmd: string): string | undefined {
  * Runs mount/umount; throws with its stderr. Through posix_spawn where the addon loads (a reset is
  * timed by users: a fork of a busy supervisor took 80 ms per command here, posix_spawn about 1).
  */
-async function run(cmd: string, args: string[], what: string): Promise<void> {
+export async function run(cmd: string, args: string[], what: string): Promise<void> {
   const bin = commandPath(cmd);
   const child = bin ? quickExec(bin, args, []) : undefined;
   let code: number | null;
@@ -126,10 +126,11 @@ export function freshDir(p: string, like: string | undefined, mode = 0o755): voi
 
 /**
  * Puts a volume onto `layers` (base first) with a new empty upper dir: its overlay unmounted, its
- * old data (upper dir, or the plain folder's files) discarded and deleted, the record written, the
- * overlay mounted again. No user of it may be running (the caller checks).
+ * old data (upper dir, or the plain folder's files) renamed away, the record written, the overlay
+ * mounted again. No user of it may be running (the caller checks). Resolves to the folders renamed
+ * away, for the caller to delete off the reset's critical path.
  */
-export async function resetVolume(ctx: RuntimeContext, found: FoundVolume, layers: string[]): Promise<void> {
+export async function resetVolume(ctx: RuntimeContext, found: FoundVolume, layers: string[]): Promise<string[]> {
   const what = `volume ${found.record.name}`;
   const d = volumeDirs(found);
   const top = layerDirsTopFirst(ctx.store, layers, what)[0];
@@ -141,7 +142,7 @@ export async function resetVolume(ctx: RuntimeContext, found: FoundVolume, layer
   const record = { ...found.record, layers };
   writeFileAtomic(`${d.dir}.json`, JSON.stringify(record, null, 1));
   await mountLayeredVolume(ctx, { record, dir: d.dir });
-  await Promise.all(gone.map((p) => fs.promises.rm(p, { recursive: true, force: true })));
+  return gone;
 }
 
 /** Mounts the layered named volumes among `mounts` that are not mounted (after a `down` without -v, or a reboot). */

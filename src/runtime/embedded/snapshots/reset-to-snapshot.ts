@@ -1,8 +1,10 @@
 /**
  * Resetting containers onto a snapshot (issue 20): each stopped container gets a new, empty
  * writable layer over the snapshot's layers (its record names them; the old upper dir is renamed
- * away and deleted), and each named volume of the snapshot they use is reset the same way
- * (layered-volume.ts). No data is copied: the cost is a few renames and mkdirs, whatever the size.
+ * away), and each named volume of the snapshot they use is reset the same way (layered-volume.ts).
+ * No data is copied and none is deleted on the way: the cost is a few renames and mkdirs, whatever
+ * the size. The folders renamed away are returned for the caller to delete after the reset (the
+ * supervisor does it while the services start, and waits for it before `down` and before it exits).
  */
 import fs from 'node:fs';
 import { RuntimeError, SnapshotError } from '../../../errors.js';
@@ -13,7 +15,7 @@ import type { RuntimeContext } from '../containers/runtime-context.js';
 import { findVolume } from '../containers/volume-store.js';
 import { containerPaths } from '../state/index.js';
 import { traced } from '../../../trace.js';
-import { discard, freshDir, layerDirsTopFirst, resetVolume } from './layered-volume.js';
+import { discard, freshDir, layerDirsTopFirst, resetVolume, run } from './layered-volume.js';
 import { requireSnapshot, type SnapshotRecord } from './snapshot-record.js';
 
 /** What the caller knows of the containers: whether one runs now. */
@@ -43,8 +45,11 @@ function resetContainerLayer(ctx: RuntimeContext, record: ContainerRecord, layer
   return [oldUpper, oldWork].filter((p): p is string => p !== undefined);
 }
 
-/** Resets `records` (stopped containers of `project`) and the snapshot's volumes they use onto snapshot `name`. */
-export async function resetToSnapshot(ctx: RuntimeContext, project: string, name: string, records: ContainerRecord[], running: IsRunning, opts: ResetOptions = {}): Promise<void> {
+/**
+ * Resets `records` (stopped containers of `project`) and the snapshot's volumes they use onto
+ * snapshot `name`. Resolves to the discarded folders (old upper and work dirs), to be deleted.
+ */
+export async function resetToSnapshot(ctx: RuntimeContext, project: string, name: string, records: ContainerRecord[], running: IsRunning, opts: ResetOptions = {}): Promise<string[]> {
   const snapshot = requireSnapshot(ctx.root, project, name);
   checkResettable(snapshot, records, running);
   const volumeNames = [...new Set(records.flatMap((r) => r.spec.mounts.flatMap((m) => (m.type === 'volume' && m.source in snapshot.volumes ? [m.source] : []))))];
@@ -57,8 +62,17 @@ export async function resetToSnapshot(ctx: RuntimeContext, project: string, name
   for (const r of records) gone.push(...(await traced('reset: writable layer', r.name, () => resetContainerLayer(ctx, r, snapshot.containers[r.name]!.layers, opts.ports?.[r.name]))));
   for (const v of volumeNames) {
     const found = findVolume(ctx.root, v, project);
-    if (found) await traced('reset: volume', v, () => resetVolume(ctx, found, snapshot.volumes[v]!.layers));
+    if (found) gone.push(...(await traced('reset: volume', v, () => resetVolume(ctx, found, snapshot.volumes[v]!.layers))));
   }
-  // Nothing of the discarded layers stays.
-  await traced('reset: remove discarded', undefined, () => Promise.all(gone.map((p) => fs.promises.rm(p, { recursive: true, force: true }))));
+  return gone;
+}
+
+/**
+ * Deletes discarded folders (what resetToSnapshot returns); nothing of the discarded layers stays.
+ * By `rm` at the lowest priority, in a process of its own: deleting a seeded layer's thousands of
+ * files in the supervisor (one callback each) slowed the start it runs beside.
+ */
+export async function deleteDiscarded(gone: readonly string[]): Promise<void> {
+  if (gone.length === 0) return;
+  await traced('reset: delete discarded', String(gone.length), () => run('nice', ['-n', '19', 'rm', '-rf', '--one-file-system', '--', ...gone], 'the layers a reset discarded'));
 }

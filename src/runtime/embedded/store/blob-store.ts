@@ -138,11 +138,23 @@ export class BlobStore {
     return JSON.parse(this.readBytes(digest).toString('utf8')) as T;
   }
 
-  /** The blob's bytes as a stream (a layer kept as a skeleton is rebuilt, its digest checked). */
+  /**
+   * The blob's bytes as a stream (a layer kept as a skeleton is rebuilt, its digest checked). The
+   * file is opened here, not when the stream first reads: another unpack of the same layer (a build
+   * FROM host beside a container of `host`, in this process or another) may replace the tar by its
+   * skeleton at any moment, and an open descriptor keeps the bytes it had.
+   */
   open(digest: Digest): Readable {
     const file = this.path(digest);
-    if (!fs.existsSync(file) && this.skeletons?.has(digest)) return Readable.from(this.skeletons.regenerate(digest));
-    return fs.createReadStream(file);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      if (this.skeletons?.has(digest)) return Readable.from(this.skeletons.regenerate(digest));
+      // Missing (or unreadable) with no skeleton: the error arrives through the stream, as a read error would.
+      return fs.createReadStream(file);
+    }
+    return fs.createReadStream(file, { fd });
   }
 
   size(digest: Digest): number {

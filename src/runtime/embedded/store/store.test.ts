@@ -51,6 +51,21 @@ describe.skipIf(unmet(requireRoot()))('image store', () => {
     expect(fs.readdirSync(store.paths.blobs).filter((n) => n.startsWith('.tmp'))).toEqual([]);
   });
 
+  it('streams a blob opened before another unpack replaced it by its skeleton, and one opened after', async () => {
+    const tar = await layerTar({ 'etc/os': 'base\n' });
+    const blob = await store.blobs.put(Readable.from([tar]));
+    const layer = await store.layers.unpack(null, blob.digest, () => store.blobs.open(blob.digest));
+    expect(fs.existsSync(store.blobs.path(blob.digest))).toBe(false);
+    // The tar stored again (as a second ensureHostImage does), opened, and replaced at once by the skeleton the first unpack made.
+    await store.blobs.put(Readable.from([tar]));
+    const early = store.blobs.open(blob.digest);
+    store.blobs.skeletons!.replace(store.blobs.path(blob.digest), blob.digest, layer.chainId);
+    expect(fs.existsSync(store.blobs.path(blob.digest))).toBe(false);
+    const read = async (r: Readable) => Buffer.concat(await r.toArray());
+    expect((await read(early)).equals(tar)).toBe(true);
+    expect((await read(store.blobs.open(blob.digest))).equals(tar)).toBe(true);
+  });
+
   it('unpacks a layer once, by ChainID, and stacks a child on it', async () => {
     const base = await addLayer(store, null, { 'etc/os': 'base\n' });
     const again = await addLayer(store, null, { 'etc/os': 'base\n' });

@@ -1,0 +1,17 @@
+import Docker from 'dockerode';
+const d = new Docker();
+const s = 'h7t-src-' + process.pid, t = 'h7t-dst-' + process.pid, ref = 'h7t-img-' + process.pid + ':x';
+await d.createVolume({ Name: s });
+const w = await d.createContainer({ Image: 'hafen-test/busybox:latest', Cmd: ['sh', '-c', 'mkdir -p /v/d && echo hi > /v/a && echo x > /v/d/b && chown 5:6 /v/a'], HostConfig: { Binds: [`${s}:/from`] , } });
+await w.start(); await w.wait(); await w.remove();
+const h = await d.createContainer({ Image: 'hafen-test/busybox:latest', Cmd: ['true'], HostConfig: { Binds: [`${s}:/from:ro`] } });
+const tar = await h.getArchive({ path: '/from' });
+const st = await d.importImage(tar, { repo: ref.split(':')[0], tag: 'x', changes: ['LABEL a=b'] });
+await new Promise((res, rej) => d.modem.followProgress(st, (e) => (e ? rej(e) : res())));
+await h.remove();
+console.log((await d.getImage(ref).inspect()).Config.Labels);
+await d.createVolume({ Name: t });
+const c = await d.createContainer({ Image: ref, Entrypoint: ['/nonexistent'], Cmd: [], HostConfig: { Binds: [`${t}:/from`] } });
+const r = await d.createContainer({ Image: 'hafen-test/busybox:latest', Cmd: ['sh', '-c', 'ls -lanR /to'], HostConfig: { Binds: [`${t}:/to`] } });
+await r.start(); await r.wait(); console.log((await r.logs({ stdout: true, stderr: true })).toString('latin1')); await r.remove(); await c.remove();
+await d.getVolume(s).remove(); await d.getVolume(t).remove(); await d.getImage(ref).remove();
