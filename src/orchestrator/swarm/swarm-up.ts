@@ -40,8 +40,10 @@ export interface SwarmUpOptions {
   waitTimeout?: Millis;
   signal?: AbortSignal;
   clock?: Clock;
-  /** Between two looks at a service's tasks (default 500 ms). */
+  /** Between two looks at a service's tasks after its first 10 s (default 500 ms). */
   pollMs?: number;
+  /** Between two looks in a service's first 10 s, when a health gate usually opens (default 100 ms). */
+  fastPollMs?: number;
   /** How long `no suitable node` lasts before it fails the deploy (default 5 s). */
   stuckMs?: number;
   /** `up --build`: build the images of `build:` services even when hafen's store has them. */
@@ -148,6 +150,7 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
             clock,
             timeout: options.waitTimeout ?? 120_000,
             pollMs: options.pollMs ?? 500,
+            fastPollMs: options.fastPollMs ?? 100,
             stuckMs: options.stuckMs ?? 5_000,
             signal,
             // `starting` was said once above: the count in between is `checking` (the plain renderer printed `starting` per count).
