@@ -8,7 +8,8 @@
  *     tasks running (Swarm counts a task running only once healthy), polling the manager every
  *     100 ms; `docker stack rm` likewise until no task, container or network of it is left.
  * What each got right is printed beside the times: whether every dependent was created after its
- * dependency was running (the peer ignores depends_on). RUNS runs (default 3) after one warm-up,
+ * dependency was running (the peer ignores depends_on). hafen's up is also split gate by gate (bench/swarm-gates.ts):
+ * Swarm's scheduling, the healthcheck, the report to the manager, and hafen's own reaction. RUNS runs (default 3) after one warm-up,
  * medians and min–max, one machine, one run. Needs root, dockerd, docker CLI, busybox-static.
  * Run: npm run build && node dist/bench/swarm.js
  */
