@@ -8,7 +8,8 @@
  *     tasks running (Swarm counts a task running only once healthy), polling the manager every
  *     100 ms; `docker stack rm` likewise until no task, container or network of it is left.
  * What each got right is printed beside the times: whether every dependent was created after its
- * dependency was running (the peer ignores depends_on). RUNS runs (default 3) after one warm-up,
+ * dependency was running (the peer ignores depends_on). hafen's up is also split gate by gate (bench/swarm-gates.ts):
+ * Swarm's scheduling, the healthcheck, the report to the manager, and hafen's own reaction. RUNS runs (default 3) after one warm-up,
  * medians and min–max, one machine, one run. Needs root, dockerd, docker CLI, busybox-static.
  * Run: npm run build && node dist/bench/swarm.js
  */
@@ -21,6 +22,7 @@ import type Docker from 'dockerode';
 import { startSwarmLab, type SwarmLab } from '../src/testing/swarm-lab.js';
 import { SERVICES, healthChainFile } from './health-chain.js';
 import { median, spread } from './spread.js';
+import { gateTable, watchGates, type GateParts } from './swarm-gates.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const CLI = process.env.BENCH_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.cjs');
@@ -113,10 +115,13 @@ async function main(): Promise<void> {
       await t.up(); // warm-up
       await t.down();
     }
+    const gates: GateParts[][] = [];
     for (let i = 0; i < RUNS; i++) {
       for (const t of tools) {
         const f = figures.get(t.name)!;
+        const watch = t === tools[0] ? await watchGates(lab, 'benchsh', SERVICES) : undefined;
         f.up.push(await time(t.up));
+        if (watch) gates.push(await watch.stop());
         f.order.push(await t.order());
         f.down.push(await time(t.down));
       }
@@ -128,6 +133,8 @@ async function main(): Promise<void> {
       const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x`;
       console.log(`${name.padEnd(30)} ${spread(f.up).padStart(22)} ${spread(f.down).padStart(22)}   ${`${f.order.filter(Boolean).length}/${f.order.length}`.padEnd(10)}   ${ratio(f.up, peer.up)} / ${ratio(f.down, peer.down)}`);
     }
+    console.log(`hafen's up, gate by gate (median of ${RUNS} runs, engine times):`);
+    for (const line of gateTable(gates)) console.log(line);
   } finally {
     spawnSync('docker', ['stack', 'rm', 'benchsd'], { env: { ...process.env, ...env }, stdio: 'ignore' });
     spawnSync(process.execPath, [CLI, '--runtime', 'swarm', '-p', 'benchsh', 'down'], { env: { ...process.env, ...env }, stdio: 'ignore' });

@@ -14,8 +14,16 @@ export interface ConvergeOptions {
   clock: Clock;
   /** Longest wait (ms). */
   timeout: number;
-  /** Between two looks at the tasks (ms). */
+  /** Between two looks at the tasks once the first seconds passed (ms). */
   pollMs: number;
+  /**
+   * Between two looks during the first `fastForMs` (ms; default pollMs): a health-gated task turns
+   * running within a second or two of its creation, and every look later than that delays each
+   * dependent by the remainder of the interval (two cheap calls to the manager per look).
+   */
+  fastPollMs?: number;
+  /** How long the fast looks go on (ms; default 10 s): a wait longer than that is not in a hurry. */
+  fastForMs?: number;
   /** How long `no suitable node` may last before it is a failure (ms): the scheduler does not try again until a node changes. */
   stuckMs: number;
   signal?: AbortSignal;
@@ -41,10 +49,15 @@ export async function waitConverged(target: ConvergeTarget, opts: ConvergeOption
   const start = clock.now();
   let stuckSince: number | undefined;
   let lastDone = -1;
+  let nodes = await nodeNames(docker);
   for (;;) {
     opts.signal?.throwIfAborted();
-    const nodes = await nodeNames(docker); // nodes join and leave: named afresh each look
-    const [tasks, desired] = await Promise.all([serviceTasks(docker, target.swarmName, target.service, nodes), desiredTasks(docker, target.id, target.goal)]);
+    let [tasks, desired] = await Promise.all([serviceTasks(docker, target.swarmName, target.service, nodes), desiredTasks(docker, target.id, target.goal)]);
+    // Nodes join and leave: a task on a node not named yet has the names read afresh.
+    if (tasks.some((t) => t.nodeId !== undefined && !nodes.has(t.nodeId))) {
+      nodes = await nodeNames(docker);
+      tasks = await serviceTasks(docker, target.swarmName, target.service, nodes);
+    }
     // A new spec is judged by its own tasks; an unchanged service by each slot's newest task (not its history).
     const since = Date.parse(target.since);
     const current = Number.isNaN(since) ? newestPerSlot(tasks) : tasks.filter((t) => Date.parse(t.createdAt) >= since);
@@ -60,7 +73,8 @@ export async function waitConverged(target: ConvergeTarget, opts: ConvergeOption
     if (clock.now() - start >= opts.timeout) {
       throw await failure(target, { kind: 'stuck', why: `not converged after ${Math.round(opts.timeout / 1000)}s`, done: verdict.done, desired: verdict.desired }, current, docker);
     }
-    await clock.sleep(opts.pollMs, opts.signal);
+    const fast = clock.now() - start < (opts.fastForMs ?? 10_000);
+    await clock.sleep(fast ? (opts.fastPollMs ?? opts.pollMs) : opts.pollMs, opts.signal);
   }
 }
 

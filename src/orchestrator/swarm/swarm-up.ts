@@ -40,8 +40,10 @@ export interface SwarmUpOptions {
   waitTimeout?: Millis;
   signal?: AbortSignal;
   clock?: Clock;
-  /** Between two looks at a service's tasks (default 500 ms). */
+  /** Between two looks at a service's tasks after its first 10 s (default 500 ms). */
   pollMs?: number;
+  /** Between two looks in a service's first 10 s, when a health gate usually opens (default 100 ms). */
+  fastPollMs?: number;
   /** How long `no suitable node` lasts before it fails the deploy (default 5 s). */
   stuckMs?: number;
   /** `up --build`: build the images of `build:` services even when hafen's store has them. */
@@ -86,14 +88,18 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
     emit({ kind: 'op-failed', id: opId, operation: service ? 'wait-ready' : 'create-network', resource, ...(service ? { service, name: service } : {}), ms: 0, error: errorInfo(err) });
   };
   try {
-    // Images built or imported here: to the nodes first (pushed, or loaded through ships:), named as the services will name them.
+    // Images built or imported here: to the nodes first (pushed, or loaded through ships:), named as the
+    // services will name them; one refused (no way to the nodes, --no-build) leaves nothing made.
     const images = await prepareSwarmImages(stack, selected, { manager: docker, emit, ...(options.build ? { build: true } : {}), ...(options.noBuild ? { noBuild: true } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.say ? { say: options.say } : {}) });
-    for (const key of networkKeys) {
+    // Then what the services name, made together rather than one after the other (none needs another):
+    // the networks, secrets and configs (content-named: a change is a new object), and what the project has.
+    const used = (pick: (s: Service) => { source: string }[]) => [...new Set(selected.flatMap((s) => pick(stack.services[s]!).map((r) => r.source)))];
+    const makeNetwork = async (key: string): Promise<void> => {
       const network = stack.networks[key]!;
       const opId = ++id;
       const resource = `network:${network.name}`;
       // An external network is the user's (a service naming a missing one fails to create, saying so); an existing one is kept.
-      if (network.external || (await networkExists(docker, network.name))) continue;
+      if (network.external || (await networkExists(docker, network.name))) return;
       emit({ kind: 'op-start', id: opId, operation: 'create-network', resource });
       const t0 = clock.now();
       try {
@@ -104,15 +110,14 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
         throw err;
       }
       emit({ kind: 'op-done', id: opId, operation: 'create-network', resource, ms: clock.now() - t0 });
-    }
-
-    // Secrets and configs before the services that name them (content-named: a change is a new object).
-    const used = (pick: (s: Service) => { source: string }[]) => [...new Set(selected.flatMap((s) => pick(stack.services[s]!).map((r) => r.source)))];
-    const objects = {
-      secrets: await ensureFileObjects(docker, stack, 'secret', used((s) => s.secrets)),
-      configs: await ensureFileObjects(docker, stack, 'config', used((s) => s.configs)),
     };
-    const existing = await projectServices(docker, stack.name);
+    const [secrets, configs, existing] = await allSettledOrThrow([
+      ensureFileObjects(docker, stack, 'secret', used((s) => s.secrets)),
+      ensureFileObjects(docker, stack, 'config', used((s) => s.configs)),
+      projectServices(docker, stack.name),
+      Promise.all(networkKeys.map(makeNetwork)),
+    ] as const);
+    const objects = { secrets, configs };
     const abort = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
     const gates = new Map<string, Promise<void>>();
@@ -148,6 +153,7 @@ export async function swarmUp(stack: Stack, options: SwarmUpOptions): Promise<Sw
             clock,
             timeout: options.waitTimeout ?? 120_000,
             pollMs: options.pollMs ?? 500,
+            fastPollMs: options.fastPollMs ?? 100,
             stuckMs: options.stuckMs ?? 5_000,
             signal,
             // `starting` was said once above: the count in between is `checking` (the plain renderer printed `starting` per count).
@@ -199,6 +205,17 @@ function sinceOf(change: ServiceChange, s: ListedService): string {
   if (change === 'created') return s.CreatedAt ?? '';
   if (change === 'updated' && s.UpdatedAt) return new Date(Date.parse(s.UpdatedAt) - 1_000).toISOString();
   return '';
+}
+
+/**
+ * Waits for every one of `tasks` (none is left running behind a failure, so nothing is made after
+ * `up` returned); throws the first failure.
+ */
+async function allSettledOrThrow<T extends readonly unknown[]>(tasks: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 /** The first real failure: an abort that followed it says less. */

@@ -13,6 +13,8 @@ export interface TaskView {
   name: string;
   /** The node's hostname, or `(no node)` while it is not scheduled. */
   node: string;
+  /** The node's id (absent while it is not scheduled). */
+  nodeId?: string;
   /** Swarm's task state: new, pending, assigned, preparing, starting, running, complete, failed, rejected, shutdown, … */
   state: string;
   /** What the orchestrator wants it to be: running, shutdown, remove. */
@@ -61,6 +63,7 @@ function taskView(t: RawTask, shortName: string, nodes: Map<string, string>): Ta
     id: t.ID,
     name: t.Slot !== undefined && t.Slot > 0 ? `${shortName}.${t.Slot}` : `${shortName}.${t.NodeID?.slice(0, 12) ?? t.ID.slice(0, 12)}`,
     node,
+    ...(t.NodeID ? { nodeId: t.NodeID } : {}),
     state: status.State ?? 'new',
     desired: t.DesiredState ?? 'running',
     message: status.Message ?? '',
