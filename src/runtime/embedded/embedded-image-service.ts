@@ -61,13 +61,16 @@ export class EmbeddedImageService implements ImageService {
     });
   }
 
-  async load(archive: ImageArchive, opts: { tag?: string; signal?: AbortSignal }): Promise<LoadedImage[]> {
+  async load(archive: ImageArchive, opts: { tag?: string; signal?: AbortSignal; say?: (line: string) => void }): Promise<LoadedImage[]> {
     const { store } = this.images;
     const options = { ...(archive.ref !== undefined ? { ref: archive.ref } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
     const before = new Map(store.images.list().map((r) => [r.name, r.updated]));
     const loaded = await (archive.kind === 'oci' ? importOciLayout(store, archive.path, options) : importDockerArchive(store, archive.path, options));
     // The names this load set: every tag it wrote is new or has a new time.
     const tags = store.images.list().filter((r) => before.get(r.name) !== r.updated);
+    // Issue 20: an archive of `stack image save --snapshot` brings its snapshot records back too.
+    const { restoreSnapshots } = await import('./snapshots/snapshot-from-images.js');
+    for (const line of restoreSnapshots(store.paths.root, store, loaded)) opts.say?.(line);
     return loaded.map((image) => ({ names: tags.filter((r) => r.manifest === image.manifestDigest).map((r) => r.name), id: image.manifest.config.digest }));
   }
 

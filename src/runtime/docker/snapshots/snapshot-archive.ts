@@ -13,12 +13,7 @@ import { RuntimeError } from '../../../errors.js';
 import { engineMessage, isNotFound } from '../docker-errors.js';
 import { COPY_HELPER_LABEL, copyInto } from './copy-volume.js';
 import { requireDockerSnapshot } from './reset-docker-snapshot.js';
-import { SnapshotLabel, snapshotRepo } from './snapshot-store.js';
-
-/** The image a volume copy of snapshot `name` is saved as. */
-export function volumeImageRef(project: string, volume: string, name: string): string {
-  return `${snapshotRepo(project, `volume-${volume}`)}:${name}`;
-}
+import { SnapshotLabel, volumeImageRef } from './snapshot-store.js';
 
 /** Makes the image of one volume copy: its tree under /from as one layer (`docker import`). */
 async function volumeImage(docker: Docker, project: string, volume: string, copy: string, helperImage: string, ref: string): Promise<void> {

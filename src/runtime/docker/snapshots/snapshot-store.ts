@@ -36,6 +36,11 @@ export function snapshotRepo(project: string, container: string): string {
   return `hafen-snapshot/${component(project)}/${component(container)}`;
 }
 
+/** The image a volume of snapshot `name` is saved as (`stack image save --snapshot`, both runtimes). */
+export function volumeImageRef(project: string, volume: string, name: string): string {
+  return `${snapshotRepo(project, `volume-${volume}`)}:${name}`;
+}
+
 /** The engine's label filter for a project's snapshot images and volumes. */
 export function snapshotFilter(project: string): { label: string[] } {
   return { label: [`${SnapshotLabel.project}=${project}`] };
