@@ -64,6 +64,11 @@ describe.skipIf(unmet(...runtimeNamed('embedded').requirements, ...docker.requir
       const saved = on(p, ['image', 'save', '--snapshot', 'seed', '-o', file]);
       expect(saved.stderr).toContain(`Saved snapshot seed of ${p} to ${file} (docker-archive: ${snapshotTags.join(', ')})`);
 
+      // Nothing of the project or its snapshot is left where it was taken (cgroups and networks are the machine's, not the state root's).
+      on(p, ['down', '-v', '-t', '1']);
+      expect(target.leftovers(p)).toEqual([]);
+      expect(fs.existsSync(path.join(target.stateRoot(), 'snapshots', p))).toBe(false);
+
       // The real dockerd reads it: the snapshot's images with the labels the Docker runtime's snapshots carry.
       try {
         const loaded = execFileSync('docker', ['load', '-i', file], { encoding: 'utf8' });

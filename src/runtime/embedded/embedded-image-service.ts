@@ -61,6 +61,18 @@ export class EmbeddedImageService implements ImageService {
     });
   }
 
+  /**
+   * Writes snapshot `name` of `project` to `file` as a docker-archive (`stack image save --snapshot`,
+   * issue 20; snapshots/snapshot-archive.ts): read from the store and the records, so no supervisor is asked.
+   */
+  async saveSnapshot(project: string, name: string, file: string): Promise<string[]> {
+    const { saveEmbeddedSnapshot } = await import('./snapshots/snapshot-archive.js');
+    const { store } = this.images;
+    let refs: string[] = [];
+    await writing(`snapshot ${name}`, file, async () => (refs = await saveEmbeddedSnapshot(store.paths.root, store, project, name, file)));
+    return refs;
+  }
+
   async load(archive: ImageArchive, opts: { tag?: string; signal?: AbortSignal; say?: (line: string) => void }): Promise<LoadedImage[]> {
     const { store } = this.images;
     const options = { ...(archive.ref !== undefined ? { ref: archive.ref } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };

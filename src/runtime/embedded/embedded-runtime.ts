@@ -698,12 +698,6 @@ export class EmbeddedRuntime implements Runtime {
     });
   }
 
-  /** Writes snapshot `name` to `file` as a docker-archive (`stack image save --snapshot`; snapshots/snapshot-archive.ts). Not part of `Runtime`. */
-  async saveSnapshot(project: string, name: string, file: string): Promise<string[]> {
-    const { saveEmbeddedSnapshot } = await import('./snapshots/snapshot-archive.js');
-    return saveEmbeddedSnapshot(this.root, this.ctx.store, project, name, file);
-  }
-
   // ---- Projects ----
 
   /** Drops the prepared starts (of `project`, or all), each under its container's lock. */
