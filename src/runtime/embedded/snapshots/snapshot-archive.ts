@@ -56,7 +56,10 @@ function extendConfig(config: ImageConfig, added: Digest[], labels: Record<strin
 function archiveImages(store: Store, record: SnapshotRecord): ArchiveImage[] {
   const what = `snapshot ${record.name}`;
   const images: ArchiveImage[] = [];
-  const volumes = Object.fromEntries(Object.keys(record.volumes).map((v) => [v, volumeImageRef(record.project, v, record.name)]));
+  // Named as the Docker runtime names its volume copies (`<volume>.snapshot-<id>`): after a `docker load` it makes them from the volume images.
+  const id = sha256(`${record.project}/${record.name}/${record.createdAt}`).slice(7, 15);
+  const volumes = Object.fromEntries(Object.keys(record.volumes).map((v) => [v, `${v}.snapshot-${id}`]));
+  const volumeBytes = Object.values(record.volumes).flatMap((v) => v.layers).reduce((sum, l) => sum + (store.layers.get(l as Digest)?.size ?? 0), 0);
   const bases = new Map<string, ReturnType<typeof exportedImage>>();
   let platform: Pick<ImageConfig, 'architecture' | 'os'> = { architecture: '', os: 'linux' };
   for (const [container, held] of Object.entries(record.containers)) {
@@ -70,6 +73,7 @@ function archiveImages(store: Store, record: SnapshotRecord): ArchiveImage[] {
       [SnapshotLabel.service]: held.service,
       [SnapshotLabel.created]: record.createdAt,
       [SnapshotLabel.volumes]: JSON.stringify(volumes),
+      [SnapshotLabel.volumeBytes]: String(volumeBytes),
       [SnapshotLabel.base]: base.image.manifest.config.digest,
     };
     const config = extendConfig(base.image.config, diffIds(store, held.layers, what), labels, record.createdAt, `hafen snapshot ${record.name}`);
