@@ -2,11 +2,11 @@
  * `stack image save --snapshot` and `stack image load` on the embedded runtime (issue 20): a
  * service seeded in its root filesystem and in a named volume is snapshotted and saved as one
  * docker-archive; the real dockerd loads it (the snapshot's tags and labels are those the Docker
- * runtime's save writes); a fresh state root (a machine that never had the image, the project or
+ * runtime's save writes) and the Docker runtime starts the stack seeded from it; a fresh state root (a machine that never had the image, the project or
  * the snapshot) loads it with `stack image load`, lists the snapshot, and `up --from-snapshot`
  * starts seeded: the data is exactly the snapshot's, nothing written after it. Leak-checked.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,7 +32,9 @@ volumes:
 /** Every regular file under /state and /data with its content, and whether a file of the image is there. */
 const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f=$(cat $f)"; done; test -e /bin/uname && echo uname; true';
 
-const target = cliTargets('10.227.0.0/16:24').find((t) => t.name === 'embedded')!;
+const targets = cliTargets('10.227.0.0/16:24');
+const target = targets.find((t) => t.name === 'embedded')!;
+const dockerTarget = targets.find((t) => t.name === 'docker')!;
 const docker = runtimeNamed('docker');
 
 describe.skipIf(unmet(...runtimeNamed('embedded').requirements, ...docker.requirements))('snapshots saved and loaded on the embedded runtime', () => {
@@ -45,6 +47,11 @@ describe.skipIf(unmet(...runtimeNamed('embedded').requirements, ...docker.requir
   const on = (p: string, args: string[], root?: string) => {
     const r = stackOn(target, projects.dir, projects.file, p, args, root ? { HAFEN_ROOT: root } : undefined);
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r;
+  };
+  const onDocker = (p: string, args: string[]) => {
+    const r = stackOn(dockerTarget, projects.dir, projects.file, p, args);
+    expect(r.code, `docker: ${args.join(' ')}: ${r.stderr}`).toBe(0);
     return r;
   };
   const sh = (p: string, script: string, root?: string): string => on(p, ['exec', '-T', 'app', 'sh', '-c', script], root).stdout;
@@ -79,8 +86,16 @@ describe.skipIf(unmet(...runtimeNamed('embedded').requirements, ...docker.requir
         const volumeTree = execFileSync('sh', ['-c', `c=$(docker create ${snapshotTags[1]} x) && docker export $c | tar -t; docker rm $c >/dev/null`], { encoding: 'utf8' });
         expect(volumeTree.split('\n')).toContain('v');
         expect(volumeTree.split('\n')).not.toContain('w');
+        // The Docker runtime starts the stack on it: the snapshot's images, its volume copies made from the volume image's layer.
+        expect(onDocker(p, ['snapshot', 'ls', '-q']).stdout.trim()).toBe('seed');
+        onDocker(p, ['up', '-d', '--from-snapshot', 'seed']);
+        expect(onDocker(p, ['exec', '-T', 'app', 'sh', '-c', LIST]).stdout).toBe(seeded);
+        onDocker(p, ['down', '-v', '-t', '1']);
+        expect(dockerTarget.leftovers(p)).toEqual([]);
+        expect(execFileSync('docker', ['images', '-q', '--filter', `label=io.hafen.snapshot.project=${p}`], { encoding: 'utf8' }).trim()).toBe('');
       } finally {
-        execFileSync('docker', ['rmi', ...snapshotTags, IMAGE], { stdio: 'ignore' });
+        stackOn(dockerTarget, projects.dir, projects.file, p, ['down', '-v', '-t', '1']);
+        for (const tag of [...snapshotTags, IMAGE]) spawnSync('docker', ['rmi', tag], { stdio: 'ignore' });
       }
 
       // A state root that has never seen the image, the project or the snapshot.

@@ -26,6 +26,9 @@ export const SnapshotLabel = {
   volume: 'io.hafen.snapshot.volume',
 } as const;
 
+/** Label on the volume images of an embedded runtime's save: the volume's tree is the layers' root (Docker's saves put it under /from). */
+export const VOLUME_ROOT_LABEL = 'io.hafen.snapshot.volume-root';
+
 /** A path component of an image repository: lower-case letters and digits joined by dashes. */
 function component(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'x';

@@ -9,7 +9,7 @@
  * (snapshot-from-images.ts).
  */
 import path from 'node:path';
-import { SnapshotLabel, snapshotRepo, volumeImageRef } from '../../docker/snapshots/snapshot-store.js';
+import { SnapshotLabel, snapshotRepo, VOLUME_ROOT_LABEL, volumeImageRef } from '../../docker/snapshots/snapshot-store.js';
 import { RuntimeError } from '../../../errors.js';
 import { ArchiveWriter } from '../image-io/archive-writer.js';
 import { writeLayerTar } from '../image-io/export-docker-archive.js';
@@ -19,9 +19,6 @@ import { sha256, type Digest } from '../layers/index.js';
 import type { ImageConfig } from '../store/oci-types.js';
 import type { Store } from '../store/index.js';
 import { requireSnapshot, type SnapshotRecord } from './snapshot-record.js';
-
-/** Label on the volume images of an embedded save: the volume's tree is the layers' root (Docker's saves put it under /from). */
-export const VOLUME_ROOT_LABEL = 'io.hafen.snapshot.volume-root';
 
 /** One image of the archive: its config and the store layers (ChainIDs, base first) it is made of. */
 interface ArchiveImage {

@@ -5,10 +5,9 @@
  * are the snapshot's. Writing the records makes `up --from-snapshot NAME` start seeded on a machine
  * (or state root) that never took the snapshot.
  */
-import { SnapshotLabel } from '../../docker/snapshots/snapshot-store.js';
+import { SnapshotLabel, VOLUME_ROOT_LABEL } from '../../docker/snapshots/snapshot-store.js';
 import type { Digest } from '../layers/index.js';
 import type { Store, StoredImage } from '../store/index.js';
-import { VOLUME_ROOT_LABEL } from './snapshot-archive.js';
 import { writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
 
 /** The snapshot name of a snapshot image: its tag in the `hafen-snapshot/` repository. */
