@@ -60,7 +60,7 @@ async function saveSnapshot(command: Command, output: Output, name: string, imag
 
 function loadCommand(output: Output): Command {
   return new Command('load')
-    .description('import the images of a docker-archive tar (`docker save`) or an OCI image layout folder')
+    .description('import the images of a docker-archive tar (`docker save`) or an OCI image layout folder; a saved snapshot (`image save --snapshot`) becomes a snapshot again')
     .argument('<file>', 'a tar file or layout folder; docker-archive:PATH[:NAME] or oci:PATH[:REF] pick one image')
     .option('-t, --tag <name>', 'also tag the image with this name (the source must hold one, or name one)')
     .action(async (file: string, opts: { tag?: string }, command: Command) => {
