@@ -174,7 +174,7 @@ for (const target of cliTargets('10.234.0.0/16:24')) {
       expect(x!.length - y!.length).toBeLessThanOrEqual(1);
     }, 120_000);
 
-    it.runIf(target.runtime === 'docker')('saves a snapshot as one docker-archive that `docker load` reads, and starts the stack seeded from it when nothing else is left', () => {
+    it('saves a snapshot as one docker-archive that `stack image load` reads, and starts the stack seeded from it when nothing else is left', () => {
       const p = newProject('snz');
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-snapshot-save-'));
       try {
@@ -186,7 +186,7 @@ for (const target of cliTargets('10.234.0.0/16:24')) {
         // Nothing of the project or its snapshot is left on the engine: only the archive.
         ok(p, ['down', '-v', '-t', '1']);
         expect(snapshotsLeft(p)).toEqual([]);
-        const loaded = execFileSync('docker', ['load', '-i', file], { encoding: 'utf8' });
+        const loaded = ok(p, ['image', 'load', file]).stdout;
         expect(loaded).toContain(`hafen-snapshot/${p}/${p}-app-1:seed`);
         expect(loaded).toContain(`hafen-snapshot/${p}/volume-${p}-data:seed`);
         expect(ok(p, ['snapshot', 'ls', '-q']).stdout.trim()).toBe('seed');

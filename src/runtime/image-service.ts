@@ -48,7 +48,7 @@ export interface ImageService {
   /** Writes an image to a file (docker-archive) or a folder (oci). */
   save(ref: string, file: string, format: SaveFormat): Promise<void>;
   /** Reads the images of an archive; `tag` also names the one image it holds; `signal` stops it, keeping nothing of it. */
-  load(archive: ImageArchive, opts: { tag?: string; signal?: AbortSignal }): Promise<LoadedImage[]>;
+  load(archive: ImageArchive, opts: { tag?: string; signal?: AbortSignal; say?: (line: string) => void }): Promise<LoadedImage[]>;
 
   // Issue 18, push: an image to a registry (OCI distribution on the embedded runtime, the engine's push on Docker).
   /** Pushes `local` (as the runtime names it) to `target` (`host[:port]/repo:tag`); per layer, `onLayer` says what became of it. */

@@ -29,7 +29,7 @@ function saveCommand(output: Output): Command {
     .argument('[image]', 'image name (or manifest digest)')
     .option('-o, --output <file>', 'the tar file to write (with --format oci: the layout folder)')
     .addOption(new Option('--format <format>', 'what to write').choices(['docker-archive', 'oci']).default('docker-archive'))
-    .option('--snapshot <name>', 'write the project\'s snapshot NAME instead (Docker runtime): its container images and its volumes as images; `docker load` it elsewhere, then `up --from-snapshot NAME`')
+    .option('--snapshot <name>', 'write the project\'s snapshot NAME instead: its container images and its volumes as images; `stack image load` (or `docker load`) it elsewhere, then `up --from-snapshot NAME`')
     .action(async (image: string | undefined, opts: { output?: string; format: SaveFormat; snapshot?: string }, command: Command) => {
       const { UsageError } = await import('../../errors.js');
       if (opts.snapshot !== undefined) return saveSnapshot(command, output, opts.snapshot, image, opts.output);
@@ -47,8 +47,10 @@ async function saveSnapshot(command: Command, output: Output, name: string, imag
   if (!file) throw new UsageError(`stack image save --snapshot ${name}: name the file to write with -o FILE`);
   const { stack, opened } = await openProject(globalOptions(command), output, false, undefined, { projectOnly: true });
   try {
-    const runtime = opened.runtime as { saveSnapshot?: (project: string, name: string, file: string) => Promise<string[]> };
-    if (!runtime.saveSnapshot) throw new UsageError(`stack image save --snapshot: on the ${opened.runtime.name} runtime not done yet; the Docker runtime (--runtime docker) saves snapshots`);
+    type Saver = { saveSnapshot?: (project: string, name: string, file: string) => Promise<string[]> };
+    // Docker: the runtime commits and copies; embedded: the image service reads the store and the records (no supervisor needed).
+    const runtime: Saver = opened.runtime.name === 'embedded' ? ((await openImages(command, output)) as Saver) : (opened.runtime as Saver);
+    if (!runtime.saveSnapshot) throw new UsageError(`stack image save --snapshot: on the ${opened.runtime.name} runtime not done yet; the embedded and Docker runtimes save snapshots`);
     const refs = await runtime.saveSnapshot(stack.name, name, file);
     output.err(`Saved snapshot ${name} of ${stack.name} to ${file} (docker-archive: ${refs.join(', ')})`);
   } finally {
@@ -58,7 +60,7 @@ async function saveSnapshot(command: Command, output: Output, name: string, imag
 
 function loadCommand(output: Output): Command {
   return new Command('load')
-    .description('import the images of a docker-archive tar (`docker save`) or an OCI image layout folder')
+    .description('import the images of a docker-archive tar (`docker save`) or an OCI image layout folder; a saved snapshot (`image save --snapshot`) becomes a snapshot again')
     .argument('<file>', 'a tar file or layout folder; docker-archive:PATH[:NAME] or oci:PATH[:REF] pick one image')
     .option('-t, --tag <name>', 'also tag the image with this name (the source must hold one, or name one)')
     .action(async (file: string, opts: { tag?: string }, command: Command) => {
@@ -71,7 +73,7 @@ function loadCommand(output: Output): Command {
       const images = await openImages(command, output);
       // Ctrl-C or SIGTERM stops the read; what the load had stored is taken away again.
       using interrupt = onInterrupt(() => output.err('Interrupted: stopping the load'));
-      const loaded = await images.load(archive, { ...(opts.tag !== undefined ? { tag: opts.tag } : {}), signal: interrupt.signal }).catch((err: unknown) => {
+      const loaded = await images.load(archive, { ...(opts.tag !== undefined ? { tag: opts.tag } : {}), signal: interrupt.signal, say: (line) => output.err(line) }).catch((err: unknown) => {
         if (interrupt.signal.aborted) throw new InterruptedError(`stack image load ${file}: interrupted; nothing of it was kept`);
         throw err;
       });

@@ -61,13 +61,28 @@ export class EmbeddedImageService implements ImageService {
     });
   }
 
-  async load(archive: ImageArchive, opts: { tag?: string; signal?: AbortSignal }): Promise<LoadedImage[]> {
+  /**
+   * Writes snapshot `name` of `project` to `file` as a docker-archive (`stack image save --snapshot`,
+   * issue 20; snapshots/snapshot-archive.ts): read from the store and the records, so no supervisor is asked.
+   */
+  async saveSnapshot(project: string, name: string, file: string): Promise<string[]> {
+    const { saveEmbeddedSnapshot } = await import('./snapshots/snapshot-archive.js');
+    const { store } = this.images;
+    let refs: string[] = [];
+    await writing(`snapshot ${name}`, file, async () => (refs = await saveEmbeddedSnapshot(store.paths.root, store, project, name, file)));
+    return refs;
+  }
+
+  async load(archive: ImageArchive, opts: { tag?: string; signal?: AbortSignal; say?: (line: string) => void }): Promise<LoadedImage[]> {
     const { store } = this.images;
     const options = { ...(archive.ref !== undefined ? { ref: archive.ref } : {}), ...(opts.tag !== undefined ? { tag: opts.tag } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
     const before = new Map(store.images.list().map((r) => [r.name, r.updated]));
     const loaded = await (archive.kind === 'oci' ? importOciLayout(store, archive.path, options) : importDockerArchive(store, archive.path, options));
     // The names this load set: every tag it wrote is new or has a new time.
     const tags = store.images.list().filter((r) => before.get(r.name) !== r.updated);
+    // Issue 20: an archive of `stack image save --snapshot` brings its snapshot records back too.
+    const { restoreSnapshots } = await import('./snapshots/snapshot-from-images.js');
+    for (const line of restoreSnapshots(store.paths.root, store, loaded)) opts.say?.(line);
     return loaded.map((image) => ({ names: tags.filter((r) => r.manifest === image.manifestDigest).map((r) => r.name), id: image.manifest.config.digest }));
   }
 

@@ -4,13 +4,30 @@
  * source's tree is read as a tar (owners, modes, links kept) and written into the target. Any image
  * on the engine does for the helper, as nothing of it runs: the caller passes one it knows is there.
  */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { RuntimeError } from '../../../errors.js';
 import { engineMessage } from '../docker-errors.js';
 
 /** Label of the helper containers, so a killed run's one is recognised. */
 export const COPY_HELPER_LABEL = 'io.hafen.snapshot.copy-helper';
+
+/** A container of `image` that is never started (so an image without a command, or without /bin, does), `bind` mounted. */
+function helperContainer(docker: Docker, image: string, bind: string | undefined, labels: Record<string, string>): Promise<Docker.Container> {
+  return docker.createContainer({
+    Image: image,
+    Entrypoint: ['/nonexistent'],
+    Cmd: [],
+    Labels: { ...labels, [COPY_HELPER_LABEL]: '1' },
+    NetworkDisabled: true,
+    HostConfig: { Binds: bind ? [bind] : [], NetworkMode: 'none' },
+  });
+}
 
 /**
  * Copies the contents of volume `from` into volume `to` (which should be empty); resolves to the
@@ -28,15 +45,7 @@ export async function copyVolume(docker: Docker, image: string, from: string, to
 export async function copyInto(docker: Docker, source: { image: string; bind?: string }, to: string, labels: Record<string, string>, what: string): Promise<number> {
   // Two helpers: the engine holds a container while it streams an archive out of it, so one
   // helper both read and written would wait on itself once the tar outgrows the pipes.
-  const helper = (image: string, bind: string | undefined) =>
-    docker.createContainer({
-      Image: image,
-      Entrypoint: ['/nonexistent'], // never started; set so an image without a command can be used
-      Cmd: [],
-      Labels: { ...labels, [COPY_HELPER_LABEL]: '1' },
-      NetworkDisabled: true,
-      HostConfig: { Binds: bind ? [bind] : [], NetworkMode: 'none' },
-    });
+  const helper = (image: string, bind: string | undefined) => helperContainer(docker, image, bind, labels);
   const made: Docker.Container[] = [];
   try {
     const reader = await helper(source.image, source.bind);
@@ -60,5 +69,36 @@ export async function copyInto(docker: Docker, source: { image: string; bind?: s
     throw new RuntimeError(what, `cannot copy it into ${to}: ${engineMessage(err)}`, { cause: err });
   } finally {
     for (const c of made) await c.remove({ force: true, v: false }).catch(() => undefined);
+  }
+}
+
+/**
+ * Copies the one layer of `image` into volume `to`: a volume image the embedded runtime saved holds
+ * the volume's tree at its layer's root (not under /from), and a container of it would add the
+ * engine's own files (/etc/hosts, /dev), so the layer itself is read from `docker save` of the image.
+ */
+export async function copyImageLayerInto(docker: Docker, image: string, to: string, labels: Record<string, string>, what: string): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-volume-image-'));
+  let writer: Docker.Container | undefined;
+  try {
+    const file = path.join(dir, 'image.tar');
+    await pipeline(await docker.getImage(image).get(), fs.createWriteStream(file));
+    const manifest = JSON.parse(execFileSync('tar', ['-xOf', file, 'manifest.json'], { encoding: 'utf8' })) as { Layers?: string[] }[];
+    const layers = manifest[0]?.Layers ?? [];
+    if (layers.length !== 1) throw new RuntimeError(what, `image ${image} has ${layers.length} layers; a saved volume holds one`);
+    writer = await helperContainer(docker, image, `${to}:/to`, labels);
+    const tar = spawn('tar', ['-xOf', file, layers[0]!], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    tar.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => tar.on('close', resolve));
+    await writer.putArchive(tar.stdout, { path: '/to' });
+    const code = await exited;
+    if (code !== 0) throw new RuntimeError(what, `cannot read the layer of ${image}: ${stderr.trim() || `tar exited ${code}`}`);
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    throw new RuntimeError(what, `cannot copy it into ${to}: ${engineMessage(err)}`, { cause: err });
+  } finally {
+    await writer?.remove({ force: true, v: false }).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

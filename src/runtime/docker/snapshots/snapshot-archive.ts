@@ -11,14 +11,9 @@ import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { RuntimeError } from '../../../errors.js';
 import { engineMessage, isNotFound } from '../docker-errors.js';
-import { COPY_HELPER_LABEL, copyInto } from './copy-volume.js';
+import { COPY_HELPER_LABEL, copyImageLayerInto, copyInto } from './copy-volume.js';
 import { requireDockerSnapshot } from './reset-docker-snapshot.js';
-import { SnapshotLabel, snapshotRepo } from './snapshot-store.js';
-
-/** The image a volume copy of snapshot `name` is saved as. */
-export function volumeImageRef(project: string, volume: string, name: string): string {
-  return `${snapshotRepo(project, `volume-${volume}`)}:${name}`;
-}
+import { SnapshotLabel, VOLUME_ROOT_LABEL, volumeImageRef } from './snapshot-store.js';
 
 /** Makes the image of one volume copy: its tree under /from as one layer (`docker import`). */
 async function volumeImage(docker: Docker, project: string, volume: string, copy: string, helperImage: string, ref: string): Promise<void> {
@@ -62,9 +57,14 @@ export async function saveDockerSnapshot(docker: Docker, project: string, name: 
 export async function volumeCopyFromImage(docker: Docker, project: string, volume: string, copy: string, name: string): Promise<void> {
   if (await docker.getVolume(copy).inspect().then(() => true, (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)))) return;
   const ref = volumeImageRef(project, volume, name);
-  if (!(await docker.getImage(ref).inspect().then(() => true, () => false))) {
+  const image = await docker.getImage(ref).inspect().catch(() => undefined);
+  if (!image) {
     throw new RuntimeError(`snapshot ${name}`, `its copy of volume ${volume} (${copy}) is gone and no saved image ${ref} is loaded`);
   }
   await docker.createVolume({ Name: copy, Labels: { [SnapshotLabel.project]: project, [SnapshotLabel.volume]: volume } });
-  await copyInto(docker, { image: ref }, copy, { [SnapshotLabel.project]: project }, `volume ${volume} of snapshot ${name}`);
+  const labels = { [SnapshotLabel.project]: project };
+  const what = `volume ${volume} of snapshot ${name}`;
+  // Saved by the embedded runtime: the volume's tree is the layer's root, not /from.
+  if (image.Config?.Labels?.[VOLUME_ROOT_LABEL] === '/') await copyImageLayerInto(docker, ref, copy, labels, what);
+  else await copyInto(docker, { image: ref }, copy, labels, what);
 }

@@ -26,6 +26,9 @@ export const SnapshotLabel = {
   volume: 'io.hafen.snapshot.volume',
 } as const;
 
+/** Label on the volume images of an embedded runtime's save: the volume's tree is the layers' root (Docker's saves put it under /from). */
+export const VOLUME_ROOT_LABEL = 'io.hafen.snapshot.volume-root';
+
 /** A path component of an image repository: lower-case letters and digits joined by dashes. */
 function component(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
@@ -34,6 +37,11 @@ function component(s: string): string {
 /** The repository a project's snapshot images are tagged in (one per container; the tag is the snapshot's name). */
 export function snapshotRepo(project: string, container: string): string {
   return `hafen-snapshot/${component(project)}/${component(container)}`;
+}
+
+/** The image a volume of snapshot `name` is saved as (`stack image save --snapshot`, both runtimes). */
+export function volumeImageRef(project: string, volume: string, name: string): string {
+  return `${snapshotRepo(project, `volume-${volume}`)}:${name}`;
 }
 
 /** The engine's label filter for a project's snapshot images and volumes. */

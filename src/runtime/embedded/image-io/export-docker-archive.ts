@@ -9,7 +9,7 @@ import { RuntimeError } from '../../../errors.js';
 import { openLayerBlob, type Digest } from '../layers/index.js';
 import type { Store } from '../store/index.js';
 import { ArchiveWriter } from './archive-writer.js';
-import { exportedImage } from './exported-image.js';
+import { exportedImage, type ExportedLayer } from './exported-image.js';
 import { familiarName } from './image-names.js';
 import { parseImageSource } from './image-sources.js';
 
@@ -30,6 +30,27 @@ function repositories(name: string, topLayer: string): string {
 }
 
 /**
+ * Writes one layer as `<chainId hex>/layer.tar` (the ChainID is unique per position, even when two
+ * layers have the same DiffID), streamed from its stored blob and checked against its DiffID on the
+ * way out. Resolves to the member's path.
+ */
+export async function writeLayerTar(out: ArchiveWriter, store: Store, layer: Pick<ExportedLayer, 'blob' | 'chainId' | 'diffId' | 'size'>, what: string): Promise<string> {
+  const id = hex(layer.chainId);
+  await out.dir(`${id}/`);
+  const { tar } = await openLayerBlob(store.blobs.open(layer.blob));
+  const hash = createHash('sha256');
+  await out.stream(`${id}/layer.tar`, layer.size, (async function* () {
+    for await (const chunk of tar) {
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+  })());
+  const diffId = `sha256:${hash.digest('hex')}`;
+  if (diffId !== layer.diffId) throw new RuntimeError(what, `layer ${layer.blob} unpacks to ${diffId}, not its DiffID ${layer.diffId}: the store is damaged`);
+  return `${id}/layer.tar`;
+}
+
+/**
  * Writes `imageName` from the store to `outFile` as a docker-archive, atomically. Each layer is
  * streamed from its stored blob, decompressed, and checked against its DiffID on the way out.
  */
@@ -44,21 +65,7 @@ export async function saveDockerArchive(store: Store, imageName: string, outFile
   const layerPaths: string[] = [];
   const out = await ArchiveWriter.create(file);
   try {
-    for (const layer of image.layers) {
-      const id = hex(layer.chainId); // unique per position, even when two layers have the same DiffID
-      await out.dir(`${id}/`);
-      const { tar } = await openLayerBlob(store.blobs.open(layer.blob));
-      const hash = createHash('sha256');
-      await out.stream(`${id}/layer.tar`, layer.size, (async function* () {
-        for await (const chunk of tar) {
-          hash.update(chunk as Buffer);
-          yield chunk as Buffer;
-        }
-      })());
-      const diffId = `sha256:${hash.digest('hex')}`;
-      if (diffId !== layer.diffId) throw new RuntimeError(what, `layer ${layer.blob} unpacks to ${diffId}, not its DiffID ${layer.diffId}: the store is damaged`);
-      layerPaths.push(`${id}/layer.tar`);
-    }
+    for (const layer of image.layers) layerPaths.push(await writeLayerTar(out, store, layer, what));
     await out.file(`${hex(imageId)}.json`, image.config);
     await out.file('manifest.json', JSON.stringify([{ Config: `${hex(imageId)}.json`, RepoTags: repoTags, Layers: layerPaths }]));
     if (repoTags[0] && layerPaths.length) await out.file('repositories', repositories(repoTags[0], path.dirname(layerPaths.at(-1)!)));

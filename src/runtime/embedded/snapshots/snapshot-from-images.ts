@@ -1,0 +1,74 @@
+/**
+ * Snapshot records made again from loaded images (issue 20): `stack image load` of an archive that
+ * `stack image save --snapshot` wrote puts its images in the store; their labels and tags say which
+ * project, snapshot, container and volume each is, and the layers above a container image's base
+ * are the snapshot's. Writing the records makes `up --from-snapshot NAME` start seeded on a machine
+ * (or state root) that never took the snapshot.
+ */
+import { SnapshotLabel, VOLUME_ROOT_LABEL } from '../../docker/snapshots/snapshot-store.js';
+import type { Digest } from '../layers/index.js';
+import type { Store, StoredImage } from '../store/index.js';
+import { writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
+
+/** The snapshot name of a snapshot image: its tag in the `hafen-snapshot/` repository. */
+function snapshotTag(store: Store, image: StoredImage): string | undefined {
+  const ref = store.images.list().find((r) => r.manifest === image.manifestDigest && r.name.includes('hafen-snapshot/'));
+  return ref ? ref.name.slice(ref.name.lastIndexOf(':') + 1) : undefined;
+}
+
+/** The stored image whose config digest is `id` and whose layers begin `layers`. */
+function baseImage(store: Store, id: string, layers: readonly Digest[]): StoredImage | undefined {
+  for (const ref of store.images.list()) {
+    const image = store.images.get(ref.manifest);
+    if (image?.manifest.config.digest === id && image.chainIds.every((c, i) => layers[i] === c)) return image;
+  }
+  return undefined;
+}
+
+/**
+ * Writes the snapshot records `loaded` (images just imported) make up, replacing records of the
+ * same names. Resolves to one line per snapshot restored, and per image that could not be used.
+ */
+export function restoreSnapshots(root: string, store: Store, loaded: readonly StoredImage[]): string[] {
+  const records = new Map<string, SnapshotRecord>();
+  const notes: string[] = [];
+  const recordOf = (project: string, name: string, created: string): SnapshotRecord => {
+    const key = `${project}\0${name}`;
+    let r = records.get(key);
+    if (!r) records.set(key, (r = { version: 1, name, project, createdAt: created, containers: {}, volumes: {}, size: 0 }));
+    return r;
+  };
+  for (const image of loaded) {
+    const labels = image.config.config?.Labels ?? {};
+    const project = labels[SnapshotLabel.project];
+    const name = project ? snapshotTag(store, image) : undefined;
+    if (!project || !name) continue;
+    const created = labels[SnapshotLabel.created] ?? image.config.created ?? new Date().toISOString();
+    const container = labels[SnapshotLabel.container];
+    const volume = labels[SnapshotLabel.volume];
+    if (container) {
+      const base = baseImage(store, labels[SnapshotLabel.base] ?? '', image.chainIds);
+      if (!base) {
+        notes.push(`snapshot ${name}: container ${container}'s image ${labels[SnapshotLabel.base]} is not in the store (an archive of the Docker runtime?); not restored`);
+        continue;
+      }
+      const record = recordOf(project, name, created);
+      record.containers[container] = { service: labels[SnapshotLabel.service] ?? container, image: base.manifestDigest, layers: image.chainIds.slice(base.chainIds.length) };
+    } else if (volume) {
+      // Docker's saves hold a volume's tree under /from; the embedded runtime stands a volume on its layers as they are.
+      if (labels[VOLUME_ROOT_LABEL] !== '/') {
+        notes.push(`snapshot ${name}: volume ${volume} was saved by the Docker runtime (its tree under /from); not restored`);
+        continue;
+      }
+      recordOf(project, name, created).volumes[volume] = { layers: [...image.chainIds] };
+    }
+  }
+  for (const record of records.values()) {
+    if (Object.keys(record.containers).length === 0) continue;
+    const ids = new Set([...Object.values(record.containers).flatMap((c) => c.layers), ...Object.values(record.volumes).flatMap((v) => v.layers)]);
+    record.size = [...ids].reduce((sum, id) => sum + (store.layers.get(id as Digest)?.size ?? 0), 0);
+    writeSnapshot(root, record);
+    notes.push(`Restored snapshot ${record.name} of project ${record.project} (${Object.keys(record.containers).length} containers, ${Object.keys(record.volumes).length} volumes)`);
+  }
+  return notes;
+}
