@@ -87,6 +87,7 @@ export function deleteVolume(found: FoundVolume): void {
   removeLayeredParts(found); // a volume reset onto a snapshot: its overlay and upper dir (issue 20)
   fs.rmSync(found.dir, { recursive: true, force: true });
   fs.rmSync(`${found.dir}.json`, { force: true });
+  fs.rmSync(`${found.dir}.snapshot-capture`, { force: true }); // what its last snapshot captured (issue 20)
 }
 
 /** Every volume whose labels include `labels`. */

@@ -4,7 +4,8 @@
  * copied aside (`cp -a`: whiteouts, opaque dirs, owners, xattrs and hard links kept), thawed, then
  * each copy committed as a content-addressed layer over what it stood on (its image, or the
  * snapshot it was reset onto: so a snapshot of a snapshot holds only what changed since), and the
- * record written. The containers are frozen only while the copies are made, not while they are hashed.
+ * record written. A folder snapshotted before without a reset since gets a layer of only what changed
+ * since that snapshot, over its layers (capture-marker.ts, layer-delta.ts). The containers are frozen only while the copies are made, not while they are hashed.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,8 @@ import { findVolume, type FoundVolume } from '../containers/volume-store.js';
 import { containerPaths } from '../state/index.js';
 import { containerLayers, topChainId } from './container-layers.js';
 import { layerDirsTopFirst, volumeDirs } from './layered-volume.js';
+import { ctimeProbe, readCapture, writeCapture, type PreviousCapture } from './capture-marker.js';
+import { NotIncremental, reduceToDelta } from './layer-delta.js';
 import { checkSnapshotName, listSnapshotRecords, readSnapshot, snapshotInfo, writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
 import { removeUnreferencedLayers } from './snapshot-layers.js';
 
@@ -39,6 +42,9 @@ interface Capture {
   base: string[];
   lowerDirs: string[];
   copy: string;
+  /** Where what this snapshot captured is noted for the next one, and what the previous one captured. */
+  marker: string;
+  previous?: PreviousCapture;
 }
 
 /** `cp -a` of a folder's contents into a new folder. */
@@ -50,6 +56,24 @@ function copyTree(source: string, target: string, what: string): Promise<void> {
     child.on('error', (err) => reject(new RuntimeError(what, `cannot copy its writable layer: ${err.message}`)));
     child.on('close', (code) => (code === 0 ? resolve() : reject(new RuntimeError(what, `cannot copy its writable layer: ${stderr.trim() || `cp exited ${code}`}`))));
   });
+}
+
+/**
+ * What a capture's layer goes on: the previous snapshot's layers of the folder, its copy cut down to
+ * what changed since (when it was snapshotted before without a reset since), else what it stands on.
+ */
+function onPrevious(ctx: RuntimeContext, c: Capture): { base: string[]; parent: string | null; lowerDirs: string[] } {
+  const whole = { base: c.base, parent: c.parent, lowerDirs: c.lowerDirs };
+  if (!c.previous) return whole;
+  const own = layerDirsTopFirst(ctx.store, c.previous.layers.slice(c.base.length), c.key);
+  try {
+    reduceToDelta(c.copy, own, { live: c.source, ctimeBefore: c.previous.ctimeBefore });
+  } catch (err) {
+    if (!(err instanceof NotIncremental)) throw err;
+    ctx.log(`Snapshot of ${c.key.replace(':', ' ')}: capturing all of it (${err.message})`);
+    return whole;
+  }
+  return { base: c.previous.layers, parent: c.previous.layers.at(-1)!, lowerDirs: [...own, ...c.lowerDirs] };
 }
 
 /** The project's own named volumes the containers mount (a bind-form or another project's volume is not the snapshot's to keep). */
@@ -81,6 +105,7 @@ export async function takeSnapshot(ctx: RuntimeContext, project: string, name: s
         base: [...(r.snapshotLayers ?? [])],
         lowerDirs: containerLayers(ctx.store, r, path.join(paths.dir, 'empty'), ctx.cache.layers).lower,
         copy: path.join(work, `c${i}`),
+        marker: path.join(paths.dir, 'snapshot-capture'),
       };
     });
     const volumes = volumesOf(ctx, project, records);
@@ -93,10 +118,14 @@ export async function takeSnapshot(ctx: RuntimeContext, project: string, name: s
         base: [...(layers ?? [])],
         lowerDirs: layers ? layerDirsTopFirst(ctx.store, layers, `volume ${v.record.name}`) : [],
         copy: path.join(work, `v${i}`),
+        marker: `${v.dir}.snapshot-capture`,
       });
     });
 
     ctx.log(`Taking snapshot ${name} of ${records.map((r) => r.name).join(', ')}${volumes.length ? ` and volumes ${volumes.map((v) => v.record.name).join(', ')}` : ''}`);
+    for (const c of captures) c.previous = readCapture(c.marker, c.source, c.base, ctx.store);
+    // Taken before the copies: a file whose ctime is older is in them as it is now.
+    const probe = ctimeProbe(work);
     const running = records.filter((r) => holder.running(r));
     if (opts.stopped && running.length > 0) throw new RuntimeError(`container ${running[0]!.name}`, 'is running; a snapshot from a clean stop needs it stopped first');
     const frozen: ContainerRecord[] = [];
@@ -109,8 +138,11 @@ export async function takeSnapshot(ctx: RuntimeContext, project: string, name: s
 
     const chains = new Map<string, string[]>();
     for (const c of captures) {
-      const layer = await commitUpper(ctx.store, c.parent as `sha256:${string}` | null, c.copy, c.lowerDirs);
-      chains.set(c.key, layer ? [...c.base, layer.record.chainId] : c.base);
+      const on = onPrevious(ctx, c);
+      const layer = await commitUpper(ctx.store, on.parent as `sha256:${string}` | null, c.copy, on.lowerDirs);
+      const chain = layer ? [...on.base, layer.record.chainId] : on.base;
+      chains.set(c.key, chain);
+      if (layer) writeCapture(c.marker, c.source, chain, probe);
     }
     const previous = readSnapshot(ctx.root, project, name);
     const record: SnapshotRecord = {
