@@ -16,10 +16,11 @@ import { OVERLAY_OPAQUE_XATTR, OVERLAY_XATTR_PREFIX } from '../layers/whiteouts.
 /** The previous layers cannot be the base of a delta (a whiteout or opaque folder a layer on top cannot undo): capture all. */
 export class NotIncremental extends Error {}
 
-/** Where the live folder is and the ctime (ns) before which its files were already in the previous layers. */
+/** Where the live folder is, the ctime (ns) before which its files were already in the previous layers, and the layer folders below those. */
 export interface DeltaSince {
   live: string;
   ctimeBefore: bigint;
+  below: readonly string[];
 }
 
 /** What to do to the copy, planned fully before anything changes (a NotIncremental leaves the copy whole). */
@@ -108,7 +109,8 @@ function planDir(rel: string, copyRoot: string, prev: PrevDir, since: DeltaSince
     if (cst.isDirectory() && p.st.isDirectory()) {
       const sub = prevSubDir(prev, r);
       const copyOpaque = isOpaque(c);
-      if (sub.opaque && !copyOpaque) throw new NotIncremental(`${r}: an opaque folder became a merged one`);
+      // Made opaque by a previous delta (it replaced a file) while the live folder merges: equal unless something below has it.
+      if (sub.opaque && !copyOpaque && since.below.some((b) => lstat(path.join(b, r)))) throw new NotIncremental(`${r}: an opaque folder became a merged one`);
       if (copyOpaque && !sub.opaque) {
         kept = true; // the whole folder anew, hiding the previous layers'
         continue;

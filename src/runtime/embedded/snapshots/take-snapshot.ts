@@ -67,7 +67,7 @@ function onPrevious(ctx: RuntimeContext, c: Capture): { base: string[]; parent: 
   if (!c.previous) return whole;
   const own = layerDirsTopFirst(ctx.store, c.previous.layers.slice(c.base.length), c.key);
   try {
-    reduceToDelta(c.copy, own, { live: c.source, ctimeBefore: c.previous.ctimeBefore });
+    reduceToDelta(c.copy, own, { live: c.source, ctimeBefore: c.previous.ctimeBefore, below: c.lowerDirs });
   } catch (err) {
     if (!(err instanceof NotIncremental)) throw err;
     ctx.log(`Snapshot of ${c.key.replace(':', ' ')}: capturing all of it (${err.message})`);
