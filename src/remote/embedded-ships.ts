@@ -22,8 +22,7 @@ import type { OpenOptions, ProjectRuntime } from '../orchestrator/project-runtim
 import { bridgeName } from '../runtime/embedded/link-names.js';
 import { Label, type ContainerInfo, type ContainerSpec } from '../runtime/runtime.js';
 import { DEFAULT_SHIP, ShipsRuntime, type ShipEngine, type ShipReach } from '../runtime/ships/ships-runtime.js';
-import { SupervisorClient } from '../supervisor/client.js';
-import { supervisorSocketPath } from '../supervisor/socket-path.js';
+import { holdSupervisor } from '../supervisor/supervisor-hold.js';
 import { openRemoteProject } from './open-remote.js';
 import { startForwarder } from './port-forwarder.js';
 import type { RemoteProject } from './remote-lifecycle.js';
@@ -71,6 +70,8 @@ function remoteShip(ship: string, opened: RemoteProject, remoteOf: RemoteOf): Sh
   return {
     runtime: opened.remote,
     host: ship,
+    // A dependent there waiting for one here: its supervisor there must not leave meanwhile.
+    holdWhilePending: () => opened.remote.holdSupervisor(),
     async reach(project, service, from, dependent) {
       const containers = await opened.remote.remoteContainers({ [Label.project]: project, [Label.service]: service });
       const running = publisher(containers);
@@ -94,22 +95,7 @@ function localShip(local: ProjectRuntime, project: string, ship: string, remoteO
   return {
     runtime: local.runtime,
     host: 'embedded',
-    // A supervisor leaves when nothing runs and its command only follows events; a dependent here
-    // waiting for a dependency elsewhere is that case, so a second connection (which counts as a
-    // command at work) is held meanwhile. Closing it lets the supervisor look again.
-    holdWhilePending() {
-      if (!local.supervisor) return () => {};
-      let released = false;
-      let held: SupervisorClient | undefined;
-      void SupervisorClient.connect(supervisorSocketPath(local.root, project), local.root).then(
-        (client) => (released ? void client.close() : (held = client)),
-        () => undefined, // gone already: the next call says so
-      );
-      return () => {
-        released = true;
-        void held?.close();
-      };
-    },
+    holdWhilePending: () => holdSupervisor(local, project),
     async reach(project, service, from, dependent) {
       const to = remoteOf(from);
       if (!to) throw new Error(`ship ${ship} asked how it reaches itself`);

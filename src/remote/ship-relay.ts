@@ -7,19 +7,19 @@
  * It lives as long as that connection: it writes a byte to its standard output (thrown away by ssh
  * here) every half second, and the first write after ssh is gone fails, which ends it.
  */
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import os from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What the relay says on standard error once it listens (reverse-link.ts waits for it). */
 export const RELAY_READY = 'hafen relay listening';
 
-/** The IPv4 address of interface `name`, waiting up to `ms` for it to appear. */
-async function addressOf(name: string, ms: number): Promise<string | undefined> {
-  for (const deadline = Date.now() + ms; ; await sleep(100)) {
-    const found = os.networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
-    if (found || Date.now() > deadline) return found;
-  }
+/**
+ * The IPv4 address of interface `name` (null when it has none), asked of `ip`: Node's
+ * networkInterfaces() leaves out links without carrier, and a bridge has none until a container joins.
+ */
+function addressOf(name: string): string | undefined {
+  const r = spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', name], { encoding: 'utf8' });
+  return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(r.stdout ?? '')?.[1];
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {
@@ -31,9 +31,9 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
 
 /** Serves the relay on bridge `bridge` for `ports` until the ssh connection that started it ends; returns the exit code. */
 export async function serveRelay(bridge: string, ports: number[]): Promise<number> {
-  const host = await addressOf(bridge, 10_000);
+  const host = addressOf(bridge);
   if (!host) {
-    process.stderr.write(`hafen relay: no IPv4 address on ${bridge}\n`);
+    process.stderr.write(`hafen relay: no IPv4 address on ${bridge} here\n`);
     return 1;
   }
   const servers: net.Server[] = [];
