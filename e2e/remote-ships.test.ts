@@ -58,6 +58,24 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     `    ready: ${ready}`,
   ];
   const run = (file: string, args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 180_000 });
+  /**
+   * App's one request at its start (the gate held: it found db serving, saying `hello`), then what
+   * app sees in an exec: DB_HOST, DB_PORT (asserted equal to DB_PORT_8080) and db's answer through them.
+   */
+  const appReachedDb = async (file: string, hello: string): Promise<{ host: string; port: string }> => {
+    let logs = run(file, ['logs', 'app']);
+    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
+      await sleep(250);
+      logs = run(file, ['logs', 'app']);
+    }
+    expect(logs.stdout).toContain(`app got ${hello}`);
+    const seen = run(file, ['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT $DB_PORT_8080; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
+    expect(seen.code, seen.stderr).toBe(0);
+    const [host, port, port8080] = seen.stdout.split('\n')[0]!.split(' ');
+    expect(port8080).toBe(port);
+    expect(seen.stdout).toContain(hello);
+    return { host: host!, port: port! };
+  };
   /** This machine's bookkeeping for the lab host (forwarders). */
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
   const forwarders = (): ForwarderRecord[] => {
@@ -126,19 +144,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect(ps.stdout).toMatch(new RegExp(`${project}-db-1 .*east`));
     expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*embedded`));
 
-    // The readiness gate held: app's one request at its start found db serving.
-    let logs = run(file, ['logs', 'app']);
-    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
-      await sleep(250);
-      logs = run(file, ['logs', 'app']);
-    }
-    expect(logs.stdout).toContain('app got hello from east');
-    const seen = run(file, ['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT $DB_PORT_8080; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
-    expect(seen.code, seen.stderr).toBe(0);
-    const [host, port, port8080] = seen.stdout.split('\n')[0]!.split(' ');
+    const { host, port } = await appReachedDb(file, 'hello from east');
     expect(host).toBe('east.ship.hafen.internal');
-    expect(port8080).toBe(port);
-    expect(seen.stdout).toContain('hello from east');
     // DB_PORT is the cross-ship link's forwarder here, to db's published port there.
     const link = forwarders().find((f) => f.forwards.some((w) => String(w.local.hostPort) === port))!;
     expect(link.forwards[0]!.local.hostIp).toBe('0.0.0.0');
@@ -204,19 +211,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const ps = run(file, ['ps']);
     expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*east`));
 
-    // The gate held: app's one request at its start found db serving.
-    let logs = run(file, ['logs', 'app']);
-    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
-      await sleep(250);
-      logs = run(file, ['logs', 'app']);
-    }
-    expect(logs.stdout).toContain('app got hello from here');
-    const seen = run(file, ['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT $DB_PORT_8080; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
-    expect(seen.code, seen.stderr).toBe(0);
-    const [host, port, port8080] = seen.stdout.split('\n')[0]!.split(' ');
+    const { host, port } = await appReachedDb(file, 'hello from here');
     expect(host).toBe('here.ship.hafen.internal');
-    expect(port8080).toBe(port);
-    expect(seen.stdout).toContain('hello from here');
 
     // The link: an ssh here, forwarding the lab's loopback port DB_PORT back here; its relay there.
     const link = forwarders().find((f) => f.forwards.some((w) => String(w.remote.hostPort) === port))!;
