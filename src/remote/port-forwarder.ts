@@ -138,7 +138,8 @@ export async function launchForwarder(target: SshTarget, root: string, name: str
   const argv = sshArgv(target, options, launch.command);
   fs.mkdirSync(path.dirname(forwarderFile(root, name)), { recursive: true, mode: 0o700 });
   const log = fs.openSync(forwarderLog(root, name), 'w', 0o600);
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
+  // Standard output thrown away: a relay's heartbeat comes that way (ship-relay.ts); ssh's and its command's messages come on standard error.
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'ignore', log] });
   fs.closeSync(log);
   child.unref();
   let exited = false;
