@@ -6,7 +6,9 @@
  * once db's `ready:` probe (run from there) passes, reaches it through DB_HOST/DB_PORT (a forwarder of its own here),
  * db's published port answers here, and `down -v` leaves nothing on either side (ledger, netns,
  * links, mounts, processes, forwarders). An attached `up` shows both ships' logs and ends with the
- * dependent's exit code. A dependent there on a service here is refused in one line.
+ * dependent's exit code. The other way round, a dependent there on a service here starts once that
+ * one is ready (probed here) and reaches it by DB_HOST/DB_PORT: an `ssh -R` to the lab's loopback and
+ * a relay there on its bridge (no sshd setting changed); `down -v` stops both.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -36,9 +38,9 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   const env = (): Record<string, string> => ({
     ...lab.env,
     // One pool on both sides, as two hosts' defaults would be: their stack networks share addresses.
-    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.243.64.0/18:24 ${process.execPath} ${cliPath}`,
+    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.211.64.0/18:24 ${process.execPath} ${cliPath}`,
     HAFEN_ROOT: localRoot,
-    HAFEN_SUBNET_POOL: '10.243.64.0/18:24',
+    HAFEN_SUBNET_POOL: '10.211.64.0/18:24',
   });
   const write = (name: string, services: string): string => {
     const file = path.join(dir, name);
@@ -56,6 +58,24 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     `    ready: ${ready}`,
   ];
   const run = (file: string, args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 180_000 });
+  /**
+   * App's one request at its start (the gate held: it found db serving, saying `hello`), then what
+   * app sees in an exec: DB_HOST, DB_PORT (asserted equal to DB_PORT_8080) and db's answer through them.
+   */
+  const appReachedDb = async (file: string, hello: string): Promise<{ host: string; port: string }> => {
+    let logs = run(file, ['logs', 'app']);
+    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
+      await sleep(250);
+      logs = run(file, ['logs', 'app']);
+    }
+    expect(logs.stdout).toContain(`app got ${hello}`);
+    const seen = run(file, ['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT $DB_PORT_8080; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
+    expect(seen.code, seen.stderr).toBe(0);
+    const [host, port, port8080] = seen.stdout.split('\n')[0]!.split(' ');
+    expect(port8080).toBe(port);
+    expect(seen.stdout).toContain(hello);
+    return { host: host!, port: port! };
+  };
   /** This machine's bookkeeping for the lab host (forwarders). */
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
   const forwarders = (): ForwarderRecord[] => {
@@ -83,7 +103,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-remote-ships-'));
     remoteRoot = path.join(dir, 'remote-root');
     localRoot = path.join(dir, 'local-root');
-    lab = await startSshLab({ netns: '10.243' });
+    lab = await startSshLab({ netns: '10.211' });
   }, 60_000);
 
   afterAll(async () => {
@@ -124,19 +144,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect(ps.stdout).toMatch(new RegExp(`${project}-db-1 .*east`));
     expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*embedded`));
 
-    // The readiness gate held: app's one request at its start found db serving.
-    let logs = run(file, ['logs', 'app']);
-    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
-      await sleep(250);
-      logs = run(file, ['logs', 'app']);
-    }
-    expect(logs.stdout).toContain('app got hello from east');
-    const seen = run(file, ['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT $DB_PORT_8080; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
-    expect(seen.code, seen.stderr).toBe(0);
-    const [host, port, port8080] = seen.stdout.split('\n')[0]!.split(' ');
+    const { host, port } = await appReachedDb(file, 'hello from east');
     expect(host).toBe('east.ship.hafen.internal');
-    expect(port8080).toBe(port);
-    expect(seen.stdout).toContain('hello from east');
     // DB_PORT is the cross-ship link's forwarder here, to db's published port there.
     const link = forwarders().find((f) => f.forwards.some((w) => String(w.local.hostPort) === port))!;
     expect(link.forwards[0]!.local.hostIp).toBe('0.0.0.0');
@@ -179,17 +188,57 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expectNothingLeft();
   }, 400_000);
 
-  it('refuses a dependent on the other host whose dependency is here, naming both; down -v clears what was made', () => {
+  it('a dependent on ship east starts once its dependency here is ready, reaches it by DB_HOST/DB_PORT (ssh -R and a relay there); down -v stops both and leaves nothing', async () => {
     const file = write(
       'ships.yaml',
-      ['  db:', '    image: host', '    command: ["sleep", "600"]', '  app:', '    image: host', '    ship: east', '    command: ["sleep", "600"]', '    depends_on: [db]'].join('\n'),
+      [
+        '  db:',
+        '    image: host',
+        '    ship: here',
+        // Slow to serve: the gate must hold the dependent there until this one answers.
+        `    command: ["sh", "-c", "sleep 2; mkdir -p /tmp/www && echo hello from here > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
+        '    ports: ["8080"]',
+        '    ready: {http: {port: 8080, path: /}}',
+        '  app:',
+        '    image: host',
+        '    ship: east',
+        `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,
+        '    depends_on: {db: {condition: service_healthy}}',
+      ].join('\n'),
     );
     const up = run(file, ['up', '-d', '--progress', 'plain']);
-    expect(up.code).toBe(2);
-    expect(up.stderr).toContain('service app on ship east depends on db: a service on another host reaches no service of this machine yet');
-    expect(up.stderr).not.toMatch(/a bug in hafen|^\s+at /m);
+    expect(up.code, up.stderr).toBe(0);
+    const ps = run(file, ['ps']);
+    expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*east`));
+
+    const { host, port } = await appReachedDb(file, 'hello from here');
+    expect(host).toBe('here.ship.hafen.internal');
+
+    // The link: an ssh here, forwarding the lab's loopback port DB_PORT back here; its relay there.
+    const link = forwarders().find((f) => f.forwards.some((w) => String(w.remote.hostPort) === port))!;
+    expect(link.forwards[0]!.remote.hostIp).toBe('127.0.0.1');
+    expect(alive(link.pid)).toBe(true);
+    const bridge = bridgeName(project, `${project}_default`);
+    const relays = (): string => {
+      const [c, ...a] = lab.inside(['pgrep', '-fa', `system relay --bridge ${bridge}`]);
+      return spawnSync(c!, a, { encoding: 'utf8' }).stdout; // exit 1: none
+    };
+    expect(relays()).toContain(`--ports ${port}`);
+    // Nothing listens on the lab's other addresses: the relay is on the bridge, the forward on loopback.
+    const listening = inside(['ss', '-Hltn', `sport = :${port}`]).trim().split('\n').map((l) => l.split(/\s+/)[3]);
+    expect(listening).toHaveLength(2);
+    expect(listening).toContain(`127.0.0.1:${port}`);
+    expect(listening.find((a) => a !== `127.0.0.1:${port}`)).toMatch(new RegExp(`^10\\.211\\.\\d+\\.1:${port}$`));
+
     const down = run(file, ['down', '-v']);
     expect(down.code, down.stderr).toBe(0);
+    expect(alive(link.pid)).toBe(false);
+    let left = relays();
+    for (let i = 0; i < 20 && left.includes('system relay'); i++) {
+      await sleep(250);
+      left = relays();
+    }
+    expect(left).not.toContain('system relay');
     expectNothingLeft();
   }, 400_000);
 });

@@ -16,6 +16,7 @@ import type { ProjectRuntime } from '../orchestrator/project-runtime.js';
 import type { BuildSpec, ContainerSpec, ExecOptions, LogOptions, Runtime } from '../runtime/runtime.js';
 import { serveLineRequests } from '../supervisor/line-requests.js';
 import { RUNTIME_METHODS } from '../supervisor/protocol.js';
+import { holdSupervisor } from '../supervisor/supervisor-hold.js';
 import { specFromWire } from '../supervisor/wire-spec.js';
 import { version } from '../version.js';
 import type { AgentMessage, AgentOpened, AgentRequest, RemoteProbe } from './agent-protocol.js';
@@ -82,6 +83,13 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
         const missing = (args[0] as string[]).filter((p) => fs.lstatSync(p, { throwIfNoEntry: false }) === undefined);
         for (const p of missing) fs.mkdirSync(p, { recursive: true });
         return missing;
+      }
+      case 'holdSupervisor': {
+        // Until cancelled: a dependent here waits for a dependency on another host (embedded-ships.ts).
+        const release = holdSupervisor((runtime(), opened!), project);
+        await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+        release();
+        return null;
       }
       case 'shutdownSupervisor':
         await opened?.supervisor?.shutdown();

@@ -10,17 +10,23 @@
  * forwarded over ssh to a port of this machine listening on all its addresses (`<project>.<dep>`'s
  * forwarder, stopped by `down`), and `<DEP>_HOST` is a name for the host's address on the
  * dependent's bridge (`extra_hosts: NAME:host-gateway`). The other way round (a service on another
- * host depending on one here, or on a third host) is refused when the dependent is created.
+ * host depending on one here) goes through a reverse link (reverse-link.ts): `ssh -R` to that
+ * host's loopback and a relay there on the dependent's bridge address, so `<DEP>_HOST` there is
+ * again a host-gateway name; a dependency on a third host is first forwarded here (on loopback),
+ * then linked back the same way. Either way the dependent is created only once its dependency has
+ * started (and passed its gate: ShipsRuntime creates it on its start).
  */
 import type { Stack } from '../config/model.js';
+import { StackError } from '../errors.js';
 import type { OpenOptions, ProjectRuntime } from '../orchestrator/project-runtime.js';
-import { Label } from '../runtime/runtime.js';
-import { DEFAULT_SHIP, ShipsRuntime, type ShipEngine } from '../runtime/ships/ships-runtime.js';
-import { SupervisorClient } from '../supervisor/client.js';
-import { supervisorSocketPath } from '../supervisor/socket-path.js';
+import { bridgeName } from '../runtime/embedded/link-names.js';
+import { Label, type ContainerInfo, type ContainerSpec } from '../runtime/runtime.js';
+import { DEFAULT_SHIP, ShipsRuntime, type ShipEngine, type ShipReach } from '../runtime/ships/ships-runtime.js';
+import { holdSupervisor } from '../supervisor/supervisor-hold.js';
 import { openRemoteProject } from './open-remote.js';
 import { startForwarder } from './port-forwarder.js';
 import type { RemoteProject } from './remote-lifecycle.js';
+import { startReverseLink, type LinkedPort } from './reverse-link.js';
 import type { RemoteRuntime } from './remote-runtime.js';
 import { parseSshTarget } from './ssh-target.js';
 
@@ -34,49 +40,71 @@ export function shipHostName(ship: string): string {
   return `${ship}.ship.hafen.internal`;
 }
 
-/** Where this machine's dependents reach a remote ship's services: its own forwarder, listening here. */
-function remoteShip(ship: string, opened: RemoteProject, isLocal: (e: ShipEngine) => boolean): ShipEngine {
+/** The first running container of `service` publishing a tcp port, among `containers`. */
+function publisher(containers: readonly ContainerInfo[]): ContainerInfo | undefined {
+  return containers.find((c) => c.state === 'running' && c.ports.some((p) => p.protocol === 'tcp' && p.hostPort > 0));
+}
+
+/** The remote host of ship engine `e`, when it is one (this machine's is not). */
+type RemoteOf = (e: ShipEngine) => RemoteProject | undefined;
+
+/**
+ * `ports` (answering on this machine) made reachable from `dependent` on remote host `to`: a
+ * reverse link whose relay listens on the bridge of the dependent's first network there (where its
+ * host-gateway points). `ship` names the dependency's ship in `<DEP>_HOST`.
+ */
+async function reachFromRemote(to: RemoteProject, project: string, service: string, ship: string, ports: (LinkedPort & { target: number })[], dependent: ContainerSpec): Promise<ShipReach> {
+  const network = dependent.networkMode === undefined ? dependent.networks[0]?.name : undefined;
+  if (network === undefined) {
+    throw new StackError('E_REMOTE', `service ${dependent.labels[Label.service]} depends on ${service} on another host: it needs a network of the stack (not network_mode) to reach it`, 2);
+  }
+  if (ports.length === 0) return { host: shipHostName(ship), ports: [] };
+  const name = `${project}.${service}.for-${dependent.labels[Label.service] ?? dependent.name}`;
+  const there = await startReverseLink(to.target, to.root, name, ports, bridgeName(project, network));
+  const host = shipHostName(ship);
+  return { host, ports: ports.map((p, i) => ({ target: p.target, port: there[i]! })), extraHosts: { [host]: 'host-gateway' } };
+}
+
+/** Where dependents reach a remote ship's services: a forwarder of their own here, listening where this machine's containers connect (relayed on when the dependent is on a third host). */
+function remoteShip(ship: string, opened: RemoteProject, remoteOf: RemoteOf): ShipEngine {
   return {
     runtime: opened.remote,
     host: ship,
-    unreachableFrom: (from) => (isLocal(from) ? undefined : 'a dependent on another host than this machine reaches no service of a third host yet; put the two on one ship, or the dependent here'),
-    async reach(project, service) {
+    // A dependent there waiting for one here: its supervisor there must not leave meanwhile.
+    holdWhilePending: () => opened.remote.holdSupervisor(),
+    async reach(project, service, from, dependent) {
       const containers = await opened.remote.remoteContainers({ [Label.project]: project, [Label.service]: service });
-      const running = containers.filter((c) => c.state === 'running' && c.ports.some((p) => p.protocol === 'tcp')).slice(0, 1);
-      const forwards = await startForwarder(opened.target, opened.root, `${project}.${service}`, running, '0.0.0.0');
-      const ports = (running[0]?.ports ?? []).flatMap((p) => {
+      const running = publisher(containers);
+      const elsewhere = remoteOf(from);
+      // For a dependent on a third host the forward here is only the first leg: loopback suffices.
+      const name = elsewhere ? `${project}.${service}.for-${dependent.labels[Label.service] ?? dependent.name}` : `${project}.${service}`;
+      const forwards = await startForwarder(opened.target, opened.root, name, running ? [running] : [], elsewhere ? '127.0.0.1' : '0.0.0.0');
+      const ports = (running?.ports ?? []).flatMap((p) => {
         const f = forwards.find((f) => f.remote.hostPort === p.hostPort && f.remote.hostIp === p.hostIp);
-        return f && p.protocol === 'tcp' ? [{ target: p.target, port: f.local.hostPort }] : [];
+        return f && p.protocol === 'tcp' ? [{ target: p.target, host: '127.0.0.1', port: f.local.hostPort }] : [];
       });
-      const name = shipHostName(ship);
-      return { host: name, ports, extraHosts: { [name]: 'host-gateway' } };
+      if (elsewhere) return reachFromRemote(elsewhere, project, service, ship, ports, dependent);
+      const host = shipHostName(ship);
+      return { host, ports: ports.map(({ target, port }) => ({ target, port })), extraHosts: { [host]: 'host-gateway' } };
     },
   };
 }
 
-/** This machine's project as the default ship: services elsewhere cannot reach it yet. */
-function localShip(local: ProjectRuntime, project: string): ShipEngine {
+/** This machine's project as the default ship (`ship`: its name in `<DEP>_HOST` elsewhere). */
+function localShip(local: ProjectRuntime, project: string, ship: string, remoteOf: RemoteOf): ShipEngine {
   return {
     runtime: local.runtime,
     host: 'embedded',
-    // A supervisor leaves when nothing runs and its command only follows events; a dependent here
-    // waiting for a dependency elsewhere is that case, so a second connection (which counts as a
-    // command at work) is held meanwhile. Closing it lets the supervisor look again.
-    holdWhilePending() {
-      if (!local.supervisor) return () => {};
-      let released = false;
-      let held: SupervisorClient | undefined;
-      void SupervisorClient.connect(supervisorSocketPath(local.root, project), local.root).then(
-        (client) => (released ? void client.close() : (held = client)),
-        () => undefined, // gone already: the next call says so
-      );
-      return () => {
-        released = true;
-        void held?.close();
-      };
+    holdWhilePending: () => holdSupervisor(local, project),
+    async reach(project, service, from, dependent) {
+      const to = remoteOf(from);
+      if (!to) throw new Error(`ship ${ship} asked how it reaches itself`);
+      const running = publisher(await local.runtime.listContainers({ [Label.project]: project, [Label.service]: service }));
+      const ports = (running?.ports ?? [])
+        .filter((p) => p.protocol === 'tcp' && p.hostPort > 0)
+        .map((p) => ({ target: p.target, host: p.hostIp === '' || p.hostIp === '0.0.0.0' || p.hostIp === '::' ? '127.0.0.1' : p.hostIp, port: p.hostPort }));
+      return reachFromRemote(to, project, service, ship, ports, dependent);
     },
-    unreachableFrom: () => "a service on another host reaches no service of this machine yet (its containers reach only their own host); put the dependency on the dependent's ship",
-    reach: () => Promise.reject(new Error('unreachable: checked by unreachableFrom')),
   };
 }
 
@@ -107,9 +135,17 @@ export async function openEmbeddedShips(local: ProjectRuntime, stack: Stack, opt
     await Promise.all([local.close(), ...remotes.map((r) => r.remote.close())]);
     throw err;
   }
-  const here = localShip(local, stack.name);
+  const remoteOfEngine = new Map<ShipEngine, RemoteProject>();
+  const remoteOf: RemoteOf = (e) => remoteOfEngine.get(e);
+  // This machine's name in `<DEP>_HOST` on other hosts: its first ship without `host:`.
+  const hereName = Object.values(stack.ships).find((s) => s.embedded && s.embedded.host === undefined)?.name ?? 'local';
+  const here = localShip(local, stack.name, hereName, remoteOf);
   const engines = new Map<string, ShipEngine>([[DEFAULT_SHIP, here]]);
-  for (const r of remotes) engines.set(r.ship, remoteShip(r.ship, r, (e) => e === here));
+  for (const r of remotes) {
+    const engine = remoteShip(r.ship, r, remoteOf);
+    remoteOfEngine.set(engine, r);
+    engines.set(r.ship, engine);
+  }
   const runtime = new ShipsRuntime('embedded', engines, placement, stack);
   return {
     runtime,

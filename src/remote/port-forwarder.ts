@@ -114,11 +114,31 @@ export async function startForwarder(target: SshTarget, root: string, project: s
     }
   }
   if (forwards.length === 0) return [];
-  const options = ['-N', '-T', '-o', 'ExitOnForwardFailure=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'ServerAliveInterval=15'];
-  for (const f of forwards) options.push('-L', `${bind}:${f.local.hostPort}:${remoteAddress(f.remote.hostIp)}:${f.remote.hostPort}`);
-  const argv = sshArgv(target, options, undefined);
-  fs.mkdirSync(path.dirname(forwarderFile(root, project)), { recursive: true, mode: 0o700 });
-  const log = fs.openSync(forwarderLog(root, project), 'w', 0o600);
+  const options = forwards.flatMap((f) => ['-L', `${bind}:${f.local.hostPort}:${remoteAddress(f.remote.hostIp)}:${f.remote.hostPort}`]);
+  const opened = await launchForwarder(target, root, project, { options, forwards }, async () => (await Promise.all(forwards.map((f) => accepts(f.local.hostPort)))).every(Boolean));
+  if (opened.ok) return forwards;
+  throw new StackError('E_REMOTE', `remote host ${target.url}: the published ports could not be forwarded here${opened.said ? ` (${opened.said})` : ''}`, 1);
+}
+
+/** What launchForwarder runs: ssh's forwarding options, a command there (none: `-N`), what is recorded. */
+export interface ForwarderLaunch {
+  options: string[];
+  command?: string;
+  forwards: Forward[];
+}
+
+/**
+ * Starts a background ssh for `name` (its own connection, recorded under `root` so `down` stops it)
+ * and waits until `ready` says so; on failure (ssh gone, or not ready in time) it is stopped and
+ * `said` holds ssh's last words.
+ */
+export async function launchForwarder(target: SshTarget, root: string, name: string, launch: ForwarderLaunch, ready: () => Promise<boolean>): Promise<{ ok: true } | { ok: false; said: string }> {
+  await stopForwarder(root, name);
+  const options = [...(launch.command === undefined ? ['-N'] : []), '-T', '-o', 'ExitOnForwardFailure=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'ServerAliveInterval=15', ...launch.options];
+  const argv = sshArgv(target, options, launch.command);
+  fs.mkdirSync(path.dirname(forwarderFile(root, name)), { recursive: true, mode: 0o700 });
+  const log = fs.openSync(forwarderLog(root, name), 'w', 0o600);
+  // Standard output thrown away: a relay's heartbeat comes that way (ship-relay.ts); ssh's and its command's messages come on standard error.
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'ignore', log] });
   fs.closeSync(log);
   child.unref();
@@ -126,13 +146,21 @@ export async function startForwarder(target: SshTarget, root: string, project: s
   child.once('exit', () => (exited = true));
   child.once('error', () => (exited = true));
   if (child.pid === undefined) throw new StackError('E_REMOTE', `remote host ${target.url}: cannot start the port forwarder (${argv[0]})`, 1);
-  const record: ForwarderRecord = { pid: child.pid, startTime: processStartTime(child.pid) ?? '', target: target.url, forwards };
-  fs.writeFileSync(forwarderFile(root, project), JSON.stringify(record), { mode: 0o600 });
+  const record: ForwarderRecord = { pid: child.pid, startTime: processStartTime(child.pid) ?? '', target: target.url, forwards: launch.forwards };
+  fs.writeFileSync(forwarderFile(root, name), JSON.stringify(record), { mode: 0o600 });
   for (const deadline = Date.now() + OPEN_TIMEOUT_MS; Date.now() < deadline && !exited; await sleep(50)) {
-    const open = await Promise.all(forwards.map((f) => accepts(f.local.hostPort)));
-    if (open.every(Boolean)) return forwards;
+    if (await ready()) return { ok: true };
   }
-  const said = fs.readFileSync(forwarderLog(root, project), 'utf8').trim().split('\n').slice(-2).join('; ');
-  await stopForwarder(root, project);
-  throw new StackError('E_REMOTE', `remote host ${target.url}: the published ports could not be forwarded here${said ? ` (${said})` : ''}`, 1);
+  const said = readForwarderLog(root, name).trim().split('\n').slice(-2).join('; ');
+  await stopForwarder(root, name);
+  return { ok: false, said };
+}
+
+/** What `name`'s forwarder has said so far (ssh's messages and its remote command's output). */
+export function readForwarderLog(root: string, name: string): string {
+  try {
+    return fs.readFileSync(forwarderLog(root, name), 'utf8');
+  } catch {
+    return '';
+  }
 }

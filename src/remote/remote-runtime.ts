@@ -166,6 +166,13 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
   }
 
   /** Stops the project's supervisor there (containers stay; `down` then clears the ledger). */
+  /** Keeps the supervisor there from leaving until the returned function is called (supervisor-hold.ts). */
+  holdSupervisor(): () => void {
+    const until = new AbortController();
+    this.call('holdSupervisor', [], until.signal).catch(() => undefined); // ended by the abort, or the connection's end
+    return () => until.abort();
+  }
+
   shutdownSupervisor(): Promise<void> {
     return this.call('shutdownSupervisor', []);
   }

@@ -186,8 +186,11 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
       'UsePAM no',
       'PrintMotd no',
       'PrintLastLog no',
-      // Port forwarding is how published ports reach the local machine (the forwarder's -L).
-      'AllowTcpForwarding local',
+      // OpenSSH's defaults, spelled out: published ports reach the local machine by the forwarder's
+      // -L, a service here reaches the lab's containers by -R to its loopback (reverse-link.ts),
+      // which works without GatewayPorts.
+      'AllowTcpForwarding yes',
+      'GatewayPorts no',
       'X11Forwarding no',
       'LogLevel VERBOSE',
       '',

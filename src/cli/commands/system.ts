@@ -2,7 +2,8 @@
  * `stack system …`: the remote ends of issue 19, run by the CLI of another machine over ssh (hidden
  * from help: nobody types them). `dial-stdio` serves the project's runtime on stdin/stdout, as
  * `docker system dial-stdio` does for a Docker engine; `exec-attach` runs one `stack exec` with
- * the ssh session's terminal, `run-attach` starts one `stack run`'s container with it.
+ * the ssh session's terminal, `run-attach` starts one `stack run`'s container with it; `relay` is
+ * the far end of a reverse link (src/remote/ship-relay.ts).
  */
 import { Command } from 'commander';
 import type { Output } from '../output.js';
@@ -48,6 +49,15 @@ export function systemCommand(output: Output): Command {
       } finally {
         await opened.close();
       }
+    });
+  system
+    .command('relay')
+    .description('relay connections to a bridge\'s address to 127.0.0.1, same port, while the ssh connection that runs it lasts (a service on this host depending on one of another machine)')
+    .requiredOption('--bridge <name>', 'the bridge whose address to listen on')
+    .requiredOption('--ports <list>', 'the ports, comma-separated')
+    .action(async (flags: { bridge: string; ports: string }) => {
+      const { serveRelay } = await import('../../remote/ship-relay.js');
+      process.exit(await serveRelay(flags.bridge, flags.ports.split(',').map(Number)));
     });
   return system;
 }

@@ -54,8 +54,8 @@ export interface ShipEngine {
   runtime: Runtime;
   /** What `ps` shows as where its containers run (ContainerInfo.host): the ship's name or the engine's address. */
   host: string;
-  /** Where a dependent on ship `from` reaches `service`'s published ports (its running container's first). */
-  reach(project: string, service: string, from: ShipEngine): Promise<ShipReach>;
+  /** Where `dependent`, on ship `from`, reaches `service`'s published ports (its running container's first). */
+  reach(project: string, service: string, from: ShipEngine, dependent: ContainerSpec): Promise<ShipReach>;
   /** Why a dependent on ship `from` cannot reach services of this ship at all, or undefined. */
   unreachableFrom?(from: ShipEngine): string | undefined;
   /**
@@ -184,7 +184,7 @@ export class ShipsRuntime implements Runtime {
     this.hold(this.located.get(name) ?? DEFAULT_SHIP);
     const service = spec.labels[Label.service];
     const key = this.keyOfService(service);
-    const { env, extraHosts } = await this.crossShipEnv(service, key);
+    const { env, extraHosts } = await this.crossShipEnv(spec, key);
     await this.engines.get(key)!.runtime.createContainer({ ...spec, env: { ...env, ...spec.env }, extraHosts: { ...extraHosts, ...spec.extraHosts } });
   }
 
@@ -195,11 +195,11 @@ export class ShipsRuntime implements Runtime {
   }
 
   /** `<DEP>_HOST` and `<DEP>_PORT` of each dependency on another ship than `key`, and the host names they need. */
-  private async crossShipEnv(service: string | undefined, key: string): Promise<{ env: Record<string, string>; extraHosts: Record<string, string> }> {
+  private async crossShipEnv(spec: ContainerSpec, key: string): Promise<{ env: Record<string, string>; extraHosts: Record<string, string> }> {
     const env: Record<string, string> = {};
     let extraHosts: Record<string, string> = {};
-    for (const dep of this.crossShipDeps(service, key)) {
-      const reach = await this.engines.get(this.keyOfService(dep))!.reach(this.stack.name, dep, this.engines.get(key)!);
+    for (const dep of this.crossShipDeps(spec.labels[Label.service], key)) {
+      const reach = await this.engines.get(this.keyOfService(dep))!.reach(this.stack.name, dep, this.engines.get(key)!, spec);
       const prefix = dep.toUpperCase().replace(/[^A-Z0-9]/g, '_');
       env[`${prefix}_HOST`] = reach.host;
       if (reach.ports[0]) env[`${prefix}_PORT`] = String(reach.ports[0].port);

@@ -1,0 +1,71 @@
+/**
+ * The far end of a reverse link (issue 19): a service on another host depending on one of this
+ * machine (reverse-link.ts). Run there as `stack system relay` by the ssh connection that also
+ * carries `-R 127.0.0.1:PORT:…` back here: embedded containers reach no address but their bridge's
+ * (host-gateway), and sshd binds remote forwards on loopback only unless GatewayPorts is set, so
+ * this relay listens on the bridge's address, same port, and passes each connection to 127.0.0.1.
+ * It lives as long as that connection: it writes a byte to its standard output (thrown away by ssh
+ * here) every half second, and the first write after ssh is gone fails, which ends it.
+ */
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+
+/** What the relay says on standard error once it listens (reverse-link.ts waits for it). */
+export const RELAY_READY = 'hafen relay listening';
+
+/**
+ * The IPv4 address of interface `name` (null when it has none), asked of `ip`: Node's
+ * networkInterfaces() leaves out links without carrier, and a bridge has none until a container joins.
+ */
+function addressOf(name: string): string | undefined {
+  const r = spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', name], { encoding: 'utf8' });
+  return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(r.stdout ?? '')?.[1];
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => resolve());
+  });
+}
+
+/** Serves the relay on bridge `bridge` for `ports` until the ssh connection that started it ends; returns the exit code. */
+export async function serveRelay(bridge: string, ports: number[]): Promise<number> {
+  const host = addressOf(bridge);
+  if (!host) {
+    process.stderr.write(`hafen relay: no IPv4 address on ${bridge} here\n`);
+    return 1;
+  }
+  const servers: net.Server[] = [];
+  try {
+    for (const port of ports) {
+      const server = net.createServer((inbound) => {
+        const outbound = net.connect({ host: '127.0.0.1', port });
+        inbound.pipe(outbound).pipe(inbound);
+        inbound.on('error', () => outbound.destroy());
+        outbound.on('error', () => inbound.destroy());
+      });
+      servers.push(server);
+      await listen(server, host, port);
+    }
+  } catch (err) {
+    process.stderr.write(`hafen relay: cannot listen on ${host}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stderr.write(`${RELAY_READY} on ${host}:${ports.join(',')}\n`);
+  let beat: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    process.stdout.once('error', () => resolve());
+    process.stdout.once('close', () => resolve());
+    beat = setInterval(() => {
+      try {
+        process.stdout.write('.');
+      } catch {
+        resolve();
+      }
+    }, 500);
+  });
+  clearInterval(beat);
+  for (const s of servers) s.close();
+  return 0;
+}
