@@ -38,9 +38,9 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   const env = (): Record<string, string> => ({
     ...lab.env,
     // One pool on both sides, as two hosts' defaults would be: their stack networks share addresses.
-    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.211.64.0/18:24 ${process.execPath} ${cliPath}`,
+    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.222.64.0/18:24 ${process.execPath} ${cliPath}`,
     HAFEN_ROOT: localRoot,
-    HAFEN_SUBNET_POOL: '10.211.64.0/18:24',
+    HAFEN_SUBNET_POOL: '10.222.64.0/18:24',
   });
   const write = (name: string, services: string): string => {
     const file = path.join(dir, name);
@@ -103,7 +103,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-remote-ships-'));
     remoteRoot = path.join(dir, 'remote-root');
     localRoot = path.join(dir, 'local-root');
-    lab = await startSshLab({ netns: '10.211' });
+    lab = await startSshLab({ netns: '10.222' });
   }, 60_000);
 
   afterAll(async () => {
