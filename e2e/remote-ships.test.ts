@@ -228,7 +228,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const listening = inside(['ss', '-Hltn', `sport = :${port}`]).trim().split('\n').map((l) => l.split(/\s+/)[3]);
     expect(listening).toHaveLength(2);
     expect(listening).toContain(`127.0.0.1:${port}`);
-    expect(listening.find((a) => a !== `127.0.0.1:${port}`)).toMatch(new RegExp(`^10\\.211\\.\\d+\\.1:${port}$`));
+    expect(listening.find((a) => a !== `127.0.0.1:${port}`)).toMatch(new RegExp(`^10\\.222\\.\\d+\\.1:${port}$`));
 
     const down = run(file, ['down', '-v']);
     expect(down.code, down.stderr).toBe(0);
