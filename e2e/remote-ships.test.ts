@@ -148,7 +148,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect(host).toBe('east.ship.hafen.internal');
     // DB_PORT is the cross-ship link's forwarder here, to db's published port there.
     const link = forwarders().find((f) => f.forwards.some((w) => String(w.local.hostPort) === port))!;
-    expect(link.forwards[0]!.local.hostIp).toBe('0.0.0.0');
+    // It listens only on the dependent's bridge here (its host-gateway), not on every address of this machine.
+    expect(link.forwards[0]!.local.hostIp).toMatch(/^10\.222\.\d+\.1$/);
     expect(alive(link.pid)).toBe(true);
 
     // db's published port, forwarded here.

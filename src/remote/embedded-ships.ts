@@ -24,6 +24,7 @@ import { Label, type ContainerInfo, type ContainerSpec } from '../runtime/runtim
 import { DEFAULT_SHIP, ShipsRuntime, type ShipEngine, type ShipReach } from '../runtime/ships/ships-runtime.js';
 import { holdSupervisor } from '../supervisor/supervisor-hold.js';
 import { openRemoteProject } from './open-remote.js';
+import { interfaceAddress } from './bridge-address.js';
 import { startForwarder } from './port-forwarder.js';
 import type { RemoteProject } from './remote-lifecycle.js';
 import { startReverseLink, type LinkedPort } from './reverse-link.js';
@@ -65,6 +66,16 @@ async function reachFromRemote(to: RemoteProject, project: string, service: stri
   return { host, ports: ports.map((p, i) => ({ target: p.target, port: there[i]! })), extraHosts: { [host]: 'host-gateway' } };
 }
 
+/** The address of this machine on the dependent's bridge (what host-gateway is for its containers): where a forward for it listens. */
+function dependentGateway(project: string, service: string, dependent: ContainerSpec): string {
+  const network = dependent.networkMode === undefined ? dependent.networks[0]?.name : undefined;
+  const address = network === undefined ? undefined : interfaceAddress(bridgeName(project, network));
+  if (address === undefined) {
+    throw new StackError('E_REMOTE', `service ${dependent.labels[Label.service]} depends on ${service} on another host: it needs a network of the stack here (not network_mode) to reach it`, 2);
+  }
+  return address;
+}
+
 /** Where dependents reach a remote ship's services: a forwarder of their own here, listening where this machine's containers connect (relayed on when the dependent is on a third host). */
 function remoteShip(ship: string, opened: RemoteProject, remoteOf: RemoteOf): ShipEngine {
   return {
@@ -78,7 +89,8 @@ function remoteShip(ship: string, opened: RemoteProject, remoteOf: RemoteOf): Sh
       const elsewhere = remoteOf(from);
       // For a dependent on a third host the forward here is only the first leg: loopback suffices.
       const name = elsewhere ? `${project}.${service}.for-${dependent.labels[Label.service] ?? dependent.name}` : `${project}.${service}`;
-      const forwards = await startForwarder(opened.target, opened.root, name, running ? [running] : [], elsewhere ? '127.0.0.1' : '0.0.0.0');
+      // Here the forward listens only where the dependent's containers connect: its bridge's address (host-gateway), never every address.
+      const forwards = await startForwarder(opened.target, opened.root, name, running ? [running] : [], elsewhere ? '127.0.0.1' : dependentGateway(project, service, dependent));
       const ports = (running?.ports ?? []).flatMap((p) => {
         const f = forwards.find((f) => f.remote.hostPort === p.hostPort && f.remote.hostIp === p.hostIp);
         return f && p.protocol === 'tcp' ? [{ target: p.target, host: '127.0.0.1', port: f.local.hostPort }] : [];

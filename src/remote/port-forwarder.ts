@@ -73,9 +73,9 @@ export async function stopForwarder(root: string, project: string): Promise<void
   if (fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
+    const s = net.connect({ host, port });
     s.once('connect', () => (s.destroy(), resolve(true)));
     s.once('error', () => resolve(false));
   });
@@ -115,7 +115,7 @@ export async function startForwarder(target: SshTarget, root: string, project: s
   }
   if (forwards.length === 0) return [];
   const options = forwards.flatMap((f) => ['-L', `${bind}:${f.local.hostPort}:${remoteAddress(f.remote.hostIp)}:${f.remote.hostPort}`]);
-  const opened = await launchForwarder(target, root, project, { options, forwards }, async () => (await Promise.all(forwards.map((f) => accepts(f.local.hostPort)))).every(Boolean));
+  const opened = await launchForwarder(target, root, project, { options, forwards }, async () => (await Promise.all(forwards.map((f) => accepts(f.local.hostPort, bind)))).every(Boolean));
   if (opened.ok) return forwards;
   throw new StackError('E_REMOTE', `remote host ${target.url}: the published ports could not be forwarded here${opened.said ? ` (${opened.said})` : ''}`, 1);
 }

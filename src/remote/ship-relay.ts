@@ -7,20 +7,11 @@
  * It lives as long as that connection: it writes a byte to its standard output (thrown away by ssh
  * here) every half second, and the first write after ssh is gone fails, which ends it.
  */
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+import { interfaceAddress } from './bridge-address.js';
 
 /** What the relay says on standard error once it listens (reverse-link.ts waits for it). */
 export const RELAY_READY = 'hafen relay listening';
-
-/**
- * The IPv4 address of interface `name` (null when it has none), asked of `ip`: Node's
- * networkInterfaces() leaves out links without carrier, and a bridge has none until a container joins.
- */
-function addressOf(name: string): string | undefined {
-  const r = spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', name], { encoding: 'utf8' });
-  return /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(r.stdout ?? '')?.[1];
-}
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -31,7 +22,7 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
 
 /** Serves the relay on bridge `bridge` for `ports` until the ssh connection that started it ends; returns the exit code. */
 export async function serveRelay(bridge: string, ports: number[]): Promise<number> {
-  const host = addressOf(bridge);
+  const host = interfaceAddress(bridge);
   if (!host) {
     process.stderr.write(`hafen relay: no IPv4 address on ${bridge} here\n`);
     return 1;
