@@ -11,7 +11,7 @@ import path from 'node:path';
 import { projectNameFromFolder } from '../config/project-name.js';
 import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import { entryPoint, nodeFlags } from '../supervisor/entry-point.js';
-import { StandbySupervisor } from '../supervisor/standby-spawn.js';
+import { StandbySupervisor, dismissedStandbysGone } from '../supervisor/standby-spawn.js';
 import { supervisorSocketPath } from '../supervisor/socket-path.js';
 import { argvFacts } from './argv-facts.js';
 
@@ -52,10 +52,12 @@ export function takeStandby(): StandbySupervisor | undefined {
   return taken;
 }
 
-/** Dismisses a standby supervisor nobody took (the command ended before it needed one), and waits until it is gone. */
+/**
+ * Dismisses a standby supervisor nobody took (the command ended before it needed one), and waits
+ * until every dismissed one (here or where a command took and dropped it) is gone: a refused `up`
+ * leaves no supervisor process still dying when it returns (a loaded machine takes a moment to end a SIGKILLed one).
+ */
 export async function dismissUntakenStandby(): Promise<void> {
-  const untaken = takeStandby();
-  if (!untaken) return;
-  untaken.dismiss();
-  await untaken.gone(2_000);
+  takeStandby()?.dismiss();
+  await dismissedStandbysGone();
 }

@@ -18,6 +18,14 @@ export interface LaunchedSupervisor {
   exited(): number | null | undefined;
 }
 
+/** The exits of dismissed standby supervisors, wherever they were dismissed: the command waits for them before it ends. */
+const dying = new Set<Promise<void>>();
+
+/** Resolves once every standby supervisor this process dismissed has exited (each waited for at most 2 s). */
+export async function dismissedStandbysGone(): Promise<void> {
+  await Promise.all(dying);
+}
+
 /** A supervisor process waiting for its project. */
 export class StandbySupervisor {
   private exitCode: number | null | undefined;
@@ -74,7 +82,10 @@ export class StandbySupervisor {
     if (this.state !== 'waiting') return;
     this.state = 'dismissed';
     this.channel.destroy();
-    if (this.exitCode === undefined) this.child.kill('SIGKILL');
+    if (this.exitCode === undefined) {
+      this.child.kill('SIGKILL');
+      dying.add(this.gone(2_000));
+    }
   }
 
   /**

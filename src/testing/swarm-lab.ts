@@ -359,6 +359,8 @@ async function teardown(tag: string, dir: string, nodes: readonly SwarmLabNode[]
   // What a daemon leaves mounted under its roots (overlays, netns binds, shm) blocks removing them.
   const mounted = readMountInfo('/proc/self/mountinfo').map((m) => m.mountPoint).filter((p) => p.startsWith(`${dir}/`)).reverse();
   for (const p of mounted) run('umount', ['-l', p], true);
+  // Host links deleted here, not left to the namespaces' teardown: the kernel takes a namespace's veths away a moment later.
+  for (const n of nodes) if (fs.existsSync(`/sys/class/net/${n.netns}h`)) run('ip', ['link', 'del', `${n.netns}h`], true);
   for (const n of nodes) run('ip', ['netns', 'del', n.netns], true); // the veths go with them
   for (const n of nodes) for (const d of cgroupDirs(n.netns)) removeCgroupTree(d);
   fs.rmSync(dir, { recursive: true, force: true });
