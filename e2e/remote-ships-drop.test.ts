@@ -21,8 +21,8 @@ import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { argvOf, childPids } from '../src/testing/child-pids.js';
 import { cliPath, repoRoot, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
+import { leftoversInLab, twoHostEnv } from './remote-teardown.js';
 
-const REGISTER = path.join(repoRoot, 'src/testing/ts-register.mjs');
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns()))('a ship\'s connection dropped mid-up (issue 19)', () => {
   let lab: SshLab;
@@ -32,25 +32,14 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   let localRoot: string;
   const project = `rd${process.pid}`;
 
-  const env = (): Record<string, string> => ({
-    ...lab.env,
-    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.223.64.0/18:24 ${process.execPath} ${cliPath}`,
-    HAFEN_ROOT: localRoot,
-    HAFEN_SUBNET_POOL: '10.223.64.0/18:24',
-  });
+  const env = (): Record<string, string> => twoHostEnv(lab, { localRoot, remoteRoot, pool: '10.223.64.0/18:24' });
   const run = (args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 180_000 });
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
   const forwarders = (): ForwarderRecord[] => {
     const d = path.dirname(forwarderFile(hostRoot(), project));
     return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
   };
-  /** The project's leftovers on the "remote" host, seen from inside its namespaces. */
-  const remoteLeftovers = (): string[] => {
-    const [c, ...a] = lab.inside([process.execPath, '--import', REGISTER, path.join(repoRoot, 'e2e/remote-leftovers-main.ts'), project, remoteRoot]);
-    const r = spawnSync(c!, a, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`remote leftovers: ${r.stderr}`);
-    return JSON.parse(r.stdout) as string[];
-  };
+  const remoteLeftovers = (): string[] => leftoversInLab(lab, project, remoteRoot);
 
   beforeAll(async () => {
     if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);

@@ -25,8 +25,8 @@ import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../sr
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { cliPath, repoRoot, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
+import { insideLab, leftoversInLab, twoHostEnv } from './remote-teardown.js';
 
-const REGISTER = path.join(repoRoot, 'src/testing/ts-register.mjs');
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns()))('ships of the embedded runtime over ssh (issue 19)', () => {
   let lab: SshLab;
@@ -35,13 +35,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   let localRoot: string;
   const project = `rs${process.pid}`;
 
-  const env = (): Record<string, string> => ({
-    ...lab.env,
-    // One pool on both sides, as two hosts' defaults would be: their stack networks share addresses.
-    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=10.222.64.0/18:24 ${process.execPath} ${cliPath}`,
-    HAFEN_ROOT: localRoot,
-    HAFEN_SUBNET_POOL: '10.222.64.0/18:24',
-  });
+  // One pool on both sides, as two hosts' defaults would be: their stack networks share addresses.
+  const env = (): Record<string, string> => twoHostEnv(lab, { localRoot, remoteRoot, pool: '10.222.64.0/18:24' });
   const write = (name: string, services: string): string => {
     const file = path.join(dir, name);
     // `here`: this machine as a ship of its own name (a service without ship: runs here too).
@@ -83,14 +78,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
   };
   /** Runs argv inside the lab's namespaces. */
-  const inside = (argv: string[]): string => {
-    const [c, ...a] = lab.inside(argv);
-    const r = spawnSync(c!, a, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  /** The project's leftovers on the "remote" host, seen from inside it. */
-  const remoteLeftovers = (): string[] => JSON.parse(inside([process.execPath, '--import', REGISTER, path.join(repoRoot, 'e2e/remote-leftovers-main.ts'), project, remoteRoot])) as string[];
+  const inside = (argv: string[]): string => insideLab(lab, argv);
+  const remoteLeftovers = (): string[] => leftoversInLab(lab, project, remoteRoot);
   const expectNothingLeft = (): void => {
     expect(remoteLeftovers()).toEqual([]);
     expect(stackLeftovers(project, localRoot)).toEqual([]);

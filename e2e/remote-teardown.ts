@@ -3,12 +3,14 @@
  * on the "remote" side, in this machine's bookkeeping for that host, or here; then the lab's sshd
  * and the test's folder go, even when `down` fails.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'vitest';
 import { localRootFor } from '../src/remote/open-remote.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
 import type { SshLab } from '../src/testing/ssh-lab.js';
-import type { CliResult } from './cli.js';
+import { cliPath, repoRoot, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
 /** Takes the project down and checks both sides, then stops the lab and removes `dir`. */
@@ -25,4 +27,31 @@ export async function downAndCheckRemote(o: { lab: SshLab | undefined; dir: stri
     await o.lab?.stop();
     if (o.dir) fs.rmSync(o.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The environment of a stack spread over this machine and the lab's "host": both sides use the same
+ * subnet pool (`pool`, e.g. `10.222.64.0/18:24`), as two hosts' defaults would, each its own root.
+ */
+export function twoHostEnv(lab: SshLab, o: { localRoot: string; remoteRoot: string; pool: string }): Record<string, string> {
+  return {
+    ...lab.env,
+    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${o.remoteRoot} HAFEN_SUBNET_POOL=${o.pool} ${process.execPath} ${cliPath}`,
+    HAFEN_ROOT: o.localRoot,
+    HAFEN_SUBNET_POOL: o.pool,
+  };
+}
+
+/** Runs argv inside a namespaced lab's namespaces; its stdout (throws on failure). */
+export function insideLab(lab: SshLab, argv: string[]): string {
+  const [c, ...a] = lab.inside(argv);
+  const r = spawnSync(c!, a, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The project's leftovers on the lab's "host", seen from inside its namespaces (e2e/remote-leftovers-main.ts). */
+export function leftoversInLab(lab: SshLab, project: string, remoteRoot: string): string[] {
+  const register = path.join(repoRoot, 'src/testing/ts-register.mjs');
+  return JSON.parse(insideLab(lab, [process.execPath, '--import', register, path.join(repoRoot, 'e2e/remote-leftovers-main.ts'), project, remoteRoot])) as string[];
 }
