@@ -200,10 +200,13 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('ip'), req
     const up = run(p, ['-f', 'logging.yaml', 'up', '-d']);
     expect(up.code, up.stderr).toBe(0);
     const logsDir = path.join(projectDir(root, p), 'containers', `${p}-chatty-1`, 'logs');
-    const files = await eventually(
-      () => fs.readdirSync(logsDir).sort(),
-      () => run(p, ['-f', 'logging.yaml', 'logs', 'chatty']).stdout.includes('done'),
+    // The listing is taken only once the last line is written: taken earlier, it can fall
+    // between two renames of a rotation (container.log.1 already moved to .2).
+    await eventually(
+      () => run(p, ['-f', 'logging.yaml', 'logs', 'chatty']).stdout,
+      (out) => out.includes('done'),
     );
+    const files = fs.readdirSync(logsDir).sort();
     expect(files).toEqual(['container.log', 'container.log.1', 'container.log.2']);
     for (const f of files) expect(fs.statSync(path.join(logsDir, f)).size).toBeLessThanOrEqual(2048);
     const logs = run(p, ['-f', 'logging.yaml', 'logs', 'chatty']).stdout;
