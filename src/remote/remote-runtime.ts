@@ -14,6 +14,7 @@ import type {
   ContainerInfo,
   ContainerSpec,
   ContainerStats,
+  CopyOptions,
   EventOptions,
   ExecOptions,
   ExecResult,
@@ -30,7 +31,7 @@ import type {
 import { ForwardedRuntimeCalls } from '../supervisor/forwarded-calls.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { RemoteProbe } from './agent-protocol.js';
-import type { SentContext } from './context-manifest.js';
+import type { ForwardedAgent } from './agent-forward.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
 import { attachedRun, interactiveExec } from './remote-exec.js';
 
@@ -95,23 +96,35 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     await this.call('pullImage', [ref], signal, (line) => onProgress?.(line as string));
   }
   async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
-    const refuse = (what: string): never => {
-      throw new StackError('E_BUILD', `image ${spec.tag}: ${what} cannot be sent to remote host ${this.connection.target.url} yet; build it there, or drop it from the build`, 2);
+    // Loaded only for builds: the contexts as manifests (only the files the remote cache lacks are
+    // sent), the secrets' values, and the agents lent for the build's length (remote-build.ts).
+    const { buildPayload } = await import('./remote-build.js');
+    // A secret or agent that cannot be read here fails the build as the local builder's step would, naming the image.
+    const named = (err: unknown): never => {
+      throw err instanceof StackError ? err : new StackError('E_BUILD', `image ${spec.tag}: ${(err as Error).message}`, 1);
     };
-    if (spec.namedContexts && Object.keys(spec.namedContexts).length > 0) refuse('additional_contexts');
-    if (spec.secrets && spec.secrets.length > 0) refuse('build secrets');
-    if (spec.ssh && spec.ssh.length > 0) refuse('build ssh agents');
-    if (spec.remoteContext) return this.call('buildImage', [spec, null], signal, (e) => onEvent?.(e as BuildEvent));
-    // Loaded only for builds: the context packer (the same the Docker runtime sends an engine), read
-    // back as a manifest; the files the remote cache lacks are all that is sent of it.
-    const { packContext } = await import('./context-tar.js');
-    const { manifestOf } = await import('./context-manifest.js');
-    const { tar, dockerfile } = await packContext(spec);
-    const { entries, blobs } = await manifestOf(tar);
-    const missing = await this.call<string[]>('contextMissing', [[...blobs.keys()]], signal);
-    const sent: SentContext = { key: `${this.project}/${spec.tag}`, entries, blobs: Object.fromEntries(missing.map((h) => [h, blobs.get(h)!.toString('base64')])) };
-    const { dockerfileInline: _inline, ...rest } = spec;
-    return this.call('buildImage', [{ ...rest, dockerfile }, sent], signal, (e) => onEvent?.(e as BuildEvent));
+    const payload = await buildPayload(spec, `${this.project}/${spec.tag}`, (hashes) => this.call<string[]>('contextMissing', [hashes], signal)).catch(named);
+    const agents = await this.lendAgents(spec).catch(named);
+    try {
+      const wire = agents.length > 0 ? { ...payload.spec, ssh: agents.map((a) => ({ id: a.id, path: a.path })) } : payload.spec;
+      return await this.call('buildImage', [wire, payload.context, payload.extras], signal, (e) => onEvent?.(e as BuildEvent));
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+    }
+  }
+
+  /** The SSH agents of `spec.ssh`, each forwarded to the remote host until closed (agent-forward.ts). */
+  private async lendAgents(spec: BuildSpec): Promise<(ForwardedAgent & { id: string })[]> {
+    if (!spec.ssh || spec.ssh.length === 0) return [];
+    const [{ agentSocket }, { forwardAgent }] = await Promise.all([import('../runtime/embedded/builder/run-settings.js'), import('./agent-forward.js')]);
+    const lent: (ForwardedAgent & { id: string })[] = [];
+    try {
+      for (const { id } of spec.ssh) lent.push({ id, ...(await forwardAgent(this.connection.target, id, agentSocket(id, { ssh: spec.ssh })!)) });
+    } catch (err) {
+      await Promise.all(lent.map((a) => a.close()));
+      throw err;
+    }
+    return lent;
   }
   listImages(): Promise<ImageInfo[]> {
     return this.call('listImages', []);
@@ -147,11 +160,14 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     yield* this.stream<ContainerEvent>('events', [labels, opts.since ?? null], opts.signal);
   }
 
-  copyFromContainer(): Promise<void> {
-    return Promise.reject(this.notYet('`stack cp`'));
+  // `stack cp`: the archive goes over an ssh session of its own (remote-copy.ts).
+  async copyFromContainer(name: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    const { copyFromRemote } = await import('./remote-copy.js');
+    await copyFromRemote({ target: this.connection.target, project: this.project, container: name, opts }, src, dest);
   }
-  copyToContainer(): Promise<void> {
-    return Promise.reject(this.notYet('`stack cp`'));
+  async copyToContainer(name: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    const { copyToRemote } = await import('./remote-copy.js');
+    await copyToRemote({ target: this.connection.target, project: this.project, container: name, opts }, src, dest);
   }
 
   // issue 19: readiness probes from the host the containers are on.
