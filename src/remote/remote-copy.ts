@@ -29,10 +29,10 @@ export interface RemoteCopy {
   opts: CopyOptions;
 }
 
-/** `ssh -T host hafen system copy-… ARGS`, its stdin and stdout piped; resolves once it ended, throwing what the remote side said failed. */
-function copySession(c: RemoteCopy, args: string[], use: (stdin: NodeJS.WritableStream, stdout: NodeJS.ReadableStream) => Promise<void>): Promise<void> {
+/** `ssh -T host hafen system END ARGS`, its stdin and stdout piped; resolves once it ended, throwing what the remote side said failed. */
+function copySession(c: RemoteCopy, end: 'copy-out' | 'copy-in', args: string[], use: (stdin: NodeJS.WritableStream, stdout: NodeJS.ReadableStream) => Promise<void>): Promise<void> {
   const flags = [...(c.opts.archive ? ['--archive'] : []), ...(c.opts.followLink ? ['--follow-link'] : [])];
-  const command = [remoteCommand(), 'system', ...['--project', c.project, '--container', c.container, ...flags, ...args].map(shellWord)].join(' ');
+  const command = [remoteCommand(), 'system', end, ...['--project', c.project, '--container', c.container, ...flags, ...args].map(shellWord)].join(' ');
   const argv = sshArgv(c.target, ['-T', '-q'], command);
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -63,7 +63,7 @@ function copySession(c: RemoteCopy, args: string[], use: (stdin: NodeJS.Writable
 
 /** Copies `src` of the remote container to `dest` on this host. */
 export function copyFromRemote(c: RemoteCopy, src: string, dest: string): Promise<void> {
-  return copySession(c, ['copy-out', '--src', src], async (stdin, stdout) => {
+  return copySession(c, 'copy-out', ['--src', src], async (stdin, stdout) => {
     stdin.end();
     let sink: ReturnType<typeof hostSink> | undefined;
     for await (const e of tarEntries(stdout)) {
@@ -87,7 +87,7 @@ export function copyToRemote(c: RemoteCopy, src: string, dest: string): Promise<
   const name = sourceName(src);
   const contents = wantsContents(src) || name === '' || name === '..';
   const { followLink: _f, ...opts } = c.opts; // followed here: the archive holds what the link points to
-  return copySession({ ...c, opts }, ['copy-in', '--dest', dest, ...(contents ? ['--contents'] : ['--name', name])], async (stdin) => {
+  return copySession({ ...c, opts }, 'copy-in', ['--dest', dest, ...(contents ? ['--contents'] : ['--name', name])], async (stdin) => {
     await pipeline(packEntries(treeEntries(hostTree(nodePath.dirname(resolved)), nodePath.basename(resolved)), ARCHIVE_TOP), stdin);
   });
 }
