@@ -16,43 +16,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
+import { allCommandLines, filesContaining } from '../src/testing/secret-traces.js';
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { downAndCheckRemote } from './remote-teardown.js';
 
 const POOL = '10.205.0.0/16:24';
 const sha256 = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/** Every process's command line on this machine (the lab's processes included: one kernel). */
-function allCommandLines(): string {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      } catch {
-        return '';
-      }
-    })
-    .join('\n');
-}
-
-/** Files under `dir` whose bytes include `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .filter((f) => {
-      try {
-        return fs.readFileSync(f).includes(needle);
-      } catch {
-        return false;
-      }
-    });
-}
 
 /** The folders remote builds and copies make in the temp folder while they run. */
 const passingFolders = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('hafen-context-') || n.startsWith('hafen-cp-')).map((n) => path.join(os.tmpdir(), n));
