@@ -19,7 +19,7 @@ import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testi
 import { allCommandLines, filesContaining } from '../src/testing/secret-traces.js';
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, stack, type CliResult } from './cli.js';
-import { downAndCheckRemote } from './remote-teardown.js';
+import { countingSsh, downAndCheckRemote } from './remote-teardown.js';
 
 const POOL = '10.205.0.0/16:24';
 const sha256 = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -60,10 +60,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-remote-cp-'));
     remoteRoot = path.join(dir, 'remote-root');
     localRoot = path.join(dir, 'local-root');
-    counted = path.join(dir, 'sent');
     lab = await startSshLab();
-    // The user's ssh, with a tee in front of it: what the CLI writes to its channels lands in `sent` too.
-    fs.writeFileSync(path.join(dir, 'counting-ssh'), `#!/bin/sh\ntee -a ${counted} | ${lab.env.HAFEN_SSH_COMMAND} "$@"\n`, { mode: 0o755 });
+    counted = countingSsh(lab, dir).counted; // HAFEN_SSH_COMMAND: <dir>/counting-ssh
     const ctx = path.join(dir, 'ctx');
     fs.mkdirSync(ctx);
     fs.mkdirSync(path.join(dir, 'extra', 'sub'), { recursive: true });

@@ -55,3 +55,14 @@ export function leftoversInLab(lab: SshLab, project: string, remoteRoot: string)
   const register = path.join(repoRoot, 'src/testing/ts-register.mjs');
   return JSON.parse(insideLab(lab, [process.execPath, '--import', register, path.join(repoRoot, 'e2e/remote-leftovers-main.ts'), project, remoteRoot])) as string[];
 }
+
+/**
+ * The user's ssh with a tee in front of it, written into `dir` as `counting-ssh`: what the CLI writes
+ * to its channels lands in `<dir>/sent` too. Returns both paths (HAFEN_SSH_COMMAND, and the count).
+ */
+export function countingSsh(lab: SshLab, dir: string): { command: string; counted: string } {
+  const counted = path.join(dir, 'sent');
+  const command = path.join(dir, 'counting-ssh');
+  fs.writeFileSync(command, `#!/bin/sh\ntee -a ${counted} | ${lab.env.HAFEN_SSH_COMMAND} "$@"\n`, { mode: 0o755 });
+  return { command, counted };
+}
