@@ -1,7 +1,8 @@
 /**
  * The embedded runtime of another Linux host as the CLI sees it (issue 19): every Runtime call goes
  * over the ssh channel to the agent there (agent.ts), which serves it through the project's
- * supervisor. Builds send their context (a tar, .dockerignore applied here); readiness probes run
+ * supervisor. Builds send their contexts, secrets and agents (remote-build.ts); `cp` streams its
+ * archive over an ssh session of its own (remote-copy.ts); readiness probes run
  * from the remote host, where container addresses route; published ports read as the local
  * addresses they are forwarded to, once a forwarder runs (port-forwarder.ts).
  */
@@ -211,10 +212,6 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
 
   async close(): Promise<void> {
     await this.connection.close();
-  }
-
-  private notYet(what: string): StackError {
-    return new StackError('E_REMOTE', `${what} does not work with remote host ${this.connection.target.url} yet; run it on that host`, 2);
   }
 
   /** A streaming call as an async iterable: items as they come, until it ends, fails or `signal` aborts. */
