@@ -151,13 +151,14 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
     expect(tried.status).not.toBe(0); // the restriction is real there
     expect(tried.stderr).toMatch(/No space left on device/);
 
-    const refused = stack(['-p', project, 'ps'], { cwd: home, env: { ...lab.env, HAFEN_HOST: lab.url, HAFEN_REMOTE_COMMAND: noUserns(`env ${remote()}`), HAFEN_ROOT: path.join(dir, 'local-root') } });
+    const other = `${project}n`;
+    const refused = stack(['-p', other, 'up', '-d'], { cwd: home, env: { ...lab.env, HAFEN_HOST: lab.url, HAFEN_REMOTE_COMMAND: noUserns(`env ${remote()}`), HAFEN_ROOT: path.join(dir, 'local-root') } });
     expect(refused.code).toBe(2);
     const lines = refused.stderr.trim().split('\n');
     expect(lines, refused.stderr).toHaveLength(1);
     expect(lines[0]).toBe(
       `error: remote host ${lab.url}: the embedded runtime cannot run there: uid ${u.uid} is not root, and user namespaces are disabled (user.max_user_namespaces = 0) (log in as root, or allow user namespaces there)`,
     );
-    expect(fs.existsSync(path.join(remoteRoot, 'projects', project))).toBe(false);
+    expect(fs.existsSync(path.join(remoteRoot, 'projects', other))).toBe(false);
   }, 120_000);
 });
