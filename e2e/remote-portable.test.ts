@@ -140,25 +140,35 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
     for (const r of [up, port, ps, again, down]) expect(r.stderr).not.toMatch(/a bug in hafen|^\s+at |ENOENT|\/proc/m);
   }, 400_000);
 
-  it('a remote user without root whose user namespaces cannot be made: one line naming the host and what to do, exit 2, nothing made there', () => {
+  /**
+   * A wrapper running `command` there as the test user in a user namespace of its own whose
+   * user.max_user_namespaces is `max` (for that process tree only: the machine's sysctl is
+   * untouched); with `nested`, the command runs one namespace further down, where that limit reads
+   * as unlimited yet the one it used up still refuses (as a seccomp filter or an LSM would, unseen).
+   */
+  const noUserns = (command: string, max: number, nested: boolean): string => {
     const u = rootlessUser();
-    // The remote hafen runs as the test user in a user namespace of its own whose
-    // user.max_user_namespaces is 0: no namespace can be made below it (the machine's sysctl is untouched).
-    const noUserns = (command: string): string =>
-      `setpriv --reuid=${u.uid} --regid=${u.gid} --clear-groups --inh-caps=-all -- unshare --user --map-current-user --keep-caps sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec setpriv --ambient-caps=-all --inh-caps=-all -- "$0" "$@"' ${command}`;
-    const [ssh, ...sshArgs] = lab.ssh(noUserns('unshare --user true'));
+    const inner = nested ? 'unshare --user --map-current-user -- ' : '';
+    return `setpriv --reuid=${u.uid} --regid=${u.gid} --clear-groups --inh-caps=-all -- unshare --user --map-current-user --keep-caps sh -c 'echo ${max} > /proc/sys/user/max_user_namespaces && exec setpriv --ambient-caps=-all --inh-caps=-all -- ${inner}"$0" "$@"' ${command}`;
+  };
+
+  it.each([
+    ['the switch says so (user.max_user_namespaces = 0)', 0, false, 'user namespaces are disabled (user.max_user_namespaces = 0)'],
+    ['only trying says so (an enclosing limit)', 1, true, 'making a user namespace fails (unshare --user: unshare failed: No space left on device)'],
+  ])('a remote user without root who cannot make user namespaces, %s: one line naming the host, why and what to do, exit 2, nothing made there', (_, max, nested, why) => {
+    const u = rootlessUser();
+    const [ssh, ...sshArgs] = lab.ssh(noUserns(`sh -c 'cat /proc/sys/user/max_user_namespaces; unshare --user true'`, max, nested));
     const tried = spawnSync(ssh!, sshArgs, { encoding: 'utf8' });
     expect(tried.status).not.toBe(0); // the restriction is real there
     expect(tried.stderr).toMatch(/No space left on device/);
+    expect(tried.stdout.trim()).toBe(nested ? '2147483647' : '0'); // and what the switch shows
 
     const other = `${project}n`;
-    const refused = stack(['-p', other, 'up', '-d'], { cwd: home, env: { ...lab.env, HAFEN_HOST: lab.url, HAFEN_REMOTE_COMMAND: noUserns(`env ${remote()}`), HAFEN_ROOT: path.join(dir, 'local-root') } });
+    const refused = stack(['-p', other, 'up', '-d'], { cwd: home, env: { ...lab.env, HAFEN_HOST: lab.url, HAFEN_REMOTE_COMMAND: noUserns(`env ${remote()}`, max, nested), HAFEN_ROOT: path.join(dir, 'local-root') } });
     expect(refused.code).toBe(2);
     const lines = refused.stderr.trim().split('\n');
     expect(lines, refused.stderr).toHaveLength(1);
-    expect(lines[0]).toBe(
-      `error: remote host ${lab.url}: the embedded runtime cannot run there: uid ${u.uid} is not root, and user namespaces are disabled (user.max_user_namespaces = 0) (log in as root, or allow user namespaces there)`,
-    );
+    expect(lines[0]).toBe(`error: remote host ${lab.url}: the embedded runtime cannot run there: uid ${u.uid} is not root, and ${why} (log in as root, or allow user namespaces there)`);
     expect(fs.existsSync(path.join(remoteRoot, 'projects', other))).toBe(false);
   }, 120_000);
 });
