@@ -140,6 +140,34 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
     for (const r of [up, port, ps, again, down]) expect(r.stderr).not.toMatch(/a bug in hafen|^\s+at |ENOENT|\/proc/m);
   }, 400_000);
 
+  it('a stack whose services all run on another host\'s embedded ship needs no runtime here either: up -d, port, ps and down -v work in the same bare place', async () => {
+    const shipped = `${project}s`;
+    const file = path.join(home, 'ships.yaml');
+    const web = fs.readFileSync(path.join(home, 'stack.yaml'), 'utf8').split('\n').slice(2).join('\n');
+    fs.writeFileSync(file, [`name: ${shipped}`, 'ships:', `  east: {runtime: embedded, host: "${lab.url}"}`, 'services:', web.replace('    image: host', '    ship: east\n    image: host')].join('\n'));
+    fs.chownSync(file, rootlessUser().uid, rootlessUser().gid);
+    const cli = (args: string[]): CliResult => bare(['-f', file, ...args], { HAFEN_HOST: '' });
+    const up = cli(['up', '-d', '--progress', 'plain']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).not.toMatch(/using the docker runtime/);
+    const port = cli(['port', 'web', '8080']);
+    expect(port.code, port.stderr).toBe(0);
+    const local = port.stdout.trim();
+    expect(local).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`http://${local}/`)).text()).toBe('answered there');
+    const ps = cli(['ps']);
+    expect(ps.code, ps.stderr).toBe(0);
+    expect(ps.stdout).toContain(`${local}->8080/tcp`);
+    const down = cli(['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    await expect(fetch(`http://${local}/`)).rejects.toThrow();
+    expect(stackLeftovers(shipped, remoteRoot)).toEqual([]);
+    expect(stackLeftovers(shipped, hostRoot())).toEqual([]);
+    // Nothing of the project was made in this machine's own state (no supervisor, ledger or project folder).
+    expect(fs.existsSync(path.join(home, '.local/share/hafen/projects', shipped))).toBe(false);
+    for (const r of [up, port, ps, down]) expect(r.stderr).not.toMatch(/a bug in hafen|^\s+at |ENOENT|\/proc/m);
+  }, 400_000);
+
   /**
    * A wrapper running `command` there as the test user in a user namespace of its own whose
    * user.max_user_namespaces is `max` (for that process tree only: the machine's sysctl is
