@@ -3,7 +3,7 @@
  * CLI's remote path here with what only Linux has taken away: as a user without root, in a mount
  * namespace where /proc, /sys and /run are empty, the native addon's folders (prebuilds/, build/)
  * are empty, PATH holds nothing but `ssh` (no ip, nsenter, unshare, mount, ps), and no XDG
- * variable or HAFEN_ROOT is set. `up -d`, `port`, `ps` and `down -v` must work there, the forwarder
+ * variable or HAFEN_ROOT is set. `up -d`, `port`, `ps`, `exec`, `logs` and `down -v` must work there, the forwarder
  * recorded and stopped without /proc. Then the other end: a remote user without root whose user
  * namespaces cannot be made (their own namespace's user.max_user_namespaces is 0, for that process
  * tree only) gets one line naming the host and what to do, exit 2.
@@ -126,6 +126,12 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
     expect(ps.code, ps.stderr).toBe(0);
     expect(ps.stdout).toContain(`${local}->8080/tcp`);
 
+    const exec = bare(['exec', '-T', 'web', 'cat', '/etc/hostname']);
+    expect(exec.code, exec.stderr).toBe(0);
+    expect(exec.stdout.trim()).toBe('web-1');
+    const logs = bare(['logs', 'web']);
+    expect(logs.code, logs.stderr).toBe(0);
+
     // A second up -d finds the running forwarder by its record (no /proc) and replaces it.
     const again = bare(['up', '-d', '--progress', 'plain']);
     expect(again.code, again.stderr).toBe(0);
@@ -137,7 +143,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
     await expect(fetch(`http://${local}/`)).rejects.toThrow();
     expect(stackLeftovers(project, remoteRoot)).toEqual([]);
     expect(stackLeftovers(project, hostRoot())).toEqual([]);
-    for (const r of [up, port, ps, again, down]) expect(r.stderr).not.toMatch(/a bug in hafen|^\s+at |ENOENT|\/proc/m);
+    for (const r of [up, port, ps, exec, logs, again, down]) expect(r.stderr).not.toMatch(/a bug in hafen|^\s+at |ENOENT|\/proc/m);
   }, 400_000);
 
   it('a stack whose services all run on another host\'s embedded ship needs no runtime here either: up -d, port, ps and down -v work in the same bare place', async () => {
