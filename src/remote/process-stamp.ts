@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pidExists } from '../runtime/embedded/process-info.js';
 
 /** Where the stamp is read from (injectable, so tests run the other ways on Linux). */
 export interface StampSources {
@@ -39,20 +40,11 @@ function fromPs(pid: number, ps: string): string | undefined {
   return started ? `ps:${started}` : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The stamp of live process `pid`, or undefined when there is none. */
 export function processStamp(pid: number, sources: StampSources = {}): string | undefined {
   const procRoot = sources.procRoot ?? '/proc';
   if (fs.existsSync(path.join(procRoot, 'self', 'stat'))) return fromProc(pid, procRoot);
-  if (!alive(pid)) return undefined;
+  if (!pidExists(pid)) return undefined;
   const ps = sources.ps === undefined ? (process.platform === 'win32' ? null : 'ps') : sources.ps;
   return (ps !== null ? fromPs(pid, ps) : undefined) ?? ALIVE_ONLY;
 }

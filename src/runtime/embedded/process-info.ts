@@ -40,14 +40,17 @@ export function readProcStat(pid: number): ProcStat | undefined {
  */
 export function processRunning(pid: number, startTime: string, platform: string = process.platform): boolean {
   // A holder that had no /proc to read recorded Node's start time (`t…`): only its pid can be checked.
-  if (platform !== 'linux' || startTime.startsWith('t')) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
+  if (platform !== 'linux' || startTime.startsWith('t')) return pidExists(pid);
   const stat = readProcStat(pid);
   return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/** Whether a process `pid` exists, on any system (signal 0; one we may not signal exists too). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
