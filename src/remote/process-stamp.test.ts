@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ALIVE_ONLY, processStamp, sameProcess, type StampSources } from './process-stamp.js';
 
 const children: ChildProcess[] = [];
@@ -23,6 +23,7 @@ afterEach(() => {
 
 // The ways a stamp is read, each as the system that has it: Linux (/proc), macOS (no /proc: ps), Windows (neither).
 const noProc = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-no-proc-'));
+afterAll(() => fs.rmSync(noProc, { recursive: true, force: true }));
 const ways: [string, StampSources, RegExp][] = [
   ['/proc', {}, /^proc:\d+$/],
   ['ps, without /proc', { procRoot: noProc }, /^ps:\w{3} \w{3} +\d+ [\d:]+ \d{4}$/],
