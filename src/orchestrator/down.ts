@@ -79,7 +79,7 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         // issue 19: the other hosts of embedded ships: their forwarders here, supervisors and ledgers there.
         for (const ship of opened.ships ?? []) await (await import('../remote/remote-lifecycle.js')).finishRemoteDown(ship, stack.name, options.volumes === true);
         await opened.close();
-        await traced('cleanup-project', undefined, () => cleanupProject(opened.root, stack.name, options.volumes === true));
+        if (!opened.nothingHere) await traced('cleanup-project', undefined, () => cleanupProject(opened.root, stack.name, options.volumes === true));
       }
     }
     return removed;
@@ -115,7 +115,7 @@ export async function stopWhenEmpty(opened: ProjectRuntime, project: string): Pr
     if (opened.remote) await opened.remote.shutdownSupervisor().then(() => opened.remote!.cleanupProject(false)); // issue 19
     else if (opened.runtime.name === 'embedded') {
       for (const ship of opened.ships ?? []) await (await import('../remote/remote-lifecycle.js')).finishRemoteDown(ship, project, false);
-      await cleanupProject(opened.root, project, false);
+      if (!opened.nothingHere) await cleanupProject(opened.root, project, false);
     }
   } catch {
     // The error that made `up` fail is the one to report; `down` finishes this.

@@ -40,6 +40,8 @@ export interface ProjectRuntime {
   readonly target?: SshTarget;
   /** The other hosts of a stack whose `ships:` are embedded runtimes there (src/remote/embedded-ships.ts); `root` is then this machine's. */
   readonly ships?: readonly RemoteProject[];
+  /** Every service is on another host's embedded ship: this machine has no runtime, supervisor or ledger of the project. */
+  readonly nothingHere?: boolean;
 }
 
 export interface OpenOptions {
@@ -105,6 +107,15 @@ export async function openProjectRuntime(project: string, options: OpenOptions):
     if (options.runtime !== undefined && options.runtime !== 'embedded') throw new UsageError(`HAFEN_HOST=${target.url} names a host for the embedded runtime; the ${options.runtime} runtime is reached with DOCKER_HOST${options.runtime === 'docker' ? ' or ships:' : ''}`);
     const { openRemoteProject } = await import('../remote/open-remote.js');
     return openRemoteProject(target, project, options);
+  }
+  // issue 19: every service on other hosts' embedded ships: nothing runs here, so nothing of this machine's runtime is asked for (a CLI on macOS or Windows).
+  // (Loaded only for a file naming such a ship.)
+  if (options.stack && options.runtime !== 'docker' && options.runtime !== 'swarm' && Object.values(options.stack.ships).some((s) => s.embedded?.host !== undefined)) {
+    const { allOnOtherHosts, openEmbeddedShips } = await import('../remote/embedded-ships.js');
+    if (allOnOtherHosts(options.stack)) {
+      dropEarlySupervisor(options.early);
+      return openEmbeddedShips(undefined, options.stack, options);
+    }
   }
   const choice = chooseRuntime(options.runtime);
   if (choice.why) (options.say ?? ((line) => process.stderr.write(`${line}\n`)))(choice.why);

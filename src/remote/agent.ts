@@ -136,7 +136,8 @@ async function unfitHost(): Promise<string | undefined> {
   if (missing) return missing;
   const uid = process.getuid?.();
   if (uid === 0) return undefined;
-  const { userNamespacesUnavailable } = await import('../runtime/embedded/rootless/userns-probe.js');
-  const noUserns = userNamespacesUnavailable();
+  const [{ userNamespacesUnavailable }, { userNamespaceRefused }] = await Promise.all([import('../runtime/embedded/rootless/userns-probe.js'), import('../runtime/embedded/rootless/userns-attempt.js')]);
+  // The switches first (they name what to change), then a real attempt: a seccomp filter, an LSM or an enclosing namespace's limit refuse too.
+  const noUserns = userNamespacesUnavailable() ?? userNamespaceRefused();
   return noUserns ? `uid ${uid ?? '?'} is not root, and ${noUserns} (log in as root, or allow user namespaces there)` : undefined;
 }

@@ -25,6 +25,7 @@ import { DEFAULT_SHIP, ShipsRuntime, type ShipEngine, type ShipReach } from '../
 import { holdSupervisor } from '../supervisor/supervisor-hold.js';
 import { openRemoteProject } from './open-remote.js';
 import { interfaceAddress } from './bridge-address.js';
+import { localStateRoot } from './local-state.js';
 import { startForwarder } from './port-forwarder.js';
 import type { RemoteProject } from './remote-lifecycle.js';
 import { startReverseLink, type LinkedPort } from './reverse-link.js';
@@ -34,6 +35,15 @@ import { parseSshTarget } from './ssh-target.js';
 /** Whether the stack's ships are embedded runtimes. */
 export function hasEmbeddedShips(stack: Stack | undefined): stack is Stack {
   return stack !== undefined && Object.values(stack.ships).some((s) => s.embedded);
+}
+
+/**
+ * Whether every service of `stack` runs on an embedded ship on another host: then nothing of the
+ * project is here, and this machine needs no runtime of its own (a CLI on macOS or Windows).
+ */
+export function allOnOtherHosts(stack: Stack): boolean {
+  const services = Object.values(stack.services);
+  return services.length > 0 && services.every((s) => s.ship !== undefined && stack.ships[s.ship]?.embedded?.host !== undefined);
 }
 
 /** The name a dependent here resolves to this machine's address on its bridge, for the services of ship `ship`. */
@@ -122,9 +132,10 @@ function localShip(local: ProjectRuntime, project: string, ship: string, remoteO
 
 /**
  * `local` (this machine's project) with the stack's other hosts joined as ships: one runtime over
- * all of them. Closing it closes every connection.
+ * all of them. Closing it closes every connection. Without `local` (allOnOtherHosts), nothing runs
+ * here: `root` is this machine's bookkeeping root (local-state.ts).
  */
-export async function openEmbeddedShips(local: ProjectRuntime, stack: Stack, options: OpenOptions): Promise<ProjectRuntime> {
+export async function openEmbeddedShips(local: ProjectRuntime | undefined, stack: Stack, options: OpenOptions): Promise<ProjectRuntime> {
   // Ships on one host share its connection (one remote project per host): keyed by the first ship naming it.
   const keyOfHost = new Map<string, string>();
   const shipKey = new Map<string, string>();
@@ -144,15 +155,14 @@ export async function openEmbeddedShips(local: ProjectRuntime, stack: Stack, opt
       remotes.push({ ship: key, remote: opened.remote as RemoteRuntime, target, root: opened.root });
     }
   } catch (err) {
-    await Promise.all([local.close(), ...remotes.map((r) => r.remote.close())]);
+    await Promise.all([local?.close(), ...remotes.map((r) => r.remote.close())]);
     throw err;
   }
   const remoteOfEngine = new Map<ShipEngine, RemoteProject>();
   const remoteOf: RemoteOf = (e) => remoteOfEngine.get(e);
   // This machine's name in `<DEP>_HOST` on other hosts: its first ship without `host:`.
   const hereName = Object.values(stack.ships).find((s) => s.embedded && s.embedded.host === undefined)?.name ?? 'local';
-  const here = localShip(local, stack.name, hereName, remoteOf);
-  const engines = new Map<string, ShipEngine>([[DEFAULT_SHIP, here]]);
+  const engines = new Map<string, ShipEngine>(local ? [[DEFAULT_SHIP, localShip(local, stack.name, hereName, remoteOf)]] : []);
   for (const r of remotes) {
     const engine = remoteShip(r.ship, r, remoteOf);
     remoteOfEngine.set(engine, r);
@@ -161,8 +171,9 @@ export async function openEmbeddedShips(local: ProjectRuntime, stack: Stack, opt
   const runtime = new ShipsRuntime('embedded', engines, placement, stack);
   return {
     runtime,
-    root: local.root,
-    ...(local.supervisor ? { supervisor: local.supervisor } : {}),
+    root: local?.root ?? options.root ?? localStateRoot(),
+    ...(local?.supervisor ? { supervisor: local.supervisor } : {}),
+    ...(local ? {} : { nothingHere: true }),
     ships: remotes.map(({ remote, target, root }) => ({ remote, target, root })),
     close: () => runtime.close(),
   };

@@ -6,16 +6,16 @@
  */
 import path from 'node:path';
 import { StackError } from '../errors.js';
-import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { OpenOptions, ProjectRuntime } from '../orchestrator/project-runtime.js';
 import { AgentConnection } from './agent-connection.js';
 import type { AgentOpened } from './agent-protocol.js';
+import { localStateRoot } from './local-state.js';
 import { readForwarder } from './port-forwarder.js';
 import { RemoteRuntime } from './remote-runtime.js';
 import type { SshTarget } from './ssh-target.js';
 
-/** This machine's state for one remote host: a folder named for its address. */
-export function localRootFor(target: SshTarget, root: string = defaultRoot()): string {
+/** This machine's state for one remote host: a folder named for its address (under local-state.ts's root, on any system). */
+export function localRootFor(target: SshTarget, root: string = localStateRoot()): string {
   const name = `${target.user ? `${target.user}@` : ''}${target.host}${target.port !== undefined ? `_${target.port}` : ''}`.replace(/[^A-Za-z0-9@._-]/g, '_');
   return path.join(root, 'remote', name);
 }

@@ -1,8 +1,8 @@
 /**
  * Published ports of a remote project, reachable on this machine (issue 19): after `up -d`, one
  * background `ssh -N -L …` per project forwards a free local port on 127.0.0.1 to each published
- * port on the remote host. Its pid (with its start time, so a reused pid is never killed) and the
- * forwards are recorded in this machine's state for the remote host; `port` and `ps` read them,
+ * port on the remote host. Its pid (with its stamp, so a reused pid is never killed: process-stamp.ts,
+ * which needs no /proc, so this works from macOS too) and the forwards are recorded in this machine's state for the remote host; `port` and `ps` read them,
  * `down` (and the next `up -d`) stop it. The forwarder has its own connection (no ControlMaster
  * sharing), so killing it is all it takes to close the ports. A dependent on another ship reaches a
  * remote service through a forwarder of its own (`<project>.<service>`, embedded-ships.ts), which
@@ -14,16 +14,19 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from '../errors.js';
-import { processStartTime } from '../runtime/embedded/ledger/ledger.js';
 import type { ContainerInfo } from '../runtime/runtime.js';
 import type { Forward } from './remote-runtime.js';
 import { sshArgv, type SshTarget } from './ssh-target.js';
 import { freeLocalPort } from '../free-port.js';
+import { processStamp, sameProcess } from './process-stamp.js';
 
 /** What is recorded of a running forwarder. */
 export interface ForwarderRecord {
   pid: number;
-  startTime: string;
+  /** processStamp() of the forwarder when it started. */
+  stamp: string;
+  /** What hafen before session 11 recorded instead of `stamp`: /proc's start time. */
+  startTime?: string;
   target: string;
   forwards: Forward[];
 }
@@ -42,7 +45,7 @@ function forwarderLog(root: string, project: string): string {
 }
 
 function alive(record: ForwarderRecord): boolean {
-  return processStartTime(record.pid) === record.startTime;
+  return sameProcess(record.pid, record.stamp ?? `proc:${record.startTime ?? ''}`);
 }
 
 /** The running forwarder of `project`, or undefined (a record whose process is gone is none). */
@@ -146,7 +149,7 @@ export async function launchForwarder(target: SshTarget, root: string, name: str
   child.once('exit', () => (exited = true));
   child.once('error', () => (exited = true));
   if (child.pid === undefined) throw new StackError('E_REMOTE', `remote host ${target.url}: cannot start the port forwarder (${argv[0]})`, 1);
-  const record: ForwarderRecord = { pid: child.pid, startTime: processStartTime(child.pid) ?? '', target: target.url, forwards: launch.forwards };
+  const record: ForwarderRecord = { pid: child.pid, stamp: processStamp(child.pid) ?? '', target: target.url, forwards: launch.forwards };
   fs.writeFileSync(forwarderFile(root, name), JSON.stringify(record), { mode: 0o600 });
   for (const deadline = Date.now() + OPEN_TIMEOUT_MS; Date.now() < deadline && !exited; await sleep(50)) {
     if (await ready()) return { ok: true };

@@ -9,12 +9,15 @@ export interface ProcStat {
   startTime: string;
 }
 
-/** /proc/PID/stat's state and start time, or undefined when there is no such process. */
-/** This process's start time as processRunning compares it: /proc's, or (without /proc) the time Node started. */
+/**
+ * This process's start time as processRunning compares it: /proc's, or (not Linux, or a Linux
+ * without /proc mounted: the CLI driving a remote host needs none, issue 19) the time Node started.
+ */
 export function ownStartTime(platform: string = process.platform): string | undefined {
-  return platform === 'linux' ? readProcStat(process.pid)?.startTime : `t${Math.round(performance.timeOrigin)}`;
+  return (platform === 'linux' ? readProcStat(process.pid)?.startTime : undefined) ?? `t${Math.round(performance.timeOrigin)}`;
 }
 
+/** /proc/PID/stat's state and start time, or undefined when there is no such process. */
 export function readProcStat(pid: number): ProcStat | undefined {
   let stat: string;
   try {
@@ -36,14 +39,18 @@ export function readProcStat(pid: number): ProcStat | undefined {
  * that process ends, which errs on the safe side.
  */
 export function processRunning(pid: number, startTime: string, platform: string = process.platform): boolean {
-  if (platform !== 'linux') {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
+  // A holder that had no /proc to read recorded Node's start time (`t…`): only its pid can be checked.
+  if (platform !== 'linux' || startTime.startsWith('t')) return pidExists(pid);
   const stat = readProcStat(pid);
   return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/** Whether a process `pid` exists, on any system (signal 0; one we may not signal exists too). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
