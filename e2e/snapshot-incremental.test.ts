@@ -21,8 +21,8 @@ volumes:
   data: {}
 `;
 
-/** Every regular file under /state and /data with its size and first bytes, and whether a file of the image is there. */
-const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f $(wc -c < $f) $(head -c 8 $f | od -An -tx1 | tr -d " \\n")"; done; test -e /etc/group && echo group; true';
+/** Every regular file under /state and /data with its size and first bytes, whether a file of the image is there, and /state/dir's mtime. */
+const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f $(wc -c < $f) $(head -c 8 $f | od -An -tx1 | tr -d " \\n")"; done; test -e /etc/group && echo group; stat -c "dir %Y" /state/dir 2>/dev/null; true';
 
 /** A snapshot's size as `snapshot ls` reports it. */
 interface Listed {
@@ -45,16 +45,17 @@ for (const target of cliTargets('10.221.0.0/16:24').filter((t) => t.runtime === 
       const p = newProject('si');
       ok(p, ['up', '-d']);
       // 2 MB written before the first snapshot, in the root filesystem and in the volume.
-      sh(p, 'mkdir -p /state && head -c 1000000 /dev/urandom > /state/big && echo one > /state/a && echo gone > /state/gone && head -c 1000000 /dev/urandom > /data/big && echo vol1 > /data/v && echo gone > /data/gone && rm /etc/group');
+      sh(p, 'mkdir -p /state/dir && head -c 1000000 /dev/urandom > /state/big && echo one > /state/a && echo gone > /state/gone && head -c 1000000 /dev/urandom > /data/big && echo vol1 > /data/v && echo gone > /data/gone && rm /etc/group');
       const first = sh(p, LIST);
       ok(p, ['snapshot', 'first']);
       const firstSize = sizes(p).get('first')!;
       expect(firstSize).toBeGreaterThan(2_000_000);
 
-      // Changed, deleted, added: about 3 KB, with the big files untouched.
-      sh(p, 'echo two > /state/a && rm /state/gone && head -c 1500 /dev/urandom > /state/new && echo vol2 > /data/v && rm /data/gone && head -c 1500 /dev/urandom > /data/new && echo back > /etc/group');
+      // Changed, deleted, added: about 3 KB, with the big files untouched; a folder whose mtime alone changed.
+      sh(p, 'touch -d "2020-01-02 03:04:05" /state/dir && echo two > /state/a && rm /state/gone && head -c 1500 /dev/urandom > /state/new && echo vol2 > /data/v && rm /data/gone && head -c 1500 /dev/urandom > /data/new && echo back > /etc/group');
       const second = sh(p, LIST);
       expect(second).not.toBe(first);
+      expect(second).toContain(`dir ${Date.parse('2020-01-02T03:04:05Z') / 1000}`);
       const before = new Set(layerIds());
       const taken = ok(p, ['snapshot', 'second']);
       expect(taken.stderr).not.toContain('capturing all of it');
