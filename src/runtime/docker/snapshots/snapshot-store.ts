@@ -64,6 +64,8 @@ export interface SnapshotImage {
   layerBytes: number;
   /** Bytes of the volume copies (the same on each image of a snapshot). */
   volumeBytes: number;
+  /** The ID of the image the container was made from ('' when not labelled). */
+  base: string;
 }
 
 /** The snapshot images of `project` (of snapshot `name` when given). */
@@ -86,6 +88,7 @@ export async function snapshotImages(docker: Docker, project: string, name?: str
         volumes: JSON.parse(l[SnapshotLabel.volumes] ?? '{}') as Record<string, string>,
         layerBytes: Math.max(0, i.Size - (sizes.get(l[SnapshotLabel.base] ?? '') ?? 0)),
         volumeBytes: Number(l[SnapshotLabel.volumeBytes] ?? 0),
+        base: l[SnapshotLabel.base] ?? '',
       }));
   }).filter((i) => name === undefined || i.name === name);
 }
