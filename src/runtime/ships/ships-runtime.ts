@@ -8,7 +8,7 @@
  * does; where those point is the dependency's ship's to say (ShipEngine.reach). Such a dependent is
  * created on its start, once the dependency has its port.
  */
-import { SnapshotError, StackError } from '../../errors.js';
+import { StackError } from '../../errors.js';
 import type { Stack } from '../../config/model.js';
 import type {
   BuildEvent,
@@ -35,6 +35,7 @@ import type {
 import { Label } from '../runtime.js';
 import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 import { mergeEvents } from '../docker/docker-events.js';
+import { listShipSnapshots, removeShipSnapshot, resetShipSnapshot, takeShipSnapshot, type ShipsOfProject } from './ship-snapshots.js';
 
 /** The key of the ship services without `ship:` use. */
 export const DEFAULT_SHIP = '';
@@ -94,15 +95,20 @@ export class ShipsRuntime implements Runtime {
     return this.engines.has(key) ? key : [...this.engines.keys()][0]!;
   }
 
-  /** The ship holding container `name` (asked of each ship the first time). */
-  private async engineOf(name: string): Promise<Runtime> {
+  /** The key of the ship holding container `name` (asked of each ship the first time). */
+  private async shipOf(name: string): Promise<string> {
     let key = this.located.get(name);
     if (key === undefined) {
       const found = await Promise.all([...this.engines].map(async ([k, e]) => ((await e.runtime.inspectContainer(name)) ? k : undefined)));
       key = found.find((k) => k !== undefined);
       if (key !== undefined) this.located.set(name, key);
     }
-    return this.engines.get(key ?? [...this.engines.keys()][0]!)!.runtime;
+    return key ?? [...this.engines.keys()][0]!;
+  }
+
+  /** The runtime of the ship holding container `name`. */
+  private async engineOf(name: string): Promise<Runtime> {
+    return this.engines.get(await this.shipOf(name))!.runtime;
   }
 
   /** `info` as seen on ship `key`: its addresses noted, its host the ship's. */
@@ -311,21 +317,21 @@ export class ShipsRuntime implements Runtime {
     return (await this.engineOf(name)).copyToContainer(name, src, dest, opts);
   }
 
-  // Snapshots and resets (issue 20): a stack spread over ships is not saved as one yet.
-  snapshot(_project: string, _name: string, _containers: string[], _opts?: SnapshotOptions): Promise<SnapshotInfo> {
-    return Promise.reject(this.noSnapshots());
+  // Snapshots and resets (issue 20): each ship keeps the part of its containers (ship-snapshots.ts).
+  private get shipsOfProject(): ShipsOfProject {
+    return { runtimes: new Map([...this.engines].map(([k, e]) => [k, e.runtime])), shipOf: (c) => this.shipOf(c) };
   }
-  listSnapshots(_project: string): Promise<SnapshotInfo[]> {
-    return Promise.reject(this.noSnapshots());
+  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
+    return takeShipSnapshot(this.shipsOfProject, project, name, containers, opts);
   }
-  removeSnapshot(_project: string, _name: string): Promise<void> {
-    return Promise.reject(this.noSnapshots());
+  listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return listShipSnapshots(this.shipsOfProject, project);
   }
-  resetToSnapshot(_project: string, _name: string, _containers: string[], _opts?: ResetOptions): Promise<void> {
-    return Promise.reject(this.noSnapshots());
+  removeSnapshot(project: string, name: string): Promise<void> {
+    return removeShipSnapshot(this.shipsOfProject, project, name);
   }
-  private noSnapshots(): SnapshotError {
-    return new SnapshotError(`snapshots of a stack spread over ships (${[...this.engines.keys()].map((k) => k || 'the default ship').join(', ')}) are not supported yet; snapshot a stack that runs on one embedded runtime`);
+  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
+    return resetShipSnapshot(this.shipsOfProject, project, name, containers, opts);
   }
 }
 
