@@ -118,7 +118,8 @@ async function removing(what: string, fn: () => Promise<unknown>): Promise<void>
 
 /** Removes snapshot images (their tags; an image goes with its last) and the volume copies they name. */
 export async function removeSnapshotImages(docker: Docker, images: SnapshotImage[]): Promise<void> {
-  for (const i of images) await removing(`snapshot image ${i.ref}`, () => docker.getImage(i.ref).remove({ noprune: false }));
+  // Forced: after a reset the containers are made of these images, and the engine then refuses to untag one unforced (the image stays while they use it; `down -v` removes it by label).
+  for (const i of images) await removing(`snapshot image ${i.ref}`, () => docker.getImage(i.ref).remove({ force: true, noprune: false }));
   const volumes = new Set(images.flatMap((i) => Object.values(i.volumes)));
   for (const v of volumes) await removing(`snapshot volume ${v}`, () => docker.getVolume(v).remove());
 }
