@@ -17,21 +17,13 @@ import { openStore } from '../src/runtime/embedded/store/index.js';
 import { unmet } from '../src/testing/requirements.js';
 import { cliTargets, projectsOn, stackOn, type CliTarget, type TargetProjects } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
+import { volumeStack } from './snapshot-stack.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
 /** Image names of this file's runs, so a load tags nothing another test uses. */
 const run = randomBytes(4).toString('hex');
 const EMBEDDED_IMAGE = `hafen-snapacross/embedded:${run}`;
 const DOCKER_IMAGE = `hafen-snapacross/docker:${run}`;
-
-const STACK = (image: string) => `services:
-  app:
-    image: ${image}
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
-    volumes: ["data:/data"]
-volumes:
-  data: {}
-`;
 
 /** Every entry under /state and /data (files with their content), and whether a file of the image is there. */
 const LIST = 'for f in $(find /state /data | sort); do if [ -f $f ]; then echo "$f=$(cat $f)"; else echo "$f/"; fi; done; test -e /bin/uname && echo uname; true';
@@ -48,8 +40,8 @@ function ok(target: CliTarget, projects: TargetProjects, p: string, args: string
 }
 
 describe.skipIf(unmet(...runtimeNamed('embedded').requirements, ...runtimeNamed('docker').requirements))('snapshot archives across the embedded and Docker runtimes', () => {
-  const onEmbedded = projectsOn(embedded, { tmpPrefix: 'snapacross', stack: () => STACK(EMBEDDED_IMAGE) });
-  const onDocker = projectsOn(docker, { tmpPrefix: 'snapacross', stack: () => STACK(DOCKER_IMAGE) });
+  const onEmbedded = projectsOn(embedded, { tmpPrefix: 'snapacross', stack: () => volumeStack(EMBEDDED_IMAGE) });
+  const onDocker = projectsOn(docker, { tmpPrefix: 'snapacross', stack: () => volumeStack(DOCKER_IMAGE) });
   beforeAll(() => {
     const store = openStore(embedded.stateRoot());
     store.images.tag(EMBEDDED_IMAGE, store.images.resolve('busybox:latest')!);

@@ -11,15 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
 import { cliTargets, projectsOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
-
-const STACK = (image: string) => `services:
-  app:
-    image: ${image}
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
-    volumes: ["data:/data"]
-volumes:
-  data: {}
-`;
+import { volumeStack } from './snapshot-stack.js';
 
 /** Every regular file under /state and /data with its size and first bytes, whether a file of the image is there, and /state/dir's mtime. */
 const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f $(wc -c < $f) $(head -c 8 $f | od -An -tx1 | tr -d " \\n")"; done; test -e /etc/group && echo group; stat -c "dir %Y" /state/dir 2>/dev/null; true';
@@ -33,7 +25,7 @@ interface Listed {
 for (const target of cliTargets('10.221.0.0/16:24').filter((t) => t.runtime === 'embedded')) {
   const factory = runtimeNamed(target.name);
   describe.skipIf(unmet(...factory.requirements))(`incremental snapshots on the ${target.name} runtime`, () => {
-    const { ok, newProject } = projectsOn(target, { tmpPrefix: 'snapinc', stack: STACK });
+    const { ok, newProject } = projectsOn(target, { tmpPrefix: 'snapinc', stack: volumeStack });
     const sh = (p: string, script: string): string => ok(p, ['exec', '-T', 'app', 'sh', '-c', script]).stdout;
     const sizes = (p: string): Map<string, number> => new Map((JSON.parse(ok(p, ['snapshot', 'ls', '--format', 'json']).stdout) as Listed[]).map((s) => [s.name, s.size]));
     const layersDir = (): string => path.join(target.stateRoot(), 'images/layers');
