@@ -65,6 +65,20 @@ describe('layer tars merged into one tar of the tree they stack to', () => {
     ]);
   });
 
+  it('keeps hard links within a layer, and refuses one whose target a layer above replaced', async () => {
+    const dir = tmp('links');
+    fs.writeFileSync(`${dir}/f`, 'same');
+    fs.linkSync(`${dir}/f`, `${dir}/g`);
+    const linked = path.join(tmp('tar'), 'links.tar');
+    execFileSync('tar', ['-cf', linked, '-C', dir, '--sort=name', '.']);
+    expect(execFileSync('tar', ['-tvf', linked], { encoding: 'utf8' })).toContain('link to ./f');
+    expect(await merged(linked)).toEqual(['f 644 = same', 'g 644 = same']);
+    const out = path.join(tmp('out'), 'merged.tar');
+    await pipeline(mergeLayers([() => fs.createReadStream(linked)], 'test volume'), fs.createWriteStream(out));
+    expect(execFileSync('tar', ['-tvf', out], { encoding: 'utf8' })).toMatch(/^h.* g link to f$/m);
+    await expect(merged(linked, layer({ f: 'replaced' }))).rejects.toThrow('hard link g -> f names a file this layer does not show');
+  });
+
   it('gives one layer back as it is, without its whiteouts', async () => {
     expect(await merged(layer({ 'd/f': 'f', 'd/.wh.g': '' }))).toEqual(['d 755 dir', 'd/f 644 = f']);
   });

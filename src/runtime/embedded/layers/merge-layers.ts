@@ -48,9 +48,9 @@ async function* mergeOne(blob: ByteSource, layer: number, above: Above, what: st
   const deleted: string[] = [];
   const opaque: string[] = [];
   let out: Buffer[] = [];
-  /** The body size of the file being passed through (0 when the current entry is not). */
-  let passing = 0;
+  /** Whether the current entry is a file being passed through, and its body's size (for its padding). */
   let passingFile = false;
+  let passing = 0;
   const parser = new TarParser({
     entry(e: TarEntry) {
       const rel = cleanName(e.name);
