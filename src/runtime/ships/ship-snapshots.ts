@@ -63,24 +63,25 @@ async function allOf<T>(work: Promise<T>[]): Promise<T[]> {
 export async function takeShipSnapshot(ships: ShipsOfProject, project: string, name: string, containers: readonly string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
   const groups = await byShip(ships, containers);
   const parts = await allOf([...groups].map(([key, held]) => ships.runtimes.get(key)!.snapshot(project, name, held, opts)));
-  for (const [key, runtime] of ships.runtimes) {
-    if (groups.has(key)) continue;
-    if ((await runtime.listSnapshots(project)).some((s) => s.name === name)) await runtime.removeSnapshot(project, name);
-  }
+  for (const key of await shipsHolding(ships, project, name)) if (!groups.has(key)) await ships.runtimes.get(key)!.removeSnapshot(project, name);
   return mergeSnapshotInfos(parts)[0]!;
+}
+
+/** The keys of the ships holding part of snapshot `name`. */
+export async function shipsHolding(ships: ShipsOfProject, project: string, name: string): Promise<string[]> {
+  const holding: string[] = [];
+  for (const [key, runtime] of ships.runtimes) if ((await runtime.listSnapshots(project)).some((s) => s.name === name)) holding.push(key);
+  return holding;
 }
 
 /** Removes snapshot `name` from every ship holding part of it; refused when none does. */
 export async function removeShipSnapshot(ships: ShipsOfProject, project: string, name: string): Promise<void> {
-  const holding: Runtime[] = [];
-  const known = new Set<string>();
-  for (const runtime of ships.runtimes.values()) {
-    const names = (await runtime.listSnapshots(project)).map((s) => s.name);
-    names.forEach((n) => known.add(n));
-    if (names.includes(name)) holding.push(runtime);
+  const holding = await shipsHolding(ships, project, name);
+  if (holding.length === 0) {
+    const known = (await listShipSnapshots(ships, project)).map((s) => s.name);
+    throw new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${project}${known.length ? ` (there are: ${known.join(', ')})` : ' (it has none; take one with `stack snapshot NAME`)'}`);
   }
-  if (holding.length === 0) throw new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${project}${known.size ? ` (there are: ${[...known].sort().join(', ')})` : ' (it has none; take one with `stack snapshot NAME`)'}`);
-  for (const runtime of holding) await runtime.removeSnapshot(project, name);
+  for (const key of holding) await ships.runtimes.get(key)!.removeSnapshot(project, name);
 }
 
 /** Resets stopped `containers` onto snapshot `name`, each on its own ship (with the ports it published there). */

@@ -8,7 +8,7 @@
  * does; where those point is the dependency's ship's to say (ShipEngine.reach). Such a dependent is
  * created on its start, once the dependency has its port.
  */
-import { StackError } from '../../errors.js';
+import { SnapshotError, StackError } from '../../errors.js';
 import type { Stack } from '../../config/model.js';
 import type {
   BuildEvent,
@@ -35,7 +35,7 @@ import type {
 import { Label } from '../runtime.js';
 import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 import { mergeEvents } from '../docker/docker-events.js';
-import { listShipSnapshots, removeShipSnapshot, resetShipSnapshot, takeShipSnapshot, type ShipsOfProject } from './ship-snapshots.js';
+import { listShipSnapshots, removeShipSnapshot, resetShipSnapshot, shipsHolding, takeShipSnapshot, type ShipsOfProject } from './ship-snapshots.js';
 
 /** The key of the ship services without `ship:` use. */
 export const DEFAULT_SHIP = '';
@@ -317,21 +317,35 @@ export class ShipsRuntime implements Runtime {
     return (await this.engineOf(name)).copyToContainer(name, src, dest, opts);
   }
 
-  // Snapshots and resets (issue 20): each ship keeps the part of its containers (ship-snapshots.ts).
-  private get shipsOfProject(): ShipsOfProject {
-    return { runtimes: new Map([...this.engines].map(([k, e]) => [k, e.runtime])), shipOf: (c) => this.shipOf(c) };
+  // Snapshots and resets (issue 20): on Docker ships each ship keeps the part of its containers
+  // (ship-snapshots.ts); embedded ships (other hosts' state roots) are not snapshotted yet.
+  private get shipsOfProject(): Promise<ShipsOfProject> {
+    if (this.name === 'embedded') return Promise.reject(new SnapshotError(`snapshots of a stack spread over embedded ships (${this.shipNames()}) are not supported yet; snapshot a stack that runs on one embedded runtime, or on Docker ships`));
+    return Promise.resolve({ runtimes: new Map([...this.engines].map(([k, e]) => [k, e.runtime])), shipOf: (c) => this.shipOf(c) });
   }
-  snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
-    return takeShipSnapshot(this.shipsOfProject, project, name, containers, opts);
+  private shipNames(): string {
+    return [...this.engines.keys()].map((k) => k || 'the default ship').join(', ');
   }
-  listSnapshots(project: string): Promise<SnapshotInfo[]> {
-    return listShipSnapshots(this.shipsOfProject, project);
+  async snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
+    return takeShipSnapshot(await this.shipsOfProject, project, name, containers, opts);
   }
-  removeSnapshot(project: string, name: string): Promise<void> {
-    return removeShipSnapshot(this.shipsOfProject, project, name);
+  async listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return listShipSnapshots(await this.shipsOfProject, project);
   }
-  resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
-    return resetShipSnapshot(this.shipsOfProject, project, name, containers, opts);
+  async removeSnapshot(project: string, name: string): Promise<void> {
+    return removeShipSnapshot(await this.shipsOfProject, project, name);
+  }
+  async resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
+    return resetShipSnapshot(await this.shipsOfProject, project, name, containers, opts);
+  }
+  /** `stack image save --snapshot` (not part of `Runtime`): one archive is one engine's, so a snapshot held on one ship only. */
+  async saveSnapshot(project: string, name: string, file: string): Promise<string[]> {
+    const ships = await this.shipsOfProject;
+    const holding = await shipsHolding(ships, project, name);
+    type Saver = { saveSnapshot?: (project: string, name: string, file: string) => Promise<string[]> };
+    const only = holding.length === 1 ? (ships.runtimes.get(holding[0]!) as Saver) : undefined;
+    if (!only?.saveSnapshot) throw new SnapshotError(`snapshot ${name} is held on ships ${holding.map((k) => k || 'the default ship').join(', ') || '(none)'}; saving a snapshot spread over ships as one archive is not done yet`);
+    return only.saveSnapshot(project, name, file);
   }
 }
 
