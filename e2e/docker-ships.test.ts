@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStack } from '../src/config/load-stack.js';
 import type { Event } from '../src/executor/events.js';
 import { downStack } from '../src/orchestrator/down.js';
+import { resetStack, snapshotStack } from '../src/orchestrator/snapshots.js';
 import { upStack } from '../src/orchestrator/up.js';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { dockerShips } from '../src/runtime/docker/ships-runtime.js';
@@ -29,6 +30,17 @@ const base = `/tmp/hs-${tag}`;
  */
 const bridge = `hs${tag}`;
 const socket = `unix://${base}/docker.sock`;
+
+/** The snapshot images and volumes an engine (`-H host`, or the default one) has of `project`, and its volumes. */
+function snapshotLeftovers(project: string, host?: string): string[] {
+  const on = host ? ['-H', host] : [];
+  const list = (args: string[], filter: string) => spawnSync('docker', [...on, ...args, '--filter', filter], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  return [
+    ...list(['images', '-q'], `label=io.hafen.snapshot.project=${project}`).map((i) => `image ${i}`),
+    ...list(['volume', 'ls', '-q'], `label=io.hafen.snapshot.project=${project}`).map((v) => `snapshot volume ${v}`),
+    ...list(['volume', 'ls', '-q'], `label=io.hafen.project=${project}`).map((v) => `volume ${v}`),
+  ];
+}
 
 /** What ship `east` has of `project`. */
 function eastLeaks(project: string): string[] {
@@ -134,4 +146,58 @@ describe.skipIf(unmet(...runtimeNamed('docker').requirements, requireCommand('do
     expect(dockerLeaks(project)).toEqual([]);
     expect(eastLeaks(project)).toEqual([]);
   }, 120_000);
+
+  it('snapshots and resets each service on its own ship (containers committed, volumes copied there); ls merges, rm and down -v clear both', async () => {
+    const project = `shipsnap${randomBytes(3).toString('hex')}`;
+    const dir = path.join(base, `stack-${project}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const sleeper = `["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]`;
+    fs.writeFileSync(
+      path.join(dir, 'stack.yaml'),
+      [`name: ${project}`, 'ships:', `  east: {docker: "${socket}"}`, 'services:', '  db:', '    image: hafen-test/busybox:latest', '    ship: east', `    command: ${sleeper}`, '    volumes: ["data:/data"]', '  app:', '    image: hafen-test/busybox:latest', `    command: ${sleeper}`, '    volumes: ["data:/data"]', 'volumes:', '  data: {}', ''].join('\n'),
+    );
+    const stack = await loadStack({ cwd: dir, env: process.env });
+    const runtime = dockerShips(stack);
+    const sink = () => {};
+    const sh = async (service: string, script: string) => (await runtime.exec(`${project}-${service}-1`, { command: ['sh', '-c', script] })).stdout;
+    const read = async () => `${await sh('db', 'cat /data/v /state/a; ls /state')}|${await sh('app', 'cat /data/v /state/a; ls /state')}`;
+    try {
+      await upStack(stack, { runtime, sink });
+      await sh('db', 'mkdir -p /state && echo east > /data/v && echo east-root > /state/a');
+      await sh('app', 'mkdir -p /state && echo here > /data/v && echo here-root > /state/a');
+      const seeded = await read();
+      expect(seeded).toBe('east\neast-root\na\n|here\nhere-root\na\n');
+      const info = await snapshotStack(stack, 'seed', { runtime, sink });
+      expect(info).toMatchObject({ name: 'seed', services: ['app', 'db'], containers: [`${project}-app-1`, `${project}-db-1`], volumes: [`${project}_data`] });
+      // Each engine holds its own part: a committed image and a volume copy.
+      for (const host of [undefined, socket]) expect(snapshotLeftovers(project, host).filter((l) => !l.startsWith('volume '))).toHaveLength(2);
+      expect((await runtime.listSnapshots(project)).map((s) => `${s.name} ${s.containers.join(',')}`)).toEqual([`seed ${project}-app-1,${project}-db-1`]);
+
+      await sh('db', 'echo later > /data/v && echo later > /state/a && touch /state/new');
+      await sh('app', 'echo later > /data/v && rm /state/a');
+      expect(await read()).not.toBe(seeded);
+      await resetStack(stack, 'seed', { runtime, sink });
+      expect(await read()).toBe(seeded);
+
+      // Removed from both (the images untagged: the reset containers are made of them, so they stay until `down -v`).
+      await runtime.removeSnapshot(project, 'seed');
+      await expect(runtime.listSnapshots(project)).resolves.toEqual([]);
+      for (const host of [undefined, socket]) expect(snapshotLeftovers(project, host).filter((l) => l.startsWith('snapshot volume '))).toEqual([]);
+      await expect(runtime.removeSnapshot(project, 'seed')).rejects.toThrow('no snapshot "seed"');
+      // One archive is one engine's: a snapshot held on both is not saved as one; one held on east alone is.
+      await snapshotStack(stack, 'again', { runtime, sink });
+      const file = path.join(dir, 'snapshot.tar');
+      await expect(runtime.saveSnapshot(project, 'again', file)).rejects.toThrow('saving a snapshot spread over ships as one archive is not done yet');
+      await snapshotStack(stack, 'east-only', { runtime, sink, services: ['db'] });
+      expect(await runtime.saveSnapshot(project, 'east-only', file)).toEqual([`hafen-snapshot/${project}/${project}-db-1:east-only`, `hafen-snapshot/${project}/volume-${project}-data:east-only`]);
+      expect(spawnSync('tar', ['-xOf', file, 'manifest.json'], { encoding: 'utf8' }).stdout).toContain(`${project}-db-1:east-only`);
+    } finally {
+      await downStack(stack, { sink, runtime: 'docker', volumes: true });
+      await runtime.close();
+    }
+    expect(dockerLeaks(project)).toEqual([]);
+    expect(eastLeaks(project)).toEqual([]);
+    expect(snapshotLeftovers(project)).toEqual([]);
+    expect(snapshotLeftovers(project, socket)).toEqual([]);
+  }, 180_000);
 });

@@ -11,18 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
 import { cliTargets, projectsOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
+import { volumeStack } from './snapshot-stack.js';
 
-const STACK = (image: string) => `services:
-  app:
-    image: ${image}
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
-    volumes: ["data:/data"]
-volumes:
-  data: {}
-`;
-
-/** Every regular file under /state and /data with its size and first bytes, and whether a file of the image is there. */
-const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f $(wc -c < $f) $(head -c 8 $f | od -An -tx1 | tr -d " \\n")"; done; test -e /etc/group && echo group; true';
+/** Every regular file under /state and /data with its size and first bytes, whether a file of the image is there, and /state/dir's mtime. */
+const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f $(wc -c < $f) $(head -c 8 $f | od -An -tx1 | tr -d " \\n")"; done; test -e /etc/group && echo group; stat -c "dir %Y" /state/dir 2>/dev/null; true';
 
 /** A snapshot's size as `snapshot ls` reports it. */
 interface Listed {
@@ -33,7 +25,7 @@ interface Listed {
 for (const target of cliTargets('10.221.0.0/16:24').filter((t) => t.runtime === 'embedded')) {
   const factory = runtimeNamed(target.name);
   describe.skipIf(unmet(...factory.requirements))(`incremental snapshots on the ${target.name} runtime`, () => {
-    const { ok, newProject } = projectsOn(target, { tmpPrefix: 'snapinc', stack: STACK });
+    const { ok, newProject } = projectsOn(target, { tmpPrefix: 'snapinc', stack: volumeStack });
     const sh = (p: string, script: string): string => ok(p, ['exec', '-T', 'app', 'sh', '-c', script]).stdout;
     const sizes = (p: string): Map<string, number> => new Map((JSON.parse(ok(p, ['snapshot', 'ls', '--format', 'json']).stdout) as Listed[]).map((s) => [s.name, s.size]));
     const layersDir = (): string => path.join(target.stateRoot(), 'images/layers');
@@ -45,16 +37,17 @@ for (const target of cliTargets('10.221.0.0/16:24').filter((t) => t.runtime === 
       const p = newProject('si');
       ok(p, ['up', '-d']);
       // 2 MB written before the first snapshot, in the root filesystem and in the volume.
-      sh(p, 'mkdir -p /state && head -c 1000000 /dev/urandom > /state/big && echo one > /state/a && echo gone > /state/gone && head -c 1000000 /dev/urandom > /data/big && echo vol1 > /data/v && echo gone > /data/gone && rm /etc/group');
+      sh(p, 'mkdir -p /state/dir && head -c 1000000 /dev/urandom > /state/big && echo one > /state/a && echo gone > /state/gone && head -c 1000000 /dev/urandom > /data/big && echo vol1 > /data/v && echo gone > /data/gone && rm /etc/group');
       const first = sh(p, LIST);
       ok(p, ['snapshot', 'first']);
       const firstSize = sizes(p).get('first')!;
       expect(firstSize).toBeGreaterThan(2_000_000);
 
-      // Changed, deleted, added: about 3 KB, with the big files untouched.
-      sh(p, 'echo two > /state/a && rm /state/gone && head -c 1500 /dev/urandom > /state/new && echo vol2 > /data/v && rm /data/gone && head -c 1500 /dev/urandom > /data/new && echo back > /etc/group');
+      // Changed, deleted, added: about 3 KB, with the big files untouched; a folder whose mtime alone changed.
+      sh(p, 'touch -d "2020-01-02 03:04:05" /state/dir && echo two > /state/a && rm /state/gone && head -c 1500 /dev/urandom > /state/new && echo vol2 > /data/v && rm /data/gone && head -c 1500 /dev/urandom > /data/new && echo back > /etc/group');
       const second = sh(p, LIST);
       expect(second).not.toBe(first);
+      expect(second).toContain(`dir ${Date.parse('2020-01-02T03:04:05Z') / 1000}`);
       const before = new Set(layerIds());
       const taken = ok(p, ['snapshot', 'second']);
       expect(taken.stderr).not.toContain('capturing all of it');

@@ -15,19 +15,11 @@ import { openStore } from '../src/runtime/embedded/store/index.js';
 import { unmet } from '../src/testing/requirements.js';
 import { cliTargets, projectsOn, stackOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
+import { volumeStack } from './snapshot-stack.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
 /** The image name of this file's runs, so `docker load` of the archive tags nothing another test uses. */
 const IMAGE = `hafen-snapsave/busybox:${randomBytes(4).toString('hex')}`;
-
-const STACK = `services:
-  app:
-    image: ${IMAGE}
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
-    volumes: ["data:/data"]
-volumes:
-  data: {}
-`;
 
 /** Every regular file under /state and /data with its content, and whether a file of the image is there. */
 const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f=$(cat $f)"; done; test -e /bin/uname && echo uname; true';
@@ -38,7 +30,7 @@ const dockerTarget = targets.find((t) => t.name === 'docker')!;
 const docker = runtimeNamed('docker');
 
 describe.skipIf(unmet(...runtimeNamed('embedded').requirements, ...docker.requirements))('snapshots saved and loaded on the embedded runtime', () => {
-  const projects = projectsOn(target, { tmpPrefix: 'snapsave', stack: () => STACK });
+  const projects = projectsOn(target, { tmpPrefix: 'snapsave', stack: () => volumeStack(IMAGE) });
   beforeAll(() => {
     const store = openStore(target.stateRoot());
     store.images.tag(IMAGE, store.images.resolve('busybox:latest')!);

@@ -82,7 +82,7 @@ export class EmbeddedImageService implements ImageService {
     const tags = store.images.list().filter((r) => before.get(r.name) !== r.updated);
     // Issue 20: an archive of `stack image save --snapshot` brings its snapshot records back too.
     const { restoreSnapshots } = await import('./snapshots/snapshot-from-images.js');
-    for (const line of restoreSnapshots(store.paths.root, store, loaded)) opts.say?.(line);
+    for (const line of await restoreSnapshots(store.paths.root, store, loaded)) opts.say?.(line);
     return loaded.map((image) => ({ names: tags.filter((r) => r.manifest === image.manifestDigest).map((r) => r.name), id: image.manifest.config.digest }));
   }
 

@@ -35,6 +35,7 @@ import type {
 import { Label } from '../runtime.js';
 import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 import { mergeEvents } from '../docker/docker-events.js';
+import { listShipSnapshots, removeShipSnapshot, resetShipSnapshot, shipsHolding, takeShipSnapshot, type ShipsOfProject } from './ship-snapshots.js';
 
 /** The key of the ship services without `ship:` use. */
 export const DEFAULT_SHIP = '';
@@ -94,15 +95,20 @@ export class ShipsRuntime implements Runtime {
     return this.engines.has(key) ? key : [...this.engines.keys()][0]!;
   }
 
-  /** The ship holding container `name` (asked of each ship the first time). */
-  private async engineOf(name: string): Promise<Runtime> {
+  /** The key of the ship holding container `name` (asked of each ship the first time). */
+  private async shipOf(name: string): Promise<string> {
     let key = this.located.get(name);
     if (key === undefined) {
       const found = await Promise.all([...this.engines].map(async ([k, e]) => ((await e.runtime.inspectContainer(name)) ? k : undefined)));
       key = found.find((k) => k !== undefined);
       if (key !== undefined) this.located.set(name, key);
     }
-    return this.engines.get(key ?? [...this.engines.keys()][0]!)!.runtime;
+    return key ?? [...this.engines.keys()][0]!;
+  }
+
+  /** The runtime of the ship holding container `name`. */
+  private async engineOf(name: string): Promise<Runtime> {
+    return this.engines.get(await this.shipOf(name))!.runtime;
   }
 
   /** `info` as seen on ship `key`: its addresses noted, its host the ship's. */
@@ -311,21 +317,35 @@ export class ShipsRuntime implements Runtime {
     return (await this.engineOf(name)).copyToContainer(name, src, dest, opts);
   }
 
-  // Snapshots and resets (issue 20): a stack spread over ships is not saved as one yet.
-  snapshot(_project: string, _name: string, _containers: string[], _opts?: SnapshotOptions): Promise<SnapshotInfo> {
-    return Promise.reject(this.noSnapshots());
+  // Snapshots and resets (issue 20): on Docker ships each ship keeps the part of its containers
+  // (ship-snapshots.ts); embedded ships (other hosts' state roots) are not snapshotted yet.
+  private get shipsOfProject(): Promise<ShipsOfProject> {
+    if (this.name === 'embedded') return Promise.reject(new SnapshotError(`snapshots of a stack spread over embedded ships (${this.shipNames()}) are not supported yet; snapshot a stack that runs on one embedded runtime, or on Docker ships`));
+    return Promise.resolve({ runtimes: new Map([...this.engines].map(([k, e]) => [k, e.runtime])), shipOf: (c) => this.shipOf(c) });
   }
-  listSnapshots(_project: string): Promise<SnapshotInfo[]> {
-    return Promise.reject(this.noSnapshots());
+  private shipNames(): string {
+    return [...this.engines.keys()].map((k) => k || 'the default ship').join(', ');
   }
-  removeSnapshot(_project: string, _name: string): Promise<void> {
-    return Promise.reject(this.noSnapshots());
+  async snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
+    return takeShipSnapshot(await this.shipsOfProject, project, name, containers, opts);
   }
-  resetToSnapshot(_project: string, _name: string, _containers: string[], _opts?: ResetOptions): Promise<void> {
-    return Promise.reject(this.noSnapshots());
+  async listSnapshots(project: string): Promise<SnapshotInfo[]> {
+    return listShipSnapshots(await this.shipsOfProject, project);
   }
-  private noSnapshots(): SnapshotError {
-    return new SnapshotError(`snapshots of a stack spread over ships (${[...this.engines.keys()].map((k) => k || 'the default ship').join(', ')}) are not supported yet; snapshot a stack that runs on one embedded runtime`);
+  async removeSnapshot(project: string, name: string): Promise<void> {
+    return removeShipSnapshot(await this.shipsOfProject, project, name);
+  }
+  async resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
+    return resetShipSnapshot(await this.shipsOfProject, project, name, containers, opts);
+  }
+  /** `stack image save --snapshot` (not part of `Runtime`): one archive is one engine's, so a snapshot held on one ship only. */
+  async saveSnapshot(project: string, name: string, file: string): Promise<string[]> {
+    const ships = await this.shipsOfProject;
+    const holding = await shipsHolding(ships, project, name);
+    type Saver = { saveSnapshot?: (project: string, name: string, file: string) => Promise<string[]> };
+    const only = holding.length === 1 ? (ships.runtimes.get(holding[0]!) as Saver) : undefined;
+    if (!only?.saveSnapshot) throw new SnapshotError(`snapshot ${name} is held on ships ${holding.map((k) => k || 'the default ship').join(', ') || '(none)'}; saving a snapshot spread over ships as one archive is not done yet`);
+    return only.saveSnapshot(project, name, file);
   }
 }
 

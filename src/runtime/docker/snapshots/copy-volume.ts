@@ -11,7 +11,8 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { RuntimeError } from '../../../errors.js';
+import { RuntimeError, StackError } from '../../../errors.js';
+import { mergeLayers } from '../../embedded/layers/merge-layers.js';
 import { engineMessage } from '../docker-errors.js';
 
 /** Label of the helper containers, so a killed run's one is recognised. */
@@ -72,10 +73,23 @@ export async function copyInto(docker: Docker, source: { image: string; bind?: s
   }
 }
 
+/** A file's bytes from inside a tar file (`tar -xO`), streamed; fails naming `what` when tar does. */
+async function* memberOf(file: string, member: string, what: string): AsyncGenerator<Buffer> {
+  const tar = spawn('tar', ['-xOf', file, member], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  tar.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => tar.on('close', resolve));
+  for await (const chunk of tar.stdout) yield chunk as Buffer;
+  const code = await exited;
+  if (code !== 0) throw new RuntimeError(what, `cannot read layer ${member}: ${stderr.trim() || `tar exited ${code}`}`);
+}
+
 /**
- * Copies the one layer of `image` into volume `to`: a volume image the embedded runtime saved holds
- * the volume's tree at its layer's root (not under /from), and a container of it would add the
- * engine's own files (/etc/hosts, /dev), so the layer itself is read from `docker save` of the image.
+ * Copies the tree the layers of `image` make into volume `to`: a volume image the embedded runtime
+ * saved holds the volume's tree at its layers' root (not under /from), and a container of it would
+ * add the engine's own files (/etc/hosts, /dev), so the layers are read from `docker save` of the
+ * image. A volume snapshotted again has more than one (the later ones with whiteouts and opaque
+ * folders): they are merged into the one tar the engine's archive API takes.
  */
 export async function copyImageLayerInto(docker: Docker, image: string, to: string, labels: Record<string, string>, what: string): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-volume-image-'));
@@ -85,17 +99,14 @@ export async function copyImageLayerInto(docker: Docker, image: string, to: stri
     await pipeline(await docker.getImage(image).get(), fs.createWriteStream(file));
     const manifest = JSON.parse(execFileSync('tar', ['-xOf', file, 'manifest.json'], { encoding: 'utf8' })) as { Layers?: string[] }[];
     const layers = manifest[0]?.Layers ?? [];
-    if (layers.length !== 1) throw new RuntimeError(what, `image ${image} has ${layers.length} layers; a saved volume holds one`);
+    if (layers.length === 0) throw new RuntimeError(what, `image ${image} has no layers; a saved volume holds at least one`);
     writer = await helperContainer(docker, image, `${to}:/to`, labels);
-    const tar = spawn('tar', ['-xOf', file, layers[0]!], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    tar.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => tar.on('close', resolve));
-    await writer.putArchive(tar.stdout, { path: '/to' });
-    const code = await exited;
-    if (code !== 0) throw new RuntimeError(what, `cannot read the layer of ${image}: ${stderr.trim() || `tar exited ${code}`}`);
+    const tar = mergeLayers(layers.map((l) => () => memberOf(file, l, what)), what);
+    // A layer that cannot be read or merged fails the stream, which the upload would not report.
+    const failed = new Promise<never>((_, reject) => tar.once('error', reject));
+    await Promise.race([writer.putArchive(tar, { path: '/to' }), failed]);
   } catch (err) {
-    if (err instanceof RuntimeError) throw err;
+    if (err instanceof StackError) throw err;
     throw new RuntimeError(what, `cannot copy it into ${to}: ${engineMessage(err)}`, { cause: err });
   } finally {
     await writer?.remove({ force: true, v: false }).catch(() => undefined);

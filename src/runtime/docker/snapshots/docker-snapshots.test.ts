@@ -62,6 +62,7 @@ describe('snapshot images', () => {
     volumes: {},
     layerBytes: 100,
     volumeBytes: 0,
+    base: 'sha256:base',
     ...extra,
   });
 

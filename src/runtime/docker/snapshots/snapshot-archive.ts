@@ -1,10 +1,11 @@
 /**
  * A Docker snapshot as one docker-archive (issue 20: `stack image save --snapshot NAME`), so a CI
  * job seeds once, saves, and every later job on another machine `docker load`s it and starts
- * seeded (`up --from-snapshot NAME`). The archive holds the snapshot's container images and, for
- * each volume copy, an image whose one plain layer is the volume's tree under /from (labelled with
- * the project, the volume and the snapshot). After a load, a reset finds no volume copy and makes
- * it again from that image.
+ * seeded (`up --from-snapshot NAME`). The archive holds the snapshot's container images, the images
+ * they were made from (under their names) and, for each volume copy, an image whose one plain layer
+ * is the volume's tree under /from (labelled with the project, the volume and the snapshot). After a
+ * load, a reset finds no volume copy and makes it again from that image; the embedded runtime's
+ * `stack image load` restores the snapshot from the same images (embedded/snapshots/snapshot-from-images.ts).
  */
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -39,11 +40,18 @@ export async function saveDockerSnapshot(docker: Docker, project: string, name: 
       await volumeImage(docker, project, volume, copy, images[0]!.id, ref);
       made.push(ref);
     }
-    const refs = [...images.map((i) => i.ref), ...made];
+    // The containers' own images too, under their names (as the embedded runtime's save has them): a
+    // state root that loads the archive has what `up` makes the containers of, and the snapshot's base.
+    const bases: string[] = [];
+    for (const id of new Set(images.map((i) => i.base).filter((b) => b !== ''))) {
+      const tags = (await docker.getImage(id).inspect().catch(() => undefined))?.RepoTags ?? [];
+      bases.push(...(tags.length > 0 ? tags : [id]));
+    }
+    const refs = [...images.map((i) => i.ref), ...made, ...bases];
     // `docker save` of several images: dockerode has it, its types do not.
     const save = (docker as unknown as { getImages(opts: { names: string[] }): Promise<NodeJS.ReadableStream> }).getImages({ names: refs });
     await pipeline(await save, fs.createWriteStream(file));
-    return refs;
+    return [...images.map((i) => i.ref), ...made];
   } catch (err) {
     if (err instanceof RuntimeError) throw err;
     throw new RuntimeError(`snapshot ${name}`, `cannot save it to ${file}: ${engineMessage(err)}`, { cause: err });

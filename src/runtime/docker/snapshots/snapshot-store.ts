@@ -64,6 +64,8 @@ export interface SnapshotImage {
   layerBytes: number;
   /** Bytes of the volume copies (the same on each image of a snapshot). */
   volumeBytes: number;
+  /** The ID of the image the container was made from ('' when not labelled). */
+  base: string;
 }
 
 /** The snapshot images of `project` (of snapshot `name` when given). */
@@ -86,6 +88,7 @@ export async function snapshotImages(docker: Docker, project: string, name?: str
         volumes: JSON.parse(l[SnapshotLabel.volumes] ?? '{}') as Record<string, string>,
         layerBytes: Math.max(0, i.Size - (sizes.get(l[SnapshotLabel.base] ?? '') ?? 0)),
         volumeBytes: Number(l[SnapshotLabel.volumeBytes] ?? 0),
+        base: l[SnapshotLabel.base] ?? '',
       }));
   }).filter((i) => name === undefined || i.name === name);
 }
@@ -115,7 +118,8 @@ async function removing(what: string, fn: () => Promise<unknown>): Promise<void>
 
 /** Removes snapshot images (their tags; an image goes with its last) and the volume copies they name. */
 export async function removeSnapshotImages(docker: Docker, images: SnapshotImage[]): Promise<void> {
-  for (const i of images) await removing(`snapshot image ${i.ref}`, () => docker.getImage(i.ref).remove({ noprune: false }));
+  // Forced: after a reset the containers are made of these images, and the engine then refuses to untag one unforced (the image stays while they use it; `down -v` removes it by label).
+  for (const i of images) await removing(`snapshot image ${i.ref}`, () => docker.getImage(i.ref).remove({ force: true, noprune: false }));
   const volumes = new Set(images.flatMap((i) => Object.values(i.volumes)));
   for (const v of volumes) await removing(`snapshot volume ${v}`, () => docker.getVolume(v).remove());
 }

@@ -143,6 +143,37 @@ describe.skipIf(unmet(requireRoot(), requireOverlay()))('a layer of what changed
     expect(entries(moded)).toEqual(['d/']);
   });
 
+  it('keeps a folder whose only change is its mtime or its owner, with the live folder\'s times, and nothing more the time after', async () => {
+    const { base, upper, live, snap } = container();
+    fs.mkdirSync(`${live}/d/sub`, { recursive: true });
+    fs.writeFileSync(`${live}/d/sub/f`, 'f');
+    fs.mkdirSync(`${live}/owned`);
+    fs.writeFileSync(`${live}/d/gone`, 'gone');
+    const a = snap();
+    await sleep(30);
+    const probe = ctimeProbe(tmp('probe'));
+    execFileSync('touch', ['-d', '2020-01-02T03:04:05.678901234Z', `${live}/d/sub`]); // mtime alone
+    fs.chownSync(`${live}/owned`, 1234, 5678); // owner alone
+    fs.writeFileSync(`${live}/d/tmp`, 'x'); // made and removed again: only d's mtime tells
+    fs.rmSync(`${live}/d/tmp`);
+    const b = snap();
+    reduceToDelta(b, [a], { live: upper, ctimeBefore: probe, below: [base] });
+    expect(entries(b)).toEqual(['d/', 'd/sub/', 'owned/']);
+    const merged = overlay([b, a, base]);
+    const mtime = (dir: string, rel: string): bigint => fs.statSync(path.join(dir, rel), { bigint: true }).mtimeNs;
+    for (const rel of ['d', 'd/sub']) expect(mtime(merged, rel) / 1000n).toBe(mtime(live, rel) / 1000n);
+    expect(mtime(merged, 'd/sub')).toBe(1577934245678901000n);
+    expect(fs.statSync(`${merged}/owned`).uid).toBe(1234);
+    expect(tree(merged)).toEqual(tree(live));
+
+    // Against a delta whose folders had entries removed: their times were put back, so nothing differs.
+    await sleep(30);
+    const probe2 = ctimeProbe(tmp('probe'));
+    const c = snap();
+    reduceToDelta(c, [b, a], { live: upper, ctimeBefore: probe2, below: [base] });
+    expect(entries(c)).toEqual([]);
+  });
+
   it('counts a file whose ctime is not older than the probe as changed, even with the same size and mtime', async () => {
     const { base, upper, live, snap } = container();
     fs.writeFileSync(`${live}/f`, 'f');

@@ -7,6 +7,8 @@
  * file is made opaque. A file counts as unchanged only when the live folder's file has not changed
  * since before the previous copy (its ctime, which no user can set, is older than a probe made before
  * that copy) and its size, mtime, mode and owner are the previous layers': no content is read, none guessed.
+ * A folder is kept (alone, without its unchanged entries) when its own mode, owner, mtime or xattrs
+ * differ from the previous layers', and every folder kept gets the live folder's times back.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +30,8 @@ interface Plan {
   remove: string[];
   whiteouts: string[];
   opaque: string[];
+  /** The copy's folders that were looked into, with their times: removing entries and adding whiteouts changes them, so they are put back. */
+  times: [rel: string, st: Stats][];
 }
 
 type Stats = fs.BigIntStats;
@@ -46,6 +50,16 @@ function xattrsOf(abs: string): string {
 }
 
 const sameOwnerMode = (a: Stats, b: Stats): boolean => a.mode === b.mode && a.uid === b.uid && a.gid === b.gid;
+
+/**
+ * Whether two folders' mtimes are the same. To the microsecond: a delta's folders get their times
+ * back through Node's utimes, which keeps microseconds, and a user's change of a folder's time moves
+ * it by more than that.
+ */
+const sameMtime = (a: Stats, b: Stats): boolean => a.mtimeNs / 1000n === b.mtimeNs / 1000n;
+
+/** A nanosecond time as the seconds Node's utimes takes, landing on its microsecond (Node cuts the rest off a double). */
+const seconds = (ns: bigint): number => Number(ns / 1_000_000_000n) + (Number((ns % 1_000_000_000n) / 1000n) + 0.5) / 1e6;
 
 /** Whether a non-folder entry of the copy is exactly the previous layers'. */
 function unchanged(rel: string, copy: string, prev: string, cst: Stats, pst: Stats, since: DeltaSince): boolean {
@@ -96,6 +110,7 @@ function prevNames(dir: PrevDir, rel: string): Set<string> {
 /** Plans folder `rel` (a folder in both); returns whether the copy keeps anything under it. */
 function planDir(rel: string, copyRoot: string, prev: PrevDir, since: DeltaSince, plan: Plan): boolean {
   const names = fs.readdirSync(path.join(copyRoot, rel));
+  plan.times.push([rel, lstat(path.join(copyRoot, rel))!]);
   let kept = false;
   for (const name of names) {
     const r = path.join(rel, name);
@@ -116,7 +131,8 @@ function planDir(rel: string, copyRoot: string, prev: PrevDir, since: DeltaSince
         continue;
       }
       const inner = planDir(r, copyRoot, sub, since, plan);
-      if (inner || !sameOwnerMode(cst, p.st) || xattrsOf(c) !== xattrsOf(p.abs)) kept = true;
+      // A folder's own change (mode, owner, mtime, xattrs) keeps it, without the entries that did not change.
+      if (inner || !sameOwnerMode(cst, p.st) || !sameMtime(cst, p.st) || xattrsOf(c) !== xattrsOf(p.abs)) kept = true;
       else plan.remove.push(r);
       continue;
     }
@@ -148,7 +164,7 @@ function planDir(rel: string, copyRoot: string, prev: PrevDir, since: DeltaSince
  * `copy` untouched, when the delta cannot be expressed as a layer on top.
  */
 export function reduceToDelta(copy: string, previous: readonly string[], since: DeltaSince): void {
-  const plan: Plan = { remove: [], whiteouts: [], opaque: [] };
+  const plan: Plan = { remove: [], whiteouts: [], opaque: [], times: [] };
   planDir('', copy, { layers: [...previous], opaque: false }, since, plan);
   for (const rel of plan.remove) {
     const abs = path.join(copy, rel);
@@ -158,4 +174,9 @@ export function reduceToDelta(copy: string, previous: readonly string[], since: 
   }
   for (const rel of plan.whiteouts) mknod(path.join(copy, rel), fs.constants.S_IFCHR, 0, 0);
   for (const rel of plan.opaque) lsetxattr(path.join(copy, rel), OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+  // The kept folders show the live folders' times (overlayfs shows the top-most layer's), and the next delta compares against them.
+  for (const [rel, st] of plan.times) {
+    const abs = path.join(copy, rel);
+    if (lstat(abs)?.isDirectory()) fs.lutimesSync(abs, seconds(st.atimeNs), seconds(st.mtimeNs));
+  }
 }

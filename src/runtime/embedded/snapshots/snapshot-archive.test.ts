@@ -60,7 +60,7 @@ describe.skipIf(unmet(requireRoot()))('snapshot archives of the embedded runtime
     const to = openStore(path.join(base, 'to'));
     const loaded = await importDockerArchive(to, file);
     expect(loaded).toHaveLength(3);
-    expect(restoreSnapshots(to.paths.root, to, loaded)).toEqual(['Restored snapshot seed of project p (1 containers, 1 volumes)']);
+    expect(await restoreSnapshots(to.paths.root, to, loaded)).toEqual(['Restored snapshot seed of project p (1 containers, 1 volumes)']);
     const again = readSnapshot(to.paths.root, 'p', 'seed')!;
     const busybox = to.images.get('busybox:latest')!;
     expect(again).toEqual({ ...record, containers: { 'p-app-1': { ...record.containers['p-app-1']!, image: busybox.manifestDigest } } });
@@ -76,7 +76,7 @@ describe.skipIf(unmet(requireRoot()))('snapshot archives of the embedded runtime
     const to = openStore(path.join(base, 'to'));
     const loaded = await importDockerArchive(to, file, { ref: 'hafen-snapshot/p/p-app-1:seed' });
     to.images.untag('busybox:latest');
-    expect(restoreSnapshots(to.paths.root, to, loaded)).toEqual([expect.stringContaining("snapshot seed: container p-app-1's image sha256:")]);
+    expect(await restoreSnapshots(to.paths.root, to, loaded)).toEqual([expect.stringContaining("snapshot seed: container p-app-1's image sha256:")]);
     expect(readSnapshot(to.paths.root, 'p', 'seed')).toBeUndefined();
 
     store.layers.remove(record.volumes.p_data!.layers[0] as `sha256:${string}`);
