@@ -20,7 +20,7 @@ import { holdSupervisor } from '../supervisor/supervisor-hold.js';
 import { specFromWire } from '../supervisor/wire-spec.js';
 import { version } from '../version.js';
 import type { AgentMessage, AgentOpened, AgentRequest, RemoteProbe } from './agent-protocol.js';
-import { ContextCache } from './context-cache.js';
+import { ContextCache, type BlobPiece } from './context-cache.js';
 import type { SentContext } from './context-manifest.js';
 
 /** Serves the agent protocol on `input`/`output` until `input` ends; resolves once all is let go. */
@@ -66,6 +66,9 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
         return runtime().pullImage(args[0] as string, (line) => push(line), signal);
       case 'contextMissing':
         return contexts().missing(args[0] as string[]);
+      case 'contextPut':
+        contexts().put(args[0] as BlobPiece[]);
+        return null;
       case 'buildImage':
         return buildFromContext(runtime(), args[0] as BuildSpec, args[1] as SentContext | null, contexts, push, signal);
       case 'logs':
@@ -115,25 +118,25 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
     input.once('error', () => resolve());
   });
   requests.abortAll();
+  cache?.releaseAll();
   await opened?.close().catch(() => undefined);
 }
 
 /**
- * Builds from the context the CLI sent (its manifest, .dockerignore applied there, and the files
- * this host's cache lacked), put together in a folder of its own here; it becomes the key's last context.
+ * Builds from the context the CLI sent (its manifest, .dockerignore applied there; the files this
+ * host's cache lacked came before, by contextPut), put together in a folder of its own here; it becomes the key's last context.
  */
 async function buildFromContext(runtime: Runtime, spec: BuildSpec, context: SentContext | null, contexts: () => ContextCache, push: (item: unknown) => void, signal: AbortSignal): Promise<unknown> {
   if (context === null) return runtime.buildImage(spec, (e) => push(e), signal);
   const cache = contexts();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-context-'));
   try {
-    cache.store(context.blobs);
     const { applyLayer } = await import('../runtime/embedded/layers/index.js');
     await applyLayer(cache.tarOf(context.entries), dir);
     return await runtime.buildImage({ ...spec, contextDir: dir }, (e) => push(e), signal);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
-    cache.remember(context);
+    await cache.remember(context);
   }
 }
 

@@ -30,7 +30,7 @@ import type {
 import { ForwardedRuntimeCalls } from '../supervisor/forwarded-calls.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { RemoteProbe } from './agent-protocol.js';
-import type { SentContext } from './context-manifest.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
 import { attachedRun, interactiveExec } from './remote-exec.js';
 
@@ -52,6 +52,8 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     readonly connection: AgentConnection,
     private readonly project: string,
     private readonly say: (line: string) => void = () => {},
+    /** This machine's state root, where a build context's file digests are remembered (context-digests.ts). */
+    private readonly digestsRoot: string = defaultRoot(),
   ) {
     super();
   }
@@ -102,16 +104,13 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     if (spec.secrets && spec.secrets.length > 0) refuse('build secrets');
     if (spec.ssh && spec.ssh.length > 0) refuse('build ssh agents');
     if (spec.remoteContext) return this.call('buildImage', [spec, null], signal, (e) => onEvent?.(e as BuildEvent));
-    // Loaded only for builds: the context packer (the same the Docker runtime sends an engine), read
-    // back as a manifest; the files the remote cache lacks are all that is sent of it.
-    const { packContext } = await import('./context-tar.js');
-    const { manifestOf } = await import('./context-manifest.js');
-    const { tar, dockerfile } = await packContext(spec);
-    const { entries, blobs } = await manifestOf(tar);
-    const missing = await this.call<string[]>('contextMissing', [[...blobs.keys()]], signal);
-    const sent: SentContext = { key: `${this.project}/${spec.tag}`, entries, blobs: Object.fromEntries(missing.map((h) => [h, blobs.get(h)!.toString('base64')])) };
+    // Loaded only for builds: the context's listing (the same the Docker runtime sends an engine),
+    // as a manifest whose unchanged files' digests are remembered here; the files the remote cache
+    // lacks are all that is read again and sent of it.
+    const { sendContext } = await import('./context-send.js');
+    const sent = await sendContext(spec, { key: `${this.project}/${spec.tag}`, digestsRoot: this.digestsRoot, call: (method, args) => this.call(method, args, signal), say: (line) => onEvent?.({ kind: 'output', line }) });
     const { dockerfileInline: _inline, ...rest } = spec;
-    return this.call('buildImage', [{ ...rest, dockerfile }, sent], signal, (e) => onEvent?.(e as BuildEvent));
+    return this.call('buildImage', [{ ...rest, dockerfile: sent.dockerfile }, sent.context], signal, (e) => onEvent?.(e as BuildEvent));
   }
   listImages(): Promise<ImageInfo[]> {
     return this.call('listImages', []);

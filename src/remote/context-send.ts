@@ -1,0 +1,37 @@
+/**
+ * A remote build's context, from this machine to the host's cache (issue 19): listed here
+ * (.dockerignore applied), turned into a manifest whose unchanged files are not read again
+ * (context-digests.ts), the host asked which files it lacks (which leases them all for this build),
+ * only those read and sent (context-upload.ts). Says what it cost as one line of build output.
+ */
+import type { BuildSpec } from '../runtime/runtime.js';
+import { contextEntries } from '../runtime/docker/context-entries.js';
+import type { BlobPiece, MissingAnswer } from './context-cache.js';
+import { ContextDigests } from './context-digests.js';
+import { manifestOf, type SentContext } from './context-manifest.js';
+import { uploadFiles } from './context-upload.js';
+
+/** How a build reaches the host and where it keeps its digests. */
+export interface SendOptions {
+  /** Whose last context this becomes there (`project/tag`). */
+  key: string;
+  /** This machine's state root. */
+  digestsRoot: string;
+  call<T>(method: string, args: unknown[]): Promise<T>;
+  say(line: string): void;
+  /** The clock a file's times are compared with (context-digests.ts). */
+  now?: () => number;
+}
+
+/** Sends what the host lacks of `spec`'s context; the context to name in the build and the Dockerfile's name in it. */
+export async function sendContext(spec: BuildSpec, o: SendOptions): Promise<{ context: SentContext; dockerfile: string }> {
+  const listing = await contextEntries(spec.contextDir, spec.dockerfile, spec.dockerfileInline);
+  const digests = ContextDigests.load(o.digestsRoot, spec.contextDir, o.now);
+  const { entries, sources } = await manifestOf(listing, digests);
+  const { missing, lease } = await o.call<MissingAnswer>('contextMissing', [[...sources.keys()]]);
+  const sent = await uploadFiles(missing, sources, (pieces: BlobPiece[]) => o.call('contextPut', [pieces]));
+  digests.save();
+  const { files, read, bytesRead } = digests.stats;
+  o.say(`context: ${files} files, ${read} read here (${bytesRead} B), ${sent.files} sent (${sent.bytes} B)`);
+  return { context: { key: o.key, entries, lease }, dockerfile: listing.dockerfile };
+}
