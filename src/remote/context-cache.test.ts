@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/temp-dir.js';
 import { applyLayer } from '../runtime/embedded/layers/index.js';
 import { buildContext } from '../runtime/docker/build-context.js';
 import { contextEntries } from '../runtime/docker/context-entries.js';
@@ -13,15 +13,7 @@ import { manifestOf, type ManifestEntry, type SentContext } from './context-mani
 import { sendContext } from './context-send.js';
 import { uploadFiles } from './context-upload.js';
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-ctx-cache-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = (): Promise<string> => tempDir('hafen-ctx-cache-');
 
 /** The agent's side of the channel, in this process: each call as agent.ts serves it, counting the content bytes that came. */
 function channel(cache: ContextCache): { call<T>(method: string, args: unknown[]): Promise<T>; received: number } {
@@ -45,12 +37,12 @@ async function send(cache: ContextCache, context: string, o: { key?: string; dig
   const ch = channel(cache);
   let said = '';
   const spec = { contextDir: context, dockerfile: 'Dockerfile', tag: 'p-app' } as BuildSpec;
-  const { context: sent } = await sendContext(spec, { key: o.key ?? 'p/app', digestsRoot: o.digestsRoot ?? tmp(), call: (m, a) => ch.call(m, a), say: (l) => (said = l), now: () => Date.now() + 10_000 });
+  const { context: sent } = await sendContext(spec, { key: o.key ?? 'p/app', digestsRoot: o.digestsRoot ?? (await tmp()), call: (m, a) => ch.call(m, a), say: (l) => (said = l), now: () => Date.now() + 10_000 });
   return { sent, said, received: ch.received };
 }
 
-function sampleContext(): string {
-  const context = tmp();
+async function sampleContext(): Promise<string> {
+  const context = await tmp();
   fs.mkdirSync(path.join(context, 'sub'));
   fs.writeFileSync(path.join(context, 'Dockerfile'), 'FROM host\n');
   fs.writeFileSync(path.join(context, 'sub/run.sh'), '#!/bin/sh\n', { mode: 0o755 });
@@ -84,14 +76,14 @@ async function tarManifest(context: string): Promise<ManifestEntry[]> {
 
 describe('the remote context cache', () => {
   it('sends only missing files, puts the context back together (.dockerignore applied, modes, links, an empty file) and keeps only the last context of a key', async () => {
-    const context = sampleContext();
-    const root = tmp();
+    const context = await sampleContext();
+    const root = await tmp();
     const cache = new ContextCache(root);
-    const digestsRoot = tmp();
+    const digestsRoot = await tmp();
 
     const first = await send(cache, context, { digestsRoot });
     expect(first.said).toBe('context: 4 files, 4 read here (27 B), 4 sent (27 B)'); // Dockerfile, run.sh, .dockerignore, empty
-    const out = tmp();
+    const out = await tmp();
     await applyLayer(cache.tarOf(first.sent.entries), out);
     await cache.remember(first.sent);
     expect(fs.readdirSync(out).sort()).toEqual(['.dockerignore', 'Dockerfile', 'empty', 'link', 'sub']);
@@ -111,7 +103,7 @@ describe('the remote context cache', () => {
     fs.writeFileSync(path.join(context, 'sub/run.sh'), '#!/bin/sh\necho changed\n');
     const changed = await send(cache, context, { digestsRoot });
     expect(changed.said).toBe('context: 4 files, 1 read here (23 B), 1 sent (23 B)');
-    const out2 = tmp();
+    const out2 = await tmp();
     await applyLayer(cache.tarOf(changed.sent.entries), out2);
     await cache.remember(changed.sent);
     expect(fs.readFileSync(path.join(out2, 'sub/run.sh'), 'utf8')).toContain('changed');
@@ -124,11 +116,11 @@ describe('the remote context cache', () => {
   });
 
   it('a build on the same host at once (another agent) does not drop the files a build was told are there', async () => {
-    const root = tmp();
+    const root = await tmp();
     const a = new ContextCache(root);
     const b = new ContextCache(root);
-    const ctxA = sampleContext();
-    const ctxB = tmp();
+    const ctxA = await sampleContext();
+    const ctxB = await tmp();
     fs.writeFileSync(path.join(ctxB, 'Dockerfile'), 'FROM host\nRUN true\n');
     // A's files are here from an earlier build of another key, which B's build then replaces.
     const earlier = await send(a, ctxA, { key: 'p/b' });
@@ -137,22 +129,22 @@ describe('the remote context cache', () => {
     expect(first.received).toBe(0);
     const other = await send(b, ctxB, { key: 'p/b' });
     await b.remember(other.sent); // p/b's last context no longer names A's files; only A's lease keeps them
-    const out = tmp();
+    const out = await tmp();
     await applyLayer(a.tarOf(first.sent.entries), out);
     expect(fs.readFileSync(path.join(out, 'sub/run.sh'), 'utf8')).toBe('#!/bin/sh\n');
     await a.remember(first.sent);
   });
 
   it('a lease whose agent is gone (connection dropped) keeps nothing, nor does an agent that ended', async () => {
-    const root = tmp();
+    const root = await tmp();
     const cache = new ContextCache(root);
-    const ctx = sampleContext();
+    const ctx = await sampleContext();
     const held = await send(cache, ctx, { key: 'p/gone' });
     cache.releaseAll(); // the agent's connection ended before the build
     expect(fs.readdirSync(path.join(root, 'build-contexts/leases'))).toEqual([]);
     // A lease of a process that no longer runs (pid 2^22 is past pid_max's default).
     fs.writeFileSync(path.join(root, 'build-contexts/leases', '4194304-1-0.json'), JSON.stringify({ hashes: held.sent.entries.flatMap((e) => (e.hash ? [e.hash] : [])) }));
-    const other = tmp();
+    const other = await tmp();
     fs.writeFileSync(path.join(other, 'Dockerfile'), 'FROM host\n');
     const next = await send(cache, other, { key: 'p/next' });
     await cache.remember(next.sent);
@@ -161,22 +153,22 @@ describe('the remote context cache', () => {
   });
 
   it('refuses a file that does not have its name, a name that is not a hash, and a file changed while it was sent', async () => {
-    const cache = new ContextCache(tmp());
+    const cache = new ContextCache((await tmp()));
     expect(() => cache.put([{ hash: '0'.repeat(64), data: Buffer.from('x').toString('base64'), final: true }])).toThrow(/does not have that hash/);
     await expect(cache.missing(['../../etc/passwd'])).rejects.toThrow(/not a sha256/);
-    const context = tmp();
+    const context = await tmp();
     fs.writeFileSync(path.join(context, 'Dockerfile'), 'FROM host\n');
-    const { sources } = await manifestOf(await contextEntries(context, 'Dockerfile'), ContextDigests.load(tmp(), context));
+    const { sources } = await manifestOf(await contextEntries(context, 'Dockerfile'), ContextDigests.load((await tmp()), context));
     fs.writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\n');
     await expect(uploadFiles([...sources.keys()], sources, async () => {})).rejects.toThrow(/context file Dockerfile changed while it was being sent/);
   });
 
   it('sends a big file in pieces of at most 1 MiB, one call at a time', async () => {
-    const context = tmp();
+    const context = await tmp();
     fs.writeFileSync(path.join(context, 'Dockerfile'), 'FROM host\n');
     fs.writeFileSync(path.join(context, 'big'), Buffer.alloc(3 * 1024 * 1024 + 5, 7));
-    const cache = new ContextCache(tmp());
-    const { sources } = await manifestOf(await contextEntries(context, 'Dockerfile'), ContextDigests.load(tmp(), context));
+    const cache = new ContextCache((await tmp()));
+    const { sources } = await manifestOf(await contextEntries(context, 'Dockerfile'), ContextDigests.load((await tmp()), context));
     const { missing } = await cache.missing([...sources.keys()]);
     const calls: number[] = [];
     let inFlight = 0;

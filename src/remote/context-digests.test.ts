@@ -1,18 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/temp-dir.js';
 import { ContextDigests, hashFile } from './context-digests.js';
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-ctx-digests-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = (): Promise<string> => tempDir('hafen-ctx-digests-');
 
 /** Digests `names` of `context` as one build would (loaded, each digested, saved); what it read. */
 async function build(root: string, context: string, names: string[], now: () => number): Promise<{ read: number; hashes: string[] }> {
@@ -27,8 +19,8 @@ describe('a context\'s remembered digests', () => {
   const later = (): number => Date.now() + 10_000;
 
   it('reads an unchanged file once; a changed one (same size, new times) again; a removed one is forgotten', async () => {
-    const root = tmp();
-    const ctx = tmp();
+    const root = await tmp();
+    const ctx = await tmp();
     fs.writeFileSync(path.join(ctx, 'a'), 'aaaa');
     fs.writeFileSync(path.join(ctx, 'b'), 'bbbb');
     const first = await build(root, ctx, ['a', 'b'], later);
@@ -46,8 +38,8 @@ describe('a context\'s remembered digests', () => {
   });
 
   it('does not trust a file whose times were recent when it was hashed (it may change again within the same tick)', async () => {
-    const root = tmp();
-    const ctx = tmp();
+    const root = await tmp();
+    const ctx = await tmp();
     fs.writeFileSync(path.join(ctx, 'a'), 'aaaa');
     expect((await build(root, ctx, ['a'], Date.now)).read).toBe(1);
     expect((await build(root, ctx, ['a'], Date.now)).read).toBe(1);
@@ -57,9 +49,9 @@ describe('a context\'s remembered digests', () => {
   });
 
   it('keeps one record per context folder, and an unreadable record only costs a full read', async () => {
-    const root = tmp();
-    const one = tmp();
-    const two = tmp();
+    const root = await tmp();
+    const one = await tmp();
+    const two = await tmp();
     for (const c of [one, two]) fs.writeFileSync(path.join(c, 'a'), c);
     await build(root, one, ['a'], later);
     expect((await build(root, two, ['a'], later)).read).toBe(1);

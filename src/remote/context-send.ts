@@ -5,7 +5,7 @@
  * only those read and sent (context-upload.ts). Says what it cost as one line of build output.
  */
 import type { BuildSpec } from '../runtime/runtime.js';
-import { contextEntries } from '../runtime/docker/context-entries.js';
+import { contextEntries, type ContextListing } from '../runtime/docker/context-entries.js';
 import type { BlobPiece, MissingAnswer } from './context-cache.js';
 import { ContextDigests } from './context-digests.js';
 import { manifestOf, type SentContext } from './context-manifest.js';
@@ -26,12 +26,21 @@ export interface SendOptions {
 /** Sends what the host lacks of `spec`'s context; the context to name in the build and the Dockerfile's name in it. */
 export async function sendContext(spec: BuildSpec, o: SendOptions): Promise<{ context: SentContext; dockerfile: string }> {
   const listing = await contextEntries(spec.contextDir, spec.dockerfile, spec.dockerfileInline);
-  const digests = ContextDigests.load(o.digestsRoot, spec.contextDir, o.now);
+  return { context: await sendListing(listing, spec.contextDir, o), dockerfile: listing.dockerfile };
+}
+
+/**
+ * Sends what the host lacks of a listed folder (`dir`: whose digests are remembered), under its
+ * own lease: a build naming several folders sends each this way, and a file one of them sent is
+ * no longer missing for the next.
+ */
+export async function sendListing(listing: ContextListing, dir: string, o: SendOptions): Promise<SentContext> {
+  const digests = ContextDigests.load(o.digestsRoot, dir, o.now);
   const { entries, sources } = await manifestOf(listing, digests);
   const { missing, lease } = await o.call<MissingAnswer>('contextMissing', [[...sources.keys()]]);
   const sent = await uploadFiles(missing, sources, (pieces: BlobPiece[]) => o.call('contextPut', [pieces]));
   digests.save();
   const { files, read, bytesRead } = digests.stats;
   o.say(`context: ${files} files, ${read} read here (${bytesRead} B), ${sent.files} sent (${sent.bytes} B)`);
-  return { context: { key: o.key, entries, lease }, dockerfile: listing.dockerfile };
+  return { key: o.key, entries, lease };
 }
