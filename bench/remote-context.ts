@@ -14,8 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ContextCache, type BlobPiece } from '../src/remote/context-cache.js';
-import { sendContext } from '../src/remote/context-send.js';
-import type { BuildSpec } from '../src/runtime/runtime.js';
+import { sendListing } from '../src/remote/context-send.js';
+import { contextEntries } from '../src/runtime/docker/context-entries.js';
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const FILES = Number(process.env.FILES ?? 2000);
@@ -41,13 +41,12 @@ async function main(): Promise<void> {
       cache.put(args[0] as BlobPiece[]);
       return null as T;
     };
-    const spec = { contextDir: context, dockerfile: 'Dockerfile', tag: 'bench' } as BuildSpec;
     // Files count as settled (their times are seconds old) without waiting: the clock is set ahead.
     const now = (): number => Date.now() + 10_000;
     const once = async (digestsRoot: string): Promise<{ ms: number; said: string }> => {
       let said = '';
       const t0 = performance.now();
-      const { context: sent } = await sendContext(spec, { key: 'bench/app', digestsRoot, call, say: (l) => (said = l), now });
+      const sent = await sendListing(await contextEntries(context, 'Dockerfile'), context, { key: 'bench/app', digestsRoot, call, say: (l) => (said = l), now });
       const ms = performance.now() - t0;
       await cache.remember(sent);
       return { ms, said };

@@ -15,42 +15,12 @@ import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { importBusyboxImage } from '../src/runtime/docker/test-images.js';
 import { projectDir } from '../src/runtime/embedded/state/index.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
+import { allCommandLines, filesContaining } from '../src/testing/secret-traces.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { dockerLeaks, runtimeNamed } from './conformance/runtimes.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
-
-/** Every process's command line on this machine, as `ps aux` shows them. */
-function allCommandLines(): string {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      } catch {
-        return '';
-      }
-    })
-    .join('\n');
-}
-
-/** Files under `dir` whose content includes `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .filter((f) => {
-      try {
-        return fs.readFileSync(f).includes(needle);
-      } catch {
-        return false;
-      }
-    });
-}
 
 /** The stack: a secret from a file, one from an environment variable (owner 1000, mode 0400), a config inline and one from a file. */
 function secretsStack(image: string, secrets: { file: string; content: string }): string {

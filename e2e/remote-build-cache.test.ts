@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, stack, type CliResult } from './cli.js';
-import { downAndCheckRemote } from './remote-teardown.js';
+import { countingSsh, downAndCheckRemote } from './remote-teardown.js';
 
 const MiB = 1024 * 1024;
 
@@ -75,10 +75,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-remote-build-'));
     remoteRoot = path.join(dir, 'remote-root');
     localRoot = path.join(dir, 'local-root');
-    counted = path.join(dir, 'sent');
     lab = await startSshLab();
-    // The user's ssh, with a tee in front of it: what the CLI writes to the channel lands in `sent` too.
-    fs.writeFileSync(path.join(dir, 'counting-ssh'), `#!/bin/sh\ntee -a ${counted} | ${lab.env.HAFEN_SSH_COMMAND} "$@"\n`, { mode: 0o755 });
+    counted = countingSsh(lab, dir).counted; // HAFEN_SSH_COMMAND: <dir>/counting-ssh
     ctx = path.join(dir, 'ctx');
     fs.mkdirSync(path.join(ctx, 'data'), { recursive: true });
     for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(ctx, 'data', `blob${i}`), randomBytes(MiB));

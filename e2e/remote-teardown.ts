@@ -62,3 +62,14 @@ export function forwarderRecords(hostRoot: string, project: string): ForwarderRe
   const d = path.dirname(forwarderFile(hostRoot, project));
   return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
 }
+
+/**
+ * The user's ssh with a tee in front of it, written into `dir` as `counting-ssh`: what the CLI writes
+ * to its channels lands in `<dir>/sent` too. Returns both paths (HAFEN_SSH_COMMAND, and the count).
+ */
+export function countingSsh(lab: SshLab, dir: string): { command: string; counted: string } {
+  const counted = path.join(dir, 'sent');
+  const command = path.join(dir, 'counting-ssh');
+  fs.writeFileSync(command, `#!/bin/sh\ntee -a ${counted} | ${lab.env.HAFEN_SSH_COMMAND} "$@"\n`, { mode: 0o755 });
+  return { command, counted };
+}

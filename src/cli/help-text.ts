@@ -123,6 +123,9 @@ export const HELP_TEXT: Readonly<Record<string, CommandHelp>> = {
   'system dial-stdio': { env: ['HAFEN_ROOT', 'HAFEN_SUBNET_POOL', 'HAFEN_CGROUP_PARENT'], example: 'ssh vm hafen system dial-stdio' },
   'system exec-attach': { env: ['HAFEN_ROOT'], exit: ['N    the command\'s own exit code'], example: 'ssh vm hafen system exec-attach --project shop --container shop-api-1 --spec eyJjb21tYW5kIjpbInNoIl19' },
   'system run-attach': { env: ['HAFEN_ROOT'], exit: ['N    the container\'s exit code'], example: 'ssh vm hafen system run-attach --project shop --container shop-api-run-1a2b3c' },
+  'system copy-out': { env: ['HAFEN_ROOT'], exit: ['1    the copy failed (its error on stderr)'], example: 'ssh vm hafen system copy-out --project shop --container shop-api-1 --src /app/log.txt' },
+  'system copy-in': { env: ['HAFEN_ROOT'], exit: ['1    the copy failed (its error on stderr)'], example: 'ssh vm hafen system copy-in --project shop --container shop-api-1 --dest /app --name conf' },
+  'system agent-socket': { env: ['SSH_AUTH_SOCK'], example: 'ssh vm hafen system agent-socket' },
   'system relay': { env: [], exit: ['0    the ssh connection that ran it ended', '1    the bridge has no address here, or a port is taken'], example: 'ssh vm hafen system relay --bridge hf-1a2b3c4d5e6f --ports 41234' },
   // Issue 20, snapshots and resets.
   snapshot: { env: PROJECT, example: 'stack snapshot seeded db' },

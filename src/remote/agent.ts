@@ -22,6 +22,7 @@ import { version } from '../version.js';
 import type { AgentMessage, AgentOpened, AgentRequest, RemoteProbe } from './agent-protocol.js';
 import { ContextCache, type BlobPiece } from './context-cache.js';
 import type { SentContext } from './context-manifest.js';
+import type { BuildExtras } from './remote-build.js';
 
 /** Serves the agent protocol on `input`/`output` until `input` ends; resolves once all is let go. */
 export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
@@ -70,7 +71,10 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
         contexts().put(args[0] as BlobPiece[]);
         return null;
       case 'buildImage':
-        return buildFromContext(runtime(), args[0] as BuildSpec, args[1] as SentContext | null, contexts, push, signal);
+        {
+        const { buildFromSent } = await import('./context-build-end.js');
+        return buildFromSent(runtime(), args[0] as BuildSpec, args[1] as SentContext | null, (args[2] ?? null) as BuildExtras | null, contexts, push, signal);
+      }
       case 'logs':
         for await (const line of runtime().logs(args[0] as string, { ...(args[1] as LogOptions), signal })) push(line);
         return null;
@@ -120,24 +124,6 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
   requests.abortAll();
   cache?.releaseAll();
   await opened?.close().catch(() => undefined);
-}
-
-/**
- * Builds from the context the CLI sent (its manifest, .dockerignore applied there; the files this
- * host's cache lacked came before, by contextPut), put together in a folder of its own here; it becomes the key's last context.
- */
-async function buildFromContext(runtime: Runtime, spec: BuildSpec, context: SentContext | null, contexts: () => ContextCache, push: (item: unknown) => void, signal: AbortSignal): Promise<unknown> {
-  if (context === null) return runtime.buildImage(spec, (e) => push(e), signal);
-  const cache = contexts();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-context-'));
-  try {
-    const { applyLayer } = await import('../runtime/embedded/layers/index.js');
-    await applyLayer(cache.tarOf(context.entries), dir);
-    return await runtime.buildImage({ ...spec, contextDir: dir }, (e) => push(e), signal);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-    await cache.remember(context);
-  }
 }
 
 /** A tcp or http readiness probe from this host. */

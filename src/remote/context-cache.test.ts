@@ -6,11 +6,10 @@ import { tempDir } from '../testing/temp-dir.js';
 import { applyLayer } from '../runtime/embedded/layers/index.js';
 import { buildContext } from '../runtime/docker/build-context.js';
 import { contextEntries } from '../runtime/docker/context-entries.js';
-import type { BuildSpec } from '../runtime/runtime.js';
 import { ContextCache, type BlobPiece, type MissingAnswer } from './context-cache.js';
 import { ContextDigests } from './context-digests.js';
 import { manifestOf, type ManifestEntry, type SentContext } from './context-manifest.js';
-import { sendContext } from './context-send.js';
+import { sendListing } from './context-send.js';
 import { uploadFiles } from './context-upload.js';
 
 const tmp = (): Promise<string> => tempDir('hafen-ctx-cache-');
@@ -32,12 +31,11 @@ function channel(cache: ContextCache): { call<T>(method: string, args: unknown[]
   return ch;
 }
 
-/** What the CLI sends for `context` (sendContext), with the line it says; the clock is 10 s ahead so fresh files count as settled. */
+/** What the CLI sends for `context` (sendListing), with the line it says; the clock is 10 s ahead so fresh files count as settled. */
 async function send(cache: ContextCache, context: string, o: { key?: string; digestsRoot?: string } = {}): Promise<{ sent: SentContext; said: string; received: number }> {
   const ch = channel(cache);
   let said = '';
-  const spec = { contextDir: context, dockerfile: 'Dockerfile', tag: 'p-app' } as BuildSpec;
-  const { context: sent } = await sendContext(spec, { key: o.key ?? 'p/app', digestsRoot: o.digestsRoot ?? (await tmp()), call: (m, a) => ch.call(m, a), say: (l) => (said = l), now: () => Date.now() + 10_000 });
+  const sent = await sendListing(await contextEntries(context, 'Dockerfile'), context, { key: o.key ?? 'p/app', digestsRoot: o.digestsRoot ?? (await tmp()), call: (m, a) => ch.call(m, a), say: (l) => (said = l), now: () => Date.now() + 10_000 });
   return { sent, said, received: ch.received };
 }
 

@@ -1,11 +1,10 @@
 /**
  * A remote build's context, from this machine to the host's cache (issue 19): listed here
- * (.dockerignore applied), turned into a manifest whose unchanged files are not read again
+ * (.dockerignore applied, context-entries.ts), turned into a manifest whose unchanged files are not read again
  * (context-digests.ts), the host asked which files it lacks (which leases them all for this build),
  * only those read and sent (context-upload.ts). Says what it cost as one line of build output.
  */
-import type { BuildSpec } from '../runtime/runtime.js';
-import { contextEntries, type ContextListing } from '../runtime/docker/context-entries.js';
+import type { ContextListing } from '../runtime/docker/context-entries.js';
 import type { BlobPiece, MissingAnswer } from './context-cache.js';
 import { ContextDigests } from './context-digests.js';
 import { manifestOf, type SentContext } from './context-manifest.js';
@@ -21,12 +20,6 @@ export interface SendOptions {
   say(line: string): void;
   /** The clock a file's times are compared with (context-digests.ts). */
   now?: () => number;
-}
-
-/** Sends what the host lacks of `spec`'s context; the context to name in the build and the Dockerfile's name in it. */
-export async function sendContext(spec: BuildSpec, o: SendOptions): Promise<{ context: SentContext; dockerfile: string }> {
-  const listing = await contextEntries(spec.contextDir, spec.dockerfile, spec.dockerfileInline);
-  return { context: await sendListing(listing, spec.contextDir, o), dockerfile: listing.dockerfile };
 }
 
 /**

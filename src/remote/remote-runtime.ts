@@ -1,7 +1,8 @@
 /**
  * The embedded runtime of another Linux host as the CLI sees it (issue 19): every Runtime call goes
  * over the ssh channel to the agent there (agent.ts), which serves it through the project's
- * supervisor. Builds send their context (a tar, .dockerignore applied here); readiness probes run
+ * supervisor. Builds send their contexts, secrets and agents (remote-build.ts); `cp` streams its
+ * archive over an ssh session of its own (remote-copy.ts); readiness probes run
  * from the remote host, where container addresses route; published ports read as the local
  * addresses they are forwarded to, once a forwarder runs (port-forwarder.ts).
  */
@@ -14,6 +15,7 @@ import type {
   ContainerInfo,
   ContainerSpec,
   ContainerStats,
+  CopyOptions,
   EventOptions,
   ExecOptions,
   ExecResult,
@@ -31,6 +33,7 @@ import { ForwardedRuntimeCalls } from '../supervisor/forwarded-calls.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { RemoteProbe } from './agent-protocol.js';
 import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
+import type { ForwardedAgent } from './agent-forward.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
 import { attachedRun, interactiveExec } from './remote-exec.js';
 
@@ -97,20 +100,37 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     await this.call('pullImage', [ref], signal, (line) => onProgress?.(line as string));
   }
   async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
-    const refuse = (what: string): never => {
-      throw new StackError('E_BUILD', `image ${spec.tag}: ${what} cannot be sent to remote host ${this.connection.target.url} yet; build it there, or drop it from the build`, 2);
+    // Loaded only for builds: the contexts as manifests (unchanged files' digests remembered here;
+    // only the files the remote cache lacks are read again and sent), the secrets' values, and the
+    // agents lent for the build's length (remote-build.ts).
+    const { buildPayload } = await import('./remote-build.js');
+    // A secret or agent that cannot be read here fails the build as the local builder's step would, naming the image.
+    const named = (err: unknown): never => {
+      throw err instanceof StackError ? err : new StackError('E_BUILD', `image ${spec.tag}: ${(err as Error).message}`, 1);
     };
-    if (spec.namedContexts && Object.keys(spec.namedContexts).length > 0) refuse('additional_contexts');
-    if (spec.secrets && spec.secrets.length > 0) refuse('build secrets');
-    if (spec.ssh && spec.ssh.length > 0) refuse('build ssh agents');
-    if (spec.remoteContext) return this.call('buildImage', [spec, null], signal, (e) => onEvent?.(e as BuildEvent));
-    // Loaded only for builds: the context's listing (the same the Docker runtime sends an engine),
-    // as a manifest whose unchanged files' digests are remembered here; the files the remote cache
-    // lacks are all that is read again and sent of it.
-    const { sendContext } = await import('./context-send.js');
-    const sent = await sendContext(spec, { key: `${this.project}/${spec.tag}`, digestsRoot: this.digestsRoot, call: (method, args) => this.call(method, args, signal), say: (line) => onEvent?.({ kind: 'output', line }) });
-    const { dockerfileInline: _inline, ...rest } = spec;
-    return this.call('buildImage', [{ ...rest, dockerfile: sent.dockerfile }, sent.context], signal, (e) => onEvent?.(e as BuildEvent));
+    const send = { digestsRoot: this.digestsRoot, call: <T>(method: string, args: unknown[]) => this.call<T>(method, args, signal), say: (line: string) => onEvent?.({ kind: 'output', line }) };
+    const payload = await buildPayload(spec, `${this.project}/${spec.tag}`, send).catch(named);
+    const agents = await this.lendAgents(spec).catch(named);
+    try {
+      const wire = agents.length > 0 ? { ...payload.spec, ssh: agents.map((a) => ({ id: a.id, path: a.path })) } : payload.spec;
+      return await this.call('buildImage', [wire, payload.context, payload.extras], signal, (e) => onEvent?.(e as BuildEvent));
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+    }
+  }
+
+  /** The SSH agents of `spec.ssh`, each forwarded to the remote host until closed (agent-forward.ts). */
+  private async lendAgents(spec: BuildSpec): Promise<(ForwardedAgent & { id: string })[]> {
+    if (!spec.ssh || spec.ssh.length === 0) return [];
+    const [{ agentSocket }, { forwardAgent }] = await Promise.all([import('../runtime/embedded/builder/run-settings.js'), import('./agent-forward.js')]);
+    const lent: (ForwardedAgent & { id: string })[] = [];
+    try {
+      for (const { id } of spec.ssh) lent.push({ id, ...(await forwardAgent(this.connection.target, id, agentSocket(id, { ssh: spec.ssh })!)) });
+    } catch (err) {
+      await Promise.all(lent.map((a) => a.close()));
+      throw err;
+    }
+    return lent;
   }
   listImages(): Promise<ImageInfo[]> {
     return this.call('listImages', []);
@@ -146,11 +166,14 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     yield* this.stream<ContainerEvent>('events', [labels, opts.since ?? null], opts.signal);
   }
 
-  copyFromContainer(): Promise<void> {
-    return Promise.reject(this.notYet('`stack cp`'));
+  // `stack cp`: the archive goes over an ssh session of its own (remote-copy.ts).
+  async copyFromContainer(name: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    const { copyFromRemote } = await import('./remote-copy.js');
+    await copyFromRemote({ target: this.connection.target, project: this.project, container: name, opts }, src, dest);
   }
-  copyToContainer(): Promise<void> {
-    return Promise.reject(this.notYet('`stack cp`'));
+  async copyToContainer(name: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    const { copyToRemote } = await import('./remote-copy.js');
+    await copyToRemote({ target: this.connection.target, project: this.project, container: name, opts }, src, dest);
   }
 
   // issue 19: readiness probes from the host the containers are on.
@@ -194,10 +217,6 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
 
   async close(): Promise<void> {
     await this.connection.close();
-  }
-
-  private notYet(what: string): StackError {
-    return new StackError('E_REMOTE', `${what} does not work with remote host ${this.connection.target.url} yet; run it on that host`, 2);
   }
 
   /** A streaming call as an async iterable: items as they come, until it ends, fails or `signal` aborts. */

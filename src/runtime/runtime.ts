@@ -298,6 +298,8 @@ export interface BuildSecretSource {
   id: string;
   file?: string;
   env?: string;
+  /** Issue 19: the value's bytes (base64), held hidden, as a remote build's secret arrived over the ssh channel (no `file` or `env` then). */
+  value?: Sensitive;
   /** Defaults of the mounted file's owner and mode. */
   uid?: number;
   gid?: number;

@@ -50,6 +50,37 @@ export function systemCommand(output: Output): Command {
         await opened.close();
       }
     });
+  // `stack cp` with HAFEN_HOST (remote-copy.ts): the archive is this session's stdout or stdin.
+  const copyEnd = (name: string, what: string) =>
+    system
+      .command(name)
+      .description(what)
+      .requiredOption('--project <name>', 'the project')
+      .requiredOption('--container <name>', 'the container')
+      .option('--archive', 'keep owners')
+      .option('--follow-link', 'follow a symlink given as the source');
+  copyEnd('copy-out', 'write a path of a container here to standard output as a tar (what `stack cp SERVICE:SRC DEST` with HAFEN_HOST runs here)')
+    .requiredOption('--src <path>', 'the path in the container')
+    .action(async (flags: { project: string; container: string; archive?: boolean; followLink?: boolean; src: string }) => {
+      const { copyOutEnd } = await import('../../remote/copy-ends.js');
+      output.exitCode = await copyOutEnd({ project: flags.project, container: flags.container, opts: { archive: flags.archive === true, followLink: flags.followLink === true } }, flags.src, process.stdout);
+    });
+  copyEnd('copy-in', 'copy the tar on standard input into a container here (what `stack cp SRC SERVICE:DEST` with HAFEN_HOST runs here)')
+    .requiredOption('--dest <path>', 'the path in the container')
+    .option('--name <name>', 'the name the source goes by')
+    .option('--contents', 'copy the source folder\'s contents (SRC/.)')
+    .action(async (flags: { project: string; container: string; archive?: boolean; dest: string; name?: string; contents?: boolean }) => {
+      const { copyInEnd } = await import('../../remote/copy-ends.js');
+      output.exitCode = await copyInEnd({ project: flags.project, container: flags.container, opts: { archive: flags.archive === true } }, flags.dest, flags.name ?? '', flags.contents === true, process.stdin);
+    });
+  system
+    .command('agent-socket')
+    .description('say the SSH agent socket this ssh session forwards, and hold it until standard input ends (a build with build.ssh and HAFEN_HOST)')
+    .action(async () => {
+      const { serveAgentSocket } = await import('../../remote/agent-forward.js');
+      await serveAgentSocket(process.stdin, process.stdout);
+      process.exit(0);
+    });
   system
     .command('relay')
     .description('relay connections to a bridge\'s address to 127.0.0.1, same port, while the ssh connection that runs it lasts (a service on this host depending on one of another machine)')

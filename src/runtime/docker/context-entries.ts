@@ -54,6 +54,13 @@ export async function contextEntries(contextDir: string, dockerfile: string, inl
   return { entries, dockerfile: outside ? OUTSIDE_DOCKERFILE : rel.split(path.sep).join('/') };
 }
 
+/** Everything in folder `dir` (a named build context: the local builder reads it whole, its .dockerignore a file like any). */
+export function folderEntries(dir: string): ContextListing {
+  const entries: ContextEntry[] = [];
+  addTree(entries, path.resolve(dir), '', createIgnoreMatcher([]), new Set());
+  return { entries, dockerfile: '' };
+}
+
 function fileEntry(abs: string, name: string, stat: fs.Stats): ContextEntry {
   return { name, type: 'file', mode: stat.mode & 0o7777, mtime: stat.mtime, source: { path: abs, stat } };
 }

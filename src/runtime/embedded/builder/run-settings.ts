@@ -83,7 +83,7 @@ export function stepMounts(step: RunStep, settings: RunSettings, dir: string): S
 }
 
 /** The agent socket for `id`: its path, or SSH_AUTH_SOCK's for an id given without one; undefined when not given. */
-function agentSocket(id: string, settings: RunSettings): string | undefined {
+export function agentSocket(id: string, settings: RunSettings): string | undefined {
   const given = settings.ssh?.find((k) => k.id === id);
   if (!given) return undefined;
   const socket = given.path ?? process.env.SSH_AUTH_SOCK;
@@ -94,8 +94,9 @@ function agentSocket(id: string, settings: RunSettings): string | undefined {
   return socket;
 }
 
-/** A secret's value, from its file or the variable; the message of a failure names where it looked, never a value. */
-function readSecret(secret: BuildSecretSource): Buffer {
+/** A secret's value, from its file or the variable (or as it came over a remote host's channel); the message of a failure names where it looked, never a value. */
+export function readSecret(secret: BuildSecretSource): Buffer {
+  if (secret.value !== undefined) return Buffer.from(secret.value.reveal(), 'base64');
   if (secret.file !== undefined) {
     try {
       return fs.readFileSync(secret.file);
