@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
+import type { ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { localRootFor } from '../src/remote/open-remote.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { bridgeName } from '../src/runtime/embedded/link-names.js';
@@ -25,7 +25,7 @@ import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../sr
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { cliPath, repoRoot, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
-import { insideLab, leftoversInLab, twoHostEnv } from './remote-teardown.js';
+import { forwarderRecords, insideLab, leftoversInLab, twoHostEnv } from './remote-teardown.js';
 
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns()))('ships of the embedded runtime over ssh (issue 19)', () => {
@@ -73,10 +73,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   };
   /** This machine's bookkeeping for the lab host (forwarders). */
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
-  const forwarders = (): ForwarderRecord[] => {
-    const d = path.dirname(forwarderFile(hostRoot(), project));
-    return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
-  };
+  const forwarders = (): ForwarderRecord[] => forwarderRecords(hostRoot(), project);
   /** Runs argv inside the lab's namespaces. */
   const inside = (argv: string[]): string => insideLab(lab, argv);
   const remoteLeftovers = (): string[] => leftoversInLab(lab, project, remoteRoot);

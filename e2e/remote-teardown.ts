@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { localRootFor } from '../src/remote/open-remote.js';
+import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
 import type { SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, repoRoot, type CliResult } from './cli.js';
@@ -54,6 +55,12 @@ export function insideLab(lab: SshLab, argv: string[]): string {
 export function leftoversInLab(lab: SshLab, project: string, remoteRoot: string): string[] {
   const register = path.join(repoRoot, 'src/testing/ts-register.mjs');
   return JSON.parse(insideLab(lab, [process.execPath, '--import', register, path.join(repoRoot, 'e2e/remote-leftovers-main.ts'), project, remoteRoot])) as string[];
+}
+
+/** The forwarders this machine records for `project` under a remote host's local root (its own, and the cross-ship links'). */
+export function forwarderRecords(hostRoot: string, project: string): ForwarderRecord[] {
+  const d = path.dirname(forwarderFile(hostRoot, project));
+  return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
 }
 
 /**

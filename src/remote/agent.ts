@@ -20,7 +20,7 @@ import { holdSupervisor } from '../supervisor/supervisor-hold.js';
 import { specFromWire } from '../supervisor/wire-spec.js';
 import { version } from '../version.js';
 import type { AgentMessage, AgentOpened, AgentRequest, RemoteProbe } from './agent-protocol.js';
-import { ContextCache } from './context-cache.js';
+import { ContextCache, type BlobPiece } from './context-cache.js';
 import type { SentContext } from './context-manifest.js';
 import type { BuildExtras } from './remote-build.js';
 
@@ -67,6 +67,9 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
         return runtime().pullImage(args[0] as string, (line) => push(line), signal);
       case 'contextMissing':
         return contexts().missing(args[0] as string[]);
+      case 'contextPut':
+        contexts().put(args[0] as BlobPiece[]);
+        return null;
       case 'buildImage':
         {
         const { buildFromSent } = await import('./context-build-end.js');
@@ -119,6 +122,7 @@ export async function serveAgent(input: NodeJS.ReadableStream, output: NodeJS.Wr
     input.once('error', () => resolve());
   });
   requests.abortAll();
+  cache?.releaseAll();
   await opened?.close().catch(() => undefined);
 }
 

@@ -1,6 +1,6 @@
 /**
  * A build as the remote agent runs it (issue 19): from the context the CLI sent (its manifest,
- * .dockerignore applied there, and the files this host's cache lacked), put together in a private
+ * .dockerignore applied there; the files this host's cache lacked came before, by contextPut), put together in a private
  * folder here, and likewise each named folder context; the build secrets' values, which came over
  * the channel, held hidden (Sensitive) in this process only, so the builder mounts them for the
  * steps that ask as it mounts a local secret and nothing here writes them anywhere else. The
@@ -32,7 +32,6 @@ export async function buildFromSent(
     let built: BuildSpec = spec;
     if (sent.length > 0) {
       const cache = contexts();
-      for (const c of sent) cache.store(c.blobs);
       const { applyLayer } = await import('../runtime/embedded/layers/index.js');
       const unpack = async (c: SentContext): Promise<string> => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-context-'));
@@ -64,6 +63,6 @@ export async function buildFromSent(
     return await runtime.buildImage(built, (e) => push(e), signal);
   } finally {
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-    if (sent.length > 0) for (const c of sent) contexts().remember(c);
+    for (const c of sent) await contexts().remember(c);
   }
 }

@@ -1,17 +1,16 @@
 /**
  * What a build on a remote host sends over the channel besides its Dockerfile (issue 19): the main
  * context and each named folder context (`additional_contexts`) as a manifest with only the files
- * the host's cache lacks (context-cache.ts), the build secrets' values (read here, where `file:` and
+ * the host's cache lacks (context-send.ts, context-cache.ts), the build secrets' values (read here, where `file:` and
  * `environment:` point; on the wire only inside the channel, held hidden there, context-build-end.ts),
  * and the SSH agents the RUN steps mount, each forwarded for the build's length (agent-forward.ts).
  */
 import fs from 'node:fs';
 import { RuntimeError } from '../errors.js';
+import { contextEntries, folderEntries } from '../runtime/docker/context-entries.js';
 import type { BuildSpec } from '../runtime/runtime.js';
-import { hostTree, treeEntries } from '../runtime/copy/copy-entries.js';
-import { packEntries } from '../runtime/copy/tar-entries.js';
-import { manifestOf, type SentContext } from './context-manifest.js';
-import { packContext } from './context-tar.js';
+import type { SentContext } from './context-manifest.js';
+import { sendListing, type SendOptions } from './context-send.js';
 
 /** What the agent's `buildImage` takes after the spec and the main context. */
 export interface BuildExtras {
@@ -24,36 +23,19 @@ export interface BuildExtras {
 /** The prefix a named folder context has in the spec sent: the agent puts its own folder there. */
 export const SENT_CONTEXT = 'remote-context:';
 
-type Missing = (hashes: string[]) => Promise<string[]>;
-
-/** A tar's manifest, and the blobs `missing` says the host lacks (but not those `sent` already holds). */
-async function sendable(tarBytes: Buffer, key: string, missing: Missing, sent: Set<string>): Promise<SentContext> {
-  const { entries, blobs } = await manifestOf(tarBytes);
-  const lacking = (await missing([...blobs.keys()])).filter((h) => !sent.has(h));
-  for (const h of lacking) sent.add(h);
-  return { key, entries, blobs: Object.fromEntries(lacking.map((h) => [h, blobs.get(h)!.toString('base64')])) };
-}
-
-/** A folder as a tar, everything in it (a named context is read whole by the local builder too: no .dockerignore). */
-async function folderTar(dir: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of packEntries(treeEntries(hostTree(dir), ''), '') as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
 /**
  * The spec as it is sent (Dockerfile renamed into the context, folder contexts and secrets
  * replaced by what the agent fills in), the main context (null for a URL context) and the extras.
  */
-export async function buildPayload(spec: BuildSpec, key: string, missing: Missing): Promise<{ spec: BuildSpec; context: SentContext | null; extras: BuildExtras }> {
-  const sent = new Set<string>();
+export async function buildPayload(spec: BuildSpec, key: string, o: Omit<SendOptions, 'key'>): Promise<{ spec: BuildSpec; context: SentContext | null; extras: BuildExtras }> {
   let wire: BuildSpec = spec;
   let context: SentContext | null = null;
   if (!spec.remoteContext) {
-    const { tar, dockerfile } = await packContext(spec);
-    context = await sendable(tar, key, missing, sent);
+    // Each folder is sent after the one before: a file one sent is no longer missing for the next.
+    const listing = await contextEntries(spec.contextDir, spec.dockerfile, spec.dockerfileInline);
+    context = await sendListing(listing, spec.contextDir, { ...o, key });
     const { dockerfileInline: _inline, ...rest } = spec;
-    wire = { ...rest, dockerfile };
+    wire = { ...rest, dockerfile: listing.dockerfile };
   }
   const extras: BuildExtras = { named: {}, secrets: {} };
   if (spec.namedContexts) {
@@ -64,7 +46,7 @@ export async function buildPayload(spec: BuildSpec, key: string, missing: Missin
         continue;
       }
       if (!fs.statSync(value, { throwIfNoEntry: false })?.isDirectory()) throw new RuntimeError(`build context ${name}`, `${value} is not a directory`);
-      extras.named[name] = await sendable(await folderTar(value), `${key}#${name}`, missing, sent);
+      extras.named[name] = await sendListing(folderEntries(value), value, { ...o, key: `${key}#${name}`, say: (line) => o.say(line.replace(/^context/, `context ${name}`)) });
       namedContexts[name] = `${SENT_CONTEXT}${name}`;
     }
     wire = { ...wire, namedContexts };

@@ -32,6 +32,7 @@ import type {
 import { ForwardedRuntimeCalls } from '../supervisor/forwarded-calls.js';
 import type { AgentConnection } from './agent-connection.js';
 import type { RemoteProbe } from './agent-protocol.js';
+import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { ForwardedAgent } from './agent-forward.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
 import { attachedRun, interactiveExec } from './remote-exec.js';
@@ -54,6 +55,8 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     readonly connection: AgentConnection,
     private readonly project: string,
     private readonly say: (line: string) => void = () => {},
+    /** This machine's state root, where a build context's file digests are remembered (context-digests.ts). */
+    private readonly digestsRoot: string = defaultRoot(),
   ) {
     super();
   }
@@ -97,14 +100,16 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     await this.call('pullImage', [ref], signal, (line) => onProgress?.(line as string));
   }
   async buildImage(spec: BuildSpec, onEvent?: (e: BuildEvent) => void, signal?: AbortSignal): Promise<ImageInfo> {
-    // Loaded only for builds: the contexts as manifests (only the files the remote cache lacks are
-    // sent), the secrets' values, and the agents lent for the build's length (remote-build.ts).
+    // Loaded only for builds: the contexts as manifests (unchanged files' digests remembered here;
+    // only the files the remote cache lacks are read again and sent), the secrets' values, and the
+    // agents lent for the build's length (remote-build.ts).
     const { buildPayload } = await import('./remote-build.js');
     // A secret or agent that cannot be read here fails the build as the local builder's step would, naming the image.
     const named = (err: unknown): never => {
       throw err instanceof StackError ? err : new StackError('E_BUILD', `image ${spec.tag}: ${(err as Error).message}`, 1);
     };
-    const payload = await buildPayload(spec, `${this.project}/${spec.tag}`, (hashes) => this.call<string[]>('contextMissing', [hashes], signal)).catch(named);
+    const send = { digestsRoot: this.digestsRoot, call: <T>(method: string, args: unknown[]) => this.call<T>(method, args, signal), say: (line: string) => onEvent?.({ kind: 'output', line }) };
+    const payload = await buildPayload(spec, `${this.project}/${spec.tag}`, send).catch(named);
     const agents = await this.lendAgents(spec).catch(named);
     try {
       const wire = agents.length > 0 ? { ...payload.spec, ssh: agents.map((a) => ({ id: a.id, path: a.path })) } : payload.spec;

@@ -14,6 +14,11 @@
  * hosts (their bridges, named by project and network, would clash in one namespace). `stop()` also
  * removes the namespace and the pair.
  *
+ * `name` gives a second lab (a third host) a host name of its own in its client config; `env` sets
+ * variables for every session there (sshd's SetEnv), e.g. the HAFEN_ROOT of that "host", as a
+ * real host's login environment would: labs share this machine's files, so two labs need two roots.
+ * labsSshCommand() gives one HAFEN_SSH_COMMAND reaching several labs.
+ *
  *   const lab = await startSshLab();  // HAFEN_HOST=lab.url, env: lab.env
  *   ...
  *   await lab.stop();
@@ -36,8 +41,10 @@ export interface SshLab {
   /** The lab's folder (keys, configs, sshd's log). */
   dir: string;
   port: number;
-  /** `ssh://root@hafen-ssh-lab`: what HAFEN_HOST is set to. */
+  /** `ssh://root@hafen-ssh-lab` (or the lab's `name`): what HAFEN_HOST is set to. */
   url: string;
+  /** Its client config (Host `name`). */
+  sshConfig: string;
   /** What the CLI needs to reach it: HAFEN_SSH_COMMAND with the lab's client config. */
   env: Record<string, string>;
   /** `ssh -F <config> hafen-ssh-lab` argv, for a test's own commands on the "remote" side. */
@@ -152,9 +159,11 @@ function labMountScript(dir: string, sshd: string[]): string {
 
 /**
  * Starts a lab sshd; rejects (with sshd's log) when it does not listen within 10 s. `netns`: the
- * second octet's /16 (`10.243`) the lab's own network namespace is reached through.
+ * second octet's /16 (`10.243`) the lab's own network namespace is reached through; `name`: its
+ * host name (LAB_HOST unless given); `env`: variables its sessions get.
  */
-export async function startSshLab(options: { netns?: string } = {}): Promise<SshLab> {
+export async function startSshLab(options: { netns?: string; name?: string; env?: Record<string, string> } = {}): Promise<SshLab> {
+  const host = options.name ?? LAB_HOST;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-ssh-lab-'));
   fs.chmodSync(dir, 0o700);
   let network: LabNetwork | undefined;
@@ -169,7 +178,7 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
   const hostKey = keygen(path.join(dir, 'host_ed25519'), 'hafen-ssh-lab-host');
   const clientKey = keygen(path.join(dir, 'client_ed25519'), 'hafen-ssh-lab-client');
   fs.writeFileSync(path.join(dir, 'authorized_keys'), `${clientKey}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'known_hosts'), `${LAB_HOST} ${hostKey.split(' ').slice(0, 2).join(' ')}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'known_hosts'), `${host} ${hostKey.split(' ').slice(0, 2).join(' ')}\n`, { mode: 0o600 });
   fs.writeFileSync(
     path.join(dir, 'sshd_config'),
     [
@@ -193,16 +202,17 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
       'GatewayPorts no',
       'X11Forwarding no',
       'LogLevel VERBOSE',
+      ...Object.entries(options.env ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
       '',
     ].join('\n'),
   );
   fs.writeFileSync(
     path.join(dir, 'ssh_config'),
     [
-      `Host ${LAB_HOST}`,
+      `Host ${host}`,
       `  HostName ${listenAddress}`,
       `  Port ${port}`,
-      `  HostKeyAlias ${LAB_HOST}`,
+      `  HostKeyAlias ${host}`,
       `  IdentityFile ${dir}/client_ed25519`,
       '  IdentitiesOnly yes',
       `  UserKnownHostsFile ${dir}/known_hosts`,
@@ -246,13 +256,24 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
   return {
     dir,
     port,
-    url: `ssh://root@${LAB_HOST}`,
+    url: `ssh://root@${host}`,
+    sshConfig: path.join(dir, 'ssh_config'),
     env: { HAFEN_SSH_COMMAND: sshCommand },
-    ssh: (command) => ['ssh', '-F', path.join(dir, 'ssh_config'), `root@${LAB_HOST}`, '--', command],
+    ssh: (command) => ['ssh', '-F', path.join(dir, 'ssh_config'), `root@${host}`, '--', command],
     log,
     pid: sshd.pid!,
     ...(network ? { address: network.labAddress } : {}),
     inside: (command) => (network ? ['nsenter', '-t', String(sshd.pid), '-n', '-m', '--', ...command] : command),
     stop,
   };
+}
+
+/**
+ * One HAFEN_SSH_COMMAND reaching every lab of `labs` (each by its own name): a client config in
+ * `dir` that includes theirs.
+ */
+export function labsSshCommand(dir: string, labs: readonly SshLab[]): string {
+  const config = path.join(dir, 'ssh_config');
+  fs.writeFileSync(config, labs.map((l) => `Include ${l.sshConfig}\n`).join(''), { mode: 0o600 });
+  return `ssh -F ${config}`;
 }
