@@ -24,7 +24,7 @@ export function localRootFor(target: SshTarget, root: string = localStateRoot())
 export async function openRemoteProject(target: SshTarget, project: string, options: OpenOptions): Promise<ProjectRuntime & { remote: RemoteRuntime }> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const connection = await AgentConnection.open(target);
-  const runtime = new RemoteRuntime(connection, project, say, options.root ?? defaultRoot());
+  const runtime = new RemoteRuntime(connection, project, say, options.root ?? localStateRoot());
   try {
     const opened = await connection.call<AgentOpened>('open', [project, { supervise: options.supervise, ...(options.strictLimits ? { strictLimits: true } : {}) }]);
     for (const line of opened.said) say(`${target.url}: ${line}`);
