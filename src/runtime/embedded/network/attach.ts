@@ -5,7 +5,7 @@
  * One process spawn per container, whatever the number of networks: `nsenter --net=<container's
  * netns> ip -batch -` runs, inside the container's namespace,
  *
- *   link add hvXXXX netns /proc/<our pid>/ns/net master if<bridge index> group <bridge's> up type veth peer name eth0
+ *   link add hvXXXX netns /proc/<our pid>/ns/net master if<bridge index> up type veth peer name eth0
  *   link set dev lo up
  *   addr add 10.89.0.2/24 dev eth0
  *   link set dev eth0 up
@@ -13,8 +13,7 @@
  * The first line makes the pair with its host end born in the host's namespace (ours), already a
  * port of the bridge (named by index: its name means nothing inside) and up, and its container end
  * born inside under its final name, so no temporary name ever shows on the host and nothing is
- * renamed or moved. The host end joins its bridge's link group (./link-group.ts), which `down`
- * deletes in one request. No named netns (a bind mount under /run/netns) is made: it would outlive a
+ * renamed or moved. No named netns (a bind mount under /run/netns) is made: it would outlive a
  * killed runtime.
  *
  * Routes: a container gets the on-link route of each subnet it is on (the kernel adds it with the
@@ -24,12 +23,12 @@
  * stacks) apart. The host reaches every container through its bridges (the port proxies need that).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RuntimeError } from '../../../errors.js';
 import type { Ledger, LedgerResource } from '../ledger/ledger.js';
 import type { DebugLog } from './bridge.js';
 import { linkExists } from './bridge.js';
-import { bridgeGroup, masterOf } from './link-group.js';
 import { linksLeftAfter } from './links-gone.js';
 import { ipBatch, ipBatchResult, netnsFile, type NetnsRef } from './ip-command.js';
 import { containerIfName, hostVethName } from './names.js';
@@ -82,6 +81,15 @@ function bridgeIndex(bridge: string, resource: string): number {
   }
 }
 
+/** The bridge a host link is a port of, if any. */
+function masterOf(link: string): string | undefined {
+  try {
+    return path.basename(fs.readlinkSync(`/sys/class/net/${link}/master`));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The host-end veth entries of a container, as the ledger holds them. */
 function vethEntries(project: string, container: string, networks: string[]): LedgerResource[] {
   return networks.map((n) => ({ kind: 'veth', name: hostVethName(project, container, n) }));
@@ -115,7 +123,7 @@ export function attachCommands(spec: Omit<AttachSpec, 'pid' | 'netnsPath'>): Att
   }));
   const lines = spec.endpoints.map(
     (e, n) =>
-      `link add ${interfaces[n]!.hostVeth} netns ${HOST_NETNS} master if${bridgeIndex(e.bridge, resource)} group ${bridgeGroup(e.bridge)} up type veth peer name ${interfaces[n]!.ifname} address ${e.mac ?? macOfAddress(e.address)}`,
+      `link add ${interfaces[n]!.hostVeth} netns ${HOST_NETNS} master if${bridgeIndex(e.bridge, resource)} up type veth peer name ${interfaces[n]!.ifname} address ${e.mac ?? macOfAddress(e.address)}`,
   );
   lines.push('link set dev lo up');
   for (const i of interfaces) lines.push(`addr add ${i.address}/${i.prefix} dev ${i.ifname}`, `link set dev ${i.ifname} up`);

@@ -15,7 +15,6 @@ import type { Ledger } from '../ledger/ledger.js';
 import { formatIpv4, parseCidr } from './cidr.js';
 import { ipBatch, ipBatchResult } from './ip-command.js';
 import { allowBridgeTraffic, bridgeRule, removeFirewallRules } from './firewall.js';
-import { bridgeGroup, groupHoldsOnly } from './link-group.js';
 import { bridgeName } from './names.js';
 import { traced } from '../../../trace.js';
 
@@ -65,7 +64,7 @@ function stopForwarding(name: string): void {
 
 /**
  * Creates the bridge of a stack network with the subnet's first address, up, with no STP delay
- * (forward_delay 0, so a new port forwards at once), in its link group (./link-group.ts). Idempotent: an existing bridge of the same
+ * (forward_delay 0, so a new port forwards at once). Idempotent: an existing bridge of the same
  * name (an earlier run killed midway) gets its address set again.
  */
 export async function createBridge(ledger: Ledger, spec: BridgeSpec, log?: DebugLog): Promise<BridgeInfo> {
@@ -81,8 +80,8 @@ export async function createBridge(ledger: Ledger, spec: BridgeSpec, log?: Debug
   const [link, firewall] = await Promise.allSettled([
     ipBatch(resource, [
       exists
-        ? `link set dev ${name} group ${bridgeGroup(name)} type bridge forward_delay 0`
-        : `link add ${name} address ${bridgeMac(spec.project, spec.network)} group ${bridgeGroup(name)} type bridge forward_delay 0`,
+        ? `link set dev ${name} type bridge forward_delay 0`
+        : `link add ${name} address ${bridgeMac(spec.project, spec.network)} type bridge forward_delay 0`,
       ...(exists ? [`addr flush dev ${name}`] : []),
       `addr add ${gateway}/${cidr.prefix} dev ${name}`,
       `link set dev ${name} up`,
@@ -97,11 +96,8 @@ export async function createBridge(ledger: Ledger, spec: BridgeSpec, log?: Debug
 }
 
 /**
- * Deletes the bridge of a stack network, checks it is gone, then strikes it from the ledger. A bridge
- * already gone is fine. The veths still its ports (of stopped containers whose namespaces the kernel
- * has not taken away yet) go in the same request when its link group holds nothing else
- * (./link-group.ts): their containers' releases then see them gone at once. Otherwise they are let
- * go and stay until detached, as with a bridge made before links had groups.
+ * Deletes the bridge of a stack network (its ports are let go; containers' veths stay until they are
+ * detached), checks it is gone, then strikes it from the ledger. A bridge already gone is fine.
  */
 export async function removeBridge(ledger: Ledger, spec: { project: string; network: string }, log?: DebugLog): Promise<void> {
   const name = bridgeName(spec.project, spec.network);
@@ -112,7 +108,7 @@ export async function removeBridge(ledger: Ledger, spec: { project: string; netw
   // command that never ran iptables its check that iptables is there (issue 16).
   const rule = firewallRuleInLedger(ledger, name);
   const [link, firewall] = await Promise.all([
-    linkExists(name) ? traced('bridge: link del', name, () => ipBatchResult([groupHoldsOnly(name) ? `link del group ${bridgeGroup(name)}` : `link del dev ${name}`], { force: true })) : undefined,
+    linkExists(name) ? traced('bridge: link del', name, () => ipBatchResult([`link del dev ${name}`], { force: true })) : undefined,
     rule ? traced('bridge: firewall rule', name, () => removeFirewallRules([rule])) : undefined,
   ]);
   if (link && linkExists(name)) throw new RuntimeError(resource, `still there after ip link del: ${link.stderr || 'no reason given'}`);

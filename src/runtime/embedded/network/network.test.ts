@@ -15,7 +15,6 @@ import { openProjectLedger } from '../state/project-paths.js';
 import { attachContainer, detachContainer, type Attachment } from './attach.js';
 import { createBridge, linkExists, removeBridge, type BridgeInfo } from './bridge.js';
 import { Ipam } from './ipam.js';
-import { bridgeGroup, groupHoldsOnly } from './link-group.js';
 import { bridgeName, hostVethName, isProjectLink } from './names.js';
 import { pingOnce, runIn, spawnNetns, startEchoServer, tcpTry, type Background, type NetnsProcess } from './test-netns.js';
 
@@ -183,34 +182,6 @@ describe.skipIf(unmet(requireRoot(), requireCommand('unshare'), requireCommand('
       const entry = stage.attached.shift()!;
       await detachContainer(ledger('nettest'), entry);
       expect(ledger('nettest').live().map((e) => e.resource)).not.toContainEqual({ kind: 'veth', name: veth });
-    });
-
-    it('deletes the bridge with its ports in one request, and only them', async () => {
-      const front = await net('nettest', 'front');
-      const back = await net('nettest', 'back');
-      await container('nettest', 'nettest-g-1', [front, back]);
-      await container('nettest', 'nettest-g-2', [back]);
-      const group = (link: string) => Number(fs.readFileSync(`/sys/class/net/${link}/netdev_group`, 'utf8'));
-      const backVeths = ['nettest-g-1', 'nettest-g-2'].map((c) => hostVethName('nettest', c, 'back'));
-      for (const link of [back.name, ...backVeths]) expect(group(link), link).toBe(bridgeGroup(back.name));
-      expect(group(hostVethName('nettest', 'nettest-g-1', 'front'))).toBe(bridgeGroup(front.name));
-      expect(groupHoldsOnly(back.name)).toBe(true);
-      // The containers' namespaces are still alive: the request takes their host ends (and with them the pairs) away.
-      await removeBridge(ledger('nettest'), { project: 'nettest', network: 'back' });
-      for (const link of [back.name, ...backVeths]) expect(linkExists(link), link).toBe(false);
-
-      // A link not of the bridge that carries its number (two networks' numbers may meet): the bridge goes alone.
-      const stranger = `hxg${process.pid.toString(16).slice(-6)}`;
-      execFileSync('ip', ['link', 'add', stranger, 'group', String(bridgeGroup(front.name)), 'type', 'bridge']);
-      try {
-        expect(groupHoldsOnly(front.name)).toBe(false);
-        await removeBridge(ledger('nettest'), { project: 'nettest', network: 'front' });
-        expect(linkExists(front.name)).toBe(false);
-        expect(linkExists(stranger)).toBe(true);
-        expect(linkExists(hostVethName('nettest', 'nettest-g-1', 'front'))).toBe(true); // let go, detached by its container's release
-      } finally {
-        execFileSync('ip', ['link', 'del', stranger]);
-      }
     });
 
     it('cleans up after a failed attach (namespace already gone)', async () => {
