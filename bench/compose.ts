@@ -69,10 +69,14 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(dir, 'embedded.yaml'), stackFile(`docker-archive:${archive}`, true));
   const root = path.join(dir, 'root');
   const stackCmd = (cli: string, runtime: string, file: string, project: string, args: string[]) => [process.execPath, cli, '--runtime', runtime, '-f', path.join(dir, file), '-p', project, '--progress', 'plain', ...args];
-  /** hafen's tool once per CLI, numbered when there are several. */
-  const perCli = (make: (cli: string, suffix: string) => Tool): Tool[] => CLIS.map((cli, i) => make(cli, CLIS.length > 1 ? ` [${i + 1}]` : ''));
+  /**
+   * hafen's tool once per CLI, numbered when there are several, each with a code cache folder of its
+   * own as one installed build has (builds sharing one delete each other's caches: src/code-cache.ts).
+   */
+  const perCli = (make: (cli: string, suffix: string, caches: Record<string, string>) => Tool): Tool[] =>
+    CLIS.map((cli, i) => make(cli, CLIS.length > 1 ? ` [${i + 1}]` : '', { XDG_CACHE_HOME: path.join(dir, `cache-${i}`) }));
   const tools: Tool[] = [
-    ...perCli((cli, n) => ({ key: 'docker', name: `hafen (docker runtime)${n}`, up: stackCmd(cli, 'docker', 'stack.yaml', 'benchhd', ['up', '-d']), down: stackCmd(cli, 'docker', 'stack.yaml', 'benchhd', ['down']) })),
+    ...perCli((cli, n, caches) => ({ key: 'docker', name: `hafen (docker runtime)${n}`, up: stackCmd(cli, 'docker', 'stack.yaml', 'benchhd', ['up', '-d']), down: stackCmd(cli, 'docker', 'stack.yaml', 'benchhd', ['down']), env: caches })),
     { key: 'compose', name: 'docker-compose 1.29', up: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'up', '-d'], down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdc', 'down'] },
     {
       key: 'compose-wait',
@@ -81,12 +85,12 @@ async function main(): Promise<void> {
       down: ['docker-compose', '-f', path.join(dir, 'compose.yaml'), '-p', 'benchdw', 'down'],
       thenWait: `benchdw_s${SERVICES}_1`,
     },
-    ...perCli((cli, n) => ({
+    ...perCli((cli, n, caches) => ({
       key: 'embedded',
       name: `hafen (embedded runtime)${n}`,
       up: stackCmd(cli, 'embedded', 'embedded.yaml', 'benchhe', ['up', '-d']),
       down: stackCmd(cli, 'embedded', 'embedded.yaml', 'benchhe', ['down']),
-      env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.238.0.0/16:24' },
+      env: { HAFEN_ROOT: root, HAFEN_SUBNET_POOL: process.env.HAFEN_SUBNET_POOL ?? '10.238.0.0/16:24', ...caches },
     })),
   ].filter((t) => !PICKED || PICKED.includes(t.key));
   const figures = new Map(tools.map((t) => [t.name, { up: [] as number[], down: [] as number[] }]));

@@ -12,7 +12,7 @@
  *   names, and the exit.
  * The image is the embedded store's own busybox (no dockerd needed). BENCH_CLI=PATH profiles
  * another build's CLI; BENCH_CLI=OLD,NEW profiles both, in turn within each run (a before/after
- * under the same load), a column each.
+ * under the same load), a column each, each with a code cache folder of its own.
  * Needs root and busybox-static. Run: npm run build && node dist/bench/down-profile.js
  */
 import { spawnSync } from 'node:child_process';
@@ -118,13 +118,16 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(dir, 'stack.yaml'), healthChainFile(await importBusyboxImage(openStore(root)), true));
     for (let run = -1; run < RUNS; run++) {
       CLIS.forEach((path, i) => {
+        // Each build its own code caches, as one installed build has: builds sharing a cache folder
+        // delete each other's caches (src/code-cache.ts), and each run would write its own again.
+        const caches = { XDG_CACHE_HOME: `${dir}/cache-${i}` };
         // The supervisor traces too (its spans of the network's removal), so `up` starts it with HAFEN_TRACE=1.
-        const up = cli(path, ['up', '-d'], { HAFEN_TRACE: '1' });
+        const up = cli(path, ['up', '-d'], { HAFEN_TRACE: '1', ...caches });
         if (up.status !== 0) throw new Error(`up failed (${up.status}):\n${up.stderr}`);
         const stop = keepLog(log, copy);
         let f: RunFigures;
         try {
-          f = profileDown(path, args, env, copy);
+          f = profileDown(path, args, { ...env, ...caches }, copy);
         } finally {
           stop();
         }

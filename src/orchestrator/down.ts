@@ -8,6 +8,7 @@ import { executePlan } from '../executor/execute.js';
 import type { EventSink } from '../executor/events.js';
 import { planDown } from '../planner/index.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import { afterLastStop } from './after-last-stop.js';
 import { takeCreatedHostPaths } from './created-host-paths.js';
 import { imagesToRemove, removeImages, type RmiMode } from './down-images.js';
 import { displayPath } from './host-sources.js';
@@ -60,7 +61,9 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         // A stopped embedded container has left its networks: their bridges go beside the removals (issue 16).
         ...(embedded ? { networksAfterStops: true } : {}),
       });
-      await executePlan(plan, { runtime: opened.runtime, stack, sink: options.sink });
+      // A local embedded project's ledger cleanup comes next: its code loads while the plan's last removals wait (after-last-stop.ts).
+      const sink = embedded && !opened.remote ? afterLastStop(plan, options.sink, loadEmbeddedRuntime) : options.sink;
+      await executePlan(plan, { runtime: opened.runtime, stack, sink });
       if (options.rmi) {
         const gone = await removeImages(opened.runtime, imagesToRemove(stack, observed.containers, options.rmi), (l) => options.say?.(l));
         if (gone.length > 0) options.say?.(`removed image(s): ${gone.join(', ')}`);
@@ -90,13 +93,18 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
 export async function cleanupProject(root: string, project: string, volumes: boolean): Promise<void> {
   // Loaded here, after the stops: the whole embedded runtime (cgroups, seccomp tables, snapshots,
   // ~150 modules) is not needed to reach the supervisor, and loading it delayed down's first stop (issue 16).
-  const { EmbeddedRuntime } = await import('../runtime/embedded/embedded-runtime.js');
+  const { EmbeddedRuntime } = await loadEmbeddedRuntime();
   const local = new EmbeddedRuntime({ root });
   try {
     await local.cleanupProject(project, { keepVolumes: !volumes });
   } finally {
     await local.close();
   }
+}
+
+/** The embedded runtime's module (cleanupProject's; loaded early by a `down`, see above). */
+function loadEmbeddedRuntime(): Promise<typeof import('../runtime/embedded/embedded-runtime.js')> {
+  return import('../runtime/embedded/embedded-runtime.js');
 }
 
 /** On Docker: whatever still carries the project's label (a killed run's leftovers) goes too. */
