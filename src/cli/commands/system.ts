@@ -53,11 +53,11 @@ export function systemCommand(output: Output): Command {
   system
     .command('relay')
     .description('relay connections to a bridge\'s address to 127.0.0.1, same port, while the ssh connection that runs it lasts (a service on this host depending on one of another machine)')
-    .requiredOption('--bridge <name>', 'the bridge whose address to listen on')
+    .option('--bridge <names>', 'the bridges whose addresses to listen on, comma-separated (none: the forward\'s loopback port serves alone)')
     .requiredOption('--ports <list>', 'the ports, comma-separated')
-    .action(async (flags: { bridge: string; ports: string }) => {
+    .action(async (flags: { bridge?: string; ports: string }) => {
       const { serveRelay } = await import('../../remote/ship-relay.js');
-      process.exit(await serveRelay(flags.bridge, flags.ports.split(',').map(Number)));
+      process.exit(await serveRelay(flags.bridge?.split(',').filter(Boolean) ?? [], flags.ports.split(',').map(Number)));
     });
   return system;
 }
