@@ -4,10 +4,14 @@
  * carries `-R 127.0.0.1:PORT:…` back here: embedded containers reach no address but their bridge's
  * (host-gateway), and sshd binds remote forwards on loopback only unless GatewayPorts is set, so
  * this relay listens on the dependent's bridges' addresses, same port, and passes each connection to 127.0.0.1.
- * It lives as long as that connection: it writes a byte to its standard output (thrown away by ssh
+ * For a user without root it runs inside the user's namespaces, where its bridges are (their
+ * containers' host-gateway is the host through slirp4netns, not a bridge: `<DEP>_HOST` names the
+ * address the relay reports), and goes out to 127.0.0.1 through the host's loopback relay of the
+ * command's outer process (rootless/host-loopback.ts). It lives as long as that connection: it writes a byte to its standard output (thrown away by ssh
  * here) every half second, and the first write after ssh is gone fails, which ends it.
  */
 import net from 'node:net';
+import { hostLoopbackSocket } from '../runtime/embedded/rootless/host-loopback.js';
 import { interfaceAddress } from './bridge-address.js';
 
 /** What the relay says on standard error once it listens (reverse-link.ts waits for it). */
@@ -18,6 +22,21 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
     server.once('error', reject);
     server.listen({ host, port, exclusive: true }, () => resolve());
   });
+}
+
+/** Passes `inbound` on to `port` on 127.0.0.1: directly, or (inside a user's namespaces) through the host's loopback relay. */
+function relayTo(inbound: net.Socket, port: number): void {
+  inbound.pause();
+  inbound.on('error', () => inbound.destroy());
+  const joined = (outbound: net.Socket): void => {
+    inbound.pipe(outbound).pipe(inbound);
+    outbound.on('error', () => inbound.destroy());
+    inbound.on('error', () => outbound.destroy());
+    inbound.on('close', () => outbound.destroy());
+  };
+  const through = hostLoopbackSocket(port);
+  if (through) through.then(joined, () => inbound.destroy());
+  else joined(net.connect({ host: '127.0.0.1', port }));
 }
 
 /** The addresses a ready relay said it listens on (its first line to standard error), one per bridge, in their order. */
@@ -46,12 +65,7 @@ export async function serveRelay(bridges: string[], ports: number[]): Promise<nu
   try {
     for (const host of hosts) {
       for (const port of ports) {
-        const server = net.createServer((inbound) => {
-          const outbound = net.connect({ host: '127.0.0.1', port });
-          inbound.pipe(outbound).pipe(inbound);
-          inbound.on('error', () => outbound.destroy());
-          outbound.on('error', () => inbound.destroy());
-        });
+        const server = net.createServer((inbound) => relayTo(inbound, port));
         servers.push(server);
         await listen(server, host, port).catch((err: Error) => {
           throw new Error(`cannot listen on ${host}:${port}: ${err.message}`);

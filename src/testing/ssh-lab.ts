@@ -3,8 +3,8 @@
  * through a real ssh connection: Debian's sshd on a free loopback port with its own host key and
  * config, a throwaway client key, a known_hosts naming only that key, and a client config the CLI
  * is pointed at with HAFEN_SSH_COMMAND (`ssh -F <lab>/ssh_config`), never the machine's ~/.ssh.
- * Root logs in with the key (the remote side may run as root); `stop()` kills sshd and removes the
- * lab's folder.
+ * Root logs in with the key (the remote side may run as root), and so does any other user of the
+ * machine (`urlFor`: the rootless test user); `stop()` kills sshd and removes the lab's folder.
  *
  * With `netns`, the lab is a host of its own on this machine: sshd (and so the remote hafen and
  * everything it makes: bridges, port proxies, mounts, named netns) runs in a network namespace and
@@ -38,6 +38,8 @@ export interface SshLab {
   port: number;
   /** `ssh://root@hafen-ssh-lab`: what HAFEN_HOST is set to. */
   url: string;
+  /** `ssh://<user>@hafen-ssh-lab`: another user of the machine logs in with the same key (the rootless test user). */
+  urlFor(user: string): string;
   /** What the CLI needs to reach it: HAFEN_SSH_COMMAND with the lab's client config. */
   env: Record<string, string>;
   /** `ssh -F <config> hafen-ssh-lab` argv, for a test's own commands on the "remote" side. */
@@ -156,7 +158,9 @@ function labMountScript(dir: string, sshd: string[]): string {
  */
 export async function startSshLab(options: { netns?: string } = {}): Promise<SshLab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-ssh-lab-'));
-  fs.chmodSync(dir, 0o700);
+  // Searchable by others (not listable): sshd reads a user's authorized_keys as that user, and
+  // another user than root logs in too (urlFor); the keys there stay 0600.
+  fs.chmodSync(dir, 0o711);
   let network: LabNetwork | undefined;
   try {
     network = options.netns ? makeLabNetwork(options.netns) : undefined;
@@ -168,7 +172,7 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
   const port = network ? 22 : await freePort();
   const hostKey = keygen(path.join(dir, 'host_ed25519'), 'hafen-ssh-lab-host');
   const clientKey = keygen(path.join(dir, 'client_ed25519'), 'hafen-ssh-lab-client');
-  fs.writeFileSync(path.join(dir, 'authorized_keys'), `${clientKey}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'authorized_keys'), `${clientKey}\n`, { mode: 0o644 });
   fs.writeFileSync(path.join(dir, 'known_hosts'), `${LAB_HOST} ${hostKey.split(' ').slice(0, 2).join(' ')}\n`, { mode: 0o600 });
   fs.writeFileSync(
     path.join(dir, 'sshd_config'),
@@ -247,6 +251,7 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
     dir,
     port,
     url: `ssh://root@${LAB_HOST}`,
+    urlFor: (user) => `ssh://${user}@${LAB_HOST}`,
     env: { HAFEN_SSH_COMMAND: sshCommand },
     ssh: (command) => ['ssh', '-F', path.join(dir, 'ssh_config'), `root@${LAB_HOST}`, '--', command],
     log,
