@@ -4,7 +4,8 @@
  * in its namespace holder there (bridges in the holder's network namespace, outbound through
  * slirp4netns: their host-gateway is not a bridge). A dependent there on a service here reaches it
  * by DB_HOST/DB_PORT: the relay runs inside the user's namespaces, on the dependent's bridge there,
- * and passes connections out to the link's loopback port through the host's loopback relay. `down
+ * and passes connections out to the link's loopback port through the host's loopback relay; and a
+ * dependent here reaches a service of the user's there (published on that host's loopback). `down
  * -v` leaves nothing on either side (the user's holder included, its last project gone).
  */
 import { spawnSync } from 'node:child_process';
@@ -74,7 +75,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     }
   }, 240_000);
 
-  it('a dependent on the rootless ship east reaches a service here by DB_HOST/DB_PORT through a relay in the user\'s namespaces; down -v leaves nothing', async () => {
+  it('a dependent on the rootless ship east reaches a service here by DB_HOST/DB_PORT through a relay in the user\'s namespaces, one here reaches a service there; down -v leaves nothing', async () => {
     const lines = [
       `name: ${project}`,
       'ships:',
@@ -90,6 +91,17 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
       '    ship: east',
       `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,
       '    depends_on: {db: {condition: service_healthy}}',
+      // The other way: a service of the user's there, published on that host's loopback, reached from here.
+      '  api:',
+      '    image: host',
+      '    ship: east',
+      `    command: ["sh", "-c", "mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && exec busybox httpd -f -p 8081 -h /tmp/www"]`,
+      '    ports: ["8081"]',
+      '    ready: {http: {port: 8081, path: /}}',
+      '  client:',
+      '    image: host',
+      '    command: ["sleep", "600"]',
+      '    depends_on: {api: {condition: service_healthy}}',
       '',
     ];
     fs.writeFileSync(file(), lines.join('\n'));
@@ -107,6 +119,9 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const seen = run(['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
     expect(seen.code, seen.stderr).toBe(0);
     expect(seen.stdout).toMatch(/^local\.ship\.hafen\.internal \d+\nhello from here/);
+    const back = run(['exec', 'client', 'sh', '-c', 'busybox wget -qO- http://$API_HOST:$API_PORT/']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain('hello from east');
     // The relay runs as the user, inside its namespaces (a user namespace other than the lab's).
     const [c, ...a] = lab.inside(['pgrep', '-u', String(rootlessUser().uid), '-f', 'system relay']);
     const relayPids = spawnSync(c!, a, { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
