@@ -17,14 +17,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interfaceAddress } from '../src/remote/bridge-address.js';
 import { localRootFor } from '../src/remote/open-remote.js';
-import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
+import type { ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { bridgeName } from '../src/runtime/embedded/link-names.js';
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, stack, type CliResult } from './cli.js';
-import { insideLab, leftoversInLab, twoHostEnv } from './remote-teardown.js';
+import { endShipsLab, insideLab, labForwarders, leftoversInLab, twoHostEnv } from './remote-teardown.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
 /** The dependents, each on the ship `ship`: on two networks, two replicas, one in the namespace of `pair`, one on the host's network. */
@@ -78,10 +78,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     return { host: host!, port: port!, answer: rest.join('\n') };
   };
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
-  const forwarders = (): ForwarderRecord[] => {
-    const d = path.dirname(forwarderFile(hostRoot(), project));
-    return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
-  };
+  const forwarders = (): ForwarderRecord[] => labForwarders(hostRoot(), project);
   /** The relay processes in the lab (node itself, not the shell ssh started it with) serving any of `ports`. */
   const relays = (ports: string[]): string[] => {
     const [c, ...a] = lab.inside(['pgrep', '-fa', 'system relay']);
@@ -124,16 +121,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     lab = await startSshLab({ netns: '10.201' });
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      const left = lab ? forwarders() : [];
-      if (lab && fs.existsSync(file())) run(['down', '-v']);
-      for (const f of left) if (alive(f.pid)) process.kill(f.pid, 'SIGKILL');
-    } finally {
-      await lab?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 240_000);
+  afterAll(() => endShipsLab({ lab, dir, forwarders, down: () => fs.existsSync(file()) && run(['down', '-v']) }), 240_000);
 
   it('dependents here of a service on ship east: on two networks, replicas, service:X and host all reach it; down -v stops every forwarder', async () => {
     write([...db('east'), ...dependents('here')]);

@@ -15,12 +15,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localRootFor } from '../src/remote/open-remote.js';
-import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
+import type { ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { allowRootlessKeyLogin, giveToRootlessUser, NO_CGROUP_PARENT, requireRootlessUser, rootlessUser } from '../src/testing/rootless-user.js';
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
+import { endShipsLab, labForwarders } from './remote-teardown.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { rootlessStackLeftovers, stackLeftovers } from './stack-leftovers.js';
 
@@ -43,10 +44,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   });
   const run = (args: string[]): CliResult => stack(['-f', file(), ...args], { env: env(), timeout: 180_000 });
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.urlFor(rootlessUser().name)), localRoot);
-  const forwarders = (): ForwarderRecord[] => {
-    const d = path.dirname(forwarderFile(hostRoot(), project));
-    return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
-  };
+  const forwarders = (): ForwarderRecord[] => labForwarders(hostRoot(), project);
   const remoteLeftovers = (): string[] => rootlessStackLeftovers(project, { dataRoot: remoteRoot, runtimeDir });
 
   beforeAll(async () => {
@@ -64,16 +62,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     lab = await startSshLab({ netns: '10.201' });
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      const left = lab ? forwarders() : [];
-      if (lab && fs.existsSync(file())) run(['down', '-v']);
-      for (const f of left) if (alive(f.pid)) process.kill(f.pid, 'SIGKILL');
-    } finally {
-      await lab?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 240_000);
+  afterAll(() => endShipsLab({ lab, dir, forwarders, down: () => fs.existsSync(file()) && run(['down', '-v']) }), 240_000);
 
   it('a dependent on the rootless ship east reaches a service here by DB_HOST/DB_PORT through a relay in the user\'s namespaces, one here reaches a service there; down -v leaves nothing', async () => {
     const lines = [

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
+import type { ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { localRootFor } from '../src/remote/open-remote.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { bridgeName } from '../src/runtime/embedded/link-names.js';
@@ -25,7 +25,7 @@ import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../sr
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { cliPath, repoRoot, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
-import { insideLab, leftoversInLab, twoHostEnv } from './remote-teardown.js';
+import { endShipsLab, insideLab, labForwarders, leftoversInLab, twoHostEnv } from './remote-teardown.js';
 
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns()))('ships of the embedded runtime over ssh (issue 19)', () => {
@@ -73,10 +73,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   };
   /** This machine's bookkeeping for the lab host (forwarders). */
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
-  const forwarders = (): ForwarderRecord[] => {
-    const d = path.dirname(forwarderFile(hostRoot(), project));
-    return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
-  };
+  const forwarders = (): ForwarderRecord[] => labForwarders(hostRoot(), project);
   /** Runs argv inside the lab's namespaces. */
   const inside = (argv: string[]): string => insideLab(lab, argv);
   const remoteLeftovers = (): string[] => leftoversInLab(lab, project, remoteRoot);
@@ -95,16 +92,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     lab = await startSshLab({ netns: '10.222' });
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      const left = lab ? forwarders() : [];
-      if (lab && fs.existsSync(path.join(dir, 'ships.yaml'))) run(path.join(dir, 'ships.yaml'), ['down', '-v']);
-      for (const f of left) if (alive(f.pid)) process.kill(f.pid, 'SIGKILL');
-    } finally {
-      await lab?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 240_000);
+  afterAll(() => endShipsLab({ lab, dir, forwarders, down: () => fs.existsSync(path.join(dir, 'ships.yaml')) && run(path.join(dir, 'ships.yaml'), ['down', '-v']) }), 240_000);
 
   it('a dependent here starts once its dependency on ship east is ready (probed there), reaches it by DB_HOST/DB_PORT; its port answers here; down -v leaves nothing on either side', async () => {
     const file = write(
