@@ -154,9 +154,12 @@ function labMountScript(dir: string, sshd: string[]): string {
 
 /**
  * Starts a lab sshd; rejects (with sshd's log) when it does not listen within 10 s. `netns`: the
- * second octet's /16 (`10.243`) the lab's own network namespace is reached through.
+ * second octet's /16 (`10.243`) the lab's own network namespace is reached through; `name`: the
+ * host's name in its client config (default hafen-ssh-lab; two labs, two names, one `ssh -F`
+ * file of both configs); `env`: set in every session there (sshd's SetEnv).
  */
-export async function startSshLab(options: { netns?: string } = {}): Promise<SshLab> {
+export async function startSshLab(options: { netns?: string; name?: string; env?: Record<string, string> } = {}): Promise<SshLab> {
+  const name = options.name ?? LAB_HOST;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-ssh-lab-'));
   // Searchable by others (not listable): sshd reads a user's authorized_keys as that user, and
   // another user than root logs in too (urlFor); the keys there stay 0600.
@@ -173,7 +176,7 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
   const hostKey = keygen(path.join(dir, 'host_ed25519'), 'hafen-ssh-lab-host');
   const clientKey = keygen(path.join(dir, 'client_ed25519'), 'hafen-ssh-lab-client');
   fs.writeFileSync(path.join(dir, 'authorized_keys'), `${clientKey}\n`, { mode: 0o644 });
-  fs.writeFileSync(path.join(dir, 'known_hosts'), `${LAB_HOST} ${hostKey.split(' ').slice(0, 2).join(' ')}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'known_hosts'), `${name} ${hostKey.split(' ').slice(0, 2).join(' ')}\n`, { mode: 0o600 });
   fs.writeFileSync(
     path.join(dir, 'sshd_config'),
     [
@@ -197,16 +200,18 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
       'GatewayPorts no',
       'X11Forwarding no',
       'LogLevel VERBOSE',
+      // The environment of every session there (two labs as two hosts: each its own HAFEN_ROOT).
+      ...(options.env && Object.keys(options.env).length > 0 ? [`SetEnv ${Object.entries(options.env).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
       '',
     ].join('\n'),
   );
   fs.writeFileSync(
     path.join(dir, 'ssh_config'),
     [
-      `Host ${LAB_HOST}`,
+      `Host ${name}`,
       `  HostName ${listenAddress}`,
       `  Port ${port}`,
-      `  HostKeyAlias ${LAB_HOST}`,
+      `  HostKeyAlias ${name}`,
       `  IdentityFile ${dir}/client_ed25519`,
       '  IdentitiesOnly yes',
       `  UserKnownHostsFile ${dir}/known_hosts`,
@@ -250,10 +255,10 @@ export async function startSshLab(options: { netns?: string } = {}): Promise<Ssh
   return {
     dir,
     port,
-    url: `ssh://root@${LAB_HOST}`,
-    urlFor: (user) => `ssh://${user}@${LAB_HOST}`,
+    url: `ssh://root@${name}`,
+    urlFor: (user) => `ssh://${user}@${name}`,
     env: { HAFEN_SSH_COMMAND: sshCommand },
-    ssh: (command) => ['ssh', '-F', path.join(dir, 'ssh_config'), `root@${LAB_HOST}`, '--', command],
+    ssh: (command) => ['ssh', '-F', path.join(dir, 'ssh_config'), `root@${name}`, '--', command],
     log,
     pid: sshd.pid!,
     ...(network ? { address: network.labAddress } : {}),
