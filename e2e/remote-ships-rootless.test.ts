@@ -23,6 +23,7 @@ import { allowRootlessKeyLogin, giveToRootlessUser, NO_CGROUP_PARENT, requireRoo
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { endShipsLab, labForwarders } from './remote-teardown.js';
 import { cliPath, stack, type CliResult } from './cli.js';
+import { appReachedDb, fetchingApp } from './ships-fixture.js';
 import { rootlessStackLeftovers, stackLeftovers } from './stack-leftovers.js';
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns(), requireRootlessUser(), requireCommand('slirp4netns')))('a cross-ship dependent on a rootless remote host (issue 19)', () => {
@@ -75,11 +76,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
       `    command: ["sh", "-c", "mkdir -p /tmp/www && echo hello from here > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
       '    ports: ["8080"]',
       '    ready: {http: {port: 8080, path: /}}',
-      '  app:',
-      '    image: host',
-      '    ship: east',
-      `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,
-      '    depends_on: {db: {condition: service_healthy}}',
+      ...fetchingApp('east'),
       // The other way: a service of the user's there, published on that host's loopback, reached from here.
       '  api:',
       '    image: host',
@@ -99,15 +96,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const ps = run(['ps']);
     expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*east`));
 
-    let logs = run(['logs', 'app']);
-    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
-      await sleep(250);
-      logs = run(['logs', 'app']);
-    }
-    expect(logs.stdout).toContain('app got hello from here');
-    const seen = run(['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
-    expect(seen.code, seen.stderr).toBe(0);
-    expect(seen.stdout).toMatch(/^local\.ship\.hafen\.internal \d+\nhello from here/);
+    const { host } = await appReachedDb(run, 'hello from here');
+    expect(host).toBe('local.ship.hafen.internal');
     const back = run(['exec', 'client', 'sh', '-c', 'busybox wget -qO- http://$API_HOST:$API_PORT/']);
     expect(back.code, back.stderr).toBe(0);
     expect(back.stdout).toContain('hello from east');

@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localRootFor } from '../src/remote/open-remote.js';
 import type { ForwarderRecord } from '../src/remote/port-forwarder.js';
@@ -18,6 +17,7 @@ import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testi
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { labForwarders, leftoversInLab } from './remote-teardown.js';
+import { appReachedDb, fetchingApp } from './ships-fixture.js';
 import { stackLeftovers } from './stack-leftovers.js';
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns()))('a cross-ship dependency between two other hosts (issue 19)', () => {
@@ -74,11 +74,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
       `    command: ["sh", "-c", "mkdir -p /tmp/www && echo hello from east > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
       '    ports: ["8080"]',
       '    ready: {http: {port: 8080, path: /}}',
-      '  app:',
-      '    image: host',
-      '    ship: west',
-      `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,
-      '    depends_on: {db: {condition: service_healthy}}',
+      ...fetchingApp('west'),
       '',
     ];
     fs.writeFileSync(file(), lines.join('\n'));
@@ -91,15 +87,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect(fs.existsSync(path.join(rootOf('east'), 'projects', project, 'containers', `${project}-db-1`))).toBe(true);
     expect(fs.existsSync(path.join(rootOf('west'), 'projects', project, 'containers', `${project}-app-1`))).toBe(true);
 
-    let logs = run(['logs', 'app']);
-    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
-      await sleep(250);
-      logs = run(['logs', 'app']);
-    }
-    expect(logs.stdout).toContain('app got hello from east');
-    const seen = run(['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
-    expect(seen.code, seen.stderr).toBe(0);
-    expect(seen.stdout).toMatch(/^east\.ship\.hafen\.internal \d+\nhello from east/);
+    const { host } = await appReachedDb(run, 'hello from east');
+    expect(host).toBe('east.ship.hafen.internal');
     // The first leg listens on this machine's loopback only; the second is a link to west's loopback.
     const firstLeg = labForwarders(hostRoot('east'), project).filter((f) => f.forwards.every((w) => w.local.hostIp === '127.0.0.1'));
     const secondLeg = labForwarders(hostRoot('west'), project);
