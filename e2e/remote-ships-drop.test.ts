@@ -17,11 +17,10 @@ import { localRootFor } from '../src/remote/open-remote.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
-import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { argvOf, childPids } from '../src/testing/child-pids.js';
 import { cliPath, repoRoot, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
-import { forwarderRecords, leftoversInLab, twoHostEnv } from './remote-teardown.js';
+import { endShipsLab, labForwarders, leftoversInLab, twoHostEnv } from './remote-teardown.js';
 
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns()))('a ship\'s connection dropped mid-up (issue 19)', () => {
@@ -35,7 +34,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   const env = (): Record<string, string> => twoHostEnv(lab, { localRoot, remoteRoot, pool: '10.223.64.0/18:24' });
   const run = (args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 180_000 });
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
-  const forwarders = (): ForwarderRecord[] => forwarderRecords(hostRoot(), project);
+  const forwarders = (): ForwarderRecord[] => labForwarders(hostRoot(), project);
   const remoteLeftovers = (): string[] => leftoversInLab(lab, project, remoteRoot);
 
   beforeAll(async () => {
@@ -71,16 +70,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     );
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      const left = lab ? forwarders() : [];
-      if (lab) run(['down', '-v']);
-      for (const f of left) if (alive(f.pid)) process.kill(f.pid, 'SIGKILL');
-    } finally {
-      await lab?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 240_000);
+  afterAll(() => endShipsLab({ lab, dir, forwarders, down: () => run(['down', '-v']) }), 240_000);
 
   it('the command names the host that failed; both sides stay as a killed command leaves them; down -v removes all of it', async () => {
     const child = spawn(process.execPath, ['--', cliPath, '-f', file, 'up', '-d', '--progress', 'plain'], { env: { ...process.env, NO_COLOR: '1', ...env() }, cwd: dir });

@@ -24,8 +24,9 @@ import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testi
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { cliPath, repoRoot, stack, type CliResult } from './cli.js';
+import { appReachedDb, fetchingApp } from './ships-fixture.js';
 import { stackLeftovers } from './stack-leftovers.js';
-import { forwarderRecords, insideLab, leftoversInLab, twoHostEnv } from './remote-teardown.js';
+import { endShipsLab, insideLab, labForwarders, leftoversInLab, twoHostEnv } from './remote-teardown.js';
 
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox'), requireSshd(), requireSshLabNetns()))('ships of the embedded runtime over ssh (issue 19)', () => {
@@ -53,27 +54,9 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     `    ready: ${ready}`,
   ];
   const run = (file: string, args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 180_000 });
-  /**
-   * App's one request at its start (the gate held: it found db serving, saying `hello`), then what
-   * app sees in an exec: DB_HOST, DB_PORT (asserted equal to DB_PORT_8080) and db's answer through them.
-   */
-  const appReachedDb = async (file: string, hello: string): Promise<{ host: string; port: string }> => {
-    let logs = run(file, ['logs', 'app']);
-    for (let i = 0; i < 40 && !logs.stdout.includes('app got'); i++) {
-      await sleep(250);
-      logs = run(file, ['logs', 'app']);
-    }
-    expect(logs.stdout).toContain(`app got ${hello}`);
-    const seen = run(file, ['exec', 'app', 'sh', '-c', 'echo $DB_HOST $DB_PORT $DB_PORT_8080; busybox wget -qO- http://$DB_HOST:$DB_PORT/']);
-    expect(seen.code, seen.stderr).toBe(0);
-    const [host, port, port8080] = seen.stdout.split('\n')[0]!.split(' ');
-    expect(port8080).toBe(port);
-    expect(seen.stdout).toContain(hello);
-    return { host: host!, port: port! };
-  };
   /** This machine's bookkeeping for the lab host (forwarders). */
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), localRoot);
-  const forwarders = (): ForwarderRecord[] => forwarderRecords(hostRoot(), project);
+  const forwarders = (): ForwarderRecord[] => labForwarders(hostRoot(), project);
   /** Runs argv inside the lab's namespaces. */
   const inside = (argv: string[]): string => insideLab(lab, argv);
   const remoteLeftovers = (): string[] => leftoversInLab(lab, project, remoteRoot);
@@ -92,16 +75,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     lab = await startSshLab({ netns: '10.222' });
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      const left = lab ? forwarders() : [];
-      if (lab && fs.existsSync(path.join(dir, 'ships.yaml'))) run(path.join(dir, 'ships.yaml'), ['down', '-v']);
-      for (const f of left) if (alive(f.pid)) process.kill(f.pid, 'SIGKILL');
-    } finally {
-      await lab?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 240_000);
+  afterAll(() => endShipsLab({ lab, dir, forwarders, down: () => fs.existsSync(path.join(dir, 'ships.yaml')) && run(path.join(dir, 'ships.yaml'), ['down', '-v']) }), 240_000);
 
   it('a dependent here starts once its dependency on ship east is ready (probed there), reaches it by DB_HOST/DB_PORT; its port answers here; down -v leaves nothing on either side', async () => {
     const file = write(
@@ -109,11 +83,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
       [
         // Probed from the lab, where db's address routes (from here it does not: the gate would never open).
         ...dbOnEast('sleep 1', '{http: {port: 8080, path: /}}'),
-        '  app:',
-        '    image: host',
-        '    ship: here',
-        `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,
-        '    depends_on: {db: {condition: service_healthy}}',
+        ...fetchingApp('here'),
       ].join('\n'),
     );
     const up = run(file, ['up', '-d', '--progress', 'plain']);
@@ -130,7 +100,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     expect(ps.stdout).toMatch(new RegExp(`${project}-db-1 .*east`));
     expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*embedded`));
 
-    const { host, port } = await appReachedDb(file, 'hello from east');
+    const { host, port } = await appReachedDb((a) => run(file, a), 'hello from east');
     expect(host).toBe('east.ship.hafen.internal');
     // DB_PORT is the cross-ship link's forwarder here, to db's published port there.
     const link = forwarders().find((f) => f.forwards.some((w) => String(w.local.hostPort) === port))!;
@@ -186,11 +156,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
         `    command: ["sh", "-c", "sleep 2; mkdir -p /tmp/www && echo hello from here > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]`,
         '    ports: ["8080"]',
         '    ready: {http: {port: 8080, path: /}}',
-        '  app:',
-        '    image: host',
-        '    ship: east',
-        `    command: ["sh", "-c", "echo \\"app got $$(busybox wget -qO- http://$$DB_HOST:$$DB_PORT/)\\"; exec sleep 600"]`,
-        '    depends_on: {db: {condition: service_healthy}}',
+        ...fetchingApp('east'),
       ].join('\n'),
     );
     const up = run(file, ['up', '-d', '--progress', 'plain']);
@@ -198,7 +164,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     const ps = run(file, ['ps']);
     expect(ps.stdout).toMatch(new RegExp(`${project}-app-1 .*east`));
 
-    const { host, port } = await appReachedDb(file, 'hello from here');
+    const { host, port } = await appReachedDb((a) => run(file, a), 'hello from here');
     expect(host).toBe('here.ship.hafen.internal');
 
     // The link: an ssh here, forwarding the lab's loopback port DB_PORT back here; its relay there.

@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import { localRootFor } from '../src/remote/open-remote.js';
 import { forwarderFile, type ForwarderRecord } from '../src/remote/port-forwarder.js';
 import { parseSshTarget } from '../src/remote/ssh-target.js';
+import { pidAlive } from '../src/testing/pid-alive.js';
 import type { SshLab } from '../src/testing/ssh-lab.js';
 import { cliPath, repoRoot, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
@@ -57,8 +58,8 @@ export function leftoversInLab(lab: SshLab, project: string, remoteRoot: string)
   return JSON.parse(insideLab(lab, [process.execPath, '--import', register, path.join(repoRoot, 'e2e/remote-leftovers-main.ts'), project, remoteRoot])) as string[];
 }
 
-/** The forwarders this machine records for `project` under a remote host's local root (its own, and the cross-ship links'). */
-export function forwarderRecords(hostRoot: string, project: string): ForwarderRecord[] {
+/** The cross-ship forwarders and links of `project` recorded here for a lab host (`hostRoot`: localRootFor that host). */
+export function labForwarders(hostRoot: string, project: string): ForwarderRecord[] {
   const d = path.dirname(forwarderFile(hostRoot, project));
   return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')) as ForwarderRecord) : [];
 }
@@ -72,4 +73,19 @@ export function countingSsh(lab: SshLab, dir: string): { command: string; counte
   const command = path.join(dir, 'counting-ssh');
   fs.writeFileSync(command, `#!/bin/sh\ntee -a ${counted} | ${lab.env.HAFEN_SSH_COMMAND} "$@"\n`, { mode: 0o755 });
   return { command, counted };
+}
+
+/**
+ * The end of a ships e2e file: `down()` (when there is a lab), any forwarder it left alive killed,
+ * then the lab stopped and `dir` removed, even when `down` fails.
+ */
+export async function endShipsLab(o: { lab: SshLab | undefined; dir: string; forwarders: () => ForwarderRecord[]; down: () => unknown }): Promise<void> {
+  try {
+    const left = o.lab ? o.forwarders() : [];
+    if (o.lab) o.down();
+    for (const f of left) if (pidAlive(f.pid)) process.kill(f.pid, 'SIGKILL');
+  } finally {
+    await o.lab?.stop();
+    fs.rmSync(o.dir, { recursive: true, force: true });
+  }
 }

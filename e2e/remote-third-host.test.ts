@@ -24,7 +24,7 @@ import { labsSshCommand, requireSshd, requireSshLabNetns, startSshLab, type SshL
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
-import { forwarderRecords, insideLab, leftoversInLab } from './remote-teardown.js';
+import { labForwarders, insideLab, leftoversInLab } from './remote-teardown.js';
 
 /** One pool on every side, as several hosts' defaults would be. */
 const POOL = '10.203.128.0/18:24';
@@ -48,7 +48,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
   const run = (args: string[]): CliResult => stack(['-f', file, ...args], { env: env(), timeout: 240_000 });
   /** This machine's bookkeeping for a lab's host (its forwarders). */
   const hostRoot = (lab: SshLab): string => localRootFor(parseSshTarget(lab.url), localRoot);
-  const forwarders = (lab: SshLab): ForwarderRecord[] => forwarderRecords(hostRoot(lab), project);
+  const forwarders = (lab: SshLab): ForwarderRecord[] => labForwarders(hostRoot(lab), project);
   /** The relays for the project's default bridge, and the ssh running each (pgrep's lines; the pid namespace is the machine's, shared by the labs). */
   const relays = (lab: SshLab): string => {
     const [c, ...a] = lab.inside(['pgrep', '-fa', `system relay --bridge ${bridgeName(project, `${project}_default`)}`]);

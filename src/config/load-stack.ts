@@ -18,6 +18,7 @@ import { sourceFile, type SourceFile, type TreeLoader } from './read-tree.js';
 import { readStdin, STDIN_NAME } from './read-stdin.js';
 import { checkReferences } from './references.js';
 import { checkNetworkingReferences } from './networking-references.js';
+import { checkShipNetworkModes } from './ship-network-modes.js';
 import { envFileRefs, type NormalizeContext } from './service.js';
 import { loadSecurityOptChecks } from './security-opt.js';
 import { sortIssues } from './source-map.js';
@@ -147,6 +148,7 @@ export async function loadStack(opts: LoadOptions = {}): Promise<Stack> {
   issues.throwIfAny();
   checkReferences(stack, issues, { profiles: opts.profiles ?? [], portOrigins: ctx.portOrigins });
   checkNetworkingReferences(stack, issues);
+  checkShipNetworkModes(stack, issues);
   issues.throwIfAny();
   if (ctx.portsWithoutAddress!.size > 0) stack.ports_without_address = [...ctx.portsWithoutAddress!];
   return stack;

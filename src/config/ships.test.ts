@@ -44,4 +44,19 @@ describe('ships: with runtime: embedded', () => {
       'stack.yaml:2:19 ships.east.runtime: the ships of one stack are all Docker engines or all embedded runtimes; west is a Docker engine',
     ]);
   });
+
+  it('refuses a network_mode that cannot reach a dependency on another host, or shares a namespace across hosts, where it was written; serves host and service:X', async () => {
+    const ships = 'ships:\n  east: {runtime: embedded, host: "ssh://vm"}\nservices:\n  db: {image: host, ship: east}\n';
+    expect(await errors(`${ships}  app: {image: host, network_mode: none, depends_on: [db]}\n`)).toEqual([
+      'stack.yaml:5:36 services.app.network_mode: app depends on db, which runs on ship east (ssh://vm): network_mode none reaches no other host; use the stack\'s networks, host or service:NAME',
+    ]);
+    expect(await errors(`${ships}  app: {image: host, network_mode: "container:other", links: [db]}\n`)).toEqual([
+      'stack.yaml:5:36 services.app.network_mode: app depends on db, which runs on ship east (ssh://vm): hafen cannot tell which networks container other is on, to serve it there; use the stack\'s networks, host or service:NAME',
+    ]);
+    expect(await errors(`${ships}  app: {image: host, network_mode: "service:db"}\n`)).toEqual([
+      'stack.yaml:5:36 services.app.network_mode: service db runs on ship east (ssh://vm), app on this machine: a network namespace is shared on one host only; put both on one ship',
+    ]);
+    const served = await load(`${ships}  web: {image: host}\n  app: {image: host, network_mode: "service:web", depends_on: [db]}\n  probe: {image: host, network_mode: host, depends_on: [db]}\n  alone: {image: host, network_mode: none}\n`);
+    expect(Object.keys(served.services)).toEqual(['db', 'web', 'app', 'probe', 'alone']);
+  });
 });

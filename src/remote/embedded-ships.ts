@@ -6,21 +6,23 @@
  *
  * A dependent here on a service of another host gets `<DEP>_HOST` and `<DEP>_PORT`, as Docker
  * ships do. Containers of the embedded runtime reach no address but their networks' and the host's
- * own address on their bridge (they have no default route), so the dependency's published port is
- * forwarded over ssh to a port of this machine listening on all its addresses (`<project>.<dep>`'s
- * forwarder, stopped by `down`), and `<DEP>_HOST` is a name for the host's address on the
- * dependent's bridge (`extra_hosts: NAME:host-gateway`). The other way round (a service on another
- * host depending on one here) goes through a reverse link (reverse-link.ts): `ssh -R` to that
- * host's loopback and a relay there on the dependent's bridge address, so `<DEP>_HOST` there is
- * again a host-gateway name; a dependency on a third host is first forwarded here (on loopback),
- * then linked back the same way. Either way the dependent is created only once its dependency has
- * started (and passed its gate: ShipsRuntime creates it on its start).
+ * own address on their bridges (they have no default route), so the dependency's published port is
+ * forwarded over ssh to a port of this machine listening on the address of each bridge of the
+ * dependent's networks (or on loopback for `network_mode: host`; the networks of X for
+ * `service:X`): a forwarder per dependent container (`<project>.<dep>.for-<container>`, stopped by
+ * `down`), and `<DEP>_HOST` is a name in its /etc/hosts for the first of those addresses (the
+ * address itself with `service:X`, whose /etc/hosts it shares). The other way round (a service on
+ * another host depending on one here) goes through a reverse link (reverse-link.ts): `ssh -R` to
+ * that host's loopback and a relay there on the dependent's bridges, so `<DEP>_HOST` there is again
+ * a name for the relay's address; a dependency on a third host is first forwarded here (on
+ * loopback), then linked back the same way. Either way the dependent is created only once its
+ * dependency has started (and passed its gate: ShipsRuntime creates it on its start).
  */
 import type { Stack } from '../config/model.js';
 import { StackError } from '../errors.js';
 import type { OpenOptions, ProjectRuntime } from '../orchestrator/project-runtime.js';
 import { bridgeName } from '../runtime/embedded/link-names.js';
-import { Label, type ContainerInfo, type ContainerSpec } from '../runtime/runtime.js';
+import { Label, type ContainerInfo, type ContainerSpec, type Runtime } from '../runtime/runtime.js';
 import { DEFAULT_SHIP, ShipsRuntime, type ShipEngine, type ShipReach } from '../runtime/ships/ships-runtime.js';
 import { holdSupervisor } from '../supervisor/supervisor-hold.js';
 import { openRemoteProject } from './open-remote.js';
@@ -60,30 +62,61 @@ function publisher(containers: readonly ContainerInfo[]): ContainerInfo | undefi
 type RemoteOf = (e: ShipEngine) => RemoteProject | undefined;
 
 /**
- * `ports` (answering on this machine) made reachable from `dependent` on remote host `to`: a
- * reverse link whose relay listens on the bridge of the dependent's first network there (where its
- * host-gateway points). `ship` names the dependency's ship in `<DEP>_HOST`.
+ * Where a dependent's containers connect to their host: the bridges of its networks (each gateway
+ * answers, whichever the dependent's own code picks), or the host's loopback (`network_mode:
+ * host`). `ownHosts`: whether it has an /etc/hosts of its own (not with `service:X`, whose it shares).
  */
-async function reachFromRemote(to: RemoteProject, project: string, service: string, ship: string, ports: (LinkedPort & { target: number })[], dependent: ContainerSpec): Promise<ShipReach> {
-  const network = dependent.networkMode === undefined ? dependent.networks[0]?.name : undefined;
-  if (network === undefined) {
-    throw new StackError('E_REMOTE', `service ${dependent.labels[Label.service]} depends on ${service} on another host: it needs a network of the stack (not network_mode) to reach it`, 2);
+type DependentNet = { kind: 'host' } | { kind: 'bridges'; bridges: string[]; ownHosts: boolean };
+
+/** `dependent`'s networks, asked of `runtime` (its ship's) for the container whose namespace it joins (network_mode service:X). */
+async function dependentNet(project: string, service: string, dependent: ContainerSpec, runtime: Runtime): Promise<DependentNet> {
+  const mode = dependent.networkMode;
+  let networks = dependent.networks.map((n) => n.name);
+  if (mode?.kind === 'host') return { kind: 'host' };
+  if (mode?.kind === 'container') {
+    const joined = await runtime.inspectContainer(mode.container);
+    const addresses = joined?.addresses ?? {};
+    if (addresses.host === '127.0.0.1' && Object.keys(addresses).length === 1) return { kind: 'host' };
+    networks = Object.keys(addresses);
   }
-  if (ports.length === 0) return { host: shipHostName(ship), ports: [] };
-  const name = `${project}.${service}.for-${dependent.labels[Label.service] ?? dependent.name}`;
-  const there = await startReverseLink(to.target, to.root, name, ports, bridgeName(project, network));
-  const host = shipHostName(ship);
-  return { host, ports: ports.map((p, i) => ({ target: p.target, port: there[i]! })), extraHosts: { [host]: 'host-gateway' } };
+  if (mode?.kind === 'none' || networks.length === 0) {
+    throw new StackError('E_REMOTE', `service ${dependent.labels[Label.service]} depends on ${service} on another host: it reaches no network of the stack (network_mode ${mode?.kind ?? 'none'}${mode?.kind === 'container' ? ` ${mode.container}` : ''})`, 2);
+  }
+  return { kind: 'bridges', bridges: networks.map((n) => bridgeName(project, n)), ownHosts: mode === undefined };
 }
 
-/** The address of this machine on the dependent's bridge (what host-gateway is for its containers): where a forward for it listens. */
-function dependentGateway(project: string, service: string, dependent: ContainerSpec): string {
-  const network = dependent.networkMode === undefined ? dependent.networks[0]?.name : undefined;
-  const address = network === undefined ? undefined : interfaceAddress(bridgeName(project, network));
-  if (address === undefined) {
-    throw new StackError('E_REMOTE', `service ${dependent.labels[Label.service]} depends on ${service} on another host: it needs a network of the stack here (not network_mode) to reach it`, 2);
-  }
-  return address;
+/** `<DEP>_HOST` (a name in the dependent's /etc/hosts for `address`, or the address where it shares another's) and the ports. */
+function reached(ship: string, net: DependentNet, address: string, ports: { target: number; port: number }[]): ShipReach {
+  if (net.kind === 'bridges' && !net.ownHosts) return { host: address, ports };
+  const host = shipHostName(ship);
+  return { host, ports, extraHosts: { [host]: address } };
+}
+
+/** The name of the forwarder (or reverse link) serving `dependent`'s container with `service`: one each, so none restarts another's. */
+function linkName(project: string, service: string, dependent: ContainerSpec): string {
+  return `${project}.${service}.for-${dependent.name}`;
+}
+
+/**
+ * `ports` (answering on this machine) made reachable from `dependent` on remote host `to`: a
+ * reverse link whose relay listens there on each bridge of the dependent's networks (none on the
+ * host's network: the link's loopback port serves it). `ship` names the dependency's ship in `<DEP>_HOST`.
+ */
+async function reachFromRemote(to: RemoteProject, project: string, service: string, ship: string, ports: (LinkedPort & { target: number })[], dependent: ContainerSpec): Promise<ShipReach> {
+  const net = await dependentNet(project, service, dependent, to.remote);
+  if (ports.length === 0) return reached(ship, net, '127.0.0.1', []);
+  const link = await startReverseLink(to.target, to.root, linkName(project, service, dependent), ports, net.kind === 'host' ? [] : net.bridges);
+  return reached(ship, net, link.addresses[0] ?? '127.0.0.1', ports.map((p, i) => ({ target: p.target, port: link.ports[i]! })));
+}
+
+/** The addresses of this machine where `net`'s containers connect: each bridge's, or loopback. */
+function listenAddresses(service: string, dependent: ContainerSpec, net: DependentNet): string[] {
+  if (net.kind === 'host') return ['127.0.0.1'];
+  return net.bridges.map((bridge) => {
+    const address = interfaceAddress(bridge);
+    if (address === undefined) throw new StackError('E_REMOTE', `service ${dependent.labels[Label.service]} depends on ${service} on another host: its network's bridge ${bridge} has no address here`, 1);
+    return address;
+  });
 }
 
 /** Where dependents reach a remote ship's services: a forwarder of their own here, listening where this machine's containers connect (relayed on when the dependent is on a third host). */
@@ -98,16 +131,16 @@ function remoteShip(ship: string, opened: RemoteProject, remoteOf: RemoteOf): Sh
       const running = publisher(containers);
       const elsewhere = remoteOf(from);
       // For a dependent on a third host the forward here is only the first leg: loopback suffices.
-      const name = elsewhere ? `${project}.${service}.for-${dependent.labels[Label.service] ?? dependent.name}` : `${project}.${service}`;
-      // Here the forward listens only where the dependent's containers connect: its bridge's address (host-gateway), never every address.
-      const forwards = await startForwarder(opened.target, opened.root, name, running ? [running] : [], elsewhere ? '127.0.0.1' : dependentGateway(project, service, dependent));
+      const net = elsewhere ? undefined : await dependentNet(project, service, dependent, from.runtime);
+      // Here the forward listens only where the dependent's containers connect (its bridges' addresses, or loopback), never every address.
+      const bind = net ? listenAddresses(service, dependent, net) : ['127.0.0.1'];
+      const forwards = await startForwarder(opened.target, opened.root, linkName(project, service, dependent), running ? [running] : [], bind);
       const ports = (running?.ports ?? []).flatMap((p) => {
         const f = forwards.find((f) => f.remote.hostPort === p.hostPort && f.remote.hostIp === p.hostIp);
         return f && p.protocol === 'tcp' ? [{ target: p.target, host: '127.0.0.1', port: f.local.hostPort }] : [];
       });
       if (elsewhere) return reachFromRemote(elsewhere, project, service, ship, ports, dependent);
-      const host = shipHostName(ship);
-      return { host, ports: ports.map(({ target, port }) => ({ target, port })), extraHosts: { [host]: 'host-gateway' } };
+      return reached(ship, net!, bind[0]!, ports.map(({ target, port }) => ({ target, port })));
     },
   };
 }

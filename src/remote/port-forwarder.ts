@@ -5,8 +5,8 @@
  * which needs no /proc, so this works from macOS too) and the forwards are recorded in this machine's state for the remote host; `port` and `ps` read them,
  * `down` (and the next `up -d`) stop it. The forwarder has its own connection (no ControlMaster
  * sharing), so killing it is all it takes to close the ports. A dependent on another ship reaches a
- * remote service through a forwarder of its own (`<project>.<service>`, embedded-ships.ts), which
- * listens where this machine's containers can connect.
+ * remote service through a forwarder of its own (`<project>.<service>.for-<container>`,
+ * embedded-ships.ts), which listens where that container can connect.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -91,7 +91,7 @@ function remoteAddress(hostIp: string): string {
   return hostIp.includes(':') ? `[${hostIp}]` : hostIp;
 }
 
-/** Stops `project`'s forwarder and those of its cross-ship links (`<project>.<service>`). */
+/** Stops `project`'s forwarder and those of its cross-ship links (`<project>.<service>.for-<container>`). */
 export async function stopProjectForwarders(root: string, project: string): Promise<void> {
   const dir = path.join(root, 'forwarders');
   const links = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${project}.`) && f.endsWith('.json') && f !== `${project}.json`) : [];
@@ -101,9 +101,10 @@ export async function stopProjectForwarders(root: string, project: string): Prom
 
 /**
  * (Re)starts `project`'s forwarder for the tcp ports the running `containers` publish on the remote
- * host, listening on `bind` here; resolves with the forwards once every local port accepts connections.
+ * host, each on one free port here listening on every address of `bind` (a dependent's bridges, or
+ * loopback); resolves with the forwards (one per port and address) once every local end accepts connections.
  */
-export async function startForwarder(target: SshTarget, root: string, project: string, containers: readonly ContainerInfo[], bind = '127.0.0.1'): Promise<Forward[]> {
+export async function startForwarder(target: SshTarget, root: string, project: string, containers: readonly ContainerInfo[], bind: readonly string[] = ['127.0.0.1']): Promise<Forward[]> {
   await stopForwarder(root, project);
   const seen = new Set<string>();
   const forwards: Forward[] = [];
@@ -113,12 +114,13 @@ export async function startForwarder(target: SshTarget, root: string, project: s
       const key = `${p.hostIp}:${p.hostPort}`;
       if (p.protocol !== 'tcp' || p.hostPort <= 0 || seen.has(key)) continue;
       seen.add(key);
-      forwards.push({ remote: { hostIp: p.hostIp, hostPort: p.hostPort }, local: { hostIp: bind, hostPort: await freeLocalPort() } });
+      const port = await freeLocalPort();
+      for (const hostIp of bind) forwards.push({ remote: { hostIp: p.hostIp, hostPort: p.hostPort }, local: { hostIp, hostPort: port } });
     }
   }
   if (forwards.length === 0) return [];
-  const options = forwards.flatMap((f) => ['-L', `${bind}:${f.local.hostPort}:${remoteAddress(f.remote.hostIp)}:${f.remote.hostPort}`]);
-  const opened = await launchForwarder(target, root, project, { options, forwards }, async () => (await Promise.all(forwards.map((f) => accepts(f.local.hostPort, bind)))).every(Boolean));
+  const options = forwards.flatMap((f) => ['-L', `${f.local.hostIp}:${f.local.hostPort}:${remoteAddress(f.remote.hostIp)}:${f.remote.hostPort}`]);
+  const opened = await launchForwarder(target, root, project, { options, forwards }, async () => (await Promise.all(forwards.map((f) => accepts(f.local.hostPort, f.local.hostIp)))).every(Boolean));
   if (opened.ok) return forwards;
   throw new StackError('E_REMOTE', `remote host ${target.url}: the published ports could not be forwarded here${opened.said ? ` (${opened.said})` : ''}`, 1);
 }

@@ -153,3 +153,13 @@ export function giveToRootlessUser(target: string): void {
   if (!fs.lstatSync(target).isDirectory()) return;
   for (const entry of fs.readdirSync(target, { recursive: true }) as string[]) fs.lchownSync(path.join(target, entry), uid, gid);
 }
+
+/**
+ * Lets the rootless user log in over ssh with a key (the ssh lab's rootless remote host, issue 19):
+ * useradd leaves its password `!` (locked), and sshd without PAM refuses a locked account even for
+ * a key. `*` is no password either, but not a lock.
+ */
+export function allowRootlessKeyLogin(): void {
+  const shadow = spawnSync('getent', ['shadow', rootlessUser().name], { encoding: 'utf8' }).stdout;
+  if (shadow.split(':')[1]?.startsWith('!')) execFileSync('usermod', ['-p', '*', rootlessUser().name], { stdio: 'pipe' });
+}

@@ -3,8 +3,8 @@
  * through a real ssh connection: Debian's sshd on a free loopback port with its own host key and
  * config, a throwaway client key, a known_hosts naming only that key, and a client config the CLI
  * is pointed at with HAFEN_SSH_COMMAND (`ssh -F <lab>/ssh_config`), never the machine's ~/.ssh.
- * Root logs in with the key (the remote side may run as root); `stop()` kills sshd and removes the
- * lab's folder.
+ * Root logs in with the key (the remote side may run as root), and so does any other user of the
+ * machine (`urlFor`: the rootless test user); `stop()` kills sshd and removes the lab's folder.
  *
  * With `netns`, the lab is a host of its own on this machine: sshd (and so the remote hafen and
  * everything it makes: bridges, port proxies, mounts, named netns) runs in a network namespace and
@@ -45,6 +45,8 @@ export interface SshLab {
   url: string;
   /** Its client config (Host `name`). */
   sshConfig: string;
+  /** `ssh://<user>@hafen-ssh-lab`: another user of the machine logs in with the same key (the rootless test user). */
+  urlFor(user: string): string;
   /** What the CLI needs to reach it: HAFEN_SSH_COMMAND with the lab's client config. */
   env: Record<string, string>;
   /** `ssh -F <config> hafen-ssh-lab` argv, for a test's own commands on the "remote" side. */
@@ -159,13 +161,16 @@ function labMountScript(dir: string, sshd: string[]): string {
 
 /**
  * Starts a lab sshd; rejects (with sshd's log) when it does not listen within 10 s. `netns`: the
- * second octet's /16 (`10.243`) the lab's own network namespace is reached through; `name`: its
- * host name (LAB_HOST unless given); `env`: variables its sessions get.
+ * second octet's /16 (`10.243`) the lab's own network namespace is reached through; `name`: the
+ * host's name in its client config (default hafen-ssh-lab; two labs, two names, one `ssh -F`
+ * file of both configs); `env`: set in every session there (sshd's SetEnv).
  */
 export async function startSshLab(options: { netns?: string; name?: string; env?: Record<string, string> } = {}): Promise<SshLab> {
-  const host = options.name ?? LAB_HOST;
+  const name = options.name ?? LAB_HOST;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-ssh-lab-'));
-  fs.chmodSync(dir, 0o700);
+  // Searchable by others (not listable): sshd reads a user's authorized_keys as that user, and
+  // another user than root logs in too (urlFor); the keys there stay 0600.
+  fs.chmodSync(dir, 0o711);
   let network: LabNetwork | undefined;
   try {
     network = options.netns ? makeLabNetwork(options.netns) : undefined;
@@ -177,8 +182,8 @@ export async function startSshLab(options: { netns?: string; name?: string; env?
   const port = network ? 22 : await freePort();
   const hostKey = keygen(path.join(dir, 'host_ed25519'), 'hafen-ssh-lab-host');
   const clientKey = keygen(path.join(dir, 'client_ed25519'), 'hafen-ssh-lab-client');
-  fs.writeFileSync(path.join(dir, 'authorized_keys'), `${clientKey}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'known_hosts'), `${host} ${hostKey.split(' ').slice(0, 2).join(' ')}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'authorized_keys'), `${clientKey}\n`, { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'known_hosts'), `${name} ${hostKey.split(' ').slice(0, 2).join(' ')}\n`, { mode: 0o600 });
   fs.writeFileSync(
     path.join(dir, 'sshd_config'),
     [
@@ -202,17 +207,18 @@ export async function startSshLab(options: { netns?: string; name?: string; env?
       'GatewayPorts no',
       'X11Forwarding no',
       'LogLevel VERBOSE',
-      ...Object.entries(options.env ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
+      // The environment of every session there (two labs as two hosts: each its own HAFEN_ROOT).
+      ...(options.env && Object.keys(options.env).length > 0 ? [`SetEnv ${Object.entries(options.env).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
       '',
     ].join('\n'),
   );
   fs.writeFileSync(
     path.join(dir, 'ssh_config'),
     [
-      `Host ${host}`,
+      `Host ${name}`,
       `  HostName ${listenAddress}`,
       `  Port ${port}`,
-      `  HostKeyAlias ${host}`,
+      `  HostKeyAlias ${name}`,
       `  IdentityFile ${dir}/client_ed25519`,
       '  IdentitiesOnly yes',
       `  UserKnownHostsFile ${dir}/known_hosts`,
@@ -256,10 +262,11 @@ export async function startSshLab(options: { netns?: string; name?: string; env?
   return {
     dir,
     port,
-    url: `ssh://root@${host}`,
+    url: `ssh://root@${name}`,
+    urlFor: (user) => `ssh://${user}@${name}`,
     sshConfig: path.join(dir, 'ssh_config'),
     env: { HAFEN_SSH_COMMAND: sshCommand },
-    ssh: (command) => ['ssh', '-F', path.join(dir, 'ssh_config'), `root@${host}`, '--', command],
+    ssh: (command) => ['ssh', '-F', path.join(dir, 'ssh_config'), `root@${name}`, '--', command],
     log,
     pid: sshd.pid!,
     ...(network ? { address: network.labAddress } : {}),

@@ -8,12 +8,24 @@
 import { Command } from 'commander';
 import type { Output } from '../output.js';
 
+/**
+ * For a user without root: runs this command again inside the user's namespaces (where its
+ * containers, bridges and supervisors are) before it reads its channel, and exits with its code;
+ * returns at once for root or once inside. `network`: the holder's network is connected first.
+ */
+async function enterUserNamespace(output: Output, network: boolean): Promise<void> {
+  if (process.platform !== 'linux' || process.getuid?.() === 0) return;
+  const { needsUserNamespace, rerunInUserNamespace } = await import('../../runtime/embedded/rootless/enter-namespace.js');
+  if (needsUserNamespace()) await rerunInUserNamespace((l) => output.err(l), { network });
+}
+
 export function systemCommand(output: Output): Command {
   const system = new Command('system').description('ends of a connection from another machine (issue 19: `HAFEN_HOST=ssh://…`)');
   system
     .command('dial-stdio')
     .description('serve this host\'s embedded runtime on standard input and output (what `HAFEN_HOST=ssh://…` runs here)')
     .action(async () => {
+      await enterUserNamespace(output, true);
       const { serveAgent } = await import('../../remote/agent.js');
       await serveAgent(process.stdin, process.stdout);
       // The channel is gone and the project let go of: nothing here is worth waiting for (a
@@ -27,6 +39,7 @@ export function systemCommand(output: Output): Command {
     .requiredOption('--container <name>', 'the container')
     .requiredOption('--spec <encoded>', 'the exec options, encoded')
     .action(async (flags: { project: string; container: string; spec: string }) => {
+      await enterUserNamespace(output, false);
       const [{ openProjectRuntime }, { decodeExec }] = await Promise.all([import('../../orchestrator/project-runtime.js'), import('../../remote/remote-exec.js')]);
       const opened = await openProjectRuntime(flags.project, { runtime: 'embedded', supervise: false, say: (l) => output.err(l) });
       try {
@@ -42,6 +55,7 @@ export function systemCommand(output: Output): Command {
     .requiredOption('--project <name>', 'the project')
     .requiredOption('--container <name>', 'the container')
     .action(async (flags: { project: string; container: string }) => {
+      await enterUserNamespace(output, true);
       const { openProjectRuntime } = await import('../../orchestrator/project-runtime.js');
       const opened = await openProjectRuntime(flags.project, { runtime: 'embedded', supervise: true, say: (l) => output.err(l) });
       try {
@@ -84,11 +98,13 @@ export function systemCommand(output: Output): Command {
   system
     .command('relay')
     .description('relay connections to a bridge\'s address to 127.0.0.1, same port, while the ssh connection that runs it lasts (a service on this host depending on one of another machine)')
-    .requiredOption('--bridge <name>', 'the bridge whose address to listen on')
+    .option('--bridge <names>', 'the bridges whose addresses to listen on, comma-separated (none: the forward\'s loopback port serves alone)')
     .requiredOption('--ports <list>', 'the ports, comma-separated')
-    .action(async (flags: { bridge: string; ports: string }) => {
+    .action(async (flags: { bridge?: string; ports: string }) => {
+      // A user without root: its bridges are in its namespaces; the way back to the link's loopback port is the host's loopback relay.
+      await enterUserNamespace(output, false);
       const { serveRelay } = await import('../../remote/ship-relay.js');
-      process.exit(await serveRelay(flags.bridge, flags.ports.split(',').map(Number)));
+      process.exit(await serveRelay(flags.bridge?.split(',').filter(Boolean) ?? [], flags.ports.split(',').map(Number)));
     });
   return system;
 }

@@ -39,9 +39,23 @@ function relayConnect(socket: string, host: string, port: number, done: (err: Er
     conn.removeAllListeners('error');
     const line = reply.slice(0, end);
     if (line !== 'ok') return fail(line.replace(/^error /, '') || 'ECONNRESET');
+    // A server that speaks first (a greeting) may have come in the same chunk as the reply.
+    const rest = Buffer.from(reply.slice(end + 1), 'latin1');
+    if (rest.length > 0) conn.unshift(rest);
     done(null, conn);
   };
   conn.on('data', onData);
+}
+
+/**
+ * Inside the user's namespaces with a relay named (HAFEN_HOST_LOOPBACK): a connection to `port` on
+ * the host's 127.0.0.1 through it (a cross-ship relay's way out, src/remote/ship-relay.ts).
+ * Undefined elsewhere: connect directly there.
+ */
+export function hostLoopbackSocket(port: number, env: NodeJS.ProcessEnv = process.env): Promise<net.Socket> | undefined {
+  const socket = env[HOST_LOOPBACK_ENV];
+  if (!socket) return undefined;
+  return new Promise((resolve, reject) => relayConnect(socket, '127.0.0.1', port, (err, s) => (err ? reject(err) : resolve(s!))));
 }
 
 /**
