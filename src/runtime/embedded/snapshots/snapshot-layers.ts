@@ -9,17 +9,17 @@ import { listVolumes } from '../containers/volume-store.js';
 import fs from 'node:fs';
 import { deleteSnapshotRecord, listSnapshotRecords, projectsWithSnapshots, requireSnapshot, snapshotsDir, type SnapshotRecord } from './snapshot-record.js';
 import type { Digest } from '../layers/index.js';
+import { anonymousLayers } from './anonymous-volumes.js';
 
-/** Every layer a snapshot, a container or a volume under `root` stands on (ChainIDs). */
+/** Every layer a snapshot, a container (its root filesystem, its anonymous volumes) or a volume under `root` stands on (ChainIDs). */
 export function snapshotPins(root: string): Set<Digest> {
   const pins = new Set<string>();
   for (const project of new Set([...projectsWithSnapshots(root), ...listProjects(root)])) {
     for (const s of listSnapshotRecords(root, project)) {
-      for (const c of Object.values(s.containers)) c.layers.forEach((l) => pins.add(l));
-      for (const v of Object.values(s.volumes)) v.layers.forEach((l) => pins.add(l));
+      layersOf(s).forEach((l) => pins.add(l));
     }
   }
-  for (const r of listRecords(root)) (r.snapshotLayers ?? []).forEach((l) => pins.add(l));
+  for (const r of listRecords(root)) [...(r.snapshotLayers ?? []), ...anonymousLayers(root, r)].forEach((l) => pins.add(l));
   for (const v of listVolumes(root, {})) (v.layers ?? []).forEach((l) => pins.add(l));
   return pins as Set<Digest>;
 }
@@ -44,7 +44,10 @@ export function removeUnreferencedLayers(ctx: RuntimeContext, candidates: readon
 
 /** The layers a snapshot record names. */
 export function layersOf(record: SnapshotRecord): string[] {
-  return [...Object.values(record.containers).flatMap((c) => c.layers), ...Object.values(record.volumes).flatMap((v) => v.layers)];
+  return [
+    ...Object.values(record.containers).flatMap((c) => [...c.layers, ...Object.values(c.anonymous ?? {}).flatMap((a) => a.layers)]),
+    ...Object.values(record.volumes).flatMap((v) => v.layers),
+  ];
 }
 
 /** Removes snapshot `name` of `project` and the layers only it held; a SnapshotError when there is none. */

@@ -23,6 +23,8 @@ export interface SnapshotContainer {
   image?: string;
   /** Snapshot layers over the image, base first (ChainIDs); empty when it had changed nothing. */
   layers: string[];
+  /** Its anonymous volumes by target in the container: their layers, base first (absent: none, or a snapshot taken before they were captured). */
+  anonymous?: Record<string, { layers: string[] }>;
 }
 
 /** Everything kept of one snapshot. */

@@ -1,0 +1,126 @@
+/**
+ * What a snapshot holds of a service's mounts (issue 20) on the embedded runtime, through the
+ * built CLI: an anonymous volume (`volumes: [/anon]`) is the container's state, captured and reset
+ * as a named one (and put back by `up --from-snapshot` after a `down`); an external volume (another
+ * project's, in use by that project's running service) and a bind mount (a host folder) are not
+ * captured: `snapshot` names each once, and `reset` leaves them as they are, so the other
+ * project's service goes on reading them. `down -v` leaves nothing of the project (no mount, no
+ * discarded folder, no snapshot layer) and keeps the external volume, as it keeps external ones.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { unmet } from '../src/testing/requirements.js';
+import { cliTargets, projectsOn } from './cli-targets.js';
+import { runtimeNamed } from './conformance/runtimes.js';
+
+/** The service's data folders: each file with its content. */
+const LIST = 'for f in $(find /data /anon /ext /bind -type f | sort); do echo "$f=$(cat $f)"; done';
+
+/** Names under `dir` (recursively) that start with `.discarded-`. */
+function discarded(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => path.basename(p).startsWith('.discarded-'));
+}
+
+for (const target of cliTargets('10.204.0.0/16:24').filter((t) => t.name === 'embedded')) {
+  const factory = runtimeNamed(target.name);
+  describe.skipIf(unmet(...factory.requirements))(`snapshots of anonymous, external and bind mounts on the ${target.name} runtime`, () => {
+    const projects = projectsOn(target, { tmpPrefix: 'snapvol' });
+    const { ok, run, newProject } = projects;
+    const layersDir = (): string => path.join(target.stateRoot(), 'images/layers');
+    const layerIds = (): string[] => (fs.existsSync(layersDir()) ? fs.readdirSync(layersDir()).sort() : []);
+
+    it('captures and resets anonymous volumes, names and leaves external volumes and binds, and down -v keeps the external volume only', async () => {
+      const owner = newProject('svo');
+      const p = newProject('svp');
+      const ext = `${owner}-shared`;
+      const { dir, image } = projects;
+      const bindDir = fs.mkdtempSync(path.join(dir, 'bind-'));
+      const ownerFile = path.join(dir, `${owner}.yaml`);
+      const file = path.join(dir, `${p}.yaml`);
+      fs.writeFileSync(ownerFile, [
+        'services:',
+        '  keeper:',
+        `    image: ${image}`,
+        '    command: ["sleep", "600"]',
+        '    volumes: ["shared:/s"]',
+        'volumes:',
+        `  shared: {name: ${ext}}`,
+        '',
+      ].join('\n'));
+      fs.writeFileSync(file, [
+        'services:',
+        '  app:',
+        `    image: ${image}`,
+        '    command: ["sleep", "600"]',
+        `    volumes: ["data:/data", "/anon", "${ext}:/ext", "${bindDir}:/bind"]`,
+        'volumes:',
+        '  data: {}',
+        `  ${ext}: {external: true}`,
+        '',
+      ].join('\n'));
+      target.handOver(dir);
+      try {
+        const sh = (script: string): string => ok(p, ['exec', '-T', 'app', 'sh', '-c', script], file).stdout;
+        const before = layerIds();
+
+        ok(owner, ['up', '-d'], ownerFile);
+        ok(p, ['up', '-d'], file);
+        sh('mkdir /anon/d && echo seed > /anon/a && echo seed > /anon/d/b && echo seed > /data/v && echo seed > /ext/e && echo seed > /bind/b');
+        const seeded = sh(LIST);
+        expect(seeded).toBe('/anon/a=seed\n/anon/d/b=seed\n/bind/b=seed\n/data/v=seed\n/ext/e=seed\n');
+
+        const taken = ok(p, ['snapshot', 's1'], file);
+        const notes = taken.stderr.split('\n').filter((l) => l.includes('is not captured'));
+        expect(notes).toEqual([
+          `snapshot s1: service app: external volume ${ext} at /ext (it is not this project's: other users may share it) is not captured; reset leaves it as it is`,
+          `snapshot s1: service app: bind mount /bind (host folder ${bindDir}) is not captured; reset leaves it as it is`,
+        ]);
+        expect(taken.stderr).toContain(`snapshot s1 of app (volumes ${p}_data)`);
+
+        const token = `AFTER-${randomBytes(6).toString('hex')}`;
+        sh(`echo ${token} > /anon/a && rm -r /anon/d && echo ${token} > /anon/c && echo ${token} > /data/v && echo ${token} > /ext/e && echo ${token} > /bind/b`);
+        ok(p, ['reset', 's1'], file);
+        // Anonymous and named volumes are the snapshot's; the external volume and the bind kept what was written since.
+        const kept = `/anon/a=seed\n/anon/d/b=seed\n/bind/b=${token}\n/data/v=seed\n/ext/e=${token}\n`;
+        expect(sh(LIST)).toBe(kept);
+        // The other project's service reads the external volume as it was, undisturbed.
+        expect(ok(owner, ['exec', '-T', 'keeper', 'cat', '/s/e'], ownerFile).stdout).toBe(`${token}\n`);
+        const state = path.join(target.stateRoot(), 'projects', p);
+        await expect.poll(() => discarded(state), { timeout: 10_000 }).toEqual([]);
+
+        // A reset anonymous volume keeps what is written after, over a stop and start; a second reset discards it.
+        sh('echo later > /anon/l');
+        ok(p, ['stop', '-t', '1'], file);
+        ok(p, ['start'], file);
+        expect(sh('cat /anon/l /anon/a')).toBe('later\nseed\n');
+        ok(p, ['reset', 's1'], file);
+        expect(sh(LIST)).toBe(kept);
+
+        // After `down` (the container and its anonymous volume go), `up --from-snapshot` puts it back.
+        ok(p, ['down', '-t', '1'], file);
+        expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(`/projects/${p}/`);
+        ok(p, ['up', '-d', '--from-snapshot', 's1'], file);
+        expect(sh(LIST)).toBe(kept);
+
+        ok(p, ['down', '-v', '-t', '1'], file);
+        expect(target.leftovers(p)).toEqual([]);
+        expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(`/projects/${p}/`);
+        expect(fs.existsSync(path.join(target.stateRoot(), 'snapshots', p))).toBe(false);
+        // The external volume is kept, with its data, for its project.
+        expect(ok(owner, ['exec', '-T', 'keeper', 'cat', '/s/e'], ownerFile).stdout).toBe(`${token}\n`);
+        expect(fs.readFileSync(path.join(bindDir, 'b'), 'utf8')).toBe(`${token}\n`);
+        ok(owner, ['down', '-v', '-t', '1'], ownerFile);
+        expect(target.leftovers(owner)).toEqual([]);
+        expect(layerIds()).toEqual(before);
+        expect(run(p, ['snapshot', 'ls', '-q'], file).stdout.trim()).toBe('');
+      } finally {
+        // On failure: both projects down with their own files (afterEach knows only the default one).
+        run(p, ['down', '-v', '-t', '0'], file);
+        run(owner, ['down', '-v', '-t', '0'], ownerFile);
+      }
+    }, 240_000);
+  });
+}
