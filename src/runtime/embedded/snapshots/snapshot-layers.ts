@@ -7,7 +7,7 @@ import type { RuntimeContext } from '../containers/runtime-context.js';
 import { listRecords, listProjects } from '../containers/container-record.js';
 import { listVolumes } from '../containers/volume-store.js';
 import fs from 'node:fs';
-import { deleteSnapshotRecord, listSnapshotRecords, projectsWithSnapshots, requireSnapshot, snapshotsDir, type SnapshotRecord } from './snapshot-record.js';
+import { deleteSnapshotRecord, listSnapshotRecords, removeEmptySnapshotsDir, projectsWithSnapshots, requireSnapshot, snapshotsDir, type SnapshotRecord } from './snapshot-record.js';
 import type { Digest } from '../layers/index.js';
 import { anonymousLayers } from './anonymous-volumes.js';
 
@@ -63,5 +63,6 @@ export function removeProjectSnapshots(ctx: RuntimeContext, project: string): vo
   const records = listSnapshotRecords(ctx.root, project);
   for (const r of records) deleteSnapshotRecord(ctx.root, project, r.name);
   fs.rmSync(snapshotsDir(ctx.root, project), { recursive: true, force: true });
+  removeEmptySnapshotsDir(ctx.root);
   if (records.length > 0) removeUnreferencedLayers(ctx, records.flatMap(layersOf));
 }

@@ -73,8 +73,26 @@ export function requireSnapshot(root: string, project: string, name: string): Sn
 /** Writes (or replaces) a record atomically. */
 export function writeSnapshot(root: string, record: SnapshotRecord): void {
   const file = recordPath(root, record.project, record.name);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  writeFileAtomic(file, JSON.stringify(record, null, 1));
+  const write = () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileAtomic(file, JSON.stringify(record, null, 1));
+  };
+  try {
+    write();
+  } catch (err) {
+    // Another project's last snapshot removed the empty `snapshots/` folder between the mkdir and the write.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    write();
+  }
+}
+
+/** Removes `<root>/snapshots` once no project has a snapshot: `down -v` of the last leaves nothing there. */
+export function removeEmptySnapshotsDir(root: string): void {
+  try {
+    fs.rmdirSync(path.join(root, 'snapshots'));
+  } catch {
+    // not empty (another project's snapshots), or gone already
+  }
 }
 
 /** Deletes a record (its layers are the caller's). */
@@ -82,6 +100,7 @@ export function deleteSnapshotRecord(root: string, project: string, name: string
   fs.rmSync(recordPath(root, project, name), { force: true });
   const dir = snapshotsDir(root, project);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmSync(dir, { recursive: true, force: true });
+  removeEmptySnapshotsDir(root);
 }
 
 /** The records of a project, oldest first. */
