@@ -122,5 +122,30 @@ for (const target of cliTargets('10.204.0.0/16:24').filter((t) => t.name === 'em
         run(owner, ['down', '-v', '-t', '0'], ownerFile);
       }
     }, 240_000);
+
+    it('saves a snapshot with an anonymous volume as one archive, and `image load` + `up --from-snapshot` put the volume back', () => {
+      const p = newProject('sva');
+      const file = path.join(projects.dir, `${p}.yaml`);
+      fs.writeFileSync(file, ['services:', '  app:', `    image: ${projects.image}`, '    command: ["sleep", "600"]', '    volumes: ["/anon"]', ''].join('\n'));
+      const archive = path.join(projects.dir, `${p}.tar`);
+      target.handOver(projects.dir);
+      try {
+        ok(p, ['up', '-d'], file);
+        ok(p, ['exec', '-T', 'app', 'sh', '-c', 'echo seed > /anon/a'], file);
+        ok(p, ['snapshot', 'seed'], file);
+        ok(p, ['image', 'save', '--snapshot', 'seed', '-o', archive], file);
+        ok(p, ['down', '-v', '-t', '1'], file);
+        const loaded = ok(p, ['image', 'load', archive], file);
+        expect(loaded.stdout).toContain(`hafen-snapshot/${p}/anon-${p}-app-1-0:seed`);
+        expect(loaded.stderr).toContain(`Restored snapshot seed of project ${p}`);
+        ok(p, ['up', '-d', '--from-snapshot', 'seed'], file);
+        expect(ok(p, ['exec', '-T', 'app', 'cat', '/anon/a'], file).stdout).toBe('seed\n');
+        ok(p, ['down', '-v', '-t', '1'], file);
+        expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(`/projects/${p}/`);
+      } finally {
+        run(p, ['down', '-v', '-t', '0'], file);
+        fs.rmSync(archive, { force: true });
+      }
+    }, 180_000);
   });
 }

@@ -7,7 +7,7 @@ import type { RuntimeContext } from '../containers/runtime-context.js';
 import { listRecords, listProjects } from '../containers/container-record.js';
 import { listVolumes } from '../containers/volume-store.js';
 import fs from 'node:fs';
-import { deleteSnapshotRecord, listSnapshotRecords, removeEmptySnapshotsDir, projectsWithSnapshots, requireSnapshot, snapshotsDir, type SnapshotRecord } from './snapshot-record.js';
+import { deleteSnapshotRecord, layersOf, listSnapshotRecords, removeEmptySnapshotsDir, projectsWithSnapshots, requireSnapshot, snapshotsDir } from './snapshot-record.js';
 import type { Digest } from '../layers/index.js';
 import { anonymousLayers } from './anonymous-volumes.js';
 
@@ -40,14 +40,6 @@ export function removeUnreferencedLayers(ctx: RuntimeContext, candidates: readon
   }
   if (removed > 0) ctx.log(`Removed ${removed} snapshot layers`);
   return removed;
-}
-
-/** The layers a snapshot record names. */
-export function layersOf(record: SnapshotRecord): string[] {
-  return [
-    ...Object.values(record.containers).flatMap((c) => [...c.layers, ...Object.values(c.anonymous ?? {}).flatMap((a) => a.layers)]),
-    ...Object.values(record.volumes).flatMap((v) => v.layers),
-  ];
 }
 
 /** Removes snapshot `name` of `project` and the layers only it held; a SnapshotError when there is none. */

@@ -126,6 +126,14 @@ export function projectsWithSnapshots(root: string): string[] {
   }
 }
 
+/** The layers a snapshot record names: its containers', their anonymous volumes', its named volumes'. */
+export function layersOf(record: SnapshotRecord): string[] {
+  return [
+    ...Object.values(record.containers).flatMap((c) => [...c.layers, ...Object.values(c.anonymous ?? {}).flatMap((a) => a.layers)]),
+    ...Object.values(record.volumes).flatMap((v) => v.layers),
+  ];
+}
+
 /** A record as `stack snapshot ls` reports it. */
 export function snapshotInfo(record: SnapshotRecord): SnapshotInfo {
   const containers = Object.keys(record.containers).sort();

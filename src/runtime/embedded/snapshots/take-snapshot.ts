@@ -23,8 +23,8 @@ import { containerLayers, topChainId } from './container-layers.js';
 import { layerDirsTopFirst, volumeDirs } from './layered-volume.js';
 import { ctimeProbe, readCapture, writeCapture, type PreviousCapture } from './capture-marker.js';
 import { NotIncremental, reduceToDelta } from './layer-delta.js';
-import { checkSnapshotName, listSnapshotRecords, readSnapshot, snapshotInfo, writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
-import { layersOf, removeUnreferencedLayers } from './snapshot-layers.js';
+import { checkSnapshotName, layersOf, listSnapshotRecords, readSnapshot, snapshotInfo, writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
+import { removeUnreferencedLayers } from './snapshot-layers.js';
 import { anonymousVolumes } from './anonymous-volumes.js';
 
 /** How the runtime holds a container still: freeze returns whether it froze it (so only those are thawed). */
