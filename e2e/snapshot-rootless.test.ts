@@ -18,6 +18,7 @@ import { delegateCgroupToRootlessUser, newDelegatedCgroupName, requireCgroupDele
 import { requireRootlessUser } from '../src/testing/rootless-user.js';
 import { saveBusyboxArchiveWithAppDir } from './rootless-archive.js';
 import { userScenario, type UserScenario } from './rootless-scenario.js';
+import { discarded, filesHolding } from './snapshot-leftovers.js';
 
 const base = [requireRoot(), requireCommand('busybox'), requireRootlessUser()];
 
@@ -35,21 +36,6 @@ const SEED = [
   'echo app > /home/app/cfg/c && chown -R 1000:1000 /home/app/cfg',
   'rm /bin/uname',
 ].join(' && ');
-
-/** Names under `dir` (recursively) that start with `.discarded-`. */
-function discarded(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => path.basename(p).startsWith('.discarded-'));
-}
-
-/** Files under `dir` whose content holds `token`. */
-function filesHolding(dir: string, token: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .filter((f) => fs.statSync(f).size < 1_000_000 && fs.readFileSync(f, 'latin1').includes(token));
-}
 
 function scenario(title: string, pool: string, delegate: boolean): void {
   const missing = unmet(...base, ...(delegate ? [requireCgroupDelegation()] : []));

@@ -14,15 +14,10 @@ import { describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
 import { cliTargets, projectsOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
+import { discarded } from './snapshot-leftovers.js';
 
 /** The service's data folders: each file with its content. */
 const LIST = 'for f in $(find /data /anon /ext /bind -type f | sort); do echo "$f=$(cat $f)"; done';
-
-/** Names under `dir` (recursively) that start with `.discarded-`. */
-function discarded(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => path.basename(p).startsWith('.discarded-'));
-}
 
 for (const target of cliTargets('10.204.0.0/16:24').filter((t) => t.name === 'embedded')) {
   const factory = runtimeNamed(target.name);
