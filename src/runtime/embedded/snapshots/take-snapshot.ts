@@ -1,7 +1,7 @@
 /**
  * Taking a snapshot (issue 20): the selected containers held still (cgroup freezer; already paused
- * or stopped ones as they are), their writable layers and the project's named volumes they use
- * copied aside (`cp -a`: whiteouts, opaque dirs, owners, xattrs and hard links kept), thawed, then
+ * or stopped ones as they are), their writable layers, the project's named volumes they use and
+ * their anonymous volumes (anonymous-volumes.ts) copied aside (`cp -a`: whiteouts, opaque dirs, owners, xattrs and hard links kept), thawed, then
  * each copy committed as a content-addressed layer over what it stood on (its image, or the
  * snapshot it was reset onto: so a snapshot of a snapshot holds only what changed since), and the
  * record written. A folder snapshotted before without a reset since gets a layer of only what changed
