@@ -1,7 +1,8 @@
 /**
- * What a snapshot holds of a service's mounts (issue 20) on the embedded runtime, through the
- * built CLI: an anonymous volume (`volumes: [/anon]`) is the container's state, captured and reset
- * as a named one (and put back by `up --from-snapshot` after a `down`); an external volume (another
+ * What a snapshot holds of a service's mounts (issue 20), through the built CLI: on the embedded
+ * runtime an anonymous volume (`volumes: [/anon]`) is the container's state, captured and reset
+ * as a named one (and put back by `up --from-snapshot` after a `down`; on Docker it is not captured,
+ * `snapshot` says so, and a reset gives the container a new one); an external volume (another
  * project's, in use by that project's running service) and a bind mount (a host folder) are not
  * captured: `snapshot` names each once, and `reset` leaves them as they are, so the other
  * project's service goes on reading them. `down -v` leaves nothing of the project (no mount, no
@@ -19,8 +20,9 @@ import { discarded } from './snapshot-leftovers.js';
 /** The service's data folders: each file with its content. */
 const LIST = 'for f in $(find /data /anon /ext /bind -type f | sort); do echo "$f=$(cat $f)"; done';
 
-for (const target of cliTargets('10.204.0.0/16:24').filter((t) => t.name === 'embedded')) {
+for (const target of cliTargets('10.204.0.0/16:24')) {
   const factory = runtimeNamed(target.name);
+  const embedded = target.runtime === 'embedded';
   describe.skipIf(unmet(...factory.requirements))(`snapshots of anonymous, external and bind mounts on the ${target.name} runtime`, () => {
     const projects = projectsOn(target, { tmpPrefix: 'snapvol' });
     const { ok, run, newProject } = projects;
@@ -70,6 +72,7 @@ for (const target of cliTargets('10.204.0.0/16:24').filter((t) => t.name === 'em
         const taken = ok(p, ['snapshot', 's1'], file);
         const notes = taken.stderr.split('\n').filter((l) => l.includes('is not captured'));
         expect(notes).toEqual([
+          ...(embedded ? [] : ['snapshot s1: service app: anonymous volume /anon (the Docker runtime commits containers without their volumes) is not captured; reset gives the container a new one, as the image has it']),
           `snapshot s1: service app: external volume ${ext} at /ext (it is not this project's: other users may share it) is not captured; reset leaves it as it is`,
           `snapshot s1: service app: bind mount /bind (host folder ${bindDir}) is not captured; reset leaves it as it is`,
         ]);
@@ -79,18 +82,18 @@ for (const target of cliTargets('10.204.0.0/16:24').filter((t) => t.name === 'em
         sh(`echo ${token} > /anon/a && rm -r /anon/d && echo ${token} > /anon/c && echo ${token} > /data/v && echo ${token} > /ext/e && echo ${token} > /bind/b`);
         ok(p, ['reset', 's1'], file);
         // Anonymous and named volumes are the snapshot's; the external volume and the bind kept what was written since.
-        const kept = `/anon/a=seed\n/anon/d/b=seed\n/bind/b=${token}\n/data/v=seed\n/ext/e=${token}\n`;
+        const kept = `${embedded ? '/anon/a=seed\n/anon/d/b=seed\n' : ''}/bind/b=${token}\n/data/v=seed\n/ext/e=${token}\n`;
         expect(sh(LIST)).toBe(kept);
         // The other project's service reads the external volume as it was, undisturbed.
         expect(ok(owner, ['exec', '-T', 'keeper', 'cat', '/s/e'], ownerFile).stdout).toBe(`${token}\n`);
-        const state = path.join(target.stateRoot(), 'projects', p);
-        await expect.poll(() => discarded(state), { timeout: 10_000 }).toEqual([]);
+        if (embedded) await expect.poll(() => discarded(path.join(target.stateRoot(), 'projects', p)), { timeout: 10_000 }).toEqual([]);
 
         // A reset anonymous volume keeps what is written after, over a stop and start; a second reset discards it.
         sh('echo later > /anon/l');
         ok(p, ['stop', '-t', '1'], file);
         ok(p, ['start'], file);
-        expect(sh('cat /anon/l /anon/a')).toBe('later\nseed\n');
+        expect(sh('cat /anon/l')).toBe('later\n');
+        if (embedded) expect(sh('cat /anon/a')).toBe('seed\n');
         ok(p, ['reset', 's1'], file);
         expect(sh(LIST)).toBe(kept);
 
@@ -103,13 +106,13 @@ for (const target of cliTargets('10.204.0.0/16:24').filter((t) => t.name === 'em
         ok(p, ['down', '-v', '-t', '1'], file);
         expect(target.leftovers(p)).toEqual([]);
         expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(`/projects/${p}/`);
-        expect(fs.existsSync(path.join(target.stateRoot(), 'snapshots', p))).toBe(false);
+        if (embedded) expect(fs.existsSync(path.join(target.stateRoot(), 'snapshots', p))).toBe(false);
         // The external volume is kept, with its data, for its project.
         expect(ok(owner, ['exec', '-T', 'keeper', 'cat', '/s/e'], ownerFile).stdout).toBe(`${token}\n`);
         expect(fs.readFileSync(path.join(bindDir, 'b'), 'utf8')).toBe(`${token}\n`);
         ok(owner, ['down', '-v', '-t', '1'], ownerFile);
         expect(target.leftovers(owner)).toEqual([]);
-        expect(layerIds()).toEqual(before);
+        if (embedded) expect(layerIds()).toEqual(before);
         expect(run(p, ['snapshot', 'ls', '-q'], file).stdout.trim()).toBe('');
       } finally {
         // On failure: both projects down with their own files (afterEach knows only the default one).
@@ -118,7 +121,8 @@ for (const target of cliTargets('10.204.0.0/16:24').filter((t) => t.name === 'em
       }
     }, 240_000);
 
-    it('saves a snapshot with an anonymous volume as one archive, and `image load` + `up --from-snapshot` put the volume back', () => {
+    // The Docker runtime saves no anonymous volume (it captures none).
+    if (embedded) it('saves a snapshot with an anonymous volume as one archive, and `image load` + `up --from-snapshot` put the volume back', () => {
       const p = newProject('sva');
       const file = path.join(projects.dir, `${p}.yaml`);
       fs.writeFileSync(file, ['services:', '  app:', `    image: ${projects.image}`, '    command: ["sleep", "600"]', '    volumes: ["/anon"]', ''].join('\n'));
