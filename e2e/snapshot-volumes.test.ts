@@ -3,9 +3,9 @@
  * runtime an anonymous volume (`volumes: [/anon]`) is the container's state, captured and reset
  * as a named one (and put back by `up --from-snapshot` after a `down`; on Docker it is not captured,
  * `snapshot` says so, and a reset gives the container a new one); an external volume (another
- * project's, in use by that project's running service) and a bind mount (a host folder) are not
- * captured: `snapshot` names each once, and `reset` leaves them as they are, so the other
- * project's service goes on reading them. `down -v` leaves nothing of the project (no mount, no
+ * project's, in use by that project's running service), a bind mount and a named volume in the
+ * local driver's bind form (host folders) are not captured: `snapshot` names each once, and
+ * `reset` leaves them as they are, so the other project's service goes on reading them. `down -v` leaves nothing of the project (no mount, no
  * discarded folder, no snapshot layer) and keeps the external volume, as it keeps external ones.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,7 @@ import { runtimeNamed } from './conformance/runtimes.js';
 import { discarded } from './snapshot-leftovers.js';
 
 /** The service's data folders: each file with its content. */
-const LIST = 'for f in $(find /data /anon /ext /bind -type f | sort); do echo "$f=$(cat $f)"; done';
+const LIST = 'for f in $(find /data /anon /ext /bind /hostvol -type f | sort); do echo "$f=$(cat $f)"; done';
 
 for (const target of cliTargets('10.204.0.0/16:24')) {
   const factory = runtimeNamed(target.name);
@@ -35,6 +35,7 @@ for (const target of cliTargets('10.204.0.0/16:24')) {
       const ext = `${owner}-shared`;
       const { dir, image } = projects;
       const bindDir = fs.mkdtempSync(path.join(dir, 'bind-'));
+      const hostDir = fs.mkdtempSync(path.join(dir, 'hostvol-'));
       const ownerFile = path.join(dir, `${owner}.yaml`);
       const file = path.join(dir, `${p}.yaml`);
       fs.writeFileSync(ownerFile, [
@@ -52,9 +53,10 @@ for (const target of cliTargets('10.204.0.0/16:24')) {
         '  app:',
         `    image: ${image}`,
         '    command: ["sleep", "600"]',
-        `    volumes: ["data:/data", "/anon", "${ext}:/ext", "${bindDir}:/bind"]`,
+        `    volumes: ["data:/data", "/anon", "${ext}:/ext", "${bindDir}:/bind", "hostvol:/hostvol"]`,
         'volumes:',
         '  data: {}',
+        `  hostvol: {driver_opts: {type: none, o: bind, device: ${hostDir}}}`,
         `  ${ext}: {external: true}`,
         '',
       ].join('\n'));
@@ -65,9 +67,9 @@ for (const target of cliTargets('10.204.0.0/16:24')) {
 
         ok(owner, ['up', '-d'], ownerFile);
         ok(p, ['up', '-d'], file);
-        sh('mkdir /anon/d && echo seed > /anon/a && echo seed > /anon/d/b && echo seed > /data/v && echo seed > /ext/e && echo seed > /bind/b');
+        sh('mkdir /anon/d && echo seed > /anon/a && echo seed > /anon/d/b && echo seed > /data/v && echo seed > /ext/e && echo seed > /bind/b && echo seed > /hostvol/h');
         const seeded = sh(LIST);
-        expect(seeded).toBe('/anon/a=seed\n/anon/d/b=seed\n/bind/b=seed\n/data/v=seed\n/ext/e=seed\n');
+        expect(seeded).toBe('/anon/a=seed\n/anon/d/b=seed\n/bind/b=seed\n/data/v=seed\n/ext/e=seed\n/hostvol/h=seed\n');
 
         const taken = ok(p, ['snapshot', 's1'], file);
         const notes = taken.stderr.split('\n').filter((l) => l.includes('is not captured'));
@@ -75,14 +77,15 @@ for (const target of cliTargets('10.204.0.0/16:24')) {
           ...(embedded ? [] : ['snapshot s1: service app: anonymous volume /anon (the Docker runtime commits containers without their volumes) is not captured; reset gives the container a new one, as the image has it']),
           `snapshot s1: service app: external volume ${ext} at /ext (it is not this project's: other users may share it) is not captured; reset leaves it as it is`,
           `snapshot s1: service app: bind mount /bind (host folder ${bindDir}) is not captured; reset leaves it as it is`,
+          `snapshot s1: service app: volume ${p}_hostvol at /hostvol (host folder ${hostDir}) is not captured; reset leaves it as it is`,
         ]);
         expect(taken.stderr).toContain(`snapshot s1 of app (volumes ${p}_data)`);
 
         const token = `AFTER-${randomBytes(6).toString('hex')}`;
-        sh(`echo ${token} > /anon/a && rm -r /anon/d && echo ${token} > /anon/c && echo ${token} > /data/v && echo ${token} > /ext/e && echo ${token} > /bind/b`);
+        sh(`echo ${token} > /anon/a && rm -r /anon/d && echo ${token} > /anon/c && echo ${token} > /data/v && echo ${token} > /ext/e && echo ${token} > /bind/b && echo ${token} > /hostvol/h`);
         ok(p, ['reset', 's1'], file);
-        // Anonymous and named volumes are the snapshot's; the external volume and the bind kept what was written since.
-        const kept = `${embedded ? '/anon/a=seed\n/anon/d/b=seed\n' : ''}/bind/b=${token}\n/data/v=seed\n/ext/e=${token}\n`;
+        // Anonymous and named volumes are the snapshot's; the external volume, the bind and the host-folder volume kept what was written since.
+        const kept = `${embedded ? '/anon/a=seed\n/anon/d/b=seed\n' : ''}/bind/b=${token}\n/data/v=seed\n/ext/e=${token}\n/hostvol/h=${token}\n`;
         expect(sh(LIST)).toBe(kept);
         // The other project's service reads the external volume as it was, undisturbed.
         expect(ok(owner, ['exec', '-T', 'keeper', 'cat', '/s/e'], ownerFile).stdout).toBe(`${token}\n`);
@@ -110,6 +113,7 @@ for (const target of cliTargets('10.204.0.0/16:24')) {
         // The external volume is kept, with its data, for its project.
         expect(ok(owner, ['exec', '-T', 'keeper', 'cat', '/s/e'], ownerFile).stdout).toBe(`${token}\n`);
         expect(fs.readFileSync(path.join(bindDir, 'b'), 'utf8')).toBe(`${token}\n`);
+        expect(fs.readFileSync(path.join(hostDir, 'h'), 'utf8')).toBe(`${token}\n`);
         ok(owner, ['down', '-v', '-t', '1'], ownerFile);
         expect(target.leftovers(owner)).toEqual([]);
         if (embedded) expect(layerIds()).toEqual(before);

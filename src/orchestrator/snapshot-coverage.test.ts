@@ -35,6 +35,7 @@ describe('notCapturedNotes', () => {
       'snapshot s1: service app: anonymous volume /anon (the Docker runtime commits containers without their volumes) is not captured; reset gives the container a new one, as the image has it',
       'snapshot s1: service app: external volume shared at /shared (it is not this project\'s: other users may share it) is not captured; reset leaves it as it is',
       'snapshot s1: service app: bind mount /conf (host folder /etc/app) is not captured; reset leaves it as it is',
+      'snapshot s1: service app: volume shop_host at /host (host folder /srv/host) is not captured; reset leaves it as it is',
     ]);
   });
 });

@@ -25,7 +25,7 @@ export function notCapturedNotes(stack: Stack, services: readonly string[], runt
       else if (m.type === 'volume' && m.source !== undefined) {
         const v = stack.volumes[m.source];
         if (v?.external) say(`external volume ${v.name} at ${m.target} (it is not this project's: other users may share it)`);
-        else if (v?.driver_opts.device && runtime === 'embedded') say(`volume ${v.name} at ${m.target} (host folder ${v.driver_opts.device})`);
+        else if (v?.driver_opts.device) say(`volume ${v.name} at ${m.target} (host folder ${v.driver_opts.device})`);
       }
     }
   }
