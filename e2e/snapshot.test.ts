@@ -19,6 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { unmet } from '../src/testing/requirements.js';
 import { cliTargets, projectsOn } from './cli-targets.js';
 import { runtimeNamed } from './conformance/runtimes.js';
+import { discarded, filesHolding } from './snapshot-leftovers.js';
 
 const STACK = (image: string) => `services:
   app:
@@ -47,24 +48,6 @@ const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f=$(cat $f
 
 /** What a command printed to stderr but `up`'s note on where ports listen (it comes before any check). */
 const said = (stderr: string): string[] => stderr.trim().split('\n').filter((l) => !l.startsWith('ports without an address listen'));
-
-/** Every file under `dir` whose content holds `token` (the discarded data must be nowhere on disk). */
-function filesHolding(dir: string, token: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const file = path.join(e.parentPath, e.name);
-    if (fs.statSync(file).size < 1_000_000 && fs.readFileSync(file, 'latin1').includes(token)) out.push(file);
-  }
-  return out;
-}
-
-/** Names under `dir` (recursively) that start with `.discarded-`. */
-function discarded(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true }).map(String).filter((p) => path.basename(p).startsWith('.discarded-'));
-}
 
 for (const target of cliTargets('10.234.0.0/16:24')) {
   const factory = runtimeNamed(target.name);

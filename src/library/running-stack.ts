@@ -93,7 +93,7 @@ export class RunningStack implements AsyncDisposable {
 
   // Snapshots and resets (issue 20; embedded runtime).
   /**
-   * Saves the state of `services` (all when none is named: their writable layers and named volumes) as
+   * Saves the state of `services` (all when none is named: their writable layers, named and anonymous volumes) as
    * snapshot `name`, replacing one of that name; running ones are frozen while it is copied.
    */
   async snapshot(name: string, options: SnapshotInOptions = {}): Promise<SnapshotInfo> {

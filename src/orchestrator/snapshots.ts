@@ -10,6 +10,7 @@ import { Label, type ContainerInfo, type Runtime } from '../runtime/runtime.js';
 import type { SnapshotInfo } from '../runtime/snapshot-types.js';
 import { stopStack } from './stop.js';
 import { upStack, type UpStackOptions } from './up.js';
+import { notCapturedNotes } from './snapshot-coverage.js';
 
 /** What a snapshot or a reset is given. */
 export interface SnapshotRun {
@@ -51,6 +52,8 @@ export async function snapshotStack(stack: Stack, name: string, run: SnapshotRun
   const containers = await containersOf(run.runtime, stack.name, services);
   if (containers.length === 0) throw new SnapshotError(`snapshot ${name}: ${services.length ? `services ${services.join(', ')} have` : `project ${stack.name} has`} no containers; bring the stack up first`);
   const names = containers.map((c) => c.name);
+  const held = [...new Set(containers.map((c) => c.labels[Label.service] ?? ''))].sort();
+  for (const line of notCapturedNotes(stack, held, run.runtime.name, name)) run.say?.(line);
   if (!run.stop) return run.runtime.snapshot(stack.name, name, names);
   const picked = [...new Set(containers.map((c) => c.labels[Label.service] ?? ''))];
   await stopStack(stack, run.runtime, stopOptions(run, picked));

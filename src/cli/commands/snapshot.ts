@@ -1,7 +1,7 @@
 /**
  * `stack snapshot NAME [SERVICE...]`, `stack snapshot ls`, `stack snapshot rm NAME` and
  * `stack reset NAME [SERVICE...]` (issue 20): save the state of running services (their writable
- * layers and named volumes) and put them back to it in constant time.
+ * layers, named and anonymous volumes) and put them back to it in constant time.
  */
 import { Command, Option } from 'commander';
 import { globalOptions } from '../global-options.js';
@@ -58,7 +58,7 @@ function rmCommand(output: Output): Command {
 
 export function snapshotCommand(output: Output): Command {
   const snapshot = new Command('snapshot')
-    .description('save the state of the services (writable layers and named volumes) as snapshot NAME; `stack reset NAME` goes back to it')
+    .description('save the state of the services (writable layers, named and anonymous volumes; not binds or external volumes, named once) as snapshot NAME; `stack reset NAME` goes back to it')
     .argument('<name>', 'the snapshot\'s name (taking it again replaces it)')
     .argument('[services...]', 'services (all when none is named)')
     .option('--stop', 'stop the services gracefully first and start them again after, instead of freezing them while their data is copied')

@@ -29,6 +29,9 @@ export const SnapshotLabel = {
 /** Label on the volume images of an embedded runtime's save: the volume's tree is the layers' root (Docker's saves put it under /from). */
 export const VOLUME_ROOT_LABEL = 'io.hafen.snapshot.volume-root';
 
+/** On an embedded snapshot's anonymous-volume image: JSON `{ container, target }` of the volume it holds. */
+export const ANONYMOUS_LABEL = 'io.hafen.snapshot.anonymous-volume';
+
 /** A path component of an image repository: lower-case letters and digits joined by dashes. */
 function component(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'x';

@@ -16,10 +16,18 @@ import { checkSnapshotName } from '../../embedded/snapshots/snapshot-record.js';
 import { copyVolume } from './copy-volume.js';
 import { SnapshotLabel, removeSnapshotImages, snapshotImages, snapshotInfos, snapshotRepo } from './snapshot-store.js';
 
-/** The project's named volumes `inspects` mount (another project's, or a bind, is not the snapshot's). */
+/**
+ * The project's named volumes `inspects` mount (another project's, a bind, or a volume in the local
+ * driver's bind form, a host folder, is not the snapshot's: as on the embedded runtime).
+ */
 async function projectVolumes(docker: Docker, project: string, inspects: Docker.ContainerInspectInfo[]): Promise<string[]> {
   const names = [...new Set(inspects.flatMap((i) => (i.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!)))].sort();
-  const owned = await Promise.all(names.map(async (n) => ((await docker.getVolume(n).inspect()).Labels?.[Label.project] === project ? n : undefined)));
+  const owned = await Promise.all(
+    names.map(async (n) => {
+      const v = await docker.getVolume(n).inspect();
+      return v.Labels?.[Label.project] === project && !v.Options?.device ? n : undefined;
+    }),
+  );
   return owned.filter((n): n is string => n !== undefined);
 }
 

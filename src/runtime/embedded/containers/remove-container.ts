@@ -10,6 +10,7 @@ import { containerPaths } from '../state/index.js';
 import type { ContainerRecord } from './container-record.js';
 import type { RuntimeContext } from './runtime-context.js';
 import { traced } from '../../../trace.js';
+import { unmountAnonymousVolumes } from '../snapshots/anonymous-volumes.js';
 
 /** Deletes what is left of a container that no longer runs. */
 export async function removeContainerState(ctx: RuntimeContext, record: ContainerRecord): Promise<void> {
@@ -19,6 +20,7 @@ export async function removeContainerState(ctx: RuntimeContext, record: Containe
   for (const owner of new Set(record.networks.map((n) => n.owner))) {
     await traced('remove: addresses', name, () => ctx.ipam.releaseAddresses(owner, name, record.networks.filter((n) => n.owner === owner).map((n) => n.name)));
   }
+  await unmountAnonymousVolumes(ctx, record); // those reset onto a snapshot are overlays on their folders (issue 20)
   const mounted = readMountInfo().filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(`${dir}/`));
   if (mounted.length > 0) {
     throw new RuntimeError(`container ${name}`, `still mounted below ${dir}: ${mounted.map((m) => m.mountPoint).join(', ')}`);

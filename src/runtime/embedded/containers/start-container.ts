@@ -23,6 +23,7 @@ import { attachContainer, checkAttached, detachContainer, prepareAttach } from '
 import { containerPaths, type ContainerPaths } from '../state/index.js';
 import { containerLayers } from '../snapshots/container-layers.js';
 import { mountLayeredVolumesOf } from '../snapshots/layered-volume.js';
+import { mountAnonymousVolumes } from '../snapshots/anonymous-volumes.js';
 import { keptHostPort } from '../snapshots/kept-ports.js';
 import { writeRecord, type ContainerRecord, type RecordProcess, type RecordRun } from './container-record.js';
 import { syncHosts } from './hosts-sync.js';
@@ -161,7 +162,10 @@ export async function prepareStart(ctx: RuntimeContext, record: ContainerRecord)
     ...(spec.privileged ? { privileged: true } : {}),
     ...processOptions(spec),
   }));
-  await step('mounting its layered volumes', () => mountLayeredVolumesOf(ctx, project, spec.mounts)); // issue 20
+  await step('mounting its layered volumes', async () => {
+    await mountLayeredVolumesOf(ctx, project, spec.mounts);
+    await mountAnonymousVolumes(ctx, record);
+  }); // issue 20
   const seccomp = await step('compiling its seccomp filter', () => containerSeccompFilter(seccompChoice(spec.securityOpt, spec.privileged), proc.capabilities));
   if (seccomp) proc.seccomp = seccomp.toString('base64');
   if (spec.groupAdd?.length) {

@@ -18,6 +18,7 @@ import type { Mount } from '../../runtime.js';
 import type { RuntimeContext } from '../containers/runtime-context.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { quickExec } from '../launcher/quick-spawn.js';
+import { isRootless } from '../rootless/user-namespace.js';
 
 /** The folders of a volume: its mount point (its data, when plain), and the parts a layered one adds. */
 export interface VolumeDirs {
@@ -85,7 +86,16 @@ export async function mountLayeredVolume(ctx: RuntimeContext, found: FoundVolume
   for (const p of [d.dir, d.upper, d.work]) fs.mkdirSync(p, { recursive: true, mode: 0o755 });
   ctx.ledger(found.record.project).add({ kind: 'mount', path: d.dir }, what);
   ctx.log(`Mounting ${what} (${layers.length} snapshot layers)`);
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower.join(':')},upperdir=${d.upper},workdir=${d.work},index=off,redirect_dir=off,metacopy=off`, d.dir], what);
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower.join(':')},upperdir=${d.upper},workdir=${d.work},${overlayOptions()}`, d.dir], what);
+}
+
+/**
+ * The overlay options of a layered volume: no redirects or metacopy, which a layer cannot express.
+ * In a user's namespace the kernel refuses `redirect_dir=off` (unprivileged overlayfs writes no
+ * trusted.* xattr, so there are no redirects to turn off).
+ */
+function overlayOptions(): string {
+  return isRootless() ? 'index=off,metacopy=off' : 'index=off,redirect_dir=off,metacopy=off';
 }
 
 /** Unmounts a layered volume's overlay (when mounted) and tells the ledger. */

@@ -1,7 +1,8 @@
 /**
  * Resetting containers onto a snapshot (issue 20): each stopped container gets a new, empty
  * writable layer over the snapshot's layers (its record names them; the old upper dir is renamed
- * away), and each named volume of the snapshot they use is reset the same way (layered-volume.ts).
+ * away), and each named volume of the snapshot they use, and each of their anonymous volumes it
+ * holds, is reset the same way (layered-volume.ts, anonymous-volumes.ts).
  * No data is copied and none is deleted on the way: the cost is a few renames and mkdirs, whatever
  * the size. The folders renamed away are returned for the caller to delete after the reset (the
  * supervisor does it while the services start, and waits for it before `down` and before it exits).
@@ -17,6 +18,7 @@ import { containerPaths } from '../state/index.js';
 import { traced } from '../../../trace.js';
 import { discard, freshDir, layerDirsTopFirst, resetVolume, run } from './layered-volume.js';
 import { requireSnapshot, type SnapshotRecord } from './snapshot-record.js';
+import { anonymousVolumes } from './anonymous-volumes.js';
 
 /** What the caller knows of the containers: whether one runs now. */
 export type IsRunning = (record: ContainerRecord) => boolean;
@@ -63,6 +65,13 @@ export async function resetToSnapshot(ctx: RuntimeContext, project: string, name
   for (const v of volumeNames) {
     const found = findVolume(ctx.root, v, project);
     if (found) gone.push(...(await traced('reset: volume', v, () => resetVolume(ctx, found, snapshot.volumes[v]!.layers))));
+  }
+  // Anonymous volumes the snapshot holds (one taken before they were captured holds none: they are left as they are).
+  for (const r of records) {
+    const held = snapshot.containers[r.name]!.anonymous ?? {};
+    for (const a of anonymousVolumes(ctx.root, r).filter((a) => a.target in held)) {
+      gone.push(...(await traced('reset: anonymous volume', `${r.name}:${a.target}`, () => resetVolume(ctx, a.volume, held[a.target]!.layers))));
+    }
   }
   return gone;
 }

@@ -69,6 +69,27 @@ describe.skipIf(unmet(requireRoot()))('snapshot archives of the embedded runtime
     expect(fs.readdirSync(to.layers.diffDir(again.containers['p-app-1']!.layers[0] as `sha256:${string}`))).toEqual(['state']);
   });
 
+  it('saves an anonymous volume as an image of its own and puts it back on its container at load', async () => {
+    const { root, store, record } = await seeded('from');
+    const anon = path.join(base, 'anon');
+    fs.mkdirSync(anon);
+    fs.writeFileSync(path.join(anon, 'a'), 'anon\n');
+    const a = (await commitUpper(store, null, anon, []))!;
+    const withAnon: SnapshotRecord = { ...record, containers: { 'p-app-1': { ...record.containers['p-app-1']!, anonymous: { '/anon': { layers: [a.record.chainId] } } } } };
+    writeSnapshot(root, withAnon);
+    const file = path.join(base, 'seed.tar');
+    expect(await saveEmbeddedSnapshot(root, store, 'p', 'seed', file)).toEqual(['hafen-snapshot/p/p-app-1:seed', 'hafen-snapshot/p/anon-p-app-1-0:seed', 'hafen-snapshot/p/volume-p-data:seed']);
+
+    const to = openStore(path.join(base, 'to'));
+    const loaded = await importDockerArchive(to, file);
+    expect(restoreSnapshots(to.paths.root, to, loaded)).toEqual(['Restored snapshot seed of project p (1 containers, 1 volumes)']);
+    const again = readSnapshot(to.paths.root, 'p', 'seed')!;
+    const busybox = to.images.get('busybox:latest')!;
+    expect(again.containers['p-app-1']).toEqual({ ...withAnon.containers['p-app-1']!, image: busybox.manifestDigest });
+    expect(again.size).toBe(record.size + a.record.size);
+    expect(fs.readFileSync(path.join(to.layers.diffDir(a.record.chainId), 'a'), 'utf8')).toBe('anon\n');
+  });
+
   it('restores nothing from images whose base image is not in the store, and refuses a snapshot whose layers are gone', async () => {
     const { root, store, record } = await seeded('from');
     const file = path.join(base, 'seed.tar');

@@ -3,13 +3,15 @@
  * shape and with the tags and labels the Docker runtime's save writes (docker/snapshots/
  * snapshot-archive.ts): per container an image `hafen-snapshot/<project>/<container>:<snapshot>`
  * whose layers are its image's layers and then the snapshot's, per named volume an image
- * `hafen-snapshot/<project>/volume-<volume>:<snapshot>` of the volume's plain layers, and the
+ * `hafen-snapshot/<project>/volume-<volume>:<snapshot>` of the volume's plain layers, per anonymous
+ * volume one `hafen-snapshot/<project>/anon-<container>-<n>:<snapshot>` (labelled with its container
+ * and place; the Docker runtime does not read these), and the
  * containers' own images under their names, so a load elsewhere has what `up` makes containers of.
  * `docker load` reads it; `stack image load` reads it and makes the snapshot record again
  * (snapshot-from-images.ts).
  */
 import path from 'node:path';
-import { SnapshotLabel, snapshotRepo, VOLUME_ROOT_LABEL, volumeImageRef } from '../../docker/snapshots/snapshot-store.js';
+import { ANONYMOUS_LABEL, SnapshotLabel, snapshotRepo, VOLUME_ROOT_LABEL, volumeImageRef } from '../../docker/snapshots/snapshot-store.js';
 import { RuntimeError } from '../../../errors.js';
 import { ArchiveWriter } from '../image-io/archive-writer.js';
 import { writeLayerTar } from '../image-io/export-docker-archive.js';
@@ -79,6 +81,14 @@ function archiveImages(store: Store, record: SnapshotRecord): ArchiveImage[] {
   for (const [digest, base] of bases) {
     const tags = store.images.list().filter((r) => r.manifest === digest).map((r) => familiarName(r.name));
     images.push({ config: base.config, layers: base.image.chainIds, tags });
+  }
+  // Anonymous volumes: one image each, as a named volume's, named by its container and place.
+  for (const [container, held] of Object.entries(record.containers)) {
+    Object.entries(held.anonymous ?? {}).forEach(([target, a], i) => {
+      const labels = { [SnapshotLabel.project]: record.project, [ANONYMOUS_LABEL]: JSON.stringify({ container, target }), [SnapshotLabel.created]: record.createdAt, [VOLUME_ROOT_LABEL]: '/' };
+      const config: ImageConfig = { ...platform, created: record.createdAt, config: { Labels: labels }, rootfs: { type: 'layers', diff_ids: diffIds(store, a.layers, what) } };
+      images.push({ config: Buffer.from(JSON.stringify(config)), layers: a.layers as Digest[], tags: [`${snapshotRepo(record.project, `anon-${container}-${i}`)}:${record.name}`] });
+    });
   }
   for (const [volume, held] of Object.entries(record.volumes)) {
     const labels = { [SnapshotLabel.project]: record.project, [SnapshotLabel.volume]: volume, [VOLUME_ROOT_LABEL]: '/' };

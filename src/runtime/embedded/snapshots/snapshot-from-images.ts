@@ -10,12 +10,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SnapshotLabel, VOLUME_ROOT_LABEL } from '../../docker/snapshots/snapshot-store.js';
+import { ANONYMOUS_LABEL, SnapshotLabel, VOLUME_ROOT_LABEL } from '../../docker/snapshots/snapshot-store.js';
 import { commitUpper } from '../builder/layer-commit.js';
 import type { Digest } from '../layers/index.js';
 import type { Store, StoredImage } from '../store/index.js';
 import { run } from './layered-volume.js';
-import { writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
+import { layersOf, writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
 
 /** Where the Docker runtime's volume images hold the volume's tree (its save reads the volume bound at /from). */
 const DOCKER_VOLUME_ROOT = 'from';
@@ -64,6 +64,7 @@ function baseImage(store: Store, id: string, layers: readonly Digest[]): StoredI
 export async function restoreSnapshots(root: string, store: Store, loaded: readonly StoredImage[]): Promise<string[]> {
   const records = new Map<string, SnapshotRecord>();
   const notes: string[] = [];
+  const anonymous: { record: SnapshotRecord; container: string; target: string; layers: string[] }[] = [];
   const recordOf = (project: string, name: string, created: string): SnapshotRecord => {
     const key = `${project}\0${name}`;
     let r = records.get(key);
@@ -78,7 +79,10 @@ export async function restoreSnapshots(root: string, store: Store, loaded: reado
     const created = labels[SnapshotLabel.created] ?? image.config.created ?? new Date().toISOString();
     const container = labels[SnapshotLabel.container];
     const volume = labels[SnapshotLabel.volume];
-    if (container) {
+    const anonymousOf = labels[ANONYMOUS_LABEL];
+    if (anonymousOf) {
+      anonymous.push({ record: recordOf(project, name, created), ...(JSON.parse(anonymousOf) as { container: string; target: string }), layers: [...image.chainIds] });
+    } else if (container) {
       const base = baseImage(store, labels[SnapshotLabel.base] ?? '', image.chainIds);
       if (!base) {
         notes.push(`snapshot ${name}: container ${container}'s image ${labels[SnapshotLabel.base]} is not in the store; not restored`);
@@ -96,9 +100,14 @@ export async function restoreSnapshots(root: string, store: Store, loaded: reado
       recordOf(project, name, created).volumes[volume] = { layers };
     }
   }
+  // Once every container is known: an anonymous volume goes with its container.
+  for (const a of anonymous) {
+    const held = a.record.containers[a.container];
+    if (held) held.anonymous = { ...held.anonymous, [a.target]: { layers: a.layers } };
+  }
   for (const record of records.values()) {
     if (Object.keys(record.containers).length === 0) continue;
-    const ids = new Set([...Object.values(record.containers).flatMap((c) => c.layers), ...Object.values(record.volumes).flatMap((v) => v.layers)]);
+    const ids = new Set(layersOf(record));
     record.size = [...ids].reduce((sum, id) => sum + (store.layers.get(id as Digest)?.size ?? 0), 0);
     writeSnapshot(root, record);
     notes.push(`Restored snapshot ${record.name} of project ${record.project} (${Object.keys(record.containers).length} containers, ${Object.keys(record.volumes).length} volumes)`);

@@ -7,19 +7,19 @@ import type { RuntimeContext } from '../containers/runtime-context.js';
 import { listRecords, listProjects } from '../containers/container-record.js';
 import { listVolumes } from '../containers/volume-store.js';
 import fs from 'node:fs';
-import { deleteSnapshotRecord, listSnapshotRecords, projectsWithSnapshots, requireSnapshot, snapshotsDir, type SnapshotRecord } from './snapshot-record.js';
+import { deleteSnapshotRecord, layersOf, listSnapshotRecords, removeEmptySnapshotsDir, projectsWithSnapshots, requireSnapshot, snapshotsDir } from './snapshot-record.js';
 import type { Digest } from '../layers/index.js';
+import { anonymousLayers } from './anonymous-volumes.js';
 
-/** Every layer a snapshot, a container or a volume under `root` stands on (ChainIDs). */
+/** Every layer a snapshot, a container (its root filesystem, its anonymous volumes) or a volume under `root` stands on (ChainIDs). */
 export function snapshotPins(root: string): Set<Digest> {
   const pins = new Set<string>();
   for (const project of new Set([...projectsWithSnapshots(root), ...listProjects(root)])) {
     for (const s of listSnapshotRecords(root, project)) {
-      for (const c of Object.values(s.containers)) c.layers.forEach((l) => pins.add(l));
-      for (const v of Object.values(s.volumes)) v.layers.forEach((l) => pins.add(l));
+      layersOf(s).forEach((l) => pins.add(l));
     }
   }
-  for (const r of listRecords(root)) (r.snapshotLayers ?? []).forEach((l) => pins.add(l));
+  for (const r of listRecords(root)) [...(r.snapshotLayers ?? []), ...anonymousLayers(root, r)].forEach((l) => pins.add(l));
   for (const v of listVolumes(root, {})) (v.layers ?? []).forEach((l) => pins.add(l));
   return pins as Set<Digest>;
 }
@@ -42,11 +42,6 @@ export function removeUnreferencedLayers(ctx: RuntimeContext, candidates: readon
   return removed;
 }
 
-/** The layers a snapshot record names. */
-export function layersOf(record: SnapshotRecord): string[] {
-  return [...Object.values(record.containers).flatMap((c) => c.layers), ...Object.values(record.volumes).flatMap((v) => v.layers)];
-}
-
 /** Removes snapshot `name` of `project` and the layers only it held; a SnapshotError when there is none. */
 export function removeSnapshot(ctx: RuntimeContext, project: string, name: string): void {
   const record = requireSnapshot(ctx.root, project, name);
@@ -60,5 +55,6 @@ export function removeProjectSnapshots(ctx: RuntimeContext, project: string): vo
   const records = listSnapshotRecords(ctx.root, project);
   for (const r of records) deleteSnapshotRecord(ctx.root, project, r.name);
   fs.rmSync(snapshotsDir(ctx.root, project), { recursive: true, force: true });
+  removeEmptySnapshotsDir(ctx.root);
   if (records.length > 0) removeUnreferencedLayers(ctx, records.flatMap(layersOf));
 }

@@ -23,6 +23,8 @@ export interface SnapshotContainer {
   image?: string;
   /** Snapshot layers over the image, base first (ChainIDs); empty when it had changed nothing. */
   layers: string[];
+  /** Its anonymous volumes by target in the container: their layers, base first (absent: none, or a snapshot taken before they were captured). */
+  anonymous?: Record<string, { layers: string[] }>;
 }
 
 /** Everything kept of one snapshot. */
@@ -71,8 +73,26 @@ export function requireSnapshot(root: string, project: string, name: string): Sn
 /** Writes (or replaces) a record atomically. */
 export function writeSnapshot(root: string, record: SnapshotRecord): void {
   const file = recordPath(root, record.project, record.name);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  writeFileAtomic(file, JSON.stringify(record, null, 1));
+  const write = () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileAtomic(file, JSON.stringify(record, null, 1));
+  };
+  try {
+    write();
+  } catch (err) {
+    // Another project's last snapshot removed the empty `snapshots/` folder between the mkdir and the write.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    write();
+  }
+}
+
+/** Removes `<root>/snapshots` once no project has a snapshot: `down -v` of the last leaves nothing there. */
+export function removeEmptySnapshotsDir(root: string): void {
+  try {
+    fs.rmdirSync(path.join(root, 'snapshots'));
+  } catch {
+    // not empty (another project's snapshots), or gone already
+  }
 }
 
 /** Deletes a record (its layers are the caller's). */
@@ -80,6 +100,7 @@ export function deleteSnapshotRecord(root: string, project: string, name: string
   fs.rmSync(recordPath(root, project, name), { force: true });
   const dir = snapshotsDir(root, project);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmSync(dir, { recursive: true, force: true });
+  removeEmptySnapshotsDir(root);
 }
 
 /** The records of a project, oldest first. */
@@ -103,6 +124,14 @@ export function projectsWithSnapshots(root: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The layers a snapshot record names: its containers', their anonymous volumes', its named volumes'. */
+export function layersOf(record: SnapshotRecord): string[] {
+  return [
+    ...Object.values(record.containers).flatMap((c) => [...c.layers, ...Object.values(c.anonymous ?? {}).flatMap((a) => a.layers)]),
+    ...Object.values(record.volumes).flatMap((v) => v.layers),
+  ];
 }
 
 /** A record as `stack snapshot ls` reports it. */

@@ -1,7 +1,7 @@
 /**
  * Taking a snapshot (issue 20): the selected containers held still (cgroup freezer; already paused
- * or stopped ones as they are), their writable layers and the project's named volumes they use
- * copied aside (`cp -a`: whiteouts, opaque dirs, owners, xattrs and hard links kept), thawed, then
+ * or stopped ones as they are), their writable layers, the project's named volumes they use and
+ * their anonymous volumes (anonymous-volumes.ts) copied aside (`cp -a`: whiteouts, opaque dirs, owners, xattrs and hard links kept), thawed, then
  * each copy committed as a content-addressed layer over what it stood on (its image, or the
  * snapshot it was reset onto: so a snapshot of a snapshot holds only what changed since), and the
  * record written. A folder snapshotted before without a reset since gets a layer of only what changed
@@ -23,8 +23,9 @@ import { containerLayers, topChainId } from './container-layers.js';
 import { layerDirsTopFirst, volumeDirs } from './layered-volume.js';
 import { ctimeProbe, readCapture, writeCapture, type PreviousCapture } from './capture-marker.js';
 import { NotIncremental, reduceToDelta } from './layer-delta.js';
-import { checkSnapshotName, listSnapshotRecords, readSnapshot, snapshotInfo, writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
+import { checkSnapshotName, layersOf, listSnapshotRecords, readSnapshot, snapshotInfo, writeSnapshot, type SnapshotRecord } from './snapshot-record.js';
 import { removeUnreferencedLayers } from './snapshot-layers.js';
+import { anonymousVolumes } from './anonymous-volumes.js';
 
 /** How the runtime holds a container still: freeze returns whether it froze it (so only those are thawed). */
 export interface Holder {
@@ -89,6 +90,20 @@ function volumesOf(ctx: RuntimeContext, project: string, records: ContainerRecor
   return [...found.values()];
 }
 
+/** The capture of a volume's data: its folder, or the upper dir over its layers once it was reset onto a snapshot. */
+function volumeCapture(ctx: RuntimeContext, key: string, v: FoundVolume, copy: string): Capture {
+  const layers = v.record.layers;
+  return {
+    key,
+    source: layers ? volumeDirs(v).upper : v.dir,
+    parent: layers?.at(-1) ?? null,
+    base: [...(layers ?? [])],
+    lowerDirs: layers ? layerDirsTopFirst(ctx.store, layers, `volume ${v.record.name}`) : [],
+    copy,
+    marker: `${v.dir}.snapshot-capture`,
+  };
+}
+
 /** Takes snapshot `name` of `records` (containers of `project`); replaces one of that name. */
 export async function takeSnapshot(ctx: RuntimeContext, project: string, name: string, records: ContainerRecord[], holder: Holder, opts: SnapshotOptions = {}): Promise<SnapshotInfo> {
   checkSnapshotName(name);
@@ -109,20 +124,13 @@ export async function takeSnapshot(ctx: RuntimeContext, project: string, name: s
       };
     });
     const volumes = volumesOf(ctx, project, records);
-    volumes.forEach((v, i) => {
-      const layers = v.record.layers;
-      captures.push({
-        key: `volume:${v.record.name}`,
-        source: layers ? volumeDirs(v).upper : v.dir,
-        parent: layers?.at(-1) ?? null,
-        base: [...(layers ?? [])],
-        lowerDirs: layers ? layerDirsTopFirst(ctx.store, layers, `volume ${v.record.name}`) : [],
-        copy: path.join(work, `v${i}`),
-        marker: `${v.dir}.snapshot-capture`,
-      });
-    });
+    volumes.forEach((v, i) => captures.push(volumeCapture(ctx, `volume:${v.record.name}`, v, path.join(work, `v${i}`))));
+    // Anonymous volumes are the container's own state: captured as named volumes are.
+    const anonymous = new Map(records.map((r) => [r.name, anonymousVolumes(ctx.root, r)]));
+    for (const [container, list] of anonymous) list.forEach((a, i) => captures.push(volumeCapture(ctx, `anon:${container}:${a.target}`, a.volume, path.join(work, `a-${container}-${i}`))));
 
-    ctx.log(`Taking snapshot ${name} of ${records.map((r) => r.name).join(', ')}${volumes.length ? ` and volumes ${volumes.map((v) => v.record.name).join(', ')}` : ''}`);
+    const anonCount = [...anonymous.values()].flat().length;
+    ctx.log(`Taking snapshot ${name} of ${records.map((r) => r.name).join(', ')}${volumes.length ? ` and volumes ${volumes.map((v) => v.record.name).join(', ')}` : ''}${anonCount ? ` (and ${anonCount} anonymous volumes)` : ''}`);
     for (const c of captures) c.previous = readCapture(c.marker, c.source, c.base, ctx.store);
     // Taken before the copies: a file whose ctime is older is in them as it is now.
     const probe = ctimeProbe(work);
@@ -144,6 +152,10 @@ export async function takeSnapshot(ctx: RuntimeContext, project: string, name: s
       chains.set(c.key, chain);
       if (layer) writeCapture(c.marker, c.source, chain, probe);
     }
+    const anonymousOf = (container: string) => {
+      const list = anonymous.get(container) ?? [];
+      return list.length ? { anonymous: Object.fromEntries(list.map((a) => [a.target, { layers: chains.get(`anon:${container}:${a.target}`)! }])) } : {};
+    };
     const previous = readSnapshot(ctx.root, project, name);
     const record: SnapshotRecord = {
       version: 1,
@@ -151,7 +163,7 @@ export async function takeSnapshot(ctx: RuntimeContext, project: string, name: s
       project,
       createdAt: new Date().toISOString(),
       containers: Object.fromEntries(
-        records.map((r) => [r.name, { service: r.spec.labels[Label.service] ?? r.name, ...(r.image.digest ? { image: r.image.digest } : {}), layers: chains.get(`container:${r.name}`)! }]),
+        records.map((r) => [r.name, { service: r.spec.labels[Label.service] ?? r.name, ...(r.image.digest ? { image: r.image.digest } : {}), layers: chains.get(`container:${r.name}`)!, ...anonymousOf(r.name) }]),
       ),
       volumes: Object.fromEntries(volumes.map((v) => [v.record.name, { layers: chains.get(`volume:${v.record.name}`)! }])),
       size: 0,
@@ -160,7 +172,7 @@ export async function takeSnapshot(ctx: RuntimeContext, project: string, name: s
     record.size = [...ids].reduce((sum, id) => sum + (ctx.store.layers.get(id as `sha256:${string}`)?.size ?? 0), 0);
     writeSnapshot(ctx.root, record);
     // The layers only the replaced snapshot held go.
-    if (previous) removeUnreferencedLayers(ctx, Object.values(previous.containers).flatMap((c) => c.layers).concat(Object.values(previous.volumes).flatMap((v) => v.layers)));
+    if (previous) removeUnreferencedLayers(ctx, layersOf(previous));
     ctx.log(`Took snapshot ${name} (${listSnapshotRecords(ctx.root, project).length} in project ${project})`);
     return snapshotInfo(record);
   } finally {
