@@ -82,7 +82,7 @@ describe.skipIf(unmet(requireRoot()))('snapshot archives of the embedded runtime
 
     const to = openStore(path.join(base, 'to'));
     const loaded = await importDockerArchive(to, file);
-    expect(restoreSnapshots(to.paths.root, to, loaded)).toEqual(['Restored snapshot seed of project p (1 containers, 1 volumes)']);
+    expect(await restoreSnapshots(to.paths.root, to, loaded)).toEqual(['Restored snapshot seed of project p (1 containers, 1 volumes)']);
     const again = readSnapshot(to.paths.root, 'p', 'seed')!;
     const busybox = to.images.get('busybox:latest')!;
     expect(again.containers['p-app-1']).toEqual({ ...withAnon.containers['p-app-1']!, image: busybox.manifestDigest });
