@@ -317,14 +317,11 @@ export class ShipsRuntime implements Runtime {
     return (await this.engineOf(name)).copyToContainer(name, src, dest, opts);
   }
 
-  // Snapshots and resets (issue 20): on Docker ships each ship keeps the part of its containers
-  // (ship-snapshots.ts); embedded ships (other hosts' state roots) are not snapshotted yet.
+  // Snapshots and resets (issue 20): each ship keeps the part of its containers, Docker ships in
+  // their engine, embedded ships (here or another host's, over its ssh channel) in their state root
+  // (ship-snapshots.ts).
   private get shipsOfProject(): Promise<ShipsOfProject> {
-    if (this.name === 'embedded') return Promise.reject(new SnapshotError(`snapshots of a stack spread over embedded ships (${this.shipNames()}) are not supported yet; snapshot a stack that runs on one embedded runtime, or on Docker ships`));
     return Promise.resolve({ runtimes: new Map([...this.engines].map(([k, e]) => [k, e.runtime])), shipOf: (c) => this.shipOf(c) });
-  }
-  private shipNames(): string {
-    return [...this.engines.keys()].map((k) => k || 'the default ship').join(', ');
   }
   async snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
     return takeShipSnapshot(await this.shipsOfProject, project, name, containers, opts);

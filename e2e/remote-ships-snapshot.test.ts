@@ -1,0 +1,151 @@
+/**
+ * Issue 20 over issue 19's embedded ships: snapshots and resets of a stack spread over this machine
+ * and another host (`ships:` with `runtime: embedded` and `host: ssh://…`; the ssh lab in a network
+ * and mount namespace of its own stands for it). Each host's runtime snapshots and resets its own
+ * services in its own state root: data written on both sides (root filesystems and named volumes)
+ * comes back on both after a reset; `snapshot ls` merges the two parts; a reset of the service there
+ * restarts its dependent here (`restart: true`); `snapshot rm` removes both parts; `image save
+ * --snapshot` of one spread over both is refused; `down -v` leaves nothing on either side.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localRootFor } from '../src/remote/open-remote.js';
+import { parseSshTarget } from '../src/remote/ssh-target.js';
+import { snapshotsDir } from '../src/runtime/embedded/snapshots/snapshot-record.js';
+import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
+import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
+import { stack, type CliResult } from './cli.js';
+import { leftoversInLab, twoHostEnv } from './remote-teardown.js';
+import { stackLeftovers } from './stack-leftovers.js';
+
+/** Every regular file under /state and /data with its content (what a reset must bring back exactly). */
+const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f=$(cat $f)"; done';
+/** The start time of the container's first process (changes when the service is restarted). */
+const STARTED = "cut -d' ' -f22 /proc/1/stat";
+
+describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter'), requireSshd(), requireSshLabNetns()))('snapshots of a stack spread over embedded ships on two hosts (issues 19, 20)', () => {
+  let lab: SshLab;
+  let dir: string;
+  let file: string;
+  let remoteRoot: string;
+  let localRoot: string;
+  const project = `rss${randomBytes(3).toString('hex')}`;
+  const run = (args: string[]): CliResult => stack(['-f', file, ...args], { env: twoHostEnv(lab, { localRoot, remoteRoot, pool: '10.207.64.0/18:24' }), timeout: 180_000 });
+  const ok = (args: string[]): CliResult => {
+    const r = run(args);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r;
+  };
+  const sh = (service: string, script: string): string => ok(['exec', '-T', service, 'sh', '-c', script]).stdout;
+  /** The snapshot names each host's state root holds records of. */
+  const records = (root: string): string[] => {
+    const d = snapshotsDir(root, project);
+    return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith('.json')).sort() : [];
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-remote-ships-snap-'));
+    remoteRoot = path.join(dir, 'remote-root');
+    localRoot = path.join(dir, 'local-root');
+    lab = await startSshLab({ netns: '10.207' });
+    file = path.join(dir, 'stack.yaml');
+    const idle = `trap 'exit 0' TERM; sleep 600 & wait`;
+    fs.writeFileSync(
+      file,
+      [
+        `name: ${project}`,
+        'ships:',
+        `  east: {runtime: embedded, host: "${lab.url}"}`,
+        'services:',
+        '  db:',
+        '    image: host',
+        '    ship: east',
+        `    command: ["sh", "-c", "${idle}"]`,
+        '    volumes: ["eastdata:/data"]',
+        '  app:',
+        '    image: host',
+        `    command: ["sh", "-c", "${idle}"]`,
+        '    volumes: ["heredata:/data"]',
+        '    depends_on: {db: {condition: service_started, restart: true}}',
+        'volumes:',
+        '  eastdata: {}',
+        '  heredata: {}',
+        '',
+      ].join('\n'),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    try {
+      if (lab) {
+        const down = run(['down', '-v']);
+        expect(down.code, down.stderr).toBe(0);
+        expect(leftoversInLab(lab, project, remoteRoot)).toEqual([]);
+        expect(stackLeftovers(project, localRoot)).toEqual([]);
+        expect(stackLeftovers(project, localRootFor(parseSshTarget(lab.url), localRoot))).toEqual([]);
+        expect(records(remoteRoot)).toEqual([]);
+        expect(records(localRoot)).toEqual([]);
+      }
+    } finally {
+      await lab?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('snapshots both hosts\' services, resets them to it (data back on both sides), restarts the dependent here after a reset there, rm clears both', () => {
+    ok(['up', '-d']);
+    const write = (service: string, tag: string): string => sh(service, `mkdir -p /state && echo ${tag}-root > /state/f && echo ${tag}-vol > /data/f && ${LIST}`);
+    const seededEast = write('db', 'east');
+    const seededHere = write('app', 'here');
+    expect(seededEast).toBe('/data/f=east-vol\n/state/f=east-root\n');
+    expect(seededHere).toBe('/data/f=here-vol\n/state/f=here-root\n');
+
+    ok(['snapshot', 'seed']);
+    // Each host keeps the part of its own services, in its own state root.
+    expect(records(remoteRoot)).toEqual(['seed.json']);
+    expect(records(localRoot)).toEqual(['seed.json']);
+    const listed = JSON.parse(ok(['snapshot', 'ls', '--format', 'json']).stdout) as { name: string; services: string[]; volumes: string[] }[];
+    expect(listed.map((s) => [s.name, s.services])).toEqual([['seed', ['app', 'db']]]);
+    expect(listed[0]!.volumes).toHaveLength(2);
+
+    // Changed on both sides: files rewritten, added and deleted, in the root filesystems and the volumes.
+    for (const service of ['db', 'app']) sh(service, 'echo changed > /state/f; echo more > /state/g; rm /data/f; echo new > /data/h');
+    expect(sh('db', LIST)).toBe('/data/h=new\n/state/f=changed\n/state/g=more\n');
+
+    const reset = ok(['reset', 'seed']);
+    expect(reset.stderr).toContain('reset app, db to snapshot seed');
+    expect(sh('db', LIST)).toBe(seededEast);
+    expect(sh('app', LIST)).toBe(seededHere);
+
+    // A reset of db alone (there) restarts app (here), which depends on it with restart: true; app's data stays.
+    sh('app', 'echo kept > /state/k');
+    const before = sh('app', STARTED);
+    const dbOnly = ok(['reset', 'seed', 'db']);
+    expect(dbOnly.stderr).toContain('reset db to snapshot seed');
+    expect(dbOnly.stderr).toContain('restarted app');
+    expect(sh('app', STARTED)).not.toBe(before);
+    expect(sh('app', LIST)).toBe(`${seededHere}/state/k=kept\n`);
+    expect(sh('db', LIST)).toBe(seededEast);
+
+    // One archive is one host's: a snapshot spread over both is not saved as one.
+    const save = run(['image', 'save', '--snapshot', 'seed', '-o', path.join(dir, 'seed.tar')]);
+    expect(save.code, save.stderr).not.toBe(0);
+    expect(save.stderr).toContain('spread over ships');
+
+    ok(['snapshot', 'rm', 'seed']);
+    expect(records(remoteRoot)).toEqual([]);
+    expect(records(localRoot)).toEqual([]);
+    expect(ok(['snapshot', 'ls', '-q']).stdout.trim()).toBe('');
+    const again = run(['reset', 'seed']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('no snapshot "seed"');
+
+    // A snapshot of the service there alone lives there alone; down -v (afterAll) takes it too.
+    ok(['snapshot', 'east-only', 'db']);
+    expect(records(remoteRoot)).toEqual(['east-only.json']);
+    expect(records(localRoot)).toEqual([]);
+  }, 400_000);
+});
