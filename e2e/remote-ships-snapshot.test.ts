@@ -4,7 +4,7 @@
  * and mount namespace of its own stands for it). Each host's runtime snapshots and resets its own
  * services in its own state root: data written on both sides (root filesystems and named volumes)
  * comes back on both after a reset; `snapshot ls` merges the two parts; a reset of the service there
- * restarts its dependent here (`restart: true`); nothing of the discarded layers stays there;
+ * restarts its dependent here (`restart: true`), and one of the service here its dependent there; nothing of the discarded layers stays there;
  * `snapshot --stop` works across both, `down` keeps both parts and `up --from-snapshot` starts on
  * them; `snapshot rm` removes both parts; `image save
  * --snapshot` of one spread over both is refused; `down -v` leaves nothing on either side.
@@ -82,6 +82,12 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
         `    command: ["sh", "-c", "${idle}"]`,
         '    volumes: ["heredata:/data"]',
         '    depends_on: {db: {condition: service_started, restart: true}}',
+        // The other way round: a dependent there of the service here.
+        '  worker:',
+        '    image: host',
+        '    ship: east',
+        `    command: ["sh", "-c", "${idle}"]`,
+        '    depends_on: {app: {condition: service_started, restart: true}}',
         'volumes:',
         '  eastdata: {}',
         '  heredata: {}',
@@ -120,7 +126,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     expect(records(remoteRoot)).toEqual(['seed.json']);
     expect(records(localRoot)).toEqual(['seed.json']);
     const listed = JSON.parse(ok(['snapshot', 'ls', '--format', 'json']).stdout) as { name: string; services: string[]; volumes: string[] }[];
-    expect(listed.map((s) => [s.name, s.services])).toEqual([['seed', ['app', 'db']]]);
+    expect(listed.map((s) => [s.name, s.services])).toEqual([['seed', ['app', 'db', 'worker']]]);
     expect(listed[0]!.volumes).toHaveLength(2);
 
     // Changed on both sides: files rewritten, added and deleted, in the root filesystems and the volumes.
@@ -131,7 +137,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     expect(filesHolding(remoteProject, token).length).toBeGreaterThan(0);
 
     const reset = ok(['reset', 'seed']);
-    expect(reset.stderr).toContain('reset app, db to snapshot seed');
+    expect(reset.stderr).toContain('reset app, db, worker to snapshot seed');
     expect(sh('db', LIST)).toBe(seededEast);
     expect(sh('app', LIST)).toBe(seededHere);
     // There, nothing of the discarded upper directories is left (the lab's mounts are its own: what this walk sees is the disk).
@@ -146,6 +152,10 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     expect(sh('app', STARTED)).not.toBe(before);
     expect(sh('app', LIST)).toBe(`${seededHere}/state/k=kept\n`);
     expect(sh('db', LIST)).toBe(seededEast);
+    // And a reset of app alone (here) restarts worker (there).
+    const workerBefore = sh('worker', STARTED);
+    expect(ok(['reset', 'seed', 'app']).stderr).toContain('restarted worker');
+    expect(sh('worker', STARTED)).not.toBe(workerBefore);
 
     // One archive is one host's: a snapshot spread over both is not saved as one.
     const save = run(['image', 'save', '--snapshot', 'seed', '-o', path.join(dir, 'seed.tar')]);
