@@ -14,14 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRootFor } from '../src/remote/open-remote.js';
-import { parseSshTarget } from '../src/remote/ssh-target.js';
 import { snapshotsDir } from '../src/runtime/embedded/snapshots/snapshot-record.js';
 import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testing/requirements.js';
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { stack, type CliResult } from './cli.js';
-import { leftoversInLab, twoHostEnv } from './remote-teardown.js';
-import { stackLeftovers } from './stack-leftovers.js';
+import { downAndCheckRemote, leftoversInLab, twoHostEnv } from './remote-teardown.js';
 
 /** Every regular file under /state and /data with its content (what a reset must bring back exactly). */
 const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f=$(cat $f)"; done';
@@ -60,58 +57,44 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-remote-ships-snap-'));
-    remoteRoot = path.join(dir, 'remote-root');
-    localRoot = path.join(dir, 'local-root');
+    [remoteRoot, localRoot, file] = ['remote-root', 'local-root', 'stack.yaml'].map((f) => path.join(dir, f)) as [string, string, string];
     lab = await startSshLab({ netns: '10.207' });
-    file = path.join(dir, 'stack.yaml');
-    const idle = `trap 'exit 0' TERM; sleep 600 & wait`;
+    const idle = `["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]`;
+    // db there, app here depending on it, and the other way round worker there depending on app.
     fs.writeFileSync(
       file,
-      [
-        `name: ${project}`,
-        'ships:',
-        `  east: {runtime: embedded, host: "${lab.url}"}`,
-        'services:',
-        '  db:',
-        '    image: host',
-        '    ship: east',
-        `    command: ["sh", "-c", "${idle}"]`,
-        '    volumes: ["eastdata:/data"]',
-        '  app:',
-        '    image: host',
-        `    command: ["sh", "-c", "${idle}"]`,
-        '    volumes: ["heredata:/data"]',
-        '    depends_on: {db: {condition: service_started, restart: true}}',
-        // The other way round: a dependent there of the service here.
-        '  worker:',
-        '    image: host',
-        '    ship: east',
-        `    command: ["sh", "-c", "${idle}"]`,
-        '    depends_on: {app: {condition: service_started, restart: true}}',
-        'volumes:',
-        '  eastdata: {}',
-        '  heredata: {}',
-        '',
-      ].join('\n'),
+      `name: ${project}
+ships:
+  east: {runtime: embedded, host: "${lab.url}"}
+services:
+  db: {image: host, ship: east, command: ${idle}, volumes: ["eastdata:/data"]}
+  app:
+    {image: host, command: ${idle}, volumes: ["heredata:/data"], depends_on: {db: {condition: service_started, restart: true}}}
+  worker:
+    {image: host, ship: east, command: ${idle}, depends_on: {app: {condition: service_started, restart: true}}}
+volumes: {eastdata: {}, heredata: {}}
+`,
     );
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      if (lab) {
+  // down -v: nothing left on either side, no snapshot record either.
+  afterAll(() =>
+    downAndCheckRemote({
+      lab,
+      dir,
+      project,
+      remoteRoot,
+      localRoot,
+      down: () => {
         const down = run(['down', '-v']);
-        expect(down.code, down.stderr).toBe(0);
-        expect(leftoversInLab(lab, project, remoteRoot)).toEqual([]);
-        expect(stackLeftovers(project, localRoot)).toEqual([]);
-        expect(stackLeftovers(project, localRootFor(parseSshTarget(lab.url), localRoot))).toEqual([]);
-        expect(records(remoteRoot)).toEqual([]);
-        expect(records(localRoot)).toEqual([]);
-      }
-    } finally {
-      await lab?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 240_000);
+        if (down.code === 0) {
+          expect(leftoversInLab(lab, project, remoteRoot)).toEqual([]);
+          expect([...records(remoteRoot), ...records(localRoot)]).toEqual([]);
+        }
+        return down;
+      },
+    }),
+  240_000);
 
   it('snapshots both hosts\' services, resets them to it (data back on both sides), restarts the dependent here after a reset there, rm clears both', async () => {
     ok(['up', '-d']);

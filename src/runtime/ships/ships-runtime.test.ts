@@ -2,7 +2,8 @@
  * ShipsRuntime's own logic over recording runtimes (the ships themselves are tested for real in
  * e2e/docker-ships.test.ts and e2e/remote-ships.test.ts): where each service goes, a dependent on
  * another ship created only at its start with what that ship's reach says, a refusal naming both
- * services, and a ship held while its containers wait.
+ * services, a ship held while its containers wait, snapshots over embedded ships each taken on its
+ * own ship, and a pending dependent put onto a snapshot once made.
  */
 import { describe, expect, it } from 'vitest';
 import type { Stack } from '../../config/model.js';
