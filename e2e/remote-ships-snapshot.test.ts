@@ -169,6 +169,13 @@ volumes: {eastdata: {}, heredata: {}}
     ok(['snapshot', 'east-only', 'db']);
     expect(records(remoteRoot)).toEqual(['east-only.json']);
     expect(records(localRoot)).toEqual([]);
+    // Reset from there alone (this machine's root has no record of it).
+    sh('db', `echo ${token} > /data/two`);
+    ok(['reset', 'east-only']);
+    expect(sh('db', LIST)).toBe(atTwo.db);
+    const notHeld = run(['reset', 'east-only', 'app']);
+    expect(notHeld.code).toBe(2);
+    expect(notHeld.stderr).toContain('snapshot east-only does not hold service app (it holds db)');
     const saveEast = run(['image', 'save', '--snapshot', 'east-only', '-o', path.join(dir, 'east.tar')]);
     expect(saveEast.code, saveEast.stderr).toBe(2);
     expect(saveEast.stderr).toContain('held on ship east, an embedded ship: saving its snapshots is not done yet');
