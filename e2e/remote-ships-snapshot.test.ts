@@ -96,7 +96,7 @@ volumes: {eastdata: {}, heredata: {}}
     }),
   240_000);
 
-  it('snapshots both hosts\' services, resets them to it (data back on both sides), restarts the dependent here after a reset there, rm clears both', async () => {
+  it('snapshots both hosts\' services, resets them to it (data back on both sides), restarts dependents across hosts, up --from-snapshot and rm on both, a reset from there alone', async () => {
     ok(['up', '-d']);
     const write = (service: string, tag: string): string => sh(service, `mkdir -p /state && echo ${tag}-root > /state/f && echo ${tag}-vol > /data/f && ${LIST}`);
     const seededEast = write('db', 'east');
