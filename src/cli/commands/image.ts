@@ -48,8 +48,10 @@ async function saveSnapshot(command: Command, output: Output, name: string, imag
   const { stack, opened } = await openProject(globalOptions(command), output, false, undefined, { projectOnly: true });
   try {
     type Saver = { saveSnapshot?: (project: string, name: string, file: string) => Promise<string[]> };
-    // Docker: the runtime commits and copies; embedded: the image service reads the store and the records (no supervisor needed).
-    const runtime: Saver = opened.runtime.name === 'embedded' ? ((await openImages(command, output)) as Saver) : (opened.runtime as Saver);
+    // Docker: the runtime commits and copies; embedded: the image service reads the store and the records (no supervisor needed);
+    // over ships (embedded ones too) the ships runtime, which knows which ship holds the snapshot.
+    const own = opened.runtime as Saver;
+    const runtime: Saver = opened.runtime.name === 'embedded' && !own.saveSnapshot ? ((await openImages(command, output)) as Saver) : own;
     if (!runtime.saveSnapshot) throw new UsageError(`stack image save --snapshot: on the ${opened.runtime.name} runtime not done yet; the embedded and Docker runtimes save snapshots`);
     const refs = await runtime.saveSnapshot(stack.name, name, file);
     output.err(`Saved snapshot ${name} of ${stack.name} to ${file} (docker-archive: ${refs.join(', ')})`);

@@ -111,7 +111,8 @@ export function resetCommand(output: Output): Command {
       const { stack, opened, sink } = await m.openProject(globals, output, { services, noDeps: true }, (s) => {
         m.checkServices(s, services);
         // An unknown snapshot is refused before the supervisor is kept or anything stops (the Docker runtime refuses later, as unsupported).
-        if (chooseRuntime(globals.runtime ?? s.runtime).runtime === 'embedded') requireSnapshot(defaultRoot(), s.name, name);
+        // Over ships the snapshot's parts are in the ships' roots (other hosts'): the runtime checks them (resetStack).
+        if (chooseRuntime(globals.runtime ?? s.runtime).runtime === 'embedded' && Object.keys(s.ships).length === 0) requireSnapshot(defaultRoot(), s.name, name);
       });
       try {
         const started = Date.now();

@@ -2,11 +2,13 @@
  * ShipsRuntime's own logic over recording runtimes (the ships themselves are tested for real in
  * e2e/docker-ships.test.ts and e2e/remote-ships.test.ts): where each service goes, a dependent on
  * another ship created only at its start with what that ship's reach says, a refusal naming both
- * services, and a ship held while its containers wait.
+ * services, a ship held while its containers wait, snapshots over embedded ships each taken on its
+ * own ship, and a pending dependent put onto a snapshot once made.
  */
 import { describe, expect, it } from 'vitest';
 import type { Stack } from '../../config/model.js';
 import { Label, type ContainerInfo, type ContainerSpec, type Runtime } from '../runtime.js';
+import type { SnapshotInfo } from '../snapshot-types.js';
 import { DEFAULT_SHIP, ShipsRuntime, type ShipEngine } from './ships-runtime.js';
 
 /** A runtime that keeps what it was asked to create and reports it as running. */
@@ -78,14 +80,50 @@ describe('ShipsRuntime', () => {
     await expect(ships.createContainer(spec('app'))).rejects.toMatchObject({ message: 'service app on ship east depends on db: not from there', exitCode: 2 });
   });
 
-  it('refuses snapshots over embedded ships (other hosts\' state roots), naming the ships', async () => {
+  it('snapshots over embedded ships (another host\'s too) each on its own ship; saving one refused in one line', async () => {
+    const calls: string[] = [];
+    const snapshotting = (label: string): Runtime => {
+      const held: SnapshotInfo[] = [];
+      return Object.assign(recording(), {
+        async snapshot(project: string, name: string, containers: string[]) {
+          calls.push(`${label} ${name} ${containers.join(',')}`);
+          const info: SnapshotInfo = { name, project, services: containers.map((c) => c.split('-')[1]!), containers, volumes: [], size: 1, createdAt: '2026-12-06T10:00:00.000Z' };
+          held.push(info);
+          return info;
+        },
+        listSnapshots: async () => held,
+      }) as unknown as Runtime;
+    };
     const engines = new Map<string, ShipEngine>([
-      [DEFAULT_SHIP, { runtime: recording(), host: 'embedded', reach: () => Promise.reject(new Error('not asked')) }],
-      ['east', { runtime: recording(), host: 'east', reach: () => Promise.reject(new Error('not asked')) }],
+      [DEFAULT_SHIP, { runtime: snapshotting('here'), host: 'embedded', reach: () => Promise.reject(new Error('not asked')) }],
+      ['east', { runtime: snapshotting('east'), host: 'east', reach: () => Promise.reject(new Error('not asked')) }],
     ]);
     const ships = new ShipsRuntime('embedded', engines, { db: 'east', app: DEFAULT_SHIP }, stack);
-    const refusal = { name: 'SnapshotError', message: expect.stringContaining('spread over embedded ships (the default ship, east) are not supported yet') };
-    await expect(ships.listSnapshots('p')).rejects.toMatchObject(refusal);
-    await expect(ships.snapshot('p', 'seed', ['p-db-1'])).rejects.toMatchObject(refusal);
+    await ships.createContainer(spec('db'));
+    expect(await ships.snapshot('p', 'seed', ['p-db-1'])).toMatchObject({ services: ['db'] });
+    expect(calls).toEqual(['east seed p-db-1']);
+    expect((await ships.listSnapshots('p')).map((s) => s.name)).toEqual(['seed']);
+    await expect(ships.saveSnapshot('p', 'seed', '/nonexistent/seed.tar')).rejects.toMatchObject({ name: 'SnapshotError', message: 'snapshot seed is held on ship east, an embedded ship: saving its snapshots is not done yet' });
+  });
+
+  it('lists a pending dependent as created and, put onto a snapshot (up --from-snapshot), resets it once made at its start', async () => {
+    const calls: string[] = [];
+    const here = Object.assign(recording(), {
+      resetToSnapshot: async (_p: string, name: string, containers: string[]) => void calls.push(`reset ${name} ${containers.join(',')} made ${here.created.length}`),
+      startContainer: async (name: string) => (calls.push(`start ${name}`), { name, state: 'running', addresses: {}, host: 'embedded' }),
+    });
+    const engines = new Map<string, ShipEngine>([
+      [DEFAULT_SHIP, { runtime: here, host: 'embedded', reach: () => Promise.reject(new Error('not asked')) }],
+      ['east', { runtime: recording(), host: 'east', reach: async () => ({ host: 'db.example', ports: [], extraHosts: {} }) }],
+    ]);
+    const ships = new ShipsRuntime('embedded', engines, { db: 'east', app: DEFAULT_SHIP }, stack);
+    await ships.createContainer(spec('db'));
+    await ships.createContainer(spec('app'));
+    expect((await ships.listContainers({ [Label.project]: 'p' })).map((c) => [c.name, c.state])).toEqual([['p-app-1', 'created'], ['p-db-1', 'running']]);
+    expect(await ships.listContainers({ [Label.service]: 'db' })).toHaveLength(1);
+    await ships.resetToSnapshot('p', 'seed', ['p-app-1']);
+    expect(calls).toEqual([]);
+    await ships.startContainer('p-app-1');
+    expect(calls).toEqual(['reset seed p-app-1 made 1', 'start p-app-1']);
   });
 });

@@ -75,6 +75,8 @@ export class ShipsRuntime implements Runtime {
   private readonly pending = new Map<string, ContainerSpec>();
   /** Container addresses by ship, for `ready:` probes (seen in inspections). */
   private readonly addressShip = new Map<string, string>();
+  /** Pending containers put onto a snapshot (`up --from-snapshot`): reset there once created, before their start. */
+  private readonly pendingResets = new Map<string, { project: string; snapshot: string }>();
   /** What ends each ship's hold while it has pending containers (ShipEngine.holdWhilePending). */
   private readonly holds = new Map<string, () => void>();
 
@@ -191,7 +193,11 @@ export class ShipsRuntime implements Runtime {
     const service = spec.labels[Label.service];
     const key = this.keyOfService(service);
     const { env, extraHosts } = await this.crossShipEnv(spec, key);
-    await this.engines.get(key)!.runtime.createContainer({ ...spec, env: { ...env, ...spec.env }, extraHosts: { ...extraHosts, ...spec.extraHosts } });
+    const runtime = this.engines.get(key)!.runtime;
+    await runtime.createContainer({ ...spec, env: { ...env, ...spec.env }, extraHosts: { ...extraHosts, ...spec.extraHosts } });
+    const onto = this.pendingResets.get(name);
+    this.pendingResets.delete(name);
+    if (onto) await runtime.resetToSnapshot(onto.project, onto.snapshot, [name]);
   }
 
   private crossShipDeps(service: string | undefined, key: string): string[] {
@@ -226,6 +232,7 @@ export class ShipsRuntime implements Runtime {
     return (await this.engineOf(name)).killContainer(name, signal);
   }
   async removeContainer(name: string, opts?: { force?: boolean }): Promise<void> {
+    this.pendingResets.delete(name);
     if (this.pending.delete(name)) return this.hold(this.located.get(name) ?? DEFAULT_SHIP);
     await (await this.engineOf(name)).removeContainer(name, opts);
     this.located.delete(name);
@@ -244,7 +251,11 @@ export class ShipsRuntime implements Runtime {
         return found.map((c) => this.seen(key, c));
       }),
     );
-    return lists.flat().sort((a, b) => a.name.localeCompare(b.name));
+    // Pending ones too, as created (what inspecting them says): `up --from-snapshot` puts them onto the snapshot.
+    const waiting = [...this.pending.values()]
+      .filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+      .map((s) => pendingInfo(s, this.engines.get(this.located.get(s.name) ?? DEFAULT_SHIP)!.host));
+    return [...lists.flat(), ...waiting].sort((a, b) => a.name.localeCompare(b.name));
   }
   async waitContainer(name: string, signal?: AbortSignal): Promise<ExitStatus> {
     return (await this.engineOf(name)).waitContainer(name, signal);
@@ -317,14 +328,11 @@ export class ShipsRuntime implements Runtime {
     return (await this.engineOf(name)).copyToContainer(name, src, dest, opts);
   }
 
-  // Snapshots and resets (issue 20): on Docker ships each ship keeps the part of its containers
-  // (ship-snapshots.ts); embedded ships (other hosts' state roots) are not snapshotted yet.
+  // Snapshots and resets (issue 20): each ship keeps the part of its containers, Docker ships in
+  // their engine, embedded ships (here or another host's, over its ssh channel) in their state root
+  // (ship-snapshots.ts).
   private get shipsOfProject(): Promise<ShipsOfProject> {
-    if (this.name === 'embedded') return Promise.reject(new SnapshotError(`snapshots of a stack spread over embedded ships (${this.shipNames()}) are not supported yet; snapshot a stack that runs on one embedded runtime, or on Docker ships`));
     return Promise.resolve({ runtimes: new Map([...this.engines].map(([k, e]) => [k, e.runtime])), shipOf: (c) => this.shipOf(c) });
-  }
-  private shipNames(): string {
-    return [...this.engines.keys()].map((k) => k || 'the default ship').join(', ');
   }
   async snapshot(project: string, name: string, containers: string[], opts?: SnapshotOptions): Promise<SnapshotInfo> {
     return takeShipSnapshot(await this.shipsOfProject, project, name, containers, opts);
@@ -336,7 +344,10 @@ export class ShipsRuntime implements Runtime {
     return removeShipSnapshot(await this.shipsOfProject, project, name);
   }
   async resetToSnapshot(project: string, name: string, containers: string[], opts?: ResetOptions): Promise<void> {
-    return resetShipSnapshot(await this.shipsOfProject, project, name, containers, opts);
+    // A pending container (a dependent on another ship, made at its start) is reset once made.
+    for (const c of containers) if (this.pending.has(c)) this.pendingResets.set(c, { project, snapshot: name });
+    const made = containers.filter((c) => !this.pending.has(c));
+    if (made.length > 0) await resetShipSnapshot(await this.shipsOfProject, project, name, made, opts);
   }
   /** `stack image save --snapshot` (not part of `Runtime`): one archive is one engine's, so a snapshot held on one ship only. */
   async saveSnapshot(project: string, name: string, file: string): Promise<string[]> {
@@ -344,6 +355,7 @@ export class ShipsRuntime implements Runtime {
     const holding = await shipsHolding(ships, project, name);
     type Saver = { saveSnapshot?: (project: string, name: string, file: string) => Promise<string[]> };
     const only = holding.length === 1 ? (ships.runtimes.get(holding[0]!) as Saver) : undefined;
+    if (holding.length === 1 && !only?.saveSnapshot) throw new SnapshotError(`snapshot ${name} is held on ship ${holding[0] || 'the default ship'}, an embedded ship: saving its snapshots is not done yet`);
     if (!only?.saveSnapshot) throw new SnapshotError(`snapshot ${name} is held on ships ${holding.map((k) => k || 'the default ship').join(', ') || '(none)'}; saving a snapshot spread over ships as one archive is not done yet`);
     return only.saveSnapshot(project, name, file);
   }
