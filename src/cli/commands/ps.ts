@@ -81,7 +81,8 @@ export function psCommand(output: Output): Command {
           addresses: c.addresses,
           runtime: c.host,
         }));
-        const unsupervised = opened.runtime.name === 'embedded' && !opened.supervisor && !opened.remote && rows.some((r) => r.state === 'running');
+        // Only this machine's containers need its supervisor: those on other hosts (`ships:`) have their host's.
+        const unsupervised = opened.runtime.name === 'embedded' && !opened.supervisor && !opened.remote && rows.some((r) => r.state === 'running' && r.runtime === 'embedded');
         const compose = () => infos.map((c) => composeContainer(c, now, readyOf.get(c.name)));
         if (flags.quiet) {
           // Compose's forms for scripts: IDs, service names, JSON lines, a template.
