@@ -36,8 +36,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
   const remote = (): string => `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=${REMOTE_POOL} ${process.execPath} ${cliPath}`;
   /** Where this machine's bookkeeping for the lab goes when nothing names a root: the user's data folder. */
   const hostRoot = (): string => localRootFor(parseSshTarget(lab.url), path.join(home, '.local/share/hafen'));
-  const forwarder = (): ForwarderRecord | undefined => {
-    const file = forwarderFile(hostRoot(), project);
+  const forwarder = (of: string = project): ForwarderRecord | undefined => {
+    const file = forwarderFile(hostRoot(), of);
     return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ForwarderRecord) : undefined;
   };
 
@@ -93,9 +93,12 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
 
   afterAll(async () => {
     try {
-      const f = lab && forwarder();
-      if (lab) stack(['-p', project, 'down', '-v'], { env: { ...lab.env, HAFEN_HOST: lab.url, HAFEN_REMOTE_COMMAND: remote(), HAFEN_ROOT: path.join(dir, 'cleanup-root') }, timeout: 180_000 });
-      if (f && pidAlive(f.pid)) process.kill(f.pid, 'SIGKILL');
+      // Both tests' projects (the second's is `<project>s`), even when a test failed before its own `down`.
+      for (const p of [project, `${project}s`]) {
+        const f = lab && forwarder(p);
+        if (lab) stack(['-p', p, 'down', '-v'], { env: { ...lab.env, HAFEN_HOST: lab.url, HAFEN_REMOTE_COMMAND: remote(), HAFEN_ROOT: path.join(dir, 'cleanup-root') }, timeout: 180_000 });
+        if (f && pidAlive(f.pid)) process.kill(f.pid, 'SIGKILL');
+      }
     } finally {
       await lab?.stop();
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
