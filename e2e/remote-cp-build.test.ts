@@ -24,8 +24,6 @@ import { countingSsh, downAndCheckRemote } from './remote-teardown.js';
 const POOL = '10.205.0.0/16:24';
 const sha256 = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
 
-/** The folders remote builds and copies make in the temp folder while they run. */
-const passingFolders = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('hafen-context-') || n.startsWith('hafen-cp-')).map((n) => path.join(os.tmpdir(), n));
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter'), requireCommand('ssh-agent'), requireSshd()))('cp, build secrets, named contexts and ssh agents on a remote host (issue 19)', () => {
   let lab: SshLab;
@@ -43,7 +41,8 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     ...lab.env,
     HAFEN_SSH_COMMAND: path.join(dir, 'counting-ssh'),
     HAFEN_HOST: lab.url,
-    HAFEN_REMOTE_COMMAND: `HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=${POOL} ${process.execPath} ${cliPath}`,
+    HAFEN_REMOTE_COMMAND: `TMPDIR=${tmp()} HAFEN_ROOT=${remoteRoot} HAFEN_SUBNET_POOL=${POOL} ${process.execPath} ${cliPath}`,
+    TMPDIR: tmp(),
     HAFEN_ROOT: localRoot,
     HAFEN_SUBNET_POOL: POOL,
     ...over,
@@ -55,11 +54,16 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter')
     return r;
   };
   const out = (...p: string[]): string => path.join(dir, 'out', ...p);
+  /** The temp folder of this file's commands, here and there (TMPDIR): other files' remote builds and copies run meanwhile. */
+  const tmp = (): string => path.join(dir, 'tmp');
+  /** The folders remote builds and copies make in the temp folder while they run. */
+  const passingFolders = (): string[] => fs.readdirSync(tmp()).filter((n) => n.startsWith('hafen-context-') || n.startsWith('hafen-cp-')).map((n) => path.join(tmp(), n));
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hafen-remote-cp-'));
     remoteRoot = path.join(dir, 'remote-root');
     localRoot = path.join(dir, 'local-root');
+    fs.mkdirSync(tmp());
     lab = await startSshLab();
     counted = countingSsh(lab, dir).counted; // HAFEN_SSH_COMMAND: <dir>/counting-ssh
     const ctx = path.join(dir, 'ctx');

@@ -45,7 +45,9 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
    * `stack ARGS` as the test user, in a mount namespace of its own with /proc, /sys, /run and the
    * native folders empty, PATH only `ssh`, the environment only what is named here.
    */
-  const bare = (args: string[], over: Record<string, string> = {}): CliResult => {
+  const bare = (args: string[], over: Record<string, string> = {}): CliResult => inBare(['--', cliPath, ...args], over);
+  /** `node ARGV` in that place (bare's: the CLI; the hiding check: a probe of what it sees). */
+  const inBare = (nodeArgv: string[], over: Record<string, string> = {}): CliResult => {
     const u = rootlessUser();
     const env = { HOME: home, PATH: path.join(home, 'bin'), NO_COLOR: '1', HAFEN_HOST: lab.url, HAFEN_SSH_COMMAND: `ssh -F ${path.join(home, 'ssh_config')}`, HAFEN_REMOTE_COMMAND: remote(), ...over };
     const hide = ['prebuilds', 'build'].map((d) => path.join(repoRoot, d)).filter((d) => fs.existsSync(d));
@@ -54,7 +56,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
       ...[...hide, '/sys', '/run', '/proc'].map((d) => `mount -t tmpfs -o mode=755 tmpfs ${d}`),
       `exec setpriv --reuid=${u.uid} --regid=${u.gid} --clear-groups --inh-caps=-all -- env -i "$@"`,
     ].join('\n');
-    const argv = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, '--', cliPath, ...args];
+    const argv = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, ...nodeArgv];
     const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv], { cwd: home, encoding: 'utf8', timeout: 180_000 });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
@@ -106,10 +108,11 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('unshare')
   }, 240_000);
 
   it('without /proc, /sys, Linux tools, the native addon or XDG folders: up -d forwards the port here, port and ps show it, down -v stops it and leaves nothing', async () => {
-    // The hiding is real: in that namespace /proc is empty and no Linux tool is found.
-    const seen = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs /proc && ls -A /proc'], { encoding: 'utf8' });
-    expect(seen.stdout.trim()).toBe('');
-    expect(fs.readdirSync(path.join(home, 'bin'))).toEqual(['ssh']);
+    // The hiding is real: where bare runs the CLI, /proc, /sys and the native folders are empty and no Linux tool is on PATH.
+    const probe = `const fs = require('fs'); console.log(JSON.stringify([${['/proc', '/sys', ...['prebuilds', 'build'].map((d) => path.join(repoRoot, d)).filter((d) => fs.existsSync(d))].map((d) => JSON.stringify(d)).join(', ')}].map((d) => fs.readdirSync(d).length).concat(process.env.PATH.split(':').flatMap((d) => fs.readdirSync(d)))))`;
+    const seen = inBare(['-e', probe]);
+    expect(seen.code, seen.stderr).toBe(0);
+    expect(JSON.parse(seen.stdout)).toEqual([0, 0, ...['prebuilds', 'build'].filter((d) => fs.existsSync(path.join(repoRoot, d))).map(() => 0), 'ssh']);
 
     const up = bare(['up', '-d', '--progress', 'plain']);
     expect(up.code, up.stderr).toBe(0);

@@ -19,21 +19,13 @@ import { requireCommand, requireOverlay, requireRoot, unmet } from '../src/testi
 import { requireSshd, requireSshLabNetns, startSshLab, type SshLab } from '../src/testing/ssh-lab.js';
 import { stack, type CliResult } from './cli.js';
 import { downAndCheckRemote, leftoversInLab, twoHostEnv } from './remote-teardown.js';
+import { filesHolding } from './snapshot-leftovers.js';
 
 /** Every regular file under /state and /data with its content (what a reset must bring back exactly). */
 const LIST = 'for f in $(find /state /data -type f | sort); do echo "$f=$(cat $f)"; done';
 /** The start time of the container's first process (changes when the service is restarted). */
 const STARTED = "cut -d' ' -f22 /proc/1/stat";
 
-/** Every file under `dir` whose content holds `token`. */
-function filesHolding(dir: string, token: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .filter((f) => fs.statSync(f).size < 1_000_000 && fs.readFileSync(f, 'latin1').includes(token));
-}
 
 describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('nsenter'), requireSshd(), requireSshLabNetns()))('snapshots of a stack spread over embedded ships on two hosts (issues 19, 20)', () => {
   let lab: SshLab;

@@ -76,16 +76,23 @@ export function countingSsh(lab: SshLab, dir: string): { command: string; counte
 }
 
 /**
- * The end of a ships e2e file: `down()` (when there is a lab), any forwarder it left alive killed,
- * then the lab stopped and `dir` removed, even when `down` fails.
+ * The end of a ships e2e file: `down()` (when every lab started), any forwarder it left alive killed,
+ * then each lab stopped and `dir` removed, even when `down` fails; a failed `down` fails the file
+ * after that (what it left would go unseen otherwise). `down` returns false when it had nothing to do.
  */
-export async function endShipsLab(o: { lab: SshLab | undefined; dir: string; forwarders: () => ForwarderRecord[]; down: () => unknown }): Promise<void> {
+export async function endShipsLab(o: { lab: SshLab | undefined | readonly (SshLab | undefined)[]; dir: string; forwarders: () => ForwarderRecord[]; down: () => CliResult | false }): Promise<void> {
+  const labs = Array.isArray(o.lab) ? (o.lab as readonly (SshLab | undefined)[]) : [o.lab as SshLab | undefined];
+  const started = labs.every((l) => l !== undefined);
+  let down: CliResult | false = false;
   try {
-    const left = o.lab ? o.forwarders() : [];
-    if (o.lab) o.down();
+    const left = started ? o.forwarders() : [];
+    if (started) down = o.down();
     for (const f of left) if (pidAlive(f.pid)) process.kill(f.pid, 'SIGKILL');
   } finally {
-    await o.lab?.stop();
+    const stops = await Promise.allSettled(labs.map((l) => l?.stop()));
     fs.rmSync(o.dir, { recursive: true, force: true });
+    const failed = stops.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
+  if (down && down.code !== 0) throw new Error(`down -v at the end failed (exit ${down.code}): ${down.stderr}`);
 }

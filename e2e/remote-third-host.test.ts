@@ -24,7 +24,7 @@ import { labsSshCommand, requireSshd, requireSshLabNetns, startSshLab, type SshL
 import { pidAlive as alive } from '../src/testing/pid-alive.js';
 import { cliPath, stack, type CliResult } from './cli.js';
 import { stackLeftovers } from './stack-leftovers.js';
-import { labForwarders, insideLab, leftoversInLab } from './remote-teardown.js';
+import { endShipsLab, labForwarders, insideLab, leftoversInLab } from './remote-teardown.js';
 
 /** One pool on every side, as several hosts' defaults would be. */
 const POOL = '10.203.128.0/18:24';
@@ -98,17 +98,7 @@ describe.skipIf(unmet(requireRoot(), requireOverlay(), requireCommand('busybox')
     );
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      const left = [labs.b, labs.c].flatMap((l) => (l ? forwarders(l) : []));
-      if (labs.b && labs.c) run(['down', '-v']);
-      for (const f of left) if (alive(f.pid)) process.kill(f.pid, 'SIGKILL');
-    } finally {
-      await labs.b?.stop();
-      await labs.c?.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 240_000);
+  afterAll(() => endShipsLab({ lab: [labs.b, labs.c], dir, forwarders: () => [labs.b!, labs.c!].flatMap((l) => forwarders(l)), down: () => run(['down', '-v']) }), 240_000);
 
   it('the dependent on host b reaches db on host c by DB_HOST/DB_PORT (forward here, relay there), gates hold across hosts, down -v leaves nothing on any side', async () => {
     const b = labs.b!;

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireRoot, unmet } from '../src/testing/requirements.js';
-import { delegateCgroupToRootlessUser, newDelegatedCgroupName, requireCgroupDelegation, type DelegatedCgroup } from '../src/testing/rootless-cgroup.js';
+import { delegateCgroupToRootlessUser, requireCgroupDelegation, type DelegatedCgroup } from '../src/testing/rootless-cgroup.js';
 import { requireRootlessUser } from '../src/testing/rootless-user.js';
 import { saveBusyboxArchiveWithAppDir } from './rootless-archive.js';
 import { userScenario, type UserScenario } from './rootless-scenario.js';
@@ -54,7 +54,7 @@ function scenario(title: string, pool: string, delegate: boolean): void {
     beforeAll(async () => {
       scene = userScenario('hafen-snr-', pool);
       if (delegate) {
-        cgroup = delegateCgroupToRootlessUser(newDelegatedCgroupName());
+        cgroup = delegateCgroupToRootlessUser();
         scene.env.HAFEN_CGROUP_PARENT = cgroup.name;
       }
       await saveBusyboxArchiveWithAppDir(scene.dir, `${project}-bb:1`, path.join(scene.work, 'bb.tar'));

@@ -170,3 +170,8 @@ export class NoCgroupError extends StackError {
 // Snapshots and resets (issue 20).
 /** A snapshot named that does not exist, or that does not hold what is asked of it: bad usage (exit 2). */
 export class SnapshotError extends UsageError {}
+
+/** The refusal of an unknown snapshot, naming the ones the project has (every runtime says it so). */
+export function noSuchSnapshot(project: string, name: string, known: readonly string[]): SnapshotError {
+  return new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${project}${known.length ? ` (there are: ${known.join(', ')})` : ' (it has none; take one with `stack snapshot NAME`)'}`);
+}

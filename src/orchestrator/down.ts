@@ -47,6 +47,8 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
   );
   // The embedded runtime's ledger names what it made; Docker's engine is asked by label instead.
   const embedded = opened.runtime.name === 'embedded';
+  // Whether this machine holds a ledger of the project to clean up (not when it runs on other hosts only).
+  const cleansHere = embedded && !opened.remote && !opened.nothingHere;
   traceMark('down-lock');
   return withProjectLock(opened.root, stack.name, async () => {
     traceMark('down-locked');
@@ -62,7 +64,7 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         ...(embedded ? { networksAfterStops: true } : {}),
       });
       // A local embedded project's ledger cleanup comes next: its code loads while the plan's last removals wait (after-last-stop.ts).
-      const sink = embedded && !opened.remote ? afterLastStop(plan, options.sink, loadEmbeddedRuntime) : options.sink;
+      const sink = cleansHere ? afterLastStop(plan, options.sink, loadEmbeddedRuntime) : options.sink;
       await executePlan(plan, { runtime: opened.runtime, stack, sink });
       if (options.rmi) {
         const gone = await removeImages(opened.runtime, imagesToRemove(stack, observed.containers, options.rmi), (l) => options.say?.(l));
@@ -82,7 +84,7 @@ export async function downStack(stack: Stack, options: DownStackOptions): Promis
         // issue 19: the other hosts of embedded ships: their forwarders here, supervisors and ledgers there.
         for (const ship of opened.ships ?? []) await (await import('../remote/remote-lifecycle.js')).finishRemoteDown(ship, stack.name, options.volumes === true);
         await opened.close();
-        if (!opened.nothingHere) await traced('cleanup-project', undefined, () => cleanupProject(opened.root, stack.name, options.volumes === true));
+        if (cleansHere) await traced('cleanup-project', undefined, () => cleanupProject(opened.root, stack.name, options.volumes === true));
       }
     }
     return removed;

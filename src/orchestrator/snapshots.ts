@@ -4,7 +4,7 @@
  * module stops, resets and starts services as `restart` does, so `up`'s readiness checks apply.
  */
 import type { Millis, Stack } from '../config/model.js';
-import { SnapshotError } from '../errors.js';
+import { noSuchSnapshot, SnapshotError } from '../errors.js';
 import type { EventSink } from '../executor/events.js';
 import { Label, type ContainerInfo, type Runtime } from '../runtime/runtime.js';
 import type { SnapshotInfo } from '../runtime/snapshot-types.js';
@@ -55,10 +55,9 @@ export async function snapshotStack(stack: Stack, name: string, run: SnapshotRun
   const held = [...new Set(containers.map((c) => c.labels[Label.service] ?? ''))].sort();
   for (const line of notCapturedNotes(stack, held, run.runtime.name, name)) run.say?.(line);
   if (!run.stop) return run.runtime.snapshot(stack.name, name, names);
-  const picked = [...new Set(containers.map((c) => c.labels[Label.service] ?? ''))];
-  await stopStack(stack, run.runtime, stopOptions(run, picked));
+  await stopStack(stack, run.runtime, stopOptions(run, held));
   const info = await run.runtime.snapshot(stack.name, name, names, { stopped: true });
-  await upStack(stack, upOptions(run, picked));
+  await upStack(stack, upOptions(run, held));
   return info;
 }
 
@@ -81,7 +80,7 @@ export async function resetStack(stack: Stack, name: string, run: SnapshotRun): 
   const snapshot = (await run.runtime.listSnapshots(stack.name)).find((s) => s.name === name);
   if (!snapshot) {
     const known = (await run.runtime.listSnapshots(stack.name)).map((s) => s.name);
-    throw new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${stack.name}${known.length ? ` (there are: ${known.join(', ')})` : ' (it has none; take one with `stack snapshot NAME`)'}`);
+    throw noSuchSnapshot(stack.name, name, known);
   }
   const asked = run.services ?? [];
   const missing = asked.filter((s) => !snapshot.services.includes(s));

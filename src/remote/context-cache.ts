@@ -19,11 +19,11 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { StackError } from '../errors.js';
 import { withFileLock } from '../runtime/embedded/network/file-lock.js';
-import { processRunning, readProcStat } from '../runtime/embedded/process-info.js';
+import { ownStartTime, pidExists, processRunning } from '../runtime/embedded/process-info.js';
 import type { ManifestEntry, SentContext } from './context-manifest.js';
 
 const HASH = /^[0-9a-f]{64}$/;
-const LEASE = /^(\d+)-(\d+)-\d+$/;
+const LEASE = /^(\d+)-(t?\d+)-\d+$/;
 const PART = /^[0-9a-f]{64}\.(\d+)\.part$/;
 
 /** A piece of a file's bytes on its way to the cache: appended in order; `final` checks the whole against its hash. */
@@ -74,7 +74,7 @@ export class ContextCache {
   async missing(hashes: string[]): Promise<MissingAnswer> {
     for (const h of hashes) this.blob(h);
     return withFileLock(this.lock, () => {
-      const lease = `${process.pid}-${readProcStat(process.pid)?.startTime ?? '0'}-${this.next++}`;
+      const lease = `${process.pid}-${ownStartTime()}-${this.next++}`;
       fs.mkdirSync(this.leases, { recursive: true });
       fs.writeFileSync(this.leaseFile(lease), JSON.stringify({ hashes }));
       this.mine.add(lease);
@@ -173,7 +173,7 @@ export class ContextCache {
     }
     for (const b of readdir(this.blobs)) {
       const part = PART.exec(b);
-      if (part && Number(part[1]) !== process.pid && !fs.existsSync(`/proc/${part[1]}`)) fs.rmSync(path.join(this.blobs, b), { force: true });
+      if (part && Number(part[1]) !== process.pid && !pidExists(Number(part[1]))) fs.rmSync(path.join(this.blobs, b), { force: true });
       if (HASH.test(b) && !kept.has(b)) fs.rmSync(path.join(this.blobs, b), { force: true });
     }
   }

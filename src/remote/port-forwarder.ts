@@ -105,7 +105,7 @@ export async function stopProjectForwarders(root: string, project: string): Prom
  * loopback); resolves with the forwards (one per port and address) once every local end accepts connections.
  */
 export async function startForwarder(target: SshTarget, root: string, project: string, containers: readonly ContainerInfo[], bind: readonly string[] = ['127.0.0.1']): Promise<Forward[]> {
-  await stopForwarder(root, project);
+  await stopForwarder(root, project); // also when nothing is published any more
   const seen = new Set<string>();
   const forwards: Forward[] = [];
   for (const c of containers) {

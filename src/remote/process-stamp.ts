@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pidExists } from '../runtime/embedded/process-info.js';
+import { pidExists, readProcStat } from '../runtime/embedded/process-info.js';
 
 /** Where the stamp is read from (injectable, so tests run the other ways on Linux). */
 export interface StampSources {
@@ -23,14 +23,8 @@ export interface StampSources {
 export const ALIVE_ONLY = 'alive';
 
 function fromProc(pid: number, procRoot: string): string | undefined {
-  try {
-    const stat = fs.readFileSync(path.join(procRoot, String(pid), 'stat'), 'utf8');
-    // The command name (field 2) may hold spaces and parens: split after its last ')'.
-    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-    return ticks ? `proc:${ticks}` : undefined;
-  } catch {
-    return undefined;
-  }
+  const started = readProcStat(pid, procRoot)?.startTime;
+  return started ? `proc:${started}` : undefined;
 }
 
 function fromPs(pid: number, ps: string): string | undefined {

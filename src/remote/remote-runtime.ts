@@ -31,8 +31,8 @@ import type {
 } from '../runtime/runtime.js';
 import { ForwardedRuntimeCalls } from '../supervisor/forwarded-calls.js';
 import type { AgentConnection } from './agent-connection.js';
+import { localStateRoot } from './local-state.js';
 import type { RemoteProbe } from './agent-protocol.js';
-import { defaultRoot } from '../runtime/embedded/store/store-paths.js';
 import type { ForwardedAgent } from './agent-forward.js';
 import type { ProbeOutcome } from '../executor/readiness/probes.js';
 import { attachedRun, interactiveExec } from './remote-exec.js';
@@ -56,7 +56,7 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     private readonly project: string,
     private readonly say: (line: string) => void = () => {},
     /** This machine's state root, where a build context's file digests are remembered (context-digests.ts). */
-    private readonly digestsRoot: string = defaultRoot(),
+    private readonly digestsRoot: string = localStateRoot(),
   ) {
     super();
   }
@@ -187,7 +187,6 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     return { host: this.connection.target.url, make: (paths) => this.call<string[]>('makePaths', [paths]) };
   }
 
-  /** Stops the project's supervisor there (containers stay; `down` then clears the ledger). */
   /** Keeps the supervisor there from leaving until the returned function is called (supervisor-hold.ts). */
   holdSupervisor(): () => void {
     const until = new AbortController();
@@ -195,6 +194,7 @@ export class RemoteRuntime extends ForwardedRuntimeCalls implements Runtime {
     return () => until.abort();
   }
 
+  /** Stops the project's supervisor there (containers stay; `down` then clears the ledger). */
   shutdownSupervisor(): Promise<void> {
     return this.call('shutdownSupervisor', []);
   }

@@ -76,6 +76,8 @@ export function systemCommand(output: Output): Command {
   copyEnd('copy-out', 'write a path of a container here to standard output as a tar (what `stack cp SERVICE:SRC DEST` with HAFEN_HOST runs here)')
     .requiredOption('--src <path>', 'the path in the container')
     .action(async (flags: { project: string; container: string; archive?: boolean; followLink?: boolean; src: string }) => {
+      // Like exec-attach: a user without root there sees its containers only inside its namespaces.
+      await enterUserNamespace(output, false);
       const { copyOutEnd } = await import('../../remote/copy-ends.js');
       output.exitCode = await copyOutEnd({ project: flags.project, container: flags.container, opts: { archive: flags.archive === true, followLink: flags.followLink === true } }, flags.src, process.stdout);
     });
@@ -84,6 +86,8 @@ export function systemCommand(output: Output): Command {
     .option('--name <name>', 'the name the source goes by')
     .option('--contents', 'copy the source folder\'s contents (SRC/.)')
     .action(async (flags: { project: string; container: string; archive?: boolean; dest: string; name?: string; contents?: boolean }) => {
+      // Like exec-attach: a user without root there sees its containers only inside its namespaces.
+      await enterUserNamespace(output, false);
       const { copyInEnd } = await import('../../remote/copy-ends.js');
       output.exitCode = await copyInEnd({ project: flags.project, container: flags.container, opts: { archive: flags.archive === true } }, flags.dest, flags.name ?? '', flags.contents === true, process.stdin);
     });

@@ -17,11 +17,11 @@ export function ownStartTime(platform: string = process.platform): string | unde
   return (platform === 'linux' ? readProcStat(process.pid)?.startTime : undefined) ?? `t${Math.round(performance.timeOrigin)}`;
 }
 
-/** /proc/PID/stat's state and start time, or undefined when there is no such process. */
-export function readProcStat(pid: number): ProcStat | undefined {
+/** /proc/PID/stat's state and start time, or undefined when there is no such process (`procRoot`: a folder standing for /proc, in tests). */
+export function readProcStat(pid: number, procRoot = '/proc'): ProcStat | undefined {
   let stat: string;
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = fs.readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
  * the containers, at the same time but not in one instant (each ship holds its own still); listing
  * merges the ships' parts of each name; a reset puts each ship's containers back on that ship.
  */
-import { SnapshotError } from '../../errors.js';
+import { noSuchSnapshot } from '../../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { ResetOptions, SnapshotInfo, SnapshotOptions } from '../snapshot-types.js';
 
@@ -79,7 +79,7 @@ export async function removeShipSnapshot(ships: ShipsOfProject, project: string,
   const holding = await shipsHolding(ships, project, name);
   if (holding.length === 0) {
     const known = (await listShipSnapshots(ships, project)).map((s) => s.name);
-    throw new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${project}${known.length ? ` (there are: ${known.join(', ')})` : ' (it has none; take one with `stack snapshot NAME`)'}`);
+    throw noSuchSnapshot(project, name, known);
   }
   for (const key of holding) await ships.runtimes.get(key)!.removeSnapshot(project, name);
 }

@@ -19,7 +19,7 @@ import { engineMessage } from '../docker-errors.js';
 export const COPY_HELPER_LABEL = 'io.hafen.snapshot.copy-helper';
 
 /** A container of `image` that is never started (so an image without a command, or without /bin, does), `bind` mounted. */
-function helperContainer(docker: Docker, image: string, bind: string | undefined, labels: Record<string, string>): Promise<Docker.Container> {
+export function helperContainer(docker: Docker, image: string, bind: string | undefined, labels: Record<string, string>): Promise<Docker.Container> {
   return docker.createContainer({
     Image: image,
     Entrypoint: ['/nonexistent'],

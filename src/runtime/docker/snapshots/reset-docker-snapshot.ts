@@ -7,17 +7,13 @@
  * The cost grows with the volumes' data (they are copied): the embedded runtime's reset does not.
  */
 import type Docker from 'dockerode';
-import { RuntimeError, SnapshotError } from '../../../errors.js';
+import { noSuchSnapshot, RuntimeError, SnapshotError } from '../../../errors.js';
 import type { PortBinding } from '../../runtime.js';
 import type { ResetOptions } from '../../snapshot-types.js';
 import { engineMessage } from '../docker-errors.js';
 import { copyVolume } from './copy-volume.js';
 import { SnapshotLabel, snapshotImages, type SnapshotImage } from './snapshot-store.js';
 
-/** The refusal of an unknown snapshot, naming the ones there are (as the embedded runtime says it). */
-export function noSuchSnapshot(project: string, name: string, known: string[]): SnapshotError {
-  return new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${project}${known.length ? ` (there are: ${known.join(', ')})` : ' (it has none; take one with `stack snapshot NAME`)'}`);
-}
 
 /** The snapshot's images by container; a SnapshotError when there is no such snapshot. */
 export async function requireDockerSnapshot(docker: Docker, project: string, name: string): Promise<Map<string, SnapshotImage>> {

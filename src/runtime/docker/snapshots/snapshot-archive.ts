@@ -12,13 +12,13 @@ import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { RuntimeError } from '../../../errors.js';
 import { engineMessage, isNotFound } from '../docker-errors.js';
-import { COPY_HELPER_LABEL, copyImageLayerInto, copyInto } from './copy-volume.js';
+import { copyImageLayerInto, copyInto, helperContainer } from './copy-volume.js';
 import { requireDockerSnapshot } from './reset-docker-snapshot.js';
 import { SnapshotLabel, VOLUME_ROOT_LABEL, volumeImageRef } from './snapshot-store.js';
 
 /** Makes the image of one volume copy: its tree under /from as one layer (`docker import`). */
 async function volumeImage(docker: Docker, project: string, volume: string, copy: string, helperImage: string, ref: string): Promise<void> {
-  const reader = await docker.createContainer({ Image: helperImage, Entrypoint: ['/nonexistent'], Cmd: [], Labels: { [SnapshotLabel.project]: project, [COPY_HELPER_LABEL]: '1' }, NetworkDisabled: true, HostConfig: { Binds: [`${copy}:/from:ro`], NetworkMode: 'none' } });
+  const reader = await helperContainer(docker, helperImage, `${copy}:/from:ro`, { [SnapshotLabel.project]: project });
   try {
     const tar = await reader.getArchive({ path: '/from' });
     const [repo, tag] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];

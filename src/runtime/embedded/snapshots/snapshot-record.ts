@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { SnapshotError } from '../../../errors.js';
+import { noSuchSnapshot, SnapshotError } from '../../../errors.js';
 import type { SnapshotInfo } from '../../snapshot-types.js';
 import { projectDir } from '../state/index.js';
 import { readJsonFile, writeFileAtomic } from '../store/atomic.js';
@@ -67,7 +67,7 @@ export function requireSnapshot(root: string, project: string, name: string): Sn
   const found = readSnapshot(root, project, name);
   if (found) return found;
   const known = listSnapshotRecords(root, project).map((s) => s.name);
-  throw new SnapshotError(`no snapshot ${JSON.stringify(name)} in project ${project}${known.length ? ` (there are: ${known.join(', ')})` : ' (it has none; take one with `stack snapshot NAME`)'}`);
+  throw noSuchSnapshot(project, name, known);
 }
 
 /** Writes (or replaces) a record atomically. */
